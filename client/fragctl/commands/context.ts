@@ -1,0 +1,98 @@
+// fragctl context …, sprint/task activation, and update/note/log.
+import type { Argv } from 'yargs';
+import { formatDuration } from '../../../shared/format.js';
+import { breadcrumb } from '../output.js';
+import { run, type GlobalArgs } from '../runner.js';
+
+const contextTypes = ['project', 'sprint', 'task', 'subtask'] as const;
+
+export function contextCommands(y: Argv<GlobalArgs>) {
+  return y.command('context', 'Show or change the context stack', (s) =>
+    s
+      .command(
+        'show',
+        'The stack (or the current frame of a type)',
+        (b) => b.option('type', { choices: contextTypes }),
+        (argv) =>
+          run(argv, (c, t) => c.call('context.show', { ...t, type: argv.type }), (r) =>
+            argv.type ? [r.current ? `${r.current.type} ${r.current.code} “${r.current.title}”` : `no ${argv.type} on the stack`] : [`${r.session}: ${breadcrumb(r.stack)} (${r.count})`],
+          ),
+      )
+      .command(
+        'push <type> <code>',
+        'Push a project, sprint, task or subtask',
+        (b) => b.positional('type', { choices: contextTypes, demandOption: true }).positional('code', { type: 'string', demandOption: true }),
+        (argv) => run(argv, (c, t) => c.call('context.push', { ...t, type: argv.type, code: argv.code }), (r) => [`stack: ${breadcrumb(r.stack)}`]),
+      )
+      .command(
+        'pop [type]',
+        'Pop the top frame (or a type and everything above it)',
+        (b) => b.positional('type', { choices: contextTypes }),
+        (argv) => run(argv, (c, t) => c.call('context.pop', { ...t, type: argv.type }), (r) => [`popped ${r.popped?.code ?? '-'}`, `stack: ${breadcrumb(r.stack)}`]),
+      )
+      .command('clear', 'Empty the stack', (b) => b, (argv) => run(argv, (c, t) => c.call('context.clear', t), () => ['stack: (empty)']))
+      .demandCommand(1, 'name a context command (see fragctl context --help)'),
+  );
+}
+
+export function activityCommands(y: Argv<GlobalArgs>) {
+  const message = (b: Argv<GlobalArgs>) =>
+    b.positional('message', { type: 'string', demandOption: true }).option('event-id', { type: 'string', describe: 'idempotency key: a replay is not a duplicate' });
+  return y
+    .command('update <message>', 'Post a progress update on the active context', message, (argv) =>
+      run(argv, (c, t) => c.call('activity.update', { ...t, message: argv.message as string, event_id: argv['event-id'] as string | undefined }), (r) => [
+        `update logged${r.activity.context.task ? ` on ${r.activity.context.subtask ?? r.activity.context.task}` : ''}${r.duplicate ? ' (already recorded)' : ''}`,
+      ]),
+    )
+    .command('note <message>', 'Add a note on the active context', message, (argv) =>
+      run(argv, (c, t) => c.call('activity.note', { ...t, message: argv.message as string, event_id: argv['event-id'] as string | undefined }), (r) => [
+        `note added${r.duplicate ? ' (already recorded)' : ''}`,
+      ]),
+    )
+    .command(
+      'log <message>',
+      'Log a line (any kind) on the active context',
+      (b) =>
+        message(b)
+          .option('kind', { type: 'string', describe: 'e.g. test, build, deploy' })
+          .option('level', { choices: ['debug', 'info', 'warn', 'error'] as const }),
+      (argv) =>
+        run(
+          argv,
+          (c, t) => c.call('activity.log', { ...t, message: argv.message as string, kind: argv.kind, level: argv.level, event_id: argv['event-id'] as string | undefined }),
+          (r) => [`logged ${r.activity.kind}${r.duplicate ? ' (already recorded)' : ''}`],
+        ),
+    );
+}
+
+export function sprintActivation(sprint: Argv<GlobalArgs>) {
+  return sprint.command(
+    'activate <code>',
+    'Make a sprint active (1 means SPRINT-1)',
+    (b) => b.positional('code', { type: 'string', demandOption: true }),
+    (argv) => run(argv, (c, t) => c.call('sprint.activate', { ...t, code: String(argv.code) }), (r) => [`active sprint ${r.sprint.code}`, `stack: ${breadcrumb(r.stack)}`]),
+  );
+}
+
+export function taskActivation(task: Argv<GlobalArgs>) {
+  return task
+    .command(
+      'activate <code>',
+      'Work on a task (sets it in progress)',
+      (b) => b.positional('code', { type: 'string', demandOption: true }),
+      (argv) => run(argv, (c, t) => c.call('task.activate', { ...t, code: String(argv.code) }), (r) => [`working on ${r.task.code} “${r.task.title}”`, `stack: ${breadcrumb(r.stack)}`]),
+    )
+    .command(
+      'deactivate',
+      'Stop working on the active task',
+      (b) =>
+        b
+          .option('summary', { type: 'string', describe: 'what was done (logged as a note)' })
+          .option('complete', { type: 'boolean', describe: 'mark the task completed' }),
+      (argv) =>
+        run(argv, (c, t) => c.call('task.deactivate', { ...t, summary: argv.summary, complete: argv.complete }), (r) => [
+          `${r.task.status === 'completed' ? 'completed' : 'left'} ${r.task.code} after ${formatDuration(r.seconds_spent)}`,
+          `stack: ${breadcrumb(r.stack)}`,
+        ]),
+    );
+}

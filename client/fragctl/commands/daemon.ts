@@ -1,0 +1,122 @@
+// fragctl daemon start|stop|status|logs.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync, watch } from 'node:fs';
+import type { Argv } from 'yargs';
+import { formatDuration } from '../../../shared/format.js';
+import { resolvePaths } from '../../../shared/paths.js';
+import { FragClient, DaemonUnreachable } from '../../lib/client.js';
+import { fragdPath } from '../../lib/launcher.js';
+import { fail, formatOf, print, type GlobalArgs } from '../runner.js';
+import { Exit } from '../exit-codes.js';
+
+const probe = () => FragClient.connect({ autoStart: false, clientName: 'fragctl' });
+
+async function waitGone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+}
+
+export function daemonCommands(y: Argv<GlobalArgs>) {
+  return y.command('daemon', 'Start, stop and inspect the fragd daemon', (d) =>
+    d
+      .command(
+        'start',
+        'Start fragd (in the background unless --foreground)',
+        (b) => b.option('foreground', { type: 'boolean', describe: 'run in this terminal, logging to stdout' }),
+        async (argv) => {
+          if (argv.foreground) {
+            const child = spawn(process.execPath, [fragdPath(), '--foreground'], { stdio: 'inherit' });
+            child.on('exit', (code) => process.exit(code ?? 1));
+            return;
+          }
+          try {
+            const existing = await probe().catch(() => null);
+            if (existing) {
+              const st = await existing.call('daemon.status');
+              existing.close();
+              print(formatOf(argv) === 'json' ? JSON.stringify({ already_running: true, pid: st.pid }) : `fragd is already running (pid ${st.pid})`);
+              return;
+            }
+            const client = await FragClient.connect({ clientName: 'fragctl' });
+            const st = await client.call('daemon.status');
+            client.close();
+            print(formatOf(argv) === 'json' ? JSON.stringify({ started: true, pid: st.pid, socket: st.paths.socket }) : `fragd started (pid ${st.pid}) on ${st.paths.socket}`);
+          } catch (err) {
+            fail(err, argv);
+          }
+        },
+      )
+      .command('stop', 'Stop fragd after in-flight calls finish', (b) => b, async (argv) => {
+        let client: FragClient;
+        try {
+          client = await probe();
+        } catch (err) {
+          if (err instanceof DaemonUnreachable) {
+            print(formatOf(argv) === 'json' ? JSON.stringify({ running: false }) : 'no daemon is running');
+            return;
+          }
+          return fail(err, argv);
+        }
+        const { pid } = await client.call('daemon.status');
+        await client.call('daemon.shutdown');
+        client.close();
+        const gone = await waitGone(pid, 10_000);
+        if (!gone) {
+          process.exitCode = Exit.failure;
+          process.stderr.write(`error: fragd (pid ${pid}) did not stop within 10s; kill it with: kill ${pid}\n`);
+          return;
+        }
+        print(formatOf(argv) === 'json' ? JSON.stringify({ stopped: true, pid }) : `fragd stopped (pid ${pid})`);
+      })
+      .command('status', 'Is fragd running? pid, version, uptime, paths, counts', (b) => b, async (argv) => {
+        try {
+          const client = await probe();
+          const st = await client.call('daemon.status');
+          client.close();
+          if (formatOf(argv) === 'json') return print(JSON.stringify(st, null, 2));
+          print([
+            `fragd ${st.version} (protocol ${st.protocol}) running, pid ${st.pid}, up ${formatDuration(st.uptime_seconds)}${st.socket_activated ? ' (socket-activated)' : ''}`,
+            `socket   ${st.paths.socket}`,
+            `database ${st.paths.db}`,
+            `log      ${st.paths.log}`,
+            `config   ${st.paths.config}`,
+            `sessions ${st.counts.sessions} (${st.counts.active_sessions} active) · activities ${st.counts.activities} · projects ${st.counts.projects} · sprints ${st.counts.sprints} · tasks ${st.counts.tasks} · connections ${st.counts.connections}`,
+          ]);
+        } catch (err) {
+          fail(err, argv);
+        }
+      })
+      .command(
+        'logs',
+        "Print the daemon's log",
+        (b) => b.option('lines', { alias: 'n', type: 'number', default: 50 }).option('follow', { alias: 'f', type: 'boolean' }),
+        async (argv) => {
+          const { log } = resolvePaths();
+          if (!existsSync(log)) {
+            process.stderr.write(`no log yet at ${log}\n`);
+            return;
+          }
+          const text = readFileSync(log, 'utf8');
+          print(text.trimEnd().split('\n').slice(-argv.lines).join('\n'));
+          if (!argv.follow) return;
+          let offset = statSync(log).size;
+          watch(log, () => {
+            const size = statSync(log).size;
+            if (size <= offset) return;
+            process.stdout.write(readFileSync(log).subarray(offset, size).toString('utf8'));
+            offset = size;
+          });
+          await new Promise(() => {});
+        },
+      )
+      .demandCommand(1, 'name a daemon command (see fragctl daemon --help)'),
+  );
+}

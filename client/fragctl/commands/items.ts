@@ -1,0 +1,213 @@
+// fragctl project|sprint|task create/list/show/edit, and import.
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import type { Argv } from 'yargs';
+import { parseMinutes, formatDuration } from '../../../shared/format.js';
+import { activityLine, localTime, projectLine, sprintLine, taskLine } from '../output.js';
+import { run, type GlobalArgs } from '../runner.js';
+import { sprintActivation, taskActivation } from './context.js';
+
+const minutes = (v: unknown): number | undefined => {
+  if (v === undefined) return undefined;
+  const m = parseMinutes(String(v));
+  if (m === null) throw new Error(`--estimate takes minutes (90) or a duration (1h30m), not ${String(v)}`);
+  return m;
+};
+const code = (b: Argv<GlobalArgs>) => b.positional('code', { type: 'string', demandOption: true });
+const created = (b: Argv<GlobalArgs>) => code(b).positional('title', { type: 'string', demandOption: true });
+
+export function projectCommands(y: Argv<GlobalArgs>) {
+  return y.command('project', 'Create, list, show and edit projects', (p) =>
+    p
+      .command('create <code> <title>', 'Create a project', (b) => created(b).option('description', { type: 'string' }), (argv) =>
+        run(argv, (c) => c.call('project.create', { code: String(argv.code), title: String(argv.title), description: argv.description }), (r) => [`created project ${r.project.code}`]),
+      )
+      .command('list', 'List projects', (b) => b, (argv) => run(argv, (c) => c.call('project.list'), (r) => (r.projects.length ? r.projects.map(projectLine) : ['no projects'])))
+      .command('show <code>', 'Show a project and its sprints', code, (argv) =>
+        run(argv, (c) => c.call('project.show', { code: String(argv.code) }), (r) => [
+          `${r.project.code}: ${r.project.title} (${r.project.status})`,
+          ...(r.project.description ? [r.project.description] : []),
+          ...r.sprints.map(sprintLine),
+        ]),
+      )
+      .command(
+        'edit <code>',
+        'Edit a project',
+        (b) => code(b).option('title', { type: 'string' }).option('description', { type: 'string' }).option('status', { choices: ['active', 'archived'] as const }),
+        (argv) =>
+          run(argv, (c) => c.call('project.edit', { code: String(argv.code), title: argv.title, description: argv.description, status: argv.status }), (r) => [
+            `updated project ${r.project.code}`,
+          ]),
+      )
+      .demandCommand(1, 'name a project command (see fragctl project --help)'),
+  );
+}
+
+export function sprintCommands(y: Argv<GlobalArgs>) {
+  return y.command('sprint', 'Create, list, show, edit and activate sprints', (s) => {
+    s.command(
+      'create <code> <title>',
+      'Create a sprint (1 means SPRINT-1)',
+      (b) => created(b).option('project', { type: 'string' }).option('goal', { type: 'string' }),
+      (argv) =>
+        run(argv, (c) => c.call('sprint.create', { code: String(argv.code), title: String(argv.title), project: argv.project, goal: argv.goal }), (r) => [
+          `created sprint ${r.sprint.code}`,
+        ]),
+    )
+      .command(
+        'list',
+        'List sprints',
+        (b) => b.option('project', { type: 'string' }).option('status', { choices: ['planned', 'active', 'completed', 'cancelled'] as const }),
+        (argv) => run(argv, (c) => c.call('sprint.list', { project: argv.project, status: argv.status }), (r) => (r.sprints.length ? r.sprints.map(sprintLine) : ['no sprints'])),
+      )
+      .command('show <code>', 'Show a sprint and its tasks', code, (argv) =>
+        run(argv, (c) => c.call('sprint.show', { code: String(argv.code) }), (r) => [
+          `${r.sprint.code}: ${r.sprint.title} (${r.sprint.status}) · ${r.sprint.tasks.completed} of ${r.sprint.tasks.total} tasks done`,
+          ...(r.sprint.goal ? [`goal: ${r.sprint.goal}`] : []),
+          ...r.tasks.map(taskLine),
+        ]),
+      )
+      .command(
+        'edit <code>',
+        'Edit a sprint',
+        (b) =>
+          code(b)
+            .option('title', { type: 'string' })
+            .option('goal', { type: 'string' })
+            .option('status', { choices: ['planned', 'active', 'completed', 'cancelled'] as const })
+            .option('summary', { type: 'string' })
+            .option('retrospective', { type: 'string' })
+            .option('deliverables', { type: 'string' }),
+        (argv) =>
+          run(
+            argv,
+            (c) =>
+              c.call('sprint.edit', {
+                code: String(argv.code),
+                title: argv.title,
+                goal: argv.goal,
+                status: argv.status,
+                summary: argv.summary,
+                retrospective: argv.retrospective,
+                deliverables: argv.deliverables,
+              }),
+            (r) => [`updated sprint ${r.sprint.code}`],
+          ),
+      );
+    return sprintActivation(s).demandCommand(1, 'name a sprint command (see fragctl sprint --help)');
+  });
+}
+
+export function taskCommands(y: Argv<GlobalArgs>) {
+  return y.command('task', 'Create, list, show, edit, activate and deactivate tasks', (t) => {
+    t.command(
+      'create <code> <title>',
+      'Create a task',
+      (b) =>
+        created(b)
+          .option('sprint', { type: 'string' })
+          .option('project', { type: 'string' })
+          .option('parent', { type: 'string', describe: 'makes it a subtask' })
+          .option('estimate', { type: 'string', describe: 'minutes (90) or a duration (1h30m)' })
+          .option('assignee', { type: 'string' })
+          .option('description', { type: 'string' }),
+      (argv) =>
+        run(
+          argv,
+          (c) =>
+            c.call('task.create', {
+              code: String(argv.code),
+              title: String(argv.title),
+              sprint: argv.sprint,
+              project: argv.project,
+              parent: argv.parent,
+              estimate_minutes: minutes(argv.estimate),
+              assignee: argv.assignee,
+              description: argv.description,
+            }),
+          (r) => [`created task ${r.task.code}${r.task.sprint ? ` in ${r.task.sprint}` : ''}`],
+        ),
+    )
+      .command(
+        'list',
+        'List tasks',
+        (b) =>
+          b
+            .option('sprint', { type: 'string' })
+            .option('project', { type: 'string' })
+            .option('parent', { type: 'string' })
+            .option('status', { choices: ['todo', 'in_progress', 'blocked', 'completed', 'cancelled'] as const }),
+        (argv) =>
+          run(argv, (c) => c.call('task.list', { sprint: argv.sprint, project: argv.project, parent: argv.parent, status: argv.status }), (r) =>
+            r.tasks.length ? r.tasks.map(taskLine) : ['no tasks'],
+          ),
+      )
+      .command('show <code>', 'Show a task, its subtasks and updates', code, (argv) =>
+        run(argv, (c) => c.call('task.show', { code: String(argv.code) }), (r) => [
+          `${r.task.code}: ${r.task.title}`,
+          `status ${r.task.status} · delegation ${r.task.delegation_status}${r.task.assignee ? ` (${r.task.assignee})` : ''} · estimate ${r.task.estimate_minutes != null ? formatDuration(r.task.estimate_minutes * 60) : '-'} · sprint ${r.task.sprint ?? '-'}${r.task.parent ? ` · parent ${r.task.parent}` : ''}`,
+          ...(r.task.description ? [r.task.description] : []),
+          ...(r.task.summary ? [`summary: ${r.task.summary}`] : []),
+          ...(r.subtasks.length ? ['subtasks:', ...r.subtasks.map((s) => `  ${taskLine(s)}`)] : []),
+          ...(r.updates.length ? ['updates:', ...r.updates.map(activityLine)] : []),
+          ...(r.task.completed_at ? [`completed ${localTime(r.task.completed_at)}`] : []),
+        ]),
+      )
+      .command(
+        'edit <code>',
+        'Edit a task',
+        (b) =>
+          code(b)
+            .option('title', { type: 'string' })
+            .option('description', { type: 'string' })
+            .option('status', { choices: ['todo', 'in_progress', 'blocked', 'completed', 'cancelled'] as const })
+            .option('estimate', { type: 'string' })
+            .option('delegation', { choices: ['unassigned', 'assigned', 'accepted', 'rejected', 'done'] as const })
+            .option('assignee', { type: 'string' })
+            .option('summary', { type: 'string' })
+            .option('sprint', { type: 'string' }),
+        (argv) =>
+          run(
+            argv,
+            (c) =>
+              c.call('task.edit', {
+                code: String(argv.code),
+                title: argv.title,
+                description: argv.description,
+                status: argv.status,
+                estimate_minutes: minutes(argv.estimate),
+                delegation_status: argv.delegation,
+                assignee: argv.assignee,
+                summary: argv.summary,
+                sprint: argv.sprint,
+              }),
+            (r) => [`updated task ${r.task.code} (${r.task.status})`],
+          ),
+      );
+    return taskActivation(t).demandCommand(1, 'name a task command (see fragctl task --help)');
+  });
+}
+
+export function importCommand(y: Argv<GlobalArgs>) {
+  return y.command(
+    'import <file>',
+    'Import a plan (JSON or YAML) in one transaction',
+    (b) => b.positional('file', { type: 'string', demandOption: true }),
+    (argv) =>
+      run(
+        argv,
+        (c) => {
+          const file = String(argv.file);
+          let content: string;
+          try {
+            content = readFileSync(file, 'utf8');
+          } catch (err) {
+            throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+          }
+          const format = extname(file).toLowerCase() === '.json' ? ('json' as const) : ('yaml' as const);
+          return c.call('plan.import', { content, filename: file, format });
+        },
+        (r) => [`imported ${r.projects} projects, ${r.sprints} sprints, ${r.tasks} tasks (${r.created.length} new, ${r.updated.length} updated)`],
+      ),
+  );
+}

@@ -1,0 +1,124 @@
+// fragctl session …, and the top-level status.
+import type { Argv } from 'yargs';
+import { formatDuration } from '../../../shared/format.js';
+import type { ResultOf } from '../../../shared/protocol/methods.js';
+import { activityLine, breadcrumb, localTime, sessionLines } from '../output.js';
+import { run, type GlobalArgs } from '../runner.js';
+
+const statusLines = (r: ResultOf<'session.status'>) => [
+  ...sessionLines(r.session),
+  ...(r.recent.length ? ['recent:', ...r.recent.map(activityLine)] : []),
+];
+
+/** One line for a shell prompt or a status bar: SESSION-003 · T-01 · 1h12m */
+const shortLine = (r: ResultOf<'session.status'>) => {
+  const s = r.session;
+  const work = s.active.subtask ?? s.active.task;
+  return [[s.key, ...(s.status === 'paused' ? ['paused'] : []), ...(work ? [work] : []), formatDuration(s.active_seconds)].join(' · ')];
+};
+
+export function statusCommand(y: Argv<GlobalArgs>) {
+  return y.command(
+    'status',
+    'Show the current session: stack, live active time, recent activity',
+    (b) => b.option('short', { type: 'boolean', describe: 'one line for a prompt or status bar' }),
+    (argv) => run(argv, (c, t) => c.call('session.status', t), argv.short ? shortLine : statusLines),
+  );
+}
+
+export function sessionCommands(y: Argv<GlobalArgs>) {
+  return y.command('session', 'Start, pause, resume, switch and end work sessions', (s) =>
+    s
+      .command(
+        'start',
+        'Start a session',
+        (b) =>
+          b
+            .option('type', { choices: ['work', 'planning', 'review'] as const, default: 'work' as const })
+            .option('chat-session', { type: 'string', describe: "the agent's chat session id" })
+            .option('source', { choices: ['cli', 'mcp', 'api', 'gui', 'hook', 'editor'] as const }),
+        (argv) =>
+          run(
+            argv,
+            (c, t) => c.call('session.start', { actor: t.actor, type: argv.type, source: argv.source ?? 'cli', chat_session_id: argv['chat-session'] }),
+            (r) => [`started ${r.session.key}`, ...sessionLines(r.session).slice(1), `tip: export FRAGMENTS_SESSION=${r.session.key} to pin this terminal to it`],
+          ),
+      )
+      .command(
+        'end',
+        'End the session',
+        (b) => b.option('summary', { type: 'string', describe: 'what the session achieved' }),
+        (argv) =>
+          run(argv, (c, t) => c.call('session.end', { ...t, summary: argv.summary }), (r) => [`ended ${r.session.key} · active ${formatDuration(r.session.active_seconds)}`]),
+      )
+      .command(
+        'pause',
+        'Pause the session (time stops)',
+        (b) => b.option('reason', { type: 'string' }),
+        (argv) => run(argv, (c, t) => c.call('session.pause', { ...t, reason: argv.reason }), (r) => [`paused ${r.session.key}`]),
+      )
+      .command(
+        'resume [key]',
+        'Resume a session by key (from any terminal or agent)',
+        (b) => b.positional('key', { type: 'string' }),
+        (argv) =>
+          run(
+            argv,
+            (c, t) => c.call('session.resume', { ...t, ...(argv.key ? { session: argv.key } : {}) }),
+            (r) => [
+              `resumed ${r.session.key}${r.interrupted_seconds ? ` after ${formatDuration(r.interrupted_seconds)}` : ''}`,
+              ...sessionLines(r.session).slice(1),
+              ...(r.recent.length ? ['recent:', ...r.recent.map(activityLine)] : []),
+            ],
+          ),
+      )
+      .command(
+        'switch <key>',
+        "Make another session the actor's current one",
+        (b) => b.positional('key', { type: 'string', demandOption: true }),
+        (argv) =>
+          run(argv, (c, t) => c.call('session.switch', { actor: t.actor, session: argv.key }), (r) => [
+            `switched to ${r.session.key}${r.paused ? ` (paused ${r.paused})` : ''}`,
+          ]),
+      )
+      .command(
+        'abandon',
+        'Abandon the session without completing it',
+        (b) => b.option('reason', { type: 'string' }),
+        (argv) => run(argv, (c, t) => c.call('session.abandon', { ...t, reason: argv.reason }), (r) => [`abandoned ${r.session.key}`]),
+      )
+      .command('status', 'Show the session', (b) => b, (argv) => run(argv, (c, t) => c.call('session.status', t), statusLines))
+      .command(
+        'list',
+        'List sessions',
+        (b) =>
+          b
+            .option('status', { choices: ['active', 'paused', 'completed', 'abandoned'] as const })
+            .option('limit', { type: 'number' })
+            .option('all-actors', { type: 'boolean', describe: 'not only --actor' }),
+        (argv) =>
+          run(
+            argv,
+            (c) => c.call('session.list', { status: argv.status, limit: argv.limit, actor: argv.actor }),
+            (r) =>
+              r.sessions.length === 0
+                ? ['no sessions']
+                : r.sessions.map(
+                    (s) =>
+                      `${s.key.padEnd(12)} ${s.status.padEnd(10)} ${s.actor.padEnd(10)} ${localTime(s.started_at)}  ${formatDuration(s.active_seconds).padStart(7)}  ${breadcrumb(s.stack)}`,
+                  ),
+          ),
+      )
+      .command(
+        'history',
+        'Activities and context changes of the session',
+        (b) => b.option('limit', { type: 'number' }),
+        (argv) =>
+          run(argv, (c, t) => c.call('session.history', { ...t, limit: argv.limit }), (r) => [
+            `${r.session}: ${r.activities.length} activities, ${r.context.length} context changes`,
+            ...r.activities.map(activityLine),
+          ]),
+      )
+      .demandCommand(1, 'name a session command (see fragctl session --help)'),
+  );
+}

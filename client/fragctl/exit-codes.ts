@@ -1,0 +1,35 @@
+// fragctl's exit codes (documented in the README).
+import { ErrorCode } from '../../shared/errors.js';
+
+export const Exit = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  unreachable: 3,
+  notFound: 4,
+  invalidState: 5,
+  validation: 6,
+  storage: 7,
+} as const;
+
+export function exitCodeForRpc(code: number): number {
+  switch (code) {
+    case ErrorCode.InvalidParams:
+    case ErrorCode.InvalidRequest:
+    case ErrorCode.MethodNotFound:
+      return Exit.usage;
+    case ErrorCode.NotFound:
+    case ErrorCode.NoActiveSession:
+      return Exit.notFound;
+    case ErrorCode.InvalidState:
+    case ErrorCode.Conflict:
+    case ErrorCode.VersionMismatch:
+      return Exit.invalidState;
+    case ErrorCode.ValidationFailed:
+      return Exit.validation;
+    case ErrorCode.StorageUnavailable:
+      return Exit.storage;
+    default:
+      return Exit.failure;
+  }
+}

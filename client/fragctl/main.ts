@@ -1,0 +1,40 @@
+// fragctl: the command line of fragd. Every command is a thin call of a protocol method.
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import type { GlobalArgs } from './runner.js';
+import { Exit } from './exit-codes.js';
+import { sessionCommands, statusCommand } from './commands/session.js';
+import { contextCommands, activityCommands } from './commands/context.js';
+import { projectCommands, sprintCommands, taskCommands, importCommand } from './commands/items.js';
+import { daemonCommands } from './commands/daemon.js';
+
+declare const __FRAGD_VERSION__: string;
+
+let cli = yargs(hideBin(process.argv))
+  .scriptName('fragctl')
+  .usage('$0 <command> [options]\n\nWork sessions, context and time tracking for people and AI agents.')
+  .option('json', { type: 'boolean', describe: 'print the JSON answer (for scripts and agents)', global: true })
+  .option('format', { choices: ['text', 'md', 'json'], describe: 'output format', global: true })
+  .option('session', { type: 'string', describe: 'session key (default: $FRAGMENTS_SESSION, else your current one)', global: true })
+  .option('actor', { type: 'string', describe: 'who works: human (default, $FRAGMENTS_ACTOR) or an agent name', global: true })
+  .option('autostart', { type: 'boolean', default: true, describe: 'start fragd when none answers (--no-autostart)', global: true }) as unknown as Argv<GlobalArgs>;
+
+for (const add of [sessionCommands, statusCommand, contextCommands, activityCommands, projectCommands, sprintCommands, taskCommands, importCommand, daemonCommands]) {
+  cli = add(cli) as unknown as Argv<GlobalArgs>;
+}
+
+await cli
+  .completion('completion', 'Print a bash/zsh completion script (fragctl completion >> ~/.bashrc)')
+  .demandCommand(1, 'name a command (see fragctl --help)')
+  .recommendCommands()
+  .strict()
+  .version(typeof __FRAGD_VERSION__ === 'string' ? __FRAGD_VERSION__ : 'dev')
+  .help()
+  .alias('h', 'help')
+  .wrap(Math.min(110, process.stdout.columns || 100))
+  .fail((msg: string, err: Error | undefined) => {
+    if (err) throw err;
+    process.stderr.write(`error: ${msg}\nsee: fragctl --help\n`);
+    process.exit(Exit.usage);
+  })
+  .parseAsync();

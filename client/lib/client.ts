@@ -1,0 +1,177 @@
+// The client library for fragctl, the MCP server and editor extensions: connect (and
+// start the daemon when none answers), say hello, call typed methods, subscribe to
+// events, reconnect.
+import { readFileSync } from 'node:fs';
+import { resolvePaths, type FragPaths } from '../../shared/paths.js';
+import { PROTOCOL_VERSION } from '../../shared/protocol/version.js';
+import type { MethodName, ParamsOf, ResultOf } from '../../shared/protocol/methods.js';
+import type { DaemonEvent } from '../../shared/protocol/views.js';
+import { spawnDaemon } from './launcher.js';
+import { RpcConnection, RpcError, DISCONNECTED } from './rpc-client.js';
+
+export { RpcError, DISCONNECTED } from './rpc-client.js';
+export type { DaemonEvent } from '../../shared/protocol/views.js';
+
+export interface ConnectOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Start fragd when none answers (default true; FRAGMENTS_NO_AUTOSTART=1 turns it off). */
+  autoStart?: boolean;
+  /** Name sent in daemon.hello, for the daemon's log. */
+  clientName?: string;
+  /** How long to wait for a started daemon to answer. */
+  startTimeoutMs?: number;
+  /** Called with a line for the user (e.g. "restarting an older daemon"). */
+  notice?: (message: string) => void;
+  /** Protocol this client speaks; tests override it to play an older or newer client. */
+  protocol?: number;
+}
+
+/** No daemon could be reached; the message says what to do. */
+export class DaemonUnreachable extends Error {
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitForSocket(paths: FragPaths, timeoutMs: number): Promise<RpcConnection | null> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      return await RpcConnection.open(paths.socket, 500);
+    } catch {
+      await sleep(25);
+    }
+  }
+  return null;
+}
+
+function startLogTail(paths: FragPaths): string {
+  try {
+    return readFileSync(`${paths.log}.start`, 'utf8').trim().split('\n').slice(-3).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+export class FragClient {
+  private conn: RpcConnection;
+  private subscription: { session?: string } | null = null;
+  private listeners = new Set<(e: DaemonEvent) => void>();
+  daemonVersion = '';
+  daemonProtocol = 0;
+
+  private constructor(
+    conn: RpcConnection,
+    readonly paths: FragPaths,
+    private readonly opts: ConnectOptions,
+  ) {
+    this.conn = conn;
+    this.wire(conn);
+  }
+
+  static async connect(opts: ConnectOptions = {}): Promise<FragClient> {
+    const env = opts.env ?? process.env;
+    const paths = resolvePaths(env);
+    const client = new FragClient(await FragClient.reach(paths, opts), paths, opts);
+    await client.hello();
+    return client;
+  }
+
+  private static async reach(paths: FragPaths, opts: ConnectOptions): Promise<RpcConnection> {
+    const env = opts.env ?? process.env;
+    try {
+      return await RpcConnection.open(paths.socket);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const autoStart = opts.autoStart ?? env.FRAGMENTS_NO_AUTOSTART !== '1';
+      if (!autoStart) {
+        throw new DaemonUnreachable(
+          code === 'ENOENT'
+            ? `no daemon is running (no socket at ${paths.socket}); start it with: fragctl daemon start`
+            : `the daemon does not answer on ${paths.socket} (${code}); start it with: fragctl daemon start`,
+        );
+      }
+      spawnDaemon(paths, env);
+      const conn = await waitForSocket(paths, opts.startTimeoutMs ?? 8000);
+      if (!conn) {
+        const tail = startLogTail(paths);
+        throw new DaemonUnreachable(`started fragd but it did not answer on ${paths.socket}${tail ? `:\n${tail}` : ''}\nsee fragctl daemon logs`);
+      }
+      return conn;
+    }
+  }
+
+  private wire(conn: RpcConnection): void {
+    conn.onEvent((e) => {
+      for (const l of this.listeners) l(e);
+    });
+  }
+
+  /** daemon.hello; a daemon older than this client is restarted, once. */
+  private async hello(restarted = false): Promise<void> {
+    const protocol = this.opts.protocol ?? PROTOCOL_VERSION;
+    const h = await this.conn.call('daemon.hello', { protocol, client: this.opts.clientName ?? 'fragd-client' });
+    this.daemonVersion = h.version;
+    this.daemonProtocol = h.protocol;
+    if (h.protocol >= protocol) return;
+    if (restarted) {
+      throw new RpcError(
+        `fragd speaks protocol ${h.protocol} even after a restart, older than this client (${protocol}); rebuild with npm run build`,
+        -32005,
+        { error: 'version_mismatch', daemon_protocol: h.protocol, client_protocol: protocol },
+      );
+    }
+    this.opts.notice?.(`fragd ${h.version} (protocol ${h.protocol}) is older than this client (protocol ${protocol}); restarting it`);
+    await this.conn.call('daemon.shutdown').catch(() => undefined);
+    this.conn.close();
+    await this.waitForExit(h.pid);
+    this.conn = await FragClient.reach(this.paths, { ...this.opts, autoStart: true });
+    this.wire(this.conn);
+    await this.hello(true);
+  }
+
+  private async waitForExit(pid: number): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        return;
+      }
+      await sleep(25);
+    }
+  }
+
+  call<M extends MethodName>(method: M, ...params: undefined extends ParamsOf<M> ? [ParamsOf<M>?] : [ParamsOf<M>]): Promise<ResultOf<M>> {
+    return this.conn.call(method, ...params);
+  }
+
+  /** Receive events (optionally of one session); survives reconnects. */
+  async subscribe(listener: (e: DaemonEvent) => void, session?: string): Promise<() => void> {
+    this.listeners.add(listener);
+    this.subscription = session ? { session } : {};
+    await this.conn.call('events.subscribe', this.subscription);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Reconnects after the daemon went away (restart, upgrade) and restores the subscription. */
+  async reconnect(): Promise<void> {
+    this.conn.close();
+    this.conn = await FragClient.reach(this.paths, this.opts);
+    this.wire(this.conn);
+    await this.hello();
+    if (this.subscription) await this.conn.call('events.subscribe', this.subscription);
+  }
+
+  /** Resolves when the connection drops. */
+  closed(): Promise<void> {
+    return new Promise((resolve) => (this.conn.isClosed ? resolve() : this.conn.onClosed(() => resolve())));
+  }
+
+  close(): void {
+    this.conn.close();
+  }
+}
+
+export const isDisconnect = (err: unknown) => err instanceof RpcError && err.code === DISCONNECTED;

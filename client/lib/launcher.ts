@@ -1,0 +1,26 @@
+// Finds and starts the daemon for a client that found none answering.
+import { spawn } from 'node:child_process';
+import { existsSync, openSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { FragPaths } from '../../shared/paths.js';
+
+/** The fragd bundle: FRAGD_BIN, else beside this bundle (dist/), else dist/ of the checkout. */
+export function fragdPath(env: NodeJS.ProcessEnv = process.env): string {
+  const candidates = [
+    env.FRAGD_BIN,
+    fileURLToPath(new URL('./fragd.js', import.meta.url)),
+    fileURLToPath(new URL('../../dist/fragd.js', import.meta.url)),
+  ].filter((p): p is string => Boolean(p));
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`cannot find fragd (looked in ${candidates.join(', ')}); run npm run build or set FRAGD_BIN`);
+  return found;
+}
+
+/** Spawns fragd detached; its early stderr goes to a start log beside the database. */
+export function spawnDaemon(paths: FragPaths, env: NodeJS.ProcessEnv = process.env): number {
+  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+  const err = openSync(`${paths.log}.start`, 'a', 0o600);
+  const child = spawn(process.execPath, [fragdPath(env)], { detached: true, stdio: ['ignore', 'ignore', err], env });
+  child.unref();
+  return child.pid ?? -1;
+}

@@ -1,0 +1,69 @@
+// The audit log. Every change writes its activity row in the same transaction as the
+// change itself (the caller's), with the context of that moment.
+import { iso } from '../clock.js';
+import type { Call } from './app.js';
+import { parseStack, type ActivityRow, type SessionRow } from './rows.js';
+import { activityView } from './views.js';
+import type { ActivityView } from '../../shared/protocol/views.js';
+
+const counterColumn: Record<string, string | undefined> = { update: 'update_count', note: 'note_count', log: 'log_count' };
+
+export interface ActivityInput {
+  kind: string;
+  message?: string | null;
+  data?: Record<string, unknown> | null;
+  eventId?: string;
+  at?: number;
+}
+
+/** Finds an activity recorded earlier under the same client event id (a replay). */
+export function findByEventId(call: Call, eventId: string | undefined): ActivityRow | undefined {
+  if (!eventId) return undefined;
+  return call.app.sql.get<ActivityRow>('SELECT * FROM activities WHERE event_id = ?', eventId);
+}
+
+export function recordActivity(call: Call, session: SessionRow | null, input: ActivityInput): ActivityRow {
+  const { sql } = call.app;
+  const stack = session ? parseStack(session) : [];
+  const id = (t: string) => stack.find((f) => f.type === t)?.id ?? null;
+  const at = input.at ?? call.now;
+  const { lastInsertRowid } = sql.run(
+    `INSERT INTO activities (session_id, kind, message, data, source, project_id, sprint_id, task_id, subtask_id, event_id, at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    session?.id ?? null,
+    input.kind,
+    input.message ?? null,
+    input.data ? JSON.stringify(input.data) : null,
+    call.source,
+    id('project'),
+    id('sprint'),
+    id('task'),
+    id('subtask'),
+    input.eventId ?? null,
+    at,
+  );
+  if (session) {
+    const counter = counterColumn[input.kind];
+    sql.run(
+      `UPDATE sessions SET activity_count = activity_count + 1, last_activity_at = max(last_activity_at, ?)
+       ${counter ? `, ${counter} = ${counter} + 1` : ''} WHERE id = ?`,
+      at,
+      session.id,
+    );
+  }
+  const row = sql.get<ActivityRow>('SELECT * FROM activities WHERE id = ?', lastInsertRowid)!;
+  call.events.push({
+    type: 'activity.logged',
+    session: session?.key ?? null,
+    at: iso(at),
+    data: { id: row.id, kind: row.kind, message: row.message },
+  });
+  return row;
+}
+
+export function recentActivities(call: Call, sessionId: number, limit: number): ActivityView[] {
+  const { sql } = call.app;
+  return sql
+    .all<ActivityRow>('SELECT * FROM activities WHERE session_id = ? ORDER BY id DESC LIMIT ?', sessionId, limit)
+    .map((a) => activityView(sql, a));
+}

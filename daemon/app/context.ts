@@ -1,0 +1,235 @@
+// Operations on a session's context stack, and the updates, notes and logs that attach
+// to its deepest fitting context.
+import { invalidState } from '../../shared/errors.js';
+import type { ContextResult, ParsedParamsOf } from '../../shared/protocol/methods.js';
+import type { ContextType } from '../../shared/protocol/views.js';
+import { iso } from '../clock.js';
+import type { Call } from './app.js';
+import { findByEventId, recordActivity } from './activities.js';
+import { activeMsOn, retime } from './intervals.js';
+import { findProject, findSprint, findTask, projectById, sprintById, taskById } from './items.js';
+import { parseStack, type ActivityRow, type ContextHistoryRow, type SessionRow, type StoredFrame } from './rows.js';
+import { popFrom, replaceWith, workFrame, type StackChange } from './stack.js';
+import { reloadSession, resolveOpenSession, resolveSession, resumeSessionRow, type Target } from './sessions.js';
+import { activityView, frameView, sprintView, taskView } from './views.js';
+import { instructionsFor } from './instructions.js';
+
+const frame = (type: ContextType, row: { id: number; code: string; title: string }, at: number): StoredFrame => ({
+  type,
+  id: row.id,
+  code: row.code,
+  title: row.title,
+  pushed_at: at,
+});
+
+/** The frames an item brings with it: a task its sprint and project, a subtask its parent. */
+export function lineageOf(call: Call, type: ContextType, code: string): StoredFrame[] {
+  const at = call.now;
+  if (type === 'project') return [frame('project', findProject(call, code), at)];
+  if (type === 'sprint') {
+    const s = findSprint(call, code);
+    return [...(s.project_id ? [frame('project', projectById(call, s.project_id), at)] : []), frame('sprint', s, at)];
+  }
+  const t = findTask(call, code);
+  const parent = t.parent_id ? taskById(call, t.parent_id) : null;
+  if (type === 'subtask' && !parent) {
+    throw invalidState(`${t.code} is not a subtask; activate it with: fragctl task activate ${t.code}`, { task: t.code });
+  }
+  const top = parent ?? t;
+  const sprintId = t.sprint_id ?? top.sprint_id;
+  const sprint = sprintId ? sprintById(call, sprintId) : null;
+  const projectId = t.project_id ?? top.project_id ?? sprint?.project_id ?? null;
+  return [
+    ...(projectId ? [frame('project', projectById(call, projectId), at)] : []),
+    ...(sprint ? [frame('sprint', sprint, at)] : []),
+    frame('task', top, at),
+    ...(parent ? [frame('subtask', t, at)] : []),
+  ];
+}
+
+const column = { project: 'project_id', sprint: 'sprint_id', task: 'task_id', subtask: 'task_id' } as const;
+
+/** Writes a new stack: history rows, denormalised active ids, time intervals, activity, event. */
+function applyStack(call: Call, s: SessionRow, next: StoredFrame[], changes: StackChange[]): SessionRow {
+  const { sql } = call.app;
+  if (changes.length === 0) return s;
+  const find = (t: ContextType) => next.find((f) => f.type === t)?.id ?? null;
+  const spent = (f: StoredFrame) => Math.round(activeMsOn(sql, s.id, column[f.type], f.id, f.pushed_at, call.now) / 1000);
+  for (const c of changes) {
+    sql.run(
+      'INSERT INTO context_history (session_id, action, type, code, ref_id, stack, seconds_spent, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      s.id,
+      c.action,
+      c.frame.type,
+      c.frame.code,
+      c.frame.id,
+      JSON.stringify(next.map(frameView)),
+      c.left ? spent(c.left) : null,
+      call.now,
+    );
+  }
+  sql.run(
+    'UPDATE sessions SET stack = ?, active_project_id = ?, active_sprint_id = ?, active_task_id = ? WHERE id = ?',
+    JSON.stringify(next),
+    find('project'),
+    find('sprint'),
+    find('subtask') ?? find('task'),
+    s.id,
+  );
+  const updated = reloadSession(call, s);
+  retime(sql, updated, call.now);
+  const describe = changes.map((c) => (c.action === 'switch' ? `switch ${c.left!.code} → ${c.frame.code}` : `${c.action} ${c.frame.code}`)).join(', ');
+  recordActivity(call, updated, { kind: 'context.change', message: describe, data: { changes: changes.map((c) => ({ action: c.action, type: c.frame.type, code: c.frame.code, from: c.left?.code })) } });
+  call.events.push({ type: 'context.changed', session: s.key, at: iso(call.now), data: { stack: next.map((f) => f.code) } });
+  return updated;
+}
+
+function contextResult(call: Call, s: SessionRow, template: Parameters<typeof instructionsFor>[1]): ContextResult {
+  return { stack: parseStack(s).map(frameView), session: s.key, instructions: instructionsFor(call, template, s) };
+}
+
+/** Work on a session that may have been idle-paused: activity brings it back (config). */
+function workingSession(call: Call, target: Target): SessionRow {
+  const s = resolveOpenSession(call, target);
+  if (s.status === 'paused' && call.app.config.auto_resume_on_activity && s.pause_reason?.startsWith('idle')) {
+    return resumeSessionRow(call, s, 'activity after idle').session;
+  }
+  return s;
+}
+
+function push(call: Call, s: SessionRow, type: ContextType, code: string): SessionRow {
+  const { stack, changes } = replaceWith(parseStack(s), lineageOf(call, type, code));
+  return applyStack(call, s, stack, changes);
+}
+
+export function pushContext(call: Call, p: ParsedParamsOf<'context.push'>): ContextResult {
+  if (p.type === 'task' || p.type === 'subtask') return activateTask(call, { ...p, code: p.code });
+  if (p.type === 'sprint') return activateSprint(call, p);
+  const s = push(call, workingSession(call, p), p.type, p.code);
+  return contextResult(call, s, 'context_activated');
+}
+
+export function popContext(call: Call, p: ParsedParamsOf<'context.pop'>) {
+  const s = workingSession(call, p);
+  const stack = parseStack(s);
+  if (stack.length === 0) {
+    throw invalidState(`the context stack of ${s.key} is empty`, { session: s.key, hint: 'activate a task with: fragctl task activate CODE' });
+  }
+  const { stack: next, removed } = popFrom(stack, p.type);
+  if (removed.length === 0) {
+    throw invalidState(`no ${p.type} is on the stack of ${s.key}`, { session: s.key, stack: stack.map((f) => f.code) });
+  }
+  const updated = applyStack(call, s, next, removed.map((f) => ({ action: 'pop' as const, frame: f, left: f })));
+  return { ...contextResult(call, updated, 'context_popped'), popped: frameView(removed[removed.length - 1]) };
+}
+
+export function clearContext(call: Call, p: ParsedParamsOf<'context.clear'>): ContextResult {
+  const s = workingSession(call, p);
+  const removed = [...parseStack(s)].reverse();
+  const updated = applyStack(call, s, [], removed.map((f) => ({ action: 'pop' as const, frame: f, left: f })));
+  return contextResult(call, updated, 'context_popped');
+}
+
+export function showContext(call: Call, p: ParsedParamsOf<'context.show'>) {
+  const s = resolveSession(call, p);
+  const stack = parseStack(s);
+  const current = p.type ? stack.find((f) => f.type === p.type) : stack[stack.length - 1];
+  return { session: s.key, stack: stack.map(frameView), count: stack.length, current: current ? frameView(current) : null };
+}
+
+export function activateSprint(call: Call, p: ParsedParamsOf<'sprint.activate'>) {
+  const sprint = findSprint(call, p.code);
+  if (sprint.status === 'completed' || sprint.status === 'cancelled') {
+    throw invalidState(`${sprint.code} is ${sprint.status}; reopen it with: fragctl sprint edit ${sprint.code} --status active`, { sprint: sprint.code });
+  }
+  const s = push(call, workingSession(call, p), 'sprint', sprint.code);
+  if (sprint.status === 'planned') {
+    call.app.sql.run("UPDATE sprints SET status = 'active', started_at = coalesce(started_at, ?), updated_at = ? WHERE id = ?", call.now, call.now, sprint.id);
+  }
+  return { ...contextResult(call, s, 'context_activated'), sprint: sprintView(call.app.sql, findSprint(call, sprint.code)) };
+}
+
+export function activateTask(call: Call, p: ParsedParamsOf<'task.activate'>) {
+  const task = findTask(call, p.code);
+  if (task.status === 'completed' || task.status === 'cancelled') {
+    throw invalidState(`${task.code} is ${task.status}; reopen it with: fragctl task edit ${task.code} --status todo`, { task: task.code, status: task.status });
+  }
+  const s0 = workingSession(call, p);
+  const s = push(call, s0, task.parent_id ? 'subtask' : 'task', task.code);
+  call.app.sql.run(
+    `UPDATE tasks SET status = CASE WHEN status IN ('todo','blocked') THEN 'in_progress' ELSE status END,
+       delegation_status = CASE WHEN delegation_status = 'unassigned' THEN 'assigned' ELSE delegation_status END,
+       assignee = coalesce(assignee, ?), updated_at = ? WHERE id = ?`,
+    s.actor,
+    call.now,
+    task.id,
+  );
+  if (task.sprint_id) {
+    call.app.sql.run("UPDATE sprints SET status = 'active', started_at = coalesce(started_at, ?) WHERE id = ? AND status = 'planned'", call.now, task.sprint_id);
+  }
+  return { ...contextResult(call, s, 'context_activated'), task: taskView(call.app.sql, findTask(call, task.code)) };
+}
+
+export function deactivateTask(call: Call, p: ParsedParamsOf<'task.deactivate'>) {
+  const s = workingSession(call, p);
+  const stack = parseStack(s);
+  const work = workFrame(stack);
+  if (!work) {
+    throw invalidState(`no task is active in ${s.key}`, { session: s.key, hint: 'activate one with: fragctl task activate CODE' });
+  }
+  const seconds = Math.round(activeMsOn(call.app.sql, s.id, 'task_id', work.id, work.pushed_at, call.now) / 1000);
+  if (p.summary) {
+    recordActivity(call, s, { kind: 'note', message: p.summary, data: { summary: true } });
+    call.app.sql.run('UPDATE tasks SET summary = ?, updated_at = ? WHERE id = ?', p.summary, call.now, work.id);
+  }
+  if (p.complete) {
+    call.app.sql.run("UPDATE tasks SET status = 'completed', completed_at = ?, updated_at = ? WHERE id = ?", call.now, call.now, work.id);
+  }
+  const { stack: next, removed } = popFrom(stack, work.type);
+  const updated = applyStack(call, reloadSession(call, s), next, removed.map((f) => ({ action: 'pop' as const, frame: f, left: f })));
+  return {
+    ...contextResult(call, updated, p.complete ? 'task_completed' : 'context_popped'),
+    task: taskView(call.app.sql, taskById(call, work.id)),
+    seconds_spent: seconds,
+  };
+}
+
+type ActivityParams = ParsedParamsOf<'activity.log'>;
+
+export function logActivity(call: Call, kind: 'update' | 'note' | 'log', p: ActivityParams) {
+  const { sql } = call.app;
+  const earlier = findByEventId(call, p.event_id);
+  const s = workingSession(call, p);
+  if (earlier) {
+    return { activity: activityView(sql, earlier), duplicate: true, instructions: instructionsFor(call, 'progress', s) };
+  }
+  const row = recordActivity(call, s, {
+    kind: kind === 'log' ? (p.kind ?? 'log') : kind,
+    message: p.message,
+    data: kind === 'log' ? { level: p.level ?? 'info', ...(p.data ?? {}) } : null,
+    eventId: p.event_id,
+  });
+  return { activity: activityView(sql, row), duplicate: false, instructions: instructionsFor(call, 'progress', reloadSession(call, s)) };
+}
+
+export function sessionHistory(call: Call, p: ParsedParamsOf<'session.history'>) {
+  const { sql } = call.app;
+  const s = resolveSession(call, p);
+  const limit = p.limit ?? 1000;
+  const acts = sql.all<ActivityRow>('SELECT * FROM (SELECT * FROM activities WHERE session_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id', s.id, limit);
+  const hist = sql.all<ContextHistoryRow>('SELECT * FROM (SELECT * FROM context_history WHERE session_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id', s.id, limit);
+  return {
+    session: s.key,
+    activities: acts.map((a) => activityView(sql, a)),
+    context: hist.map((h) => ({
+      id: h.id,
+      at: iso(h.at),
+      action: h.action,
+      type: h.type,
+      code: h.code,
+      seconds_spent: h.seconds_spent,
+      stack: JSON.parse(h.stack),
+    })),
+  };
+}
+

@@ -1,0 +1,87 @@
+// Active time is the sum of intervals built from timestamps (DESIGN.md §5). An interval
+// is tied to the context on top of the stack; any change of that context closes one
+// interval and opens the next, so task, sprint and session totals agree.
+import type { Sql } from '../store/sql.js';
+import type { IntervalRow, SessionRow, StoredFrame } from './rows.js';
+import { parseStack } from './rows.js';
+
+export type EndReason = 'pause' | 'end' | 'abandon' | 'switch' | 'idle' | 'suspend' | 'crash' | 'shutdown';
+
+function frameId(stack: StoredFrame[], type: StoredFrame['type']): number | null {
+  return stack.find((f) => f.type === type)?.id ?? null;
+}
+
+/** The task an interval belongs to: the subtask if one is on the stack, else the task. */
+export function intervalTaskId(stack: StoredFrame[]): number | null {
+  return frameId(stack, 'subtask') ?? frameId(stack, 'task');
+}
+
+export function openInterval(sql: Sql, session: SessionRow, at: number): void {
+  const stack = parseStack(session);
+  sql.run(
+    `INSERT INTO intervals (session_id, actor, project_id, sprint_id, task_id, started_at, checkpoint_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    session.id,
+    session.actor,
+    frameId(stack, 'project'),
+    frameId(stack, 'sprint'),
+    intervalTaskId(stack),
+    at,
+    at,
+  );
+}
+
+export function openIntervalOf(sql: Sql, sessionId: number): IntervalRow | undefined {
+  return sql.get<IntervalRow>('SELECT * FROM intervals WHERE session_id = ? AND ended_at IS NULL', sessionId);
+}
+
+/** Closes the session's open interval at `at` (never before it started) and refreshes the total. */
+export function closeInterval(sql: Sql, sessionId: number, at: number, reason: EndReason): IntervalRow | undefined {
+  const open = openIntervalOf(sql, sessionId);
+  if (!open) return undefined;
+  const end = Math.max(open.started_at, at);
+  sql.run('UPDATE intervals SET ended_at = ?, checkpoint_at = ?, end_reason = ? WHERE id = ?', end, end, reason, open.id);
+  refreshTotal(sql, sessionId);
+  return { ...open, ended_at: end, end_reason: reason };
+}
+
+export function refreshTotal(sql: Sql, sessionId: number): void {
+  sql.run(
+    `UPDATE sessions SET total_active_seconds =
+       (SELECT coalesce(sum(ended_at - started_at), 0) / 1000 FROM intervals WHERE session_id = ?1 AND ended_at IS NOT NULL)
+     WHERE id = ?1`,
+    sessionId,
+  );
+}
+
+/** After the stack changed: if the session is running, end the interval and start one for the new top. */
+export function retime(sql: Sql, session: SessionRow, at: number): void {
+  if (session.status !== 'active') return;
+  closeInterval(sql, session.id, at, 'switch');
+  openInterval(sql, session, at);
+}
+
+/** Active milliseconds of a session; an open interval counts up to `now`. */
+export function activeMs(sql: Sql, sessionId: number, now: number): number {
+  return (
+    sql.value<number>(
+      `SELECT coalesce(sum(coalesce(ended_at, max(?2, started_at)) - started_at), 0) FROM intervals WHERE session_id = ?1`,
+      sessionId,
+      now,
+    ) ?? 0
+  );
+}
+
+/** Active milliseconds in a session spent on one context item since a moment. */
+export function activeMsOn(sql: Sql, sessionId: number, column: 'task_id' | 'sprint_id' | 'project_id', id: number, since: number, now: number): number {
+  return (
+    sql.value<number>(
+      `SELECT coalesce(sum(coalesce(ended_at, max(?4, started_at)) - max(started_at, ?3)), 0)
+         FROM intervals WHERE session_id = ?1 AND ${column} = ?2 AND coalesce(ended_at, ?4) > ?3`,
+      sessionId,
+      id,
+      since,
+      now,
+    ) ?? 0
+  );
+}

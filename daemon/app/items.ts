@@ -1,0 +1,226 @@
+// Projects, sprints and tasks: the work items a session's context points at.
+import { ErrorCode, FragError, notFound, invalidState } from '../../shared/errors.js';
+import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
+import { iso } from '../clock.js';
+import type { Call } from './app.js';
+import type { ProjectRow, SprintRow, TaskRow } from './rows.js';
+import { activityView, projectView, sprintView, taskView } from './views.js';
+import { recordActivity } from './activities.js';
+import { instructionsFor } from './instructions.js';
+import type { ActivityRow } from './rows.js';
+
+/** `1` and `sprint-1` both mean SPRINT-1. */
+export const normalizeSprintCode = (code: string): string => (/^\d+$/.test(code) ? `SPRINT-${code}` : code.toUpperCase());
+
+export function findProject(call: Call, code: string): ProjectRow {
+  const p = call.app.sql.get<ProjectRow>('SELECT * FROM projects WHERE code = ?', code);
+  if (!p) throw notFound('project', code, 'list projects with: fragctl project list');
+  return p;
+}
+
+export function findSprint(call: Call, code: string): SprintRow {
+  const c = normalizeSprintCode(code);
+  const s = call.app.sql.get<SprintRow>('SELECT * FROM sprints WHERE code = ?', c);
+  if (!s) throw notFound('sprint', c, 'list sprints with: fragctl sprint list');
+  return s;
+}
+
+export function findTask(call: Call, code: string): TaskRow {
+  const t = call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE code = ?', code);
+  if (!t) throw notFound('task', code, 'list tasks with: fragctl task list');
+  return t;
+}
+
+export const taskById = (call: Call, id: number): TaskRow => call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE id = ?', id)!;
+export const sprintById = (call: Call, id: number): SprintRow => call.app.sql.get<SprintRow>('SELECT * FROM sprints WHERE id = ?', id)!;
+export const projectById = (call: Call, id: number): ProjectRow => call.app.sql.get<ProjectRow>('SELECT * FROM projects WHERE id = ?', id)!;
+
+function conflictIfExists(call: Call, table: 'projects' | 'sprints' | 'tasks', what: string, code: string): void {
+  if (call.app.sql.value(`SELECT 1 FROM ${table} WHERE code = ?`, code)) {
+    throw new FragError(ErrorCode.Conflict, `${what} ${code} already exists`, { what, code, hint: `change it with: fragctl ${what} edit ${code} …` });
+  }
+}
+
+function itemChanged(call: Call, kind: string, code: string, change: string): void {
+  call.events.push({ type: 'item.changed', session: null, at: iso(call.now), data: { kind, code, change } });
+  recordActivity(call, null, { kind: `${kind}.${change}`, message: `${kind} ${code} ${change}`, data: { code } });
+}
+
+export function createProject(call: Call, p: ParsedParamsOf<'project.create'>) {
+  conflictIfExists(call, 'projects', 'project', p.code);
+  call.app.sql.run(
+    'INSERT INTO projects (code, title, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+    p.code,
+    p.title,
+    p.description ?? null,
+    call.now,
+    call.now,
+  );
+  itemChanged(call, 'project', p.code, 'created');
+  return { project: projectView(findProject(call, p.code)), instructions: instructionsFor(call, 'item_created', null, { kind: 'project', code: p.code }) };
+}
+
+export function editProject(call: Call, p: ParsedParamsOf<'project.edit'>) {
+  const row = findProject(call, p.code);
+  call.app.sql.run(
+    'UPDATE projects SET title = coalesce(?, title), description = coalesce(?, description), status = coalesce(?, status), updated_at = ? WHERE id = ?',
+    p.title ?? null,
+    p.description ?? null,
+    p.status ?? null,
+    call.now,
+    row.id,
+  );
+  itemChanged(call, 'project', row.code, 'edited');
+  return { project: projectView(findProject(call, row.code)), instructions: instructionsFor(call, 'item_changed', null, { kind: 'project', code: row.code }) };
+}
+
+export function listProjects(call: Call) {
+  return { projects: call.app.sql.all<ProjectRow>('SELECT * FROM projects ORDER BY code').map(projectView) };
+}
+
+export function showProject(call: Call, p: ParsedParamsOf<'project.show'>) {
+  const row = findProject(call, p.code);
+  const sprints = call.app.sql.all<SprintRow>('SELECT * FROM sprints WHERE project_id = ? ORDER BY id', row.id);
+  return { project: projectView(row), sprints: sprints.map((s) => sprintView(call.app.sql, s)) };
+}
+
+export function createSprint(call: Call, p: ParsedParamsOf<'sprint.create'>) {
+  const code = normalizeSprintCode(p.code);
+  conflictIfExists(call, 'sprints', 'sprint', code);
+  const project = p.project ? findProject(call, p.project) : null;
+  call.app.sql.run(
+    'INSERT INTO sprints (code, project_id, title, goal, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+    code,
+    project?.id ?? null,
+    p.title,
+    p.goal ?? null,
+    call.now,
+    call.now,
+  );
+  itemChanged(call, 'sprint', code, 'created');
+  return { sprint: sprintView(call.app.sql, findSprint(call, code)), instructions: instructionsFor(call, 'item_created', null, { kind: 'sprint', code }) };
+}
+
+export function editSprint(call: Call, p: ParsedParamsOf<'sprint.edit'>) {
+  const row = findSprint(call, p.code);
+  const completing = p.status === 'completed' && row.status !== 'completed';
+  const starting = p.status === 'active' && row.started_at == null;
+  call.app.sql.run(
+    `UPDATE sprints SET title = coalesce(?, title), goal = coalesce(?, goal), status = coalesce(?, status),
+       summary = coalesce(?, summary), retrospective = coalesce(?, retrospective), deliverables = coalesce(?, deliverables),
+       started_at = CASE WHEN ? THEN ? ELSE started_at END,
+       completed_at = CASE WHEN ? THEN ? ELSE completed_at END, updated_at = ? WHERE id = ?`,
+    p.title ?? null,
+    p.goal ?? null,
+    p.status ?? null,
+    p.summary ?? null,
+    p.retrospective ?? null,
+    p.deliverables ?? null,
+    starting ? 1 : 0,
+    call.now,
+    completing ? 1 : 0,
+    call.now,
+    call.now,
+    row.id,
+  );
+  itemChanged(call, 'sprint', row.code, 'edited');
+  return { sprint: sprintView(call.app.sql, findSprint(call, row.code)), instructions: instructionsFor(call, 'item_changed', null, { kind: 'sprint', code: row.code }) };
+}
+
+export function listSprints(call: Call, p: ParsedParamsOf<'sprint.list'>) {
+  const project = p?.project ? findProject(call, p.project) : null;
+  const rows = call.app.sql.all<SprintRow>(
+    'SELECT * FROM sprints WHERE (?1 IS NULL OR project_id = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY id',
+    project?.id ?? null,
+    p?.status ?? null,
+  );
+  return { sprints: rows.map((s) => sprintView(call.app.sql, s)) };
+}
+
+export function showSprint(call: Call, p: ParsedParamsOf<'sprint.show'>) {
+  const row = findSprint(call, p.code);
+  const tasks = call.app.sql.all<TaskRow>('SELECT * FROM tasks WHERE sprint_id = ? ORDER BY id', row.id);
+  return { sprint: sprintView(call.app.sql, row), tasks: tasks.map((t) => taskView(call.app.sql, t)) };
+}
+
+export function createTask(call: Call, p: ParsedParamsOf<'task.create'>) {
+  conflictIfExists(call, 'tasks', 'task', p.code);
+  const parent = p.parent ? findTask(call, p.parent) : null;
+  if (parent?.parent_id) {
+    throw invalidState(`${parent.code} is itself a subtask; subtasks are one level deep`, { parent: parent.code });
+  }
+  const sprint = p.sprint ? findSprint(call, p.sprint) : parent?.sprint_id ? sprintById(call, parent.sprint_id) : null;
+  const project = p.project ? findProject(call, p.project) : null;
+  const projectId = project?.id ?? parent?.project_id ?? sprint?.project_id ?? null;
+  call.app.sql.run(
+    `INSERT INTO tasks (code, project_id, sprint_id, parent_id, title, description, estimate_minutes, assignee, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    p.code,
+    projectId,
+    sprint?.id ?? null,
+    parent?.id ?? null,
+    p.title,
+    p.description ?? null,
+    p.estimate_minutes ?? null,
+    p.assignee ?? null,
+    call.now,
+    call.now,
+  );
+  itemChanged(call, 'task', p.code, 'created');
+  return { task: taskView(call.app.sql, findTask(call, p.code)), instructions: instructionsFor(call, 'item_created', null, { kind: 'task', code: p.code }) };
+}
+
+export function editTask(call: Call, p: ParsedParamsOf<'task.edit'>) {
+  const row = findTask(call, p.code);
+  const sprint = p.sprint ? findSprint(call, p.sprint) : null;
+  const completing = p.status === 'completed' && row.status !== 'completed';
+  call.app.sql.run(
+    `UPDATE tasks SET title = coalesce(?, title), description = coalesce(?, description), status = coalesce(?, status),
+       estimate_minutes = coalesce(?, estimate_minutes), delegation_status = coalesce(?, delegation_status),
+       assignee = coalesce(?, assignee), summary = coalesce(?, summary), sprint_id = coalesce(?, sprint_id),
+       completed_at = CASE WHEN ? THEN ? WHEN ? IS NOT NULL AND ? != 'completed' THEN NULL ELSE completed_at END,
+       updated_at = ? WHERE id = ?`,
+    p.title ?? null,
+    p.description ?? null,
+    p.status ?? null,
+    p.estimate_minutes ?? null,
+    p.delegation_status ?? null,
+    p.assignee ?? null,
+    p.summary ?? null,
+    sprint?.id ?? null,
+    completing ? 1 : 0,
+    call.now,
+    p.status ?? null,
+    p.status ?? null,
+    call.now,
+    row.id,
+  );
+  itemChanged(call, 'task', row.code, 'edited');
+  return { task: taskView(call.app.sql, findTask(call, row.code)), instructions: instructionsFor(call, 'item_changed', null, { kind: 'task', code: row.code }) };
+}
+
+export function listTasks(call: Call, p: ParsedParamsOf<'task.list'>) {
+  const sprint = p?.sprint ? findSprint(call, p.sprint) : null;
+  const project = p?.project ? findProject(call, p.project) : null;
+  const parent = p?.parent ? findTask(call, p.parent) : null;
+  const rows = call.app.sql.all<TaskRow>(
+    `SELECT * FROM tasks WHERE (?1 IS NULL OR sprint_id = ?1) AND (?2 IS NULL OR project_id = ?2)
+       AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR parent_id = ?4) ORDER BY id`,
+    sprint?.id ?? null,
+    project?.id ?? null,
+    p?.status ?? null,
+    parent?.id ?? null,
+  );
+  return { tasks: rows.map((t) => taskView(call.app.sql, t)) };
+}
+
+export function showTask(call: Call, p: ParsedParamsOf<'task.show'>) {
+  const { sql } = call.app;
+  const row = findTask(call, p.code);
+  const subtasks = sql.all<TaskRow>('SELECT * FROM tasks WHERE parent_id = ? ORDER BY id', row.id);
+  const updates = sql.all<ActivityRow>(
+    "SELECT * FROM activities WHERE kind IN ('update','note') AND (task_id = ?1 OR subtask_id = ?1) ORDER BY id",
+    row.id,
+  );
+  return { task: taskView(sql, row), subtasks: subtasks.map((t) => taskView(sql, t)), updates: updates.map((a) => activityView(sql, a)) };
+}

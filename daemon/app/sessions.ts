@@ -1,0 +1,232 @@
+// Session lifecycle: start, pause, resume, switch, end, abandon, and which session a
+// call is about.
+import { userInfo } from 'node:os';
+import { ErrorCode, FragError, notFound, invalidState } from '../../shared/errors.js';
+import type { ParsedParamsOf, SessionResult } from '../../shared/protocol/methods.js';
+import type { SessionType, Source } from '../../shared/protocol/views.js';
+import { iso } from '../clock.js';
+import type { Call } from './app.js';
+import { recordActivity, recentActivities } from './activities.js';
+import { closeInterval, openInterval, type EndReason } from './intervals.js';
+import type { SessionRow } from './rows.js';
+import { sessionView } from './views.js';
+import { instructionsFor } from './instructions.js';
+
+export const DEFAULT_ACTOR = 'human';
+
+export interface Target {
+  session?: string;
+  actor?: string;
+}
+
+export function getSession(call: Call, key: string): SessionRow {
+  const s = call.app.sql.get<SessionRow>('SELECT * FROM sessions WHERE key = ?', key);
+  if (!s) throw notFound('session', key, 'list sessions with: fragctl session list');
+  return s;
+}
+
+export const reloadSession = (call: Call, s: SessionRow): SessionRow => getSession(call, s.key);
+
+/** The actor's current session: the active one, else the most recently paused one. */
+export function currentSessionOf(call: Call, actor: string): SessionRow | undefined {
+  return call.app.sql.get<SessionRow>(
+    `SELECT * FROM sessions WHERE actor = ? AND status IN ('active','paused')
+      ORDER BY status = 'active' DESC, coalesce(paused_at, started_at) DESC, id DESC LIMIT 1`,
+    actor,
+  );
+}
+
+export function resolveSession(call: Call, target: Target): SessionRow {
+  if (target.session) return getSession(call, target.session);
+  const actor = target.actor ?? DEFAULT_ACTOR;
+  const s = currentSessionOf(call, actor);
+  if (!s) {
+    throw new FragError(ErrorCode.NoActiveSession, `${actor} has no active or paused session`, {
+      actor,
+      hint: `start one with: fragctl session start${actor === DEFAULT_ACTOR ? '' : ` --actor ${actor}`}`,
+    });
+  }
+  return s;
+}
+
+/** A session that can still change (active or paused). */
+export function resolveOpenSession(call: Call, target: Target): SessionRow {
+  const s = resolveSession(call, target);
+  if (s.status === 'completed' || s.status === 'abandoned') {
+    throw invalidState(`${s.key} is ${s.status}; it can no longer change`, {
+      session: s.key,
+      status: s.status,
+      hint: 'start a new session with: fragctl session start',
+    });
+  }
+  return s;
+}
+
+function activeSessionOf(call: Call, actor: string): SessionRow | undefined {
+  return call.app.sql.get<SessionRow>("SELECT * FROM sessions WHERE actor = ? AND status = 'active'", actor);
+}
+
+function nextKey(call: Call): string {
+  const { sql } = call.app;
+  const n = Number(sql.value<string>("SELECT value FROM meta WHERE key = 'session_seq'")) + 1;
+  sql.run("UPDATE meta SET value = ? WHERE key = 'session_seq'", String(n));
+  return `SESSION-${String(n).padStart(3, '0')}`;
+}
+
+export function emitSessionChanged(call: Call, s: SessionRow, change: string, extra: Record<string, unknown> = {}): void {
+  call.events.push({ type: 'session.changed', session: s.key, at: iso(call.now), data: { change, status: s.status, ...extra } });
+}
+
+function result(call: Call, s: SessionRow, template: Parameters<typeof instructionsFor>[1]): SessionResult {
+  const fresh = reloadSession(call, s);
+  return { session: sessionView(call.app.sql, fresh, call.now), instructions: instructionsFor(call, template, fresh) };
+}
+
+export function startSession(call: Call, p: ParsedParamsOf<'session.start'>): SessionResult {
+  const { sql } = call.app;
+  const actor = p.actor ?? DEFAULT_ACTOR;
+  const existing = activeSessionOf(call, actor);
+  if (existing) {
+    throw new FragError(ErrorCode.Conflict, `${actor} already has an active session, ${existing.key}, started ${iso(existing.started_at)}`, {
+      actor,
+      active_session: existing.key,
+      hint: `resume it with: fragctl session resume ${existing.key} — or end it first with: fragctl session end --session ${existing.key} — or pause it with: fragctl session pause --session ${existing.key}`,
+      options: [`fragctl session resume ${existing.key}`, `fragctl session end --session ${existing.key}`, `fragctl session pause --session ${existing.key}`],
+    });
+  }
+  const key = nextKey(call);
+  const source: Source = p.source ?? call.source;
+  const type: SessionType = p.type ?? 'work';
+  sql.run(
+    `INSERT INTO sessions (key, actor, os_user, chat_session_id, source, type, status, metadata, started_at, last_activity_at)
+     VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`,
+    key,
+    actor,
+    p.os_user ?? userInfo().username,
+    p.chat_session_id ?? null,
+    source,
+    type,
+    JSON.stringify(p.metadata ?? {}),
+    call.now,
+    call.now,
+  );
+  const s = getSession(call, key);
+  openInterval(sql, s, call.now);
+  recordActivity(call, s, { kind: 'session.start', message: `${type} session started by ${actor}`, data: { type, source } });
+  emitSessionChanged(call, s, 'started');
+  return result(call, s, 'session_started');
+}
+
+/** Closes time and marks a session paused; shared by a manual pause, idle and switch. */
+export function pauseSessionRow(call: Call, s: SessionRow, reason: string, at: number, endReason: EndReason): SessionRow {
+  closeInterval(call.app.sql, s.id, at, endReason);
+  call.app.sql.run("UPDATE sessions SET status = 'paused', paused_at = ?, pause_reason = ? WHERE id = ?", at, reason, s.id);
+  const paused = reloadSession(call, s);
+  recordActivity(call, paused, { kind: 'session.pause', message: reason, data: { reason, cause: endReason }, at: Math.max(at, call.now) });
+  emitSessionChanged(call, paused, 'paused', { reason });
+  return paused;
+}
+
+export function pauseSession(call: Call, p: ParsedParamsOf<'session.pause'>): SessionResult {
+  const s = resolveOpenSession(call, p);
+  if (s.status === 'paused') {
+    throw invalidState(`${s.key} is already paused (${s.pause_reason ?? 'no reason given'})`, {
+      session: s.key,
+      hint: `resume it with: fragctl session resume ${s.key}`,
+    });
+  }
+  return result(call, pauseSessionRow(call, s, p.reason ?? 'paused', call.now, 'pause'), 'session_paused');
+}
+
+/** Reactivates a paused session; the interruption is measured and logged. */
+export function resumeSessionRow(call: Call, s: SessionRow, cause: string): { session: SessionRow; interrupted: number } {
+  const other = activeSessionOf(call, s.actor);
+  if (other && other.id !== s.id) {
+    throw new FragError(ErrorCode.Conflict, `${s.actor} already has an active session, ${other.key}; pause or end it before resuming ${s.key}`, {
+      active_session: other.key,
+      hint: `switch with: fragctl session switch ${s.key}`,
+    });
+  }
+  const interrupted = Math.max(0, Math.round((call.now - (s.paused_at ?? call.now)) / 1000));
+  call.app.sql.run("UPDATE sessions SET status = 'active', paused_at = NULL, pause_reason = NULL WHERE id = ?", s.id);
+  const active = reloadSession(call, s);
+  openInterval(call.app.sql, active, call.now);
+  recordActivity(call, active, {
+    kind: 'session.resume',
+    message: `resumed after ${interrupted}s (${cause})`,
+    data: { interrupted_seconds: interrupted, paused_reason: s.pause_reason, cause },
+  });
+  call.events.push({ type: 'session.resumed', session: s.key, at: iso(call.now), data: { interrupted_seconds: interrupted, cause } });
+  emitSessionChanged(call, active, 'resumed');
+  return { session: active, interrupted };
+}
+
+export function resumeSession(call: Call, p: ParsedParamsOf<'session.resume'>) {
+  const s = resolveOpenSession(call, p);
+  let interrupted = 0;
+  let current = s;
+  if (s.status === 'paused') {
+    ({ session: current, interrupted } = resumeSessionRow(call, s, 'resume'));
+  } else {
+    recordActivity(call, s, { kind: 'session.attach', message: 'attached to the running session' });
+    current = reloadSession(call, s);
+  }
+  return { ...result(call, current, 'session_resumed'), interrupted_seconds: interrupted, recent: recentActivities(call, s.id, 5) };
+}
+
+export function switchSession(call: Call, p: ParsedParamsOf<'session.switch'>) {
+  const target = getSession(call, p.session);
+  if (target.status === 'completed' || target.status === 'abandoned') {
+    throw invalidState(`${target.key} is ${target.status} and cannot be switched to`, { session: target.key, hint: 'start a new session with: fragctl session start' });
+  }
+  const actor = target.actor;
+  const current = activeSessionOf(call, actor);
+  let paused: string | null = null;
+  if (current && current.id !== target.id) {
+    pauseSessionRow(call, current, `switched to ${target.key}`, call.now, 'pause');
+    paused = current.key;
+  }
+  const now = target.status === 'paused' ? resumeSessionRow(call, target, `switch from ${paused ?? 'none'}`).session : target;
+  return { ...result(call, now, 'session_resumed'), paused };
+}
+
+function finish(call: Call, s: SessionRow, status: 'completed' | 'abandoned', summary: string | null): SessionRow {
+  if (s.status === 'active') closeInterval(call.app.sql, s.id, call.now, status === 'completed' ? 'end' : 'abandon');
+  call.app.sql.run(
+    'UPDATE sessions SET status = ?, ended_at = ?, paused_at = NULL, summary = coalesce(?, summary) WHERE id = ?',
+    status,
+    call.now,
+    summary,
+    s.id,
+  );
+  const done = reloadSession(call, s);
+  recordActivity(call, done, { kind: status === 'completed' ? 'session.end' : 'session.abandon', message: summary });
+  emitSessionChanged(call, done, status);
+  return done;
+}
+
+export function endSession(call: Call, p: ParsedParamsOf<'session.end'>): SessionResult {
+  const s = resolveOpenSession(call, p);
+  return result(call, finish(call, s, 'completed', p.summary ?? null), 'session_ended');
+}
+
+export function abandonSession(call: Call, p: ParsedParamsOf<'session.abandon'>): SessionResult {
+  const s = resolveOpenSession(call, p);
+  return result(call, finish(call, s, 'abandoned', p.reason ?? null), 'session_ended');
+}
+
+export function sessionStatus(call: Call, p: ParsedParamsOf<'session.status'>) {
+  const s = resolveSession(call, p);
+  return { session: sessionView(call.app.sql, s, call.now), recent: recentActivities(call, s.id, 5) };
+}
+
+export function listSessions(call: Call, p: ParsedParamsOf<'session.list'>) {
+  const { sql } = call.app;
+  const rows = sql.all<SessionRow>(
+    `SELECT * FROM sessions WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR actor = ?2) ORDER BY id DESC LIMIT ?3`,
+    p?.status ?? null,
+    p?.actor ?? null,
+    p?.limit ?? 50,
+  );
+  return { sessions: rows.map((r) => sessionView(sql, r, call.now)) };
+}

@@ -1,0 +1,127 @@
+// Rows to the wire shapes of shared/protocol/views.ts.
+import { iso, isoOrNull } from '../clock.js';
+import type { Sql } from '../store/sql.js';
+import type {
+  ActiveContext,
+  ActivityView,
+  ContextFrame,
+  ProjectView,
+  SessionView,
+  SprintView,
+  TaskView,
+  Source,
+  SessionType,
+  DelegationStatus,
+} from '../../shared/protocol/views.js';
+import { parseStack, type ActivityRow, type ProjectRow, type SessionRow, type SprintRow, type StoredFrame, type TaskRow } from './rows.js';
+import { activeMs } from './intervals.js';
+
+export const frameView = (f: StoredFrame): ContextFrame => ({ type: f.type, code: f.code, title: f.title, pushed_at: iso(f.pushed_at) });
+
+export function activeOf(stack: StoredFrame[]): ActiveContext {
+  const find = (t: string) => stack.find((f) => f.type === t)?.code ?? null;
+  return { project: find('project'), sprint: find('sprint'), task: find('task'), subtask: find('subtask') };
+}
+
+export function sessionView(sql: Sql, s: SessionRow, now: number): SessionView {
+  const stack = parseStack(s);
+  return {
+    key: s.key,
+    actor: s.actor,
+    os_user: s.os_user,
+    chat_session_id: s.chat_session_id,
+    source: s.source as Source,
+    type: s.type as SessionType,
+    status: s.status,
+    started_at: iso(s.started_at),
+    ended_at: isoOrNull(s.ended_at),
+    paused_at: isoOrNull(s.paused_at),
+    pause_reason: s.pause_reason,
+    last_activity_at: iso(s.last_activity_at),
+    active_seconds: Math.floor(activeMs(sql, s.id, now) / 1000),
+    stack: stack.map(frameView),
+    active: activeOf(stack),
+    summary: s.summary,
+    metadata: JSON.parse(s.metadata) as Record<string, unknown>,
+    counters: { activities: s.activity_count, updates: s.update_count, notes: s.note_count, logs: s.log_count },
+  };
+}
+
+const codeOf = (sql: Sql, table: 'projects' | 'sprints' | 'tasks', id: number | null): string | null =>
+  id == null ? null : (sql.value<string>(`SELECT code FROM ${table} WHERE id = ?`, id) ?? null);
+
+export function activityView(sql: Sql, a: ActivityRow): ActivityView {
+  return {
+    id: a.id,
+    at: iso(a.at),
+    session: a.session_id == null ? null : (sql.value<string>('SELECT key FROM sessions WHERE id = ?', a.session_id) ?? null),
+    kind: a.kind,
+    message: a.message,
+    source: a.source,
+    context: {
+      project: codeOf(sql, 'projects', a.project_id),
+      sprint: codeOf(sql, 'sprints', a.sprint_id),
+      task: codeOf(sql, 'tasks', a.task_id),
+      subtask: codeOf(sql, 'tasks', a.subtask_id),
+    },
+    data: a.data == null ? null : (JSON.parse(a.data) as Record<string, unknown>),
+  };
+}
+
+export const projectView = (p: ProjectRow): ProjectView => ({
+  code: p.code,
+  title: p.title,
+  description: p.description,
+  status: p.status,
+  created_at: iso(p.created_at),
+});
+
+export function sprintView(sql: Sql, s: SprintRow): SprintView {
+  const counts = sql.get<{ total: number; completed: number; cancelled: number; in_progress: number }>(
+    `SELECT count(*) AS total,
+            coalesce(sum(status = 'completed'), 0) AS completed,
+            coalesce(sum(status = 'cancelled'), 0) AS cancelled,
+            coalesce(sum(status = 'in_progress'), 0) AS in_progress
+       FROM tasks WHERE sprint_id = ? AND parent_id IS NULL`,
+    s.id,
+  )!;
+  return {
+    code: s.code,
+    project: codeOf(sql, 'projects', s.project_id),
+    title: s.title,
+    goal: s.goal,
+    status: s.status,
+    summary: s.summary,
+    retrospective: s.retrospective,
+    deliverables: s.deliverables,
+    started_at: isoOrNull(s.started_at),
+    completed_at: isoOrNull(s.completed_at),
+    tasks: counts,
+  };
+}
+
+export function taskView(sql: Sql, t: TaskRow): TaskView {
+  return {
+    code: t.code,
+    title: t.title,
+    description: t.description,
+    project: codeOf(sql, 'projects', t.project_id),
+    sprint: codeOf(sql, 'sprints', t.sprint_id),
+    parent: codeOf(sql, 'tasks', t.parent_id),
+    status: t.status,
+    estimate_minutes: t.estimate_minutes,
+    delegation_status: t.delegation_status as DelegationStatus,
+    assignee: t.assignee,
+    summary: t.summary,
+    updates: countUpdates(sql, t.id),
+    subtasks: sql.all<{ code: string }>('SELECT code FROM tasks WHERE parent_id = ? ORDER BY id', t.id).map((r) => r.code),
+    created_at: iso(t.created_at),
+    completed_at: isoOrNull(t.completed_at),
+  };
+}
+
+export const countUpdates = (sql: Sql, taskId: number): number =>
+  sql.value<number>(
+    "SELECT count(*) FROM activities WHERE kind = 'update' AND (task_id = ?1 OR subtask_id = ?1)",
+    taskId,
+  ) ?? 0;

@@ -1,0 +1,50 @@
+// config.json in the config directory. Unknown keys are rejected so a typo is noticed.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+export const configSchema = z
+  .object({
+    idle_timeout_seconds: z.number().int().min(30).default(15 * 60),
+    idle_grace_seconds: z.number().int().min(0).default(30),
+    tick_seconds: z.number().int().min(1).max(3600).default(30),
+    auto_resume_on_activity: z.boolean().default(true),
+    estimate_variance_percent: z.number().min(0).default(25),
+    http: z
+      .object({ enabled: z.boolean().default(false), port: z.number().int().min(0).max(65535).default(47821) })
+      .strict()
+      .default({ enabled: false, port: 47821 }),
+    validation: z
+      .object({
+        summary_min_chars: z.number().int().min(0).default(20),
+        min_context_updates: z.number().int().min(0).default(2),
+      })
+      .strict()
+      .default({ summary_min_chars: 20, min_context_updates: 2 }),
+  })
+  .strict();
+
+export type FragConfig = z.output<typeof configSchema>;
+
+export const defaultConfig = (): FragConfig => configSchema.parse({});
+
+export function loadConfig(path: string): FragConfig {
+  let raw: string;
+  try {
+    raw = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return defaultConfig();
+    throw err;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    throw new Error(`${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = configSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');
+    throw new Error(`${path}: ${issues}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,202 @@
+// Assembles the daemon: directories, lock, store, dispatcher, socket; and takes it down
+// again cleanly (in-flight calls finish, the database closes).
+import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
+import { connect } from 'node:net';
+import type { Logger } from 'pino';
+import { resolvePaths, socketPathProblem, type FragPaths } from '../shared/paths.js';
+import { PROTOCOL_VERSION } from '../shared/protocol/methods.js';
+import type { App } from './app/app.js';
+import { systemClock, iso, type Clock } from './clock.js';
+import { loadConfig, type FragConfig } from './config.js';
+import { Dispatcher } from './rpc/dispatcher.js';
+import type { DaemonFacts } from './rpc/handlers.js';
+import { ensureOwnedPrivateDir } from './safety/owned-dir.js';
+import { acquirePidLock } from './safety/pid-lock.js';
+import { openDatabase, type Db } from './store/database.js';
+import { Sql } from './store/sql.js';
+import { SocketServer } from './transport/socket-server.js';
+import { recoverOpenIntervals } from './app/recovery.js';
+
+declare const __FRAGD_VERSION__: string;
+export const VERSION = typeof __FRAGD_VERSION__ === 'string' ? __FRAGD_VERSION__ : '0.0.0-dev';
+
+/** A start-up failure the user can act on; main prints it without a stack trace. */
+export class StartupError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+export const EXIT_ALREADY_RUNNING = 3;
+export const EXIT_UNSAFE_DIR = 4;
+export const EXIT_BAD_CONFIG = 5;
+
+export interface DaemonOptions {
+  env?: NodeJS.ProcessEnv;
+  clock?: Clock;
+  log: Logger;
+}
+
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** systemd socket activation: the listening socket is fd 3 when LISTEN_PID is us. */
+function activationFd(env: NodeJS.ProcessEnv): number | null {
+  if (env.LISTEN_PID && Number(env.LISTEN_PID) === process.pid && Number(env.LISTEN_FDS) >= 1) return 3;
+  return null;
+}
+
+export class Daemon {
+  readonly paths: FragPaths;
+  readonly startedAt: number;
+  private db!: Db;
+  private app!: App;
+  private dispatcher!: Dispatcher;
+  private transport!: SocketServer;
+  private releaseLock: () => void = () => {};
+  private stopping: Promise<void> | null = null;
+  private socketActivated = false;
+  config!: FragConfig;
+  onStopped: () => void = () => {};
+
+  constructor(private readonly opts: DaemonOptions) {
+    const env = opts.env ?? process.env;
+    this.paths = resolvePaths(env);
+    this.startedAt = (opts.clock ?? systemClock).now();
+  }
+
+  private get clock(): Clock {
+    return this.opts.clock ?? systemClock;
+  }
+
+  async start(): Promise<void> {
+    const env = this.opts.env ?? process.env;
+    const { paths, opts } = this;
+    const fd = activationFd(env);
+    this.socketActivated = fd !== null;
+    if (fd === null) {
+      const tooLong = socketPathProblem(paths.socket);
+      if (tooLong) throw new StartupError(tooLong, EXIT_UNSAFE_DIR);
+    }
+    for (const dir of new Set([paths.runtimeDir, paths.stateDir])) {
+      const verdict = ensureOwnedPrivateDir(dir);
+      if (!verdict.ok) throw new StartupError(`refusing to start: ${verdict.reason}`, EXIT_UNSAFE_DIR);
+    }
+    try {
+      this.config = loadConfig(paths.config);
+    } catch (err) {
+      throw new StartupError(`bad configuration: ${(err as Error).message}`, EXIT_BAD_CONFIG);
+    }
+
+    const lock = await acquirePidLock(paths.lock);
+    if (!lock.ok) {
+      throw new StartupError(
+        `fragd is already running (pid ${lock.holderPid}) for this user on ${paths.socket}; stop it with: fragctl daemon stop`,
+        EXIT_ALREADY_RUNNING,
+      );
+    }
+    this.releaseLock = lock.release;
+
+    if (fd === null && existsSync(paths.socket)) {
+      if (await socketAnswers(paths.socket)) {
+        this.releaseLock();
+        throw new StartupError(`another fragd answers on ${paths.socket}; stop it with: fragctl daemon stop`, EXIT_ALREADY_RUNNING);
+      }
+      opts.log.info({ socket: paths.socket }, 'removing stale socket');
+      unlinkSync(paths.socket);
+    }
+
+    mkdirSync(paths.spoolDir, { recursive: true, mode: 0o700 });
+    try {
+      this.db = openDatabase(paths.db);
+    } catch (err) {
+      this.releaseLock();
+      throw new StartupError(`cannot open the database ${paths.db}: ${(err as Error).message}`, 1);
+    }
+    this.app = { sql: new Sql(this.db), clock: this.clock, config: this.config };
+    const recovered = recoverOpenIntervals(this.app);
+    if (recovered) opts.log.info({ recovered }, 'closed intervals left open by an unclean stop');
+
+    const facts: DaemonFacts = {
+      hello: (p) => ({ protocol: PROTOCOL_VERSION, version: VERSION, pid: process.pid, compatible: p.protocol <= PROTOCOL_VERSION }),
+      status: (call) => this.status(call.now),
+      shutdown: () => void setImmediate(() => void this.stop('rpc')),
+    };
+    this.dispatcher = new Dispatcher({ app: this.app, facts, log: opts.log, publish: (e) => this.transport.publish(e) });
+    this.transport = new SocketServer(this.dispatcher, opts.log);
+
+    await new Promise<void>((resolve, reject) => {
+      this.transport.server.once('error', reject);
+      if (fd !== null) this.transport.server.listen({ fd }, resolve);
+      else this.transport.server.listen(paths.socket, resolve);
+    });
+    if (fd === null) chmodSync(paths.socket, 0o600);
+    opts.log.info({ pid: process.pid, socket: paths.socket, db: paths.db, version: VERSION, socketActivated: this.socketActivated }, 'fragd listening');
+  }
+
+  status(now: number) {
+    const count = (sql: string) => this.app.sql.value<number>(sql) ?? 0;
+    return {
+      pid: process.pid,
+      version: VERSION,
+      protocol: PROTOCOL_VERSION,
+      uptime_seconds: Math.round((now - this.startedAt) / 1000),
+      started_at: iso(this.startedAt),
+      socket_activated: this.socketActivated,
+      paths: { socket: this.paths.socket, db: this.paths.db, log: this.paths.log, config: this.paths.config },
+      counts: {
+        sessions: count('SELECT count(*) FROM sessions'),
+        active_sessions: count("SELECT count(*) FROM sessions WHERE status = 'active'"),
+        activities: count('SELECT max(id) FROM activities'),
+        projects: count('SELECT count(*) FROM projects'),
+        sprints: count('SELECT count(*) FROM sprints'),
+        tasks: count('SELECT count(*) FROM tasks'),
+        connections: this.transport.connections,
+      },
+    };
+  }
+
+  /** Stops accepting, lets in-flight calls finish, closes the database. Idempotent. */
+  stop(reason: string): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.stopping = (async () => {
+      this.opts.log.info({ reason }, 'fragd stopping');
+      this.transport.server.close();
+      const deadline = Date.now() + 5000;
+      while ((this.dispatcher.inFlight > 0 || this.dispatcher.queue.pending > 0) && Date.now() < deadline) {
+        await this.dispatcher.queue.drained();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      this.transport.closeAll();
+      this.checkpointOpenIntervals();
+      this.db.close();
+      if (!this.socketActivated) {
+        try {
+          unlinkSync(this.paths.socket);
+        } catch {
+          /* already gone */
+        }
+      }
+      this.releaseLock();
+      this.opts.log.info('fragd stopped');
+      this.onStopped();
+    })();
+    return this.stopping;
+  }
+
+  /** On a clean stop, open intervals are checkpointed at now so a restart loses nothing. */
+  private checkpointOpenIntervals(): void {
+    this.app.sql.run('UPDATE intervals SET checkpoint_at = max(checkpoint_at, ?) WHERE ended_at IS NULL', this.clock.now());
+  }
+}

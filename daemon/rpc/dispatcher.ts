@@ -1,0 +1,93 @@
+// The one envelope every call goes through: params validated against the protocol table,
+// the handler run (writes through the group-commit queue), events published after commit,
+// timing logged, and every failure turned into an actionable JSON-RPC error.
+import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
+import type { Logger } from 'pino';
+import { ErrorCode, FragError } from '../../shared/errors.js';
+import { methods, type MethodName } from '../../shared/protocol/methods.js';
+import type { DaemonEvent, Source } from '../../shared/protocol/views.js';
+import { newCall, type App } from '../app/app.js';
+import { CommitQueue } from './commit-queue.js';
+import { handlers, type Connection, type DaemonFacts, type Handler } from './handlers.js';
+
+const SQLITE_STORAGE_CODES = /^SQLITE_(READONLY|FULL|IOERR|CANTOPEN|BUSY|LOCKED|CORRUPT|NOTADB)/;
+
+export function toRpcError(err: unknown, method: string): JSONRPCErrorException {
+  if (err instanceof JSONRPCErrorException) return err;
+  if (err instanceof FragError) return new JSONRPCErrorException(err.message, err.code, err.data);
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && SQLITE_STORAGE_CODES.test(code)) {
+    return new JSONRPCErrorException(
+      `the database cannot be written (${code}): ${(err as Error).message}. Nothing of this call was stored; free disk space or fix permissions of the state directory, then retry`,
+      ErrorCode.StorageUnavailable,
+      { error: 'storage_unavailable', sqlite_code: code, hint: 'check disk space and permissions of the state directory (fragctl daemon status shows it)' },
+    );
+  }
+  return new JSONRPCErrorException(`internal error in ${method}: ${(err as Error)?.message ?? String(err)}`, ErrorCode.InternalError, {
+    error: 'internal_error',
+    hint: 'this is a bug in fragd; the daemon log (fragctl daemon logs) has the details',
+  });
+}
+
+export interface DispatcherDeps {
+  app: App;
+  facts: DaemonFacts;
+  log: Logger;
+  publish: (events: DaemonEvent[]) => void;
+}
+
+export class Dispatcher {
+  readonly server = new JSONRPCServer<Connection>();
+  readonly queue: CommitQueue;
+  private inflight = 0;
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.queue = new CommitQueue(deps.app.sql.db);
+    for (const name of Object.keys(methods) as MethodName[]) {
+      this.server.addMethod(name, (params, conn) => this.invoke(name, params, conn));
+    }
+  }
+
+  get inFlight(): number {
+    return this.inflight;
+  }
+
+  async invoke(name: MethodName, raw: unknown, conn: Connection): Promise<unknown> {
+    const started = performance.now();
+    this.inflight++;
+    try {
+      const spec = methods[name];
+      if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
+        throw new FragError(ErrorCode.InvalidParams, `${name} takes named params (a JSON object), not ${Array.isArray(raw) ? 'an array' : typeof raw}`, {
+          method: name,
+        });
+      }
+      const parsed = spec.params.safeParse(raw ?? {});
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+        throw new FragError(
+          ErrorCode.InvalidParams,
+          `invalid params for ${name}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`,
+          { method: name, issues, hint: `see the ${name} entry in the README's protocol section` },
+        );
+      }
+      const source = ((parsed.data as { source?: Source } | undefined)?.source ?? 'cli') as Source;
+      const handler = handlers[name] as Handler<MethodName>;
+      const run = () => {
+        const call = newCall(this.deps.app, source);
+        return { value: handler(call, parsed.data as never, conn, this.deps.facts), events: call.events };
+      };
+      const { value, events } = spec.mutates ? await this.queue.submit(run) : run();
+      if (events.length) this.deps.publish(events);
+      this.deps.log.debug({ method: name, ms: +(performance.now() - started).toFixed(2), conn: conn.id }, 'call');
+      return value;
+    } catch (err) {
+      const rpc = toRpcError(err, name);
+      const level = rpc.code === ErrorCode.InternalError || rpc.code === ErrorCode.StorageUnavailable ? 'error' : 'debug';
+      this.deps.log[level]({ method: name, code: rpc.code, err: level === 'error' ? err : undefined, msg: rpc.message, conn: conn.id }, 'call failed');
+      throw rpc;
+    } finally {
+      this.inflight--;
+    }
+  }
+}

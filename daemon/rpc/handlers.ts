@@ -1,0 +1,80 @@
+// Method name → operation. The table is typed by the protocol, so a handler whose params
+// or result drift from shared/protocol/methods.ts fails to compile.
+import type { MethodName, ParsedParamsOf, ResultOf } from '../../shared/protocol/methods.js';
+import type { Call } from '../app/app.js';
+import * as sessions from '../app/sessions.js';
+import * as context from '../app/context.js';
+import * as items from '../app/items.js';
+import { importPlan } from '../app/plan-import.js';
+
+/** What a handler may need beyond the store: the transport's view of the daemon. */
+export interface DaemonFacts {
+  status(call: Call): ResultOf<'daemon.status'>;
+  hello(params: ParsedParamsOf<'daemon.hello'>): ResultOf<'daemon.hello'>;
+  shutdown(): void;
+}
+
+export interface Connection {
+  id: number;
+  subscribed: boolean;
+  /** Only events of this session, when set. */
+  sessionFilter: string | null;
+}
+
+export type Handler<M extends MethodName> = (call: Call, params: ParsedParamsOf<M>, conn: Connection, daemon: DaemonFacts) => ResultOf<M>;
+export type HandlerTable = { [M in MethodName]: Handler<M> };
+
+export const handlers: HandlerTable = {
+  'daemon.hello': (_c, p, _conn, d) => d.hello(p),
+  'daemon.status': (c, _p, _conn, d) => d.status(c),
+  'daemon.shutdown': (_c, _p, _conn, d) => {
+    d.shutdown();
+    return { stopping: true };
+  },
+  'events.subscribe': (c, p, conn) => {
+    if (p?.session) sessions.getSession(c, p.session);
+    conn.subscribed = true;
+    conn.sessionFilter = p?.session ?? null;
+    return { subscribed: true, session: conn.sessionFilter };
+  },
+  'events.unsubscribe': (_c, _p, conn) => {
+    conn.subscribed = false;
+    return { subscribed: false };
+  },
+
+  'session.start': (c, p) => sessions.startSession(c, p),
+  'session.end': (c, p) => sessions.endSession(c, p),
+  'session.pause': (c, p) => sessions.pauseSession(c, p),
+  'session.resume': (c, p) => sessions.resumeSession(c, p),
+  'session.switch': (c, p) => sessions.switchSession(c, p),
+  'session.abandon': (c, p) => sessions.abandonSession(c, p),
+  'session.status': (c, p) => sessions.sessionStatus(c, p),
+  'session.list': (c, p) => sessions.listSessions(c, p),
+  'session.history': (c, p) => context.sessionHistory(c, p),
+
+  'context.push': (c, p) => context.pushContext(c, p),
+  'context.pop': (c, p) => context.popContext(c, p),
+  'context.clear': (c, p) => context.clearContext(c, p),
+  'context.show': (c, p) => context.showContext(c, p),
+  'sprint.activate': (c, p) => context.activateSprint(c, p),
+  'task.activate': (c, p) => context.activateTask(c, p),
+  'task.deactivate': (c, p) => context.deactivateTask(c, p),
+
+  'activity.update': (c, p) => context.logActivity(c, 'update', p),
+  'activity.note': (c, p) => context.logActivity(c, 'note', p),
+  'activity.log': (c, p) => context.logActivity(c, 'log', p),
+
+  'project.create': (c, p) => items.createProject(c, p),
+  'project.list': (c) => items.listProjects(c),
+  'project.show': (c, p) => items.showProject(c, p),
+  'project.edit': (c, p) => items.editProject(c, p),
+  'sprint.create': (c, p) => items.createSprint(c, p),
+  'sprint.list': (c, p) => items.listSprints(c, p),
+  'sprint.show': (c, p) => items.showSprint(c, p),
+  'sprint.edit': (c, p) => items.editSprint(c, p),
+  'task.create': (c, p) => items.createTask(c, p),
+  'task.list': (c, p) => items.listTasks(c, p),
+  'task.show': (c, p) => items.showTask(c, p),
+  'task.edit': (c, p) => items.editTask(c, p),
+  'plan.import': (c, p) => importPlan(c, p),
+};

@@ -1,0 +1,133 @@
+// Versioned schema. Each entry moves the database from version i to i+1; the version
+// lives in PRAGMA user_version. Never edit a shipped migration: add one.
+// Times are integer milliseconds since the epoch (UTC).
+
+export const migrations: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  INSERT INTO meta (key, value) VALUES ('session_seq', '0');
+
+  CREATE TABLE projects (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    title TEXT NOT NULL,
+    description TEXT,
+    status TEXT NOT NULL DEFAULT 'active',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE sprints (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    project_id INTEGER REFERENCES projects(id),
+    title TEXT NOT NULL,
+    goal TEXT,
+    status TEXT NOT NULL DEFAULT 'planned' CHECK (status IN ('planned','active','completed','cancelled')),
+    summary TEXT,
+    retrospective TEXT,
+    deliverables TEXT,
+    started_at INTEGER,
+    completed_at INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE tasks (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    project_id INTEGER REFERENCES projects(id),
+    sprint_id INTEGER REFERENCES sprints(id),
+    parent_id INTEGER REFERENCES tasks(id),
+    title TEXT NOT NULL,
+    description TEXT,
+    status TEXT NOT NULL DEFAULT 'todo' CHECK (status IN ('todo','in_progress','blocked','completed','cancelled')),
+    estimate_minutes INTEGER,
+    delegation_status TEXT NOT NULL DEFAULT 'unassigned',
+    assignee TEXT,
+    summary TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    completed_at INTEGER
+  );
+  CREATE INDEX tasks_sprint ON tasks(sprint_id);
+  CREATE INDEX tasks_parent ON tasks(parent_id);
+
+  CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    actor TEXT NOT NULL,
+    os_user TEXT NOT NULL,
+    chat_session_id TEXT,
+    source TEXT NOT NULL,
+    type TEXT NOT NULL CHECK (type IN ('work','planning','review')),
+    status TEXT NOT NULL CHECK (status IN ('active','paused','completed','abandoned')),
+    stack TEXT NOT NULL DEFAULT '[]',
+    active_project_id INTEGER REFERENCES projects(id),
+    active_sprint_id INTEGER REFERENCES sprints(id),
+    active_task_id INTEGER REFERENCES tasks(id),
+    metadata TEXT NOT NULL DEFAULT '{}',
+    summary TEXT,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    paused_at INTEGER,
+    pause_reason TEXT,
+    last_activity_at INTEGER NOT NULL,
+    total_active_seconds INTEGER NOT NULL DEFAULT 0,
+    activity_count INTEGER NOT NULL DEFAULT 0,
+    update_count INTEGER NOT NULL DEFAULT 0,
+    note_count INTEGER NOT NULL DEFAULT 0,
+    log_count INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX sessions_actor_status ON sessions(actor, status);
+  -- At most one active session per actor, enforced by the database itself.
+  CREATE UNIQUE INDEX sessions_one_active ON sessions(actor) WHERE status = 'active';
+
+  CREATE TABLE context_history (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    action TEXT NOT NULL CHECK (action IN ('push','pop','switch')),
+    type TEXT NOT NULL,
+    code TEXT NOT NULL,
+    ref_id INTEGER,
+    stack TEXT NOT NULL,
+    seconds_spent INTEGER,
+    at INTEGER NOT NULL
+  );
+  CREATE INDEX context_history_session ON context_history(session_id, id);
+
+  CREATE TABLE activities (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER REFERENCES sessions(id),
+    kind TEXT NOT NULL,
+    message TEXT,
+    data TEXT,
+    source TEXT,
+    project_id INTEGER,
+    sprint_id INTEGER,
+    task_id INTEGER,
+    subtask_id INTEGER,
+    event_id TEXT UNIQUE,
+    at INTEGER NOT NULL
+  );
+  CREATE INDEX activities_session ON activities(session_id, id);
+  CREATE INDEX activities_task ON activities(task_id, kind);
+
+  CREATE TABLE intervals (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    actor TEXT NOT NULL,
+    project_id INTEGER,
+    sprint_id INTEGER,
+    task_id INTEGER,
+    started_at INTEGER NOT NULL,
+    checkpoint_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    end_reason TEXT
+  );
+  CREATE INDEX intervals_session ON intervals(session_id, started_at);
+  CREATE INDEX intervals_task ON intervals(task_id);
+  CREATE INDEX intervals_open ON intervals(ended_at) WHERE ended_at IS NULL;
+  CREATE INDEX intervals_started ON intervals(started_at);
+  `,
+];

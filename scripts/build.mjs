@@ -1,0 +1,24 @@
+// Bundles the daemon and fragctl into dist/. fragctl is one self-contained file so that
+// it starts fast (no module resolution at run time); the daemon keeps its dependencies
+// external because better-sqlite3 is a native module and pino loads its own files.
+import { build } from 'esbuild';
+import { chmodSync, readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  define: { __FRAGD_VERSION__: JSON.stringify(pkg.version) },
+  // ESM bundles of CommonJS dependencies need a require() of their own.
+  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: ['daemon/main.ts'], outfile: 'dist/fragd.js', packages: 'external' }),
+  build({ ...common, entryPoints: ['client/fragctl/main.ts'], outfile: 'dist/fragctl.js', external: ['@modelcontextprotocol/sdk', 'zod'] }),
+]);
+for (const f of ['dist/fragd.js', 'dist/fragctl.js']) chmodSync(f, 0o755);

@@ -1,0 +1,349 @@
+// The one protocol table (DESIGN.md §2). Every method the daemon serves is declared here,
+// once; the daemon validates against these schemas, and fragctl, the MCP server and the
+// HTTP API are typed by them.
+import { z } from 'zod';
+import { method } from './define.js';
+import type {
+  ActivityView,
+  ContextFrame,
+  ContextHistoryView,
+  ProjectView,
+  SessionView,
+  SprintView,
+  TaskView,
+  WithInstructions,
+} from './views.js';
+
+export { PROTOCOL_VERSION } from './version.js';
+
+const code = z.string().trim().min(1).max(64);
+const text = z.string().trim().min(1).max(10_000);
+const sessionKey = z
+  .string()
+  .trim()
+  .transform((s) => (/^\d+$/.test(s) ? `SESSION-${s.padStart(3, '0')}` : s.toUpperCase()))
+  .pipe(z.string().regex(/^SESSION-\d{3,}$/, 'a session key looks like SESSION-001'));
+const actor = z.string().trim().min(1).max(64).regex(/^[\w.@-]+$/, 'an actor is a name such as human or claude');
+const source = z.enum(['cli', 'mcp', 'api', 'gui', 'hook', 'editor']);
+const contextType = z.enum(['project', 'sprint', 'task', 'subtask']);
+const sessionStatus = z.enum(['active', 'paused', 'completed', 'abandoned']);
+const taskStatus = z.enum(['todo', 'in_progress', 'blocked', 'completed', 'cancelled']);
+const sprintStatus = z.enum(['planned', 'active', 'completed', 'cancelled']);
+const delegation = z.enum(['unassigned', 'assigned', 'accepted', 'rejected', 'done']);
+const minutes = z.number().int().min(0).max(1_000_000);
+const eventId = z.string().trim().min(1).max(200);
+
+/** Which session a call is about: an explicit key, else the actor's current one. */
+const target = { session: sessionKey.optional(), actor: actor.optional(), source: source.optional() };
+const T = z.object(target).strict();
+
+export type SessionResult = { session: SessionView } & WithInstructions;
+export type StatusResult = {
+  session: SessionView;
+  recent: ActivityView[];
+};
+export type ActivityResult = { activity: ActivityView; duplicate: boolean } & WithInstructions;
+export type ContextResult = { stack: ContextFrame[]; session: string } & WithInstructions;
+
+export const methods = {
+  // daemon
+  'daemon.hello': method<{ protocol: number; version: string; pid: number; compatible: boolean }>()({
+    summary: 'First call of a client: exchange protocol versions.',
+    params: z.object({ protocol: z.number().int().min(0), client: z.string().max(100).optional() }).strict(),
+    errors: [],
+    mutates: false,
+  }),
+  'daemon.status': method<{
+    pid: number;
+    version: string;
+    protocol: number;
+    uptime_seconds: number;
+    started_at: string;
+    socket_activated: boolean;
+    paths: { socket: string; db: string; log: string; config: string };
+    counts: { sessions: number; active_sessions: number; activities: number; projects: number; sprints: number; tasks: number; connections: number };
+  }>()({ summary: 'Daemon pid, version, uptime, paths and counts.', params: z.object({}).strict().optional(), errors: [], mutates: false }),
+  'daemon.shutdown': method<{ stopping: true }>()({
+    summary: 'Stop the daemon after in-flight calls finish.',
+    params: z.object({}).strict().optional(),
+    errors: [],
+    mutates: false,
+  }),
+  'events.subscribe': method<{ subscribed: true; session: string | null }>()({
+    summary: 'Receive `event` notifications on this connection (optionally for one session).',
+    params: z.object({ session: sessionKey.optional() }).strict().optional(),
+    errors: ['not_found'],
+    mutates: false,
+  }),
+  'events.unsubscribe': method<{ subscribed: false }>()({
+    summary: 'Stop event notifications on this connection.',
+    params: z.object({}).strict().optional(),
+    errors: [],
+    mutates: false,
+  }),
+
+  // sessions
+  'session.start': method<SessionResult>()({
+    summary: 'Start a session for an actor.',
+    params: z
+      .object({
+        actor: actor.optional(),
+        source: source.optional(),
+        type: z.enum(['work', 'planning', 'review']).optional(),
+        chat_session_id: z.string().trim().min(1).max(200).optional(),
+        metadata: z.record(z.string(), z.unknown()).optional(),
+        os_user: z.string().max(64).optional(),
+      })
+      .strict(),
+    errors: ['conflict'],
+    mutates: true,
+  }),
+  'session.end': method<SessionResult>()({
+    summary: 'End a session (completed).',
+    params: T.extend({ summary: text.optional() }),
+    errors: ['no_active_session', 'not_found', 'invalid_state'],
+    mutates: true,
+  }),
+  'session.pause': method<SessionResult>()({
+    summary: 'Pause a session with a reason.',
+    params: T.extend({ reason: text.optional() }),
+    errors: ['no_active_session', 'not_found', 'invalid_state'],
+    mutates: true,
+  }),
+  'session.resume': method<SessionResult & { interrupted_seconds: number; recent: ActivityView[] }>()({
+    summary: 'Resume a paused session (or re-attach to an active one) by key.',
+    params: T,
+    errors: ['no_active_session', 'not_found', 'invalid_state', 'conflict'],
+    mutates: true,
+  }),
+  'session.switch': method<SessionResult & { paused: string | null }>()({
+    summary: "Make another session the actor's current one, pausing the active one.",
+    params: z.object({ session: sessionKey, actor: actor.optional(), source: source.optional() }).strict(),
+    errors: ['not_found', 'invalid_state'],
+    mutates: true,
+  }),
+  'session.abandon': method<SessionResult>()({
+    summary: 'Abandon a session without completing it.',
+    params: T.extend({ reason: text.optional() }),
+    errors: ['no_active_session', 'not_found', 'invalid_state'],
+    mutates: true,
+  }),
+  'session.status': method<StatusResult>()({
+    summary: 'The session, its stack, active time and last 5 activities.',
+    params: T,
+    errors: ['no_active_session', 'not_found'],
+    mutates: false,
+  }),
+  'session.list': method<{ sessions: SessionView[] }>()({
+    summary: 'Sessions, newest first, optionally by status and actor.',
+    params: z
+      .object({ status: sessionStatus.optional(), actor: actor.optional(), limit: z.number().int().min(1).max(1000).optional() })
+      .strict()
+      .optional(),
+    errors: [],
+    mutates: false,
+  }),
+  'session.history': method<{ session: string; activities: ActivityView[]; context: ContextHistoryView[] }>()({
+    summary: 'Activities and context changes of a session, oldest first.',
+    params: T.extend({ limit: z.number().int().min(1).max(10_000).optional() }),
+    errors: ['no_active_session', 'not_found'],
+    mutates: false,
+  }),
+
+  // context stack
+  'context.push': method<ContextResult>()({
+    summary: 'Push a project, sprint, task or subtask on the stack.',
+    params: T.extend({ type: contextType, code }),
+    errors: ['no_active_session', 'not_found', 'invalid_state'],
+    mutates: true,
+  }),
+  'context.pop': method<ContextResult & { popped: ContextFrame | null }>()({
+    summary: 'Pop the top of the stack (or down to and including a type).',
+    params: T.extend({ type: contextType.optional() }),
+    errors: ['no_active_session', 'not_found', 'invalid_state'],
+    mutates: true,
+  }),
+  'context.clear': method<ContextResult>()({
+    summary: 'Empty the stack.',
+    params: T,
+    errors: ['no_active_session', 'not_found'],
+    mutates: true,
+  }),
+  'context.show': method<{ session: string; stack: ContextFrame[]; count: number; current: ContextFrame | null }>()({
+    summary: 'The whole stack, its size, and the current frame (of a type if given).',
+    params: T.extend({ type: contextType.optional() }),
+    errors: ['no_active_session', 'not_found'],
+    mutates: false,
+  }),
+  'sprint.activate': method<ContextResult & { sprint: SprintView }>()({
+    summary: 'Make a sprint active (1 means SPRINT-1).',
+    params: T.extend({ code }),
+    errors: ['no_active_session', 'not_found', 'invalid_state'],
+    mutates: true,
+  }),
+  'task.activate': method<ContextResult & { task: TaskView }>()({
+    summary: 'Work on a task: push it under its sprint and set it in progress.',
+    params: T.extend({ code }),
+    errors: ['no_active_session', 'not_found', 'invalid_state'],
+    mutates: true,
+  }),
+  'task.deactivate': method<ContextResult & { task: TaskView; seconds_spent: number }>()({
+    summary: 'Stop working on the active task; optionally note a summary and complete it.',
+    params: T.extend({ summary: text.optional(), complete: z.boolean().optional() }),
+    errors: ['no_active_session', 'not_found', 'invalid_state'],
+    mutates: true,
+  }),
+
+  // activities
+  'activity.update': method<ActivityResult>()({
+    summary: 'A progress update on the deepest active context.',
+    params: T.extend({ message: text, event_id: eventId.optional() }),
+    errors: ['no_active_session', 'not_found', 'invalid_state'],
+    mutates: true,
+  }),
+  'activity.note': method<ActivityResult>()({
+    summary: 'A note on the deepest active context.',
+    params: T.extend({ message: text, event_id: eventId.optional() }),
+    errors: ['no_active_session', 'not_found', 'invalid_state'],
+    mutates: true,
+  }),
+  'activity.log': method<ActivityResult>()({
+    summary: 'A log line (any kind) on the deepest active context.',
+    params: T.extend({
+      message: text,
+      kind: z.string().trim().min(1).max(40).regex(/^[a-z][a-z0-9_.-]*$/).optional(),
+      level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
+      data: z.record(z.string(), z.unknown()).optional(),
+      event_id: eventId.optional(),
+    }),
+    errors: ['no_active_session', 'not_found', 'invalid_state'],
+    mutates: true,
+  }),
+
+  // work items
+  'project.create': method<{ project: ProjectView } & WithInstructions>()({
+    summary: 'Create a project.',
+    params: z.object({ code, title: text, description: text.optional(), source: source.optional() }).strict(),
+    errors: ['conflict'],
+    mutates: true,
+  }),
+  'project.list': method<{ projects: ProjectView[] }>()({ summary: 'All projects.', params: z.object({}).strict().optional(), errors: [], mutates: false }),
+  'project.show': method<{ project: ProjectView; sprints: SprintView[] }>()({
+    summary: 'A project and its sprints.',
+    params: z.object({ code }).strict(),
+    errors: ['not_found'],
+    mutates: false,
+  }),
+  'project.edit': method<{ project: ProjectView } & WithInstructions>()({
+    summary: "Change a project's title, description or status.",
+    params: z.object({ code, title: text.optional(), description: text.optional(), status: z.enum(['active', 'archived']).optional(), source: source.optional() }).strict(),
+    errors: ['not_found'],
+    mutates: true,
+  }),
+  'sprint.create': method<{ sprint: SprintView } & WithInstructions>()({
+    summary: 'Create a sprint (in a project).',
+    params: z.object({ code, title: text, project: code.optional(), goal: text.optional(), source: source.optional() }).strict(),
+    errors: ['conflict', 'not_found'],
+    mutates: true,
+  }),
+  'sprint.list': method<{ sprints: SprintView[] }>()({
+    summary: 'Sprints, optionally of one project or status.',
+    params: z.object({ project: code.optional(), status: sprintStatus.optional() }).strict().optional(),
+    errors: ['not_found'],
+    mutates: false,
+  }),
+  'sprint.show': method<{ sprint: SprintView; tasks: TaskView[] }>()({
+    summary: 'A sprint and its tasks.',
+    params: z.object({ code }).strict(),
+    errors: ['not_found'],
+    mutates: false,
+  }),
+  'sprint.edit': method<{ sprint: SprintView } & WithInstructions>()({
+    summary: "Change a sprint's title, goal, status, summary, retrospective or deliverables.",
+    params: z
+      .object({
+        code,
+        title: text.optional(),
+        goal: text.optional(),
+        status: sprintStatus.optional(),
+        summary: text.optional(),
+        retrospective: text.optional(),
+        deliverables: text.optional(),
+        source: source.optional(),
+      })
+      .strict(),
+    errors: ['not_found', 'invalid_state'],
+    mutates: true,
+  }),
+  'task.create': method<{ task: TaskView } & WithInstructions>()({
+    summary: 'Create a task (in a sprint, or as a subtask of a parent).',
+    params: z
+      .object({
+        code,
+        title: text,
+        description: text.optional(),
+        sprint: code.optional(),
+        project: code.optional(),
+        parent: code.optional(),
+        estimate_minutes: minutes.optional(),
+        assignee: actor.optional(),
+        source: source.optional(),
+      })
+      .strict(),
+    errors: ['conflict', 'not_found'],
+    mutates: true,
+  }),
+  'task.list': method<{ tasks: TaskView[] }>()({
+    summary: 'Tasks, optionally by sprint, project, status or parent.',
+    params: z
+      .object({ sprint: code.optional(), project: code.optional(), status: taskStatus.optional(), parent: code.optional() })
+      .strict()
+      .optional(),
+    errors: ['not_found'],
+    mutates: false,
+  }),
+  'task.show': method<{ task: TaskView; subtasks: TaskView[]; updates: ActivityView[] }>()({
+    summary: 'A task, its subtasks and its context updates.',
+    params: z.object({ code }).strict(),
+    errors: ['not_found'],
+    mutates: false,
+  }),
+  'task.edit': method<{ task: TaskView } & WithInstructions>()({
+    summary: "Change a task's title, description, status, estimate, delegation, assignee or summary.",
+    params: z
+      .object({
+        code,
+        title: text.optional(),
+        description: text.optional(),
+        status: taskStatus.optional(),
+        estimate_minutes: minutes.optional(),
+        delegation_status: delegation.optional(),
+        assignee: actor.optional(),
+        summary: text.optional(),
+        sprint: code.optional(),
+        source: source.optional(),
+      })
+      .strict(),
+    errors: ['not_found', 'invalid_state'],
+    mutates: true,
+  }),
+  'plan.import': method<{ projects: number; sprints: number; tasks: number; created: string[]; updated: string[] } & WithInstructions>()({
+    summary: 'Load a plan (JSON or YAML text) in one transaction.',
+    params: z
+      .object({
+        content: z.string().max(900_000),
+        filename: z.string().max(4096).optional(),
+        format: z.enum(['json', 'yaml']).optional(),
+        source: source.optional(),
+      })
+      .strict(),
+    errors: ['validation_failed', 'conflict'],
+    mutates: true,
+  }),
+} as const;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export type ParamsOf<M extends MethodName> = z.input<Methods[M]['params']>;
+export type ParsedParamsOf<M extends MethodName> = z.output<Methods[M]['params']>;
+export type ResultOf<M extends MethodName> = NonNullable<Methods[M]['__result']>;

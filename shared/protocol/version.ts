@@ -1,0 +1,3 @@
+// Bumped whenever a method's params or result change incompatibly. Kept apart from the
+// method table so that clients read it without loading the schemas.
+export const PROTOCOL_VERSION = 1;

@@ -1,0 +1,133 @@
+// Shapes of the results the daemon returns. Times are ISO-8601 strings in UTC.
+
+export type ContextType = 'project' | 'sprint' | 'task' | 'subtask';
+export const CONTEXT_TYPES: readonly ContextType[] = ['project', 'sprint', 'task', 'subtask'];
+
+export type SessionStatus = 'active' | 'paused' | 'completed' | 'abandoned';
+export type SessionType = 'work' | 'planning' | 'review';
+export type Source = 'cli' | 'mcp' | 'api' | 'gui' | 'hook' | 'editor';
+export type TaskStatus = 'todo' | 'in_progress' | 'blocked' | 'completed' | 'cancelled';
+export type SprintStatus = 'planned' | 'active' | 'completed' | 'cancelled';
+export type DelegationStatus = 'unassigned' | 'assigned' | 'accepted' | 'rejected' | 'done';
+
+export interface ContextFrame {
+  type: ContextType;
+  code: string;
+  title: string;
+  pushed_at: string;
+}
+
+export interface ActiveContext {
+  project: string | null;
+  sprint: string | null;
+  task: string | null;
+  subtask: string | null;
+}
+
+export interface SessionView {
+  key: string;
+  actor: string;
+  os_user: string;
+  chat_session_id: string | null;
+  source: Source;
+  type: SessionType;
+  status: SessionStatus;
+  started_at: string;
+  ended_at: string | null;
+  paused_at: string | null;
+  pause_reason: string | null;
+  last_activity_at: string;
+  active_seconds: number;
+  stack: ContextFrame[];
+  active: ActiveContext;
+  summary: string | null;
+  metadata: Record<string, unknown>;
+  counters: { activities: number; updates: number; notes: number; logs: number };
+}
+
+export interface ActivityView {
+  id: number;
+  at: string;
+  session: string | null;
+  kind: string;
+  message: string | null;
+  source: string | null;
+  context: ActiveContext;
+  data: Record<string, unknown> | null;
+}
+
+export interface ContextHistoryView {
+  id: number;
+  at: string;
+  action: 'push' | 'pop' | 'switch';
+  type: ContextType;
+  code: string;
+  seconds_spent: number | null;
+  stack: ContextFrame[];
+}
+
+export interface ProjectView {
+  code: string;
+  title: string;
+  description: string | null;
+  status: string;
+  created_at: string;
+}
+
+export interface SprintView {
+  code: string;
+  project: string | null;
+  title: string;
+  goal: string | null;
+  status: SprintStatus;
+  summary: string | null;
+  retrospective: string | null;
+  deliverables: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+  tasks: { total: number; completed: number; cancelled: number; in_progress: number };
+}
+
+export interface TaskView {
+  code: string;
+  title: string;
+  description: string | null;
+  project: string | null;
+  sprint: string | null;
+  parent: string | null;
+  status: TaskStatus;
+  estimate_minutes: number | null;
+  delegation_status: DelegationStatus;
+  assignee: string | null;
+  summary: string | null;
+  updates: number;
+  subtasks: string[];
+  created_at: string;
+  completed_at: string | null;
+}
+
+export interface Instructions {
+  next_actions: string[];
+  suggested_commands: string[];
+  context_reminder: string;
+  required_actions?: string[];
+  validation_errors?: string[];
+}
+
+/** State-changing answers carry instructions; plain reads do not. */
+export interface WithInstructions {
+  instructions: Instructions;
+}
+
+export interface DaemonEvent {
+  type:
+    | 'session.changed'
+    | 'context.changed'
+    | 'activity.logged'
+    | 'session.idle_paused'
+    | 'session.resumed'
+    | 'item.changed';
+  session: string | null;
+  at: string;
+  data: Record<string, unknown>;
+}
