@@ -4,6 +4,10 @@
 import { build } from 'esbuild';
 import { chmodSync, readFileSync } from 'node:fs';
 
+// --outdir DIR builds elsewhere (tests build a private copy so parallel runs never read a
+// half-written bundle).
+const at = process.argv.indexOf('--outdir');
+const outdir = at === -1 ? 'dist' : process.argv[at + 1];
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const common = {
   bundle: true,
@@ -18,7 +22,7 @@ const common = {
 };
 
 await Promise.all([
-  build({ ...common, entryPoints: ['daemon/main.ts'], outfile: 'dist/fragd.js', packages: 'external' }),
-  build({ ...common, entryPoints: ['client/fragctl/main.ts'], outfile: 'dist/fragctl.js', external: ['@modelcontextprotocol/sdk', 'zod'] }),
+  build({ ...common, entryPoints: ['daemon/main.ts'], outfile: `${outdir}/fragd.js`, packages: 'external' }),
+  build({ ...common, entryPoints: ['client/fragctl/main.ts'], outfile: `${outdir}/fragctl.js`, external: ['@modelcontextprotocol/sdk', 'zod'] }),
 ]);
-for (const f of ['dist/fragd.js', 'dist/fragctl.js']) chmodSync(f, 0o755);
+for (const f of ['fragd.js', 'fragctl.js']) chmodSync(`${outdir}/${f}`, 0o755);
