@@ -1,6 +1,6 @@
 // Method name → operation. The table is typed by the protocol, so a handler whose params
 // or result drift from shared/protocol/methods.ts fails to compile.
-import type { MethodName, ParsedParamsOf, ResultOf } from '../../shared/protocol/methods.js';
+import type { coreMethods, MethodName, ParsedParamsOf, ResultOf } from '../../shared/protocol/methods.js';
 import type { Call } from '../app/app.js';
 import * as sessions from '../app/sessions.js';
 import * as context from '../app/context.js';
@@ -23,8 +23,10 @@ export interface Connection {
 
 export type Handler<M extends MethodName> = (call: Call, params: ParsedParamsOf<M>, conn: Connection, daemon: DaemonFacts) => ResultOf<M>;
 export type HandlerTable = { [M in MethodName]: Handler<M> };
+/** The handlers of some methods; each area exports one, all are merged below. */
+export type HandlersFor<K extends MethodName> = { [M in K]: Handler<M> };
 
-export const handlers: HandlerTable = {
+const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
   'daemon.hello': (_c, p, _conn, d) => d.hello(p),
   'daemon.status': (c, _p, _conn, d) => d.status(c),
   'daemon.shutdown': (_c, _p, _conn, d) => {
@@ -77,4 +79,8 @@ export const handlers: HandlerTable = {
   'task.show': (c, p) => items.showTask(c, p),
   'task.edit': (c, p) => items.editTask(c, p),
   'plan.import': (c, p) => importPlan(c, p),
+};
+
+export const handlers: HandlerTable = {
+  ...coreHandlers,
 };

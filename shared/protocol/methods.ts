@@ -3,6 +3,7 @@
 // HTTP API are typed by them.
 import { z } from 'zod';
 import { method } from './define.js';
+import { code, text, sessionKey, actor, source, contextType, sessionStatus, taskStatus, sprintStatus, delegation, minutes, eventId, target, T } from './common.js';
 import type {
   ActivityView,
   ContextFrame,
@@ -16,27 +17,6 @@ import type {
 
 export { PROTOCOL_VERSION } from './version.js';
 
-const code = z.string().trim().min(1).max(64);
-const text = z.string().trim().min(1).max(10_000);
-const sessionKey = z
-  .string()
-  .trim()
-  .transform((s) => (/^\d+$/.test(s) ? `SESSION-${s.padStart(3, '0')}` : s.toUpperCase()))
-  .pipe(z.string().regex(/^SESSION-\d{3,}$/, 'a session key looks like SESSION-001'));
-const actor = z.string().trim().min(1).max(64).regex(/^[\w.@-]+$/, 'an actor is a name such as human or claude');
-const source = z.enum(['cli', 'mcp', 'api', 'gui', 'hook', 'editor']);
-const contextType = z.enum(['project', 'sprint', 'task', 'subtask']);
-const sessionStatus = z.enum(['active', 'paused', 'completed', 'abandoned']);
-const taskStatus = z.enum(['todo', 'in_progress', 'blocked', 'completed', 'cancelled']);
-const sprintStatus = z.enum(['planned', 'active', 'completed', 'cancelled']);
-const delegation = z.enum(['unassigned', 'assigned', 'accepted', 'rejected', 'done']);
-const minutes = z.number().int().min(0).max(1_000_000);
-const eventId = z.string().trim().min(1).max(200);
-
-/** Which session a call is about: an explicit key, else the actor's current one. */
-const target = { session: sessionKey.optional(), actor: actor.optional(), source: source.optional() };
-const T = z.object(target).strict();
-
 export type SessionResult = { session: SessionView } & WithInstructions;
 export type StatusResult = {
   session: SessionView;
@@ -45,7 +25,8 @@ export type StatusResult = {
 export type ActivityResult = { activity: ActivityView; duplicate: boolean } & WithInstructions;
 export type ContextResult = { stack: ContextFrame[]; session: string } & WithInstructions;
 
-export const methods = {
+/** Daemon, sessions, context, activities and work items (the foundation). */
+export const coreMethods = {
   // daemon
   'daemon.hello': method<{ protocol: number; version: string; pid: number; compatible: boolean }>()({
     summary: 'First call of a client: exchange protocol versions.',
@@ -340,6 +321,11 @@ export const methods = {
     errors: ['validation_failed', 'conflict'],
     mutates: true,
   }),
+} as const;
+
+/** The whole table: each area declares its methods in its own file, all are merged here. */
+export const methods = {
+  ...coreMethods,
 } as const;
 
 export type Methods = typeof methods;
