@@ -4,7 +4,8 @@ import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { Logger } from 'pino';
 import { resolvePaths, socketPathProblem, type FragPaths } from '../shared/paths.js';
-import { PROTOCOL_VERSION } from '../shared/protocol/methods.js';
+import { MIN_CLIENT_PROTOCOL, PROTOCOL_VERSION } from '../shared/protocol/version.js';
+import { ErrorCode, FragError } from '../shared/errors.js';
 import type { App } from './app/app.js';
 import { systemClock, iso, type Clock } from './clock.js';
 import { loadConfig, type FragConfig } from './config.js';
@@ -129,7 +130,16 @@ export class Daemon {
     if (recovered) opts.log.info({ recovered }, 'closed intervals left open by an unclean stop');
 
     const facts: DaemonFacts = {
-      hello: (p) => ({ protocol: PROTOCOL_VERSION, version: VERSION, pid: process.pid, compatible: p.protocol <= PROTOCOL_VERSION }),
+      hello: (p) => {
+        if (p.protocol < MIN_CLIENT_PROTOCOL) {
+          throw new FragError(
+            ErrorCode.VersionMismatch,
+            `${p.client ?? 'this client'} speaks protocol ${p.protocol}, older than this fragd ${VERSION} serves (${MIN_CLIENT_PROTOCOL}..${PROTOCOL_VERSION}); update the client (npm run build, or reinstall fragd)`,
+            { daemon_protocol: PROTOCOL_VERSION, min_client_protocol: MIN_CLIENT_PROTOCOL, client_protocol: p.protocol },
+          );
+        }
+        return { protocol: PROTOCOL_VERSION, version: VERSION, pid: process.pid, compatible: p.protocol <= PROTOCOL_VERSION };
+      },
       status: (call) => this.status(call.now),
       shutdown: () => void setImmediate(() => void this.stop('rpc')),
     };

@@ -75,7 +75,12 @@ export class FragClient {
     const env = opts.env ?? process.env;
     const paths = resolvePaths(env);
     const client = new FragClient(await FragClient.reach(paths, opts), paths, opts);
-    await client.hello();
+    try {
+      await client.hello();
+    } catch (err) {
+      client.close();
+      throw err;
+    }
     return client;
   }
 
