@@ -16,6 +16,7 @@ import { acquirePidLock } from './safety/pid-lock.js';
 import { openDatabase, type Db } from './store/database.js';
 import { Sql } from './store/sql.js';
 import { SocketServer } from './transport/socket-server.js';
+import { startHttpApi, type HttpApi } from './transport/http-start.js';
 import { recoverOpenIntervals } from './app/recovery.js';
 
 declare const __FRAGD_VERSION__: string;
@@ -65,6 +66,7 @@ export class Daemon {
   private app!: App;
   private dispatcher!: Dispatcher;
   private transport!: SocketServer;
+  private http: HttpApi | null = null;
   private releaseLock: () => void = () => {};
   private stopping: Promise<void> | null = null;
   private socketActivated = false;
@@ -152,6 +154,7 @@ export class Daemon {
       else this.transport.server.listen(paths.socket, resolve);
     });
     if (fd === null) chmodSync(paths.socket, 0o600);
+    this.http = await startHttpApi(this.dispatcher, opts.log, this.config, paths);
     opts.log.info({ pid: process.pid, socket: paths.socket, db: paths.db, version: VERSION, socketActivated: this.socketActivated }, 'fragd listening');
   }
 
@@ -174,6 +177,7 @@ export class Daemon {
         tasks: count('SELECT count(*) FROM tasks'),
         connections: this.transport.connections,
       },
+      http: this.http?.status ?? { enabled: false },
     };
   }
 
@@ -183,6 +187,7 @@ export class Daemon {
     this.stopping = (async () => {
       this.opts.log.info({ reason }, 'fragd stopping');
       this.transport.server.close();
+      await this.http?.close();
       const deadline = Date.now() + 5000;
       while ((this.dispatcher.inFlight > 0 || this.dispatcher.queue.pending > 0) && Date.now() < deadline) {
         await this.dispatcher.queue.drained();

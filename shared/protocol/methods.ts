@@ -43,6 +43,8 @@ export const coreMethods = {
     socket_activated: boolean;
     paths: { socket: string; db: string; log: string; config: string };
     counts: { sessions: number; active_sessions: number; activities: number; projects: number; sprints: number; tasks: number; connections: number };
+    /** The HTTP API: its URL when it listens, the reason when it could not start. */
+    http: { enabled: boolean; url?: string; port?: number; port_file?: string; token_file?: string; error?: string };
   }>()({ summary: 'Daemon pid, version, uptime, paths and counts.', params: z.object({}).strict().optional(), errors: [], mutates: false }),
   'daemon.shutdown': method<{ stopping: true }>()({
     summary: 'Stop the daemon after in-flight calls finish.',
