@@ -130,4 +130,24 @@ export const migrations: readonly string[] = [
   CREATE INDEX intervals_open ON intervals(ended_at) WHERE ended_at IS NULL;
   CREATE INDEX intervals_started ON intervals(started_at);
   `,
+  // git hooks: commits and their task links, which a rewrite (amend, rebase) moves to the new id.
+  `
+  CREATE TABLE git_commits (
+    id INTEGER PRIMARY KEY,
+    repo TEXT NOT NULL,
+    sha TEXT NOT NULL,
+    branch TEXT,
+    subject TEXT,
+    files TEXT NOT NULL DEFAULT '[]',
+    session_id INTEGER REFERENCES sessions(id),
+    task_id INTEGER REFERENCES tasks(id),
+    activity_id INTEGER REFERENCES activities(id),
+    rewritten_from TEXT,
+    rewritten_to TEXT,
+    at INTEGER NOT NULL,
+    UNIQUE (repo, sha)
+  );
+  CREATE INDEX git_commits_task ON git_commits(task_id);
+  CREATE INDEX git_commits_session ON git_commits(session_id);
+  `,
 ];
