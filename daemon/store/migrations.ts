@@ -150,4 +150,10 @@ export const migrations: readonly string[] = [
   CREATE INDEX git_commits_task ON git_commits(task_id);
   CREATE INDEX git_commits_session ON git_commits(session_id);
   `,
+  // Time: heartbeats find the row to coalesce into by session, kind and time; reports by
+  // actor filter intervals by actor and start.
+  `
+  CREATE INDEX activities_session_kind_at ON activities(session_id, kind, at);
+  CREATE INDEX intervals_actor_started ON intervals(actor, started_at);
+  `,
 ];
