@@ -1,0 +1,343 @@
+// The loopback HTTP API (issue 5 part 5). Every endpoint is one protocol method run through
+// the same dispatcher as the Unix socket; this file only does HTTP: the guards (Host,
+// Origin, bearer token, body size), the session-aware middleware (X-Session-Key, X-Source,
+// X-Actor become the call's target), routing and error → status mapping.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { unlinkSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { ErrorCode } from '../../shared/errors.js';
+import { methods, type MethodName } from '../../shared/protocol/methods.js';
+import type { Dispatcher } from '../rpc/dispatcher.js';
+import type { Connection } from '../rpc/handlers.js';
+import { httpStatusFor } from './http-status.js';
+import { tokenMatches } from './http-token.js';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+export interface HttpOptions {
+  port: number;
+  token: string;
+  /** Where the bound port is written, so `port: 0` is discoverable. */
+  portFile: string;
+  /** Named in the 401 hint. */
+  tokenFile: string;
+}
+
+export interface HttpInfo {
+  url: string;
+  port: number;
+  port_file: string;
+}
+
+interface RpcErrorObject {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+class HttpFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: RpcErrorObject,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(error.message);
+  }
+}
+
+const fail = (status: number, code: number, message: string, data: Record<string, unknown>, headers?: Record<string, string>) =>
+  new HttpFailure(status, { code, message, data }, headers);
+
+/** Does the method's params object declare this key? Only then is a header value supplied. */
+function acceptsKey(method: MethodName, key: string): boolean {
+  let schema: z.ZodType = methods[method].params;
+  if (schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
+  return schema instanceof z.ZodObject && key in schema.shape;
+}
+
+interface Middleware {
+  session?: string;
+  actor?: string;
+  source: string;
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  const s = Array.isArray(v) ? v[0] : v;
+  return s && s.trim() ? s.trim() : undefined;
+}
+
+function middlewareOf(req: IncomingMessage): Middleware {
+  return { session: headerValue(req, 'x-session-key'), actor: headerValue(req, 'x-actor'), source: headerValue(req, 'x-source') ?? 'api' };
+}
+
+/** Fills target/source the caller left out, for methods that take them. Explicit params win. */
+function withTarget(method: MethodName, params: Record<string, unknown>, mw: Middleware): Record<string, unknown> {
+  const out = { ...params };
+  if (mw.session && out.session === undefined && out.actor === undefined && acceptsKey(method, 'session')) out.session = mw.session;
+  if (mw.actor && out.actor === undefined && acceptsKey(method, 'actor')) out.actor = mw.actor;
+  if (out.source === undefined && acceptsKey(method, 'source')) out.source = mw.source;
+  return out;
+}
+
+interface Route {
+  verb: 'GET' | 'POST';
+  pattern: RegExp;
+  method: MethodName;
+  /** Params taken from the path (e.g. the session key). */
+  fromPath?: (m: RegExpMatchArray) => Record<string, unknown>;
+  created?: boolean;
+}
+
+const KEY = '([^/]+)';
+const routes: Route[] = [
+  { verb: 'POST', pattern: /^\/api\/sessions\/start$/, method: 'session.start', created: true },
+  { verb: 'POST', pattern: /^\/api\/sessions\/end$/, method: 'session.end' },
+  { verb: 'GET', pattern: new RegExp(`^/api/sessions/${KEY}$`), method: 'session.status', fromPath: (m) => ({ session: decodeURIComponent(m[1]!) }) },
+  { verb: 'POST', pattern: new RegExp(`^/api/sessions/${KEY}/pause$`), method: 'session.pause', fromPath: (m) => ({ session: decodeURIComponent(m[1]!) }) },
+  { verb: 'POST', pattern: new RegExp(`^/api/sessions/${KEY}/resume$`), method: 'session.resume', fromPath: (m) => ({ session: decodeURIComponent(m[1]!) }) },
+  { verb: 'POST', pattern: /^\/api\/tasks\/update$/, method: 'activity.update' },
+];
+
+export class HttpServer {
+  readonly server: Server;
+  private port = 0;
+  private nextConn = 1;
+
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    private readonly log: Logger,
+    private readonly opts: HttpOptions,
+  ) {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    // A slow or silent client must not hold a connection forever.
+    this.server.requestTimeout = 30_000;
+    this.server.headersTimeout = 10_000;
+  }
+
+  async listen(): Promise<HttpInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host: '127.0.0.1', port: this.opts.port }, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    writeFileSync(this.opts.portFile, `${this.port}\n`, { mode: 0o600 });
+    return this.info;
+  }
+
+  get info(): HttpInfo {
+    return { url: `http://127.0.0.1:${this.port}`, port: this.port, port_file: this.opts.portFile };
+  }
+
+  close(): Promise<void> {
+    try {
+      unlinkSync(this.opts.portFile);
+    } catch {
+      /* already gone */
+    }
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+      // A client holding a keep-alive connection open must not delay the daemon's stop.
+      setTimeout(() => this.server.closeAllConnections(), 2000).unref();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    try {
+      this.guard(req);
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (url.pathname === '/rpc') {
+        if (req.method !== 'POST') throw fail(405, ErrorCode.InvalidRequest, 'use POST /rpc with a JSON-RPC 2.0 request or batch', { error: 'invalid_request' }, { Allow: 'POST' });
+        await this.rpc(req, res);
+      } else {
+        await this.rest(req, res, url.pathname);
+      }
+    } catch (err) {
+      if (err instanceof HttpFailure) {
+        this.send(res, err.status, { error: err.error }, err.headers);
+      } else {
+        this.log.error({ err }, 'http request failed');
+        this.send(res, 500, { error: { code: ErrorCode.InternalError, message: `internal error: ${(err as Error)?.message}`, data: { error: 'internal_error' } } });
+      }
+    } finally {
+      this.log.debug({ http: `${req.method} ${req.url}`, status: res.statusCode, ms: +(performance.now() - started).toFixed(2) }, 'http');
+    }
+  }
+
+  /** DNS rebinding and CSRF defence first, then the token. */
+  private guard(req: IncomingMessage): void {
+    const host = (req.headers.host ?? '').toLowerCase();
+    const allowedHosts = [`127.0.0.1:${this.port}`, `localhost:${this.port}`];
+    if (!allowedHosts.includes(host)) {
+      throw fail(421, ErrorCode.Unauthorized, `Host ${JSON.stringify(req.headers.host ?? '')} refused: this API answers only to ${allowedHosts.join(' or ')}`, {
+        error: 'unauthorized',
+        reason: 'foreign_host',
+      });
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && !isLoopbackOrigin(origin)) {
+      throw fail(403, ErrorCode.Unauthorized, `Origin ${JSON.stringify(origin)} refused: only loopback pages may call this API`, {
+        error: 'unauthorized',
+        reason: 'foreign_origin',
+      });
+    }
+    const auth = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    if (!m || !tokenMatches(this.opts.token, m[1]!)) {
+      throw fail(
+        401,
+        ErrorCode.Unauthorized,
+        m ? 'wrong bearer token' : 'missing bearer token: send Authorization: Bearer <token>',
+        { error: 'unauthorized', reason: m ? 'wrong_token' : 'missing_token', hint: `the token is in ${this.opts.tokenFile}` },
+        { 'WWW-Authenticate': 'Bearer realm="fragd"' },
+      );
+    }
+  }
+
+  private async rest(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const matching = routes.filter((r) => r.pattern.test(path));
+    if (matching.length === 0) {
+      throw fail(404, ErrorCode.MethodNotFound, `no endpoint ${path}`, {
+        error: 'method_not_found',
+        endpoints: [...routes.map((r) => `${r.verb} ${r.pattern.source.replace(/^\^|\$$/g, '').replace(/\\\//g, '/').replace(KEY, '{key}')}`), 'POST /rpc'],
+      });
+    }
+    const route = matching.find((r) => r.verb === req.method);
+    if (!route) {
+      const allow = matching.map((r) => r.verb).join(', ');
+      throw fail(405, ErrorCode.InvalidRequest, `${req.method} is not allowed on ${path}; use ${allow}`, { error: 'invalid_request' }, { Allow: allow });
+    }
+    let body: Record<string, unknown> = {};
+    if (route.verb === 'POST') {
+      const parsed = await this.readJson(req, true);
+      if (parsed !== undefined) {
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+          throw fail(400, ErrorCode.InvalidParams, `the body of ${path} must be a JSON object of the ${route.method} params`, { error: 'invalid_params', method: route.method });
+        }
+        body = parsed as Record<string, unknown>;
+      }
+    }
+    const params = withTarget(route.method, { ...body, ...route.fromPath?.(path.match(route.pattern)!) }, middlewareOf(req));
+    const response = await this.dispatcher.server.receive({ jsonrpc: '2.0', id: 1, method: route.method, params }, this.conn());
+    if (!response) throw new Error(`no answer from ${route.method}`);
+    if (response.error) {
+      this.send(res, httpStatusFor(response.error.code), { error: response.error });
+      return;
+    }
+    this.send(res, route.created ? 201 : 200, response.result);
+  }
+
+  /** JSON-RPC over HTTP: a request or a batch, answered by the socket's dispatcher. */
+  private async rpc(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let parsed: unknown;
+    try {
+      parsed = await this.readJson(req, false);
+    } catch (err) {
+      if (err instanceof HttpFailure && err.error.code === ErrorCode.ParseError) {
+        this.send(res, 400, { jsonrpc: '2.0', id: null, error: err.error });
+        return;
+      }
+      throw err;
+    }
+    const mw = middlewareOf(req);
+    const inject = (r: unknown): unknown => {
+      if (typeof r !== 'object' || r === null) return r;
+      const { method, params } = r as { method?: unknown; params?: unknown };
+      if (typeof method !== 'string' || !(method in methods)) return r;
+      if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) return r;
+      return { ...r, params: withTarget(method as MethodName, (params ?? {}) as Record<string, unknown>, mw) };
+    };
+    const request = Array.isArray(parsed) ? parsed.map(inject) : inject(parsed);
+    const response = await this.dispatcher.server.receive(request as never, this.conn());
+    if (response === null || (Array.isArray(response) && response.length === 0)) {
+      res.writeHead(204).end();
+      return;
+    }
+    // A single failed call gets its status; a batch may mix outcomes, so it is 200.
+    const status = !Array.isArray(response) && response.error ? httpStatusFor(response.error.code) : 200;
+    this.send(res, status, response);
+  }
+
+  private conn(): Connection {
+    // Negative ids keep HTTP requests apart from socket connections in the log.
+    return { id: -this.nextConn++, subscribed: false, sessionFilter: null };
+  }
+
+  /** The body as JSON (undefined when empty and allowed), at most MAX_BODY_BYTES. */
+  private readJson(req: IncomingMessage, emptyAllowed: boolean): Promise<unknown> {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY_BYTES) {
+      req.resume();
+      return Promise.reject(tooLarge());
+    }
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let over = false;
+      req.on('data', (chunk: Buffer) => {
+        if (over) return;
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) {
+          over = true;
+          chunks.length = 0;
+          reject(tooLarge());
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on('error', reject);
+      req.on('end', () => {
+        if (over) return;
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (!text.trim()) {
+          if (emptyAllowed) return resolve(undefined);
+          return reject(fail(400, ErrorCode.ParseError, 'empty body: send a JSON-RPC 2.0 request', { error: 'parse_error' }));
+        }
+        // Requiring JSON keeps plain HTML forms (a CSRF vector) out, as they cannot send it.
+        if (type !== 'application/json') {
+          return reject(fail(415, ErrorCode.InvalidRequest, `send the body as Content-Type: application/json (got ${type || 'none'})`, { error: 'invalid_request' }));
+        }
+        try {
+          resolve(JSON.parse(text));
+        } catch (err) {
+          reject(fail(400, ErrorCode.ParseError, `the body is not valid JSON: ${(err as Error).message}`, { error: 'parse_error' }));
+        }
+      });
+    });
+  }
+
+  private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    if (res.headersSent) return;
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(text),
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      ...headers,
+    });
+    res.end(text);
+  }
+}
+
+function tooLarge(): HttpFailure {
+  return fail(413, ErrorCode.FrameTooLarge, `body larger than ${MAX_BODY_BYTES} bytes refused; send smaller requests`, { error: 'frame_too_large', limit_bytes: MAX_BODY_BYTES }, { Connection: 'close' });
+}
+
+function isLoopbackOrigin(origin: string): boolean {
+  try {
+    const u = new URL(origin);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && LOOPBACK_HOSTS.has(u.hostname);
+  } catch {
+    return false;
+  }
+}
