@@ -6,6 +6,8 @@ import * as sessions from '../app/sessions.js';
 import * as context from '../app/context.js';
 import * as items from '../app/items.js';
 import { importPlan } from '../app/plan-import.js';
+import { agentHandlers } from './agent-handlers.js';
+import { timeHandlers } from './time-handlers.js';
 
 /** What a handler may need beyond the store: the transport's view of the daemon. */
 export interface DaemonFacts {
@@ -83,4 +85,6 @@ const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
 
 export const handlers: HandlerTable = {
   ...coreHandlers,
+  ...agentHandlers,
+  ...timeHandlers,
 };

@@ -3,6 +3,7 @@
 // HTTP API are typed by them.
 import { z } from 'zod';
 import { method } from './define.js';
+import { agentMethods } from './agent.js';
 import { code, text, sessionKey, actor, source, contextType, sessionStatus, taskStatus, sprintStatus, delegation, minutes, eventId, target, T } from './common.js';
 import type {
   ActivityView,
@@ -328,6 +329,7 @@ export const coreMethods = {
 /** The whole table: each area declares its methods in its own file, all are merged here. */
 export const methods = {
   ...coreMethods,
+  ...agentMethods,
 } as const;
 
 export type Methods = typeof methods;
