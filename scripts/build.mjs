@@ -1,13 +1,16 @@
-// Bundles the daemon and fragctl into dist/. fragctl is one self-contained file so that
-// it starts fast (no module resolution at run time); the daemon keeps its dependencies
-// external because better-sqlite3 is a native module and pino loads its own files.
+// Bundles the daemon and fragctl into dist/. fragctl is self-contained and split in chunks
+// so that its hot commands load only what they use (yargs, prompts and the MCP server are
+// separate chunks, loaded on demand); the daemon keeps its dependencies external because
+// better-sqlite3 is a native module and pino loads its own files.
 import { build } from 'esbuild';
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 
 // --outdir DIR builds elsewhere (tests build a private copy so parallel runs never read a
 // half-written bundle).
 const at = process.argv.indexOf('--outdir');
 const outdir = at === -1 ? 'dist' : process.argv[at + 1];
+// Chunk names carry a hash: remove the previous build's so dist/ holds one build.
+if (existsSync(outdir)) for (const f of readdirSync(outdir)) if (f.startsWith('fragctl-')) rmSync(`${outdir}/${f}`);
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const common = {
   bundle: true,
@@ -23,6 +26,13 @@ const common = {
 
 await Promise.all([
   build({ ...common, entryPoints: ['daemon/main.ts'], outfile: `${outdir}/fragd.js`, packages: 'external' }),
-  build({ ...common, entryPoints: ['client/fragctl/main.ts'], outfile: `${outdir}/fragctl.js`, external: ['@modelcontextprotocol/sdk', 'zod'] }),
+  build({
+    ...common,
+    entryPoints: { fragctl: 'client/fragctl/entry.ts' },
+    outdir,
+    splitting: true,
+    chunkNames: 'fragctl-[name]-[hash]',
+    external: ['@modelcontextprotocol/sdk', 'zod'],
+  }),
 ]);
 for (const f of ['fragd.js', 'fragctl.js']) chmodSync(`${outdir}/${f}`, 0o755);

@@ -35,20 +35,40 @@ export function contextCommands(y: Argv<GlobalArgs>) {
   );
 }
 
+type ActivityKind = 'update' | 'note' | 'log';
+export interface ActivityArgs extends GlobalArgs {
+  message: string;
+  'event-id'?: string;
+  kind?: string;
+  level?: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** update, note and log, shared by the yargs commands and fragctl's fast path. */
+export function runActivity(kind: ActivityKind, argv: ActivityArgs): Promise<void> {
+  const method = `activity.${kind}` as const;
+  return run(
+    argv,
+    (c, t) =>
+      c.call(method, {
+        ...t,
+        message: argv.message,
+        event_id: argv['event-id'],
+        ...(kind === 'log' ? { kind: argv.kind, level: argv.level } : {}),
+      }),
+    (r) => {
+      const on = r.activity.context.subtask ?? r.activity.context.task;
+      const what = kind === 'update' ? `update logged${on ? ` on ${on}` : ''}` : kind === 'note' ? 'note added' : `logged ${r.activity.kind}`;
+      return [`${what}${r.duplicate ? ' (already recorded)' : ''}`];
+    },
+  );
+}
+
 export function activityCommands(y: Argv<GlobalArgs>) {
   const message = (b: Argv<GlobalArgs>) =>
     b.positional('message', { type: 'string', demandOption: true }).option('event-id', { type: 'string', describe: 'idempotency key: a replay is not a duplicate' });
   return y
-    .command('update <message>', 'Post a progress update on the active context', message, (argv) =>
-      run(argv, (c, t) => c.call('activity.update', { ...t, message: argv.message as string, event_id: argv['event-id'] as string | undefined }), (r) => [
-        `update logged${r.activity.context.task ? ` on ${r.activity.context.subtask ?? r.activity.context.task}` : ''}${r.duplicate ? ' (already recorded)' : ''}`,
-      ]),
-    )
-    .command('note <message>', 'Add a note on the active context', message, (argv) =>
-      run(argv, (c, t) => c.call('activity.note', { ...t, message: argv.message as string, event_id: argv['event-id'] as string | undefined }), (r) => [
-        `note added${r.duplicate ? ' (already recorded)' : ''}`,
-      ]),
-    )
+    .command('update <message>', 'Post a progress update on the active context', message, (argv) => runActivity('update', argv as ActivityArgs))
+    .command('note <message>', 'Add a note on the active context', message, (argv) => runActivity('note', argv as ActivityArgs))
     .command(
       'log <message>',
       'Log a line (any kind) on the active context',
@@ -56,12 +76,7 @@ export function activityCommands(y: Argv<GlobalArgs>) {
         message(b)
           .option('kind', { type: 'string', describe: 'e.g. test, build, deploy' })
           .option('level', { choices: ['debug', 'info', 'warn', 'error'] as const }),
-      (argv) =>
-        run(
-          argv,
-          (c, t) => c.call('activity.log', { ...t, message: argv.message as string, kind: argv.kind, level: argv.level, event_id: argv['event-id'] as string | undefined }),
-          (r) => [`logged ${r.activity.kind}${r.duplicate ? ' (already recorded)' : ''}`],
-        ),
+      (argv) => runActivity('log', argv as ActivityArgs),
     );
 }
 

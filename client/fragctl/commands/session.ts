@@ -5,13 +5,13 @@ import type { ResultOf } from '../../../shared/protocol/methods.js';
 import { activityLine, breadcrumb, localTime, sessionLines } from '../output.js';
 import { run, type GlobalArgs } from '../runner.js';
 
-const statusLines = (r: ResultOf<'session.status'>) => [
+export const statusLines = (r: ResultOf<'session.status'>) => [
   ...sessionLines(r.session),
   ...(r.recent.length ? ['recent:', ...r.recent.map(activityLine)] : []),
 ];
 
 /** One line for a shell prompt or a status bar: SESSION-003 · T-01 · 1h12m */
-const shortLine = (r: ResultOf<'session.status'>) => {
+export const shortLine = (r: ResultOf<'session.status'>) => {
   const s = r.session;
   const work = s.active.subtask ?? s.active.task;
   return [[s.key, ...(s.status === 'paused' ? ['paused'] : []), ...(work ? [work] : []), formatDuration(s.active_seconds)].join(' · ')];

@@ -1,0 +1,130 @@
+// Shared by the benchmarks: a real daemon on a temporary home, a minimal raw client (so
+// the figures are the daemon's, not a client library's), statistics and printing.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const FRAGD = join(ROOT, 'dist/fragd.js');
+export const FRAGCTL = join(ROOT, 'dist/fragctl.js');
+
+export function ensureBuilt() {
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('build failed');
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export class BenchDaemon {
+  constructor(home = mkdtempSync(join(tmpdir(), 'fb-'))) {
+    chmodSync(home, 0o700);
+    this.home = home;
+    this.socket = join(home, 'fragd.sock');
+    this.db = join(home, 'fragments.db');
+    this.env = { ...process.env, FRAGMENTS_HOME: home, FRAGMENTS_NO_AUTOSTART: '1', FRAGD_BIN: FRAGD, FRAGD_LOG_LEVEL: 'warn' };
+  }
+  async start() {
+    this.proc = spawn(process.execPath, [FRAGD, '--foreground'], { env: this.env, stdio: ['ignore', 'ignore', 'inherit'] });
+    for (let i = 0; i < 500; i++) {
+      try {
+        const c = await RawClient.open(this.socket);
+        c.close();
+        return this;
+      } catch {
+        await sleep(20);
+      }
+    }
+    throw new Error('fragd did not start');
+  }
+  rssMb() {
+    const status = readFileSync(`/proc/${this.proc.pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
+  }
+  async stop() {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    const done = new Promise((r) => this.proc.once('exit', r));
+    this.proc.kill('SIGTERM');
+    await done;
+  }
+  async dispose() {
+    await this.stop();
+    rmSync(this.home, { recursive: true, force: true });
+  }
+}
+
+export class RawClient {
+  static open(path) {
+    return new Promise((res, rej) => {
+      const s = connect(path);
+      s.once('connect', () => res(new RawClient(s)));
+      s.once('error', rej);
+    });
+  }
+  constructor(socket) {
+    this.socket = socket;
+    this.pending = new Map();
+    this.id = 0;
+    let buf = '';
+    socket.on('data', (d) => {
+      buf += d;
+      let nl;
+      while ((nl = buf.indexOf('\n')) !== -1) {
+        const msg = JSON.parse(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+        const p = this.pending.get(msg.id);
+        if (p) {
+          this.pending.delete(msg.id);
+          msg.error ? p.reject(Object.assign(new Error(msg.error.message), msg.error)) : p.resolve(msg.result);
+        }
+      }
+    });
+  }
+  call(method, params) {
+    const id = ++this.id;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.socket.write(JSON.stringify({ jsonrpc: '2.0', id, method, params }) + '\n');
+    });
+  }
+  close() {
+    this.socket.destroy();
+  }
+}
+
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+export const median = (xs) => percentile([...xs].sort((a, b) => a - b), 50);
+
+/** Latencies (ms) of `n` sequential calls. */
+export async function latencies(fn, n) {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn(i);
+    out.push(performance.now() - t);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** Calls per second with `window` calls kept in flight, over `total` calls. */
+export async function throughput(fn, total, window) {
+  let next = 0;
+  const t = performance.now();
+  const worker = async () => {
+    while (next < total) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: window }, worker));
+  return total / ((performance.now() - t) / 1000);
+}
+
+export const fmt = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
+
+export function row(label, value, target, ok) {
+  const verdict = ok === undefined ? '' : ok ? '  ✓' : '  ✗ MISSED';
+  console.log(`${label.padEnd(58)} ${String(value).padEnd(34)} ${target ?? ''}${verdict}`);
+}

@@ -1,0 +1,86 @@
+// RPC latency and throughput, fragctl cold start, a 1M-activity database, daemon memory.
+// Every figure is printed beside a baseline measured in the same run.
+import { spawnSync } from 'node:child_process';
+import Database from 'better-sqlite3';
+import { BenchDaemon, RawClient, FRAGCTL, ensureBuilt, fmt, latencies, median, percentile, row, throughput } from './lib.mjs';
+
+const QUICK = process.argv.includes('--quick');
+const N = QUICK ? 300 : 2000;
+
+ensureBuilt();
+console.log(`\n== RPC, throughput, cold start and memory (${QUICK ? 'quick' : 'full'} run, node ${process.version}) ==`);
+const d = await new BenchDaemon().start();
+const rssIdle = d.rssMb();
+try {
+  const c = await RawClient.open(d.socket);
+  await c.call('project.create', { code: 'B', title: 'bench' });
+  await c.call('sprint.create', { code: '1', title: 'bench', project: 'B' });
+  await c.call('task.create', { code: 'B-1', title: 'bench task', sprint: '1' });
+  const { session } = await c.call('session.start', { actor: 'bench' });
+  await c.call('task.activate', { session: session.key, code: 'B-1' });
+  for (let i = 0; i < 200; i++) await c.call('daemon.hello', { protocol: 1 }); // warm-up
+
+  // 1. Round trip, one client, sequential.
+  const hello = await latencies(() => c.call('daemon.hello', { protocol: 1 }), N);
+  const status = await latencies(() => c.call('session.status', { session: session.key }), N);
+  row('round trip daemon.hello (baseline) p50 / p99', `${fmt(percentile(hello, 50), 3)} / ${fmt(percentile(hello, 99), 3)} ms`);
+  row('round trip session.status p50 / p99', `${fmt(percentile(status, 50), 3)} / ${fmt(percentile(status, 99), 3)} ms`, `ratio p50 ${fmt(percentile(status, 50) / percentile(hello, 50))}×`);
+
+  // 2. Throughput: a no-op and a committed write, one pipelined client and 8 clients.
+  const total = QUICK ? 2000 : 20000;
+  const noop1 = await throughput(() => c.call('daemon.hello', { protocol: 1 }), total, 64);
+  const log1 = await throughput((i) => c.call('activity.log', { session: session.key, message: `p${i}` }), total, 64);
+  const clients = await Promise.all(Array.from({ length: 8 }, () => RawClient.open(d.socket)));
+  const across = (fn) => throughput((i) => fn(clients[i % 8], i), total, 64);
+  const noop8 = await across((cl) => cl.call('daemon.hello', { protocol: 1 }));
+  const log8 = await across((cl, i) => cl.call('activity.log', { session: session.key, message: `m${i}` }));
+  row('no-op (daemon.hello), 1 client pipelined ×64', `${fmt(noop1, 0)} calls/s`);
+  row('activity.log, 1 client pipelined ×64', `${fmt(log1, 0)} calls/s`, `${fmt((100 * log1) / noop1, 0)}% of no-op`);
+  row('no-op (daemon.hello), 8 clients', `${fmt(noop8, 0)} calls/s`);
+  row('activity.log, 8 clients (acknowledged after commit)', `${fmt(log8, 0)} calls/s`, `${fmt((100 * log8) / noop8, 0)}% of no-op (target ≥ 50%)`, log8 >= 0.5 * noop8);
+  for (const cl of clients) cl.close();
+
+  // 3. fragctl cold start against node -e 0, interleaved so both see the same machine load.
+  const runs = QUICK ? 7 : 21;
+  const nodeT = [];
+  const ctlT = [];
+  for (let i = 0; i < runs; i++) {
+    let t = performance.now();
+    spawnSync(process.execPath, ['-e', '0']);
+    nodeT.push(performance.now() - t);
+    t = performance.now();
+    const r = spawnSync(process.execPath, [FRAGCTL, 'status', '--session', session.key], { env: d.env });
+    ctlT.push(performance.now() - t);
+    if (r.status !== 0) throw new Error(`fragctl status failed: ${r.stderr}`);
+  }
+  const ratio = median(ctlT) / median(nodeT);
+  row('node -e 0 (baseline), median', `${fmt(median(nodeT), 1)} ms`);
+  row('fragctl status (cold process + RPC), median', `${fmt(median(ctlT), 1)} ms`, `${fmt(ratio)}× node (target ≤ 1.5×)`, ratio <= 1.5);
+
+  // 4. A database with 1M activities (a year of work), seeded directly, then served.
+  c.close();
+  await d.stop();
+  const target = QUICK ? 100_000 : 1_000_000;
+  const db = new Database(d.db);
+  const have = db.prepare('SELECT count(*) AS n FROM activities').get().n;
+  const sid = db.prepare('SELECT id FROM sessions WHERE key = ?').get(session.key).id;
+  const ins = db.prepare('INSERT INTO activities (session_id, kind, message, source, at) VALUES (?, ?, ?, ?, ?)');
+  const t0 = Date.now() - 365 * 86400_000;
+  db.transaction(() => {
+    for (let i = have; i < target; i++) ins.run(i % 50 === 0 ? sid : null, i % 3 ? 'log' : 'update', `seeded ${i}`, 'cli', t0 + i * 31_000);
+  })();
+  const count = db.prepare('SELECT count(*) AS n FROM activities').get().n;
+  db.close();
+  await d.start();
+  const c2 = await RawClient.open(d.socket);
+  for (let i = 0; i < 200; i++) await c2.call('session.status', { session: session.key });
+  const big = await latencies(() => c2.call('session.status', { session: session.key }), N);
+  const helloBig = await latencies(() => c2.call('daemon.hello', { protocol: 1 }), N);
+  row(`session.status with ${count.toLocaleString('en')} activities p50 / p99`, `${fmt(percentile(big, 50), 3)} / ${fmt(percentile(big, 99), 3)} ms`, `hello p99 ${fmt(percentile(helloBig, 99), 3)} ms (target ≤ 2 ms)`, percentile(big, 99) <= 2);
+  const rssAfter = d.rssMb();
+  row('daemon resident memory idle (fresh start)', `${fmt(rssIdle, 1)} MB`);
+  row('daemon resident memory after the load', `${fmt(rssAfter, 1)} MB`, 'target ≤ 100 MB', rssAfter <= 100);
+  c2.close();
+} finally {
+  await d.dispose();
+}

@@ -1,0 +1,66 @@
+// fragctl's hot commands (status, update, note, log) are parsed with node's own
+// util.parseArgs and run without loading yargs, so a status bar or an agent calling them
+// in a loop pays little more than node's own start. Anything unusual — --help, an
+// unknown option, a missing argument — falls through to the full yargs CLI, which owns
+// every message and exit code; both paths share the same runner and renderers.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { GlobalArgs } from './runner.js';
+import { run } from './runner.js';
+import { runActivity, type ActivityArgs } from './commands/context.js';
+import { shortLine, statusLines } from './commands/session.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const globalOptions: Options = {
+  json: { type: 'boolean' },
+  format: { type: 'string' },
+  session: { type: 'string' },
+  actor: { type: 'string' },
+  'no-autostart': { type: 'boolean' },
+};
+
+interface Hot {
+  options: Options;
+  positionals: number;
+  run: (values: Record<string, unknown>, positionals: string[]) => Promise<void>;
+}
+
+const activity = (kind: 'update' | 'note' | 'log'): Hot => ({
+  options: { 'event-id': { type: 'string' }, ...(kind === 'log' ? { kind: { type: 'string' }, level: { type: 'string' } } : {}) },
+  positionals: 1,
+  run: (v, [message]) => runActivity(kind, { ...(v as GlobalArgs), message } as ActivityArgs),
+});
+
+const hot: Record<string, Hot> = {
+  status: {
+    options: { short: { type: 'boolean' } },
+    positionals: 0,
+    run: (v) => run(v as GlobalArgs, (c, t) => c.call('session.status', t), v.short ? shortLine : statusLines),
+  },
+  update: activity('update'),
+  note: activity('note'),
+  log: activity('log'),
+};
+
+const FORMATS = new Set(['text', 'md', 'json']);
+const LEVELS = new Set(['debug', 'info', 'warn', 'error']);
+
+/** Runs a hot command and returns true, or returns false for the full CLI to handle. */
+export async function fastPath(argv: string[]): Promise<boolean> {
+  const [name, ...rest] = argv;
+  const cmd = name === undefined ? undefined : hot[name];
+  if (!cmd || process.env.FRAGCTL_NO_FAST_PATH === '1') return false;
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: rest, options: { ...globalOptions, ...cmd.options }, allowPositionals: true, strict: true });
+  } catch {
+    return false;
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== cmd.positionals) return false;
+  if (values.format !== undefined && !FORMATS.has(String(values.format))) return false;
+  if (values.level !== undefined && !LEVELS.has(String(values.level))) return false;
+  if (values['no-autostart']) values.autostart = false;
+  await cmd.run(values, positionals);
+  return true;
+}
