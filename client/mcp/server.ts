@@ -1,0 +1,151 @@
+// `fragctl mcp`: an MCP server over stdio for AI agents. A thin adapter: every tool is one
+// protocol method called through FragClient (which starts fragd when none answers); the
+// daemon decides everything. stdout carries the MCP protocol, so notices go to stderr.
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { CallToolResult, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import { FragClient, RpcError, DaemonUnreachable } from '../lib/client.js';
+import type { MethodName } from '../../shared/protocol/methods.js';
+import { paramsFor, resolveTools, type AgentIdentity, type ResolvedTool } from './tools.js';
+
+declare const __FRAGD_VERSION__: string;
+const VERSION = typeof __FRAGD_VERSION__ === 'string' ? __FRAGD_VERSION__ : '0.0.0-dev';
+
+export const DEFAULT_AGENT_ACTOR = 'agent';
+
+const SERVER_INSTRUCTIONS =
+  'fragd tracks your work session. Flow: session_start (or session_resume with a key after a crash), task_activate, ' +
+  'update as you go, done with a summary, session_end. Every answer has instructions: follow next_actions.';
+
+export interface McpOptions {
+  who: AgentIdentity;
+  env?: NodeJS.ProcessEnv;
+  autoStart?: boolean;
+}
+
+/** One daemon connection, opened on first use and again after the daemon went away. */
+class DaemonLink {
+  private client: Promise<FragClient> | null = null;
+
+  constructor(private readonly opts: McpOptions) {}
+
+  get(): Promise<FragClient> {
+    if (!this.client) {
+      const pending = FragClient.connect({
+        env: this.opts.env,
+        autoStart: this.opts.autoStart,
+        clientName: 'fragctl-mcp',
+        notice: (m) => process.stderr.write(`fragctl mcp: ${m}\n`),
+      });
+      this.client = pending;
+      pending.then(
+        (c) => void c.closed().then(() => this.client === pending && (this.client = null)),
+        () => this.client === pending && (this.client = null),
+      );
+    }
+    return this.client;
+  }
+
+  async call(method: MethodName, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const client = await this.get();
+    return (await client.call(method, params as never)) as Record<string, unknown>;
+  }
+
+  close(): void {
+    void this.client?.then((c) => c.close(), () => undefined);
+  }
+}
+
+const json = (value: unknown) => JSON.stringify(value, null, 2);
+
+function success(result: Record<string, unknown>): CallToolResult {
+  return { content: [{ type: 'text', text: json(result) }], structuredContent: result };
+}
+
+/** A tool error with the daemon's actionable message first, then the parseable error object. */
+export function failure(err: unknown): CallToolResult {
+  let error: { code: number | string; message: string; data?: unknown };
+  if (err instanceof RpcError) error = { code: err.code, message: err.message, data: err.data };
+  else if (err instanceof DaemonUnreachable) error = { code: 'unreachable', message: err.message };
+  else error = { code: 'internal', message: (err as Error)?.message ?? String(err) };
+  const hint = (error.data as { hint?: string } | undefined)?.hint;
+  return {
+    isError: true,
+    content: [{ type: 'text', text: `${error.message}${hint ? `\nhint: ${hint}` : ''}\n${json({ error })}` }],
+    structuredContent: { error },
+  };
+}
+
+export function createMcpServer(opts: McpOptions): { server: McpServer; link: DaemonLink; tools: ResolvedTool[] } {
+  const server = new McpServer({ name: 'fragd', version: VERSION }, { instructions: SERVER_INSTRUCTIONS });
+  const link = new DaemonLink(opts);
+  const tools = resolveTools();
+
+  /** Reads carry no instructions of their own; the daemon supplies them for the same session. */
+  const withInstructions = async (tool: ResolvedTool, params: Record<string, unknown>, result: Record<string, unknown>) => {
+    if ('instructions' in result || !tool.takesSession || tool.targetIsFilter) return result;
+    const target = { ...(params.session ? { session: params.session } : { actor: opts.who.actor }), source: 'mcp' };
+    try {
+      const { instructions } = await link.call('session.instructions', target);
+      return { ...result, instructions };
+    } catch {
+      // The read itself succeeded; a session that cannot be resolved simply has no next step.
+      return result;
+    }
+  };
+
+  for (const tool of tools) {
+    server.registerTool(tool.name, { description: tool.description, inputSchema: tool.inputSchema, annotations: { readOnlyHint: !tool.mutates } }, async (args: Record<string, unknown>) => {
+      const params = paramsFor(tool, args, opts.who);
+      try {
+        const result = await link.call(tool.method, params);
+        return success(await withInstructions(tool, params, result));
+      } catch (err) {
+        return failure(err);
+      }
+    });
+  }
+
+  const readSession = async (uri: URL, session?: string): Promise<ReadResourceResult> => {
+    const target = { ...(session ? { session } : opts.who.session ? { session: opts.who.session } : { actor: opts.who.actor }), source: 'mcp' };
+    let body: unknown;
+    try {
+      const status = await link.call('session.status', target);
+      const { instructions } = await link.call('session.instructions', target);
+      body = { ...status, instructions };
+    } catch (err) {
+      // A resource read has no error flag; the error object is the content, so the agent sees why.
+      body = { session: null, error: (failure(err).structuredContent as { error: unknown }).error };
+    }
+    return { contents: [{ uri: uri.href, mimeType: 'application/json', text: json(body) }] };
+  };
+
+  server.registerResource(
+    'current-session',
+    'fragd://session/current',
+    { title: 'Current session', description: 'Your session now: status, stack, active time, recent activity, instructions.', mimeType: 'application/json' },
+    (uri) => readSession(uri),
+  );
+  server.registerResource(
+    'session',
+    new ResourceTemplate('fragd://session/{key}', { list: undefined }),
+    { title: 'A session by key', description: 'A session (SESSION-NNN): status, stack, active time, recent activity, instructions.', mimeType: 'application/json' },
+    (uri, vars) => readSession(uri, String(Array.isArray(vars.key) ? vars.key[0] : vars.key)),
+  );
+
+  return { server, link, tools };
+}
+
+/** Serves MCP on stdin/stdout until the client closes stdin. */
+export async function runMcpStdio(opts: McpOptions): Promise<void> {
+  const { server, link } = createMcpServer(opts);
+  const transport = new StdioServerTransport();
+  const closed = new Promise<void>((resolve) => {
+    server.server.onclose = () => resolve();
+    process.stdin.once('end', () => resolve());
+  });
+  await server.connect(transport);
+  await closed;
+  link.close();
+  await server.close().catch(() => undefined);
+}
