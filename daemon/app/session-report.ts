@@ -1,0 +1,126 @@
+// What a session did (shown when it ends), what can be resumed when one starts, and the
+// last step of a session an agent comes back to.
+import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
+import type { SessionReport } from '../../shared/protocol/completion.js';
+import { iso } from '../clock.js';
+import type { Call } from './app.js';
+import { activeMs } from './intervals.js';
+import { parseStack, type ActivityRow, type SessionRow, type TaskRow } from './rows.js';
+import { resolveSession } from './sessions.js';
+import { sessionView } from './views.js';
+
+const secondsOn = (call: Call, sessionId: number, taskId: number): number =>
+  Math.floor(
+    (call.app.sql.value<number>(
+      `SELECT coalesce(sum(coalesce(ended_at, max(?3, started_at)) - started_at), 0) FROM intervals
+        WHERE session_id = ?1 AND (task_id = ?2 OR task_id IN (SELECT id FROM tasks WHERE parent_id = ?2))`,
+      sessionId,
+      taskId,
+      call.now,
+    ) ?? 0) / 1000,
+  );
+
+export function sessionReport(call: Call, s: SessionRow): SessionReport {
+  const { sql } = call.app;
+  const completedRows = sql.all<ActivityRow>("SELECT * FROM activities WHERE session_id = ? AND kind = 'task.complete' ORDER BY id", s.id);
+  const forced = new Set(
+    sql.all<ActivityRow>("SELECT * FROM activities WHERE session_id = ? AND kind = 'task.force_complete'", s.id).map((a) => (JSON.parse(a.data ?? '{}') as { code?: string }).code),
+  );
+  const completed = completedRows
+    .map((a) => (JSON.parse(a.data ?? '{}') as { code?: string }).code)
+    .filter((c): c is string => !!c)
+    .map((code) => sql.get<TaskRow>('SELECT * FROM tasks WHERE code = ?', code))
+    .filter((t): t is TaskRow => !!t);
+  const worked = sql.all<TaskRow>('SELECT * FROM tasks WHERE id IN (SELECT DISTINCT task_id FROM intervals WHERE session_id = ? AND task_id IS NOT NULL) ORDER BY id', s.id);
+  const artifacts = sql.all<ActivityRow>("SELECT * FROM activities WHERE session_id = ? AND kind = 'artifact' ORDER BY id", s.id);
+  const warnings: string[] = [];
+  for (const f of parseStack(s)) {
+    if (f.type === 'task' || f.type === 'subtask') {
+      const t = sql.get<TaskRow>('SELECT * FROM tasks WHERE id = ?', f.id);
+      warnings.push(`${f.type} ${f.code} “${f.title}” was left open on the stack (${t?.status ?? 'unknown'}); finish it with fragctl task complete ${f.code}, or resume it in a new session`);
+    } else {
+      warnings.push(`${f.type} ${f.code} was left open on the stack`);
+    }
+  }
+  const end = s.ended_at ?? call.now;
+  return {
+    session: s.key,
+    started_at: iso(s.started_at),
+    ended_at: s.ended_at == null ? null : iso(s.ended_at),
+    duration_seconds: Math.floor((end - s.started_at) / 1000),
+    active_seconds: Math.floor(activeMs(sql, s.id, call.now) / 1000),
+    tasks_completed: completed.map((t) => ({ code: t.code, title: t.title, seconds: secondsOn(call, s.id, t.id), forced: forced.has(t.code) })),
+    tasks_worked: worked.map((t) => ({ code: t.code, title: t.title, seconds: secondsOn(call, s.id, t.id), status: t.status })),
+    updates: s.update_count,
+    notes: s.note_count,
+    artifacts: artifacts.map((a) => {
+      const d = JSON.parse(a.data ?? '{}') as { path?: string; note?: string | null };
+      return {
+        path: d.path ?? a.message ?? '',
+        note: d.note ?? null,
+        at: iso(a.at),
+        task: a.subtask_id ?? a.task_id ? (sql.value<string>('SELECT code FROM tasks WHERE id = ?', a.subtask_id ?? a.task_id) ?? null) : null,
+      };
+    }),
+    warnings,
+  };
+}
+
+export function sessionReportMethod(call: Call, p: ParsedParamsOf<'session.report'>) {
+  const s = resolveSession(call, p);
+  return { report: sessionReport(call, s), session: sessionView(call.app.sql, s, call.now) };
+}
+
+/** "just now", "5 minutes ago", "2 hours ago", "3 days ago". */
+export function ago(ms: number): string {
+  const m = Math.floor(Math.max(0, ms) / 60_000);
+  if (m < 1) return 'just now';
+  if (m < 60) return `${m} minute${m === 1 ? '' : 's'} ago`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h} hour${h === 1 ? '' : 's'} ago`;
+  const d = Math.floor(h / 24);
+  return `${d} days ago`;
+}
+
+export interface ResumeSuggestions {
+  tasks: { code: string; title: string; status: string; sprint: string | null; last_worked_at: string | null; last_worked: string; command: string }[];
+  sprints: { code: string; title: string; completed: number; total: number; progress: string }[];
+}
+
+/** What a new session could pick up: in-progress tasks (most recent first) and active sprints. */
+export function resumeSuggestions(call: Call, limit = 5): ResumeSuggestions {
+  const { sql } = call.app;
+  const tasks = sql.all<TaskRow & { last_at: number | null; sprint_code: string | null }>(
+    `SELECT t.*, (SELECT max(at) FROM activities a WHERE a.task_id = t.id OR a.subtask_id = t.id) AS last_at,
+            (SELECT code FROM sprints sp WHERE sp.id = t.sprint_id) AS sprint_code
+       FROM tasks t WHERE t.status = 'in_progress' ORDER BY last_at DESC NULLS LAST, t.id LIMIT ?`,
+    limit,
+  );
+  const sprints = sql.all<{ code: string; title: string; total: number; completed: number }>(
+    `SELECT sp.code, sp.title,
+            (SELECT count(*) FROM tasks WHERE sprint_id = sp.id AND parent_id IS NULL) AS total,
+            (SELECT count(*) FROM tasks WHERE sprint_id = sp.id AND parent_id IS NULL AND status = 'completed') AS completed
+       FROM sprints sp WHERE sp.status = 'active' ORDER BY sp.id`,
+  );
+  return {
+    tasks: tasks.map((t) => ({
+      code: t.code,
+      title: t.title,
+      status: t.status,
+      sprint: t.sprint_code,
+      last_worked_at: t.last_at == null ? null : iso(t.last_at),
+      last_worked: t.last_at == null ? 'never worked' : `last worked ${ago(call.now - t.last_at)}`,
+      command: `fragctl task activate ${t.code}`,
+    })),
+    sprints: sprints.map((sp) => ({ ...sp, progress: `${sp.completed} of ${sp.total} tasks` })),
+  };
+}
+
+const QUIET_KINDS = "('session.attach','session.resume','session.pause','daemon.recovered','heartbeat')";
+
+/** The last thing a session did before an interruption, as a line an agent can act on. */
+export function lastStep(call: Call, s: SessionRow): { at: string; kind: string; message: string | null; line: string } | null {
+  const a = call.app.sql.get<ActivityRow>(`SELECT * FROM activities WHERE session_id = ? AND kind NOT IN ${QUIET_KINDS} ORDER BY id DESC LIMIT 1`, s.id);
+  if (!a) return null;
+  return { at: iso(a.at), kind: a.kind, message: a.message, line: `${a.kind}${a.message ? `: ${a.message}` : ''} (${ago(call.now - a.at)})` };
+}
