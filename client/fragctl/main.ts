@@ -8,6 +8,8 @@ import { contextCommands, activityCommands } from './commands/context.js';
 import { projectCommands, sprintCommands, taskCommands, importCommand } from './commands/items.js';
 import { daemonCommands } from './commands/daemon.js';
 import { mcpCommand } from './commands/mcp.js';
+import { reportCommand } from './commands/report.js';
+import { heartbeatCommand } from './commands/heartbeat.js';
 
 declare const __FRAGD_VERSION__: string;
 
@@ -20,7 +22,7 @@ let cli = yargs(hideBin(process.argv))
   .option('actor', { type: 'string', describe: 'who works: human (default, $FRAGMENTS_ACTOR) or an agent name', global: true })
   .option('autostart', { type: 'boolean', default: true, describe: 'start fragd when none answers (--no-autostart)', global: true }) as unknown as Argv<GlobalArgs>;
 
-for (const add of [sessionCommands, statusCommand, contextCommands, activityCommands, projectCommands, sprintCommands, taskCommands, importCommand, daemonCommands, mcpCommand]) {
+for (const add of [sessionCommands, statusCommand, contextCommands, activityCommands, projectCommands, sprintCommands, taskCommands, importCommand, daemonCommands, mcpCommand, reportCommand, heartbeatCommand]) {
   cli = add(cli) as unknown as Argv<GlobalArgs>;
 }
 

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { method } from './define.js';
 import { agentMethods } from './agent.js';
+import { timeMethods, type EstimateCheck } from './time.js';
 import { code, text, sessionKey, actor, source, contextType, sessionStatus, taskStatus, sprintStatus, delegation, minutes, eventId, target, T } from './common.js';
 import type {
   ActivityView,
@@ -22,6 +23,8 @@ export type SessionResult = { session: SessionView } & WithInstructions;
 export type StatusResult = {
   session: SessionView;
   recent: ActivityView[];
+  /** Live time of the active task (subtask if any): in this session, and in total. */
+  active_task?: { code: string; session_seconds: number; total_seconds: number } | null;
 };
 export type ActivityResult = { activity: ActivityView; duplicate: boolean } & WithInstructions;
 export type ContextResult = { stack: ContextFrame[]; session: string } & WithInstructions;
@@ -77,6 +80,7 @@ export const coreMethods = {
         chat_session_id: z.string().trim().min(1).max(200).optional(),
         metadata: z.record(z.string(), z.unknown()).optional(),
         os_user: z.string().max(64).optional(),
+        idle_timeout_seconds: z.number().int().min(30).max(86_400).optional(),
       })
       .strict(),
     errors: ['conflict'],
@@ -171,7 +175,7 @@ export const coreMethods = {
     errors: ['no_active_session', 'not_found', 'invalid_state'],
     mutates: true,
   }),
-  'task.deactivate': method<ContextResult & { task: TaskView; seconds_spent: number }>()({
+  'task.deactivate': method<ContextResult & { task: TaskView; seconds_spent: number; estimate_check?: EstimateCheck | null }>()({
     summary: 'Stop working on the active task; optionally note a summary and complete it.',
     params: T.extend({ summary: text.optional(), complete: z.boolean().optional() }),
     errors: ['no_active_session', 'not_found', 'invalid_state'],
@@ -292,7 +296,7 @@ export const coreMethods = {
     errors: ['not_found'],
     mutates: false,
   }),
-  'task.edit': method<{ task: TaskView } & WithInstructions>()({
+  'task.edit': method<{ task: TaskView; estimate_check?: EstimateCheck | null } & WithInstructions>()({
     summary: "Change a task's title, description, status, estimate, delegation, assignee or summary.",
     params: z
       .object({
@@ -330,6 +334,7 @@ export const coreMethods = {
 export const methods = {
   ...coreMethods,
   ...agentMethods,
+  ...timeMethods,
 } as const;
 
 export type Methods = typeof methods;

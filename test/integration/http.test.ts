@@ -1,9 +1,9 @@
 // The HTTP API over real HTTP against a real daemon: every endpoint, the guards (token,
 // Host, Origin, body size, JSON) and the error → status mapping.
 import { request } from 'node:http';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDaemon, type TestDaemon } from '../support/daemon.js';
+import { startDaemon, tempHome, TestDaemon } from '../support/daemon.js';
 
 let d: TestDaemon;
 let port: number;
@@ -50,6 +50,7 @@ describe('discovery and the token file', () => {
     expect(port).toBeGreaterThan(0);
     const st = await d.json(['daemon', 'status']);
     expect(st.body.http).toMatchObject({ enabled: true, port, url: `http://127.0.0.1:${port}` });
+    expect((await d.fragctl(['daemon', 'status'])).stdout).toContain(`http     http://127.0.0.1:${port}`);
   });
 
   it('creates the token file 0600 with a long random token', () => {
@@ -101,6 +102,25 @@ describe('guards', () => {
     expect(r.status).toBe(413);
     expect(r.body.error.data).toMatchObject({ error: 'frame_too_large', limit_bytes: 1024 * 1024 });
     expect((await post('/rpc', { jsonrpc: '2.0', id: 1, method: 'session.list' })).status).toBe(200);
+  });
+
+  it('refuses a chunked body (no Content-Length) once it passes 1 MiB', async () => {
+    const r = await new Promise<Reply>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, method: 'POST', path: '/rpc', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' } },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: JSON.parse(text) }));
+        },
+      );
+      req.on('error', reject);
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      for (let i = 0; i < 20; i++) req.write(chunk);
+      req.end();
+    });
+    expect(r.status).toBe(413);
+    expect(r.body.error.code).toBe(-32007);
   });
 
   it('answers bad JSON with 400 (REST) and a JSON-RPC parse error (rpc)', async () => {
@@ -244,6 +264,25 @@ describe('configuration', () => {
       expect(st.body.http).toEqual({ enabled: false });
     } finally {
       await off.dispose();
+    }
+  });
+
+  it('keeps an existing token, tightening a file others could read to 0600', async () => {
+    const home = new TestDaemon(tempHome());
+    writeFileSync(home.paths.httpToken, 'my-own-token\n', { mode: 0o644 });
+    home.writeConfig({ http: { enabled: true, port: 0 } });
+    await home.start();
+    try {
+      expect(statSync(home.paths.httpToken).mode & 0o777).toBe(0o600);
+      const url = (await home.json(['daemon', 'status'])).body.http.url;
+      const ok = await fetch(`${url}/rpc`, {
+        method: 'POST',
+        headers: { Authorization: 'Bearer my-own-token', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'session.list' }),
+      });
+      expect(ok.status).toBe(200);
+    } finally {
+      await home.dispose();
     }
   });
 

@@ -88,6 +88,7 @@ export function daemonCommands(y: Argv<GlobalArgs>) {
             `database ${st.paths.db}`,
             `log      ${st.paths.log}`,
             `config   ${st.paths.config}`,
+            ...(st.http?.enabled ? [`http     ${st.http.url ?? `not listening: ${st.http.error}`}`] : []),
             `sessions ${st.counts.sessions} (${st.counts.active_sessions} active) · activities ${st.counts.activities} · projects ${st.counts.projects} · sprints ${st.counts.sprints} · tasks ${st.counts.tasks} · connections ${st.counts.connections}`,
           ]);
         } catch (err) {
