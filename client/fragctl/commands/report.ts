@@ -1,0 +1,97 @@
+// fragctl report: tracked time by day, task, sprint, project or actor. The daemon
+// aggregates; this file only lays the answer out (table, CSV or JSON).
+import type { Argv } from 'yargs';
+import Table from 'cli-table3';
+import { formatDuration } from '../../../shared/format.js';
+import type { ReportResult, ReportRow } from '../../../shared/protocol/time.js';
+import { run, type GlobalArgs } from '../runner.js';
+
+const BY = ['day', 'task', 'sprint', 'project', 'actor'] as const;
+
+interface ReportArgs extends GlobalArgs {
+  by: (typeof BY)[number];
+  since?: string;
+  until?: string;
+  tz?: string;
+  csv?: boolean;
+  'per-actor'?: boolean;
+  all?: boolean;
+}
+
+const csvCell = (v: unknown): string => {
+  const s = v == null ? '' : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+export function reportCsv(r: ReportResult): string[] {
+  const head = ['by', 'key', 'label', 'actor', 'seconds', 'hours', 'intervals', 'estimate_minutes', 'total_seconds', 'variance_percent'];
+  const line = (row: ReportRow) =>
+    [r.by, row.key, row.label, row.actor, row.seconds, (row.seconds / 3600).toFixed(2), row.intervals, row.estimate_minutes, row.total_seconds, row.variance_percent]
+      .map(csvCell)
+      .join(',');
+  return [head.join(','), ...r.rows.map(line), ['total', '', '', r.actor ?? '', r.total_seconds, (r.total_seconds / 3600).toFixed(2), r.counts.intervals, '', '', ''].map(csvCell).join(',')];
+}
+
+const pct = (v: number | null | undefined) => (v == null ? '-' : `${v > 0 ? '+' : ''}${v}%`);
+
+export function reportTable(r: ReportResult): string[] {
+  const withActor = r.per_actor && r.by !== 'actor';
+  const isTask = r.by === 'task';
+  const head = [
+    r.by === 'day' ? 'Day' : r.by[0].toUpperCase() + r.by.slice(1),
+    ...(r.by === 'day' || r.by === 'actor' ? [] : ['Title']),
+    ...(withActor ? ['Actor'] : []),
+    'Time',
+    ...(isTask ? ['Tracked (all)', 'Estimate', 'Variance'] : []),
+    'Intervals',
+  ];
+  const table = new Table({ head, style: { head: [], border: [] } });
+  for (const row of r.rows) {
+    table.push([
+      row.key,
+      ...(r.by === 'day' || r.by === 'actor' ? [] : [row.label ?? '']),
+      ...(withActor ? [row.actor ?? ''] : []),
+      formatDuration(row.seconds),
+      ...(isTask ? [formatDuration(row.total_seconds ?? 0), row.estimate_minutes != null ? formatDuration(row.estimate_minutes * 60) : '-', pct(row.variance_percent)] : []),
+      String(row.intervals),
+    ]);
+  }
+  const blanks = Array(head.indexOf('Time') - 1).fill('');
+  table.push(['Total', ...blanks, formatDuration(r.total_seconds), ...(isTask ? ['', '', ''] : []), String(r.counts.intervals)]);
+  return [
+    `time by ${r.by} · ${r.since} → ${r.until} (${r.tz})${r.actor ? ` · actor ${r.actor}` : ''} · ${r.counts.intervals} intervals, ${r.counts.sessions} sessions, ${r.counts.actors} actors`,
+    r.rows.length ? table.toString() : '(no tracked time in this range)',
+  ];
+}
+
+export function reportCommand(y: Argv<GlobalArgs>) {
+  return y.command(
+    'report',
+    'Tracked time by day, task, sprint, project or actor (local days; default: the last 7)',
+    (b) =>
+      b
+        .option('by', { choices: BY, default: 'day' as const, describe: 'group rows by' })
+        .option('since', { type: 'string', describe: 'first local day, YYYY-MM-DD' })
+        .option('until', { type: 'string', describe: 'last local day, YYYY-MM-DD (inclusive; default today)' })
+        .option('tz', { type: 'string', describe: 'time zone for days (default: $TZ / the system zone)' })
+        .option('per-actor', { type: 'boolean', describe: 'separate the timelines of each actor (human, agents) in every row' })
+        .option('csv', { type: 'boolean', describe: 'print CSV' })
+        .example('$0 report --by task --since 2026-03-01', 'time per task since March 1st, with estimate vs actual')
+        .example('$0 report --by day --per-actor', 'human and agent time side by side, per day') as unknown as Argv<ReportArgs>,
+    (argv) =>
+      run(
+        argv,
+        (c) =>
+          c.call('report', {
+            by: argv.by,
+            since: argv.since,
+            until: argv.until,
+            tz: argv.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+            per_actor: argv['per-actor'],
+            ...(argv.actor ? { actor: argv.actor } : {}),
+            ...(argv.session ? { session: argv.session } : {}),
+          }),
+        (r) => (argv.csv ? reportCsv(r) : reportTable(r)),
+      ),
+  );
+}

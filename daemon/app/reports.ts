@@ -1,0 +1,218 @@
+// Reports over intervals: by task, sprint, project and actor aggregated in SQL; by day
+// the overlapping intervals are cut at local midnights (timeline.ts) in one pass. Ranges
+// are local calendar days of the reader's time zone; storage stays UTC.
+import { ErrorCode, FragError } from '../../shared/errors.js';
+import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
+import type { EstimateCheck, ReportBy, ReportResult, ReportRow } from '../../shared/protocol/time.js';
+import type { Instructions } from '../../shared/protocol/views.js';
+import { iso } from '../clock.js';
+import type { Call } from './app.js';
+import { daysBetween, dayStart, isValidTimeZone, localDayKey, nextDayKey, parseDay, prevDayKey, splitByDay } from './timeline.js';
+
+function badParam(message: string, extra: Record<string, unknown> = {}): FragError {
+  return new FragError(ErrorCode.InvalidParams, message, { error: 'invalid_params', ...extra });
+}
+
+function resolveRange(call: Call, since: string | undefined, until: string | undefined, tz: string) {
+  for (const [name, v] of [
+    ['since', since],
+    ['until', until],
+  ] as const) {
+    if (v !== undefined && !parseDay(v)) throw badParam(`--${name} ${v} is not a calendar date; use YYYY-MM-DD`, { hint: 'e.g. fragctl report --since 2026-03-01 --until 2026-03-31' });
+  }
+  const today = localDayKey(call.now, tz);
+  const untilKey = until ?? today;
+  // Default: seven local days ending with `until`.
+  const sinceKey = since ?? prevDayKey(untilKey, 6);
+  if (sinceKey > untilKey) throw badParam(`--since ${sinceKey} is after --until ${untilKey}`, { hint: 'swap them' });
+  return { sinceKey, untilKey, from: dayStart(sinceKey, tz), to: dayStart(nextDayKey(untilKey), tz) };
+}
+
+interface Filter {
+  from: number;
+  to: number;
+  now: number;
+  actor: string | null;
+  session: number | null;
+}
+
+// Shared WHERE: intervals overlapping [from, to). started_at < to uses the index; an open
+// interval counts up to now.
+// Zero-length intervals (a stack change and the next in the same instant) are left out.
+const OVERLAP = `started_at < ?2 AND coalesce(ended_at, max(?3, started_at)) > ?1
+  AND coalesce(ended_at, max(?3, started_at)) > started_at
+  AND (?4 IS NULL OR actor = ?4) AND (?5 IS NULL OR session_id = ?5)`;
+const CLIPPED = `min(coalesce(ended_at, max(?3, started_at)), ?2) - max(started_at, ?1)`;
+const args = (f: Filter) => [f.from, f.to, f.now, f.actor, f.session];
+
+const column: Record<Exclude<ReportBy, 'day'>, string> = { task: 'task_id', sprint: 'sprint_id', project: 'project_id', actor: 'actor' };
+const table: Record<'task' | 'sprint' | 'project', string> = { task: 'tasks', sprint: 'sprints', project: 'projects' };
+
+interface Agg {
+  k: number | string | null;
+  actor: string | null;
+  ms: number;
+  n: number;
+}
+
+function aggregate(call: Call, by: Exclude<ReportBy, 'day'>, f: Filter, perActor: boolean): ReportRow[] {
+  const { sql } = call.app;
+  const col = column[by];
+  const actorCol = perActor && by !== 'actor' ? 'actor' : 'NULL';
+  const rows = sql.all<Agg>(
+    `SELECT ${col} AS k, ${actorCol} AS actor, sum(${CLIPPED}) AS ms, count(*) AS n
+       FROM intervals WHERE ${OVERLAP} GROUP BY ${col}, ${actorCol}`,
+    ...args(f),
+  );
+  if (by === 'actor') {
+    return rows.map((r) => ({ key: String(r.k), label: null, actor: String(r.k), seconds: Math.round(r.ms / 1000), intervals: r.n }));
+  }
+  const tbl = table[by];
+  const out = rows.map((r): ReportRow => {
+    if (r.k == null) return { key: '(none)', label: `no ${by} on the stack`, actor: r.actor, seconds: Math.round(r.ms / 1000), intervals: r.n };
+    const item = sql.get<{ code: string; title: string; estimate_minutes?: number | null }>(
+      `SELECT code, title${by === 'task' ? ', estimate_minutes' : ''} FROM ${tbl} WHERE id = ?`,
+      r.k,
+    );
+    const row: ReportRow = { key: item?.code ?? `#${r.k}`, label: item?.title ?? null, actor: r.actor, seconds: Math.round(r.ms / 1000), intervals: r.n };
+    if (by === 'task') {
+      const total = Math.round(taskTrackedMs(call, Number(r.k), f.now) / 1000);
+      const est = item?.estimate_minutes ?? null;
+      row.estimate_minutes = est;
+      row.total_seconds = total;
+      row.variance_percent = est ? Math.round(((total / 60 - est) / est) * 1000) / 10 : null;
+    }
+    return row;
+  });
+  return out;
+}
+
+function byDay(call: Call, f: Filter, tz: string, perActor: boolean): ReportRow[] {
+  const { sql } = call.app;
+  const days = daysBetween(f.from, f.to, tz);
+  const spans = sql.all<{ start: number; end: number; actor: string }>(
+    `SELECT started_at AS start, coalesce(ended_at, max(?3, started_at)) AS "end", actor FROM intervals WHERE ${OVERLAP}`,
+    ...args(f),
+  );
+  const groups = new Map<string, typeof spans>();
+  for (const s of spans) {
+    const g = perActor ? s.actor : '';
+    let list = groups.get(g);
+    if (!list) groups.set(g, (list = []));
+    list.push(s);
+  }
+  const rows: ReportRow[] = [];
+  for (const [actor, list] of groups) {
+    const totals = splitByDay(list, days);
+    for (const d of days) {
+      const ms = totals.ms.get(d.key);
+      if (!ms) continue;
+      rows.push({ key: d.key, label: `${Math.round((d.end - d.start) / 3_600_000)}h day`, actor: perActor ? actor : null, seconds: Math.round(ms / 1000), intervals: totals.spans.get(d.key) ?? 0 });
+    }
+  }
+  return rows.sort((a, b) => a.key.localeCompare(b.key) || (a.actor ?? '').localeCompare(b.actor ?? ''));
+}
+
+export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
+  const { sql } = call.app;
+  const by: ReportBy = p?.by ?? 'day';
+  const tz = p?.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!isValidTimeZone(tz)) throw badParam(`unknown time zone ${tz}`, { hint: 'use an IANA name such as Europe/Berlin or America/New_York' });
+  const range = resolveRange(call, p?.since, p?.until, tz);
+  let sessionId: number | null = null;
+  if (p?.session) {
+    sessionId = sql.value<number>('SELECT id FROM sessions WHERE key = ?', p.session) ?? null;
+    if (sessionId == null) throw new FragError(ErrorCode.NotFound, `no session ${p.session}`, { error: 'not_found', hint: 'list sessions with: fragctl session list' });
+  }
+  const f: Filter = { from: range.from, to: range.to, now: call.now, actor: p?.actor ?? null, session: sessionId };
+  const perActor = p?.per_actor ?? false;
+  const rows = by === 'day' ? byDay(call, f, tz, perActor) : aggregate(call, by, f, perActor);
+  if (by !== 'day') rows.sort((a, b) => b.seconds - a.seconds || a.key.localeCompare(b.key));
+  const counts = sql.get<{ intervals: number; sessions: number; actors: number }>(
+    `SELECT count(*) AS intervals, count(DISTINCT session_id) AS sessions, count(DISTINCT actor) AS actors FROM intervals WHERE ${OVERLAP}`,
+    ...args(f),
+  )!;
+  const totalMs = sql.value<number>(`SELECT coalesce(sum(${CLIPPED}), 0) FROM intervals WHERE ${OVERLAP}`, ...args(f)) ?? 0;
+  return {
+    by,
+    tz,
+    since: range.sinceKey,
+    until: range.untilKey,
+    range: { from: iso(range.from), to: iso(range.to) },
+    actor: f.actor,
+    per_actor: perActor,
+    rows,
+    total_seconds: Math.round(totalMs / 1000),
+    counts,
+  };
+}
+
+/** All tracked time on a task and its subtasks, across sessions and actors; open intervals up to now. */
+export function taskTrackedMs(call: Call, taskId: number, now: number): number {
+  return (
+    call.app.sql.value<number>(
+      `SELECT coalesce(sum(coalesce(ended_at, max(?2, started_at)) - started_at), 0) FROM intervals
+        WHERE task_id = ?1 OR task_id IN (SELECT id FROM tasks WHERE parent_id = ?1)`,
+      taskId,
+      now,
+    ) ?? 0
+  );
+}
+
+/** Actual against estimate; null when the task has no estimate. */
+export function estimateCheck(call: Call, taskId: number): EstimateCheck | null {
+  const t = call.app.sql.get<{ code: string; estimate_minutes: number | null }>('SELECT code, estimate_minutes FROM tasks WHERE id = ?', taskId);
+  if (!t || t.estimate_minutes == null || t.estimate_minutes <= 0) return null;
+  const actual = taskTrackedMs(call, taskId, call.now) / 60_000;
+  const variance = ((actual - t.estimate_minutes) / t.estimate_minutes) * 100;
+  const threshold = call.app.config.estimate_variance_percent;
+  return {
+    task: t.code,
+    estimate_minutes: t.estimate_minutes,
+    actual_minutes: Math.round(actual * 10) / 10,
+    variance_percent: Math.round(variance * 10) / 10,
+    needs_new_estimate: variance > threshold,
+    threshold_percent: threshold,
+  };
+}
+
+/** A new total estimate to offer: the time spent plus half of it again, in whole quarter hours. */
+export const suggestedEstimate = (c: EstimateCheck): number => Math.max(15, Math.ceil((c.actual_minutes * 1.5) / 15) * 15);
+
+/** The sentence and command an answer carries when a task ran over its estimate. */
+export function estimateInstruction(c: EstimateCheck): { action: string; command: string } {
+  const command = `fragctl task edit ${c.task} --estimate ${suggestedEstimate(c)}`;
+  return {
+    action: `${c.task} took ${c.actual_minutes} min against an estimate of ${c.estimate_minutes} min (+${c.variance_percent}%, over the ${c.threshold_percent}% threshold): give it a new estimate (total minutes), e.g. ${command}`,
+    command,
+  };
+}
+
+/** Live time of the active task: in this session since it was pushed, and in total. */
+export function activeTaskElapsed(call: Call, sessionId: number, taskId: number | null, code: string | null) {
+  if (taskId == null || code == null) return null;
+  const session =
+    call.app.sql.value<number>(
+      `SELECT coalesce(sum(coalesce(ended_at, max(?3, started_at)) - started_at), 0) FROM intervals WHERE session_id = ?1 AND task_id = ?2`,
+      sessionId,
+      taskId,
+      call.now,
+    ) ?? 0;
+  return { code, session_seconds: Math.floor(session / 1000), total_seconds: Math.floor(taskTrackedMs(call, taskId, call.now) / 1000) };
+}
+
+/**
+ * Adds the estimate check to an answer about a task that just stopped or completed; over
+ * the variance threshold the instructions ask for a new estimate with the exact command.
+ */
+export function withEstimateCheck<R extends { instructions: Instructions }>(call: Call, taskId: number, result: R): R & { estimate_check: EstimateCheck | null } {
+  const check = estimateCheck(call, taskId);
+  if (!check?.needs_new_estimate) return { ...result, estimate_check: check };
+  const { action, command } = estimateInstruction(check);
+  const i = result.instructions;
+  return {
+    ...result,
+    estimate_check: check,
+    instructions: { ...i, next_actions: [action, ...i.next_actions], suggested_commands: [command, ...i.suggested_commands] },
+  };
+}

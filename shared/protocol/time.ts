@@ -1,0 +1,115 @@
+// Time: heartbeats, reports, and the test-only clock controls (DESIGN.md §5).
+import { z } from 'zod';
+import { method } from './define.js';
+import { actor, sessionKey, T } from './common.js';
+import type { SessionStatus } from './views.js';
+
+export type ReportBy = 'day' | 'task' | 'sprint' | 'project' | 'actor';
+
+export interface ReportRow {
+  /** Day (YYYY-MM-DD, local), task/sprint/project code, or actor name; "(none)" for time outside any. */
+  key: string;
+  label: string | null;
+  /** Set when the report separates actors (per_actor) or is by actor. */
+  actor: string | null;
+  seconds: number;
+  intervals: number;
+  /** By task only: estimate against all tracked time on the task (any range). */
+  estimate_minutes?: number | null;
+  total_seconds?: number;
+  variance_percent?: number | null;
+}
+
+export interface ReportResult {
+  by: ReportBy;
+  tz: string;
+  since: string;
+  until: string;
+  /** The real instants covered: local midnight of since to local midnight after until. */
+  range: { from: string; to: string };
+  actor: string | null;
+  per_actor: boolean;
+  rows: ReportRow[];
+  total_seconds: number;
+  counts: { intervals: number; sessions: number; actors: number };
+}
+
+export interface EstimateCheck {
+  task: string;
+  estimate_minutes: number;
+  actual_minutes: number;
+  variance_percent: number;
+  needs_new_estimate: boolean;
+  threshold_percent: number;
+}
+
+export interface TickReportView {
+  at: string;
+  gap: { wall_ms: number; monotonic_ms: number; suspended: boolean; why: string | null };
+  checkpointed: number;
+  idle_paused: string[];
+  suspended: string[];
+}
+
+const day = z
+  .string()
+  .trim()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date looks like 2026-03-29 (YYYY-MM-DD, local day)');
+
+export const timeMethods = {
+  heartbeat: method<{
+    session: string;
+    status: SessionStatus;
+    recorded: boolean;
+    coalesced: boolean;
+    activity_id: number | null;
+    count: number;
+    resumed: { interrupted_seconds: number } | null;
+  }>()({
+    summary: 'Editor/agent/CLI activity that keeps a session alive; repeated beats on one file within a minute share one activity row.',
+    params: T.extend({
+      file: z.string().trim().min(1).max(4096).optional(),
+      editor: z.string().trim().min(1).max(100).optional(),
+      language: z.string().trim().min(1).max(100).optional(),
+      kind: z.string().trim().min(1).max(40).regex(/^[a-z][a-z0-9_.-]*$/, 'a kind is lower-case, such as edit or save').optional(),
+    }),
+    errors: ['no_active_session', 'not_found', 'invalid_state'],
+    mutates: true,
+  }),
+  report: method<ReportResult>()({
+    summary: 'Tracked time by day, task, sprint, project or actor over a local date range (default: the last 7 days).',
+    params: z
+      .object({
+        by: z.enum(['day', 'task', 'sprint', 'project', 'actor']).optional(),
+        since: day.optional(),
+        until: day.optional(),
+        actor: actor.optional(),
+        session: sessionKey.optional(),
+        per_actor: z.boolean().optional(),
+        tz: z.string().trim().min(1).max(100).optional(),
+      })
+      .strict()
+      .optional(),
+    errors: ['invalid_params'],
+    mutates: false,
+  }),
+  'debug.clock': method<{ now: string; wall_ms: number; monotonic_ms: number; ticks: TickReportView[] }>()({
+    summary: 'Test only (FRAGD_TEST_CLOCK): move the daemon clock; ticking=true runs a tick every tick period on the way.',
+    params: z
+      .object({
+        advance_ms: z.number().int().min(0).max(366 * 86_400_000).optional(),
+        jump_wall_ms: z.number().int().min(-366 * 86_400_000).max(366 * 86_400_000).optional(),
+        set_ms: z.number().int().min(0).optional(),
+        ticking: z.boolean().optional(),
+      })
+      .strict(),
+    errors: ['invalid_state'],
+    mutates: true,
+  }),
+  'debug.tick': method<TickReportView>()({
+    summary: 'Test only (FRAGD_TEST_CLOCK): run one tick now.',
+    params: z.object({}).strict().optional(),
+    errors: ['invalid_state'],
+    mutates: true,
+  }),
+} as const;
