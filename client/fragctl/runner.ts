@@ -45,6 +45,9 @@ export function fail(err: unknown, argv: GlobalArgs): void {
     else {
       process.stderr.write(`error: ${err.message}\n`);
       if (err.data?.hint) process.stderr.write(`hint: ${err.data.hint}\n`);
+      // Refusals that say how to recover (ValidationFailed) print their instructions too.
+      const instructions = (err.data as { instructions?: Instructions } | undefined)?.instructions;
+      if (instructions) process.stderr.write(instructionLines(instructions, formatOf(argv)).join('\n') + '\n');
     }
     return;
   }

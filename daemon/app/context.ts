@@ -13,6 +13,7 @@ import { popFrom, replaceWith, workFrame, type StackChange } from './stack.js';
 import { reloadSession, resolveOpenSession, resolveSession, resumeSessionRow, type Target } from './sessions.js';
 import { activityView, frameView, sprintView, taskView } from './views.js';
 import { instructionsFor } from './instructions.js';
+import { finishTask, gateTask } from './completion.js';
 
 const frame = (type: ContextType, row: { id: number; code: string; title: string }, at: number): StoredFrame => ({
   type,
@@ -50,7 +51,7 @@ export function lineageOf(call: Call, type: ContextType, code: string): StoredFr
 const column = { project: 'project_id', sprint: 'sprint_id', task: 'task_id', subtask: 'task_id' } as const;
 
 /** Writes a new stack: history rows, denormalised active ids, time intervals, activity, event. */
-function applyStack(call: Call, s: SessionRow, next: StoredFrame[], changes: StackChange[]): SessionRow {
+export function applyStack(call: Call, s: SessionRow, next: StoredFrame[], changes: StackChange[]): SessionRow {
   const { sql } = call.app;
   if (changes.length === 0) return s;
   const find = (t: ContextType) => next.find((f) => f.type === t)?.id ?? null;
@@ -178,19 +179,20 @@ export function deactivateTask(call: Call, p: ParsedParamsOf<'task.deactivate'>)
     throw invalidState(`no task is active in ${s.key}`, { session: s.key, hint: 'activate one with: fragctl task activate CODE' });
   }
   const seconds = Math.round(activeMsOn(call.app.sql, s.id, 'task_id', work.id, work.pushed_at, call.now) / 1000);
+  // --complete goes through the same gate as task.complete; a refusal changes nothing.
+  const gate = p.complete ? gateTask(call, s, taskById(call, work.id), { summary: p.summary, force: p.force }) : null;
   if (p.summary) {
     recordActivity(call, s, { kind: 'note', message: p.summary, data: { summary: true } });
     call.app.sql.run('UPDATE tasks SET summary = ?, updated_at = ? WHERE id = ?', p.summary, call.now, work.id);
   }
-  if (p.complete) {
-    call.app.sql.run("UPDATE tasks SET status = 'completed', completed_at = ?, updated_at = ? WHERE id = ?", call.now, call.now, work.id);
-  }
+  if (gate) finishTask(call, s, gate);
   const { stack: next, removed } = popFrom(stack, work.type);
   const updated = applyStack(call, reloadSession(call, s), next, removed.map((f) => ({ action: 'pop' as const, frame: f, left: f })));
   return {
     ...contextResult(call, updated, p.complete ? 'task_completed' : 'context_popped'),
     task: taskView(call.app.sql, taskById(call, work.id)),
     seconds_spent: seconds,
+    ...(gate ? { validation: gate.validation, forced_over: gate.forced_over } : {}),
   };
 }
 

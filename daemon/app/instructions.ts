@@ -18,7 +18,10 @@ export type Template =
   | 'progress'
   | 'item_created'
   | 'item_changed'
-  | 'plan_imported';
+  | 'plan_imported'
+  | 'recovery'
+  | 'validation_failed'
+  | 'sprint_completed';
 
 export interface ItemRef {
   kind: 'project' | 'sprint' | 'task';
@@ -57,12 +60,86 @@ export function contextReminder(call: Call, s: SessionRow | null): string {
   return parts.join(' · ');
 }
 
-export function instructionsFor(call: Call, template: Template, s: SessionRow | null, item?: ItemRef): Instructions {
+/** Details some templates need beyond the session: a failed validation, a recovery's last step. */
+export interface InstructionExtra {
+  validation?: { errors: string[]; requirements: string[]; details: Record<string, unknown>; checklist: { rule: string; done: boolean; severity: string }[] };
+  /** The item a validation or completion is about. */
+  target?: { kind: 'task' | 'sprint'; code: string; id: number };
+  last_step?: string | null;
+}
+
+const CLOSED = "('completed','cancelled')";
+
+/**
+ * A real task to suggest instead of a placeholder: an in-progress task not on the stack
+ * (most recently worked first), else the next todo task — in the active sprint first.
+ */
+export function nextCandidate(call: Call, s: SessionRow | null): TaskRow | undefined {
+  const stack = s ? parseStack(s) : [];
+  const onStack = stack.filter((f) => f.type === 'task' || f.type === 'subtask').map((f) => f.id);
+  const sprintId = stack.find((f) => f.type === 'sprint')?.id ?? null;
+  const exclude = onStack.length ? `AND t.id NOT IN (${onStack.map(Number).join(',')})` : '';
+  return call.app.sql.get<TaskRow>(
+    `SELECT t.* FROM tasks t
+      WHERE t.status IN ('in_progress','todo') ${exclude}
+      ORDER BY (?1 IS NOT NULL AND t.sprint_id = ?1) DESC, t.status = 'in_progress' DESC,
+        (SELECT max(at) FROM activities a WHERE a.task_id = t.id OR a.subtask_id = t.id) DESC NULLS LAST, t.parent_id IS NOT NULL, t.id
+      LIMIT 1`,
+    sprintId,
+  );
+}
+
+function pickNext(call: Call, s: SessionRow | null, flag: string, next: string[], cmds: string[]): void {
+  const cand = nextCandidate(call, s);
+  if (cand) {
+    next.push(`Next: ${cand.code} “${cand.title}” (${cand.status === 'in_progress' ? 'in progress' : 'todo'}); activate it to track time on it.`);
+    cmds.push(`fragctl task activate${flag} ${cand.code}`);
+  } else {
+    next.push('No open task is left: create one with fragctl task create CODE TITLE --sprint SPRINT, or import a plan.');
+    cmds.push('fragctl task list');
+  }
+}
+
+/** Commands that fix a failed task validation, in an order that works when run one after another. */
+function fixCommands(call: Call, s: SessionRow | null, flag: string, extra: InstructionExtra, cmds: string[]): void {
+  const t = extra.target!;
+  const failing = new Set(extra.validation!.checklist.filter((c) => !c.done && c.severity === 'error').map((c) => c.rule));
+  const add = (c: string) => void (cmds.includes(c) ? null : cmds.push(c));
+  if (t.kind === 'sprint') {
+    const open = call.app.sql.all<{ code: string }>(`SELECT code FROM tasks WHERE sprint_id = ? AND status NOT IN ${CLOSED} ORDER BY id`, t.id);
+    for (const o of open) add(`fragctl task show ${o.code}`);
+    if (failing.has('status')) add(`fragctl sprint edit ${t.code} --status active`);
+    if (failing.has('summary')) add(`fragctl sprint edit ${t.code} --summary ${shellQuote('what the sprint delivered and what was learned')}`);
+    if (!failing.has('tasks')) add(`fragctl sprint complete${flag} ${t.code}`);
+    return;
+  }
+  const task = call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE id = ?', t.id)!;
+  const active = s ? workFrame(parseStack(s))?.id === t.id : false;
+  if (failing.has('status') && (task.status === 'completed' || task.status === 'cancelled' || task.status === 'blocked')) {
+    add(`fragctl task edit ${t.code} --status in_progress`);
+  }
+  if (s && !active && (failing.has('status') || failing.has('time') || failing.has('updates'))) add(`fragctl task activate${flag} ${t.code}`);
+  if (failing.has('updates')) {
+    const missing = Math.max(1, call.app.config.validation.min_context_updates - Number(extra.validation!.details.updates ?? 0));
+    for (let i = 1; i <= missing; i++) cmds.push(`fragctl update${flag} ${shellQuote(`progress on ${t.code} (${i})`)}`);
+  }
+  if (failing.has('summary')) add(`fragctl task edit ${t.code} --summary ${shellQuote('what was done, how, and what is left')}`);
+  if (failing.has('subtasks')) {
+    for (const sub of call.app.sql.all<{ code: string }>(`SELECT code FROM tasks WHERE parent_id = ? AND status NOT IN ${CLOSED} ORDER BY id`, t.id)) {
+      add(`fragctl task show ${sub.code}`);
+    }
+  }
+  // Retrying only makes sense when the commands above fix every error.
+  if (!failing.has('subtasks') && !(failing.has('time') && !s)) add(`fragctl task complete${flag} ${t.code}`);
+}
+
+export function instructionsFor(call: Call, template: Template, s: SessionRow | null, item?: ItemRef, extra: InstructionExtra = {}): Instructions {
   const flag = s && s.actor !== 'human' ? ` --session ${s.key}` : '';
   const stack = s ? parseStack(s) : [];
   const work = workFrame(stack);
   const next: string[] = [];
   const cmds: string[] = [];
+  const out: Partial<Instructions> = {};
   switch (template) {
     case 'session_started':
     case 'session_resumed':
@@ -70,36 +147,77 @@ export function instructionsFor(call: Call, template: Template, s: SessionRow | 
         next.push(`Continue ${work.code} “${work.title}”: post progress as you go.`);
         cmds.push(`fragctl update${flag} ${shellQuote('what I just did')}`);
       } else {
-        next.push('Choose what to work on: list tasks, then activate one.');
-        cmds.push('fragctl task list --status todo', `fragctl task activate${flag} TASK-CODE`);
+        next.push('Choose what to work on, then activate it.');
+        pickNext(call, s, flag, next, cmds);
       }
       break;
+    case 'recovery': {
+      next.push(`You are resuming ${s!.key}${extra.last_step ? `; the last recorded step was: ${extra.last_step}` : ''}.`);
+      cmds.push(`fragctl session status${flag}`);
+      if (work) {
+        next.push(
+          `Continue ${work.code} “${work.title}”: post progress with update, and when it is done finish it with fragctl done${flag} "<summary of at least ${call.app.config.validation.summary_min_chars} characters>".`,
+        );
+        cmds.push(`fragctl task show ${work.code}`, `fragctl update${flag} ${shellQuote(`resumed ${work.code} after an interruption`)}`);
+      } else {
+        pickNext(call, s, flag, next, cmds);
+      }
+      break;
+    }
     case 'session_paused':
       next.push('Resume when you are back; the pause is not counted as active time.');
       if (s) cmds.push(`fragctl session resume ${s.key}`);
       break;
     case 'session_ended':
       next.push('The session is closed. Start a new one for more work.');
-      cmds.push('fragctl session start');
+      cmds.push(`fragctl session start${s && s.actor !== 'human' ? ` --actor ${s.actor}` : ''}`);
       break;
     case 'context_activated':
       if (work) {
-        next.push(`Work on ${work.code}; record progress with update, decisions with note.`, 'Deactivate with a summary when done.');
+        next.push(
+          `Work on ${work.code}; record progress with update (at least ${call.app.config.validation.min_context_updates} before it can complete), decisions with note.`,
+          `Finish with fragctl done${flag} "<summary of at least ${call.app.config.validation.summary_min_chars} characters>".`,
+        );
         cmds.push(`fragctl update${flag} ${shellQuote('what I just did')}`, `fragctl task deactivate${flag} --summary ${shellQuote('what was done and why')}`);
       } else {
         next.push('Activate a task to start tracking time on it.');
-        cmds.push('fragctl task list --status todo', `fragctl task activate${flag} TASK-CODE`);
+        pickNext(call, s, flag, next, cmds);
       }
       break;
     case 'context_popped':
     case 'task_completed':
-      next.push(work ? `Back on ${work.code}.` : 'No task is active: pick the next one.');
-      cmds.push(work ? `fragctl update${flag} ${shellQuote('what I just did')}` : 'fragctl task list --status todo');
-      if (!work) cmds.push(`fragctl task activate${flag} TASK-CODE`);
+      if (template === 'task_completed' && item) next.push(`${item.code} is completed.`);
+      if (work) {
+        next.push(`Back on ${work.code}.`);
+        cmds.push(`fragctl update${flag} ${shellQuote('what I just did')}`);
+      } else {
+        next.push('No task is active: pick the next one.');
+        pickNext(call, s, flag, next, cmds);
+      }
       break;
     case 'progress':
-      next.push(work ? `Keep going on ${work.code}.` : 'Activate a task so updates attach to it.');
-      cmds.push(work ? `fragctl task deactivate${flag} --summary ${shellQuote('what was done and why')}` : `fragctl task activate${flag} TASK-CODE`);
+      if (work) {
+        next.push(`Keep going on ${work.code}.`);
+        cmds.push(`fragctl task deactivate${flag} --summary ${shellQuote('what was done and why')}`);
+      } else {
+        next.push('Activate a task so updates attach to it.');
+        pickNext(call, s, flag, next, cmds);
+      }
+      break;
+    case 'validation_failed': {
+      const v = extra.validation!;
+      next.push(
+        `${extra.target!.code} cannot be completed yet: do the required actions, then retry.`,
+        'Or close it anyway with --force: the errors it overrides are recorded in the activity log.',
+      );
+      fixCommands(call, s, flag, extra, cmds);
+      out.required_actions = v.requirements;
+      out.validation_errors = v.errors;
+      break;
+    }
+    case 'sprint_completed':
+      next.push(`${item?.code ?? 'The sprint'} is completed. Activate the next sprint, or plan one.`);
+      cmds.push('fragctl sprint list --status planned');
       break;
     case 'item_created':
     case 'item_changed':
@@ -108,13 +226,15 @@ export function instructionsFor(call: Call, template: Template, s: SessionRow | 
         next.push(`Activate ${item.code} to work on it.`);
         cmds.push(`fragctl task activate ${item.code}`);
       } else if (item?.kind === 'sprint') {
-        next.push(`Add tasks to ${item.code}, or make it active.`);
-        cmds.push(`fragctl task create TASK-CODE ${shellQuote('title')} --sprint ${item.code}`, `fragctl sprint activate ${item.code}`);
+        next.push(`Add tasks to ${item.code} (fragctl task create CODE TITLE --sprint ${item.code}), or make it active.`);
+        cmds.push(`fragctl sprint show ${item.code}`, `fragctl sprint activate ${item.code}`);
       } else {
         next.push('Review the plan, then activate a task.');
-        cmds.push('fragctl task list', 'fragctl task activate TASK-CODE');
+        cmds.push('fragctl task list');
+        const cand = nextCandidate(call, s);
+        if (cand) cmds.push(`fragctl task activate ${cand.code}`);
       }
       break;
   }
-  return { next_actions: next, suggested_commands: cmds, context_reminder: contextReminder(call, s) };
+  return { next_actions: next, suggested_commands: cmds, context_reminder: contextReminder(call, s), ...out };
 }

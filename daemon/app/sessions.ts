@@ -11,6 +11,7 @@ import { closeInterval, openInterval, type EndReason } from './intervals.js';
 import type { SessionRow } from './rows.js';
 import { sessionView } from './views.js';
 import { instructionsFor } from './instructions.js';
+import { lastStep, resumeSuggestions, sessionReport } from './session-report.js';
 
 export const DEFAULT_ACTOR = 'human';
 
@@ -82,7 +83,7 @@ function result(call: Call, s: SessionRow, template: Parameters<typeof instructi
   return { session: sessionView(call.app.sql, fresh, call.now), instructions: instructionsFor(call, template, fresh) };
 }
 
-export function startSession(call: Call, p: ParsedParamsOf<'session.start'>): SessionResult {
+export function startSession(call: Call, p: ParsedParamsOf<'session.start'>) {
   const { sql } = call.app;
   const actor = p.actor ?? DEFAULT_ACTOR;
   const existing = activeSessionOf(call, actor);
@@ -114,7 +115,7 @@ export function startSession(call: Call, p: ParsedParamsOf<'session.start'>): Se
   openInterval(sql, s, call.now);
   recordActivity(call, s, { kind: 'session.start', message: `${type} session started by ${actor}`, data: { type, source } });
   emitSessionChanged(call, s, 'started');
-  return result(call, s, 'session_started');
+  return { ...result(call, s, 'session_started'), suggestions: resumeSuggestions(call) };
 }
 
 /** Closes time and marks a session paused; shared by a manual pause, idle and switch. */
@@ -163,6 +164,7 @@ export function resumeSessionRow(call: Call, s: SessionRow, cause: string): { se
 
 export function resumeSession(call: Call, p: ParsedParamsOf<'session.resume'>) {
   const s = resolveOpenSession(call, p);
+  const lastStepBefore = lastStep(call, s);
   let interrupted = 0;
   let current = s;
   if (s.status === 'paused') {
@@ -171,7 +173,16 @@ export function resumeSession(call: Call, p: ParsedParamsOf<'session.resume'>) {
     recordActivity(call, s, { kind: 'session.attach', message: 'attached to the running session' });
     current = reloadSession(call, s);
   }
-  return { ...result(call, current, 'session_resumed'), interrupted_seconds: interrupted, recent: recentActivities(call, s.id, 5) };
+  // Read before this call's own resume/attach row, so it is the step the session left off at.
+  const last = lastStepBefore;
+  const fresh = reloadSession(call, current);
+  return {
+    session: sessionView(call.app.sql, fresh, call.now),
+    instructions: instructionsFor(call, 'recovery', fresh, undefined, { last_step: last?.line ?? null }),
+    interrupted_seconds: interrupted,
+    recent: recentActivities(call, s.id, 5),
+    last_step: last,
+  };
 }
 
 export function switchSession(call: Call, p: ParsedParamsOf<'session.switch'>) {
@@ -205,9 +216,10 @@ function finish(call: Call, s: SessionRow, status: 'completed' | 'abandoned', su
   return done;
 }
 
-export function endSession(call: Call, p: ParsedParamsOf<'session.end'>): SessionResult {
+export function endSession(call: Call, p: ParsedParamsOf<'session.end'>) {
   const s = resolveOpenSession(call, p);
-  return result(call, finish(call, s, 'completed', p.summary ?? null), 'session_ended');
+  const done = finish(call, s, 'completed', p.summary ?? null);
+  return { ...result(call, done, 'session_ended'), report: sessionReport(call, done) };
 }
 
 export function abandonSession(call: Call, p: ParsedParamsOf<'session.abandon'>): SessionResult {

@@ -6,6 +6,7 @@ import * as sessions from '../app/sessions.js';
 import * as context from '../app/context.js';
 import * as items from '../app/items.js';
 import { importPlan } from '../app/plan-import.js';
+import { completionHandlers } from '../app/completion-handlers.js';
 import { agentHandlers } from './agent-handlers.js';
 import { timeHandlers } from './time-handlers.js';
 
@@ -85,6 +86,7 @@ const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
 
 export const handlers: HandlerTable = {
   ...coreHandlers,
+  ...completionHandlers,
   ...agentHandlers,
   ...timeHandlers,
 };

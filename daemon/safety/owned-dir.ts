@@ -1,6 +1,6 @@
 // A private directory check that returns a verdict: the socket directory must be a real
 // directory, owned by us, and closed to everyone else (as tmux checks its socket dir).
-import { lstatSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, lstatSync, mkdirSync } from 'node:fs';
 
 export type DirVerdict = { ok: true } | { ok: false; reason: string };
 
@@ -22,6 +22,13 @@ export function ensureOwnedPrivateDir(dir: string): DirVerdict {
   if ((st.mode & 0o077) !== 0) {
     const mode = (st.mode & 0o777).toString(8).padStart(3, '0');
     return { ok: false, reason: `${dir} has mode ${mode}, open to other users; fix it with: chmod 700 ${dir}` };
+  }
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'EROFS' ? 'is on a read-only filesystem' : `is not writable (${e.code})`;
+    return { ok: false, reason: `${dir} ${why}; make it writable or set FRAGMENTS_HOME to a writable directory` };
   }
   return { ok: true };
 }

@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import { formatDuration } from '../../../shared/format.js';
 import { breadcrumb } from '../output.js';
 import { run, type GlobalArgs } from '../runner.js';
+import { askNewEstimate, completeWithPrompts } from '../prompts.js';
 
 const contextTypes = ['project', 'sprint', 'task', 'subtask'] as const;
 
@@ -103,9 +104,14 @@ export function taskActivation(task: Argv<GlobalArgs>) {
       (b) =>
         b
           .option('summary', { type: 'string', describe: 'what was done (logged as a note)' })
-          .option('complete', { type: 'boolean', describe: 'mark the task completed' }),
+          .option('complete', { type: 'boolean', describe: 'complete it (through the validation gate)' })
+          .option('force', { type: 'boolean', describe: 'with --complete: complete despite failed checks (recorded)' }),
       (argv) =>
-        run(argv, (c, t) => c.call('task.deactivate', { ...t, summary: argv.summary, complete: argv.complete }), (r) => [
+        run(argv, async (c, t) => {
+          const r = await completeWithPrompts(argv, (o) => c.call('task.deactivate', { ...t, summary: o.summary, complete: argv.complete, force: o.force }), { summary: argv.summary, force: argv.force });
+          await askNewEstimate(argv, c, (r as { estimate_check?: import('../../../shared/protocol/completion.js').EstimateCheck | null }).estimate_check);
+          return r;
+        }, (r) => [
           `${r.task.status === 'completed' ? 'completed' : 'left'} ${r.task.code} after ${formatDuration(r.seconds_spent)}`,
           `stack: ${breadcrumb(r.stack)}`,
         ]),

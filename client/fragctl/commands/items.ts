@@ -6,6 +6,7 @@ import { parseMinutes, formatDuration } from '../../../shared/format.js';
 import { activityLine, localTime, projectLine, sprintLine, taskLine } from '../output.js';
 import { run, type GlobalArgs } from '../runner.js';
 import { sprintActivation, taskActivation } from './context.js';
+import { sprintCompletion, taskCompletion } from './completion.js';
 
 const minutes = (v: unknown): number | undefined => {
   if (v === undefined) return undefined;
@@ -94,7 +95,7 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
             (r) => [`updated sprint ${r.sprint.code}`],
           ),
       );
-    return sprintActivation(s).demandCommand(1, 'name a sprint command (see fragctl sprint --help)');
+    return sprintCompletion(sprintActivation(s)).demandCommand(1, 'name a sprint command (see fragctl sprint --help)');
   });
 }
 
@@ -184,7 +185,7 @@ export function taskCommands(y: Argv<GlobalArgs>) {
             (r) => [`updated task ${r.task.code} (${r.task.status})`],
           ),
       );
-    return taskActivation(t).demandCommand(1, 'name a task command (see fragctl task --help)');
+    return taskCompletion(taskActivation(t)).demandCommand(1, 'name a task command (see fragctl task --help)');
   });
 }
 

@@ -4,6 +4,8 @@ import { formatDuration } from '../../../shared/format.js';
 import type { ResultOf } from '../../../shared/protocol/methods.js';
 import { activityLine, breadcrumb, localTime, sessionLines } from '../output.js';
 import { run, type GlobalArgs } from '../runner.js';
+import { askFinalNote, askResume } from '../prompts.js';
+import { reportLines } from './completion.js';
 
 export const statusLines = (r: ResultOf<'session.status'>) => [
   ...sessionLines(r.session),
@@ -40,8 +42,23 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
         (argv) =>
           run(
             argv,
-            (c, t) => c.call('session.start', { actor: t.actor, type: argv.type, source: argv.source ?? 'cli', chat_session_id: argv['chat-session'] }),
-            (r) => [`started ${r.session.key}`, ...sessionLines(r.session).slice(1), `tip: export FRAGMENTS_SESSION=${r.session.key} to pin this terminal to it`],
+            async (c, t) => {
+              const r = await c.call('session.start', { actor: t.actor, type: argv.type, source: argv.source ?? 'cli', chat_session_id: argv['chat-session'] });
+              const top = r.suggestions.tasks[0];
+              if (await askResume(argv, top)) {
+                const a = await c.call('task.activate', { session: r.session.key, code: top.code, source: 'cli' });
+                return { ...r, stack: a.stack, resumed: top.code, instructions: a.instructions };
+              }
+              return r;
+            },
+            (r) => [
+              `started ${r.session.key}`,
+              ...sessionLines(r.session).slice(1),
+              ...('resumed' in r ? [`resumed ${r.resumed}: ${breadcrumb(r.stack)}`] : []),
+              ...(!('resumed' in r) && r.suggestions.tasks.length ? ['in progress:', ...r.suggestions.tasks.map((s) => `  ${s.code.padEnd(10)} ${s.last_worked.padEnd(24)} ${s.title}`)] : []),
+              ...(r.suggestions.sprints.length ? ['sprints:', ...r.suggestions.sprints.map((s) => `  ${s.code.padEnd(10)} ${s.progress.padEnd(24)} ${s.title}`)] : []),
+              `tip: export FRAGMENTS_SESSION=${r.session.key} to pin this terminal to it`,
+            ],
           ),
       )
       .command(
@@ -49,7 +66,11 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
         'End the session',
         (b) => b.option('summary', { type: 'string', describe: 'what the session achieved' }),
         (argv) =>
-          run(argv, (c, t) => c.call('session.end', { ...t, summary: argv.summary }), (r) => [`ended ${r.session.key} · active ${formatDuration(r.session.active_seconds)}`]),
+          run(
+            argv,
+            async (c, t) => c.call('session.end', { ...t, summary: await askFinalNote(argv, argv.summary, t.session) }),
+            (r) => [`ended ${r.session.key} · active ${formatDuration(r.session.active_seconds)}`, ...reportLines(r.report)],
+          ),
       )
       .command(
         'pause',
@@ -68,6 +89,7 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
             (r) => [
               `resumed ${r.session.key}${r.interrupted_seconds ? ` after ${formatDuration(r.interrupted_seconds)}` : ''}`,
               ...sessionLines(r.session).slice(1),
+              ...(r.last_step ? [`last step: ${r.last_step.line}`] : []),
               ...(r.recent.length ? ['recent:', ...r.recent.map(activityLine)] : []),
             ],
           ),
