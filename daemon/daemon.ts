@@ -18,6 +18,7 @@ import { Sql } from './store/sql.js';
 import { SocketServer } from './transport/socket-server.js';
 import { startHttpApi, type HttpApi } from './transport/http-start.js';
 import { recoverOpenIntervals } from './app/recovery.js';
+import { clockFromEnv, registerTicker, Ticker } from './app/tick.js';
 
 declare const __FRAGD_VERSION__: string;
 export const VERSION = typeof __FRAGD_VERSION__ === 'string' ? __FRAGD_VERSION__ : '0.0.0-dev';
@@ -73,19 +74,30 @@ export class Daemon {
   config!: FragConfig;
   onStopped: () => void = () => {};
 
+  private ticker: Ticker | null = null;
+  /** FRAGD_TEST_CLOCK: tests drive this daemon's time (and no cron tick runs). */
+  private testClock: Clock | null = null;
+  private testClockProblem: string | null = null;
+
   constructor(private readonly opts: DaemonOptions) {
     const env = opts.env ?? process.env;
     this.paths = resolvePaths(env);
-    this.startedAt = (opts.clock ?? systemClock).now();
+    try {
+      this.testClock = clockFromEnv(env);
+    } catch (err) {
+      this.testClockProblem = (err as Error).message;
+    }
+    this.startedAt = this.clock.now();
   }
 
   private get clock(): Clock {
-    return this.opts.clock ?? systemClock;
+    return this.opts.clock ?? this.testClock ?? systemClock;
   }
 
   async start(): Promise<void> {
     const env = this.opts.env ?? process.env;
     const { paths, opts } = this;
+    if (this.testClockProblem) throw new StartupError(this.testClockProblem, EXIT_BAD_CONFIG);
     const fd = activationFd(env);
     this.socketActivated = fd !== null;
     if (fd === null) {
@@ -147,6 +159,9 @@ export class Daemon {
     };
     this.dispatcher = new Dispatcher({ app: this.app, facts, log: opts.log, publish: (e) => this.transport.publish(e) });
     this.transport = new SocketServer(this.dispatcher, opts.log);
+    this.ticker = new Ticker(this.app, { submit: (run) => this.dispatcher.queue.submit(run), publish: (e) => this.transport.publish(e), log: opts.log });
+    registerTicker(this.app, this.ticker);
+    if (!this.testClock) this.ticker.start();
 
     await new Promise<void>((resolve, reject) => {
       this.transport.server.once('error', reject);
@@ -186,6 +201,7 @@ export class Daemon {
     if (this.stopping) return this.stopping;
     this.stopping = (async () => {
       this.opts.log.info({ reason }, 'fragd stopping');
+      await this.ticker?.stop();
       this.transport.server.close();
       await this.http?.close();
       const deadline = Date.now() + 5000;

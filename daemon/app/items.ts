@@ -8,6 +8,7 @@ import { activityView, projectView, sprintView, taskView } from './views.js';
 import { recordActivity } from './activities.js';
 import { instructionsFor } from './instructions.js';
 import type { ActivityRow } from './rows.js';
+import { taskTrackedMs, withEstimateCheck } from './reports.js';
 
 /** `1` and `sprint-1` both mean SPRINT-1. */
 export const normalizeSprintCode = (code: string): string => (/^\d+$/.test(code) ? `SPRINT-${code}` : code.toUpperCase());
@@ -196,7 +197,17 @@ export function editTask(call: Call, p: ParsedParamsOf<'task.edit'>) {
     row.id,
   );
   itemChanged(call, 'task', row.code, 'edited');
-  return { task: taskView(call.app.sql, findTask(call, row.code)), instructions: instructionsFor(call, 'item_changed', null, { kind: 'task', code: row.code }) };
+  if (p.estimate_minutes !== undefined && p.estimate_minutes !== row.estimate_minutes) {
+    const change = recordActivity(call, null, {
+      kind: 'estimate.change',
+      message: `${row.code} estimate ${row.estimate_minutes ?? '-'} → ${p.estimate_minutes} min`,
+      data: { code: row.code, old: row.estimate_minutes, new: p.estimate_minutes, tracked_minutes: Math.round(taskTrackedMs(call, row.id, call.now) / 60_000) },
+    });
+    // Filed under the task, so its history shows how the estimate moved.
+    call.app.sql.run('UPDATE activities SET task_id = coalesce(?, ?), subtask_id = CASE WHEN ? IS NULL THEN NULL ELSE ? END WHERE id = ?', row.parent_id, row.id, row.parent_id, row.id, change.id);
+  }
+  const answer = { task: taskView(call.app.sql, findTask(call, row.code)), instructions: instructionsFor(call, 'item_changed', null, { kind: 'task', code: row.code }) };
+  return completing ? withEstimateCheck(call, row.id, answer) : answer;
 }
 
 export function listTasks(call: Call, p: ParsedParamsOf<'task.list'>) {

@@ -11,6 +11,7 @@ import { closeInterval, openInterval, type EndReason } from './intervals.js';
 import type { SessionRow } from './rows.js';
 import { sessionView } from './views.js';
 import { instructionsFor } from './instructions.js';
+import { activeTaskElapsed } from './reports.js';
 import { lastStep, resumeSuggestions, sessionReport } from './session-report.js';
 
 export const DEFAULT_ACTOR = 'human';
@@ -107,7 +108,8 @@ export function startSession(call: Call, p: ParsedParamsOf<'session.start'>) {
     p.chat_session_id ?? null,
     source,
     type,
-    JSON.stringify(p.metadata ?? {}),
+    // A per-session idle timeout lives in the metadata, where the tick reads it.
+    JSON.stringify({ ...(p.metadata ?? {}), ...(p.idle_timeout_seconds ? { idle_timeout_seconds: p.idle_timeout_seconds } : {}) }),
     call.now,
     call.now,
   );
@@ -229,7 +231,9 @@ export function abandonSession(call: Call, p: ParsedParamsOf<'session.abandon'>)
 
 export function sessionStatus(call: Call, p: ParsedParamsOf<'session.status'>) {
   const s = resolveSession(call, p);
-  return { session: sessionView(call.app.sql, s, call.now), recent: recentActivities(call, s.id, 5) };
+  const view = sessionView(call.app.sql, s, call.now);
+  const work = view.active.subtask ?? view.active.task;
+  return { session: view, recent: recentActivities(call, s.id, 5), active_task: activeTaskElapsed(call, s.id, s.active_task_id, work) };
 }
 
 export function listSessions(call: Call, p: ParsedParamsOf<'session.list'>) {

@@ -9,6 +9,7 @@ import { reportLines } from './completion.js';
 
 export const statusLines = (r: ResultOf<'session.status'>) => [
   ...sessionLines(r.session),
+  ...(r.active_task ? [`task ${r.active_task.code}: ${formatDuration(r.active_task.session_seconds)} in this session · ${formatDuration(r.active_task.total_seconds)} in total`] : []),
   ...(r.recent.length ? ['recent:', ...r.recent.map(activityLine)] : []),
 ];
 
