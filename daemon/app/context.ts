@@ -13,6 +13,7 @@ import { popFrom, replaceWith, workFrame, type StackChange } from './stack.js';
 import { reloadSession, resolveOpenSession, resolveSession, resumeSessionRow, type Target } from './sessions.js';
 import { activityView, frameView, sprintView, taskView } from './views.js';
 import { instructionsFor } from './instructions.js';
+import { withEstimateCheck } from './reports.js';
 import { finishTask, gateTask } from './completion.js';
 
 const frame = (type: ContextType, row: { id: number; code: string; title: string }, at: number): StoredFrame => ({
@@ -188,12 +189,12 @@ export function deactivateTask(call: Call, p: ParsedParamsOf<'task.deactivate'>)
   if (gate) finishTask(call, s, gate);
   const { stack: next, removed } = popFrom(stack, work.type);
   const updated = applyStack(call, reloadSession(call, s), next, removed.map((f) => ({ action: 'pop' as const, frame: f, left: f })));
-  return {
+  return withEstimateCheck(call, work.id, {
     ...contextResult(call, updated, p.complete ? 'task_completed' : 'context_popped'),
     task: taskView(call.app.sql, taskById(call, work.id)),
     seconds_spent: seconds,
     ...(gate ? { validation: gate.validation, forced_over: gate.forced_over } : {}),
-  };
+  });
 }
 
 type ActivityParams = ParsedParamsOf<'activity.log'>;

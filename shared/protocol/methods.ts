@@ -3,6 +3,7 @@
 // HTTP API are typed by them.
 import { z } from 'zod';
 import { method } from './define.js';
+import { completionMethods, type ResumeSuggestionsView, type SessionReport, type ValidationView } from './completion.js';
 import { agentMethods } from './agent.js';
 import { timeMethods, type EstimateCheck } from './time.js';
 import { code, text, sessionKey, actor, source, contextType, sessionStatus, taskStatus, sprintStatus, delegation, minutes, eventId, target, T } from './common.js';
@@ -70,7 +71,7 @@ export const coreMethods = {
   }),
 
   // sessions
-  'session.start': method<SessionResult>()({
+  'session.start': method<SessionResult & { suggestions: ResumeSuggestionsView }>()({
     summary: 'Start a session for an actor.',
     params: z
       .object({
@@ -86,7 +87,7 @@ export const coreMethods = {
     errors: ['conflict'],
     mutates: true,
   }),
-  'session.end': method<SessionResult>()({
+  'session.end': method<SessionResult & { report: SessionReport }>()({
     summary: 'End a session (completed).',
     params: T.extend({ summary: text.optional() }),
     errors: ['no_active_session', 'not_found', 'invalid_state'],
@@ -98,7 +99,9 @@ export const coreMethods = {
     errors: ['no_active_session', 'not_found', 'invalid_state'],
     mutates: true,
   }),
-  'session.resume': method<SessionResult & { interrupted_seconds: number; recent: ActivityView[] }>()({
+  'session.resume': method<
+    SessionResult & { interrupted_seconds: number; recent: ActivityView[]; last_step: { at: string; kind: string; message: string | null; line: string } | null }
+  >()({
     summary: 'Resume a paused session (or re-attach to an active one) by key.',
     params: T,
     errors: ['no_active_session', 'not_found', 'invalid_state', 'conflict'],
@@ -175,10 +178,10 @@ export const coreMethods = {
     errors: ['no_active_session', 'not_found', 'invalid_state'],
     mutates: true,
   }),
-  'task.deactivate': method<ContextResult & { task: TaskView; seconds_spent: number; estimate_check?: EstimateCheck | null }>()({
-    summary: 'Stop working on the active task; optionally note a summary and complete it.',
-    params: T.extend({ summary: text.optional(), complete: z.boolean().optional() }),
-    errors: ['no_active_session', 'not_found', 'invalid_state'],
+  'task.deactivate': method<ContextResult & { task: TaskView; seconds_spent: number; estimate_check?: EstimateCheck | null; validation?: ValidationView; forced_over?: string[] }>()({
+    summary: 'Stop working on the active task; optionally note a summary and complete it (through the validation gate; force overrides).',
+    params: T.extend({ summary: text.optional(), complete: z.boolean().optional(), force: z.boolean().optional() }),
+    errors: ['no_active_session', 'not_found', 'invalid_state', 'validation_failed'],
     mutates: true,
   }),
 
@@ -333,6 +336,7 @@ export const coreMethods = {
 /** The whole table: each area declares its methods in its own file, all are merged here. */
 export const methods = {
   ...coreMethods,
+  ...completionMethods,
   ...agentMethods,
   ...timeMethods,
 } as const;

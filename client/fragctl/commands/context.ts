@@ -109,7 +109,7 @@ export function taskActivation(task: Argv<GlobalArgs>) {
       (argv) =>
         run(argv, async (c, t) => {
           const r = await completeWithPrompts(argv, (o) => c.call('task.deactivate', { ...t, summary: o.summary, complete: argv.complete, force: o.force }), { summary: argv.summary, force: argv.force });
-          await askNewEstimate(argv, c, (r as { estimate_check?: import('../../../shared/protocol/completion.js').EstimateCheck | null }).estimate_check);
+          await askNewEstimate(argv, c, r.estimate_check);
           return r;
         }, (r) => [
           `${r.task.status === 'completed' ? 'completed' : 'left'} ${r.task.code} after ${formatDuration(r.seconds_spent)}`,
