@@ -41,8 +41,8 @@ export const toolSpecs: ToolSpec[] = [
   { name: 'time_report', choices: [{ method: 'report' }], targetIsFilter: true, description: 'Tracked time by day, task, sprint, project or actor over a date range.' },
 ];
 
-/** Keys the MCP server fills in itself: the agent never chooses who it is or where it calls from. */
-const SUPPLIED = ['session', 'actor', 'source'] as const;
+/** Keys the MCP server fills in itself (os_user: the daemon's default): the agent never chooses who it is or where it calls from. */
+const SUPPLIED = ['session', 'actor', 'source', 'os_user'] as const;
 
 export interface ResolvedTool {
   name: string;

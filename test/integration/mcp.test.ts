@@ -93,8 +93,23 @@ describe('fragctl mcp', () => {
     expect(status.structuredContent.instructions.context_reminder).toContain(key);
 
     const { tools } = await mcp.listTools();
+    if (tools.some((t) => t.name === 'validate')) {
+      const check = await call('validate');
+      expect(check.isError).toBeFalsy();
+      expect(check.structuredContent.task.code).toBe('T-1');
+      expect(typeof check.structuredContent.validation.valid).toBe('boolean');
+      expect(check.structuredContent.instructions).toBeDefined();
+    }
     const done = tools.find((t) => t.name === 'done')!;
     const props = Object.keys(done.inputSchema.properties ?? {});
+    if (props.includes('force')) {
+      // The validation gate speaks to the agent: what is missing, and what to run.
+      const blocked = await call('done', { summary: 'too short' });
+      expect(blocked.isError).toBe(true);
+      expect(blocked.structuredContent.error.data).toMatchObject({ error: 'validation_failed', code: 'T-1' });
+      expect(blocked.structuredContent.error.data.required_actions.length).toBeGreaterThan(0);
+      expect(blocked.content[0]!.text).toMatch(/cannot be completed/);
+    }
     const summary = 'tokenizer and parser written, nesting covered by tests';
     const finished = await call('done', { summary, ...(props.includes('force') ? { force: true } : {}) });
     expect(finished.isError).toBeFalsy();
@@ -105,6 +120,12 @@ describe('fragctl mcp', () => {
     const off = await call('task_deactivate', { summary: 'handing docs over to a person' });
     expect(off.structuredContent.task.code).toBe('T-2');
     expect(off.structuredContent.stack.map((f: any) => f.code)).toEqual(['AI', 'SPRINT-1']);
+
+    if (tools.some((t) => t.name === 'report')) {
+      const report = await call('report');
+      expect(report.isError).toBeFalsy();
+      expect(report.structuredContent.report.tasks_completed.map((t: any) => t.code)).toContain('T-1');
+    }
 
     const end = await call('session_end', { summary: 'parser done' });
     expect(end.structuredContent.session).toMatchObject({ key, status: 'completed', summary: 'parser done' });
