@@ -105,6 +105,8 @@ function push(call: Call, s: SessionRow, type: ContextType, code: string): Sessi
 }
 
 export function pushContext(call: Call, p: ParsedParamsOf<'context.push'>): ContextResult {
+  // A subtask push names a subtask: lineageOf refuses a top-level task with a clear message.
+  if (p.type === 'subtask') lineageOf(call, 'subtask', p.code);
   if (p.type === 'task' || p.type === 'subtask') return activateTask(call, { ...p, code: p.code });
   if (p.type === 'sprint') return activateSprint(call, p);
   const s = push(call, workingSession(call, p), p.type, p.code);
