@@ -26,6 +26,8 @@ const common = {
 
 await Promise.all([
   build({ ...common, entryPoints: ['daemon/main.ts'], outfile: `${outdir}/fragd.js`, packages: 'external' }),
+  // The client library for editor extensions and scripts: import { FragClient } from 'fragd/client'.
+  build({ ...common, banner: {}, entryPoints: ['client/lib/client.ts'], outfile: `${outdir}/client.js`, packages: 'external' }),
   build({
     ...common,
     entryPoints: { fragctl: 'client/fragctl/entry.ts' },
