@@ -18,6 +18,7 @@ import { Sql } from './store/sql.js';
 import { SocketServer } from './transport/socket-server.js';
 import { startHttpApi, type HttpApi } from './transport/http-start.js';
 import { recoverOpenIntervals } from './app/recovery.js';
+import { registerSpool, SpoolWatcher } from './app/spool.js';
 import { clockFromEnv, registerTicker, Ticker } from './app/tick.js';
 
 declare const __FRAGD_VERSION__: string;
@@ -75,6 +76,7 @@ export class Daemon {
   onStopped: () => void = () => {};
 
   private ticker: Ticker | null = null;
+  private spool: SpoolWatcher | null = null;
   /** FRAGD_TEST_CLOCK: tests drive this daemon's time (and no cron tick runs). */
   private testClock: Clock | null = null;
   private testClockProblem: string | null = null;
@@ -171,6 +173,11 @@ export class Daemon {
     if (fd === null) chmodSync(paths.socket, 0o600);
     this.http = await startHttpApi(this.dispatcher, opts.log, this.config, paths);
     opts.log.info({ pid: process.pid, socket: paths.socket, db: paths.db, version: VERSION, socketActivated: this.socketActivated }, 'fragd listening');
+    // Git hooks' records: what was spooled while fragd was down is ingested now, the rest as it comes.
+    registerSpool(this.app, paths.spoolDir, opts.log);
+    const system = { id: 0, subscribed: false, sessionFilter: null };
+    this.spool = new SpoolWatcher(paths.spoolDir, () => this.dispatcher.invoke('spool.ingest', { source: 'hook' }, system) as never, opts.log);
+    this.spool.start();
   }
 
   status(now: number) {
@@ -202,6 +209,7 @@ export class Daemon {
     this.stopping = (async () => {
       this.opts.log.info({ reason }, 'fragd stopping');
       await this.ticker?.stop();
+      this.spool?.stop();
       this.transport.server.close();
       await this.http?.close();
       const deadline = Date.now() + 5000;

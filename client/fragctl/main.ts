@@ -8,6 +8,8 @@ import { contextCommands, activityCommands } from './commands/context.js';
 import { projectCommands, sprintCommands, taskCommands, importCommand } from './commands/items.js';
 import { daemonCommands } from './commands/daemon.js';
 import { completionCommands } from './commands/completion.js';
+import { hooksCommands } from './commands/hooks.js';
+import { watchCommand } from './commands/watch.js';
 import { mcpCommand } from './commands/mcp.js';
 import { reportCommand } from './commands/report.js';
 import { heartbeatCommand } from './commands/heartbeat.js';
@@ -23,7 +25,7 @@ let cli = yargs(hideBin(process.argv))
   .option('actor', { type: 'string', describe: 'who works: human (default, $FRAGMENTS_ACTOR) or an agent name', global: true })
   .option('autostart', { type: 'boolean', default: true, describe: 'start fragd when none answers (--no-autostart)', global: true }) as unknown as Argv<GlobalArgs>;
 
-for (const add of [sessionCommands, statusCommand, contextCommands, activityCommands, projectCommands, sprintCommands, taskCommands, importCommand, daemonCommands, ...completionCommands, mcpCommand, reportCommand, heartbeatCommand]) {
+for (const add of [sessionCommands, statusCommand, contextCommands, activityCommands, projectCommands, sprintCommands, taskCommands, importCommand, daemonCommands, ...completionCommands, mcpCommand, reportCommand, heartbeatCommand, hooksCommands, watchCommand]) {
   cli = add(cli) as unknown as Argv<GlobalArgs>;
 }
 

@@ -9,6 +9,7 @@ import { importPlan } from '../app/plan-import.js';
 import { completionHandlers } from '../app/completion-handlers.js';
 import { agentHandlers } from './agent-handlers.js';
 import { timeHandlers } from './time-handlers.js';
+import { gitHandlers } from './git.js';
 
 /** What a handler may need beyond the store: the transport's view of the daemon. */
 export interface DaemonFacts {
@@ -89,4 +90,5 @@ export const handlers: HandlerTable = {
   ...completionHandlers,
   ...agentHandlers,
   ...timeHandlers,
+  ...gitHandlers,
 };

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { method } from './define.js';
 import { completionMethods, type ResumeSuggestionsView, type SessionReport, type ValidationView } from './completion.js';
+import { gitMethods } from './git.js';
 import { agentMethods } from './agent.js';
 import { timeMethods, type EstimateCheck } from './time.js';
 import { code, text, sessionKey, actor, source, contextType, sessionStatus, taskStatus, sprintStatus, delegation, minutes, eventId, target, T } from './common.js';
@@ -337,6 +338,7 @@ export const coreMethods = {
 export const methods = {
   ...coreMethods,
   ...completionMethods,
+  ...gitMethods,
   ...agentMethods,
   ...timeMethods,
 } as const;

@@ -1,0 +1,49 @@
+#!/bin/sh
+# fragd git hook, installed by `fragctl hooks install` (`fragctl hooks uninstall` puts back
+# what was here before). fragd-hook-version: 1
+#
+# It must never fail or slow git down, daemon running or not: so no Node.js here, one git
+# call, and one small record file in the spool directory that fragd ingests (at start, on a
+# file-system watch and on a timer). fragd reads the message and files from git itself.
+hook=${0##*/}
+status=0
+
+# post-rewrite gets "old new" pairs on stdin; read them with builtins (no fork).
+pairs=
+if [ "$hook" = post-rewrite ]; then
+  while read -r old new rest; do pairs="${pairs}pair $old $new
+"; done
+fi
+
+# A hook that was here before fragd's runs first, with the same arguments and stdin; its
+# exit status is kept (post-checkout's becomes git checkout's).
+if [ -x "$0.fragd-chained" ]; then
+  if [ "$hook" = post-rewrite ]; then
+    printf '%s' "$pairs" | sed 's/^pair //' | "$0.fragd-chained" "$@"
+  else
+    "$0.fragd-chained" "$@"
+  fi
+  status=$?
+fi
+
+# FRAGMENTS_HOOKS=off silences fragd's part (the chained hook still runs).
+if [ "${FRAGMENTS_HOOKS:-on}" != off ]; then
+  {
+    # The same directory fragd uses (shared/paths.ts): FRAGMENTS_HOME, else XDG_STATE_HOME.
+    if [ -n "$FRAGMENTS_HOME" ]; then spool=$FRAGMENTS_HOME/spool
+    else spool=${XDG_STATE_HOME:-$HOME/.local/state}/fragments/spool; fi
+    [ -d "$spool" ] || (umask 077 && mkdir -p "$spool")
+    a1=$1 a2=$2 a3=$3
+    if [ "$hook" = post-merge ]; then
+      set -- $(git rev-parse HEAD --symbolic-full-name HEAD ORIG_HEAD 2>/dev/null)
+    else
+      set -- $(git rev-parse HEAD --symbolic-full-name HEAD 2>/dev/null)
+    fi
+    # One printf: a single small write. fragd skips a record without its "end" line
+    # (still being written) and takes the time of the record from the file's mtime.
+    printf 'fragd-spool 1\nhook %s\nrepo %s\nhead %s\nref %s\norig %s\nargs %s %s %s\nsession %s\nactor %s\n%send\n' \
+      "$hook" "$PWD" "$1" "$2" "$3" "$a1" "$a2" "$a3" "$FRAGMENTS_SESSION" "$FRAGMENTS_ACTOR" "$pairs" \
+      >"$spool/$hook-$1-$$.rec"
+  } 2>/dev/null
+fi
+exit $status

@@ -1,0 +1,283 @@
+// What the git hooks recorded, as activities (git.commit, git.checkout, git.merge,
+// git.rewrite) and commit ↔ task links. The hook only notes ids; the commit message and
+// files are read here from git itself (commits are immutable, so reading later is exact).
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { iso } from '../clock.js';
+import type { Call } from './app.js';
+import { findByEventId, recordActivity } from './activities.js';
+import type { SessionRow } from './rows.js';
+import { currentSessionOf, DEFAULT_ACTOR, getSession } from './sessions.js';
+import { notFound } from '../../shared/errors.js';
+import type { CommitView } from '../../shared/protocol/git.js';
+import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
+
+export type HookName = 'post-commit' | 'post-checkout' | 'post-merge' | 'post-rewrite';
+export const HOOK_NAMES: readonly HookName[] = ['post-commit', 'post-checkout', 'post-merge', 'post-rewrite'];
+
+/** One record a hook left in the spool (see client/hooks/fragd-hook.sh for its format). */
+export interface HookRecord {
+  /** File name in the spool: unique per hook run (hook, HEAD, pid). */
+  name: string;
+  hook: HookName;
+  repo: string;
+  head: string;
+  /** refs/heads/NAME, or HEAD when detached. */
+  ref: string;
+  orig: string;
+  args: string[];
+  session: string;
+  actor: string;
+  pairs: [string, string][];
+  /** When the hook ran (the record file's mtime). */
+  at: number;
+}
+
+export type RecordOutcome = 'ingested' | 'duplicate' | 'skipped';
+
+export const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+interface CommitDetails {
+  parents: string[];
+  subject: string;
+  message: string;
+  files: string[];
+}
+
+// A daemon started from inside a hook (auto-start) would inherit GIT_DIR and friends,
+// which point git at the wrong repository for every other record.
+function gitEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
+  return env;
+}
+
+function git(repo: string, args: string[]): string | null {
+  try {
+    return execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8', env: gitEnv(), timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 8 << 20 });
+  } catch {
+    return null;
+  }
+}
+
+/** Parents, message and changed files of a commit; null when the repository or commit is gone. */
+export function readCommit(repo: string, sha: string): CommitDetails | null {
+  const out = git(repo, ['log', '-1', '--format=%P%x00%B%x00', '--name-only', '--no-renames', '--diff-merges=first-parent', sha]);
+  if (out === null) return null;
+  const [parents = '', message = '', rest = ''] = out.split('\0');
+  return {
+    parents: parents.trim() ? parents.trim().split(' ') : [],
+    message: message.trim(),
+    subject: message.trim().split('\n')[0] ?? '',
+    files: rest.split('\n').filter(Boolean),
+  };
+}
+
+function changedBetween(repo: string, from: string, to: string): string[] | null {
+  const out = git(repo, ['diff', '--name-only', '--no-renames', from, to]);
+  return out === null ? null : out.split('\n').filter(Boolean);
+}
+
+const short = (sha: string) => sha.slice(0, 7);
+const repoId = (repo: string) => createHash('sha1').update(repo).digest('hex').slice(0, 12);
+const branchOf = (ref: string) => (ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null);
+
+/** The event id that makes a replayed record a no-op (activities.event_id is UNIQUE). */
+export function eventIdOf(r: HookRecord): string {
+  switch (r.hook) {
+    // One commit is one event, whichever record (or replay) brings it.
+    case 'post-commit':
+      return `git.commit:${repoId(r.repo)}:${r.head}`;
+    default:
+      return `git.${r.hook.slice(5)}:${repoId(r.repo)}:${r.name}`;
+  }
+}
+
+const normaliseKey = (k: string) => (/^\d+$/.test(k) ? `SESSION-${k.padStart(3, '0')}` : k.toUpperCase());
+
+/** The terminal's session (FRAGMENTS_SESSION when the hook ran), else the actor's current one. */
+function hookSession(call: Call, r: HookRecord): SessionRow | null {
+  if (r.session) {
+    const s = call.app.sql.get<SessionRow>('SELECT * FROM sessions WHERE key = ?', normaliseKey(r.session));
+    if (s && (s.status === 'active' || s.status === 'paused')) return s;
+  }
+  return currentSessionOf(call, r.actor || DEFAULT_ACTOR) ?? null;
+}
+
+interface CommitRow {
+  id: number;
+  repo: string;
+  sha: string;
+  branch: string | null;
+  subject: string | null;
+  files: string;
+  session_id: number | null;
+  task_id: number | null;
+  activity_id: number | null;
+  rewritten_from: string | null;
+  rewritten_to: string | null;
+  at: number;
+}
+
+function commitRow(call: Call, repo: string, sha: string): CommitRow | undefined {
+  return call.app.sql.get<CommitRow>('SELECT * FROM git_commits WHERE repo = ? AND sha = ?', repo, sha);
+}
+
+/** Links a commit to the session's task; a link a rewrite already set is kept. */
+function linkCommit(call: Call, r: HookRecord, sha: string, d: CommitDetails | null, session: SessionRow | null, activityId: number | null): void {
+  const { sql } = call.app;
+  const taskId = session?.active_task_id ?? null;
+  sql.run(
+    `INSERT INTO git_commits (repo, sha, branch, subject, files, session_id, task_id, activity_id, at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+     ON CONFLICT (repo, sha) DO UPDATE SET
+       branch = coalesce(git_commits.branch, excluded.branch),
+       subject = coalesce(git_commits.subject, excluded.subject),
+       files = CASE WHEN git_commits.files = '[]' THEN excluded.files ELSE git_commits.files END,
+       session_id = coalesce(git_commits.session_id, excluded.session_id),
+       task_id = coalesce(git_commits.task_id, excluded.task_id),
+       activity_id = coalesce(git_commits.activity_id, excluded.activity_id)`,
+    r.repo,
+    sha,
+    branchOf(r.ref),
+    d?.subject ?? null,
+    JSON.stringify(d?.files ?? []),
+    session?.id ?? null,
+    taskId,
+    activityId,
+    r.at,
+  );
+}
+
+/**
+ * A rewrite (amend, rebase) replaced `from` by `to`: the link moves. The commit the rewrite
+ * produced may already be linked (its own post-commit ran first, with whatever task was
+ * active during the rebase); the original commit's task wins, since it is the same change.
+ */
+function moveLink(call: Call, r: HookRecord, from: string, to: string): { from: string; to: string; task: string | null } | null {
+  const { sql } = call.app;
+  const old = commitRow(call, r.repo, from);
+  if (!old) return null;
+  const d = commitRow(call, r.repo, to) ? null : readCommit(r.repo, to);
+  sql.run(
+    `INSERT INTO git_commits (repo, sha, branch, subject, files, session_id, task_id, rewritten_from, at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+     ON CONFLICT (repo, sha) DO UPDATE SET
+       task_id = coalesce(excluded.task_id, git_commits.task_id),
+       session_id = coalesce(git_commits.session_id, excluded.session_id),
+       rewritten_from = excluded.rewritten_from`,
+    r.repo,
+    to,
+    branchOf(r.ref) ?? old.branch,
+    d?.subject ?? old.subject,
+    JSON.stringify(d?.files ?? JSON.parse(old.files)),
+    old.session_id,
+    old.task_id,
+    from,
+    r.at,
+  );
+  sql.run('UPDATE git_commits SET rewritten_to = ? WHERE id = ?', to, old.id);
+  const task = old.task_id === null ? null : (sql.value<string>('SELECT code FROM tasks WHERE id = ?', old.task_id) ?? null);
+  return { from, to, task };
+}
+
+/** Writes one record as an activity (and links); a record seen before writes nothing. */
+export function ingestRecord(call: Call, r: HookRecord): RecordOutcome {
+  // post-checkout with flag 0 is a file checkout (git checkout -- FILE), not a branch move.
+  if (r.hook === 'post-checkout' && r.args[2] !== '1') return 'skipped';
+  const eventId = eventIdOf(r);
+  if (findByEventId(call, eventId)) return 'duplicate';
+  const session = hookSession(call, r);
+  const branch = branchOf(r.ref);
+  const base = { repo: r.repo, branch, ...(r.session ? { terminal_session: r.session } : {}) };
+
+  switch (r.hook) {
+    case 'post-commit': {
+      const d = readCommit(r.repo, r.head);
+      const a = recordActivity(call, session, {
+        kind: 'git.commit',
+        message: `${short(r.head)} ${d?.subject ?? '(commit details unavailable: repository or commit gone)'}`,
+        data: { ...base, commit: r.head, subject: d?.subject ?? null, message: d?.message ?? null, files: d?.files ?? [], parents: d?.parents ?? [] },
+        eventId,
+        at: r.at,
+      });
+      linkCommit(call, r, r.head, d, session, a.id);
+      return 'ingested';
+    }
+    case 'post-checkout': {
+      const [from, to] = r.args;
+      recordActivity(call, session, {
+        kind: 'git.checkout',
+        message: `checkout ${branch ?? `detached ${short(to)}`} (${short(from)} → ${short(to)})`,
+        data: { ...base, from, to },
+        eventId,
+        at: r.at,
+      });
+      return 'ingested';
+    }
+    case 'post-merge': {
+      const d = readCommit(r.repo, r.head);
+      const isMergeCommit = (d?.parents.length ?? 0) > 1;
+      const before = SHA.test(r.orig) ? r.orig : (d?.parents[0] ?? null);
+      const files = before ? (changedBetween(r.repo, before, r.head) ?? d?.files ?? []) : (d?.files ?? []);
+      const a = recordActivity(call, session, {
+        kind: 'git.merge',
+        message: `merge into ${branch ?? 'detached HEAD'}: ${short(r.head)} ${d?.subject ?? ''}`.trimEnd() + (isMergeCommit ? '' : ' (fast-forward)'),
+        data: { ...base, commit: r.head, from: before, subject: d?.subject ?? null, files, squash: r.args[0] === '1', fast_forward: !isMergeCommit },
+        eventId,
+        at: r.at,
+      });
+      if (isMergeCommit) linkCommit(call, r, r.head, d, session, a.id);
+      return 'ingested';
+    }
+    case 'post-rewrite': {
+      const how = r.args[0] || 'rewrite';
+      const moved = r.pairs.map(([from, to]) => moveLink(call, r, from, to)).filter((m) => m !== null);
+      recordActivity(call, session, {
+        kind: 'git.rewrite',
+        message: `${how}: ${r.pairs.length} commit${r.pairs.length === 1 ? '' : 's'} rewritten${moved.length ? `, ${moved.length} task link${moved.length === 1 ? '' : 's'} moved` : ''}`,
+        data: { ...base, how, pairs: r.pairs.map(([from, to]) => ({ from, to })), moved },
+        eventId,
+        at: r.at,
+      });
+      return 'ingested';
+    }
+  }
+}
+
+export function listCommits(call: Call, p: ParsedParamsOf<'git.commits'>): { commits: CommitView[] } {
+  const { sql } = call.app;
+  let taskId: number | null = null;
+  let sessionId: number | null = null;
+  if (p?.task) {
+    taskId = sql.value<number>('SELECT id FROM tasks WHERE code = ?', p.task) ?? null;
+    if (taskId === null) throw notFound('task', p.task, 'list tasks with: fragctl task list');
+  }
+  if (p?.session) sessionId = getSession(call, p.session).id;
+  const rows = sql.all<CommitRow & { task: string | null; session: string | null }>(
+    `SELECT c.*, t.code AS task, s.key AS session FROM git_commits c
+       LEFT JOIN tasks t ON t.id = c.task_id LEFT JOIN sessions s ON s.id = c.session_id
+      WHERE (?1 IS NULL OR c.task_id = ?1) AND (?2 IS NULL OR c.session_id = ?2) AND (?3 IS NULL OR c.repo = ?3)
+        AND (?4 OR c.rewritten_to IS NULL)
+      ORDER BY c.at DESC, c.id DESC LIMIT ?5`,
+    taskId,
+    sessionId,
+    p?.repo ?? null,
+    p?.include_rewritten ? 1 : 0,
+    p?.limit ?? 100,
+  );
+  return {
+    commits: rows.map((c) => ({
+      repo: c.repo,
+      commit: c.sha,
+      branch: c.branch,
+      subject: c.subject,
+      files: JSON.parse(c.files) as string[],
+      session: c.session,
+      task: c.task,
+      rewritten_from: c.rewritten_from,
+      rewritten_to: c.rewritten_to,
+      at: iso(c.at),
+    })),
+  };
+}

@@ -1,0 +1,251 @@
+// The spool: git hooks drop one small record file per run in <stateDir>/spool, whether or
+// not fragd runs; fragd turns them into activities (on start, on a file-system watch, on a
+// timer, and on `spool.ingest`). A record file is deleted only once its activity is
+// visible in the committed database, so a crash or a failed commit loses nothing, and a
+// replayed record writes nothing twice (event ids are unique).
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, watch, type FSWatcher } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Logger } from 'pino';
+import type { App, Call } from './app.js';
+import { eventIdOf, HOOK_NAMES, ingestRecord, SHA, type HookName, type HookRecord } from './git.js';
+import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
+import type { SpoolIngestResult } from '../../shared/protocol/git.js';
+
+/** A record without its end line this long after it was written will never be finished. */
+const ABANDONED_AFTER_MS = 60_000;
+const DEFAULT_LIMIT = 500;
+
+export type Parsed = { ok: true; record: HookRecord } | { ok: false; incomplete: boolean; reason: string };
+
+// The hook notes the shell's $PWD, which may go through a symlink; git and fragctl name a
+// repository by its physical path, so links and queries agree.
+function physical(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** Parses the line format written by client/hooks/fragd-hook.sh. */
+export function parseRecord(name: string, text: string, at: number): Parsed {
+  const lines = text.split('\n');
+  const header = 'fragd-spool 1';
+  if (lines[0] !== header) return { ok: false, incomplete: header.startsWith(text), reason: 'not a fragd spool record (version 1)' };
+  if (!lines.includes('end')) return { ok: false, incomplete: true, reason: 'no end line (the hook was still writing, or died)' };
+  const field = new Map<string, string>();
+  const pairs: [string, string][] = [];
+  for (const line of lines.slice(1)) {
+    if (line === 'end') break;
+    const sp = line.indexOf(' ');
+    const key = sp === -1 ? line : line.slice(0, sp);
+    const value = sp === -1 ? '' : line.slice(sp + 1);
+    if (key === 'pair') {
+      const [from, to] = value.split(' ');
+      if (SHA.test(from ?? '') && SHA.test(to ?? '')) pairs.push([from, to]);
+    } else field.set(key, value);
+  }
+  const hook = field.get('hook') as HookName;
+  if (!HOOK_NAMES.includes(hook)) return { ok: false, incomplete: false, reason: `unknown hook ${JSON.stringify(field.get('hook'))}` };
+  const repo = physical(field.get('repo') ?? '');
+  if (!repo.startsWith('/')) return { ok: false, incomplete: false, reason: `repository path ${JSON.stringify(repo)} is not absolute` };
+  const head = field.get('head') ?? '';
+  if (!SHA.test(head)) return { ok: false, incomplete: false, reason: `HEAD ${JSON.stringify(head)} is not a commit id (git rev-parse failed in the hook)` };
+  return {
+    ok: true,
+    record: {
+      name,
+      hook,
+      repo,
+      head,
+      ref: field.get('ref') ?? 'HEAD',
+      orig: field.get('orig') ?? '',
+      args: (field.get('args') ?? '').split(' '),
+      session: (field.get('session') ?? '').trim(),
+      actor: (field.get('actor') ?? '').trim(),
+      pairs,
+      at,
+    },
+  };
+}
+
+interface SpoolFile {
+  path: string;
+  name: string;
+  mtimeNs: bigint;
+}
+
+/** Record files in the order the hooks wrote them (an amend's commit before its rewrite). */
+export function listSpool(dir: string): SpoolFile[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.rec'));
+  } catch {
+    return [];
+  }
+  const files: SpoolFile[] = [];
+  for (const name of names) {
+    try {
+      files.push({ path: join(dir, name), name, mtimeNs: statSync(join(dir, name), { bigint: true }).mtimeNs });
+    } catch {
+      /* taken by a concurrent pass */
+    }
+  }
+  return files.sort((a, b) => (a.mtimeNs < b.mtimeNs ? -1 : a.mtimeNs > b.mtimeNs ? 1 : a.name.localeCompare(b.name)));
+}
+
+interface Spool {
+  dir: string;
+  log?: Logger;
+}
+
+// Which spool an App ingests. The daemon registers it at start; a handler finds it by app.
+const spools = new WeakMap<App, Spool>();
+
+export function registerSpool(app: App, dir: string, log?: Logger): void {
+  spools.set(app, { dir, log });
+}
+
+function reject(spool: Spool, file: SpoolFile, reason: string): void {
+  const dir = join(spool.dir, 'rejected');
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    renameSync(file.path, join(dir, file.name));
+    spool.log?.warn({ file: file.name, reason }, 'spool record rejected (moved to spool/rejected)');
+  } catch (err) {
+    spool.log?.warn({ file: file.name, err: (err as Error).message }, 'cannot move a rejected spool record');
+  }
+}
+
+/**
+ * Runs inside the call's transaction: writes the activities, then, after the commit,
+ * deletes each record whose event is now stored (or that needed nothing stored).
+ */
+export function ingestSpool(call: Call, p: ParsedParamsOf<'spool.ingest'>): SpoolIngestResult {
+  const spool = spools.get(call.app);
+  const result: SpoolIngestResult = { ingested: 0, duplicates: 0, incomplete: 0, rejected: 0, remaining: 0 };
+  if (!spool) return result;
+  const hookCall: Call = { ...call, source: 'hook' };
+  const files = listSpool(spool.dir);
+  const limit = p?.limit ?? DEFAULT_LIMIT;
+  const done: { path: string; eventId: string | null }[] = [];
+  const db = call.app.sql.db;
+  for (const [i, file] of files.entries()) {
+    if (i >= limit) {
+      result.remaining = files.length - i;
+      break;
+    }
+    let text: string;
+    try {
+      text = readFileSync(file.path, 'utf8');
+    } catch {
+      continue;
+    }
+    const at = Number(file.mtimeNs / 1_000_000n);
+    const parsed = parseRecord(basename(file.name, '.rec'), text, at);
+    if (!parsed.ok) {
+      if (!parsed.incomplete || call.now - at > ABANDONED_AFTER_MS) {
+        reject(spool, file, parsed.reason);
+        result.rejected++;
+      } else result.incomplete++;
+      continue;
+    }
+    try {
+      // A savepoint per record: one that fails rolls back alone and stays in the spool.
+      const outcome = db.transaction(() => ingestRecord(hookCall, parsed.record))();
+      if (outcome === 'ingested') result.ingested++;
+      else if (outcome === 'duplicate') result.duplicates++;
+      done.push({ path: file.path, eventId: outcome === 'skipped' ? null : eventIdOf(parsed.record) });
+    } catch (err) {
+      spool.log?.error({ file: file.name, err }, 'spool record failed; it stays in the spool for the next pass');
+    }
+  }
+  // setImmediate runs after the commit queue's flush has committed (or rolled back) this
+  // transaction; only records whose event is then visible are deleted.
+  if (done.length) setImmediate(() => sweep(call.app, done, spool));
+  return result;
+}
+
+function sweep(app: App, done: { path: string; eventId: string | null }[], spool: Spool): void {
+  for (const { path, eventId } of done) {
+    try {
+      if (eventId !== null && !app.sql.value<number>('SELECT 1 FROM activities WHERE event_id = ?', eventId)) continue;
+    } catch {
+      return; // the database closed (daemon stopping): the records stay for the next start
+    }
+    try {
+      unlinkSync(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') spool.log?.warn({ path, err: (err as Error).message }, 'cannot delete an ingested spool record');
+    }
+  }
+}
+
+/** Ingests on start, soon after a hook writes (fs.watch), and on a timer as a fallback. */
+export class SpoolWatcher {
+  private watcher: FSWatcher | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private debounce: NodeJS.Timeout | null = null;
+  private running = false;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly dir: string,
+    private readonly ingest: () => Promise<SpoolIngestResult>,
+    private readonly log: Logger,
+    private readonly intervalMs = 2000,
+  ) {}
+
+  start(): void {
+    try {
+      this.watcher = watch(this.dir, () => this.soon());
+      this.watcher.on('error', (err) => this.log.warn({ err: err.message }, 'spool watch failed; the timer still ingests'));
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'cannot watch the spool; the timer still ingests');
+    }
+    this.timer = setInterval(() => this.kick(), this.intervalMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  private soon(): void {
+    if (this.debounce) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = null;
+      this.kick();
+    }, 25);
+  }
+
+  /** One pass at a time; a kick during a pass runs another one after it. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (!existsSync(this.dir) || !readdirSync(this.dir).some((n) => n.endsWith('.rec'))) return;
+    this.running = true;
+    void (async () => {
+      try {
+        do {
+          this.again = false;
+          const r = await this.ingest();
+          if (r.remaining > 0) this.again = true;
+          if (r.ingested || r.rejected) this.log.info(r, 'spool ingested');
+        } while (this.again && !this.stopped);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'spool pass failed; retrying on the next one');
+      } finally {
+        this.running = false;
+      }
+    })();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.watcher?.close();
+    if (this.timer) clearInterval(this.timer);
+    if (this.debounce) clearTimeout(this.debounce);
+  }
+}
