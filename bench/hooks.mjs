@@ -1,0 +1,136 @@
+// What fragd's git hooks add to a commit. Paired benchmark: two repositories with the
+// same history and config, one with `fragctl hooks install`, one without; each round
+// commits once in each (order alternating), so drift and noise hit both sides alike.
+// Run with the daemon down (records only spooled) and up (ingesting as commits arrive).
+//
+//   npm run bench:hooks            (builds first)   ·   node bench/hooks.mjs [ROUNDS]
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const FRAGCTL = join(ROOT, 'dist/fragctl.js');
+const FRAGD = join(ROOT, 'dist/fragd.js');
+const ROUNDS = Number(process.argv[2] ?? process.env.ROUNDS ?? 150);
+const WARMUP = 10;
+
+const base = realpathSync(mkdtempSync(join(tmpdir(), 'fr-bench-')));
+chmodSync(base, 0o700);
+const home = join(base, 'home');
+const gitconfig = join(base, 'gitconfig');
+writeFileSync(gitconfig, '[user]\n\tname = Bench\n\temail = bench@example.com\n[init]\n\tdefaultBranch = main\n[gc]\n\tauto = 0\n');
+const { FRAGMENTS_SESSION: _s, ...rest } = process.env;
+const env = { ...rest, FRAGMENTS_HOME: home, GIT_CONFIG_GLOBAL: gitconfig, GIT_CONFIG_NOSYSTEM: '1', FRAGMENTS_NO_AUTOSTART: '1', FRAGD_BIN: FRAGD };
+
+function sh(cmd, args, cwd) {
+  const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+function makeRepo(name) {
+  const dir = join(base, name);
+  sh('git', ['init', '-q', dir]);
+  writeFileSync(join(dir, 'f.txt'), '0\n');
+  sh('git', ['add', 'f.txt'], dir);
+  sh('git', ['commit', '-q', '-m', 'start'], dir);
+  return dir;
+}
+
+let counter = 0;
+/** Time of one `git commit` (the file is changed and staged outside the timing). */
+function timedCommit(dir) {
+  writeFileSync(join(dir, 'f.txt'), `${++counter}\n`);
+  sh('git', ['add', 'f.txt'], dir);
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('git', ['commit', '-q', '-m', `change ${counter}`], { cwd: dir, env });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`git commit failed: ${r.stderr}`);
+  return ms;
+}
+
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+const f = (ms) => ms.toFixed(2).padStart(7);
+
+function paired(label, plain, hooked) {
+  const rounds = [];
+  for (let i = 0; i < WARMUP + ROUNDS; i++) {
+    // Alternate who goes first so neither side always gets the warmer caches.
+    const [a, b] = i % 2 ? [timedCommit(plain), timedCommit(hooked)] : (() => {
+      const h = timedCommit(hooked);
+      return [timedCommit(plain), h];
+    })();
+    if (i >= WARMUP) rounds.push({ plain: a, hooked: b });
+  }
+  const p = rounds.map((r) => r.plain);
+  const h = rounds.map((r) => r.hooked);
+  const diff = rounds.map((r) => r.hooked - r.plain);
+  console.log(`\n${label} (${ROUNDS} paired commits, ${WARMUP} warm-up rounds not counted)`);
+  console.log(`                       median      p90   (ms)`);
+  console.log(`  without hooks       ${f(quantile(p, 0.5))}  ${f(quantile(p, 0.9))}`);
+  console.log(`  with fragd hooks    ${f(quantile(h, 0.5))}  ${f(quantile(h, 0.9))}`);
+  console.log(`  paired overhead     ${f(quantile(diff, 0.5))}  ${f(quantile(diff, 0.9))}   (median of per-round differences; target ≤ 10 ms)`);
+  return quantile(diff, 0.5);
+}
+
+function hookAlone(dir) {
+  // The post-commit hook by itself, as git runs it (cwd = the work tree).
+  const xs = [];
+  for (let i = 0; i < 50; i++) {
+    const t0 = process.hrtime.bigint();
+    spawnSync(join(dir, '.git/hooks/post-commit'), [], { cwd: dir, env });
+    xs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  console.log(`\npost-commit hook run alone: median ${quantile(xs, 0.5).toFixed(2)} ms, p90 ${quantile(xs, 0.9).toFixed(2)} ms (50 runs, includes process spawn)`);
+}
+
+const canConnect = (path) =>
+  new Promise((r) => {
+    const s = connect(path);
+    s.once('connect', () => (s.destroy(), r(true)));
+    s.once('error', () => r(false));
+  });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const spooled = () => {
+  try {
+    return readdirSync(join(home, 'spool')).filter((n) => n.endsWith('.rec')).length;
+  } catch {
+    return 0;
+  }
+};
+
+const plain = makeRepo('plain');
+const hooked = makeRepo('hooked');
+sh(process.execPath, [FRAGCTL, 'hooks', 'install', '--repo', hooked]);
+console.log(`fragd hooks benchmark · git ${sh('git', ['--version']).trim().replace('git version ', '')} · node ${process.version} · /bin/sh → ${realpathSync('/bin/sh')}`);
+
+const downOverhead = paired('daemon DOWN (records are only spooled)', plain, hooked);
+const backlog = spooled();
+console.log(`  records spooled while down: ${backlog}`);
+
+const daemon = spawn(process.execPath, [FRAGD, '--foreground'], { env, stdio: 'ignore' });
+const socket = join(home, 'fragd.sock');
+while (!(await canConnect(socket))) await sleep(20);
+const t0 = Date.now();
+while (spooled() > 0 && Date.now() - t0 < 60_000) await sleep(20);
+console.log(`  fragd started and ingested that backlog in ${Date.now() - t0} ms (start to empty spool)`);
+sh(process.execPath, [FRAGCTL, 'session', 'start']);
+
+const upOverhead = paired('daemon UP (ingesting as commits arrive)', plain, hooked);
+const t1 = Date.now();
+while (spooled() > 0 && Date.now() - t1 < 60_000) await sleep(20);
+const status = JSON.parse(sh(process.execPath, [FRAGCTL, 'daemon', 'status', '--json']));
+const commits = JSON.parse(sh(process.execPath, [FRAGCTL, 'commits', '--limit', '1000', '--json'])).commits.length;
+console.log(`  spool empty ${Date.now() - t1} ms after the last commit; ${commits} commits recorded in total (expected ${2 * (WARMUP + ROUNDS)}), ${status.counts.activities} activities`);
+
+hookAlone(hooked);
+
+daemon.kill('SIGTERM');
+await new Promise((r) => daemon.once('exit', r));
+rmSync(base, { recursive: true, force: true });
+console.log(`\nsummary: median paired overhead ${downOverhead.toFixed(2)} ms (daemon down), ${upOverhead.toFixed(2)} ms (daemon up)`);
