@@ -34,6 +34,8 @@ describe('a whole session through fragctl', () => {
 
     const upd = await d.json(['update', 'wrote the validator']);
     expect(upd.body.activity.context).toMatchObject({ task: 'T-01', subtask: 'T-01a' });
+    // completion is gated (issue 4): at least two context updates on the task
+    await d.json(['update', 'validator covers empty input']);
 
     const pop = await d.json(['task', 'deactivate', '--summary', 'validator done and tested', '--complete']);
     expect(pop.body.task.code).toBe('T-01a');
@@ -42,7 +44,7 @@ describe('a whole session through fragctl', () => {
 
     await d.json(['update', 'form wired up']);
     const status = await d.json(['status']);
-    expect(status.body.session.counters.updates).toBe(2);
+    expect(status.body.session.counters.updates).toBe(3);
     expect(status.body.recent).toHaveLength(5);
     expect(status.body.instructions).toBeUndefined();
 
