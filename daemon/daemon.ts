@@ -165,13 +165,14 @@ export class Daemon {
     registerTicker(this.app, this.ticker);
     if (!this.testClock) this.ticker.start();
 
+    // Before the socket: once fragd answers there, the HTTP port is bound and in daemon.status.
+    this.http = await startHttpApi(this.dispatcher, opts.log, this.config, paths);
     await new Promise<void>((resolve, reject) => {
       this.transport.server.once('error', reject);
       if (fd !== null) this.transport.server.listen({ fd }, resolve);
       else this.transport.server.listen(paths.socket, resolve);
     });
     if (fd === null) chmodSync(paths.socket, 0o600);
-    this.http = await startHttpApi(this.dispatcher, opts.log, this.config, paths);
     opts.log.info({ pid: process.pid, socket: paths.socket, db: paths.db, version: VERSION, socketActivated: this.socketActivated }, 'fragd listening');
     // Git hooks' records: what was spooled while fragd was down is ingested now, the rest as it comes.
     registerSpool(this.app, paths.spoolDir, opts.log);

@@ -85,22 +85,35 @@ function withTarget(method: MethodName, params: Record<string, unknown>, mw: Mid
 
 interface Route {
   verb: 'GET' | 'POST';
-  pattern: RegExp;
+  /** The path, with `{key}` standing for a session key. */
+  path: string;
   method: MethodName;
-  /** Params taken from the path (e.g. the session key). */
-  fromPath?: (m: RegExpMatchArray) => Record<string, unknown>;
   created?: boolean;
 }
 
-const KEY = '([^/]+)';
 const routes: Route[] = [
-  { verb: 'POST', pattern: /^\/api\/sessions\/start$/, method: 'session.start', created: true },
-  { verb: 'POST', pattern: /^\/api\/sessions\/end$/, method: 'session.end' },
-  { verb: 'GET', pattern: new RegExp(`^/api/sessions/${KEY}$`), method: 'session.status', fromPath: (m) => ({ session: decodeURIComponent(m[1]!) }) },
-  { verb: 'POST', pattern: new RegExp(`^/api/sessions/${KEY}/pause$`), method: 'session.pause', fromPath: (m) => ({ session: decodeURIComponent(m[1]!) }) },
-  { verb: 'POST', pattern: new RegExp(`^/api/sessions/${KEY}/resume$`), method: 'session.resume', fromPath: (m) => ({ session: decodeURIComponent(m[1]!) }) },
-  { verb: 'POST', pattern: /^\/api\/tasks\/update$/, method: 'activity.update' },
+  { verb: 'POST', path: '/api/sessions/start', method: 'session.start', created: true },
+  { verb: 'POST', path: '/api/sessions/end', method: 'session.end' },
+  { verb: 'GET', path: '/api/sessions/{key}', method: 'session.status' },
+  { verb: 'POST', path: '/api/sessions/{key}/pause', method: 'session.pause' },
+  { verb: 'POST', path: '/api/sessions/{key}/resume', method: 'session.resume' },
+  { verb: 'POST', path: '/api/tasks/update', method: 'activity.update' },
 ];
+
+// `start` and `end` are actions, not keys, so GET /api/sessions/start is a 405, not a bad key.
+const patternOf = (path: string) => new RegExp(`^${path.replace('{key}', '(?!start$|end$)([^/]+)')}$`);
+const patterns = new Map(routes.map((r) => [r, patternOf(r.path)]));
+
+/** The route's path params as method params (the session key). */
+function pathParams(route: Route, path: string): Record<string, unknown> {
+  const m = patterns.get(route)!.exec(path);
+  if (!route.path.includes('{key}') || !m) return {};
+  try {
+    return { session: decodeURIComponent(m[1]!) };
+  } catch {
+    throw fail(400, ErrorCode.InvalidParams, `the session key in ${path} is not valid percent-encoding`, { error: 'invalid_params' });
+  }
+}
 
 export class HttpServer {
   readonly server: Server;
@@ -203,11 +216,11 @@ export class HttpServer {
   }
 
   private async rest(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    const matching = routes.filter((r) => r.pattern.test(path));
+    const matching = routes.filter((r) => patterns.get(r)!.test(path));
     if (matching.length === 0) {
       throw fail(404, ErrorCode.MethodNotFound, `no endpoint ${path}`, {
         error: 'method_not_found',
-        endpoints: [...routes.map((r) => `${r.verb} ${r.pattern.source.replace(/^\^|\$$/g, '').replace(/\\\//g, '/').replace(KEY, '{key}')}`), 'POST /rpc'],
+        endpoints: [...routes.map((r) => `${r.verb} ${r.path}`), 'POST /rpc'],
       });
     }
     const route = matching.find((r) => r.verb === req.method);
@@ -225,7 +238,7 @@ export class HttpServer {
         body = parsed as Record<string, unknown>;
       }
     }
-    const params = withTarget(route.method, { ...body, ...route.fromPath?.(path.match(route.pattern)!) }, middlewareOf(req));
+    const params = withTarget(route.method, { ...body, ...pathParams(route, path) }, middlewareOf(req));
     const response = await this.dispatcher.server.receive({ jsonrpc: '2.0', id: 1, method: route.method, params }, this.conn());
     if (!response) throw new Error(`no answer from ${route.method}`);
     if (response.error) {

@@ -143,10 +143,11 @@ describe('guards', () => {
   it('answers unknown paths 404 and wrong verbs 405', async () => {
     const r = await http('GET', '/api/nothing');
     expect(r.status).toBe(404);
-    expect(r.body.error.data.endpoints).toContain('POST /rpc');
+    expect(r.body.error.data.endpoints).toEqual(expect.arrayContaining(['POST /rpc', 'GET /api/sessions/{key}', 'POST /api/sessions/{key}/pause']));
+    expect((await http('GET', '/api/sessions/%E0%A4%A')).status).toBe(400);
     const verb = await http('GET', '/api/sessions/start');
-    // GET /api/sessions/{key} matches "start" as a key: an invalid key is a 400, not a crash.
-    expect(verb.status).toBe(400);
+    expect(verb.status).toBe(405);
+    expect(verb.headers.allow).toBe('POST');
     const put = await http('PUT', '/api/tasks/update', { body: '{}' });
     expect(put.status).toBe(405);
     expect(put.headers.allow).toBe('POST');
