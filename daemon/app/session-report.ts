@@ -42,6 +42,12 @@ export function sessionReport(call: Call, s: SessionRow): SessionReport {
       warnings.push(`${f.type} ${f.code} was left open on the stack`);
     }
   }
+  const onStack = new Set(parseStack(s).filter((f) => f.type === 'task' || f.type === 'subtask').map((f) => f.id));
+  for (const t of worked) {
+    if (t.status !== 'completed' && t.status !== 'cancelled' && !onStack.has(t.id)) {
+      warnings.push(`task ${t.code} “${t.title}” was worked on in this session and is still ${t.status}`);
+    }
+  }
   const end = s.ended_at ?? call.now;
   return {
     session: s.key,

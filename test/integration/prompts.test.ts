@@ -1,0 +1,142 @@
+// Prompt flows through a REAL pseudo-terminal (python's pty, test/support/pty_drive.py):
+// fragctl sees a TTY on stdin and stdout, asks, and acts on the keys sent.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FragClient } from '../../client/lib/client.js';
+import { FRAGCTL, ROOT, startDaemon, type TestDaemon } from '../support/daemon.js';
+
+const DRIVER = join(ROOT, 'test/support/pty_drive.py');
+const DOWN = '\x1b[B';
+const ENTER = '\r';
+
+type Step = { expect: string } | { send: string };
+
+function inPty(d: TestDaemon, steps: Step[], args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('python3', [DRIVER, JSON.stringify(steps), '--', process.execPath, FRAGCTL, ...args], { env: d.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b) => (out += b));
+    child.stderr.on('data', (b) => (out += b));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, out }));
+  });
+}
+
+let d: TestDaemon;
+let c: FragClient;
+beforeAll(async () => {
+  d = await startDaemon();
+  c = await d.client();
+  for (const code of ['A', 'B', 'C', 'D', 'E', 'F', 'G']) await c.call('task.create', { code, title: `task ${code}`, ...(code === 'A' ? { estimate_minutes: 1 } : {}) });
+  await c.call('session.start', {});
+});
+afterAll(async () => {
+  c?.close();
+  await d?.dispose();
+});
+
+/** Activates a task and posts `updates` updates, so only what a test wants is missing. */
+async function workOn(code: string, updates: number) {
+  await c.call('task.activate', { code });
+  for (let i = 0; i < updates; i++) await c.call('activity.update', { message: `step ${i + 1} on ${code}` });
+}
+const task = async (code: string) => (await c.call('task.show', { code })).task;
+const activities = async () => (await c.call('session.history', {})).activities;
+
+describe('a blocked completion in a terminal', () => {
+  it('add the summary now: asks, re-validates the length, completes; then offers a new estimate', async () => {
+    await workOn('A', 2);
+    const r = await inPty(
+      d,
+      [
+        { expect: 'What now for A\\?' },
+        { expect: 'Add the summary now' },
+        { send: ENTER },
+        { expect: 'Summary of A \\(at least 20 characters\\)' },
+        { send: 'too short' + ENTER },
+        { expect: 'at least 20 characters \\(9 so far\\)' },
+        { send: ' but now it is long enough' + ENTER },
+        { expect: 'New estimate' },
+        { send: '5' + ENTER },
+        { expect: 'completed A' },
+      ],
+      ['done'],
+    );
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/✗ summary/);
+    expect(await task('A')).toMatchObject({ status: 'completed', summary: 'too short but now it is long enough', estimate_minutes: 5 });
+  });
+
+  it('close anyway: forces, and the override is in the activity log', async () => {
+    await workOn('B', 0);
+    const r = await inPty(
+      d,
+      [
+        { expect: 'What now for B\\?' },
+        { send: DOWN + ENTER }, // second choice, after "Add the summary now"
+        { expect: 'completed B' },
+      ],
+      ['done'],
+    );
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/\(forced\)/);
+    expect((await task('B')).status).toBe('completed');
+    const forced = (await activities()).filter((a) => a.kind === 'task.force_complete');
+    expect(forced.at(-1)!.data).toMatchObject({ code: 'B', overridden: ['summary: no summary (need at least 20 characters)', 'context updates: 0 of at least 2'] });
+  });
+
+  it('cancel: nothing changes and the command exits 6', async () => {
+    await workOn('C', 1);
+    const r = await inPty(d, [{ expect: 'What now for C\\?' }, { send: DOWN + DOWN + ENTER }, { expect: 'cancelled: nothing was changed' }], ['done']);
+    expect(r.code, r.out).toBe(6);
+    expect(await task('C')).toMatchObject({ status: 'in_progress', summary: null });
+    expect((await c.call('context.show', {})).current?.code).toBe('C');
+  });
+
+  it('with --json a terminal is not enough: nothing prompts, exit 6 with the requirements', async () => {
+    const r = await inPty(d, [{ expect: '"required_actions"' }], ['done', '--json']);
+    expect(r.code, r.out).toBe(6);
+    expect(r.out).not.toMatch(/What now/);
+  });
+
+  it('bulk-complete asks per blocked task: force one, skip the other', async () => {
+    await c.call('task.deactivate', {});
+    await workOn('D', 0);
+    await workOn('E', 0);
+    await c.call('task.deactivate', {});
+    const r = await inPty(
+      d,
+      [
+        { expect: 'What now for D\\?' },
+        { send: DOWN + ENTER }, // close anyway
+        { expect: 'What now for E\\?' },
+        { send: DOWN + DOWN + ENTER }, // skip E
+        { expect: 'completed D' },
+      ],
+      ['tasks', 'bulk-complete', 'D,E'],
+    );
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).not.toMatch(/completed E/);
+    expect((await task('D')).status).toBe('completed');
+    expect((await task('E')).status).toBe('in_progress');
+  });
+});
+
+describe('session prompts', () => {
+  it('session end asks for a final note and prints the report', async () => {
+    const r = await inPty(d, [{ expect: 'Final note for' }, { send: 'a good day of work' + ENTER }, { expect: 'ended SESSION-001' }], ['session', 'end']);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/completed:/);
+    expect(r.out).toMatch(/✓ A /);
+    expect(r.out).toMatch(/warning: task C/);
+    const ended = (await c.call('session.list', { status: 'completed' })).sessions[0];
+    expect(ended.summary).toBe('a good day of work');
+  });
+
+  it('session start offers to resume the most recent in-progress task', async () => {
+    const r = await inPty(d, [{ expect: 'Resume (C|E) “task (C|E)” \\(last worked just now\\)\\?' }, { send: ENTER }, { expect: 'resumed (C|E)' }], ['session', 'start']);
+    expect(r.code, r.out).toBe(0);
+    expect((await c.call('session.status', {})).session.active.task).toMatch(/^(C|E)$/);
+  });
+});
