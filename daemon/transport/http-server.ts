@@ -264,12 +264,17 @@ export class HttpServer {
     const inject = (r: unknown): unknown => {
       if (typeof r !== 'object' || r === null) return r;
       const { method, params } = r as { method?: unknown; params?: unknown };
-      if (typeof method !== 'string' || !(method in methods)) return r;
+      if (typeof method !== 'string' || !Object.hasOwn(methods, method)) return r;
       if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) return r;
       return { ...r, params: withTarget(method as MethodName, (params ?? {}) as Record<string, unknown>, mw) };
     };
-    const request = Array.isArray(parsed) ? parsed.map(inject) : inject(parsed);
-    const response = await this.dispatcher.server.receive(request as never, this.conn());
+    const conn = this.conn();
+    const answer = (r: unknown) => (pushOnly(r) ? Promise.resolve(noPushChannel(r)) : this.dispatcher.server.receive(inject(r) as never, conn));
+    const response = !Array.isArray(parsed)
+      ? await answer(parsed)
+      : parsed.some(pushOnly)
+        ? (await Promise.all(parsed.map(answer))).filter((x) => x !== null)
+        : await this.dispatcher.server.receive(parsed.map(inject) as never, conn);
     if (response === null || (Array.isArray(response) && response.length === 0)) {
       res.writeHead(204).end();
       return;
@@ -340,6 +345,23 @@ export class HttpServer {
     });
     res.end(text);
   }
+}
+
+/** Subscribing needs a connection the daemon can write to later; an HTTP exchange is not one. */
+const pushOnly = (r: unknown) => typeof r === 'object' && r !== null && (r as { method?: unknown }).method === 'events.subscribe';
+
+function noPushChannel(r: unknown) {
+  const id = (r as { id?: unknown }).id;
+  if (id === undefined) return null;
+  return {
+    jsonrpc: '2.0' as const,
+    id: id as number | string | null,
+    error: {
+      code: ErrorCode.InvalidRequest,
+      message: 'events.subscribe needs a connection that stays open; HTTP has none. Use the Unix socket (the client library, or fragctl watch --json)',
+      data: { error: 'invalid_request', hint: 'fragctl watch --json prints one event per line' },
+    },
+  };
 }
 
 function tooLarge(): HttpFailure {

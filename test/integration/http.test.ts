@@ -234,6 +234,18 @@ describe('endpoints', () => {
     expect(failed.status).toBe(404);
     expect(failed.body).toMatchObject({ id: 3, error: { code: -32002, data: { error: 'not_found' } } });
 
+    for (const method of ['toString', '__proto__', 'constructor']) {
+      const odd = await post('/rpc', { jsonrpc: '2.0', id: 8, method, params: {} });
+      expect(odd.status, method).toBe(404);
+      expect(odd.body.error.code).toBe(-32601);
+    }
+
+    const sub = await post('/rpc', { jsonrpc: '2.0', id: 4, method: 'events.subscribe' });
+    expect(sub.status).toBe(400);
+    expect(sub.body.error.message).toMatch(/fragctl watch/);
+    const mixed = await post('/rpc', [{ jsonrpc: '2.0', id: 5, method: 'events.subscribe' }, { jsonrpc: '2.0', id: 6, method: 'session.status' }], { 'X-Session-Key': key });
+    expect(mixed.body.map((r: any) => [r.id, r.error?.code ?? 'ok'])).toEqual([[5, -32600], [6, 'ok']]);
+
     const note = await post('/rpc', { jsonrpc: '2.0', method: 'activity.log', params: { message: 'fire and forget' } }, { 'X-Session-Key': key });
     expect(note.status).toBe(204);
 
