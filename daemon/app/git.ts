@@ -7,7 +7,7 @@ import { iso } from '../clock.js';
 import type { Call } from './app.js';
 import { findByEventId, recordActivity } from './activities.js';
 import type { SessionRow } from './rows.js';
-import { currentSessionOf, DEFAULT_ACTOR, getSession } from './sessions.js';
+import { currentSessionOf, DEFAULT_ACTOR, getSession, resumeSessionRow } from './sessions.js';
 import { notFound } from '../../shared/errors.js';
 import type { CommitView } from '../../shared/protocol/git.js';
 import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
@@ -104,6 +104,19 @@ function hookSession(call: Call, r: HookRecord): SessionRow | null {
   return currentSessionOf(call, r.actor || DEFAULT_ACTOR) ?? null;
 }
 
+/** A commit is work: like any activity it ends an idle pause, unless it is an old record. */
+const FRESH_MS = 60_000;
+function resumeIfIdle(call: Call, s: SessionRow | null, r: HookRecord): SessionRow | null {
+  if (!s || s.status !== 'paused' || !call.app.config.auto_resume_on_activity || !s.pause_reason?.startsWith('idle')) return s;
+  // A record spooled before the pause, or long ago (fragd was down), says nothing about now.
+  if (r.at < (s.paused_at ?? 0) || call.now - r.at > FRESH_MS) return s;
+  try {
+    return call.app.sql.db.transaction(() => resumeSessionRow(call, s, `git ${r.hook.slice(5)} after idle`).session)();
+  } catch {
+    return s; // the actor has another active session: record into this one as it is
+  }
+}
+
 interface CommitRow {
   id: number;
   repo: string;
@@ -187,7 +200,7 @@ export function ingestRecord(call: Call, r: HookRecord): RecordOutcome {
   if (r.hook === 'post-checkout' && r.args[2] !== '1') return 'skipped';
   const eventId = eventIdOf(r);
   if (findByEventId(call, eventId)) return 'duplicate';
-  const session = hookSession(call, r);
+  const session = resumeIfIdle(call, hookSession(call, r), r);
   const branch = branchOf(r.ref);
   const base = { repo: r.repo, branch, ...(r.session ? { terminal_session: r.session } : {}) };
 
