@@ -221,20 +221,29 @@ export function instructionsFor(call: Call, template: Template, s: SessionRow | 
       break;
     case 'item_created':
     case 'item_changed':
-    case 'plan_imported':
+    case 'plan_imported': {
+      // Activation needs a session: say so first when the person has none open.
+      const open = call.app.sql.value("SELECT 1 FROM sessions WHERE actor = 'human' AND status IN ('active','paused') LIMIT 1");
+      const needsSession = () => void (open ? null : cmds.push('fragctl session start'));
       if (item?.kind === 'task') {
+        needsSession();
         next.push(`Activate ${item.code} to work on it.`);
         cmds.push(`fragctl task activate ${item.code}`);
       } else if (item?.kind === 'sprint') {
         next.push(`Add tasks to ${item.code} (fragctl task create CODE TITLE --sprint ${item.code}), or make it active.`);
+        needsSession();
         cmds.push(`fragctl sprint show ${item.code}`, `fragctl sprint activate ${item.code}`);
       } else {
         next.push('Review the plan, then activate a task.');
         cmds.push('fragctl task list');
         const cand = nextCandidate(call, s);
-        if (cand) cmds.push(`fragctl task activate ${cand.code}`);
+        if (cand) {
+          needsSession();
+          cmds.push(`fragctl task activate ${cand.code}`);
+        }
       }
       break;
+    }
   }
   return { next_actions: next, suggested_commands: cmds, context_reminder: contextReminder(call, s), ...out };
 }
