@@ -13,7 +13,7 @@ import type { SpoolIngestResult } from '../../shared/protocol/git.js';
 
 /** A record without its end line this long after it was written will never be finished. */
 const ABANDONED_AFTER_MS = 60_000;
-const DEFAULT_LIMIT = 500;
+const DEFAULT_LIMIT = 100; // git runs synchronously per record: keep a pass short so other calls interleave
 
 export type Parsed = { ok: true; record: HookRecord } | { ok: false; incomplete: boolean; reason: string };
 
