@@ -3,7 +3,7 @@
 // daemon decides everything. stdout carries the MCP protocol, so notices go to stderr.
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { CallToolResult, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, JSONRPCMessage, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import { FragClient, RpcError, DaemonUnreachable } from '../lib/client.js';
 import type { MethodName } from '../../shared/protocol/methods.js';
 import { paramsFor, resolveTools, type AgentIdentity, type ResolvedTool } from './tools.js';
@@ -136,16 +136,45 @@ export function createMcpServer(opts: McpOptions): { server: McpServer; link: Da
   return { server, link, tools };
 }
 
-/** Serves MCP on stdin/stdout until the client closes stdin. */
+/** Requests received but not yet answered, so closing stdin does not drop their answers. */
+function trackOutstanding(transport: StdioServerTransport) {
+  const open = new Set<string | number>();
+  let idle: (() => void) | null = null;
+  const onmessage = transport.onmessage!;
+  transport.onmessage = (msg: JSONRPCMessage) => {
+    if ('method' in msg && 'id' in msg) open.add(msg.id);
+    onmessage(msg);
+  };
+  const send = transport.send.bind(transport);
+  transport.send = async (msg: JSONRPCMessage) => {
+    await send(msg);
+    if (!('method' in msg) && 'id' in msg && msg.id !== undefined) {
+      open.delete(msg.id);
+      if (open.size === 0) idle?.();
+    }
+  };
+  return {
+    /** Resolves when every request has its answer, or after `ms` (a hung call must not keep us alive). */
+    settled: (ms: number) =>
+      new Promise<void>((resolve) => {
+        if (open.size === 0) return resolve();
+        idle = resolve;
+        setTimeout(resolve, ms).unref();
+      }),
+  };
+}
+
+/** Serves MCP on stdin/stdout until the client closes stdin, answering what it already asked. */
 export async function runMcpStdio(opts: McpOptions): Promise<void> {
   const { server, link } = createMcpServer(opts);
   const transport = new StdioServerTransport();
-  const closed = new Promise<void>((resolve) => {
-    server.server.onclose = () => resolve();
-    process.stdin.once('end', () => resolve());
+  const closed = new Promise<'closed' | 'eof'>((resolve) => {
+    server.server.onclose = () => resolve('closed');
+    process.stdin.once('end', () => resolve('eof'));
   });
   await server.connect(transport);
-  await closed;
+  const outstanding = trackOutstanding(transport);
+  if ((await closed) === 'eof') await outstanding.settled(30_000);
   link.close();
   await server.close().catch(() => undefined);
 }

@@ -194,6 +194,24 @@ describe('fragctl mcp', () => {
   });
 });
 
+describe('fragctl mcp fed by a pipe', () => {
+  it('answers every request it read before stdin closed', async () => {
+    const lines = [
+      { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'pipe', version: '1' } } },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'session_start', arguments: {} } },
+      // Independent of id 2: requests run concurrently, so no order is assumed between them.
+      { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'session_status', arguments: { session_key: 'SESSION-999' } } },
+    ];
+    const r = await d.fragctl(['mcp', '--actor', 'piper'], { input: lines.map((l) => JSON.stringify(l)).join('\n') + '\n' });
+    expect(r.code).toBe(0);
+    const answers = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(answers.map((a) => a.id)).toEqual([1, 2, 3]);
+    expect(answers[1].result.structuredContent.session).toMatchObject({ actor: 'piper', source: 'mcp' });
+    expect(answers[2].result).toMatchObject({ isError: true, structuredContent: { error: { data: { error: 'not_found' } } } });
+  });
+});
+
 describe('fragctl mcp without a running daemon', () => {
   it('starts fragd itself on the first tool call', async () => {
     const home = new TestDaemon(tempHome(), { FRAGMENTS_NO_AUTOSTART: '0', FRAGMENTS_ACTOR: 'codex' });
