@@ -5,21 +5,27 @@
 # It must never fail or slow git down, daemon running or not: so no Node.js here, one git
 # call, and one small record file in the spool directory that fragd ingests (at start, on a
 # file-system watch and on a timer). fragd reads the message and files from git itself.
+IFS=' 	
+'
 hook=${0##*/}
 status=0
 
-# post-rewrite gets "old new" pairs on stdin; read them with builtins (no fork).
-pairs=
+# post-rewrite gets "old new [extra]" lines on stdin; read them with builtins (no fork).
+pairs= input=
 if [ "$hook" = post-rewrite ]; then
-  while read -r old new rest; do pairs="${pairs}pair $old $new
-"; done
+  while read -r old new rest; do
+    pairs="${pairs}pair $old $new
+"
+    input="${input}$old $new${rest:+ $rest}
+"
+  done
 fi
 
 # A hook that was here before fragd's runs first, with the same arguments and stdin; its
 # exit status is kept (post-checkout's becomes git checkout's).
 if [ -x "$0.fragd-chained" ]; then
   if [ "$hook" = post-rewrite ]; then
-    printf '%s' "$pairs" | sed 's/^pair //' | "$0.fragd-chained" "$@"
+    printf '%s' "$input" | "$0.fragd-chained" "$@"
   else
     "$0.fragd-chained" "$@"
   fi
@@ -41,7 +47,7 @@ if [ "${FRAGMENTS_HOOKS:-on}" != off ]; then
     fi
     # One printf: a single small write. fragd skips a record without its "end" line
     # (still being written) and takes the time of the record from the file's mtime.
-    printf 'fragd-spool 1\nhook %s\nrepo %s\nhead %s\nref %s\norig %s\nargs %s %s %s\nsession %s\nactor %s\n%send\n' \
+    [ -n "$1" ] && printf 'fragd-spool 1\nhook %s\nrepo %s\nhead %s\nref %s\norig %s\nargs %s %s %s\nsession %s\nactor %s\n%send\n' \
       "$hook" "$PWD" "$1" "$2" "$3" "$a1" "$a2" "$a3" "$FRAGMENTS_SESSION" "$FRAGMENTS_ACTOR" "$pairs" \
       >"$spool/$hook-$1-$$.rec"
   } 2>/dev/null

@@ -57,6 +57,8 @@ describe('fragctl hooks install', () => {
     chmodSync(join(hooks, 'post-commit'), 0o755);
     writeFileSync(join(hooks, 'post-checkout'), `#!/bin/sh\necho "old post-checkout $*" >> ${log}\nexit 3\n`);
     chmodSync(join(hooks, 'post-checkout'), 0o755);
+    writeFileSync(join(hooks, 'post-rewrite'), `#!/bin/sh\nwhile read -r o n; do echo "old post-rewrite $1 $o $n" >> ${log}; done\n`);
+    chmodSync(join(hooks, 'post-rewrite'), 0o755);
 
     const r = await d.json(['hooks', 'install', '--repo', repo.dir]);
     expect(r.code).toBe(0);
@@ -64,7 +66,7 @@ describe('fragctl hooks install', () => {
       'post-commit': 'chained',
       'post-checkout': 'chained',
       'post-merge': 'installed',
-      'post-rewrite': 'installed',
+      'post-rewrite': 'chained',
     });
     expect(readFileSync(join(hooks, 'post-commit.fragd-chained'), 'utf8')).toContain('old post-commit');
 
@@ -123,6 +125,8 @@ describe('commits with the daemon up', () => {
     expect(rw.data.how).toBe('amend');
     expect(rw.data.pairs).toEqual([{ from: before, to: after }]);
     expect(rw.data.moved).toEqual([{ from: before, to: after, task: 'T-01' }]);
+    // The chained post-rewrite got the same stdin.
+    expect(readFileSync(join(repo.dir, '..', 'old-hook.log'), 'utf8')).toContain(`old post-rewrite amend ${before} ${after}\n`);
 
     const t1 = await d.json(['commits', '--task', 'T-01']);
     expect(t1.body.commits.map((c: any) => [c.commit, c.rewritten_from, c.subject])).toEqual([[after, before, 'Add b and c (amended)']]);
@@ -257,7 +261,7 @@ describe('uninstall and core.hooksPath', () => {
       'post-commit': 'restored',
       'post-checkout': 'restored',
       'post-merge': 'removed',
-      'post-rewrite': 'removed',
+      'post-rewrite': 'restored',
     });
     const hooks = join(repo.dir, '.git/hooks');
     expect(readFileSync(join(hooks, 'post-commit'), 'utf8')).toContain('old post-commit');
