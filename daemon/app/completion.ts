@@ -145,18 +145,25 @@ export function finishTask(call: Call, s: SessionRow | null, g: Gate): void {
     call.now,
     g.task.id,
   );
+  const fileUnderTask = (id: number) => {
+    // Without the task on the stack the row would carry no context: file it under the task.
+    if (s && parseStack(s).some((f) => f.id === g.task.id && (f.type === 'task' || f.type === 'subtask'))) return;
+    sql.run('UPDATE activities SET task_id = coalesce(?, ?), subtask_id = CASE WHEN ? IS NULL THEN NULL ELSE ? END WHERE id = ?', g.task.parent_id, g.task.id, g.task.parent_id, g.task.id, id);
+  };
   if (g.forced_over.length) {
-    recordActivity(call, s, {
+    const forced = recordActivity(call, s, {
       kind: 'task.force_complete',
       message: `${g.task.code} completed with --force over: ${g.forced_over.join('; ')}`,
       data: { code: g.task.code, overridden: g.forced_over, checklist: g.validation.checklist },
     });
+    fileUnderTask(forced.id);
   }
-  recordActivity(call, s, {
+  const done = recordActivity(call, s, {
     kind: 'task.complete',
     message: g.summary ?? taskById(call, g.task.id).summary,
     data: { code: g.task.code, forced: g.forced_over.length > 0, warnings: g.validation.warnings, tracked_seconds: g.validation.details.tracked_seconds },
   });
+  fileUnderTask(done.id);
   call.events.push({ type: 'item.changed', session: s?.key ?? null, at: new Date(call.now).toISOString(), data: { kind: 'task', code: g.task.code, change: 'completed' } });
 }
 
@@ -238,12 +245,31 @@ export function bulkComplete(call: Call, p: ParsedParamsOf<'tasks.bulk_complete'
   };
 }
 
+/** Validates a sprint for completion (with fields about to be set); throws unless it passes or is forced. */
+export function gateSprint(
+  call: Call,
+  s: SessionRow | null,
+  sprint: SprintRow,
+  over: { summary?: string; retrospective?: string; deliverables?: string; force?: boolean },
+): { validation: ValidationResult; forced: string[] } {
+  const validation = sprintValidation(call, sprint, over);
+  if (!validation.valid && !over.force) throw validationFailed(call, s, 'sprint', sprint, validation);
+  return { validation, forced: validation.valid ? [] : validation.errors };
+}
+
+/** The activity rows of a sprint completion (and of a --force with what it overrode). */
+export function recordSprintCompletion(call: Call, s: SessionRow | null, sprint: SprintRow, g: { validation: ValidationResult; forced: string[] }, message: string | null): void {
+  if (g.forced.length) {
+    recordActivity(call, s, { kind: 'sprint.force_complete', message: `${sprint.code} completed with --force over: ${g.forced.join('; ')}`, data: { code: sprint.code, overridden: g.forced } });
+  }
+  recordActivity(call, s, { kind: 'sprint.complete', message, data: { code: sprint.code, forced: g.forced.length > 0, warnings: g.validation.warnings } });
+}
+
 export function completeSprint(call: Call, p: ParsedParamsOf<'sprint.complete'>) {
   const s = p.code ? optionalSession(call, p) : resolveOpenSession(call, p);
   const sprint = targetSprint(call, s, p.code, p);
-  const validation = sprintValidation(call, sprint, p);
-  if (!validation.valid && !p.force) throw validationFailed(call, s, 'sprint', sprint, validation);
-  const forced = validation.valid ? [] : validation.errors;
+  const gate = gateSprint(call, s, sprint, p);
+  const { validation, forced } = gate;
   call.app.sql.run(
     `UPDATE sprints SET status = 'completed', completed_at = ?, summary = coalesce(?, summary), retrospective = coalesce(?, retrospective),
        deliverables = coalesce(?, deliverables), updated_at = ? WHERE id = ?`,
@@ -254,10 +280,7 @@ export function completeSprint(call: Call, p: ParsedParamsOf<'sprint.complete'>)
     call.now,
     sprint.id,
   );
-  if (forced.length) {
-    recordActivity(call, s, { kind: 'sprint.force_complete', message: `${sprint.code} completed with --force over: ${forced.join('; ')}`, data: { code: sprint.code, overridden: forced } });
-  }
-  recordActivity(call, s, { kind: 'sprint.complete', message: p.summary ?? p.retrospective ?? sprint.summary, data: { code: sprint.code, forced: forced.length > 0, warnings: validation.warnings } });
+  recordSprintCompletion(call, s, sprint, gate, p.summary ?? p.retrospective ?? sprint.summary);
   let after = s;
   if (s && (s.status === 'active' || s.status === 'paused')) {
     const stack = parseStack(s);

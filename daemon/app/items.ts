@@ -7,6 +7,7 @@ import type { ProjectRow, SprintRow, TaskRow } from './rows.js';
 import { activityView, projectView, sprintView, taskView } from './views.js';
 import { recordActivity } from './activities.js';
 import { instructionsFor } from './instructions.js';
+import { finishTask, gateSprint, gateTask, recordSprintCompletion } from './completion.js';
 import type { ActivityRow } from './rows.js';
 import { taskTrackedMs, withEstimateCheck } from './reports.js';
 
@@ -105,6 +106,8 @@ export function createSprint(call: Call, p: ParsedParamsOf<'sprint.create'>) {
 export function editSprint(call: Call, p: ParsedParamsOf<'sprint.edit'>) {
   const row = findSprint(call, p.code);
   const completing = p.status === 'completed' && row.status !== 'completed';
+  // Setting the status to completed is a completion: the same gate as sprint.complete.
+  const gate = completing ? gateSprint(call, null, row, p) : null;
   const starting = p.status === 'active' && row.started_at == null;
   call.app.sql.run(
     `UPDATE sprints SET title = coalesce(?, title), goal = coalesce(?, goal), status = coalesce(?, status),
@@ -125,6 +128,7 @@ export function editSprint(call: Call, p: ParsedParamsOf<'sprint.edit'>) {
     row.id,
   );
   itemChanged(call, 'sprint', row.code, 'edited');
+  if (gate) recordSprintCompletion(call, null, row, gate, p.summary ?? p.retrospective ?? row.summary);
   return { sprint: sprintView(call.app.sql, findSprint(call, row.code)), instructions: instructionsFor(call, 'item_changed', null, { kind: 'sprint', code: row.code }) };
 }
 
@@ -175,6 +179,8 @@ export function editTask(call: Call, p: ParsedParamsOf<'task.edit'>) {
   const row = findTask(call, p.code);
   const sprint = p.sprint ? findSprint(call, p.sprint) : null;
   const completing = p.status === 'completed' && row.status !== 'completed';
+  // Setting the status to completed is a completion: the same gate as task.complete.
+  const gate = completing ? gateTask(call, null, row, { summary: p.summary, force: p.force }) : null;
   call.app.sql.run(
     `UPDATE tasks SET title = coalesce(?, title), description = coalesce(?, description), status = coalesce(?, status),
        estimate_minutes = coalesce(?, estimate_minutes), delegation_status = coalesce(?, delegation_status),
@@ -197,6 +203,7 @@ export function editTask(call: Call, p: ParsedParamsOf<'task.edit'>) {
     row.id,
   );
   itemChanged(call, 'task', row.code, 'edited');
+  if (gate) finishTask(call, null, gate);
   if (p.estimate_minutes !== undefined && p.estimate_minutes !== row.estimate_minutes) {
     const change = recordActivity(call, null, {
       kind: 'estimate.change',

@@ -261,10 +261,12 @@ export const coreMethods = {
         summary: text.optional(),
         retrospective: text.optional(),
         deliverables: text.optional(),
+        /** With status completed: close despite failed checks (recorded). */
+        force: z.boolean().optional(),
         source: source.optional(),
       })
       .strict(),
-    errors: ['not_found', 'invalid_state'],
+    errors: ['not_found', 'invalid_state', 'validation_failed'],
     mutates: true,
   }),
   'task.create': method<{ task: TaskView } & WithInstructions>()({
@@ -313,10 +315,12 @@ export const coreMethods = {
         assignee: actor.optional(),
         summary: text.optional(),
         sprint: code.optional(),
+        /** With status completed: close despite failed checks (recorded). */
+        force: z.boolean().optional(),
         source: source.optional(),
       })
       .strict(),
-    errors: ['not_found', 'invalid_state'],
+    errors: ['not_found', 'invalid_state', 'validation_failed'],
     mutates: true,
   }),
   'plan.import': method<{ projects: number; sprints: number; tasks: number; created: string[]; updated: string[] } & WithInstructions>()({

@@ -1,6 +1,7 @@
 // Completion gates through real fragctl processes (no terminal: nothing prompts) against a
 // real daemon: refusals exit 6 and carry what is missing, --force is logged with what it
 // overrode, bulk is all or nothing, sprints close only when their tasks are closed.
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, TestDaemon, tempHome, type TestDaemon as D } from '../support/daemon.js';
 
@@ -213,6 +214,30 @@ describe('session start suggestions (daemon on a test clock)', () => {
       expect(text.code).toBe(0);
     } finally {
       await t.dispose();
+    }
+  });
+});
+
+describe('no way around the gate', () => {
+  it('task edit --status completed and sprint edit --status completed are gated too; --force is recorded', async () => {
+    await d.json(['task', 'create', 'X-1', 'Edited closed']);
+    const task = await d.json(['task', 'edit', 'X-1', '--status', 'completed']);
+    expect(task.code).toBe(6);
+    expect(task.body.error.data.validation.errors.join('\n')).toMatch(/never started/);
+    expect((await d.json(['task', 'show', 'X-1'])).body.task.status).toBe('todo');
+    const forced = await d.json(['task', 'edit', 'X-1', '--status', 'completed', '--force']);
+    expect(forced.code).toBe(0);
+    expect(forced.body.task.status).toBe('completed');
+    const sprint = await d.json(['sprint', 'edit', '2', '--status', 'completed']);
+    expect(sprint.code).toBe(6);
+    expect(sprint.body.error.data.what).toBe('sprint');
+    // outside a session, the force row is filed under the task itself
+    const db = new Database(d.paths.db, { readonly: true });
+    try {
+      const row = db.prepare("SELECT a.data, t.code FROM activities a JOIN tasks t ON t.id = a.task_id WHERE a.kind = 'task.force_complete' AND t.code = 'X-1'").get() as { data: string } | undefined;
+      expect(JSON.parse(row!.data).overridden.join('\n')).toMatch(/never started/);
+    } finally {
+      db.close();
     }
   });
 });

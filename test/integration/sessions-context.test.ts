@@ -84,7 +84,7 @@ describe('context commands', () => {
   });
 
   it('refuses to activate a completed task and says how to reopen it', async () => {
-    await d.json(['task', 'edit', 'B', '--status', 'completed']);
+    await d.json(['task', 'edit', 'B', '--status', 'completed', '--force']);
     await d.json(['session', 'start']);
     const r = await d.json(['task', 'activate', 'B']);
     expect(r.code).toBe(5);

@@ -78,7 +78,8 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
             .option('status', { choices: ['planned', 'active', 'completed', 'cancelled'] as const })
             .option('summary', { type: 'string' })
             .option('retrospective', { type: 'string' })
-            .option('deliverables', { type: 'string' }),
+            .option('deliverables', { type: 'string' })
+            .option('force', { type: 'boolean', describe: 'with --status completed: close despite failed checks (recorded)' }),
         (argv) =>
           run(
             argv,
@@ -91,6 +92,7 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
                 summary: argv.summary,
                 retrospective: argv.retrospective,
                 deliverables: argv.deliverables,
+                force: argv.force,
               }),
             (r) => [`updated sprint ${r.sprint.code}`],
           ),
@@ -166,7 +168,8 @@ export function taskCommands(y: Argv<GlobalArgs>) {
             .option('delegation', { choices: ['unassigned', 'assigned', 'accepted', 'rejected', 'done'] as const })
             .option('assignee', { type: 'string' })
             .option('summary', { type: 'string' })
-            .option('sprint', { type: 'string' }),
+            .option('sprint', { type: 'string' })
+            .option('force', { type: 'boolean', describe: 'with --status completed: close despite failed checks (recorded)' }),
         (argv) =>
           run(
             argv,
@@ -181,6 +184,7 @@ export function taskCommands(y: Argv<GlobalArgs>) {
                 assignee: argv.assignee,
                 summary: argv.summary,
                 sprint: argv.sprint,
+                force: argv.force,
               }),
             (r) => [`updated task ${r.task.code} (${r.task.status})`],
           ),
