@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, sleep, startDaemon, type TestDaemon } from '../support/daemon.js';
 import { TestRepo } from '../support/git.js';
 import { HOOK_SCRIPT } from '../../client/hooks/script.js';
+import { resolvePaths } from '../../shared/paths.js';
 
 let d: TestDaemon;
 let repo: TestRepo;
@@ -240,6 +241,23 @@ describe('with the daemon down', () => {
     const files = readdirSync(join(home, 'spool'));
     expect(files).toHaveLength(1);
     expect(readFileSync(join(home, 'spool', files[0]), 'utf8')).toMatch(/^fragd-spool 1\nhook post-commit\n[\s\S]*\nend\n$/);
+  });
+
+  it('finds the spool as fragd does without FRAGMENTS_HOME (XDG_STATE_HOME, else ~/.local/state)', () => {
+    const xdg = join(d.home, 'xdg');
+    const fakeHome = join(d.home, 'fake-home');
+    const { FRAGMENTS_HOME: _h, ...noHome } = repo.env;
+    const saved = repo.env;
+    try {
+      repo.env = noHome;
+      expect(repo.run(['commit', '-q', '--allow-empty', '-m', 'xdg'], { XDG_STATE_HOME: xdg }).code).toBe(0);
+      expect(readdirSync(resolvePaths({ XDG_STATE_HOME: xdg }).spoolDir)).toHaveLength(1);
+      expect(repo.run(['commit', '-q', '--allow-empty', '-m', 'home'], { HOME: fakeHome, XDG_STATE_HOME: '' }).code).toBe(0);
+      // fragd started with that HOME (os.homedir()) would use the same directory.
+      expect(readdirSync(join(fakeHome, '.local/state/fragments/spool'))).toHaveLength(1);
+    } finally {
+      repo.env = saved;
+    }
   });
 
   it('moves an unreadable record aside and keeps running', async () => {
