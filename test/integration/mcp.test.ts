@@ -205,7 +205,8 @@ describe('fragctl mcp fed by a pipe', () => {
     ];
     const r = await d.fragctl(['mcp', '--actor', 'piper'], { input: lines.map((l) => JSON.stringify(l)).join('\n') + '\n' });
     expect(r.code).toBe(0);
-    const answers = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    // Answers come as calls finish, not in request order.
+    const answers = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).sort((a, b) => a.id - b.id);
     expect(answers.map((a) => a.id)).toEqual([1, 2, 3]);
     expect(answers[1].result.structuredContent.session).toMatchObject({ actor: 'piper', source: 'mcp' });
     expect(answers[2].result).toMatchObject({ isError: true, structuredContent: { error: { data: { error: 'not_found' } } } });
