@@ -40,6 +40,9 @@ if [ "${FRAGMENTS_HOOKS:-on}" != off ]; then
     else spool=${XDG_STATE_HOME:-$HOME/.local/state}/fragments/spool; fi
     [ -d "$spool" ] || (umask 077 && mkdir -p "$spool")
     a1=$1 a2=$2 a3=$3
+    # Makes two runs of one hook on one HEAD distinct (git's pid and ours may both recur):
+    # the boot clock, read by a builtin (Linux; empty elsewhere).
+    up=; read -r up _ </proc/uptime
     if [ "$hook" = post-merge ]; then
       set -- $(git rev-parse HEAD --symbolic-full-name HEAD ORIG_HEAD 2>/dev/null)
     else
@@ -47,9 +50,9 @@ if [ "${FRAGMENTS_HOOKS:-on}" != off ]; then
     fi
     # One printf: a single small write. fragd skips a record without its "end" line
     # (still being written) and takes the time of the record from the file's mtime.
-    [ -n "$1" ] && printf 'fragd-spool 1\nhook %s\nrepo %s\nhead %s\nref %s\norig %s\nargs %s %s %s\nsession %s\nactor %s\n%send\n' \
-      "$hook" "$PWD" "$1" "$2" "$3" "$a1" "$a2" "$a3" "$FRAGMENTS_SESSION" "$FRAGMENTS_ACTOR" "$pairs" \
-      >"$spool/$hook-$1-$$.rec"
+    [ -n "$1" ] && printf 'fragd-spool 1\nhook %s\nrepo %s\nhead %s\nref %s\norig %s\nargs %s %s %s\nsession %s\nactor %s\nnonce %s\n%send\n' \
+      "$hook" "$PWD" "$1" "$2" "$3" "$a1" "$a2" "$a3" "$FRAGMENTS_SESSION" "$FRAGMENTS_ACTOR" "$up" "$pairs" \
+      >"$spool/$hook-$1-$PPID-$$.rec"
   } 2>/dev/null
 fi
 exit $status

@@ -29,6 +29,8 @@ export interface HookRecord {
   session: string;
   actor: string;
   pairs: [string, string][];
+  /** Distinguishes two runs of one hook on one HEAD (the boot clock when the hook ran; '' off Linux). */
+  nonce: string;
   /** When the hook ran (the record file's mtime). */
   at: number;
 }
@@ -88,8 +90,12 @@ export function eventIdOf(r: HookRecord): string {
     // One commit is one event, whichever record (or replay) brings it.
     case 'post-commit':
       return `git.commit:${repoId(r.repo)}:${r.head}`;
-    default:
-      return `git.${r.hook.slice(5)}:${repoId(r.repo)}:${r.name}`;
+    // Other records are identified by what they say (so a copy of a record is a replay
+    // too); the file name (pids) stands in for the nonce where the hook could not read one.
+    default: {
+      const what = [r.head, r.orig, r.args.join(' '), r.pairs.map((p) => p.join('>')).join(','), r.nonce || r.name].join('|');
+      return `git.${r.hook.slice(5)}:${repoId(r.repo)}:${createHash('sha1').update(what).digest('hex').slice(0, 16)}`;
+    }
   }
 }
 

@@ -64,6 +64,7 @@ export function parseRecord(name: string, text: string, at: number): Parsed {
       session: (field.get('session') ?? '').trim(),
       actor: (field.get('actor') ?? '').trim(),
       pairs,
+      nonce: (field.get('nonce') ?? '').trim(),
       at,
     },
   };

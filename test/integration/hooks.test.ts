@@ -225,6 +225,21 @@ describe('with the daemon down', () => {
     expect((await d.json(['daemon', 'status'])).body.counts.activities).toBe(count);
   });
 
+  it('keeps repeated checkouts of one commit apart, and a copied record is still a replay', async () => {
+    const history = async () => (await d.json(['session', 'history', '--session', 'SESSION-001'])).body.activities.filter((a: any) => a.kind === 'git.checkout');
+    const before = (await history()).length;
+    await d.stop();
+    repo.git(['branch', '-q', '-f', 'other', 'HEAD~1']);
+    for (const b of ['other', 'main', 'other', 'main']) repo.git(['checkout', '-q', b]);
+    const records = spooled().filter((f) => f.startsWith('post-checkout-'));
+    expect(records).toHaveLength(4);
+    copyFileSync(join(d.paths.spoolDir, records[0]), join(d.paths.spoolDir, 'post-checkout-copy.rec'));
+    await d.start();
+    const after = await until('the checkouts ingested', async () => (spooled().length === 0 ? history() : undefined));
+    expect(after.length - before).toBe(4);
+    expect(after.slice(-4).map((a: any) => a.data.branch)).toEqual(['other', 'main', 'other', 'main']);
+  });
+
   it('a hook never fails or prints, even when the spool cannot be written', () => {
     const blocker = join(d.home, 'not-a-dir');
     writeFileSync(blocker, 'x');
