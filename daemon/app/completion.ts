@@ -7,7 +7,7 @@ import type { EstimateCheck, TaskCompleteResult, ValidationView } from '../../sh
 import type { Call } from './app.js';
 import { recordActivity } from './activities.js';
 import { applyStack } from './context.js';
-import { instructionsFor } from './instructions.js';
+import { instructionsFor, trackedMsWithSubtasks } from './instructions.js';
 import { findSprint, findTask, sprintById, taskById } from './items.js';
 import { parseStack, type SessionRow, type SprintRow, type TaskRow } from './rows.js';
 import { reloadSession, resolveOpenSession, resolveSession, type Target } from './sessions.js';
@@ -56,13 +56,7 @@ export function taskFacts(call: Call, t: TaskRow, summary?: string, completing: 
   const subtasks = sql
     .all<{ code: string; status: TaskRow['status'] }>('SELECT code, status FROM tasks WHERE parent_id = ? ORDER BY id', t.id)
     .map((st) => (completing.has(st.code.toUpperCase()) ? { ...st, status: 'completed' as const } : st));
-  const trackedMs =
-    sql.value<number>(
-      `SELECT coalesce(sum(coalesce(ended_at, max(?2, started_at)) - started_at), 0) FROM intervals
-        WHERE task_id = ?1 OR task_id IN (SELECT id FROM tasks WHERE parent_id = ?1)`,
-      t.id,
-      call.now,
-    ) ?? 0;
+  const trackedMs = trackedMsWithSubtasks(call, t.id);
   const started =
     t.status === 'in_progress' ||
     !!sql.value("SELECT 1 FROM context_history WHERE ref_id = ? AND type IN ('task','subtask') AND action IN ('push','switch') LIMIT 1", t.id) ||

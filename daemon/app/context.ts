@@ -86,8 +86,8 @@ export function applyStack(call: Call, s: SessionRow, next: StoredFrame[], chang
   return updated;
 }
 
-function contextResult(call: Call, s: SessionRow, template: Parameters<typeof instructionsFor>[1]): ContextResult {
-  return { stack: parseStack(s).map(frameView), session: s.key, instructions: instructionsFor(call, template, s) };
+function contextResult(call: Call, s: SessionRow, template: Parameters<typeof instructionsFor>[1], item?: Parameters<typeof instructionsFor>[3]): ContextResult {
+  return { stack: parseStack(s).map(frameView), session: s.key, instructions: instructionsFor(call, template, s, item) };
 }
 
 /** Work on a session that may have been idle-paused: activity brings it back (config). */
@@ -192,7 +192,7 @@ export function deactivateTask(call: Call, p: ParsedParamsOf<'task.deactivate'>)
   const { stack: next, removed } = popFrom(stack, work.type);
   const updated = applyStack(call, reloadSession(call, s), next, removed.map((f) => ({ action: 'pop' as const, frame: f, left: f })));
   return withEstimateCheck(call, work.id, {
-    ...contextResult(call, updated, p.complete ? 'task_completed' : 'context_popped'),
+    ...contextResult(call, updated, p.complete ? 'task_completed' : 'context_popped', { kind: 'task', code: work.code }),
     task: taskView(call.app.sql, taskById(call, work.id)),
     seconds_spent: seconds,
     ...(gate ? { validation: gate.validation, forced_over: gate.forced_over } : {}),

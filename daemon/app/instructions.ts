@@ -28,6 +28,29 @@ export interface ItemRef {
   code: string;
 }
 
+/** Active milliseconds ever tracked on a task and its subtasks, across sessions. */
+export function trackedMsWithSubtasks(call: Call, taskId: number): number {
+  return (
+    call.app.sql.value<number>(
+      `SELECT coalesce(sum(coalesce(ended_at, max(?2, started_at)) - started_at), 0) FROM intervals
+        WHERE task_id = ?1 OR task_id IN (SELECT id FROM tasks WHERE parent_id = ?1)`,
+      taskId,
+      call.now,
+    ) ?? 0
+  );
+}
+
+/** A task that ended far from its estimate: suggest recording what it really took (DESIGN §5). */
+function estimateFollowUp(call: Call, code: string, next: string[], cmds: string[]): void {
+  const t = call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE code = ?', code);
+  if (!t || t.estimate_minutes == null || t.estimate_minutes <= 0) return;
+  const actual = Math.max(1, Math.round(trackedMsWithSubtasks(call, t.id) / 60_000));
+  const variance = Math.round(((actual - t.estimate_minutes) / t.estimate_minutes) * 100);
+  if (Math.abs(variance) <= call.app.config.estimate_variance_percent) return;
+  next.push(`${t.code} took ${actual} min against an estimate of ${t.estimate_minutes} min (${variance >= 0 ? '+' : ''}${variance}%): record a realistic estimate.`);
+  cmds.push(`fragctl task edit ${t.code} --estimate ${actual}`);
+}
+
 /** Active seconds ever tracked on a task, across sessions. */
 export function taskTrackedSeconds(call: Call, taskId: number): number {
   const ms =
@@ -187,6 +210,7 @@ export function instructionsFor(call: Call, template: Template, s: SessionRow | 
     case 'context_popped':
     case 'task_completed':
       if (template === 'task_completed' && item) next.push(`${item.code} is completed.`);
+      if (item?.kind === 'task') for (const code of item.code.split(', ')) estimateFollowUp(call, code, next, cmds);
       if (work) {
         next.push(`Back on ${work.code}.`);
         cmds.push(`fragctl update${flag} ${shellQuote('what I just did')}`);

@@ -96,6 +96,8 @@ describe('suggested commands run as written', () => {
     await d.json(['update', 'tests green']);
     const i = await instructionsOf(['done', 'parser for the whole grammar, tested']);
     expect(i.next_actions[0]).toMatch(/T-1 is completed/);
+    // 30 min estimated, seconds spent: over the variance threshold, so a new estimate is suggested
+    expect(i.suggested_commands).toContain('fragctl task edit T-1 --estimate 1');
     await runAsWritten('task_completed', i);
   });
 
