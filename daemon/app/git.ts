@@ -175,6 +175,8 @@ function linkCommit(call: Call, r: HookRecord, sha: string, d: CommitDetails | n
  */
 function moveLink(call: Call, r: HookRecord, from: string, to: string): { from: string; to: string; task: string | null } | null {
   const { sql } = call.app;
+  // An amend that changed nothing within the same second gives the same id back.
+  if (from === to) return null;
   const old = commitRow(call, r.repo, from);
   if (!old) return null;
   const d = commitRow(call, r.repo, to) ? null : readCommit(r.repo, to);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newCall, type App } from '../../daemon/app/app.js';
 import { ingestSpool, parseRecord, registerSpool } from '../../daemon/app/spool.js';
+import { listCommits } from '../../daemon/app/git.js';
 import { ManualClock } from '../../daemon/clock.js';
 import { defaultConfig } from '../../daemon/config.js';
 import { openDatabase } from '../../daemon/store/database.js';
@@ -70,6 +71,14 @@ describe('ingestSpool', () => {
     const a = app.sql.get<any>("SELECT * FROM activities WHERE kind = 'git.commit'");
     expect(a.source).toBe('hook');
     expect(a.message).toMatch(/commit details unavailable/);
+    db.close();
+  });
+
+  it('a rewrite that gives the same id back (an empty amend within a second) leaves the commit listed', async () => {
+    const { app, db, spool } = setup();
+    writeFileSync(join(spool, `post-rewrite-${A}-1.rec`), record('post-rewrite', `pair ${A} ${A}\n`));
+    expect(db.transaction(() => ingestSpool(newCall(app), {}))()).toMatchObject({ ingested: 2 });
+    expect(listCommits(newCall(app), {}).commits.map((c) => [c.commit, c.rewritten_from, c.rewritten_to])).toEqual([[A, null, null]]);
     db.close();
   });
 
