@@ -141,7 +141,10 @@ function fixCommands(call: Call, s: SessionRow | null, flag: string, extra: Inst
   if (failing.has('status') && (task.status === 'completed' || task.status === 'cancelled' || task.status === 'blocked')) {
     add(`fragctl task edit ${t.code} --status in_progress`);
   }
-  if (s && !active && (failing.has('status') || failing.has('time') || failing.has('updates'))) add(`fragctl task activate${flag} ${t.code}`);
+  const needsWork = failing.has('status') || failing.has('time') || failing.has('updates');
+  // Updates and time need the task active in a session: open one first when there is none.
+  if (!s && needsWork) add('fragctl session start');
+  if (!active && needsWork) add(`fragctl task activate${flag} ${t.code}`);
   if (failing.has('updates')) {
     const missing = Math.max(1, call.app.config.validation.min_context_updates - Number(extra.validation!.details.updates ?? 0));
     for (let i = 1; i <= missing; i++) cmds.push(`fragctl update${flag} ${shellQuote(`progress on ${t.code} (${i})`)}`);
@@ -153,7 +156,7 @@ function fixCommands(call: Call, s: SessionRow | null, flag: string, extra: Inst
     }
   }
   // Retrying only makes sense when the commands above fix every error.
-  if (!failing.has('subtasks') && !(failing.has('time') && !s)) add(`fragctl task complete${flag} ${t.code}`);
+  if (!failing.has('subtasks')) add(`fragctl task complete${flag} ${t.code}`);
 }
 
 export function instructionsFor(call: Call, template: Template, s: SessionRow | null, item?: ItemRef, extra: InstructionExtra = {}): Instructions {

@@ -140,6 +140,15 @@ describe('suggested commands run as written', () => {
     await runAsWritten('agent:session_ended', await instructionsOf(['session', 'end', '--session', key]));
   });
 
+  it('validation failure with no session open: the fixes start one first', async () => {
+    await d.json(['session', 'end']);
+    await d.json(['task', 'create', 'T-6', 'Cold start']);
+    const i = await instructionsOf(['task', 'complete', 'T-6'], 6);
+    expect(i.suggested_commands.slice(0, 2)).toEqual(['fragctl session start', 'fragctl task activate T-6']);
+    await runAsWritten('validation_failed:no_session', i);
+    expect((await d.json(['task', 'show', 'T-6'])).body.task.status).toBe('completed');
+  });
+
   it('covered every template', () => {
     expect([...covered].sort()).toEqual(
       [
@@ -162,6 +171,7 @@ describe('suggested commands run as written', () => {
         'task_completed',
         'validation_failed:sprint',
         'validation_failed:task',
+        'validation_failed:no_session',
       ].sort(),
     );
   });
