@@ -175,6 +175,11 @@ describe('sprint completion, artifacts and the session report', () => {
   it('session end reports duration, tasks completed with their time, updates, notes, artifacts and open contexts', async () => {
     await d.json(['task', 'activate', 'T-9']);
     await d.json(['note', 'left for tomorrow']);
+    const live = await d.fragctl(['session', 'report']);
+    expect(live.code).toBe(0);
+    expect(live.stdout).toMatch(/✓ T-1 /);
+    expect(live.stdout).toMatch(/warning: task T-9 “Later” was left open/);
+    expect((await d.json(['session', 'report'])).body.instructions).toBeUndefined();
     const r = await d.json(['session', 'end', '--summary', 'parser sprint closed']);
     expect(r.code).toBe(0);
     const rep = r.body.report;

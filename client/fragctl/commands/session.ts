@@ -132,6 +132,9 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
                   ),
           ),
       )
+      .command('report', 'What the session did: duration, tasks completed with their time, updates, notes, artifacts, open contexts', (b) => b, (argv) =>
+        run(argv, (c, t) => c.call('session.report', t), (r) => reportLines(r.report)),
+      )
       .command(
         'history',
         'Activities and context changes of the session',
