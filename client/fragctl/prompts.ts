@@ -2,7 +2,6 @@
 // daemon says what is missing (ValidationFailed data, estimate_check, suggestions) and
 // these prompts only let a person answer it. Without a terminal, or with --json, nothing
 // prompts and the daemon's answer (with its requirements) is printed as it is.
-import { confirm, input, select } from '@inquirer/prompts';
 import { ErrorCode } from '../../shared/errors.js';
 import { parseMinutes } from '../../shared/format.js';
 import type { EstimateCheck, ValidationFailedData, ValidationView } from '../../shared/protocol/completion.js';
@@ -14,6 +13,10 @@ import { formatOf, type GlobalArgs } from './runner.js';
 export const interactive = (argv: GlobalArgs): boolean => !!process.stdin.isTTY && !!process.stdout.isTTY && formatOf(argv) !== 'json';
 
 const say = (line: string) => void process.stdout.write(line + '\n');
+
+// Loaded on first use: the hot commands (status, update…) share modules with this file
+// and must not pay for the prompt library.
+const inquirer = () => import('@inquirer/prompts');
 
 /** Ctrl-C inside a prompt means "cancel", not a crash. */
 async function ask<T>(prompt: () => Promise<T>, onAbort: T): Promise<T> {
@@ -48,6 +51,7 @@ async function askWhatNow(code: string, v: ValidationView, allowSkip: boolean): 
     ...(allowSkip ? [{ name: `Skip ${code}`, value: 'skip' as const }] : []),
     { name: allowSkip ? 'Cancel all' : 'Cancel', value: 'cancel' },
   ];
+  const { select, input } = await inquirer();
   const choice = await ask(() => select<Choice>({ message: `What now for ${code}?`, choices }), 'cancel' as Choice);
   if (choice !== 'summary') return { choice };
   const summary = await ask(
@@ -118,6 +122,7 @@ export async function bulkCompleteWithPrompts<T>(argv: GlobalArgs, codes: string
 export async function askNewEstimate(argv: GlobalArgs, client: FragClient, check: EstimateCheck | null | undefined): Promise<number | null> {
   if (!check?.needs_new_estimate || !interactive(argv)) return null;
   const sign = check.variance_percent >= 0 ? '+' : '';
+  const { input } = await inquirer();
   const answer = await ask(
     () =>
       input({
@@ -136,12 +141,14 @@ export async function askNewEstimate(argv: GlobalArgs, client: FragClient, check
 /** Session start: offer to resume the most recently worked in-progress task. */
 export async function askResume(argv: GlobalArgs, top: { code: string; title: string; last_worked: string } | undefined): Promise<boolean> {
   if (!top || !interactive(argv)) return false;
+  const { confirm } = await inquirer();
   return ask(() => confirm({ message: `Resume ${top.code} “${top.title}” (${top.last_worked})?`, default: true }), false);
 }
 
 /** Session end: a final note, unless one was given. */
 export async function askFinalNote(argv: GlobalArgs, given: string | undefined, key: string | undefined): Promise<string | undefined> {
   if (given !== undefined || !interactive(argv)) return given;
+  const { input } = await inquirer();
   const note = await ask(() => input({ message: `Final note for ${key ?? 'the session'} (empty to skip):` }), '');
   return note.trim() || undefined;
 }
