@@ -177,7 +177,7 @@ export class Daemon {
     // Git hooks' records: what was spooled while fragd was down is ingested now, the rest as it comes.
     registerSpool(this.app, paths.spoolDir, opts.log);
     const system = { id: 0, subscribed: false, sessionFilter: null };
-    this.spool = new SpoolWatcher(paths.spoolDir, () => this.dispatcher.invoke('spool.ingest', { source: 'hook' }, system) as never, opts.log);
+    this.spool = new SpoolWatcher(paths.spoolDir, () => this.dispatcher.invoke('spool.ingest', { source: 'hook', prefetched_only: true }, system) as never, opts.log);
     this.spool.start();
   }
 

@@ -1,7 +1,7 @@
 // What the git hooks recorded, as activities (git.commit, git.checkout, git.merge,
 // git.rewrite) and commit ↔ task links. The hook only notes ids; the commit message and
 // files are read here from git itself (commits are immutable, so reading later is exact).
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { iso } from '../clock.js';
 import type { Call } from './app.js';
@@ -62,10 +62,46 @@ function git(repo: string, args: string[]): string | null {
   }
 }
 
+const logArgs = (sha: string) => ['log', '-1', '--format=%P%x00%B%x00', '--name-only', '--no-renames', '--diff-merges=first-parent', sha];
+
+// Commits are immutable, so details read ahead of time (asynchronously, outside the
+// transaction) are exact; the ingest then runs no git at all for them.
+const prefetched = new Map<string, CommitDetails | 'failed'>();
+const PREFETCH_MAX = 2000;
+
+/** Reads a commit's details without blocking the event loop, for the next ingest pass. */
+export function prefetchCommit(repo: string, sha: string): Promise<void> {
+  const key = `${repo}\0${sha}`;
+  if (prefetched.has(key)) return Promise.resolve();
+  return new Promise((resolve) => {
+    execFile('git', ['-C', repo, ...logArgs(sha)], { encoding: 'utf8', env: gitEnv(), timeout: 5000, maxBuffer: 8 << 20 }, (err, out) => {
+      if (prefetched.size >= PREFETCH_MAX) prefetched.clear();
+      // After a failure the pass asks git again itself (it fails fast when the repository is gone).
+      prefetched.set(key, err ? 'failed' : parseLog(out));
+      resolve();
+    });
+  });
+}
+
+/** The commits whose details a record needs from git. */
+export function commitsNeeded(r: HookRecord): string[] {
+  if (r.hook === 'post-commit' || r.hook === 'post-merge') return [r.head];
+  if (r.hook === 'post-rewrite') return r.pairs.map(([, to]) => to);
+  return [];
+}
+
+/** True when every commit the record needs was read ahead (or tried). */
+export const isReadAhead = (r: HookRecord): boolean => commitsNeeded(r).every((sha) => prefetched.has(`${r.repo}\0${sha}`));
+
 /** Parents, message and changed files of a commit; null when the repository or commit is gone. */
 export function readCommit(repo: string, sha: string): CommitDetails | null {
-  const out = git(repo, ['log', '-1', '--format=%P%x00%B%x00', '--name-only', '--no-renames', '--diff-merges=first-parent', sha]);
-  if (out === null) return null;
+  const ahead = prefetched.get(`${repo}\0${sha}`);
+  if (ahead && ahead !== 'failed') return ahead;
+  const out = git(repo, logArgs(sha));
+  return out === null ? null : parseLog(out);
+}
+
+function parseLog(out: string): CommitDetails {
   const [parents = '', message = '', rest = ''] = out.split('\0');
   return {
     parents: parents.trim() ? parents.trim().split(' ') : [],

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameS
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { App, Call } from './app.js';
-import { eventIdOf, HOOK_NAMES, ingestRecord, SHA, type HookName, type HookRecord } from './git.js';
+import { commitsNeeded, eventIdOf, HOOK_NAMES, ingestRecord, isReadAhead, prefetchCommit, SHA, type HookName, type HookRecord } from './git.js';
 import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
 import type { SpoolIngestResult } from '../../shared/protocol/git.js';
 
@@ -151,6 +151,11 @@ export function ingestSpool(call: Call, p: ParsedParamsOf<'spool.ingest'>): Spoo
       } else result.incomplete++;
       continue;
     }
+    if (p?.prefetched_only && !isReadAhead(parsed.record)) {
+      // Stop here rather than skip, so records keep their order (a commit before its rewrite).
+      result.remaining = files.length - i;
+      break;
+    }
     try {
       // A savepoint per record: one that fails rolls back alone and stays in the spool.
       const outcome = db.transaction(() => ingestRecord(hookCall, parsed.record))();
@@ -165,6 +170,27 @@ export function ingestSpool(call: Call, p: ParsedParamsOf<'spool.ingest'>): Spoo
   // transaction; only records whose event is then visible are deleted.
   if (done.length) setImmediate(() => sweep(call.app, done, spool));
   return result;
+}
+
+/**
+ * Reads ahead, asynchronously, the commits the next pass will need, so the pass itself
+ * (synchronous, inside a transaction) does not hold the event loop on git.
+ */
+export async function prefetchSpool(dir: string, limit = DEFAULT_LIMIT): Promise<void> {
+  const wanted: [string, string][] = [];
+  for (const file of listSpool(dir).slice(0, limit)) {
+    let text: string;
+    try {
+      text = readFileSync(file.path, 'utf8');
+    } catch {
+      continue;
+    }
+    const p = parseRecord(file.name, text, 0);
+    if (!p.ok) continue;
+    for (const sha of commitsNeeded(p.record)) wanted.push([p.record.repo, sha]);
+  }
+  // A few at a time: the machine is shared with the user's own work.
+  for (let i = 0; i < wanted.length; i += 4) await Promise.all(wanted.slice(i, i + 4).map(([repo, sha]) => prefetchCommit(repo, sha)));
 }
 
 function sweep(app: App, done: { path: string; eventId: string | null }[], spool: Spool): void {
@@ -231,6 +257,7 @@ export class SpoolWatcher {
       try {
         do {
           this.again = false;
+          await prefetchSpool(this.dir);
           const r = await this.ingest();
           if (r.remaining > 0) this.again = true;
           if (r.ingested || r.rejected) this.log.info(r, 'spool ingested');

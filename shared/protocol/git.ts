@@ -35,7 +35,15 @@ export interface SpoolIngestResult {
 export const gitMethods = {
   'spool.ingest': method<SpoolIngestResult>()({
     summary: 'Ingest the records git hooks left in the spool directory now.',
-    params: z.object({ limit: z.number().int().min(1).max(10_000).optional(), source: source.optional() }).strict().optional(),
+    params: z
+      .object({
+        limit: z.number().int().min(1).max(10_000).optional(),
+        /** Stop at the first record whose commit was not read ahead (fragd's own passes: no git runs inside a transaction). */
+        prefetched_only: z.boolean().optional(),
+        source: source.optional(),
+      })
+      .strict()
+      .optional(),
     errors: [],
     mutates: true,
   }),

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newCall, type App } from '../../daemon/app/app.js';
-import { ingestSpool, parseRecord, registerSpool } from '../../daemon/app/spool.js';
+import { ingestSpool, parseRecord, prefetchSpool, registerSpool } from '../../daemon/app/spool.js';
 import { listCommits } from '../../daemon/app/git.js';
 import { ManualClock } from '../../daemon/clock.js';
 import { defaultConfig } from '../../daemon/config.js';
@@ -79,6 +79,14 @@ describe('ingestSpool', () => {
     writeFileSync(join(spool, `post-rewrite-${A}-1.rec`), record('post-rewrite', `pair ${A} ${A}\n`));
     expect(db.transaction(() => ingestSpool(newCall(app), {}))()).toMatchObject({ ingested: 2 });
     expect(listCommits(newCall(app), {}).commits.map((c) => [c.commit, c.rewritten_from, c.rewritten_to])).toEqual([[A, null, null]]);
+    db.close();
+  });
+
+  it("fragd's own passes stop at a record whose commit was not read ahead, and take it once it was", async () => {
+    const { app, db, spool } = setup();
+    expect(db.transaction(() => ingestSpool(newCall(app), { prefetched_only: true }))()).toMatchObject({ ingested: 0, remaining: 1 });
+    await prefetchSpool(spool);
+    expect(db.transaction(() => ingestSpool(newCall(app), { prefetched_only: true }))()).toMatchObject({ ingested: 1, remaining: 0 });
     db.close();
   });
 
