@@ -128,11 +128,14 @@ export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
   const perActor = p?.per_actor ?? false;
   const rows = by === 'day' ? byDay(call, f, tz, perActor) : aggregate(call, by, f, perActor);
   if (by !== 'day') rows.sort((a, b) => b.seconds - a.seconds || a.key.localeCompare(b.key));
-  const counts = sql.get<{ intervals: number; sessions: number; actors: number }>(
-    `SELECT count(*) AS intervals, count(DISTINCT session_id) AS sessions, count(DISTINCT actor) AS actors FROM intervals WHERE ${OVERLAP}`,
+  // One scan for the counts and the total (a year is ~100k rows).
+  const agg = sql.get<{ intervals: number; sessions: number; actors: number; ms: number }>(
+    `SELECT count(*) AS intervals, count(DISTINCT session_id) AS sessions, count(DISTINCT actor) AS actors, coalesce(sum(${CLIPPED}), 0) AS ms
+       FROM intervals WHERE ${OVERLAP}`,
     ...args(f),
   )!;
-  const totalMs = sql.value<number>(`SELECT coalesce(sum(${CLIPPED}), 0) FROM intervals WHERE ${OVERLAP}`, ...args(f)) ?? 0;
+  const counts = { intervals: agg.intervals, sessions: agg.sessions, actors: agg.actors };
+  const totalMs = agg.ms;
   return {
     by,
     tz,
