@@ -3,7 +3,7 @@
 //      so a tick runs on demand; baseline: daemon.hello round trips in the same run);
 //   2. `fragctl report` over a year of data (100k intervals, 1M activities) seeded
 //      straight into SQLite; baseline: `fragctl status` processes in the same run.
-// Usage: node bench/time.mjs. Prints figures; asserts nothing.
+// Usage: node bench/time.bench.mjs (npm run bench:time; npm run bench picks it up). Prints figures; asserts nothing.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
