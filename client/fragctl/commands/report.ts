@@ -52,7 +52,7 @@ export function reportTable(r: ReportResult): string[] {
       ...(r.by === 'day' || r.by === 'actor' ? [] : [row.label ?? '']),
       ...(withActor ? [row.actor ?? ''] : []),
       formatDuration(row.seconds),
-      ...(isTask ? [formatDuration(row.total_seconds ?? 0), row.estimate_minutes != null ? formatDuration(row.estimate_minutes * 60) : '-', pct(row.variance_percent)] : []),
+      ...(isTask ? [row.total_seconds != null ? formatDuration(row.total_seconds) : '-', row.estimate_minutes != null ? formatDuration(row.estimate_minutes * 60) : '-', pct(row.variance_percent)] : []),
       String(row.intervals),
     ]);
   }
