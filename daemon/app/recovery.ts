@@ -20,6 +20,8 @@ export function recoverOpenIntervals(app: App): number {
         message: `daemon restarted; time after ${new Date(iv.checkpoint_at).toISOString()} was not counted`,
         data: { interval: iv.id, checkpoint_at: iv.checkpoint_at },
       });
+      // A restart is not the person working: idle detection keeps counting from their last activity.
+      sql.run('UPDATE sessions SET last_activity_at = ? WHERE id = ?', s.last_activity_at, s.id);
     }
     const active = sql.all<SessionRow>("SELECT * FROM sessions WHERE status = 'active'");
     for (const s of active) {

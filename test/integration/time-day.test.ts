@@ -82,6 +82,7 @@ describe('a scripted day on the fake clock', () => {
     const after = await c.call('session.status', {});
     expect(after.session.active_seconds).toBe(1800 + 3030 + 600);
     expect(after.recent.some((a) => a.kind === 'daemon.recovered')).toBe(true);
+    await c.call('heartbeat', { file: 'src/app.ts' }); // the person is back at the keyboard
     await work(10 * MIN); // A 3000
     const st = await c.call('session.status', {});
     expect(st.active_task).toEqual({ code: 'A', session_seconds: 3000, total_seconds: 3000 });
@@ -105,5 +106,26 @@ describe('a scripted day on the fake clock', () => {
     db.close();
     expect(rows.map((r) => JSON.parse(r.data))).toEqual([{ code: 'B', old: 30, new: 75, tracked_minutes: 51 }]);
     expect(rows[0].task_id).not.toBeNull();
+  });
+});
+
+describe('a restart nobody notices', () => {
+  it('does not count time after a crash when nobody comes back: the first tick idle-pauses at the restart', async () => {
+    const home = tempHome();
+    let dd = await new TestDaemon(home, { FRAGD_TEST_CLOCK: String(T0) }).start();
+    let cc = await dd.client();
+    await cc.call('session.start', {});
+    await cc.call('debug.clock', { advance_ms: 10 * MIN, ticking: true });
+    await dd.crash();
+    cc.close();
+    dd = await new TestDaemon(home, { FRAGD_TEST_CLOCK: String(T0 + 8 * 60 * MIN) }).start();
+    cc = await dd.client();
+    const tick = await cc.call('debug.clock', { advance_ms: 60_000, ticking: true });
+    expect(tick.ticks.flatMap((t) => t.idle_paused)).toHaveLength(1);
+    const st = await cc.call('session.status', {});
+    expect(st.session.status).toBe('paused');
+    expect(st.session.active_seconds).toBe(10 * 60);
+    cc.close();
+    await dd.dispose();
   });
 });
