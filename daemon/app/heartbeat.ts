@@ -3,6 +3,7 @@
 // the same session, file and task within one window share one activity row, whose data
 // counts them.
 import type { ParsedParamsOf, ResultOf } from '../../shared/protocol/methods.js';
+import type { DaemonEvent } from '../../shared/protocol/views.js';
 import type { Call } from './app.js';
 import { recordActivity } from './activities.js';
 import { resolveOpenSession, resumeSessionRow, reloadSession } from './sessions.js';
@@ -57,4 +58,15 @@ export function heartbeat(call: Call, p: ParsedParamsOf<'heartbeat'>): ResultOf<
   });
   s = reloadSession(call, s);
   return { session: s.key, status: s.status, recorded: true, coalesced: false, activity_id: row.id, count: 1, resumed };
+}
+
+/**
+ * Any answer whose call resumed an idle-paused session says so, with the gap, so the
+ * client that came back (a command, an agent's update) learns how long it was away.
+ */
+export function withIdleResume<T>(value: T, events: readonly DaemonEvent[]): T {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || 'resumed_after_idle' in value) return value;
+  const e = events.find((x) => x.type === 'session.resumed' && String(x.data.cause ?? '').includes('idle'));
+  if (!e) return value;
+  return { ...value, resumed_after_idle: { session: e.session, interrupted_seconds: e.data.interrupted_seconds as number } };
 }

@@ -8,6 +8,7 @@ import { methods, type MethodName } from '../../shared/protocol/methods.js';
 import type { DaemonEvent, Source } from '../../shared/protocol/views.js';
 import { newCall, type App } from '../app/app.js';
 import { CommitQueue } from './commit-queue.js';
+import { withIdleResume } from '../app/heartbeat.js';
 import { handlers, type Connection, type DaemonFacts, type Handler } from './handlers.js';
 
 const SQLITE_STORAGE_CODES = /^SQLITE_(READONLY|FULL|IOERR|CANTOPEN|BUSY|LOCKED|CORRUPT|NOTADB)/;
@@ -75,7 +76,7 @@ export class Dispatcher {
       const handler = handlers[name] as Handler<MethodName>;
       const run = () => {
         const call = newCall(this.deps.app, source);
-        return { value: handler(call, parsed.data as never, conn, this.deps.facts), events: call.events };
+        return { value: withIdleResume(handler(call, parsed.data as never, conn, this.deps.facts), call.events), events: call.events };
       };
       const { value, events } = spec.mutates ? await this.queue.submit(run) : run();
       if (events.length) this.deps.publish(events);

@@ -132,6 +132,14 @@ describe('heartbeats', () => {
     const back = await d.json(['heartbeat', '--actor', 'ed', '--file', 'a.ts']);
     expect(back.body.resumed).toEqual({ interrupted_seconds: 20 * 60 - 30 });
     expect(back.body.status).toBe('active');
+
+    // Any other call that brings the session back says how long it was away, too.
+    await c.call('debug.clock', { advance_ms: 25 * MIN, ticking: true });
+    const upd = await d.json(['update', 'back from a long think', '--actor', 'ed']);
+    expect(upd.code).toBe(0);
+    expect(upd.body.resumed_after_idle).toMatchObject({ interrupted_seconds: 25 * 60 - 30 });
+    const plain = await d.json(['update', 'and going on', '--actor', 'ed']);
+    expect(plain.body.resumed_after_idle).toBeUndefined();
   });
 });
 
