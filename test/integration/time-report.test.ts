@@ -143,6 +143,21 @@ describe('heartbeats', () => {
   });
 });
 
+describe('idle timeouts', () => {
+  it('apply per session: a long-thinking agent is not paused when a person would be', async () => {
+    const slow = await d.json(['session', 'start', '--actor', 'slow', '--idle-timeout', '3600']);
+    expect(slow.code).toBe(0);
+    expect(slow.body.session.metadata).toMatchObject({ idle_timeout_seconds: 3600 });
+    await c.call('session.start', { actor: 'quick' });
+    const r = await c.call('debug.clock', { advance_ms: 20 * MIN, ticking: true });
+    const paused = r.ticks.flatMap((t) => t.idle_paused);
+    expect(paused).toContain((await c.call('session.status', { actor: 'quick' })).session.key);
+    expect((await c.call('session.status', { actor: 'slow' })).session.status).toBe('active');
+    const bad = await d.json(['session', 'start', '--actor', 'tiny', '--idle-timeout', '5']);
+    expect(bad.body.error.message).toMatch(/idle_timeout_seconds/);
+  });
+});
+
 describe('the debug clock', () => {
   it('is refused by a daemon on the system clock', async () => {
     const real = await startDaemon();

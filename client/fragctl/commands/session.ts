@@ -39,12 +39,13 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
           b
             .option('type', { choices: ['work', 'planning', 'review'] as const, default: 'work' as const })
             .option('chat-session', { type: 'string', describe: "the agent's chat session id" })
+            .option('idle-timeout', { type: 'number', describe: 'seconds without activity before this session pauses (default: config idle_timeout_seconds)' })
             .option('source', { choices: ['cli', 'mcp', 'api', 'gui', 'hook', 'editor'] as const }),
         (argv) =>
           run(
             argv,
             async (c, t) => {
-              const r = await c.call('session.start', { actor: t.actor, type: argv.type, source: argv.source ?? 'cli', chat_session_id: argv['chat-session'] });
+              const r = await c.call('session.start', { actor: t.actor, type: argv.type, source: argv.source ?? 'cli', chat_session_id: argv['chat-session'], idle_timeout_seconds: argv['idle-timeout'] });
               const top = r.suggestions.tasks[0];
               if (await askResume(argv, top)) {
                 const a = await c.call('task.activate', { session: r.session.key, code: top.code, source: 'cli' });
