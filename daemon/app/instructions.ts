@@ -102,13 +102,21 @@ export function nextCandidate(call: Call, s: SessionRow | null): TaskRow | undef
   const onStack = stack.filter((f) => f.type === 'task' || f.type === 'subtask').map((f) => f.id);
   const sprintId = stack.find((f) => f.type === 'sprint')?.id ?? null;
   const exclude = onStack.length ? `AND t.id NOT IN (${onStack.map(Number).join(',')})` : '';
-  return call.app.sql.get<TaskRow>(
-    `SELECT t.* FROM tasks t
-      WHERE t.status IN ('in_progress','todo') ${exclude}
-      ORDER BY (?1 IS NOT NULL AND t.sprint_id = ?1) DESC, t.status = 'in_progress' DESC,
-        (SELECT max(at) FROM activities a WHERE a.task_id = t.id OR a.subtask_id = t.id) DESC NULLS LAST, t.parent_id IS NOT NULL, t.id
-      LIMIT 1`,
-    sprintId,
+  // In-progress work first, most recently touched first (few rows, so the per-task lookup
+  // of the last activity stays cheap); else the first todo task.
+  return (
+    call.app.sql.get<TaskRow>(
+      `SELECT t.* FROM tasks t WHERE t.status = 'in_progress' ${exclude}
+        ORDER BY (?1 IS NOT NULL AND t.sprint_id = ?1) DESC,
+          (SELECT max(at) FROM activities a WHERE a.task_id = t.id OR a.subtask_id = t.id) DESC NULLS LAST, t.id
+        LIMIT 1`,
+      sprintId,
+    ) ??
+    call.app.sql.get<TaskRow>(
+      `SELECT t.* FROM tasks t WHERE t.status = 'todo' ${exclude}
+        ORDER BY (?1 IS NOT NULL AND t.sprint_id = ?1) DESC, t.parent_id IS NOT NULL, t.id LIMIT 1`,
+      sprintId,
+    )
   );
 }
 

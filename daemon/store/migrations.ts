@@ -156,4 +156,9 @@ export const migrations: readonly string[] = [
   CREATE INDEX activities_session_kind_at ON activities(session_id, kind, at);
   CREATE INDEX intervals_actor_started ON intervals(actor, started_at);
   `,
+  // Completion: a subtask's updates are found by subtask_id (task_id holds its parent),
+  // so "task_id = ? OR subtask_id = ?" uses two indexes instead of scanning the log.
+  `
+  CREATE INDEX activities_subtask ON activities(subtask_id, kind) WHERE subtask_id IS NOT NULL;
+  `,
 ];
