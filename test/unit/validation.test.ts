@@ -152,3 +152,16 @@ describe('sprint completion', () => {
     expect(sprint({ status: 'cancelled' }).errors[0]).toMatch(/already cancelled/);
   });
 });
+
+describe('relative time in suggestions', async () => {
+  const { ago } = await import('../../daemon/app/session-report.js');
+  it('reads like a person would say it', () => {
+    expect(ago(20_000)).toBe('just now');
+    expect(ago(60_000)).toBe('1 minute ago');
+    expect(ago(59 * 60_000)).toBe('59 minutes ago');
+    expect(ago(2 * 3600_000 + 5 * 60_000)).toBe('2 hours ago');
+    expect(ago(47 * 3600_000)).toBe('47 hours ago');
+    expect(ago(3 * 86_400_000)).toBe('3 days ago');
+    expect(ago(-5)).toBe('just now');
+  });
+});
