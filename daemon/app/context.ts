@@ -196,7 +196,7 @@ export function deactivateTask(call: Call, p: ParsedParamsOf<'task.deactivate'>)
     task: taskView(call.app.sql, taskById(call, work.id)),
     seconds_spent: seconds,
     ...(gate ? { validation: gate.validation, forced_over: gate.forced_over } : {}),
-  });
+  }, gate !== null);
 }
 
 type ActivityParams = ParsedParamsOf<'activity.log'>;

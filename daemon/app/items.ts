@@ -214,7 +214,7 @@ export function editTask(call: Call, p: ParsedParamsOf<'task.edit'>) {
     call.app.sql.run('UPDATE activities SET task_id = coalesce(?, ?), subtask_id = CASE WHEN ? IS NULL THEN NULL ELSE ? END WHERE id = ?', row.parent_id, row.id, row.parent_id, row.id, change.id);
   }
   const answer = { task: taskView(call.app.sql, findTask(call, row.code)), instructions: instructionsFor(call, 'item_changed', null, { kind: 'task', code: row.code }) };
-  return completing ? withEstimateCheck(call, row.id, answer) : answer;
+  return completing ? withEstimateCheck(call, row.id, answer, true) : answer;
 }
 
 export function listTasks(call: Call, p: ParsedParamsOf<'task.list'>) {

@@ -162,8 +162,12 @@ export function taskTrackedMs(call: Call, taskId: number, now: number): number {
   );
 }
 
-/** Actual against estimate; null when the task has no estimate. */
-export function estimateCheck(call: Call, taskId: number): EstimateCheck | null {
+/**
+ * Actual against estimate; null when the task has no estimate. A task still in progress
+ * needs a new estimate only when it ran over; a completed one also when it came in far
+ * under (the estimate was wrong either way, and the record calibrates the next ones).
+ */
+export function estimateCheck(call: Call, taskId: number, completed = false): EstimateCheck | null {
   const t = call.app.sql.get<{ code: string; estimate_minutes: number | null }>('SELECT code, estimate_minutes FROM tasks WHERE id = ?', taskId);
   if (!t || t.estimate_minutes == null || t.estimate_minutes <= 0) return null;
   const actual = taskTrackedMs(call, taskId, call.now) / 60_000;
@@ -174,19 +178,25 @@ export function estimateCheck(call: Call, taskId: number): EstimateCheck | null 
     estimate_minutes: t.estimate_minutes,
     actual_minutes: Math.round(actual * 10) / 10,
     variance_percent: Math.round(variance * 10) / 10,
-    needs_new_estimate: variance > threshold,
+    needs_new_estimate: completed ? Math.abs(variance) > threshold : variance > threshold,
     threshold_percent: threshold,
   };
 }
 
-/** A new total estimate to offer: the time spent plus half of it again, in whole quarter hours. */
-export const suggestedEstimate = (c: EstimateCheck): number => Math.max(15, Math.ceil((c.actual_minutes * 1.5) / 15) * 15);
+/**
+ * A new total estimate to offer, in whole quarter hours: for a finished task what it
+ * really took; for one still open, the time spent plus half of it again.
+ */
+export const suggestedEstimate = (c: EstimateCheck, completed: boolean): number =>
+  Math.max(15, Math.ceil((c.actual_minutes * (completed ? 1 : 1.5)) / 15) * 15);
 
-/** The sentence and command an answer carries when a task ran over its estimate. */
-export function estimateInstruction(c: EstimateCheck): { action: string; command: string } {
-  const command = `fragctl task edit ${c.task} --estimate ${suggestedEstimate(c)}`;
+/** The sentence and command an answer carries when a task is off its estimate. */
+export function estimateInstruction(c: EstimateCheck, completed = false): { action: string; command: string } {
+  const command = `fragctl task edit ${c.task} --estimate ${suggestedEstimate(c, completed)}`;
+  const sign = c.variance_percent > 0 ? '+' : '';
+  const ask = completed ? 'record what it really took' : 'give it a new estimate (total minutes)';
   return {
-    action: `${c.task} took ${c.actual_minutes} min against an estimate of ${c.estimate_minutes} min (+${c.variance_percent}%, over the ${c.threshold_percent}% threshold): give it a new estimate (total minutes), e.g. ${command}`,
+    action: `${c.task} took ${c.actual_minutes} min against an estimate of ${c.estimate_minutes} min (${sign}${c.variance_percent}%, beyond the ${c.threshold_percent}% threshold): ${ask}, e.g. ${command}`,
     command,
   };
 }
@@ -208,10 +218,15 @@ export function activeTaskElapsed(call: Call, sessionId: number, taskId: number 
  * Adds the estimate check to an answer about a task that just stopped or completed; over
  * the variance threshold the instructions ask for a new estimate with the exact command.
  */
-export function withEstimateCheck<R extends { instructions: Instructions }>(call: Call, taskId: number, result: R): R & { estimate_check: EstimateCheck | null } {
-  const check = estimateCheck(call, taskId);
+export function withEstimateCheck<R extends { instructions: Instructions }>(
+  call: Call,
+  taskId: number,
+  result: R,
+  completed = false,
+): R & { estimate_check: EstimateCheck | null } {
+  const check = estimateCheck(call, taskId, completed);
   if (!check?.needs_new_estimate) return { ...result, estimate_check: check };
-  const { action, command } = estimateInstruction(check);
+  const { action, command } = estimateInstruction(check, completed);
   const i = result.instructions;
   return {
     ...result,

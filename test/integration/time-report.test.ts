@@ -143,6 +143,20 @@ describe('heartbeats', () => {
   });
 });
 
+describe('estimates at completion', () => {
+  it('ask to record the real effort when a finished task was far over or far under its estimate', async () => {
+    const over = await c.call('task.edit', { code: 'NIGHT', status: 'completed', force: true });
+    expect(over.estimate_check).toMatchObject({ estimate_minutes: 120, actual_minutes: 180, variance_percent: 50, needs_new_estimate: true });
+    expect(over.instructions.suggested_commands[0]).toBe('fragctl task edit NIGHT --estimate 180');
+    expect(over.instructions.next_actions[0]).toMatch(/record what it really took/);
+    await c.call('task.create', { code: 'BIG', title: 'Overestimated', estimate_minutes: 600 });
+    const under = await c.call('task.edit', { code: 'BIG', status: 'completed', force: true });
+    expect(under.estimate_check).toMatchObject({ actual_minutes: 0, variance_percent: -100, needs_new_estimate: true });
+    await c.call('task.create', { code: 'FAIR', title: 'No time on it', estimate_minutes: 0 });
+    expect((await c.call('task.edit', { code: 'FAIR', status: 'completed', force: true })).estimate_check).toBeNull();
+  });
+});
+
 describe('idle timeouts', () => {
   it('apply per session: a long-thinking agent is not paused when a person would be', async () => {
     const slow = await d.json(['session', 'start', '--actor', 'slow', '--idle-timeout', '3600']);
