@@ -260,7 +260,21 @@ export function instructionsFor(call: Call, template: Template, s: SessionRow | 
       // Activation needs a session: say so first when the person has none open.
       const open = call.app.sql.value("SELECT 1 FROM sessions WHERE actor = 'human' AND status IN ('active','paused') LIMIT 1");
       const needsSession = () => void (open ? null : cmds.push('fragctl session start'));
-      if (item?.kind === 'task') {
+      // A closed item cannot be activated: point at what is next instead.
+      const closedItem =
+        item && item.kind !== 'project'
+          ? call.app.sql.value<string>(`SELECT status FROM ${item.kind === 'task' ? 'tasks' : 'sprints'} WHERE code = ? AND status IN ${CLOSED}`, item.code)
+          : undefined;
+      if (closedItem) {
+        next.push(`${item!.code} is ${closedItem}.`);
+        cmds.push(`fragctl ${item!.kind} show ${item!.code}`);
+        const cand = nextCandidate(call, s);
+        if (cand) {
+          needsSession();
+          next.push(`Next: ${cand.code} “${cand.title}”.`);
+          cmds.push(`fragctl task activate ${cand.code}`);
+        }
+      } else if (item?.kind === 'task') {
         needsSession();
         next.push(`Activate ${item.code} to work on it.`);
         cmds.push(`fragctl task activate ${item.code}`);

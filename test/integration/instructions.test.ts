@@ -73,6 +73,15 @@ describe('suggested commands run as written', () => {
     await runAsWritten('plan_imported', await instructionsOf(['import', plan]));
   });
 
+  it('item changed: an open task can be activated; a closed one points at the next task', async () => {
+    await runAsWritten('item_changed:task', await instructionsOf(['task', 'edit', 'T-3', '--title', 'Docs and examples']));
+    await d.json(['task', 'create', 'T-0', 'Dropped']);
+    const closed = await instructionsOf(['task', 'edit', 'T-0', '--status', 'cancelled']);
+    expect(closed.suggested_commands).not.toContain('fragctl task activate T-0');
+    expect(closed.suggested_commands[0]).toBe('fragctl task show T-0');
+    await runAsWritten('item_changed:closed_task', closed);
+  });
+
   it('context activated, progress, context popped', async () => {
     await runAsWritten('context_activated', await instructionsOf(['task', 'activate', 'T-2']));
     await runAsWritten('progress', await instructionsOf(['task', 'activate', 'T-3']).then(() => instructionsOf(['update', 'tokens for numbers'])));
@@ -160,6 +169,8 @@ describe('suggested commands run as written', () => {
         'item_created:project',
         'item_created:sprint',
         'item_created:task',
+        'item_changed:task',
+        'item_changed:closed_task',
         'plan_imported',
         'progress',
         'recovery',
