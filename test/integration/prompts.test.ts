@@ -123,6 +123,21 @@ describe('a blocked completion in a terminal', () => {
   });
 });
 
+describe('a blocked sprint completion in a terminal', () => {
+  it('adds the missing summary and completes the sprint', async () => {
+    await c.call('sprint.create', { code: '9', title: 'Nine' });
+    await c.call('task.create', { code: 'S-1', title: 'only task', sprint: '9' });
+    await c.call('tasks.bulk_complete', { codes: ['S-1'], force: true });
+    const r = await inPty(
+      d,
+      [{ expect: 'What now for SPRINT-9\\?' }, { send: ENTER }, { expect: 'Summary of SPRINT-9' }, { send: 'one task, closed by force on purpose' + ENTER }, { expect: 'completed sprint SPRINT-9' }],
+      ['sprint', 'complete', '9'],
+    );
+    expect(r.code, r.out).toBe(0);
+    expect((await c.call('sprint.show', { code: '9' })).sprint).toMatchObject({ status: 'completed', summary: 'one task, closed by force on purpose' });
+  });
+});
+
 describe('session prompts', () => {
   it('session end asks for a final note and prints the report', async () => {
     const r = await inPty(d, [{ expect: 'Final note for' }, { send: 'a good day of work' + ENTER }, { expect: 'ended SESSION-001' }], ['session', 'end']);
