@@ -18,6 +18,10 @@ export function intervalTaskId(stack: StoredFrame[]): number | null {
 
 export function openInterval(sql: Sql, session: SessionRow, at: number): void {
   const stack = parseStack(session);
+  // The wall clock can step backwards (NTP): an actor's intervals must still never overlap,
+  // so a new one starts no earlier than the actor's last one ended.
+  const lastEnd = sql.value<number>('SELECT ended_at FROM intervals WHERE actor = ? ORDER BY started_at DESC LIMIT 1', session.actor);
+  if (lastEnd != null && lastEnd > at) at = lastEnd;
   sql.run(
     `INSERT INTO intervals (session_id, actor, project_id, sprint_id, task_id, started_at, checkpoint_at)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,

@@ -82,7 +82,9 @@ export function decideTick(prev: ClockSample, now: ClockSample, sessions: TickSe
       pauseAt = Math.min(Math.max(pauseAt, s.started_at), now.wall);
       actions.push({ type: 'idle', session: s.id, key: s.key, pause_at: pauseAt, last_activity_at: s.last_activity_at, idle_ms: idleMs });
     } else if (gap.suspended) {
-      actions.push({ type: 'suspend', session: s.id, key: s.key, end_at: lastGood, reopen_at: now.wall });
+      // After a step backwards the wall clock is behind what was already counted: the
+      // next interval starts where the last ended, never overlapping it.
+      actions.push({ type: 'suspend', session: s.id, key: s.key, end_at: lastGood, reopen_at: Math.max(now.wall, lastGood) });
     }
   }
   return { gap, checkpoint_at: now.wall, actions };
