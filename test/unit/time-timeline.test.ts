@@ -13,6 +13,16 @@ describe('local days', () => {
     expect(localMidnight(2026, 11, 2, 'America/New_York')).toBe(at('2026-11-02T05:00:00Z'));
   });
 
+  it('starts a day whose midnight does not exist at its first instant (Santiago, DST at 00:00)', () => {
+    expect(localMidnight(2026, 9, 6, 'America/Santiago')).toBe(at('2026-09-06T04:00:00Z')); // 01:00 -03
+    const days = daysBetween(at('2026-09-05T12:00:00Z'), at('2026-09-07T12:00:00Z'), 'America/Santiago');
+    expect(days.map((d) => [d.key, (d.end - d.start) / H])).toEqual([
+      ['2026-09-05', 24],
+      ['2026-09-06', 23],
+      ['2026-09-07', 24],
+    ]);
+  });
+
   it('gives DST days their real length', () => {
     const berlin = daysBetween(at('2026-03-28T12:00:00Z'), at('2026-03-30T12:00:00Z'), 'Europe/Berlin');
     expect(berlin.map((d) => [d.key, (d.end - d.start) / H])).toEqual([
