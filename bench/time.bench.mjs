@@ -45,6 +45,8 @@ class TimeBenchDaemon extends BenchDaemon {
 }
 
 const DAY = 86_400_000;
+// --quick (npm run bench -- --quick): the same data, fewer repetitions.
+const QUICK = process.argv.includes('--quick');
 
 /** Starts a daemon once so it creates and migrates its database, then stops it. */
 async function migratedHome(env = {}) {
@@ -153,7 +155,7 @@ async function reportBench() {
   };
   const range = ['--since', '2025-11-01', '--until', '2026-10-31'];
   fragctl(['daemon', 'status']); // warm the page cache and statement cache
-  const runs = 5;
+  const runs = QUICK ? 3 : 5;
   const med = (args) => median(Array.from({ length: runs }, () => fragctl(args).ms));
   const baseline = med(['daemon', 'status', '--json']);
   const results = {};
