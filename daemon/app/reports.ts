@@ -7,7 +7,7 @@ import type { EstimateCheck, ReportBy, ReportResult, ReportRow } from '../../sha
 import type { Instructions } from '../../shared/protocol/views.js';
 import { iso } from '../clock.js';
 import type { Call } from './app.js';
-import { daysBetween, dayStart, isValidTimeZone, localDayKey, nextDayKey, parseDay, prevDayKey, splitByDay } from './timeline.js';
+import { daysBetween, dayStart, isValidTimeZone, localDayKey, nextDayKey, offsetSegments, parseDay, prevDayKey, splitByDay, type Span } from './timeline.js';
 
 function badParam(message: string, extra: Record<string, unknown> = {}): FragError {
   return new FragError(ErrorCode.InvalidParams, message, { error: 'invalid_params', ...extra });
@@ -87,30 +87,82 @@ function aggregate(call: Call, by: Exclude<ReportBy, 'day'>, f: Filter, perActor
   return out;
 }
 
-function byDay(call: Call, f: Filter, tz: string, perActor: boolean): ReportRow[] {
+interface Summary {
+  rows: ReportRow[];
+  counts: { intervals: number; sessions: number; actors: number };
+  totalMs: number;
+}
+
+/**
+ * By day, aggregated in SQL: the local day of an instant is floor((t + offset) / 24 h),
+ * with the zone's offset as a CASE over its DST segments (computed once in JS). Intervals
+ * within one local day are summed per day by SQLite; the few that cross a local midnight
+ * are read and cut at the real midnights (splitByDay), so a DST day keeps its 23 or 25 hours.
+ */
+function byDay(call: Call, f: Filter, tz: string, perActor: boolean): Summary {
   const { sql } = call.app;
   const days = daysBetween(f.from, f.to, tz);
-  const spans = sql.all<{ start: number; end: number; actor: string }>(
-    `SELECT started_at AS start, coalesce(ended_at, max(?3, started_at)) AS "end", actor FROM intervals WHERE ${OVERLAP}`,
+  const segs = offsetSegments(f.from, f.to, tz);
+  const offsetOf = (t: string) =>
+    segs.length === 1
+      ? `${segs[0].offset}`
+      : `CASE ${segs.slice(1).map((g, k) => `WHEN ${t} < ${g.start} THEN ${segs[k].offset}`).join(' ')} ELSE ${segs[segs.length - 1].offset} END`;
+  const actorCol = perActor ? 'actor' : "''";
+  // Only numbers computed here are spliced into the SQL text; every input is a bound parameter.
+  const clipped = `SELECT max(started_at, ?1) AS s, min(coalesce(ended_at, max(?3, started_at)), ?2) AS e, ${actorCol} AS a FROM intervals WHERE ${OVERLAP}`;
+  const bucketed = `SELECT s, e, a, (s + ${offsetOf('s')}) / ${DAY_MS} AS ds, (e - 1 + ${offsetOf('(e - 1)')}) / ${DAY_MS} AS de FROM (${clipped})`;
+  const same = sql.db
+    .prepare(`SELECT ds, a, sum(e - s) AS ms, count(*) AS n FROM (${bucketed}) WHERE ds = de GROUP BY ds, a`)
+    .all(bind(f)) as { ds: number; a: string; ms: number; n: number }[];
+  const crossing = sql.db.prepare(`SELECT s AS start, e AS "end", a FROM (${bucketed}) WHERE ds != de`).all(bind(f)) as (Span & { a: string })[];
+
+  const perKey = new Map<string, { ms: number; n: number }>();
+  const add = (day: string, actor: string, ms: number, n: number) => {
+    const k = `${day}\u0000${actor}`;
+    const cur = perKey.get(k);
+    if (cur) {
+      cur.ms += ms;
+      cur.n += n;
+    } else perKey.set(k, { ms, n });
+  };
+  for (const r of same) add(new Date(r.ds * DAY_MS).toISOString().slice(0, 10), r.a, r.ms, r.n);
+  const byActor = new Map<string, Span[]>();
+  for (const c of crossing) {
+    let list = byActor.get(c.a);
+    if (!list) byActor.set(c.a, (list = []));
+    list.push(c);
+  }
+  for (const [actor, list] of byActor) {
+    const t = splitByDay(list, days);
+    for (const [day, ms] of t.ms) add(day, actor, ms, t.spans.get(day) ?? 0);
+  }
+  const length = new Map(days.map((d) => [d.key, Math.round((d.end - d.start) / 3_600_000)]));
+  const rows: ReportRow[] = [...perKey]
+    .filter(([, v]) => v.ms > 0)
+    .map(([k, v]) => {
+      const [day, actor] = k.split('\u0000');
+      return { key: day, label: `${length.get(day) ?? 24}h day`, actor: perActor ? actor : null, seconds: Math.round(v.ms / 1000), intervals: v.n };
+    })
+    .sort((a, b) => a.key.localeCompare(b.key) || (a.actor ?? '').localeCompare(b.actor ?? ''));
+  return { rows, ...totals(call, f) };
+}
+
+/** Counts and the total of the range, in one scan. */
+function totals(call: Call, f: Filter): Omit<Summary, 'rows'> {
+  const agg = call.app.sql.get<{ intervals: number; sessions: number; actors: number; ms: number }>(
+    `SELECT count(*) AS intervals, count(DISTINCT session_id) AS sessions, count(DISTINCT actor) AS actors, coalesce(sum(${CLIPPED}), 0) AS ms
+       FROM intervals WHERE ${OVERLAP}`,
     ...args(f),
-  );
-  const groups = new Map<string, typeof spans>();
-  for (const s of spans) {
-    const g = perActor ? s.actor : '';
-    let list = groups.get(g);
-    if (!list) groups.set(g, (list = []));
-    list.push(s);
-  }
-  const rows: ReportRow[] = [];
-  for (const [actor, list] of groups) {
-    const totals = splitByDay(list, days);
-    for (const d of days) {
-      const ms = totals.ms.get(d.key);
-      if (!ms) continue;
-      rows.push({ key: d.key, label: `${Math.round((d.end - d.start) / 3_600_000)}h day`, actor: perActor ? actor : null, seconds: Math.round(ms / 1000), intervals: totals.spans.get(d.key) ?? 0 });
-    }
-  }
-  return rows.sort((a, b) => a.key.localeCompare(b.key) || (a.actor ?? '').localeCompare(b.actor ?? ''));
+  )!;
+  return { counts: { intervals: agg.intervals, sessions: agg.sessions, actors: agg.actors }, totalMs: agg.ms };
+}
+
+const bind = (f: Filter) => ({ 1: f.from, 2: f.to, 3: f.now, 4: f.actor, 5: f.session });
+const DAY_MS = 86_400_000;
+
+function grouped(call: Call, by: Exclude<ReportBy, 'day'>, f: Filter, perActor: boolean): Summary {
+  const rows = aggregate(call, by, f, perActor).sort((a, b) => b.seconds - a.seconds || a.key.localeCompare(b.key));
+  return { rows, ...totals(call, f) };
 }
 
 export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
@@ -126,16 +178,7 @@ export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
   }
   const f: Filter = { from: range.from, to: range.to, now: call.now, actor: p?.actor ?? null, session: sessionId };
   const perActor = p?.per_actor ?? false;
-  const rows = by === 'day' ? byDay(call, f, tz, perActor) : aggregate(call, by, f, perActor);
-  if (by !== 'day') rows.sort((a, b) => b.seconds - a.seconds || a.key.localeCompare(b.key));
-  // One scan for the counts and the total (a year is ~100k rows).
-  const agg = sql.get<{ intervals: number; sessions: number; actors: number; ms: number }>(
-    `SELECT count(*) AS intervals, count(DISTINCT session_id) AS sessions, count(DISTINCT actor) AS actors, coalesce(sum(${CLIPPED}), 0) AS ms
-       FROM intervals WHERE ${OVERLAP}`,
-    ...args(f),
-  )!;
-  const counts = { intervals: agg.intervals, sessions: agg.sessions, actors: agg.actors };
-  const totalMs = agg.ms;
+  const { rows, counts, totalMs } = by === 'day' ? byDay(call, f, tz, perActor) : grouped(call, by, f, perActor);
   return {
     by,
     tz,

@@ -177,3 +177,38 @@ function findDay(days: Day[], t: number): number {
   }
   return a;
 }
+
+export interface OffsetSegment {
+  /** First instant of the segment (the range start for the first one). */
+  start: number;
+  /** UTC offset in ms throughout the segment. */
+  offset: number;
+}
+
+/**
+ * The zone's UTC offset over [from, to) as constant segments: one per DST period, split at
+ * the exact transition instants. Lets SQL compute local days (floor((t + offset) / day))
+ * without calling back into JS per row.
+ */
+export function offsetSegments(from: number, to: number, tz: string): OffsetSegment[] {
+  const segments: OffsetSegment[] = [{ start: from, offset: offsetAt(from, tz) }];
+  const step = 6 * 3_600_000;
+  let prev = from;
+  for (let t = Math.min(from + step, to); prev < to; t = Math.min(t + step, to)) {
+    const off = offsetAt(t, tz);
+    if (off !== segments[segments.length - 1].offset) {
+      // The transition lies in (prev, t]: find its first instant (offsets change on whole seconds).
+      let lo = prev;
+      let hi = t;
+      while (hi - lo > 1000) {
+        const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
+        if (offsetAt(mid, tz) === off) hi = mid;
+        else lo = mid;
+      }
+      segments.push({ start: hi, offset: off });
+    }
+    prev = t;
+    if (t === to) break;
+  }
+  return segments;
+}

@@ -1,6 +1,6 @@
 // Local days over UTC instants: midnight splits and DST days of 23 and 25 hours.
 import { describe, expect, it } from 'vitest';
-import { daysBetween, localDayKey, localMidnight, splitByDay } from '../../daemon/app/timeline.js';
+import { daysBetween, localDayKey, localMidnight, offsetSegments, splitByDay } from '../../daemon/app/timeline.js';
 
 const H = 3_600_000;
 const at = (s: string) => Date.parse(s);
@@ -62,5 +62,15 @@ describe('local days', () => {
     expect(ms.get('2026-10-24')).toBe(2 * H);
     expect(ms.get('2026-10-25')).toBe(6 * H); // 00:00 → 05:00 local, with the repeated hour
     expect(ms.has('2026-10-20')).toBe(false);
+  });
+
+  it('finds the exact DST transitions of a year as offset segments', () => {
+    const segs = offsetSegments(at('2026-01-01T00:00:00Z'), at('2027-01-01T00:00:00Z'), 'Europe/Berlin');
+    expect(segs).toEqual([
+      { start: at('2026-01-01T00:00:00Z'), offset: H },
+      { start: at('2026-03-29T01:00:00Z'), offset: 2 * H },
+      { start: at('2026-10-25T01:00:00Z'), offset: H },
+    ]);
+    expect(offsetSegments(at('2026-01-01T00:00:00Z'), at('2026-02-01T00:00:00Z'), 'UTC')).toEqual([{ start: at('2026-01-01T00:00:00Z'), offset: 0 }]);
   });
 });
