@@ -27,13 +27,14 @@ export function recordActivity(call: Call, session: SessionRow | null, input: Ac
   const stack = session ? parseStack(session) : [];
   const id = (t: string) => stack.find((f) => f.type === t)?.id ?? null;
   const at = input.at ?? call.now;
+  const data = input.data ? JSON.stringify(input.data) : null;
   const { lastInsertRowid } = sql.run(
     `INSERT INTO activities (session_id, kind, message, data, source, project_id, sprint_id, task_id, subtask_id, event_id, at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     session?.id ?? null,
     input.kind,
     input.message ?? null,
-    input.data ? JSON.stringify(input.data) : null,
+    data,
     call.source,
     id('project'),
     id('sprint'),
@@ -51,7 +52,21 @@ export function recordActivity(call: Call, session: SessionRow | null, input: Ac
       session.id,
     );
   }
-  const row = sql.get<ActivityRow>('SELECT * FROM activities WHERE id = ?', lastInsertRowid)!;
+  // The row as stored, without reading it back: this is the hottest write path.
+  const row: ActivityRow = {
+    id: lastInsertRowid,
+    session_id: session?.id ?? null,
+    kind: input.kind,
+    message: input.message ?? null,
+    data,
+    source: call.source,
+    project_id: id('project'),
+    sprint_id: id('sprint'),
+    task_id: id('task'),
+    subtask_id: id('subtask'),
+    event_id: input.eventId ?? null,
+    at,
+  };
   call.events.push({
     type: 'activity.logged',
     session: session?.key ?? null,

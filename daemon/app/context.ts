@@ -214,7 +214,8 @@ export function logActivity(call: Call, kind: 'update' | 'note' | 'log', p: Acti
     data: kind === 'log' ? { level: p.level ?? 'info', ...(p.data ?? {}) } : null,
     eventId: p.event_id,
   });
-  return { activity: activityView(sql, row), duplicate: false, instructions: instructionsFor(call, 'progress', reloadSession(call, s)) };
+  // Logging leaves the stack and status as they were, so `s` still describes the session.
+  return { activity: activityView(sql, row, s), duplicate: false, instructions: instructionsFor(call, 'progress', s) };
 }
 
 export function sessionHistory(call: Call, p: ParsedParamsOf<'session.history'>) {

@@ -50,19 +50,27 @@ export function sessionView(sql: Sql, s: SessionRow, now: number): SessionView {
 const codeOf = (sql: Sql, table: 'projects' | 'sprints' | 'tasks', id: number | null): string | null =>
   id == null ? null : (sql.value<string>(`SELECT code FROM ${table} WHERE id = ?`, id) ?? null);
 
-export function activityView(sql: Sql, a: ActivityRow): ActivityView {
+/**
+ * `session`, when given, is the activity's session: its key and stack spare the lookups
+ * of codes by id (the stack holds the codes of the context the activity was written in).
+ */
+export function activityView(sql: Sql, a: ActivityRow, session?: SessionRow): ActivityView {
+  const own = session && session.id === a.session_id ? parseStack(session) : null;
+  const codeIn = (table: 'projects' | 'sprints' | 'tasks', id: number | null) =>
+    (id != null && own?.find((f) => f.id === id && (table === 'tasks' ? f.type === 'task' || f.type === 'subtask' : f.type === table.slice(0, -1)))?.code) ||
+    codeOf(sql, table, id);
   return {
     id: a.id,
     at: iso(a.at),
-    session: a.session_id == null ? null : (sql.value<string>('SELECT key FROM sessions WHERE id = ?', a.session_id) ?? null),
+    session: a.session_id == null ? null : own ? session!.key : (sql.value<string>('SELECT key FROM sessions WHERE id = ?', a.session_id) ?? null),
     kind: a.kind,
     message: a.message,
     source: a.source,
     context: {
-      project: codeOf(sql, 'projects', a.project_id),
-      sprint: codeOf(sql, 'sprints', a.sprint_id),
-      task: codeOf(sql, 'tasks', a.task_id),
-      subtask: codeOf(sql, 'tasks', a.subtask_id),
+      project: codeIn('projects', a.project_id),
+      sprint: codeIn('sprints', a.sprint_id),
+      task: codeIn('tasks', a.task_id),
+      subtask: codeIn('tasks', a.subtask_id),
     },
     data: a.data == null ? null : (JSON.parse(a.data) as Record<string, unknown>),
   };
