@@ -1,7 +1,8 @@
 // Imports a plan file (YAML or JSON; YAML parses both) in one transaction. Errors name
 // the place in the file (line:column and the path), and nothing is half-imported: the
 // caller's transaction rolls back on any error.
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { z } from 'zod';
 import { ErrorCode, FragError } from '../../shared/errors.js';
 import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
@@ -49,7 +50,13 @@ function fail(where: string, message: string, extra: Record<string, unknown> = {
   });
 }
 
+// yaml is loaded on the first import, not at daemon start: it costs ~8 MB of resident
+// memory that a daemon which never imports a plan should not carry.
+let yaml: typeof Yaml | undefined;
+const loadYaml = (): typeof Yaml => (yaml ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
+
 export function parsePlan(content: string, filename: string): Plan {
+  const { LineCounter, parseDocument, isNode } = loadYaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(content, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const place = (offset: number) => {
