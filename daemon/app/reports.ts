@@ -55,7 +55,7 @@ interface Agg {
   n: number;
 }
 
-function aggregate(call: Call, by: Exclude<ReportBy, 'day'>, f: Filter, perActor: boolean): ReportRow[] {
+function aggregate(call: Call, by: Exclude<ReportBy, 'day'>, f: Filter, perActor: boolean): Summary {
   const { sql } = call.app;
   const col = column[by];
   const actorCol = perActor && by !== 'actor' ? 'actor' : 'NULL';
@@ -64,8 +64,10 @@ function aggregate(call: Call, by: Exclude<ReportBy, 'day'>, f: Filter, perActor
        FROM intervals WHERE ${OVERLAP} GROUP BY ${col}, ${actorCol}`,
     ...args(f),
   );
+  // The groups cover every interval in range, so their sums are the report's totals.
+  const sums = { totalMs: rows.reduce((a, r) => a + r.ms, 0), intervals: rows.reduce((a, r) => a + r.n, 0) };
   if (by === 'actor') {
-    return rows.map((r) => ({ key: String(r.k), label: null, actor: String(r.k), seconds: Math.round(r.ms / 1000), intervals: r.n }));
+    return { ...sums, rows: rows.map((r) => ({ key: String(r.k), label: null, actor: String(r.k), seconds: Math.round(r.ms / 1000), intervals: r.n })) };
   }
   const tbl = table[by];
   const out = rows.map((r): ReportRow => {
@@ -84,12 +86,13 @@ function aggregate(call: Call, by: Exclude<ReportBy, 'day'>, f: Filter, perActor
     }
     return row;
   });
-  return out;
+  return { ...sums, rows: out };
 }
 
 interface Summary {
   rows: ReportRow[];
-  counts: { intervals: number; sessions: number; actors: number };
+  /** Intervals in range (one crossing midnight counts once here). */
+  intervals: number;
   totalMs: number;
 }
 
@@ -111,11 +114,16 @@ function byDay(call: Call, f: Filter, tz: string, perActor: boolean): Summary {
   // Only numbers computed here are spliced into the SQL text; every input is a bound parameter.
   const clipped = `SELECT max(started_at, ?1) AS s, min(coalesce(ended_at, max(?3, started_at)), ?2) AS e, ${actorCol} AS a FROM intervals WHERE ${OVERLAP}`;
   const bucketed = `SELECT s, e, a, (s + ${offsetOf('s')}) / ${DAY_MS} AS ds, (e - 1 + ${offsetOf('(e - 1)')}) / ${DAY_MS} AS de FROM (${clipped})`;
-  const same = sql.db
-    .prepare(`SELECT ds, a, sum(e - s) AS ms, count(*) AS n FROM (${bucketed}) WHERE ds = de GROUP BY ds, a`)
-    .all(bind(f)) as { ds: number; a: string; ms: number; n: number }[];
-  const crossing = sql.db.prepare(`SELECT s AS start, e AS "end", a FROM (${bucketed}) WHERE ds != de`).all(bind(f)) as (Span & { a: string })[];
-
+  // One scan: intervals within one local day are grouped per day (s, e NULL); each one
+  // crossing a local midnight is its own group, with its bounds, to be cut in JS.
+  const groups = sql.db
+    .prepare(
+      `SELECT ds, a, CASE WHEN ds = de THEN NULL ELSE s END AS cs, CASE WHEN ds = de THEN NULL ELSE e END AS ce, sum(e - s) AS ms, count(*) AS n
+         FROM (${bucketed}) GROUP BY ds, a, cs, ce`,
+    )
+    .all(bind(f)) as { ds: number; a: string; cs: number | null; ce: number | null; ms: number; n: number }[];
+  const same = groups.filter((g) => g.cs === null);
+  const crossing = groups.filter((g) => g.cs !== null).flatMap((g) => Array.from({ length: g.n }, () => ({ start: g.cs!, end: g.ce!, a: g.a })));
   const perKey = new Map<string, { ms: number; n: number }>();
   const add = (day: string, actor: string, ms: number, n: number) => {
     const k = `${day}\u0000${actor}`;
@@ -144,25 +152,30 @@ function byDay(call: Call, f: Filter, tz: string, perActor: boolean): Summary {
       return { key: day, label: `${length.get(day) ?? 24}h day`, actor: perActor ? actor : null, seconds: Math.round(v.ms / 1000), intervals: v.n };
     })
     .sort((a, b) => a.key.localeCompare(b.key) || (a.actor ?? '').localeCompare(b.actor ?? ''));
-  return { rows, ...totals(call, f) };
+  return { rows, intervals: groups.reduce((a, g) => a + g.n, 0), totalMs: groups.reduce((a, g) => a + g.ms, 0) };
 }
 
-/** Counts and the total of the range, in one scan. */
-function totals(call: Call, f: Filter): Omit<Summary, 'rows'> {
-  const agg = call.app.sql.get<{ intervals: number; sessions: number; actors: number; ms: number }>(
-    `SELECT count(*) AS intervals, count(DISTINCT session_id) AS sessions, count(DISTINCT actor) AS actors, coalesce(sum(${CLIPPED}), 0) AS ms
-       FROM intervals WHERE ${OVERLAP}`,
+/**
+ * Sessions and actors with time in the range: from the (small) sessions table, each
+ * checked with one probe of the intervals_session index, instead of another scan of a
+ * year of intervals.
+ */
+function who(call: Call, f: Filter): { sessions: number; actors: number } {
+  return call.app.sql.get<{ sessions: number; actors: number }>(
+    `SELECT count(*) AS sessions, count(DISTINCT s.actor) AS actors FROM sessions s
+      WHERE s.started_at < ?2 AND (?4 IS NULL OR s.actor = ?4) AND (?5 IS NULL OR s.id = ?5)
+        AND EXISTS (SELECT 1 FROM intervals WHERE session_id = s.id AND ${OVERLAP.replace(/\(\?5 IS NULL OR session_id = \?5\)/, '1')})`,
     ...args(f),
   )!;
-  return { counts: { intervals: agg.intervals, sessions: agg.sessions, actors: agg.actors }, totalMs: agg.ms };
 }
 
 const bind = (f: Filter) => ({ 1: f.from, 2: f.to, 3: f.now, 4: f.actor, 5: f.session });
 const DAY_MS = 86_400_000;
 
 function grouped(call: Call, by: Exclude<ReportBy, 'day'>, f: Filter, perActor: boolean): Summary {
-  const rows = aggregate(call, by, f, perActor).sort((a, b) => b.seconds - a.seconds || a.key.localeCompare(b.key));
-  return { rows, ...totals(call, f) };
+  const r = aggregate(call, by, f, perActor);
+  r.rows.sort((a, b) => b.seconds - a.seconds || a.key.localeCompare(b.key));
+  return r;
 }
 
 export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
@@ -178,7 +191,8 @@ export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
   }
   const f: Filter = { from: range.from, to: range.to, now: call.now, actor: p?.actor ?? null, session: sessionId };
   const perActor = p?.per_actor ?? false;
-  const { rows, counts, totalMs } = by === 'day' ? byDay(call, f, tz, perActor) : grouped(call, by, f, perActor);
+  const { rows, intervals, totalMs } = by === 'day' ? byDay(call, f, tz, perActor) : grouped(call, by, f, perActor);
+  const counts = { intervals, ...who(call, f) };
   return {
     by,
     tz,
