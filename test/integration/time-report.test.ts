@@ -65,6 +65,11 @@ describe('fragctl report', () => {
       ['2026-03-29', 'human', 10800],
     ]);
     expect(merged.body.counts).toEqual({ intervals: 2, sessions: 2, actors: 2 });
+    const one = await d.json(['report', '--by', 'task', '--session', 'SESSION-002', ...range]);
+    expect(one.body.rows.map((x: any) => [x.key, x.seconds])).toEqual([['BOT', 10800]]);
+    expect(one.body.counts).toEqual({ intervals: 1, sessions: 1, actors: 1 });
+    const none = await d.json(['report', '--session', 'SESSION-999', ...range]);
+    expect(none.body.error.message).toMatch(/no session SESSION-999/);
   });
 
   it('prints a table with totals and estimate vs actual, and CSV', async () => {
