@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { BenchDaemon, RawClient, FRAGCTL, ensureBuilt, fmt, latencies, percentile, row, throughput } from './lib.mjs';
+import { BenchDaemon, RawClient, FRAGCTL, ensureBuilt, fmt, latencies, percentile, row, throughput, seedWork } from './lib.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const N = QUICK ? 300 : 2000;
@@ -19,11 +19,7 @@ try {
   const port = Number(readFileSync(join(d.home, 'http-port'), 'utf8'));
   const token = readFileSync(join(d.home, 'http-token'), 'utf8').trim();
   const c = await RawClient.open(d.socket);
-  await c.call('project.create', { code: 'B', title: 'bench' });
-  await c.call('sprint.create', { code: '1', title: 'bench', project: 'B' });
-  await c.call('task.create', { code: 'B-1', title: 'bench task', sprint: '1' });
-  const { session } = await c.call('session.start', { actor: 'bench' });
-  await c.call('task.activate', { session: session.key, code: 'B-1' });
+  const session = await seedWork(c);
 
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
   const post = (path, body, headers = {}) =>

@@ -128,3 +128,13 @@ export function row(label, value, target, ok) {
   const verdict = ok === undefined ? '' : ok ? '  ✓' : '  ✗ MISSED';
   console.log(`${label.padEnd(58)} ${String(value).padEnd(34)} ${target ?? ''}${verdict}`);
 }
+
+/** A project, sprint, task and an active session on that task, for benchmarks to write into. */
+export async function seedWork(c, actor = 'bench') {
+  await c.call('project.create', { code: 'B', title: 'bench' });
+  await c.call('sprint.create', { code: '1', title: 'bench', project: 'B' });
+  await c.call('task.create', { code: 'B-1', title: 'bench task', sprint: '1' });
+  const { session } = await c.call('session.start', { actor });
+  await c.call('task.activate', { session: session.key, code: 'B-1' });
+  return session;
+}

@@ -2,7 +2,7 @@
 // Every figure is printed beside a baseline measured in the same run.
 import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { BenchDaemon, RawClient, FRAGCTL, ensureBuilt, fmt, latencies, median, percentile, row, throughput } from './lib.mjs';
+import { BenchDaemon, RawClient, FRAGCTL, ensureBuilt, fmt, latencies, median, percentile, row, throughput, seedWork } from './lib.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const N = QUICK ? 300 : 2000;
@@ -13,11 +13,7 @@ const d = await new BenchDaemon().start();
 const rssIdle = d.rssMb();
 try {
   const c = await RawClient.open(d.socket);
-  await c.call('project.create', { code: 'B', title: 'bench' });
-  await c.call('sprint.create', { code: '1', title: 'bench', project: 'B' });
-  await c.call('task.create', { code: 'B-1', title: 'bench task', sprint: '1' });
-  const { session } = await c.call('session.start', { actor: 'bench' });
-  await c.call('task.activate', { session: session.key, code: 'B-1' });
+  const session = await seedWork(c);
   for (let i = 0; i < 200; i++) await c.call('daemon.hello', { protocol: 1 }); // warm-up
 
   // 1. Round trip, one client, sequential.

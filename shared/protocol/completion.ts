@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { method } from './define.js';
 import { code, text, target, T } from './common.js';
 import type { ContextFrame, SessionView, SprintView, TaskView, WithInstructions } from './views.js';
+import type { EstimateCheck } from './time.js';
+export type { EstimateCheck };
 
 export interface ChecklistItemView {
   rule: string;
@@ -19,16 +21,6 @@ export interface ValidationView {
   requirements: string[];
   details: Record<string, unknown>;
   checklist: ChecklistItemView[];
-}
-
-/** Actual vs estimate at task end; a new estimate is asked for above the config's variance. */
-export interface EstimateCheck {
-  task: string;
-  estimate_minutes: number;
-  actual_minutes: number;
-  variance_percent: number;
-  needs_new_estimate: boolean;
-  threshold_percent: number;
 }
 
 export type TaskCompleteResult = {

@@ -2,7 +2,7 @@
 // events caused by ANOTHER client (fragctl processes), sends heartbeats, and survives a
 // daemon restart.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, startDaemon, type TestDaemon } from '../support/daemon.js';
+import { startDaemon, type TestDaemon, until } from '../support/daemon.js';
 import { FragClient, type DaemonEvent } from '../../client/lib/client.js';
 import { EditorStatus } from '../../examples/editor-client.js';
 
@@ -14,16 +14,6 @@ beforeAll(async () => {
   await d.json(['task', 'create', 'T-01', 'Login form', '--sprint', '1']);
 });
 afterAll(() => d.dispose());
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 describe('FragClient.subscribe', () => {
   it('receives the events another client causes, in order, without polling', async () => {

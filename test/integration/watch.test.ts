@@ -2,7 +2,7 @@
 // daemon restart; and fragctl status --short, the one-line status for prompts and bars.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FRAGCTL, sleep, startDaemon, type TestDaemon } from '../support/daemon.js';
+import { FRAGCTL, startDaemon, type TestDaemon, until } from '../support/daemon.js';
 
 let d: TestDaemon;
 const watchers: ChildProcess[] = [];
@@ -33,16 +33,6 @@ function watch(args: string[], env: NodeJS.ProcessEnv = {}) {
   });
   proc.stderr!.on('data', (c) => (out.stderr += c));
   return out;
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 describe('fragctl watch --json', () => {
