@@ -1,4 +1,4 @@
-// fragctl's hot commands (status, update, note, log) are parsed with node's own
+// fragctl's hot commands (status, heartbeat, update, note, log) are parsed with node's own
 // util.parseArgs and run without loading yargs, so a status bar or an agent calling them
 // in a loop pays little more than node's own start. Anything unusual — --help, an
 // unknown option, a missing argument — falls through to the full yargs CLI, which owns
@@ -8,6 +8,7 @@ import type { GlobalArgs } from './runner.js';
 import { run } from './runner.js';
 import { runActivity, type ActivityArgs } from './commands/context.js';
 import { shortLine, statusLines } from './commands/session.js';
+import { runHeartbeat, type HeartbeatArgs } from './commands/heartbeat.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -36,6 +37,11 @@ const hot: Record<string, Hot> = {
     options: { short: { type: 'boolean' } },
     positionals: 0,
     run: (v) => run(v as GlobalArgs, (c, t) => c.call('session.status', t), v.short ? shortLine : statusLines),
+  },
+  heartbeat: {
+    options: { file: { type: 'string' }, editor: { type: 'string' }, language: { type: 'string' }, kind: { type: 'string' } },
+    positionals: 0,
+    run: (v) => runHeartbeat(v as HeartbeatArgs),
   },
   update: activity('update'),
   note: activity('note'),

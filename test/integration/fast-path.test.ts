@@ -36,6 +36,14 @@ describe('fragctl fast path', () => {
     expect(note.stdout).toMatch(/^note added/);
   });
 
+  it('heartbeat: same answer on both paths, coalesced', async () => {
+    const a = await d.json(['heartbeat', '--file', 'src/a.ts', '--editor', 'vim']);
+    const b = await d.json(['heartbeat', '--file', 'src/a.ts', '--editor', 'vim'], { env: full });
+    expect(a.code).toBe(0);
+    expect(Object.keys(a.body).sort()).toEqual(Object.keys(b.body).sort());
+    expect(b.body.coalesced).toBe(true);
+  });
+
   it('hands anything unusual to the full CLI with its messages and exit codes', async () => {
     const bad = await d.fragctl(['status', '--bogus']);
     expect(bad.code).toBe(2);
