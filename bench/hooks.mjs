@@ -9,6 +9,7 @@ import { chmodSync, mkdtempSync, readdirSync, realpathSync, renameSync, rmSync, 
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { FRAGD_NODE_FLAGS } from './lib.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const FRAGCTL = join(ROOT, 'dist/fragctl.js');
@@ -118,7 +119,7 @@ console.log(`  records spooled while down: ${backlog}`);
 const spoolDir = join(home, 'spool');
 const held = join(home, 'held');
 renameSync(spoolDir, held);
-const daemon = spawn(process.execPath, [FRAGD, '--foreground'], { env, stdio: 'ignore' });
+const daemon = spawn(process.execPath, [...FRAGD_NODE_FLAGS, FRAGD, '--foreground'], { env, stdio: 'ignore' });
 const socket = join(home, 'fragd.sock');
 while (!(await canConnect(socket))) await sleep(20);
 const { FragClient } = await import(join(ROOT, 'dist/client.js'));

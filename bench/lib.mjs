@@ -9,6 +9,10 @@ import { join, resolve } from 'node:path';
 export const ROOT = resolve(import.meta.dirname, '..');
 export const FRAGD = join(ROOT, 'dist/fragd.js');
 export const FRAGCTL = join(ROOT, 'dist/fragctl.js');
+/** The daemon's V8 flags, read from shared/daemon-flags.ts so benchmarks run fragd as users do. */
+export const FRAGD_NODE_FLAGS = JSON.parse(
+  /FRAGD_NODE_FLAGS[^=]*=\s*(\[[^\]]*\])/.exec(readFileSync(join(ROOT, 'shared/daemon-flags.ts'), 'utf8'))[1].replace(/'/g, '"'),
+);
 
 export function ensureBuilt() {
   const r = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
@@ -26,7 +30,7 @@ export class BenchDaemon {
     this.env = { ...process.env, FRAGMENTS_HOME: home, FRAGMENTS_NO_AUTOSTART: '1', FRAGD_BIN: FRAGD, FRAGD_LOG_LEVEL: 'warn' };
   }
   async start() {
-    this.proc = spawn(process.execPath, [FRAGD, '--foreground'], { env: this.env, stdio: ['ignore', 'ignore', 'inherit'] });
+    this.proc = spawn(process.execPath, [...FRAGD_NODE_FLAGS, FRAGD, '--foreground'], { env: this.env, stdio: ['ignore', 'ignore', 'inherit'] });
     for (let i = 0; i < 500; i++) {
       try {
         const c = await RawClient.open(this.socket);

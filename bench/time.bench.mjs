@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { BenchDaemon, ROOT, RawClient, fmt, latencies, median, row, sleep } from './lib.mjs';
+import { BenchDaemon, FRAGD_NODE_FLAGS, ROOT, RawClient, fmt, latencies, median, row, sleep } from './lib.mjs';
 
 // A private build: dist/ is rebuilt by others at any moment, and a half-written bundle
 // would fail a run (or time the wrong code).
@@ -31,7 +31,7 @@ class TimeBenchDaemon extends BenchDaemon {
     daemons.add(this);
   }
   async start() {
-    this.proc = spawn(process.execPath, [FRAGD, '--foreground'], { env: this.env, stdio: ['ignore', 'ignore', 'inherit'] });
+    this.proc = spawn(process.execPath, [...FRAGD_NODE_FLAGS, FRAGD, '--foreground'], { env: this.env, stdio: ['ignore', 'ignore', 'inherit'] });
     for (let i = 0; i < 500; i++) {
       try {
         (await RawClient.open(this.socket)).close();

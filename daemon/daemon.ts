@@ -61,6 +61,12 @@ function activationFd(env: NodeJS.ProcessEnv): number | null {
   return null;
 }
 
+const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+function memoryMb() {
+  const m = process.memoryUsage();
+  return { rss_mb: mb(m.rss), heap_used_mb: mb(m.heapUsed), heap_total_mb: mb(m.heapTotal), external_mb: mb(m.external) };
+}
+
 export class Daemon {
   readonly paths: FragPaths;
   readonly startedAt: number;
@@ -191,6 +197,7 @@ export class Daemon {
       started_at: iso(this.startedAt),
       socket_activated: this.socketActivated,
       paths: { socket: this.paths.socket, db: this.paths.db, log: this.paths.log, config: this.paths.config },
+      memory: memoryMb(),
       counts: {
         sessions: count('SELECT count(*) FROM sessions'),
         active_sessions: count("SELECT count(*) FROM sessions WHERE status = 'active'"),

@@ -10,7 +10,7 @@ trap 'rm -rf "$work"' EXIT
 export XDG_RUNTIME_DIR="$work/run"
 mkdir -m 0700 "$XDG_RUNTIME_DIR"
 node_bin=$(command -v node)
-sed "s|^ExecStart=.*|ExecStart=$node_bin $root/dist/fragd.js|" "$here/fragd.service" > "$work/fragd.service"
+sed "s|^ExecStart=[^ ]*|ExecStart=$node_bin|; s|%h/.local/lib/fragd/dist/fragd.js|$root/dist/fragd.js|" "$here/fragd.service" > "$work/fragd.service"
 cp "$here/fragd.socket" "$work/fragd.socket"
 test -f "$root/dist/fragd.js" || { echo "dist/fragd.js is missing: run npm run build first" >&2; exit 1; }
 systemd-analyze verify --user "$work/fragd.socket" "$work/fragd.service"

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, openSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FragPaths } from '../../shared/paths.js';
+import { FRAGD_NODE_FLAGS } from '../../shared/daemon-flags.js';
 
 /** The fragd bundle: FRAGD_BIN, else beside this bundle (dist/), else dist/ of the checkout. */
 export function fragdPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -20,7 +21,7 @@ export function fragdPath(env: NodeJS.ProcessEnv = process.env): string {
 export function spawnDaemon(paths: FragPaths, env: NodeJS.ProcessEnv = process.env): number {
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
   const err = openSync(`${paths.log}.start`, 'a', 0o600);
-  const child = spawn(process.execPath, [fragdPath(env)], { detached: true, stdio: ['ignore', 'ignore', err], env });
+  const child = spawn(process.execPath, [...FRAGD_NODE_FLAGS, fragdPath(env)], { detached: true, stdio: ['ignore', 'ignore', err], env });
   child.unref();
   return child.pid ?? -1;
 }

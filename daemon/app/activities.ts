@@ -76,9 +76,10 @@ export function recordActivity(call: Call, session: SessionRow | null, input: Ac
   return row;
 }
 
-export function recentActivities(call: Call, sessionId: number, limit: number): ActivityView[] {
+/** The session's last activities, newest first; codes come from its stack where they can. */
+export function recentActivities(call: Call, session: SessionRow, limit: number): ActivityView[] {
   const { sql } = call.app;
   return sql
-    .all<ActivityRow>('SELECT * FROM activities WHERE session_id = ? ORDER BY id DESC LIMIT ?', sessionId, limit)
-    .map((a) => activityView(sql, a));
+    .all<ActivityRow>('SELECT * FROM activities WHERE session_id = ? ORDER BY id DESC LIMIT ?', session.id, limit)
+    .map((a) => activityView(sql, a, session));
 }

@@ -182,7 +182,7 @@ export function resumeSession(call: Call, p: ParsedParamsOf<'session.resume'>) {
     session: sessionView(call.app.sql, fresh, call.now),
     instructions: instructionsFor(call, 'recovery', fresh, undefined, { last_step: last?.line ?? null }),
     interrupted_seconds: interrupted,
-    recent: recentActivities(call, s.id, 5),
+    recent: recentActivities(call, s, 5),
     last_step: last,
   };
 }
@@ -233,7 +233,7 @@ export function sessionStatus(call: Call, p: ParsedParamsOf<'session.status'>) {
   const s = resolveSession(call, p);
   const view = sessionView(call.app.sql, s, call.now);
   const work = view.active.subtask ?? view.active.task;
-  return { session: view, recent: recentActivities(call, s.id, 5), active_task: activeTaskElapsed(call, s.id, s.active_task_id, work) };
+  return { session: view, recent: recentActivities(call, s, 5), active_task: activeTaskElapsed(call, s.id, s.active_task_id, work) };
 }
 
 export function listSessions(call: Call, p: ParsedParamsOf<'session.list'>) {

@@ -49,9 +49,11 @@ export const coreMethods = {
     socket_activated: boolean;
     paths: { socket: string; db: string; log: string; config: string };
     counts: { sessions: number; active_sessions: number; activities: number; projects: number; sprints: number; tasks: number; connections: number };
+    /** Resident memory and the JavaScript heap, in MB. */
+    memory: { rss_mb: number; heap_used_mb: number; heap_total_mb: number; external_mb: number };
     /** The HTTP API: its URL when it listens, the reason when it could not start. */
     http: { enabled: boolean; url?: string; port?: number; port_file?: string; token_file?: string; error?: string };
-  }>()({ summary: 'Daemon pid, version, uptime, paths and counts.', params: z.object({}).strict().optional(), errors: [], mutates: false }),
+  }>()({ summary: 'Daemon pid, version, uptime, paths, counts and memory.', params: z.object({}).strict().optional(), errors: [], mutates: false }),
   'daemon.shutdown': method<{ stopping: true }>()({
     summary: 'Stop the daemon after in-flight calls finish.',
     params: z.object({}).strict().optional(),

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FragClient } from '../../client/lib/client.js';
 import { resolvePaths, type FragPaths } from '../../shared/paths.js';
+import { FRAGD_NODE_FLAGS } from '../../shared/daemon-flags.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const DIST = process.env.FRAGD_TEST_DIST ?? join(ROOT, 'dist');
@@ -61,7 +62,7 @@ export class TestDaemon {
 
   /** Spawns fragd in the foreground and waits until it answers. */
   async start(args: string[] = []): Promise<this> {
-    const proc = spawn(process.execPath, [FRAGD, '--foreground', ...args], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...FRAGD_NODE_FLAGS, FRAGD, '--foreground', ...args], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     proc.stdout!.on('data', (d) => (this.output += d));
     proc.stderr!.on('data', (d) => (this.output += d));

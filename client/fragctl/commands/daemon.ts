@@ -6,6 +6,7 @@ import { formatDuration } from '../../../shared/format.js';
 import { resolvePaths } from '../../../shared/paths.js';
 import { FragClient, DaemonUnreachable } from '../../lib/client.js';
 import { fragdPath } from '../../lib/launcher.js';
+import { FRAGD_NODE_FLAGS } from '../../../shared/daemon-flags.js';
 import { fail, formatOf, print, type GlobalArgs } from '../runner.js';
 import { Exit } from '../exit-codes.js';
 
@@ -33,7 +34,7 @@ export function daemonCommands(y: Argv<GlobalArgs>) {
         (b) => b.option('foreground', { type: 'boolean', describe: 'run in this terminal, logging to stdout' }),
         async (argv) => {
           if (argv.foreground) {
-            const child = spawn(process.execPath, [fragdPath(), '--foreground'], { stdio: 'inherit' });
+            const child = spawn(process.execPath, [...FRAGD_NODE_FLAGS, fragdPath(), '--foreground'], { stdio: 'inherit' });
             child.on('exit', (code) => process.exit(code ?? 1));
             return;
           }
