@@ -2,6 +2,7 @@
 // SQLite transaction, each inside its own savepoint so a failing call rolls back alone.
 // A call is acknowledged only after the transaction that holds it has committed, so an
 // acknowledged write survives a crash, and fsyncs are shared between concurrent clients.
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database.js';
 
 interface Job<T> {
@@ -15,7 +16,31 @@ export class CommitQueue {
   private scheduled = false;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly db: Db) {}
+  /** One savepoint per call, with statements prepared once (db.transaction() per call costs ~10% of a write). */
+  private readonly savepoint: { begin: Statement; release: Statement; rollback: Statement };
+
+  constructor(private readonly db: Db) {
+    this.savepoint = {
+      begin: db.prepare('SAVEPOINT fragd_call'),
+      release: db.prepare('RELEASE fragd_call'),
+      rollback: db.prepare('ROLLBACK TO fragd_call'),
+    };
+  }
+
+  /** Runs one call inside its own savepoint: a failure rolls back that call alone. */
+  private runIsolated(run: () => unknown): { ok: true; value: unknown } | { ok: false; error: unknown } {
+    const sp = this.savepoint;
+    sp.begin.run();
+    try {
+      const value = run();
+      sp.release.run();
+      return { ok: true, value };
+    } catch (error) {
+      sp.rollback.run();
+      sp.release.run();
+      return { ok: false, error };
+    }
+  }
 
   submit<T>(run: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -45,13 +70,7 @@ export class CommitQueue {
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
       this.db.transaction(() => {
-        for (const job of jobs) {
-          try {
-            outcomes.push({ ok: true, value: this.db.transaction(job.run)() });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
+        for (const job of jobs) outcomes.push(this.runIsolated(job.run));
       })();
     } catch (error) {
       // The commit itself failed (disk full, read-only, I/O): nothing of this batch is stored.
