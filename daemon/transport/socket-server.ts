@@ -72,8 +72,15 @@ export class SocketServer {
   }
 
   private send(peer: Peer, message: unknown): void {
-    if (!peer.socket.writable) return;
-    peer.socket.write(encodeFrame(message));
+    const { socket } = peer;
+    if (!socket.writable) return;
+    // Answers that become ready together (a group commit settles many calls at once) leave
+    // in one write instead of one syscall each.
+    if (socket.writableCorked === 0) {
+      socket.cork();
+      process.nextTick(() => socket.uncork());
+    }
+    socket.write(encodeFrame(message));
   }
 
   publish(events: DaemonEvent[]): void {
