@@ -11,11 +11,20 @@ f import examples/plan.yaml
 f session start
 f sprint activate 1
 f task activate T-01
-f update "sketched the login form and its validation rules"
+f update "sketched the login form"
 f note "chose zod for the schema: it is already a dependency"
-f status
-f task deactivate --summary "login form done: fields, validation, error messages" --complete
+echo; echo "# completion is gated: T-01 still has an open subtask and too few updates (exit code 6)"
+f done "login form with fields and validation" || echo "(exit $?)"
+f task activate T-01a
+f update "required-field and email rules"
+sleep 1
+f update "error messages under each field"
+f done "validation rules for every field, with tests"
+f update "form submits to the session endpoint"
+f validate task T-01 || echo "(exit $?: not ready yet, the summary comes with done)"
+f done "login form done: fields, validation, error messages"
 f status --short
+f report --by task
 f session end --summary "login form shipped"
 f session list
 f daemon status

@@ -1,12 +1,12 @@
 // Formats shared by the daemon's instructions and the clients' output.
 
-/** 4380 → "1h13m"; 42 → "42s"; 0 → "0s". */
+/** 4380 → "1h13m"; 1800 → "30m"; 1799 → "29m59s"; 42 → "42s"; 0 → "0s". */
 export function formatDuration(totalSeconds: number): string {
   const s = Math.max(0, Math.round(totalSeconds));
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`;
-  if (m > 0) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  if (m > 0) return s % 60 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${m}m`;
   return `${s}s`;
 }
 

@@ -79,7 +79,7 @@ export function contextReminder(call: Call, s: SessionRow | null): string {
   } else {
     parts.push('no active task');
   }
-  parts.push(`${formatDuration(activeMs(call.app.sql, s.id, call.now) / 1000)} active`);
+  parts.push(`${formatDuration(Math.floor(activeMs(call.app.sql, s.id, call.now) / 1000))} active`);
   return parts.join(' · ');
 }
 
