@@ -92,7 +92,7 @@ export function startSession(call: Call, p: ParsedParamsOf<'session.start'>) {
     throw new FragError(ErrorCode.Conflict, `${actor} already has an active session, ${existing.key}, started ${iso(existing.started_at)}`, {
       actor,
       active_session: existing.key,
-      hint: `resume it with: fragctl session resume ${existing.key} — or end it first with: fragctl session end --session ${existing.key} — or pause it with: fragctl session pause --session ${existing.key}`,
+      hint: `keep working in it: fragctl session resume ${existing.key} — or switch to a new session: pause it (fragctl session pause --session ${existing.key}) or end it (fragctl session end --session ${existing.key}), then start again`,
       options: [`fragctl session resume ${existing.key}`, `fragctl session end --session ${existing.key}`, `fragctl session pause --session ${existing.key}`],
     });
   }
