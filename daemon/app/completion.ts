@@ -3,12 +3,13 @@
 // or refuse with ValidationFailed carrying what is missing and how to fix it.
 import { ErrorCode, FragError, invalidState } from '../../shared/errors.js';
 import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
-import type { EstimateCheck, TaskCompleteResult, ValidationView } from '../../shared/protocol/completion.js';
+import type { TaskCompleteResult } from '../../shared/protocol/completion.js';
 import type { Call } from './app.js';
 import { recordActivity } from './activities.js';
 import { applyStack } from './context.js';
-import { instructionsFor, trackedMsWithSubtasks } from './instructions.js';
+import { instructionsFor } from './instructions.js';
 import { findSprint, findTask, sprintById, taskById } from './items.js';
+import { estimateCheck, taskTrackedMs, withEstimateInstructions } from './reports.js';
 import { parseStack, type SessionRow, type SprintRow, type TaskRow } from './rows.js';
 import { reloadSession, resolveOpenSession, resolveSession, type Target } from './sessions.js';
 import { popFrom, workFrame } from './stack.js';
@@ -56,7 +57,7 @@ export function taskFacts(call: Call, t: TaskRow, summary?: string, completing: 
   const subtasks = sql
     .all<{ code: string; status: TaskRow['status'] }>('SELECT code, status FROM tasks WHERE parent_id = ? ORDER BY id', t.id)
     .map((st) => (completing.has(st.code.toUpperCase()) ? { ...st, status: 'completed' as const } : st));
-  const trackedMs = trackedMsWithSubtasks(call, t.id);
+  const trackedMs = taskTrackedMs(call, t.id, call.now);
   const started =
     t.status === 'in_progress' ||
     !!sql.value("SELECT 1 FROM context_history WHERE ref_id = ? AND type IN ('task','subtask') AND action IN ('push','switch') LIMIT 1", t.id) ||
@@ -99,20 +100,6 @@ export function validationFailed(call: Call, s: SessionRow | null, what: 'task' 
     hint: `do the required actions and retry, or close it anyway with --force (recorded in the activity log)`,
     ...extra,
   });
-}
-
-export function estimateCheckOf(call: Call, code: string, v: ValidationView): EstimateCheck | null {
-  const d = v.details as { estimate_minutes: number | null; actual_minutes: number; variance_percent: number | null };
-  if (d.estimate_minutes == null || d.variance_percent == null) return null;
-  const threshold = call.app.config.estimate_variance_percent;
-  return {
-    task: code,
-    estimate_minutes: d.estimate_minutes,
-    actual_minutes: d.actual_minutes,
-    variance_percent: d.variance_percent,
-    needs_new_estimate: Math.abs(d.variance_percent) > threshold,
-    threshold_percent: threshold,
-  };
 }
 
 export interface Gate {
@@ -176,7 +163,7 @@ function completeResult(call: Call, s: SessionRow | null, g: Gate): Omit<TaskCom
     task: taskView(call.app.sql, taskById(call, g.task.id)),
     validation: g.validation,
     forced_over: g.forced_over,
-    estimate_check: estimateCheckOf(call, g.task.code, g.validation),
+    estimate_check: estimateCheck(call, g.task.id, true),
     session: s?.key ?? null,
     stack: s ? parseStack(s).map(frameView) : [],
   };
@@ -200,7 +187,8 @@ export function completeTask(call: Call, p: ParsedParamsOf<'task.complete'>): Ta
   const g = gateTask(call, s, task, { summary: p.summary, force: p.force });
   finishTask(call, s, g);
   const after = popCompleted(call, s ? reloadSession(call, s) : null, [task.id]);
-  return { ...completeResult(call, after, g), instructions: instructionsFor(call, 'task_completed', after, { kind: 'task', code: task.code }) };
+  const r = completeResult(call, after, g);
+  return { ...r, instructions: withEstimateInstructions(instructionsFor(call, 'task_completed', after, { kind: 'task', code: task.code }), [r.estimate_check], true) };
 }
 
 export function bulkComplete(call: Call, p: ParsedParamsOf<'tasks.bulk_complete'>) {
@@ -235,7 +223,11 @@ export function bulkComplete(call: Call, p: ParsedParamsOf<'tasks.bulk_complete'
     completed: results.map((r) => r.task),
     forced: gates.filter((g) => g.forced_over.length).map((g) => g.task.code),
     results,
-    instructions: instructionsFor(call, 'task_completed', after, { kind: 'task', code: gates.map((g) => g.task.code).join(', ') }),
+    instructions: withEstimateInstructions(
+      instructionsFor(call, 'task_completed', after, { kind: 'task', code: gates.map((g) => g.task.code).join(', ') }),
+      results.map((r) => r.estimate_check),
+      true,
+    ),
   };
 }
 

@@ -4,6 +4,7 @@ import { formatDuration, shellQuote } from '../../shared/format.js';
 import type { Instructions } from '../../shared/protocol/views.js';
 import type { Call } from './app.js';
 import { activeMs } from './intervals.js';
+import { taskTrackedMs } from './reports.js';
 import { parseStack, type SessionRow, type TaskRow } from './rows.js';
 import { workFrame } from './stack.js';
 
@@ -28,40 +29,6 @@ export interface ItemRef {
   code: string;
 }
 
-/** Active milliseconds ever tracked on a task and its subtasks, across sessions. */
-export function trackedMsWithSubtasks(call: Call, taskId: number): number {
-  return (
-    call.app.sql.value<number>(
-      `SELECT coalesce(sum(coalesce(ended_at, max(?2, started_at)) - started_at), 0) FROM intervals
-        WHERE task_id = ?1 OR task_id IN (SELECT id FROM tasks WHERE parent_id = ?1)`,
-      taskId,
-      call.now,
-    ) ?? 0
-  );
-}
-
-/** A task that ended far from its estimate: suggest recording what it really took (DESIGN §5). */
-function estimateFollowUp(call: Call, code: string, next: string[], cmds: string[]): void {
-  const t = call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE code = ?', code);
-  if (!t || t.estimate_minutes == null || t.estimate_minutes <= 0) return;
-  const actual = Math.max(1, Math.round(trackedMsWithSubtasks(call, t.id) / 60_000));
-  const variance = Math.round(((actual - t.estimate_minutes) / t.estimate_minutes) * 100);
-  if (Math.abs(variance) <= call.app.config.estimate_variance_percent) return;
-  next.push(`${t.code} took ${actual} min against an estimate of ${t.estimate_minutes} min (${variance >= 0 ? '+' : ''}${variance}%): record a realistic estimate.`);
-  cmds.push(`fragctl task edit ${t.code} --estimate ${actual}`);
-}
-
-/** Active seconds ever tracked on a task, across sessions. */
-export function taskTrackedSeconds(call: Call, taskId: number): number {
-  const ms =
-    call.app.sql.value<number>(
-      'SELECT coalesce(sum(coalesce(ended_at, max(?2, started_at)) - started_at), 0) FROM intervals WHERE task_id = ?1',
-      taskId,
-      call.now,
-    ) ?? 0;
-  return Math.floor(ms / 1000);
-}
-
 export function contextReminder(call: Call, s: SessionRow | null): string {
   if (!s) return 'no session: start one with fragctl session start';
   const stack = parseStack(s);
@@ -73,7 +40,8 @@ export function contextReminder(call: Call, s: SessionRow | null): string {
     parts.push(`${work.type} ${work.code} “${work.title}”`);
     const task = call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE id = ?', work.id);
     if (task?.estimate_minutes != null) {
-      const left = task.estimate_minutes * 60 - taskTrackedSeconds(call, task.id);
+      // The same tracked time (subtasks included) as the estimate check, so the two never disagree.
+      const left = task.estimate_minutes * 60 - Math.floor(taskTrackedMs(call, task.id, call.now) / 1000);
       parts.push(left >= 0 ? `estimate ${formatDuration(task.estimate_minutes * 60)}, ${formatDuration(left)} left` : `over estimate by ${formatDuration(-left)}`);
     }
   } else {
@@ -220,8 +188,9 @@ export function instructionsFor(call: Call, template: Template, s: SessionRow | 
       break;
     case 'context_popped':
     case 'task_completed':
+      // The estimate instruction is not built here: the answer adds it with its estimate_check
+      // (reports.withEstimateCheck), so the instruction and the check come from one calculation.
       if (template === 'task_completed' && item) next.push(`${item.code} is completed.`);
-      if (item?.kind === 'task') for (const code of item.code.split(', ')) estimateFollowUp(call, code, next, cmds);
       if (work) {
         next.push(`Back on ${work.code}.`);
         cmds.push(`fragctl update${flag} ${shellQuote('what I just did')}`);

@@ -7,6 +7,7 @@ import type { EstimateCheck, ReportBy, ReportResult, ReportRow } from '../../sha
 import type { Instructions } from '../../shared/protocol/views.js';
 import { iso } from '../clock.js';
 import type { Call } from './app.js';
+import { estimateVariance } from './validation.js';
 import { daysBetween, dayStart, isValidTimeZone, localDayKey, nextDayKey, offsetSegments, parseDay, prevDayKey, splitByDay, type Span } from './timeline.js';
 
 function badParam(message: string, extra: Record<string, unknown> = {}): FragError {
@@ -220,32 +221,37 @@ export function taskTrackedMs(call: Call, taskId: number, now: number): number {
 }
 
 /**
- * Actual against estimate; null when the task has no estimate. A task still in progress
- * needs a new estimate only when it ran over; a completed one also when it came in far
- * under (the estimate was wrong either way, and the record calibrates the next ones).
+ * The one estimate check every answer about a stopped or completed task carries. The
+ * arithmetic is the validation gate's (estimateVariance), so the checklist warning, the
+ * check and the instruction always show the same numbers. A task still in progress needs
+ * a new estimate only when it ran over; a completed one also when it came in far under
+ * (the estimate was wrong either way, and the record calibrates the next ones). Null when
+ * the task has no (positive) estimate.
  */
 export function estimateCheck(call: Call, taskId: number, completed = false): EstimateCheck | null {
   const t = call.app.sql.get<{ code: string; estimate_minutes: number | null }>('SELECT code, estimate_minutes FROM tasks WHERE id = ?', taskId);
-  if (!t || t.estimate_minutes == null || t.estimate_minutes <= 0) return null;
-  const actual = taskTrackedMs(call, taskId, call.now) / 60_000;
-  const variance = ((actual - t.estimate_minutes) / t.estimate_minutes) * 100;
+  if (!t || t.estimate_minutes == null) return null;
+  const v = estimateVariance(t.estimate_minutes, taskTrackedMs(call, taskId, call.now));
+  if (v.variance_percent == null) return null;
   const threshold = call.app.config.estimate_variance_percent;
   return {
     task: t.code,
     estimate_minutes: t.estimate_minutes,
-    actual_minutes: Math.round(actual * 10) / 10,
-    variance_percent: Math.round(variance * 10) / 10,
-    needs_new_estimate: completed ? Math.abs(variance) > threshold : variance > threshold,
+    actual_minutes: v.actual_minutes,
+    variance_percent: v.variance_percent,
+    // Decided on the rounded figure the answer shows, so "+25%, beyond the 25% threshold" cannot happen.
+    needs_new_estimate: completed ? Math.abs(v.variance_percent) > threshold : v.variance_percent > threshold,
     threshold_percent: threshold,
   };
 }
 
 /**
- * A new total estimate to offer, in whole quarter hours: for a finished task what it
- * really took; for one still open, the time spent plus half of it again.
+ * The new total estimate to offer: for a finished task what it really took (whole
+ * minutes, at least 1); for one still open, the time spent plus half of it again, in
+ * whole quarter hours.
  */
 export const suggestedEstimate = (c: EstimateCheck, completed: boolean): number =>
-  Math.max(15, Math.ceil((c.actual_minutes * (completed ? 1 : 1.5)) / 15) * 15);
+  completed ? Math.max(1, Math.round(c.actual_minutes)) : Math.max(15, Math.ceil((c.actual_minutes * 1.5) / 15) * 15);
 
 /** The sentence and command an answer carries when a task is off its estimate. */
 export function estimateInstruction(c: EstimateCheck, completed = false): { action: string; command: string } {
@@ -256,6 +262,13 @@ export function estimateInstruction(c: EstimateCheck, completed = false): { acti
     action: `${c.task} took ${c.actual_minutes} min against an estimate of ${c.estimate_minutes} min (${sign}${c.variance_percent}%, beyond the ${c.threshold_percent}% threshold): ${ask}, e.g. ${command}`,
     command,
   };
+}
+
+/** Puts the estimate instruction of every check that needs one first in the instructions. */
+export function withEstimateInstructions(i: Instructions, checks: (EstimateCheck | null)[], completed: boolean): Instructions {
+  const due = checks.filter((c): c is EstimateCheck => !!c?.needs_new_estimate).map((c) => estimateInstruction(c, completed));
+  if (!due.length) return i;
+  return { ...i, next_actions: [...due.map((d) => d.action), ...i.next_actions], suggested_commands: [...due.map((d) => d.command), ...i.suggested_commands] };
 }
 
 /** Live time of the active task: in this session since it was pushed, and in total. */
@@ -282,12 +295,5 @@ export function withEstimateCheck<R extends { instructions: Instructions }>(
   completed = false,
 ): R & { estimate_check: EstimateCheck | null } {
   const check = estimateCheck(call, taskId, completed);
-  if (!check?.needs_new_estimate) return { ...result, estimate_check: check };
-  const { action, command } = estimateInstruction(check, completed);
-  const i = result.instructions;
-  return {
-    ...result,
-    estimate_check: check,
-    instructions: { ...i, next_actions: [action, ...i.next_actions], suggested_commands: [command, ...i.suggested_commands] },
-  };
+  return { ...result, estimate_check: check, instructions: withEstimateInstructions(result.instructions, [check], completed) };
 }

@@ -1,0 +1,139 @@
+// One estimate check and one estimate instruction, whichever way a task is closed or left:
+// task.complete, task.deactivate --complete, task.edit --status completed and
+// tasks.bulk_complete must agree, and the context reminder must count the same time.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FragClient } from '../../client/lib/client.js';
+import { startDaemon, type TestDaemon } from '../support/daemon.js';
+
+const T0 = Date.parse('2026-04-14T08:00:00Z');
+const MIN = 60_000;
+const SUMMARY = 'done, tested, and written up for the team';
+
+let d: TestDaemon;
+let c: FragClient;
+beforeAll(async () => {
+  d = await startDaemon({ FRAGD_TEST_CLOCK: String(T0) });
+  c = await d.client();
+  await c.call('session.start', {});
+});
+afterAll(async () => {
+  c?.close();
+  await d?.dispose();
+});
+
+/** Work for `ms` with the daemon awake: a heartbeat every 5 minutes, ticks on the way. */
+async function work(ms: number) {
+  for (let left = ms; left > 0; left -= 5 * MIN) {
+    await c.call('debug.clock', { advance_ms: Math.min(5 * MIN, left), ticking: true });
+    await c.call('heartbeat', { file: 'src/app.ts' });
+  }
+}
+
+/** A task with (by default) a 10-minute estimate, 20 minutes tracked and two updates; still active. */
+async function overrun(code: string, estimate = 10, ms = 20 * MIN) {
+  await c.call('task.create', { code, title: `task ${code}`, estimate_minutes: estimate });
+  await c.call('task.activate', { code });
+  await c.call('activity.update', { message: 'first half' });
+  await work(ms);
+  await c.call('activity.update', { message: 'second half' });
+}
+
+type Instr = { next_actions: string[]; suggested_commands: string[] };
+const estimateActions = (i: Instr) => i.next_actions.filter((a) => /estimate/i.test(a));
+const estimateCommands = (i: Instr) => i.suggested_commands.filter((cmd) => /--estimate/.test(cmd));
+
+const expectedCheck = (task: string) => ({
+  task,
+  estimate_minutes: 10,
+  actual_minutes: 20,
+  variance_percent: 100,
+  needs_new_estimate: true,
+  threshold_percent: 25,
+});
+
+describe('estimates when a task is completed', () => {
+  it('task.complete and task.deactivate --complete give the same check and exactly one instruction', async () => {
+    await overrun('E-1');
+    const complete = await c.call('task.complete', { code: 'E-1', summary: SUMMARY });
+    await overrun('E-2');
+    const deactivate = await c.call('task.deactivate', { complete: true, summary: SUMMARY });
+    expect(deactivate.task.status).toBe('completed');
+
+    // Both paths: one command each, with the same suggestion (what it really took).
+    expect([estimateCommands(complete.instructions), estimateCommands(deactivate.instructions)]).toEqual([
+      ['fragctl task edit E-1 --estimate 20'],
+      ['fragctl task edit E-2 --estimate 20'],
+    ]);
+    expect({ ...complete.estimate_check, task: 'E-2' }).toEqual(deactivate.estimate_check);
+    for (const [code, r] of [['E-1', complete], ['E-2', deactivate]] as const) {
+      // Exactly one sentence and one command, and they name the same suggestion.
+      expect(estimateCommands(r.instructions), code).toEqual([`fragctl task edit ${code} --estimate 20`]);
+      expect(estimateActions(r.instructions), code).toHaveLength(1);
+      expect(r.estimate_check, code).toEqual(expectedCheck(code));
+      expect(r.instructions.next_actions[0]).toBe(
+        `${code} took 20 min against an estimate of 10 min (+100%, beyond the 25% threshold): record what it really took, e.g. fragctl task edit ${code} --estimate 20`,
+      );
+      expect(r.instructions.suggested_commands[0]).toBe(`fragctl task edit ${code} --estimate 20`);
+    }
+  });
+
+  it('rounds the same way on both paths when the time is not whole minutes', async () => {
+    await overrun('R-1', 7, 10 * MIN + 20_000);
+    const complete = await c.call('task.complete', { code: 'R-1', summary: SUMMARY });
+    await overrun('R-2', 7, 10 * MIN + 20_000);
+    const deactivate = await c.call('task.deactivate', { complete: true, summary: SUMMARY });
+    const check = { estimate_minutes: 7, actual_minutes: 10.3, variance_percent: 47, needs_new_estimate: true, threshold_percent: 25 };
+    expect(complete.estimate_check).toEqual({ task: 'R-1', ...check });
+    expect(deactivate.estimate_check).toEqual({ task: 'R-2', ...check });
+    expect(estimateCommands(complete.instructions)).toEqual(['fragctl task edit R-1 --estimate 10']);
+    expect(estimateCommands(deactivate.instructions)).toEqual(['fragctl task edit R-2 --estimate 10']);
+  });
+
+  it('task.edit --status completed and tasks.bulk_complete agree with them', async () => {
+    await overrun('E-3');
+    // Left while still in progress: only the overrun counts, the suggestion looks ahead.
+    const left = await c.call('task.deactivate', {});
+    expect(left.estimate_check).toEqual(expectedCheck('E-3'));
+    expect(estimateCommands(left.instructions)).toEqual(['fragctl task edit E-3 --estimate 30']);
+    expect(estimateActions(left.instructions)).toHaveLength(1);
+    const edit = await c.call('task.edit', { code: 'E-3', status: 'completed', summary: SUMMARY });
+    expect(edit.estimate_check).toEqual(expectedCheck('E-3'));
+    expect(estimateCommands(edit.instructions)).toEqual(['fragctl task edit E-3 --estimate 20']);
+    expect(estimateActions(edit.instructions)).toHaveLength(1);
+
+    await overrun('E-4');
+    await c.call('task.deactivate', {});
+    await overrun('E-5');
+    await c.call('task.deactivate', {});
+    const bulk = await c.call('tasks.bulk_complete', { codes: ['E-4', 'E-5'], summary: SUMMARY });
+    expect(bulk.results.map((r) => r.estimate_check)).toEqual([expectedCheck('E-4'), expectedCheck('E-5')]);
+    expect(estimateCommands(bulk.instructions)).toEqual(['fragctl task edit E-4 --estimate 20', 'fragctl task edit E-5 --estimate 20']);
+    expect(estimateActions(bulk.instructions)).toHaveLength(2);
+  });
+
+  it('a task left in progress far under its estimate is not asked for a new one', async () => {
+    await c.call('task.create', { code: 'U-1', title: 'barely started', estimate_minutes: 60 });
+    await c.call('task.activate', { code: 'U-1' });
+    await work(5 * MIN);
+    const left = await c.call('task.deactivate', {});
+    expect(left.estimate_check).toMatchObject({ actual_minutes: 5, variance_percent: -92, needs_new_estimate: false });
+    expect(estimateCommands(left.instructions)).toEqual([]);
+    expect(estimateActions(left.instructions)).toEqual([]);
+  });
+});
+
+describe('tracked time of a parent task', () => {
+  it('counts its subtasks in the context reminder, as the estimate check does', async () => {
+    await c.call('task.create', { code: 'P', title: 'parent', estimate_minutes: 30 });
+    await c.call('task.create', { code: 'P-a', title: 'child', parent: 'P' });
+    await c.call('task.activate', { code: 'P' });
+    await c.call('task.activate', { code: 'P-a' });
+    await work(20 * MIN);
+    const back = await c.call('task.deactivate', {});
+    expect(back.stack.at(-1)?.code).toBe('P');
+    expect(back.instructions.context_reminder).toContain('task P “parent” · estimate 30m, 10m left');
+    await work(15 * MIN);
+    const left = await c.call('task.deactivate', {});
+    expect(left.estimate_check).toMatchObject({ task: 'P', actual_minutes: 35, variance_percent: 17, needs_new_estimate: false });
+  });
+});
