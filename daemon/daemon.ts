@@ -18,6 +18,7 @@ import { Sql } from './store/sql.js';
 import { SocketServer } from './transport/socket-server.js';
 import { startHttpApi, type HttpApi } from './transport/http-start.js';
 import { recoverOpenIntervals } from './app/recovery.js';
+import { closeInterval } from './app/intervals.js';
 import { registerSpool, SpoolWatcher } from './app/spool.js';
 import { clockFromEnv, registerTicker, Ticker } from './app/tick.js';
 
@@ -165,7 +166,7 @@ export class Daemon {
       status: (call) => this.status(call.now),
       shutdown: () => void setImmediate(() => void this.stop('rpc')),
     };
-    this.dispatcher = new Dispatcher({ app: this.app, facts, log: opts.log, publish: (e) => this.transport.publish(e) });
+    this.dispatcher = new Dispatcher({ app: this.app, facts, log: opts.log, publish: (e) => this.transport.publish(e), beforeWrite: () => this.ticker?.tickIfDue() });
     this.transport = new SocketServer(this.dispatcher, opts.log);
     this.ticker = new Ticker(this.app, { submit: (run) => this.dispatcher.queue.submit(run), publish: (e) => this.transport.publish(e), log: opts.log });
     registerTicker(this.app, this.ticker);
@@ -201,6 +202,7 @@ export class Daemon {
       counts: {
         sessions: count('SELECT count(*) FROM sessions'),
         active_sessions: count("SELECT count(*) FROM sessions WHERE status = 'active'"),
+        // Activities are never deleted, so the highest id is their count, read in O(1).
         activities: count('SELECT max(id) FROM activities'),
         projects: count('SELECT count(*) FROM projects'),
         sprints: count('SELECT count(*) FROM sprints'),
@@ -226,7 +228,7 @@ export class Daemon {
         await new Promise((r) => setTimeout(r, 5));
       }
       this.transport.closeAll();
-      this.checkpointOpenIntervals();
+      this.closeOpenIntervals();
       this.db.close();
       if (!this.socketActivated) {
         try {
@@ -242,8 +244,15 @@ export class Daemon {
     return this.stopping;
   }
 
-  /** On a clean stop, open intervals are checkpointed at now so a restart loses nothing. */
-  private checkpointOpenIntervals(): void {
-    this.app.sql.run('UPDATE intervals SET checkpoint_at = max(checkpoint_at, ?) WHERE ended_at IS NULL', this.clock.now());
+  /**
+   * On a clean stop, open intervals end now ('shutdown'): nothing is lost, and the next
+   * start opens fresh ones for sessions still active (or pauses those gone idle).
+   */
+  private closeOpenIntervals(): void {
+    const now = this.clock.now();
+    const open = this.app.sql.all<{ session_id: number }>('SELECT session_id FROM intervals WHERE ended_at IS NULL');
+    this.app.sql.db.transaction(() => {
+      for (const { session_id } of open) closeInterval(this.app.sql, session_id, now, 'shutdown');
+    })();
   }
 }

@@ -28,7 +28,13 @@ const baseTask = {
   description: z.string().optional(),
   estimate: estimate.optional(),
   assignee: z.string().optional(),
-  status: z.enum(['todo', 'in_progress', 'blocked', 'completed', 'cancelled']).optional(),
+  // A plan sets the starting status of new tasks; completing goes through the gate
+  // (fragctl task complete), so a plan cannot close work.
+  status: z
+    .enum(['todo', 'in_progress', 'blocked', 'cancelled'], {
+      error: (i) => (i.input === 'completed' ? 'a plan cannot complete tasks: complete them with fragctl task complete (validated)' : undefined),
+    })
+    .optional(),
 };
 const subtask = z.object(baseTask).strict();
 const task = z.object({ ...baseTask, subtasks: z.array(subtask).optional() }).strict();
@@ -121,9 +127,9 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
       () =>
         sql.run(
           `UPDATE tasks SET project_id = ?, sprint_id = ?, parent_id = ?, title = ?, description = coalesce(?, description),
-             estimate_minutes = coalesce(?, estimate_minutes), assignee = coalesce(?, assignee), status = coalesce(?, status), updated_at = ?
+             estimate_minutes = coalesce(?, estimate_minutes), assignee = coalesce(?, assignee), updated_at = ?
            WHERE code = ?`,
-          projectId, sprintId, parentId, t.title, t.description ?? null, t.estimate ?? null, t.assignee ?? null, t.status ?? null, call.now, t.code,
+          projectId, sprintId, parentId, t.title, t.description ?? null, t.estimate ?? null, t.assignee ?? null, call.now, t.code,
         ),
     );
     const id = idOf('tasks', t.code);

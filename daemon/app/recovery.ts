@@ -1,31 +1,47 @@
-// After an unclean stop, intervals are still open: close each at its last checkpoint
-// (so at most one tick of active time is lost) and start a fresh one for sessions that
-// are still active, from now.
+// On start, time left open by the previous run is settled:
+// - an interval left open by a crash is closed at its last checkpoint, so at most one
+//   tick of active time is lost — or, when the session had already gone idle by then,
+//   at its last activity plus the grace, as the tick would have done;
+// - a session still active gets a fresh interval from now, unless it has been idle for
+//   its timeout, in which case it is paused as idle (a restart is not someone working).
 import type { App } from './app.js';
 import { newCall } from './app.js';
+import { iso } from '../clock.js';
 import { closeInterval, openInterval } from './intervals.js';
 import type { IntervalRow, SessionRow } from './rows.js';
 import { recordActivity } from './activities.js';
+import { pauseSessionRow } from './sessions.js';
+import { idleTimeoutMsOf } from './tick.js';
 
 export function recoverOpenIntervals(app: App): number {
   const call = newCall(app, 'cli');
-  const { sql } = app;
+  const { sql, config } = app;
+  const graceMs = config.idle_grace_seconds * 1000;
   const open = sql.all<IntervalRow>('SELECT * FROM intervals WHERE ended_at IS NULL');
   app.sql.db.transaction(() => {
     for (const iv of open) {
-      closeInterval(sql, iv.session_id, iv.checkpoint_at, 'crash');
       const s = sql.get<SessionRow>('SELECT * FROM sessions WHERE id = ?', iv.session_id)!;
+      const idleBy = s.last_activity_at + idleTimeoutMsOf(s, config);
+      const endAt = idleBy <= call.now ? Math.min(Math.max(s.last_activity_at + graceMs, iv.started_at), iv.checkpoint_at) : iv.checkpoint_at;
+      closeInterval(sql, iv.session_id, endAt, 'crash');
       recordActivity(call, s, {
         kind: 'daemon.recovered',
-        message: `daemon restarted; time after ${new Date(iv.checkpoint_at).toISOString()} was not counted`,
-        data: { interval: iv.id, checkpoint_at: iv.checkpoint_at },
+        message: `daemon restarted; time after ${iso(endAt)} was not counted`,
+        data: { interval: iv.id, checkpoint_at: iv.checkpoint_at, ended_at: endAt },
       });
       // A restart is not the person working: idle detection keeps counting from their last activity.
       sql.run('UPDATE sessions SET last_activity_at = ? WHERE id = ?', s.last_activity_at, s.id);
     }
     const active = sql.all<SessionRow>("SELECT * FROM sessions WHERE status = 'active'");
     for (const s of active) {
-      if (!sql.value('SELECT 1 FROM intervals WHERE session_id = ? AND ended_at IS NULL', s.id)) openInterval(sql, s, call.now);
+      if (sql.value('SELECT 1 FROM intervals WHERE session_id = ? AND ended_at IS NULL', s.id)) continue;
+      if (call.now - s.last_activity_at >= idleTimeoutMsOf(s, config)) {
+        const pauseAt = Math.min(s.last_activity_at + graceMs, call.now);
+        pauseSessionRow(call, s, `idle: no activity since ${iso(s.last_activity_at)}`, pauseAt, 'idle');
+        sql.run('UPDATE sessions SET last_activity_at = ? WHERE id = ?', s.last_activity_at, s.id);
+      } else {
+        openInterval(sql, s, call.now);
+      }
     }
   })();
   return open.length;

@@ -81,7 +81,9 @@ export function decideTick(prev: ClockSample, now: ClockSample, sessions: TickSe
       if (gap.suspended) pauseAt = Math.min(pauseAt, lastGood);
       pauseAt = Math.min(Math.max(pauseAt, s.started_at), now.wall);
       actions.push({ type: 'idle', session: s.id, key: s.key, pause_at: pauseAt, last_activity_at: s.last_activity_at, idle_ms: idleMs });
-    } else if (gap.suspended) {
+    } else if (gap.suspended && s.started_at <= prev.wall) {
+      // Only an interval that was running before the gap spans it; one started since the
+      // wake-up (a call landed before this tick) is real work and keeps running.
       // After a step backwards the wall clock is behind what was already counted: the
       // next interval starts where the last ended, never overlapping it.
       actions.push({ type: 'suspend', session: s.id, key: s.key, end_at: lastGood, reopen_at: Math.max(now.wall, lastGood) });
@@ -107,6 +109,12 @@ export function loadTickSessions(call: Call): TickSession[] {
        FROM sessions s JOIN intervals i ON i.session_id = s.id AND i.ended_at IS NULL
       WHERE s.status = 'active'`,
   );
+}
+
+/** A session's idle timeout: its own (from session.start), else the configured one. */
+export function idleTimeoutMsOf(s: SessionRow, config: App['config']): number {
+  const own = (JSON.parse(s.metadata) as { idle_timeout_seconds?: unknown }).idle_timeout_seconds;
+  return (typeof own === 'number' && own > 0 ? own : config.idle_timeout_seconds) * 1000;
 }
 
 export function policyOf(call: Call, tickSeconds = call.app.config.tick_seconds): TickPolicy {
@@ -180,6 +188,8 @@ export class Ticker {
   private prev: ClockSample;
   private task: ScheduledTask | null = null;
   private running = false;
+  /** The earliest moment a session active at the last tick goes idle (activity since only moves it later). */
+  private idleDeadline = Infinity;
   readonly period: { pattern: string; seconds: number };
 
   constructor(
@@ -193,12 +203,41 @@ export class Ticker {
   /** One tick inside the caller's transaction (the queue's, or a debug call's). */
   runIn(call: Call): TickReport {
     const now = { wall: call.now, mono: this.app.clock.monotonic() };
-    const decision = decideTick(this.prev, now, loadTickSessions(call), policyOf(call, this.period.seconds));
+    const sessions = loadTickSessions(call);
+    const policy = policyOf(call, this.period.seconds);
+    const decision = decideTick(this.prev, now, sessions, policy);
     const report = applyTick(call, decision);
     this.prev = now;
+    const paused = new Set(report.idle_paused);
+    this.idleDeadline = Math.min(
+      Infinity,
+      ...sessions.filter((x) => !paused.has(x.key)).map((x) => x.last_activity_at + (x.idle_timeout_ms ?? policy.idleTimeoutMs)),
+    );
     if (decision.gap.suspended) this.deps.log.info({ gap: decision.gap, suspended: report.suspended }, 'clock gap: intervals ended at their last checkpoint');
     if (report.idle_paused.length) this.deps.log.info({ sessions: report.idle_paused }, 'idle sessions paused');
     return report;
+  }
+
+  /**
+   * Whether a tick is due now for a reason that changes what a write would count: a clock
+   * gap since the last tick (a suspend the tick has not seen yet), or a session past its
+   * idle timeout. Without this, a pause or a task switch landing between the wake-up (or
+   * the idle deadline) and the next tick would close its interval at now, counting the
+   * sleep or the idle stretch.
+   */
+  isDue(): boolean {
+    const now = sample(this.app.clock);
+    const policy: TickPolicy = {
+      tickMs: this.period.seconds * 1000,
+      graceMs: this.app.config.idle_grace_seconds * 1000,
+      idleTimeoutMs: this.app.config.idle_timeout_seconds * 1000,
+    };
+    return now.wall >= this.idleDeadline || detectGap(this.prev, now, policy).suspended;
+  }
+
+  /** Called before each write is queued: a due tick is queued first, so it runs before the write in the same commit. */
+  tickIfDue(): void {
+    if (!this.running && this.isDue()) void this.tickNow();
   }
 
   async tickNow(): Promise<TickReport | null> {

@@ -35,6 +35,8 @@ export interface DispatcherDeps {
   facts: DaemonFacts;
   log: Logger;
   publish: (events: DaemonEvent[]) => void;
+  /** Runs before a write is queued (the daemon queues a due tick first). */
+  beforeWrite?: () => void;
 }
 
 export class Dispatcher {
@@ -78,6 +80,7 @@ export class Dispatcher {
         const call = newCall(this.deps.app, source);
         return { value: withIdleResume(handler(call, parsed.data as never, conn, this.deps.facts), call.events), events: call.events };
       };
+      if (spec.mutates && !name.startsWith('debug.')) this.deps.beforeWrite?.();
       const { value, events } = spec.mutates ? await this.queue.submit(run) : run();
       if (events.length) this.deps.publish(events);
       this.deps.log.debug({ method: name, ms: +(performance.now() - started).toFixed(2), conn: conn.id }, 'call');

@@ -99,11 +99,6 @@ export class SocketServer {
     }
   }
 
-  /** Stops accepting; open connections stay until `closeAll`. */
-  stopAccepting(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-
   closeAll(): void {
     for (const { socket } of this.peers.values()) socket.end();
   }

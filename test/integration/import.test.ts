@@ -63,6 +63,20 @@ describe('fragctl import', () => {
     expect((await d.json(['sprint', 'show', 'D-1'])).code).toBe(4);
   });
 
+  it('cannot complete tasks or reopen them: completion goes through the gate', async () => {
+    const p = file('closing.yaml', 'sprints:\n  - code: C-1\n    title: c\n    tasks:\n      - {code: C-T1, title: a, status: completed}\n');
+    const r = await d.json(['import', p]);
+    expect(r.code).toBe(6);
+    expect(r.body.error.message).toMatch(/closing\.yaml:5:\d+ .*a plan cannot complete tasks: complete them with fragctl task complete/);
+    // A re-import never changes the status of an existing task.
+    const ok = file('open.yaml', 'sprints:\n  - code: C-2\n    title: c\n    tasks:\n      - {code: C-T2, title: a, status: cancelled}\n');
+    expect((await d.json(['import', ok])).code).toBe(0);
+    const again = file('reopen.yaml', 'sprints:\n  - code: C-2\n    title: c\n    tasks:\n      - {code: C-T2, title: renamed, status: todo}\n');
+    expect((await d.json(['import', again])).code).toBe(0);
+    const t = await d.json(['task', 'show', 'C-T2']);
+    expect(t.body.task).toMatchObject({ title: 'renamed', status: 'cancelled' });
+  });
+
   it('reports an unreadable file without calling the daemon', async () => {
     const r = await d.fragctl(['import', join(d.home, 'missing.yaml')]);
     expect(r.code).toBe(1);

@@ -59,10 +59,12 @@ describe('a scripted day on the fake clock', () => {
 
     // An hour of suspend: the wall clock jumps, the monotonic clock does not.
     await c.call('debug.clock', { jump_wall_ms: 60 * MIN });
-    await c.call('heartbeat', { file: 'src/app.ts' });
-    const wake = await c.call('debug.tick');
-    expect(wake.gap.suspended).toBe(true);
-    expect(wake.suspended).toEqual([session.key]);
+    // The heartbeat's write first runs the tick that is due (the clock jumped): asleep for
+    // an hour, the session was also idle, so it is paused at its last checkpoint, and the
+    // heartbeat resumes it. The hour is not counted.
+    const wake = await c.call('heartbeat', { file: 'src/app.ts' });
+    expect(wake.resumed).toEqual({ interrupted_seconds: 60 * 60 });
+    expect((await c.call('debug.tick')).gap.suspended).toBe(false);
     await work(10 * MIN); // B 3030
 
     // Leaving B: it ran over its 30 min estimate, so the answer asks for a new one.
@@ -110,7 +112,7 @@ describe('a scripted day on the fake clock', () => {
 });
 
 describe('a restart nobody notices', () => {
-  it('does not count time after a crash when nobody comes back: the first tick idle-pauses at the restart', async () => {
+  it('does not count idle time after a crash when nobody comes back: the restart pauses the session as the tick would have', async () => {
     const home = tempHome();
     let dd = await new TestDaemon(home, { FRAGD_TEST_CLOCK: String(T0) }).start();
     let cc = await dd.client();
@@ -120,11 +122,14 @@ describe('a restart nobody notices', () => {
     cc.close();
     dd = await new TestDaemon(home, { FRAGD_TEST_CLOCK: String(T0 + 8 * 60 * MIN) }).start();
     cc = await dd.client();
-    const tick = await cc.call('debug.clock', { advance_ms: 60_000, ticking: true });
-    expect(tick.ticks.flatMap((t) => t.idle_paused)).toHaveLength(1);
+    // Nobody did anything after starting: had the daemon lived, the tick at 15 min would
+    // have paused the session at its last activity + 30 s grace. The restart does the same.
     const st = await cc.call('session.status', {});
     expect(st.session.status).toBe('paused');
-    expect(st.session.active_seconds).toBe(10 * 60);
+    expect(st.session.pause_reason).toMatch(/^idle/);
+    expect(st.session.active_seconds).toBe(30);
+    const tick = await cc.call('debug.clock', { advance_ms: 60_000, ticking: true });
+    expect(tick.ticks.flatMap((t) => t.idle_paused)).toHaveLength(0);
     cc.close();
     await dd.dispose();
   });
