@@ -44,7 +44,9 @@ if [ "${FRAGMENTS_HOOKS:-on}" != off ]; then
     # the boot clock, read by a builtin (Linux; empty elsewhere).
     up=; read -r up _ </proc/uptime
     if [ "$hook" = post-merge ]; then
-      set -- $(git rev-parse HEAD --symbolic-full-name HEAD ORIG_HEAD 2>/dev/null)
+      # --symbolic-full-name applies to every name after it, so ORIG_HEAD comes before it.
+      set -- $(git rev-parse HEAD ORIG_HEAD --symbolic-full-name HEAD 2>/dev/null)
+      set -- "$1" "$3" "$2"
     else
       set -- $(git rev-parse HEAD --symbolic-full-name HEAD 2>/dev/null)
     fi
