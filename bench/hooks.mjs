@@ -14,7 +14,9 @@ import { FRAGD_NODE_FLAGS } from './lib.mjs';
 const ROOT = resolve(import.meta.dirname, '..');
 const FRAGCTL = join(ROOT, 'dist/fragctl.js');
 const FRAGD = join(ROOT, 'dist/fragd.js');
-const ROUNDS = Number(process.argv[2] ?? process.env.ROUNDS ?? 150);
+// `node bench/hooks.mjs [ROUNDS]`, or `--quick` (as npm run bench -- --quick passes) for 30.
+const roundsArg = process.argv.slice(2).find((a) => /^\d+$/.test(a));
+const ROUNDS = Number(roundsArg ?? process.env.ROUNDS ?? (process.argv.includes('--quick') ? 30 : 150));
 const WARMUP = 10;
 
 const base = realpathSync(mkdtempSync(join(tmpdir(), 'fr-bench-')));

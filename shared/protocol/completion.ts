@@ -109,7 +109,16 @@ export const completionMethods = {
   }),
   'artifact.add': method<{ artifact: { path: string; note: string | null; task: string | null; sprint: string | null }; session: string } & WithInstructions>()({
     summary: 'Record an artifact (a file, a URL) produced in the active context.',
-    params: T.extend({ path: z.string().trim().min(1).max(4096), note: text.optional() }),
+    params: T.extend({
+      // A relative path means nothing once the caller's directory is gone.
+      path: z
+        .string()
+        .trim()
+        .min(1)
+        .max(4096)
+        .refine((p) => p.startsWith('/') || /^[a-z][a-z0-9+.-]*:\/\//i.test(p), 'an artifact is an absolute path or a URL (fragctl makes a relative path absolute)'),
+      note: text.optional(),
+    }),
     errors: ['no_active_session', 'not_found', 'invalid_state'],
     mutates: true,
   }),

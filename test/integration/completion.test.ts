@@ -157,6 +157,12 @@ describe('sprint completion, artifacts and the session report', () => {
     expect(art.code).toBe(0);
     expect(art.body.artifact.path).toMatch(/^\/.*docs\/parser\.md$/);
     expect(art.body.artifact.sprint).toBe('SPRINT-1');
+    // Over the protocol a relative path is refused: it would mean nothing later.
+    const c = await d.client();
+    const rel = await c.call('artifact.add', { path: 'docs/parser.md' }).catch((e) => e);
+    expect(rel.code).toBe(-32602);
+    expect(rel.message).toMatch(/absolute path or a URL/);
+    c.close();
     expect((await d.json(['validate', 'sprint', '1'])).body.validation.warnings).toEqual([]);
     const done = await d.json(['sprint', 'complete', '--retrospective', 'parser shipped; docs were rushed']);
     expect(done.code).toBe(0);
