@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 export FRAGMENTS_HOME=${FRAGMENTS_HOME:-$(mktemp -d /tmp/fragd-demo.XXXXXX)}
 chmod 700 "$FRAGMENTS_HOME"
 f() { echo; echo "\$ fragctl $*"; node dist/fragctl.js "$@"; }
+# If a step fails, stop the daemon the demo started rather than leave it running.
+trap 'status=$?; [ $status -eq 0 ] || node dist/fragctl.js daemon stop --no-autostart >/dev/null 2>&1; exit $status' EXIT
 echo "demo home: $FRAGMENTS_HOME (socket, database and log live here)"
 f import examples/plan.yaml
 f session start

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks the user units with systemd-analyze, against this checkout's fragd and node.
 # systemd-analyze rejects an ExecStart whose executable does not exist, so the service
-# is verified as install.sh would write it (pointing at this checkout).
+# is verified with ExecStart pointing at this checkout's node and dist/fragd.js.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
