@@ -6,6 +6,7 @@ import type { ParsedParamsOf, ResultOf } from '../../shared/protocol/methods.js'
 import type { DaemonEvent } from '../../shared/protocol/views.js';
 import type { Call } from './app.js';
 import { recordActivity } from './activities.js';
+import { instructionsFor } from './instructions.js';
 import { resolveOpenSession, resumeSessionRow, reloadSession } from './sessions.js';
 
 export const HEARTBEAT_WINDOW_MS = 60_000;
@@ -23,7 +24,7 @@ export function heartbeat(call: Call, p: ParsedParamsOf<'heartbeat'>): ResultOf<
     const idle = s.pause_reason?.startsWith('idle') ?? false;
     if (!idle || !config.auto_resume_on_activity) {
       // A deliberate pause is not overridden by an editor noticing a keystroke.
-      return { session: s.key, status: s.status, recorded: false, coalesced: false, activity_id: null, count: 0, resumed: null };
+      return { session: s.key, status: s.status, recorded: false, coalesced: false, activity_id: null, count: 0, resumed: null, instructions: instructionsFor(call, 'session_paused', s) };
     }
     const r = resumeSessionRow(call, s, 'heartbeat after idle');
     s = r.session;
@@ -49,7 +50,7 @@ export function heartbeat(call: Call, p: ParsedParamsOf<'heartbeat'>): ResultOf<
     );
     sql.run('UPDATE sessions SET last_activity_at = max(last_activity_at, ?) WHERE id = ?', call.now, s.id);
     const count = sql.value<number>("SELECT json_extract(data, '$.count') FROM activities WHERE id = ?", earlier.id) ?? 1;
-    return { session: s.key, status: 'active', recorded: true, coalesced: true, activity_id: earlier.id, count, resumed };
+    return { session: s.key, status: 'active', recorded: true, coalesced: true, activity_id: earlier.id, count, resumed, instructions: instructionsFor(call, 'progress', s) };
   }
   const row = recordActivity(call, s, {
     kind: 'heartbeat',
@@ -57,7 +58,7 @@ export function heartbeat(call: Call, p: ParsedParamsOf<'heartbeat'>): ResultOf<
     data: { file, editor: p.editor ?? null, language: p.language ?? null, kind: p.kind ?? null, count: 1, last_at: call.now },
   });
   s = reloadSession(call, s);
-  return { session: s.key, status: s.status, recorded: true, coalesced: false, activity_id: row.id, count: 1, resumed };
+  return { session: s.key, status: s.status, recorded: true, coalesced: false, activity_id: row.id, count: 1, resumed, instructions: instructionsFor(call, 'progress', s) };
 }
 
 /**

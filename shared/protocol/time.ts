@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { method } from './define.js';
 import { actor, sessionKey, T } from './common.js';
-import type { SessionStatus } from './views.js';
+import type { SessionStatus, WithInstructions } from './views.js';
 
 export type ReportBy = 'day' | 'task' | 'sprint' | 'project' | 'actor';
 
@@ -65,7 +65,7 @@ export const timeMethods = {
     activity_id: number | null;
     count: number;
     resumed: { interrupted_seconds: number } | null;
-  }>()({
+  } & WithInstructions>()({
     summary: 'Editor/agent/CLI activity that keeps a session alive; repeated beats on one file within a minute share one activity row.',
     params: T.extend({
       file: z.string().trim().min(1).max(4096).optional(),

@@ -42,6 +42,8 @@ describe('fragctl fast path', () => {
     expect(a.code).toBe(0);
     expect(Object.keys(a.body).sort()).toEqual(Object.keys(b.body).sort());
     expect(b.body.coalesced).toBe(true);
+    // A heartbeat changes state (last activity), so it carries instructions too.
+    expect(a.body.instructions.context_reminder).toMatch(/^SESSION-\d+ \(active\)/);
   });
 
   it('hands anything unusual to the full CLI with its messages and exit codes', async () => {
