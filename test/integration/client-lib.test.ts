@@ -6,6 +6,9 @@ import { startDaemon, type TestDaemon, until } from '../support/daemon.js';
 import { FragClient, type DaemonEvent } from '../../client/lib/client.js';
 import { EditorStatus } from '../../examples/editor-client.js';
 
+/** Any formatDuration output (42s, 1m, 1m05s, 1h02m): a run past a minute must not fail. */
+const DURATION = String.raw`\d+(h\d\dm|m(\d\ds)?|s)`;
+
 let d: TestDaemon;
 beforeAll(async () => {
   d = await startDaemon();
@@ -51,9 +54,9 @@ describe('the editor example (examples/editor-client.ts)', () => {
     const lines: string[] = [];
     const status = await EditorStatus.start({ editor: 'vscode', onLine: (l) => lines.push(l), env: d.env, session: 'SESSION-001' });
     try {
-      expect(status.current).toMatch(/^SESSION-001 · \d+s$/);
+      expect(status.current).toMatch(new RegExp(`^SESSION-001 · ${DURATION}$`));
       await d.json(['task', 'activate', 'T-01']);
-      await until('the task in the line', () => lines.some((l) => /^SESSION-001 · T-01 · \d+s$/.test(l)));
+      await until('the task in the line', () => lines.some((l) => new RegExp(`^SESSION-001 · T-01 · ${DURATION}$`).test(l)));
 
       const beat = await status.heartbeat('/src/login.ts', 'typescript');
       expect(beat).toMatchObject({ session: 'SESSION-001', recorded: true });

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type TestDaemon } from '../support/daemon.js';
 
+/** Any formatDuration output (42s, 1m, 1m05s, 1h02m): a run past a minute must not fail. */
+const DURATION = String.raw`\d+(h\d\dm|m(\d\ds)?|s)`;
+
 let d: TestDaemon;
 beforeAll(async () => {
   d = await startDaemon();
@@ -76,7 +79,7 @@ describe('a whole session through fragctl', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/SESSION-002 {2}active/);
     const short = await d.fragctl(['status', '--short']);
-    expect(short.stdout.trim()).toMatch(/^SESSION-002 · \d+s$/);
+    expect(short.stdout.trim()).toMatch(new RegExp(`^SESSION-002 · ${DURATION}$`));
   });
 
   it('exits with documented codes for unknown codes and bad usage', async () => {

@@ -4,6 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FRAGCTL, startDaemon, type TestDaemon, until } from '../support/daemon.js';
 
+/** Any formatDuration output (42s, 1m, 1m05s, 1h02m): a run past a minute must not fail. */
+const DURATION = String.raw`\d+(h\d\dm|m(\d\ds)?|s)`;
+
 let d: TestDaemon;
 const watchers: ChildProcess[] = [];
 
@@ -90,14 +93,14 @@ describe('fragctl watch (readable)', () => {
 describe('fragctl status --short', () => {
   it('prints one line: key · paused · task/subtask · active time', async () => {
     const short = async (env: NodeJS.ProcessEnv = {}) => (await d.fragctl(['status', '--short'], { env })).stdout.trim();
-    expect(await short()).toMatch(/^SESSION-001 · \d+s$/);
+    expect(await short()).toMatch(new RegExp(`^SESSION-001 · ${DURATION}$`));
     await d.json(['task', 'activate', 'T-01']);
-    expect(await short()).toMatch(/^SESSION-001 · T-01 · \d+s$/);
+    expect(await short()).toMatch(new RegExp(`^SESSION-001 · T-01 · ${DURATION}$`));
     await d.json(['task', 'activate', 'T-01a']);
-    expect(await short()).toMatch(/^SESSION-001 · T-01a · \d+s$/);
+    expect(await short()).toMatch(new RegExp(`^SESSION-001 · T-01a · ${DURATION}$`));
     await d.json(['session', 'pause', '--reason', 'lunch']);
-    expect(await short()).toMatch(/^SESSION-001 · paused · T-01a · \d+s$/);
-    expect(await short({ FRAGMENTS_SESSION: 'SESSION-002' })).toMatch(/^SESSION-002 · \d+s$/);
+    expect(await short()).toMatch(new RegExp(`^SESSION-001 · paused · T-01a · ${DURATION}$`));
+    expect(await short({ FRAGMENTS_SESSION: 'SESSION-002' })).toMatch(new RegExp(`^SESSION-002 · ${DURATION}$`));
     const none = await d.fragctl(['status', '--short'], { env: { FRAGMENTS_ACTOR: 'nobody' } });
     expect(none.code).toBe(4);
     expect(none.stdout).toBe('');
