@@ -1,8 +1,7 @@
 // fragctl: the command line of fragd. Every command is a thin call of a protocol method.
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import type { GlobalArgs } from './runner.js';
-import { Exit } from './exit-codes.js';
+import { usageFailed, type GlobalArgs } from './runner.js';
 import { sessionCommands, statusCommand } from './commands/session.js';
 import { contextCommands, activityCommands } from './commands/context.js';
 import { projectCommands, sprintCommands, taskCommands, importCommand } from './commands/items.js';
@@ -40,7 +39,6 @@ await cli
   .wrap(Math.min(110, process.stdout.columns || 100))
   .fail((msg: string, err: Error | undefined) => {
     if (err) throw err;
-    process.stderr.write(`error: ${msg}\nsee: fragctl --help\n`);
-    process.exit(Exit.usage);
+    usageFailed(msg);
   })
   .parseAsync();

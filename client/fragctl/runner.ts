@@ -1,5 +1,6 @@
-// Runs one fragctl command: connect (auto-starting fragd), call, print for a person or
-// as JSON, and map failures to documented exit codes.
+// Runs one fragctl command: check the input, connect (auto-starting fragd), call, print
+// for a person or as JSON, and map every failure to a documented exit code (and, with
+// --json, to {"error":{code,message}} on stdout).
 import { FragClient, DaemonUnreachable, RpcError } from '../lib/client.js';
 import { Exit, exitCodeForRpc } from './exit-codes.js';
 import { instructionLines, type Format } from './output.js';
@@ -38,35 +39,113 @@ export function connect(argv: GlobalArgs): Promise<FragClient> {
 
 export const print = (lines: string | string[]): void => void process.stdout.write((Array.isArray(lines) ? lines.join('\n') : lines) + '\n');
 
+/** A failure fragctl finds itself, before or instead of asking the daemon. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exit: number = Exit.failure,
+    readonly code: string = 'failure',
+  ) {
+    super(message);
+  }
+}
+
+/** Bad input on the command line (exit 2). */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, Exit.usage, 'usage');
+  }
+}
+
+/** Did the user ask for JSON? For failures met before yargs has parsed (usage errors). */
+export function jsonRequested(args: readonly string[] = process.argv.slice(2)): boolean {
+  return args.some((a, i) => a === '--json' || a === '--format=json' || (a === '--format' && args[i + 1] === 'json'));
+}
+
+function printError(json: boolean, error: { code: number | string; message: string; data?: unknown }): void {
+  if (json) print(JSON.stringify({ error }, null, 2));
+  else process.stderr.write(`error: ${error.message}\n`);
+}
+
+/** A yargs usage failure (unknown command or option, missing argument): exit 2. */
+export function usageFailed(message: string): never {
+  const json = jsonRequested();
+  printError(json, { code: 'usage', message });
+  if (!json) process.stderr.write('see: fragctl --help\n');
+  process.exit(Exit.usage);
+}
+
 export function fail(err: unknown, argv: GlobalArgs): void {
+  const json = formatOf(argv) === 'json';
   if (err instanceof RpcError) {
     process.exitCode = exitCodeForRpc(err.code);
-    if (formatOf(argv) === 'json') print(JSON.stringify({ error: { code: err.code, message: err.message, data: err.data } }, null, 2));
-    else {
-      process.stderr.write(`error: ${err.message}\n`);
-      if (err.data?.hint) process.stderr.write(`hint: ${err.data.hint}\n`);
-      // Refusals that say how to recover (ValidationFailed) print their instructions too.
-      const instructions = (err.data as { instructions?: Instructions } | undefined)?.instructions;
-      if (instructions) process.stderr.write(instructionLines(instructions, formatOf(argv)).join('\n') + '\n');
-    }
+    printError(json, { code: err.code, message: err.message, data: err.data });
+    if (json) return;
+    if (err.data?.hint) process.stderr.write(`hint: ${err.data.hint}\n`);
+    // Refusals that say how to recover (ValidationFailed) print their instructions too.
+    const instructions = (err.data as { instructions?: Instructions } | undefined)?.instructions;
+    if (instructions) process.stderr.write(instructionLines(instructions, formatOf(argv)).join('\n') + '\n');
     return;
   }
   if (err instanceof DaemonUnreachable) {
     process.exitCode = Exit.unreachable;
-    if (formatOf(argv) === 'json') print(JSON.stringify({ error: { code: 'unreachable', message: err.message } }, null, 2));
-    else process.stderr.write(`error: ${err.message}\n`);
+    printError(json, { code: 'unreachable', message: err.message });
+    return;
+  }
+  if (err instanceof CliError) {
+    process.exitCode = err.exit;
+    printError(json, { code: err.code, message: err.message });
     return;
   }
   process.exitCode = Exit.failure;
-  process.stderr.write(`error: ${(err as Error)?.message ?? String(err)}\n`);
+  printError(json, { code: 'failure', message: (err as Error)?.message ?? String(err) });
 }
 
-/** Connects, runs `work`, prints its result (JSON, or `render` plus instructions). */
-export async function run<T>(argv: GlobalArgs, work: (client: FragClient, target: Target) => Promise<T>, render: (result: T) => string[]): Promise<void> {
+/**
+ * yargs turns a non-number given to a `type: 'number'` option into NaN, which JSON sends
+ * as null: refuse it here, naming the option, instead of letting the daemon say "null".
+ */
+export function checkNumbers(argv: object): void {
+  const bad = Object.entries(argv)
+    .filter(([key, v]) => typeof v === 'number' && !Number.isFinite(v) && key.length > 1 && !/[A-Z]/.test(key))
+    .map(([key]) => key);
+  if (bad.length) throw new UsageError(`--${bad[0]} takes a number${rawValue(bad[0]) !== undefined ? `, not ${JSON.stringify(rawValue(bad[0]))}` : ''}`);
+}
+
+/** What the user typed after --name (yargs keeps only NaN). */
+function rawValue(name: string, args: readonly string[] = process.argv.slice(2)): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === `--${name}`) return args[i + 1];
+    if (args[i].startsWith(`--${name}=`)) return args[i].slice(name.length + 3);
+  }
+  return undefined;
+}
+
+/** A whole number of at least `min` for a numeric option, or a usage error naming it. */
+export function wholeNumber(name: string, value: number | undefined, min = 1): number | undefined {
+  checkNumbers({ [name]: value });
+  if (value !== undefined && (!Number.isInteger(value) || value < min)) throw new UsageError(`--${name} takes a whole number of at least ${min}, not ${value}`);
+  return value;
+}
+
+/**
+ * Checks the command line (numbers, then `prepare`: read files, parse durations) before
+ * connecting, so bad input neither starts a daemon nor reaches it; then connects, runs
+ * `work` with what `prepare` produced, and prints its result (JSON, or `render` plus
+ * instructions).
+ */
+export async function run<T, P = undefined>(
+  argv: GlobalArgs,
+  work: (client: FragClient, target: Target, input: P) => Promise<T>,
+  render: (result: T) => string[],
+  prepare?: () => P,
+): Promise<void> {
   let client: FragClient | undefined;
   try {
+    checkNumbers(argv);
+    const input = prepare ? prepare() : (undefined as P);
     client = await connect(argv);
-    const result = await work(client, targetOf(argv));
+    const result = await work(client, targetOf(argv), input);
     const format = formatOf(argv);
     if (format === 'json') print(JSON.stringify(result, null, 2));
     else print([...render(result), ...instructionLines((result as { instructions?: Instructions }).instructions, format)]);

@@ -1,12 +1,13 @@
 // The client library for fragctl, the MCP server and editor extensions: connect (and
 // start the daemon when none answers), say hello, call typed methods, subscribe to
 // events, reconnect.
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolvePaths, type FragPaths } from '../../shared/paths.js';
 import { PROTOCOL_VERSION } from '../../shared/protocol/version.js';
 import type { MethodName, ParamsOf, ResultOf } from '../../shared/protocol/methods.js';
 import type { DaemonEvent } from '../../shared/protocol/views.js';
-import { spawnDaemon } from './launcher.js';
+import { spawnDaemon, startLogPath } from './launcher.js';
 import { RpcConnection, RpcError, DISCONNECTED } from './rpc-client.js';
 
 export { RpcError, DISCONNECTED } from './rpc-client.js';
@@ -35,21 +36,56 @@ export class DaemonUnreachable extends Error {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitForSocket(paths: FragPaths, timeoutMs: number): Promise<RpcConnection | null> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      return await RpcConnection.open(paths.socket, 500);
-    } catch {
-      await sleep(25);
+/** fragd's exit status when another fragd holds the lock (it may still be starting). */
+const FRAGD_EXIT_ALREADY_RUNNING = 3;
+
+/**
+ * Polls the socket until the started daemon answers, the deadline passes, or the child
+ * exits: a fragd that died while starting (bad config, missing module) will never answer,
+ * so there is no point waiting out the deadline. One that found another fragd starting
+ * (exit 3) leaves the waiting to that other one.
+ */
+async function waitForStartedDaemon(paths: FragPaths, child: ChildProcess, timeoutMs: number): Promise<RpcConnection | { exited: string }> {
+  let exit = '';
+  const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+    if (code !== FRAGD_EXIT_ALREADY_RUNNING) exit = signal ? `killed by ${signal}` : `exit code ${code}`;
+  };
+  const onError = (err: Error) => (exit = err.message);
+  child.once('exit', onExit);
+  child.once('error', onError);
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        return await RpcConnection.open(paths.socket, 500);
+      } catch {
+        if (exit) return { exited: exit };
+        await sleep(25);
+      }
     }
+    return { exited: exit };
+  } finally {
+    child.off('exit', onExit);
+    child.off('error', onError);
   }
-  return null;
 }
 
-function startLogTail(paths: FragPaths): string {
+/**
+ * The lines of the start log that say why fragd did not start: its own `fragd: …` lines
+ * (start-up errors), else a Node crash's `…Error…: …` line, else the last few lines.
+ */
+export function startFailureReason(log: string): string {
+  const lines = log.split('\n').map((l) => l.trimEnd()).filter(Boolean);
+  const own = lines.filter((l) => l.startsWith('fragd: '));
+  if (own.length) return own.join('\n');
+  const crash = lines.find((l) => /^(\w+)?Error\b.*:/.test(l));
+  if (crash) return crash;
+  return lines.filter((l) => !/^\s+at /.test(l)).slice(-3).join('\n');
+}
+
+function startLog(paths: FragPaths): string {
   try {
-    return readFileSync(`${paths.log}.start`, 'utf8').trim().split('\n').slice(-3).join('\n');
+    return readFileSync(startLogPath(paths), 'utf8');
   } catch {
     return '';
   }
@@ -98,13 +134,14 @@ export class FragClient {
             : `the daemon does not answer on ${paths.socket} (${code}); start it with: fragctl daemon start`,
         );
       }
-      spawnDaemon(paths, env);
-      const conn = await waitForSocket(paths, opts.startTimeoutMs ?? 8000);
-      if (!conn) {
-        const tail = startLogTail(paths);
-        throw new DaemonUnreachable(`started fragd but it did not answer on ${paths.socket}${tail ? `:\n${tail}` : ''}\nsee fragctl daemon logs`);
-      }
-      return conn;
+      const timeoutMs = opts.startTimeoutMs ?? 8000;
+      const outcome = await waitForStartedDaemon(paths, spawnDaemon(paths, env), timeoutMs);
+      if (outcome instanceof RpcConnection) return outcome;
+      const reason = startFailureReason(startLog(paths));
+      const what = outcome.exited
+        ? `fragd did not start (${outcome.exited})`
+        : `started fragd but it did not answer on ${paths.socket} within ${Math.round(timeoutMs / 1000)}s`;
+      throw new DaemonUnreachable(`${what}${reason ? `:\n${reason}` : ''}\nstart log: ${startLogPath(paths)} (fragctl daemon logs shows it)`);
     }
   }
 

@@ -1,6 +1,6 @@
 // Finds and starts the daemon for a client that found none answering.
-import { spawn } from 'node:child_process';
-import { existsSync, openSync, mkdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FragPaths } from '../../shared/paths.js';
 import { FRAGD_NODE_FLAGS } from '../../shared/daemon-flags.js';
@@ -17,11 +17,22 @@ export function fragdPath(env: NodeJS.ProcessEnv = process.env): string {
   return found;
 }
 
-/** Spawns fragd detached; its early stderr goes to a start log beside the database. */
-export function spawnDaemon(paths: FragPaths, env: NodeJS.ProcessEnv = process.env): number {
+/** The start log holds the stderr of the last fragd that fragctl spawned. */
+export const startLogPath = (paths: FragPaths): string => `${paths.log}.start`;
+
+/**
+ * Spawns fragd detached; its stderr goes to the start log beside the database, emptied
+ * first so that what it holds is this start's, never an old failure's. The caller watches
+ * the returned child's 'exit' to stop waiting for a daemon that died while starting.
+ */
+export function spawnDaemon(paths: FragPaths, env: NodeJS.ProcessEnv = process.env): ChildProcess {
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
-  const err = openSync(`${paths.log}.start`, 'a', 0o600);
-  const child = spawn(process.execPath, [...FRAGD_NODE_FLAGS, fragdPath(env)], { detached: true, stdio: ['ignore', 'ignore', err], env });
-  child.unref();
-  return child.pid ?? -1;
+  const err = openSync(startLogPath(paths), 'w', 0o600);
+  try {
+    const child = spawn(process.execPath, [...FRAGD_NODE_FLAGS, fragdPath(env)], { detached: true, stdio: ['ignore', 'ignore', err], env });
+    child.unref();
+    return child;
+  } finally {
+    closeSync(err);
+  }
 }

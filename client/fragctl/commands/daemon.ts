@@ -5,9 +5,9 @@ import type { Argv } from 'yargs';
 import { formatDuration } from '../../../shared/format.js';
 import { resolvePaths } from '../../../shared/paths.js';
 import { FragClient, DaemonUnreachable } from '../../lib/client.js';
-import { fragdPath } from '../../lib/launcher.js';
+import { fragdPath, startLogPath } from '../../lib/launcher.js';
 import { FRAGD_NODE_FLAGS } from '../../../shared/daemon-flags.js';
-import { fail, formatOf, print, type GlobalArgs } from '../runner.js';
+import { fail, formatOf, print, wholeNumber, type GlobalArgs } from '../runner.js';
 import { Exit } from '../exit-codes.js';
 
 const probe = () => FragClient.connect({ autoStart: false, clientName: 'fragctl' });
@@ -98,16 +98,29 @@ export function daemonCommands(y: Argv<GlobalArgs>) {
       })
       .command(
         'logs',
-        "Print the daemon's log",
+        "Print the daemon's log (and the start log, when the last start wrote to it)",
         (b) => b.option('lines', { alias: 'n', type: 'number', default: 50 }).option('follow', { alias: 'f', type: 'boolean' }),
         async (argv) => {
-          const { log } = resolvePaths();
+          let lines: number;
+          try {
+            lines = wholeNumber('lines', argv.lines) ?? 50;
+          } catch (err) {
+            return fail(err, argv);
+          }
+          const paths = resolvePaths();
+          const { log } = paths;
+          // A fragd that failed to start (or crashed outside its logger) wrote only to the
+          // start log, which holds the last auto-start's stderr.
+          const startLog = startLogPath(paths);
+          const started = existsSync(startLog) ? readFileSync(startLog, 'utf8').trimEnd() : '';
+          if (started) print([`${startLog} (stderr of the last start):`, ...started.split('\n').slice(-lines), '']);
           if (!existsSync(log)) {
             process.stderr.write(`no log yet at ${log}\n`);
             return;
           }
           const text = readFileSync(log, 'utf8');
-          print(text.trimEnd().split('\n').slice(-argv.lines).join('\n'));
+          if (started) print(`${log}:`);
+          print(text.trimEnd().split('\n').slice(-lines).join('\n'));
           if (!argv.follow) return;
           let offset = statSync(log).size;
           watch(log, () => {

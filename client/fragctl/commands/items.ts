@@ -4,14 +4,15 @@ import { extname } from 'node:path';
 import type { Argv } from 'yargs';
 import { parseMinutes, formatDuration } from '../../../shared/format.js';
 import { activityLine, localTime, projectLine, sprintLine, taskLine } from '../output.js';
-import { run, type GlobalArgs } from '../runner.js';
+import { CliError, run, UsageError, type GlobalArgs } from '../runner.js';
+import { Exit } from '../exit-codes.js';
 import { sprintActivation, taskActivation } from './context.js';
 import { sprintCompletion, taskCompletion } from './completion.js';
 
 const minutes = (v: unknown): number | undefined => {
   if (v === undefined) return undefined;
   const m = parseMinutes(String(v));
-  if (m === null) throw new Error(`--estimate takes minutes (90) or a duration (1h30m), not ${String(v)}`);
+  if (m === null) throw new UsageError(`--estimate takes minutes (90) or a duration (1h30m), not ${String(v)}`);
   return m;
 };
 const code = (b: Argv<GlobalArgs>) => b.positional('code', { type: 'string', demandOption: true });
@@ -117,18 +118,19 @@ export function taskCommands(y: Argv<GlobalArgs>) {
       (argv) =>
         run(
           argv,
-          (c) =>
+          (c, _t, estimate_minutes) =>
             c.call('task.create', {
               code: String(argv.code),
               title: String(argv.title),
               sprint: argv.sprint,
               project: argv.project,
               parent: argv.parent,
-              estimate_minutes: minutes(argv.estimate),
+              estimate_minutes,
               assignee: argv.assignee,
               description: argv.description,
             }),
           (r) => [`created task ${r.task.code}${r.task.sprint ? ` in ${r.task.sprint}` : ''}`],
+          () => minutes(argv.estimate),
         ),
     )
       .command(
@@ -173,13 +175,13 @@ export function taskCommands(y: Argv<GlobalArgs>) {
         (argv) =>
           run(
             argv,
-            (c) =>
+            (c, _t, estimate_minutes) =>
               c.call('task.edit', {
                 code: String(argv.code),
                 title: argv.title,
                 description: argv.description,
                 status: argv.status,
-                estimate_minutes: minutes(argv.estimate),
+                estimate_minutes,
                 delegation_status: argv.delegation,
                 assignee: argv.assignee,
                 summary: argv.summary,
@@ -187,10 +189,25 @@ export function taskCommands(y: Argv<GlobalArgs>) {
                 force: argv.force,
               }),
             (r) => [`updated task ${r.task.code} (${r.task.status})`],
+            () => minutes(argv.estimate),
           ),
       );
     return taskCompletion(taskActivation(t)).demandCommand(1, 'name a task command (see fragctl task --help)');
   });
+}
+
+/** Reads the plan file before connecting, so an unreadable one starts no daemon. */
+function readPlan(file: string) {
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = ({ ENOENT: 'no such file', EISDIR: 'a directory', EACCES: 'permission denied' } as Record<string, string>)[code ?? ''];
+    throw new CliError(`cannot read ${file}: ${code ?? (err as Error).message}${why ? ` (${why})` : ''}`, Exit.failure, 'unreadable_file');
+  }
+  const format = extname(file).toLowerCase() === '.json' ? ('json' as const) : ('yaml' as const);
+  return { content, filename: file, format };
 }
 
 export function importCommand(y: Argv<GlobalArgs>) {
@@ -201,18 +218,9 @@ export function importCommand(y: Argv<GlobalArgs>) {
     (argv) =>
       run(
         argv,
-        (c) => {
-          const file = String(argv.file);
-          let content: string;
-          try {
-            content = readFileSync(file, 'utf8');
-          } catch (err) {
-            throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-          }
-          const format = extname(file).toLowerCase() === '.json' ? ('json' as const) : ('yaml' as const);
-          return c.call('plan.import', { content, filename: file, format });
-        },
+        (c, _t, plan) => c.call('plan.import', plan),
         (r) => [`imported ${r.projects} projects, ${r.sprints} sprints, ${r.tasks} tasks (${r.created.length} new, ${r.updated.length} updated)`],
+        () => readPlan(String(argv.file)),
       ),
   );
 }

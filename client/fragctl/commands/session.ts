@@ -114,15 +114,16 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
       .command('status', 'Show the session', (b) => b, (argv) => run(argv, (c, t) => c.call('session.status', t), statusLines))
       .command(
         'list',
-        'List sessions',
+        "List sessions, newest first: every actor's, or only --actor's",
         (b) =>
           b
             .option('status', { choices: ['active', 'paused', 'completed', 'abandoned'] as const })
-            .option('limit', { type: 'number' })
-            .option('all-actors', { type: 'boolean', describe: 'not only --actor' }),
+            .option('limit', { type: 'number', describe: 'at most this many (default 50)' }),
         (argv) =>
           run(
             argv,
+            // Only an explicit --actor narrows the list: $FRAGMENTS_ACTOR says who works in
+            // this shell, not whose sessions one wants to see.
             (c) => c.call('session.list', { status: argv.status, limit: argv.limit, actor: argv.actor }),
             (r) =>
               r.sessions.length === 0

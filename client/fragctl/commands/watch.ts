@@ -3,7 +3,7 @@
 // re-subscribes (it does not start fragd again itself: a stopped daemon stays stopped).
 import type { Argv } from 'yargs';
 import { FragClient, type DaemonEvent } from '../../lib/client.js';
-import { connect, fail, formatOf, print, type GlobalArgs } from '../runner.js';
+import { connect, fail, formatOf, print, wholeNumber, type GlobalArgs } from '../runner.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -42,6 +42,13 @@ export function watchCommand(y: Argv<GlobalArgs>) {
         if (json) print(JSON.stringify({ type, session: session ?? null, at: new Date().toISOString(), data: { message } }));
         else process.stderr.write(`fragctl watch: ${message}\n`);
       };
+      let count: number | undefined;
+      try {
+        count = wholeNumber('count', argv.count);
+      } catch (err) {
+        fail(err, argv);
+        return;
+      }
       let seen = 0;
       let done = false;
       let client: FragClient;
@@ -62,7 +69,7 @@ export function watchCommand(y: Argv<GlobalArgs>) {
           await client.subscribe((e) => {
             if (done) return;
             print(json ? JSON.stringify(e) : eventLine(e));
-            if (argv.count !== undefined && ++seen >= argv.count) finish();
+            if (count !== undefined && ++seen >= count) finish();
           }, session);
           status('watch.connected', `watching ${session ?? 'all sessions'} (fragd ${client.daemonVersion})`);
         } catch (err) {
