@@ -40,7 +40,8 @@ export interface DispatcherDeps {
 }
 
 export class Dispatcher {
-  readonly server = new JSONRPCServer<Connection>();
+  // The envelope maps and logs every error itself; the library would print each refusal to stderr.
+  readonly server = new JSONRPCServer<Connection>({ errorListener: () => {} });
   readonly queue: CommitQueue;
   private inflight = 0;
 
