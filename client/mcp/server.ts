@@ -81,13 +81,19 @@ export function createMcpServer(opts: McpOptions): { server: McpServer; link: Da
   const link = new DaemonLink(opts);
   const tools = resolveTools();
 
-  /** Reads carry no instructions of their own; the daemon supplies them for the same session. */
+  /**
+   * Reads carry no instructions of their own; the daemon supplies them for the same session.
+   * A report whose session/actor are filters may be about anyone's work, so it gets the
+   * agent's own session's instructions, and `instructions_session` says which session that is.
+   */
   const withInstructions = async (tool: ResolvedTool, params: Record<string, unknown>, result: Record<string, unknown>) => {
-    if ('instructions' in result || !tool.takesSession || tool.targetIsFilter) return result;
-    const target = { ...(params.session ? { session: params.session } : { actor: opts.who.actor }), source: 'mcp' };
+    if ('instructions' in result || (!tool.takesSession && !tool.targetIsFilter)) return result;
+    const own = tool.targetIsFilter;
+    const session = own ? opts.who.session : params.session;
+    const target = { ...(session ? { session } : { actor: opts.who.actor }), source: 'mcp' };
     try {
-      const { instructions } = await link.call('session.instructions', target);
-      return { ...result, instructions };
+      const answer = await link.call('session.instructions', target);
+      return { ...result, instructions: answer.instructions, ...(own ? { instructions_session: answer.session } : {}) };
     } catch {
       // The read itself succeeded; a session that cannot be resolved simply has no next step.
       return result;

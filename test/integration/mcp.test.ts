@@ -40,10 +40,8 @@ describe('fragctl mcp', () => {
   it('lists the tools with short descriptions and schemas derived from the protocol table', async () => {
     const { tools } = await mcp.listTools();
     const names = tools.map((t) => t.name);
-    for (const n of ['session_start', 'session_end', 'session_status', 'session_resume', 'sprint_activate', 'task_activate', 'task_deactivate', 'update', 'note', 'log', 'done', 'validate', 'report']) {
-      if (n === 'validate' || n === 'report') continue; // present once issue 4's methods are in the table; checked below
-      expect(names).toContain(n);
-    }
+    const expected = ['session_start', 'session_end', 'session_status', 'session_resume', 'sprint_activate', 'task_activate', 'task_deactivate', 'update', 'note', 'log', 'done', 'validate', 'report', 'time_report'];
+    expect([...names].sort()).toEqual([...expected].sort());
     for (const t of tools) {
       expect(t.description!.length).toBeLessThanOrEqual(140);
       if (t.name !== 'session_start' && t.name !== 'time_report') expect(Object.keys(t.inputSchema.properties ?? {})).toContain('session_key');
@@ -55,6 +53,9 @@ describe('fragctl mcp', () => {
     expect(update.inputSchema.properties).toHaveProperty('event_id');
     const log = tools.find((t) => t.name === 'log')!;
     expect((log.inputSchema.properties as any).level.enum).toEqual(['debug', 'info', 'warn', 'error']);
+    // done is task.complete: the agent can name a task and override the gate.
+    expect(Object.keys(tools.find((t) => t.name === 'done')!.inputSchema.properties ?? {}).sort()).toEqual(['code', 'force', 'session_key', 'summary']);
+    expect(Object.keys(tools.find((t) => t.name === 'time_report')!.inputSchema.properties ?? {})).toEqual(expect.arrayContaining(['by', 'since', 'until', 'actor', 'session_key']));
     // The whole list stays small in an agent's context.
     expect(JSON.stringify(tools).length).toBeLessThan(12_000);
   });
@@ -92,28 +93,28 @@ describe('fragctl mcp', () => {
     // A read carries the instructions too (from session.instructions).
     expect(status.structuredContent.instructions.context_reminder).toContain(key);
 
-    const { tools } = await mcp.listTools();
-    if (tools.some((t) => t.name === 'validate')) {
-      const check = await call('validate');
-      expect(check.isError).toBeFalsy();
-      expect(check.structuredContent.task.code).toBe('T-1');
-      expect(typeof check.structuredContent.validation.valid).toBe('boolean');
-      expect(check.structuredContent.instructions).toBeDefined();
-    }
-    const done = tools.find((t) => t.name === 'done')!;
-    const props = Object.keys(done.inputSchema.properties ?? {});
-    if (props.includes('force')) {
-      // The validation gate speaks to the agent: what is missing, and what to run.
-      const blocked = await call('done', { summary: 'too short' });
-      expect(blocked.isError).toBe(true);
-      expect(blocked.structuredContent.error.data).toMatchObject({ error: 'validation_failed', code: 'T-1' });
-      expect(blocked.structuredContent.error.data.required_actions.length).toBeGreaterThan(0);
-      expect(blocked.content[0]!.text).toMatch(/cannot be completed/);
-    }
+    const check = await call('validate');
+    expect(check.isError).toBeFalsy();
+    expect(check.structuredContent.task.code).toBe('T-1');
+    expect(check.structuredContent.validation.valid).toBe(false); // no summary yet
+    expect(check.structuredContent.instructions).toBeDefined();
+
+    // The validation gate speaks to the agent: what is missing, and what to do.
+    const blocked = await call('done', { summary: 'too short' });
+    expect(blocked.isError).toBe(true);
+    expect(blocked.structuredContent.error.data).toMatchObject({ error: 'validation_failed', code: 'T-1' });
+    expect(blocked.structuredContent.error.data.required_actions.length).toBeGreaterThan(0);
+    expect(blocked.structuredContent.error.data.instructions.next_actions.length).toBeGreaterThan(0);
+    expect(blocked.content[0]!.text).toMatch(/cannot be completed: .*summary/);
+    expect((await call('session_status')).structuredContent.session.active.task).toBe('T-1');
+
+    // Requirements met (two updates, a long enough summary): done completes without force.
     const summary = 'tokenizer and parser written, nesting covered by tests';
-    const finished = await call('done', { summary, ...(props.includes('force') ? { force: true } : {}) });
+    const finished = await call('done', { summary });
     expect(finished.isError).toBeFalsy();
-    expect(finished.structuredContent.task).toMatchObject({ code: 'T-1', status: 'completed' });
+    expect(finished.structuredContent.task).toMatchObject({ code: 'T-1', status: 'completed', summary });
+    expect(finished.structuredContent.validation.valid).toBe(true);
+    expect(finished.structuredContent.forced_over).toEqual([]);
     expect(finished.structuredContent.instructions).toBeDefined();
 
     await call('task_activate', { code: 'T-2' });
@@ -121,19 +122,37 @@ describe('fragctl mcp', () => {
     expect(off.structuredContent.task.code).toBe('T-2');
     expect(off.structuredContent.stack.map((f: any) => f.code)).toEqual(['AI', 'SPRINT-1']);
 
-    if (tools.some((t) => t.name === 'report')) {
-      const report = await call('report');
-      expect(report.isError).toBeFalsy();
-      expect(report.structuredContent.report.tasks_completed.map((t: any) => t.code)).toContain('T-1');
-    }
+    const report = await call('report');
+    expect(report.isError).toBeFalsy();
+    expect(report.structuredContent.report.tasks_completed.map((t: any) => t.code)).toEqual(['T-1']);
+    expect(report.structuredContent.instructions).toBeDefined();
+
+    // time_report: actor and session_key are filters, not the agent's identity; the
+    // instructions are still the agent's own, and say for which session.
+    const times = await call('time_report', { by: 'task', session_key: key });
+    expect(times.isError).toBeFalsy();
+    expect(times.structuredContent).toMatchObject({ by: 'task', actor: null });
+    expect(times.structuredContent.rows.map((r: any) => r.key)).toEqual(expect.arrayContaining(['T-1', 'T-2']));
+    expect(times.structuredContent.instructions_session).toBe(key);
+    expect(times.structuredContent.instructions.context_reminder).toContain(key);
+    const nobody = await call('time_report', { actor: 'nobody' });
+    expect(nobody.structuredContent).toMatchObject({ actor: 'nobody', rows: [], total_seconds: 0, instructions_session: key });
+    expect(nobody.structuredContent.instructions.next_actions.length).toBeGreaterThan(0);
 
     const end = await call('session_end', { summary: 'parser done' });
     expect(end.structuredContent.session).toMatchObject({ key, status: 'completed', summary: 'parser done' });
+    // Without a session of its own the agent gets the report alone.
+    const after = await call('time_report', { by: 'task' });
+    expect(after.isError).toBeFalsy();
+    expect(after.structuredContent.rows.length).toBeGreaterThan(0);
+    expect(after.structuredContent).not.toHaveProperty('instructions');
+    expect(after.structuredContent).not.toHaveProperty('instructions_session');
 
     // The daemon recorded it all as the agent's, from mcp.
     const hist = await d.json(['session', 'history', '--session', key]);
     const updates = hist.body.activities.filter((a: any) => a.kind === 'update');
     expect(updates.map((a: any) => a.source)).toEqual(['mcp', 'mcp']);
+    expect(hist.body.activities.filter((a: any) => a.kind === 'task.force_complete')).toEqual([]);
   });
 
   it('reads the current session as a resource, with instructions', async () => {
