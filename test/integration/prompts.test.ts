@@ -150,8 +150,15 @@ describe('session prompts', () => {
   });
 
   it('session start offers to resume the most recent in-progress task', async () => {
-    const r = await inPty(d, [{ expect: 'Resume (C|E) “task (C|E)” \\(last worked just now\\)\\?' }, { send: ENTER }, { expect: 'resumed (C|E)' }], ['session', 'start']);
+    // C and E are both in progress; E is worked on last. C comes first by id, so offering
+    // C would mean the suggestion ignores when each was last worked on.
+    expect([(await task('C')).status, (await task('E')).status]).toEqual(['in_progress', 'in_progress']);
+    const { session } = await c.call('session.start', {});
+    await workOn('E', 1);
+    await c.call('task.deactivate', {});
+    await c.call('session.end', { session: session.key, summary: 'a step on E' });
+    const r = await inPty(d, [{ expect: 'Resume E “task E” \\(last worked just now\\)\\?' }, { send: ENTER }, { expect: 'resumed E' }], ['session', 'start']);
     expect(r.code, r.out).toBe(0);
-    expect((await c.call('session.status', {})).session.active.task).toMatch(/^(C|E)$/);
+    expect((await c.call('session.status', {})).session.active.task).toBe('E');
   });
 });
