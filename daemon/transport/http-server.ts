@@ -269,12 +269,12 @@ export class HttpServer {
       return { ...r, params: withTarget(method as MethodName, (params ?? {}) as Record<string, unknown>, mw) };
     };
     const conn = this.conn();
-    const answer = (r: unknown) => (pushOnly(r) ? Promise.resolve(noPushChannel(r)) : this.dispatcher.server.receive(inject(r) as never, conn));
+    const answer = (r: unknown) => (pushOnly(r) ? Promise.resolve(noPushChannel(r)) : this.dispatcher.receive(inject(r), conn));
     const response = !Array.isArray(parsed)
       ? await answer(parsed)
       : parsed.some(pushOnly)
         ? (await Promise.all(parsed.map(answer))).filter((x) => x !== null)
-        : await this.dispatcher.server.receive(parsed.map(inject) as never, conn);
+        : await this.dispatcher.receive(parsed.map(inject), conn);
     if (response === null || (Array.isArray(response) && response.length === 0)) {
       res.writeHead(204).end();
       return;

@@ -63,7 +63,7 @@ export class SocketServer {
   }
 
   private handleFrame(peer: Peer, text: string): void {
-    this.dispatcher.server.receiveJSON(text, peer.conn).then(
+    this.dispatcher.receiveText(text, peer.conn).then(
       (response) => {
         if (response !== null && !(Array.isArray(response) && response.length === 0)) this.send(peer, response);
       },

@@ -98,6 +98,15 @@ describe('JSON-RPC over the socket', () => {
     expect(r.find((x: { id: number }) => x.id === 2).error.code).toBe(-32601);
     const empty = await p.request([]);
     expect(empty.error.code).toBe(-32600);
+    // Elements that are not request objects are answered one by one, beside the valid ones.
+    const mixed = await p.request([null, 7, { jsonrpc: '2.0', id: 'ok', method: 'daemon.hello', params: { protocol: 1 } }]);
+    expect(mixed.map((x: { id: unknown; error?: { code: number } }) => [x.id, x.error?.code ?? 'ok'])).toEqual([
+      [null, -32600],
+      [null, -32600],
+      ['ok', 'ok'],
+    ]);
+    const lone = await p.request([null]);
+    expect(lone).toEqual([expect.objectContaining({ id: null, error: expect.objectContaining({ code: -32600 }) })]);
     p.close();
   });
 
