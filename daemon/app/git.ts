@@ -63,42 +63,106 @@ function git(repo: string, args: string[]): string | null {
 }
 
 const logArgs = (sha: string) => ['log', '-1', '--format=%P%x00%B%x00', '--name-only', '--no-renames', '--diff-merges=first-parent', sha];
+const diffArgs = (from: string, to: string) => ['diff', '--name-only', '--no-renames', from, to];
 
-// Commits are immutable, so details read ahead of time (asynchronously, outside the
-// transaction) are exact; the ingest then runs no git at all for them.
-const prefetched = new Map<string, CommitDetails | 'failed'>();
-const PREFETCH_MAX = 2000;
+/** One thing a record needs from git: a commit's details, or the files changed between two commits. */
+export type GitNeed = { kind: 'log'; sha: string } | { kind: 'diff'; from: string; to: string };
+type Answer = CommitDetails | string[];
 
-/** Reads a commit's details without blocking the event loop, for the next ingest pass. */
-export function prefetchCommit(repo: string, sha: string): Promise<void> {
-  const key = `${repo}\0${sha}`;
-  if (prefetched.has(key)) return Promise.resolve();
+/**
+ * Whether an ingest may ask git itself for what was not read ahead. fragd's own passes never
+ * do: they run inside the commit transaction, where git would hold the event loop (up to its
+ * 5 s timeout per commit on a slow or hung repository).
+ */
+export interface IngestOptions {
+  syncGit: boolean;
+}
+
+// Commits are immutable, so what is read ahead of time (asynchronously, outside the
+// transaction) is exact; the ingest then runs no git at all. null: git failed, the details
+// are unavailable (asking again inside the transaction is what must not happen).
+// Map order is recency: least recently used first.
+const readAheadCache = new Map<string, Answer | null>();
+/** Bound of the cache, except that one record's needs are always kept together (see readAhead). */
+export const READ_AHEAD_MAX = 2000;
+
+const needKey = (repo: string, n: GitNeed) => (n.kind === 'log' ? `${repo}\0log\0${n.sha}` : `${repo}\0diff\0${n.from}\0${n.to}`);
+
+function cached(repo: string, n: GitNeed): { hit: true; value: Answer | null } | { hit: false } {
+  const key = needKey(repo, n);
+  if (!readAheadCache.has(key)) return { hit: false };
+  const value = readAheadCache.get(key) ?? null;
+  readAheadCache.delete(key);
+  readAheadCache.set(key, value);
+  return { hit: true, value };
+}
+
+function runAsync(repo: string, n: GitNeed): Promise<Answer | null> {
+  const args = n.kind === 'log' ? logArgs(n.sha) : diffArgs(n.from, n.to);
   return new Promise((resolve) => {
-    execFile('git', ['-C', repo, ...logArgs(sha)], { encoding: 'utf8', env: gitEnv(), timeout: 5000, maxBuffer: 8 << 20 }, (err, out) => {
-      if (prefetched.size >= PREFETCH_MAX) prefetched.clear();
-      // After a failure the pass asks git again itself (it fails fast when the repository is gone).
-      prefetched.set(key, err ? 'failed' : parseLog(out));
-      resolve();
+    execFile('git', ['-C', repo, ...args], { encoding: 'utf8', env: gitEnv(), timeout: 5000, maxBuffer: 8 << 20 }, (err, out) => {
+      resolve(err ? null : n.kind === 'log' ? parseLog(out) : parseFiles(out));
     });
   });
 }
 
-/** The commits whose details a record needs from git. */
-export function commitsNeeded(r: HookRecord): string[] {
-  if (r.hook === 'post-commit' || r.hook === 'post-merge') return [r.head];
-  if (r.hook === 'post-rewrite') return r.pairs.map(([, to]) => to);
+/**
+ * Reads ahead, without blocking the event loop, what the next pass will need. Room is made
+ * once per batch by evicting the least recently used answers this batch does not want, so
+ * everything a batch wants is present together, even a record (a long rebase) whose needs
+ * alone exceed the bound: such a record could otherwise never count as read ahead.
+ */
+export async function readAhead(wanted: { repo: string; need: GitNeed }[]): Promise<void> {
+  const batch = new Map<string, { repo: string; need: GitNeed }>();
+  for (const w of wanted) batch.set(needKey(w.repo, w.need), w);
+  const missing: { key: string; repo: string; need: GitNeed }[] = [];
+  for (const [key, w] of batch) {
+    if (cached(w.repo, w.need).hit) continue;
+    missing.push({ key, ...w });
+  }
+  for (const key of readAheadCache.keys()) {
+    if (readAheadCache.size + missing.length <= READ_AHEAD_MAX) break;
+    if (!batch.has(key)) readAheadCache.delete(key);
+  }
+  // A few at a time: the machine is shared with the user's own work.
+  for (let i = 0; i < missing.length; i += 4) {
+    await Promise.all(
+      missing.slice(i, i + 4).map(async (m) => {
+        readAheadCache.set(m.key, await runAsync(m.repo, m.need));
+      }),
+    );
+  }
+}
+
+/** Where a merge started: ORIG_HEAD as the hook saw it, else the merge's first parent. */
+const mergeBase = (r: HookRecord) => (SHA.test(r.orig) ? r.orig : `${r.head}^1`);
+
+/** What a record needs from git. */
+export function needsOf(r: HookRecord): GitNeed[] {
+  if (r.hook === 'post-commit') return [{ kind: 'log', sha: r.head }];
+  if (r.hook === 'post-merge') return [{ kind: 'log', sha: r.head }, { kind: 'diff', from: mergeBase(r), to: r.head }];
+  if (r.hook === 'post-rewrite') {
+    const tos = new Set(r.pairs.filter(([from, to]) => from !== to).map(([, to]) => to));
+    return [...tos].map((sha) => ({ kind: 'log', sha }));
+  }
   return [];
 }
 
-/** True when every commit the record needs was read ahead (or tried). */
-export const isReadAhead = (r: HookRecord): boolean => commitsNeeded(r).every((sha) => prefetched.has(`${r.repo}\0${sha}`));
+/** True when everything the record needs was read ahead (or tried). */
+export const isReadAhead = (r: HookRecord): boolean => needsOf(r).every((n) => readAheadCache.has(needKey(r.repo, n)));
 
-/** Parents, message and changed files of a commit; null when the repository or commit is gone. */
-export function readCommit(repo: string, sha: string): CommitDetails | null {
-  const ahead = prefetched.get(`${repo}\0${sha}`);
-  if (ahead && ahead !== 'failed') return ahead;
-  const out = git(repo, logArgs(sha));
-  return out === null ? null : parseLog(out);
+/** Read ahead if it was, else (when allowed) from git now; null: unavailable. */
+function ask(repo: string, n: GitNeed, opts: IngestOptions): Answer | null {
+  const c = cached(repo, n);
+  if (c.hit) return c.value;
+  if (!opts.syncGit) return null;
+  const out = git(repo, n.kind === 'log' ? logArgs(n.sha) : diffArgs(n.from, n.to));
+  return out === null ? null : n.kind === 'log' ? parseLog(out) : parseFiles(out);
+}
+
+/** Parents, message and changed files of a commit; null when the repository or commit is gone (or git failed). */
+export function readCommit(repo: string, sha: string, opts: IngestOptions): CommitDetails | null {
+  return ask(repo, { kind: 'log', sha }, opts) as CommitDetails | null;
 }
 
 function parseLog(out: string): CommitDetails {
@@ -111,9 +175,10 @@ function parseLog(out: string): CommitDetails {
   };
 }
 
-function changedBetween(repo: string, from: string, to: string): string[] | null {
-  const out = git(repo, ['diff', '--name-only', '--no-renames', from, to]);
-  return out === null ? null : out.split('\n').filter(Boolean);
+const parseFiles = (out: string) => out.split('\n').filter(Boolean);
+
+function changedBetween(repo: string, from: string, to: string, opts: IngestOptions): string[] | null {
+  return ask(repo, { kind: 'diff', from, to }, opts) as string[] | null;
 }
 
 const short = (sha: string) => sha.slice(0, 7);
@@ -209,13 +274,13 @@ function linkCommit(call: Call, r: HookRecord, sha: string, d: CommitDetails | n
  * produced may already be linked (its own post-commit ran first, with whatever task was
  * active during the rebase); the original commit's task wins, since it is the same change.
  */
-function moveLink(call: Call, r: HookRecord, from: string, to: string): { from: string; to: string; task: string | null } | null {
+function moveLink(call: Call, r: HookRecord, from: string, to: string, opts: IngestOptions): { from: string; to: string; task: string | null } | null {
   const { sql } = call.app;
   // An amend that changed nothing within the same second gives the same id back.
   if (from === to) return null;
   const old = commitRow(call, r.repo, from);
   if (!old) return null;
-  const d = commitRow(call, r.repo, to) ? null : readCommit(r.repo, to);
+  const d = commitRow(call, r.repo, to) ? null : readCommit(r.repo, to, opts);
   sql.run(
     `INSERT INTO git_commits (repo, sha, branch, subject, files, session_id, task_id, rewritten_from, at)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -239,7 +304,7 @@ function moveLink(call: Call, r: HookRecord, from: string, to: string): { from: 
 }
 
 /** Writes one record as an activity (and links); a record seen before writes nothing. */
-export function ingestRecord(call: Call, r: HookRecord): RecordOutcome {
+export function ingestRecord(call: Call, r: HookRecord, opts: IngestOptions): RecordOutcome {
   // post-checkout with flag 0 is a file checkout (git checkout -- FILE), not a branch move.
   if (r.hook === 'post-checkout' && r.args[2] !== '1') return 'skipped';
   const eventId = eventIdOf(r);
@@ -250,7 +315,7 @@ export function ingestRecord(call: Call, r: HookRecord): RecordOutcome {
 
   switch (r.hook) {
     case 'post-commit': {
-      const d = readCommit(r.repo, r.head);
+      const d = readCommit(r.repo, r.head, opts);
       const a = recordActivity(call, session, {
         kind: 'git.commit',
         message: `${short(r.head)} ${d?.subject ?? '(commit details unavailable: repository or commit gone)'}`,
@@ -273,10 +338,11 @@ export function ingestRecord(call: Call, r: HookRecord): RecordOutcome {
       return 'ingested';
     }
     case 'post-merge': {
-      const d = readCommit(r.repo, r.head);
+      const d = readCommit(r.repo, r.head, opts);
       const isMergeCommit = (d?.parents.length ?? 0) > 1;
       const before = SHA.test(r.orig) ? r.orig : (d?.parents[0] ?? null);
-      const files = before ? (changedBetween(r.repo, before, r.head) ?? d?.files ?? []) : (d?.files ?? []);
+      // mergeBase names the same commit as `before` (ORIG_HEAD, else the first parent), as read ahead.
+      const files = before ? (changedBetween(r.repo, mergeBase(r), r.head, opts) ?? d?.files ?? []) : (d?.files ?? []);
       const a = recordActivity(call, session, {
         kind: 'git.merge',
         message: `merge into ${branch ?? 'detached HEAD'}: ${short(r.head)} ${d?.subject ?? ''}`.trimEnd() + (isMergeCommit ? '' : ' (fast-forward)'),
@@ -289,7 +355,7 @@ export function ingestRecord(call: Call, r: HookRecord): RecordOutcome {
     }
     case 'post-rewrite': {
       const how = r.args[0] || 'rewrite';
-      const moved = r.pairs.map(([from, to]) => moveLink(call, r, from, to)).filter((m) => m !== null);
+      const moved = r.pairs.map(([from, to]) => moveLink(call, r, from, to, opts)).filter((m) => m !== null);
       recordActivity(call, session, {
         kind: 'git.rewrite',
         message: `${how}: ${r.pairs.length} commit${r.pairs.length === 1 ? '' : 's'} rewritten${moved.length ? `, ${moved.length} task link${moved.length === 1 ? '' : 's'} moved` : ''}`,

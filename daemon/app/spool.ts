@@ -7,13 +7,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameS
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { App, Call } from './app.js';
-import { commitsNeeded, eventIdOf, HOOK_NAMES, ingestRecord, isReadAhead, prefetchCommit, SHA, type HookName, type HookRecord } from './git.js';
+import { eventIdOf, HOOK_NAMES, ingestRecord, isReadAhead, needsOf, READ_AHEAD_MAX, readAhead, SHA, type GitNeed, type HookName, type HookRecord } from './git.js';
 import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
 import type { SpoolIngestResult } from '../../shared/protocol/git.js';
 
 /** A record without its end line this long after it was written will never be finished. */
 const ABANDONED_AFTER_MS = 60_000;
-const DEFAULT_LIMIT = 100; // git runs synchronously per record: keep a pass short so other calls interleave
+// An explicit `spool.ingest` may run git synchronously for what was not read ahead: keep a pass short so other calls interleave.
+const DEFAULT_LIMIT = 100;
 
 export type Parsed = { ok: true; record: HookRecord } | { ok: false; incomplete: boolean; reason: string };
 
@@ -126,7 +127,6 @@ export function ingestSpool(call: Call, p: ParsedParamsOf<'spool.ingest'>): Spoo
   const spool = spools.get(call.app);
   const result: SpoolIngestResult = { ingested: 0, duplicates: 0, incomplete: 0, rejected: 0, remaining: 0 };
   if (!spool) return result;
-  const hookCall: Call = { ...call, source: 'hook' };
   const files = listSpool(spool.dir);
   const limit = p?.limit ?? DEFAULT_LIMIT;
   const done: { path: string; eventId: string | null }[] = [];
@@ -156,9 +156,12 @@ export function ingestSpool(call: Call, p: ParsedParamsOf<'spool.ingest'>): Spoo
       result.remaining = files.length - i;
       break;
     }
+    // Events of its own: those of a record whose savepoint rolls back describe nothing stored.
+    const recordCall: Call = { ...call, source: 'hook', events: [] };
     try {
       // A savepoint per record: one that fails rolls back alone and stays in the spool.
-      const outcome = db.transaction(() => ingestRecord(hookCall, parsed.record))();
+      const outcome = db.transaction(() => ingestRecord(recordCall, parsed.record, { syncGit: !p?.prefetched_only }))();
+      call.events.push(...recordCall.events);
       if (outcome === 'ingested') result.ingested++;
       else if (outcome === 'duplicate') result.duplicates++;
       done.push({ path: file.path, eventId: outcome === 'skipped' ? null : eventIdOf(parsed.record) });
@@ -177,7 +180,8 @@ export function ingestSpool(call: Call, p: ParsedParamsOf<'spool.ingest'>): Spoo
  * (synchronous, inside a transaction) does not hold the event loop on git.
  */
 export async function prefetchSpool(dir: string, limit = DEFAULT_LIMIT): Promise<void> {
-  const wanted: [string, string][] = [];
+  const wanted: { repo: string; need: GitNeed }[] = [];
+  let readsOn = false;
   for (const file of listSpool(dir).slice(0, limit)) {
     let text: string;
     try {
@@ -187,10 +191,15 @@ export async function prefetchSpool(dir: string, limit = DEFAULT_LIMIT): Promise
     }
     const p = parseRecord(file.name, text, 0);
     if (!p.ok) continue;
-    for (const sha of commitsNeeded(p.record)) wanted.push([p.record.repo, sha]);
+    const needs = needsOf(p.record);
+    // Whole records only, up to the cache's bound; but always the first record not yet read
+    // ahead, whatever its size, since the pass stops there and could otherwise never pass it.
+    const fresh = !isReadAhead(p.record);
+    if (wanted.length + needs.length > READ_AHEAD_MAX && (readsOn || !fresh)) break;
+    readsOn ||= fresh;
+    for (const need of needs) wanted.push({ repo: p.record.repo, need });
   }
-  // A few at a time: the machine is shared with the user's own work.
-  for (let i = 0; i < wanted.length; i += 4) await Promise.all(wanted.slice(i, i + 4).map(([repo, sha]) => prefetchCommit(repo, sha)));
+  await readAhead(wanted);
 }
 
 function sweep(app: App, done: { path: string; eventId: string | null }[], spool: Spool): void {
@@ -216,6 +225,8 @@ export class SpoolWatcher {
   private running = false;
   private again = false;
   private stopped = false;
+  /** Records left when a pass last made no progress (warned once, not at every timer tick). */
+  private stalledAt: number | null = null;
 
   constructor(
     private readonly dir: string,
@@ -255,12 +266,28 @@ export class SpoolWatcher {
     this.running = true;
     void (async () => {
       try {
+        let remainingBefore: number | null = null;
         do {
           this.again = false;
+          // Lets the previous pass's sweep delete what it stored (a read ahead that git need
+          // not answer would otherwise never leave the microtask queue).
+          await new Promise((r) => setImmediate(r));
           await prefetchSpool(this.dir);
           const r = await this.ingest();
-          if (r.remaining > 0) this.again = true;
           if (r.ingested || r.rejected) this.log.info(r, 'spool ingested');
+          if (r.remaining > 0) {
+            // Going round again only helps when this pass moved on; otherwise it would repeat
+            // itself (and its read-ahead) forever and hold up every record behind.
+            const progressed = r.ingested + r.duplicates + r.rejected > 0 || r.remaining !== remainingBefore;
+            if (!progressed) {
+              if (this.stalledAt !== r.remaining) this.log.warn(r, 'spool pass made no progress; retrying on the timer');
+              this.stalledAt = r.remaining;
+              break;
+            }
+            remainingBefore = r.remaining;
+            this.again = true;
+          }
+          if (r.ingested || r.duplicates || r.rejected) this.stalledAt = null;
         } while (this.again && !this.stopped);
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'spool pass failed; retrying on the next one');

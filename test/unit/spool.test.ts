@@ -1,11 +1,13 @@
 // The spool record format, and the rule that a record leaves the spool only once its
 // activity is committed (a rolled-back ingest keeps it for the next pass).
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newCall, type App } from '../../daemon/app/app.js';
-import { ingestSpool, parseRecord, prefetchSpool, registerSpool } from '../../daemon/app/spool.js';
+import type { Logger } from 'pino';
+import { ingestSpool, parseRecord, prefetchSpool, registerSpool, SpoolWatcher } from '../../daemon/app/spool.js';
 import { listCommits } from '../../daemon/app/git.js';
 import { ManualClock } from '../../daemon/clock.js';
 import { defaultConfig } from '../../daemon/config.js';
@@ -14,8 +16,10 @@ import { Sql } from '../../daemon/store/sql.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
-const record = (hook: string, extra = '') =>
-  `fragd-spool 1\nhook ${hook}\nrepo /nonexistent/repo\nhead ${A}\nref refs/heads/main\norig \nargs amend  \nsession 7\nactor claude\n${extra}end\n`;
+const record = (hook: string, extra = '', repo = '/nonexistent/repo', args = 'amend  ', orig = '') =>
+  `fragd-spool 1\nhook ${hook}\nrepo ${repo}\nhead ${A}\nref refs/heads/main\norig ${orig}\nargs ${args}\nsession 7\nactor claude\n${extra}end\n`;
+/** A distinct commit id per number. */
+const sha = (prefix: string, n: number) => prefix + n.toString(16).padStart(40 - prefix.length, '0');
 
 describe('parseRecord', () => {
   it('reads the fields the hook writes', () => {
@@ -100,5 +104,101 @@ describe('ingestSpool', () => {
     expect(readdirSync(spool)).toHaveLength(0);
     expect(app.sql.value('SELECT count(*) FROM activities')).toBe(1);
     db.close();
+  });
+
+  it('a rewrite with more pairs than the read-ahead cache holds (a long rebase) is read ahead as a unit and ingested; the passes end', async () => {
+    const { app, db, spool } = setup();
+    const pairs = Array.from({ length: 2050 }, (_, i) => `pair ${sha('f', i)} ${sha('e', i)}\n`).join('');
+    writeFileSync(join(spool, `post-rewrite-${A}-2.rec`), record('post-rewrite', pairs, '/nonexistent/long-rebase', 'rebase  '));
+    const results: unknown[] = [];
+    const ingest = async () => {
+      const r = db.transaction(() => ingestSpool(newCall(app), { prefetched_only: true }))();
+      results.push(r);
+      return r;
+    };
+    const log = { info: () => {}, warn: () => {} } as unknown as Logger;
+    const w = new SpoolWatcher(spool, ingest, log, 60_000);
+    try {
+      w.start();
+      for (let i = 0; i < 2500 && !app.sql.value("SELECT 1 FROM activities WHERE kind = 'git.rewrite'"); i++) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 100));
+      // One pass took both records (the rewrite read ahead whole), and the watcher stopped.
+      expect(results).toMatchObject([{ ingested: 2, remaining: 0 }]);
+    } finally {
+      w.stop();
+    }
+    expect(app.sql.value("SELECT message FROM activities WHERE kind = 'git.rewrite'")).toBe('rebase: 2050 commits rewritten');
+    db.close();
+  }, 30_000);
+
+  it("a repository whose git fails: fragd's own pass records the details as unavailable and runs no git itself", async () => {
+    const { app, db, spool } = setup();
+    // A git that notes each run, then is the real git (which fails: the repository is gone).
+    const bin = join(dir, 'bin');
+    const runs = join(dir, 'git-runs.log');
+    mkdirSync(bin);
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${runs}'\nexec '${realGit}' "$@"\n`);
+    chmodSync(join(bin, 'git'), 0o755);
+    const gitRuns = () => (existsSync(runs) ? readFileSync(runs, 'utf8').split('\n').filter(Boolean) : []);
+    const repo = '/nonexistent/failing-repo';
+    rmSync(join(spool, `post-commit-${A}-1.rec`));
+    writeFileSync(join(spool, `post-commit-${A}-3.rec`), record('post-commit', '', repo));
+    writeFileSync(join(spool, `post-merge-${A}-3.rec`), record('post-merge', '', repo, '0', B));
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      await prefetchSpool(spool);
+      const readAhead = gitRuns();
+      expect(readAhead).toHaveLength(2); // the commit (both records name it), and the merge's diff
+      expect(db.transaction(() => ingestSpool(newCall(app), { prefetched_only: true }))()).toMatchObject({ ingested: 2, remaining: 0 });
+      expect(gitRuns()).toEqual(readAhead);
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(app.sql.value("SELECT message FROM activities WHERE kind = 'git.commit'")).toMatch(/commit details unavailable/);
+    expect(JSON.parse(app.sql.value<string>("SELECT data FROM activities WHERE kind = 'git.merge'")!)).toMatchObject({ from: B, files: [] });
+    db.close();
+  });
+
+  it('a record whose ingestion fails publishes no event; the others in the pass do', async () => {
+    const { app, db, spool } = setup();
+    // The commit's link cannot be written: its activity (already recorded) rolls back with it.
+    db.exec(`CREATE TRIGGER no_link BEFORE INSERT ON git_commits WHEN NEW.sha = '${A}' BEGIN SELECT RAISE(ABORT, 'link refused'); END`);
+    writeFileSync(join(spool, `post-checkout-${A}-4.rec`), record('post-checkout', 'nonce 4\n', '/nonexistent/repo', `${B} ${A} 1`));
+    const call = newCall(app);
+    expect(db.transaction(() => ingestSpool(call, {}))()).toMatchObject({ ingested: 1 });
+    expect(app.sql.all<{ kind: string }>('SELECT kind FROM activities').map((a) => a.kind)).toEqual(['git.checkout']);
+    expect(call.events.map((e) => [e.type, (e.data as { kind?: string }).kind])).toEqual([['activity.logged', 'git.checkout']]);
+    await afterSweep();
+    expect(readdirSync(spool)).toEqual([`post-commit-${A}-1.rec`]);
+    db.close();
+  });
+});
+
+describe('SpoolWatcher', () => {
+  it('stops going round when a pass makes no progress, says so once, and leaves the rest to the timer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fr-spool-'));
+    writeFileSync(join(dir, `post-checkout-${A}-1.rec`), record('post-checkout', '', '/nonexistent/repo', `${B} ${A} 1`));
+    const warnings: string[] = [];
+    const log = { info: () => {}, warn: (_: unknown, msg: string) => warnings.push(msg) } as unknown as Logger;
+    let passes = 0;
+    const stuck = { ingested: 0, duplicates: 0, incomplete: 0, rejected: 0, remaining: 3 };
+    const w = new SpoolWatcher(dir, async () => (passes++, stuck), log, 60_000);
+    try {
+      w.start();
+      for (let i = 0; i < 200 && warnings.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(warnings).toEqual(['spool pass made no progress; retrying on the timer']);
+      await new Promise((r) => setTimeout(r, 50));
+      // The first pass had nothing to compare with; the second repeated it and ended the loop.
+      expect(passes).toBe(2);
+      w.kick(); // what the timer does
+      await new Promise((r) => setTimeout(r, 50));
+      expect(passes).toBe(4);
+      expect(warnings).toHaveLength(1);
+    } finally {
+      w.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
