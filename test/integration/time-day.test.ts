@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import type { FragClient } from '../../client/lib/client.js';
 import { TestDaemon, tempHome } from '../support/daemon.js';
+import { work as workFor } from '../support/clock.js';
 
 const T0 = Date.parse('2026-03-10T08:00:00Z');
 const MIN = 60_000;
@@ -17,13 +18,7 @@ afterAll(async () => {
   await d?.dispose();
 });
 
-/** Work for `ms` with the daemon awake: a heartbeat every 5 minutes, ticks on the way. */
-async function work(ms: number) {
-  for (let left = ms; left > 0; left -= 5 * MIN) {
-    await c.call('debug.clock', { advance_ms: Math.min(5 * MIN, left), ticking: true });
-    await c.call('heartbeat', { file: 'src/app.ts', editor: 'vim' });
-  }
-}
+const work = (ms: number) => workFor(c, ms, { file: 'src/app.ts', editor: 'vim' });
 
 const seconds = (rows: { key: string; seconds: number }[]) => Object.fromEntries(rows.map((r) => [r.key, r.seconds]));
 

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FragClient } from '../../client/lib/client.js';
 import { startDaemon, type TestDaemon } from '../support/daemon.js';
+import { work as workFor } from '../support/clock.js';
 
 const T0 = Date.parse('2026-04-14T08:00:00Z');
 const MIN = 60_000;
@@ -21,13 +22,7 @@ afterAll(async () => {
   await d?.dispose();
 });
 
-/** Work for `ms` with the daemon awake: a heartbeat every 5 minutes, ticks on the way. */
-async function work(ms: number) {
-  for (let left = ms; left > 0; left -= 5 * MIN) {
-    await c.call('debug.clock', { advance_ms: Math.min(5 * MIN, left), ticking: true });
-    await c.call('heartbeat', { file: 'src/app.ts' });
-  }
-}
+const work = (ms: number) => workFor(c, ms, { file: 'src/app.ts' });
 
 /** A task with (by default) a 10-minute estimate, 20 minutes tracked and two updates; still active. */
 async function overrun(code: string, estimate = 10, ms = 20 * MIN) {
