@@ -146,6 +146,13 @@ export function finishTask(call: Call, s: SessionRow | null, g: Gate): void {
   });
   fileUnderTask(done.id);
   call.events.push({ type: 'item.changed', session: s?.key ?? null, at: new Date(call.now).toISOString(), data: { kind: 'task', code: g.task.code, change: 'completed' } });
+  // Done here is done everywhere: other sessions working on the task stop counting time on it.
+  const others = sql.all<SessionRow>(
+    "SELECT * FROM sessions WHERE status IN ('active','paused') AND id != ? AND stack LIKE ?",
+    s?.id ?? -1,
+    `%"id":${g.task.id},%`,
+  );
+  for (const other of others) popCompleted(call, other, [g.task.id]);
 }
 
 /** Takes completed tasks off the session's stack (and whatever sits above them). */

@@ -92,6 +92,22 @@ describe('context commands', () => {
     await d.json(['session', 'end']);
   });
 
+  it('a task completed in one session leaves the stacks of the others', async () => {
+    await d.json(['task', 'create', 'SHARED', 'worked on by two', '--sprint', '1']);
+    const human = (await d.json(['session', 'start'])).body.session.key;
+    await d.json(['task', 'activate', 'SHARED']);
+    const agent = (await d.json(['session', 'start', '--actor', 'bot'])).body.session.key;
+    await d.json(['task', 'activate', 'SHARED', '--actor', 'bot']);
+    const done = await d.json(['task', 'complete', 'SHARED', '--actor', 'bot', '--summary', 'finished by the agent, tests pass', '--force']);
+    expect(done.code).toBe(0);
+    const st = await d.json(['status', '--session', human]);
+    expect(st.body.session.stack.map((f: { code: string }) => f.code)).toEqual(['P', 'SPRINT-1']);
+    const hist = await d.json(['session', 'history', '--session', human]);
+    expect(hist.body.context.map((h: { action: string; code: string }) => `${h.action}:${h.code}`)).toContain('pop:SHARED');
+    await d.json(['session', 'end', '--session', agent]);
+    await d.json(['session', 'end', '--session', human]);
+  });
+
   it('prints a completion script', async () => {
     const r = await d.fragctl(['completion']);
     expect(r.code).toBe(0);
