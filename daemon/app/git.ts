@@ -97,13 +97,42 @@ function cached(repo: string, n: GitNeed): { hit: true; value: Answer | null } |
   return { hit: true, value };
 }
 
-function runAsync(repo: string, n: GitNeed): Promise<Answer | null> {
-  const args = n.kind === 'log' ? logArgs(n.sha) : diffArgs(n.from, n.to);
+/** Runs git without blocking the event loop; null when it fails, times out or says too much. */
+function runGit(repo: string, args: string[], input: string | null, timeout: number, maxBuffer: number): Promise<string | null> {
   return new Promise((resolve) => {
-    execFile('git', ['-C', repo, ...args], { encoding: 'utf8', env: gitEnv(), timeout: 5000, maxBuffer: 8 << 20 }, (err, out) => {
-      resolve(err ? null : n.kind === 'log' ? parseLog(out) : parseFiles(out));
-    });
+    const child = execFile('git', ['-C', repo, ...args], { encoding: 'utf8', env: gitEnv(), timeout, maxBuffer }, (err, out) => resolve(err ? null : out));
+    // A git that exits before reading its input (the repository is gone) must not crash the daemon.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(input ?? '');
   });
+}
+
+/** Commits per git process: bounds one run's time and output on a huge rebase. */
+export const LOG_BATCH = 500;
+// Ids git does not know are left out (--ignore-missing) rather than failing the whole batch; each
+// commit's output starts with a separator and its id, so missing ones simply have no entry.
+const logBatchArgs = ['log', '--ignore-missing', '--no-walk=unsorted', '--stdin', '--format=%x1e%H%x00%P%x00%B%x00', '--name-only', '--no-renames', '--diff-merges=first-parent'];
+const BATCH_ENTRY = /\x1e([0-9a-f]{40}(?:[0-9a-f]{24})?)\0/;
+
+/** Details of a batch of commits of one repository, by id; null when git failed for the repository. */
+async function readCommits(repo: string, shas: string[]): Promise<Map<string, CommitDetails> | null> {
+  // git log with an empty --stdin would show HEAD instead.
+  if (shas.length === 0) return new Map();
+  const out = await runGit(repo, logBatchArgs, shas.join('\n') + '\n', 5000 + 10 * shas.length, 64 << 20);
+  if (out === null) return null;
+  const parts = out.split(BATCH_ENTRY);
+  const found = new Map<string, CommitDetails>();
+  for (let i = 1; i + 1 < parts.length; i += 2) found.set(parts[i]!, parseLog(parts[i + 1]!));
+  return found;
+}
+
+/** Runs the tasks, at most `width` at a time. */
+async function pool(tasks: (() => Promise<void>)[], width: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) await tasks[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(width, tasks.length) }, worker));
 }
 
 /**
@@ -111,6 +140,9 @@ function runAsync(repo: string, n: GitNeed): Promise<Answer | null> {
  * once per batch by evicting the least recently used answers this batch does not want, so
  * everything a batch wants is present together, even a record (a long rebase) whose needs
  * alone exceed the bound: such a record could otherwise never count as read ahead.
+ * Commits are read in batches, one git process per repository and LOG_BATCH commits; a
+ * commit git does not have is unavailable alone, a repository git cannot read makes all of
+ * its commits unavailable (tried once: the pass then runs no git).
  */
 export async function readAhead(wanted: { repo: string; need: GitNeed }[]): Promise<void> {
   const batch = new Map<string, { repo: string; need: GitNeed }>();
@@ -124,14 +156,31 @@ export async function readAhead(wanted: { repo: string; need: GitNeed }[]): Prom
     if (readAheadCache.size + missing.length <= READ_AHEAD_MAX) break;
     if (!batch.has(key)) readAheadCache.delete(key);
   }
-  // A few at a time: the machine is shared with the user's own work.
-  for (let i = 0; i < missing.length; i += 4) {
-    await Promise.all(
-      missing.slice(i, i + 4).map(async (m) => {
-        readAheadCache.set(m.key, await runAsync(m.repo, m.need));
-      }),
-    );
+  const logsByRepo = new Map<string, string[]>();
+  const tasks: (() => Promise<void>)[] = [];
+  for (const m of missing) {
+    const n = m.need;
+    if (n.kind === 'log') {
+      const shas = logsByRepo.get(m.repo) ?? [];
+      shas.push(n.sha);
+      logsByRepo.set(m.repo, shas);
+    } else
+      tasks.push(async () => {
+        const out = await runGit(m.repo, diffArgs(n.from, n.to), null, 5000, 8 << 20);
+        readAheadCache.set(m.key, out === null ? null : parseFiles(out));
+      });
   }
+  for (const [repo, shas] of logsByRepo) {
+    for (let i = 0; i < shas.length; i += LOG_BATCH) {
+      const chunk = shas.slice(i, i + LOG_BATCH);
+      tasks.push(async () => {
+        const found = await readCommits(repo, chunk);
+        for (const sha of chunk) readAheadCache.set(needKey(repo, { kind: 'log', sha }), found?.get(sha) ?? null);
+      });
+    }
+  }
+  // A few at a time: the machine is shared with the user's own work.
+  await pool(tasks, 4);
 }
 
 /** Where a merge started: ORIG_HEAD as the hook saw it, else the merge's first parent. */

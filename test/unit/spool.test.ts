@@ -13,6 +13,7 @@ import { ManualClock } from '../../daemon/clock.js';
 import { defaultConfig } from '../../daemon/config.js';
 import { openDatabase } from '../../daemon/store/database.js';
 import { Sql } from '../../daemon/store/sql.js';
+import { TestRepo } from '../support/git.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
@@ -158,6 +159,38 @@ describe('ingestSpool', () => {
     }
     expect(app.sql.value("SELECT message FROM activities WHERE kind = 'git.commit'")).toMatch(/commit details unavailable/);
     expect(JSON.parse(app.sql.value<string>("SELECT data FROM activities WHERE kind = 'git.merge'")!)).toMatchObject({ from: B, files: [] });
+    db.close();
+  });
+
+  it('reads the commits of a repository with one git run; a commit git does not have is unavailable alone', async () => {
+    const { app, db, spool } = setup();
+    const repo = TestRepo.create(process.env);
+    const first = repo.commit('a.txt', 'a\n', 'first');
+    const second = repo.commit('b.txt', 'b\n', 'second\n\nwith a body');
+    const unknown = sha('e', 1);
+    rmSync(join(spool, `post-commit-${A}-1.rec`));
+    [first, unknown, second].forEach((c, i) => writeFileSync(join(spool, `post-commit-${c}-${i}.rec`), record('post-commit', '', repo.dir).replace(A, c)));
+    const bin = join(dir, 'bin');
+    const runs = join(dir, 'git-runs.log');
+    mkdirSync(bin);
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${runs}'\nexec '${realGit}' "$@"\n`);
+    chmodSync(join(bin, 'git'), 0o755);
+    const gitRuns = () => (existsSync(runs) ? readFileSync(runs, 'utf8').split('\n').filter(Boolean) : []);
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      await prefetchSpool(spool);
+      expect(gitRuns()).toHaveLength(1);
+      expect(db.transaction(() => ingestSpool(newCall(app), { prefetched_only: true }))()).toMatchObject({ ingested: 3, remaining: 0 });
+      expect(gitRuns()).toHaveLength(1);
+    } finally {
+      process.env.PATH = path;
+    }
+    const data = (c: string) => JSON.parse(app.sql.value<string>("SELECT data FROM activities WHERE kind = 'git.commit' AND json_extract(data, '$.commit') = ?", c)!);
+    expect(data(first)).toMatchObject({ subject: 'first', message: 'first', files: ['a.txt'], parents: [] });
+    expect(data(second)).toMatchObject({ subject: 'second', message: 'second\n\nwith a body', files: ['b.txt'], parents: [first] });
+    expect(data(unknown)).toMatchObject({ subject: null, message: null, files: [], parents: [] });
     db.close();
   });
 
