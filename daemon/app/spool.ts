@@ -179,6 +179,12 @@ export function ingestSpool(call: Call, p: ParsedParamsOf<'spool.ingest'>): Spoo
  * Reads ahead, asynchronously, the commits the next pass will need, so the pass itself
  * (synchronous, inside a transaction) does not hold the event loop on git.
  */
+/** Reads ahead what the registered spool's records need, before an explicit ingest queues its write. */
+export function prefetchRegisteredSpool(app: App, limit = DEFAULT_LIMIT): Promise<void> {
+  const spool = spools.get(app);
+  return spool ? prefetchSpool(spool.dir, limit) : Promise.resolve();
+}
+
 export async function prefetchSpool(dir: string, limit = DEFAULT_LIMIT): Promise<void> {
   const wanted: { repo: string; need: GitNeed }[] = [];
   let readsOn = false;

@@ -9,7 +9,7 @@ import type { DaemonEvent, Source } from '../../shared/protocol/views.js';
 import { newCall, type App } from '../app/app.js';
 import { CommitQueue } from './commit-queue.js';
 import { withIdleResume } from '../app/heartbeat.js';
-import { handlers, type Connection, type DaemonFacts, type Handler } from './handlers.js';
+import { handlers, preparers, type Connection, type DaemonFacts, type Handler } from './handlers.js';
 
 const SQLITE_STORAGE_CODES = /^SQLITE_(READONLY|FULL|IOERR|CANTOPEN|BUSY|LOCKED|CORRUPT|NOTADB)/;
 
@@ -112,6 +112,8 @@ export class Dispatcher {
         const call = newCall(this.deps.app, source);
         return { value: withIdleResume(handler(call, parsed.data as never, conn, this.deps.facts), call.events), events: call.events };
       };
+      const prepare = preparers[name] as ((app: App, params: unknown) => Promise<void>) | undefined;
+      if (prepare) await prepare(this.deps.app, parsed.data);
       if (spec.mutates && !name.startsWith('debug.')) this.deps.beforeWrite?.();
       const { value, events } = spec.mutates ? await this.queue.submit(run) : run();
       if (events.length) this.deps.publish(events);

@@ -1,10 +1,18 @@
 // Handlers of the git-hook methods (shared/protocol/git.ts).
 import type { gitMethods } from '../../shared/protocol/git.js';
 import { listCommits } from '../app/git.js';
-import { ingestSpool } from '../app/spool.js';
-import type { HandlersFor } from './handlers.js';
+import { ingestSpool, prefetchRegisteredSpool } from '../app/spool.js';
+import type { HandlersFor, Preparers } from './handlers.js';
 
 export const gitHandlers: HandlersFor<keyof typeof gitMethods> = {
   'spool.ingest': (c, p) => ingestSpool(c, p),
   'git.commits': (c, p) => listCommits(c, p),
+};
+
+/**
+ * An explicit ingest (fragctl hooks ingest) reads git ahead asynchronously first, like
+ * fragd's own passes, so no git runs synchronously inside the commit.
+ */
+export const gitPreparers: Preparers<keyof typeof gitMethods> = {
+  'spool.ingest': (app, p) => (p?.prefetched_only ? Promise.resolve() : prefetchRegisteredSpool(app, p?.limit)),
 };

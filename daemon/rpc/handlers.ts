@@ -1,7 +1,7 @@
 // Method name → operation. The table is typed by the protocol, so a handler whose params
 // or result drift from shared/protocol/methods.ts fails to compile.
 import type { coreMethods, MethodName, ParsedParamsOf, ResultOf } from '../../shared/protocol/methods.js';
-import type { Call } from '../app/app.js';
+import type { App, Call } from '../app/app.js';
 import * as sessions from '../app/sessions.js';
 import * as context from '../app/context.js';
 import * as items from '../app/items.js';
@@ -9,7 +9,7 @@ import { importPlan } from '../app/plan-import.js';
 import { completionHandlers } from '../app/completion-handlers.js';
 import { agentHandlers } from './agent-handlers.js';
 import { timeHandlers } from './time-handlers.js';
-import { gitHandlers } from './git.js';
+import { gitHandlers, gitPreparers } from './git.js';
 
 /** What a handler may need beyond the store: the transport's view of the daemon. */
 export interface DaemonFacts {
@@ -27,6 +27,12 @@ export interface Connection {
 
 export type Handler<M extends MethodName> = (call: Call, params: ParsedParamsOf<M>, conn: Connection, daemon: DaemonFacts) => ResultOf<M>;
 export type HandlerTable = { [M in MethodName]: Handler<M> };
+/**
+ * Asynchronous work a write needs done before it is queued (handlers run synchronously
+ * inside the group commit, so anything slow — git, the file system — happens here).
+ */
+export type Preparers<K extends MethodName> = { [M in K]?: (app: App, params: ParsedParamsOf<M>) => Promise<void> };
+
 /** The handlers of some methods; each area exports one, all are merged below. */
 export type HandlersFor<K extends MethodName> = { [M in K]: Handler<M> };
 
@@ -91,4 +97,8 @@ export const handlers: HandlerTable = {
   ...agentHandlers,
   ...timeHandlers,
   ...gitHandlers,
+};
+
+export const preparers: Preparers<MethodName> = {
+  ...gitPreparers,
 };
