@@ -4,7 +4,7 @@
 import { connect, type Socket } from 'node:net';
 import { JSONRPCClient, type JSONRPCResponse } from 'json-rpc-2.0';
 import { encodeFrame, LineDecoder } from '../../shared/framing.js';
-import { ErrorCode, errorNameByCode, type ErrorData } from '../../shared/errors.js';
+import { errorNameByCode, type ErrorData } from '../../shared/errors.js';
 import type { MethodName, ParamsOf, ResultOf } from '../../shared/protocol/methods.js';
 import type { DaemonEvent } from '../../shared/protocol/views.js';
 
@@ -118,8 +118,3 @@ export class RpcConnection {
 
 let counter = 0;
 const nextId = () => ++counter;
-
-export const isTransportError = (err: unknown): boolean =>
-  err instanceof RpcError ? err.code === DISCONNECTED : typeof (err as NodeJS.ErrnoException)?.code === 'string';
-
-export { ErrorCode };

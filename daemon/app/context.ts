@@ -105,9 +105,7 @@ function push(call: Call, s: SessionRow, type: ContextType, code: string): Sessi
 }
 
 export function pushContext(call: Call, p: ParsedParamsOf<'context.push'>): ContextResult {
-  // A subtask push names a subtask: lineageOf refuses a top-level task with a clear message.
-  if (p.type === 'subtask') lineageOf(call, 'subtask', p.code);
-  if (p.type === 'task' || p.type === 'subtask') return activateTask(call, { ...p, code: p.code });
+  if (p.type === 'task' || p.type === 'subtask') return activateTask(call, p, p.type);
   if (p.type === 'sprint') return activateSprint(call, p);
   const s = push(call, workingSession(call, p), p.type, p.code);
   return contextResult(call, s, 'context_activated');
@@ -153,13 +151,14 @@ export function activateSprint(call: Call, p: ParsedParamsOf<'sprint.activate'>)
   return { ...contextResult(call, s, 'context_activated'), sprint: sprintView(call.app.sql, findSprint(call, sprint.code)) };
 }
 
-export function activateTask(call: Call, p: ParsedParamsOf<'task.activate'>) {
+/** `as: 'subtask'` (context push subtask) refuses a top-level task; otherwise the task's own kind decides. */
+export function activateTask(call: Call, p: ParsedParamsOf<'task.activate'>, as: 'task' | 'subtask' = 'task') {
   const task = findTask(call, p.code);
   if (task.status === 'completed' || task.status === 'cancelled') {
     throw invalidState(`${task.code} is ${task.status}; reopen it with: fragctl task edit ${task.code} --status todo`, { task: task.code, status: task.status });
   }
   const s0 = workingSession(call, p);
-  const s = push(call, s0, task.parent_id ? 'subtask' : 'task', task.code);
+  const s = push(call, s0, as === 'subtask' || task.parent_id ? 'subtask' : 'task', task.code);
   call.app.sql.run(
     `UPDATE tasks SET status = CASE WHEN status IN ('todo','blocked') THEN 'in_progress' ELSE status END,
        delegation_status = CASE WHEN delegation_status = 'unassigned' THEN 'assigned' ELSE delegation_status END,

@@ -38,8 +38,6 @@ export function popFrom(stack: StoredFrame[], type?: ContextType): { stack: Stor
   return { stack: stack.slice(0, cut), removed: stack.slice(cut).reverse() };
 }
 
-export const topOf = (stack: StoredFrame[]): StoredFrame | undefined => stack[stack.length - 1];
-
 /** The deepest task-like frame: the subtask if there is one, else the task. */
 export const workFrame = (stack: StoredFrame[]): StoredFrame | undefined =>
   stack.find((f) => f.type === 'subtask') ?? stack.find((f) => f.type === 'task');

@@ -56,9 +56,9 @@ const codeOf = (sql: Sql, table: 'projects' | 'sprints' | 'tasks', id: number | 
  */
 export function activityView(sql: Sql, a: ActivityRow, session?: SessionRow): ActivityView {
   const own = session && session.id === a.session_id ? parseStack(session) : null;
-  const codeIn = (table: 'projects' | 'sprints' | 'tasks', id: number | null) =>
-    (id != null && own?.find((f) => f.id === id && (table === 'tasks' ? f.type === 'task' || f.type === 'subtask' : f.type === table.slice(0, -1)))?.code) ||
-    codeOf(sql, table, id);
+  const frameTypes = { projects: ['project'], sprints: ['sprint'], tasks: ['task', 'subtask'] } as const;
+  const codeIn = (table: keyof typeof frameTypes, id: number | null) =>
+    (id != null && own?.find((f) => f.id === id && (frameTypes[table] as readonly string[]).includes(f.type))?.code) || codeOf(sql, table, id);
   return {
     id: a.id,
     at: iso(a.at),

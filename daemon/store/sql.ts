@@ -1,39 +1,50 @@
 // A statement cache over better-sqlite3: preparing is the expensive part, so each SQL
-// text is prepared once per database.
+// text is prepared once per database, together with how its parameters bind.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 
-/** better-sqlite3 binds ?1, ?2 … only from an object keyed by number; accept a plain list. */
-const NUMBERED = /\?\d/;
-const bind = (sql: string, args: unknown[]): unknown[] =>
-  NUMBERED.test(sql) ? [Object.fromEntries(args.map((a, i) => [i + 1, a]))] : args;
+interface Entry {
+  stmt: Statement;
+  /** better-sqlite3 binds ?1, ?2 … only from an object keyed by number; callers pass a plain list. */
+  numbered: boolean;
+}
 
 export class Sql {
-  private cache = new Map<string, Statement>();
+  private rows = new Map<string, Entry>();
+  /** Statements that return the first column alone (value()). */
+  private values = new Map<string, Entry>();
   constructor(readonly db: Db) {}
 
-  private stmt(sql: string): Statement {
-    let s = this.cache.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.cache.set(sql, s);
+  private entry(sql: string, pluck: boolean): Entry {
+    const cache = pluck ? this.values : this.rows;
+    let e = cache.get(sql);
+    if (!e) {
+      const stmt = this.db.prepare(sql);
+      e = { stmt: pluck ? stmt.pluck() : stmt, numbered: /\?\d/.test(sql) };
+      cache.set(sql, e);
     }
-    return s;
+    return e;
   }
+
+  private static bind(e: Entry, args: unknown[]): unknown[] {
+    return e.numbered ? [Object.fromEntries(args.map((a, i) => [i + 1, a]))] : args;
+  }
+
   get<T>(sql: string, ...args: unknown[]): T | undefined {
-    return this.stmt(sql).get(...bind(sql, args)) as T | undefined;
+    const e = this.entry(sql, false);
+    return e.stmt.get(...Sql.bind(e, args)) as T | undefined;
   }
   all<T>(sql: string, ...args: unknown[]): T[] {
-    return this.stmt(sql).all(...bind(sql, args)) as T[];
+    const e = this.entry(sql, false);
+    return e.stmt.all(...Sql.bind(e, args)) as T[];
   }
   run(sql: string, ...args: unknown[]): { changes: number; lastInsertRowid: number } {
-    const r = this.stmt(sql).run(...bind(sql, args));
+    const e = this.entry(sql, false);
+    const r = e.stmt.run(...Sql.bind(e, args));
     return { changes: r.changes, lastInsertRowid: Number(r.lastInsertRowid) };
   }
   value<T>(sql: string, ...args: unknown[]): T | undefined {
-    const s = this.stmt(sql);
-    const row = s.raw(true).get(...bind(sql, args)) as unknown[] | undefined;
-    s.raw(false);
-    return row?.[0] as T | undefined;
+    const e = this.entry(sql, true);
+    return e.stmt.get(...Sql.bind(e, args)) as T | undefined;
   }
 }

@@ -1,7 +1,6 @@
 // Shapes of the results the daemon returns. Times are ISO-8601 strings in UTC.
 
 export type ContextType = 'project' | 'sprint' | 'task' | 'subtask';
-export const CONTEXT_TYPES: readonly ContextType[] = ['project', 'sprint', 'task', 'subtask'];
 
 export type SessionStatus = 'active' | 'paused' | 'completed' | 'abandoned';
 export type SessionType = 'work' | 'planning' | 'review';

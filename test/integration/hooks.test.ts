@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, sleep, startDaemon, type TestDaemon } from '../support/daemon.js';
+import { ROOT, sleep, startDaemon, until, type TestDaemon } from '../support/daemon.js';
 import { TestRepo } from '../support/git.js';
 import { HOOK_SCRIPT } from '../../client/hooks/script.js';
 import { resolvePaths } from '../../shared/paths.js';
@@ -13,16 +13,6 @@ let d: TestDaemon;
 let repo: TestRepo;
 
 const spooled = () => (existsSync(d.paths.spoolDir) ? readdirSync(d.paths.spoolDir).filter((n) => n.endsWith('.rec')) : []);
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(30);
-  }
-}
 
 /** Activities of a kind in a session, once the spool has been ingested and swept. */
 async function gitActivities(session: string, kind: string, count: number): Promise<any[]> {

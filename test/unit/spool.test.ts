@@ -57,6 +57,18 @@ describe('ingestSpool', () => {
   }
   const afterSweep = () => new Promise((r) => setImmediate(() => setImmediate(r)));
 
+  /** A git on a PATH directory of its own that notes each run, then runs the real git. */
+  function gitSpy() {
+    const bin = join(dir, 'bin');
+    const runs = join(dir, 'git-runs.log');
+    mkdirSync(bin);
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${runs}'\nexec '${realGit}' "$@"\n`);
+    chmodSync(join(bin, 'git'), 0o755);
+    const gitRuns = () => (existsSync(runs) ? readFileSync(runs, 'utf8').split('\n').filter(Boolean) : []);
+    return { bin, gitRuns };
+  }
+
   it('keeps the record when the transaction that ingested it rolls back', async () => {
     const { app, db, spool } = setup();
     expect(() =>
@@ -135,13 +147,7 @@ describe('ingestSpool', () => {
   it("a repository whose git fails: fragd's own pass records the details as unavailable and runs no git itself", async () => {
     const { app, db, spool } = setup();
     // A git that notes each run, then is the real git (which fails: the repository is gone).
-    const bin = join(dir, 'bin');
-    const runs = join(dir, 'git-runs.log');
-    mkdirSync(bin);
-    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${runs}'\nexec '${realGit}' "$@"\n`);
-    chmodSync(join(bin, 'git'), 0o755);
-    const gitRuns = () => (existsSync(runs) ? readFileSync(runs, 'utf8').split('\n').filter(Boolean) : []);
+    const { bin, gitRuns } = gitSpy();
     const repo = '/nonexistent/failing-repo';
     rmSync(join(spool, `post-commit-${A}-1.rec`));
     writeFileSync(join(spool, `post-commit-${A}-3.rec`), record('post-commit', '', repo));
@@ -170,13 +176,7 @@ describe('ingestSpool', () => {
     const unknown = sha('e', 1);
     rmSync(join(spool, `post-commit-${A}-1.rec`));
     [first, unknown, second].forEach((c, i) => writeFileSync(join(spool, `post-commit-${c}-${i}.rec`), record('post-commit', '', repo.dir).replace(A, c)));
-    const bin = join(dir, 'bin');
-    const runs = join(dir, 'git-runs.log');
-    mkdirSync(bin);
-    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${runs}'\nexec '${realGit}' "$@"\n`);
-    chmodSync(join(bin, 'git'), 0o755);
-    const gitRuns = () => (existsSync(runs) ? readFileSync(runs, 'utf8').split('\n').filter(Boolean) : []);
+    const { bin, gitRuns } = gitSpy();
     const path = process.env.PATH;
     process.env.PATH = `${bin}:${path}`;
     try {
