@@ -10,7 +10,7 @@ import { activeMsOn, retime } from './intervals.js';
 import { findProject, findSprint, findTask, projectById, sprintById, taskById } from './items.js';
 import { parseStack, type ActivityRow, type ContextHistoryRow, type SessionRow, type StoredFrame } from './rows.js';
 import { popFrom, replaceWith, workFrame, type StackChange } from './stack.js';
-import { reloadSession, resolveOpenSession, resolveSession, resumeSessionRow, type Target } from './sessions.js';
+import { reloadSession, resolveOpenSession, resolveSession, resumableByActivity, resumeSessionRow, type Target } from './sessions.js';
 import { activityView, frameView, sprintView, taskView } from './views.js';
 import { instructionsFor } from './instructions.js';
 import { withEstimateCheck } from './reports.js';
@@ -93,10 +93,7 @@ function contextResult(call: Call, s: SessionRow, template: Parameters<typeof in
 /** Work on a session that may have been idle-paused: activity brings it back (config). */
 function workingSession(call: Call, target: Target): SessionRow {
   const s = resolveOpenSession(call, target);
-  if (s.status === 'paused' && call.app.config.auto_resume_on_activity && s.pause_reason?.startsWith('idle')) {
-    return resumeSessionRow(call, s, 'activity after idle').session;
-  }
-  return s;
+  return resumableByActivity(call, s) ? resumeSessionRow(call, s, 'activity after idle').session : s;
 }
 
 function push(call: Call, s: SessionRow, type: ContextType, code: string): SessionRow {

@@ -7,7 +7,7 @@ import { iso } from '../clock.js';
 import type { Call } from './app.js';
 import { findByEventId, recordActivity } from './activities.js';
 import type { SessionRow } from './rows.js';
-import { currentSessionOf, DEFAULT_ACTOR, getSession, resumeSessionRow } from './sessions.js';
+import { currentSessionOf, DEFAULT_ACTOR, getSession, resumableByActivity, resumeSessionRow } from './sessions.js';
 import { notFound } from '../../shared/errors.js';
 import type { CommitView } from '../../shared/protocol/git.js';
 import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
@@ -263,7 +263,7 @@ function hookSession(call: Call, r: HookRecord): SessionRow | null {
 /** A commit is work: like any activity it ends an idle pause, unless it is an old record. */
 const FRESH_MS = 60_000;
 function resumeIfIdle(call: Call, s: SessionRow | null, r: HookRecord): SessionRow | null {
-  if (!s || s.status !== 'paused' || !call.app.config.auto_resume_on_activity || !s.pause_reason?.startsWith('idle')) return s;
+  if (!s || !resumableByActivity(call, s)) return s;
   // A record spooled before the pause, or long ago (fragd was down), says nothing about now.
   if (r.at < (s.paused_at ?? 0) || call.now - r.at > FRESH_MS) return s;
   try {

@@ -7,7 +7,7 @@ import type { DaemonEvent } from '../../shared/protocol/views.js';
 import type { Call } from './app.js';
 import { recordActivity } from './activities.js';
 import { instructionsFor } from './instructions.js';
-import { resolveOpenSession, resumeSessionRow, reloadSession } from './sessions.js';
+import { resolveOpenSession, resumableByActivity, resumeSessionRow, reloadSession } from './sessions.js';
 
 export const HEARTBEAT_WINDOW_MS = 60_000;
 
@@ -17,12 +17,11 @@ interface Beat {
 }
 
 export function heartbeat(call: Call, p: ParsedParamsOf<'heartbeat'>): ResultOf<'heartbeat'> {
-  const { sql, config } = call.app;
+  const { sql } = call.app;
   let s = resolveOpenSession(call, p);
   let resumed: { interrupted_seconds: number } | null = null;
   if (s.status === 'paused') {
-    const idle = s.pause_reason?.startsWith('idle') ?? false;
-    if (!idle || !config.auto_resume_on_activity) {
+    if (!resumableByActivity(call, s)) {
       // A deliberate pause is not overridden by an editor noticing a keystroke.
       return { session: s.key, status: s.status, recorded: false, coalesced: false, activity_id: null, count: 0, resumed: null, instructions: instructionsFor(call, 'session_paused', s) };
     }

@@ -10,7 +10,7 @@ import { iso } from '../clock.js';
 import { closeInterval, openInterval } from './intervals.js';
 import type { IntervalRow, SessionRow } from './rows.js';
 import { recordActivity } from './activities.js';
-import { pauseSessionRow } from './sessions.js';
+import { idleReason, pauseSessionRow } from './sessions.js';
 import { idleTimeoutMsOf } from './tick.js';
 
 export function recoverOpenIntervals(app: App): number {
@@ -37,7 +37,7 @@ export function recoverOpenIntervals(app: App): number {
       if (sql.value('SELECT 1 FROM intervals WHERE session_id = ? AND ended_at IS NULL', s.id)) continue;
       if (call.now - s.last_activity_at >= idleTimeoutMsOf(s, config)) {
         const pauseAt = Math.min(s.last_activity_at + graceMs, call.now);
-        pauseSessionRow(call, s, `idle: no activity since ${iso(s.last_activity_at)}`, pauseAt, 'idle');
+        pauseSessionRow(call, s, idleReason(s.last_activity_at), pauseAt, 'idle');
         sql.run('UPDATE sessions SET last_activity_at = ? WHERE id = ?', s.last_activity_at, s.id);
       } else {
         openInterval(sql, s, call.now);

@@ -141,6 +141,13 @@ export function pauseSession(call: Call, p: ParsedParamsOf<'session.pause'>): Se
   return result(call, pauseSessionRow(call, s, p.reason ?? 'paused', call.now, 'pause'), 'session_paused');
 }
 
+/** The reason of an idle pause (the tick and recovery write it; activity undoes it). */
+export const idleReason = (lastActivityAt: number): string => `idle: no activity since ${iso(lastActivityAt)}`;
+
+/** Activity may resume a session paused for idleness (config permitting); a pause someone asked for stays. */
+export const resumableByActivity = (call: Call, s: SessionRow): boolean =>
+  s.status === 'paused' && call.app.config.auto_resume_on_activity && (s.pause_reason?.startsWith('idle:') ?? false);
+
 /** Reactivates a paused session; the interruption is measured and logged. */
 export function resumeSessionRow(call: Call, s: SessionRow, cause: string): { session: SessionRow; interrupted: number } {
   const other = activeSessionOf(call, s.actor);

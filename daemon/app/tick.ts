@@ -10,7 +10,7 @@ import { iso, ManualClock, type Clock } from '../clock.js';
 import type { DaemonEvent } from '../../shared/protocol/views.js';
 import { closeInterval, openInterval } from './intervals.js';
 import { recordActivity } from './activities.js';
-import { pauseSessionRow, reloadSession } from './sessions.js';
+import { idleReason, pauseSessionRow, reloadSession } from './sessions.js';
 import type { SessionRow } from './rows.js';
 
 export interface ClockSample {
@@ -130,7 +130,7 @@ export function applyTick(call: Call, d: TickDecision): TickReport {
     const s = sql.get<SessionRow>('SELECT * FROM sessions WHERE id = ?', a.session);
     if (!s || s.status !== 'active') continue;
     if (a.type === 'idle') {
-      const reason = `idle: no activity since ${iso(a.last_activity_at)}`;
+      const reason = idleReason(a.last_activity_at);
       const paused = pauseSessionRow(call, s, reason, a.pause_at, 'idle');
       call.events.push({
         type: 'session.idle_paused',
