@@ -17,10 +17,10 @@ import { openDatabase, type Db } from './store/database.js';
 import { Sql } from './store/sql.js';
 import { SocketServer } from './transport/socket-server.js';
 import { startHttpApi, type HttpApi } from './transport/http-start.js';
-import { recoverOpenIntervals } from './app/recovery.js';
-import { closeInterval } from './app/intervals.js';
-import { registerSpool, SpoolWatcher } from './app/spool.js';
-import { clockFromEnv, registerTicker, Ticker } from './app/tick.js';
+import { recoverOpenIntervals } from './app/sessions/recovery.js';
+import { closeInterval } from './app/time/intervals.js';
+import { registerSpool, SpoolWatcher } from './app/git/spool.js';
+import { clockFromEnv, registerTicker, Ticker } from './app/time/tick.js';
 
 declare const __FRAGD_VERSION__: string;
 export const VERSION = typeof __FRAGD_VERSION__ === 'string' ? __FRAGD_VERSION__ : '0.0.0-dev';

@@ -3,10 +3,10 @@
 import { formatDuration, shellQuote } from '../../shared/format.js';
 import type { Instructions } from '../../shared/protocol/views.js';
 import type { Call } from './app.js';
-import { activeMs } from './intervals.js';
-import { taskTrackedMs } from './reports.js';
+import { activeMs } from './time/intervals.js';
+import { taskTrackedMs } from './time/reports.js';
 import { parseStack, type SessionRow, type TaskRow } from './rows.js';
-import { workFrame } from './stack.js';
+import { workFrame } from './context/stack.js';
 
 export type Template =
   | 'session_started'

@@ -14,7 +14,7 @@ import type {
   DelegationStatus,
 } from '../../shared/protocol/views.js';
 import { parseStack, type ActivityRow, type ProjectRow, type SessionRow, type SprintRow, type StoredFrame, type TaskRow } from './rows.js';
-import { activeMs } from './intervals.js';
+import { activeMs } from './time/intervals.js';
 
 export const frameView = (f: StoredFrame): ContextFrame => ({ type: f.type, code: f.code, title: f.title, pushed_at: iso(f.pushed_at) });
 

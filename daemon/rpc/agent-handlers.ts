@@ -1,7 +1,7 @@
 // Handlers of shared/protocol/agent.ts.
 import type { agentMethods } from '../../shared/protocol/agent.js';
 import { instructionsFor } from '../app/instructions.js';
-import { resolveSession } from '../app/sessions.js';
+import { resolveSession } from '../app/sessions/sessions.js';
 import type { HandlersFor } from './handlers.js';
 
 export const agentHandlers: HandlersFor<keyof typeof agentMethods> = {

@@ -8,7 +8,7 @@ import { methods, type MethodName } from '../../shared/protocol/methods.js';
 import type { DaemonEvent, Source } from '../../shared/protocol/views.js';
 import { newCall, type App } from '../app/app.js';
 import { CommitQueue } from './commit-queue.js';
-import { withIdleResume } from '../app/heartbeat.js';
+import { withIdleResume } from '../app/time/heartbeat.js';
 import { handlers, preparers, type Connection, type DaemonFacts, type Handler } from './handlers.js';
 
 const SQLITE_STORAGE_CODES = /^SQLITE_(READONLY|FULL|IOERR|CANTOPEN|BUSY|LOCKED|CORRUPT|NOTADB)/;

@@ -1,7 +1,7 @@
 // Handlers of the git-hook methods (shared/protocol/git.ts).
 import type { gitMethods } from '../../shared/protocol/git.js';
-import { listCommits } from '../app/git.js';
-import { ingestSpool, prefetchRegisteredSpool } from '../app/spool.js';
+import { listCommits } from '../app/git/git.js';
+import { ingestSpool, prefetchRegisteredSpool } from '../app/git/spool.js';
 import type { HandlersFor, Preparers } from './handlers.js';
 
 export const gitHandlers: HandlersFor<keyof typeof gitMethods> = {

@@ -2,11 +2,11 @@
 // or result drift from shared/protocol/methods.ts fails to compile.
 import type { coreMethods, MethodName, ParsedParamsOf, ResultOf } from '../../shared/protocol/methods.js';
 import type { App, Call } from '../app/app.js';
-import * as sessions from '../app/sessions.js';
-import * as context from '../app/context.js';
-import * as items from '../app/items.js';
-import { importPlan } from '../app/plan-import.js';
-import { completionHandlers } from '../app/completion-handlers.js';
+import * as sessions from '../app/sessions/sessions.js';
+import * as context from '../app/context/context.js';
+import * as items from '../app/work/items.js';
+import { importPlan } from '../app/work/plan-import.js';
+import { completionHandlers } from '../app/work/completion-handlers.js';
 import { agentHandlers } from './agent-handlers.js';
 import { timeHandlers } from './time-handlers.js';
 import { gitHandlers, gitPreparers } from './git.js';

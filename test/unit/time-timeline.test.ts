@@ -1,6 +1,6 @@
 // Local days over UTC instants: midnight splits and DST days of 23 and 25 hours.
 import { describe, expect, it } from 'vitest';
-import { daysBetween, localDayKey, localMidnight, offsetSegments, splitByDay } from '../../daemon/app/timeline.js';
+import { daysBetween, localDayKey, localMidnight, offsetSegments, splitByDay } from '../../daemon/app/time/timeline.js';
 
 const H = 3_600_000;
 const at = (s: string) => Date.parse(s);

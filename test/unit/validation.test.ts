@@ -1,6 +1,6 @@
 // Every completion rule, each way round, over plain facts (no database, no clock).
 import { describe, expect, it } from 'vitest';
-import { estimateVariance, validateSprintCompletion, validateTaskCompletion, type SprintFacts, type TaskFacts } from '../../daemon/app/validation.js';
+import { estimateVariance, validateSprintCompletion, validateTaskCompletion, type SprintFacts, type TaskFacts } from '../../daemon/app/work/validation.js';
 
 const rules = { summary_min_chars: 20, min_context_updates: 2, estimate_variance_percent: 25 };
 const goodTask: TaskFacts = {
@@ -154,7 +154,7 @@ describe('sprint completion', () => {
 });
 
 describe('relative time in suggestions', async () => {
-  const { ago } = await import('../../daemon/app/session-report.js');
+  const { ago } = await import('../../daemon/app/sessions/session-report.js');
   it('reads like a person would say it', () => {
     expect(ago(20_000)).toBe('just now');
     expect(ago(60_000)).toBe('1 minute ago');

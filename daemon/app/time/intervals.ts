@@ -1,9 +1,9 @@
 // Active time is the sum of intervals built from timestamps (DESIGN.md §5). An interval
 // is tied to the context on top of the stack; any change of that context closes one
 // interval and opens the next, so task, sprint and session totals agree.
-import type { Sql } from '../store/sql.js';
-import type { IntervalRow, SessionRow, StoredFrame } from './rows.js';
-import { parseStack } from './rows.js';
+import type { Sql } from '../../store/sql.js';
+import type { IntervalRow, SessionRow, StoredFrame } from '../rows.js';
+import { parseStack } from '../rows.js';
 
 export type EndReason = 'pause' | 'end' | 'abandon' | 'switch' | 'idle' | 'suspend' | 'crash' | 'shutdown';
 

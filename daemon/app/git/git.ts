@@ -3,14 +3,14 @@
 // files are read here from git itself (commits are immutable, so reading later is exact).
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { iso } from '../clock.js';
-import type { Call } from './app.js';
-import { findByEventId, recordActivity } from './activities.js';
-import type { SessionRow } from './rows.js';
-import { currentSessionOf, DEFAULT_ACTOR, getSession, resumableByActivity, resumeSessionRow } from './sessions.js';
-import { notFound } from '../../shared/errors.js';
-import type { CommitView } from '../../shared/protocol/git.js';
-import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
+import { iso } from '../../clock.js';
+import type { Call } from '../app.js';
+import { findByEventId, recordActivity } from '../activities.js';
+import type { SessionRow } from '../rows.js';
+import { currentSessionOf, DEFAULT_ACTOR, getSession, resumableByActivity, resumeSessionRow } from '../sessions/sessions.js';
+import { notFound } from '../../../shared/errors.js';
+import type { CommitView } from '../../../shared/protocol/git.js';
+import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
 
 export type HookName = 'post-commit' | 'post-checkout' | 'post-merge' | 'post-rewrite';
 export const HOOK_NAMES: readonly HookName[] = ['post-commit', 'post-checkout', 'post-merge', 'post-rewrite'];

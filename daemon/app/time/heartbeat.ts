@@ -2,12 +2,12 @@
 // a session alive (last activity, idle auto-resume) without a row per keystroke: beats on
 // the same session, file and task within one window share one activity row, whose data
 // counts them.
-import type { ParsedParamsOf, ResultOf } from '../../shared/protocol/methods.js';
-import type { DaemonEvent } from '../../shared/protocol/views.js';
-import type { Call } from './app.js';
-import { recordActivity } from './activities.js';
-import { instructionsFor } from './instructions.js';
-import { resolveOpenSession, resumableByActivity, resumeSessionRow, reloadSession } from './sessions.js';
+import type { ParsedParamsOf, ResultOf } from '../../../shared/protocol/methods.js';
+import type { DaemonEvent } from '../../../shared/protocol/views.js';
+import type { Call } from '../app.js';
+import { recordActivity } from '../activities.js';
+import { instructionsFor } from '../instructions.js';
+import { resolveOpenSession, resumableByActivity, resumeSessionRow, reloadSession } from '../sessions/sessions.js';
 
 export const HEARTBEAT_WINDOW_MS = 60_000;
 

@@ -6,10 +6,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, watch, type FSWatcher } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
-import type { App, Call } from './app.js';
+import type { App, Call } from '../app.js';
 import { eventIdOf, HOOK_NAMES, ingestRecord, isReadAhead, needsOf, READ_AHEAD_MAX, readAhead, SHA, type GitNeed, type HookName, type HookRecord } from './git.js';
-import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
-import type { SpoolIngestResult } from '../../shared/protocol/git.js';
+import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
+import type { SpoolIngestResult } from '../../../shared/protocol/git.js';
 
 /** A record without its end line this long after it was written will never be finished. */
 const ABANDONED_AFTER_MS = 60_000;

@@ -4,14 +4,14 @@
 import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
 import { z } from 'zod';
-import { ErrorCode, FragError } from '../../shared/errors.js';
-import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
-import type { Call } from './app.js';
-import { instructionsFor } from './instructions.js';
+import { ErrorCode, FragError } from '../../../shared/errors.js';
+import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
+import type { Call } from '../app.js';
+import { instructionsFor } from '../instructions.js';
 import { normalizeSprintCode } from './items.js';
-import { recordActivity } from './activities.js';
-import { iso } from '../clock.js';
-import { parseMinutes } from '../../shared/format.js';
+import { recordActivity } from '../activities.js';
+import { iso } from '../../clock.js';
+import { parseMinutes } from '../../../shared/format.js';
 
 const estimate = z
   .union([z.number(), z.string()])

@@ -1,8 +1,8 @@
 // The context stack as pure data: project → sprint → task → subtask. A stack is always
 // a consistent lineage, so activating a task brings its sprint and project with it and
 // nobody repeats IDs.
-import type { ContextType } from '../../shared/protocol/views.js';
-import type { StoredFrame } from './rows.js';
+import type { ContextType } from '../../../shared/protocol/views.js';
+import type { StoredFrame } from '../rows.js';
 
 export const RANK: Record<ContextType, number> = { project: 0, sprint: 1, task: 2, subtask: 3 };
 

@@ -1,7 +1,7 @@
 // Completion gates as pure functions over plain facts, so every rule can be tested
 // without a database or a clock. Errors block completion (unless forced), warnings never do.
-import { formatDuration, shellQuote } from '../../shared/format.js';
-import type { TaskStatus, SprintStatus } from '../../shared/protocol/views.js';
+import { formatDuration, shellQuote } from '../../../shared/format.js';
+import type { TaskStatus, SprintStatus } from '../../../shared/protocol/views.js';
 
 export interface ChecklistItem {
   /** Stable rule id an agent can switch on. */

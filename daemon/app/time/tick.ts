@@ -5,13 +5,13 @@
 // the previous tick, the clocks now and the session rows; applyTick does the I/O.
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import { newCall, type App, type Call } from './app.js';
-import { iso, ManualClock, type Clock } from '../clock.js';
-import type { DaemonEvent } from '../../shared/protocol/views.js';
+import { newCall, type App, type Call } from '../app.js';
+import { iso, ManualClock, type Clock } from '../../clock.js';
+import type { DaemonEvent } from '../../../shared/protocol/views.js';
 import { closeInterval, openInterval } from './intervals.js';
-import { recordActivity } from './activities.js';
-import { idleReason, pauseSessionRow, reloadSession } from './sessions.js';
-import type { SessionRow } from './rows.js';
+import { recordActivity } from '../activities.js';
+import { idleReason, pauseSessionRow, reloadSession } from '../sessions/sessions.js';
+import type { SessionRow } from '../rows.js';
 
 export interface ClockSample {
   wall: number;

@@ -1,20 +1,20 @@
 // Operations on a session's context stack, and the updates, notes and logs that attach
 // to its deepest fitting context.
-import { invalidState } from '../../shared/errors.js';
-import type { ContextResult, ParsedParamsOf } from '../../shared/protocol/methods.js';
-import type { ContextType } from '../../shared/protocol/views.js';
-import { iso } from '../clock.js';
-import type { Call } from './app.js';
-import { findByEventId, recordActivity } from './activities.js';
-import { activeMsOn, retime } from './intervals.js';
-import { findProject, findSprint, findTask, projectById, sprintById, taskById } from './items.js';
-import { parseStack, type ActivityRow, type ContextHistoryRow, type SessionRow, type StoredFrame } from './rows.js';
+import { invalidState } from '../../../shared/errors.js';
+import type { ContextResult, ParsedParamsOf } from '../../../shared/protocol/methods.js';
+import type { ContextType } from '../../../shared/protocol/views.js';
+import { iso } from '../../clock.js';
+import type { Call } from '../app.js';
+import { findByEventId, recordActivity } from '../activities.js';
+import { activeMsOn, retime } from '../time/intervals.js';
+import { findProject, findSprint, findTask, projectById, sprintById, taskById } from '../work/items.js';
+import { parseStack, type ActivityRow, type ContextHistoryRow, type SessionRow, type StoredFrame } from '../rows.js';
 import { popFrom, replaceWith, workFrame, type StackChange } from './stack.js';
-import { reloadSession, resolveOpenSession, resolveSession, resumableByActivity, resumeSessionRow, type Target } from './sessions.js';
-import { activityView, frameView, sprintView, taskView } from './views.js';
-import { instructionsFor } from './instructions.js';
-import { withEstimateCheck } from './reports.js';
-import { finishTask, gateTask } from './completion.js';
+import { reloadSession, resolveOpenSession, resolveSession, resumableByActivity, resumeSessionRow, type Target } from '../sessions/sessions.js';
+import { activityView, frameView, sprintView, taskView } from '../views.js';
+import { instructionsFor } from '../instructions.js';
+import { withEstimateCheck } from '../time/reports.js';
+import { finishTask, gateTask } from '../work/completion.js';
 
 const frame = (type: ContextType, row: { id: number; code: string; title: string }, at: number): StoredFrame => ({
   type,

@@ -1,17 +1,17 @@
 // Session lifecycle: start, pause, resume, switch, end, abandon, and which session a
 // call is about.
 import { userInfo } from 'node:os';
-import { ErrorCode, FragError, notFound, invalidState } from '../../shared/errors.js';
-import type { ParsedParamsOf, SessionResult } from '../../shared/protocol/methods.js';
-import type { SessionType, Source } from '../../shared/protocol/views.js';
-import { iso } from '../clock.js';
-import type { Call } from './app.js';
-import { recordActivity, recentActivities } from './activities.js';
-import { closeInterval, openInterval, type EndReason } from './intervals.js';
-import type { SessionRow } from './rows.js';
-import { sessionView } from './views.js';
-import { instructionsFor } from './instructions.js';
-import { activeTaskElapsed } from './reports.js';
+import { ErrorCode, FragError, notFound, invalidState } from '../../../shared/errors.js';
+import type { ParsedParamsOf, SessionResult } from '../../../shared/protocol/methods.js';
+import type { SessionType, Source } from '../../../shared/protocol/views.js';
+import { iso } from '../../clock.js';
+import type { Call } from '../app.js';
+import { recordActivity, recentActivities } from '../activities.js';
+import { closeInterval, openInterval, type EndReason } from '../time/intervals.js';
+import type { SessionRow } from '../rows.js';
+import { sessionView } from '../views.js';
+import { instructionsFor } from '../instructions.js';
+import { activeTaskElapsed } from '../time/reports.js';
 import { lastStep, resumeSuggestions, sessionReport } from './session-report.js';
 
 export const DEFAULT_ACTOR = 'human';

@@ -1,13 +1,13 @@
 // Reports over intervals: by task, sprint, project and actor aggregated in SQL; by day
 // the overlapping intervals are cut at local midnights (timeline.ts) in one pass. Ranges
 // are local calendar days of the reader's time zone; storage stays UTC.
-import { ErrorCode, FragError } from '../../shared/errors.js';
-import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
-import type { EstimateCheck, ReportBy, ReportResult, ReportRow } from '../../shared/protocol/time.js';
-import type { Instructions } from '../../shared/protocol/views.js';
-import { iso } from '../clock.js';
-import type { Call } from './app.js';
-import { estimateVariance } from './validation.js';
+import { ErrorCode, FragError } from '../../../shared/errors.js';
+import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
+import type { EstimateCheck, ReportBy, ReportResult, ReportRow } from '../../../shared/protocol/time.js';
+import type { Instructions } from '../../../shared/protocol/views.js';
+import { iso } from '../../clock.js';
+import type { Call } from '../app.js';
+import { estimateVariance } from '../work/validation.js';
 import { daysBetween, dayStart, isValidTimeZone, localDayKey, nextDayKey, offsetSegments, parseDay, prevDayKey, splitByDay, type Span } from './timeline.js';
 
 function badParam(message: string, extra: Record<string, unknown> = {}): FragError {

@@ -1,19 +1,19 @@
 // Completion through the validation gate: gather facts from the store, run the pure
 // validators, and either complete (recording any --force with the errors it overrode)
 // or refuse with ValidationFailed carrying what is missing and how to fix it.
-import { ErrorCode, FragError, invalidState } from '../../shared/errors.js';
-import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
-import type { TaskCompleteResult } from '../../shared/protocol/completion.js';
-import type { Call } from './app.js';
-import { recordActivity } from './activities.js';
-import { applyStack } from './context.js';
-import { instructionsFor } from './instructions.js';
+import { ErrorCode, FragError, invalidState } from '../../../shared/errors.js';
+import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
+import type { TaskCompleteResult } from '../../../shared/protocol/completion.js';
+import type { Call } from '../app.js';
+import { recordActivity } from '../activities.js';
+import { applyStack } from '../context/context.js';
+import { instructionsFor } from '../instructions.js';
 import { findSprint, findTask, sprintById, taskById } from './items.js';
-import { estimateCheck, taskTrackedMs, withEstimateInstructions } from './reports.js';
-import { parseStack, type SessionRow, type SprintRow, type TaskRow } from './rows.js';
-import { reloadSession, resolveOpenSession, resolveSession, type Target } from './sessions.js';
-import { popFrom, workFrame } from './stack.js';
-import { frameView, sprintView, taskView } from './views.js';
+import { estimateCheck, taskTrackedMs, withEstimateInstructions } from '../time/reports.js';
+import { parseStack, type SessionRow, type SprintRow, type TaskRow } from '../rows.js';
+import { reloadSession, resolveOpenSession, resolveSession, type Target } from '../sessions/sessions.js';
+import { popFrom, workFrame } from '../context/stack.js';
+import { frameView, sprintView, taskView } from '../views.js';
 import { validateSprintCompletion, validateTaskCompletion, type TaskFacts, type ValidationResult, type ValidationRules } from './validation.js';
 
 export function rulesOf(call: Call): ValidationRules {

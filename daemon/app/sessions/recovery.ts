@@ -4,14 +4,14 @@
 //   at its last activity plus the grace, as the tick would have done;
 // - a session still active gets a fresh interval from now, unless it has been idle for
 //   its timeout, in which case it is paused as idle (a restart is not someone working).
-import type { App } from './app.js';
-import { newCall } from './app.js';
-import { iso } from '../clock.js';
-import { closeInterval, openInterval } from './intervals.js';
-import type { IntervalRow, SessionRow } from './rows.js';
-import { recordActivity } from './activities.js';
+import type { App } from '../app.js';
+import { newCall } from '../app.js';
+import { iso } from '../../clock.js';
+import { closeInterval, openInterval } from '../time/intervals.js';
+import type { IntervalRow, SessionRow } from '../rows.js';
+import { recordActivity } from '../activities.js';
 import { idleReason, pauseSessionRow } from './sessions.js';
-import { idleTimeoutMsOf } from './tick.js';
+import { idleTimeoutMsOf } from '../time/tick.js';
 
 export function recoverOpenIntervals(app: App): number {
   const call = newCall(app, 'cli');

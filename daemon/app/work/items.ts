@@ -1,15 +1,15 @@
 // Projects, sprints and tasks: the work items a session's context points at.
-import { ErrorCode, FragError, notFound, invalidState } from '../../shared/errors.js';
-import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
-import { iso } from '../clock.js';
-import type { Call } from './app.js';
-import type { ProjectRow, SprintRow, TaskRow } from './rows.js';
-import { activityView, projectView, sprintView, taskView } from './views.js';
-import { recordActivity } from './activities.js';
-import { instructionsFor } from './instructions.js';
+import { ErrorCode, FragError, notFound, invalidState } from '../../../shared/errors.js';
+import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
+import { iso } from '../../clock.js';
+import type { Call } from '../app.js';
+import type { ProjectRow, SprintRow, TaskRow } from '../rows.js';
+import { activityView, projectView, sprintView, taskView } from '../views.js';
+import { recordActivity } from '../activities.js';
+import { instructionsFor } from '../instructions.js';
 import { finishTask, gateSprint, gateTask, recordSprintCompletion } from './completion.js';
-import type { ActivityRow } from './rows.js';
-import { taskTrackedMs, withEstimateCheck } from './reports.js';
+import type { ActivityRow } from '../rows.js';
+import { taskTrackedMs, withEstimateCheck } from '../time/reports.js';
 
 /** `1` and `sprint-1` both mean SPRINT-1. */
 export const normalizeSprintCode = (code: string): string => (/^\d+$/.test(code) ? `SPRINT-${code}` : code.toUpperCase());

@@ -1,13 +1,13 @@
 // What a session did (shown when it ends), what can be resumed when one starts, and the
 // last step of a session an agent comes back to.
-import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
-import type { SessionReport } from '../../shared/protocol/completion.js';
-import { iso } from '../clock.js';
-import type { Call } from './app.js';
-import { activeMs } from './intervals.js';
-import { parseStack, type ActivityRow, type SessionRow, type TaskRow } from './rows.js';
+import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
+import type { SessionReport } from '../../../shared/protocol/completion.js';
+import { iso } from '../../clock.js';
+import type { Call } from '../app.js';
+import { activeMs } from '../time/intervals.js';
+import { parseStack, type ActivityRow, type SessionRow, type TaskRow } from '../rows.js';
 import { resolveSession } from './sessions.js';
-import { sessionView } from './views.js';
+import { sessionView } from '../views.js';
 
 const secondsOn = (call: Call, sessionId: number, taskId: number): number =>
   Math.floor(
