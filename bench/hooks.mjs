@@ -23,9 +23,19 @@ const base = realpathSync(mkdtempSync(join(tmpdir(), 'fr-bench-')));
 chmodSync(base, 0o700);
 const home = join(base, 'home');
 const gitconfig = join(base, 'gitconfig');
-writeFileSync(gitconfig, '[user]\n\tname = Bench\n\temail = bench@example.com\n[init]\n\tdefaultBranch = main\n[gc]\n\tauto = 0\n');
+writeFileSync(
+  gitconfig,
+  '[user]\n\tname = Bench\n\temail = bench@example.com\n[init]\n\tdefaultBranch = main\n[gc]\n\tauto = 0\n',
+);
 const { FRAGMENTS_SESSION: _s, ...rest } = process.env;
-const env = { ...rest, FRAGMENTS_HOME: home, GIT_CONFIG_GLOBAL: gitconfig, GIT_CONFIG_NOSYSTEM: '1', FRAGMENTS_NO_AUTOSTART: '1', FRAGD_BIN: FRAGD };
+const env = {
+  ...rest,
+  FRAGMENTS_HOME: home,
+  GIT_CONFIG_GLOBAL: gitconfig,
+  GIT_CONFIG_NOSYSTEM: '1',
+  FRAGMENTS_NO_AUTOSTART: '1',
+  FRAGD_BIN: FRAGD,
+};
 
 function sh(cmd, args, cwd) {
   const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8' });
@@ -64,10 +74,13 @@ function paired(label, plain, hooked) {
   const rounds = [];
   for (let i = 0; i < WARMUP + ROUNDS; i++) {
     // Alternate who goes first so neither side always gets the warmer caches.
-    const [a, b] = i % 2 ? [timedCommit(plain), timedCommit(hooked)] : (() => {
-      const h = timedCommit(hooked);
-      return [timedCommit(plain), h];
-    })();
+    const [a, b] =
+      i % 2
+        ? [timedCommit(plain), timedCommit(hooked)]
+        : (() => {
+            const h = timedCommit(hooked);
+            return [timedCommit(plain), h];
+          })();
     if (i >= WARMUP) rounds.push({ plain: a, hooked: b });
   }
   const p = rounds.map((r) => r.plain);
@@ -77,7 +90,9 @@ function paired(label, plain, hooked) {
   console.log(`                       median      p90   (ms)`);
   console.log(`  without hooks       ${f(quantile(p, 0.5))}  ${f(quantile(p, 0.9))}`);
   console.log(`  with fragd hooks    ${f(quantile(h, 0.5))}  ${f(quantile(h, 0.9))}`);
-  console.log(`  paired overhead     ${f(quantile(diff, 0.5))}  ${f(quantile(diff, 0.9))}   (median of per-round differences; target ≤ 10 ms)`);
+  console.log(
+    `  paired overhead     ${f(quantile(diff, 0.5))}  ${f(quantile(diff, 0.9))}   (median of per-round differences; target ≤ 10 ms)`,
+  );
   return quantile(diff, 0.5);
 }
 
@@ -89,7 +104,9 @@ function hookAlone(dir) {
     spawnSync(join(dir, '.git/hooks/post-commit'), [], { cwd: dir, env });
     xs.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  console.log(`\npost-commit hook run alone: median ${quantile(xs, 0.5).toFixed(2)} ms, p90 ${quantile(xs, 0.9).toFixed(2)} ms (50 runs, includes process spawn)`);
+  console.log(
+    `\npost-commit hook run alone: median ${quantile(xs, 0.5).toFixed(2)} ms, p90 ${quantile(xs, 0.9).toFixed(2)} ms (50 runs, includes process spawn)`,
+  );
 }
 
 const canConnect = (path) =>
@@ -110,7 +127,9 @@ const spooled = () => {
 const plain = makeRepo('plain');
 const hooked = makeRepo('hooked');
 sh(process.execPath, [FRAGCTL, 'hooks', 'install', '--repo', hooked]);
-console.log(`fragd hooks benchmark · git ${sh('git', ['--version']).trim().replace('git version ', '')} · node ${process.version} · /bin/sh → ${realpathSync('/bin/sh')}`);
+console.log(
+  `fragd hooks benchmark · git ${sh('git', ['--version']).trim().replace('git version ', '')} · node ${process.version} · /bin/sh → ${realpathSync('/bin/sh')}`,
+);
 
 const downOverhead = paired('daemon DOWN (records are only spooled)', plain, hooked);
 const backlog = spooled();
@@ -146,7 +165,9 @@ await pings;
 pinger.close();
 const during = waits.slice(quiet);
 console.log(`  that backlog, dropped into the spool of a running fragd, was ingested in ${ingestMs} ms`);
-console.log(`  meanwhile another client calling daemon.status: ${during.length} calls, median ${quantile(during, 0.5).toFixed(2)} ms, max ${Math.max(...during).toFixed(2)} ms (idle before: median ${quantile(waits.slice(0, quiet), 0.5).toFixed(2)} ms)`);
+console.log(
+  `  meanwhile another client calling daemon.status: ${during.length} calls, median ${quantile(during, 0.5).toFixed(2)} ms, max ${Math.max(...during).toFixed(2)} ms (idle before: median ${quantile(waits.slice(0, quiet), 0.5).toFixed(2)} ms)`,
+);
 sh(process.execPath, [FRAGCTL, 'session', 'start']);
 
 const upOverhead = paired('daemon UP (ingesting as commits arrive)', plain, hooked);
@@ -154,11 +175,15 @@ const t1 = Date.now();
 while (spooled() > 0 && Date.now() - t1 < 60_000) await sleep(20);
 const status = JSON.parse(sh(process.execPath, [FRAGCTL, 'daemon', 'status', '--json']));
 const commits = JSON.parse(sh(process.execPath, [FRAGCTL, 'commits', '--limit', '1000', '--json'])).commits.length;
-console.log(`  spool empty ${Date.now() - t1} ms after the last commit; ${commits} commits recorded in total (expected ${2 * (WARMUP + ROUNDS)}), ${status.counts.activities} activities`);
+console.log(
+  `  spool empty ${Date.now() - t1} ms after the last commit; ${commits} commits recorded in total (expected ${2 * (WARMUP + ROUNDS)}), ${status.counts.activities} activities`,
+);
 
 hookAlone(hooked);
 
 daemon.kill('SIGTERM');
 await new Promise((r) => daemon.once('exit', r));
 rmSync(base, { recursive: true, force: true });
-console.log(`\nsummary: median paired overhead ${downOverhead.toFixed(2)} ms (daemon down), ${upOverhead.toFixed(2)} ms (daemon up)`);
+console.log(
+  `\nsummary: median paired overhead ${downOverhead.toFixed(2)} ms (daemon down), ${upOverhead.toFixed(2)} ms (daemon up)`,
+);

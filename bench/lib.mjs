@@ -11,7 +11,9 @@ export const FRAGD = join(ROOT, 'dist/fragd.js');
 export const FRAGCTL = join(ROOT, 'dist/fragctl.js');
 /** The daemon's V8 flags, read from shared/daemon-flags.ts so benchmarks run fragd as users do. */
 export const FRAGD_NODE_FLAGS = JSON.parse(
-  /FRAGD_NODE_FLAGS[^=]*=\s*(\[[^\]]*\])/.exec(readFileSync(join(ROOT, 'shared/daemon-flags.ts'), 'utf8'))[1].replace(/'/g, '"'),
+  /FRAGD_NODE_FLAGS[^=]*=\s*(\[[^\]]*\])/
+    .exec(readFileSync(join(ROOT, 'shared/daemon-flags.ts'), 'utf8'))[1]
+    .replace(/'/g, '"'),
 );
 
 export function ensureBuilt() {
@@ -27,10 +29,19 @@ export class BenchDaemon {
     this.home = home;
     this.socket = join(home, 'fragd.sock');
     this.db = join(home, 'fragments.db');
-    this.env = { ...process.env, FRAGMENTS_HOME: home, FRAGMENTS_NO_AUTOSTART: '1', FRAGD_BIN: FRAGD, FRAGD_LOG_LEVEL: 'warn' };
+    this.env = {
+      ...process.env,
+      FRAGMENTS_HOME: home,
+      FRAGMENTS_NO_AUTOSTART: '1',
+      FRAGD_BIN: FRAGD,
+      FRAGD_LOG_LEVEL: 'warn',
+    };
   }
   async start() {
-    this.proc = spawn(process.execPath, [...FRAGD_NODE_FLAGS, FRAGD, '--foreground'], { env: this.env, stdio: ['ignore', 'ignore', 'inherit'] });
+    this.proc = spawn(process.execPath, [...FRAGD_NODE_FLAGS, FRAGD, '--foreground'], {
+      env: this.env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     for (let i = 0; i < 500; i++) {
       try {
         const c = await RawClient.open(this.socket);
@@ -102,7 +113,11 @@ export function percentile(sorted, p) {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i];
 }
-export const median = (xs) => percentile([...xs].sort((a, b) => a - b), 50);
+export const median = (xs) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 
 /** Latencies (ms) of `n` sequential calls. */
 export async function latencies(fn, n) {

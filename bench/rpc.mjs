@@ -2,13 +2,27 @@
 // Every figure is printed beside a baseline measured in the same run.
 import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { BenchDaemon, RawClient, FRAGCTL, ensureBuilt, fmt, latencies, median, percentile, row, throughput, seedWork } from './lib.mjs';
+import {
+  BenchDaemon,
+  RawClient,
+  FRAGCTL,
+  ensureBuilt,
+  fmt,
+  latencies,
+  median,
+  percentile,
+  row,
+  throughput,
+  seedWork,
+} from './lib.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const N = QUICK ? 300 : 2000;
 
 ensureBuilt();
-console.log(`\n== RPC, throughput, cold start and memory (${QUICK ? 'quick' : 'full'} run, node ${process.version}) ==`);
+console.log(
+  `\n== RPC, throughput, cold start and memory (${QUICK ? 'quick' : 'full'} run, node ${process.version}) ==`,
+);
 const d = await new BenchDaemon().start();
 const rssIdle = d.rssMb();
 try {
@@ -19,8 +33,15 @@ try {
   // 1. Round trip, one client, sequential.
   const hello = await latencies(() => c.call('daemon.hello', { protocol: 1 }), N);
   const status = await latencies(() => c.call('session.status', { session: session.key }), N);
-  row('round trip daemon.hello (baseline) p50 / p99', `${fmt(percentile(hello, 50), 3)} / ${fmt(percentile(hello, 99), 3)} ms`);
-  row('round trip session.status p50 / p99', `${fmt(percentile(status, 50), 3)} / ${fmt(percentile(status, 99), 3)} ms`, `ratio p50 ${fmt(percentile(status, 50) / percentile(hello, 50))}×`);
+  row(
+    'round trip daemon.hello (baseline) p50 / p99',
+    `${fmt(percentile(hello, 50), 3)} / ${fmt(percentile(hello, 99), 3)} ms`,
+  );
+  row(
+    'round trip session.status p50 / p99',
+    `${fmt(percentile(status, 50), 3)} / ${fmt(percentile(status, 99), 3)} ms`,
+    `ratio p50 ${fmt(percentile(status, 50) / percentile(hello, 50))}×`,
+  );
 
   // 2. Throughput: a no-op and a committed write, one pipelined client and 8 clients.
   // The machine is shared and noisy, so the two are measured in alternating rounds and
@@ -32,7 +53,9 @@ try {
   const series = { noop1: [], log1: [], noop8: [], log8: [] };
   for (let r = 0; r < rounds; r++) {
     series.noop1.push(await throughput(() => c.call('daemon.hello', { protocol: 1 }), total, 64));
-    series.log1.push(await throughput((i) => c.call('activity.log', { session: session.key, message: `p${r}.${i}` }), total, 64));
+    series.log1.push(
+      await throughput((i) => c.call('activity.log', { session: session.key, message: `p${r}.${i}` }), total, 64),
+    );
     series.noop8.push(await across((cl) => cl.call('daemon.hello', { protocol: 1 })));
     series.log8.push(await across((cl, i) => cl.call('activity.log', { session: session.key, message: `m${r}.${i}` })));
   }
@@ -40,7 +63,12 @@ try {
   row(`no-op (daemon.hello), 1 client pipelined ×64 (median of ${rounds})`, `${fmt(noop1, 0)} calls/s`);
   row('activity.log, 1 client pipelined ×64', `${fmt(log1, 0)} calls/s`, `${fmt((100 * log1) / noop1, 0)}% of no-op`);
   row('no-op (daemon.hello), 8 clients', `${fmt(noop8, 0)} calls/s`);
-  row('activity.log, 8 clients (acknowledged after commit)', `${fmt(log8, 0)} calls/s`, `${fmt((100 * log8) / noop8, 0)}% of no-op (target ≥ 50%)`, log8 >= 0.5 * noop8);
+  row(
+    'activity.log, 8 clients (acknowledged after commit)',
+    `${fmt(log8, 0)} calls/s`,
+    `${fmt((100 * log8) / noop8, 0)}% of no-op (target ≥ 50%)`,
+    log8 >= 0.5 * noop8,
+  );
   for (const cl of clients) cl.close();
 
   // 3. fragctl cold start against node -e 0, interleaved so both see the same machine load.
@@ -58,7 +86,12 @@ try {
   }
   const ratio = median(ctlT) / median(nodeT);
   row('node -e 0 (baseline), median', `${fmt(median(nodeT), 1)} ms`);
-  row('fragctl status (cold process + RPC), median', `${fmt(median(ctlT), 1)} ms`, `${fmt(ratio)}× node (target ≤ 1.5×)`, ratio <= 1.5);
+  row(
+    'fragctl status (cold process + RPC), median',
+    `${fmt(median(ctlT), 1)} ms`,
+    `${fmt(ratio)}× node (target ≤ 1.5×)`,
+    ratio <= 1.5,
+  );
 
   // 4. A database with 1M activities (a year of work), seeded directly, then served.
   c.close();
@@ -70,7 +103,8 @@ try {
   const ins = db.prepare('INSERT INTO activities (session_id, kind, message, source, at) VALUES (?, ?, ?, ?, ?)');
   const t0 = Date.now() - 365 * 86400_000;
   db.transaction(() => {
-    for (let i = have; i < target; i++) ins.run(i % 50 === 0 ? sid : null, i % 3 ? 'log' : 'update', `seeded ${i}`, 'cli', t0 + i * 31_000);
+    for (let i = have; i < target; i++)
+      ins.run(i % 50 === 0 ? sid : null, i % 3 ? 'log' : 'update', `seeded ${i}`, 'cli', t0 + i * 31_000);
   })();
   const count = db.prepare('SELECT count(*) AS n FROM activities').get().n;
   db.close();
@@ -79,7 +113,12 @@ try {
   for (let i = 0; i < 200; i++) await c2.call('session.status', { session: session.key });
   const big = await latencies(() => c2.call('session.status', { session: session.key }), N);
   const helloBig = await latencies(() => c2.call('daemon.hello', { protocol: 1 }), N);
-  row(`session.status with ${count.toLocaleString('en')} activities p50 / p99`, `${fmt(percentile(big, 50), 3)} / ${fmt(percentile(big, 99), 3)} ms`, `hello p99 ${fmt(percentile(helloBig, 99), 3)} ms (target ≤ 2 ms)`, percentile(big, 99) <= 2);
+  row(
+    `session.status with ${count.toLocaleString('en')} activities p50 / p99`,
+    `${fmt(percentile(big, 50), 3)} / ${fmt(percentile(big, 99), 3)} ms`,
+    `hello p99 ${fmt(percentile(helloBig, 99), 3)} ms (target ≤ 2 ms)`,
+    percentile(big, 99) <= 2,
+  );
   const rssAfter = d.rssMb();
   row('daemon resident memory idle (fresh start)', `${fmt(rssIdle, 1)} MB`);
   row('daemon resident memory after the load', `${fmt(rssAfter, 1)} MB`, 'target ≤ 100 MB', rssAfter <= 100);

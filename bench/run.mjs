@@ -4,7 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 
 const quick = process.argv.includes('--quick') ? ['--quick'] : [];
-const benches = readdirSync(new URL('.', import.meta.url)).filter((f) => f.endsWith('.mjs') && f !== 'lib.mjs' && f !== 'run.mjs').sort();
+const benches = readdirSync(new URL('.', import.meta.url))
+  .filter((f) => f.endsWith('.mjs') && f !== 'lib.mjs' && f !== 'run.mjs')
+  .sort();
 let failed = 0;
 for (const f of benches) {
   const r = spawnSync(process.execPath, [new URL(f, import.meta.url).pathname, ...quick], { stdio: 'inherit' });

@@ -31,7 +31,10 @@ class TimeBenchDaemon extends BenchDaemon {
     daemons.add(this);
   }
   async start() {
-    this.proc = spawn(process.execPath, [...FRAGD_NODE_FLAGS, FRAGD, '--foreground'], { env: this.env, stdio: ['ignore', 'ignore', 'inherit'] });
+    this.proc = spawn(process.execPath, [...FRAGD_NODE_FLAGS, FRAGD, '--foreground'], {
+      env: this.env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     for (let i = 0; i < 500; i++) {
       try {
         (await RawClient.open(this.socket)).close();
@@ -95,7 +98,11 @@ async function tickBench() {
   const k = median(tickOnly);
   console.log('\n# tick with 1,000 active sessions (RPC round trip of debug.tick; the tick runs in one transaction)');
   row('daemon.hello round trip (baseline), median of 200', `${fmt(h, 3)} ms`);
-  row('debug.tick: checkpoint 1,000 open intervals, median of 20', `${fmt(k, 2)} ms`, `≈ ${fmt(k - h, 2)} ms over baseline, ${fmt(k / h, 1)}×`);
+  row(
+    'debug.tick: checkpoint 1,000 open intervals, median of 20',
+    `${fmt(k, 2)} ms`,
+    `≈ ${fmt(k - h, 2)} ms over baseline, ${fmt(k / h, 1)}×`,
+  );
   row('debug.tick: idle-pause 1,000 sessions at once', `${fmt(sweepMs, 1)} ms`, `${sweep.idle_paused.length} paused`);
 }
 
@@ -111,15 +118,27 @@ async function reportBench() {
   let intervals = 0;
   let activities = 0;
   db.transaction(() => {
-    db.prepare("INSERT INTO projects (code, title, created_at, updated_at) VALUES ('P', 'Project', ?, ?)").run(start, start);
-    for (let s = 1; s <= 8; s++) db.prepare("INSERT INTO sprints (code, project_id, title, status, created_at, updated_at) VALUES (?, 1, ?, 'completed', ?, ?)").run(`SPRINT-${s}`, `Sprint ${s}`, start, start);
-    const insT = db.prepare('INSERT INTO tasks (code, project_id, sprint_id, title, estimate_minutes, created_at, updated_at) VALUES (?, 1, ?, ?, ?, ?, ?)');
+    db.prepare("INSERT INTO projects (code, title, created_at, updated_at) VALUES ('P', 'Project', ?, ?)").run(
+      start,
+      start,
+    );
+    for (let s = 1; s <= 8; s++)
+      db.prepare(
+        "INSERT INTO sprints (code, project_id, title, status, created_at, updated_at) VALUES (?, 1, ?, 'completed', ?, ?)",
+      ).run(`SPRINT-${s}`, `Sprint ${s}`, start, start);
+    const insT = db.prepare(
+      'INSERT INTO tasks (code, project_id, sprint_id, title, estimate_minutes, created_at, updated_at) VALUES (?, 1, ?, ?, ?, ?, ?)',
+    );
     for (let n = 1; n <= 200; n++) insT.run(`T-${n}`, 1 + (n % 8), `Task ${n}`, 60 + (n % 10) * 30, start, start);
     const insS = db.prepare(
       `INSERT INTO sessions (key, actor, os_user, source, type, status, started_at, ended_at, last_activity_at, stack) VALUES (?, ?, 'bench', 'cli', 'work', 'completed', ?, ?, ?, '[]')`,
     );
-    const insI = db.prepare('INSERT INTO intervals (session_id, actor, project_id, sprint_id, task_id, started_at, checkpoint_at, ended_at, end_reason) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)');
-    const insA = db.prepare('INSERT INTO activities (session_id, kind, message, data, source, project_id, sprint_id, task_id, at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)');
+    const insI = db.prepare(
+      'INSERT INTO intervals (session_id, actor, project_id, sprint_id, task_id, started_at, checkpoint_at, ended_at, end_reason) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)',
+    );
+    const insA = db.prepare(
+      'INSERT INTO activities (session_id, kind, message, data, source, project_id, sprint_id, task_id, at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)',
+    );
     let key = 0;
     for (const actor of actors) {
       let session = 0;
@@ -130,14 +149,31 @@ async function reportBench() {
         const d0 = Math.floor((from - start) / DAY);
         if (d0 !== day) {
           day = d0;
-          session = Number(insS.run(`SESSION-${String(++key).padStart(5, '0')}`, actor, start + d0 * DAY, start + (d0 + 1) * DAY - 1, start + (d0 + 1) * DAY - 1).lastInsertRowid);
+          session = Number(
+            insS.run(
+              `SESSION-${String(++key).padStart(5, '0')}`,
+              actor,
+              start + d0 * DAY,
+              start + (d0 + 1) * DAY - 1,
+              start + (d0 + 1) * DAY - 1,
+            ).lastInsertRowid,
+          );
         }
         const task = 1 + ((i >> 4) % 200);
         const sprint = 1 + (task % 8);
         insI.run(session, actor, sprint, task, from, to, to, 'switch');
         intervals++;
         for (let a = 0; a < 10; a++) {
-          insA.run(session, a % 3 ? 'heartbeat' : 'update', 'bench', a % 3 ? '{"file":"x.ts","count":3}' : null, 'cli', sprint, task, from + a * 1000);
+          insA.run(
+            session,
+            a % 3 ? 'heartbeat' : 'update',
+            'bench',
+            a % 3 ? '{"file":"x.ts","count":3}' : null,
+            'cli',
+            sprint,
+            task,
+            from + a * 1000,
+          );
           activities++;
         }
       }
@@ -149,7 +185,10 @@ async function reportBench() {
 
   const fragctl = (args) => {
     const t = performance.now();
-    const r = spawnSync(process.execPath, [FRAGCTL, ...args], { env: { ...d.env, TZ: 'Europe/Berlin' }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [FRAGCTL, ...args], {
+      env: { ...d.env, TZ: 'Europe/Berlin' },
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`fragctl ${args.join(' ')} failed: ${r.stderr}`);
     return { ms: performance.now() - t, out: r.stdout };
   };
@@ -159,23 +198,47 @@ async function reportBench() {
   const med = (args) => median(Array.from({ length: runs }, () => fragctl(args).ms));
   const baseline = med(['daemon', 'status', '--json']);
   const results = {};
-  for (const by of ['day', 'task', 'sprint', 'project', 'actor']) results[by] = med(['report', '--by', by, ...range, '--json']);
+  for (const by of ['day', 'task', 'sprint', 'project', 'actor'])
+    results[by] = med(['report', '--by', by, ...range, '--json']);
   const sample = JSON.parse(fragctl(['report', '--by', 'day', ...range, '--json']).out);
   // The daemon's share: the same report over a raw socket (no process start).
   const c = await RawClient.open(d.socket);
-  const rpcDay = median(await latencies(() => c.call('report', { by: 'day', since: '2025-11-01', until: '2026-10-31', tz: 'Europe/Berlin' }), 10));
-  const rpcTask = median(await latencies(() => c.call('report', { by: 'task', since: '2025-11-01', until: '2026-10-31', tz: 'Europe/Berlin' }), 10));
+  const rpcDay = median(
+    await latencies(
+      () => c.call('report', { by: 'day', since: '2025-11-01', until: '2026-10-31', tz: 'Europe/Berlin' }),
+      10,
+    ),
+  );
+  const rpcTask = median(
+    await latencies(
+      () => c.call('report', { by: 'task', since: '2025-11-01', until: '2026-10-31', tz: 'Europe/Berlin' }),
+      10,
+    ),
+  );
   const rpcHello = median(await latencies(() => c.call('daemon.hello', { protocol: 1 }), 50));
   c.close();
   await d.dispose();
 
-  console.log(`\n# fragctl report over a year: ${intervals.toLocaleString('en')} intervals, ${activities.toLocaleString('en')} activities, 2 actors`);
-  console.log(`  data ${new Date(start).toISOString().slice(0, 10)} → ${new Date(end).toISOString().slice(0, 10)}; report range ${sample.since} → ${sample.until} (${sample.tz}), ${sample.counts.intervals.toLocaleString('en')} intervals in range, ${sample.rows.length} day rows; seeded in ${fmt(seedS, 1)} s`);
+  console.log(
+    `\n# fragctl report over a year: ${intervals.toLocaleString('en')} intervals, ${activities.toLocaleString('en')} activities, 2 actors`,
+  );
+  console.log(
+    `  data ${new Date(start).toISOString().slice(0, 10)} → ${new Date(end).toISOString().slice(0, 10)}; report range ${sample.since} → ${sample.until} (${sample.tz}), ${sample.counts.intervals.toLocaleString('en')} intervals in range, ${sample.rows.length} day rows; seeded in ${fmt(seedS, 1)} s`,
+  );
   row(`fragctl daemon status (baseline process), median of ${runs}`, `${fmt(baseline, 1)} ms`);
   for (const [by, ms] of Object.entries(results)) {
-    row(`fragctl report --by ${by} (whole process), median of ${runs}`, `${fmt(ms, 1)} ms`, `${fmt(ms / baseline, 2)}× baseline, target < 500 ms`, ms < 500);
+    row(
+      `fragctl report --by ${by} (whole process), median of ${runs}`,
+      `${fmt(ms, 1)} ms`,
+      `${fmt(ms / baseline, 2)}× baseline, target < 500 ms`,
+      ms < 500,
+    );
   }
-  row('report by day over the socket (daemon share), median of 10', `${fmt(rpcDay, 1)} ms`, `hello ${fmt(rpcHello, 3)} ms`);
+  row(
+    'report by day over the socket (daemon share), median of 10',
+    `${fmt(rpcDay, 1)} ms`,
+    `hello ${fmt(rpcHello, 3)} ms`,
+  );
   row('report by task over the socket (daemon share), median of 10', `${fmt(rpcTask, 1)} ms`);
 }
 

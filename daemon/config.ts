@@ -4,7 +4,11 @@ import { z } from 'zod';
 
 export const configSchema = z
   .object({
-    idle_timeout_seconds: z.number().int().min(30).default(15 * 60),
+    idle_timeout_seconds: z
+      .number()
+      .int()
+      .min(30)
+      .default(15 * 60),
     idle_grace_seconds: z.number().int().min(0).default(30),
     tick_seconds: z.number().int().min(1).max(3600).default(30),
     auto_resume_on_activity: z.boolean().default(true),

@@ -65,7 +65,12 @@ function activationFd(env: NodeJS.ProcessEnv): number | null {
 const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
 function memoryMb() {
   const m = process.memoryUsage();
-  return { rss_mb: mb(m.rss), heap_used_mb: mb(m.heapUsed), heap_total_mb: mb(m.heapTotal), external_mb: mb(m.external) };
+  return {
+    rss_mb: mb(m.rss),
+    heap_used_mb: mb(m.heapUsed),
+    heap_total_mb: mb(m.heapTotal),
+    external_mb: mb(m.external),
+  };
 }
 
 export class Daemon {
@@ -135,7 +140,10 @@ export class Daemon {
     if (fd === null && existsSync(paths.socket)) {
       if (await socketAnswers(paths.socket)) {
         this.releaseLock();
-        throw new StartupError(`another fragd answers on ${paths.socket}; stop it with: fragctl daemon stop`, EXIT_ALREADY_RUNNING);
+        throw new StartupError(
+          `another fragd answers on ${paths.socket}; stop it with: fragctl daemon stop`,
+          EXIT_ALREADY_RUNNING,
+        );
       }
       opts.log.info({ socket: paths.socket }, 'removing stale socket');
       unlinkSync(paths.socket);
@@ -158,17 +166,36 @@ export class Daemon {
           throw new FragError(
             ErrorCode.VersionMismatch,
             `${p.client ?? 'this client'} speaks protocol ${p.protocol}, older than this fragd ${VERSION} serves (${MIN_CLIENT_PROTOCOL}..${PROTOCOL_VERSION}); update the client (npm run build, or reinstall fragd)`,
-            { daemon_protocol: PROTOCOL_VERSION, min_client_protocol: MIN_CLIENT_PROTOCOL, client_protocol: p.protocol },
+            {
+              daemon_protocol: PROTOCOL_VERSION,
+              min_client_protocol: MIN_CLIENT_PROTOCOL,
+              client_protocol: p.protocol,
+            },
           );
         }
-        return { protocol: PROTOCOL_VERSION, version: VERSION, pid: process.pid, compatible: p.protocol <= PROTOCOL_VERSION };
+        return {
+          protocol: PROTOCOL_VERSION,
+          version: VERSION,
+          pid: process.pid,
+          compatible: p.protocol <= PROTOCOL_VERSION,
+        };
       },
       status: (call) => this.status(call.now),
       shutdown: () => void setImmediate(() => void this.stop('rpc')),
     };
-    this.dispatcher = new Dispatcher({ app: this.app, facts, log: opts.log, publish: (e) => this.transport.publish(e), beforeWrite: () => this.ticker?.tickIfDue() });
+    this.dispatcher = new Dispatcher({
+      app: this.app,
+      facts,
+      log: opts.log,
+      publish: (e) => this.transport.publish(e),
+      beforeWrite: () => this.ticker?.tickIfDue(),
+    });
     this.transport = new SocketServer(this.dispatcher, opts.log);
-    this.ticker = new Ticker(this.app, { submit: (run) => this.dispatcher.queue.submit(run), publish: (e) => this.transport.publish(e), log: opts.log });
+    this.ticker = new Ticker(this.app, {
+      submit: (run) => this.dispatcher.queue.submit(run),
+      publish: (e) => this.transport.publish(e),
+      log: opts.log,
+    });
     registerTicker(this.app, this.ticker);
     if (!this.testClock) this.ticker.start();
 
@@ -180,11 +207,18 @@ export class Daemon {
       else this.transport.server.listen(paths.socket, resolve);
     });
     if (fd === null) chmodSync(paths.socket, 0o600);
-    opts.log.info({ pid: process.pid, socket: paths.socket, db: paths.db, version: VERSION, socketActivated: this.socketActivated }, 'fragd listening');
+    opts.log.info(
+      { pid: process.pid, socket: paths.socket, db: paths.db, version: VERSION, socketActivated: this.socketActivated },
+      'fragd listening',
+    );
     // Git hooks' records: what was spooled while fragd was down is ingested now, the rest as it comes.
     registerSpool(this.app, paths.spoolDir, opts.log);
     const system = { id: 0, subscribed: false, sessionFilter: null };
-    this.spool = new SpoolWatcher(paths.spoolDir, () => this.dispatcher.invoke('spool.ingest', { source: 'hook', prefetched_only: true }, system) as never, opts.log);
+    this.spool = new SpoolWatcher(
+      paths.spoolDir,
+      () => this.dispatcher.invoke('spool.ingest', { source: 'hook', prefetched_only: true }, system) as never,
+      opts.log,
+    );
     this.spool.start();
   }
 

@@ -57,9 +57,17 @@ export class EditorStatus {
   async refresh(): Promise<void> {
     let line: string;
     try {
-      const { session: s } = await this.client.call('session.status', this.session ? { session: this.session, source: 'editor' } : { source: 'editor' });
+      const { session: s } = await this.client.call(
+        'session.status',
+        this.session ? { session: this.session, source: 'editor' } : { source: 'editor' },
+      );
       const work = s.active.subtask ?? s.active.task;
-      line = [s.key, ...(s.status === 'paused' ? ['paused'] : []), ...(work ? [work] : []), formatDuration(s.active_seconds)].join(' · ');
+      line = [
+        s.key,
+        ...(s.status === 'paused' ? ['paused'] : []),
+        ...(work ? [work] : []),
+        formatDuration(s.active_seconds),
+      ].join(' · ');
     } catch (err) {
       if (isDisconnect(err)) return; // keepConnected() takes over
       line = 'no session';
@@ -72,7 +80,13 @@ export class EditorStatus {
 
   /** Tell fragd the user is working on a file (keeps the session from idling). */
   heartbeat(file: string, language?: string) {
-    return this.client.call('heartbeat', { file, language, editor: this.opts.editor, source: 'editor', ...(this.session ? { session: this.session } : {}) });
+    return this.client.call('heartbeat', {
+      file,
+      language,
+      editor: this.opts.editor,
+      source: 'editor',
+      ...(this.session ? { session: this.session } : {}),
+    });
   }
 
   /** After fragd restarts (upgrade, crash), reconnect and re-subscribe; the library restores the subscription. */

@@ -21,13 +21,21 @@ const common = {
   logLevel: 'warning',
   define: { __FRAGD_VERSION__: JSON.stringify(pkg.version) },
   // ESM bundles of CommonJS dependencies need a require() of their own.
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  banner: {
+    js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
 };
 
 await Promise.all([
   build({ ...common, entryPoints: ['daemon/main.ts'], outfile: `${outdir}/fragd.js`, packages: 'external' }),
   // The client library for editor extensions and scripts: import { FragClient } from 'fragd/client'.
-  build({ ...common, banner: {}, entryPoints: ['client/lib/client.ts'], outfile: `${outdir}/client.js`, packages: 'external' }),
+  build({
+    ...common,
+    banner: {},
+    entryPoints: ['client/lib/client.ts'],
+    outfile: `${outdir}/client.js`,
+    packages: 'external',
+  }),
   build({
     ...common,
     entryPoints: { fragctl: 'client/fragctl/entry.ts' },

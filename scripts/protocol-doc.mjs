@@ -4,8 +4,16 @@ import { build } from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const out = await build({
-  stdin: { contents: "import { protocolTableMarkdown } from './shared/protocol/doc.ts'; console.log(protocolTableMarkdown());", resolveDir: '.', loader: 'ts' },
-  bundle: true, platform: 'node', format: 'esm', write: false, packages: 'external',
+  stdin: {
+    contents: "import { protocolTableMarkdown } from './shared/protocol/doc.ts'; console.log(protocolTableMarkdown());",
+    resolveDir: '.',
+    loader: 'ts',
+  },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  write: false,
+  packages: 'external',
 });
 const code = out.outputFiles[0].text;
 const lines = [];

@@ -6,9 +6,9 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { GlobalArgs } from './runner.js';
 import { run } from './runner.js';
-import { runActivity, type ActivityArgs } from './commands/context.js';
+import { runActivity } from './commands/context.js';
 import { shortLine, statusLines } from './commands/session.js';
-import { runHeartbeat, type HeartbeatArgs } from './commands/heartbeat.js';
+import { runHeartbeat } from './commands/heartbeat.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -27,9 +27,12 @@ interface Hot {
 }
 
 const activity = (kind: 'update' | 'note' | 'log'): Hot => ({
-  options: { 'event-id': { type: 'string' }, ...(kind === 'log' ? { kind: { type: 'string' }, level: { type: 'string' } } : {}) },
+  options: {
+    'event-id': { type: 'string' },
+    ...(kind === 'log' ? { kind: { type: 'string' }, level: { type: 'string' } } : {}),
+  },
   positionals: 1,
-  run: (v, [message]) => runActivity(kind, { ...(v as GlobalArgs), message } as ActivityArgs),
+  run: (v, [message]) => runActivity(kind, { ...(v as GlobalArgs), message }),
 });
 
 const hot: Record<string, Hot> = {
@@ -39,9 +42,14 @@ const hot: Record<string, Hot> = {
     run: (v) => run(v as GlobalArgs, (c, t) => c.call('session.status', t), v.short ? shortLine : statusLines),
   },
   heartbeat: {
-    options: { file: { type: 'string' }, editor: { type: 'string' }, language: { type: 'string' }, kind: { type: 'string' } },
+    options: {
+      file: { type: 'string' },
+      editor: { type: 'string' },
+      language: { type: 'string' },
+      kind: { type: 'string' },
+    },
     positionals: 0,
-    run: (v) => runHeartbeat(v as HeartbeatArgs),
+    run: (v) => runHeartbeat(v),
   },
   update: activity('update'),
   note: activity('note'),
@@ -58,14 +66,19 @@ export async function fastPath(argv: string[]): Promise<boolean> {
   if (!cmd || process.env.FRAGCTL_NO_FAST_PATH === '1') return false;
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: rest, options: { ...globalOptions, ...cmd.options }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: rest,
+      options: { ...globalOptions, ...cmd.options },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch {
     return false;
   }
   const { values, positionals } = parsed;
   if (positionals.length !== cmd.positionals) return false;
-  if (values.format !== undefined && !FORMATS.has(String(values.format))) return false;
-  if (values.level !== undefined && !LEVELS.has(String(values.level))) return false;
+  if (values.format !== undefined && !FORMATS.has(values.format as string)) return false;
+  if (values.level !== undefined && !LEVELS.has(values.level as string)) return false;
   if (values['no-autostart']) values.autostart = false;
   await cmd.run(values, positionals);
   return true;

@@ -20,12 +20,41 @@ let cli = yargs(hideBin(process.argv))
   .usage('$0 <command> [options]\n\nWork sessions, context and time tracking for people and AI agents.')
   .option('json', { type: 'boolean', describe: 'print the JSON answer (for scripts and agents)', global: true })
   .option('format', { choices: ['text', 'md', 'json'], describe: 'output format', global: true })
-  .option('session', { type: 'string', describe: 'session key (default: $FRAGMENTS_SESSION, else your current one)', global: true })
-  .option('actor', { type: 'string', describe: 'who works: human (default, $FRAGMENTS_ACTOR) or an agent name', global: true })
-  .option('autostart', { type: 'boolean', default: true, describe: 'start fragd when none answers (--no-autostart)', global: true }) as unknown as Argv<GlobalArgs>;
+  .option('session', {
+    type: 'string',
+    describe: 'session key (default: $FRAGMENTS_SESSION, else your current one)',
+    global: true,
+  })
+  .option('actor', {
+    type: 'string',
+    describe: 'who works: human (default, $FRAGMENTS_ACTOR) or an agent name',
+    global: true,
+  })
+  .option('autostart', {
+    type: 'boolean',
+    default: true,
+    describe: 'start fragd when none answers (--no-autostart)',
+    global: true,
+  }) as unknown as Argv<GlobalArgs>;
 
-for (const add of [sessionCommands, statusCommand, contextCommands, activityCommands, projectCommands, sprintCommands, taskCommands, importCommand, daemonCommands, ...completionCommands, mcpCommand, reportCommand, heartbeatCommand, hooksCommands, watchCommand]) {
-  cli = add(cli) as unknown as Argv<GlobalArgs>;
+for (const add of [
+  sessionCommands,
+  statusCommand,
+  contextCommands,
+  activityCommands,
+  projectCommands,
+  sprintCommands,
+  taskCommands,
+  importCommand,
+  daemonCommands,
+  ...completionCommands,
+  mcpCommand,
+  reportCommand,
+  heartbeatCommand,
+  hooksCommands,
+  watchCommand,
+]) {
+  cli = add(cli);
 }
 
 await cli

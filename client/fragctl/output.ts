@@ -1,7 +1,15 @@
 // Rendering for people: local times, durations, the stack as a breadcrumb, instructions
 // as plain text or Markdown. --json prints the daemon's answer unchanged.
 import { formatDuration } from '../../shared/format.js';
-import type { ActivityView, ContextFrame, Instructions, SessionView, TaskView, SprintView, ProjectView } from '../../shared/protocol/views.js';
+import type {
+  ActivityView,
+  ContextFrame,
+  Instructions,
+  SessionView,
+  TaskView,
+  SprintView,
+  ProjectView,
+} from '../../shared/protocol/views.js';
 
 export type Format = 'text' | 'md' | 'json';
 
@@ -13,7 +21,9 @@ export const localTime = (isoTime: string | null): string => {
 };
 
 export const breadcrumb = (stack: ContextFrame[]): string =>
-  stack.length === 0 ? '(empty)' : stack.map((f) => (f.type === 'task' || f.type === 'subtask' ? `${f.code} “${f.title}”` : f.code)).join(' › ');
+  stack.length === 0
+    ? '(empty)'
+    : stack.map((f) => (f.type === 'task' || f.type === 'subtask' ? `${f.code} “${f.title}”` : f.code)).join(' › ');
 
 export function sessionLines(s: SessionView): string[] {
   return [

@@ -10,7 +10,8 @@ import { RpcError } from '../lib/client.js';
 import { formatOf, type GlobalArgs } from './runner.js';
 
 /** A terminal on both ends and a person-readable format. */
-export const interactive = (argv: GlobalArgs): boolean => !!process.stdin.isTTY && !!process.stdout.isTTY && formatOf(argv) !== 'json';
+export const interactive = (argv: GlobalArgs): boolean =>
+  !!process.stdin.isTTY && !!process.stdout.isTTY && formatOf(argv) !== 'json';
 
 const say = (line: string) => void process.stdout.write(line + '\n');
 
@@ -31,7 +32,8 @@ async function ask<T>(prompt: () => Promise<T>, onAbort: T): Promise<T> {
 export const checklistLines = (v: ValidationView): string[] =>
   v.checklist.map((c) => `  ${c.done ? '✓' : c.severity === 'error' ? '✗' : '!'} ${c.item.padEnd(26)} ${c.detail}`);
 
-const isValidationFailure = (err: unknown): err is RpcError => err instanceof RpcError && err.code === ErrorCode.ValidationFailed;
+const isValidationFailure = (err: unknown): err is RpcError =>
+  err instanceof RpcError && err.code === ErrorCode.ValidationFailed;
 
 export interface CompletionOptions {
   summary?: string;
@@ -40,7 +42,11 @@ export interface CompletionOptions {
 
 type Choice = 'summary' | 'force' | 'skip' | 'cancel';
 
-async function askWhatNow(code: string, v: ValidationView, allowSkip: boolean): Promise<{ choice: Choice; summary?: string }> {
+async function askWhatNow(
+  code: string,
+  v: ValidationView,
+  allowSkip: boolean,
+): Promise<{ choice: Choice; summary?: string }> {
   say(`${code} cannot be completed yet:`);
   for (const line of checklistLines(v)) say(line);
   const summaryMissing = v.checklist.some((c) => c.rule === 'summary' && !c.done);
@@ -52,7 +58,7 @@ async function askWhatNow(code: string, v: ValidationView, allowSkip: boolean): 
     { name: allowSkip ? 'Cancel all' : 'Cancel', value: 'cancel' },
   ];
   const { select, input } = await inquirer();
-  const choice = await ask(() => select<Choice>({ message: `What now for ${code}?`, choices }), 'cancel' as Choice);
+  const choice = await ask(() => select<Choice>({ message: `What now for ${code}?`, choices }), 'cancel');
   if (choice !== 'summary') return { choice };
   const summary = await ask(
     () =>
@@ -70,7 +76,11 @@ async function askWhatNow(code: string, v: ValidationView, allowSkip: boolean): 
  * what to do (add the summary / close anyway / cancel) and tries again. A cancel rethrows
  * the refusal, so the command ends with the ValidationFailed exit code.
  */
-export async function completeWithPrompts<T>(argv: GlobalArgs, attempt: (opts: CompletionOptions) => Promise<T>, initial: CompletionOptions = {}): Promise<T> {
+export async function completeWithPrompts<T>(
+  argv: GlobalArgs,
+  attempt: (opts: CompletionOptions) => Promise<T>,
+  initial: CompletionOptions = {},
+): Promise<T> {
   const opts = { ...initial };
   for (;;) {
     try {
@@ -92,7 +102,11 @@ export async function completeWithPrompts<T>(argv: GlobalArgs, attempt: (opts: C
 export type BulkEntry = { code: string; summary?: string; force?: boolean };
 
 /** Bulk completion: on a refusal, asks per blocked task, then retries with the answers. */
-export async function bulkCompleteWithPrompts<T>(argv: GlobalArgs, codes: string[], attempt: (entries: BulkEntry[]) => Promise<T>): Promise<T | null> {
+export async function bulkCompleteWithPrompts<T>(
+  argv: GlobalArgs,
+  codes: string[],
+  attempt: (entries: BulkEntry[]) => Promise<T>,
+): Promise<T | null> {
   let entries: BulkEntry[] = codes.map((code) => ({ code }));
   for (;;) {
     try {
@@ -100,7 +114,9 @@ export async function bulkCompleteWithPrompts<T>(argv: GlobalArgs, codes: string
     } catch (err) {
       if (!isValidationFailure(err) || !interactive(argv)) throw err;
       const data = err.data as unknown as ValidationFailedData;
-      for (const b of data.blocked ?? [{ code: data.code, validation: data.validation, required_actions: data.required_actions }]) {
+      for (const b of data.blocked ?? [
+        { code: data.code, validation: data.validation, required_actions: data.required_actions },
+      ]) {
         const { choice, summary } = await askWhatNow(b.code, b.validation, true);
         if (choice === 'cancel') {
           say('cancelled: nothing was changed');
@@ -108,7 +124,10 @@ export async function bulkCompleteWithPrompts<T>(argv: GlobalArgs, codes: string
         }
         const same = (e: BulkEntry) => e.code.toUpperCase() === b.code.toUpperCase();
         if (choice === 'skip') entries = entries.filter((e) => !same(e));
-        else entries = entries.map((e) => (same(e) ? { ...e, ...(choice === 'force' ? { force: true } : {}), ...(summary ? { summary } : {}) } : e));
+        else
+          entries = entries.map((e) =>
+            same(e) ? { ...e, ...(choice === 'force' ? { force: true } : {}), ...(summary ? { summary } : {}) } : e,
+          );
       }
       if (entries.length === 0) {
         say('every task was skipped: nothing was changed');
@@ -119,7 +138,11 @@ export async function bulkCompleteWithPrompts<T>(argv: GlobalArgs, codes: string
 }
 
 /** After a task ends far from its estimate, offers to record a better one. */
-export async function askNewEstimate(argv: GlobalArgs, client: FragClient, check: EstimateCheck | null | undefined): Promise<number | null> {
+export async function askNewEstimate(
+  argv: GlobalArgs,
+  client: FragClient,
+  check: EstimateCheck | null | undefined,
+): Promise<number | null> {
   if (!check?.needs_new_estimate || !interactive(argv)) return null;
   const sign = check.variance_percent >= 0 ? '+' : '';
   const { input } = await inquirer();
@@ -139,14 +162,24 @@ export async function askNewEstimate(argv: GlobalArgs, client: FragClient, check
 }
 
 /** Session start: offer to resume the most recently worked in-progress task. */
-export async function askResume(argv: GlobalArgs, top: { code: string; title: string; last_worked: string } | undefined): Promise<boolean> {
+export async function askResume(
+  argv: GlobalArgs,
+  top: { code: string; title: string; last_worked: string } | undefined,
+): Promise<boolean> {
   if (!top || !interactive(argv)) return false;
   const { confirm } = await inquirer();
-  return ask(() => confirm({ message: `Resume ${top.code} “${top.title}” (${top.last_worked})?`, default: true }), false);
+  return ask(
+    () => confirm({ message: `Resume ${top.code} “${top.title}” (${top.last_worked})?`, default: true }),
+    false,
+  );
 }
 
 /** Session end: a final note, unless one was given. */
-export async function askFinalNote(argv: GlobalArgs, given: string | undefined, key: string | undefined): Promise<string | undefined> {
+export async function askFinalNote(
+  argv: GlobalArgs,
+  given: string | undefined,
+  key: string | undefined,
+): Promise<string | undefined> {
   if (given !== undefined || !interactive(argv)) return given;
   const { input } = await inquirer();
   const note = await ask(() => input({ message: `Final note for ${key ?? 'the session'} (empty to skip):` }), '');

@@ -20,7 +20,8 @@ export interface Target {
   source: 'cli';
 }
 
-export const formatOf = (argv: GlobalArgs): Format => (argv.json ? 'json' : argv.format === 'md' ? 'md' : argv.format === 'json' ? 'json' : 'text');
+export const formatOf = (argv: GlobalArgs): Format =>
+  argv.json ? 'json' : argv.format === 'md' ? 'md' : argv.format === 'json' ? 'json' : 'text';
 
 /** --session, else FRAGMENTS_SESSION, else the actor's current session (chosen by the daemon). */
 export function targetOf(argv: GlobalArgs, env = process.env): Target {
@@ -37,7 +38,8 @@ export function connect(argv: GlobalArgs): Promise<FragClient> {
   });
 }
 
-export const print = (lines: string | string[]): void => void process.stdout.write((Array.isArray(lines) ? lines.join('\n') : lines) + '\n');
+export const print = (lines: string | string[]): void =>
+  void process.stdout.write((Array.isArray(lines) ? lines.join('\n') : lines) + '\n');
 
 /** A failure fragctl finds itself, before or instead of asking the daemon. */
 export class CliError extends Error {
@@ -109,7 +111,10 @@ export function checkNumbers(argv: object): void {
   const bad = Object.entries(argv)
     .filter(([key, v]) => typeof v === 'number' && !Number.isFinite(v) && key.length > 1 && !/[A-Z]/.test(key))
     .map(([key]) => key);
-  if (bad.length) throw new UsageError(`--${bad[0]} takes a number${rawValue(bad[0]) !== undefined ? `, not ${JSON.stringify(rawValue(bad[0]))}` : ''}`);
+  if (bad.length)
+    throw new UsageError(
+      `--${bad[0]} takes a number${rawValue(bad[0]) !== undefined ? `, not ${JSON.stringify(rawValue(bad[0]))}` : ''}`,
+    );
 }
 
 /** What the user typed after --name (yargs keeps only NaN). */
@@ -124,7 +129,8 @@ function rawValue(name: string, args: readonly string[] = process.argv.slice(2))
 /** A whole number of at least `min` for a numeric option, or a usage error naming it. */
 export function wholeNumber(name: string, value: number | undefined, min = 1): number | undefined {
   checkNumbers({ [name]: value });
-  if (value !== undefined && (!Number.isInteger(value) || value < min)) throw new UsageError(`--${name} takes a whole number of at least ${min}, not ${value}`);
+  if (value !== undefined && (!Number.isInteger(value) || value < min))
+    throw new UsageError(`--${name} takes a whole number of at least ${min}, not ${value}`);
   return value;
 }
 
@@ -148,7 +154,8 @@ export async function run<T, P = undefined>(
     const result = await work(client, targetOf(argv), input);
     const format = formatOf(argv);
     if (format === 'json') print(JSON.stringify(result, null, 2));
-    else print([...render(result), ...instructionLines((result as { instructions?: Instructions }).instructions, format)]);
+    else
+      print([...render(result), ...instructionLines((result as { instructions?: Instructions }).instructions, format)]);
   } catch (err) {
     fail(err, argv);
   } finally {

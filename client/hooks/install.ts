@@ -2,7 +2,17 @@
 // honoured: git itself says where hooks live). A hook that was there before is kept as
 // <name>.fragd-chained and run first by fragd's script; uninstall puts it back.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HOOK_SCRIPT } from './script.js';
 
@@ -33,8 +43,10 @@ function gitOut(repo: string, args: string[]): string {
   try {
     return execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
   } catch (err) {
-    const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim();
-    throw new HookError(`${repo} is not a git repository${stderr ? ` (${stderr.split('\n')[0]})` : ''}; pass one with --repo DIR`);
+    const stderr = ((err as { stderr?: string }).stderr ?? '').trim();
+    throw new HookError(
+      `${repo} is not a git repository${stderr ? ` (${stderr.split('\n')[0]})` : ''}; pass one with --repo DIR`,
+    );
   }
 }
 

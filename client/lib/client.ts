@@ -45,7 +45,11 @@ const FRAGD_EXIT_ALREADY_RUNNING = 3;
  * so there is no point waiting out the deadline. One that found another fragd starting
  * (exit 3) leaves the waiting to that other one.
  */
-async function waitForStartedDaemon(paths: FragPaths, child: ChildProcess, timeoutMs: number): Promise<RpcConnection | { exited: string }> {
+async function waitForStartedDaemon(
+  paths: FragPaths,
+  child: ChildProcess,
+  timeoutMs: number,
+): Promise<RpcConnection | { exited: string }> {
   let exit = '';
   const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
     if (code !== FRAGD_EXIT_ALREADY_RUNNING) exit = signal ? `killed by ${signal}` : `exit code ${code}`;
@@ -75,12 +79,18 @@ async function waitForStartedDaemon(paths: FragPaths, child: ChildProcess, timeo
  * (start-up errors), else a Node crash's `…Error…: …` line, else the last few lines.
  */
 export function startFailureReason(log: string): string {
-  const lines = log.split('\n').map((l) => l.trimEnd()).filter(Boolean);
+  const lines = log
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter(Boolean);
   const own = lines.filter((l) => l.startsWith('fragd: '));
   if (own.length) return own.join('\n');
   const crash = lines.find((l) => /^(\w+)?Error\b.*:/.test(l));
   if (crash) return crash;
-  return lines.filter((l) => !/^\s+at /.test(l)).slice(-3).join('\n');
+  return lines
+    .filter((l) => !/^\s+at /.test(l))
+    .slice(-3)
+    .join('\n');
 }
 
 function startLog(paths: FragPaths): string {
@@ -141,7 +151,9 @@ export class FragClient {
       const what = outcome.exited
         ? `fragd did not start (${outcome.exited})`
         : `started fragd but it did not answer on ${paths.socket} within ${Math.round(timeoutMs / 1000)}s`;
-      throw new DaemonUnreachable(`${what}${reason ? `:\n${reason}` : ''}\nstart log: ${startLogPath(paths)} (fragctl daemon logs shows it)`);
+      throw new DaemonUnreachable(
+        `${what}${reason ? `:\n${reason}` : ''}\nstart log: ${startLogPath(paths)} (fragctl daemon logs shows it)`,
+      );
     }
   }
 
@@ -165,7 +177,9 @@ export class FragClient {
         { error: 'version_mismatch', daemon_protocol: h.protocol, client_protocol: protocol },
       );
     }
-    this.opts.notice?.(`fragd ${h.version} (protocol ${h.protocol}) is older than this client (protocol ${protocol}); restarting it`);
+    this.opts.notice?.(
+      `fragd ${h.version} (protocol ${h.protocol}) is older than this client (protocol ${protocol}); restarting it`,
+    );
     await this.conn.call('daemon.shutdown').catch(() => undefined);
     this.conn.close();
     await this.waitForExit(h.pid);
@@ -185,7 +199,10 @@ export class FragClient {
     }
   }
 
-  call<M extends MethodName>(method: M, ...params: undefined extends ParamsOf<M> ? [ParamsOf<M>?] : [ParamsOf<M>]): Promise<ResultOf<M>> {
+  call<M extends MethodName>(
+    method: M,
+    ...params: undefined extends ParamsOf<M> ? [ParamsOf<M>?] : [ParamsOf<M>]
+  ): Promise<ResultOf<M>> {
     return this.conn.call(method, ...params);
   }
 

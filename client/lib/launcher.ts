@@ -13,7 +13,8 @@ export function fragdPath(env: NodeJS.ProcessEnv = process.env): string {
     fileURLToPath(new URL('../../dist/fragd.js', import.meta.url)),
   ].filter((p): p is string => Boolean(p));
   const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`cannot find fragd (looked in ${candidates.join(', ')}); run npm run build or set FRAGD_BIN`);
+  if (!found)
+    throw new Error(`cannot find fragd (looked in ${candidates.join(', ')}); run npm run build or set FRAGD_BIN`);
   return found;
 }
 
@@ -29,7 +30,11 @@ export function spawnDaemon(paths: FragPaths, env: NodeJS.ProcessEnv = process.e
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
   const err = openSync(startLogPath(paths), 'w', 0o600);
   try {
-    const child = spawn(process.execPath, [...FRAGD_NODE_FLAGS, fragdPath(env)], { detached: true, stdio: ['ignore', 'ignore', err], env });
+    const child = spawn(process.execPath, [...FRAGD_NODE_FLAGS, fragdPath(env)], {
+      detached: true,
+      stdio: ['ignore', 'ignore', err],
+      env,
+    });
     child.unref();
     return child;
   } finally {

@@ -29,7 +29,8 @@ export class RpcConnection {
 
   private constructor(private readonly socket: Socket) {
     this.rpc = new JSONRPCClient((request) => {
-      if (this.closed) throw new RpcError('the connection to fragd is closed', DISCONNECTED, { error: 'internal_error' });
+      if (this.closed)
+        throw new RpcError('the connection to fragd is closed', DISCONNECTED, { error: 'internal_error' });
       socket.write(encodeFrame(request));
     });
     const decoder = new LineDecoder();
@@ -42,7 +43,8 @@ export class RpcConnection {
         } catch {
           continue;
         }
-        for (const m of Array.isArray(msg) ? msg : [msg]) this.dispatch(m);
+        for (const m of (Array.isArray(msg) ? msg : [msg]) as unknown[])
+          this.dispatch(m as Parameters<typeof this.dispatch>[0]);
       }
     });
     socket.on('close', () => this.onClose());
@@ -86,17 +88,24 @@ export class RpcConnection {
     return this.closed;
   }
 
-  async call<M extends MethodName>(method: M, ...params: undefined extends ParamsOf<M> ? [ParamsOf<M>?] : [ParamsOf<M>]): Promise<ResultOf<M>> {
+  async call<M extends MethodName>(
+    method: M,
+    ...params: undefined extends ParamsOf<M> ? [ParamsOf<M>?] : [ParamsOf<M>]
+  ): Promise<ResultOf<M>> {
     let response: JSONRPCResponse;
     try {
       response = await this.rpc.requestAdvanced({ jsonrpc: '2.0', id: nextId(), method, params: params[0] });
     } catch (err) {
       if (err instanceof RpcError) throw err;
-      throw new RpcError(`lost the connection to fragd during ${method}: ${(err as Error).message}`, DISCONNECTED, { error: 'internal_error', hint: 'retry; fragctl daemon status tells whether the daemon runs' });
+      throw new RpcError(`lost the connection to fragd during ${method}: ${(err as Error).message}`, DISCONNECTED, {
+        error: 'internal_error',
+        hint: 'retry; fragctl daemon status tells whether the daemon runs',
+      });
     }
     if (response.error) {
-      const { code, message, data } = response.error;
-      throw new RpcError(message, code, (data as ErrorData) ?? { error: errorNameByCode[code] ?? 'internal_error' });
+      const { code, message } = response.error;
+      const data = response.error.data as ErrorData | undefined;
+      throw new RpcError(message, code, data ?? { error: errorNameByCode[code] ?? 'internal_error' });
     }
     return response.result as ResultOf<M>;
   }

@@ -48,11 +48,14 @@ class DaemonLink {
 
   async call(method: MethodName, params: Record<string, unknown>): Promise<Record<string, unknown>> {
     const client = await this.get();
-    return (await client.call(method, params as never)) as Record<string, unknown>;
+    return (await client.call(method, params)) as Record<string, unknown>;
   }
 
   close(): void {
-    void this.client?.then((c) => c.close(), () => undefined);
+    void this.client?.then(
+      (c) => c.close(),
+      () => undefined,
+    );
   }
 }
 
@@ -86,7 +89,11 @@ export function createMcpServer(opts: McpOptions): { server: McpServer; link: Da
    * A report whose session/actor are filters may be about anyone's work, so it gets the
    * agent's own session's instructions, and `instructions_session` says which session that is.
    */
-  const withInstructions = async (tool: ResolvedTool, params: Record<string, unknown>, result: Record<string, unknown>) => {
+  const withInstructions = async (
+    tool: ResolvedTool,
+    params: Record<string, unknown>,
+    result: Record<string, unknown>,
+  ) => {
     if ('instructions' in result || (!tool.takesSession && !tool.targetIsFilter)) return result;
     const own = tool.targetIsFilter;
     const session = own ? opts.who.session : params.session;
@@ -101,19 +108,26 @@ export function createMcpServer(opts: McpOptions): { server: McpServer; link: Da
   };
 
   for (const tool of tools) {
-    server.registerTool(tool.name, { description: tool.description, inputSchema: tool.inputSchema, annotations: { readOnlyHint: !tool.mutates } }, async (args: Record<string, unknown>) => {
-      const params = paramsFor(tool, args, opts.who);
-      try {
-        const result = await link.call(tool.method, params);
-        return success(await withInstructions(tool, params, result));
-      } catch (err) {
-        return failure(err);
-      }
-    });
+    server.registerTool(
+      tool.name,
+      { description: tool.description, inputSchema: tool.inputSchema, annotations: { readOnlyHint: !tool.mutates } },
+      async (args: Record<string, unknown>) => {
+        const params = paramsFor(tool, args, opts.who);
+        try {
+          const result = await link.call(tool.method, params);
+          return success(await withInstructions(tool, params, result));
+        } catch (err) {
+          return failure(err);
+        }
+      },
+    );
   }
 
   const readSession = async (uri: URL, session?: string): Promise<ReadResourceResult> => {
-    const target = { ...(session ? { session } : opts.who.session ? { session: opts.who.session } : { actor: opts.who.actor }), source: 'mcp' };
+    const target = {
+      ...(session ? { session } : opts.who.session ? { session: opts.who.session } : { actor: opts.who.actor }),
+      source: 'mcp',
+    };
     let body: unknown;
     try {
       const status = await link.call('session.status', target);
@@ -129,13 +143,21 @@ export function createMcpServer(opts: McpOptions): { server: McpServer; link: Da
   server.registerResource(
     'current-session',
     'fragd://session/current',
-    { title: 'Current session', description: 'Your session now: status, stack, active time, recent activity, instructions.', mimeType: 'application/json' },
+    {
+      title: 'Current session',
+      description: 'Your session now: status, stack, active time, recent activity, instructions.',
+      mimeType: 'application/json',
+    },
     (uri) => readSession(uri),
   );
   server.registerResource(
     'session',
     new ResourceTemplate('fragd://session/{key}', { list: undefined }),
-    { title: 'A session by key', description: 'A session (SESSION-NNN): status, stack, active time, recent activity, instructions.', mimeType: 'application/json' },
+    {
+      title: 'A session by key',
+      description: 'A session (SESSION-NNN): status, stack, active time, recent activity, instructions.',
+      mimeType: 'application/json',
+    },
     (uri, vars) => readSession(uri, String(Array.isArray(vars.key) ? vars.key[0] : vars.key)),
   );
 

@@ -23,22 +23,55 @@ export interface ToolSpec {
 export const toolSpecs: ToolSpec[] = [
   { name: 'session_start', choices: [{ method: 'session.start' }], description: 'Start your work session.' },
   { name: 'session_end', choices: [{ method: 'session.end' }], description: 'End your session (optional summary).' },
-  { name: 'session_status', choices: [{ method: 'session.status' }], description: 'Your session: stack, active time, last activities.' },
-  { name: 'session_resume', choices: [{ method: 'session.resume' }], description: 'Resume a paused session (or re-attach after a crash) by session_key.' },
+  {
+    name: 'session_status',
+    choices: [{ method: 'session.status' }],
+    description: 'Your session: stack, active time, last activities.',
+  },
+  {
+    name: 'session_resume',
+    choices: [{ method: 'session.resume' }],
+    description: 'Resume a paused session (or re-attach after a crash) by session_key.',
+  },
   { name: 'sprint_activate', choices: [{ method: 'sprint.activate' }] },
   { name: 'task_activate', choices: [{ method: 'task.activate' }] },
   { name: 'task_deactivate', choices: [{ method: 'task.deactivate' }] },
-  { name: 'update', choices: [{ method: 'activity.update' }], description: 'Post a progress update on the active task.' },
-  { name: 'note', choices: [{ method: 'activity.note' }], description: 'Record a note (a decision, a finding) on the active task.' },
-  { name: 'log', choices: [{ method: 'activity.log' }], description: 'Log a line (kind, level, data) on the active task.' },
+  {
+    name: 'update',
+    choices: [{ method: 'activity.update' }],
+    description: 'Post a progress update on the active task.',
+  },
+  {
+    name: 'note',
+    choices: [{ method: 'activity.note' }],
+    description: 'Record a note (a decision, a finding) on the active task.',
+  },
+  {
+    name: 'log',
+    choices: [{ method: 'activity.log' }],
+    description: 'Log a line (kind, level, data) on the active task.',
+  },
   {
     name: 'done',
     choices: [{ method: 'task.complete' }, { method: 'task.deactivate', fixed: { complete: true } }],
     description: 'Complete the active task (or code) with a summary; validation may block, force overrides.',
   },
-  { name: 'validate', choices: [{ method: 'task.validate' }], description: 'Check whether the active task (or code) may complete, and what is missing.' },
-  { name: 'report', choices: [{ method: 'session.report' }], description: 'What your session did: time, tasks, updates, artifacts.' },
-  { name: 'time_report', choices: [{ method: 'report' }], targetIsFilter: true, description: 'Tracked time by day, task, sprint, project or actor over a date range.' },
+  {
+    name: 'validate',
+    choices: [{ method: 'task.validate' }],
+    description: 'Check whether the active task (or code) may complete, and what is missing.',
+  },
+  {
+    name: 'report',
+    choices: [{ method: 'session.report' }],
+    description: 'What your session did: time, tasks, updates, artifacts.',
+  },
+  {
+    name: 'time_report',
+    choices: [{ method: 'report' }],
+    targetIsFilter: true,
+    description: 'Tracked time by day, task, sprint, project or actor over a date range.',
+  },
 ];
 
 /** Keys the MCP server fills in itself (os_user: the daemon's default): the agent never chooses who it is or where it calls from. */
@@ -65,11 +98,7 @@ function paramsObject(method: MethodName): z.ZodObject | null {
   return schema instanceof z.ZodObject ? schema : null;
 }
 
-export const sessionKeyInput = z
-  .string()
-  .max(40)
-  .optional()
-  .describe('SESSION-NNN; default: your current session');
+export const sessionKeyInput = z.string().max(40).optional().describe('SESSION-NNN; default: your current session');
 
 /** The tools whose methods exist in this build's protocol table. */
 export function resolveTools(specs: ToolSpec[] = toolSpecs): ResolvedTool[] {
@@ -80,7 +109,7 @@ export function resolveTools(specs: ToolSpec[] = toolSpecs): ResolvedTool[] {
     const method = choice.method as MethodName;
     const fixed = choice.fixed ?? {};
     const params = paramsObject(method);
-    const shape: Record<string, z.ZodType> = { ...(params?.shape ?? {}) } as Record<string, z.ZodType>;
+    const shape: Record<string, z.ZodType> = { ...(params?.shape ?? {}) };
     const has = (k: string) => k in shape;
     const takesSession = has('session');
     const targetIsFilter = spec.targetIsFilter ?? false;
@@ -107,7 +136,11 @@ export interface AgentIdentity {
 }
 
 /** The method params for a tool call: the agent's arguments plus the target the server supplies. */
-export function paramsFor(tool: ResolvedTool, args: Record<string, unknown>, who: AgentIdentity): Record<string, unknown> {
+export function paramsFor(
+  tool: ResolvedTool,
+  args: Record<string, unknown>,
+  who: AgentIdentity,
+): Record<string, unknown> {
   const { session_key, ...rest } = args;
   const params: Record<string, unknown> = { ...rest, ...tool.fixed };
   if (tool.targetIsFilter) {

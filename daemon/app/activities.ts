@@ -6,7 +6,11 @@ import { parseStack, type ActivityRow, type SessionRow } from './rows.js';
 import { activityView } from './views.js';
 import type { ActivityView } from '../../shared/protocol/views.js';
 
-const counterColumn: Record<string, string | undefined> = { update: 'update_count', note: 'note_count', log: 'log_count' };
+const counterColumn: Record<string, string | undefined> = {
+  update: 'update_count',
+  note: 'note_count',
+  log: 'log_count',
+};
 
 export interface ActivityInput {
   kind: string;

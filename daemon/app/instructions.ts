@@ -42,7 +42,11 @@ export function contextReminder(call: Call, s: SessionRow | null): string {
     if (task?.estimate_minutes != null) {
       // The same tracked time (subtasks included) as the estimate check, so the two never disagree.
       const left = task.estimate_minutes * 60 - Math.floor(taskTrackedMs(call, task.id, call.now) / 1000);
-      parts.push(left >= 0 ? `estimate ${formatDuration(task.estimate_minutes * 60)}, ${formatDuration(left)} left` : `over estimate by ${formatDuration(-left)}`);
+      parts.push(
+        left >= 0
+          ? `estimate ${formatDuration(task.estimate_minutes * 60)}, ${formatDuration(left)} left`
+          : `over estimate by ${formatDuration(-left)}`,
+      );
     }
   } else {
     parts.push('no active task');
@@ -53,7 +57,12 @@ export function contextReminder(call: Call, s: SessionRow | null): string {
 
 /** Details some templates need beyond the session: a failed validation, a recovery's last step. */
 export interface InstructionExtra {
-  validation?: { errors: string[]; requirements: string[]; details: Record<string, unknown>; checklist: { rule: string; done: boolean; severity: string }[] };
+  validation?: {
+    errors: string[];
+    requirements: string[];
+    details: Record<string, unknown>;
+    checklist: { rule: string; done: boolean; severity: string }[];
+  };
   /** The item a validation or completion is about. */
   target?: { kind: 'task' | 'sprint'; code: string; id: number };
   last_step?: string | null;
@@ -91,10 +100,14 @@ export function nextCandidate(call: Call, s: SessionRow | null): TaskRow | undef
 function pickNext(call: Call, s: SessionRow | null, flag: string, next: string[], cmds: string[]): void {
   const cand = nextCandidate(call, s);
   if (cand) {
-    next.push(`Next: ${cand.code} “${cand.title}” (${cand.status === 'in_progress' ? 'in progress' : 'todo'}); activate it to track time on it.`);
+    next.push(
+      `Next: ${cand.code} “${cand.title}” (${cand.status === 'in_progress' ? 'in progress' : 'todo'}); activate it to track time on it.`,
+    );
     cmds.push(`fragctl task activate${flag} ${cand.code}`);
   } else {
-    next.push('No open task is left: create one with fragctl task create CODE TITLE --sprint SPRINT, or import a plan.');
+    next.push(
+      'No open task is left: create one with fragctl task create CODE TITLE --sprint SPRINT, or import a plan.',
+    );
     cmds.push('fragctl task list');
   }
 }
@@ -102,19 +115,28 @@ function pickNext(call: Call, s: SessionRow | null, flag: string, next: string[]
 /** Commands that fix a failed task validation, in an order that works when run one after another. */
 function fixCommands(call: Call, s: SessionRow | null, flag: string, extra: InstructionExtra, cmds: string[]): void {
   const t = extra.target!;
-  const failing = new Set(extra.validation!.checklist.filter((c) => !c.done && c.severity === 'error').map((c) => c.rule));
+  const failing = new Set(
+    extra.validation!.checklist.filter((c) => !c.done && c.severity === 'error').map((c) => c.rule),
+  );
   const add = (c: string) => void (cmds.includes(c) ? null : cmds.push(c));
   if (t.kind === 'sprint') {
-    const open = call.app.sql.all<{ code: string }>(`SELECT code FROM tasks WHERE sprint_id = ? AND status NOT IN ${CLOSED} ORDER BY id`, t.id);
+    const open = call.app.sql.all<{ code: string }>(
+      `SELECT code FROM tasks WHERE sprint_id = ? AND status NOT IN ${CLOSED} ORDER BY id`,
+      t.id,
+    );
     for (const o of open) add(`fragctl task show ${o.code}`);
     if (failing.has('status')) add(`fragctl sprint edit ${t.code} --status active`);
-    if (failing.has('summary')) add(`fragctl sprint edit ${t.code} --summary ${shellQuote('what the sprint delivered and what was learned')}`);
+    if (failing.has('summary'))
+      add(`fragctl sprint edit ${t.code} --summary ${shellQuote('what the sprint delivered and what was learned')}`);
     if (!failing.has('tasks')) add(`fragctl sprint complete${flag} ${t.code}`);
     return;
   }
   const task = call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE id = ?', t.id)!;
   const active = s ? workFrame(parseStack(s))?.id === t.id : false;
-  if (failing.has('status') && (task.status === 'completed' || task.status === 'cancelled' || task.status === 'blocked')) {
+  if (
+    failing.has('status') &&
+    (task.status === 'completed' || task.status === 'cancelled' || task.status === 'blocked')
+  ) {
     add(`fragctl task edit ${t.code} --status in_progress`);
   }
   const needsWork = failing.has('status') || failing.has('time') || failing.has('updates');
@@ -122,12 +144,19 @@ function fixCommands(call: Call, s: SessionRow | null, flag: string, extra: Inst
   if (!s && needsWork) add('fragctl session start');
   if (!active && needsWork) add(`fragctl task activate${flag} ${t.code}`);
   if (failing.has('updates')) {
-    const missing = Math.max(1, call.app.config.validation.min_context_updates - Number(extra.validation!.details.updates ?? 0));
+    const missing = Math.max(
+      1,
+      call.app.config.validation.min_context_updates - Number(extra.validation!.details.updates ?? 0),
+    );
     for (let i = 1; i <= missing; i++) cmds.push(`fragctl update${flag} ${shellQuote(`progress on ${t.code} (${i})`)}`);
   }
-  if (failing.has('summary')) add(`fragctl task edit ${t.code} --summary ${shellQuote('what was done, how, and what is left')}`);
+  if (failing.has('summary'))
+    add(`fragctl task edit ${t.code} --summary ${shellQuote('what was done, how, and what is left')}`);
   if (failing.has('subtasks')) {
-    for (const sub of call.app.sql.all<{ code: string }>(`SELECT code FROM tasks WHERE parent_id = ? AND status NOT IN ${CLOSED} ORDER BY id`, t.id)) {
+    for (const sub of call.app.sql.all<{ code: string }>(
+      `SELECT code FROM tasks WHERE parent_id = ? AND status NOT IN ${CLOSED} ORDER BY id`,
+      t.id,
+    )) {
       add(`fragctl task show ${sub.code}`);
     }
   }
@@ -135,7 +164,13 @@ function fixCommands(call: Call, s: SessionRow | null, flag: string, extra: Inst
   if (!failing.has('subtasks')) add(`fragctl task complete${flag} ${t.code}`);
 }
 
-export function instructionsFor(call: Call, template: Template, s: SessionRow | null, item?: ItemRef, extra: InstructionExtra = {}): Instructions {
+export function instructionsFor(
+  call: Call,
+  template: Template,
+  s: SessionRow | null,
+  item?: ItemRef,
+  extra: InstructionExtra = {},
+): Instructions {
   const flag = s && s.actor !== 'human' ? ` --session ${s.key}` : '';
   const stack = s ? parseStack(s) : [];
   const work = workFrame(stack);
@@ -154,13 +189,18 @@ export function instructionsFor(call: Call, template: Template, s: SessionRow | 
       }
       break;
     case 'recovery': {
-      next.push(`You are resuming ${s!.key}${extra.last_step ? `; the last recorded step was: ${extra.last_step}` : ''}.`);
+      next.push(
+        `You are resuming ${s!.key}${extra.last_step ? `; the last recorded step was: ${extra.last_step}` : ''}.`,
+      );
       cmds.push(`fragctl session status${flag}`);
       if (work) {
         next.push(
           `Continue ${work.code} “${work.title}”: post progress with update, and when it is done finish it with fragctl done${flag} "<summary of at least ${call.app.config.validation.summary_min_chars} characters>".`,
         );
-        cmds.push(`fragctl task show ${work.code}`, `fragctl update${flag} ${shellQuote(`resumed ${work.code} after an interruption`)}`);
+        cmds.push(
+          `fragctl task show ${work.code}`,
+          `fragctl update${flag} ${shellQuote(`resumed ${work.code} after an interruption`)}`,
+        );
       } else {
         pickNext(call, s, flag, next, cmds);
       }
@@ -180,7 +220,10 @@ export function instructionsFor(call: Call, template: Template, s: SessionRow | 
           `Work on ${work.code}; record progress with update (at least ${call.app.config.validation.min_context_updates} before it can complete), decisions with note.`,
           `Finish with fragctl done${flag} "<summary of at least ${call.app.config.validation.summary_min_chars} characters>".`,
         );
-        cmds.push(`fragctl update${flag} ${shellQuote('what I just did')}`, `fragctl task deactivate${flag} --summary ${shellQuote('what was done and why')}`);
+        cmds.push(
+          `fragctl update${flag} ${shellQuote('what I just did')}`,
+          `fragctl task deactivate${flag} --summary ${shellQuote('what was done and why')}`,
+        );
       } else {
         next.push('Activate a task to start tracking time on it.');
         pickNext(call, s, flag, next, cmds);
@@ -227,12 +270,17 @@ export function instructionsFor(call: Call, template: Template, s: SessionRow | 
     case 'item_changed':
     case 'plan_imported': {
       // Activation needs a session: say so first when the person has none open.
-      const open = call.app.sql.value("SELECT 1 FROM sessions WHERE actor = 'human' AND status IN ('active','paused') LIMIT 1");
+      const open = call.app.sql.value(
+        "SELECT 1 FROM sessions WHERE actor = 'human' AND status IN ('active','paused') LIMIT 1",
+      );
       const needsSession = () => void (open ? null : cmds.push('fragctl session start'));
       // A closed item cannot be activated: point at what is next instead.
       const closedItem =
         item && item.kind !== 'project'
-          ? call.app.sql.value<string>(`SELECT status FROM ${item.kind === 'task' ? 'tasks' : 'sprints'} WHERE code = ? AND status IN ${CLOSED}`, item.code)
+          ? call.app.sql.value<string>(
+              `SELECT status FROM ${item.kind === 'task' ? 'tasks' : 'sprints'} WHERE code = ? AND status IN ${CLOSED}`,
+              item.code,
+            )
           : undefined;
       if (closedItem) {
         next.push(`${item!.code} is ${closedItem}.`);
@@ -248,7 +296,9 @@ export function instructionsFor(call: Call, template: Template, s: SessionRow | 
         next.push(`Activate ${item.code} to work on it.`);
         cmds.push(`fragctl task activate ${item.code}`);
       } else if (item?.kind === 'sprint') {
-        next.push(`Add tasks to ${item.code} (fragctl task create CODE TITLE --sprint ${item.code}), or make it active.`);
+        next.push(
+          `Add tasks to ${item.code} (fragctl task create CODE TITLE --sprint ${item.code}), or make it active.`,
+        );
         needsSession();
         cmds.push(`fragctl sprint show ${item.code}`, `fragctl sprint activate ${item.code}`);
       } else {

@@ -13,10 +13,23 @@ import type {
   SessionType,
   DelegationStatus,
 } from '../../shared/protocol/views.js';
-import { parseStack, type ActivityRow, type ProjectRow, type SessionRow, type SprintRow, type StoredFrame, type TaskRow } from './rows.js';
+import {
+  parseStack,
+  type ActivityRow,
+  type ProjectRow,
+  type SessionRow,
+  type SprintRow,
+  type StoredFrame,
+  type TaskRow,
+} from './rows.js';
 import { activeMs } from './time/intervals.js';
 
-export const frameView = (f: StoredFrame): ContextFrame => ({ type: f.type, code: f.code, title: f.title, pushed_at: iso(f.pushed_at) });
+export const frameView = (f: StoredFrame): ContextFrame => ({
+  type: f.type,
+  code: f.code,
+  title: f.title,
+  pushed_at: iso(f.pushed_at),
+});
 
 export function activeOf(stack: StoredFrame[]): ActiveContext {
   const find = (t: string) => stack.find((f) => f.type === t)?.code ?? null;
@@ -58,11 +71,17 @@ export function activityView(sql: Sql, a: ActivityRow, session?: SessionRow): Ac
   const own = session && session.id === a.session_id ? parseStack(session) : null;
   const frameTypes = { projects: ['project'], sprints: ['sprint'], tasks: ['task', 'subtask'] } as const;
   const codeIn = (table: keyof typeof frameTypes, id: number | null) =>
-    (id != null && own?.find((f) => f.id === id && (frameTypes[table] as readonly string[]).includes(f.type))?.code) || codeOf(sql, table, id);
+    (id != null && own?.find((f) => f.id === id && (frameTypes[table] as readonly string[]).includes(f.type))?.code) ||
+    codeOf(sql, table, id);
   return {
     id: a.id,
     at: iso(a.at),
-    session: a.session_id == null ? null : own ? session!.key : (sql.value<string>('SELECT key FROM sessions WHERE id = ?', a.session_id) ?? null),
+    session:
+      a.session_id == null
+        ? null
+        : own
+          ? session!.key
+          : (sql.value<string>('SELECT key FROM sessions WHERE id = ?', a.session_id) ?? null),
     kind: a.kind,
     message: a.message,
     source: a.source,
@@ -122,7 +141,9 @@ export function taskView(sql: Sql, t: TaskRow): TaskView {
     assignee: t.assignee,
     summary: t.summary,
     updates: countUpdates(sql, t.id),
-    subtasks: sql.all<{ code: string }>('SELECT code FROM tasks WHERE parent_id = ? ORDER BY id', t.id).map((r) => r.code),
+    subtasks: sql
+      .all<{ code: string }>('SELECT code FROM tasks WHERE parent_id = ? ORDER BY id', t.id)
+      .map((r) => r.code),
     created_at: iso(t.created_at),
     completed_at: isoOrNull(t.completed_at),
   };

@@ -8,7 +8,8 @@ export const agentHandlers: HandlersFor<keyof typeof agentMethods> = {
   'session.instructions': (c, p) => {
     const s = resolveSession(c, p);
     // The same templates the lifecycle answers use, chosen by where the session stands.
-    const template = s.status === 'paused' ? 'session_paused' : s.status === 'active' ? 'session_resumed' : 'session_ended';
+    const template =
+      s.status === 'paused' ? 'session_paused' : s.status === 'active' ? 'session_resumed' : 'session_ended';
     return { session: s.key, status: s.status, instructions: instructionsFor(c, template, s) };
   },
 };

@@ -1,7 +1,13 @@
 // The one envelope every call goes through: params validated against the protocol table,
 // the handler run (writes through the group-commit queue), events published after commit,
 // timing logged, and every failure turned into an actionable JSON-RPC error.
-import { createJSONRPCErrorResponse, JSONRPCErrorException, JSONRPCServer, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
+import {
+  createJSONRPCErrorResponse,
+  JSONRPCErrorException,
+  JSONRPCServer,
+  type JSONRPCRequest,
+  type JSONRPCResponse,
+} from 'json-rpc-2.0';
 import type { Logger } from 'pino';
 import { ErrorCode, FragError } from '../../shared/errors.js';
 import { methods, type MethodName } from '../../shared/protocol/methods.js';
@@ -21,13 +27,21 @@ export function toRpcError(err: unknown, method: string): JSONRPCErrorException 
     return new JSONRPCErrorException(
       `the database cannot be written (${code}): ${(err as Error).message}. Nothing of this call was stored; free disk space or fix permissions of the state directory, then retry`,
       ErrorCode.StorageUnavailable,
-      { error: 'storage_unavailable', sqlite_code: code, hint: 'check disk space and permissions of the state directory (fragctl daemon status shows it)' },
+      {
+        error: 'storage_unavailable',
+        sqlite_code: code,
+        hint: 'check disk space and permissions of the state directory (fragctl daemon status shows it)',
+      },
     );
   }
-  return new JSONRPCErrorException(`internal error in ${method}: ${(err as Error)?.message ?? String(err)}`, ErrorCode.InternalError, {
-    error: 'internal_error',
-    hint: 'this is a bug in fragd; the daemon log (fragctl daemon logs) has the details',
-  });
+  return new JSONRPCErrorException(
+    `internal error in ${method}: ${(err as Error)?.message ?? String(err)}`,
+    ErrorCode.InternalError,
+    {
+      error: 'internal_error',
+      hint: 'this is a bug in fragd; the daemon log (fragctl daemon logs) has the details',
+    },
+  );
 }
 
 export interface DispatcherDeps {
@@ -59,7 +73,12 @@ export class Dispatcher {
       payload = JSON.parse(text);
     } catch (err) {
       return Promise.resolve(
-        createJSONRPCErrorResponse(null, ErrorCode.ParseError, `parse error: ${(err as Error).message}; send one JSON text per line`, { error: 'parse_error' }),
+        createJSONRPCErrorResponse(
+          null,
+          ErrorCode.ParseError,
+          `parse error: ${(err as Error).message}; send one JSON text per line`,
+          { error: 'parse_error' },
+        ),
       );
     }
     return this.receive(payload, conn);
@@ -79,7 +98,8 @@ export class Dispatcher {
   }
 
   private receiveOne(p: unknown, conn: Connection): Promise<JSONRPCResponse | null> {
-    if (typeof p !== 'object' || p === null || Array.isArray(p)) return Promise.resolve(invalidRequest(`${p === null ? 'null' : Array.isArray(p) ? 'an array' : typeof p}`));
+    if (typeof p !== 'object' || p === null || Array.isArray(p))
+      return Promise.resolve(invalidRequest(`${p === null ? 'null' : Array.isArray(p) ? 'an array' : typeof p}`));
     return Promise.resolve(this.server.receive(p as JSONRPCRequest, conn));
   }
 
@@ -93,9 +113,13 @@ export class Dispatcher {
     try {
       const spec = methods[name];
       if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
-        throw new FragError(ErrorCode.InvalidParams, `${name} takes named params (a JSON object), not ${Array.isArray(raw) ? 'an array' : typeof raw}`, {
-          method: name,
-        });
+        throw new FragError(
+          ErrorCode.InvalidParams,
+          `${name} takes named params (a JSON object), not ${Array.isArray(raw) ? 'an array' : typeof raw}`,
+          {
+            method: name,
+          },
+        );
       }
       const parsed = spec.params.safeParse(raw ?? {});
       if (!parsed.success) {
@@ -106,11 +130,14 @@ export class Dispatcher {
           { method: name, issues, hint: `see the ${name} entry in the README's protocol section` },
         );
       }
-      const source = ((parsed.data as { source?: Source } | undefined)?.source ?? 'cli') as Source;
+      const source = (parsed.data as { source?: Source } | undefined)?.source ?? 'cli';
       const handler = handlers[name] as Handler<MethodName>;
       const run = () => {
         const call = newCall(this.deps.app, source);
-        return { value: withIdleResume(handler(call, parsed.data as never, conn, this.deps.facts), call.events), events: call.events };
+        return {
+          value: withIdleResume(handler(call, parsed.data as never, conn, this.deps.facts), call.events),
+          events: call.events,
+        };
       };
       const prepare = preparers[name] as ((app: App, params: unknown) => Promise<void>) | undefined;
       if (prepare) await prepare(this.deps.app, parsed.data);
@@ -121,8 +148,12 @@ export class Dispatcher {
       return value;
     } catch (err) {
       const rpc = toRpcError(err, name);
-      const level = rpc.code === ErrorCode.InternalError || rpc.code === ErrorCode.StorageUnavailable ? 'error' : 'debug';
-      this.deps.log[level]({ method: name, code: rpc.code, err: level === 'error' ? err : undefined, msg: rpc.message, conn: conn.id }, 'call failed');
+      const level =
+        rpc.code === ErrorCode.InternalError || rpc.code === ErrorCode.StorageUnavailable ? 'error' : 'debug';
+      this.deps.log[level](
+        { method: name, code: rpc.code, err: level === 'error' ? err : undefined, msg: rpc.message, conn: conn.id },
+        'call failed',
+      );
       throw rpc;
     } finally {
       this.inflight--;
@@ -131,4 +162,9 @@ export class Dispatcher {
 }
 
 const invalidRequest = (what: string): JSONRPCResponse =>
-  createJSONRPCErrorResponse(null, ErrorCode.InvalidRequest, `invalid request: ${what} is not a JSON-RPC request object`, { error: 'invalid_request' });
+  createJSONRPCErrorResponse(
+    null,
+    ErrorCode.InvalidRequest,
+    `invalid request: ${what} is not a JSON-RPC request object`,
+    { error: 'invalid_request' },
+  );

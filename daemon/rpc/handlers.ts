@@ -25,7 +25,12 @@ export interface Connection {
   sessionFilter: string | null;
 }
 
-export type Handler<M extends MethodName> = (call: Call, params: ParsedParamsOf<M>, conn: Connection, daemon: DaemonFacts) => ResultOf<M>;
+export type Handler<M extends MethodName> = (
+  call: Call,
+  params: ParsedParamsOf<M>,
+  conn: Connection,
+  daemon: DaemonFacts,
+) => ResultOf<M>;
 export type HandlerTable = { [M in MethodName]: Handler<M> };
 /**
  * Asynchronous work a write needs done before it is queued (handlers run synchronously

@@ -13,10 +13,14 @@ function testClock(call: Call, method: string): { clock: ManualClock; ticker: Ti
   const clock = call.app.clock;
   const ticker = tickerOf(call.app);
   if (!(clock instanceof ManualClock) || !ticker) {
-    throw new FragError(ErrorCode.InvalidState, `${method} is for tests only: start fragd with FRAGD_TEST_CLOCK=<epoch ms> to use it`, {
-      error: 'invalid_state',
-      hint: 'this daemon runs on the system clock; the debug methods would make its time tracking untrue',
-    });
+    throw new FragError(
+      ErrorCode.InvalidState,
+      `${method} is for tests only: start fragd with FRAGD_TEST_CLOCK=<epoch ms> to use it`,
+      {
+        error: 'invalid_state',
+        hint: 'this daemon runs on the system clock; the debug methods would make its time tracking untrue',
+      },
+    );
   }
   return { clock, ticker };
 }
@@ -32,7 +36,11 @@ export const timeHandlers: HandlersFor<keyof typeof timeMethods> = {
     const { clock, ticker } = testClock(c, 'debug.clock');
     const given = [p.advance_ms, p.jump_wall_ms, p.set_ms].filter((v) => v !== undefined).length;
     if (given !== 1) {
-      throw new FragError(ErrorCode.InvalidParams, 'debug.clock takes exactly one of advance_ms, jump_wall_ms, set_ms', { error: 'invalid_params' });
+      throw new FragError(
+        ErrorCode.InvalidParams,
+        'debug.clock takes exactly one of advance_ms, jump_wall_ms, set_ms',
+        { error: 'invalid_params' },
+      );
     }
     const ticks: TickReport[] = [];
     if (p.advance_ms !== undefined) {

@@ -9,15 +9,24 @@ export function ensureOwnedPrivateDir(dir: string): DirVerdict {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    return { ok: false, reason: `cannot create ${dir} (${e.code}): ${e.message}; check permissions of its parent or set FRAGMENTS_HOME` };
+    return {
+      ok: false,
+      reason: `cannot create ${dir} (${e.code}): ${e.message}; check permissions of its parent or set FRAGMENTS_HOME`,
+    };
   }
   const st = lstatSync(dir);
   if (st.isSymbolicLink() || !st.isDirectory()) {
-    return { ok: false, reason: `${dir} is not a directory (a symlink or a file is there); remove it or set FRAGMENTS_HOME` };
+    return {
+      ok: false,
+      reason: `${dir} is not a directory (a symlink or a file is there); remove it or set FRAGMENTS_HOME`,
+    };
   }
   const uid = process.getuid?.() ?? st.uid;
   if (st.uid !== uid) {
-    return { ok: false, reason: `${dir} is owned by uid ${st.uid}, not by you (uid ${uid}); another user may be able to hijack the socket. Remove it or set FRAGMENTS_HOME` };
+    return {
+      ok: false,
+      reason: `${dir} is owned by uid ${st.uid}, not by you (uid ${uid}); another user may be able to hijack the socket. Remove it or set FRAGMENTS_HOME`,
+    };
   }
   if ((st.mode & 0o077) !== 0) {
     const mode = (st.mode & 0o777).toString(8).padStart(3, '0');

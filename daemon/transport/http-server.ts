@@ -48,8 +48,13 @@ class HttpFailure extends Error {
   }
 }
 
-const fail = (status: number, code: number, message: string, data: Record<string, unknown>, headers?: Record<string, string>) =>
-  new HttpFailure(status, { code, message, data }, headers);
+const fail = (
+  status: number,
+  code: number,
+  message: string,
+  data: Record<string, unknown>,
+  headers?: Record<string, string>,
+) => new HttpFailure(status, { code, message, data }, headers);
 
 /** Does the method's params object declare this key? Only then is a header value supplied. */
 function acceptsKey(method: MethodName, key: string): boolean {
@@ -71,13 +76,18 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
 }
 
 function middlewareOf(req: IncomingMessage): Middleware {
-  return { session: headerValue(req, 'x-session-key'), actor: headerValue(req, 'x-actor'), source: headerValue(req, 'x-source') ?? 'api' };
+  return {
+    session: headerValue(req, 'x-session-key'),
+    actor: headerValue(req, 'x-actor'),
+    source: headerValue(req, 'x-source') ?? 'api',
+  };
 }
 
 /** Fills target/source the caller left out, for methods that take them. Explicit params win. */
 function withTarget(method: MethodName, params: Record<string, unknown>, mw: Middleware): Record<string, unknown> {
   const out = { ...params };
-  if (mw.session && out.session === undefined && out.actor === undefined && acceptsKey(method, 'session')) out.session = mw.session;
+  if (mw.session && out.session === undefined && out.actor === undefined && acceptsKey(method, 'session'))
+    out.session = mw.session;
   if (mw.actor && out.actor === undefined && acceptsKey(method, 'actor')) out.actor = mw.actor;
   if (out.source === undefined && acceptsKey(method, 'source')) out.source = mw.source;
   return out;
@@ -109,9 +119,11 @@ function pathParams(route: Route, path: string): Record<string, unknown> {
   const m = patterns.get(route)!.exec(path);
   if (!route.path.includes('{key}') || !m) return {};
   try {
-    return { session: decodeURIComponent(m[1]!) };
+    return { session: decodeURIComponent(m[1]) };
   } catch {
-    throw fail(400, ErrorCode.InvalidParams, `the session key in ${path} is not valid percent-encoding`, { error: 'invalid_params' });
+    throw fail(400, ErrorCode.InvalidParams, `the session key in ${path} is not valid percent-encoding`, {
+      error: 'invalid_params',
+    });
   }
 }
 
@@ -168,7 +180,14 @@ export class HttpServer {
       this.guard(req);
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       if (url.pathname === '/rpc') {
-        if (req.method !== 'POST') throw fail(405, ErrorCode.InvalidRequest, 'use POST /rpc with a JSON-RPC 2.0 request or batch', { error: 'invalid_request' }, { Allow: 'POST' });
+        if (req.method !== 'POST')
+          throw fail(
+            405,
+            ErrorCode.InvalidRequest,
+            'use POST /rpc with a JSON-RPC 2.0 request or batch',
+            { error: 'invalid_request' },
+            { Allow: 'POST' },
+          );
         await this.rpc(req, res);
       } else {
         await this.rest(req, res, url.pathname);
@@ -178,10 +197,19 @@ export class HttpServer {
         this.send(res, err.status, { error: err.error }, err.headers);
       } else {
         this.log.error({ err }, 'http request failed');
-        this.send(res, 500, { error: { code: ErrorCode.InternalError, message: `internal error: ${(err as Error)?.message}`, data: { error: 'internal_error' } } });
+        this.send(res, 500, {
+          error: {
+            code: ErrorCode.InternalError,
+            message: `internal error: ${(err as Error)?.message}`,
+            data: { error: 'internal_error' },
+          },
+        });
       }
     } finally {
-      this.log.debug({ http: `${req.method} ${req.url}`, status: res.statusCode, ms: +(performance.now() - started).toFixed(2) }, 'http');
+      this.log.debug(
+        { http: `${req.method} ${req.url}`, status: res.statusCode, ms: +(performance.now() - started).toFixed(2) },
+        'http',
+      );
     }
   }
 
@@ -190,26 +218,40 @@ export class HttpServer {
     const host = (req.headers.host ?? '').toLowerCase();
     const allowedHosts = [`127.0.0.1:${this.port}`, `localhost:${this.port}`];
     if (!allowedHosts.includes(host)) {
-      throw fail(421, ErrorCode.Unauthorized, `Host ${JSON.stringify(req.headers.host ?? '')} refused: this API answers only to ${allowedHosts.join(' or ')}`, {
-        error: 'unauthorized',
-        reason: 'foreign_host',
-      });
+      throw fail(
+        421,
+        ErrorCode.Unauthorized,
+        `Host ${JSON.stringify(req.headers.host ?? '')} refused: this API answers only to ${allowedHosts.join(' or ')}`,
+        {
+          error: 'unauthorized',
+          reason: 'foreign_host',
+        },
+      );
     }
     const origin = req.headers.origin;
     if (origin !== undefined && !isLoopbackOrigin(origin)) {
-      throw fail(403, ErrorCode.Unauthorized, `Origin ${JSON.stringify(origin)} refused: only loopback pages may call this API`, {
-        error: 'unauthorized',
-        reason: 'foreign_origin',
-      });
+      throw fail(
+        403,
+        ErrorCode.Unauthorized,
+        `Origin ${JSON.stringify(origin)} refused: only loopback pages may call this API`,
+        {
+          error: 'unauthorized',
+          reason: 'foreign_origin',
+        },
+      );
     }
     const auth = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-    if (!m || !tokenMatches(this.opts.token, m[1]!)) {
+    if (!m || !tokenMatches(this.opts.token, m[1])) {
       throw fail(
         401,
         ErrorCode.Unauthorized,
         m ? 'wrong bearer token' : 'missing bearer token: send Authorization: Bearer <token>',
-        { error: 'unauthorized', reason: m ? 'wrong_token' : 'missing_token', hint: `the token is in ${this.opts.tokenFile}` },
+        {
+          error: 'unauthorized',
+          reason: m ? 'wrong_token' : 'missing_token',
+          hint: `the token is in ${this.opts.tokenFile}`,
+        },
         { 'WWW-Authenticate': 'Bearer realm="fragd"' },
       );
     }
@@ -226,20 +268,34 @@ export class HttpServer {
     const route = matching.find((r) => r.verb === req.method);
     if (!route) {
       const allow = matching.map((r) => r.verb).join(', ');
-      throw fail(405, ErrorCode.InvalidRequest, `${req.method} is not allowed on ${path}; use ${allow}`, { error: 'invalid_request' }, { Allow: allow });
+      throw fail(
+        405,
+        ErrorCode.InvalidRequest,
+        `${req.method} is not allowed on ${path}; use ${allow}`,
+        { error: 'invalid_request' },
+        { Allow: allow },
+      );
     }
     let body: Record<string, unknown> = {};
     if (route.verb === 'POST') {
       const parsed = await this.readJson(req, true);
       if (parsed !== undefined) {
         if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-          throw fail(400, ErrorCode.InvalidParams, `the body of ${path} must be a JSON object of the ${route.method} params`, { error: 'invalid_params', method: route.method });
+          throw fail(
+            400,
+            ErrorCode.InvalidParams,
+            `the body of ${path} must be a JSON object of the ${route.method} params`,
+            { error: 'invalid_params', method: route.method },
+          );
         }
         body = parsed as Record<string, unknown>;
       }
     }
     const params = withTarget(route.method, { ...body, ...pathParams(route, path) }, middlewareOf(req));
-    const response = await this.dispatcher.server.receive({ jsonrpc: '2.0', id: 1, method: route.method, params }, this.conn());
+    const response = await this.dispatcher.server.receive(
+      { jsonrpc: '2.0', id: 1, method: route.method, params },
+      this.conn(),
+    );
     if (!response) throw new Error(`no answer from ${route.method}`);
     if (response.error) {
       this.send(res, httpStatusFor(response.error.code), { error: response.error });
@@ -269,7 +325,8 @@ export class HttpServer {
       return { ...r, params: withTarget(method as MethodName, (params ?? {}) as Record<string, unknown>, mw) };
     };
     const conn = this.conn();
-    const answer = (r: unknown) => (pushOnly(r) ? Promise.resolve(noPushChannel(r)) : this.dispatcher.receive(inject(r), conn));
+    const answer = (r: unknown) =>
+      pushOnly(r) ? Promise.resolve(noPushChannel(r)) : this.dispatcher.receive(inject(r), conn);
     const response = !Array.isArray(parsed)
       ? await answer(parsed)
       : parsed.some(pushOnly)
@@ -291,7 +348,7 @@ export class HttpServer {
 
   /** The body as JSON (undefined when empty and allowed), at most MAX_BODY_BYTES. */
   private readJson(req: IncomingMessage, emptyAllowed: boolean): Promise<unknown> {
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_BODY_BYTES) {
       req.resume();
@@ -318,16 +375,29 @@ export class HttpServer {
         const text = Buffer.concat(chunks).toString('utf8');
         if (!text.trim()) {
           if (emptyAllowed) return resolve(undefined);
-          return reject(fail(400, ErrorCode.ParseError, 'empty body: send a JSON-RPC 2.0 request', { error: 'parse_error' }));
+          return reject(
+            fail(400, ErrorCode.ParseError, 'empty body: send a JSON-RPC 2.0 request', { error: 'parse_error' }),
+          );
         }
         // Requiring JSON keeps plain HTML forms (a CSRF vector) out, as they cannot send it.
         if (type !== 'application/json') {
-          return reject(fail(415, ErrorCode.InvalidRequest, `send the body as Content-Type: application/json (got ${type || 'none'})`, { error: 'invalid_request' }));
+          return reject(
+            fail(
+              415,
+              ErrorCode.InvalidRequest,
+              `send the body as Content-Type: application/json (got ${type || 'none'})`,
+              { error: 'invalid_request' },
+            ),
+          );
         }
         try {
           resolve(JSON.parse(text));
         } catch (err) {
-          reject(fail(400, ErrorCode.ParseError, `the body is not valid JSON: ${(err as Error).message}`, { error: 'parse_error' }));
+          reject(
+            fail(400, ErrorCode.ParseError, `the body is not valid JSON: ${(err as Error).message}`, {
+              error: 'parse_error',
+            }),
+          );
         }
       });
     });
@@ -348,7 +418,8 @@ export class HttpServer {
 }
 
 /** Subscribing needs a connection the daemon can write to later; an HTTP exchange is not one. */
-const pushOnly = (r: unknown) => typeof r === 'object' && r !== null && (r as { method?: unknown }).method === 'events.subscribe';
+const pushOnly = (r: unknown) =>
+  typeof r === 'object' && r !== null && (r as { method?: unknown }).method === 'events.subscribe';
 
 function noPushChannel(r: unknown) {
   const id = (r as { id?: unknown }).id;
@@ -358,14 +429,21 @@ function noPushChannel(r: unknown) {
     id: id as number | string | null,
     error: {
       code: ErrorCode.InvalidRequest,
-      message: 'events.subscribe needs a connection that stays open; HTTP has none. Use the Unix socket (the client library, or fragctl watch --json)',
+      message:
+        'events.subscribe needs a connection that stays open; HTTP has none. Use the Unix socket (the client library, or fragctl watch --json)',
       data: { error: 'invalid_request', hint: 'fragctl watch --json prints one event per line' },
     },
   };
 }
 
 function tooLarge(): HttpFailure {
-  return fail(413, ErrorCode.FrameTooLarge, `body larger than ${MAX_BODY_BYTES} bytes refused; send smaller requests`, { error: 'frame_too_large', limit_bytes: MAX_BODY_BYTES }, { Connection: 'close' });
+  return fail(
+    413,
+    ErrorCode.FrameTooLarge,
+    `body larger than ${MAX_BODY_BYTES} bytes refused; send smaller requests`,
+    { error: 'frame_too_large', limit_bytes: MAX_BODY_BYTES },
+    { Connection: 'close' },
+  );
 }
 
 function isLoopbackOrigin(origin: string): boolean {

@@ -25,14 +25,28 @@ export interface HttpApi {
 
 export const httpPortFile = (paths: FragPaths) => join(paths.stateDir, 'http-port');
 
-export async function startHttpApi(dispatcher: Dispatcher, log: Logger, config: FragConfig, paths: FragPaths): Promise<HttpApi> {
+export async function startHttpApi(
+  dispatcher: Dispatcher,
+  log: Logger,
+  config: FragConfig,
+  paths: FragPaths,
+): Promise<HttpApi> {
   if (!config.http.enabled) return { status: { enabled: false }, close: async () => {} };
   const requested = config.http.port;
   try {
     const token = loadOrCreateToken(paths.httpToken);
     if (token.created) log.info({ token_file: paths.httpToken }, 'created the HTTP API token');
-    if (token.tightened) log.warn({ token_file: paths.httpToken }, 'the HTTP API token file was readable by others; its mode is now 0600 (consider deleting it to get a new token)');
-    const server = new HttpServer(dispatcher, log, { port: requested, token: token.token, portFile: httpPortFile(paths), tokenFile: paths.httpToken });
+    if (token.tightened)
+      log.warn(
+        { token_file: paths.httpToken },
+        'the HTTP API token file was readable by others; its mode is now 0600 (consider deleting it to get a new token)',
+      );
+    const server = new HttpServer(dispatcher, log, {
+      port: requested,
+      token: token.token,
+      portFile: httpPortFile(paths),
+      tokenFile: paths.httpToken,
+    });
     const info = await server.listen();
     log.info({ url: info.url }, 'HTTP API listening');
     return { status: { enabled: true, ...info, token_file: paths.httpToken }, close: () => server.close() };

@@ -6,7 +6,8 @@ import type { WithInstructions } from './views.js';
 
 export const agentMethods = {
   'session.instructions': method<{ session: string; status: string } & WithInstructions>()({
-    summary: 'What to do next in a session: the instructions a state-changing answer carries, for adapters that answer reads.',
+    summary:
+      'What to do next in a session: the instructions a state-changing answer carries, for adapters that answer reads.',
     params: T,
     errors: ['no_active_session', 'not_found'],
     mutates: false,

@@ -8,7 +8,12 @@ export const sessionKey = z
   .trim()
   .transform((s) => (/^\d+$/.test(s) ? `SESSION-${s.padStart(3, '0')}` : s.toUpperCase()))
   .pipe(z.string().regex(/^SESSION-\d{3,}$/, 'a session key looks like SESSION-001'));
-export const actor = z.string().trim().min(1).max(64).regex(/^[\w.@-]+$/, 'an actor is a name such as human or claude');
+export const actor = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[\w.@-]+$/, 'an actor is a name such as human or claude');
 export const source = z.enum(['cli', 'mcp', 'api', 'gui', 'hook', 'editor']);
 export const contextType = z.enum(['project', 'sprint', 'task', 'subtask']);
 export const sessionStatus = z.enum(['active', 'paused', 'completed', 'abandoned']);
@@ -21,4 +26,3 @@ export const eventId = z.string().trim().min(1).max(200);
 /** Which session a call is about: an explicit key, else the actor's current one. */
 export const target = { session: sessionKey.optional(), actor: actor.optional(), source: source.optional() };
 export const T = z.object(target).strict();
-

@@ -34,7 +34,11 @@ export type TaskCompleteResult = {
   stack: ContextFrame[];
 } & WithInstructions;
 
-export type SprintCompleteResult = { sprint: SprintView; validation: ValidationView; forced_over: string[] } & WithInstructions;
+export type SprintCompleteResult = {
+  sprint: SprintView;
+  validation: ValidationView;
+  forced_over: string[];
+} & WithInstructions;
 
 /** What `ValidationFailed` (-32004) errors of the completion methods carry in `data`. */
 export interface ValidationFailedData {
@@ -50,7 +54,15 @@ export interface ValidationFailedData {
 }
 
 export interface ResumeSuggestionsView {
-  tasks: { code: string; title: string; status: string; sprint: string | null; last_worked_at: string | null; last_worked: string; command: string }[];
+  tasks: {
+    code: string;
+    title: string;
+    status: string;
+    sprint: string | null;
+    last_worked_at: string | null;
+    last_worked: string;
+    command: string;
+  }[];
   sprints: { code: string; title: string; completed: number; total: number; progress: string }[];
 }
 
@@ -84,14 +96,28 @@ export const completionMethods = {
     mutates: false,
   }),
   'task.complete': method<TaskCompleteResult>()({
-    summary: 'Complete a task through the validation gate (optionally setting its summary); --force overrides errors and is logged.',
+    summary:
+      'Complete a task through the validation gate (optionally setting its summary); --force overrides errors and is logged.',
     params: T.extend({ code: code.optional(), summary: text.optional(), force: z.boolean().optional() }),
     errors: ['no_active_session', 'not_found', 'invalid_state', 'validation_failed'],
     mutates: true,
   }),
-  'tasks.bulk_complete': method<{ completed: TaskCompleteResult['task'][]; forced: string[]; results: Omit<TaskCompleteResult, 'instructions'>[] } & WithInstructions>()({
+  'tasks.bulk_complete': method<
+    {
+      completed: TaskCompleteResult['task'][];
+      forced: string[];
+      results: Omit<TaskCompleteResult, 'instructions'>[];
+    } & WithInstructions
+  >()({
     summary: 'Complete several tasks at once, all or nothing; an entry may carry its own summary or force.',
-    params: z.object({ ...target, codes: z.array(bulkEntry).min(1).max(500), summary: text.optional(), force: z.boolean().optional() }).strict(),
+    params: z
+      .object({
+        ...target,
+        codes: z.array(bulkEntry).min(1).max(500),
+        summary: text.optional(),
+        force: z.boolean().optional(),
+      })
+      .strict(),
     errors: ['not_found', 'invalid_state', 'validation_failed'],
     mutates: true,
   }),
@@ -107,7 +133,12 @@ export const completionMethods = {
     errors: ['no_active_session', 'not_found', 'invalid_state', 'validation_failed'],
     mutates: true,
   }),
-  'artifact.add': method<{ artifact: { path: string; note: string | null; task: string | null; sprint: string | null }; session: string } & WithInstructions>()({
+  'artifact.add': method<
+    {
+      artifact: { path: string; note: string | null; task: string | null; sprint: string | null };
+      session: string;
+    } & WithInstructions
+  >()({
     summary: 'Record an artifact (a file, a URL) produced in the active context.',
     params: T.extend({
       // A relative path means nothing once the caller's directory is gone.
@@ -116,7 +147,10 @@ export const completionMethods = {
         .trim()
         .min(1)
         .max(4096)
-        .refine((p) => p.startsWith('/') || /^[a-z][a-z0-9+.-]*:\/\//i.test(p), 'an artifact is an absolute path or a URL (fragctl makes a relative path absolute)'),
+        .refine(
+          (p) => p.startsWith('/') || /^[a-z][a-z0-9+.-]*:\/\//i.test(p),
+          'an artifact is an absolute path or a URL (fragctl makes a relative path absolute)',
+        ),
       note: text.optional(),
     }),
     errors: ['no_active_session', 'not_found', 'invalid_state'],

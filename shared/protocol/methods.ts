@@ -3,11 +3,30 @@
 // HTTP API are typed by them.
 import { z } from 'zod';
 import { method } from './define.js';
-import { completionMethods, type ResumeSuggestionsView, type SessionReport, type ValidationView } from './completion.js';
+import {
+  completionMethods,
+  type ResumeSuggestionsView,
+  type SessionReport,
+  type ValidationView,
+} from './completion.js';
 import { gitMethods } from './git.js';
 import { agentMethods } from './agent.js';
 import { timeMethods, type EstimateCheck } from './time.js';
-import { code, text, sessionKey, actor, source, contextType, sessionStatus, taskStatus, sprintStatus, delegation, minutes, eventId, target, T } from './common.js';
+import {
+  code,
+  text,
+  sessionKey,
+  actor,
+  source,
+  contextType,
+  sessionStatus,
+  taskStatus,
+  sprintStatus,
+  delegation,
+  minutes,
+  eventId,
+  T,
+} from './common.js';
 import type {
   ActivityView,
   ContextFrame,
@@ -48,12 +67,25 @@ export const coreMethods = {
     started_at: string;
     socket_activated: boolean;
     paths: { socket: string; db: string; log: string; config: string };
-    counts: { sessions: number; active_sessions: number; activities: number; projects: number; sprints: number; tasks: number; connections: number };
+    counts: {
+      sessions: number;
+      active_sessions: number;
+      activities: number;
+      projects: number;
+      sprints: number;
+      tasks: number;
+      connections: number;
+    };
     /** Resident memory and the JavaScript heap, in MB. */
     memory: { rss_mb: number; heap_used_mb: number; heap_total_mb: number; external_mb: number };
     /** The HTTP API: its URL when it listens, the reason when it could not start. */
     http: { enabled: boolean; url?: string; port?: number; port_file?: string; token_file?: string; error?: string };
-  }>()({ summary: 'Daemon pid, version, uptime, paths, counts and memory.', params: z.object({}).strict().optional(), errors: [], mutates: false }),
+  }>()({
+    summary: 'Daemon pid, version, uptime, paths, counts and memory.',
+    params: z.object({}).strict().optional(),
+    errors: [],
+    mutates: false,
+  }),
   'daemon.shutdown': method<{ stopping: true }>()({
     summary: 'Stop the daemon after in-flight calls finish.',
     params: z.object({}).strict().optional(),
@@ -103,7 +135,11 @@ export const coreMethods = {
     mutates: true,
   }),
   'session.resume': method<
-    SessionResult & { interrupted_seconds: number; recent: ActivityView[]; last_step: { at: string; kind: string; message: string | null; line: string } | null }
+    SessionResult & {
+      interrupted_seconds: number;
+      recent: ActivityView[];
+      last_step: { at: string; kind: string; message: string | null; line: string } | null;
+    }
   >()({
     summary: 'Resume a paused session (or re-attach to an active one) by key.',
     params: T,
@@ -131,7 +167,11 @@ export const coreMethods = {
   'session.list': method<{ sessions: SessionView[] }>()({
     summary: 'Sessions, newest first, optionally by status and actor.',
     params: z
-      .object({ status: sessionStatus.optional(), actor: actor.optional(), limit: z.number().int().min(1).max(1000).optional() })
+      .object({
+        status: sessionStatus.optional(),
+        actor: actor.optional(),
+        limit: z.number().int().min(1).max(1000).optional(),
+      })
       .strict()
       .optional(),
     errors: [],
@@ -181,8 +221,17 @@ export const coreMethods = {
     errors: ['no_active_session', 'not_found', 'invalid_state'],
     mutates: true,
   }),
-  'task.deactivate': method<ContextResult & { task: TaskView; seconds_spent: number; estimate_check?: EstimateCheck | null; validation?: ValidationView; forced_over?: string[] }>()({
-    summary: 'Stop working on the active task; optionally note a summary and complete it (through the validation gate; force overrides).',
+  'task.deactivate': method<
+    ContextResult & {
+      task: TaskView;
+      seconds_spent: number;
+      estimate_check?: EstimateCheck | null;
+      validation?: ValidationView;
+      forced_over?: string[];
+    }
+  >()({
+    summary:
+      'Stop working on the active task; optionally note a summary and complete it (through the validation gate; force overrides).',
     params: T.extend({ summary: text.optional(), complete: z.boolean().optional(), force: z.boolean().optional() }),
     errors: ['no_active_session', 'not_found', 'invalid_state', 'validation_failed'],
     mutates: true,
@@ -205,7 +254,13 @@ export const coreMethods = {
     summary: 'A log line (any kind) on the deepest active context.',
     params: T.extend({
       message: text,
-      kind: z.string().trim().min(1).max(40).regex(/^[a-z][a-z0-9_.-]*$/).optional(),
+      kind: z
+        .string()
+        .trim()
+        .min(1)
+        .max(40)
+        .regex(/^[a-z][a-z0-9_.-]*$/)
+        .optional(),
       level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
       data: z.record(z.string(), z.unknown()).optional(),
       event_id: eventId.optional(),
@@ -221,7 +276,12 @@ export const coreMethods = {
     errors: ['conflict'],
     mutates: true,
   }),
-  'project.list': method<{ projects: ProjectView[] }>()({ summary: 'All projects.', params: z.object({}).strict().optional(), errors: [], mutates: false }),
+  'project.list': method<{ projects: ProjectView[] }>()({
+    summary: 'All projects.',
+    params: z.object({}).strict().optional(),
+    errors: [],
+    mutates: false,
+  }),
   'project.show': method<{ project: ProjectView; sprints: SprintView[] }>()({
     summary: 'A project and its sprints.',
     params: z.object({ code }).strict(),
@@ -230,13 +290,23 @@ export const coreMethods = {
   }),
   'project.edit': method<{ project: ProjectView } & WithInstructions>()({
     summary: "Change a project's title, description or status.",
-    params: z.object({ code, title: text.optional(), description: text.optional(), status: z.enum(['active', 'archived']).optional(), source: source.optional() }).strict(),
+    params: z
+      .object({
+        code,
+        title: text.optional(),
+        description: text.optional(),
+        status: z.enum(['active', 'archived']).optional(),
+        source: source.optional(),
+      })
+      .strict(),
     errors: ['not_found'],
     mutates: true,
   }),
   'sprint.create': method<{ sprint: SprintView } & WithInstructions>()({
     summary: 'Create a sprint (in a project).',
-    params: z.object({ code, title: text, project: code.optional(), goal: text.optional(), source: source.optional() }).strict(),
+    params: z
+      .object({ code, title: text, project: code.optional(), goal: text.optional(), source: source.optional() })
+      .strict(),
     errors: ['conflict', 'not_found'],
     mutates: true,
   }),
@@ -292,7 +362,12 @@ export const coreMethods = {
   'task.list': method<{ tasks: TaskView[] }>()({
     summary: 'Tasks, optionally by sprint, project, status or parent.',
     params: z
-      .object({ sprint: code.optional(), project: code.optional(), status: taskStatus.optional(), parent: code.optional() })
+      .object({
+        sprint: code.optional(),
+        project: code.optional(),
+        status: taskStatus.optional(),
+        parent: code.optional(),
+      })
       .strict()
       .optional(),
     errors: ['not_found'],
@@ -325,7 +400,9 @@ export const coreMethods = {
     errors: ['not_found', 'invalid_state', 'validation_failed'],
     mutates: true,
   }),
-  'plan.import': method<{ projects: number; sprints: number; tasks: number; created: string[]; updated: string[] } & WithInstructions>()({
+  'plan.import': method<
+    { projects: number; sprints: number; tasks: number; created: string[]; updated: string[] } & WithInstructions
+  >()({
     summary: 'Load a plan (JSON or YAML text) in one transaction.',
     params: z
       .object({

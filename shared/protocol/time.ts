@@ -57,21 +57,30 @@ const day = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date looks like 2026-03-29 (YYYY-MM-DD, local day)');
 
 export const timeMethods = {
-  heartbeat: method<{
-    session: string;
-    status: SessionStatus;
-    recorded: boolean;
-    coalesced: boolean;
-    activity_id: number | null;
-    count: number;
-    resumed: { interrupted_seconds: number } | null;
-  } & WithInstructions>()({
-    summary: 'Editor/agent/CLI activity that keeps a session alive; repeated beats on one file within a minute share one activity row.',
+  heartbeat: method<
+    {
+      session: string;
+      status: SessionStatus;
+      recorded: boolean;
+      coalesced: boolean;
+      activity_id: number | null;
+      count: number;
+      resumed: { interrupted_seconds: number } | null;
+    } & WithInstructions
+  >()({
+    summary:
+      'Editor/agent/CLI activity that keeps a session alive; repeated beats on one file within a minute share one activity row.',
     params: T.extend({
       file: z.string().trim().min(1).max(4096).optional(),
       editor: z.string().trim().min(1).max(100).optional(),
       language: z.string().trim().min(1).max(100).optional(),
-      kind: z.string().trim().min(1).max(40).regex(/^[a-z][a-z0-9_.-]*$/, 'a kind is lower-case, such as edit or save').optional(),
+      kind: z
+        .string()
+        .trim()
+        .min(1)
+        .max(40)
+        .regex(/^[a-z][a-z0-9_.-]*$/, 'a kind is lower-case, such as edit or save')
+        .optional(),
     }),
     errors: ['no_active_session', 'not_found', 'invalid_state'],
     mutates: true,
@@ -94,11 +103,22 @@ export const timeMethods = {
     mutates: false,
   }),
   'debug.clock': method<{ now: string; wall_ms: number; monotonic_ms: number; ticks: TickReportView[] }>()({
-    summary: 'Test only (FRAGD_TEST_CLOCK): move the daemon clock; ticking=true runs a tick every tick period on the way.',
+    summary:
+      'Test only (FRAGD_TEST_CLOCK): move the daemon clock; ticking=true runs a tick every tick period on the way.',
     params: z
       .object({
-        advance_ms: z.number().int().min(0).max(366 * 86_400_000).optional(),
-        jump_wall_ms: z.number().int().min(-366 * 86_400_000).max(366 * 86_400_000).optional(),
+        advance_ms: z
+          .number()
+          .int()
+          .min(0)
+          .max(366 * 86_400_000)
+          .optional(),
+        jump_wall_ms: z
+          .number()
+          .int()
+          .min(-366 * 86_400_000)
+          .max(366 * 86_400_000)
+          .optional(),
         set_ms: z.number().int().min(0).optional(),
         ticking: z.boolean().optional(),
       })

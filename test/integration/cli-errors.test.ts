@@ -77,7 +77,9 @@ describe('auto-start of a fragd that cannot start', () => {
     const h = autoStarting({ FRAGD_BIN: join(dir, 'fragd.js') });
     const r = await h.json(['status']);
     expect(r.code).toBe(3);
-    expect(r.body.error.message).toMatch(/fragd did not start \(exit code 1\):\nError \[ERR_MODULE_NOT_FOUND\]: Cannot find package '[^']+' imported from /);
+    expect(r.body.error.message).toMatch(
+      /fragd did not start \(exit code 1\):\nError \[ERR_MODULE_NOT_FOUND\]: Cannot find package '[^']+' imported from /,
+    );
     expect(r.body.error.message).not.toMatch(/Node\.js v|^\s+at /m);
   });
 });
@@ -87,7 +89,10 @@ describe('input checked before connecting', () => {
     const h = autoStarting();
     const r = await h.json(['import', join(h.home, 'nope.yaml')]);
     expect(r.code).toBe(1);
-    expect(r.body.error).toEqual({ code: 'unreadable_file', message: `cannot read ${join(h.home, 'nope.yaml')}: ENOENT (no such file)` });
+    expect(r.body.error).toEqual({
+      code: 'unreadable_file',
+      message: `cannot read ${join(h.home, 'nope.yaml')}: ENOENT (no such file)`,
+    });
     const text = await h.fragctl(['import', h.home]);
     expect(text.code).toBe(1);
     expect(text.stdout).toBe('');
@@ -103,7 +108,10 @@ describe('input checked before connecting', () => {
     ]) {
       const r = await h.json(args);
       expect(r.code).toBe(2);
-      expect(r.body.error).toEqual({ code: 'usage', message: '--estimate takes minutes (90) or a duration (1h30m), not zz' });
+      expect(r.body.error).toEqual({
+        code: 'usage',
+        message: '--estimate takes minutes (90) or a duration (1h30m), not zz',
+      });
     }
     expect(existsSync(h.paths.socket)).toBe(false);
   });
@@ -175,6 +183,8 @@ describe('fragctl mcp without the MCP SDK', () => {
     const r = await runNode(join(dir, 'fragctl.js'), ['mcp'], h.env);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('error: fragctl mcp needs @modelcontextprotocol/sdk, which is not installed; run npm ci in the fragd checkout\n');
+    expect(r.stderr).toBe(
+      'error: fragctl mcp needs @modelcontextprotocol/sdk, which is not installed; run npm ci in the fragd checkout\n',
+    );
   });
 });

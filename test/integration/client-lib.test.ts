@@ -25,7 +25,9 @@ describe('FragClient.subscribe', () => {
     await client.subscribe((e) => seen.push(e));
     await d.json(['session', 'start']);
     await d.json(['update', 'wired the form']);
-    const update = await until('the update event', () => seen.find((e) => e.type === 'activity.logged' && e.data.kind === 'update'));
+    const update = await until('the update event', () =>
+      seen.find((e) => e.type === 'activity.logged' && e.data.kind === 'update'),
+    );
     expect(update).toMatchObject({ session: 'SESSION-001', data: { kind: 'update', message: 'wired the form' } });
     const types = seen.map((e) => e.type);
     expect(types.indexOf('session.changed')).toBeLessThan(types.lastIndexOf('activity.logged'));
@@ -52,11 +54,18 @@ describe('FragClient.subscribe', () => {
 describe('the editor example (examples/editor-client.ts)', () => {
   it('keeps a status line current from events, sends heartbeats, and reconnects after a restart', async () => {
     const lines: string[] = [];
-    const status = await EditorStatus.start({ editor: 'vscode', onLine: (l) => lines.push(l), env: d.env, session: 'SESSION-001' });
+    const status = await EditorStatus.start({
+      editor: 'vscode',
+      onLine: (l) => lines.push(l),
+      env: d.env,
+      session: 'SESSION-001',
+    });
     try {
       expect(status.current).toMatch(new RegExp(`^SESSION-001 · ${DURATION}$`));
       await d.json(['task', 'activate', 'T-01']);
-      await until('the task in the line', () => lines.some((l) => new RegExp(`^SESSION-001 · T-01 · ${DURATION}$`).test(l)));
+      await until('the task in the line', () =>
+        lines.some((l) => new RegExp(`^SESSION-001 · T-01 · ${DURATION}$`).test(l)),
+      );
 
       const beat = await status.heartbeat('/src/login.ts', 'typescript');
       expect(beat).toMatchObject({ session: 'SESSION-001', recorded: true });
@@ -73,7 +82,10 @@ describe('the editor example (examples/editor-client.ts)', () => {
       await until('the line back after the restart', () => status.current.startsWith('SESSION-001 · paused'));
       const before = status.events.length;
       await d.json(['session', 'resume', 'SESSION-001']);
-      await until('events after the restart', () => status.events.length > before && /^SESSION-001 · T-01 · /.test(status.current));
+      await until(
+        'events after the restart',
+        () => status.events.length > before && /^SESSION-001 · T-01 · /.test(status.current),
+      );
     } finally {
       status.dispose();
     }

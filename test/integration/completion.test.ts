@@ -24,7 +24,8 @@ beforeAll(async () => {
 });
 afterAll(() => d.dispose());
 
-const history = async () => (await d.json(['session', 'history'])).body.activities as { kind: string; message: string; data: any }[];
+const history = async () =>
+  (await d.json(['session', 'history'])).body.activities as { kind: string; message: string; data: any }[];
 
 describe('task completion gate', () => {
   it('refuses a half-done task with exit 6, the checklist, required actions and instructions; nothing changes', async () => {
@@ -35,7 +36,12 @@ describe('task completion gate', () => {
     expect(r.body.error.code).toBe(-32004);
     expect(data.error).toBe('validation_failed');
     expect(data.validation.valid).toBe(false);
-    expect(data.validation.checklist.filter((c: any) => !c.done).map((c: any) => c.rule)).toEqual(['summary', 'updates', 'subtasks', 'estimate']);
+    expect(data.validation.checklist.filter((c: any) => !c.done).map((c: any) => c.rule)).toEqual([
+      'summary',
+      'updates',
+      'subtasks',
+      'estimate',
+    ]);
     expect(data.required_actions.length).toBe(3);
     expect(data.instructions.required_actions).toEqual(data.required_actions);
     expect(data.instructions.validation_errors).toEqual(data.validation.errors);
@@ -69,7 +75,12 @@ describe('task completion gate', () => {
     const blocked = await d.json(['task', 'deactivate', '--complete', '--summary', 'parser errors carry spans now']);
     expect(blocked.code).toBe(6);
     expect(blocked.body.error.data.validation.errors).toEqual(['context updates: 1 of at least 2']);
-    expect((await d.json(['context', 'show'])).body.stack.map((f: any) => f.code)).toEqual(['P', 'SPRINT-1', 'T-1', 'T-1a']);
+    expect((await d.json(['context', 'show'])).body.stack.map((f: any) => f.code)).toEqual([
+      'P',
+      'SPRINT-1',
+      'T-1',
+      'T-1a',
+    ]);
     await d.json(['update', 'spans on every error']);
     const ok = await d.json(['task', 'deactivate', '--complete', '--summary', 'parser errors carry spans now']);
     expect(ok.code).toBe(0);
@@ -81,7 +92,11 @@ describe('task completion gate', () => {
   it('done sets the summary, validates, completes and pops', async () => {
     const r = await d.json(['done', 'recursive descent parser with error recovery']);
     expect(r.code).toBe(0);
-    expect(r.body.task).toMatchObject({ code: 'T-1', status: 'completed', summary: 'recursive descent parser with error recovery' });
+    expect(r.body.task).toMatchObject({
+      code: 'T-1',
+      status: 'completed',
+      summary: 'recursive descent parser with error recovery',
+    });
     expect(r.body.stack.map((f: any) => f.code)).toEqual(['P', 'SPRINT-1']);
     expect(r.body.forced_over).toEqual([]);
     // estimate 90 min, a few seconds spent: a warning and an estimate check, never a block
@@ -100,7 +115,10 @@ describe('task completion gate', () => {
     const r = await d.json(['task', 'complete', 'T-2', '--force']);
     expect(r.code).toBe(0);
     expect(r.body.task.status).toBe('completed');
-    expect(r.body.forced_over).toEqual(['summary: no summary (need at least 20 characters)', 'context updates: 0 of at least 2']);
+    expect(r.body.forced_over).toEqual([
+      'summary: no summary (need at least 20 characters)',
+      'context updates: 0 of at least 2',
+    ]);
     const forced = (await history()).filter((a) => a.kind === 'task.force_complete');
     expect(forced).toHaveLength(1);
     expect(forced[0].data.overridden).toEqual(r.body.forced_over);
@@ -127,15 +145,28 @@ describe('bulk completion', () => {
   it('completes with per-entry force through the client, and with --force from fragctl', async () => {
     const c = await d.client();
     try {
-      await expect(c.call('tasks.bulk_complete', { codes: ['T-3', { code: 'T-4', force: true }] })).rejects.toMatchObject({ code: -32004, data: { codes: ['T-3'] } });
+      await expect(
+        c.call('tasks.bulk_complete', { codes: ['T-3', { code: 'T-4', force: true }] }),
+      ).rejects.toMatchObject({ code: -32004, data: { codes: ['T-3'] } });
     } finally {
       c.close();
     }
-    const r = await d.json(['tasks', 'bulk-complete', 'T-3,T-4', '--force', '--summary', 'written and reviewed by the team']);
+    const r = await d.json([
+      'tasks',
+      'bulk-complete',
+      'T-3,T-4',
+      '--force',
+      '--summary',
+      'written and reviewed by the team',
+    ]);
     expect(r.code).toBe(0);
     expect(r.body.completed.map((t: any) => t.code)).toEqual(['T-3', 'T-4']);
     expect(r.body.forced).toEqual(['T-3', 'T-4']);
-    expect((await history()).filter((a) => a.kind === 'task.force_complete').map((a) => a.data.code)).toEqual(['T-2', 'T-3', 'T-4']);
+    expect((await history()).filter((a) => a.kind === 'task.force_complete').map((a) => a.data.code)).toEqual([
+      'T-2',
+      'T-3',
+      'T-4',
+    ]);
   });
 
   it('rejects a task listed twice', async () => {
@@ -166,7 +197,11 @@ describe('sprint completion, artifacts and the session report', () => {
     expect((await d.json(['validate', 'sprint', '1'])).body.validation.warnings).toEqual([]);
     const done = await d.json(['sprint', 'complete', '--retrospective', 'parser shipped; docs were rushed']);
     expect(done.code).toBe(0);
-    expect(done.body.sprint).toMatchObject({ code: 'SPRINT-1', status: 'completed', retrospective: 'parser shipped; docs were rushed' });
+    expect(done.body.sprint).toMatchObject({
+      code: 'SPRINT-1',
+      status: 'completed',
+      retrospective: 'parser shipped; docs were rushed',
+    });
     expect((await d.json(['context', 'show'])).body.stack.map((f: any) => f.code)).toEqual(['P']);
   });
 
@@ -190,7 +225,9 @@ describe('sprint completion, artifacts and the session report', () => {
     expect(r.code).toBe(0);
     const rep = r.body.report;
     expect(rep.tasks_completed.map((t: any) => t.code)).toEqual(['T-1a', 'T-1', 'T-2', 'T-3', 'T-4']);
-    expect(rep.tasks_completed.find((t: any) => t.code === 'T-1').seconds).toBeGreaterThanOrEqual(rep.tasks_completed.find((t: any) => t.code === 'T-1a').seconds);
+    expect(rep.tasks_completed.find((t: any) => t.code === 'T-1').seconds).toBeGreaterThanOrEqual(
+      rep.tasks_completed.find((t: any) => t.code === 'T-1a').seconds,
+    );
     expect(rep.tasks_completed.filter((t: any) => t.forced).map((t: any) => t.code)).toEqual(['T-2', 'T-3', 'T-4']);
     expect(rep.updates).toBe(2);
     expect(rep.notes).toBe(2); // the deactivate --summary note and 'left for tomorrow'
@@ -209,7 +246,8 @@ describe('session start suggestions (daemon on a test clock)', () => {
     try {
       const c = await t.client();
       await c.call('sprint.create', { code: '1', title: 'S' });
-      for (const code of ['A', 'B', 'C', 'D', 'E']) await c.call('task.create', { code, title: `task ${code}`, sprint: '1' });
+      for (const code of ['A', 'B', 'C', 'D', 'E'])
+        await c.call('task.create', { code, title: `task ${code}`, sprint: '1' });
       await c.call('session.start', {});
       await c.call('tasks.bulk_complete', { codes: ['A', 'B', 'C'], force: true });
       await c.call('task.activate', { code: 'D' });
@@ -218,7 +256,11 @@ describe('session start suggestions (daemon on a test clock)', () => {
       await c.call('debug.clock', { advance_ms: 2 * 3600_000 + 5 * 60_000 });
       c.close();
       const r = await t.json(['session', 'start']);
-      expect(r.body.suggestions.tasks[0]).toMatchObject({ code: 'D', last_worked: 'last worked 2 hours ago', command: 'fragctl task activate D' });
+      expect(r.body.suggestions.tasks[0]).toMatchObject({
+        code: 'D',
+        last_worked: 'last worked 2 hours ago',
+        command: 'fragctl task activate D',
+      });
       expect(r.body.suggestions.sprints[0]).toMatchObject({ code: 'SPRINT-1', progress: '3 of 5 tasks' });
       expect(r.body.instructions.suggested_commands).toEqual(['fragctl task activate D']);
       const text = await t.fragctl(['session', 'status']);
@@ -245,7 +287,11 @@ describe('no way around the gate', () => {
     // outside a session, the force row is filed under the task itself
     const db = new Database(d.paths.db, { readonly: true });
     try {
-      const row = db.prepare("SELECT a.data, t.code FROM activities a JOIN tasks t ON t.id = a.task_id WHERE a.kind = 'task.force_complete' AND t.code = 'X-1'").get() as { data: string } | undefined;
+      const row = db
+        .prepare(
+          "SELECT a.data, t.code FROM activities a JOIN tasks t ON t.id = a.task_id WHERE a.kind = 'task.force_complete' AND t.code = 'X-1'",
+        )
+        .get() as { data: string } | undefined;
       expect(JSON.parse(row!.data).overridden.join('\n')).toMatch(/never started/);
     } finally {
       db.close();

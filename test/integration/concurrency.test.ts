@@ -74,7 +74,11 @@ describe('8 clients at once', () => {
     expect(new Set(logs.map((a) => a.message)).size).toBe(8 * rounds);
     expect(status.session.counters.logs).toBe(8 * rounds);
     // Replaying the same event ids records nothing new.
-    const replay = await clients[1].call('activity.log', { session: key, message: 'client 0 round 0', event_id: 'c0-r0' });
+    const replay = await clients[1].call('activity.log', {
+      session: key,
+      message: 'client 0 round 0',
+      event_id: 'c0-r0',
+    });
     expect(replay.duplicate).toBe(true);
     expect((await clients[0].call('session.status', { session: key })).session.counters.logs).toBe(8 * rounds);
 
@@ -86,7 +90,9 @@ describe('8 clients at once', () => {
     // Time intervals never overlap, and each matches the task that was on top then.
     const db = new Database(d.paths.db, { readonly: true });
     const ivs = db
-      .prepare('SELECT i.started_at, coalesce(i.ended_at, 9e15) AS ended_at FROM intervals i JOIN sessions s ON s.id = i.session_id WHERE s.key = ? ORDER BY i.started_at, i.id')
+      .prepare(
+        'SELECT i.started_at, coalesce(i.ended_at, 9e15) AS ended_at FROM intervals i JOIN sessions s ON s.id = i.session_id WHERE s.key = ? ORDER BY i.started_at, i.id',
+      )
       .all(key) as { started_at: number; ended_at: number }[];
     db.close();
     expect(ivs.length).toBeGreaterThan(8 * rounds);

@@ -127,7 +127,17 @@ describe('fragd start-up safety', () => {
     const d = fresh();
     const activator = spawn(
       'systemd-socket-activate',
-      ['-l', d.paths.socket, '-E', `FRAGMENTS_HOME=${d.home}`, '-E', 'FRAGD_LOG_LEVEL=info', process.execPath, FRAGD, '--foreground'],
+      [
+        '-l',
+        d.paths.socket,
+        '-E',
+        `FRAGMENTS_HOME=${d.home}`,
+        '-E',
+        'FRAGD_LOG_LEVEL=info',
+        process.execPath,
+        FRAGD,
+        '--foreground',
+      ],
       { stdio: 'ignore' },
     );
     try {
@@ -166,9 +176,16 @@ describe('protocol versions', () => {
   it('an older client gets a clear version error and the daemon keeps running', async () => {
     const d = fresh();
     await d.start();
-    const err = await FragClient.connect({ env: d.env, autoStart: false, protocol: 0, clientName: 'old-fragctl' }).catch((e) => e);
+    const err = await FragClient.connect({
+      env: d.env,
+      autoStart: false,
+      protocol: 0,
+      clientName: 'old-fragctl',
+    }).catch((e) => e);
     expect(err.code).toBe(-32005);
-    expect(err.message).toMatch(/old-fragctl speaks protocol 0, older than this fragd .* serves \(1\.\.1\); update the client/);
+    expect(err.message).toMatch(
+      /old-fragctl speaks protocol 0, older than this fragd .* serves \(1\.\.1\); update the client/,
+    );
     const c = await d.client();
     expect((await c.call('daemon.status')).pid).toBe(d.proc!.pid);
     c.close();

@@ -33,7 +33,12 @@ it('a post-rewrite record with more pairs than the read-ahead cache holds is ing
     if (!rewrite) await sleep(100);
   }
   expect(rewrite.message).toBe('rebase: 2050 commits rewritten');
-  for (let i = 0; i < 100 && existsSync(d.paths.spoolDir) && readdirSync(d.paths.spoolDir).some((n) => n.endsWith('.rec')); i++) await sleep(30);
+  for (
+    let i = 0;
+    i < 100 && existsSync(d.paths.spoolDir) && readdirSync(d.paths.spoolDir).some((n) => n.endsWith('.rec'));
+    i++
+  )
+    await sleep(30);
   expect(readdirSync(d.paths.spoolDir).filter((n) => n.endsWith('.rec'))).toEqual([]);
   expect((await d.json(['daemon', 'status'])).code).toBe(0);
 }, 90_000);

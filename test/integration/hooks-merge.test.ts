@@ -7,7 +7,8 @@ import { TestRepo } from '../support/git.js';
 
 let d: TestDaemon;
 let repo: TestRepo;
-const spooled = () => (existsSync(d.paths.spoolDir) ? readdirSync(d.paths.spoolDir).filter((n) => n.endsWith('.rec')) : []);
+const spooled = () =>
+  existsSync(d.paths.spoolDir) ? readdirSync(d.paths.spoolDir).filter((n) => n.endsWith('.rec')) : [];
 
 beforeAll(async () => {
   d = await startDaemon();

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, sleep, startDaemon, until, type TestDaemon } from '../support/daemon.js';
+import { ROOT, startDaemon, until, type TestDaemon } from '../support/daemon.js';
 import { TestRepo } from '../support/git.js';
 import { HOOK_SCRIPT } from '../../client/hooks/script.js';
 import { resolvePaths } from '../../shared/paths.js';
@@ -12,7 +12,8 @@ import { resolvePaths } from '../../shared/paths.js';
 let d: TestDaemon;
 let repo: TestRepo;
 
-const spooled = () => (existsSync(d.paths.spoolDir) ? readdirSync(d.paths.spoolDir).filter((n) => n.endsWith('.rec')) : []);
+const spooled = () =>
+  existsSync(d.paths.spoolDir) ? readdirSync(d.paths.spoolDir).filter((n) => n.endsWith('.rec')) : [];
 
 /** Activities of a kind in a session, once the spool has been ingested and swept. */
 async function gitActivities(session: string, kind: string, count: number): Promise<any[]> {
@@ -48,7 +49,10 @@ describe('fragctl hooks install', () => {
     chmodSync(join(hooks, 'post-commit'), 0o755);
     writeFileSync(join(hooks, 'post-checkout'), `#!/bin/sh\necho "old post-checkout $*" >> ${log}\nexit 3\n`);
     chmodSync(join(hooks, 'post-checkout'), 0o755);
-    writeFileSync(join(hooks, 'post-rewrite'), `#!/bin/sh\nwhile read -r o n; do echo "old post-rewrite $1 $o $n" >> ${log}; done\n`);
+    writeFileSync(
+      join(hooks, 'post-rewrite'),
+      `#!/bin/sh\nwhile read -r o n; do echo "old post-rewrite $1 $o $n" >> ${log}; done\n`,
+    );
     chmodSync(join(hooks, 'post-rewrite'), 0o755);
 
     const r = await d.json(['hooks', 'install', '--repo', repo.dir]);
@@ -97,7 +101,13 @@ describe('commits with the daemon up', () => {
     expect(a.message).toBe(`${sha.slice(0, 7)} Add b and c`);
     expect(a.source).toBe('hook');
     expect(a.context.task).toBe('T-01');
-    expect(a.data).toMatchObject({ commit: sha, branch: 'main', subject: 'Add b and c', message: 'Add b and c\n\nWith a body.', repo: repo.dir });
+    expect(a.data).toMatchObject({
+      commit: sha,
+      branch: 'main',
+      subject: 'Add b and c',
+      message: 'Add b and c\n\nWith a body.',
+      repo: repo.dir,
+    });
     expect(a.data.files.sort()).toEqual(['b.txt', 'c.txt']);
 
     const links = await d.json(['commits', '--task', 'T-01']);
@@ -117,10 +127,14 @@ describe('commits with the daemon up', () => {
     expect(rw.data.pairs).toEqual([{ from: before, to: after }]);
     expect(rw.data.moved).toEqual([{ from: before, to: after, task: 'T-01' }]);
     // The chained post-rewrite got the same stdin.
-    expect(readFileSync(join(repo.dir, '..', 'old-hook.log'), 'utf8')).toContain(`old post-rewrite amend ${before} ${after}\n`);
+    expect(readFileSync(join(repo.dir, '..', 'old-hook.log'), 'utf8')).toContain(
+      `old post-rewrite amend ${before} ${after}\n`,
+    );
 
     const t1 = await d.json(['commits', '--task', 'T-01']);
-    expect(t1.body.commits.map((c: any) => [c.commit, c.rewritten_from, c.subject])).toEqual([[after, before, 'Add b and c (amended)']]);
+    expect(t1.body.commits.map((c: any) => [c.commit, c.rewritten_from, c.subject])).toEqual([
+      [after, before, 'Add b and c (amended)'],
+    ]);
     const all = await d.json(['commits', '--task', 'T-01', '--all']);
     expect(all.body.commits.find((c: any) => c.commit === before).rewritten_to).toBe(after);
   });
@@ -153,7 +167,9 @@ describe('commits with the daemon up', () => {
   });
 
   it('records checkouts (branch moves only) and merges', async () => {
-    const checkouts = (await d.json(['session', 'history', '--session', 'SESSION-001'])).body.activities.filter((a: any) => a.kind === 'git.checkout').length;
+    const checkouts = (await d.json(['session', 'history', '--session', 'SESSION-001'])).body.activities.filter(
+      (a: any) => a.kind === 'git.checkout',
+    ).length;
     repo.git(['checkout', '-q', 'main']);
     repo.git(['checkout', '-q', '--', 'a.txt']); // a file checkout: not a branch move
     const [co] = (await gitActivities('SESSION-001', 'git.checkout', checkouts + 1)).slice(-1);
@@ -196,7 +212,13 @@ describe('with the daemon down', () => {
     const files = spooled();
     expect(files.filter((f) => f.startsWith('post-commit-')).length).toBe(2);
     const keep = join(d.home, 'replay.rec');
-    copyFileSync(join(d.paths.spoolDir, files.find((f) => f.includes(sha))!), keep);
+    copyFileSync(
+      join(
+        d.paths.spoolDir,
+        files.find((f) => f.includes(sha))!,
+      ),
+      keep,
+    );
 
     await d.start();
     const found = await until('both spooled commits', async () => {
@@ -204,7 +226,10 @@ describe('with the daemon down', () => {
       const c = h.body.activities.filter((a: any) => a.kind === 'git.commit' && [sha, sha2].includes(a.data.commit));
       return c.length === 2 && spooled().length === 0 ? c : undefined;
     });
-    expect(found.map((a: any) => a.data.subject).sort()).toEqual(['committed while fragd is down', 'second while down']);
+    expect(found.map((a: any) => a.data.subject).sort()).toEqual([
+      'committed while fragd is down',
+      'second while down',
+    ]);
 
     const count = (await d.json(['daemon', 'status'])).body.counts.activities;
     copyFileSync(keep, join(d.paths.spoolDir, 'post-commit-replay.rec'));
@@ -216,7 +241,10 @@ describe('with the daemon down', () => {
   });
 
   it('keeps repeated checkouts of one commit apart, and a copied record is still a replay', async () => {
-    const history = async () => (await d.json(['session', 'history', '--session', 'SESSION-001'])).body.activities.filter((a: any) => a.kind === 'git.checkout');
+    const history = async () =>
+      (await d.json(['session', 'history', '--session', 'SESSION-001'])).body.activities.filter(
+        (a: any) => a.kind === 'git.checkout',
+      );
     const before = (await history()).length;
     await d.stop();
     repo.git(['branch', '-q', '-f', 'other', 'HEAD~1']);
@@ -245,7 +273,9 @@ describe('with the daemon down', () => {
     expect(r.code).toBe(0);
     const files = readdirSync(join(home, 'spool'));
     expect(files).toHaveLength(1);
-    expect(readFileSync(join(home, 'spool', files[0]), 'utf8')).toMatch(/^fragd-spool 1\nhook post-commit\n[\s\S]*\nend\n$/);
+    expect(readFileSync(join(home, 'spool', files[0]), 'utf8')).toMatch(
+      /^fragd-spool 1\nhook post-commit\n[\s\S]*\nend\n$/,
+    );
   });
 
   it('finds the spool as fragd does without FRAGMENTS_HOME (XDG_STATE_HOME, else ~/.local/state)', () => {
@@ -257,7 +287,9 @@ describe('with the daemon down', () => {
       repo.env = noHome;
       expect(repo.run(['commit', '-q', '--allow-empty', '-m', 'xdg'], { XDG_STATE_HOME: xdg }).code).toBe(0);
       expect(readdirSync(resolvePaths({ XDG_STATE_HOME: xdg }).spoolDir)).toHaveLength(1);
-      expect(repo.run(['commit', '-q', '--allow-empty', '-m', 'home'], { HOME: fakeHome, XDG_STATE_HOME: '' }).code).toBe(0);
+      expect(
+        repo.run(['commit', '-q', '--allow-empty', '-m', 'home'], { HOME: fakeHome, XDG_STATE_HOME: '' }).code,
+      ).toBe(0);
       // fragd started with that HOME (os.homedir()) would use the same directory.
       expect(readdirSync(join(fakeHome, '.local/state/fragments/spool'))).toHaveLength(1);
     } finally {
@@ -268,7 +300,10 @@ describe('with the daemon down', () => {
   it('moves an unreadable record aside and keeps running', async () => {
     mkdirSync(d.paths.spoolDir, { recursive: true });
     writeFileSync(join(d.paths.spoolDir, 'garbage.rec'), 'hello\n');
-    writeFileSync(join(d.paths.spoolDir, 'bad-head.rec'), 'fragd-spool 1\nhook post-commit\nrepo /tmp\nhead nope\nend\n');
+    writeFileSync(
+      join(d.paths.spoolDir, 'bad-head.rec'),
+      'fragd-spool 1\nhook post-commit\nrepo /tmp\nhead nope\nend\n',
+    );
     const r = await d.json(['hooks', 'ingest']);
     expect(r.code).toBe(0);
     await until('rejected records moved', () => spooled().length === 0);

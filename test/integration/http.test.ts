@@ -16,7 +16,11 @@ interface Reply {
 }
 
 /** node:http rather than fetch, because fetch will not send a forged Host header. */
-function http(method: string, path: string, opts: { headers?: Record<string, string>; body?: string | Buffer; auth?: boolean } = {}): Promise<Reply> {
+function http(
+  method: string,
+  path: string,
+  opts: { headers?: Record<string, string>; body?: string | Buffer; auth?: boolean } = {},
+): Promise<Reply> {
   const headers: Record<string, string> = {
     ...(opts.auth === false ? {} : { Authorization: `Bearer ${token}` }),
     ...(opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
@@ -26,14 +30,17 @@ function http(method: string, path: string, opts: { headers?: Record<string, str
     const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
       let text = '';
       res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text ? JSON.parse(text) : null }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, headers: res.headers, body: text ? JSON.parse(text) : null }),
+      );
     });
     req.on('error', reject);
     req.end(opts.body);
   });
 }
 
-const post = (path: string, body: unknown = {}, headers: Record<string, string> = {}) => http('POST', path, { body: JSON.stringify(body), headers });
+const post = (path: string, body: unknown = {}, headers: Record<string, string> = {}) =>
+  http('POST', path, { body: JSON.stringify(body), headers });
 
 beforeAll(async () => {
   d = await startDaemon({}, { http: { enabled: true, port: 0 } });
@@ -68,7 +75,9 @@ describe('guards', () => {
   });
 
   it('refuses a wrong token with 401', async () => {
-    const r = await http('GET', '/api/sessions/SESSION-001', { headers: { Authorization: `Bearer ${'0'.repeat(64)}` } });
+    const r = await http('GET', '/api/sessions/SESSION-001', {
+      headers: { Authorization: `Bearer ${'0'.repeat(64)}` },
+    });
     expect(r.status).toBe(401);
     expect(r.body.error.data.reason).toBe('wrong_token');
     const short = await http('GET', '/api/sessions/SESSION-001', { headers: { Authorization: 'Bearer x' } });
@@ -83,7 +92,11 @@ describe('guards', () => {
     expect(r.body.error.data.reason).toBe('foreign_host');
     const otherPort = await http('GET', '/api/sessions/SESSION-001', { headers: { Host: `127.0.0.1:${port + 1}` } });
     expect(otherPort.status).toBe(421);
-    const byName = await post('/rpc', { jsonrpc: '2.0', id: 1, method: 'daemon.hello', params: { protocol: 1 } }, { Host: `localhost:${port}` });
+    const byName = await post(
+      '/rpc',
+      { jsonrpc: '2.0', id: 1, method: 'daemon.hello', params: { protocol: 1 } },
+      { Host: `localhost:${port}` },
+    );
     expect(byName.status).toBe(200);
   });
 
@@ -92,7 +105,11 @@ describe('guards', () => {
     expect(r.status).toBe(403);
     expect(r.body.error.data.reason).toBe('foreign_origin');
     expect((await post('/api/sessions/start', {}, { Origin: 'null' })).status).toBe(403);
-    const ok = await post('/rpc', { jsonrpc: '2.0', id: 1, method: 'session.list' }, { Origin: `http://localhost:${port}` });
+    const ok = await post(
+      '/rpc',
+      { jsonrpc: '2.0', id: 1, method: 'session.list' },
+      { Origin: `http://localhost:${port}` },
+    );
     expect(ok.status).toBe(200);
   });
 
@@ -107,7 +124,17 @@ describe('guards', () => {
   it('refuses a chunked body (no Content-Length) once it passes 1 MiB', async () => {
     const r = await new Promise<Reply>((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port, method: 'POST', path: '/rpc', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' } },
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/rpc',
+          headers: {
+            Authorization: `Bearer ${token}`,
+            'Content-Type': 'application/json',
+            'Transfer-Encoding': 'chunked',
+          },
+        },
         (res) => {
           let text = '';
           res.on('data', (c) => (text += c));
@@ -136,14 +163,19 @@ describe('guards', () => {
   });
 
   it('wants JSON as the content type (a plain form cannot post)', async () => {
-    const r = await http('POST', '/api/sessions/start', { body: 'actor=x', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const r = await http('POST', '/api/sessions/start', {
+      body: 'actor=x',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
     expect(r.status).toBe(415);
   });
 
   it('answers unknown paths 404 and wrong verbs 405', async () => {
     const r = await http('GET', '/api/nothing');
     expect(r.status).toBe(404);
-    expect(r.body.error.data.endpoints).toEqual(expect.arrayContaining(['POST /rpc', 'GET /api/sessions/{key}', 'POST /api/sessions/{key}/pause']));
+    expect(r.body.error.data.endpoints).toEqual(
+      expect.arrayContaining(['POST /rpc', 'GET /api/sessions/{key}', 'POST /api/sessions/{key}/pause']),
+    );
     expect((await http('GET', '/api/sessions/%E0%A4%A')).status).toBe(400);
     const verb = await http('GET', '/api/sessions/start');
     expect(verb.status).toBe(405);
@@ -170,10 +202,23 @@ describe('endpoints', () => {
   });
 
   it('POST /api/tasks/update logs on the task of the session named by X-Session-Key, source from X-Source', async () => {
-    await post('/rpc', { jsonrpc: '2.0', id: 1, method: 'task.activate', params: { code: 'T-1' } }, { 'X-Session-Key': key });
-    const r = await post('/api/tasks/update', { message: 'form renders' }, { 'X-Session-Key': key, 'X-Source': 'editor' });
+    await post(
+      '/rpc',
+      { jsonrpc: '2.0', id: 1, method: 'task.activate', params: { code: 'T-1' } },
+      { 'X-Session-Key': key },
+    );
+    const r = await post(
+      '/api/tasks/update',
+      { message: 'form renders' },
+      { 'X-Session-Key': key, 'X-Source': 'editor' },
+    );
     expect(r.status).toBe(200);
-    expect(r.body.activity).toMatchObject({ session: key, kind: 'update', source: 'editor', context: { task: 'T-1', sprint: 'SPRINT-1' } });
+    expect(r.body.activity).toMatchObject({
+      session: key,
+      kind: 'update',
+      source: 'editor',
+      context: { task: 'T-1', sprint: 'SPRINT-1' },
+    });
     expect(r.body.instructions.context_reminder).toContain('T-1');
   });
 
@@ -220,17 +265,25 @@ describe('endpoints', () => {
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({ jsonrpc: '2.0', id: 7, result: { session: { key } } });
 
-    const batch = await post('/rpc', [
-      { jsonrpc: '2.0', id: 1, method: 'activity.note', params: { message: 'a note over http' } },
-      { jsonrpc: '2.0', id: 2, method: 'no.such' },
-      { jsonrpc: '2.0', method: 'activity.log', params: { message: 'a notification' } },
-    ], { 'X-Session-Key': key });
+    const batch = await post(
+      '/rpc',
+      [
+        { jsonrpc: '2.0', id: 1, method: 'activity.note', params: { message: 'a note over http' } },
+        { jsonrpc: '2.0', id: 2, method: 'no.such' },
+        { jsonrpc: '2.0', method: 'activity.log', params: { message: 'a notification' } },
+      ],
+      { 'X-Session-Key': key },
+    );
     expect(batch.status).toBe(200);
     expect(batch.body).toHaveLength(2);
     expect(batch.body[0].result.activity).toMatchObject({ kind: 'note', source: 'api', session: key });
     expect(batch.body[1].error.code).toBe(-32601);
 
-    const failed = await post('/rpc', { jsonrpc: '2.0', id: 3, method: 'task.activate', params: { code: 'NOPE' } }, { 'X-Session-Key': key });
+    const failed = await post(
+      '/rpc',
+      { jsonrpc: '2.0', id: 3, method: 'task.activate', params: { code: 'NOPE' } },
+      { 'X-Session-Key': key },
+    );
     expect(failed.status).toBe(404);
     expect(failed.body).toMatchObject({ id: 3, error: { code: -32002, data: { error: 'not_found' } } });
 
@@ -243,10 +296,24 @@ describe('endpoints', () => {
     const sub = await post('/rpc', { jsonrpc: '2.0', id: 4, method: 'events.subscribe' });
     expect(sub.status).toBe(400);
     expect(sub.body.error.message).toMatch(/fragctl watch/);
-    const mixed = await post('/rpc', [{ jsonrpc: '2.0', id: 5, method: 'events.subscribe' }, { jsonrpc: '2.0', id: 6, method: 'session.status' }], { 'X-Session-Key': key });
-    expect(mixed.body.map((r: any) => [r.id, r.error?.code ?? 'ok'])).toEqual([[5, -32600], [6, 'ok']]);
+    const mixed = await post(
+      '/rpc',
+      [
+        { jsonrpc: '2.0', id: 5, method: 'events.subscribe' },
+        { jsonrpc: '2.0', id: 6, method: 'session.status' },
+      ],
+      { 'X-Session-Key': key },
+    );
+    expect(mixed.body.map((r: any) => [r.id, r.error?.code ?? 'ok'])).toEqual([
+      [5, -32600],
+      [6, 'ok'],
+    ]);
 
-    const note = await post('/rpc', { jsonrpc: '2.0', method: 'activity.log', params: { message: 'fire and forget' } }, { 'X-Session-Key': key });
+    const note = await post(
+      '/rpc',
+      { jsonrpc: '2.0', method: 'activity.log', params: { message: 'fire and forget' } },
+      { 'X-Session-Key': key },
+    );
     expect(note.status).toBe(204);
 
     // What HTTP wrote, the socket sees.
@@ -262,7 +329,7 @@ describe('endpoints', () => {
       body: JSON.stringify({ summary: 'login form done' }),
     });
     expect(r.status).toBe(200);
-    const body = (await r.json()) as any;
+    const body = await r.json();
     expect(body.session).toMatchObject({ key, status: 'completed', summary: 'login form done' });
     const again = await post('/api/sessions/end', {}, { 'X-Session-Key': key });
     expect(again.status).toBe(409);

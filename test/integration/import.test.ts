@@ -22,14 +22,24 @@ describe('fragctl import', () => {
     expect(r.code).toBe(0);
     expect(r.body).toMatchObject({ projects: 1, sprints: 2, tasks: 4 });
     const t = await d.json(['task', 'show', 'T-01']);
-    expect(t.body.task).toMatchObject({ estimate_minutes: 90, sprint: 'SPRINT-1', project: 'FRAG', subtasks: ['T-01a'] });
+    expect(t.body.task).toMatchObject({
+      estimate_minutes: 90,
+      sprint: 'SPRINT-1',
+      project: 'FRAG',
+      subtasks: ['T-01a'],
+    });
     const again = await d.json(['import', join(ROOT, 'examples/plan.yaml')]);
     expect(again.body.created).toEqual([]);
     expect(again.body.updated).toHaveLength(7);
   });
 
   it('imports JSON too', async () => {
-    const p = file('plan.json', JSON.stringify({ sprints: [{ code: 'J-1', title: 'json sprint', tasks: [{ code: 'J-T1', title: 'from json', estimate: 15 }] }] }));
+    const p = file(
+      'plan.json',
+      JSON.stringify({
+        sprints: [{ code: 'J-1', title: 'json sprint', tasks: [{ code: 'J-T1', title: 'from json', estimate: 15 }] }],
+      }),
+    );
     const r = await d.json(['import', p]);
     expect(r.body.created).toEqual(['J-1', 'J-T1']);
   });
@@ -37,11 +47,27 @@ describe('fragctl import', () => {
   it('names line, column and path of a schema error, and imports nothing', async () => {
     const p = file(
       'bad.yaml',
-      ['project:', '  code: BAD', '  title: Bad plan', '  sprints:', '    - code: 9', '      title: ok', '      tasks:', '        - code: B-1', '          title: fine', '        - code: B-2', '          title: broken', '          estimate: soon', ''].join('\n'),
+      [
+        'project:',
+        '  code: BAD',
+        '  title: Bad plan',
+        '  sprints:',
+        '    - code: 9',
+        '      title: ok',
+        '      tasks:',
+        '        - code: B-1',
+        '          title: fine',
+        '        - code: B-2',
+        '          title: broken',
+        '          estimate: soon',
+        '',
+      ].join('\n'),
     );
     const r = await d.json(['import', p]);
     expect(r.code).toBe(6);
-    expect(r.body.error.message).toMatch(/bad\.yaml:12:\d+ \(project\.sprints\[0\]\.tasks\[1\]\.estimate\): an estimate is minutes/);
+    expect(r.body.error.message).toMatch(
+      /bad\.yaml:12:\d+ \(project\.sprints\[0\]\.tasks\[1\]\.estimate\): an estimate is minutes/,
+    );
     const listed = await d.json(['project', 'list']);
     expect(listed.body.projects.map((x: { code: string }) => x.code)).not.toContain('BAD');
     const task = await d.json(['task', 'show', 'B-1']);
@@ -56,7 +82,10 @@ describe('fragctl import', () => {
   });
 
   it('refuses a code that appears twice, atomically', async () => {
-    const p = file('dup.yaml', 'sprints:\n  - code: D-1\n    title: d\n    tasks:\n      - {code: DUP, title: a}\n      - {code: DUP, title: b}\n');
+    const p = file(
+      'dup.yaml',
+      'sprints:\n  - code: D-1\n    title: d\n    tasks:\n      - {code: DUP, title: a}\n      - {code: DUP, title: b}\n',
+    );
     const r = await d.json(['import', p]);
     expect(r.code).toBe(6);
     expect(r.body.error.message).toMatch(/task DUP appears twice/);
@@ -64,14 +93,25 @@ describe('fragctl import', () => {
   });
 
   it('cannot complete tasks or reopen them: completion goes through the gate', async () => {
-    const p = file('closing.yaml', 'sprints:\n  - code: C-1\n    title: c\n    tasks:\n      - {code: C-T1, title: a, status: completed}\n');
+    const p = file(
+      'closing.yaml',
+      'sprints:\n  - code: C-1\n    title: c\n    tasks:\n      - {code: C-T1, title: a, status: completed}\n',
+    );
     const r = await d.json(['import', p]);
     expect(r.code).toBe(6);
-    expect(r.body.error.message).toMatch(/closing\.yaml:5:\d+ .*a plan cannot complete tasks: complete them with fragctl task complete/);
+    expect(r.body.error.message).toMatch(
+      /closing\.yaml:5:\d+ .*a plan cannot complete tasks: complete them with fragctl task complete/,
+    );
     // A re-import never changes the status of an existing task.
-    const ok = file('open.yaml', 'sprints:\n  - code: C-2\n    title: c\n    tasks:\n      - {code: C-T2, title: a, status: cancelled}\n');
+    const ok = file(
+      'open.yaml',
+      'sprints:\n  - code: C-2\n    title: c\n    tasks:\n      - {code: C-T2, title: a, status: cancelled}\n',
+    );
     expect((await d.json(['import', ok])).code).toBe(0);
-    const again = file('reopen.yaml', 'sprints:\n  - code: C-2\n    title: c\n    tasks:\n      - {code: C-T2, title: renamed, status: todo}\n');
+    const again = file(
+      'reopen.yaml',
+      'sprints:\n  - code: C-2\n    title: c\n    tasks:\n      - {code: C-T2, title: renamed, status: todo}\n',
+    );
     expect((await d.json(['import', again])).code).toBe(0);
     const t = await d.json(['task', 'show', 'C-T2']);
     expect(t.body.task).toMatchObject({ title: 'renamed', status: 'cancelled' });

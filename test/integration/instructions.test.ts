@@ -67,14 +67,23 @@ describe('suggested commands run as written', () => {
     const sprint = await instructionsOf(['sprint', 'create', '1', 'First', '--project', 'P']);
     expect(sprint.suggested_commands[0]).toBe('fragctl session start');
     await runAsWritten('item_created:sprint', sprint);
-    await runAsWritten('item_created:task', await instructionsOf(['task', 'create', 'T-1', 'Parser', '--sprint', '1', '--estimate', '30']));
+    await runAsWritten(
+      'item_created:task',
+      await instructionsOf(['task', 'create', 'T-1', 'Parser', '--sprint', '1', '--estimate', '30']),
+    );
     const plan = join(d.home, 'plan.yaml');
-    writeFileSync(plan, 'sprints:\n  - code: SPRINT-1\n    title: First\n    tasks:\n      - code: T-2\n        title: Lexer\n      - code: T-3\n        title: Docs\n');
+    writeFileSync(
+      plan,
+      'sprints:\n  - code: SPRINT-1\n    title: First\n    tasks:\n      - code: T-2\n        title: Lexer\n      - code: T-3\n        title: Docs\n',
+    );
     await runAsWritten('plan_imported', await instructionsOf(['import', plan]));
   });
 
   it('item changed: an open task can be activated; a closed one points at the next task', async () => {
-    await runAsWritten('item_changed:task', await instructionsOf(['task', 'edit', 'T-3', '--title', 'Docs and examples']));
+    await runAsWritten(
+      'item_changed:task',
+      await instructionsOf(['task', 'edit', 'T-3', '--title', 'Docs and examples']),
+    );
     await d.json(['task', 'create', 'T-0', 'Dropped']);
     const closed = await instructionsOf(['task', 'edit', 'T-0', '--status', 'cancelled']);
     expect(closed.suggested_commands).not.toContain('fragctl task activate T-0');
@@ -84,7 +93,10 @@ describe('suggested commands run as written', () => {
 
   it('context activated, progress, context popped', async () => {
     await runAsWritten('context_activated', await instructionsOf(['task', 'activate', 'T-2']));
-    await runAsWritten('progress', await instructionsOf(['task', 'activate', 'T-3']).then(() => instructionsOf(['update', 'tokens for numbers'])));
+    await runAsWritten(
+      'progress',
+      await instructionsOf(['task', 'activate', 'T-3']).then(() => instructionsOf(['update', 'tokens for numbers'])),
+    );
     await instructionsOf(['task', 'activate', 'T-3']);
     await runAsWritten('context_popped', await instructionsOf(['context', 'pop']));
   });
@@ -106,9 +118,13 @@ describe('suggested commands run as written', () => {
     const i = await instructionsOf(['done', 'parser for the whole grammar, tested']);
     // 30 min estimated, seconds spent: far under, so the first instruction (and only that one)
     // asks to record what it really took; then the completion and the next task.
-    expect(i.next_actions[0]).toMatch(/^T-1 took .* record what it really took, e\.g\. fragctl task edit T-1 --estimate 1$/);
+    expect(i.next_actions[0]).toMatch(
+      /^T-1 took .* record what it really took, e\.g\. fragctl task edit T-1 --estimate 1$/,
+    );
     expect(i.next_actions[1]).toMatch(/T-1 is completed/);
-    expect(i.suggested_commands.filter((c) => c.includes('--estimate'))).toEqual(['fragctl task edit T-1 --estimate 1']);
+    expect(i.suggested_commands.filter((c) => c.includes('--estimate'))).toEqual([
+      'fragctl task edit T-1 --estimate 1',
+    ]);
     await runAsWritten('task_completed', i);
   });
 
@@ -126,7 +142,10 @@ describe('suggested commands run as written', () => {
     const i = await instructionsOf(['sprint', 'complete', '1'], 6);
     await runAsWritten('validation_failed:sprint', i);
     await d.json(['tasks', 'bulk-complete', 'T-2,T-3', '--force']);
-    await runAsWritten('sprint_completed', await instructionsOf(['sprint', 'complete', '1', '--summary', 'parser and lexer shipped, docs forced']));
+    await runAsWritten(
+      'sprint_completed',
+      await instructionsOf(['sprint', 'complete', '1', '--summary', 'parser and lexer shipped, docs forced']),
+    );
   });
 
   it('session ended, then session started (suggesting a real task, not a placeholder)', async () => {
@@ -200,7 +219,7 @@ describe('plain reads carry no instructions', () => {
     [['session', 'list']],
     [['context', 'show']],
   ])('%j', async (args) => {
-    const r = await d.json(args as string[]);
+    const r = await d.json(args);
     expect(r.body.error, JSON.stringify(r.body)).toBeUndefined();
     expect(r.body.instructions).toBeUndefined();
   });

@@ -33,7 +33,12 @@ describe('a whole session through fragctl', () => {
     expect(act.body.task.delegation_status).toBe('assigned');
 
     const sub = await d.json(['task', 'activate', 'T-01a']);
-    expect(sub.body.stack.map((f: any) => `${f.type}:${f.code}`)).toEqual(['project:FRAG', 'sprint:SPRINT-1', 'task:T-01', 'subtask:T-01a']);
+    expect(sub.body.stack.map((f: any) => `${f.type}:${f.code}`)).toEqual([
+      'project:FRAG',
+      'sprint:SPRINT-1',
+      'task:T-01',
+      'subtask:T-01a',
+    ]);
 
     const upd = await d.json(['update', 'wrote the validator']);
     expect(upd.body.activity.context).toMatchObject({ task: 'T-01', subtask: 'T-01a' });

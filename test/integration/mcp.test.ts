@@ -21,7 +21,8 @@ async function connectMcp(env: NodeJS.ProcessEnv, args: string[] = []): Promise<
 }
 
 type ToolAnswer = { isError?: boolean; structuredContent?: any; content: { type: string; text: string }[] };
-const call = async (name: string, args: Record<string, unknown> = {}, client = mcp) => (await client.callTool({ name, arguments: args })) as ToolAnswer;
+const call = async (name: string, args: Record<string, unknown> = {}, client = mcp) =>
+  (await client.callTool({ name, arguments: args })) as ToolAnswer;
 
 beforeAll(async () => {
   d = await startDaemon();
@@ -40,11 +41,27 @@ describe('fragctl mcp', () => {
   it('lists the tools with short descriptions and schemas derived from the protocol table', async () => {
     const { tools } = await mcp.listTools();
     const names = tools.map((t) => t.name);
-    const expected = ['session_start', 'session_end', 'session_status', 'session_resume', 'sprint_activate', 'task_activate', 'task_deactivate', 'update', 'note', 'log', 'done', 'validate', 'report', 'time_report'];
+    const expected = [
+      'session_start',
+      'session_end',
+      'session_status',
+      'session_resume',
+      'sprint_activate',
+      'task_activate',
+      'task_deactivate',
+      'update',
+      'note',
+      'log',
+      'done',
+      'validate',
+      'report',
+      'time_report',
+    ];
     expect([...names].sort()).toEqual([...expected].sort());
     for (const t of tools) {
       expect(t.description!.length).toBeLessThanOrEqual(140);
-      if (t.name !== 'session_start' && t.name !== 'time_report') expect(Object.keys(t.inputSchema.properties ?? {})).toContain('session_key');
+      if (t.name !== 'session_start' && t.name !== 'time_report')
+        expect(Object.keys(t.inputSchema.properties ?? {})).toContain('session_key');
       // The server supplies who and where from; the agent cannot set them.
       expect(Object.keys(t.inputSchema.properties ?? {})).not.toContain('source');
     }
@@ -54,8 +71,15 @@ describe('fragctl mcp', () => {
     const log = tools.find((t) => t.name === 'log')!;
     expect((log.inputSchema.properties as any).level.enum).toEqual(['debug', 'info', 'warn', 'error']);
     // done is task.complete: the agent can name a task and override the gate.
-    expect(Object.keys(tools.find((t) => t.name === 'done')!.inputSchema.properties ?? {}).sort()).toEqual(['code', 'force', 'session_key', 'summary']);
-    expect(Object.keys(tools.find((t) => t.name === 'time_report')!.inputSchema.properties ?? {})).toEqual(expect.arrayContaining(['by', 'since', 'until', 'actor', 'session_key']));
+    expect(Object.keys(tools.find((t) => t.name === 'done')!.inputSchema.properties ?? {}).sort()).toEqual([
+      'code',
+      'force',
+      'session_key',
+      'summary',
+    ]);
+    expect(Object.keys(tools.find((t) => t.name === 'time_report')!.inputSchema.properties ?? {})).toEqual(
+      expect.arrayContaining(['by', 'since', 'until', 'actor', 'session_key']),
+    );
     // The whole list stays small in an agent's context.
     expect(JSON.stringify(tools).length).toBeLessThan(12_000);
   });
@@ -66,7 +90,7 @@ describe('fragctl mcp', () => {
     const key = start.structuredContent.session.key;
     expect(start.structuredContent.session).toMatchObject({ actor: 'claude', source: 'mcp', status: 'active' });
     expect(start.structuredContent.instructions.next_actions.length).toBeGreaterThan(0);
-    expect(JSON.parse(start.content[0]!.text).session.key).toBe(key);
+    expect(JSON.parse(start.content[0].text).session.key).toBe(key);
 
     const sprint = await call('sprint_activate', { code: '1' });
     expect(sprint.structuredContent.sprint.code).toBe('SPRINT-1');
@@ -79,7 +103,12 @@ describe('fragctl mcp', () => {
     for (const message of ['tokenizer written', 'parser handles nesting']) {
       const u = await call('update', { message });
       expect(u.isError).toBeFalsy();
-      expect(u.structuredContent.activity).toMatchObject({ kind: 'update', source: 'mcp', message, context: { task: 'T-1' } });
+      expect(u.structuredContent.activity).toMatchObject({
+        kind: 'update',
+        source: 'mcp',
+        message,
+        context: { task: 'T-1' },
+      });
       expect(u.structuredContent.instructions).toBeDefined();
     }
     const note = await call('note', { message: 'chose a Pratt parser' });
@@ -105,7 +134,7 @@ describe('fragctl mcp', () => {
     expect(blocked.structuredContent.error.data).toMatchObject({ error: 'validation_failed', code: 'T-1' });
     expect(blocked.structuredContent.error.data.required_actions.length).toBeGreaterThan(0);
     expect(blocked.structuredContent.error.data.instructions.next_actions.length).toBeGreaterThan(0);
-    expect(blocked.content[0]!.text).toMatch(/cannot be completed: .*summary/);
+    expect(blocked.content[0].text).toMatch(/cannot be completed: .*summary/);
     expect((await call('session_status')).structuredContent.session.active.task).toBe('T-1');
 
     // Requirements met (two updates, a long enough summary): done completes without force.
@@ -136,7 +165,12 @@ describe('fragctl mcp', () => {
     expect(times.structuredContent.instructions_session).toBe(key);
     expect(times.structuredContent.instructions.context_reminder).toContain(key);
     const nobody = await call('time_report', { actor: 'nobody' });
-    expect(nobody.structuredContent).toMatchObject({ actor: 'nobody', rows: [], total_seconds: 0, instructions_session: key });
+    expect(nobody.structuredContent).toMatchObject({
+      actor: 'nobody',
+      rows: [],
+      total_seconds: 0,
+      instructions_session: key,
+    });
     expect(nobody.structuredContent.instructions.next_actions.length).toBeGreaterThan(0);
 
     const end = await call('session_end', { summary: 'parser done' });
@@ -183,8 +217,11 @@ describe('fragctl mcp', () => {
   it('returns daemon errors as tool errors with the actionable message and data', async () => {
     const missing = await call('task_activate', { code: 'NOPE-9' });
     expect(missing.isError).toBe(true);
-    expect(missing.content[0]!.text).toMatch(/task NOPE-9 not found/);
-    expect(missing.structuredContent.error).toMatchObject({ code: -32002, data: { error: 'not_found', code: 'NOPE-9' } });
+    expect(missing.content[0].text).toMatch(/task NOPE-9 not found/);
+    expect(missing.structuredContent.error).toMatchObject({
+      code: -32002,
+      data: { error: 'not_found', code: 'NOPE-9' },
+    });
 
     const badKey = await call('session_status', { session_key: 'bogus' });
     expect(badKey.isError).toBe(true);
@@ -193,15 +230,15 @@ describe('fragctl mcp', () => {
     const noSession = await call('update', { message: 'hello' }, await connectMcp(d.env, ['--actor', 'nobody']));
     expect(noSession.isError).toBe(true);
     expect(noSession.structuredContent.error.data).toMatchObject({ error: 'no_active_session', actor: 'nobody' });
-    expect(noSession.content[0]!.text).toMatch(/hint: start one/);
+    expect(noSession.content[0].text).toMatch(/hint: start one/);
 
     // Arguments the tool schema refuses never reach the daemon; the agent still gets an error.
     const invalid = await mcp.callTool({ name: 'update', arguments: { message: 42 } }).then(
       (r) => r as ToolAnswer,
-      (e: Error) => ({ isError: true, content: [{ type: 'text', text: e.message }] }) as ToolAnswer,
+      (e: Error) => ({ isError: true, content: [{ type: 'text', text: e.message }] }),
     );
     expect(invalid.isError).toBe(true);
-    expect(invalid.content[0]!.text).toMatch(/message/);
+    expect(invalid.content[0].text).toMatch(/message/);
   });
 
   it('keeps working after the daemon restarts', async () => {
@@ -216,19 +253,38 @@ describe('fragctl mcp', () => {
 describe('fragctl mcp fed by a pipe', () => {
   it('answers every request it read before stdin closed', async () => {
     const lines = [
-      { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'pipe', version: '1' } } },
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'pipe', version: '1' } },
+      },
       { jsonrpc: '2.0', method: 'notifications/initialized' },
       { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'session_start', arguments: {} } },
       // Independent of id 2: requests run concurrently, so no order is assumed between them.
-      { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'session_status', arguments: { session_key: 'SESSION-999' } } },
+      {
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'tools/call',
+        params: { name: 'session_status', arguments: { session_key: 'SESSION-999' } },
+      },
     ];
-    const r = await d.fragctl(['mcp', '--actor', 'piper'], { input: lines.map((l) => JSON.stringify(l)).join('\n') + '\n' });
+    const r = await d.fragctl(['mcp', '--actor', 'piper'], {
+      input: lines.map((l) => JSON.stringify(l)).join('\n') + '\n',
+    });
     expect(r.code).toBe(0);
     // Answers come as calls finish, not in request order.
-    const answers = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).sort((a, b) => a.id - b.id);
+    const answers = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .sort((a, b) => a.id - b.id);
     expect(answers.map((a) => a.id)).toEqual([1, 2, 3]);
     expect(answers[1].result.structuredContent.session).toMatchObject({ actor: 'piper', source: 'mcp' });
-    expect(answers[2].result).toMatchObject({ isError: true, structuredContent: { error: { data: { error: 'not_found' } } } });
+    expect(answers[2].result).toMatchObject({
+      isError: true,
+      structuredContent: { error: { data: { error: 'not_found' } } },
+    });
   });
 });
 

@@ -14,7 +14,10 @@ type Step = { expect: string } | { send: string };
 
 function inPty(d: TestDaemon, steps: Step[], args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('python3', [DRIVER, JSON.stringify(steps), '--', process.execPath, FRAGCTL, ...args], { env: d.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('python3', [DRIVER, JSON.stringify(steps), '--', process.execPath, FRAGCTL, ...args], {
+      env: d.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (b) => (out += b));
     child.stderr.on('data', (b) => (out += b));
@@ -28,7 +31,8 @@ let c: FragClient;
 beforeAll(async () => {
   d = await startDaemon();
   c = await d.client();
-  for (const code of ['A', 'B', 'C', 'D', 'E', 'F', 'G']) await c.call('task.create', { code, title: `task ${code}`, ...(code === 'A' ? { estimate_minutes: 1 } : {}) });
+  for (const code of ['A', 'B', 'C', 'D', 'E', 'F', 'G'])
+    await c.call('task.create', { code, title: `task ${code}`, ...(code === 'A' ? { estimate_minutes: 1 } : {}) });
   await c.call('session.start', {});
 });
 afterAll(async () => {
@@ -65,7 +69,11 @@ describe('a blocked completion in a terminal', () => {
     );
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/✗ summary/);
-    expect(await task('A')).toMatchObject({ status: 'completed', summary: 'too short but now it is long enough', estimate_minutes: 5 });
+    expect(await task('A')).toMatchObject({
+      status: 'completed',
+      summary: 'too short but now it is long enough',
+      estimate_minutes: 5,
+    });
   });
 
   it('close anyway: forces, and the override is in the activity log', async () => {
@@ -83,12 +91,19 @@ describe('a blocked completion in a terminal', () => {
     expect(r.out).toMatch(/\(forced\)/);
     expect((await task('B')).status).toBe('completed');
     const forced = (await activities()).filter((a) => a.kind === 'task.force_complete');
-    expect(forced.at(-1)!.data).toMatchObject({ code: 'B', overridden: ['summary: no summary (need at least 20 characters)', 'context updates: 0 of at least 2'] });
+    expect(forced.at(-1)!.data).toMatchObject({
+      code: 'B',
+      overridden: ['summary: no summary (need at least 20 characters)', 'context updates: 0 of at least 2'],
+    });
   });
 
   it('cancel: nothing changes and the command exits 6', async () => {
     await workOn('C', 1);
-    const r = await inPty(d, [{ expect: 'What now for C\\?' }, { send: DOWN + DOWN + ENTER }, { expect: 'cancelled: nothing was changed' }], ['done']);
+    const r = await inPty(
+      d,
+      [{ expect: 'What now for C\\?' }, { send: DOWN + DOWN + ENTER }, { expect: 'cancelled: nothing was changed' }],
+      ['done'],
+    );
     expect(r.code, r.out).toBe(6);
     expect(await task('C')).toMatchObject({ status: 'in_progress', summary: null });
     expect((await c.call('context.show', {})).current?.code).toBe('C');
@@ -130,17 +145,30 @@ describe('a blocked sprint completion in a terminal', () => {
     await c.call('tasks.bulk_complete', { codes: ['S-1'], force: true });
     const r = await inPty(
       d,
-      [{ expect: 'What now for SPRINT-9\\?' }, { send: ENTER }, { expect: 'Summary of SPRINT-9' }, { send: 'one task, closed by force on purpose' + ENTER }, { expect: 'completed sprint SPRINT-9' }],
+      [
+        { expect: 'What now for SPRINT-9\\?' },
+        { send: ENTER },
+        { expect: 'Summary of SPRINT-9' },
+        { send: 'one task, closed by force on purpose' + ENTER },
+        { expect: 'completed sprint SPRINT-9' },
+      ],
       ['sprint', 'complete', '9'],
     );
     expect(r.code, r.out).toBe(0);
-    expect((await c.call('sprint.show', { code: '9' })).sprint).toMatchObject({ status: 'completed', summary: 'one task, closed by force on purpose' });
+    expect((await c.call('sprint.show', { code: '9' })).sprint).toMatchObject({
+      status: 'completed',
+      summary: 'one task, closed by force on purpose',
+    });
   });
 });
 
 describe('session prompts', () => {
   it('session end asks for a final note and prints the report', async () => {
-    const r = await inPty(d, [{ expect: 'Final note for' }, { send: 'a good day of work' + ENTER }, { expect: 'ended SESSION-001' }], ['session', 'end']);
+    const r = await inPty(
+      d,
+      [{ expect: 'Final note for' }, { send: 'a good day of work' + ENTER }, { expect: 'ended SESSION-001' }],
+      ['session', 'end'],
+    );
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/completed:/);
     expect(r.out).toMatch(/✓ A /);
@@ -157,7 +185,11 @@ describe('session prompts', () => {
     await workOn('E', 1);
     await c.call('task.deactivate', {});
     await c.call('session.end', { session: session.key, summary: 'a step on E' });
-    const r = await inPty(d, [{ expect: 'Resume E “task E” \\(last worked just now\\)\\?' }, { send: ENTER }, { expect: 'resumed E' }], ['session', 'start']);
+    const r = await inPty(
+      d,
+      [{ expect: 'Resume E “task E” \\(last worked just now\\)\\?' }, { send: ENTER }, { expect: 'resumed E' }],
+      ['session', 'start'],
+    );
     expect(r.code, r.out).toBe(0);
     expect((await c.call('session.status', {})).session.active.task).toBe('E');
   });

@@ -20,7 +20,12 @@ async function stillServes(): Promise<void> {
 describe('JSON-RPC over the socket', () => {
   it('answers daemon.hello and daemon.status', async () => {
     const p = await open();
-    const hello = await p.request({ jsonrpc: '2.0', id: 1, method: 'daemon.hello', params: { protocol: 1, client: 'raw' } });
+    const hello = await p.request({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'daemon.hello',
+      params: { protocol: 1, client: 'raw' },
+    });
     expect(hello).toMatchObject({ jsonrpc: '2.0', id: 1, result: { protocol: 1, compatible: true } });
     const status = await p.request({ jsonrpc: '2.0', id: 2, method: 'daemon.status' });
     expect(status.result.pid).toBe(d.proc!.pid);
@@ -66,7 +71,12 @@ describe('JSON-RPC over the socket', () => {
     const positional = await p.request({ jsonrpc: '2.0', id: 4, method: 'task.show', params: ['T-1'] });
     expect(positional.error.code).toBe(-32602);
     expect(positional.error.message).toMatch(/named params/);
-    const unknownKey = await p.request({ jsonrpc: '2.0', id: 5, method: 'project.create', params: { code: 'X', title: 'x', colour: 'red' } });
+    const unknownKey = await p.request({
+      jsonrpc: '2.0',
+      id: 5,
+      method: 'project.create',
+      params: { code: 'X', title: 'x', colour: 'red' },
+    });
     expect(unknownKey.error.code).toBe(-32602);
     p.close();
   });
@@ -99,7 +109,11 @@ describe('JSON-RPC over the socket', () => {
     const empty = await p.request([]);
     expect(empty.error.code).toBe(-32600);
     // Elements that are not request objects are answered one by one, beside the valid ones.
-    const mixed = await p.request([null, 7, { jsonrpc: '2.0', id: 'ok', method: 'daemon.hello', params: { protocol: 1 } }]);
+    const mixed = await p.request([
+      null,
+      7,
+      { jsonrpc: '2.0', id: 'ok', method: 'daemon.hello', params: { protocol: 1 } },
+    ]);
     expect(mixed.map((x: { id: unknown; error?: { code: number } }) => [x.id, x.error?.code ?? 'ok'])).toEqual([
       [null, -32600],
       [null, -32600],
@@ -112,7 +126,12 @@ describe('JSON-RPC over the socket', () => {
 
   it('refuses a frame over 1 MiB, closes that connection, and keeps serving others', async () => {
     const p = await open();
-    const big = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'activity.note', params: { message: 'x'.repeat(1024 * 1024 + 10) } });
+    const big = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'activity.note',
+      params: { message: 'x'.repeat(1024 * 1024 + 10) },
+    });
     p.write(big + '\n');
     const r = await p.next();
     expect(r.error.code).toBe(-32007);
@@ -135,7 +154,12 @@ describe('JSON-RPC over the socket', () => {
 
   it('acknowledges a write only once it is stored', async () => {
     const p = await open();
-    const r = await p.request({ jsonrpc: '2.0', id: 1, method: 'project.create', params: { code: 'ACK', title: 'acknowledged' } });
+    const r = await p.request({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'project.create',
+      params: { code: 'ACK', title: 'acknowledged' },
+    });
     expect(r.result.project.code).toBe('ACK');
     p.close();
     await d.stop();

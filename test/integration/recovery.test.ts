@@ -54,15 +54,17 @@ afterAll(async () => {
 
 function startAgent(): Promise<{ proc: ChildProcess; key: string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['-e', AGENT, d.paths.socket, String(PROTOCOL_VERSION)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['-e', AGENT, d.paths.socket, String(PROTOCOL_VERSION)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
-    proc.stdout!.on('data', (b) => {
+    proc.stdout.on('data', (b) => {
       out += b;
       const m = /READY (SESSION-\d+)/.exec(out);
       if (m) resolve({ proc, key: m[1] });
     });
-    proc.stderr!.on('data', (b) => (err += b));
+    proc.stderr.on('data', (b) => (err += b));
     proc.on('exit', (code) => reject(new Error(`agent exited ${code}: ${err}`)));
   });
 }
@@ -90,7 +92,9 @@ describe('an agent that lost its memory needs only the key', () => {
     expect(b.recent.map((a: any) => a.message)).toContain('found the off-by-one in the tokenizer');
     expect(b.last_step).toMatchObject({ kind: 'update', message: 'found the off-by-one in the tokenizer' });
     expect(typeof b.session.active_seconds).toBe('number');
-    expect(b.instructions.next_actions[0]).toMatch(new RegExp(`resuming ${key}; the last recorded step was: update: found the off-by-one`));
+    expect(b.instructions.next_actions[0]).toMatch(
+      new RegExp(`resuming ${key}; the last recorded step was: update: found the off-by-one`),
+    );
     expect(b.instructions.context_reminder).toMatch(/task R-1 “Fix tokenizer off-by-one”/);
     expect(b.instructions.context_reminder).toMatch(/active$/);
     expect(b.instructions.suggested_commands).toEqual([

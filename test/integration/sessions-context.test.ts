@@ -98,12 +98,23 @@ describe('context commands', () => {
     await d.json(['task', 'activate', 'SHARED']);
     const agent = (await d.json(['session', 'start', '--actor', 'bot'])).body.session.key;
     await d.json(['task', 'activate', 'SHARED', '--actor', 'bot']);
-    const done = await d.json(['task', 'complete', 'SHARED', '--actor', 'bot', '--summary', 'finished by the agent, tests pass', '--force']);
+    const done = await d.json([
+      'task',
+      'complete',
+      'SHARED',
+      '--actor',
+      'bot',
+      '--summary',
+      'finished by the agent, tests pass',
+      '--force',
+    ]);
     expect(done.code).toBe(0);
     const st = await d.json(['status', '--session', human]);
     expect(st.body.session.stack.map((f: { code: string }) => f.code)).toEqual(['P', 'SPRINT-1']);
     const hist = await d.json(['session', 'history', '--session', human]);
-    expect(hist.body.context.map((h: { action: string; code: string }) => `${h.action}:${h.code}`)).toContain('pop:SHARED');
+    expect(hist.body.context.map((h: { action: string; code: string }) => `${h.action}:${h.code}`)).toContain(
+      'pop:SHARED',
+    );
     await d.json(['session', 'end', '--session', agent]);
     await d.json(['session', 'end', '--session', human]);
   });

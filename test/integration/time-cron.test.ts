@@ -9,7 +9,9 @@ afterAll(() => d?.dispose());
 
 const openInterval = (path: string) => {
   const db = new Database(path, { readonly: true });
-  const row = db.prepare('SELECT started_at, checkpoint_at, ended_at, end_reason FROM intervals ORDER BY id DESC LIMIT 1').get() as {
+  const row = db
+    .prepare('SELECT started_at, checkpoint_at, ended_at, end_reason FROM intervals ORDER BY id DESC LIMIT 1')
+    .get() as {
     started_at: number;
     checkpoint_at: number;
     ended_at: number | null;
@@ -36,7 +38,10 @@ describe('the cron tick', () => {
     // Restart: the interval left open is closed at a checkpoint no earlier than the one seen.
     d = await new TestDaemon(d.home).start();
     const db = new Database(d.paths.db, { readonly: true });
-    const closed = db.prepare("SELECT ended_at, end_reason FROM intervals WHERE end_reason = 'crash'").get() as { ended_at: number; end_reason: string };
+    const closed = db.prepare("SELECT ended_at, end_reason FROM intervals WHERE end_reason = 'crash'").get() as {
+      ended_at: number;
+      end_reason: string;
+    };
     db.close();
     expect(closed.ended_at).toBeGreaterThanOrEqual(lastCheckpoint);
     expect(closed.ended_at).toBeLessThanOrEqual(Date.now());

@@ -64,7 +64,12 @@ describe('a scripted day on the fake clock', () => {
 
     // Leaving B: it ran over its 30 min estimate, so the answer asks for a new one.
     const leave = await c.call('task.deactivate', {});
-    expect(leave.estimate_check).toMatchObject({ task: 'B', estimate_minutes: 30, actual_minutes: 50.5, needs_new_estimate: true });
+    expect(leave.estimate_check).toMatchObject({
+      task: 'B',
+      estimate_minutes: 30,
+      actual_minutes: 50.5,
+      needs_new_estimate: true,
+    });
     expect(leave.instructions.suggested_commands[0]).toMatch(/^fragctl task edit B --estimate \d+$/);
 
     await c.call('task.activate', { code: 'A' });
@@ -99,7 +104,10 @@ describe('a scripted day on the fake clock', () => {
     // The new estimate is recorded with old and new values.
     await c.call('task.edit', { code: 'B', estimate_minutes: 75 });
     const db = new Database(d.paths.db, { readonly: true });
-    const rows = db.prepare("SELECT data, task_id FROM activities WHERE kind = 'estimate.change'").all() as { data: string; task_id: number }[];
+    const rows = db.prepare("SELECT data, task_id FROM activities WHERE kind = 'estimate.change'").all() as {
+      data: string;
+      task_id: number;
+    }[];
     db.close();
     expect(rows.map((r) => JSON.parse(r.data))).toEqual([{ code: 'B', old: 30, new: 75, tracked_minutes: 51 }]);
     expect(rows[0].task_id).not.toBeNull();

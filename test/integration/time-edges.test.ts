@@ -44,7 +44,9 @@ describe('closing calls right after a wake-up or an idle deadline', () => {
     await c.call('debug.clock', { advance_ms: 40_000 });
     const sw = await c.call('task.activate', { code: 'B' });
     // The catch-up tick paused the session at the last activity + 30 s grace, then the activation resumed it.
-    expect((sw as { resumed_after_idle?: { interrupted_seconds: number } }).resumed_after_idle?.interrupted_seconds).toBe(15 * 60 + 30 - 30);
+    expect(
+      (sw as { resumed_after_idle?: { interrupted_seconds: number } }).resumed_after_idle?.interrupted_seconds,
+    ).toBe(15 * 60 + 30 - 30);
     const st = await c.call('session.status', {});
     expect(st.session.active_seconds).toBe(30);
   });

@@ -60,7 +60,10 @@ describe('estimates when a task is completed', () => {
       ['fragctl task edit E-2 --estimate 20'],
     ]);
     expect({ ...complete.estimate_check, task: 'E-2' }).toEqual(deactivate.estimate_check);
-    for (const [code, r] of [['E-1', complete], ['E-2', deactivate]] as const) {
+    for (const [code, r] of [
+      ['E-1', complete],
+      ['E-2', deactivate],
+    ] as const) {
       // Exactly one sentence and one command, and they name the same suggestion.
       expect(estimateCommands(r.instructions), code).toEqual([`fragctl task edit ${code} --estimate 20`]);
       expect(estimateActions(r.instructions), code).toHaveLength(1);
@@ -77,7 +80,13 @@ describe('estimates when a task is completed', () => {
     const complete = await c.call('task.complete', { code: 'R-1', summary: SUMMARY });
     await overrun('R-2', 7, 10 * MIN + 20_000);
     const deactivate = await c.call('task.deactivate', { complete: true, summary: SUMMARY });
-    const check = { estimate_minutes: 7, actual_minutes: 10.3, variance_percent: 47, needs_new_estimate: true, threshold_percent: 25 };
+    const check = {
+      estimate_minutes: 7,
+      actual_minutes: 10.3,
+      variance_percent: 47,
+      needs_new_estimate: true,
+      threshold_percent: 25,
+    };
     expect(complete.estimate_check).toEqual({ task: 'R-1', ...check });
     expect(deactivate.estimate_check).toEqual({ task: 'R-2', ...check });
     expect(estimateCommands(complete.instructions)).toEqual(['fragctl task edit R-1 --estimate 10']);
@@ -102,7 +111,10 @@ describe('estimates when a task is completed', () => {
     await c.call('task.deactivate', {});
     const bulk = await c.call('tasks.bulk_complete', { codes: ['E-4', 'E-5'], summary: SUMMARY });
     expect(bulk.results.map((r) => r.estimate_check)).toEqual([expectedCheck('E-4'), expectedCheck('E-5')]);
-    expect(estimateCommands(bulk.instructions)).toEqual(['fragctl task edit E-4 --estimate 20', 'fragctl task edit E-5 --estimate 20']);
+    expect(estimateCommands(bulk.instructions)).toEqual([
+      'fragctl task edit E-4 --estimate 20',
+      'fragctl task edit E-5 --estimate 20',
+    ]);
     expect(estimateActions(bulk.instructions)).toHaveLength(2);
   });
 
@@ -129,6 +141,11 @@ describe('tracked time of a parent task', () => {
     expect(back.instructions.context_reminder).toContain('task P “parent” · estimate 30m, 10m left');
     await work(15 * MIN);
     const left = await c.call('task.deactivate', {});
-    expect(left.estimate_check).toMatchObject({ task: 'P', actual_minutes: 35, variance_percent: 17, needs_new_estimate: false });
+    expect(left.estimate_check).toMatchObject({
+      task: 'P',
+      actual_minutes: 35,
+      variance_percent: 17,
+      needs_new_estimate: false,
+    });
   });
 });

@@ -37,15 +37,23 @@ afterAll(async () => {
 
 describe('fragctl report', () => {
   it('puts 00:30→04:30 Berlin on the DST night as 3 hours on one local day', async () => {
-    const r = await d.json(['report', '--by', 'day', '--since', '2026-03-28', '--until', '2026-03-29', '--actor', 'human'], { env: { TZ: 'Europe/Berlin' } });
+    const r = await d.json(
+      ['report', '--by', 'day', '--since', '2026-03-28', '--until', '2026-03-29', '--actor', 'human'],
+      { env: { TZ: 'Europe/Berlin' } },
+    );
     expect(r.code).toBe(0);
     expect(r.body.tz).toBe('Europe/Berlin');
-    expect(r.body.rows).toEqual([{ key: '2026-03-29', label: '23h day', actor: null, seconds: 3 * 3600, intervals: 1 }]);
+    expect(r.body.rows).toEqual([
+      { key: '2026-03-29', label: '23h day', actor: null, seconds: 3 * 3600, intervals: 1 },
+    ]);
     expect(r.body.range).toEqual({ from: '2026-03-27T23:00:00.000Z', to: '2026-03-29T22:00:00.000Z' });
   });
 
   it('shows the same work on the previous local day in New York', async () => {
-    const r = await d.json(['report', '--by', 'day', '--since', '2026-03-28', '--until', '2026-03-29', '--actor', 'human'], { env: { TZ: 'America/New_York' } });
+    const r = await d.json(
+      ['report', '--by', 'day', '--since', '2026-03-28', '--until', '2026-03-29', '--actor', 'human'],
+      { env: { TZ: 'America/New_York' } },
+    );
     expect(r.body.rows.map((x: any) => [x.key, x.seconds])).toEqual([['2026-03-28', 3 * 3600]]);
   });
 
@@ -101,7 +109,17 @@ describe('fragctl report', () => {
 describe('heartbeats', () => {
   it('coalesce beats on one file within a minute into one activity row', async () => {
     await c.call('session.start', { actor: 'ed' });
-    const first = await d.json(['heartbeat', '--actor', 'ed', '--file', 'a.ts', '--editor', 'vim', '--language', 'typescript']);
+    const first = await d.json([
+      'heartbeat',
+      '--actor',
+      'ed',
+      '--file',
+      'a.ts',
+      '--editor',
+      'vim',
+      '--language',
+      'typescript',
+    ]);
     expect(first.body).toMatchObject({ recorded: true, coalesced: false, count: 1 });
     for (let i = 0; i < 9; i++) {
       await c.call('debug.clock', { advance_ms: 5_000 });
@@ -114,8 +132,14 @@ describe('heartbeats', () => {
     expect(late.coalesced).toBe(false);
 
     const db = new Database(d.paths.db, { readonly: true });
-    const rows = db.prepare("SELECT id, data FROM activities WHERE kind = 'heartbeat' AND session_id = (SELECT id FROM sessions WHERE actor = 'ed') ORDER BY id").all() as { id: number; data: string }[];
-    const status = db.prepare("SELECT last_activity_at FROM sessions WHERE actor = 'ed'").get() as { last_activity_at: number };
+    const rows = db
+      .prepare(
+        "SELECT id, data FROM activities WHERE kind = 'heartbeat' AND session_id = (SELECT id FROM sessions WHERE actor = 'ed') ORDER BY id",
+      )
+      .all() as { id: number; data: string }[];
+    const status = db.prepare("SELECT last_activity_at FROM sessions WHERE actor = 'ed'").get() as {
+      last_activity_at: number;
+    };
     db.close();
     expect(rows.map((r) => [JSON.parse(r.data).file, JSON.parse(r.data).count])).toEqual([
       ['a.ts', 10],
@@ -151,7 +175,12 @@ describe('heartbeats', () => {
 describe('estimates at completion', () => {
   it('ask to record the real effort when a finished task was far over or far under its estimate', async () => {
     const over = await c.call('task.edit', { code: 'NIGHT', status: 'completed', force: true });
-    expect(over.estimate_check).toMatchObject({ estimate_minutes: 120, actual_minutes: 180, variance_percent: 50, needs_new_estimate: true });
+    expect(over.estimate_check).toMatchObject({
+      estimate_minutes: 120,
+      actual_minutes: 180,
+      variance_percent: 50,
+      needs_new_estimate: true,
+    });
     expect(over.instructions.suggested_commands[0]).toBe('fragctl task edit NIGHT --estimate 180');
     expect(over.instructions.next_actions[0]).toMatch(/record what it really took/);
     await c.call('task.create', { code: 'BIG', title: 'Overestimated', estimate_minutes: 600 });
@@ -191,6 +220,8 @@ describe('the debug clock', () => {
   });
 
   it('rejects an unreadable FRAGD_TEST_CLOCK at start-up', async () => {
-    await expect(startDaemon({ FRAGD_TEST_CLOCK: 'yesterday' })).rejects.toThrow(/FRAGD_TEST_CLOCK must be epoch milliseconds/);
+    await expect(startDaemon({ FRAGD_TEST_CLOCK: 'yesterday' })).rejects.toThrow(
+      /FRAGD_TEST_CLOCK must be epoch milliseconds/,
+    );
   });
 });

@@ -24,17 +24,25 @@ afterAll(() => d.dispose());
 
 /** fragctl watch as its own process; `lines` fills as it prints. */
 function watch(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const proc = spawn(process.execPath, [FRAGCTL, 'watch', ...args], { env: { ...d.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [FRAGCTL, 'watch', ...args], {
+    env: { ...d.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   watchers.push(proc);
-  const out = { lines: [] as string[], stderr: '', proc, exited: new Promise<number | null>((r) => proc.once('exit', r)) };
+  const out = {
+    lines: [] as string[],
+    stderr: '',
+    proc,
+    exited: new Promise<number | null>((r) => proc.once('exit', r)),
+  };
   let buf = '';
-  proc.stdout!.on('data', (c) => {
+  proc.stdout.on('data', (c) => {
     buf += c;
     const parts = buf.split('\n');
     buf = parts.pop()!;
     out.lines.push(...parts);
   });
-  proc.stderr!.on('data', (c) => (out.stderr += c));
+  proc.stderr.on('data', (c) => (out.stderr += c));
   return out;
 }
 
@@ -46,16 +54,23 @@ describe('fragctl watch --json', () => {
 
     await d.json(['session', 'start']); // another terminal
     await d.json(['update', 'first step done']);
-    const upd = await until('the update', () => parsed().find((e) => e.type === 'activity.logged' && e.data.kind === 'update'));
+    const upd = await until('the update', () =>
+      parsed().find((e) => e.type === 'activity.logged' && e.data.kind === 'update'),
+    );
     expect(upd).toMatchObject({ session: 'SESSION-001', data: { message: 'first step done' } });
-    expect(parsed().find((e) => e.type === 'session.changed')).toMatchObject({ session: 'SESSION-001', data: { change: 'started' } });
+    expect(parsed().find((e) => e.type === 'session.changed')).toMatchObject({
+      session: 'SESSION-001',
+      data: { change: 'started' },
+    });
 
     await d.stop();
     await until('the disconnect notice', () => parsed().some((e) => e.type === 'watch.disconnected'));
     await d.start();
     await until('the reconnect', () => parsed().filter((e) => e.type === 'watch.connected').length === 2);
     await d.json(['note', 'after the restart']);
-    const note = await until('the note after the restart', () => parsed().find((e) => e.type === 'activity.logged' && e.data.kind === 'note'));
+    const note = await until('the note after the restart', () =>
+      parsed().find((e) => e.type === 'activity.logged' && e.data.kind === 'note'),
+    );
     expect(note.data.message).toBe('after the restart');
     expect(w.proc.exitCode).toBe(null);
   });
@@ -92,7 +107,8 @@ describe('fragctl watch (readable)', () => {
 
 describe('fragctl status --short', () => {
   it('prints one line: key · paused · task/subtask · active time', async () => {
-    const short = async (env: NodeJS.ProcessEnv = {}) => (await d.fragctl(['status', '--short'], { env })).stdout.trim();
+    const short = async (env: NodeJS.ProcessEnv = {}) =>
+      (await d.fragctl(['status', '--short'], { env })).stdout.trim();
     expect(await short()).toMatch(new RegExp(`^SESSION-001 · ${DURATION}$`));
     await d.json(['task', 'activate', 'T-01']);
     expect(await short()).toMatch(new RegExp(`^SESSION-001 · T-01 · ${DURATION}$`));

@@ -53,7 +53,11 @@ describe(`kill -9 during writes (${ROUNDS} rounds)`, () => {
       await d.start();
 
       const db2 = new Database(d.paths.db, { readonly: true });
-      const stored = new Set((db2.prepare("SELECT event_id FROM activities WHERE event_id LIKE 'r%'").all() as { event_id: string }[]).map((r) => r.event_id));
+      const stored = new Set(
+        (db2.prepare("SELECT event_id FROM activities WHERE event_id LIKE 'r%'").all() as { event_id: string }[]).map(
+          (r) => r.event_id,
+        ),
+      );
       const recovered = db2
         .prepare("SELECT ended_at FROM intervals WHERE end_reason = 'crash' ORDER BY id DESC LIMIT 1")
         .get() as { ended_at: number } | undefined;

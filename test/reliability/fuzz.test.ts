@@ -20,7 +20,7 @@ const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/
 /** A deterministic generator, so a failure can be replayed. */
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 const names = Object.keys(methods).filter((m) => m !== 'daemon.shutdown' && !m.startsWith('debug.'));
@@ -36,7 +36,9 @@ function frame(r: () => number, i: number): string {
     case 0:
       return '{"jsonrpc":"2.0","id":' + id + ',"method":"' + names[Math.floor(r() * names.length)] + '","params":{'; // truncated JSON
     case 1:
-      return Buffer.from(Array.from({ length: 1 + Math.floor(r() * 60) }, () => Math.floor(r() * 255)).filter((b) => b !== 10)).toString('latin1');
+      return Buffer.from(
+        Array.from({ length: 1 + Math.floor(r() * 60) }, () => Math.floor(r() * 255)).filter((b) => b !== 10),
+      ).toString('latin1');
     case 2:
       return JSON.stringify({ jsonrpc: '1.0', id, method: 42 });
     case 3:
@@ -46,7 +48,18 @@ function frame(r: () => number, i: number): string {
     default: {
       const method = names[Math.floor(r() * names.length)];
       const params: Record<string, unknown> = {};
-      for (const key of ['session', 'actor', 'code', 'message', 'type', 'status', 'summary', 'limit', 'title', 'content']) {
+      for (const key of [
+        'session',
+        'actor',
+        'code',
+        'message',
+        'type',
+        'status',
+        'summary',
+        'limit',
+        'title',
+        'content',
+      ]) {
         if (r() < 0.4) params[key] = values(r);
       }
       return JSON.stringify({ jsonrpc: '2.0', id, method, params: r() < 0.1 ? values(r) : params });
@@ -72,7 +85,9 @@ describe(`${FRAMES} hostile frames from 4 connections`, () => {
         const r = rng(seed);
         let peer = await RawPeer.open(d.paths.socket);
         // Subscribed, so pushed events interleave with the answers and must not pass for them.
-        expect(await peer.request({ jsonrpc: '2.0', id: 'sub', method: 'events.subscribe', params: {} })).toMatchObject({ id: 'sub', result: { subscribed: true } });
+        expect(await peer.request({ jsonrpc: '2.0', id: 'sub', method: 'events.subscribe', params: {} })).toMatchObject(
+          { id: 'sub', result: { subscribed: true } },
+        );
         let answered = 0;
         let closed = 0;
         let events = 0;
@@ -93,11 +108,21 @@ describe(`${FRAMES} hostile frames from 4 connections`, () => {
             }
           }
           if (i % 100 === 0) {
-            const made = await ask({ jsonrpc: '2.0', id: `p-${seed}-${i}`, method: 'project.create', params: { code: `FZ${seed}X${i}`, title: 'an event for the subscribers' } });
+            const made = await ask({
+              jsonrpc: '2.0',
+              id: `p-${seed}-${i}`,
+              method: 'project.create',
+              params: { code: `FZ${seed}X${i}`, title: 'an event for the subscribers' },
+            });
             expect(made.error).toBeUndefined();
           }
           if (i % 500 === 0) {
-            const ok = await ask({ jsonrpc: '2.0', id: `ok-${seed}-${i}`, method: 'daemon.hello', params: { protocol: 1 } });
+            const ok = await ask({
+              jsonrpc: '2.0',
+              id: `ok-${seed}-${i}`,
+              method: 'daemon.hello',
+              params: { protocol: 1 },
+            });
             expect(ok).toMatchObject({ id: `ok-${seed}-${i}`, result: { protocol: 1 } });
           }
         }
@@ -125,8 +150,12 @@ const isId = (v: unknown): v is Id => typeof v === 'string' || typeof v === 'num
 
 /** The answer one element of a request (or batch) is owed: its id when it has a usable one, else null; none for a notification. */
 function owed(request: unknown): { id: Id } | null {
-  const o = request !== null && typeof request === 'object' && !Array.isArray(request) ? (request as Record<string, unknown>) : null;
-  const valid = o !== null && o.jsonrpc === '2.0' && typeof o.method === 'string' && !('result' in o) && !('error' in o);
+  const o =
+    request !== null && typeof request === 'object' && !Array.isArray(request)
+      ? (request as Record<string, unknown>)
+      : null;
+  const valid =
+    o !== null && o.jsonrpc === '2.0' && typeof o.method === 'string' && !('result' in o) && !('error' in o);
   if (valid && !('id' in o)) return null;
   return { id: o && isId(o.id) ? o.id : null };
 }
@@ -145,7 +174,10 @@ function expectedAnswer(text: string): Expected {
     return o ? { kind: 'single', id: o.id } : { kind: 'none' };
   }
   if (parsed.length === 0) return { kind: 'single', id: null };
-  const ids = parsed.map(owed).filter((o) => o !== null).map((o) => o.id);
+  const ids = parsed
+    .map(owed)
+    .filter((o) => o !== null)
+    .map((o) => o.id);
   if (ids.length === 0) return { kind: 'none' };
   return ids.length === 1 ? { kind: 'single', id: ids[0] } : { kind: 'batch', ids };
 }
@@ -175,7 +207,7 @@ function checkResponse(response: any, id: Id, where: string): void {
   expect(response, where).toBeTypeOf('object');
   expect(response.jsonrpc, where).toBe('2.0');
   expect(response.id, where).toBe(id);
-  expect(('result' in response) !== ('error' in response), `${where}: exactly one of result and error`).toBe(true);
+  expect('result' in response !== 'error' in response, `${where}: exactly one of result and error`).toBe(true);
   if ('error' in response) {
     expect(response.error.code, where).toBeTypeOf('number');
     expect(response.error.message, where).toBeTypeOf('string');

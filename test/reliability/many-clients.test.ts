@@ -43,11 +43,22 @@ describe(`${CLIENTS} clients on one session, ${ROUNDS} rounds each`, () => {
     expect(status.session.counters.updates).toBe(CLIENTS * ROUNDS);
     expect(history.activities.filter((a) => a.kind === 'update')).toHaveLength(CLIENTS * ROUNDS);
     expect(history.context.length).toBeLessThan(10_000);
-    expect(replayContextHistory(history.context)).toEqual(status.session.stack.map(({ type, code }) => ({ type, code })));
+    expect(replayContextHistory(history.context)).toEqual(
+      status.session.stack.map(({ type, code }) => ({ type, code })),
+    );
     const types = status.session.stack.map((f) => f.type);
-    expect(types).toEqual([...types].sort((a, b) => ['project', 'sprint', 'task', 'subtask'].indexOf(a) - ['project', 'sprint', 'task', 'subtask'].indexOf(b)));
+    expect(types).toEqual(
+      [...types].sort(
+        (a, b) =>
+          ['project', 'sprint', 'task', 'subtask'].indexOf(a) - ['project', 'sprint', 'task', 'subtask'].indexOf(b),
+      ),
+    );
     const db = new Database(d.paths.db, { readonly: true });
-    const open = db.prepare('SELECT count(*) AS n FROM intervals i JOIN sessions s ON s.id = i.session_id WHERE s.key = ? AND i.ended_at IS NULL').get(key) as { n: number };
+    const open = db
+      .prepare(
+        'SELECT count(*) AS n FROM intervals i JOIN sessions s ON s.id = i.session_id WHERE s.key = ? AND i.ended_at IS NULL',
+      )
+      .get(key) as { n: number };
     db.close();
     expect(open.n).toBe(1);
     for (const c of clients) c.close();

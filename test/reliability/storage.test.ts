@@ -86,4 +86,3 @@ describe.skipIf(!canMount)('storage failures', () => {
     expect((await c.call('project.show', { code: 'AFTER-FULL' })).project.title).toBe('space again');
   }, 60_000);
 });
-

@@ -7,7 +7,11 @@ import type { ContextHistoryView, ContextType } from '../../shared/protocol/view
 
 /** The one refusal a racing context.pop may get: another client emptied the stack first. */
 export function isEmptyStackRefusal(err: unknown): boolean {
-  return err instanceof RpcError && err.code === ErrorCode.InvalidState && /^the context stack of SESSION-\d+ is empty$/.test(err.message);
+  return (
+    err instanceof RpcError &&
+    err.code === ErrorCode.InvalidState &&
+    /^the context stack of SESSION-\d+ is empty$/.test(err.message)
+  );
 }
 
 const RANK: Record<ContextType, number> = { project: 0, sprint: 1, task: 2, subtask: 3 };
@@ -17,7 +21,8 @@ export interface ReplayedFrame {
   code: string;
 }
 
-const frames = (stack: { type: ContextType; code: string }[]): ReplayedFrame[] => stack.map(({ type, code }) => ({ type, code }));
+const frames = (stack: { type: ContextType; code: string }[]): ReplayedFrame[] =>
+  stack.map(({ type, code }) => ({ type, code }));
 
 /**
  * Applies each history row (push, pop, switch) to a stack kept here, starting from [],

@@ -62,10 +62,13 @@ export class TestDaemon {
 
   /** Spawns fragd in the foreground and waits until it answers. */
   async start(args: string[] = []): Promise<this> {
-    const proc = spawn(process.execPath, [...FRAGD_NODE_FLAGS, FRAGD, '--foreground', ...args], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...FRAGD_NODE_FLAGS, FRAGD, '--foreground', ...args], {
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.proc = proc;
-    proc.stdout!.on('data', (d) => (this.output += d));
-    proc.stderr!.on('data', (d) => (this.output += d));
+    proc.stdout.on('data', (d) => (this.output += d));
+    proc.stderr.on('data', (d) => (this.output += d));
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       if (proc.exitCode !== null) throw new Error(`fragd exited with ${proc.exitCode}: ${this.output}`);
@@ -84,7 +87,10 @@ export class TestDaemon {
   }
 
   /** fragctl with --json; parses stdout. */
-  async json<T = any>(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; body: T; stderr: string }> {
+  async json<T = any>(
+    args: string[],
+    opts: { env?: NodeJS.ProcessEnv } = {},
+  ): Promise<{ code: number; body: T; stderr: string }> {
     const r = await this.fragctl([...args, '--json'], opts);
     let body: T;
     try {
@@ -119,7 +125,10 @@ export class TestDaemon {
   }
 }
 
-export async function startDaemon(extraEnv: NodeJS.ProcessEnv = {}, config?: Record<string, unknown>): Promise<TestDaemon> {
+export async function startDaemon(
+  extraEnv: NodeJS.ProcessEnv = {},
+  config?: Record<string, unknown>,
+): Promise<TestDaemon> {
   const d = new TestDaemon(tempHome(), extraEnv);
   if (config) d.writeConfig(config);
   return d.start();
@@ -128,7 +137,11 @@ export async function startDaemon(extraEnv: NodeJS.ProcessEnv = {}, config?: Rec
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `probe` until it returns something truthy. */
-export async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 8000): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 8000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

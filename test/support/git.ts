@@ -21,7 +21,10 @@ export class TestRepo {
   static create(env: NodeJS.ProcessEnv): TestRepo {
     const base = realpathSync(mkdtempSync(join(tmpdir(), 'fr-git-')));
     const config = join(base, 'gitconfig');
-    writeFileSync(config, '[user]\n\tname = Test\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n');
+    writeFileSync(
+      config,
+      '[user]\n\tname = Test\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n',
+    );
     const repo = new TestRepo(join(base, 'repo'), { ...env, GIT_CONFIG_GLOBAL: config, GIT_CONFIG_NOSYSTEM: '1' });
     execFileSync('git', ['init', '-q', repo.dir], { env: repo.env });
     return repo;

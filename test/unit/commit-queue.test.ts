@@ -9,13 +9,16 @@ const fresh = () => {
   db.exec('CREATE TABLE t (v TEXT NOT NULL UNIQUE)');
   return db;
 };
-const values = (db: Database.Database) => (db.prepare('SELECT v FROM t ORDER BY rowid').all() as { v: string }[]).map((r) => r.v);
+const values = (db: Database.Database) =>
+  (db.prepare('SELECT v FROM t ORDER BY rowid').all() as { v: string }[]).map((r) => r.v);
 
 describe('CommitQueue', () => {
   it('commits every call of one turn in one transaction, in order', async () => {
     const db = fresh();
     const q = new CommitQueue(db);
-    const results = await Promise.all(['a', 'b', 'c'].map((v) => q.submit(() => db.prepare('INSERT INTO t VALUES (?)').run(v).changes)));
+    const results = await Promise.all(
+      ['a', 'b', 'c'].map((v) => q.submit(() => db.prepare('INSERT INTO t VALUES (?)').run(v).changes)),
+    );
     expect(results).toEqual([1, 1, 1]);
     expect(values(db)).toEqual(['a', 'b', 'c']);
     expect(db.inTransaction).toBe(false);
@@ -57,7 +60,9 @@ describe('CommitQueue', () => {
 
   it('rejects every call of the batch when the commit itself fails, and stores none', async () => {
     const db = fresh();
-    db.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (p INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)');
+    db.exec(
+      'CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (p INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)',
+    );
     db.pragma('foreign_keys = ON');
     const q = new CommitQueue(db);
     const a = q.submit(() => db.prepare('INSERT INTO t VALUES (?)').run('lost'));

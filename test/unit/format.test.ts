@@ -3,7 +3,16 @@ import { formatDuration, parseMinutes, shellQuote } from '../../shared/format.js
 
 describe('formats', () => {
   it('formats durations compactly', () => {
-    expect([0, 42, 60, 1799, 1800, 3600, 4380, 90061].map(formatDuration)).toEqual(['0s', '42s', '1m', '29m59s', '30m', '1h00m', '1h13m', '25h01m']);
+    expect([0, 42, 60, 1799, 1800, 3600, 4380, 90061].map(formatDuration)).toEqual([
+      '0s',
+      '42s',
+      '1m',
+      '29m59s',
+      '30m',
+      '1h00m',
+      '1h13m',
+      '25h01m',
+    ]);
     expect(formatDuration(-5)).toBe('0s');
   });
 

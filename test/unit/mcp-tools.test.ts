@@ -10,13 +10,16 @@ describe('resolveTools', () => {
     for (const t of resolveTools()) expect(Object.hasOwn(methods, t.method)).toBe(true);
     const specs: ToolSpec[] = [
       { name: 'ghost', choices: [{ method: 'no.such.method' }] },
-      { name: 'fallback', choices: [{ method: 'no.such.method' }, { method: 'task.deactivate', fixed: { complete: true } }] },
+      {
+        name: 'fallback',
+        choices: [{ method: 'no.such.method' }, { method: 'task.deactivate', fixed: { complete: true } }],
+      },
     ];
     const resolved = resolveTools(specs);
     expect(resolved.map((t) => t.name)).toEqual(['fallback']);
-    expect(resolved[0]!.method).toBe('task.deactivate');
+    expect(resolved[0].method).toBe('task.deactivate');
     // A fixed param is not the agent's to set.
-    expect(Object.keys(resolved[0]!.inputSchema.shape)).not.toContain('complete');
+    expect(Object.keys(resolved[0].inputSchema.shape)).not.toContain('complete');
   });
 
   it('drops session/actor/source from inputs and adds session_key', () => {
@@ -38,7 +41,11 @@ describe('paramsFor', () => {
   const who = { actor: 'claude' };
 
   it('supplies actor and source, and the session only when one is named', () => {
-    expect(paramsFor(tool('update'), { message: 'hi' }, who)).toEqual({ message: 'hi', actor: 'claude', source: 'mcp' });
+    expect(paramsFor(tool('update'), { message: 'hi' }, who)).toEqual({
+      message: 'hi',
+      actor: 'claude',
+      source: 'mcp',
+    });
     expect(paramsFor(tool('update'), { message: 'hi', session_key: 'SESSION-004' }, who)).toEqual({
       message: 'hi',
       session: 'SESSION-004',
@@ -62,7 +69,9 @@ describe('paramsFor', () => {
   });
 
   it('leaves filters alone for a report over actors', () => {
-    const t = resolveTools([{ name: 'time_report', choices: [{ method: 'report' }, { method: 'session.list' }], targetIsFilter: true }])[0]!;
+    const t = resolveTools([
+      { name: 'time_report', choices: [{ method: 'report' }, { method: 'session.list' }], targetIsFilter: true },
+    ])[0];
     expect(paramsFor(t, { actor: 'human' }, who)).toEqual({ actor: 'human' });
     expect(paramsFor(t, {}, { actor: 'claude', session: 'SESSION-002' })).toEqual({});
   });

@@ -1,7 +1,16 @@
 // The spool record format, and the rule that a record leaves the spool only once its
 // activity is committed (a rolled-back ingest keeps it for the next pass).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -27,17 +36,39 @@ describe('parseRecord', () => {
     const p = parseRecord('post-rewrite-x-1', record('post-rewrite', `pair ${A} ${B}\npair bad ${B}\n`), 1000);
     expect(p).toEqual({
       ok: true,
-      record: expect.objectContaining({ hook: 'post-rewrite', head: A, ref: 'refs/heads/main', session: '7', actor: 'claude', pairs: [[A, B]], at: 1000, args: ['amend', '', ''] }),
+      record: expect.objectContaining({
+        hook: 'post-rewrite',
+        head: A,
+        ref: 'refs/heads/main',
+        session: '7',
+        actor: 'claude',
+        pairs: [[A, B]],
+        at: 1000,
+        args: ['amend', '', ''],
+      }),
     });
   });
 
   it('tells a record still being written from a broken one', () => {
     expect(parseRecord('x', 'fragd-sp', 0)).toMatchObject({ ok: false, incomplete: true });
-    expect(parseRecord('x', record('post-commit').replace('end\n', ''), 0)).toMatchObject({ ok: false, incomplete: true });
+    expect(parseRecord('x', record('post-commit').replace('end\n', ''), 0)).toMatchObject({
+      ok: false,
+      incomplete: true,
+    });
     expect(parseRecord('x', 'hello\n', 0)).toMatchObject({ ok: false, incomplete: false });
-    expect(parseRecord('x', record('pre-commit'), 0)).toMatchObject({ ok: false, incomplete: false, reason: expect.stringMatching(/unknown hook/) });
-    expect(parseRecord('x', record('post-commit').replace(A, 'HEAD'), 0)).toMatchObject({ ok: false, reason: expect.stringMatching(/not a commit id/) });
-    expect(parseRecord('x', record('post-commit').replace('/nonexistent/repo', 'relative'), 0)).toMatchObject({ ok: false, reason: expect.stringMatching(/not absolute/) });
+    expect(parseRecord('x', record('pre-commit'), 0)).toMatchObject({
+      ok: false,
+      incomplete: false,
+      reason: expect.stringMatching(/unknown hook/),
+    });
+    expect(parseRecord('x', record('post-commit').replace(A, 'HEAD'), 0)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/not a commit id/),
+    });
+    expect(parseRecord('x', record('post-commit').replace('/nonexistent/repo', 'relative'), 0)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/not absolute/),
+    });
   });
 });
 
@@ -95,15 +126,23 @@ describe('ingestSpool', () => {
     const { app, db, spool } = setup();
     writeFileSync(join(spool, `post-rewrite-${A}-1.rec`), record('post-rewrite', `pair ${A} ${A}\n`));
     expect(db.transaction(() => ingestSpool(newCall(app), {}))()).toMatchObject({ ingested: 2 });
-    expect(listCommits(newCall(app), {}).commits.map((c) => [c.commit, c.rewritten_from, c.rewritten_to])).toEqual([[A, null, null]]);
+    expect(listCommits(newCall(app), {}).commits.map((c) => [c.commit, c.rewritten_from, c.rewritten_to])).toEqual([
+      [A, null, null],
+    ]);
     db.close();
   });
 
   it("fragd's own passes stop at a record whose commit was not read ahead, and take it once it was", async () => {
     const { app, db, spool } = setup();
-    expect(db.transaction(() => ingestSpool(newCall(app), { prefetched_only: true }))()).toMatchObject({ ingested: 0, remaining: 1 });
+    expect(db.transaction(() => ingestSpool(newCall(app), { prefetched_only: true }))()).toMatchObject({
+      ingested: 0,
+      remaining: 1,
+    });
     await prefetchSpool(spool);
-    expect(db.transaction(() => ingestSpool(newCall(app), { prefetched_only: true }))()).toMatchObject({ ingested: 1, remaining: 0 });
+    expect(db.transaction(() => ingestSpool(newCall(app), { prefetched_only: true }))()).toMatchObject({
+      ingested: 1,
+      remaining: 0,
+    });
     db.close();
   });
 
@@ -122,7 +161,10 @@ describe('ingestSpool', () => {
   it('a rewrite with more pairs than the read-ahead cache holds (a long rebase) is read ahead as a unit and ingested; the passes end', async () => {
     const { app, db, spool } = setup();
     const pairs = Array.from({ length: 2050 }, (_, i) => `pair ${sha('f', i)} ${sha('e', i)}\n`).join('');
-    writeFileSync(join(spool, `post-rewrite-${A}-2.rec`), record('post-rewrite', pairs, '/nonexistent/long-rebase', 'rebase  '));
+    writeFileSync(
+      join(spool, `post-rewrite-${A}-2.rec`),
+      record('post-rewrite', pairs, '/nonexistent/long-rebase', 'rebase  '),
+    );
     const results: unknown[] = [];
     const ingest = async () => {
       const r = db.transaction(() => ingestSpool(newCall(app), { prefetched_only: true }))();
@@ -133,14 +175,17 @@ describe('ingestSpool', () => {
     const w = new SpoolWatcher(spool, ingest, log, 60_000);
     try {
       w.start();
-      for (let i = 0; i < 2500 && !app.sql.value("SELECT 1 FROM activities WHERE kind = 'git.rewrite'"); i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 2500 && !app.sql.value("SELECT 1 FROM activities WHERE kind = 'git.rewrite'"); i++)
+        await new Promise((r) => setTimeout(r, 10));
       await new Promise((r) => setTimeout(r, 100));
       // One pass took both records (the rewrite read ahead whole), and the watcher stopped.
       expect(results).toMatchObject([{ ingested: 2, remaining: 0 }]);
     } finally {
       w.stop();
     }
-    expect(app.sql.value("SELECT message FROM activities WHERE kind = 'git.rewrite'")).toBe('rebase: 2050 commits rewritten');
+    expect(app.sql.value("SELECT message FROM activities WHERE kind = 'git.rewrite'")).toBe(
+      'rebase: 2050 commits rewritten',
+    );
     db.close();
   }, 30_000);
 
@@ -158,13 +203,21 @@ describe('ingestSpool', () => {
       await prefetchSpool(spool);
       const readAhead = gitRuns();
       expect(readAhead).toHaveLength(2); // the commit (both records name it), and the merge's diff
-      expect(db.transaction(() => ingestSpool(newCall(app), { prefetched_only: true }))()).toMatchObject({ ingested: 2, remaining: 0 });
+      expect(db.transaction(() => ingestSpool(newCall(app), { prefetched_only: true }))()).toMatchObject({
+        ingested: 2,
+        remaining: 0,
+      });
       expect(gitRuns()).toEqual(readAhead);
     } finally {
       process.env.PATH = path;
     }
-    expect(app.sql.value("SELECT message FROM activities WHERE kind = 'git.commit'")).toMatch(/commit details unavailable/);
-    expect(JSON.parse(app.sql.value<string>("SELECT data FROM activities WHERE kind = 'git.merge'")!)).toMatchObject({ from: B, files: [] });
+    expect(app.sql.value("SELECT message FROM activities WHERE kind = 'git.commit'")).toMatch(
+      /commit details unavailable/,
+    );
+    expect(JSON.parse(app.sql.value<string>("SELECT data FROM activities WHERE kind = 'git.merge'")!)).toMatchObject({
+      from: B,
+      files: [],
+    });
     db.close();
   });
 
@@ -175,21 +228,37 @@ describe('ingestSpool', () => {
     const second = repo.commit('b.txt', 'b\n', 'second\n\nwith a body');
     const unknown = sha('e', 1);
     rmSync(join(spool, `post-commit-${A}-1.rec`));
-    [first, unknown, second].forEach((c, i) => writeFileSync(join(spool, `post-commit-${c}-${i}.rec`), record('post-commit', '', repo.dir).replace(A, c)));
+    [first, unknown, second].forEach((c, i) =>
+      writeFileSync(join(spool, `post-commit-${c}-${i}.rec`), record('post-commit', '', repo.dir).replace(A, c)),
+    );
     const { bin, gitRuns } = gitSpy();
     const path = process.env.PATH;
     process.env.PATH = `${bin}:${path}`;
     try {
       await prefetchSpool(spool);
       expect(gitRuns()).toHaveLength(1);
-      expect(db.transaction(() => ingestSpool(newCall(app), { prefetched_only: true }))()).toMatchObject({ ingested: 3, remaining: 0 });
+      expect(db.transaction(() => ingestSpool(newCall(app), { prefetched_only: true }))()).toMatchObject({
+        ingested: 3,
+        remaining: 0,
+      });
       expect(gitRuns()).toHaveLength(1);
     } finally {
       process.env.PATH = path;
     }
-    const data = (c: string) => JSON.parse(app.sql.value<string>("SELECT data FROM activities WHERE kind = 'git.commit' AND json_extract(data, '$.commit') = ?", c)!);
+    const data = (c: string) =>
+      JSON.parse(
+        app.sql.value<string>(
+          "SELECT data FROM activities WHERE kind = 'git.commit' AND json_extract(data, '$.commit') = ?",
+          c,
+        )!,
+      );
     expect(data(first)).toMatchObject({ subject: 'first', message: 'first', files: ['a.txt'], parents: [] });
-    expect(data(second)).toMatchObject({ subject: 'second', message: 'second\n\nwith a body', files: ['b.txt'], parents: [first] });
+    expect(data(second)).toMatchObject({
+      subject: 'second',
+      message: 'second\n\nwith a body',
+      files: ['b.txt'],
+      parents: [first],
+    });
     expect(data(unknown)).toMatchObject({ subject: null, message: null, files: [], parents: [] });
     db.close();
   });
@@ -197,12 +266,19 @@ describe('ingestSpool', () => {
   it('a record whose ingestion fails publishes no event; the others in the pass do', async () => {
     const { app, db, spool } = setup();
     // The commit's link cannot be written: its activity (already recorded) rolls back with it.
-    db.exec(`CREATE TRIGGER no_link BEFORE INSERT ON git_commits WHEN NEW.sha = '${A}' BEGIN SELECT RAISE(ABORT, 'link refused'); END`);
-    writeFileSync(join(spool, `post-checkout-${A}-4.rec`), record('post-checkout', 'nonce 4\n', '/nonexistent/repo', `${B} ${A} 1`));
+    db.exec(
+      `CREATE TRIGGER no_link BEFORE INSERT ON git_commits WHEN NEW.sha = '${A}' BEGIN SELECT RAISE(ABORT, 'link refused'); END`,
+    );
+    writeFileSync(
+      join(spool, `post-checkout-${A}-4.rec`),
+      record('post-checkout', 'nonce 4\n', '/nonexistent/repo', `${B} ${A} 1`),
+    );
     const call = newCall(app);
     expect(db.transaction(() => ingestSpool(call, {}))()).toMatchObject({ ingested: 1 });
     expect(app.sql.all<{ kind: string }>('SELECT kind FROM activities').map((a) => a.kind)).toEqual(['git.checkout']);
-    expect(call.events.map((e) => [e.type, (e.data as { kind?: string }).kind])).toEqual([['activity.logged', 'git.checkout']]);
+    expect(call.events.map((e) => [e.type, (e.data as { kind?: string }).kind])).toEqual([
+      ['activity.logged', 'git.checkout'],
+    ]);
     await afterSweep();
     expect(readdirSync(spool)).toEqual([`post-commit-${A}-1.rec`]);
     db.close();
@@ -212,7 +288,10 @@ describe('ingestSpool', () => {
 describe('SpoolWatcher', () => {
   it('stops going round when a pass makes no progress, says so once, and leaves the rest to the timer', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fr-spool-'));
-    writeFileSync(join(dir, `post-checkout-${A}-1.rec`), record('post-checkout', '', '/nonexistent/repo', `${B} ${A} 1`));
+    writeFileSync(
+      join(dir, `post-checkout-${A}-1.rec`),
+      record('post-checkout', '', '/nonexistent/repo', `${B} ${A} 1`),
+    );
     const warnings: string[] = [];
     const log = { info: () => {}, warn: (_: unknown, msg: string) => warnings.push(msg) } as unknown as Logger;
     let passes = 0;

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { popFrom, replaceWith, workFrame } from '../../daemon/app/context/stack.js';
 import type { StoredFrame } from '../../daemon/app/rows.js';
 
-const f = (type: StoredFrame['type'], id: number, at = 0): StoredFrame => ({ type, id, code: `${type}-${id}`, title: '', pushed_at: at });
+const f = (type: StoredFrame['type'], id: number, at = 0): StoredFrame => ({
+  type,
+  id,
+  code: `${type}-${id}`,
+  title: '',
+  pushed_at: at,
+});
 
 describe('context stack', () => {
   it('pushes a whole lineage onto an empty stack', () => {
@@ -20,7 +26,10 @@ describe('context stack', () => {
   });
 
   it('activating a sprint drops the task of the old sprint', () => {
-    const { stack, changes } = replaceWith([f('project', 1), f('sprint', 1), f('task', 1)], [f('project', 1), f('sprint', 2)]);
+    const { stack, changes } = replaceWith(
+      [f('project', 1), f('sprint', 1), f('task', 1)],
+      [f('project', 1), f('sprint', 2)],
+    );
     expect(stack.map((x) => x.code)).toEqual(['project-1', 'sprint-2']);
     expect(changes.map((c) => `${c.action}:${c.frame.code}`).sort()).toEqual(['pop:task-1', 'switch:sprint-2']);
   });

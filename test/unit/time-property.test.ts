@@ -27,7 +27,11 @@ const T0 = Date.parse('2026-06-01T07:00:00Z');
 
 const op = fc.oneof(
   fc.record({ t: fc.constant('start' as const), actor: fc.constantFrom(...ACTORS) }),
-  fc.record({ t: fc.constant('activate' as const), actor: fc.constantFrom(...ACTORS), task: fc.constantFrom(...TASKS) }),
+  fc.record({
+    t: fc.constant('activate' as const),
+    actor: fc.constantFrom(...ACTORS),
+    task: fc.constantFrom(...TASKS),
+  }),
   fc.record({ t: fc.constant('deactivate' as const), actor: fc.constantFrom(...ACTORS) }),
   fc.record({ t: fc.constant('pause' as const), actor: fc.constantFrom(...ACTORS) }),
   fc.record({ t: fc.constant('resume' as const), actor: fc.constantFrom(...ACTORS) }),
@@ -124,7 +128,8 @@ describe('time invariants under random operations', () => {
         // (2) per actor, each interval ends before the next starts, and none runs backwards
         for (let k = 0; k < ivs.length; k++) {
           expect(end(ivs[k])).toBeGreaterThanOrEqual(ivs[k].started_at);
-          if (k > 0 && ivs[k - 1].actor === ivs[k].actor) expect(end(ivs[k - 1])).toBeLessThanOrEqual(ivs[k].started_at);
+          if (k > 0 && ivs[k - 1].actor === ivs[k].actor)
+            expect(end(ivs[k - 1])).toBeLessThanOrEqual(ivs[k].started_at);
         }
         // (3) sleep is never counted: an actor's counted time never exceeds the time the
         // machine was awake (the monotonic clock, which neither suspends nor NTP steps move)…
@@ -134,12 +139,23 @@ describe('time invariants under random operations', () => {
         // …and, while the wall clock only moved forwards, an interval running when the
         // machine went to sleep ends before the sleep.
         if (!ops.some((o) => o.t === 'clockBack')) {
-          for (const g of w.gaps) for (const i of ivs) if (g.open.includes(i.id)) expect(end(i)).toBeLessThanOrEqual(g.from);
+          for (const g of w.gaps)
+            for (const i of ivs) if (g.open.includes(i.id)) expect(end(i)).toBeLessThanOrEqual(g.from);
         }
         // (1) task buckets (including "no task") == sessions' active time == the day report
         const c = newCall(w.app);
-        const sessionMs = w.sql.all<{ id: number }>('SELECT id FROM sessions').reduce((sum, s) => sum + (w.sql.value<number>(
-          'SELECT coalesce(sum(coalesce(ended_at, max(?2, started_at)) - started_at), 0) FROM intervals WHERE session_id = ?1', s.id, now) ?? 0), 0);
+        const sessionMs = w.sql
+          .all<{ id: number }>('SELECT id FROM sessions')
+          .reduce(
+            (sum, s) =>
+              sum +
+              (w.sql.value<number>(
+                'SELECT coalesce(sum(coalesce(ended_at, max(?2, started_at)) - started_at), 0) FROM intervals WHERE session_id = ?1',
+                s.id,
+                now,
+              ) ?? 0),
+            0,
+          );
         const range = { since: '2026-05-31', until: '2026-06-30', tz: 'Europe/Berlin' };
         const byTask = report(c, { by: 'task', ...range });
         const byDay = report(c, { by: 'day', ...range });
@@ -152,8 +168,14 @@ describe('time invariants under random operations', () => {
         expect(Math.abs(sum(byDay.rows) - byDay.total_seconds)).toBeLessThanOrEqual(byDay.rows.length);
         expect(Math.abs(sum(byActor.rows) - byActor.total_seconds)).toBeLessThanOrEqual(byActor.rows.length);
         // total_active_seconds of finished sessions agrees with their intervals
-        for (const s of w.sql.all<{ id: number; total_active_seconds: number }>("SELECT id, total_active_seconds FROM sessions WHERE status IN ('completed','paused')")) {
-          const ms = w.sql.value<number>('SELECT coalesce(sum(ended_at - started_at), 0) FROM intervals WHERE session_id = ?', s.id) ?? 0;
+        for (const s of w.sql.all<{ id: number; total_active_seconds: number }>(
+          "SELECT id, total_active_seconds FROM sessions WHERE status IN ('completed','paused')",
+        )) {
+          const ms =
+            w.sql.value<number>(
+              'SELECT coalesce(sum(ended_at - started_at), 0) FROM intervals WHERE session_id = ?',
+              s.id,
+            ) ?? 0;
           expect(s.total_active_seconds).toBe(Math.floor(ms / 1000));
         }
       }),
@@ -164,7 +186,14 @@ describe('time invariants under random operations', () => {
 
 describe('report by day (SQL, offset segments) against the pure day split', () => {
   it('agrees to the second for random intervals around DST switches in several zones', () => {
-    const zones = ['Europe/Berlin', 'America/New_York', 'America/Santiago', 'Australia/Lord_Howe', 'Asia/Kolkata', 'UTC'];
+    const zones = [
+      'Europe/Berlin',
+      'America/New_York',
+      'America/Santiago',
+      'Australia/Lord_Howe',
+      'Asia/Kolkata',
+      'UTC',
+    ];
     const span = fc.record({
       start: fc.integer({ min: Date.parse('2026-03-25T00:00:00Z'), max: Date.parse('2026-04-08T00:00:00Z') }),
       len: fc.integer({ min: 1, max: 30 * 3_600_000 }),
@@ -183,7 +212,14 @@ describe('report by day (SQL, offset segments) against the pure day split', () =
             s.start,
             s.start,
           ).lastInsertRowid;
-          sql.run('INSERT INTO intervals (session_id, actor, started_at, checkpoint_at, ended_at) VALUES (?, ?, ?, ?, ?)', sid, `a${k}`, s.start, s.start + s.len, s.start + s.len);
+          sql.run(
+            'INSERT INTO intervals (session_id, actor, started_at, checkpoint_at, ended_at) VALUES (?, ?, ?, ?, ?)',
+            sid,
+            `a${k}`,
+            s.start,
+            s.start + s.len,
+            s.start + s.len,
+          );
         });
         const r = report(newCall(app), { by: 'day', since: '2026-03-27', until: '2026-04-06', tz });
         const days = daysBetween(dayStart('2026-03-27', tz), dayStart('2026-04-07', tz), tz);
@@ -191,9 +227,13 @@ describe('report by day (SQL, offset segments) against the pure day split', () =
           spans.map((s) => ({ start: s.start, end: s.start + s.len })),
           days,
         );
-        const want = Object.fromEntries([...expected.ms].filter(([, ms]) => ms > 0).map(([k, ms]) => [k, Math.round(ms / 1000)]));
+        const want = Object.fromEntries(
+          [...expected.ms].filter(([, ms]) => ms > 0).map(([k, ms]) => [k, Math.round(ms / 1000)]),
+        );
         expect(Object.fromEntries(r.rows.map((x) => [x.key, x.seconds]))).toEqual(want);
-        expect(Object.fromEntries(r.rows.map((x) => [x.key, x.intervals]))).toEqual(Object.fromEntries([...expected.spans].filter(([k]) => k in want)));
+        expect(Object.fromEntries(r.rows.map((x) => [x.key, x.intervals]))).toEqual(
+          Object.fromEntries([...expected.spans].filter(([k]) => k in want)),
+        );
       }),
       { numRuns: 200 },
     );

@@ -16,8 +16,15 @@ describe('decideTick after a suspend', () => {
   it('ends an interval that spans the gap at its last checkpoint', () => {
     const prev = { wall: 60_000, mono: 60_000 };
     const now = { wall: 3_660_000, mono: 90_000 };
-    const d = decideTick(prev, now, [session({ started_at: 0, checkpoint_at: 60_000, last_activity_at: 3_000_000 })], policy);
-    expect(d.actions).toEqual([{ type: 'suspend', session: 1, key: 'SESSION-001', end_at: 60_000, reopen_at: 3_660_000 }]);
+    const d = decideTick(
+      prev,
+      now,
+      [session({ started_at: 0, checkpoint_at: 60_000, last_activity_at: 3_000_000 })],
+      policy,
+    );
+    expect(d.actions).toEqual([
+      { type: 'suspend', session: 1, key: 'SESSION-001', end_at: 60_000, reopen_at: 3_660_000 },
+    ]);
   });
 
   it('leaves alone an interval that started after the wake-up', () => {

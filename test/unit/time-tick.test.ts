@@ -32,7 +32,16 @@ describe('decideTick', () => {
     const prev = sample(c);
     c.advance(30_000);
     const d = decideTick(prev, sample(c), [session({ checkpoint_at: prev.wall })], policy);
-    expect(d.actions).toEqual([{ type: 'idle', session: 1, key: 'SESSION-001', pause_at: T0 + 30_000, last_activity_at: T0, idle_ms: 15 * 60_000 + 37_000 }]);
+    expect(d.actions).toEqual([
+      {
+        type: 'idle',
+        session: 1,
+        key: 'SESSION-001',
+        pause_at: T0 + 30_000,
+        last_activity_at: T0,
+        idle_ms: 15 * 60_000 + 37_000,
+      },
+    ]);
   });
 
   it('honours a per-session idle timeout', () => {
@@ -49,9 +58,16 @@ describe('decideTick', () => {
     const prev = sample(c);
     c.jumpWall(3_600_000);
     c.advance(2_000);
-    const d = decideTick(prev, sample(c), [session({ checkpoint_at: prev.wall, last_activity_at: c.now() - 1_000 })], policy);
+    const d = decideTick(
+      prev,
+      sample(c),
+      [session({ checkpoint_at: prev.wall, last_activity_at: c.now() - 1_000 })],
+      policy,
+    );
     expect(d.gap).toMatchObject({ suspended: true, why: 'wall_gap' });
-    expect(d.actions).toEqual([{ type: 'suspend', session: 1, key: 'SESSION-001', end_at: prev.wall, reopen_at: c.now() }]);
+    expect(d.actions).toEqual([
+      { type: 'suspend', session: 1, key: 'SESSION-001', end_at: prev.wall, reopen_at: c.now() },
+    ]);
   });
 
   it('sees wall and monotonic clocks disagreeing even when the gap looks short', () => {
@@ -73,7 +89,12 @@ describe('decideTick', () => {
     const c = new ManualClock(T0 + 60_000);
     const prev = sample(c);
     c.jumpWall(8 * 3_600_000);
-    const d = decideTick(prev, sample(c), [session({ checkpoint_at: prev.wall, last_activity_at: T0 + 50_000 })], policy);
+    const d = decideTick(
+      prev,
+      sample(c),
+      [session({ checkpoint_at: prev.wall, last_activity_at: T0 + 50_000 })],
+      policy,
+    );
     expect(d.actions[0]).toMatchObject({ type: 'idle', pause_at: T0 + 60_000 });
   });
 
@@ -81,7 +102,12 @@ describe('decideTick', () => {
     const c = new ManualClock(T0 + 20 * 60_000);
     const prev = sample(c);
     c.advance(30_000);
-    const d = decideTick(prev, sample(c), [session({ started_at: T0 + 19 * 60_000, checkpoint_at: prev.wall })], policy);
+    const d = decideTick(
+      prev,
+      sample(c),
+      [session({ started_at: T0 + 19 * 60_000, checkpoint_at: prev.wall })],
+      policy,
+    );
     expect(d.actions[0]).toMatchObject({ type: 'idle', pause_at: T0 + 19 * 60_000 });
   });
 });

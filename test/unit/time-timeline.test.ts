@@ -71,6 +71,8 @@ describe('local days', () => {
       { start: at('2026-03-29T01:00:00Z'), offset: 2 * H },
       { start: at('2026-10-25T01:00:00Z'), offset: H },
     ]);
-    expect(offsetSegments(at('2026-01-01T00:00:00Z'), at('2026-02-01T00:00:00Z'), 'UTC')).toEqual([{ start: at('2026-01-01T00:00:00Z'), offset: 0 }]);
+    expect(offsetSegments(at('2026-01-01T00:00:00Z'), at('2026-02-01T00:00:00Z'), 'UTC')).toEqual([
+      { start: at('2026-01-01T00:00:00Z'), offset: 0 },
+    ]);
   });
 });

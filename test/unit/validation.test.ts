@@ -1,6 +1,12 @@
 // Every completion rule, each way round, over plain facts (no database, no clock).
 import { describe, expect, it } from 'vitest';
-import { estimateVariance, validateSprintCompletion, validateTaskCompletion, type SprintFacts, type TaskFacts } from '../../daemon/app/work/validation.js';
+import {
+  estimateVariance,
+  validateSprintCompletion,
+  validateTaskCompletion,
+  type SprintFacts,
+  type TaskFacts,
+} from '../../daemon/app/work/validation.js';
 
 const rules = { summary_min_chars: 20, min_context_updates: 2, estimate_variance_percent: 25 };
 const goodTask: TaskFacts = {
@@ -35,7 +41,9 @@ describe('task completion', () => {
   });
 
   it('summary threshold comes from the rules', () => {
-    expect(validateTaskCompletion({ ...goodTask, summary: 'tiny' }, { ...rules, summary_min_chars: 4 }).valid).toBe(true);
+    expect(validateTaskCompletion({ ...goodTask, summary: 'tiny' }, { ...rules, summary_min_chars: 4 }).valid).toBe(
+      true,
+    );
   });
 
   it('context updates: 2 pass, 1 fails and says how many more', () => {
@@ -48,8 +56,21 @@ describe('task completion', () => {
   });
 
   it('subtasks: completed or cancelled pass, any open one fails and is named', () => {
-    expect(task({ subtasks: [{ code: 'T-1a', status: 'completed' }, { code: 'T-1b', status: 'cancelled' }] }).valid).toBe(true);
-    const r = task({ subtasks: [{ code: 'T-1a', status: 'completed' }, { code: 'T-1b', status: 'in_progress' }, { code: 'T-1c', status: 'todo' }] });
+    expect(
+      task({
+        subtasks: [
+          { code: 'T-1a', status: 'completed' },
+          { code: 'T-1b', status: 'cancelled' },
+        ],
+      }).valid,
+    ).toBe(true);
+    const r = task({
+      subtasks: [
+        { code: 'T-1a', status: 'completed' },
+        { code: 'T-1b', status: 'in_progress' },
+        { code: 'T-1c', status: 'todo' },
+      ],
+    });
     expect(r.valid).toBe(false);
     expect(rule(r, 'subtasks').detail).toBe('2 open: T-1b (in_progress), T-1c (todo)');
     expect(r.details.open_subtasks).toEqual(['T-1b', 'T-1c']);
@@ -92,7 +113,15 @@ describe('task completion', () => {
   });
 
   it('reports every failing rule at once', () => {
-    const r = task({ summary: null, updates: 0, tracked_ms: 0, status: 'todo', was_started: false, subtasks: [{ code: 'S', status: 'todo' }], estimate_minutes: null });
+    const r = task({
+      summary: null,
+      updates: 0,
+      tracked_ms: 0,
+      status: 'todo',
+      was_started: false,
+      subtasks: [{ code: 'S', status: 'todo' }],
+      estimate_minutes: null,
+    });
     expect(r.errors).toHaveLength(5);
     expect(r.requirements).toHaveLength(5);
   });

@@ -35,14 +35,22 @@ export function validateCommands(y: Argv<GlobalArgs>) {
         'Checklist of a task (default: the active one)',
         (b) => b.positional('code', { type: 'string' }),
         (argv) =>
-          run(argv, async (c, t) => flagInvalid(await c.call('task.validate', { ...t, code: argv.code })), (r) => verdict(`${r.task.code} “${r.task.title}”`, r.validation)),
+          run(
+            argv,
+            async (c, t) => flagInvalid(await c.call('task.validate', { ...t, code: argv.code })),
+            (r) => verdict(`${r.task.code} “${r.task.title}”`, r.validation),
+          ),
       )
       .command(
         'sprint [code]',
         'Checklist of a sprint (default: the active one)',
         (b) => b.positional('code', { type: 'string' }),
         (argv) =>
-          run(argv, async (c, t) => flagInvalid(await c.call('sprint.validate', { ...t, code: argv.code })), (r) => verdict(`${r.sprint.code} “${r.sprint.title}”`, r.validation)),
+          run(
+            argv,
+            async (c, t) => flagInvalid(await c.call('sprint.validate', { ...t, code: argv.code })),
+            (r) => verdict(`${r.sprint.code} “${r.sprint.title}”`, r.validation),
+          ),
       )
       .demandCommand(1, 'validate task [CODE] or validate sprint [CODE]'),
   );
@@ -52,10 +60,14 @@ function completeTaskCommand(argv: GlobalArgs & { code?: string; summary?: strin
   return run(
     argv,
     async (c, t) => {
-      const r = await completeWithPrompts(argv, (o) => c.call('task.complete', { ...t, code: argv.code, summary: o.summary, force: o.force }), {
-        summary: argv.summary,
-        force: argv.force,
-      });
+      const r = await completeWithPrompts(
+        argv,
+        (o) => c.call('task.complete', { ...t, code: argv.code, summary: o.summary, force: o.force }),
+        {
+          summary: argv.summary,
+          force: argv.force,
+        },
+      );
       await askNewEstimate(argv, c, r.estimate_check);
       return r;
     },
@@ -70,8 +82,11 @@ export function doneCommand(y: Argv<GlobalArgs>) {
     (b) =>
       b
         .positional('summary', { type: 'string', describe: `what was done (at least 20 characters by default)` })
-        .option('force', { type: 'boolean', describe: 'complete despite failed checks (recorded in the activity log)' }),
-    (argv) => completeTaskCommand({ ...argv, code: undefined, summary: argv.summary as string | undefined }),
+        .option('force', {
+          type: 'boolean',
+          describe: 'complete despite failed checks (recorded in the activity log)',
+        }),
+    (argv) => completeTaskCommand({ ...argv, code: undefined, summary: argv.summary }),
   );
 }
 
@@ -147,7 +162,12 @@ export function tasksCommands(y: Argv<GlobalArgs>) {
             argv,
             async (c, target) => {
               const r = await bulkCompleteWithPrompts(argv, codes, (entries) =>
-                c.call('tasks.bulk_complete', { ...target, codes: entries.map((e) => (e.summary || e.force ? e : e.code)), summary: argv.summary, force: argv.force }),
+                c.call('tasks.bulk_complete', {
+                  ...target,
+                  codes: entries.map((e) => (e.summary || e.force ? e : e.code)),
+                  summary: argv.summary,
+                  force: argv.force,
+                }),
               );
               return r ?? { completed: [], forced: [], results: [] };
             },
@@ -170,9 +190,11 @@ export function artifactCommands(y: Argv<GlobalArgs>) {
           const raw = String(argv.path);
           // A file path is stored absolute so the report means something from any directory.
           const path = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : resolve(raw);
-          return run(argv, (c, t) => c.call('artifact.add', { ...t, path, note: argv.note }), (r) => [
-            `artifact recorded: ${r.artifact.path}${r.artifact.task ? ` (on ${r.artifact.task})` : ''}`,
-          ]);
+          return run(
+            argv,
+            (c, t) => c.call('artifact.add', { ...t, path, note: argv.note }),
+            (r) => [`artifact recorded: ${r.artifact.path}${r.artifact.task ? ` (on ${r.artifact.task})` : ''}`],
+          );
         },
       )
       .demandCommand(1, 'artifact add PATH'),
@@ -184,9 +206,17 @@ export function reportLines(r: SessionReport): string[] {
   return [
     `${r.session}: ${formatDuration(r.duration_seconds)} long, ${formatDuration(r.active_seconds)} active · ${r.updates} update${r.updates === 1 ? '' : 's'}, ${r.notes} note${r.notes === 1 ? '' : 's'}`,
     ...(r.tasks_completed.length
-      ? ['completed:', ...r.tasks_completed.map((t) => `  ✓ ${t.code.padEnd(10)} ${formatDuration(t.seconds).padStart(7)}  ${t.title}${t.forced ? ' (forced)' : ''}`)]
+      ? [
+          'completed:',
+          ...r.tasks_completed.map(
+            (t) =>
+              `  ✓ ${t.code.padEnd(10)} ${formatDuration(t.seconds).padStart(7)}  ${t.title}${t.forced ? ' (forced)' : ''}`,
+          ),
+        ]
       : ['completed: none']),
-    ...(r.artifacts.length ? ['artifacts:', ...r.artifacts.map((a) => `  ${a.path}${a.note ? ` — ${a.note}` : ''}`)] : []),
+    ...(r.artifacts.length
+      ? ['artifacts:', ...r.artifacts.map((a) => `  ${a.path}${a.note ? ` — ${a.note}` : ''}`)]
+      : []),
     ...r.warnings.map((w) => `warning: ${w}`),
   ];
 }

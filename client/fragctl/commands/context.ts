@@ -15,23 +15,55 @@ export function contextCommands(y: Argv<GlobalArgs>) {
         'The stack (or the current frame of a type)',
         (b) => b.option('type', { choices: contextTypes }),
         (argv) =>
-          run(argv, (c, t) => c.call('context.show', { ...t, type: argv.type }), (r) =>
-            argv.type ? [r.current ? `${r.current.type} ${r.current.code} “${r.current.title}”` : `no ${argv.type} on the stack`] : [`${r.session}: ${breadcrumb(r.stack)} (${r.count})`],
+          run(
+            argv,
+            (c, t) => c.call('context.show', { ...t, type: argv.type }),
+            (r) =>
+              argv.type
+                ? [
+                    r.current
+                      ? `${r.current.type} ${r.current.code} “${r.current.title}”`
+                      : `no ${argv.type} on the stack`,
+                  ]
+                : [`${r.session}: ${breadcrumb(r.stack)} (${r.count})`],
           ),
       )
       .command(
         'push <type> <code>',
         'Push a project, sprint, task or subtask',
-        (b) => b.positional('type', { choices: contextTypes, demandOption: true }).positional('code', { type: 'string', demandOption: true }),
-        (argv) => run(argv, (c, t) => c.call('context.push', { ...t, type: argv.type, code: argv.code }), (r) => [`stack: ${breadcrumb(r.stack)}`]),
+        (b) =>
+          b
+            .positional('type', { choices: contextTypes, demandOption: true })
+            .positional('code', { type: 'string', demandOption: true }),
+        (argv) =>
+          run(
+            argv,
+            (c, t) => c.call('context.push', { ...t, type: argv.type, code: argv.code }),
+            (r) => [`stack: ${breadcrumb(r.stack)}`],
+          ),
       )
       .command(
         'pop [type]',
         'Pop the top frame (or a type and everything above it)',
         (b) => b.positional('type', { choices: contextTypes }),
-        (argv) => run(argv, (c, t) => c.call('context.pop', { ...t, type: argv.type }), (r) => [`popped ${r.popped?.code ?? '-'}`, `stack: ${breadcrumb(r.stack)}`]),
+        (argv) =>
+          run(
+            argv,
+            (c, t) => c.call('context.pop', { ...t, type: argv.type }),
+            (r) => [`popped ${r.popped?.code ?? '-'}`, `stack: ${breadcrumb(r.stack)}`],
+          ),
       )
-      .command('clear', 'Empty the stack', (b) => b, (argv) => run(argv, (c, t) => c.call('context.clear', t), () => ['stack: (empty)']))
+      .command(
+        'clear',
+        'Empty the stack',
+        (b) => b,
+        (argv) =>
+          run(
+            argv,
+            (c, t) => c.call('context.clear', t),
+            () => ['stack: (empty)'],
+          ),
+      )
       .demandCommand(1, 'name a context command (see fragctl context --help)'),
   );
 }
@@ -58,7 +90,12 @@ export function runActivity(kind: ActivityKind, argv: ActivityArgs): Promise<voi
       }),
     (r) => {
       const on = r.activity.context.subtask ?? r.activity.context.task;
-      const what = kind === 'update' ? `update logged${on ? ` on ${on}` : ''}` : kind === 'note' ? 'note added' : `logged ${r.activity.kind}`;
+      const what =
+        kind === 'update'
+          ? `update logged${on ? ` on ${on}` : ''}`
+          : kind === 'note'
+            ? 'note added'
+            : `logged ${r.activity.kind}`;
       return [`${what}${r.duplicate ? ' (already recorded)' : ''}`];
     },
   );
@@ -66,10 +103,16 @@ export function runActivity(kind: ActivityKind, argv: ActivityArgs): Promise<voi
 
 export function activityCommands(y: Argv<GlobalArgs>) {
   const message = (b: Argv<GlobalArgs>) =>
-    b.positional('message', { type: 'string', demandOption: true }).option('event-id', { type: 'string', describe: 'idempotency key: a replay is not a duplicate' });
+    b
+      .positional('message', { type: 'string', demandOption: true })
+      .option('event-id', { type: 'string', describe: 'idempotency key: a replay is not a duplicate' });
   return y
-    .command('update <message>', 'Post a progress update on the active context', message, (argv) => runActivity('update', argv as ActivityArgs))
-    .command('note <message>', 'Add a note on the active context', message, (argv) => runActivity('note', argv as ActivityArgs))
+    .command('update <message>', 'Post a progress update on the active context', message, (argv) =>
+      runActivity('update', argv as ActivityArgs),
+    )
+    .command('note <message>', 'Add a note on the active context', message, (argv) =>
+      runActivity('note', argv as ActivityArgs),
+    )
     .command(
       'log <message>',
       'Log a line (any kind) on the active context',
@@ -86,7 +129,12 @@ export function sprintActivation(sprint: Argv<GlobalArgs>) {
     'activate <code>',
     'Make a sprint active (1 means SPRINT-1)',
     (b) => b.positional('code', { type: 'string', demandOption: true }),
-    (argv) => run(argv, (c, t) => c.call('sprint.activate', { ...t, code: String(argv.code) }), (r) => [`active sprint ${r.sprint.code}`, `stack: ${breadcrumb(r.stack)}`]),
+    (argv) =>
+      run(
+        argv,
+        (c, t) => c.call('sprint.activate', { ...t, code: String(argv.code) }),
+        (r) => [`active sprint ${r.sprint.code}`, `stack: ${breadcrumb(r.stack)}`],
+      ),
   );
 }
 
@@ -96,7 +144,12 @@ export function taskActivation(task: Argv<GlobalArgs>) {
       'activate <code>',
       'Work on a task (sets it in progress)',
       (b) => b.positional('code', { type: 'string', demandOption: true }),
-      (argv) => run(argv, (c, t) => c.call('task.activate', { ...t, code: String(argv.code) }), (r) => [`working on ${r.task.code} “${r.task.title}”`, `stack: ${breadcrumb(r.stack)}`]),
+      (argv) =>
+        run(
+          argv,
+          (c, t) => c.call('task.activate', { ...t, code: String(argv.code) }),
+          (r) => [`working on ${r.task.code} “${r.task.title}”`, `stack: ${breadcrumb(r.stack)}`],
+        ),
     )
     .command(
       'deactivate',
@@ -107,13 +160,21 @@ export function taskActivation(task: Argv<GlobalArgs>) {
           .option('complete', { type: 'boolean', describe: 'complete it (through the validation gate)' })
           .option('force', { type: 'boolean', describe: 'with --complete: complete despite failed checks (recorded)' }),
       (argv) =>
-        run(argv, async (c, t) => {
-          const r = await completeWithPrompts(argv, (o) => c.call('task.deactivate', { ...t, summary: o.summary, complete: argv.complete, force: o.force }), { summary: argv.summary, force: argv.force });
-          await askNewEstimate(argv, c, r.estimate_check);
-          return r;
-        }, (r) => [
-          `${r.task.status === 'completed' ? 'completed' : 'left'} ${r.task.code} after ${formatDuration(r.seconds_spent)}`,
-          `stack: ${breadcrumb(r.stack)}`,
-        ]),
+        run(
+          argv,
+          async (c, t) => {
+            const r = await completeWithPrompts(
+              argv,
+              (o) => c.call('task.deactivate', { ...t, summary: o.summary, complete: argv.complete, force: o.force }),
+              { summary: argv.summary, force: argv.force },
+            );
+            await askNewEstimate(argv, c, r.estimate_check);
+            return r;
+          },
+          (r) => [
+            `${r.task.status === 'completed' ? 'completed' : 'left'} ${r.task.code} after ${formatDuration(r.seconds_spent)}`,
+            `stack: ${breadcrumb(r.stack)}`,
+          ],
+        ),
     );
 }

@@ -34,7 +34,9 @@ export function daemonCommands(y: Argv<GlobalArgs>) {
         (b) => b.option('foreground', { type: 'boolean', describe: 'run in this terminal, logging to stdout' }),
         async (argv) => {
           if (argv.foreground) {
-            const child = spawn(process.execPath, [...FRAGD_NODE_FLAGS, fragdPath(), '--foreground'], { stdio: 'inherit' });
+            const child = spawn(process.execPath, [...FRAGD_NODE_FLAGS, fragdPath(), '--foreground'], {
+              stdio: 'inherit',
+            });
             child.on('exit', (code) => process.exit(code ?? 1));
             return;
           }
@@ -43,63 +45,84 @@ export function daemonCommands(y: Argv<GlobalArgs>) {
             if (existing) {
               const st = await existing.call('daemon.status');
               existing.close();
-              print(formatOf(argv) === 'json' ? JSON.stringify({ already_running: true, pid: st.pid }) : `fragd is already running (pid ${st.pid})`);
+              print(
+                formatOf(argv) === 'json'
+                  ? JSON.stringify({ already_running: true, pid: st.pid })
+                  : `fragd is already running (pid ${st.pid})`,
+              );
               return;
             }
             const client = await FragClient.connect({ clientName: 'fragctl' });
             const st = await client.call('daemon.status');
             client.close();
-            print(formatOf(argv) === 'json' ? JSON.stringify({ started: true, pid: st.pid, socket: st.paths.socket }) : `fragd started (pid ${st.pid}) on ${st.paths.socket}`);
+            print(
+              formatOf(argv) === 'json'
+                ? JSON.stringify({ started: true, pid: st.pid, socket: st.paths.socket })
+                : `fragd started (pid ${st.pid}) on ${st.paths.socket}`,
+            );
           } catch (err) {
             fail(err, argv);
           }
         },
       )
-      .command('stop', 'Stop fragd after in-flight calls finish', (b) => b, async (argv) => {
-        let client: FragClient;
-        try {
-          client = await probe();
-        } catch (err) {
-          if (err instanceof DaemonUnreachable) {
-            print(formatOf(argv) === 'json' ? JSON.stringify({ running: false }) : 'no daemon is running');
+      .command(
+        'stop',
+        'Stop fragd after in-flight calls finish',
+        (b) => b,
+        async (argv) => {
+          let client: FragClient;
+          try {
+            client = await probe();
+          } catch (err) {
+            if (err instanceof DaemonUnreachable) {
+              print(formatOf(argv) === 'json' ? JSON.stringify({ running: false }) : 'no daemon is running');
+              return;
+            }
+            return fail(err, argv);
+          }
+          const { pid } = await client.call('daemon.status');
+          await client.call('daemon.shutdown');
+          client.close();
+          const gone = await waitGone(pid, 10_000);
+          if (!gone) {
+            process.exitCode = Exit.failure;
+            process.stderr.write(`error: fragd (pid ${pid}) did not stop within 10s; kill it with: kill ${pid}\n`);
             return;
           }
-          return fail(err, argv);
-        }
-        const { pid } = await client.call('daemon.status');
-        await client.call('daemon.shutdown');
-        client.close();
-        const gone = await waitGone(pid, 10_000);
-        if (!gone) {
-          process.exitCode = Exit.failure;
-          process.stderr.write(`error: fragd (pid ${pid}) did not stop within 10s; kill it with: kill ${pid}\n`);
-          return;
-        }
-        print(formatOf(argv) === 'json' ? JSON.stringify({ stopped: true, pid }) : `fragd stopped (pid ${pid})`);
-      })
-      .command('status', 'Is fragd running? pid, version, uptime, paths, counts', (b) => b, async (argv) => {
-        try {
-          const client = await probe();
-          const st = await client.call('daemon.status');
-          client.close();
-          if (formatOf(argv) === 'json') return print(JSON.stringify(st, null, 2));
-          print([
-            `fragd ${st.version} (protocol ${st.protocol}) running, pid ${st.pid}, up ${formatDuration(st.uptime_seconds)}${st.socket_activated ? ' (socket-activated)' : ''}`,
-            `socket   ${st.paths.socket}`,
-            `database ${st.paths.db}`,
-            `log      ${st.paths.log}`,
-            `config   ${st.paths.config}`,
-            ...(st.http?.enabled ? [`http     ${st.http.url ?? `not listening: ${st.http.error}`}`] : []),
-            `sessions ${st.counts.sessions} (${st.counts.active_sessions} active) · activities ${st.counts.activities} · projects ${st.counts.projects} · sprints ${st.counts.sprints} · tasks ${st.counts.tasks} · connections ${st.counts.connections}`,
-          ]);
-        } catch (err) {
-          fail(err, argv);
-        }
-      })
+          print(formatOf(argv) === 'json' ? JSON.stringify({ stopped: true, pid }) : `fragd stopped (pid ${pid})`);
+        },
+      )
+      .command(
+        'status',
+        'Is fragd running? pid, version, uptime, paths, counts',
+        (b) => b,
+        async (argv) => {
+          try {
+            const client = await probe();
+            const st = await client.call('daemon.status');
+            client.close();
+            if (formatOf(argv) === 'json') return print(JSON.stringify(st, null, 2));
+            print([
+              `fragd ${st.version} (protocol ${st.protocol}) running, pid ${st.pid}, up ${formatDuration(st.uptime_seconds)}${st.socket_activated ? ' (socket-activated)' : ''}`,
+              `socket   ${st.paths.socket}`,
+              `database ${st.paths.db}`,
+              `log      ${st.paths.log}`,
+              `config   ${st.paths.config}`,
+              ...(st.http?.enabled ? [`http     ${st.http.url ?? `not listening: ${st.http.error}`}`] : []),
+              `sessions ${st.counts.sessions} (${st.counts.active_sessions} active) · activities ${st.counts.activities} · projects ${st.counts.projects} · sprints ${st.counts.sprints} · tasks ${st.counts.tasks} · connections ${st.counts.connections}`,
+            ]);
+          } catch (err) {
+            fail(err, argv);
+          }
+        },
+      )
       .command(
         'logs',
         "Print the daemon's log (and the start log, when the last start wrote to it)",
-        (b) => b.option('lines', { alias: 'n', type: 'number', default: 50 }).option('follow', { alias: 'f', type: 'boolean' }),
+        (b) =>
+          b
+            .option('lines', { alias: 'n', type: 'number', default: 50 })
+            .option('follow', { alias: 'f', type: 'boolean' }),
         async (argv) => {
           let lines: number;
           try {

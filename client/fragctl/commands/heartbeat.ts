@@ -14,7 +14,15 @@ export interface HeartbeatArgs extends GlobalArgs {
 export function runHeartbeat(argv: HeartbeatArgs): Promise<void> {
   return run(
     argv,
-    (c, t) => c.call('heartbeat', { ...t, source: 'editor', file: argv.file, editor: argv.editor, language: argv.language, kind: argv.kind }),
+    (c, t) =>
+      c.call('heartbeat', {
+        ...t,
+        source: 'editor',
+        file: argv.file,
+        editor: argv.editor,
+        language: argv.language,
+        kind: argv.kind,
+      }),
     (r) => [
       !r.recorded
         ? `${r.session} is paused (not by idle); heartbeat ignored — resume with: fragctl session resume ${r.session}`
@@ -34,7 +42,10 @@ export function heartbeatCommand(y: Argv<GlobalArgs>) {
         .option('editor', { type: 'string', describe: 'vscode, vim, claude-code, …' })
         .option('language', { type: 'string' })
         .option('kind', { type: 'string', describe: 'edit (default), save, read, …' })
-        .example('$0 heartbeat --file src/app.ts --editor vim --language typescript', '') as unknown as Argv<HeartbeatArgs>,
+        .example(
+          '$0 heartbeat --file src/app.ts --editor vim --language typescript',
+          '',
+        ) as unknown as Argv<HeartbeatArgs>,
     (argv) => runHeartbeat(argv),
   );
 }

@@ -3,7 +3,15 @@
 import type { Argv } from 'yargs';
 import { resolvePaths } from '../../../shared/paths.js';
 import type { CommitView } from '../../../shared/protocol/git.js';
-import { HookError, hookStatus, installHooks, spoolBacklog, uninstallHooks, type HookChange, type HookState } from '../../hooks/install.js';
+import {
+  HookError,
+  hookStatus,
+  installHooks,
+  spoolBacklog,
+  uninstallHooks,
+  type HookChange,
+  type HookState,
+} from '../../hooks/install.js';
 import { Exit } from '../exit-codes.js';
 import { localTime } from '../output.js';
 import { formatOf, print, run, type GlobalArgs } from '../runner.js';
@@ -39,7 +47,10 @@ const stateLine = (h: HookState) =>
 /** The repository's top level, as the daemon stores it (physical path). */
 function topLevel(dir: string): string {
   try {
-    return execFileSync('git', ['-C', resolve(dir), 'rev-parse', '--show-toplevel'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['-C', resolve(dir), 'rev-parse', '--show-toplevel'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return resolve(dir);
   }
@@ -55,25 +66,51 @@ export function hooksCommands(y: Argv<GlobalArgs>) {
         .command(
           'install',
           'Install post-commit, post-checkout, post-merge and post-rewrite (existing hooks are chained)',
-          (b) => b.option('repo', { type: 'string', default: '.', describe: 'the repository (default: the current directory)' }),
+          (b) =>
+            b.option('repo', {
+              type: 'string',
+              default: '.',
+              describe: 'the repository (default: the current directory)',
+            }),
           (argv) =>
-            local(argv, () => installHooks(argv.repo), (r) => [
-              `hooks in ${r.hooks_dir}:`,
-              ...r.hooks.map((x) => `  ${x.hook.padEnd(14)} ${describe[x.action]}`),
-              'commits here are now logged into your session (FRAGMENTS_SESSION, else your current one)',
-            ]),
+            local(
+              argv,
+              () => installHooks(argv.repo),
+              (r) => [
+                `hooks in ${r.hooks_dir}:`,
+                ...r.hooks.map((x) => `  ${x.hook.padEnd(14)} ${describe[x.action]}`),
+                'commits here are now logged into your session (FRAGMENTS_SESSION, else your current one)',
+              ],
+            ),
         )
         .command(
           'uninstall',
           "Remove fragd's hooks and put back the hooks they chained",
-          (b) => b.option('repo', { type: 'string', default: '.', describe: 'the repository (default: the current directory)' }),
+          (b) =>
+            b.option('repo', {
+              type: 'string',
+              default: '.',
+              describe: 'the repository (default: the current directory)',
+            }),
           (argv) =>
-            local(argv, () => uninstallHooks(argv.repo), (r) => [`hooks in ${r.hooks_dir}:`, ...r.hooks.map((x) => `  ${x.hook.padEnd(14)} ${describe[x.action]}`)]),
+            local(
+              argv,
+              () => uninstallHooks(argv.repo),
+              (r) => [
+                `hooks in ${r.hooks_dir}:`,
+                ...r.hooks.map((x) => `  ${x.hook.padEnd(14)} ${describe[x.action]}`),
+              ],
+            ),
         )
         .command(
           'status',
           'Which hooks are installed, and how many records wait in the spool',
-          (b) => b.option('repo', { type: 'string', default: '.', describe: 'the repository (default: the current directory)' }),
+          (b) =>
+            b.option('repo', {
+              type: 'string',
+              default: '.',
+              describe: 'the repository (default: the current directory)',
+            }),
           (argv) =>
             local(
               argv,
@@ -81,7 +118,11 @@ export function hooksCommands(y: Argv<GlobalArgs>) {
                 const spool = resolvePaths().spoolDir;
                 return { ...hookStatus(argv.repo), spool_dir: spool, spooled: spoolBacklog(spool) };
               },
-              (r) => [`hooks in ${r.hooks_dir}:`, ...r.hooks.map((x) => `  ${stateLine(x)}`), `spool ${r.spool_dir}: ${r.spooled} record(s) waiting`],
+              (r) => [
+                `hooks in ${r.hooks_dir}:`,
+                ...r.hooks.map((x) => `  ${stateLine(x)}`),
+                `spool ${r.spool_dir}: ${r.spooled} record(s) waiting`,
+              ],
             ),
         )
         .command(
@@ -119,7 +160,10 @@ export function hooksCommands(y: Argv<GlobalArgs>) {
               include_rewritten: argv.all,
               limit: argv.limit,
             }),
-          (r) => (r.commits.length ? r.commits.map(commitLine) : ['no commits recorded (install the hooks with: fragctl hooks install)']),
+          (r) =>
+            r.commits.length
+              ? r.commits.map(commitLine)
+              : ['no commits recorded (install the hooks with: fragctl hooks install)'],
         ),
     );
 }

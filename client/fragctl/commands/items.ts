@@ -9,7 +9,7 @@ import { Exit } from '../exit-codes.js';
 import { sprintActivation, taskActivation } from './context.js';
 import { sprintCompletion, taskCompletion } from './completion.js';
 
-const minutes = (v: unknown): number | undefined => {
+const minutes = (v: string | number | undefined): number | undefined => {
   if (v === undefined) return undefined;
   const m = parseMinutes(String(v));
   if (m === null) throw new UsageError(`--estimate takes minutes (90) or a duration (1h30m), not ${String(v)}`);
@@ -21,25 +21,64 @@ const created = (b: Argv<GlobalArgs>) => code(b).positional('title', { type: 'st
 export function projectCommands(y: Argv<GlobalArgs>) {
   return y.command('project', 'Create, list, show and edit projects', (p) =>
     p
-      .command('create <code> <title>', 'Create a project', (b) => created(b).option('description', { type: 'string' }), (argv) =>
-        run(argv, (c) => c.call('project.create', { code: String(argv.code), title: String(argv.title), description: argv.description }), (r) => [`created project ${r.project.code}`]),
+      .command(
+        'create <code> <title>',
+        'Create a project',
+        (b) => created(b).option('description', { type: 'string' }),
+        (argv) =>
+          run(
+            argv,
+            (c) =>
+              c.call('project.create', {
+                code: String(argv.code),
+                title: String(argv.title),
+                description: argv.description,
+              }),
+            (r) => [`created project ${r.project.code}`],
+          ),
       )
-      .command('list', 'List projects', (b) => b, (argv) => run(argv, (c) => c.call('project.list'), (r) => (r.projects.length ? r.projects.map(projectLine) : ['no projects'])))
+      .command(
+        'list',
+        'List projects',
+        (b) => b,
+        (argv) =>
+          run(
+            argv,
+            (c) => c.call('project.list'),
+            (r) => (r.projects.length ? r.projects.map(projectLine) : ['no projects']),
+          ),
+      )
       .command('show <code>', 'Show a project and its sprints', code, (argv) =>
-        run(argv, (c) => c.call('project.show', { code: String(argv.code) }), (r) => [
-          `${r.project.code}: ${r.project.title} (${r.project.status})`,
-          ...(r.project.description ? [r.project.description] : []),
-          ...r.sprints.map(sprintLine),
-        ]),
+        run(
+          argv,
+          (c) => c.call('project.show', { code: String(argv.code) }),
+          (r) => [
+            `${r.project.code}: ${r.project.title} (${r.project.status})`,
+            ...(r.project.description ? [r.project.description] : []),
+            ...r.sprints.map(sprintLine),
+          ],
+        ),
       )
       .command(
         'edit <code>',
         'Edit a project',
-        (b) => code(b).option('title', { type: 'string' }).option('description', { type: 'string' }).option('status', { choices: ['active', 'archived'] as const }),
+        (b) =>
+          code(b)
+            .option('title', { type: 'string' })
+            .option('description', { type: 'string' })
+            .option('status', { choices: ['active', 'archived'] as const }),
         (argv) =>
-          run(argv, (c) => c.call('project.edit', { code: String(argv.code), title: argv.title, description: argv.description, status: argv.status }), (r) => [
-            `updated project ${r.project.code}`,
-          ]),
+          run(
+            argv,
+            (c) =>
+              c.call('project.edit', {
+                code: String(argv.code),
+                title: argv.title,
+                description: argv.description,
+                status: argv.status,
+              }),
+            (r) => [`updated project ${r.project.code}`],
+          ),
       )
       .demandCommand(1, 'name a project command (see fragctl project --help)'),
   );
@@ -52,22 +91,42 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
       'Create a sprint (1 means SPRINT-1)',
       (b) => created(b).option('project', { type: 'string' }).option('goal', { type: 'string' }),
       (argv) =>
-        run(argv, (c) => c.call('sprint.create', { code: String(argv.code), title: String(argv.title), project: argv.project, goal: argv.goal }), (r) => [
-          `created sprint ${r.sprint.code}`,
-        ]),
+        run(
+          argv,
+          (c) =>
+            c.call('sprint.create', {
+              code: String(argv.code),
+              title: String(argv.title),
+              project: argv.project,
+              goal: argv.goal,
+            }),
+          (r) => [`created sprint ${r.sprint.code}`],
+        ),
     )
       .command(
         'list',
         'List sprints',
-        (b) => b.option('project', { type: 'string' }).option('status', { choices: ['planned', 'active', 'completed', 'cancelled'] as const }),
-        (argv) => run(argv, (c) => c.call('sprint.list', { project: argv.project, status: argv.status }), (r) => (r.sprints.length ? r.sprints.map(sprintLine) : ['no sprints'])),
+        (b) =>
+          b
+            .option('project', { type: 'string' })
+            .option('status', { choices: ['planned', 'active', 'completed', 'cancelled'] as const }),
+        (argv) =>
+          run(
+            argv,
+            (c) => c.call('sprint.list', { project: argv.project, status: argv.status }),
+            (r) => (r.sprints.length ? r.sprints.map(sprintLine) : ['no sprints']),
+          ),
       )
       .command('show <code>', 'Show a sprint and its tasks', code, (argv) =>
-        run(argv, (c) => c.call('sprint.show', { code: String(argv.code) }), (r) => [
-          `${r.sprint.code}: ${r.sprint.title} (${r.sprint.status}) · ${r.sprint.tasks.completed} of ${r.sprint.tasks.total} tasks done`,
-          ...(r.sprint.goal ? [`goal: ${r.sprint.goal}`] : []),
-          ...r.tasks.map(taskLine),
-        ]),
+        run(
+          argv,
+          (c) => c.call('sprint.show', { code: String(argv.code) }),
+          (r) => [
+            `${r.sprint.code}: ${r.sprint.title} (${r.sprint.status}) · ${r.sprint.tasks.completed} of ${r.sprint.tasks.total} tasks done`,
+            ...(r.sprint.goal ? [`goal: ${r.sprint.goal}`] : []),
+            ...r.tasks.map(taskLine),
+          ],
+        ),
       )
       .command(
         'edit <code>',
@@ -80,7 +139,10 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
             .option('summary', { type: 'string' })
             .option('retrospective', { type: 'string' })
             .option('deliverables', { type: 'string' })
-            .option('force', { type: 'boolean', describe: 'with --status completed: close despite failed checks (recorded)' }),
+            .option('force', {
+              type: 'boolean',
+              describe: 'with --status completed: close despite failed checks (recorded)',
+            }),
         (argv) =>
           run(
             argv,
@@ -143,20 +205,32 @@ export function taskCommands(y: Argv<GlobalArgs>) {
             .option('parent', { type: 'string' })
             .option('status', { choices: ['todo', 'in_progress', 'blocked', 'completed', 'cancelled'] as const }),
         (argv) =>
-          run(argv, (c) => c.call('task.list', { sprint: argv.sprint, project: argv.project, parent: argv.parent, status: argv.status }), (r) =>
-            r.tasks.length ? r.tasks.map(taskLine) : ['no tasks'],
+          run(
+            argv,
+            (c) =>
+              c.call('task.list', {
+                sprint: argv.sprint,
+                project: argv.project,
+                parent: argv.parent,
+                status: argv.status,
+              }),
+            (r) => (r.tasks.length ? r.tasks.map(taskLine) : ['no tasks']),
           ),
       )
       .command('show <code>', 'Show a task, its subtasks and updates', code, (argv) =>
-        run(argv, (c) => c.call('task.show', { code: String(argv.code) }), (r) => [
-          `${r.task.code}: ${r.task.title}`,
-          `status ${r.task.status} · delegation ${r.task.delegation_status}${r.task.assignee ? ` (${r.task.assignee})` : ''} · estimate ${r.task.estimate_minutes != null ? formatDuration(r.task.estimate_minutes * 60) : '-'} · sprint ${r.task.sprint ?? '-'}${r.task.parent ? ` · parent ${r.task.parent}` : ''}`,
-          ...(r.task.description ? [r.task.description] : []),
-          ...(r.task.summary ? [`summary: ${r.task.summary}`] : []),
-          ...(r.subtasks.length ? ['subtasks:', ...r.subtasks.map((s) => `  ${taskLine(s)}`)] : []),
-          ...(r.updates.length ? ['updates:', ...r.updates.map(activityLine)] : []),
-          ...(r.task.completed_at ? [`completed ${localTime(r.task.completed_at)}`] : []),
-        ]),
+        run(
+          argv,
+          (c) => c.call('task.show', { code: String(argv.code) }),
+          (r) => [
+            `${r.task.code}: ${r.task.title}`,
+            `status ${r.task.status} · delegation ${r.task.delegation_status}${r.task.assignee ? ` (${r.task.assignee})` : ''} · estimate ${r.task.estimate_minutes != null ? formatDuration(r.task.estimate_minutes * 60) : '-'} · sprint ${r.task.sprint ?? '-'}${r.task.parent ? ` · parent ${r.task.parent}` : ''}`,
+            ...(r.task.description ? [r.task.description] : []),
+            ...(r.task.summary ? [`summary: ${r.task.summary}`] : []),
+            ...(r.subtasks.length ? ['subtasks:', ...r.subtasks.map((s) => `  ${taskLine(s)}`)] : []),
+            ...(r.updates.length ? ['updates:', ...r.updates.map(activityLine)] : []),
+            ...(r.task.completed_at ? [`completed ${localTime(r.task.completed_at)}`] : []),
+          ],
+        ),
       )
       .command(
         'edit <code>',
@@ -171,7 +245,10 @@ export function taskCommands(y: Argv<GlobalArgs>) {
             .option('assignee', { type: 'string' })
             .option('summary', { type: 'string' })
             .option('sprint', { type: 'string' })
-            .option('force', { type: 'boolean', describe: 'with --status completed: close despite failed checks (recorded)' }),
+            .option('force', {
+              type: 'boolean',
+              describe: 'with --status completed: close despite failed checks (recorded)',
+            }),
         (argv) =>
           run(
             argv,
@@ -203,8 +280,14 @@ function readPlan(file: string) {
     content = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = ({ ENOENT: 'no such file', EISDIR: 'a directory', EACCES: 'permission denied' } as Record<string, string>)[code ?? ''];
-    throw new CliError(`cannot read ${file}: ${code ?? (err as Error).message}${why ? ` (${why})` : ''}`, Exit.failure, 'unreadable_file');
+    const why = (
+      { ENOENT: 'no such file', EISDIR: 'a directory', EACCES: 'permission denied' } as Record<string, string>
+    )[code ?? ''];
+    throw new CliError(
+      `cannot read ${file}: ${code ?? (err as Error).message}${why ? ` (${why})` : ''}`,
+      Exit.failure,
+      'unreadable_file',
+    );
   }
   const format = extname(file).toLowerCase() === '.json' ? ('json' as const) : ('yaml' as const);
   return { content, filename: file, format };
@@ -219,7 +302,9 @@ export function importCommand(y: Argv<GlobalArgs>) {
       run(
         argv,
         (c, _t, plan) => c.call('plan.import', plan),
-        (r) => [`imported ${r.projects} projects, ${r.sprints} sprints, ${r.tasks} tasks (${r.created.length} new, ${r.updated.length} updated)`],
+        (r) => [
+          `imported ${r.projects} projects, ${r.sprints} sprints, ${r.tasks} tasks (${r.created.length} new, ${r.updated.length} updated)`,
+        ],
         () => readPlan(String(argv.file)),
       ),
   );

@@ -17,15 +17,21 @@ export function mcpCommand(y: Argv<GlobalArgs>) {
         if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
         // The SDK is the one dependency fragctl does not bundle; a copy of dist/ without the
         // checkout's node_modules lacks it.
-        const missing = /Cannot find (?:package|module) '([^']+)'/.exec((err as Error).message)?.[1] ?? '@modelcontextprotocol/sdk';
-        process.stderr.write(`error: fragctl mcp needs ${missing}, which is not installed; run npm ci in the fragd checkout\n`);
+        const missing =
+          /Cannot find (?:package|module) '([^']+)'/.exec((err as Error).message)?.[1] ?? '@modelcontextprotocol/sdk';
+        process.stderr.write(
+          `error: fragctl mcp needs ${missing}, which is not installed; run npm ci in the fragd checkout\n`,
+        );
         process.exitCode = Exit.failure;
         return;
       }
       const { runMcpStdio, DEFAULT_AGENT_ACTOR } = server;
       const session = argv.session ?? process.env.FRAGMENTS_SESSION;
       await runMcpStdio({
-        who: { actor: argv.actor ?? process.env.FRAGMENTS_ACTOR ?? DEFAULT_AGENT_ACTOR, ...(session ? { session } : {}) },
+        who: {
+          actor: argv.actor ?? process.env.FRAGMENTS_ACTOR ?? DEFAULT_AGENT_ACTOR,
+          ...(session ? { session } : {}),
+        },
         autoStart: argv.autostart === false ? false : undefined,
       });
     },

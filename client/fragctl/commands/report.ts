@@ -18,18 +18,57 @@ interface ReportArgs extends GlobalArgs {
   all?: boolean;
 }
 
-const csvCell = (v: unknown): string => {
+const csvCell = (v: string | number | boolean | null | undefined): string => {
   const s = v == null ? '' : String(v);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
 export function reportCsv(r: ReportResult): string[] {
-  const head = ['by', 'key', 'label', 'actor', 'seconds', 'hours', 'intervals', 'estimate_minutes', 'total_seconds', 'variance_percent'];
+  const head = [
+    'by',
+    'key',
+    'label',
+    'actor',
+    'seconds',
+    'hours',
+    'intervals',
+    'estimate_minutes',
+    'total_seconds',
+    'variance_percent',
+  ];
   const line = (row: ReportRow) =>
-    [r.by, row.key, row.label, row.actor, row.seconds, (row.seconds / 3600).toFixed(2), row.intervals, row.estimate_minutes, row.total_seconds, row.variance_percent]
+    [
+      r.by,
+      row.key,
+      row.label,
+      row.actor,
+      row.seconds,
+      (row.seconds / 3600).toFixed(2),
+      row.intervals,
+      row.estimate_minutes,
+      row.total_seconds,
+      row.variance_percent,
+    ]
       .map(csvCell)
       .join(',');
-  return [head.join(','), ...r.rows.map(line), ['total', '', '', r.actor ?? '', r.total_seconds, (r.total_seconds / 3600).toFixed(2), r.counts.intervals, '', '', ''].map(csvCell).join(',')];
+  return [
+    head.join(','),
+    ...r.rows.map(line),
+    [
+      'total',
+      '',
+      '',
+      r.actor ?? '',
+      r.total_seconds,
+      (r.total_seconds / 3600).toFixed(2),
+      r.counts.intervals,
+      '',
+      '',
+      '',
+    ]
+      .map(csvCell)
+      .join(','),
+  ];
 }
 
 const pct = (v: number | null | undefined) => (v == null ? '-' : `${v > 0 ? '+' : ''}${v}%`);
@@ -52,12 +91,24 @@ export function reportTable(r: ReportResult): string[] {
       ...(r.by === 'day' || r.by === 'actor' ? [] : [row.label ?? '']),
       ...(withActor ? [row.actor ?? ''] : []),
       formatDuration(row.seconds),
-      ...(isTask ? [row.total_seconds != null ? formatDuration(row.total_seconds) : '-', row.estimate_minutes != null ? formatDuration(row.estimate_minutes * 60) : '-', pct(row.variance_percent)] : []),
+      ...(isTask
+        ? [
+            row.total_seconds != null ? formatDuration(row.total_seconds) : '-',
+            row.estimate_minutes != null ? formatDuration(row.estimate_minutes * 60) : '-',
+            pct(row.variance_percent),
+          ]
+        : []),
       String(row.intervals),
     ]);
   }
-  const blanks = Array(head.indexOf('Time') - 1).fill('');
-  table.push(['Total', ...blanks, formatDuration(r.total_seconds), ...(isTask ? ['', '', ''] : []), String(r.counts.intervals)]);
+  const blanks = new Array<string>(head.indexOf('Time') - 1).fill('');
+  table.push([
+    'Total',
+    ...blanks,
+    formatDuration(r.total_seconds),
+    ...(isTask ? ['', '', ''] : []),
+    String(r.counts.intervals),
+  ]);
   return [
     `time by ${r.by} · ${r.since} → ${r.until} (${r.tz})${r.actor ? ` · actor ${r.actor}` : ''} · ${r.counts.intervals} intervals, ${r.counts.sessions} sessions, ${r.counts.actors} actors`,
     r.rows.length ? table.toString() : '(no tracked time in this range)',
@@ -74,10 +125,16 @@ export function reportCommand(y: Argv<GlobalArgs>) {
         .option('since', { type: 'string', describe: 'first local day, YYYY-MM-DD' })
         .option('until', { type: 'string', describe: 'last local day, YYYY-MM-DD (inclusive; default today)' })
         .option('tz', { type: 'string', describe: 'time zone for days (default: $TZ / the system zone)' })
-        .option('per-actor', { type: 'boolean', describe: 'separate the timelines of each actor (human, agents) in every row' })
+        .option('per-actor', {
+          type: 'boolean',
+          describe: 'separate the timelines of each actor (human, agents) in every row',
+        })
         .option('csv', { type: 'boolean', describe: 'print CSV' })
         .example('$0 report --by task --since 2026-03-01', 'time per task since March 1st, with estimate vs actual')
-        .example('$0 report --by day --per-actor', 'human and agent time side by side, per day') as unknown as Argv<ReportArgs>,
+        .example(
+          '$0 report --by day --per-actor',
+          'human and agent time side by side, per day',
+        ) as unknown as Argv<ReportArgs>,
     (argv) =>
       run(
         argv,

@@ -9,7 +9,11 @@ import { reportLines } from './completion.js';
 
 export const statusLines = (r: ResultOf<'session.status'>) => [
   ...sessionLines(r.session),
-  ...(r.active_task ? [`task ${r.active_task.code}: ${formatDuration(r.active_task.session_seconds)} in this session · ${formatDuration(r.active_task.total_seconds)} in total`] : []),
+  ...(r.active_task
+    ? [
+        `task ${r.active_task.code}: ${formatDuration(r.active_task.session_seconds)} in this session · ${formatDuration(r.active_task.total_seconds)} in total`,
+      ]
+    : []),
   ...(r.recent.length ? ['recent:', ...r.recent.map(activityLine)] : []),
 ];
 
@@ -17,7 +21,14 @@ export const statusLines = (r: ResultOf<'session.status'>) => [
 export const shortLine = (r: ResultOf<'session.status'>) => {
   const s = r.session;
   const work = s.active.subtask ?? s.active.task;
-  return [[s.key, ...(s.status === 'paused' ? ['paused'] : []), ...(work ? [work] : []), formatDuration(s.active_seconds)].join(' · ')];
+  return [
+    [
+      s.key,
+      ...(s.status === 'paused' ? ['paused'] : []),
+      ...(work ? [work] : []),
+      formatDuration(s.active_seconds),
+    ].join(' · '),
+  ];
 };
 
 export function statusCommand(y: Argv<GlobalArgs>) {
@@ -39,13 +50,22 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
           b
             .option('type', { choices: ['work', 'planning', 'review'] as const, default: 'work' as const })
             .option('chat-session', { type: 'string', describe: "the agent's chat session id" })
-            .option('idle-timeout', { type: 'number', describe: 'seconds without activity before this session pauses (default: config idle_timeout_seconds)' })
+            .option('idle-timeout', {
+              type: 'number',
+              describe: 'seconds without activity before this session pauses (default: config idle_timeout_seconds)',
+            })
             .option('source', { choices: ['cli', 'mcp', 'api', 'gui', 'hook', 'editor'] as const }),
         (argv) =>
           run(
             argv,
             async (c, t) => {
-              const r = await c.call('session.start', { actor: t.actor, type: argv.type, source: argv.source ?? 'cli', chat_session_id: argv['chat-session'], idle_timeout_seconds: argv['idle-timeout'] });
+              const r = await c.call('session.start', {
+                actor: t.actor,
+                type: argv.type,
+                source: argv.source ?? 'cli',
+                chat_session_id: argv['chat-session'],
+                idle_timeout_seconds: argv['idle-timeout'],
+              });
               const top = r.suggestions.tasks[0];
               if (await askResume(argv, top)) {
                 const a = await c.call('task.activate', { session: r.session.key, code: top.code, source: 'cli' });
@@ -57,8 +77,18 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
               `started ${r.session.key}`,
               ...sessionLines(r.session).slice(1),
               ...('resumed' in r ? [`resumed ${r.resumed}: ${breadcrumb(r.stack)}`] : []),
-              ...(!('resumed' in r) && r.suggestions.tasks.length ? ['in progress:', ...r.suggestions.tasks.map((s) => `  ${s.code.padEnd(10)} ${s.last_worked.padEnd(24)} ${s.title}`)] : []),
-              ...(r.suggestions.sprints.length ? ['sprints:', ...r.suggestions.sprints.map((s) => `  ${s.code.padEnd(10)} ${s.progress.padEnd(24)} ${s.title}`)] : []),
+              ...(!('resumed' in r) && r.suggestions.tasks.length
+                ? [
+                    'in progress:',
+                    ...r.suggestions.tasks.map((s) => `  ${s.code.padEnd(10)} ${s.last_worked.padEnd(24)} ${s.title}`),
+                  ]
+                : []),
+              ...(r.suggestions.sprints.length
+                ? [
+                    'sprints:',
+                    ...r.suggestions.sprints.map((s) => `  ${s.code.padEnd(10)} ${s.progress.padEnd(24)} ${s.title}`),
+                  ]
+                : []),
               `tip: export FRAGMENTS_SESSION=${r.session.key} to pin this terminal to it`,
             ],
           ),
@@ -71,14 +101,22 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
           run(
             argv,
             async (c, t) => c.call('session.end', { ...t, summary: await askFinalNote(argv, argv.summary, t.session) }),
-            (r) => [`ended ${r.session.key} · active ${formatDuration(r.session.active_seconds)}`, ...reportLines(r.report)],
+            (r) => [
+              `ended ${r.session.key} · active ${formatDuration(r.session.active_seconds)}`,
+              ...reportLines(r.report),
+            ],
           ),
       )
       .command(
         'pause',
         'Pause the session (time stops)',
         (b) => b.option('reason', { type: 'string' }),
-        (argv) => run(argv, (c, t) => c.call('session.pause', { ...t, reason: argv.reason }), (r) => [`paused ${r.session.key}`]),
+        (argv) =>
+          run(
+            argv,
+            (c, t) => c.call('session.pause', { ...t, reason: argv.reason }),
+            (r) => [`paused ${r.session.key}`],
+          ),
       )
       .command(
         'resume [key]',
@@ -101,17 +139,29 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
         "Make another session the actor's current one",
         (b) => b.positional('key', { type: 'string', demandOption: true }),
         (argv) =>
-          run(argv, (c, t) => c.call('session.switch', { actor: t.actor, session: argv.key }), (r) => [
-            `switched to ${r.session.key}${r.paused ? ` (paused ${r.paused})` : ''}`,
-          ]),
+          run(
+            argv,
+            (c, t) => c.call('session.switch', { actor: t.actor, session: argv.key }),
+            (r) => [`switched to ${r.session.key}${r.paused ? ` (paused ${r.paused})` : ''}`],
+          ),
       )
       .command(
         'abandon',
         'Abandon the session without completing it',
         (b) => b.option('reason', { type: 'string' }),
-        (argv) => run(argv, (c, t) => c.call('session.abandon', { ...t, reason: argv.reason }), (r) => [`abandoned ${r.session.key}`]),
+        (argv) =>
+          run(
+            argv,
+            (c, t) => c.call('session.abandon', { ...t, reason: argv.reason }),
+            (r) => [`abandoned ${r.session.key}`],
+          ),
       )
-      .command('status', 'Show the session', (b) => b, (argv) => run(argv, (c, t) => c.call('session.status', t), statusLines))
+      .command(
+        'status',
+        'Show the session',
+        (b) => b,
+        (argv) => run(argv, (c, t) => c.call('session.status', t), statusLines),
+      )
       .command(
         'list',
         "List sessions, newest first: every actor's, or only --actor's",
@@ -134,18 +184,30 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
                   ),
           ),
       )
-      .command('report', 'What the session did: duration, tasks completed with their time, updates, notes, artifacts, open contexts', (b) => b, (argv) =>
-        run(argv, (c, t) => c.call('session.report', t), (r) => reportLines(r.report)),
+      .command(
+        'report',
+        'What the session did: duration, tasks completed with their time, updates, notes, artifacts, open contexts',
+        (b) => b,
+        (argv) =>
+          run(
+            argv,
+            (c, t) => c.call('session.report', t),
+            (r) => reportLines(r.report),
+          ),
       )
       .command(
         'history',
         'Activities and context changes of the session',
         (b) => b.option('limit', { type: 'number' }),
         (argv) =>
-          run(argv, (c, t) => c.call('session.history', { ...t, limit: argv.limit }), (r) => [
-            `${r.session}: ${r.activities.length} activities, ${r.context.length} context changes`,
-            ...r.activities.map(activityLine),
-          ]),
+          run(
+            argv,
+            (c, t) => c.call('session.history', { ...t, limit: argv.limit }),
+            (r) => [
+              `${r.session}: ${r.activities.length} activities, ${r.context.length} context changes`,
+              ...r.activities.map(activityLine),
+            ],
+          ),
       )
       .demandCommand(1, 'name a session command (see fragctl session --help)'),
   );

@@ -12,15 +12,18 @@ const clock = (isoTime: string) => {
   return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
 };
 
+/** A scalar from an event's data as text (objects were filtered out or are absent). */
+const text = (v: unknown): string => (typeof v === 'string' ? v : v == null ? '' : JSON.stringify(v));
+
 /** One line a person can read: time, session, event type, what happened. */
 export function eventLine(e: DaemonEvent): string {
   const d = e.data ?? {};
   let what: string;
-  if (e.type === 'activity.logged') what = `${d.kind ?? ''} ${d.message ?? ''}`.trim();
+  if (e.type === 'activity.logged') what = `${text(d.kind)} ${text(d.message)}`.trim();
   else {
     what = Object.entries(d)
       .filter(([, v]) => v !== null && v !== undefined && typeof v !== 'object')
-      .map(([k, v]) => `${k}=${v}`)
+      .map(([k, v]) => `${k}=${text(v)}`)
       .join(' ');
   }
   return `${clock(e.at)}  ${(e.session ?? '-').padEnd(11)} ${e.type.padEnd(16)} ${what}`;
@@ -39,7 +42,8 @@ export function watchCommand(y: Argv<GlobalArgs>) {
       const session = argv.all ? undefined : (argv.session ?? process.env.FRAGMENTS_SESSION);
       // Connection state goes to stderr as text, or into the stream as pseudo-events for JSON readers.
       const status = (type: 'watch.connected' | 'watch.disconnected', message: string) => {
-        if (json) print(JSON.stringify({ type, session: session ?? null, at: new Date().toISOString(), data: { message } }));
+        if (json)
+          print(JSON.stringify({ type, session: session ?? null, at: new Date().toISOString(), data: { message } }));
         else process.stderr.write(`fragctl watch: ${message}\n`);
       };
       let count: number | undefined;

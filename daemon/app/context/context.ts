@@ -2,7 +2,7 @@
 // to its deepest fitting context.
 import { invalidState } from '../../../shared/errors.js';
 import type { ContextResult, ParsedParamsOf } from '../../../shared/protocol/methods.js';
-import type { ContextType } from '../../../shared/protocol/views.js';
+import type { ContextFrame, ContextType } from '../../../shared/protocol/views.js';
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
 import { findByEventId, recordActivity } from '../activities.js';
@@ -10,7 +10,14 @@ import { activeMsOn, retime } from '../time/intervals.js';
 import { findProject, findSprint, findTask, projectById, sprintById, taskById } from '../work/items.js';
 import { parseStack, type ActivityRow, type ContextHistoryRow, type SessionRow, type StoredFrame } from '../rows.js';
 import { popFrom, replaceWith, workFrame, type StackChange } from './stack.js';
-import { reloadSession, resolveOpenSession, resolveSession, resumableByActivity, resumeSessionRow, type Target } from '../sessions/sessions.js';
+import {
+  reloadSession,
+  resolveOpenSession,
+  resolveSession,
+  resumableByActivity,
+  resumeSessionRow,
+  type Target,
+} from '../sessions/sessions.js';
 import { activityView, frameView, sprintView, taskView } from '../views.js';
 import { instructionsFor } from '../instructions.js';
 import { withEstimateCheck } from '../time/reports.js';
@@ -35,7 +42,9 @@ export function lineageOf(call: Call, type: ContextType, code: string): StoredFr
   const t = findTask(call, code);
   const parent = t.parent_id ? taskById(call, t.parent_id) : null;
   if (type === 'subtask' && !parent) {
-    throw invalidState(`${t.code} is not a subtask; activate it with: fragctl task activate ${t.code}`, { task: t.code });
+    throw invalidState(`${t.code} is not a subtask; activate it with: fragctl task activate ${t.code}`, {
+      task: t.code,
+    });
   }
   const top = parent ?? t;
   const sprintId = t.sprint_id ?? top.sprint_id;
@@ -56,7 +65,8 @@ export function applyStack(call: Call, s: SessionRow, next: StoredFrame[], chang
   const { sql } = call.app;
   if (changes.length === 0) return s;
   const find = (t: ContextType) => next.find((f) => f.type === t)?.id ?? null;
-  const spent = (f: StoredFrame) => Math.round(activeMsOn(sql, s.id, column[f.type], f.id, f.pushed_at, call.now) / 1000);
+  const spent = (f: StoredFrame) =>
+    Math.round(activeMsOn(sql, s.id, column[f.type], f.id, f.pushed_at, call.now) / 1000);
   for (const c of changes) {
     sql.run(
       'INSERT INTO context_history (session_id, action, type, code, ref_id, stack, seconds_spent, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -80,14 +90,36 @@ export function applyStack(call: Call, s: SessionRow, next: StoredFrame[], chang
   );
   const updated = reloadSession(call, s);
   retime(sql, updated, call.now);
-  const describe = changes.map((c) => (c.action === 'switch' ? `switch ${c.left!.code} → ${c.frame.code}` : `${c.action} ${c.frame.code}`)).join(', ');
-  recordActivity(call, updated, { kind: 'context.change', message: describe, data: { changes: changes.map((c) => ({ action: c.action, type: c.frame.type, code: c.frame.code, from: c.left?.code })) } });
-  call.events.push({ type: 'context.changed', session: s.key, at: iso(call.now), data: { stack: next.map((f) => f.code) } });
+  const describe = changes
+    .map((c) => (c.action === 'switch' ? `switch ${c.left!.code} → ${c.frame.code}` : `${c.action} ${c.frame.code}`))
+    .join(', ');
+  recordActivity(call, updated, {
+    kind: 'context.change',
+    message: describe,
+    data: {
+      changes: changes.map((c) => ({ action: c.action, type: c.frame.type, code: c.frame.code, from: c.left?.code })),
+    },
+  });
+  call.events.push({
+    type: 'context.changed',
+    session: s.key,
+    at: iso(call.now),
+    data: { stack: next.map((f) => f.code) },
+  });
   return updated;
 }
 
-function contextResult(call: Call, s: SessionRow, template: Parameters<typeof instructionsFor>[1], item?: Parameters<typeof instructionsFor>[3]): ContextResult {
-  return { stack: parseStack(s).map(frameView), session: s.key, instructions: instructionsFor(call, template, s, item) };
+function contextResult(
+  call: Call,
+  s: SessionRow,
+  template: Parameters<typeof instructionsFor>[1],
+  item?: Parameters<typeof instructionsFor>[3],
+): ContextResult {
+  return {
+    stack: parseStack(s).map(frameView),
+    session: s.key,
+    instructions: instructionsFor(call, template, s, item),
+  };
 }
 
 /** Work on a session that may have been idle-paused: activity brings it back (config). */
@@ -112,20 +144,33 @@ export function popContext(call: Call, p: ParsedParamsOf<'context.pop'>) {
   const s = workingSession(call, p);
   const stack = parseStack(s);
   if (stack.length === 0) {
-    throw invalidState(`the context stack of ${s.key} is empty`, { session: s.key, hint: 'activate a task with: fragctl task activate CODE' });
+    throw invalidState(`the context stack of ${s.key} is empty`, {
+      session: s.key,
+      hint: 'activate a task with: fragctl task activate CODE',
+    });
   }
   const { stack: next, removed } = popFrom(stack, p.type);
   if (removed.length === 0) {
     throw invalidState(`no ${p.type} is on the stack of ${s.key}`, { session: s.key, stack: stack.map((f) => f.code) });
   }
-  const updated = applyStack(call, s, next, removed.map((f) => ({ action: 'pop' as const, frame: f, left: f })));
+  const updated = applyStack(
+    call,
+    s,
+    next,
+    removed.map((f) => ({ action: 'pop' as const, frame: f, left: f })),
+  );
   return { ...contextResult(call, updated, 'context_popped'), popped: frameView(removed[removed.length - 1]) };
 }
 
 export function clearContext(call: Call, p: ParsedParamsOf<'context.clear'>): ContextResult {
   const s = workingSession(call, p);
   const removed = [...parseStack(s)].reverse();
-  const updated = applyStack(call, s, [], removed.map((f) => ({ action: 'pop' as const, frame: f, left: f })));
+  const updated = applyStack(
+    call,
+    s,
+    [],
+    removed.map((f) => ({ action: 'pop' as const, frame: f, left: f })),
+  );
   return contextResult(call, updated, 'context_popped');
 }
 
@@ -133,26 +178,45 @@ export function showContext(call: Call, p: ParsedParamsOf<'context.show'>) {
   const s = resolveSession(call, p);
   const stack = parseStack(s);
   const current = p.type ? stack.find((f) => f.type === p.type) : stack[stack.length - 1];
-  return { session: s.key, stack: stack.map(frameView), count: stack.length, current: current ? frameView(current) : null };
+  return {
+    session: s.key,
+    stack: stack.map(frameView),
+    count: stack.length,
+    current: current ? frameView(current) : null,
+  };
 }
 
 export function activateSprint(call: Call, p: ParsedParamsOf<'sprint.activate'>) {
   const sprint = findSprint(call, p.code);
   if (sprint.status === 'completed' || sprint.status === 'cancelled') {
-    throw invalidState(`${sprint.code} is ${sprint.status}; reopen it with: fragctl sprint edit ${sprint.code} --status active`, { sprint: sprint.code });
+    throw invalidState(
+      `${sprint.code} is ${sprint.status}; reopen it with: fragctl sprint edit ${sprint.code} --status active`,
+      { sprint: sprint.code },
+    );
   }
   const s = push(call, workingSession(call, p), 'sprint', sprint.code);
   if (sprint.status === 'planned') {
-    call.app.sql.run("UPDATE sprints SET status = 'active', started_at = coalesce(started_at, ?), updated_at = ? WHERE id = ?", call.now, call.now, sprint.id);
+    call.app.sql.run(
+      "UPDATE sprints SET status = 'active', started_at = coalesce(started_at, ?), updated_at = ? WHERE id = ?",
+      call.now,
+      call.now,
+      sprint.id,
+    );
   }
-  return { ...contextResult(call, s, 'context_activated'), sprint: sprintView(call.app.sql, findSprint(call, sprint.code)) };
+  return {
+    ...contextResult(call, s, 'context_activated'),
+    sprint: sprintView(call.app.sql, findSprint(call, sprint.code)),
+  };
 }
 
 /** `as: 'subtask'` (context push subtask) refuses a top-level task; otherwise the task's own kind decides. */
 export function activateTask(call: Call, p: ParsedParamsOf<'task.activate'>, as: 'task' | 'subtask' = 'task') {
   const task = findTask(call, p.code);
   if (task.status === 'completed' || task.status === 'cancelled') {
-    throw invalidState(`${task.code} is ${task.status}; reopen it with: fragctl task edit ${task.code} --status todo`, { task: task.code, status: task.status });
+    throw invalidState(`${task.code} is ${task.status}; reopen it with: fragctl task edit ${task.code} --status todo`, {
+      task: task.code,
+      status: task.status,
+    });
   }
   const s0 = workingSession(call, p);
   const s = push(call, s0, as === 'subtask' || task.parent_id ? 'subtask' : 'task', task.code);
@@ -165,7 +229,11 @@ export function activateTask(call: Call, p: ParsedParamsOf<'task.activate'>, as:
     task.id,
   );
   if (task.sprint_id) {
-    call.app.sql.run("UPDATE sprints SET status = 'active', started_at = coalesce(started_at, ?) WHERE id = ? AND status = 'planned'", call.now, task.sprint_id);
+    call.app.sql.run(
+      "UPDATE sprints SET status = 'active', started_at = coalesce(started_at, ?) WHERE id = ? AND status = 'planned'",
+      call.now,
+      task.sprint_id,
+    );
   }
   return { ...contextResult(call, s, 'context_activated'), task: taskView(call.app.sql, findTask(call, task.code)) };
 }
@@ -175,7 +243,10 @@ export function deactivateTask(call: Call, p: ParsedParamsOf<'task.deactivate'>)
   const stack = parseStack(s);
   const work = workFrame(stack);
   if (!work) {
-    throw invalidState(`no task is active in ${s.key}`, { session: s.key, hint: 'activate one with: fragctl task activate CODE' });
+    throw invalidState(`no task is active in ${s.key}`, {
+      session: s.key,
+      hint: 'activate one with: fragctl task activate CODE',
+    });
   }
   const seconds = Math.round(activeMsOn(call.app.sql, s.id, 'task_id', work.id, work.pushed_at, call.now) / 1000);
   // --complete goes through the same gate as task.complete; a refusal changes nothing.
@@ -186,13 +257,26 @@ export function deactivateTask(call: Call, p: ParsedParamsOf<'task.deactivate'>)
   }
   if (gate) finishTask(call, s, gate);
   const { stack: next, removed } = popFrom(stack, work.type);
-  const updated = applyStack(call, reloadSession(call, s), next, removed.map((f) => ({ action: 'pop' as const, frame: f, left: f })));
-  return withEstimateCheck(call, work.id, {
-    ...contextResult(call, updated, p.complete ? 'task_completed' : 'context_popped', { kind: 'task', code: work.code }),
-    task: taskView(call.app.sql, taskById(call, work.id)),
-    seconds_spent: seconds,
-    ...(gate ? { validation: gate.validation, forced_over: gate.forced_over } : {}),
-  }, gate !== null);
+  const updated = applyStack(
+    call,
+    reloadSession(call, s),
+    next,
+    removed.map((f) => ({ action: 'pop' as const, frame: f, left: f })),
+  );
+  return withEstimateCheck(
+    call,
+    work.id,
+    {
+      ...contextResult(call, updated, p.complete ? 'task_completed' : 'context_popped', {
+        kind: 'task',
+        code: work.code,
+      }),
+      task: taskView(call.app.sql, taskById(call, work.id)),
+      seconds_spent: seconds,
+      ...(gate ? { validation: gate.validation, forced_over: gate.forced_over } : {}),
+    },
+    gate !== null,
+  );
 }
 
 type ActivityParams = ParsedParamsOf<'activity.log'>;
@@ -202,7 +286,11 @@ export function logActivity(call: Call, kind: 'update' | 'note' | 'log', p: Acti
   const earlier = findByEventId(call, p.event_id);
   const s = workingSession(call, p);
   if (earlier) {
-    return { activity: activityView(sql, earlier), duplicate: true, instructions: instructionsFor(call, 'progress', s) };
+    return {
+      activity: activityView(sql, earlier),
+      duplicate: true,
+      instructions: instructionsFor(call, 'progress', s),
+    };
   }
   const row = recordActivity(call, s, {
     kind: kind === 'log' ? (p.kind ?? 'log') : kind,
@@ -218,8 +306,16 @@ export function sessionHistory(call: Call, p: ParsedParamsOf<'session.history'>)
   const { sql } = call.app;
   const s = resolveSession(call, p);
   const limit = p.limit ?? 1000;
-  const acts = sql.all<ActivityRow>('SELECT * FROM (SELECT * FROM activities WHERE session_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id', s.id, limit);
-  const hist = sql.all<ContextHistoryRow>('SELECT * FROM (SELECT * FROM context_history WHERE session_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id', s.id, limit);
+  const acts = sql.all<ActivityRow>(
+    'SELECT * FROM (SELECT * FROM activities WHERE session_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id',
+    s.id,
+    limit,
+  );
+  const hist = sql.all<ContextHistoryRow>(
+    'SELECT * FROM (SELECT * FROM context_history WHERE session_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id',
+    s.id,
+    limit,
+  );
   return {
     session: s.key,
     activities: acts.map((a) => activityView(sql, a)),
@@ -230,8 +326,7 @@ export function sessionHistory(call: Call, p: ParsedParamsOf<'session.history'>)
       type: h.type,
       code: h.code,
       seconds_spent: h.seconds_spent,
-      stack: JSON.parse(h.stack),
+      stack: JSON.parse(h.stack) as ContextFrame[],
     })),
   };
 }
-

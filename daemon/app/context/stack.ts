@@ -14,13 +14,18 @@ export interface StackChange {
 }
 
 /** Replaces the stack by `lineage`, keeping pushed_at of frames that stay. */
-export function replaceWith(stack: StoredFrame[], lineage: StoredFrame[]): { stack: StoredFrame[]; changes: StackChange[] } {
+export function replaceWith(
+  stack: StoredFrame[],
+  lineage: StoredFrame[],
+): { stack: StoredFrame[]; changes: StackChange[] } {
   const next = lineage.map((f) => stack.find((o) => o.type === f.type && o.id === f.id) ?? f);
   const changes: StackChange[] = [];
   for (const old of stack) {
     if (next.some((f) => f.type === old.type && f.id === old.id)) continue;
     const replacement = next.find((f) => f.type === old.type);
-    changes.push(replacement ? { action: 'switch', frame: replacement, left: old } : { action: 'pop', frame: old, left: old });
+    changes.push(
+      replacement ? { action: 'switch', frame: replacement, left: old } : { action: 'pop', frame: old, left: old },
+    );
   }
   for (const f of next) {
     const existed = stack.some((o) => o.type === f.type && o.id === f.id);

@@ -7,7 +7,13 @@ import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
 import { findByEventId, recordActivity } from '../activities.js';
 import type { SessionRow } from '../rows.js';
-import { currentSessionOf, DEFAULT_ACTOR, getSession, resumableByActivity, resumeSessionRow } from '../sessions/sessions.js';
+import {
+  currentSessionOf,
+  DEFAULT_ACTOR,
+  getSession,
+  resumableByActivity,
+  resumeSessionRow,
+} from '../sessions/sessions.js';
 import { notFound } from '../../../shared/errors.js';
 import type { CommitView } from '../../../shared/protocol/git.js';
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
@@ -56,13 +62,27 @@ function gitEnv(): NodeJS.ProcessEnv {
 
 function git(repo: string, args: string[]): string | null {
   try {
-    return execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8', env: gitEnv(), timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 8 << 20 });
+    return execFileSync('git', ['-C', repo, ...args], {
+      encoding: 'utf8',
+      env: gitEnv(),
+      timeout: 5000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 8 << 20,
+    });
   } catch {
     return null;
   }
 }
 
-const logArgs = (sha: string) => ['log', '-1', '--format=%P%x00%B%x00', '--name-only', '--no-renames', '--diff-merges=first-parent', sha];
+const logArgs = (sha: string) => [
+  'log',
+  '-1',
+  '--format=%P%x00%B%x00',
+  '--name-only',
+  '--no-renames',
+  '--diff-merges=first-parent',
+  sha,
+];
 const diffArgs = (from: string, to: string) => ['diff', '--name-only', '--no-renames', from, to];
 
 /** One thing a record needs from git: a commit's details, or the files changed between two commits. */
@@ -86,7 +106,8 @@ const readAheadCache = new Map<string, Answer | null>();
 /** Bound of the cache, except that one record's needs are always kept together (see readAhead). */
 export const READ_AHEAD_MAX = 2000;
 
-const needKey = (repo: string, n: GitNeed) => (n.kind === 'log' ? `${repo}\0log\0${n.sha}` : `${repo}\0diff\0${n.from}\0${n.to}`);
+const needKey = (repo: string, n: GitNeed) =>
+  n.kind === 'log' ? `${repo}\0log\0${n.sha}` : `${repo}\0diff\0${n.from}\0${n.to}`;
 
 function cached(repo: string, n: GitNeed): { hit: true; value: Answer | null } | { hit: false } {
   const key = needKey(repo, n);
@@ -98,9 +119,20 @@ function cached(repo: string, n: GitNeed): { hit: true; value: Answer | null } |
 }
 
 /** Runs git without blocking the event loop; null when it fails, times out or says too much. */
-function runGit(repo: string, args: string[], input: string | null, timeout: number, maxBuffer: number): Promise<string | null> {
+function runGit(
+  repo: string,
+  args: string[],
+  input: string | null,
+  timeout: number,
+  maxBuffer: number,
+): Promise<string | null> {
   return new Promise((resolve) => {
-    const child = execFile('git', ['-C', repo, ...args], { encoding: 'utf8', env: gitEnv(), timeout, maxBuffer }, (err, out) => resolve(err ? null : out));
+    const child = execFile(
+      'git',
+      ['-C', repo, ...args],
+      { encoding: 'utf8', env: gitEnv(), timeout, maxBuffer },
+      (err, out) => resolve(err ? null : out),
+    );
     // A git that exits before reading its input (the repository is gone) must not crash the daemon.
     child.stdin?.on('error', () => {});
     child.stdin?.end(input ?? '');
@@ -111,7 +143,17 @@ function runGit(repo: string, args: string[], input: string | null, timeout: num
 export const LOG_BATCH = 500;
 // Ids git does not know are left out (--ignore-missing) rather than failing the whole batch; each
 // commit's output starts with a separator and its id, so missing ones simply have no entry.
-const logBatchArgs = ['log', '--ignore-missing', '--no-walk=unsorted', '--stdin', '--format=%x1e%H%x00%P%x00%B%x00', '--name-only', '--no-renames', '--diff-merges=first-parent'];
+const logBatchArgs = [
+  'log',
+  '--ignore-missing',
+  '--no-walk=unsorted',
+  '--stdin',
+  '--format=%x1e%H%x00%P%x00%B%x00',
+  '--name-only',
+  '--no-renames',
+  '--diff-merges=first-parent',
+];
+// eslint-disable-next-line no-control-regex -- git's record separator is the delimiter we asked for
 const BATCH_ENTRY = /\x1e([0-9a-f]{40}(?:[0-9a-f]{24})?)\0/;
 
 /** Details of a batch of commits of one repository, by id; null when git failed for the repository. */
@@ -122,7 +164,7 @@ async function readCommits(repo: string, shas: string[]): Promise<Map<string, Co
   if (out === null) return null;
   const parts = out.split(BATCH_ENTRY);
   const found = new Map<string, CommitDetails>();
-  for (let i = 1; i + 1 < parts.length; i += 2) found.set(parts[i]!, parseLog(parts[i + 1]!));
+  for (let i = 1; i + 1 < parts.length; i += 2) found.set(parts[i], parseLog(parts[i + 1]));
   return found;
 }
 
@@ -130,7 +172,7 @@ async function readCommits(repo: string, shas: string[]): Promise<Map<string, Co
 async function pool(tasks: (() => Promise<void>)[], width: number): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < tasks.length) await tasks[next++]!();
+    while (next < tasks.length) await tasks[next++]();
   };
   await Promise.all(Array.from({ length: Math.min(width, tasks.length) }, worker));
 }
@@ -189,7 +231,11 @@ const mergeBase = (r: HookRecord) => (SHA.test(r.orig) ? r.orig : `${r.head}^1`)
 /** What a record needs from git. */
 export function needsOf(r: HookRecord): GitNeed[] {
   if (r.hook === 'post-commit') return [{ kind: 'log', sha: r.head }];
-  if (r.hook === 'post-merge') return [{ kind: 'log', sha: r.head }, { kind: 'diff', from: mergeBase(r), to: r.head }];
+  if (r.hook === 'post-merge')
+    return [
+      { kind: 'log', sha: r.head },
+      { kind: 'diff', from: mergeBase(r), to: r.head },
+    ];
   if (r.hook === 'post-rewrite') {
     const tos = new Set(r.pairs.filter(([from, to]) => from !== to).map(([, to]) => to));
     return [...tos].map((sha) => ({ kind: 'log', sha }));
@@ -243,7 +289,13 @@ export function eventIdOf(r: HookRecord): string {
     // Other records are identified by what they say (so a copy of a record is a replay
     // too); the file name (pids) stands in for the nonce where the hook could not read one.
     default: {
-      const what = [r.head, r.orig, r.args.join(' '), r.pairs.map((p) => p.join('>')).join(','), r.nonce || r.name].join('|');
+      const what = [
+        r.head,
+        r.orig,
+        r.args.join(' '),
+        r.pairs.map((p) => p.join('>')).join(','),
+        r.nonce || r.name,
+      ].join('|');
       return `git.${r.hook.slice(5)}:${repoId(r.repo)}:${createHash('sha1').update(what).digest('hex').slice(0, 16)}`;
     }
   }
@@ -293,7 +345,14 @@ function commitRow(call: Call, repo: string, sha: string): CommitRow | undefined
 }
 
 /** Links a commit to the session's task; a link a rewrite already set is kept. */
-function linkCommit(call: Call, r: HookRecord, sha: string, d: CommitDetails | null, session: SessionRow | null, activityId: number | null): void {
+function linkCommit(
+  call: Call,
+  r: HookRecord,
+  sha: string,
+  d: CommitDetails | null,
+  session: SessionRow | null,
+  activityId: number | null,
+): void {
   const { sql } = call.app;
   const taskId = session?.active_task_id ?? null;
   sql.run(
@@ -323,7 +382,13 @@ function linkCommit(call: Call, r: HookRecord, sha: string, d: CommitDetails | n
  * produced may already be linked (its own post-commit ran first, with whatever task was
  * active during the rebase); the original commit's task wins, since it is the same change.
  */
-function moveLink(call: Call, r: HookRecord, from: string, to: string, opts: IngestOptions): { from: string; to: string; task: string | null } | null {
+function moveLink(
+  call: Call,
+  r: HookRecord,
+  from: string,
+  to: string,
+  opts: IngestOptions,
+): { from: string; to: string; task: string | null } | null {
   const { sql } = call.app;
   // An amend that changed nothing within the same second gives the same id back.
   if (from === to) return null;
@@ -348,7 +413,8 @@ function moveLink(call: Call, r: HookRecord, from: string, to: string, opts: Ing
     r.at,
   );
   sql.run('UPDATE git_commits SET rewritten_to = ? WHERE id = ?', to, old.id);
-  const task = old.task_id === null ? null : (sql.value<string>('SELECT code FROM tasks WHERE id = ?', old.task_id) ?? null);
+  const task =
+    old.task_id === null ? null : (sql.value<string>('SELECT code FROM tasks WHERE id = ?', old.task_id) ?? null);
   return { from, to, task };
 }
 
@@ -368,7 +434,14 @@ export function ingestRecord(call: Call, r: HookRecord, opts: IngestOptions): Re
       const a = recordActivity(call, session, {
         kind: 'git.commit',
         message: `${short(r.head)} ${d?.subject ?? '(commit details unavailable: repository or commit gone)'}`,
-        data: { ...base, commit: r.head, subject: d?.subject ?? null, message: d?.message ?? null, files: d?.files ?? [], parents: d?.parents ?? [] },
+        data: {
+          ...base,
+          commit: r.head,
+          subject: d?.subject ?? null,
+          message: d?.message ?? null,
+          files: d?.files ?? [],
+          parents: d?.parents ?? [],
+        },
         eventId,
         at: r.at,
       });
@@ -394,8 +467,18 @@ export function ingestRecord(call: Call, r: HookRecord, opts: IngestOptions): Re
       const files = before ? (changedBetween(r.repo, mergeBase(r), r.head, opts) ?? d?.files ?? []) : (d?.files ?? []);
       const a = recordActivity(call, session, {
         kind: 'git.merge',
-        message: `merge into ${branch ?? 'detached HEAD'}: ${short(r.head)} ${d?.subject ?? ''}`.trimEnd() + (isMergeCommit ? '' : ' (fast-forward)'),
-        data: { ...base, commit: r.head, from: before, subject: d?.subject ?? null, files, squash: r.args[0] === '1', fast_forward: !isMergeCommit },
+        message:
+          `merge into ${branch ?? 'detached HEAD'}: ${short(r.head)} ${d?.subject ?? ''}`.trimEnd() +
+          (isMergeCommit ? '' : ' (fast-forward)'),
+        data: {
+          ...base,
+          commit: r.head,
+          from: before,
+          subject: d?.subject ?? null,
+          files,
+          squash: r.args[0] === '1',
+          fast_forward: !isMergeCommit,
+        },
         eventId,
         at: r.at,
       });

@@ -3,11 +3,34 @@
 // timer, and on `spool.ingest`). A record file is deleted only once its activity is
 // visible in the committed database, so a crash or a failed commit loses nothing, and a
 // replayed record writes nothing twice (event ids are unique).
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, watch, type FSWatcher } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  watch,
+  type FSWatcher,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { App, Call } from '../app.js';
-import { eventIdOf, HOOK_NAMES, ingestRecord, isReadAhead, needsOf, READ_AHEAD_MAX, readAhead, SHA, type GitNeed, type HookName, type HookRecord } from './git.js';
+import {
+  eventIdOf,
+  HOOK_NAMES,
+  ingestRecord,
+  isReadAhead,
+  needsOf,
+  READ_AHEAD_MAX,
+  readAhead,
+  SHA,
+  type GitNeed,
+  type HookName,
+  type HookRecord,
+} from './git.js';
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
 import type { SpoolIngestResult } from '../../../shared/protocol/git.js';
 
@@ -32,8 +55,10 @@ function physical(path: string): string {
 export function parseRecord(name: string, text: string, at: number): Parsed {
   const lines = text.split('\n');
   const header = 'fragd-spool 1';
-  if (lines[0] !== header) return { ok: false, incomplete: header.startsWith(text), reason: 'not a fragd spool record (version 1)' };
-  if (!lines.includes('end')) return { ok: false, incomplete: true, reason: 'no end line (the hook was still writing, or died)' };
+  if (lines[0] !== header)
+    return { ok: false, incomplete: header.startsWith(text), reason: 'not a fragd spool record (version 1)' };
+  if (!lines.includes('end'))
+    return { ok: false, incomplete: true, reason: 'no end line (the hook was still writing, or died)' };
   const field = new Map<string, string>();
   const pairs: [string, string][] = [];
   for (const line of lines.slice(1)) {
@@ -47,11 +72,18 @@ export function parseRecord(name: string, text: string, at: number): Parsed {
     } else field.set(key, value);
   }
   const hook = field.get('hook') as HookName;
-  if (!HOOK_NAMES.includes(hook)) return { ok: false, incomplete: false, reason: `unknown hook ${JSON.stringify(field.get('hook'))}` };
+  if (!HOOK_NAMES.includes(hook))
+    return { ok: false, incomplete: false, reason: `unknown hook ${JSON.stringify(field.get('hook'))}` };
   const repo = physical(field.get('repo') ?? '');
-  if (!repo.startsWith('/')) return { ok: false, incomplete: false, reason: `repository path ${JSON.stringify(repo)} is not absolute` };
+  if (!repo.startsWith('/'))
+    return { ok: false, incomplete: false, reason: `repository path ${JSON.stringify(repo)} is not absolute` };
   const head = field.get('head') ?? '';
-  if (!SHA.test(head)) return { ok: false, incomplete: false, reason: `HEAD ${JSON.stringify(head)} is not a commit id (git rev-parse failed in the hook)` };
+  if (!SHA.test(head))
+    return {
+      ok: false,
+      incomplete: false,
+      reason: `HEAD ${JSON.stringify(head)} is not a commit id (git rev-parse failed in the hook)`,
+    };
   return {
     ok: true,
     record: {
@@ -218,7 +250,8 @@ function sweep(app: App, done: { path: string; eventId: string | null }[], spool
     try {
       unlinkSync(path);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') spool.log?.warn({ path, err: (err as Error).message }, 'cannot delete an ingested spool record');
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        spool.log?.warn({ path, err: (err as Error).message }, 'cannot delete an ingested spool record');
     }
   }
 }
@@ -244,7 +277,9 @@ export class SpoolWatcher {
   start(): void {
     try {
       this.watcher = watch(this.dir, () => this.soon());
-      this.watcher.on('error', (err) => this.log.warn({ err: err.message }, 'spool watch failed; the timer still ingests'));
+      this.watcher.on('error', (err) =>
+        this.log.warn({ err: err.message }, 'spool watch failed; the timer still ingests'),
+      );
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'cannot watch the spool; the timer still ingests');
     }
@@ -286,7 +321,8 @@ export class SpoolWatcher {
             // itself (and its read-ahead) forever and hold up every record behind.
             const progressed = r.ingested + r.duplicates + r.rejected > 0 || r.remaining !== remainingBefore;
             if (!progressed) {
-              if (this.stalledAt !== r.remaining) this.log.warn(r, 'spool pass made no progress; retrying on the timer');
+              if (this.stalledAt !== r.remaining)
+                this.log.warn(r, 'spool pass made no progress; retrying on the timer');
               this.stalledAt = r.remaining;
               break;
             }

@@ -22,7 +22,10 @@ export function recoverOpenIntervals(app: App): number {
     for (const iv of open) {
       const s = sql.get<SessionRow>('SELECT * FROM sessions WHERE id = ?', iv.session_id)!;
       const idleBy = s.last_activity_at + idleTimeoutMsOf(s, config);
-      const endAt = idleBy <= call.now ? Math.min(Math.max(s.last_activity_at + graceMs, iv.started_at), iv.checkpoint_at) : iv.checkpoint_at;
+      const endAt =
+        idleBy <= call.now
+          ? Math.min(Math.max(s.last_activity_at + graceMs, iv.started_at), iv.checkpoint_at)
+          : iv.checkpoint_at;
       closeInterval(sql, iv.session_id, endAt, 'crash');
       recordActivity(call, s, {
         kind: 'daemon.recovered',

@@ -22,27 +22,44 @@ const secondsOn = (call: Call, sessionId: number, taskId: number): number =>
 
 export function sessionReport(call: Call, s: SessionRow): SessionReport {
   const { sql } = call.app;
-  const completedRows = sql.all<ActivityRow>("SELECT * FROM activities WHERE session_id = ? AND kind = 'task.complete' ORDER BY id", s.id);
+  const completedRows = sql.all<ActivityRow>(
+    "SELECT * FROM activities WHERE session_id = ? AND kind = 'task.complete' ORDER BY id",
+    s.id,
+  );
   const forced = new Set(
-    sql.all<ActivityRow>("SELECT * FROM activities WHERE session_id = ? AND kind = 'task.force_complete'", s.id).map((a) => (JSON.parse(a.data ?? '{}') as { code?: string }).code),
+    sql
+      .all<ActivityRow>("SELECT * FROM activities WHERE session_id = ? AND kind = 'task.force_complete'", s.id)
+      .map((a) => (JSON.parse(a.data ?? '{}') as { code?: string }).code),
   );
   const completed = completedRows
     .map((a) => (JSON.parse(a.data ?? '{}') as { code?: string }).code)
     .filter((c): c is string => !!c)
     .map((code) => sql.get<TaskRow>('SELECT * FROM tasks WHERE code = ?', code))
     .filter((t): t is TaskRow => !!t);
-  const worked = sql.all<TaskRow>('SELECT * FROM tasks WHERE id IN (SELECT DISTINCT task_id FROM intervals WHERE session_id = ? AND task_id IS NOT NULL) ORDER BY id', s.id);
-  const artifacts = sql.all<ActivityRow>("SELECT * FROM activities WHERE session_id = ? AND kind = 'artifact' ORDER BY id", s.id);
+  const worked = sql.all<TaskRow>(
+    'SELECT * FROM tasks WHERE id IN (SELECT DISTINCT task_id FROM intervals WHERE session_id = ? AND task_id IS NOT NULL) ORDER BY id',
+    s.id,
+  );
+  const artifacts = sql.all<ActivityRow>(
+    "SELECT * FROM activities WHERE session_id = ? AND kind = 'artifact' ORDER BY id",
+    s.id,
+  );
   const warnings: string[] = [];
   for (const f of parseStack(s)) {
     if (f.type === 'task' || f.type === 'subtask') {
       const t = sql.get<TaskRow>('SELECT * FROM tasks WHERE id = ?', f.id);
-      warnings.push(`${f.type} ${f.code} “${f.title}” was left open on the stack (${t?.status ?? 'unknown'}); finish it with fragctl task complete ${f.code}, or resume it in a new session`);
+      warnings.push(
+        `${f.type} ${f.code} “${f.title}” was left open on the stack (${t?.status ?? 'unknown'}); finish it with fragctl task complete ${f.code}, or resume it in a new session`,
+      );
     } else {
       warnings.push(`${f.type} ${f.code} was left open on the stack`);
     }
   }
-  const onStack = new Set(parseStack(s).filter((f) => f.type === 'task' || f.type === 'subtask').map((f) => f.id));
+  const onStack = new Set(
+    parseStack(s)
+      .filter((f) => f.type === 'task' || f.type === 'subtask')
+      .map((f) => f.id),
+  );
   for (const t of worked) {
     if (t.status !== 'completed' && t.status !== 'cancelled' && !onStack.has(t.id)) {
       warnings.push(`task ${t.code} “${t.title}” was worked on in this session and is still ${t.status}`);
@@ -55,8 +72,18 @@ export function sessionReport(call: Call, s: SessionRow): SessionReport {
     ended_at: s.ended_at == null ? null : iso(s.ended_at),
     duration_seconds: Math.floor((end - s.started_at) / 1000),
     active_seconds: Math.floor(activeMs(sql, s.id, call.now) / 1000),
-    tasks_completed: completed.map((t) => ({ code: t.code, title: t.title, seconds: secondsOn(call, s.id, t.id), forced: forced.has(t.code) })),
-    tasks_worked: worked.map((t) => ({ code: t.code, title: t.title, seconds: secondsOn(call, s.id, t.id), status: t.status })),
+    tasks_completed: completed.map((t) => ({
+      code: t.code,
+      title: t.title,
+      seconds: secondsOn(call, s.id, t.id),
+      forced: forced.has(t.code),
+    })),
+    tasks_worked: worked.map((t) => ({
+      code: t.code,
+      title: t.title,
+      seconds: secondsOn(call, s.id, t.id),
+      status: t.status,
+    })),
     updates: s.update_count,
     notes: s.note_count,
     artifacts: artifacts.map((a) => {
@@ -65,7 +92,10 @@ export function sessionReport(call: Call, s: SessionRow): SessionReport {
         path: d.path ?? a.message ?? '',
         note: d.note ?? null,
         at: iso(a.at),
-        task: a.subtask_id ?? a.task_id ? (sql.value<string>('SELECT code FROM tasks WHERE id = ?', a.subtask_id ?? a.task_id) ?? null) : null,
+        task:
+          (a.subtask_id ?? a.task_id)
+            ? (sql.value<string>('SELECT code FROM tasks WHERE id = ?', a.subtask_id ?? a.task_id) ?? null)
+            : null,
       };
     }),
     warnings,
@@ -89,7 +119,15 @@ export function ago(ms: number): string {
 }
 
 export interface ResumeSuggestions {
-  tasks: { code: string; title: string; status: string; sprint: string | null; last_worked_at: string | null; last_worked: string; command: string }[];
+  tasks: {
+    code: string;
+    title: string;
+    status: string;
+    sprint: string | null;
+    last_worked_at: string | null;
+    last_worked: string;
+    command: string;
+  }[];
   sprints: { code: string; title: string; completed: number; total: number; progress: string }[];
 }
 
@@ -125,8 +163,19 @@ export function resumeSuggestions(call: Call, limit = 5): ResumeSuggestions {
 const QUIET_KINDS = "('session.attach','session.resume','session.pause','daemon.recovered','heartbeat')";
 
 /** The last thing a session did before an interruption, as a line an agent can act on. */
-export function lastStep(call: Call, s: SessionRow): { at: string; kind: string; message: string | null; line: string } | null {
-  const a = call.app.sql.get<ActivityRow>(`SELECT * FROM activities WHERE session_id = ? AND kind NOT IN ${QUIET_KINDS} ORDER BY id DESC LIMIT 1`, s.id);
+export function lastStep(
+  call: Call,
+  s: SessionRow,
+): { at: string; kind: string; message: string | null; line: string } | null {
+  const a = call.app.sql.get<ActivityRow>(
+    `SELECT * FROM activities WHERE session_id = ? AND kind NOT IN ${QUIET_KINDS} ORDER BY id DESC LIMIT 1`,
+    s.id,
+  );
   if (!a) return null;
-  return { at: iso(a.at), kind: a.kind, message: a.message, line: `${a.kind}${a.message ? `: ${a.message}` : ''} (${ago(call.now - a.at)})` };
+  return {
+    at: iso(a.at),
+    kind: a.kind,
+    message: a.message,
+    line: `${a.kind}${a.message ? `: ${a.message}` : ''} (${ago(call.now - a.at)})`,
+  };
 }

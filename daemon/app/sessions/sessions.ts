@@ -75,8 +75,18 @@ function nextKey(call: Call): string {
   return `SESSION-${String(n).padStart(3, '0')}`;
 }
 
-export function emitSessionChanged(call: Call, s: SessionRow, change: string, extra: Record<string, unknown> = {}): void {
-  call.events.push({ type: 'session.changed', session: s.key, at: iso(call.now), data: { change, status: s.status, ...extra } });
+export function emitSessionChanged(
+  call: Call,
+  s: SessionRow,
+  change: string,
+  extra: Record<string, unknown> = {},
+): void {
+  call.events.push({
+    type: 'session.changed',
+    session: s.key,
+    at: iso(call.now),
+    data: { change, status: s.status, ...extra },
+  });
 }
 
 function result(call: Call, s: SessionRow, template: Parameters<typeof instructionsFor>[1]): SessionResult {
@@ -89,12 +99,20 @@ export function startSession(call: Call, p: ParsedParamsOf<'session.start'>) {
   const actor = p.actor ?? DEFAULT_ACTOR;
   const existing = activeSessionOf(call, actor);
   if (existing) {
-    throw new FragError(ErrorCode.Conflict, `${actor} already has an active session, ${existing.key}, started ${iso(existing.started_at)}`, {
-      actor,
-      active_session: existing.key,
-      hint: `keep working in it: fragctl session resume ${existing.key} — or switch to a new session: pause it (fragctl session pause --session ${existing.key}) or end it (fragctl session end --session ${existing.key}), then start again`,
-      options: [`fragctl session resume ${existing.key}`, `fragctl session end --session ${existing.key}`, `fragctl session pause --session ${existing.key}`],
-    });
+    throw new FragError(
+      ErrorCode.Conflict,
+      `${actor} already has an active session, ${existing.key}, started ${iso(existing.started_at)}`,
+      {
+        actor,
+        active_session: existing.key,
+        hint: `keep working in it: fragctl session resume ${existing.key} — or switch to a new session: pause it (fragctl session pause --session ${existing.key}) or end it (fragctl session end --session ${existing.key}), then start again`,
+        options: [
+          `fragctl session resume ${existing.key}`,
+          `fragctl session end --session ${existing.key}`,
+          `fragctl session pause --session ${existing.key}`,
+        ],
+      },
+    );
   }
   const key = nextKey(call);
   const source: Source = p.source ?? call.source;
@@ -109,23 +127,46 @@ export function startSession(call: Call, p: ParsedParamsOf<'session.start'>) {
     source,
     type,
     // A per-session idle timeout lives in the metadata, where the tick reads it.
-    JSON.stringify({ ...(p.metadata ?? {}), ...(p.idle_timeout_seconds ? { idle_timeout_seconds: p.idle_timeout_seconds } : {}) }),
+    JSON.stringify({
+      ...(p.metadata ?? {}),
+      ...(p.idle_timeout_seconds ? { idle_timeout_seconds: p.idle_timeout_seconds } : {}),
+    }),
     call.now,
     call.now,
   );
   const s = getSession(call, key);
   openInterval(sql, s, call.now);
-  recordActivity(call, s, { kind: 'session.start', message: `${type} session started by ${actor}`, data: { type, source } });
+  recordActivity(call, s, {
+    kind: 'session.start',
+    message: `${type} session started by ${actor}`,
+    data: { type, source },
+  });
   emitSessionChanged(call, s, 'started');
   return { ...result(call, s, 'session_started'), suggestions: resumeSuggestions(call) };
 }
 
 /** Closes time and marks a session paused; shared by a manual pause, idle and switch. */
-export function pauseSessionRow(call: Call, s: SessionRow, reason: string, at: number, endReason: EndReason): SessionRow {
+export function pauseSessionRow(
+  call: Call,
+  s: SessionRow,
+  reason: string,
+  at: number,
+  endReason: EndReason,
+): SessionRow {
   closeInterval(call.app.sql, s.id, at, endReason);
-  call.app.sql.run("UPDATE sessions SET status = 'paused', paused_at = ?, pause_reason = ? WHERE id = ?", at, reason, s.id);
+  call.app.sql.run(
+    "UPDATE sessions SET status = 'paused', paused_at = ?, pause_reason = ? WHERE id = ?",
+    at,
+    reason,
+    s.id,
+  );
   const paused = reloadSession(call, s);
-  recordActivity(call, paused, { kind: 'session.pause', message: reason, data: { reason, cause: endReason }, at: Math.max(at, call.now) });
+  recordActivity(call, paused, {
+    kind: 'session.pause',
+    message: reason,
+    data: { reason, cause: endReason },
+    at: Math.max(at, call.now),
+  });
   emitSessionChanged(call, paused, 'paused', { reason });
   return paused;
 }
@@ -149,13 +190,21 @@ export const resumableByActivity = (call: Call, s: SessionRow): boolean =>
   s.status === 'paused' && call.app.config.auto_resume_on_activity && (s.pause_reason?.startsWith('idle:') ?? false);
 
 /** Reactivates a paused session; the interruption is measured and logged. */
-export function resumeSessionRow(call: Call, s: SessionRow, cause: string): { session: SessionRow; interrupted: number } {
+export function resumeSessionRow(
+  call: Call,
+  s: SessionRow,
+  cause: string,
+): { session: SessionRow; interrupted: number } {
   const other = activeSessionOf(call, s.actor);
   if (other && other.id !== s.id) {
-    throw new FragError(ErrorCode.Conflict, `${s.actor} already has an active session, ${other.key}; pause or end it before resuming ${s.key}`, {
-      active_session: other.key,
-      hint: `switch with: fragctl session switch ${s.key}`,
-    });
+    throw new FragError(
+      ErrorCode.Conflict,
+      `${s.actor} already has an active session, ${other.key}; pause or end it before resuming ${s.key}`,
+      {
+        active_session: other.key,
+        hint: `switch with: fragctl session switch ${s.key}`,
+      },
+    );
   }
   const interrupted = Math.max(0, Math.round((call.now - (s.paused_at ?? call.now)) / 1000));
   call.app.sql.run("UPDATE sessions SET status = 'active', paused_at = NULL, pause_reason = NULL WHERE id = ?", s.id);
@@ -166,7 +215,12 @@ export function resumeSessionRow(call: Call, s: SessionRow, cause: string): { se
     message: `resumed after ${interrupted}s (${cause})`,
     data: { interrupted_seconds: interrupted, paused_reason: s.pause_reason, cause },
   });
-  call.events.push({ type: 'session.resumed', session: s.key, at: iso(call.now), data: { interrupted_seconds: interrupted, cause } });
+  call.events.push({
+    type: 'session.resumed',
+    session: s.key,
+    at: iso(call.now),
+    data: { interrupted_seconds: interrupted, cause },
+  });
   emitSessionChanged(call, active, 'resumed');
   return { session: active, interrupted };
 }
@@ -197,7 +251,10 @@ export function resumeSession(call: Call, p: ParsedParamsOf<'session.resume'>) {
 export function switchSession(call: Call, p: ParsedParamsOf<'session.switch'>) {
   const target = getSession(call, p.session);
   if (target.status === 'completed' || target.status === 'abandoned') {
-    throw invalidState(`${target.key} is ${target.status} and cannot be switched to`, { session: target.key, hint: 'start a new session with: fragctl session start' });
+    throw invalidState(`${target.key} is ${target.status} and cannot be switched to`, {
+      session: target.key,
+      hint: 'start a new session with: fragctl session start',
+    });
   }
   const actor = target.actor;
   const current = activeSessionOf(call, actor);
@@ -206,7 +263,8 @@ export function switchSession(call: Call, p: ParsedParamsOf<'session.switch'>) {
     pauseSessionRow(call, current, `switched to ${target.key}`, call.now, 'pause');
     paused = current.key;
   }
-  const now = target.status === 'paused' ? resumeSessionRow(call, target, `switch from ${paused ?? 'none'}`).session : target;
+  const now =
+    target.status === 'paused' ? resumeSessionRow(call, target, `switch from ${paused ?? 'none'}`).session : target;
   return { ...result(call, now, 'session_resumed'), paused };
 }
 
@@ -240,7 +298,11 @@ export function sessionStatus(call: Call, p: ParsedParamsOf<'session.status'>) {
   const s = resolveSession(call, p);
   const view = sessionView(call.app.sql, s, call.now);
   const work = view.active.subtask ?? view.active.task;
-  return { session: view, recent: recentActivities(call, s, 5), active_task: activeTaskElapsed(call, s.id, s.active_task_id, work) };
+  return {
+    session: view,
+    recent: recentActivities(call, s, 5),
+    active_task: activeTaskElapsed(call, s.id, s.active_task_id, work),
+  };
 }
 
 export function listSessions(call: Call, p: ParsedParamsOf<'session.list'>) {

@@ -23,7 +23,16 @@ export function heartbeat(call: Call, p: ParsedParamsOf<'heartbeat'>): ResultOf<
   if (s.status === 'paused') {
     if (!resumableByActivity(call, s)) {
       // A deliberate pause is not overridden by an editor noticing a keystroke.
-      return { session: s.key, status: s.status, recorded: false, coalesced: false, activity_id: null, count: 0, resumed: null, instructions: instructionsFor(call, 'session_paused', s) };
+      return {
+        session: s.key,
+        status: s.status,
+        recorded: false,
+        coalesced: false,
+        activity_id: null,
+        count: 0,
+        resumed: null,
+        instructions: instructionsFor(call, 'session_paused', s),
+      };
     }
     const r = resumeSessionRow(call, s, 'heartbeat after idle');
     s = r.session;
@@ -48,16 +57,42 @@ export function heartbeat(call: Call, p: ParsedParamsOf<'heartbeat'>): ResultOf<
       call.now,
     );
     sql.run('UPDATE sessions SET last_activity_at = max(last_activity_at, ?) WHERE id = ?', call.now, s.id);
-    const count = sql.value<number>("SELECT json_extract(data, '$.count') FROM activities WHERE id = ?", earlier.id) ?? 1;
-    return { session: s.key, status: 'active', recorded: true, coalesced: true, activity_id: earlier.id, count, resumed, instructions: instructionsFor(call, 'progress', s) };
+    const count =
+      sql.value<number>("SELECT json_extract(data, '$.count') FROM activities WHERE id = ?", earlier.id) ?? 1;
+    return {
+      session: s.key,
+      status: 'active',
+      recorded: true,
+      coalesced: true,
+      activity_id: earlier.id,
+      count,
+      resumed,
+      instructions: instructionsFor(call, 'progress', s),
+    };
   }
   const row = recordActivity(call, s, {
     kind: 'heartbeat',
     message: file ? `${p.kind ?? 'edit'} ${file}` : (p.kind ?? 'heartbeat'),
-    data: { file, editor: p.editor ?? null, language: p.language ?? null, kind: p.kind ?? null, count: 1, last_at: call.now },
+    data: {
+      file,
+      editor: p.editor ?? null,
+      language: p.language ?? null,
+      kind: p.kind ?? null,
+      count: 1,
+      last_at: call.now,
+    },
   });
   s = reloadSession(call, s);
-  return { session: s.key, status: s.status, recorded: true, coalesced: false, activity_id: row.id, count: 1, resumed, instructions: instructionsFor(call, 'progress', s) };
+  return {
+    session: s.key,
+    status: s.status,
+    recorded: true,
+    coalesced: false,
+    activity_id: row.id,
+    count: 1,
+    resumed,
+    instructions: instructionsFor(call, 'progress', s),
+  };
 }
 
 /**
@@ -65,8 +100,14 @@ export function heartbeat(call: Call, p: ParsedParamsOf<'heartbeat'>): ResultOf<
  * client that came back (a command, an agent's update) learns how long it was away.
  */
 export function withIdleResume<T>(value: T, events: readonly DaemonEvent[]): T {
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || 'resumed_after_idle' in value) return value;
-  const e = events.find((x) => x.type === 'session.resumed' && String(x.data.cause ?? '').includes('idle'));
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || 'resumed_after_idle' in value)
+    return value;
+  const e = events.find(
+    (x) => x.type === 'session.resumed' && typeof x.data.cause === 'string' && x.data.cause.includes('idle'),
+  );
   if (!e) return value;
-  return { ...value, resumed_after_idle: { session: e.session, interrupted_seconds: e.data.interrupted_seconds as number } };
+  return {
+    ...value,
+    resumed_after_idle: { session: e.session, interrupted_seconds: e.data.interrupted_seconds as number },
+  };
 }

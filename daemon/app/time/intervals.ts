@@ -20,7 +20,10 @@ export function openInterval(sql: Sql, session: SessionRow, at: number): void {
   const stack = parseStack(session);
   // The wall clock can step backwards (NTP): an actor's intervals must still never overlap,
   // so a new one starts no earlier than the actor's last one ended.
-  const lastEnd = sql.value<number>('SELECT ended_at FROM intervals WHERE actor = ? ORDER BY started_at DESC LIMIT 1', session.actor);
+  const lastEnd = sql.value<number>(
+    'SELECT ended_at FROM intervals WHERE actor = ? ORDER BY started_at DESC LIMIT 1',
+    session.actor,
+  );
   if (lastEnd != null && lastEnd > at) at = lastEnd;
   sql.run(
     `INSERT INTO intervals (session_id, actor, project_id, sprint_id, task_id, started_at, checkpoint_at)
@@ -44,7 +47,13 @@ export function closeInterval(sql: Sql, sessionId: number, at: number, reason: E
   const open = openIntervalOf(sql, sessionId);
   if (!open) return undefined;
   const end = Math.max(open.started_at, at);
-  sql.run('UPDATE intervals SET ended_at = ?, checkpoint_at = ?, end_reason = ? WHERE id = ?', end, end, reason, open.id);
+  sql.run(
+    'UPDATE intervals SET ended_at = ?, checkpoint_at = ?, end_reason = ? WHERE id = ?',
+    end,
+    end,
+    reason,
+    open.id,
+  );
   refreshTotal(sql, sessionId);
   return { ...open, ended_at: end, end_reason: reason };
 }
@@ -77,7 +86,14 @@ export function activeMs(sql: Sql, sessionId: number, now: number): number {
 }
 
 /** Active milliseconds in a session spent on one context item since a moment. */
-export function activeMsOn(sql: Sql, sessionId: number, column: 'task_id' | 'sprint_id' | 'project_id', id: number, since: number, now: number): number {
+export function activeMsOn(
+  sql: Sql,
+  sessionId: number,
+  column: 'task_id' | 'sprint_id' | 'project_id',
+  id: number,
+  since: number,
+  now: number,
+): number {
   return (
     sql.value<number>(
       `SELECT coalesce(sum(coalesce(ended_at, max(?4, started_at)) - max(started_at, ?3)), 0)

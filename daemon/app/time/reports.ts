@@ -8,7 +8,18 @@ import type { Instructions } from '../../../shared/protocol/views.js';
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
 import { estimateVariance } from '../work/validation.js';
-import { daysBetween, dayStart, isValidTimeZone, localDayKey, nextDayKey, offsetSegments, parseDay, prevDayKey, splitByDay, type Span } from './timeline.js';
+import {
+  daysBetween,
+  dayStart,
+  isValidTimeZone,
+  localDayKey,
+  nextDayKey,
+  offsetSegments,
+  parseDay,
+  prevDayKey,
+  splitByDay,
+  type Span,
+} from './timeline.js';
 
 function badParam(message: string, extra: Record<string, unknown> = {}): FragError {
   return new FragError(ErrorCode.InvalidParams, message, { error: 'invalid_params', ...extra });
@@ -19,7 +30,10 @@ function resolveRange(call: Call, since: string | undefined, until: string | und
     ['since', since],
     ['until', until],
   ] as const) {
-    if (v !== undefined && !parseDay(v)) throw badParam(`--${name} ${v} is not a calendar date; use YYYY-MM-DD`, { hint: 'e.g. fragctl report --since 2026-03-01 --until 2026-03-31' });
+    if (v !== undefined && !parseDay(v))
+      throw badParam(`--${name} ${v} is not a calendar date; use YYYY-MM-DD`, {
+        hint: 'e.g. fragctl report --since 2026-03-01 --until 2026-03-31',
+      });
   }
   const today = localDayKey(call.now, tz);
   const untilKey = until ?? today;
@@ -46,7 +60,12 @@ const OVERLAP = `started_at < ?2 AND coalesce(ended_at, max(?3, started_at)) > ?
 const CLIPPED = `min(coalesce(ended_at, max(?3, started_at)), ?2) - max(started_at, ?1)`;
 const args = (f: Filter) => [f.from, f.to, f.now, f.actor, f.session];
 
-const column: Record<Exclude<ReportBy, 'day'>, string> = { task: 'task_id', sprint: 'sprint_id', project: 'project_id', actor: 'actor' };
+const column: Record<Exclude<ReportBy, 'day'>, string> = {
+  task: 'task_id',
+  sprint: 'sprint_id',
+  project: 'project_id',
+  actor: 'actor',
+};
 const table: Record<'task' | 'sprint' | 'project', string> = { task: 'tasks', sprint: 'sprints', project: 'projects' };
 
 interface Agg {
@@ -68,16 +87,38 @@ function aggregate(call: Call, by: Exclude<ReportBy, 'day'>, f: Filter, perActor
   // The groups cover every interval in range, so their sums are the report's totals.
   const sums = { totalMs: rows.reduce((a, r) => a + r.ms, 0), intervals: rows.reduce((a, r) => a + r.n, 0) };
   if (by === 'actor') {
-    return { ...sums, rows: rows.map((r) => ({ key: String(r.k), label: null, actor: String(r.k), seconds: Math.round(r.ms / 1000), intervals: r.n })) };
+    return {
+      ...sums,
+      rows: rows.map((r) => ({
+        key: String(r.k),
+        label: null,
+        actor: String(r.k),
+        seconds: Math.round(r.ms / 1000),
+        intervals: r.n,
+      })),
+    };
   }
   const tbl = table[by];
   const out = rows.map((r): ReportRow => {
-    if (r.k == null) return { key: '(none)', label: `no ${by} on the stack`, actor: r.actor, seconds: Math.round(r.ms / 1000), intervals: r.n };
+    if (r.k == null)
+      return {
+        key: '(none)',
+        label: `no ${by} on the stack`,
+        actor: r.actor,
+        seconds: Math.round(r.ms / 1000),
+        intervals: r.n,
+      };
     const item = sql.get<{ code: string; title: string; estimate_minutes?: number | null }>(
       `SELECT code, title${by === 'task' ? ', estimate_minutes' : ''} FROM ${tbl} WHERE id = ?`,
       r.k,
     );
-    const row: ReportRow = { key: item?.code ?? `#${r.k}`, label: item?.title ?? null, actor: r.actor, seconds: Math.round(r.ms / 1000), intervals: r.n };
+    const row: ReportRow = {
+      key: item?.code ?? `#${r.k}`,
+      label: item?.title ?? null,
+      actor: r.actor,
+      seconds: Math.round(r.ms / 1000),
+      intervals: r.n,
+    };
     if (by === 'task') {
       const total = Math.round(taskTrackedMs(call, Number(r.k), f.now) / 1000);
       const est = item?.estimate_minutes ?? null;
@@ -110,7 +151,10 @@ function byDay(call: Call, f: Filter, tz: string, perActor: boolean): Summary {
   const offsetOf = (t: string) =>
     segs.length === 1
       ? `${segs[0].offset}`
-      : `CASE ${segs.slice(1).map((g, k) => `WHEN ${t} < ${g.start} THEN ${segs[k].offset}`).join(' ')} ELSE ${segs[segs.length - 1].offset} END`;
+      : `CASE ${segs
+          .slice(1)
+          .map((g, k) => `WHEN ${t} < ${g.start} THEN ${segs[k].offset}`)
+          .join(' ')} ELSE ${segs[segs.length - 1].offset} END`;
   const actorCol = perActor ? 'actor' : "''";
   // Only numbers computed here are spliced into the SQL text; every input is a bound parameter.
   const clipped = `SELECT max(started_at, ?1) AS s, min(coalesce(ended_at, max(?3, started_at)), ?2) AS e, ${actorCol} AS a FROM intervals WHERE ${OVERLAP}`;
@@ -124,7 +168,9 @@ function byDay(call: Call, f: Filter, tz: string, perActor: boolean): Summary {
     )
     .all(bind(f)) as { ds: number; a: string; cs: number | null; ce: number | null; ms: number; n: number }[];
   const same = groups.filter((g) => g.cs === null);
-  const crossing = groups.filter((g) => g.cs !== null).flatMap((g) => Array.from({ length: g.n }, () => ({ start: g.cs!, end: g.ce!, a: g.a })));
+  const crossing = groups
+    .filter((g) => g.cs !== null)
+    .flatMap((g) => Array.from({ length: g.n }, () => ({ start: g.cs!, end: g.ce!, a: g.a })));
   const perKey = new Map<string, { ms: number; n: number }>();
   const add = (day: string, actor: string, ms: number, n: number) => {
     const k = `${day}\u0000${actor}`;
@@ -150,7 +196,13 @@ function byDay(call: Call, f: Filter, tz: string, perActor: boolean): Summary {
     .filter(([, v]) => v.ms > 0)
     .map(([k, v]) => {
       const [day, actor] = k.split('\u0000');
-      return { key: day, label: `${length.get(day) ?? 24}h day`, actor: perActor ? actor : null, seconds: Math.round(v.ms / 1000), intervals: v.n };
+      return {
+        key: day,
+        label: `${length.get(day) ?? 24}h day`,
+        actor: perActor ? actor : null,
+        seconds: Math.round(v.ms / 1000),
+        intervals: v.n,
+      };
     })
     .sort((a, b) => a.key.localeCompare(b.key) || (a.actor ?? '').localeCompare(b.actor ?? ''));
   return { rows, intervals: groups.reduce((a, g) => a + g.n, 0), totalMs: groups.reduce((a, g) => a + g.ms, 0) };
@@ -183,12 +235,17 @@ export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
   const { sql } = call.app;
   const by: ReportBy = p?.by ?? 'day';
   const tz = p?.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
-  if (!isValidTimeZone(tz)) throw badParam(`unknown time zone ${tz}`, { hint: 'use an IANA name such as Europe/Berlin or America/New_York' });
+  if (!isValidTimeZone(tz))
+    throw badParam(`unknown time zone ${tz}`, { hint: 'use an IANA name such as Europe/Berlin or America/New_York' });
   const range = resolveRange(call, p?.since, p?.until, tz);
   let sessionId: number | null = null;
   if (p?.session) {
     sessionId = sql.value<number>('SELECT id FROM sessions WHERE key = ?', p.session) ?? null;
-    if (sessionId == null) throw new FragError(ErrorCode.NotFound, `no session ${p.session}`, { error: 'not_found', hint: 'list sessions with: fragctl session list' });
+    if (sessionId == null)
+      throw new FragError(ErrorCode.NotFound, `no session ${p.session}`, {
+        error: 'not_found',
+        hint: 'list sessions with: fragctl session list',
+      });
   }
   const f: Filter = { from: range.from, to: range.to, now: call.now, actor: p?.actor ?? null, session: sessionId };
   const perActor = p?.per_actor ?? false;
@@ -229,7 +286,10 @@ export function taskTrackedMs(call: Call, taskId: number, now: number): number {
  * the task has no (positive) estimate.
  */
 export function estimateCheck(call: Call, taskId: number, completed = false): EstimateCheck | null {
-  const t = call.app.sql.get<{ code: string; estimate_minutes: number | null }>('SELECT code, estimate_minutes FROM tasks WHERE id = ?', taskId);
+  const t = call.app.sql.get<{ code: string; estimate_minutes: number | null }>(
+    'SELECT code, estimate_minutes FROM tasks WHERE id = ?',
+    taskId,
+  );
   if (!t || t.estimate_minutes == null) return null;
   const v = estimateVariance(t.estimate_minutes, taskTrackedMs(call, taskId, call.now));
   if (v.variance_percent == null) return null;
@@ -265,10 +325,20 @@ export function estimateInstruction(c: EstimateCheck, completed = false): { acti
 }
 
 /** Puts the estimate instruction of every check that needs one first in the instructions. */
-export function withEstimateInstructions(i: Instructions, checks: (EstimateCheck | null)[], completed: boolean): Instructions {
-  const due = checks.filter((c): c is EstimateCheck => !!c?.needs_new_estimate).map((c) => estimateInstruction(c, completed));
+export function withEstimateInstructions(
+  i: Instructions,
+  checks: (EstimateCheck | null)[],
+  completed: boolean,
+): Instructions {
+  const due = checks
+    .filter((c): c is EstimateCheck => !!c?.needs_new_estimate)
+    .map((c) => estimateInstruction(c, completed));
   if (!due.length) return i;
-  return { ...i, next_actions: [...due.map((d) => d.action), ...i.next_actions], suggested_commands: [...due.map((d) => d.command), ...i.suggested_commands] };
+  return {
+    ...i,
+    next_actions: [...due.map((d) => d.action), ...i.next_actions],
+    suggested_commands: [...due.map((d) => d.command), ...i.suggested_commands],
+  };
 }
 
 /** Live time of the active task: in this session since it was pushed, and in total. */
@@ -281,7 +351,11 @@ export function activeTaskElapsed(call: Call, sessionId: number, taskId: number 
       taskId,
       call.now,
     ) ?? 0;
-  return { code, session_seconds: Math.floor(session / 1000), total_seconds: Math.floor(taskTrackedMs(call, taskId, call.now) / 1000) };
+  return {
+    code,
+    session_seconds: Math.floor(session / 1000),
+    total_seconds: Math.floor(taskTrackedMs(call, taskId, call.now) / 1000),
+  };
 }
 
 /**
@@ -295,5 +369,9 @@ export function withEstimateCheck<R extends { instructions: Instructions }>(
   completed = false,
 ): R & { estimate_check: EstimateCheck | null } {
   const check = estimateCheck(call, taskId, completed);
-  return { ...result, estimate_check: check, instructions: withEstimateInstructions(result.instructions, [check], completed) };
+  return {
+    ...result,
+    estimate_check: check,
+    instructions: withEstimateInstructions(result.instructions, [check], completed),
+  };
 }

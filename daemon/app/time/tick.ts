@@ -68,7 +68,12 @@ export function detectGap(prev: ClockSample, now: ClockSample, policy: TickPolic
   return { wall_ms: wall, monotonic_ms: mono, suspended: why !== null, why };
 }
 
-export function decideTick(prev: ClockSample, now: ClockSample, sessions: TickSession[], policy: TickPolicy): TickDecision {
+export function decideTick(
+  prev: ClockSample,
+  now: ClockSample,
+  sessions: TickSession[],
+  policy: TickPolicy,
+): TickDecision {
   const gap = detectGap(prev, now, policy);
   const actions: TickAction[] = [];
   for (const s of sessions) {
@@ -80,13 +85,26 @@ export function decideTick(prev: ClockSample, now: ClockSample, sessions: TickSe
       let pauseAt = s.last_activity_at + policy.graceMs;
       if (gap.suspended) pauseAt = Math.min(pauseAt, lastGood);
       pauseAt = Math.min(Math.max(pauseAt, s.started_at), now.wall);
-      actions.push({ type: 'idle', session: s.id, key: s.key, pause_at: pauseAt, last_activity_at: s.last_activity_at, idle_ms: idleMs });
+      actions.push({
+        type: 'idle',
+        session: s.id,
+        key: s.key,
+        pause_at: pauseAt,
+        last_activity_at: s.last_activity_at,
+        idle_ms: idleMs,
+      });
     } else if (gap.suspended && s.started_at <= prev.wall) {
       // Only an interval that was running before the gap spans it; one started since the
       // wake-up (a call landed before this tick) is real work and keeps running.
       // After a step backwards the wall clock is behind what was already counted: the
       // next interval starts where the last ended, never overlapping it.
-      actions.push({ type: 'suspend', session: s.id, key: s.key, end_at: lastGood, reopen_at: Math.max(now.wall, lastGood) });
+      actions.push({
+        type: 'suspend',
+        session: s.id,
+        key: s.key,
+        end_at: lastGood,
+        reopen_at: Math.max(now.wall, lastGood),
+      });
     }
   }
   return { gap, checkpoint_at: now.wall, actions };
@@ -119,7 +137,11 @@ export function idleTimeoutMsOf(s: SessionRow, config: App['config']): number {
 
 export function policyOf(call: Call, tickSeconds = call.app.config.tick_seconds): TickPolicy {
   const c = call.app.config;
-  return { tickMs: tickSeconds * 1000, graceMs: c.idle_grace_seconds * 1000, idleTimeoutMs: c.idle_timeout_seconds * 1000 };
+  return {
+    tickMs: tickSeconds * 1000,
+    graceMs: c.idle_grace_seconds * 1000,
+    idleTimeoutMs: c.idle_timeout_seconds * 1000,
+  };
 }
 
 /** Carries out a decision inside the caller's transaction. */
@@ -136,7 +158,11 @@ export function applyTick(call: Call, d: TickDecision): TickReport {
         type: 'session.idle_paused',
         session: s.key,
         at: iso(call.now),
-        data: { paused_at: iso(a.pause_at), last_activity_at: iso(a.last_activity_at), idle_seconds: Math.round(a.idle_ms / 1000) },
+        data: {
+          paused_at: iso(a.pause_at),
+          last_activity_at: iso(a.last_activity_at),
+          idle_seconds: Math.round(a.idle_ms / 1000),
+        },
       });
       report.idle_paused.push(paused.key);
     } else {
@@ -146,7 +172,13 @@ export function applyTick(call: Call, d: TickDecision): TickReport {
       recordActivity(call, fresh, {
         kind: 'time.suspend',
         message: `clock gap of ${Math.round(d.gap.wall_ms / 1000)}s (${d.gap.why}); time from ${iso(a.end_at)} to ${iso(a.reopen_at)} not counted`,
-        data: { from: a.end_at, to: a.reopen_at, wall_ms: d.gap.wall_ms, monotonic_ms: d.gap.monotonic_ms, why: d.gap.why },
+        data: {
+          from: a.end_at,
+          to: a.reopen_at,
+          wall_ms: d.gap.wall_ms,
+          monotonic_ms: d.gap.monotonic_ms,
+          why: d.gap.why,
+        },
         at: a.reopen_at,
       });
       // Waking up is not the person working: the idle clock keeps counting from their last activity.
@@ -154,7 +186,10 @@ export function applyTick(call: Call, d: TickDecision): TickReport {
       report.suspended.push(s.key);
     }
   }
-  report.checkpointed = sql.run('UPDATE intervals SET checkpoint_at = max(checkpoint_at, ?) WHERE ended_at IS NULL', d.checkpoint_at).changes;
+  report.checkpointed = sql.run(
+    'UPDATE intervals SET checkpoint_at = max(checkpoint_at, ?) WHERE ended_at IS NULL',
+    d.checkpoint_at,
+  ).changes;
   return report;
 }
 
@@ -211,9 +246,15 @@ export class Ticker {
     const paused = new Set(report.idle_paused);
     this.idleDeadline = Math.min(
       Infinity,
-      ...sessions.filter((x) => !paused.has(x.key)).map((x) => x.last_activity_at + (x.idle_timeout_ms ?? policy.idleTimeoutMs)),
+      ...sessions
+        .filter((x) => !paused.has(x.key))
+        .map((x) => x.last_activity_at + (x.idle_timeout_ms ?? policy.idleTimeoutMs)),
     );
-    if (decision.gap.suspended) this.deps.log.info({ gap: decision.gap, suspended: report.suspended }, 'clock gap: intervals ended at their last checkpoint');
+    if (decision.gap.suspended)
+      this.deps.log.info(
+        { gap: decision.gap, suspended: report.suspended },
+        'clock gap: intervals ended at their last checkpoint',
+      );
     if (report.idle_paused.length) this.deps.log.info({ sessions: report.idle_paused }, 'idle sessions paused');
     return report;
   }
@@ -261,9 +302,16 @@ export class Ticker {
 
   start(): void {
     if (this.period.seconds !== this.app.config.tick_seconds) {
-      this.deps.log.warn({ configured: this.app.config.tick_seconds, used: this.period.seconds }, 'tick_seconds does not divide a minute or an hour; using a shorter period');
+      this.deps.log.warn(
+        { configured: this.app.config.tick_seconds, used: this.period.seconds },
+        'tick_seconds does not divide a minute or an hour; using a shorter period',
+      );
     }
-    this.task = cron.schedule(this.period.pattern, () => this.tickNow(), { name: 'fragd-tick', noOverlap: true, suppressMissedWarning: true });
+    this.task = cron.schedule(this.period.pattern, () => this.tickNow(), {
+      name: 'fragd-tick',
+      noOverlap: true,
+      suppressMissedWarning: true,
+    });
     // A missed execution (event loop blocked, machine asleep) is caught up by one tick;
     // the tick itself compares the clocks, so a long gap is treated as a suspend.
     this.task.on('execution:missed', () => void this.tickNow());

@@ -14,7 +14,13 @@ import { parseStack, type SessionRow, type SprintRow, type TaskRow } from '../ro
 import { reloadSession, resolveOpenSession, resolveSession, type Target } from '../sessions/sessions.js';
 import { popFrom, workFrame } from '../context/stack.js';
 import { frameView, sprintView, taskView } from '../views.js';
-import { validateSprintCompletion, validateTaskCompletion, type TaskFacts, type ValidationResult, type ValidationRules } from './validation.js';
+import {
+  validateSprintCompletion,
+  validateTaskCompletion,
+  type TaskFacts,
+  type ValidationResult,
+  type ValidationRules,
+} from './validation.js';
 
 export function rulesOf(call: Call): ValidationRules {
   return { ...call.app.config.validation, estimate_variance_percent: call.app.config.estimate_variance_percent };
@@ -36,7 +42,10 @@ function targetTask(call: Call, s: SessionRow | null, code: string | undefined, 
   const session = s ?? resolveSession(call, target);
   const work = workFrame(parseStack(session));
   if (!work) {
-    throw invalidState(`no task is active in ${session.key}; name one, e.g. fragctl validate task CODE`, { session: session.key, hint: 'list tasks with: fragctl task list' });
+    throw invalidState(`no task is active in ${session.key}; name one, e.g. fragctl validate task CODE`, {
+      session: session.key,
+      hint: 'list tasks with: fragctl task list',
+    });
   }
   return taskById(call, work.id);
 }
@@ -46,27 +55,45 @@ function targetSprint(call: Call, s: SessionRow | null, code: string | undefined
   const session = s ?? resolveSession(call, target);
   const frame = parseStack(session).find((f) => f.type === 'sprint');
   if (!frame) {
-    throw invalidState(`no sprint is active in ${session.key}; name one, e.g. fragctl validate sprint 1`, { session: session.key, hint: 'list sprints with: fragctl sprint list' });
+    throw invalidState(`no sprint is active in ${session.key}; name one, e.g. fragctl validate sprint 1`, {
+      session: session.key,
+      hint: 'list sprints with: fragctl sprint list',
+    });
   }
   return sprintById(call, frame.id);
 }
 
 /** Facts about a task as stored; `completing` are codes completed in the same call (bulk). */
-export function taskFacts(call: Call, t: TaskRow, summary?: string, completing: ReadonlySet<string> = new Set()): TaskFacts {
+export function taskFacts(
+  call: Call,
+  t: TaskRow,
+  summary?: string,
+  completing: ReadonlySet<string> = new Set(),
+): TaskFacts {
   const { sql } = call.app;
   const subtasks = sql
-    .all<{ code: string; status: TaskRow['status'] }>('SELECT code, status FROM tasks WHERE parent_id = ? ORDER BY id', t.id)
+    .all<{ code: string; status: TaskRow['status'] }>(
+      'SELECT code, status FROM tasks WHERE parent_id = ? ORDER BY id',
+      t.id,
+    )
     .map((st) => (completing.has(st.code.toUpperCase()) ? { ...st, status: 'completed' as const } : st));
   const trackedMs = taskTrackedMs(call, t.id, call.now);
   const started =
     t.status === 'in_progress' ||
-    !!sql.value("SELECT 1 FROM context_history WHERE ref_id = ? AND type IN ('task','subtask') AND action IN ('push','switch') LIMIT 1", t.id) ||
+    !!sql.value(
+      "SELECT 1 FROM context_history WHERE ref_id = ? AND type IN ('task','subtask') AND action IN ('push','switch') LIMIT 1",
+      t.id,
+    ) ||
     !!sql.value('SELECT 1 FROM intervals WHERE task_id = ? LIMIT 1', t.id);
   return {
     code: t.code,
     status: t.status,
     summary: summary ?? t.summary,
-    updates: sql.value<number>("SELECT count(*) FROM activities WHERE kind = 'update' AND (task_id = ?1 OR subtask_id = ?1)", t.id) ?? 0,
+    updates:
+      sql.value<number>(
+        "SELECT count(*) FROM activities WHERE kind = 'update' AND (task_id = ?1 OR subtask_id = ?1)",
+        t.id,
+      ) ?? 0,
     subtasks,
     tracked_ms: trackedMs,
     estimate_minutes: t.estimate_minutes,
@@ -74,7 +101,11 @@ export function taskFacts(call: Call, t: TaskRow, summary?: string, completing: 
   };
 }
 
-function sprintValidation(call: Call, sp: SprintRow, over: { summary?: string; retrospective?: string; deliverables?: string } = {}): ValidationResult {
+function sprintValidation(
+  call: Call,
+  sp: SprintRow,
+  over: { summary?: string; retrospective?: string; deliverables?: string } = {},
+): ValidationResult {
   const { sql } = call.app;
   return validateSprintCompletion(
     {
@@ -83,20 +114,37 @@ function sprintValidation(call: Call, sp: SprintRow, over: { summary?: string; r
       summary: over.summary ?? sp.summary,
       retrospective: over.retrospective ?? sp.retrospective,
       deliverables: over.deliverables ?? sp.deliverables,
-      artifacts: sql.value<number>("SELECT count(*) FROM activities WHERE kind = 'artifact' AND sprint_id = ?", sp.id) ?? 0,
-      tasks: sql.all<{ code: string; status: TaskRow['status'] }>('SELECT code, status FROM tasks WHERE sprint_id = ? AND parent_id IS NULL ORDER BY id', sp.id),
+      artifacts:
+        sql.value<number>("SELECT count(*) FROM activities WHERE kind = 'artifact' AND sprint_id = ?", sp.id) ?? 0,
+      tasks: sql.all<{ code: string; status: TaskRow['status'] }>(
+        'SELECT code, status FROM tasks WHERE sprint_id = ? AND parent_id IS NULL ORDER BY id',
+        sp.id,
+      ),
     },
     rulesOf(call),
   );
 }
 
-export function validationFailed(call: Call, s: SessionRow | null, what: 'task' | 'sprint', row: { id: number; code: string }, v: ValidationResult, extra: Record<string, unknown> = {}): FragError {
+export function validationFailed(
+  call: Call,
+  s: SessionRow | null,
+  what: 'task' | 'sprint',
+  row: { id: number; code: string },
+  v: ValidationResult,
+  extra: Record<string, unknown> = {},
+): FragError {
   return new FragError(ErrorCode.ValidationFailed, `${what} ${row.code} cannot be completed: ${v.errors.join('; ')}`, {
     what,
     code: row.code,
     validation: v,
     required_actions: v.requirements,
-    instructions: instructionsFor(call, 'validation_failed', s, { kind: what, code: row.code }, { validation: v, target: { kind: what, code: row.code, id: row.id } }),
+    instructions: instructionsFor(
+      call,
+      'validation_failed',
+      s,
+      { kind: what, code: row.code },
+      { validation: v, target: { kind: what, code: row.code, id: row.id } },
+    ),
     hint: `do the required actions and retry, or close it anyway with --force (recorded in the activity log)`,
     ...extra,
   });
@@ -110,7 +158,13 @@ export interface Gate {
 }
 
 /** Validates a task for completion; throws ValidationFailed unless it passes or is forced. */
-export function gateTask(call: Call, s: SessionRow | null, task: TaskRow, opts: { summary?: string; force?: boolean }, completing?: ReadonlySet<string>): Gate {
+export function gateTask(
+  call: Call,
+  s: SessionRow | null,
+  task: TaskRow,
+  opts: { summary?: string; force?: boolean },
+  completing?: ReadonlySet<string>,
+): Gate {
   const validation = validateTaskCompletion(taskFacts(call, task, opts.summary, completing), rulesOf(call));
   if (!validation.valid && !opts.force) throw validationFailed(call, s, 'task', task, validation);
   return { task, summary: opts.summary, validation, forced_over: validation.valid ? [] : validation.errors };
@@ -129,7 +183,14 @@ export function finishTask(call: Call, s: SessionRow | null, g: Gate): void {
   const fileUnderTask = (id: number) => {
     // Without the task on the stack the row would carry no context: file it under the task.
     if (s && parseStack(s).some((f) => f.id === g.task.id && (f.type === 'task' || f.type === 'subtask'))) return;
-    sql.run('UPDATE activities SET task_id = coalesce(?, ?), subtask_id = CASE WHEN ? IS NULL THEN NULL ELSE ? END WHERE id = ?', g.task.parent_id, g.task.id, g.task.parent_id, g.task.id, id);
+    sql.run(
+      'UPDATE activities SET task_id = coalesce(?, ?), subtask_id = CASE WHEN ? IS NULL THEN NULL ELSE ? END WHERE id = ?',
+      g.task.parent_id,
+      g.task.id,
+      g.task.parent_id,
+      g.task.id,
+      id,
+    );
   };
   if (g.forced_over.length) {
     const forced = recordActivity(call, s, {
@@ -142,10 +203,20 @@ export function finishTask(call: Call, s: SessionRow | null, g: Gate): void {
   const done = recordActivity(call, s, {
     kind: 'task.complete',
     message: g.summary ?? taskById(call, g.task.id).summary,
-    data: { code: g.task.code, forced: g.forced_over.length > 0, warnings: g.validation.warnings, tracked_seconds: g.validation.details.tracked_seconds },
+    data: {
+      code: g.task.code,
+      forced: g.forced_over.length > 0,
+      warnings: g.validation.warnings,
+      tracked_seconds: g.validation.details.tracked_seconds,
+    },
   });
   fileUnderTask(done.id);
-  call.events.push({ type: 'item.changed', session: s?.key ?? null, at: new Date(call.now).toISOString(), data: { kind: 'task', code: g.task.code, change: 'completed' } });
+  call.events.push({
+    type: 'item.changed',
+    session: s?.key ?? null,
+    at: new Date(call.now).toISOString(),
+    data: { kind: 'task', code: g.task.code, change: 'completed' },
+  });
   // Done here is done everywhere: other sessions working on the task stop counting time on it.
   const others = sql.all<SessionRow>(
     "SELECT * FROM sessions WHERE status IN ('active','paused') AND id != ? AND stack LIKE ?",
@@ -162,7 +233,12 @@ function popCompleted(call: Call, s: SessionRow | null, taskIds: number[]): Sess
   const idx = stack.findIndex((f) => (f.type === 'task' || f.type === 'subtask') && taskIds.includes(f.id));
   if (idx === -1) return s;
   const { stack: next, removed } = popFrom(stack, stack[idx].type);
-  return applyStack(call, s, next, removed.map((f) => ({ action: 'pop' as const, frame: f, left: f })));
+  return applyStack(
+    call,
+    s,
+    next,
+    removed.map((f) => ({ action: 'pop' as const, frame: f, left: f })),
+  );
 }
 
 function completeResult(call: Call, s: SessionRow | null, g: Gate): Omit<TaskCompleteResult, 'instructions'> {
@@ -179,7 +255,10 @@ function completeResult(call: Call, s: SessionRow | null, g: Gate): Omit<TaskCom
 export function validateTaskMethod(call: Call, p: ParsedParamsOf<'task.validate'>) {
   const s = p.code ? null : resolveSession(call, p);
   const task = targetTask(call, s, p.code, p);
-  return { task: taskView(call.app.sql, task), validation: validateTaskCompletion(taskFacts(call, task), rulesOf(call)) };
+  return {
+    task: taskView(call.app.sql, task),
+    validation: validateTaskCompletion(taskFacts(call, task), rulesOf(call)),
+  };
 }
 
 export function validateSprintMethod(call: Call, p: ParsedParamsOf<'sprint.validate'>) {
@@ -195,12 +274,21 @@ export function completeTask(call: Call, p: ParsedParamsOf<'task.complete'>): Ta
   finishTask(call, s, g);
   const after = popCompleted(call, s ? reloadSession(call, s) : null, [task.id]);
   const r = completeResult(call, after, g);
-  return { ...r, instructions: withEstimateInstructions(instructionsFor(call, 'task_completed', after, { kind: 'task', code: task.code }), [r.estimate_check], true) };
+  return {
+    ...r,
+    instructions: withEstimateInstructions(
+      instructionsFor(call, 'task_completed', after, { kind: 'task', code: task.code }),
+      [r.estimate_check],
+      true,
+    ),
+  };
 }
 
 export function bulkComplete(call: Call, p: ParsedParamsOf<'tasks.bulk_complete'>) {
   const s = optionalSession(call, p);
-  const entries = p.codes.map((e) => (typeof e === 'string' ? { code: e } : e)).map((e) => ({ ...e, summary: e.summary ?? p.summary, force: e.force ?? p.force }));
+  const entries = p.codes
+    .map((e) => (typeof e === 'string' ? { code: e } : e))
+    .map((e) => ({ ...e, summary: e.summary ?? p.summary, force: e.force ?? p.force }));
   const rows = entries.map((e) => ({ e, task: findTask(call, e.code) }));
   const seen = new Set<number>();
   for (const r of rows) {
@@ -212,19 +300,27 @@ export function bulkComplete(call: Call, p: ParsedParamsOf<'tasks.bulk_complete'
   const blocked: { code: string; validation: ValidationResult; required_actions: string[] }[] = [];
   for (const { e, task } of rows) {
     const validation = validateTaskCompletion(taskFacts(call, task, e.summary, completing), rulesOf(call));
-    if (!validation.valid && !e.force) blocked.push({ code: task.code, validation, required_actions: validation.requirements });
+    if (!validation.valid && !e.force)
+      blocked.push({ code: task.code, validation, required_actions: validation.requirements });
     else gates.push({ task, summary: e.summary, validation, forced_over: validation.valid ? [] : validation.errors });
   }
   if (blocked.length) {
     const first = rows.find((r) => r.task.code === blocked[0].code)!.task;
-    const err = validationFailed(call, s, 'task', first, blocked[0].validation, { blocked, codes: blocked.map((b) => b.code) });
+    const err = validationFailed(call, s, 'task', first, blocked[0].validation, {
+      blocked,
+      codes: blocked.map((b) => b.code),
+    });
     err.message = `${blocked.length} of ${rows.length} task(s) cannot be completed (nothing was changed): ${blocked.map((b) => `${b.code}: ${b.validation.errors.join('; ')}`).join(' | ')}`;
     throw err;
   }
   // Subtasks first, so the activity log reads in the order the work closes.
   gates.sort((a, b) => Number(b.task.parent_id != null) - Number(a.task.parent_id != null));
   for (const g of gates) finishTask(call, s, g);
-  const after = popCompleted(call, s ? reloadSession(call, s) : null, gates.map((g) => g.task.id));
+  const after = popCompleted(
+    call,
+    s ? reloadSession(call, s) : null,
+    gates.map((g) => g.task.id),
+  );
   const results = gates.map((g) => completeResult(call, after, g));
   return {
     completed: results.map((r) => r.task),
@@ -251,11 +347,25 @@ export function gateSprint(
 }
 
 /** The activity rows of a sprint completion (and of a --force with what it overrode). */
-export function recordSprintCompletion(call: Call, s: SessionRow | null, sprint: SprintRow, g: { validation: ValidationResult; forced: string[] }, message: string | null): void {
+export function recordSprintCompletion(
+  call: Call,
+  s: SessionRow | null,
+  sprint: SprintRow,
+  g: { validation: ValidationResult; forced: string[] },
+  message: string | null,
+): void {
   if (g.forced.length) {
-    recordActivity(call, s, { kind: 'sprint.force_complete', message: `${sprint.code} completed with --force over: ${g.forced.join('; ')}`, data: { code: sprint.code, overridden: g.forced } });
+    recordActivity(call, s, {
+      kind: 'sprint.force_complete',
+      message: `${sprint.code} completed with --force over: ${g.forced.join('; ')}`,
+      data: { code: sprint.code, overridden: g.forced },
+    });
   }
-  recordActivity(call, s, { kind: 'sprint.complete', message, data: { code: sprint.code, forced: g.forced.length > 0, warnings: g.validation.warnings } });
+  recordActivity(call, s, {
+    kind: 'sprint.complete',
+    message,
+    data: { code: sprint.code, forced: g.forced.length > 0, warnings: g.validation.warnings },
+  });
 }
 
 export function completeSprint(call: Call, p: ParsedParamsOf<'sprint.complete'>) {
@@ -279,7 +389,12 @@ export function completeSprint(call: Call, p: ParsedParamsOf<'sprint.complete'>)
     const stack = parseStack(s);
     if (stack.some((f) => f.type === 'sprint' && f.id === sprint.id)) {
       const { stack: next, removed } = popFrom(stack, 'sprint');
-      after = applyStack(call, reloadSession(call, s), next, removed.map((f) => ({ action: 'pop' as const, frame: f, left: f })));
+      after = applyStack(
+        call,
+        reloadSession(call, s),
+        next,
+        removed.map((f) => ({ action: 'pop' as const, frame: f, left: f })),
+      );
     }
   }
   return {

@@ -12,7 +12,8 @@ import type { ActivityRow } from '../rows.js';
 import { taskTrackedMs, withEstimateCheck } from '../time/reports.js';
 
 /** `1` and `sprint-1` both mean SPRINT-1. */
-export const normalizeSprintCode = (code: string): string => (/^\d+$/.test(code) ? `SPRINT-${code}` : code.toUpperCase());
+export const normalizeSprintCode = (code: string): string =>
+  /^\d+$/.test(code) ? `SPRINT-${code}` : code.toUpperCase();
 
 export function findProject(call: Call, code: string): ProjectRow {
   const p = call.app.sql.get<ProjectRow>('SELECT * FROM projects WHERE code = ?', code);
@@ -33,13 +34,20 @@ export function findTask(call: Call, code: string): TaskRow {
   return t;
 }
 
-export const taskById = (call: Call, id: number): TaskRow => call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE id = ?', id)!;
-export const sprintById = (call: Call, id: number): SprintRow => call.app.sql.get<SprintRow>('SELECT * FROM sprints WHERE id = ?', id)!;
-export const projectById = (call: Call, id: number): ProjectRow => call.app.sql.get<ProjectRow>('SELECT * FROM projects WHERE id = ?', id)!;
+export const taskById = (call: Call, id: number): TaskRow =>
+  call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE id = ?', id)!;
+export const sprintById = (call: Call, id: number): SprintRow =>
+  call.app.sql.get<SprintRow>('SELECT * FROM sprints WHERE id = ?', id)!;
+export const projectById = (call: Call, id: number): ProjectRow =>
+  call.app.sql.get<ProjectRow>('SELECT * FROM projects WHERE id = ?', id)!;
 
 function conflictIfExists(call: Call, table: 'projects' | 'sprints' | 'tasks', what: string, code: string): void {
   if (call.app.sql.value(`SELECT 1 FROM ${table} WHERE code = ?`, code)) {
-    throw new FragError(ErrorCode.Conflict, `${what} ${code} already exists`, { what, code, hint: `change it with: fragctl ${what} edit ${code} …` });
+    throw new FragError(ErrorCode.Conflict, `${what} ${code} already exists`, {
+      what,
+      code,
+      hint: `change it with: fragctl ${what} edit ${code} …`,
+    });
   }
 }
 
@@ -59,7 +67,10 @@ export function createProject(call: Call, p: ParsedParamsOf<'project.create'>) {
     call.now,
   );
   itemChanged(call, 'project', p.code, 'created');
-  return { project: projectView(findProject(call, p.code)), instructions: instructionsFor(call, 'item_created', null, { kind: 'project', code: p.code }) };
+  return {
+    project: projectView(findProject(call, p.code)),
+    instructions: instructionsFor(call, 'item_created', null, { kind: 'project', code: p.code }),
+  };
 }
 
 export function editProject(call: Call, p: ParsedParamsOf<'project.edit'>) {
@@ -73,7 +84,10 @@ export function editProject(call: Call, p: ParsedParamsOf<'project.edit'>) {
     row.id,
   );
   itemChanged(call, 'project', row.code, 'edited');
-  return { project: projectView(findProject(call, row.code)), instructions: instructionsFor(call, 'item_changed', null, { kind: 'project', code: row.code }) };
+  return {
+    project: projectView(findProject(call, row.code)),
+    instructions: instructionsFor(call, 'item_changed', null, { kind: 'project', code: row.code }),
+  };
 }
 
 export function listProjects(call: Call) {
@@ -100,7 +114,10 @@ export function createSprint(call: Call, p: ParsedParamsOf<'sprint.create'>) {
     call.now,
   );
   itemChanged(call, 'sprint', code, 'created');
-  return { sprint: sprintView(call.app.sql, findSprint(call, code)), instructions: instructionsFor(call, 'item_created', null, { kind: 'sprint', code }) };
+  return {
+    sprint: sprintView(call.app.sql, findSprint(call, code)),
+    instructions: instructionsFor(call, 'item_created', null, { kind: 'sprint', code }),
+  };
 }
 
 export function editSprint(call: Call, p: ParsedParamsOf<'sprint.edit'>) {
@@ -129,7 +146,10 @@ export function editSprint(call: Call, p: ParsedParamsOf<'sprint.edit'>) {
   );
   itemChanged(call, 'sprint', row.code, 'edited');
   if (gate) recordSprintCompletion(call, null, row, gate, p.summary ?? p.retrospective ?? row.summary);
-  return { sprint: sprintView(call.app.sql, findSprint(call, row.code)), instructions: instructionsFor(call, 'item_changed', null, { kind: 'sprint', code: row.code }) };
+  return {
+    sprint: sprintView(call.app.sql, findSprint(call, row.code)),
+    instructions: instructionsFor(call, 'item_changed', null, { kind: 'sprint', code: row.code }),
+  };
 }
 
 export function listSprints(call: Call, p: ParsedParamsOf<'sprint.list'>) {
@@ -172,7 +192,10 @@ export function createTask(call: Call, p: ParsedParamsOf<'task.create'>) {
     call.now,
   );
   itemChanged(call, 'task', p.code, 'created');
-  return { task: taskView(call.app.sql, findTask(call, p.code)), instructions: instructionsFor(call, 'item_created', null, { kind: 'task', code: p.code }) };
+  return {
+    task: taskView(call.app.sql, findTask(call, p.code)),
+    instructions: instructionsFor(call, 'item_created', null, { kind: 'task', code: p.code }),
+  };
 }
 
 export function editTask(call: Call, p: ParsedParamsOf<'task.edit'>) {
@@ -208,12 +231,27 @@ export function editTask(call: Call, p: ParsedParamsOf<'task.edit'>) {
     const change = recordActivity(call, null, {
       kind: 'estimate.change',
       message: `${row.code} estimate ${row.estimate_minutes ?? '-'} → ${p.estimate_minutes} min`,
-      data: { code: row.code, old: row.estimate_minutes, new: p.estimate_minutes, tracked_minutes: Math.round(taskTrackedMs(call, row.id, call.now) / 60_000) },
+      data: {
+        code: row.code,
+        old: row.estimate_minutes,
+        new: p.estimate_minutes,
+        tracked_minutes: Math.round(taskTrackedMs(call, row.id, call.now) / 60_000),
+      },
     });
     // Filed under the task, so its history shows how the estimate moved.
-    call.app.sql.run('UPDATE activities SET task_id = coalesce(?, ?), subtask_id = CASE WHEN ? IS NULL THEN NULL ELSE ? END WHERE id = ?', row.parent_id, row.id, row.parent_id, row.id, change.id);
+    call.app.sql.run(
+      'UPDATE activities SET task_id = coalesce(?, ?), subtask_id = CASE WHEN ? IS NULL THEN NULL ELSE ? END WHERE id = ?',
+      row.parent_id,
+      row.id,
+      row.parent_id,
+      row.id,
+      change.id,
+    );
   }
-  const answer = { task: taskView(call.app.sql, findTask(call, row.code)), instructions: instructionsFor(call, 'item_changed', null, { kind: 'task', code: row.code }) };
+  const answer = {
+    task: taskView(call.app.sql, findTask(call, row.code)),
+    instructions: instructionsFor(call, 'item_changed', null, { kind: 'task', code: row.code }),
+  };
   return completing ? withEstimateCheck(call, row.id, answer, true) : answer;
 }
 
@@ -240,5 +278,9 @@ export function showTask(call: Call, p: ParsedParamsOf<'task.show'>) {
     "SELECT * FROM activities WHERE kind IN ('update','note') AND (task_id = ?1 OR subtask_id = ?1) ORDER BY id",
     row.id,
   );
-  return { task: taskView(sql, row), subtasks: subtasks.map((t) => taskView(sql, t)), updates: updates.map((a) => activityView(sql, a)) };
+  return {
+    task: taskView(sql, row),
+    subtasks: subtasks.map((t) => taskView(sql, t)),
+    updates: updates.map((a) => activityView(sql, a)),
+  };
 }

@@ -13,13 +13,11 @@ import { recordActivity } from '../activities.js';
 import { iso } from '../../clock.js';
 import { parseMinutes } from '../../../shared/format.js';
 
-const estimate = z
-  .union([z.number(), z.string()])
-  .transform((v, ctx) => {
-    const minutes = parseMinutes(v);
-    if (minutes === null) ctx.addIssue({ code: 'custom', message: 'an estimate is minutes (90) or a duration (1h30m)' });
-    return minutes ?? 0;
-  });
+const estimate = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const minutes = parseMinutes(v);
+  if (minutes === null) ctx.addIssue({ code: 'custom', message: 'an estimate is minutes (90) or a duration (1h30m)' });
+  return minutes ?? 0;
+});
 const code = z.string().trim().min(1).max(64);
 const title = z.string().trim().min(1).max(500);
 const baseTask = {
@@ -32,16 +30,26 @@ const baseTask = {
   // (fragctl task complete), so a plan cannot close work.
   status: z
     .enum(['todo', 'in_progress', 'blocked', 'cancelled'], {
-      error: (i) => (i.input === 'completed' ? 'a plan cannot complete tasks: complete them with fragctl task complete (validated)' : undefined),
+      error: (i) =>
+        i.input === 'completed'
+          ? 'a plan cannot complete tasks: complete them with fragctl task complete (validated)'
+          : undefined,
     })
     .optional(),
 };
 const subtask = z.object(baseTask).strict();
 const task = z.object({ ...baseTask, subtasks: z.array(subtask).optional() }).strict();
 const sprint = z
-  .object({ code: z.union([code, z.number().int().min(1)]).transform(String), title, goal: z.string().optional(), tasks: z.array(task).optional() })
+  .object({
+    code: z.union([code, z.number().int().min(1)]).transform(String),
+    title,
+    goal: z.string().optional(),
+    tasks: z.array(task).optional(),
+  })
   .strict();
-const project = z.object({ code, title, description: z.string().optional(), sprints: z.array(sprint).optional() }).strict();
+const project = z
+  .object({ code, title, description: z.string().optional(), sprints: z.array(sprint).optional() })
+  .strict();
 const plan = z
   .object({ project: project.optional(), projects: z.array(project).optional(), sprints: z.array(sprint).optional() })
   .strict()
@@ -79,9 +87,13 @@ export function parsePlan(content: string, filename: string): Plan {
     const path = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
     // Point at the deepest node of the path that exists in the file.
     let node: unknown;
-    for (let n = path.length; n >= 0 && !isNode(node); n--) node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    for (let n = path.length; n >= 0 && !isNode(node); n--)
+      node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
     const offset = isNode(node) && node.range ? node.range[0] : 0;
-    const dotted = path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('').replace(/^\./, '');
+    const dotted = path
+      .map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`))
+      .join('')
+      .replace(/^\./, '');
     fail(`${place(offset)}${dotted ? ` (${dotted})` : ''}`, issue.message, { path: dotted });
   }
   return parsed.data;
@@ -110,9 +122,14 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
     }
   };
   const idOf = (table: string, c: string) => sql.value<number>(`SELECT id FROM ${table} WHERE code = ?`, c)!;
-  let counts = { projects: 0, sprints: 0, tasks: 0 };
+  const counts = { projects: 0, sprints: 0, tasks: 0 };
 
-  const importTask = (t: z.output<typeof task>, sprintId: number | null, projectId: number | null, parentId: number | null) => {
+  const importTask = (
+    t: z.output<typeof task>,
+    sprintId: number | null,
+    projectId: number | null,
+    parentId: number | null,
+  ) => {
     once('task', t.code);
     counts.tasks++;
     upsert(
@@ -122,14 +139,32 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
         sql.run(
           `INSERT INTO tasks (code, project_id, sprint_id, parent_id, title, description, estimate_minutes, assignee, status, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          t.code, projectId, sprintId, parentId, t.title, t.description ?? null, t.estimate ?? null, t.assignee ?? null, t.status ?? 'todo', call.now, call.now,
+          t.code,
+          projectId,
+          sprintId,
+          parentId,
+          t.title,
+          t.description ?? null,
+          t.estimate ?? null,
+          t.assignee ?? null,
+          t.status ?? 'todo',
+          call.now,
+          call.now,
         ),
       () =>
         sql.run(
           `UPDATE tasks SET project_id = ?, sprint_id = ?, parent_id = ?, title = ?, description = coalesce(?, description),
              estimate_minutes = coalesce(?, estimate_minutes), assignee = coalesce(?, assignee), updated_at = ?
            WHERE code = ?`,
-          projectId, sprintId, parentId, t.title, t.description ?? null, t.estimate ?? null, t.assignee ?? null, call.now, t.code,
+          projectId,
+          sprintId,
+          parentId,
+          t.title,
+          t.description ?? null,
+          t.estimate ?? null,
+          t.assignee ?? null,
+          call.now,
+          t.code,
         ),
     );
     const id = idOf('tasks', t.code);
@@ -143,8 +178,25 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
     upsert(
       'sprints',
       c,
-      () => sql.run('INSERT INTO sprints (code, project_id, title, goal, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)', c, projectId, s.title, s.goal ?? null, call.now, call.now),
-      () => sql.run('UPDATE sprints SET project_id = coalesce(?, project_id), title = ?, goal = coalesce(?, goal), updated_at = ? WHERE code = ?', projectId, s.title, s.goal ?? null, call.now, c),
+      () =>
+        sql.run(
+          'INSERT INTO sprints (code, project_id, title, goal, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+          c,
+          projectId,
+          s.title,
+          s.goal ?? null,
+          call.now,
+          call.now,
+        ),
+      () =>
+        sql.run(
+          'UPDATE sprints SET project_id = coalesce(?, project_id), title = ?, goal = coalesce(?, goal), updated_at = ? WHERE code = ?',
+          projectId,
+          s.title,
+          s.goal ?? null,
+          call.now,
+          c,
+        ),
     );
     const id = idOf('sprints', c);
     for (const t of s.tasks ?? []) importTask(t, id, projectId, null);
@@ -156,8 +208,23 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
     upsert(
       'projects',
       pr.code,
-      () => sql.run('INSERT INTO projects (code, title, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', pr.code, pr.title, pr.description ?? null, call.now, call.now),
-      () => sql.run('UPDATE projects SET title = ?, description = coalesce(?, description), updated_at = ? WHERE code = ?', pr.title, pr.description ?? null, call.now, pr.code),
+      () =>
+        sql.run(
+          'INSERT INTO projects (code, title, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+          pr.code,
+          pr.title,
+          pr.description ?? null,
+          call.now,
+          call.now,
+        ),
+      () =>
+        sql.run(
+          'UPDATE projects SET title = ?, description = coalesce(?, description), updated_at = ? WHERE code = ?',
+          pr.title,
+          pr.description ?? null,
+          call.now,
+          pr.code,
+        ),
     );
     const id = idOf('projects', pr.code);
     for (const s of pr.sprints ?? []) importSprint(s, id);
@@ -169,7 +236,16 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
   // Top-level sprints belong to the single project when there is exactly one.
   for (const s of data.sprints ?? []) importSprint(s, ids.length === 1 ? ids[0] : null);
 
-  recordActivity(call, null, { kind: 'plan.import', message: `imported ${filename}`, data: { ...counts, created: created.length, updated: updated.length } });
-  call.events.push({ type: 'item.changed', session: null, at: iso(call.now), data: { kind: 'plan', change: 'imported', filename } });
+  recordActivity(call, null, {
+    kind: 'plan.import',
+    message: `imported ${filename}`,
+    data: { ...counts, created: created.length, updated: updated.length },
+  });
+  call.events.push({
+    type: 'item.changed',
+    session: null,
+    at: iso(call.now),
+    data: { kind: 'plan', change: 'imported', filename },
+  });
   return { ...counts, created, updated, instructions: instructionsFor(call, 'plan_imported', null) };
 }

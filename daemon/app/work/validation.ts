@@ -57,21 +57,38 @@ export interface SprintFacts {
 class Checks {
   readonly list: ChecklistItem[] = [];
   readonly requirements: string[] = [];
-  check(rule: string, severity: 'error' | 'warning', item: string, done: boolean, detail: string, requirement?: string): void {
+  check(
+    rule: string,
+    severity: 'error' | 'warning',
+    item: string,
+    done: boolean,
+    detail: string,
+    requirement?: string,
+  ): void {
     this.list.push({ rule, item, done, detail, severity });
     if (!done && severity === 'error' && requirement) this.requirements.push(requirement);
   }
   result(details: Record<string, unknown>): ValidationResult {
     const errors = this.list.filter((c) => !c.done && c.severity === 'error').map((c) => `${c.item}: ${c.detail}`);
     const warnings = this.list.filter((c) => !c.done && c.severity === 'warning').map((c) => `${c.item}: ${c.detail}`);
-    return { valid: errors.length === 0, errors, warnings, requirements: this.requirements, details, checklist: this.list };
+    return {
+      valid: errors.length === 0,
+      errors,
+      warnings,
+      requirements: this.requirements,
+      details,
+      checklist: this.list,
+    };
   }
 }
 
 const closed = (s: TaskStatus) => s === 'completed' || s === 'cancelled';
 
 /** Actual vs estimate: percent over (positive) or under (negative) the estimate. */
-export function estimateVariance(estimateMinutes: number | null, trackedMs: number): { actual_minutes: number; variance_percent: number | null } {
+export function estimateVariance(
+  estimateMinutes: number | null,
+  trackedMs: number,
+): { actual_minutes: number; variance_percent: number | null } {
   const actual = Math.round((trackedMs / 60_000) * 10) / 10;
   if (estimateMinutes == null || estimateMinutes <= 0) return { actual_minutes: actual, variance_percent: null };
   return { actual_minutes: actual, variance_percent: Math.round(((actual - estimateMinutes) / estimateMinutes) * 100) };
@@ -106,7 +123,9 @@ export function validateTaskCompletion(t: TaskFacts, rules: ValidationRules): Va
     'error',
     'summary',
     summaryLen >= rules.summary_min_chars,
-    summaryLen === 0 ? `no summary (need at least ${rules.summary_min_chars} characters)` : `${summaryLen} of at least ${rules.summary_min_chars} characters`,
+    summaryLen === 0
+      ? `no summary (need at least ${rules.summary_min_chars} characters)`
+      : `${summaryLen} of at least ${rules.summary_min_chars} characters`,
     `write a summary of at least ${rules.summary_min_chars} characters: fragctl task edit ${t.code} --summary ${q('what was done, how, and what is left')}`,
   );
 
@@ -125,7 +144,11 @@ export function validateTaskCompletion(t: TaskFacts, rules: ValidationRules): Va
     'error',
     'subtasks',
     open.length === 0,
-    t.subtasks.length === 0 ? 'none' : open.length === 0 ? `all ${t.subtasks.length} completed or cancelled` : `${open.length} open: ${open.map((s) => `${s.code} (${s.status})`).join(', ')}`,
+    t.subtasks.length === 0
+      ? 'none'
+      : open.length === 0
+        ? `all ${t.subtasks.length} completed or cancelled`
+        : `${open.length} open: ${open.map((s) => `${s.code} (${s.status})`).join(', ')}`,
     `complete or cancel the open subtasks first: ${open.map((s) => s.code).join(', ')} (see fragctl validate task ${open[0]?.code ?? t.code})`,
   );
 
@@ -171,7 +194,10 @@ export function validateTaskCompletion(t: TaskFacts, rules: ValidationRules): Va
  * retrospective (errors). Deliverables — a deliverables note or artifacts recorded in
  * the sprint — are a warning: some sprints (research, spikes) deliver only knowledge.
  */
-export function validateSprintCompletion(s: SprintFacts, rules: Pick<ValidationRules, 'summary_min_chars'>): ValidationResult {
+export function validateSprintCompletion(
+  s: SprintFacts,
+  rules: Pick<ValidationRules, 'summary_min_chars'>,
+): ValidationResult {
   const c = new Checks();
   const q = shellQuote;
   const alreadyClosed = s.status === 'completed' || s.status === 'cancelled';
@@ -190,10 +216,18 @@ export function validateSprintCompletion(s: SprintFacts, rules: Pick<ValidationR
     'error',
     'tasks',
     open.length === 0,
-    open.length === 0 ? `all ${s.tasks.length} completed or cancelled` : `${open.length} of ${s.tasks.length} open: ${open.map((t) => `${t.code} (${t.status})`).join(', ')}`,
+    open.length === 0
+      ? `all ${s.tasks.length} completed or cancelled`
+      : `${open.length} of ${s.tasks.length} open: ${open.map((t) => `${t.code} (${t.status})`).join(', ')}`,
     `complete or cancel the open tasks: ${open.map((t) => t.code).join(', ')} (fragctl tasks bulk-complete ${open.map((t) => t.code).join(',')} --summary ${q('…')})`,
   );
-  c.check('has_tasks', 'warning', 'has tasks', s.tasks.length > 0, s.tasks.length > 0 ? `${s.tasks.length} task(s)` : 'the sprint has no tasks');
+  c.check(
+    'has_tasks',
+    'warning',
+    'has tasks',
+    s.tasks.length > 0,
+    s.tasks.length > 0 ? `${s.tasks.length} task(s)` : 'the sprint has no tasks',
+  );
 
   const longest = Math.max((s.summary ?? '').trim().length, (s.retrospective ?? '').trim().length);
   c.check(
@@ -201,7 +235,9 @@ export function validateSprintCompletion(s: SprintFacts, rules: Pick<ValidationR
     'error',
     'summary or retrospective',
     longest >= rules.summary_min_chars,
-    longest === 0 ? `neither (need at least ${rules.summary_min_chars} characters)` : `${longest} of at least ${rules.summary_min_chars} characters`,
+    longest === 0
+      ? `neither (need at least ${rules.summary_min_chars} characters)`
+      : `${longest} of at least ${rules.summary_min_chars} characters`,
     `write a sprint summary of at least ${rules.summary_min_chars} characters: fragctl sprint edit ${s.code} --summary ${q('what the sprint delivered and what was learned')}`,
   );
 
@@ -211,7 +247,9 @@ export function validateSprintCompletion(s: SprintFacts, rules: Pick<ValidationR
     'warning',
     'deliverables noted',
     hasDeliverables,
-    hasDeliverables ? [s.deliverables ? 'noted' : null, s.artifacts ? `${s.artifacts} artifact(s)` : null].filter(Boolean).join(', ') : 'no deliverables noted and no artifacts recorded',
+    hasDeliverables
+      ? [s.deliverables ? 'noted' : null, s.artifacts ? `${s.artifacts} artifact(s)` : null].filter(Boolean).join(', ')
+      : 'no deliverables noted and no artifacts recorded',
   );
 
   return c.result({
