@@ -33,8 +33,7 @@ esac
   # fragd dates the record by the file's mtime; FRAGD_AGENT_HOOK_TIME (epoch ms) overrides
   # it, for replaying a conversation on a test clock. fragd skips a record without its
   # final "end" line (still being written) and takes the payload between "payload" and it.
-  { printf 'fragd-agent 1\nagent %s\nevent %s\ntime %s\nsession %s\nactor %s\npayload\n' \
-      "$agent" "$event" "$FRAGD_AGENT_HOOK_TIME" "$FRAGMENTS_SESSION" "$FRAGMENTS_ACTOR"
+  { printf 'fragd-agent 1\nagent %s\nevent %s\ntime %s\npayload\n' "$agent" "$event" "$FRAGD_AGENT_HOOK_TIME"
     cat
     printf '\nend\n'
   } >"$spool/agent-$$-$up.rec"

@@ -8,6 +8,7 @@ import * as items from '../app/work/items.js';
 import { importPlan } from '../app/work/plan-import.js';
 import { completionHandlers } from '../app/work/completion-handlers.js';
 import { agentHandlers } from './agent-handlers.js';
+import { agentsHandlers } from './agents.js';
 import { timeHandlers } from './time-handlers.js';
 import { gitHandlers, gitPreparers } from './git.js';
 
@@ -100,6 +101,7 @@ export const handlers: HandlerTable = {
   ...coreHandlers,
   ...completionHandlers,
   ...agentHandlers,
+  ...agentsHandlers,
   ...timeHandlers,
   ...gitHandlers,
 };
