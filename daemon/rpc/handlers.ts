@@ -24,6 +24,8 @@ export interface Connection {
   subscribed: boolean;
   /** Only events of this session, when set. */
   sessionFilter: string | null;
+  /** An MCP client's sessions (key, or actor:NAME) and its last call on each, to close its time when it hangs up. */
+  mcpCalls?: Map<string, number>;
 }
 
 export type Handler<M extends MethodName> = (
