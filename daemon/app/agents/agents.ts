@@ -218,11 +218,10 @@ export function applyAgentEvent(outer: Call, e: AgentEvent): AgentOutcome {
   });
   s = reloadSession(call, s);
 
-  // Tokens: what the transcripts gained since the last read, on the task of each message's time.
-  if (kind === 'stop' || kind === 'end' || kind === 'compact_before' || kind === 'subagent_stop' || kind === 'start') {
-    readTranscript(call, s, dialect, e.payload.transcript_path);
-    if (kind === 'subagent_stop') readTranscript(call, s, dialect, e.payload.agent_transcript_path);
-  }
+  // Tokens: what the transcripts gained since the last read (every event may carry new
+  // messages), each stored on the task its message's time fell in.
+  readTranscript(call, s, dialect, e.payload.transcript_path);
+  if (kind === 'subagent_stop') readTranscript(call, s, dialect, e.payload.agent_transcript_path);
 
   if (kind === 'stop' && s.status === 'active')
     s = pauseSessionRow(call, s, waitingReason('for a person', e.at), e.at, 'pause');

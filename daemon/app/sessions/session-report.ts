@@ -176,7 +176,11 @@ export function resumeSuggestions(call: Call, limit = 5): ResumeSuggestions {
   };
 }
 
-const QUIET_KINDS = "('session.attach','session.resume','session.pause','daemon.recovered','heartbeat')";
+// Agents' hooks add their bookkeeping (a session start, a tool about to run, a stop…): the
+// step that counts is the tool that ran or the prompt that came.
+const QUIET_KINDS = `('session.attach','session.resume','session.pause','daemon.recovered','heartbeat',
+  'agent.start','agent.tool_before','agent.stop','agent.notification','agent.permission',
+  'agent.compact_before','agent.compact_after','agent.mapping','agent.subagent_start')`;
 
 /** The last thing a session did before an interruption, as a line an agent can act on. */
 export function lastStep(

@@ -253,7 +253,9 @@ function grouped(call: Call, by: Exclude<ReportBy, 'day'>, f: Filter, perActor: 
 const NO_TOKENS: TokenTotals = { input: 0, output: 0, cache_creation: 0, cache_read: 0 };
 const TOKEN_SUMS = `coalesce(sum(input_tokens), 0) AS input, coalesce(sum(output_tokens), 0) AS output,
   coalesce(sum(cache_creation_tokens), 0) AS cache_creation, coalesce(sum(cache_read_tokens), 0) AS cache_read`;
-const TOKEN_WHERE = 'at >= ?1 AND at < ?2 AND (?4 IS NULL OR actor = ?4) AND (?5 IS NULL OR session_id = ?5)';
+// The same five bound values as the intervals' queries (?3, now, has no use for tokens: named so the binding matches).
+const TOKEN_WHERE =
+  'at >= ?1 AND at < ?2 AND ?3 IS NOT NULL AND (?4 IS NULL OR actor = ?4) AND (?5 IS NULL OR session_id = ?5)';
 
 /** Tokens in range, in total and per row of a report by task, sprint, project, actor or session. */
 function tokensOf(call: Call, by: ReportBy, f: Filter, rows: ReportRow[], perActor: boolean): TokenTotals {
