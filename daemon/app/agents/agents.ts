@@ -157,14 +157,14 @@ function describe(kind: AgentEventKind, e: AgentEvent): { message: string; data:
   }
 }
 
+// A compaction is left out: a person may ask for one while the agent waits (/compact),
+// and no stop follows it to end the time it would start.
 const SIGN_OF_WORK: ReadonlySet<AgentEventKind> = new Set([
   'prompt',
   'tool_before',
   'tool_after',
   'subagent_start',
   'subagent_stop',
-  'compact_before',
-  'compact_after',
 ]);
 
 /** Applies one hook event inside the caller's transaction. */
