@@ -4,7 +4,7 @@
 // else. It never fails the agent: exit 0 always, a bounded time, and when fragd cannot
 // answer the event is written to the spool (as the script writes the other events), so
 // nothing is lost.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FragClient } from '../lib/client.js';
 import { resolvePaths } from '../../shared/paths.js';
@@ -82,6 +82,11 @@ export async function agentHook(agent: string, event: string): Promise<void> {
     ]);
     if (answer === 'timeout') throw new Error('fragd did not answer in time');
     if (answer.output) process.stdout.write(`${answer.output}\n`);
+    // Claude Code runs the lines a SessionStart hook appends to CLAUDE_ENV_FILE before each
+    // Bash command: the agent's own fragctl commands then land in its session, not a person's.
+    const envFile = process.env.CLAUDE_ENV_FILE;
+    if (envFile && answer.session && /^SESSION-\d+$/.test(answer.session))
+      appendFileSync(envFile, `export FRAGMENTS_SESSION=${answer.session}\n`);
   } catch {
     try {
       spool(agent, event, raw, at, name);

@@ -3,7 +3,7 @@
 // wait, a compaction, a resume and a crash with no SessionEnd. The timeline, activities,
 // the context handed back after the compaction and the tokens per task are asserted exactly.
 import Database from 'better-sqlite3';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type TestDaemon } from '../support/daemon.js';
@@ -67,12 +67,15 @@ describe('a Claude Code conversation', () => {
   let key: string;
 
   it('SessionStart opens a session on the task the branch names, waiting for the first prompt, and hands back its context', async () => {
-    const r = await claude.send('SessionStart', at(0));
+    const envFile = join(d.home, 'claude-env');
+    const r = await claude.send('SessionStart', at(0), {}, { CLAUDE_ENV_FILE: envFile });
     const out = JSON.parse(r.stdout) as { hookSpecificOutput: { hookEventName: string; additionalContext: string } };
     expect(out.hookSpecificOutput.hookEventName).toBe('SessionStart');
     const ctx = out.hookSpecificOutput.additionalContext;
     key = /fragd session (SESSION-\d+)/.exec(ctx)![1];
     expect(ctx).toContain('Stack: project APP “The app” › task T-1 “Login page”');
+    // Claude Code runs this before each Bash command: the agent's fragctl commands land in its session.
+    expect(readFileSync(envFile, 'utf8')).toBe(`export FRAGMENTS_SESSION=${key}\n`);
     const status = (await d.json(['status', '--session', key])).body;
     expect(status.session).toMatchObject({ actor: 'claude', chat_session_id: 'c0ffee-1', status: 'paused' });
     expect(status.session.pause_reason).toMatch(/^waiting: for the first prompt/);

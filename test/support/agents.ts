@@ -23,10 +23,11 @@ export function runHook(
   event: string,
   payload: Record<string, unknown>,
   at: number,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(AGENT_HOOK, [agent, event], {
-      env: { ...d.env, FRAGD_AGENT_HOOK_TIME: String(at) },
+      env: { ...d.env, FRAGD_AGENT_HOOK_TIME: String(at), ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -56,8 +57,20 @@ export class Conversation {
   ) {}
 
   /** Sends one event at `at` and waits until fragd has taken it in (the spool is empty again). */
-  async send(event: string, at: number, extra: Record<string, unknown> = {}): Promise<RunResult> {
-    const r = await runHook(this.d, this.agent, event, { ...fixture(this.agent, event), ...this.ids, ...extra }, at);
+  async send(
+    event: string,
+    at: number,
+    extra: Record<string, unknown> = {},
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<RunResult> {
+    const r = await runHook(
+      this.d,
+      this.agent,
+      event,
+      { ...fixture(this.agent, event), ...this.ids, ...extra },
+      at,
+      env,
+    );
     if (r.code !== 0) throw new Error(`hook ${event} exited ${r.code}: ${r.stderr}`);
     await until(`fragd to ingest ${this.agent} ${event}`, () => pending(this.d) === 0);
     return r;
