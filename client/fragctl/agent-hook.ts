@@ -8,7 +8,6 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FragClient } from '../lib/client.js';
 import { resolvePaths } from '../../shared/paths.js';
-import type { AgentHookResult } from '../../shared/protocol/agents.js';
 
 /** The whole hook, daemon start included, stays under this (agents' own limits are 60 s and more). */
 const DEADLINE_MS = 10_000;
@@ -69,14 +68,14 @@ export async function agentHook(agent: string, event: string): Promise<void> {
     const answer = await Promise.race([
       (async () => {
         client = await FragClient.connect({ clientName: 'fragctl-agent-hook', notice: () => undefined });
-        return (await client.call('agent.hook', {
+        return client.call('agent.hook', {
           agent,
           event,
           payload,
           at,
           event_id: `agent:${name}`,
           source: 'hook',
-        })) as AgentHookResult;
+        });
       })(),
       deadline,
     ]);

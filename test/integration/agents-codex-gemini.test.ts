@@ -159,3 +159,32 @@ describe('a Gemini CLI conversation', () => {
     expect(s.report.tokens).toEqual({ input: 0, output: 0, cache_creation: 0, cache_read: 0, by_task: [] });
   });
 });
+
+describe('conversations of one agent side by side', () => {
+  it('a second open conversation runs as codex-2; one that waited half a day gives its name up', async () => {
+    const ids = (n: number) => ({
+      session_id: `codex-par-${n}`,
+      cwd: repo.dir,
+      transcript_path: join(d.home, `r${n}.jsonl`),
+    });
+    // The first Codex conversation (above) has been waiting for its person since minute 33.
+    const second = new Conversation(d, 'codex', ids(2));
+    await second.send('SessionStart', at(200));
+    await second.send('UserPromptSubmit', at(201));
+    const list = async () =>
+      (await d.json(['session', 'list'])).body.sessions.map(
+        (s: { actor: string; status: string; chat_session_id: string | null }) => [
+          s.chat_session_id,
+          s.actor,
+          s.status,
+        ],
+      );
+    expect(await list()).toContainEqual(['codex-par-2', 'codex-2', 'active']);
+    expect(await list()).toContainEqual(['codex-1', 'codex', 'paused']);
+    const third = new Conversation(d, 'codex', ids(3));
+    await third.send('SessionStart', at(33 + 12 * 60));
+    expect(await list()).toContainEqual(['codex-par-3', 'codex', 'paused']);
+    expect(await list()).toContainEqual(['codex-1', 'codex', 'completed']);
+    expect(await list()).toContainEqual(['codex-par-2', 'codex-2', 'active']);
+  });
+});

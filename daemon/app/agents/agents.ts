@@ -60,17 +60,27 @@ function conversationSession(call: Call, actor: string, chatId: string): Session
   );
 }
 
+/** A conversation waiting this long for its person is taken for abandoned (Codex has no session-end hook). */
+export const STALE_AFTER_MS = 12 * 3_600_000;
+
+/** A conversation that cannot be running any more: it died (idle-paused), or has waited for half a day. */
+function gone(call: Call, s: SessionRow): boolean {
+  if (s.status !== 'paused') return false;
+  if (s.pause_reason?.startsWith('idle:')) return true;
+  return isAutomaticPause(s.pause_reason) && call.now - s.last_activity_at >= STALE_AFTER_MS;
+}
+
 /**
  * The actor a new conversation gets: the agent's name, or name-2, name-3… when another
  * conversation of that agent is still open (two terminals), since one actor's intervals
- * never overlap. A conversation that died (idle-paused) gives its name up: it is ended.
+ * never overlap. A conversation that is gone (see `gone`) gives its name up: it is ended.
  */
 function freeActor(call: Call, actor: string): string {
   const { sql } = call.app;
   for (let n = 1; ; n++) {
     const name = n === 1 ? actor : `${actor}-${n}`;
     const open = sql.all<SessionRow>("SELECT * FROM sessions WHERE actor = ? AND status IN ('active','paused')", name);
-    const alive = open.filter((s) => !(s.status === 'paused' && s.pause_reason?.startsWith('idle:')));
+    const alive = open.filter((s) => !gone(call, s));
     if (alive.length) continue;
     for (const dead of open) {
       recordActivity(call, dead, {
