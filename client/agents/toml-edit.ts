@@ -102,7 +102,8 @@ export function setTable(text: string, path: readonly string[], value: Record<st
   let nested: Record<string, unknown> = value;
   for (const p of [...path].reverse()) nested = { [p]: nested };
   const block = stringify(nested).trimEnd().split('\n').join(eol) + eol;
-  const sep = base === '' ? '' : base.endsWith(eol + eol) ? '' : base.endsWith(eol) ? eol : eol + eol;
+  // One blank line before fragd's table (cut() takes exactly that one away again).
+  const sep = base === '' ? '' : base.endsWith(eol) ? eol : eol + eol;
   const next = base + sep + block;
   parseToml(next, file); // never write a document the agent could not read
   return next;

@@ -26,19 +26,24 @@ interface ScopeArgs {
   user?: boolean;
 }
 
+/** The top level of the repository dir is in, if it is in one. */
+function repositoryOf(dir: string): string | undefined {
+  try {
+    return execFileSync('git', ['-C', dir, 'rev-parse', '--show-toplevel'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /** The repository's top level when dir is inside one, else dir itself. */
 function projectRoot(dir: string): string {
   const abs = resolve(dir);
   if (!existsSync(abs) || !statSync(abs).isDirectory())
     throw new UsageError(`--project ${dir}: no such directory; name the project's directory`);
-  try {
-    return execFileSync('git', ['-C', abs, 'rev-parse', '--show-toplevel'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  } catch {
-    return abs;
-  }
+  return repositoryOf(abs) ?? abs;
 }
 
 /** --user (the default) or --project [DIR] (DIR defaults to the current repository). */
@@ -168,7 +173,12 @@ export function agentCommands(y: Argv<GlobalArgs>) {
             argv,
             () => {
               const agents = argv.agent ? [argv.agent] : [...AGENTS];
-              const scopes: Scope[] = [{ kind: 'user' }, scopeOf({ project: argv.project ?? '' })];
+              // The project: --project DIR, else the repository of the current directory, if any.
+              const project = argv.project !== undefined ? projectRoot(argv.project || '.') : repositoryOf('.');
+              const scopes: Scope[] = [
+                { kind: 'user' },
+                ...(project ? [{ kind: 'project' as const, dir: project }] : []),
+              ];
               const s = store();
               return { agents: agents.flatMap((agent) => scopes.map((scope) => agentStatus(agent, scope, s))) };
             },
