@@ -16,7 +16,8 @@ export interface AgentEvents {
 }
 
 export const AGENT_EVENTS: Record<Agent, AgentEvents> = {
-  // SessionStart covers its sources startup/resume/clear/compact (no matcher: every source).
+  // SessionStart covers its sources startup/resume/clear/compact (no matcher: every source);
+  // Notification tells when Claude waits for the person (a permission, an idle prompt).
   claude: {
     events: [
       'SessionStart',
@@ -24,21 +25,43 @@ export const AGENT_EVENTS: Record<Agent, AgentEvents> = {
       'PreToolUse',
       'PostToolUse',
       'Stop',
+      'SubagentStart',
       'SubagentStop',
       'PreCompact',
+      'Notification',
       'SessionEnd',
     ],
     doc: 'https://docs.claude.com/en/docs/claude-code/hooks',
   },
-  // Codex has no SessionEnd; a conversation ends at its last Stop (the agent idle timeout).
+  // Codex has no SessionEnd; a conversation ends at its last Stop (the agents' idle timeout).
   codex: {
-    events: ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'PreCompact', 'Stop'],
+    events: [
+      'SessionStart',
+      'UserPromptSubmit',
+      'PreToolUse',
+      'PostToolUse',
+      'PermissionRequest',
+      'Stop',
+      'SubagentStart',
+      'SubagentStop',
+      'PreCompact',
+      'PostCompact',
+    ],
     doc: 'https://developers.openai.com/codex/hooks',
   },
   // Gemini's names for the same moments: BeforeAgent = a prompt, AfterAgent = the stop,
   // BeforeTool/AfterTool = tool use, PreCompress = compaction.
   gemini: {
-    events: ['SessionStart', 'BeforeAgent', 'BeforeTool', 'AfterTool', 'AfterAgent', 'PreCompress', 'SessionEnd'],
+    events: [
+      'SessionStart',
+      'BeforeAgent',
+      'BeforeTool',
+      'AfterTool',
+      'AfterAgent',
+      'PreCompress',
+      'Notification',
+      'SessionEnd',
+    ],
     doc: 'https://geminicli.com/docs/hooks/reference',
   },
 };

@@ -31,9 +31,8 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { AGENT_EVENTS, type Agent } from './events.js';
-import { AGENT_HOOK_SCRIPT, distDir } from './hook-command.js';
 import { parseSettings, sameJson, setAt, SettingsError, valueAt, type JsonPath } from './jsonc-edit.js';
-import { isFragdHandler, isFragdServer, targetFiles, type Scope, type TargetFile } from './targets.js';
+import { hookArgv, isFragdHandler, isFragdServer, targetFiles, type Scope, type TargetFile } from './targets.js';
 import { parseToml, removeTable, setTable, tableAt } from './toml-edit.js';
 
 export { SettingsError };
@@ -268,7 +267,7 @@ const readText = (path: string): string | null => (existsSync(path) ? readFileSy
 
 function notesFor(agent: Agent, scope: Scope, files: TargetFile[]): string[] {
   const notes: string[] = [];
-  const script = join(distDir(), AGENT_HOOK_SCRIPT);
+  const script = hookArgv(agent, 'SessionStart')[0];
   if (!existsSync(script))
     notes.push(`${script} does not exist yet: build fragd (npm run build) before the agent runs`);
   if (agent === 'codex') {

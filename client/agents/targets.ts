@@ -10,10 +10,26 @@
 // - Gemini CLI: hooks and mcpServers both in ~/.gemini/settings.json or
 //   <project>/.gemini/settings.json. https://geminicli.com/docs/hooks/reference
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { shellQuote } from '../../shared/format.js';
 import { AGENT_EVENTS, type Agent } from './events.js';
-import { AGENT_HOOK_SCRIPT, agentHookArgv, distDir } from './hook-command.js';
+import { AGENT_HOOK_SCRIPT, agentHookArgv } from './hook-command.js';
+
+/** The dist/ directory of the running fragctl (its chunks sit beside fragctl.js). */
+export const bundleDir = (): string => dirname(fileURLToPath(import.meta.url));
+
+/**
+ * The hook entry's argv. When the script is not built yet, the path it will have beside this
+ * fragctl is written all the same (install says so), so installing never depends on build order.
+ */
+export function hookArgv(agent: Agent, event: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  try {
+    return agentHookArgv(agent, event, env);
+  } catch {
+    return [join(bundleDir(), AGENT_HOOK_SCRIPT), agent, event];
+  }
+}
 
 /** The one quoting function every command fragd writes goes through. */
 export const commandLine = (argv: readonly string[]): string => argv.map(shellQuote).join(' ');
@@ -45,7 +61,7 @@ function fragdEnv(env: NodeJS.ProcessEnv): Record<string, string> {
 
 export function hookCommand(agent: Agent, event: string, env: NodeJS.ProcessEnv = process.env): string {
   const vars = Object.entries(fragdEnv(env)).map(([k, v]) => `${k}=${v}`);
-  return commandLine([...(vars.length ? ['env', ...vars] : []), ...agentHookArgv(agent, event)]);
+  return commandLine([...(vars.length ? ['env', ...vars] : []), ...hookArgv(agent, event, env)]);
 }
 
 /** `fragctl mcp` run by this node with this install's fragctl.js, so it works without PATH. */
@@ -53,7 +69,7 @@ export function mcpServer(agent: Agent, env: NodeJS.ProcessEnv = process.env): R
   const extra = fragdEnv(env);
   return {
     command: process.execPath,
-    args: [join(distDir(), 'fragctl.js'), 'mcp', '--actor', agent],
+    args: [join(bundleDir(), 'fragctl.js'), 'mcp', '--actor', agent],
     ...(Object.keys(extra).length ? { env: extra } : {}),
   };
 }

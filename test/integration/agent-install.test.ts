@@ -150,6 +150,8 @@ describe('claude', () => {
     expect(read(settings())).toBe(CLAUDE_SETTINGS);
     expect(read(claudeJson())).toBe(CLAUDE_JSON);
     expect(statSync(claudeJson()).mode & 0o777).toBe(0o600);
+    // All of it on local files: no daemon was asked for, none was started.
+    expect(existsSync(join(home, 'frag', 'fragd.sock'))).toBe(false);
   });
 
   it("keeps the user's edits made after install and removes exactly fragd's entries", () => {
