@@ -13,6 +13,8 @@ import { mcpCommand } from './commands/mcp.js';
 import { reportCommand } from './commands/report.js';
 import { heartbeatCommand } from './commands/heartbeat.js';
 import { agentCommands } from './commands/agent.js';
+import { setupCommand } from './commands/setup.js';
+import { doctorCommand } from './commands/doctor.js';
 
 declare const __FRAGD_VERSION__: string;
 
@@ -55,6 +57,8 @@ for (const add of [
   hooksCommands,
   watchCommand,
   agentCommands,
+  setupCommand,
+  doctorCommand,
 ]) {
   cli = add(cli);
 }
