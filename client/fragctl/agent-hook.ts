@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { FragClient } from '../lib/client.js';
 import { resolvePaths } from '../../shared/paths.js';
 
-/** The whole hook, daemon start included, stays under this (agents' own limits are 60 s and more). */
-const DEADLINE_MS = 10_000;
+/** The whole hook, daemon start included, stays under this: under the 10 s that fragctl agent install gives SessionStart, so a slow answer is spooled rather than cut off. */
+const DEADLINE_MS = 8_000;
 const STDIN_MAX = 8 * 1024 * 1024;
 
 function readStdin(ms: number): Promise<string> {
