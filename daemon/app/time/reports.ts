@@ -20,6 +20,7 @@ import {
   splitByDay,
   type Span,
 } from './timeline.js';
+import { maxSpanBefore, sessionTaskMs, taskMs } from './totals.js';
 
 function badParam(message: string, extra: Record<string, unknown> = {}): FragError {
   return new FragError(ErrorCode.InvalidParams, message, { error: 'invalid_params', ...extra });
@@ -49,16 +50,22 @@ interface Filter {
   now: number;
   actor: string | null;
   session: number | null;
+  /**
+   * No interval overlapping [from, to) started before this: from minus the longest an
+   * interval lasts (totals.maxSpanBefore). With it both ends of the range bound started_at,
+   * so a recent range reads only recent index entries, not all history before it.
+   */
+  floor: number;
 }
 
-// Shared WHERE: intervals overlapping [from, to). started_at < to uses the index; an open
-// interval counts up to now.
+// Shared WHERE: intervals overlapping [from, to). started_at in [floor, to) uses the
+// started_at indexes at both ends; an open interval counts up to now.
 // Zero-length intervals (a stack change and the next in the same instant) are left out.
-const OVERLAP = `started_at < ?2 AND coalesce(ended_at, max(?3, started_at)) > ?1
+const OVERLAP = `started_at < ?2 AND started_at >= ?6 AND coalesce(ended_at, max(?3, started_at)) > ?1
   AND coalesce(ended_at, max(?3, started_at)) > started_at
   AND (?4 IS NULL OR actor = ?4) AND (?5 IS NULL OR session_id = ?5)`;
 const CLIPPED = `min(coalesce(ended_at, max(?3, started_at)), ?2) - max(started_at, ?1)`;
-const args = (f: Filter) => [f.from, f.to, f.now, f.actor, f.session];
+const args = (f: Filter) => [f.from, f.to, f.now, f.actor, f.session, f.floor];
 
 const column: Record<Exclude<ReportBy, 'day'>, string> = {
   task: 'task_id',
@@ -222,7 +229,7 @@ function who(call: Call, f: Filter): { sessions: number; actors: number } {
   )!;
 }
 
-const bind = (f: Filter) => ({ 1: f.from, 2: f.to, 3: f.now, 4: f.actor, 5: f.session });
+const bind = (f: Filter) => ({ 1: f.from, 2: f.to, 3: f.now, 4: f.actor, 5: f.session, 6: f.floor });
 const DAY_MS = 86_400_000;
 
 function grouped(call: Call, by: Exclude<ReportBy, 'day'>, f: Filter, perActor: boolean): Summary {
@@ -247,7 +254,14 @@ export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
         hint: 'list sessions with: fragctl session list',
       });
   }
-  const f: Filter = { from: range.from, to: range.to, now: call.now, actor: p?.actor ?? null, session: sessionId };
+  const f: Filter = {
+    from: range.from,
+    to: range.to,
+    now: call.now,
+    actor: p?.actor ?? null,
+    session: sessionId,
+    floor: range.from - maxSpanBefore(sql, call.now),
+  };
   const perActor = p?.per_actor ?? false;
   const { rows, intervals, totalMs } = by === 'day' ? byDay(call, f, tz, perActor) : grouped(call, by, f, perActor);
   const counts = { intervals, ...who(call, f) };
@@ -267,14 +281,7 @@ export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
 
 /** All tracked time on a task and its subtasks, across sessions and actors; open intervals up to now. */
 export function taskTrackedMs(call: Call, taskId: number, now: number): number {
-  return (
-    call.app.sql.value<number>(
-      `SELECT coalesce(sum(coalesce(ended_at, max(?2, started_at)) - started_at), 0) FROM intervals
-        WHERE task_id = ?1 OR task_id IN (SELECT id FROM tasks WHERE parent_id = ?1)`,
-      taskId,
-      now,
-    ) ?? 0
-  );
+  return taskMs(call.app.sql, taskId, now);
 }
 
 /**
@@ -344,13 +351,7 @@ export function withEstimateInstructions(
 /** Live time of the active task: in this session since it was pushed, and in total. */
 export function activeTaskElapsed(call: Call, sessionId: number, taskId: number | null, code: string | null) {
   if (taskId == null || code == null) return null;
-  const session =
-    call.app.sql.value<number>(
-      `SELECT coalesce(sum(coalesce(ended_at, max(?3, started_at)) - started_at), 0) FROM intervals WHERE session_id = ?1 AND task_id = ?2`,
-      sessionId,
-      taskId,
-      call.now,
-    ) ?? 0;
+  const session = sessionTaskMs(call.app.sql, sessionId, taskId, call.now, false);
   return {
     code,
     session_seconds: Math.floor(session / 1000),
