@@ -169,7 +169,7 @@ export const migrations: readonly string[] = [
   // 'session_task' (id = session, sub = task); n counts the intervals in the sum.
   // interval_bounds holds the longest closed interval ever seen (never shrinks), so a report
   // can bound both ends of its range on the started_at indexes.
-  // The partial indexes find a session's (or task's) open interval without walking its history.
+  // The partial index finds a session's open interval without walking its history.
   `
   CREATE TABLE time_totals (
     scope TEXT NOT NULL CHECK (scope IN ('session','task','sprint','project','session_task')),
@@ -181,6 +181,12 @@ export const migrations: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE TABLE interval_bounds (id INTEGER PRIMARY KEY CHECK (id = 1), max_closed_ms INTEGER NOT NULL);
   CREATE INDEX intervals_open_session ON intervals(session_id) WHERE ended_at IS NULL;
+  -- Reports read a range of intervals by start: covering, so the range is read from the
+  -- index alone (intervals are written only on stack changes, so the copy costs little).
+  DROP INDEX intervals_started;
+  CREATE INDEX intervals_range ON intervals(started_at, ended_at, actor, session_id, task_id, sprint_id, project_id);
+  -- A report counts the sessions whose lifetime reaches its range: those still open or ended after its start.
+  CREATE INDEX sessions_ended ON sessions(ended_at);
 
   INSERT INTO time_totals (scope, id, sub, ms, n)
     SELECT 'session', session_id, 0, sum(ended_at - started_at), count(*) FROM intervals WHERE ended_at IS NOT NULL GROUP BY session_id;

@@ -1,10 +1,10 @@
 // fragctl report: tracked time by day, task, sprint, project or actor. The daemon
 // aggregates; this file only lays the answer out (table, CSV or JSON).
 import type { Argv } from 'yargs';
-import Table from 'cli-table3';
 import { formatDuration } from '../../../shared/format.js';
 import type { ReportResult, ReportRow } from '../../../shared/protocol/time.js';
 import { run, type GlobalArgs } from '../runner.js';
+import { boxTable } from '../box-table.js';
 
 const BY = ['day', 'task', 'sprint', 'project', 'actor'] as const;
 
@@ -84,9 +84,9 @@ export function reportTable(r: ReportResult): string[] {
     ...(isTask ? ['Tracked (all)', 'Estimate', 'Variance'] : []),
     'Intervals',
   ];
-  const table = new Table({ head, style: { head: [], border: [] } });
+  const rows: string[][] = [];
   for (const row of r.rows) {
-    table.push([
+    rows.push([
       row.key,
       ...(r.by === 'day' || r.by === 'actor' ? [] : [row.label ?? '']),
       ...(withActor ? [row.actor ?? ''] : []),
@@ -102,16 +102,19 @@ export function reportTable(r: ReportResult): string[] {
     ]);
   }
   const blanks = new Array<string>(head.indexOf('Time') - 1).fill('');
-  table.push([
+  rows.push([
     'Total',
     ...blanks,
     formatDuration(r.total_seconds),
     ...(isTask ? ['', '', ''] : []),
     String(r.counts.intervals),
   ]);
+  // Figures right-aligned: from Time to the end.
+  const right = head.map((_, i) => i).filter((i) => i >= head.indexOf('Time'));
+  const table = boxTable(head, rows, { right, footer: true });
   return [
     `time by ${r.by} · ${r.since} → ${r.until} (${r.tz})${r.actor ? ` · actor ${r.actor}` : ''} · ${r.counts.intervals} intervals, ${r.counts.sessions} sessions, ${r.counts.actors} actors`,
-    r.rows.length ? table.toString() : '(no tracked time in this range)',
+    r.rows.length ? table : '(no tracked time in this range)',
   ];
 }
 
