@@ -6,9 +6,9 @@ import type { ReportResult, ReportRow } from '../../../shared/protocol/time.js';
 import { run, type GlobalArgs } from '../runner.js';
 import { boxTable } from '../box-table.js';
 
-const BY = ['day', 'task', 'sprint', 'project', 'actor'] as const;
+export const BY = ['day', 'task', 'sprint', 'project', 'actor'] as const;
 
-interface ReportArgs extends GlobalArgs {
+export interface ReportArgs extends GlobalArgs {
   by: (typeof BY)[number];
   since?: string;
   until?: string;
@@ -138,20 +138,24 @@ export function reportCommand(y: Argv<GlobalArgs>) {
           '$0 report --by day --per-actor',
           'human and agent time side by side, per day',
         ) as unknown as Argv<ReportArgs>,
-    (argv) =>
-      run(
-        argv,
-        (c) =>
-          c.call('report', {
-            by: argv.by,
-            since: argv.since,
-            until: argv.until,
-            tz: argv.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
-            per_actor: argv['per-actor'],
-            ...(argv.actor ? { actor: argv.actor } : {}),
-            ...(argv.session ? { session: argv.session } : {}),
-          }),
-        (r) => (argv.csv ? reportCsv(r) : reportTable(r)),
-      ),
+    (argv) => runReport(argv),
+  );
+}
+
+/** Asks for the report and prints it; shared by the yargs command and the fast path. */
+export function runReport(argv: ReportArgs): Promise<void> {
+  return run(
+    argv,
+    (c) =>
+      c.call('report', {
+        by: argv.by,
+        since: argv.since,
+        until: argv.until,
+        tz: argv.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+        per_actor: argv['per-actor'],
+        ...(argv.actor ? { actor: argv.actor } : {}),
+        ...(argv.session ? { session: argv.session } : {}),
+      }),
+    (r) => (argv.csv ? reportCsv(r) : reportTable(r)),
   );
 }

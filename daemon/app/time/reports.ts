@@ -56,6 +56,8 @@ interface Filter {
    * so a recent range reads only recent index entries, not all history before it.
    */
   floor: number;
+  /** The longest an interval in range can last (totals.maxSpanBefore). */
+  maxSpan: number;
 }
 
 // Shared WHERE: intervals overlapping [from, to). started_at in [floor, to) uses the
@@ -146,12 +148,71 @@ interface Summary {
 }
 
 /**
+ * Intervals last at most this long (interval_bounds) for the report by day to read one
+ * index range per local day; beyond it, each day's range would reread the days before it.
+ */
+const PER_DAY_MAX_SPAN = 86_400_000;
+
+/**
+ * By day: one indexed query per local day, each summing its intervals clipped to the day's
+ * real bounds (so a DST day keeps its 23 or 25 hours and an interval over midnight is cut
+ * exactly), with no sort: each query reads its day's range of the covering index, so a
+ * year costs one pass over the year's entries. When some interval lasted longer than a
+ * day, every day's range would reach back that far, and one scan (byDayOneScan) is cheaper.
+ */
+function byDay(call: Call, f: Filter, tz: string, perActor: boolean): Summary {
+  if (f.maxSpan > PER_DAY_MAX_SPAN) return byDayOneScan(call, f, tz, perActor);
+  const { sql } = call.app;
+  const actorCol = perActor ? 'actor' : "''";
+  // ?4 is this day's floor, ?5 and ?6 its bounds; `own` counts intervals that start in it
+  // (or, on the first day, before it), so the total counts an interval over midnight once.
+  // The same conditions as OVERLAP, for one day.
+  const end = 'coalesce(ended_at, max(?1, started_at))';
+  const perDay = sql.db.prepare(
+    `SELECT ${actorCol} AS a, sum(min(${end}, ?6) - max(started_at, ?5)) AS ms, count(*) AS n, sum(started_at >= ?5 OR ?7) AS own
+       FROM intervals WHERE started_at < ?6 AND started_at >= ?4 AND ${end} > ?5 AND ${end} > started_at
+        AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR session_id = ?3)
+      GROUP BY ${actorCol}`,
+  );
+  const rows: ReportRow[] = [];
+  let intervals = 0;
+  let totalMs = 0;
+  daysBetween(f.from, f.to, tz).forEach((d, i) => {
+    const start = Math.max(d.start, f.from);
+    const stop = Math.min(d.end, f.to);
+    const groups = perDay.all({
+      1: f.now,
+      2: f.actor,
+      3: f.session,
+      4: start - f.maxSpan,
+      5: start,
+      6: stop,
+      7: i === 0 ? 1 : 0,
+    }) as { a: string; ms: number; n: number; own: number }[];
+    for (const g of groups) {
+      intervals += g.own;
+      totalMs += g.ms;
+      if (g.ms > 0)
+        rows.push({
+          key: d.key,
+          label: `${Math.round((d.end - d.start) / 3_600_000)}h day`,
+          actor: perActor ? g.a : null,
+          seconds: Math.round(g.ms / 1000),
+          intervals: g.n,
+        });
+    }
+  });
+  rows.sort((a, b) => a.key.localeCompare(b.key) || (a.actor ?? '').localeCompare(b.actor ?? ''));
+  return { rows, intervals, totalMs };
+}
+
+/**
  * By day, aggregated in SQL: the local day of an instant is floor((t + offset) / 24 h),
  * with the zone's offset as a CASE over its DST segments (computed once in JS). Intervals
  * within one local day are summed per day by SQLite; the few that cross a local midnight
  * are read and cut at the real midnights (splitByDay), so a DST day keeps its 23 or 25 hours.
  */
-function byDay(call: Call, f: Filter, tz: string, perActor: boolean): Summary {
+function byDayOneScan(call: Call, f: Filter, tz: string, perActor: boolean): Summary {
   const { sql } = call.app;
   const days = daysBetween(f.from, f.to, tz);
   const segs = offsetSegments(f.from, f.to, tz);
@@ -262,8 +323,10 @@ export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
     now: call.now,
     actor: p?.actor ?? null,
     session: sessionId,
-    floor: range.from - maxSpanBefore(sql, call.now),
+    floor: 0,
+    maxSpan: maxSpanBefore(sql, call.now),
   };
+  f.floor = f.from - f.maxSpan;
   const perActor = p?.per_actor ?? false;
   const { rows, intervals, totalMs } = by === 'day' ? byDay(call, f, tz, perActor) : grouped(call, by, f, perActor);
   const counts = { intervals, ...who(call, f) };
