@@ -380,7 +380,7 @@ function timewSummary(spans, range, runs) {
 }
 
 try {
-  if (!process.env.BENCH_SKIP_TICK) await tickBench();
+  await tickBench();
   await reportBench();
 } finally {
   for (const d of daemons) await d.dispose();
