@@ -12,6 +12,7 @@ import { watchCommand } from './commands/watch.js';
 import { mcpCommand } from './commands/mcp.js';
 import { reportCommand } from './commands/report.js';
 import { heartbeatCommand } from './commands/heartbeat.js';
+import { promptCommand } from './commands/prompt.js';
 
 declare const __FRAGD_VERSION__: string;
 
@@ -53,6 +54,7 @@ for (const add of [
   heartbeatCommand,
   hooksCommands,
   watchCommand,
+  promptCommand,
 ]) {
   cli = add(cli);
 }

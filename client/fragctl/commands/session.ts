@@ -1,6 +1,7 @@
 // fragctl session …, and the top-level status.
 import type { Argv } from 'yargs';
 import { formatDuration } from '../../../shared/format.js';
+import { shortLineOf, shortStatus } from '../../../shared/status-line.js';
 import type { ResultOf } from '../../../shared/protocol/methods.js';
 import { activityLine, breadcrumb, localTime, sessionLines } from '../output.js';
 import { run, type GlobalArgs } from '../runner.js';
@@ -17,19 +18,8 @@ export const statusLines = (r: ResultOf<'session.status'>) => [
   ...(r.recent.length ? ['recent:', ...r.recent.map(activityLine)] : []),
 ];
 
-/** One line for a shell prompt or a status bar: SESSION-003 · T-01 · 1h12m */
-export const shortLine = (r: ResultOf<'session.status'>) => {
-  const s = r.session;
-  const work = s.active.subtask ?? s.active.task;
-  return [
-    [
-      s.key,
-      ...(s.status === 'paused' ? ['paused'] : []),
-      ...(work ? [work] : []),
-      formatDuration(s.active_seconds),
-    ].join(' · '),
-  ];
-};
+/** One line for a shell prompt or a status bar: SESSION-003 · T-01 · 1h12m (the status file's line too). */
+export const shortLine = (r: ResultOf<'session.status'>) => [shortLineOf(shortStatus(r.session))];
 
 export function statusCommand(y: Argv<GlobalArgs>) {
   return y.command(
