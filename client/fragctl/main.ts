@@ -31,6 +31,11 @@ let cli = yargs(hideBin(process.argv))
     describe: 'who works: human (default, $FRAGMENTS_ACTOR) or an agent name',
     global: true,
   })
+  .option('full', {
+    type: 'boolean',
+    describe: "print long notes, messages and titles whole instead of cut to the terminal's width",
+    global: true,
+  })
   .option('autostart', {
     type: 'boolean',
     default: true,

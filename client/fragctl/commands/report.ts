@@ -5,6 +5,8 @@ import Table from 'cli-table3';
 import { formatDuration } from '../../../shared/format.js';
 import type { ReportResult, ReportRow } from '../../../shared/protocol/time.js';
 import { run, type GlobalArgs } from '../runner.js';
+import { cut, layoutOf, outputWidth, tableWidths } from '../layout.js';
+import { daysLine, reportChart } from '../charts.js';
 
 const BY = ['day', 'task', 'sprint', 'project', 'actor'] as const;
 
@@ -14,6 +16,7 @@ interface ReportArgs extends GlobalArgs {
   until?: string;
   tz?: string;
   csv?: boolean;
+  chart?: boolean;
   'per-actor'?: boolean;
   all?: boolean;
 }
@@ -73,7 +76,10 @@ export function reportCsv(r: ReportResult): string[] {
 
 const pct = (v: number | null | undefined) => (v == null ? '-' : `${v > 0 ? '+' : ''}${v}%`);
 
-export function reportTable(r: ReportResult): string[] {
+const heading = (r: ReportResult) =>
+  `time by ${r.by} · ${r.since} → ${r.until} (${r.tz})${r.actor ? ` · actor ${r.actor}` : ''} · ${r.counts.intervals} intervals, ${r.counts.sessions} sessions, ${r.counts.actors} actors`;
+
+export function reportTable(r: ReportResult, width = outputWidth()): string[] {
   const withActor = r.per_actor && r.by !== 'actor';
   const isTask = r.by === 'task';
   const head = [
@@ -84,9 +90,9 @@ export function reportTable(r: ReportResult): string[] {
     ...(isTask ? ['Tracked (all)', 'Estimate', 'Variance'] : []),
     'Intervals',
   ];
-  const table = new Table({ head, style: { head: [], border: [] } });
+  const body: string[][] = [];
   for (const row of r.rows) {
-    table.push([
+    body.push([
       row.key,
       ...(r.by === 'day' || r.by === 'actor' ? [] : [row.label ?? '']),
       ...(withActor ? [row.actor ?? ''] : []),
@@ -102,17 +108,24 @@ export function reportTable(r: ReportResult): string[] {
     ]);
   }
   const blanks = new Array<string>(head.indexOf('Time') - 1).fill('');
-  table.push([
+  body.push([
     'Total',
     ...blanks,
     formatDuration(r.total_seconds),
     ...(isTask ? ['', '', ''] : []),
     String(r.counts.intervals),
   ]);
-  return [
-    `time by ${r.by} · ${r.since} → ${r.until} (${r.tz})${r.actor ? ` · actor ${r.actor}` : ''} · ${r.counts.intervals} intervals, ${r.counts.sessions} sessions, ${r.counts.actors} actors`,
-    r.rows.length ? table.toString() : '(no tracked time in this range)',
-  ];
+  // Fit the terminal: the Title column gives up room first (cut with …), then headers wrap; codes stay whole.
+  const title = head.indexOf('Title');
+  const colWidths = tableWidths(head, body, width, title === -1 ? [] : [title]);
+  if (colWidths && title !== -1) for (const row of body) row[title] = cut(row[title], colWidths[title] - 2);
+  const table = new Table({
+    head,
+    style: { head: [], border: [] },
+    ...(colWidths ? { colWidths, wordWrap: true } : {}),
+  });
+  table.push(...body);
+  return [cut(heading(r), width), r.rows.length ? table.toString() : '(no tracked time in this range)'];
 }
 
 export function reportCommand(y: Argv<GlobalArgs>) {
@@ -130,6 +143,12 @@ export function reportCommand(y: Argv<GlobalArgs>) {
           describe: 'separate the timelines of each actor (human, agents) in every row',
         })
         .option('csv', { type: 'boolean', describe: 'print CSV' })
+        .option('chart', {
+          type: 'boolean',
+          describe: 'draw bars (scaled to the terminal) and a sparkline of the days instead of a table',
+          conflicts: 'csv',
+        })
+        .example('$0 report --chart', 'the last 7 days as bars, with a sparkline')
         .example('$0 report --by task --since 2026-03-01', 'time per task since March 1st, with estimate vs actual')
         .example(
           '$0 report --by day --per-actor',
@@ -138,8 +157,8 @@ export function reportCommand(y: Argv<GlobalArgs>) {
     (argv) =>
       run(
         argv,
-        (c) =>
-          c.call('report', {
+        async (c) => {
+          const params = {
             by: argv.by,
             since: argv.since,
             until: argv.until,
@@ -147,8 +166,26 @@ export function reportCommand(y: Argv<GlobalArgs>) {
             per_actor: argv['per-actor'],
             ...(argv.actor ? { actor: argv.actor } : {}),
             ...(argv.session ? { session: argv.session } : {}),
-          }),
-        (r) => (argv.csv ? reportCsv(r) : reportTable(r)),
+          };
+          const report = await c.call('report', params);
+          // The sparkline needs every day of the range: the report by day, unless that is this one.
+          const byDay =
+            !argv.chart || argv.by === 'day'
+              ? undefined
+              : await c.call('report', { ...params, by: 'day', per_actor: false });
+          return argv.chart ? { ...report, days: byDay ?? report } : report;
+        },
+        (r) =>
+          argv.csv
+            ? reportCsv(r)
+            : argv.chart && 'days' in r
+              ? [
+                  cut(heading(r), layoutOf(argv).width),
+                  ...reportChart(r, layoutOf(argv)),
+                  '',
+                  daysLine(r.days, layoutOf(argv)),
+                ]
+              : reportTable(r),
       ),
   );
 }
