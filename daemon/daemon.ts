@@ -189,9 +189,11 @@ export class Daemon {
     };
     this.statusFiles = new StatusFiles(this.app, paths.runtimeDir, opts.log);
     // Events are published after their batch commits; the status files follow once per turn.
+    // A logged activity alone never changes the line (resuming an idle session is its own
+    // event), so write-heavy logging pays nothing for them.
     const publish = (e: DaemonEvent[]) => {
       this.transport.publish(e);
-      this.statusFiles?.changed();
+      if (e.some((ev) => ev.type !== 'activity.logged')) this.statusFiles?.changed();
     };
     this.dispatcher = new Dispatcher({
       app: this.app,

@@ -35,8 +35,17 @@ export const layoutOf = (argv: { full?: boolean }, sink?: Sink, env?: NodeJS.Pro
   full: argv.full === true,
 });
 
+/**
+ * Characters one column wide each, which is most of what fragctl prints: ASCII, Latin
+ * letters, and the punctuation, arrows and blocks of its own lines (· › → “ ” █ ░ ▓ ▁…█).
+ * Such text is measured by its length; anything else (CJK, emoji, combining marks, zero-width
+ * characters, escape sequences) by string-width, whose emoji expression is costly to
+ * compile at the start of every short-lived fragctl.
+ */
+const NARROW = /^[\x20-\x7e\u00a0-\u02ff\u2010-\u2027\u2030-\u205e\u2190-\u21ff\u2500-\u259f]*$/;
+
 /** Columns a string takes on a terminal (wide CJK characters and emoji count 2, escape sequences 0). */
-export const displayWidth = (s: string): number => stringWidth(s);
+export const displayWidth = (s: string): number => (NARROW.test(s) ? s.length : stringWidth(s));
 
 /**
  * User text (notes, messages, titles) as one list cell: line breaks become ↵ so a list

@@ -1,4 +1,5 @@
 import { stripVTControlCharacters } from 'node:util';
+import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import { bar, barLength, daysBetween, estimateBar, sparkline } from '../../client/fragctl/charts.js';
 import { cut, displayWidth, outputWidth, tableWidths } from '../../client/fragctl/layout.js';
@@ -24,6 +25,11 @@ describe('cut', () => {
     // An emoji with a skin tone is one grapheme: never split.
     expect(cut('👍🏽👍🏽👍🏽👍🏽', 5)).toBe('👍🏽👍🏽…');
     expect(cut('anything', undefined)).toBe('anything');
+  });
+
+  it("measures fragctl's own punctuation as string-width does, by length, and the rest by string-width", () => {
+    for (const text of ['a · b › c → “d” — █░▓▁▏ é ñ', 'zero\u200bwidth', 'e\u0301', '\u001b[31mred\u001b[39m', '表'])
+      expect(displayWidth(text)).toBe(stringWidth(text));
   });
 });
 
