@@ -118,6 +118,9 @@ describe('report --chart', () => {
     expect(spark[0]).toBe('█');
     expect(spark.slice(3)).toBe('····');
     expect('▁▂▃▄▅▆▇'.indexOf(spark[1])).toBeGreaterThan('▁▂▃▄▅▆▇'.indexOf(spark[2]));
+    // For programs, a chart is the report itself.
+    const json = await d.json(['report', '--chart', '--by', 'task', ...RANGE]);
+    expect(json.body).toEqual((await d.json(['report', '--by', 'task', ...RANGE])).body);
   });
 
   it('fits the table of a report to the terminal, cutting titles and keeping codes', async () => {

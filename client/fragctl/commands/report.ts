@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import Table from 'cli-table3';
 import { formatDuration } from '../../../shared/format.js';
 import type { ReportResult, ReportRow } from '../../../shared/protocol/time.js';
-import { run, type GlobalArgs } from '../runner.js';
+import { formatOf, run, type GlobalArgs } from '../runner.js';
 import { cut, layoutOf, outputWidth, tableWidths } from '../layout.js';
 import { daysLine, reportChart } from '../charts.js';
 
@@ -168,12 +168,11 @@ export function reportCommand(y: Argv<GlobalArgs>) {
             ...(argv.session ? { session: argv.session } : {}),
           };
           const report = await c.call('report', params);
-          // The sparkline needs every day of the range: the report by day, unless that is this one.
-          const byDay =
-            !argv.chart || argv.by === 'day'
-              ? undefined
-              : await c.call('report', { ...params, by: 'day', per_actor: false });
-          return argv.chart ? { ...report, days: byDay ?? report } : report;
+          // The sparkline needs every day of the range: the report by day, unless that is this
+          // one. --json prints the report alone, chart or not.
+          if (!argv.chart || formatOf(argv) === 'json') return report;
+          const byDay = argv.by === 'day' ? report : await c.call('report', { ...params, by: 'day', per_actor: false });
+          return { ...report, days: byDay };
         },
         (r) =>
           argv.csv
