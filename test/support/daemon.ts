@@ -53,8 +53,7 @@ export class TestDaemon {
 
   get env(): NodeJS.ProcessEnv {
     // Not the shell's session or actor, nor the developer's colour or width settings: output
-    // is checked as a pipe gets it
-    // unless a test sets them (test/integration/terminal.test.ts).
+    // is checked as a pipe gets it unless a test sets them (test/integration/terminal.test.ts).
     const {
       FRAGMENTS_SESSION: _s,
       FRAGMENTS_ACTOR: _a,
