@@ -3,7 +3,7 @@
 // the real shell, in a real pseudo-terminal where it is a prompt, printing the line and
 // executing nothing of hostile text.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +110,26 @@ describe('the status file', () => {
     await until('paused', () => read().includes('paused'));
     await d.fragctl(['update', 'back at it']);
     await until('resumed by the update', () => !read().includes('paused'));
+  });
+
+  it('is written once per committed batch, not once per call', async () => {
+    await c.call('task.create', { code: 'T-02', title: 'second' });
+    const renames: string[] = [];
+    const watcher = watch(d.paths.runtimeDir, (_event, name) => {
+      if (name === 'status.human') renames.push(String(name));
+    });
+    try {
+      // 20 context changes sent at once: they land in one or a few group commits.
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => c.call('task.activate', { code: i % 2 ? 'T-02' : 'T-01' })),
+      );
+      await until('the last one written', () => / T-02\n$/.test(read()));
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      watcher.close();
+    }
+    expect(renames.length).toBeGreaterThan(0);
+    expect(renames.length).toBeLessThanOrEqual(6);
   });
 
   it('is never seen half-written while many changes land', async () => {
