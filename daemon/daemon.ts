@@ -7,6 +7,7 @@ import { resolvePaths, socketPathProblem, type FragPaths } from '../shared/paths
 import { MIN_CLIENT_PROTOCOL, PROTOCOL_VERSION } from '../shared/protocol/version.js';
 import { ErrorCode, FragError } from '../shared/errors.js';
 import type { App } from './app/app.js';
+import type { DaemonEvent } from '../shared/protocol/views.js';
 import { systemClock, iso, type Clock } from './clock.js';
 import { loadConfig, type FragConfig } from './config.js';
 import { Dispatcher } from './rpc/dispatcher.js';
@@ -21,6 +22,7 @@ import { recoverOpenIntervals } from './app/sessions/recovery.js';
 import { closeInterval } from './app/time/intervals.js';
 import { registerSpool, SpoolWatcher } from './app/git/spool.js';
 import { clockFromEnv, registerTicker, Ticker } from './app/time/tick.js';
+import { StatusFiles } from './status-file.js';
 
 declare const __FRAGD_VERSION__: string;
 export const VERSION = typeof __FRAGD_VERSION__ === 'string' ? __FRAGD_VERSION__ : '0.0.0-dev';
@@ -89,6 +91,8 @@ export class Daemon {
 
   private ticker: Ticker | null = null;
   private spool: SpoolWatcher | null = null;
+  /** The one-line status files shell prompts read (docs/terminal.md). */
+  private statusFiles: StatusFiles | null = null;
   /** FRAGD_TEST_CLOCK: tests drive this daemon's time (and no cron tick runs). */
   private testClock: Clock | null = null;
   private testClockProblem: string | null = null;
@@ -183,17 +187,25 @@ export class Daemon {
       status: (call) => this.status(call.now),
       shutdown: () => void setImmediate(() => void this.stop('rpc')),
     };
+    this.statusFiles = new StatusFiles(this.app, paths.runtimeDir, opts.log);
+    // Events are published after their batch commits; the status files follow once per turn.
+    // A logged activity alone never changes the line (resuming an idle session is its own
+    // event), so write-heavy logging pays nothing for them.
+    const publish = (e: DaemonEvent[]) => {
+      this.transport.publish(e);
+      if (e.some((ev) => ev.type !== 'activity.logged')) this.statusFiles?.changed();
+    };
     this.dispatcher = new Dispatcher({
       app: this.app,
       facts,
       log: opts.log,
-      publish: (e) => this.transport.publish(e),
+      publish,
       beforeWrite: () => this.ticker?.tickIfDue(),
     });
     this.transport = new SocketServer(this.dispatcher, opts.log);
     this.ticker = new Ticker(this.app, {
       submit: (run) => this.dispatcher.queue.submit(run),
-      publish: (e) => this.transport.publish(e),
+      publish,
       log: opts.log,
     });
     registerTicker(this.app, this.ticker);
@@ -207,6 +219,8 @@ export class Daemon {
       else this.transport.server.listen(paths.socket, resolve);
     });
     if (fd === null) chmodSync(paths.socket, 0o600);
+    // Sessions left open by the last run (or a crash's stale files) show from the start.
+    this.statusFiles.refresh();
     opts.log.info(
       { pid: process.pid, socket: paths.socket, db: paths.db, version: VERSION, socketActivated: this.socketActivated },
       'fragd listening',
@@ -264,6 +278,7 @@ export class Daemon {
       }
       this.transport.closeAll();
       this.closeOpenIntervals();
+      this.statusFiles?.removeAll();
       this.db.close();
       if (!this.socketActivated) {
         try {

@@ -12,6 +12,8 @@ export interface GlobalArgs {
   session?: string;
   actor?: string;
   autostart?: boolean;
+  /** Long text whole instead of cut to the terminal's width. */
+  full?: boolean;
 }
 
 export interface Target {

@@ -45,8 +45,13 @@ export type SessionResult = { session: SessionView } & WithInstructions;
 export type StatusResult = {
   session: SessionView;
   recent: ActivityView[];
-  /** Live time of the active task (subtask if any): in this session, and in total. */
-  active_task?: { code: string; session_seconds: number; total_seconds: number } | null;
+  /** Live time of the active task (subtask if any): in this session, and in total; its estimate. */
+  active_task?: {
+    code: string;
+    session_seconds: number;
+    total_seconds: number;
+    estimate_minutes?: number | null;
+  } | null;
 };
 export type ActivityResult = { activity: ActivityView; duplicate: boolean } & WithInstructions;
 export type ContextResult = { stack: ContextFrame[]; session: string } & WithInstructions;
