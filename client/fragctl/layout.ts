@@ -1,7 +1,7 @@
 // Fitting text output to where it goes (docs/terminal.md, "Widths"): how many columns there
 // are, long text cut with an ellipsis (whole with --full), columns as wide as their longest
 // cell (long codes never break them) that still fit the terminal. Renderers of any kind —
-// plain lines, cli-table3, charts — ask this module, so the rules live in one place.
+// plain lines, the box table, charts — ask this module, so the rules live in one place.
 import stringWidth from 'string-width';
 
 export interface Layout {
@@ -80,7 +80,7 @@ export function pad(text: string, width: number, right = false): string {
 }
 
 /**
- * Widths for cli-table3's colWidths (each cell's text plus its 1-column padding on each
+ * Widths for the box table (each cell's text plus its 1-column padding on each
  * side) so a bordered table fits `width`: the `flex` columns (titles) give up room first,
  * down to 10 columns each; then headers wrap at their spaces ("Tracked (all)" on two
  * lines); codes and numbers keep their longest cell, so when they alone are wider than the
