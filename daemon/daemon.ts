@@ -2,6 +2,7 @@
 // again cleanly (in-flight calls finish, the database closes).
 import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
+import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { resolvePaths, socketPathProblem, type FragPaths } from '../shared/paths.js';
 import { MIN_CLIENT_PROTOCOL, PROTOCOL_VERSION } from '../shared/protocol/version.js';
@@ -11,7 +12,7 @@ import { systemClock, iso, type Clock } from './clock.js';
 import { loadConfig, type FragConfig } from './config.js';
 import { Dispatcher } from './rpc/dispatcher.js';
 import type { DaemonFacts } from './rpc/handlers.js';
-import { ensureOwnedPrivateDir } from './safety/owned-dir.js';
+import { ensureOwnedPrivateDir } from '../shared/safety/owned-dir.js';
 import { acquirePidLock } from './safety/pid-lock.js';
 import { openDatabase, type Db } from './store/database.js';
 import { Sql } from './store/sql.js';
@@ -118,7 +119,9 @@ export class Daemon {
       const tooLong = socketPathProblem(paths.socket);
       if (tooLong) throw new StartupError(tooLong, EXIT_UNSAFE_DIR);
     }
-    for (const dir of new Set([paths.runtimeDir, paths.stateDir])) {
+    // Every directory fragd writes into or listens in: the socket's own too (FRAGMENTS_SOCKET).
+    const dirs = [paths.runtimeDir, paths.stateDir, ...(fd === null ? [dirname(paths.socket)] : [])];
+    for (const dir of new Set(dirs)) {
       const verdict = ensureOwnedPrivateDir(dir);
       if (!verdict.ok) throw new StartupError(`refusing to start: ${verdict.reason}`, EXIT_UNSAFE_DIR);
     }

@@ -8,9 +8,9 @@ import { PROTOCOL_VERSION } from '../../shared/protocol/version.js';
 import type { MethodName, ParamsOf, ResultOf } from '../../shared/protocol/methods.js';
 import type { DaemonEvent } from '../../shared/protocol/views.js';
 import { spawnDaemon, startLogPath } from './launcher.js';
-import { RpcConnection, RpcError, DISCONNECTED } from './rpc-client.js';
+import { RpcConnection, RpcError, DISCONNECTED, UnsafeSocket } from './rpc-client.js';
 
-export { RpcError, DISCONNECTED } from './rpc-client.js';
+export { RpcError, DISCONNECTED, UnsafeSocket } from './rpc-client.js';
 export type { DaemonEvent } from '../../shared/protocol/views.js';
 
 export interface ConnectOptions {
@@ -62,7 +62,8 @@ async function waitForStartedDaemon(
     while (Date.now() < deadline) {
       try {
         return await RpcConnection.open(paths.socket, 500);
-      } catch {
+      } catch (err) {
+        if (err instanceof UnsafeSocket) throw err;
         if (exit) return { exited: exit };
         await sleep(25);
       }
@@ -135,6 +136,8 @@ export class FragClient {
     try {
       return await RpcConnection.open(paths.socket);
     } catch (err) {
+      // Someone else's socket or directory: never talk to it, never start a daemon into it.
+      if (err instanceof UnsafeSocket) throw err;
       const code = (err as NodeJS.ErrnoException).code;
       const autoStart = opts.autoStart ?? env.FRAGMENTS_NO_AUTOSTART !== '1';
       if (!autoStart) {
