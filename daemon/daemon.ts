@@ -13,7 +13,9 @@ import { loadConfig, type FragConfig } from './config.js';
 import { Dispatcher } from './rpc/dispatcher.js';
 import type { DaemonFacts } from './rpc/handlers.js';
 import { ensureOwnedPrivateDir } from '../shared/safety/owned-dir.js';
-import { acquirePidLock } from './safety/pid-lock.js';
+import { acquirePidLock, LockWriteError } from './safety/pid-lock.js';
+import { storageAdvice, storageProblemOf } from './safety/storage-problem.js';
+import type { LogFile } from './log-file.js';
 import { openDatabase, type Db } from './store/database.js';
 import { Sql } from './store/sql.js';
 import { SocketServer } from './transport/socket-server.js';
@@ -39,11 +41,15 @@ export class StartupError extends Error {
 export const EXIT_ALREADY_RUNNING = 3;
 export const EXIT_UNSAFE_DIR = 4;
 export const EXIT_BAD_CONFIG = 5;
+/** Its files cannot be written or read: disk full, read-only, locked, corrupt. */
+export const EXIT_STORAGE = 6;
 
 export interface DaemonOptions {
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
   log: Logger;
+  /** The rotating log file (absent with --foreground): limited from config, reported in status. */
+  logFile?: LogFile;
 }
 
 function socketAnswers(path: string): Promise<boolean> {
@@ -131,7 +137,19 @@ export class Daemon {
       throw new StartupError(`bad configuration: ${(err as Error).message}`, EXIT_BAD_CONFIG);
     }
 
-    const lock = await acquirePidLock(paths.lock);
+    opts.logFile?.setLimits(this.config.log);
+
+    let lock;
+    try {
+      lock = await acquirePidLock(paths.lock);
+    } catch (err) {
+      if (!(err instanceof LockWriteError)) throw err;
+      const problem = storageProblemOf(err.code);
+      throw new StartupError(
+        `${err.message}${problem ? `; ${storageAdvice(problem, { dir: paths.runtimeDir })}` : ''}`,
+        EXIT_STORAGE,
+      );
+    }
     if (!lock.ok) {
       throw new StartupError(
         `fragd is already running (pid ${lock.holderPid}) for this user on ${paths.socket}; stop it with: fragctl daemon stop`,
@@ -157,7 +175,11 @@ export class Daemon {
       this.db = openDatabase(paths.db);
     } catch (err) {
       this.releaseLock();
-      throw new StartupError(`cannot open the database ${paths.db}: ${(err as Error).message}`, 1);
+      const problem = storageProblemOf((err as { code?: unknown }).code);
+      throw new StartupError(
+        `cannot open the database ${paths.db}: ${(err as Error).message}${problem ? `; ${storageAdvice(problem, { db: paths.db, dir: paths.stateDir })}` : ''}`,
+        problem ? EXIT_STORAGE : 1,
+      );
     }
     this.app = { sql: new Sql(this.db), clock: this.clock, config: this.config };
     const recovered = recoverOpenIntervals(this.app);
@@ -190,6 +212,7 @@ export class Daemon {
       app: this.app,
       facts,
       log: opts.log,
+      storage: { db: paths.db, dir: paths.stateDir },
       publish: (e) => this.transport.publish(e),
       beforeWrite: () => this.ticker?.tickIfDue(),
     });
@@ -247,6 +270,7 @@ export class Daemon {
         connections: this.transport.connections,
       },
       http: this.http?.status ?? { enabled: false },
+      log: this.opts.logFile?.stats() ?? { path: 'stdout', dropped_lines: 0 },
     };
   }
 

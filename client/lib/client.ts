@@ -94,6 +94,18 @@ export function startFailureReason(log: string): string {
     .join('\n');
 }
 
+/**
+ * fragd's start log is empty when fragd could not write even that (a full disk): say what
+ * its exit status means instead (fragd's EXIT_* codes in daemon/daemon.ts).
+ */
+function exitReason(exited: string, paths: FragPaths): string {
+  if (exited === 'exit code 6')
+    return `fragd: its files cannot be written or read (disk full, read-only, locked or corrupt); check the free space and permissions of ${paths.stateDir} and ${paths.runtimeDir} (df -h), then retry`;
+  if (exited === 'exit code 4')
+    return `fragd: its directories are unsafe or unusable; see ${paths.runtimeDir} and ${paths.stateDir}`;
+  return '';
+}
+
 function startLog(paths: FragPaths): string {
   try {
     return readFileSync(startLogPath(paths), 'utf8');
@@ -150,7 +162,7 @@ export class FragClient {
       const timeoutMs = opts.startTimeoutMs ?? 8000;
       const outcome = await waitForStartedDaemon(paths, spawnDaemon(paths, env), timeoutMs);
       if (outcome instanceof RpcConnection) return outcome;
-      const reason = startFailureReason(startLog(paths));
+      const reason = startFailureReason(startLog(paths)) || exitReason(outcome.exited, paths);
       const what = outcome.exited
         ? `fragd did not start (${outcome.exited})`
         : `started fragd but it did not answer on ${paths.socket} within ${Math.round(timeoutMs / 1000)}s`;
