@@ -14,7 +14,7 @@ import { Dispatcher } from './rpc/dispatcher.js';
 import type { DaemonFacts } from './rpc/handlers.js';
 import { ensureOwnedPrivateDir } from '../shared/safety/owned-dir.js';
 import { acquirePidLock, LockWriteError } from './safety/pid-lock.js';
-import { storageAdvice, storageProblemOf } from './safety/storage-problem.js';
+import { corruptRecovery, storageAdvice, storageProblemOf } from './safety/storage-problem.js';
 import type { LogFile } from './log-file.js';
 import { openDatabase, type Db } from './store/database.js';
 import { Sql } from './store/sql.js';
@@ -176,10 +176,11 @@ export class Daemon {
     } catch (err) {
       this.releaseLock();
       const problem = storageProblemOf((err as { code?: unknown }).code);
-      throw new StartupError(
-        `cannot open the database ${paths.db}: ${(err as Error).message}${problem ? `; ${storageAdvice(problem, { db: paths.db, dir: paths.stateDir })}` : ''}`,
-        problem ? EXIT_STORAGE : 1,
-      );
+      const message =
+        problem === 'corrupt'
+          ? `the database ${paths.db} is corrupt (${(err as Error).message}); fragd will not start on it: ${corruptRecovery(paths.db)}`
+          : `cannot open the database ${paths.db}: ${(err as Error).message}${problem ? `; ${storageAdvice(problem, { db: paths.db, dir: paths.stateDir })}` : ''}`;
+      throw new StartupError(message, problem ? EXIT_STORAGE : 1);
     }
     this.app = { sql: new Sql(this.db), clock: this.clock, config: this.config };
     const recovered = recoverOpenIntervals(this.app);
