@@ -6,6 +6,7 @@
 // directory passes, nobody else can swap the socket inside it between check and connect.
 import { accessSync, constants, lstatSync, mkdirSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
+import { shellQuote } from '../format.js';
 
 export type DirVerdict = { ok: true } | { ok: false; reason: string };
 /** A client's verdict: `absent` when there is nothing there yet (no daemon ran). */
@@ -41,7 +42,7 @@ function judgeDir(dir: string, st: Stats): DirVerdict {
   if ((st.mode & 0o077) !== 0) {
     return {
       ok: false,
-      reason: `${dir} has mode ${octal(st.mode)}, open to other users; fix it with: chmod 700 ${dir}`,
+      reason: `${dir} has mode ${octal(st.mode)}, open to other users; fix it with: chmod 700 ${shellQuote(dir)}`,
     };
   }
   return { ok: true };
