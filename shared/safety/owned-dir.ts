@@ -6,11 +6,26 @@
 // directory passes, nobody else can swap the socket inside it between check and connect.
 import { accessSync, constants, lstatSync, mkdirSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
-import { shellQuote } from '../format.js';
+import { commandLine } from '../format.js';
 
-export type DirVerdict = { ok: true } | { ok: false; reason: string };
+/** A refusal: what is wrong, what fixes it, and both as one line (`reason`) for an error message. */
+export interface Refusal {
+  ok: false;
+  problem: string;
+  fix: string;
+  reason: string;
+}
+export type DirVerdict = { ok: true } | Refusal;
 /** A client's verdict: `absent` when there is nothing there yet (no daemon ran). */
-export type PlaceVerdict = { ok: true; absent: boolean } | { ok: false; reason: string };
+export type PlaceVerdict = { ok: true; absent: boolean } | Refusal;
+
+/** `fix` is a phrase ("remove it") or, with `command`, a command line to run as is. */
+const refuse = (problem: string, fix: string, command = false): Refusal => ({
+  ok: false,
+  problem,
+  fix,
+  reason: `${problem}; ${command ? 'fix it with: ' : ''}${fix}`,
+});
 
 const myUid = (fallback: number) => process.getuid?.() ?? fallback;
 const octal = (mode: number) => (mode & 0o777).toString(8).padStart(3, '0');
@@ -26,25 +41,16 @@ function lstatOrNull(path: string): Stats | null {
 
 /** The checks on an existing directory (lstat: a symlink is refused, never followed). */
 function judgeDir(dir: string, st: Stats): DirVerdict {
-  if (st.isSymbolicLink() || !st.isDirectory()) {
-    return {
-      ok: false,
-      reason: `${dir} is not a directory (a symlink or a file is there); remove it or set FRAGMENTS_HOME`,
-    };
-  }
+  if (st.isSymbolicLink() || !st.isDirectory())
+    return refuse(`${dir} is not a directory (a symlink or a file is there)`, 'remove it or set FRAGMENTS_HOME');
   const uid = myUid(st.uid);
-  if (st.uid !== uid) {
-    return {
-      ok: false,
-      reason: `${dir} is owned by uid ${st.uid}, not by you (uid ${uid}); another user may be impersonating fragd. Remove it (as its owner or root) or set FRAGMENTS_HOME to a private directory`,
-    };
-  }
-  if ((st.mode & 0o077) !== 0) {
-    return {
-      ok: false,
-      reason: `${dir} has mode ${octal(st.mode)}, open to other users; fix it with: chmod 700 ${shellQuote(dir)}`,
-    };
-  }
+  if (st.uid !== uid)
+    return refuse(
+      `${dir} is owned by uid ${st.uid}, not by you (uid ${uid}); another user may be impersonating fragd`,
+      'remove it (as its owner or root) or set FRAGMENTS_HOME to a private directory',
+    );
+  if ((st.mode & 0o077) !== 0)
+    return refuse(`${dir} has mode ${octal(st.mode)}, open to other users`, commandLine(['chmod', '700', dir]), true);
   return { ok: true };
 }
 
@@ -54,10 +60,10 @@ export function ensureOwnedPrivateDir(dir: string): DirVerdict {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    return {
-      ok: false,
-      reason: `cannot create ${dir} (${e.code}): ${e.message}; check permissions of its parent or set FRAGMENTS_HOME`,
-    };
+    return refuse(
+      `cannot create ${dir} (${e.code}): ${e.message}`,
+      'check permissions of its parent or set FRAGMENTS_HOME',
+    );
   }
   const verdict = judgeDir(dir, lstatSync(dir));
   if (!verdict.ok) return verdict;
@@ -66,7 +72,7 @@ export function ensureOwnedPrivateDir(dir: string): DirVerdict {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const why = e.code === 'EROFS' ? 'is on a read-only filesystem' : `is not writable (${e.code})`;
-    return { ok: false, reason: `${dir} ${why}; make it writable or set FRAGMENTS_HOME to a writable directory` };
+    return refuse(`${dir} ${why}`, 'make it writable or set FRAGMENTS_HOME to a writable directory');
   }
   return { ok: true };
 }
@@ -80,10 +86,7 @@ export function checkSocketPlace(socket: string): PlaceVerdict {
     return judgeSocketPlace(socket);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    return {
-      ok: false,
-      reason: `cannot inspect ${socket} (${e.code ?? e.message}); check the permissions of its directory`,
-    };
+    return refuse(`cannot inspect ${socket} (${e.code ?? e.message})`, 'check the permissions of its directory');
   }
 }
 
@@ -96,17 +99,12 @@ function judgeSocketPlace(socket: string): PlaceVerdict {
   const st = lstatOrNull(socket);
   if (!st) return { ok: true, absent: true };
   const uid = myUid(st.uid);
-  if (!st.isSocket()) {
-    return {
-      ok: false,
-      reason: `${socket} is not a socket (${st.isSymbolicLink() ? 'a symlink' : 'a file'}); remove it`,
-    };
-  }
-  if (st.uid !== uid) {
-    return {
-      ok: false,
-      reason: `${socket} is owned by uid ${st.uid}, not by you (uid ${uid}); another user may be impersonating fragd. Remove it and start fragd again`,
-    };
-  }
+  if (!st.isSocket())
+    return refuse(`${socket} is not a socket (${st.isSymbolicLink() ? 'a symlink' : 'a file'})`, 'remove it');
+  if (st.uid !== uid)
+    return refuse(
+      `${socket} is owned by uid ${st.uid}, not by you (uid ${uid}); another user may be impersonating fragd`,
+      'remove it and start fragd again',
+    );
   return { ok: true, absent: false };
 }

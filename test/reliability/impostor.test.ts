@@ -2,13 +2,18 @@
 // socket lives in $TMPDIR/fragments-$UID/, a path any user can create first. A real second
 // OS user (fragd-impostor) pre-creates it with a listening socket; the victim's fragctl,
 // client library and auto-start must refuse with the path and the fix, and the impostor
-// must receive nothing. Needs root (to create the user and run as it), as in CI.
+// must receive nothing. The victim is root (so it could connect anywhere) and, in the last
+// case, a second non-root user (fragd-victim). Needs root (to create the users and run as
+// them), as in CI.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   chmodSync,
+  chownSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -16,10 +21,11 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FRAGCTL, FRAGD, runNode, until } from '../support/daemon.js';
+import { DIST, FRAGCTL, FRAGD, runNode, until } from '../support/daemon.js';
 import { FragClient, UnsafeSocket } from '../../client/lib/client.js';
 
 const IMPOSTOR = 'fragd-impostor';
+const VICTIM = 'fragd-victim';
 const isRoot = process.getuid?.() === 0;
 
 /** Listens on argv[2], records every byte it receives in argv[3], and answers like fragd would. */
@@ -57,13 +63,17 @@ let victimHome = '';
 let impostor: ChildProcess | null = null;
 const record = () => join(base, 'imp-record', 'received');
 
-function ensureImpostorUser(): void {
-  if (spawnSync('id', ['-u', IMPOSTOR]).status === 0) return;
-  const r = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', IMPOSTOR], {
-    encoding: 'utf8',
-  });
-  // Two test files racing to create the user: the loser finds it there.
-  if (r.status !== 0 && spawnSync('id', ['-u', IMPOSTOR]).status !== 0) throw new Error(`useradd failed: ${r.stderr}`);
+/** Creates the OS user if missing (idempotent) and returns its uid. */
+function ensureUser(name: string): number {
+  const uid = () => spawnSync('id', ['-u', name], { encoding: 'utf8' });
+  if (uid().status !== 0) {
+    const r = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', name], {
+      encoding: 'utf8',
+    });
+    // Two runs racing to create the user: the loser finds it there.
+    if (r.status !== 0 && uid().status !== 0) throw new Error(`useradd ${name} failed: ${r.stderr}`);
+  }
+  return Number(uid().stdout.trim());
 }
 
 /** Runs the impostor listener as the other user, on `sock`. */
@@ -102,7 +112,7 @@ function victimEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 beforeAll(() => {
   if (!isRoot) return;
-  ensureImpostorUser();
+  ensureUser(IMPOSTOR);
   // Laid out like /tmp: world-writable and sticky, where anyone may create fragments-<uid>.
   base = mkdtempSync('/tmp/fi-');
   chmodSync(base, 0o1777);
@@ -127,7 +137,7 @@ describe.skipIf(!isRoot)('an impostor daemon run by another user (needs root to 
     const r = await runNode(FRAGCTL, ['update', 'rotating the production keys now'], victimEnv());
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`refusing to talk to fragd: ${runtime} is owned by uid`);
-    expect(r.stderr).toMatch(/Remove it .*or set FRAGMENTS_HOME/);
+    expect(r.stderr).toMatch(/remove it .*or set FRAGMENTS_HOME/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stdout).not.toContain('owned');
 
@@ -154,6 +164,46 @@ describe.skipIf(!isRoot)('an impostor daemon run by another user (needs root to 
     const r = await runNode(FRAGCTL, ['note', 'secret'], victimEnv({ FRAGMENTS_HOME: own }));
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`refusing to talk to fragd: ${join(own, 'fragd.sock')} is owned by uid`);
+    expect(existsSync(record()) ? readFileSync(record(), 'utf8') : '').toBe('');
+    stopImpostor();
+  });
+
+  it('a non-root victim user refuses too (fragctl run as that user on its own /tmp fallback path)', async () => {
+    const victimUid = ensureUser(VICTIM);
+    // The victim runs a copy of the fragctl bundle it can read (the test build is private to root).
+    const dist = join(base, 'victim-dist');
+    mkdirSync(dist, { mode: 0o755 });
+    for (const f of readdirSync(DIST).filter((f) => f.startsWith('fragctl')))
+      copyFileSync(join(DIST, f), join(dist, f));
+    const home = mkdtempSync(join(base, 'victim-home-'));
+    chownSync(home, victimUid, victimUid);
+    const runtime = join(base, `fragments-${victimUid}`);
+    await startImpostor(join(runtime, 'fragd.sock'));
+    const r = spawnSync(
+      'runuser',
+      [
+        '-u',
+        VICTIM,
+        '--',
+        'env',
+        '-u',
+        'XDG_RUNTIME_DIR',
+        '-u',
+        'FRAGMENTS_HOME',
+        '-u',
+        'FRAGMENTS_SOCKET',
+        `TMPDIR=${base}`,
+        `HOME=${home}`,
+        process.execPath,
+        join(dist, 'fragctl.js'),
+        'update',
+        'the deploy key is in ~/keys',
+      ],
+      { encoding: 'utf8', env: { PATH: process.env.PATH } },
+    );
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain(`refusing to talk to fragd: ${runtime} is owned by uid`);
+    expect(r.stderr).toContain(`not by you (uid ${victimUid})`);
     expect(existsSync(record()) ? readFileSync(record(), 'utf8') : '').toBe('');
     stopImpostor();
   });
