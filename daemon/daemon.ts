@@ -44,6 +44,17 @@ export const EXIT_BAD_CONFIG = 5;
 /** Its files cannot be written or read: disk full, read-only, locked, corrupt. */
 export const EXIT_STORAGE = 6;
 
+/** A start-up failure as the user should see it: storage errors get their kind and fix (exit 6). */
+function asStartupError(err: unknown, paths: FragPaths): unknown {
+  if (err instanceof StartupError) return err;
+  const problem = storageProblemOf((err as { code?: unknown })?.code);
+  if (!problem) return err;
+  return new StartupError(
+    `cannot start: ${(err as Error).message}; ${storageAdvice(problem, { db: paths.db, dir: paths.stateDir })}`,
+    EXIT_STORAGE,
+  );
+}
+
 export interface DaemonOptions {
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
@@ -157,10 +168,23 @@ export class Daemon {
       );
     }
     this.releaseLock = lock.release;
+    try {
+      await this.serve(fd);
+    } catch (err) {
+      // Whatever stops a start once the lock is taken leaves no lock behind, and a
+      // storage failure (a full disk under the spool, the socket, the token) is said as one.
+      if ((this.db as Db | undefined)?.open) this.db.close();
+      this.releaseLock();
+      throw asStartupError(err, paths);
+    }
+  }
+
+  /** The start once the lock is held: database, dispatcher, HTTP, socket, spool. */
+  private async serve(fd: number | null): Promise<void> {
+    const { paths, opts } = this;
 
     if (fd === null && existsSync(paths.socket)) {
       if (await socketAnswers(paths.socket)) {
-        this.releaseLock();
         throw new StartupError(
           `another fragd answers on ${paths.socket}; stop it with: fragctl daemon stop`,
           EXIT_ALREADY_RUNNING,
@@ -174,7 +198,6 @@ export class Daemon {
     try {
       this.db = openDatabase(paths.db);
     } catch (err) {
-      this.releaseLock();
       const problem = storageProblemOf((err as { code?: unknown }).code);
       const message =
         problem === 'corrupt'
