@@ -46,6 +46,9 @@ await Promise.all([
     splitting: true,
     chunkNames: 'fragctl-[name]-[hash]',
     external: ['@modelcontextprotocol/sdk', 'zod'],
+    // jsonc-parser's "main" is a UMD build that requires its own files at run time, which a
+    // bundle cannot; its "module" build is plain ESM.
+    alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   }),
 ]);
 for (const f of ['fragd.js', 'fragctl.js']) chmodSync(`${outdir}/${f}`, 0o755);
