@@ -20,7 +20,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { FRAGD, ROOT, TestDaemon, canConnect, runNode, tempHome, until } from '../support/daemon.js';
+import { FRAGCTL, FRAGD, ROOT, TestDaemon, canConnect, runNode, tempHome, until } from '../support/daemon.js';
 import { FRAGD_NODE_FLAGS } from '../../shared/daemon-flags.js';
 import { RpcError, type FragClient } from '../../client/lib/client.js';
 
@@ -55,6 +55,29 @@ describe('the log file', () => {
     for (const f of logs) expect(statSync(join(d.home, f)).size).toBeLessThanOrEqual(16384);
     const st = await c.call('daemon.status');
     expect(st.log).toMatchObject({ path: d.paths.log, max_bytes: 16384, files: 2, dropped_lines: 0 });
+  });
+
+  it('fragctl daemon logs -f follows the log across a rotation', async () => {
+    const d = new TestDaemon(tempHome(), { FRAGD_LOG_LEVEL: 'debug' });
+    cleanup.push(() => d.dispose());
+    d.writeConfig({ log: { max_bytes: 8192, files: 1 } });
+    await backgroundDaemon(d);
+    const c = await d.client();
+    cleanup.push(() => c.close());
+    await c.call('project.list');
+    const follow = spawn(process.execPath, [FRAGCTL, 'daemon', 'logs', '-f', '-n', '1'], {
+      env: d.env,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    cleanup.push(() => follow.kill('SIGKILL'));
+    let out = '';
+    follow.stdout.on('data', (b) => (out += b));
+    await until('logs -f printing', () => out.length > 0);
+    // Enough failing calls to rotate the file more than once, then one to look for.
+    for (let i = 0; i < 120; i++) await c.call('project.show', { code: `BEFORE-${i}` }).catch(() => undefined);
+    expect(existsSync(`${d.paths.log}.1`)).toBe(true);
+    await c.call('project.show', { code: 'AFTER-ROTATION' }).catch(() => undefined);
+    await until('the line written after the rotation', () => out.includes('AFTER-ROTATION'));
   });
 });
 
