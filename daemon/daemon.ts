@@ -2,6 +2,7 @@
 // again cleanly (in-flight calls finish, the database closes).
 import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
+import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { resolvePaths, socketPathProblem, type FragPaths } from '../shared/paths.js';
 import { MIN_CLIENT_PROTOCOL, PROTOCOL_VERSION } from '../shared/protocol/version.js';
@@ -12,8 +13,10 @@ import { systemClock, iso, type Clock } from './clock.js';
 import { loadConfig, type FragConfig } from './config.js';
 import { Dispatcher } from './rpc/dispatcher.js';
 import type { DaemonFacts } from './rpc/handlers.js';
-import { ensureOwnedPrivateDir } from './safety/owned-dir.js';
-import { acquirePidLock } from './safety/pid-lock.js';
+import { ensureOwnedPrivateDir } from '../shared/safety/owned-dir.js';
+import { acquirePidLock, LockWriteError } from './safety/pid-lock.js';
+import { corruptRecovery, storageAdvice, storageProblemOf } from './safety/storage-problem.js';
+import type { LogFile } from './log-file.js';
 import { openDatabase, type Db } from './store/database.js';
 import { Sql } from './store/sql.js';
 import { SocketServer } from './transport/socket-server.js';
@@ -40,11 +43,26 @@ export class StartupError extends Error {
 export const EXIT_ALREADY_RUNNING = 3;
 export const EXIT_UNSAFE_DIR = 4;
 export const EXIT_BAD_CONFIG = 5;
+/** Its files cannot be written or read: disk full, read-only, locked, corrupt. */
+export const EXIT_STORAGE = 6;
+
+/** A start-up failure as the user should see it: storage errors get their kind and fix (exit 6). */
+function asStartupError(err: unknown, paths: FragPaths): unknown {
+  if (err instanceof StartupError) return err;
+  const problem = storageProblemOf((err as { code?: unknown })?.code);
+  if (!problem) return err;
+  return new StartupError(
+    `cannot start: ${(err as Error).message}; ${storageAdvice(problem, { db: paths.db, dir: paths.stateDir })}`,
+    EXIT_STORAGE,
+  );
+}
 
 export interface DaemonOptions {
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
   log: Logger;
+  /** The rotating log file (absent with --foreground): limited from config, reported in status. */
+  logFile?: LogFile;
 }
 
 function socketAnswers(path: string): Promise<boolean> {
@@ -122,7 +140,9 @@ export class Daemon {
       const tooLong = socketPathProblem(paths.socket);
       if (tooLong) throw new StartupError(tooLong, EXIT_UNSAFE_DIR);
     }
-    for (const dir of new Set([paths.runtimeDir, paths.stateDir])) {
+    // Every directory fragd writes into or listens in: the socket's own too (FRAGMENTS_SOCKET).
+    const dirs = [paths.runtimeDir, paths.stateDir, ...(fd === null ? [dirname(paths.socket)] : [])];
+    for (const dir of new Set(dirs)) {
       const verdict = ensureOwnedPrivateDir(dir);
       if (!verdict.ok) throw new StartupError(`refusing to start: ${verdict.reason}`, EXIT_UNSAFE_DIR);
     }
@@ -132,7 +152,19 @@ export class Daemon {
       throw new StartupError(`bad configuration: ${(err as Error).message}`, EXIT_BAD_CONFIG);
     }
 
-    const lock = await acquirePidLock(paths.lock);
+    opts.logFile?.setLimits(this.config.log);
+
+    let lock;
+    try {
+      lock = await acquirePidLock(paths.lock);
+    } catch (err) {
+      if (!(err instanceof LockWriteError)) throw err;
+      const problem = storageProblemOf(err.code);
+      throw new StartupError(
+        `${err.message}${problem ? `; ${storageAdvice(problem, { dir: paths.runtimeDir })}` : ''}`,
+        EXIT_STORAGE,
+      );
+    }
     if (!lock.ok) {
       throw new StartupError(
         `fragd is already running (pid ${lock.holderPid}) for this user on ${paths.socket}; stop it with: fragctl daemon stop`,
@@ -140,10 +172,23 @@ export class Daemon {
       );
     }
     this.releaseLock = lock.release;
+    try {
+      await this.serve(fd);
+    } catch (err) {
+      // Whatever stops a start once the lock is taken leaves no lock behind, and a
+      // storage failure (a full disk under the spool, the socket, the token) is said as one.
+      if ((this.db as Db | undefined)?.open) this.db.close();
+      this.releaseLock();
+      throw asStartupError(err, paths);
+    }
+  }
+
+  /** The start once the lock is held: database, dispatcher, HTTP, socket, spool. */
+  private async serve(fd: number | null): Promise<void> {
+    const { paths, opts } = this;
 
     if (fd === null && existsSync(paths.socket)) {
       if (await socketAnswers(paths.socket)) {
-        this.releaseLock();
         throw new StartupError(
           `another fragd answers on ${paths.socket}; stop it with: fragctl daemon stop`,
           EXIT_ALREADY_RUNNING,
@@ -157,8 +202,12 @@ export class Daemon {
     try {
       this.db = openDatabase(paths.db);
     } catch (err) {
-      this.releaseLock();
-      throw new StartupError(`cannot open the database ${paths.db}: ${(err as Error).message}`, 1);
+      const problem = storageProblemOf((err as { code?: unknown }).code);
+      const message =
+        problem === 'corrupt'
+          ? `the database ${paths.db} is corrupt (${(err as Error).message}); fragd will not start on it: ${corruptRecovery(paths.db)}`
+          : `cannot open the database ${paths.db}: ${(err as Error).message}${problem ? `; ${storageAdvice(problem, { db: paths.db, dir: paths.stateDir })}` : ''}`;
+      throw new StartupError(message, problem ? EXIT_STORAGE : 1);
     }
     this.app = { sql: new Sql(this.db), clock: this.clock, config: this.config };
     const recovered = recoverOpenIntervals(this.app);
@@ -199,6 +248,7 @@ export class Daemon {
       app: this.app,
       facts,
       log: opts.log,
+      storage: { db: paths.db, dir: paths.stateDir },
       publish,
       beforeWrite: () => this.ticker?.tickIfDue(),
     });
@@ -259,6 +309,7 @@ export class Daemon {
         connections: this.transport.connections,
       },
       http: this.http?.status ?? { enabled: false },
+      log: this.opts.logFile?.stats() ?? { path: 'stdout', dropped_lines: 0 },
     };
   }
 

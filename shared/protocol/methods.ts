@@ -88,6 +88,8 @@ export const coreMethods = {
     commits: { batches: number; calls: number };
     /** The HTTP API: its URL when it listens, the reason when it could not start. */
     http: { enabled: boolean; url?: string; port?: number; port_file?: string; token_file?: string; error?: string };
+    /** The log file, its rotation limits, and lines it could not write (disk full). */
+    log: { path: string; max_bytes?: number; files?: number; dropped_lines: number; last_error?: string };
   }>()({
     summary: 'Daemon pid, version, uptime, paths, counts and memory.',
     params: z.object({}).strict().optional(),
