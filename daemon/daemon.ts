@@ -10,9 +10,11 @@ import type { App } from './app/app.js';
 import { systemClock, iso, type Clock } from './clock.js';
 import { loadConfig, type FragConfig } from './config.js';
 import { Dispatcher } from './rpc/dispatcher.js';
+import { FrameAnswerer } from './rpc/frames.js';
 import type { DaemonFacts } from './rpc/handlers.js';
 import { ensureOwnedPrivateDir } from './safety/owned-dir.js';
 import { acquirePidLock } from './safety/pid-lock.js';
+import { raiseFdLimit, type FdLimit } from './safety/fd-limit.js';
 import { openDatabase, type Db } from './store/database.js';
 import { Sql } from './store/sql.js';
 import { SocketServer } from './transport/socket-server.js';
@@ -84,6 +86,7 @@ export class Daemon {
   private releaseLock: () => void = () => {};
   private stopping: Promise<void> | null = null;
   private socketActivated = false;
+  private fdLimit: FdLimit | null = null;
   config!: FragConfig;
   onStopped: () => void = () => {};
 
@@ -149,6 +152,10 @@ export class Daemon {
       unlinkSync(paths.socket);
     }
 
+    this.fdLimit = raiseFdLimit();
+    if (this.fdLimit.problem) opts.log.warn({ open_files: this.fdLimit }, this.fdLimit.problem);
+    else opts.log.info({ open_files: this.fdLimit }, 'open-files limit');
+
     mkdirSync(paths.spoolDir, { recursive: true, mode: 0o700 });
     try {
       this.db = openDatabase(paths.db);
@@ -190,7 +197,11 @@ export class Daemon {
       publish: (e) => this.transport.publish(e),
       beforeWrite: () => this.ticker?.tickIfDue(),
     });
-    this.transport = new SocketServer(this.dispatcher, opts.log);
+    this.transport = new SocketServer(new FrameAnswerer(this.dispatcher), opts.log, {
+      halfFrameSeconds: this.config.limits.half_frame_seconds,
+      maxConnections: this.config.limits.max_connections,
+      subscriberBudgetBytes: this.config.limits.subscriber_budget_bytes,
+    });
     this.ticker = new Ticker(this.app, {
       submit: (run) => this.dispatcher.queue.submit(run),
       publish: (e) => this.transport.publish(e),
@@ -244,6 +255,11 @@ export class Daemon {
         connections: this.transport.connections,
       },
       http: this.http?.status ?? { enabled: false },
+      limits: {
+        open_files_soft: this.fdLimit?.soft ?? null,
+        open_files_hard: this.fdLimit?.hard ?? null,
+        max_connections: this.config.limits.max_connections,
+      },
     };
   }
 

@@ -80,6 +80,8 @@ export const coreMethods = {
     memory: { rss_mb: number; heap_used_mb: number; heap_total_mb: number; external_mb: number };
     /** The HTTP API: its URL when it listens, the reason when it could not start. */
     http: { enabled: boolean; url?: string; port?: number; port_file?: string; token_file?: string; error?: string };
+    /** The open-files limit in force (null: unlimited) and the socket's connection cap (docs/limits.md). */
+    limits: { open_files_soft: number | null; open_files_hard: number | null; max_connections: number };
   }>()({
     summary: 'Daemon pid, version, uptime, paths, counts and memory.',
     params: z.object({}).strict().optional(),

@@ -125,7 +125,9 @@ export interface DaemonEvent {
     | 'activity.logged'
     | 'session.idle_paused'
     | 'session.resumed'
-    | 'item.changed';
+    | 'item.changed'
+    /** The last event of a subscriber that did not read: its connection closes after it (docs/limits.md). */
+    | 'subscription.dropped';
   session: string | null;
   at: string;
   data: Record<string, unknown>;
