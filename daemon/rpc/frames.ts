@@ -117,7 +117,10 @@ export class FrameAnswerer {
     } catch (err) {
       const rpc = toRpcError(err, method);
       if (id === undefined) return { kind: 'answer', text: null };
-      return { kind: 'answer', text: errorText(id, rpc.code, rpc.message, (rpc.data ?? {}) as Record<string, unknown>) };
+      return {
+        kind: 'answer',
+        text: errorText(id, rpc.code, rpc.message, (rpc.data ?? {}) as Record<string, unknown>),
+      };
     }
   }
 

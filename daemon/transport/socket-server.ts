@@ -107,7 +107,8 @@ export class SocketServer {
     socket.on('close', () => {
       this.peers.delete(conn.id);
       this.release(peer);
-      if (peer.decoder.buffered) this.log.debug({ conn: conn.id, bytes: peer.decoder.buffered }, 'peer hung up mid-frame');
+      if (peer.decoder.buffered)
+        this.log.debug({ conn: conn.id, bytes: peer.decoder.buffered }, 'peer hung up mid-frame');
     });
   }
 
@@ -225,15 +226,15 @@ export class SocketServer {
         }
       } finally {
         peer.pumping = false;
-        if (peer.closing) return;
-        // Reading resumes only when every frame read so far has been started.
-        if (peer.queue.length || this.busy(peer)) {
-          peer.socket.pause();
-          this.stopDeadline(peer);
-        } else if (peer.socket.isPaused()) {
-          peer.socket.resume();
-          this.accountPartial(peer);
-        }
+      }
+      if (peer.closing) return;
+      // Reading resumes only when every frame read so far has been started.
+      if (peer.queue.length || this.busy(peer)) {
+        peer.socket.pause();
+        this.stopDeadline(peer);
+      } else if (peer.socket.isPaused()) {
+        peer.socket.resume();
+        this.accountPartial(peer);
       }
     })();
   }

@@ -53,6 +53,11 @@ export interface ActivityView {
   source: string | null;
   context: ActiveContext;
   data: Record<string, unknown> | null;
+  /**
+   * Set where a view lists activities at a glance (session.status, session.resume) and this
+   * one's `data` is larger than 4 KiB: `data` is null there, and session.history has it whole.
+   */
+  data_omitted?: { bytes: number; keys: string[] };
 }
 
 export interface ContextHistoryView {

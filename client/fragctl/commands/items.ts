@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Argv } from 'yargs';
 import { parseMinutes, formatDuration } from '../../../shared/format.js';
+import { followPages } from '../../lib/pages.js';
 import { activityLine, localTime, projectLine, sprintLine, taskLine } from '../output.js';
 import { CliError, run, UsageError, type GlobalArgs } from '../runner.js';
 import { Exit } from '../exit-codes.js';
@@ -44,7 +45,11 @@ export function projectCommands(y: Argv<GlobalArgs>) {
         (argv) =>
           run(
             argv,
-            (c) => c.call('project.list'),
+            (c) =>
+              followPages(
+                (cursor) => c.call('project.list', { cursor }),
+                (acc, next) => acc.projects.push(...next.projects),
+              ),
             (r) => (r.projects.length ? r.projects.map(projectLine) : ['no projects']),
           ),
       )
@@ -113,7 +118,11 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
         (argv) =>
           run(
             argv,
-            (c) => c.call('sprint.list', { project: argv.project, status: argv.status }),
+            (c) =>
+              followPages(
+                (cursor) => c.call('sprint.list', { project: argv.project, status: argv.status, cursor }),
+                (acc, next) => acc.sprints.push(...next.sprints),
+              ),
             (r) => (r.sprints.length ? r.sprints.map(sprintLine) : ['no sprints']),
           ),
       )
@@ -208,12 +217,17 @@ export function taskCommands(y: Argv<GlobalArgs>) {
           run(
             argv,
             (c) =>
-              c.call('task.list', {
-                sprint: argv.sprint,
-                project: argv.project,
-                parent: argv.parent,
-                status: argv.status,
-              }),
+              followPages(
+                (cursor) =>
+                  c.call('task.list', {
+                    sprint: argv.sprint,
+                    project: argv.project,
+                    parent: argv.parent,
+                    status: argv.status,
+                    cursor,
+                  }),
+                (acc, next) => acc.tasks.push(...next.tasks),
+              ),
             (r) => (r.tasks.length ? r.tasks.map(taskLine) : ['no tasks']),
           ),
       )
