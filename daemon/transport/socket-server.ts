@@ -248,19 +248,23 @@ export class SocketServer {
       socket.cork();
       process.nextTick(() => socket.uncork());
     }
-    socket.write(text + '\n');
+    socket.write(text);
+    socket.write('\n');
   }
 
   publish(events: DaemonEvent[]): void {
     let backlog = 0;
     const subscribers: Peer[] = [];
+    // Serialized once: every subscriber's buffer holds the same string, not a copy of its own.
+    let texts: string[] | null = null;
     for (const peer of this.peers.values()) {
       if (!peer.conn.subscribed || peer.closing) continue;
       subscribers.push(peer);
-      for (const event of events) {
-        if (peer.conn.sessionFilter && event.session !== peer.conn.sessionFilter) continue;
-        this.send(peer, JSON.stringify({ jsonrpc: '2.0', method: 'event', params: event }));
-      }
+      texts ??= events.map((event) => JSON.stringify({ jsonrpc: '2.0', method: 'event', params: event }));
+      events.forEach((event, i) => {
+        if (peer.conn.sessionFilter && event.session !== peer.conn.sessionFilter) return;
+        this.send(peer, texts![i]);
+      });
       backlog += peer.socket.writableLength;
     }
     // One budget for all subscribers that do not read: the slowest goes first.

@@ -54,8 +54,9 @@ export interface ActivityView {
   context: ActiveContext;
   data: Record<string, unknown> | null;
   /**
-   * Set where a view lists activities at a glance (session.status, session.resume) and this
-   * one's `data` is larger than 4 KiB: `data` is null there, and session.history has it whole.
+   * Set where `data` is too large to embed: in session.status and session.resume (a glance at
+   * the last activities) above 4 KiB, where session.history has it whole; everywhere above
+   * 64 KiB (only an older fragd could store that). `data` is null then.
    */
   data_omitted?: { bytes: number; keys: string[] };
 }

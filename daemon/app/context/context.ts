@@ -20,6 +20,7 @@ import {
 } from '../sessions/sessions.js';
 import { activityView, frameView, sprintView, taskView } from '../views.js';
 import { badCursor, collectPage, pageBudget } from '../paging.js';
+import { MAX_FREEFORM_BYTES } from '../../../shared/limits.js';
 import { instructionsFor } from '../instructions.js';
 import { withEstimateCheck } from '../time/reports.js';
 import { finishTask, gateTask } from '../work/completion.js';
@@ -333,7 +334,8 @@ export function sessionHistory(call: Call, p: ParsedParamsOf<'session.history'>)
       : collectPage({
           fetch: backwards('activities'),
           key: (r) => r.id,
-          view: (a: ActivityRow) => activityView(sql, a, s),
+          // Data over today's limit (stored by an older fragd) is summarised, so no page is stuck on it.
+          view: (a: ActivityRow) => activityView(sql, a, s, MAX_FREEFORM_BYTES),
           after: before.a,
           limit,
           budget,
