@@ -49,7 +49,22 @@ export class RpcConnection {
     this.rpc = new JSONRPCClient((request) => {
       if (this.closed)
         throw new RpcError('the connection to fragd is closed', DISCONNECTED, { error: 'internal_error' });
-      socket.write(encodeFrame(request));
+      let text: string;
+      try {
+        text = encodeFrame(request);
+      } catch (err) {
+        // JSON.stringify recurses: params nested some thousands of levels deep overflow the stack.
+        // (The library turns a throw here into an error answer of code 0; call() finds this one.)
+        const id = (request as { id?: number }).id;
+        const failure = new RpcError(
+          `cannot send ${(request as { method?: string }).method}: its params cannot be serialized (${(err as Error).message}); free-form data may nest at most 32 levels`,
+          ErrorCode.InvalidParams,
+          { error: 'invalid_params' },
+        );
+        if (typeof id === 'number') this.unsendable.set(id, failure);
+        throw failure;
+      }
+      socket.write(text);
     });
     const decoder = new LineDecoder();
     socket.on('data', (chunk: Buffer) => {
@@ -112,6 +127,8 @@ export class RpcConnection {
   }
 
   private failure: RpcError | null = null;
+  /** Requests that could not be serialized, by id. */
+  private readonly unsendable = new Map<number, RpcError>();
 
   private onClose(): void {
     if (this.closed) return;
@@ -151,6 +168,12 @@ export class RpcConnection {
       });
     }
     if (response.error) {
+      const unsendable = this.unsendable.get(response.id as number);
+      if (unsendable) {
+        this.unsendable.delete(response.id as number);
+        throw unsendable;
+      }
+      if (this.failure) throw this.failure;
       const { code, message } = response.error;
       const data = response.error.data as ErrorData | undefined;
       throw new RpcError(message, code, data ?? { error: errorNameByCode[code] ?? 'internal_error' });
