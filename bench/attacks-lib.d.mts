@@ -1,8 +1,9 @@
 // Types of bench/attacks-lib.mjs for the TypeScript test that runs the same attacks.
-export type AttackName = 'pipeline' | 'bigBatch' | 'silentSubscribers' | 'halfFrames';
+export type AttackName = 'pipeline' | 'bigBatch' | 'silentSubscribers' | 'halfFrames' | 'httpFlood';
 export interface AttackOutcome {
   attack: AttackName;
   peakRssMb: number;
+  peakFds: number;
   overBound: boolean;
   latencies: number[];
   failures: string[];
@@ -10,6 +11,7 @@ export interface AttackOutcome {
 }
 export function sleep(ms: number): Promise<void>;
 export function rssMb(pid: number): number;
+export function fdCount(pid: number): number;
 export function seedHeavyHistory(
   call: (method: string, params: Record<string, unknown>) => Promise<unknown>,
   session: string,

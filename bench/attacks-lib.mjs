@@ -5,7 +5,7 @@
 // calling, its latencies recorded. An attack is cut short as soon as the daemon's memory
 // passes the stated bound, so that a daemon without the bounds fails the test without
 // taking the machine's memory with it.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -14,6 +14,11 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export function rssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
+}
+
+/** Open file descriptors of a process. */
+export function fdCount(pid) {
+  return readdirSync(`/proc/${pid}/fd`).length;
 }
 
 /** A raw socket; errors (the daemon closing it) are expected and ignored. */
@@ -165,6 +170,41 @@ export const attacks = {
 };
 
 /**
+ * (e) Another local user without the token opens connections to the HTTP port: some send
+ * half their headers and wait, some send a wrong token and a large body slowly.
+ */
+attacks.httpFlood = async function httpFlood(_path, { stopped, port, connections = 500 }) {
+  const open = [];
+  let failed = 0;
+  for (let i = 0; i < connections && !stopped(); i++) {
+    try {
+      const s = await new Promise((resolve, reject) => {
+        const sock = connect({ host: '127.0.0.1', port });
+        sock.once('connect', () => resolve(sock));
+        sock.once('error', reject);
+      });
+      s.on('error', () => {});
+      s.resume();
+      if (i % 2) s.write(`POST /rpc HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n`);
+      else
+        s.write(
+          `POST /rpc HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer wrong\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{"x":"`,
+        );
+      open.push(s);
+    } catch {
+      failed++;
+    }
+  }
+  while (!stopped()) {
+    for (const s of open) if (!s.destroyed) s.write('a');
+    await sleep(200);
+  }
+  const closedByDaemon = open.filter((s) => s.destroyed || s.readableEnded).length;
+  for (const s of open) s.destroy();
+  return { connections: open.length, failed_to_connect: failed, closed_by_daemon: closedByDaemon };
+};
+
+/**
  * Runs one attack for `durationMs` against the daemon `pid` while `probe()` (a
  * well-behaved client's call) runs in a loop. Returns the peak RSS, the probe's
  * latencies and failures, and whether the attack was cut short by the memory bound.
@@ -172,12 +212,14 @@ export const attacks = {
 export async function underAttack({ pid, path, attack, options, probe, durationMs, boundMb = Infinity }) {
   let stop = false;
   let peak = rssMb(pid);
+  let peakFds = fdCount(pid);
   let overBound = false;
   const started = Date.now();
   const stopped = () => stop || Date.now() - started > durationMs;
   const sampler = setInterval(() => {
     try {
       peak = Math.max(peak, rssMb(pid));
+      peakFds = Math.max(peakFds, fdCount(pid));
     } catch {
       stop = true; // the daemon is gone
     }
@@ -205,7 +247,7 @@ export async function underAttack({ pid, path, attack, options, probe, durationM
   await client;
   clearInterval(sampler);
   latencies.sort((a, b) => a - b);
-  return { attack, peakRssMb: peak, overBound, latencies, failures, facts };
+  return { attack, peakRssMb: peak, peakFds, overBound, latencies, failures, facts };
 }
 
 export function percentile(sorted, p) {

@@ -4,8 +4,10 @@
 // answered. Without the bounds each attack takes the daemon past the bound within a few
 // seconds (then it is cut short; left alone it ends in V8's out-of-memory crash).
 // The figures (peak RSS, the client's p50/p99) are printed by `npm run bench` (bench/attacks.mjs).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { seedHeavyHistory, underAttack, type AttackName } from '../../bench/attacks-lib.mjs';
+import { fdCount, seedHeavyHistory, underAttack, type AttackName } from '../../bench/attacks-lib.mjs';
 import type { FragClient } from '../../client/lib/client.js';
 import { startDaemon, until, type TestDaemon } from '../support/daemon.js';
 import { FULL, scale } from './scale.js';
@@ -23,7 +25,7 @@ afterEach(async () => {
 });
 
 async function attack(name: AttackName, options: Record<string, unknown> = {}, durationMs = DURATION_MS) {
-  d = await startDaemon({}, { limits: { half_frame_seconds: 2 } });
+  d = await startDaemon({}, { limits: { half_frame_seconds: 2 }, http: { enabled: true, port: 0 } });
   c = await d.client();
   const { session } = await c.call('session.start', { actor: 'probe' });
   await seedHeavyHistory((m, p) => c!.call(m as never, p as never), session.key);
@@ -32,7 +34,7 @@ async function attack(name: AttackName, options: Record<string, unknown> = {}, d
     pid: d.proc!.pid!,
     path: d.paths.socket,
     attack: name,
-    options: { session: session.key, ...options },
+    options: { session: session.key, port: Number(readFileSync(join(d.home, 'http-port'), 'utf8')), ...options },
     // Reads and writes, as an editor or an agent would make them.
     probe: () =>
       n++ % 2
@@ -43,7 +45,7 @@ async function attack(name: AttackName, options: Record<string, unknown> = {}, d
   });
   // Printed for the record; the benchmark keeps the figures.
   console.log(
-    `${name}: peak RSS ${outcome.peakRssMb.toFixed(0)} MB, ${outcome.latencies.length} calls answered, facts ${JSON.stringify(outcome.facts)}`,
+    `${name}: peak RSS ${outcome.peakRssMb.toFixed(0)} MB, peak fds ${outcome.peakFds}, ${outcome.latencies.length} calls answered, facts ${JSON.stringify(outcome.facts)}`,
   );
   expect(outcome.overBound, `peak RSS ${outcome.peakRssMb.toFixed(0)} MB`).toBe(false);
   expect(outcome.peakRssMb).toBeLessThan(BOUND_MB);
@@ -84,5 +86,27 @@ describe(`memory stays under ${BOUND_MB} MB whatever a client does`, () => {
     // by the daemon, not by the attacker giving up.
     expect(o.facts.closed_by_daemon).toBe(o.facts.connections);
     await until('the daemon to let go of them', async () => (await c!.call('daemon.status')).counts.connections === 1);
+  });
+
+  it('(e) another local user without the token cannot exhaust the file descriptors through HTTP', async () => {
+    const before = { fds: 0 };
+    const o = await attack('httpFlood', { connections: scale(300, 600) }, scale(4000, 15_000));
+    before.fds = fdCount(d!.proc!.pid!);
+    // At most MAX_HTTP_CONNECTIONS (64) are held at once, whatever the attacker opens.
+    expect(o.peakFds, `peak ${o.peakFds} descriptors`).toBeLessThan(before.fds + 64 + 40);
+    // The open-files limit in force is reported, its soft value raised to the hard one.
+    const st = await c!.call('daemon.status');
+    expect(st.limits.open_files_soft).toBe(st.limits.open_files_hard);
+    // The HTTP API serves its own user again as soon as the attacker is gone.
+    const port = Number(readFileSync(join(d!.home, 'http-port'), 'utf8'));
+    const token = readFileSync(d!.paths.httpToken, 'utf8').trim();
+    await until('HTTP to answer its user again', async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/rpc`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: '{"jsonrpc":"2.0","id":1,"method":"daemon.status"}',
+      }).catch(() => null);
+      return r?.status === 200;
+    });
   });
 });
