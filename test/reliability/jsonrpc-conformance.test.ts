@@ -130,9 +130,7 @@ describe.each(transports)('JSON-RPC 2.0 section 7 examples over %s', (_name, tra
   it('rpc call with positional parameters (an empty array is no params; others are -32602 with data)', async () => {
     const ok = parse(await send('{"jsonrpc": "2.0", "method": "daemon.status", "params": [], "id": 1}'));
     expect(ok).toMatchObject({ jsonrpc: '2.0', id: 1, result: { pid: expect.any(Number) } });
-    const positional = parse(
-      await send('{"jsonrpc": "2.0", "method": "activity.note", "params": [42, 23], "id": 2}'),
-    );
+    const positional = parse(await send('{"jsonrpc": "2.0", "method": "activity.note", "params": [42, 23], "id": 2}'));
     expect(positional).toMatchObject({ jsonrpc: '2.0', id: 2, error: { code: -32602 } });
   });
 
@@ -148,9 +146,7 @@ describe.each(transports)('JSON-RPC 2.0 section 7 examples over %s', (_name, tra
   it('a notification is never answered, and runs', async () => {
     const marker = `notified ${Math.random()}`;
     expect(
-      await send(
-        JSON.stringify({ jsonrpc: '2.0', method: 'activity.note', params: { session, message: marker } }),
-      ),
+      await send(JSON.stringify({ jsonrpc: '2.0', method: 'activity.note', params: { session, message: marker } })),
     ).toBeNull();
     expect(await send('{"jsonrpc": "2.0", "method": "foobar"}')).toBeNull();
     // Not even an error for bad params: the caller asked for no answer.
@@ -311,7 +307,9 @@ describe.each(transports)('JSON-RPC 2.0 section 4, request objects, over %s', (_
   it('every error carries data.error, invalid params included', async () => {
     const a = parse(await send('{"jsonrpc":"2.0","method":"session.status","params":{"session":"nope"},"id":1}'));
     expect(a).toMatchObject({ error: { code: -32602, data: { error: 'invalid_params' } } });
-    const b = parse(await send('{"jsonrpc":"2.0","method":"session.status","params":{"session":"SESSION-999"},"id":1}'));
+    const b = parse(
+      await send('{"jsonrpc":"2.0","method":"session.status","params":{"session":"SESSION-999"},"id":1}'),
+    );
     expect(b.error.data.error).toBe('not_found');
   });
 });

@@ -185,7 +185,7 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
                     actor: argv.actor,
                     cursor,
                   }),
-                (acc, next) => acc.sessions.push(...next.sessions),
+                (acc, next) => acc.sessions.push(...next.sessions.slice(0, want - acc.sessions.length)),
                 (acc) => acc.sessions.length >= want,
               );
             },
