@@ -1,13 +1,7 @@
 // The one envelope every call goes through: params validated against the protocol table,
 // the handler run (writes through the group-commit queue), events published after commit,
 // timing logged, and every failure turned into an actionable JSON-RPC error.
-import {
-  createJSONRPCErrorResponse,
-  JSONRPCErrorException,
-  JSONRPCServer,
-  type JSONRPCRequest,
-  type JSONRPCResponse,
-} from 'json-rpc-2.0';
+import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
 import type { Logger } from 'pino';
 import { ErrorCode, FragError } from '../../shared/errors.js';
 import { methods, type MethodName } from '../../shared/protocol/methods.js';
@@ -71,43 +65,6 @@ export class Dispatcher {
     for (const name of Object.keys(methods) as MethodName[]) {
       this.server.addMethod(name, (params, conn) => this.invoke(name, params, conn));
     }
-  }
-
-  /** Answers one frame's text: a parse error, or whatever `receive` answers. */
-  receiveText(text: string, conn: Connection): Promise<JSONRPCResponse | JSONRPCResponse[] | null> {
-    let payload: unknown;
-    try {
-      payload = JSON.parse(text);
-    } catch (err) {
-      return Promise.resolve(
-        createJSONRPCErrorResponse(
-          null,
-          ErrorCode.ParseError,
-          `parse error: ${(err as Error).message}; send one JSON text per line`,
-          { error: 'parse_error' },
-        ),
-      );
-    }
-    return this.receive(payload, conn);
-  }
-
-  /**
-   * Answers a parsed message: a request, a notification or a batch. Each element of a batch
-   * that is not a request object gets its own Invalid Request answer, as JSON-RPC asks,
-   * rather than failing the whole batch (the library throws on `[null]`).
-   */
-  async receive(payload: unknown, conn: Connection): Promise<JSONRPCResponse | JSONRPCResponse[] | null> {
-    if (!Array.isArray(payload)) return this.receiveOne(payload, conn);
-    if (payload.length === 0) return invalidRequest('an empty batch');
-    const answers = await Promise.all(payload.map((p) => this.receiveOne(p, conn)));
-    const out = answers.filter((a): a is JSONRPCResponse => a !== null);
-    return out.length ? out : null;
-  }
-
-  private receiveOne(p: unknown, conn: Connection): Promise<JSONRPCResponse | null> {
-    if (typeof p !== 'object' || p === null || Array.isArray(p))
-      return Promise.resolve(invalidRequest(`${p === null ? 'null' : Array.isArray(p) ? 'an array' : typeof p}`));
-    return Promise.resolve(this.server.receive(p as JSONRPCRequest, conn));
   }
 
   /**
@@ -205,11 +162,3 @@ function noteMcpCall(conn: Connection, params: unknown, at: number): void {
   if (!key) return;
   (conn.mcpCalls ??= new Map()).set(key, at);
 }
-
-const invalidRequest = (what: string): JSONRPCResponse =>
-  createJSONRPCErrorResponse(
-    null,
-    ErrorCode.InvalidRequest,
-    `invalid request: ${what} is not a JSON-RPC request object`,
-    { error: 'invalid_request' },
-  );

@@ -5,6 +5,7 @@ import type { Argv } from 'yargs';
 import { parseMinutes, formatDuration } from '../../../shared/format.js';
 import { activityLines, localTime, projectLines, sprintLines, taskLines } from '../output.js';
 import { layoutOf } from '../layout.js';
+import { followPages } from '../../lib/pages.js';
 import { CliError, run, UsageError, type GlobalArgs } from '../runner.js';
 import { Exit } from '../exit-codes.js';
 import { sprintActivation, taskActivation } from './context.js';
@@ -45,7 +46,11 @@ export function projectCommands(y: Argv<GlobalArgs>) {
         (argv) =>
           run(
             argv,
-            (c) => c.call('project.list'),
+            (c) =>
+              followPages(
+                (cursor) => c.call('project.list', { cursor }),
+                (acc, next) => acc.projects.push(...next.projects),
+              ),
             (r) => (r.projects.length ? projectLines(r.projects, layoutOf(argv)) : ['no projects']),
           ),
       )
@@ -114,7 +119,11 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
         (argv) =>
           run(
             argv,
-            (c) => c.call('sprint.list', { project: argv.project, status: argv.status }),
+            (c) =>
+              followPages(
+                (cursor) => c.call('sprint.list', { project: argv.project, status: argv.status, cursor }),
+                (acc, next) => acc.sprints.push(...next.sprints),
+              ),
             (r) => (r.sprints.length ? sprintLines(r.sprints, layoutOf(argv)) : ['no sprints']),
           ),
       )
@@ -209,12 +218,17 @@ export function taskCommands(y: Argv<GlobalArgs>) {
           run(
             argv,
             (c) =>
-              c.call('task.list', {
-                sprint: argv.sprint,
-                project: argv.project,
-                parent: argv.parent,
-                status: argv.status,
-              }),
+              followPages(
+                (cursor) =>
+                  c.call('task.list', {
+                    sprint: argv.sprint,
+                    project: argv.project,
+                    parent: argv.parent,
+                    status: argv.status,
+                    cursor,
+                  }),
+                (acc, next) => acc.tasks.push(...next.tasks),
+              ),
             (r) => (r.tasks.length ? taskLines(r.tasks, layoutOf(argv)) : ['no tasks']),
           ),
       )
