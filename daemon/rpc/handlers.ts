@@ -9,6 +9,7 @@ import { importPlan } from '../app/work/plan-import.js';
 import { completionHandlers } from '../app/work/completion-handlers.js';
 import { agentHandlers } from './agent-handlers.js';
 import { timeHandlers } from './time-handlers.js';
+import { intervalHandlers } from './interval-handlers.js';
 import { gitHandlers, gitPreparers } from './git.js';
 
 /** What a handler may need beyond the store: the transport's view of the daemon. */
@@ -101,6 +102,7 @@ export const handlers: HandlerTable = {
   ...completionHandlers,
   ...agentHandlers,
   ...timeHandlers,
+  ...intervalHandlers,
   ...gitHandlers,
 };
 

@@ -12,6 +12,7 @@ import {
 import { gitMethods } from './git.js';
 import { agentMethods } from './agent.js';
 import { timeMethods, type EstimateCheck } from './time.js';
+import { intervalMethods } from './intervals.js';
 import {
   code,
   text,
@@ -424,6 +425,7 @@ export const methods = {
   ...gitMethods,
   ...agentMethods,
   ...timeMethods,
+  ...intervalMethods,
 } as const;
 
 export type Methods = typeof methods;
