@@ -12,6 +12,7 @@ import { watchCommand } from './commands/watch.js';
 import { mcpCommand } from './commands/mcp.js';
 import { reportCommand } from './commands/report.js';
 import { heartbeatCommand } from './commands/heartbeat.js';
+import { intervalCommands } from './commands/intervals.js';
 
 declare const __FRAGD_VERSION__: string;
 
@@ -50,6 +51,7 @@ for (const add of [
   ...completionCommands,
   mcpCommand,
   reportCommand,
+  intervalCommands,
   heartbeatCommand,
   hooksCommands,
   watchCommand,

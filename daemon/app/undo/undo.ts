@@ -79,7 +79,7 @@ function actorOfCall(sql: Sql, params: unknown): string {
 function labelOf(method: string, params: unknown): string {
   const p = (params ?? {}) as Record<string, unknown>;
   const parts = ['type', 'code', 'ref', 'refs', 'task', 'start', 'end', 'at', 'text']
-    .filter((k) => p[k] !== undefined && p[k] !== null)
+    .filter((k) => p[k] !== undefined && !(p[k] === null && k !== 'task'))
     .map((k) => {
       const v = p[k];
       const shown = (x: unknown) =>
