@@ -10,6 +10,7 @@ import { completionHandlers } from '../app/work/completion-handlers.js';
 import { agentHandlers } from './agent-handlers.js';
 import { timeHandlers } from './time-handlers.js';
 import { intervalHandlers } from './interval-handlers.js';
+import { reportPreparers } from '../app/time/report-views.js';
 import { gitHandlers, gitPreparers } from './git.js';
 
 /** What a handler may need beyond the store: the transport's view of the daemon. */
@@ -108,4 +109,5 @@ export const handlers: HandlerTable = {
 
 export const preparers: Preparers<MethodName> = {
   ...gitPreparers,
+  ...reportPreparers,
 };

@@ -4,7 +4,31 @@ import { method } from './define.js';
 import { actor, sessionKey, T } from './common.js';
 import type { SessionStatus, WithInstructions } from './views.js';
 
-export type ReportBy = 'day' | 'task' | 'sprint' | 'project' | 'actor';
+export type ReportBy =
+  'day' | 'week' | 'month' | 'task' | 'sprint' | 'project' | 'actor' | 'branch' | 'file' | 'language' | 'editor';
+export const REPORT_BY = [
+  'day',
+  'week',
+  'month',
+  'task',
+  'sprint',
+  'project',
+  'actor',
+  'branch',
+  'file',
+  'language',
+  'editor',
+] as const satisfies readonly ReportBy[];
+
+/** One interval's part in a row (report --intervals). */
+export interface ReportDetail {
+  id: number;
+  actor: string;
+  task: string | null;
+  start: string;
+  end: string;
+  seconds: number;
+}
 
 export interface ReportRow {
   /** Day (YYYY-MM-DD, local), task/sprint/project code, or actor name; "(none)" for time outside any. */
@@ -18,6 +42,8 @@ export interface ReportRow {
   estimate_minutes?: number | null;
   total_seconds?: number;
   variance_percent?: number | null;
+  /** With intervals: true, the intervals (or their parts) that make up the row. */
+  detail?: ReportDetail[];
 }
 
 export interface ReportResult {
@@ -86,16 +112,19 @@ export const timeMethods = {
     mutates: true,
   }),
   report: method<ReportResult>()({
-    summary: 'Tracked time by day, task, sprint, project or actor over a local date range (default: the last 7 days).',
+    summary:
+      'Tracked time by day, week, month, task, sprint, project, actor, branch, file, language or editor over a local date range (default: the last 7 days).',
     params: z
       .object({
-        by: z.enum(['day', 'task', 'sprint', 'project', 'actor']).optional(),
+        by: z.enum(REPORT_BY).optional(),
         since: day.optional(),
         until: day.optional(),
         actor: actor.optional(),
         session: sessionKey.optional(),
         per_actor: z.boolean().optional(),
         tz: z.string().trim().min(1).max(100).optional(),
+        /** The intervals under each row. */
+        intervals: z.boolean().optional(),
       })
       .strict()
       .optional(),

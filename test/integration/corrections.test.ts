@@ -171,6 +171,23 @@ describe('intervals and corrections', () => {
   });
 });
 
+describe('report views through fragctl', () => {
+  it('shows time by language and editor from heartbeats, with the intervals under each row', async () => {
+    const a = 'hb';
+    expect((await d.fragctl(['session', 'start', '--actor', a])).code).toBe(0);
+    expect((await d.fragctl(['heartbeat', '--actor', a, '--file', 'src/main.rs', '--editor', 'helix'])).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1100));
+    const lang = await d.json(['report', '--by', 'language', '--actor', a, '--intervals']);
+    expect(lang.code).toBe(0);
+    expect(lang.body.rows.map((x: any) => x.key)).toContain('Rust');
+    const rust = lang.body.rows.find((x: any) => x.key === 'Rust');
+    expect(rust.detail[0]).toMatchObject({ actor: a, task: null });
+    const text = await d.fragctl(['report', '--by', 'editor', '--actor', a, '--intervals']);
+    expect(text.stdout).toMatch(/helix/);
+    expect(text.stdout).toMatch(/#\d+ /);
+  });
+});
+
 const timewAvailable = spawnSync('timew', ['--version']).status === 0;
 if (!timewAvailable) console.log('skipping the Timewarrior round trip: timew is not installed (CI installs it)');
 

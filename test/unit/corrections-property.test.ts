@@ -210,6 +210,13 @@ function checkInvariants(w: World) {
   const all = ivs.reduce((a, i) => a + end(i) - i.started_at, 0);
   const r = report(newCall(w.app), { by: 'task', since: '2026-06-01', until: '2026-06-30', tz: 'UTC' });
   expect(r.total_seconds).toBe(Math.round(all / 1000));
+  // Every other view divides the same time: same total, rows summing to it (to the second each).
+  for (const by of ['week', 'month', 'file', 'branch'] as const) {
+    const v = report(newCall(w.app), { by, since: '2026-06-01', until: '2026-06-30', tz: 'UTC', intervals: true });
+    expect(v.total_seconds).toBe(r.total_seconds);
+    const sum = v.rows.reduce((a, x) => a + x.seconds, 0);
+    expect(Math.abs(sum - v.total_seconds)).toBeLessThanOrEqual(v.rows.length);
+  }
 }
 
 describe('corrections and undo under random sequences', () => {

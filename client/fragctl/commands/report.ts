@@ -3,10 +3,11 @@
 import type { Argv } from 'yargs';
 import Table from 'cli-table3';
 import { formatDuration } from '../../../shared/format.js';
-import type { ReportResult, ReportRow } from '../../../shared/protocol/time.js';
+import { REPORT_BY, type ReportResult, type ReportRow } from '../../../shared/protocol/time.js';
+import { localTime } from '../output.js';
 import { run, type GlobalArgs } from '../runner.js';
 
-const BY = ['day', 'task', 'sprint', 'project', 'actor'] as const;
+const BY = REPORT_BY;
 
 interface ReportArgs extends GlobalArgs {
   by: (typeof BY)[number];
@@ -16,6 +17,7 @@ interface ReportArgs extends GlobalArgs {
   csv?: boolean;
   'per-actor'?: boolean;
   all?: boolean;
+  intervals?: boolean;
 }
 
 const csvCell = (v: string | number | boolean | null | undefined): string => {
@@ -76,9 +78,10 @@ const pct = (v: number | null | undefined) => (v == null ? '-' : `${v > 0 ? '+' 
 export function reportTable(r: ReportResult): string[] {
   const withActor = r.per_actor && r.by !== 'actor';
   const isTask = r.by === 'task';
+  const titled = ['task', 'sprint', 'project', 'week', 'month'].includes(r.by);
   const head = [
     r.by === 'day' ? 'Day' : r.by[0].toUpperCase() + r.by.slice(1),
-    ...(r.by === 'day' || r.by === 'actor' ? [] : ['Title']),
+    ...(titled ? [r.by === 'week' || r.by === 'month' ? 'Days' : 'Title'] : []),
     ...(withActor ? ['Actor'] : []),
     'Time',
     ...(isTask ? ['Tracked (all)', 'Estimate', 'Variance'] : []),
@@ -88,7 +91,7 @@ export function reportTable(r: ReportResult): string[] {
   for (const row of r.rows) {
     table.push([
       row.key,
-      ...(r.by === 'day' || r.by === 'actor' ? [] : [row.label ?? '']),
+      ...(titled ? [row.label ?? ''] : []),
       ...(withActor ? [row.actor ?? ''] : []),
       formatDuration(row.seconds),
       ...(isTask
@@ -100,6 +103,16 @@ export function reportTable(r: ReportResult): string[] {
         : []),
       String(row.intervals),
     ]);
+    // --intervals: the parts of intervals that make up the row, under it.
+    for (const d of row.detail ?? [])
+      table.push([
+        `  #${d.id}`,
+        ...(titled ? [d.task ?? ''] : []),
+        ...(withActor ? [d.actor] : []),
+        `${localTime(d.start)} → ${localTime(d.end).slice(11)} ${formatDuration(d.seconds)}`,
+        ...(isTask ? ['', '', ''] : []),
+        '',
+      ]);
   }
   const blanks = new Array<string>(head.indexOf('Time') - 1).fill('');
   table.push([
@@ -118,7 +131,7 @@ export function reportTable(r: ReportResult): string[] {
 export function reportCommand(y: Argv<GlobalArgs>) {
   return y.command(
     'report',
-    'Tracked time by day, task, sprint, project or actor (local days; default: the last 7)',
+    'Tracked time by day, week, month, task, sprint, project, actor, branch, file, language or editor (local days; default: the last 7)',
     (b) =>
       b
         .option('by', { choices: BY, default: 'day' as const, describe: 'group rows by' })
@@ -130,6 +143,9 @@ export function reportCommand(y: Argv<GlobalArgs>) {
           describe: 'separate the timelines of each actor (human, agents) in every row',
         })
         .option('csv', { type: 'boolean', describe: 'print CSV' })
+        .option('intervals', { type: 'boolean', describe: 'list the intervals (or their parts) under each row' })
+        .example('$0 report --by file --since 2026-03-01', 'time per file, from heartbeats (as WakaTime shows it)')
+        .example('$0 report --by week --intervals', 'each week with the intervals that make it up')
         .example('$0 report --by task --since 2026-03-01', 'time per task since March 1st, with estimate vs actual')
         .example(
           '$0 report --by day --per-actor',
@@ -145,6 +161,7 @@ export function reportCommand(y: Argv<GlobalArgs>) {
             until: argv.until,
             tz: argv.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
             per_actor: argv['per-actor'],
+            ...(argv.intervals ? { intervals: true } : {}),
             ...(argv.actor ? { actor: argv.actor } : {}),
             ...(argv.session ? { session: argv.session } : {}),
           }),

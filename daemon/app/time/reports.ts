@@ -20,6 +20,7 @@ import {
   splitByDay,
   type Span,
 } from './timeline.js';
+import { SEGMENT_VIEWS, segmentReport } from './report-views.js';
 
 function badParam(message: string, extra: Record<string, unknown> = {}): FragError {
   return new FragError(ErrorCode.InvalidParams, message, { error: 'invalid_params', ...extra });
@@ -60,7 +61,10 @@ const OVERLAP = `started_at < ?2 AND coalesce(ended_at, max(?3, started_at)) > ?
 const CLIPPED = `min(coalesce(ended_at, max(?3, started_at)), ?2) - max(started_at, ?1)`;
 const args = (f: Filter) => [f.from, f.to, f.now, f.actor, f.session];
 
-const column: Record<Exclude<ReportBy, 'day'>, string> = {
+/** The groupings aggregated in SQL alone (the others are cut in report-views.ts). */
+type SqlBy = 'task' | 'sprint' | 'project' | 'actor';
+
+const column: Record<SqlBy, string> = {
   task: 'task_id',
   sprint: 'sprint_id',
   project: 'project_id',
@@ -75,7 +79,7 @@ interface Agg {
   n: number;
 }
 
-function aggregate(call: Call, by: Exclude<ReportBy, 'day'>, f: Filter, perActor: boolean): Summary {
+function aggregate(call: Call, by: SqlBy, f: Filter, perActor: boolean): Summary {
   const { sql } = call.app;
   const col = column[by];
   const actorCol = perActor && by !== 'actor' ? 'actor' : 'NULL';
@@ -225,7 +229,7 @@ function who(call: Call, f: Filter): { sessions: number; actors: number } {
 const bind = (f: Filter) => ({ 1: f.from, 2: f.to, 3: f.now, 4: f.actor, 5: f.session });
 const DAY_MS = 86_400_000;
 
-function grouped(call: Call, by: Exclude<ReportBy, 'day'>, f: Filter, perActor: boolean): Summary {
+function grouped(call: Call, by: SqlBy, f: Filter, perActor: boolean): Summary {
   const r = aggregate(call, by, f, perActor);
   r.rows.sort((a, b) => b.seconds - a.seconds || a.key.localeCompare(b.key));
   return r;
@@ -249,7 +253,14 @@ export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
   }
   const f: Filter = { from: range.from, to: range.to, now: call.now, actor: p?.actor ?? null, session: sessionId };
   const perActor = p?.per_actor ?? false;
-  const { rows, intervals, totalMs } = by === 'day' ? byDay(call, f, tz, perActor) : grouped(call, by, f, perActor);
+  const detail = p?.intervals ?? false;
+  const { rows, intervals, totalMs } =
+    SEGMENT_VIEWS.has(by) || detail
+      ? segmentReport(call, by, f, tz, perActor, detail)
+      : by === 'day'
+        ? byDay(call, f, tz, perActor)
+        : grouped(call, by as SqlBy, f, perActor);
+  if (by === 'task' && detail) for (const row of rows) Object.assign(row, estimateOf(call, row.key, f.now));
   const counts = { intervals, ...who(call, f) };
   return {
     by,
@@ -262,6 +273,22 @@ export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
     rows,
     total_seconds: Math.round(totalMs / 1000),
     counts,
+  };
+}
+
+/** A task row's estimate against all its tracked time (any range). */
+function estimateOf(call: Call, code: string, now: number): Partial<ReportRow> {
+  const t = call.app.sql.get<{ id: number; estimate_minutes: number | null }>(
+    'SELECT id, estimate_minutes FROM tasks WHERE code = ?',
+    code,
+  );
+  if (!t) return {};
+  const total = Math.round(taskTrackedMs(call, t.id, now) / 1000);
+  const est = t.estimate_minutes;
+  return {
+    estimate_minutes: est,
+    total_seconds: total,
+    variance_percent: est ? Math.round(((total / 60 - est) / est) * 1000) / 10 : null,
   };
 }
 
