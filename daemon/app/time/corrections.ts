@@ -88,25 +88,47 @@ export function listIntervals(call: Call, p: ParsedParamsOf<'interval.list'>): R
   const since = p?.since ?? 0;
   const until = p?.until ?? OPEN_END;
   if (since >= until) throw badParams('--since must be before --until', { hint: 'swap them' });
-  // Intervals never overlap, so those ending after `since` are exactly the newest ones, and
-  // numbering them all gives each its actor-wide short id.
+  // Short ids number all of the actor's intervals, newest first: those newer than the
+  // listing are counted, the listing's own are numbered in order. Intervals never overlap,
+  // so the ones ending after `since` are exactly the newest ones.
+  const newer =
+    p?.until === undefined
+      ? 0
+      : (sql.value<number>('SELECT count(*) FROM intervals WHERE actor = ? AND started_at >= ?', actor, until) ?? 0);
   const where = `started_at < ?3 AND (?4 IS NULL OR task_id = ?4 OR task_id IN (SELECT id FROM tasks WHERE parent_id = ?4))`;
-  const numbered = `SELECT i.*, row_number() OVER (ORDER BY started_at DESC, id DESC) AS n FROM intervals i
-      WHERE actor = ?1 AND coalesce(ended_at, max(?5, started_at)) > ?2`;
-  const rows = sql.all<StoredInterval & { n: number }>(
-    `SELECT * FROM (${numbered}) WHERE ${where} ORDER BY n LIMIT ?6 OFFSET ?7`,
-    actor,
-    since,
-    until,
-    taskId,
-    call.now,
-    p?.limit ?? 1000,
-    p?.offset ?? 0,
-  );
+  const inRange = `FROM intervals WHERE actor = ?1 AND started_at < ?3 AND coalesce(ended_at, max(?5, started_at)) > ?2`;
+  const numbered = `SELECT *, ${newer} + row_number() OVER (ORDER BY started_at DESC, id DESC) AS n ${inRange}`;
+  const limit = p?.limit ?? 1000;
+  const offset = p?.offset ?? 0;
+  const rows =
+    taskId === null
+      ? // Without a task filter the listing is a plain range of the index: no numbering of the whole year.
+        sql
+          .all<StoredInterval>(
+            `SELECT * ${inRange} AND ?4 IS NULL ORDER BY started_at DESC, id DESC LIMIT ?6 OFFSET ?7`,
+            actor,
+            since,
+            until,
+            taskId,
+            call.now,
+            limit,
+            offset,
+          )
+          .map((r, i) => ({ ...r, n: newer + offset + i + 1 }))
+      : sql.all<StoredInterval & { n: number }>(
+          `SELECT * FROM (${numbered}) WHERE ${where} ORDER BY n LIMIT ?6 OFFSET ?7`,
+          actor,
+          since,
+          until,
+          taskId,
+          call.now,
+          limit,
+          offset,
+        );
   const sums = sql.get<{ matched: number; ms: number }>(
     `SELECT count(*) AS matched,
             coalesce(sum(min(coalesce(ended_at, max(?5, started_at)), ?3) - max(started_at, ?2)), 0) AS ms
-       FROM (${numbered}) WHERE ${where}`,
+       ${inRange} AND ${where}`,
     actor,
     since,
     until,
@@ -165,11 +187,16 @@ function checkTimes(call: Call, start: number, end: number | null): void {
     });
 }
 
-/** The actor's intervals that [start, end) would overlap, other than `except`. */
-function hitsOf(sql: Sql, actor: string, start: number, end: number | null, except: number[]): StoredInterval[] {
+/**
+ * The actor's intervals that [start, end) would overlap, other than `except`. One actor's
+ * intervals never overlap, so only the last one starting at or before `start` and those
+ * starting inside the range can: the index range stays short on a year of data.
+ */
+export function hitsOf(sql: Sql, actor: string, start: number, end: number | null, except: number[]): StoredInterval[] {
   return sql
     .all<StoredInterval>(
       `SELECT * FROM intervals WHERE actor = ?1 AND started_at < ?3 AND coalesce(ended_at, ?4) > ?2
+          AND started_at >= coalesce((SELECT max(started_at) FROM intervals WHERE actor = ?1 AND started_at <= ?2), -1)
         ORDER BY started_at`,
       actor,
       start,

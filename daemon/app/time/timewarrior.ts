@@ -10,7 +10,7 @@ import { recordActivity } from '../activities.js';
 import type { SessionRow } from '../rows.js';
 import { DEFAULT_ACTOR } from '../sessions/sessions.js';
 import { refreshTotal } from './intervals.js';
-import { createPastSession, refOf, type StoredInterval } from './corrections.js';
+import { createPastSession, hitsOf, refOf } from './corrections.js';
 
 interface Target {
   task_id: number | null;
@@ -143,13 +143,7 @@ export function importIntervals(call: Call, p: ParsedParamsOf<'interval.import'>
       skip(i, 'ends in the future');
       continue;
     }
-    const hit = sql.get<StoredInterval>(
-      'SELECT * FROM intervals WHERE actor = ?1 AND started_at < ?3 AND coalesce(ended_at, ?4) > ?2 LIMIT 1',
-      actor,
-      i.start,
-      i.end,
-      Number.MAX_SAFE_INTEGER,
-    );
+    const hit = hitsOf(sql, actor, i.start, i.end, [])[0];
     if (hit) {
       skip(i, `overlaps ${refOf(sql, hit)} (#${hit.id}) already tracked`);
       continue;
