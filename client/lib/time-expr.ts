@@ -28,8 +28,10 @@ const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{
  * corrections are about the past. Local times that do not exist (the hour skipped when
  * clocks go forward) land after the gap; ambiguous ones (the hour repeated when clocks go
  * back) are the first of the two (as the platform resolves them; docs/corrections.md).
+ * With `sameDayAs` (the start of a range), a clock time alone is on that day, or the next
+ * one when it would not come after it: `track 2026-03-27 22:00 - 01:30`.
  */
-export function parseTimeExpr(text: string, now: Date = new Date()): Date {
+export function parseTimeExpr(text: string, now: Date = new Date(), opts: { sameDayAs?: Date } = {}): Date {
   const t = text.trim();
   if (!t) throw new TimeExprError('an empty time; try 09:30, yesterday 14:00, -45m or 2026-03-29T09:30');
   if (/^now$/i.test(t)) return new Date(now.getTime());
@@ -58,6 +60,22 @@ export function parseTimeExpr(text: string, now: Date = new Date()): Date {
       hasTime ? (c.get('second') ?? 0) : 0,
       hasTime ? (c.get('millisecond') ?? 0) : 0,
     );
+  // A clock time alone ("12:30") after a start means that day (the next, if it would end before it).
+  const timeOnly = !['day', 'weekday', 'month', 'year'].some((k) => c.isCertain(k as 'day'));
+  if (timeOnly && hasTime && opts.sameDayAs) {
+    const ref = opts.sameDayAs;
+    const at = (shift: number) =>
+      new Date(
+        ref.getFullYear(),
+        ref.getMonth(),
+        ref.getDate() + shift,
+        c.get('hour')!,
+        c.get('minute') ?? 0,
+        c.get('second') ?? 0,
+      );
+    const same = at(0);
+    return same.getTime() > ref.getTime() ? same : at(1);
+  }
   let d = fields(0);
   // "monday" means the last Monday, not the next one.
   if (c.isCertain('weekday') && !c.isCertain('day') && d.getTime() > now.getTime()) d = fields(-7);

@@ -2,6 +2,7 @@
 // today's): cases on both sides of DST changes in zones with 1-hour and 30-minute shifts.
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseDuration, parseTimeExpr, TimeExprError } from '../../client/lib/time-expr.js';
+import { parseTrackWords, rawTrackWords } from '../../client/fragctl/commands/intervals.js';
 
 const saved = process.env.TZ;
 afterEach(() => {
@@ -59,10 +60,45 @@ describe('parseTimeExpr', () => {
       expect(() => parseTimeExpr(bad, new Date('2026-10-05T00:00:00Z'))).toThrow(TimeExprError);
   });
 
+  it('reads a clock time alone after a start as that day, or the next', () => {
+    process.env.TZ = 'Europe/Berlin';
+    const now = new Date('2026-11-30T12:00:00Z');
+    const start = parseTimeExpr('2026-03-28 22:00', now);
+    expect(parseTimeExpr('23:30', now, { sameDayAs: start }).toISOString()).toBe('2026-03-28T22:30:00.000Z');
+    // Past midnight, on the night clocks went forward: 05:00 CEST.
+    expect(parseTimeExpr('05:00', now, { sameDayAs: start }).toISOString()).toBe('2026-03-29T03:00:00.000Z');
+    expect(parseTimeExpr('2026-03-30 09:00', now, { sameDayAs: start }).toISOString()).toBe('2026-03-30T07:00:00.000Z');
+  });
+
   it('reads durations', () => {
     expect(parseDuration('1h30m')).toBe(90 * 60_000);
     expect(parseDuration('45m')).toBe(45 * 60_000);
     expect(parseDuration('2d')).toBe(2 * 86_400_000);
     expect(parseDuration('soon')).toBeNull();
+  });
+});
+
+describe('fragctl track START - END [TASK]', () => {
+  it('finds the end and the task among the words, and reads options and "--" as typed', () => {
+    process.env.TZ = 'Europe/Berlin';
+    const now = new Date('2026-11-30T12:00:00Z');
+    expect(parseTrackWords(['2026-03-27', '22:00', '-', '01:30', 'API-7'], now)).toEqual({
+      start: '2026-03-27T21:00:00.000Z',
+      end: '2026-03-28T00:30:00.000Z',
+      task: 'API-7',
+    });
+    expect(parseTrackWords(['yesterday', '14:00', '-', 'yesterday', '15:30'], now)).toEqual({
+      start: '2026-11-29T13:00:00.000Z',
+      end: '2026-11-29T14:30:00.000Z',
+    });
+    expect(() => parseTrackWords(['09:00', '10:00'], now)).toThrow(/START - END/);
+    expect(() => parseTrackWords(['09:00', '-', '10:00', 'API-7', 'DOCS'], now)).toThrow(/at most one TASK/);
+    expect(rawTrackWords(['track', '--actor', 'x', '09:00', '-', '10:00', 'T', '--adjust'])).toEqual([
+      '09:00',
+      '-',
+      '10:00',
+      'T',
+    ]);
+    expect(rawTrackWords(['track', '--json', '--', '-2h', '-', '-1h'])).toEqual(['-2h', '-', '-1h']);
   });
 });

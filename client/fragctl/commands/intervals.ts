@@ -94,7 +94,7 @@ export function parseTrackWords(words: string[], now = new Date()): { start: str
   const rest = words.slice(at + 1);
   for (let n = rest.length; n >= 1; n--) {
     try {
-      const end = parseTimeExpr(rest.slice(0, n).join(' '), now).toISOString();
+      const end = parseTimeExpr(rest.slice(0, n).join(' '), now, { sameDayAs: new Date(start) }).toISOString();
       const left = rest.slice(n);
       if (left.length > 1) break;
       return { start, end, ...(left.length ? { task: left[0] } : {}) };

@@ -109,7 +109,7 @@ export function reportTable(r: ReportResult): string[] {
         `  #${d.id}`,
         ...(titled ? [d.task ?? ''] : []),
         ...(withActor ? [d.actor] : []),
-        `${localTime(d.start)} → ${localTime(d.end).slice(11)} ${formatDuration(d.seconds)}`,
+        `${localTime(d.start)} → ${localTime(d.end).slice(0, 10) === localTime(d.start).slice(0, 10) ? localTime(d.end).slice(11) : localTime(d.end)} ${formatDuration(d.seconds)}`,
         ...(isTask ? ['', '', ''] : []),
         '',
       ]);
