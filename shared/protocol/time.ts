@@ -3,22 +3,9 @@ import { z } from 'zod';
 import { method } from './define.js';
 import { actor, sessionKey, T } from './common.js';
 import type { SessionStatus, WithInstructions } from './views.js';
+import { REPORT_BY, type ReportBy } from './report-by.js';
 
-export type ReportBy =
-  'day' | 'week' | 'month' | 'task' | 'sprint' | 'project' | 'actor' | 'branch' | 'file' | 'language' | 'editor';
-export const REPORT_BY = [
-  'day',
-  'week',
-  'month',
-  'task',
-  'sprint',
-  'project',
-  'actor',
-  'branch',
-  'file',
-  'language',
-  'editor',
-] as const satisfies readonly ReportBy[];
+export { REPORT_BY, type ReportBy };
 
 /** One interval's part in a row (report --intervals). */
 export interface ReportDetail {

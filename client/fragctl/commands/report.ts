@@ -3,7 +3,8 @@
 import type { Argv } from 'yargs';
 import Table from 'cli-table3';
 import { formatDuration } from '../../../shared/format.js';
-import { REPORT_BY, type ReportResult, type ReportRow } from '../../../shared/protocol/time.js';
+import { REPORT_BY } from '../../../shared/protocol/report-by.js';
+import type { ReportResult, ReportRow } from '../../../shared/protocol/time.js';
 import { localTime } from '../output.js';
 import { run, type GlobalArgs } from '../runner.js';
 
