@@ -185,6 +185,18 @@ const undos = await timed(
   () => null,
   () => c.call('undo', {}),
 );
+// Baseline write: a one-row item edit, also committed (and fsynced) in its own transaction.
+const writes = await timed(
+  n,
+  (i) => i,
+  (i) => c.call('task.edit', { code: 'T-1', estimate_minutes: 60 + i }),
+);
+// A correction far back in the year: @40000 is found by position (an index walk of 40,000 rows).
+const farBack = await timed(
+  n,
+  (i) => i,
+  (i) => c.call('interval.annotate', { ref: '@40000', text: `bench ${i}` }),
+);
 const ours2 = await c.call('report', { by: 'day', since, until, tz: 'Europe/Berlin' });
 c.close();
 row(
@@ -194,6 +206,7 @@ row(
 );
 row(`task.edit (baseline write, one row) over the socket, median of ${n}`, `${fmt(median(writes), 2)} ms`);
 row(`interval.edit (shorten by 1 s) over the socket, median of ${n}`, `${fmt(median(edits), 2)} ms`);
+row(`interval.annotate @40000 over the socket, median of ${n}`, `${fmt(median(farBack), 2)} ms`);
 row(`interval.split over the socket, median of ${n}`, `${fmt(median(splits), 2)} ms`);
 row(
   `undo over the socket, median of ${n}`,
