@@ -42,7 +42,11 @@ describe('intervals and corrections', () => {
     expect((await fx(['track', 'yesterday', '09:00', '-', 'yesterday', '11:00', 'T1'], a)).code).toBe(0);
     const clash = await fx(['track', 'yesterday', '10:00', '-', 'yesterday', '12:00', 'T2'], a);
     expect(clash.code).not.toBe(0);
-    expect(clash.body.error.message).toMatch(/^@1 \(T1, .*\) overlaps/);
+    // Said in the reader's local time (Berlin here), with the range that was asked for.
+    expect(clash.body.error.message).toMatch(
+      /^@1 \(T1, \d{4}-\d\d-\d\d 09:00 → 11:00\) overlaps \d{4}-\d\d-\d\d 10:00 → \d{4}-\d\d-\d\d 12:00;/,
+    );
+    expect(clash.body.error.data.interval).toMatchObject({ ref: '@1', task: 'T1' });
     expect(clash.body.error.data.hint).toMatch(/--adjust/);
     const adj = await fx(['track', 'yesterday', '10:00', '-', 'yesterday', '12:00', 'T2', '--adjust'], a);
     expect(adj.code).toBe(0);

@@ -6,7 +6,8 @@ import type { Argv } from 'yargs';
 import Table from 'cli-table3';
 import { formatDuration } from '../../../shared/format.js';
 import type { CorrectionResult, ImportResult, IntervalView } from '../../../shared/protocol/intervals.js';
-import type { FragClient } from '../../lib/client.js';
+import type { ParamsOf } from '../../../shared/protocol/methods.js';
+import { RpcError, type FragClient } from '../../lib/client.js';
 import { parseTimeExpr, TimeExprError } from '../../lib/time-expr.js';
 import { localTime } from '../output.js';
 import { run, UsageError, type GlobalArgs } from '../runner.js';
@@ -56,6 +57,45 @@ export function intervalTable(rows: IntervalView[]): string {
     ]);
   return t.toString();
 }
+
+/**
+ * A correction call whose refusal names an interval is re-said in the reader's local time
+ * (the daemon knows instants, not the reader's zone); --json keeps the daemon's data too.
+ */
+export async function correct<M extends CorrectionMethod>(
+  c: FragClient,
+  method: M,
+  params: ParamsOf<M>,
+): Promise<CorrectionResult> {
+  try {
+    return await c.call(method, params);
+  } catch (err) {
+    const data =
+      err instanceof RpcError
+        ? (err.data as { interval?: IntervalView; range?: { start: string; end: string | null } })
+        : undefined;
+    if (!(err instanceof RpcError) || !data?.interval) throw err;
+    if (!err.message.includes(' overlaps ')) throw err;
+    const v = data.interval;
+    const asked = data.range
+      ? ` overlaps ${localTime(data.range.start)} → ${data.range.end ? localTime(data.range.end) : 'running'}`
+      : ' overlaps';
+    throw new RpcError(
+      `${v.ref} (${v.task ?? 'no task'}, ${span(v)})${asked}; one actor's intervals never overlap`,
+      err.code,
+      err.data,
+    );
+  }
+}
+
+type CorrectionMethod =
+  | 'interval.track'
+  | 'interval.edit'
+  | 'interval.split'
+  | 'interval.join'
+  | 'interval.move'
+  | 'interval.delete'
+  | 'interval.annotate';
 
 function correctionLines(r: CorrectionResult): string[] {
   const line = (tag: string, v: IntervalView) =>
@@ -177,7 +217,7 @@ export function intervalCommands(y: Argv<GlobalArgs>) {
       (argv) =>
         run(
           argv,
-          (c, _t, p) => c.call('interval.track', p),
+          (c, _t, p) => correct(c, 'interval.track', p),
           correctionLines,
           () => {
             const w = parseTrackWords(rawTrackWords());
@@ -209,7 +249,7 @@ export function intervalCommands(y: Argv<GlobalArgs>) {
           (argv) =>
             run(
               argv,
-              (c, _t, p) => c.call('interval.edit', p),
+              (c, _t, p) => correct(c, 'interval.edit', p),
               correctionLines,
               () => {
                 if (!argv.start && !argv.end) throw new UsageError('give --start, --end or both');
@@ -230,7 +270,7 @@ export function intervalCommands(y: Argv<GlobalArgs>) {
           (argv) =>
             run(
               argv,
-              (c, _t, p) => c.call('interval.split', p),
+              (c, _t, p) => correct(c, 'interval.split', p),
               correctionLines,
               () => ({
                 ...actorOf(argv),
@@ -246,7 +286,7 @@ export function intervalCommands(y: Argv<GlobalArgs>) {
           (argv) =>
             run(
               argv,
-              (c, _t, p) => c.call('interval.join', p),
+              (c, _t, p) => correct(c, 'interval.join', p),
               correctionLines,
               () => ({
                 ...actorOf(argv),
@@ -262,7 +302,7 @@ export function intervalCommands(y: Argv<GlobalArgs>) {
           (argv) =>
             run(
               argv,
-              (c, _t, p) => c.call('interval.move', p),
+              (c, _t, p) => correct(c, 'interval.move', p),
               correctionLines,
               () => ({
                 ...actorOf(argv),
@@ -278,7 +318,7 @@ export function intervalCommands(y: Argv<GlobalArgs>) {
           (argv) =>
             run(
               argv,
-              (c, _t, p) => c.call('interval.delete', p),
+              (c, _t, p) => correct(c, 'interval.delete', p),
               correctionLines,
               () => ({ ...actorOf(argv), ref: refOf(argv.ref!) }),
             ),
@@ -290,7 +330,7 @@ export function intervalCommands(y: Argv<GlobalArgs>) {
           (argv) =>
             run(
               argv,
-              (c, _t, p) => c.call('interval.annotate', p),
+              (c, _t, p) => correct(c, 'interval.annotate', p),
               correctionLines,
               () => ({
                 ...actorOf(argv),

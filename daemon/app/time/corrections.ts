@@ -236,6 +236,7 @@ function makeRoom(
       `${v.ref} (${v.task ?? 'no task'}, ${v.start} – ${v.end ?? 'running'}) overlaps ${iso(start)} – ${end === null ? 'running' : iso(end)}; one actor's intervals never overlap`,
       {
         interval: v,
+        range: { start: iso(start), end: end === null ? null : iso(end) },
         hint: 'choose other times, or add --adjust to trim, split or remove what it overlaps',
       },
     );
