@@ -3,7 +3,7 @@
 // separate chunks, loaded on demand); the daemon keeps its dependencies external because
 // better-sqlite3 is a native module and pino loads its own files.
 import { build } from 'esbuild';
-import { chmodSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 
 // --outdir DIR builds elsewhere (tests build a private copy so parallel runs never read a
 // half-written bundle).
@@ -20,6 +20,9 @@ const common = {
   sourcemap: 'linked',
   logLevel: 'warning',
   define: { __FRAGD_VERSION__: JSON.stringify(pkg.version) },
+  // The systemd unit templates travel inside fragctl (fragctl setup writes them), so they
+  // are the same files CI verifies, wherever the bundle runs from.
+  loader: { '.service': 'text', '.socket': 'text' },
   // ESM bundles of CommonJS dependencies need a require() of their own.
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
@@ -43,6 +46,11 @@ await Promise.all([
     splitting: true,
     chunkNames: 'fragctl-[name]-[hash]',
     external: ['@modelcontextprotocol/sdk', 'zod'],
+    // jsonc-parser's "main" is a UMD build that requires its own files at run time, which a
+    // bundle cannot; its "module" build is plain ESM.
+    alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   }),
 ]);
-for (const f of ['fragd.js', 'fragctl.js']) chmodSync(`${outdir}/${f}`, 0o755);
+// The agents' hook entry (client/agents/hook-command.ts names it): a POSIX script beside fragctl.js.
+copyFileSync('client/agents/fragd-agent-hook.sh', `${outdir}/fragd-agent-hook.sh`);
+for (const f of ['fragd.js', 'fragctl.js', 'fragd-agent-hook.sh']) chmodSync(`${outdir}/${f}`, 0o755);

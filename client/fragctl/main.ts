@@ -13,6 +13,9 @@ import { mcpCommand } from './commands/mcp.js';
 import { reportCommand } from './commands/report.js';
 import { heartbeatCommand } from './commands/heartbeat.js';
 import { intervalCommands } from './commands/intervals.js';
+import { agentCommands } from './commands/agent.js';
+import { setupCommand } from './commands/setup.js';
+import { doctorCommand } from './commands/doctor.js';
 
 declare const __FRAGD_VERSION__: string;
 
@@ -55,6 +58,9 @@ for (const add of [
   heartbeatCommand,
   hooksCommands,
   watchCommand,
+  agentCommands,
+  setupCommand,
+  doctorCommand,
 ]) {
   cli = add(cli);
 }

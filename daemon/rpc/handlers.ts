@@ -3,11 +3,13 @@
 import type { coreMethods, MethodName, ParsedParamsOf, ResultOf } from '../../shared/protocol/methods.js';
 import type { App, Call } from '../app/app.js';
 import * as sessions from '../app/sessions/sessions.js';
+import { checkDatabase } from '../store/check.js';
 import * as context from '../app/context/context.js';
 import * as items from '../app/work/items.js';
 import { importPlan } from '../app/work/plan-import.js';
 import { completionHandlers } from '../app/work/completion-handlers.js';
 import { agentHandlers } from './agent-handlers.js';
+import { agentsHandlers } from './agents.js';
 import { timeHandlers } from './time-handlers.js';
 import { intervalHandlers } from './interval-handlers.js';
 import { reportPreparers } from '../app/time/report-views.js';
@@ -25,6 +27,8 @@ export interface Connection {
   subscribed: boolean;
   /** Only events of this session, when set. */
   sessionFilter: string | null;
+  /** An MCP client's sessions (key, or actor:NAME) and its last call on each, to close its time when it hangs up. */
+  mcpCalls?: Map<string, number>;
 }
 
 export type Handler<M extends MethodName> = (
@@ -46,6 +50,7 @@ export type HandlersFor<K extends MethodName> = { [M in K]: Handler<M> };
 const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
   'daemon.hello': (_c, p, _conn, d) => d.hello(p),
   'daemon.status': (c, _p, _conn, d) => d.status(c),
+  'daemon.check': (c) => checkDatabase(c.app.sql),
   'daemon.shutdown': (_c, _p, _conn, d) => {
     d.shutdown();
     return { stopping: true };
@@ -102,6 +107,7 @@ export const handlers: HandlerTable = {
   ...coreHandlers,
   ...completionHandlers,
   ...agentHandlers,
+  ...agentsHandlers,
   ...timeHandlers,
   ...intervalHandlers,
   ...gitHandlers,

@@ -11,6 +11,7 @@ import {
 } from './completion.js';
 import { gitMethods } from './git.js';
 import { agentMethods } from './agent.js';
+import { agentsMethods } from './agents.js';
 import { timeMethods, type EstimateCheck } from './time.js';
 import { intervalMethods } from './intervals.js';
 import {
@@ -83,6 +84,13 @@ export const coreMethods = {
     http: { enabled: boolean; url?: string; port?: number; port_file?: string; token_file?: string; error?: string };
   }>()({
     summary: 'Daemon pid, version, uptime, paths, counts and memory.',
+    params: z.object({}).strict().optional(),
+    errors: [],
+    mutates: false,
+  }),
+  'daemon.check': method<{ integrity: 'ok' | 'damaged'; problems: string[]; db_bytes: number; wal_bytes: number }>()({
+    summary:
+      'Check the database (PRAGMA quick_check) for `fragctl doctor`; reads the whole file, so it is slow on big ones.',
     params: z.object({}).strict().optional(),
     errors: [],
     mutates: false,
@@ -424,6 +432,7 @@ export const methods = {
   ...completionMethods,
   ...gitMethods,
   ...agentMethods,
+  ...agentsMethods,
   ...timeMethods,
   ...intervalMethods,
 } as const;

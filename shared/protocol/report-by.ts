@@ -1,7 +1,18 @@
 // The groupings of a report, apart from the zod schemas so that fragctl can list them
 // without loading zod (its bundle keeps zod out of the hot path).
 export type ReportBy =
-  'day' | 'week' | 'month' | 'task' | 'sprint' | 'project' | 'actor' | 'branch' | 'file' | 'language' | 'editor';
+  | 'day'
+  | 'week'
+  | 'month'
+  | 'task'
+  | 'sprint'
+  | 'project'
+  | 'actor'
+  | 'session'
+  | 'branch'
+  | 'file'
+  | 'language'
+  | 'editor';
 export const REPORT_BY = [
   'day',
   'week',
@@ -10,6 +21,7 @@ export const REPORT_BY = [
   'sprint',
   'project',
   'actor',
+  'session',
   'branch',
   'file',
   'language',

@@ -17,6 +17,14 @@ export interface ReportDetail {
   seconds: number;
 }
 
+/** Tokens a coding agent used, as its transcript recorded them (agents' hooks; docs/agents.md). */
+export interface TokenTotals {
+  input: number;
+  output: number;
+  cache_creation: number;
+  cache_read: number;
+}
+
 export interface ReportRow {
   /** Day (YYYY-MM-DD, local), task/sprint/project code, or actor name; "(none)" for time outside any. */
   key: string;
@@ -31,6 +39,8 @@ export interface ReportRow {
   variance_percent?: number | null;
   /** With intervals: true, the intervals (or their parts) that make up the row. */
   detail?: ReportDetail[];
+  /** Tokens used in the range on this row's task, sprint, project, actor or session (not by day). */
+  tokens?: TokenTotals;
 }
 
 export interface ReportResult {
@@ -44,6 +54,8 @@ export interface ReportResult {
   per_actor: boolean;
   rows: ReportRow[];
   total_seconds: number;
+  /** All tokens recorded in the range (under the same actor/session filter). */
+  tokens: TokenTotals;
   counts: { intervals: number; sessions: number; actors: number };
 }
 
@@ -100,7 +112,7 @@ export const timeMethods = {
   }),
   report: method<ReportResult>()({
     summary:
-      'Tracked time by day, week, month, task, sprint, project, actor, branch, file, language or editor over a local date range (default: the last 7 days).',
+      "Tracked time (and agents' tokens) by day, week, month, task, sprint, project, actor, session, branch, file, language or editor over a local date range (default: the last 7 days).",
     params: z
       .object({
         by: z.enum(REPORT_BY).optional(),

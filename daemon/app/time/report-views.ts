@@ -29,6 +29,7 @@ export const HEARTBEAT_SPAN_MS = 15 * 60_000;
 interface Clipped {
   id: number;
   actor: string;
+  session_id: number;
   task_id: number | null;
   sprint_id: number | null;
   project_id: number | null;
@@ -117,7 +118,7 @@ export function languageOf(file: string | null): string | null {
 
 function clippedIntervals(sql: Sql, f: SegmentFilter): Clipped[] {
   return sql.all<Clipped>(
-    `SELECT id, actor, task_id, sprint_id, project_id, max(started_at, ?1) AS s,
+    `SELECT id, actor, session_id, task_id, sprint_id, project_id, max(started_at, ?1) AS s,
             min(coalesce(ended_at, max(?3, started_at)), ?2) AS e
        FROM intervals
       WHERE started_at < ?2 AND coalesce(ended_at, max(?3, started_at)) > ?1
@@ -303,6 +304,18 @@ export function segmentReport(
     case 'actor':
       segs = ivs.map((iv) => ({ key: iv.actor, iv, s: iv.s, e: iv.e }));
       break;
+    case 'session': {
+      const keys = new Map<number, string>();
+      segs = ivs.map((iv) => {
+        if (!keys.has(iv.session_id))
+          keys.set(
+            iv.session_id,
+            sql.value<string>('SELECT key FROM sessions WHERE id = ?', iv.session_id) ?? `#${iv.session_id}`,
+          );
+        return { key: keys.get(iv.session_id)!, iv, s: iv.s, e: iv.e };
+      });
+      break;
+    }
     case 'branch':
       segs = byMarks(ivs, branchMarks(sql, f), '(no git record)');
       break;
