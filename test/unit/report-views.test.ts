@@ -43,7 +43,13 @@ beforeAll(async () => {
   });
   clock.advance(8 * MIN);
   tx(() => heartbeat(call(), { file: 'tools/b.py', editor: 'code' }));
-  clock.advance(40 * MIN);
+  clock.advance(10 * MIN);
+  // A coding agent's hook event names the repository and branch it ran in.
+  tx(() => {
+    const s = sessions.resolveSession(call(), {});
+    recordActivity(call(), s, { kind: 'agent.tool', data: { repo: '/r', branch: 'fix-1', tool: 'Edit' } });
+  });
+  clock.advance(30 * MIN);
   tx(() => sessions.endSession(call(), {}));
 });
 
@@ -73,9 +79,10 @@ describe('report views', () => {
     ]);
   });
 
-  it('attributes time to the branch of the last git record', () => {
+  it('attributes time to the branch of the last git or agent record', () => {
     expect(rowsBy('branch')).toEqual([
-      ['feature', 2880],
+      ['fix-1', 1800],
+      ['feature', 1080],
       ['(no git record)', 720],
     ]);
   });

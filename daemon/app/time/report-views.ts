@@ -166,12 +166,17 @@ function heartbeatMarks(sql: Sql, f: SegmentFilter, by: 'file' | 'language' | 'e
   });
 }
 
-/** Git records as marks: the branch a record names holds until the actor's next record. */
+/**
+ * Git and agent records as marks: the branch a record names holds until the actor's next
+ * record. Git hooks record commits, checkouts, merges and rewrites; coding agents' hook
+ * events carry the repository and branch they ran in (docs/agents.md).
+ */
 function branchMarks(sql: Sql, f: SegmentFilter): Mark[] {
   const events = sql.all<{ actor: string; at: number; branch: string | null }>(
     `SELECT s.actor AS actor, a.at AS at, json_extract(a.data, '$.branch') AS branch
        FROM activities a JOIN sessions s ON s.id = a.session_id
-      WHERE a.kind IN ('git.commit', 'git.checkout', 'git.merge', 'git.rewrite') AND a.at < ?1
+      WHERE (a.kind IN ('git.commit', 'git.checkout', 'git.merge', 'git.rewrite')
+             OR (a.kind LIKE 'agent.%' AND json_extract(a.data, '$.repo') IS NOT NULL)) AND a.at < ?1
         AND (?2 IS NULL OR s.actor = ?2) AND (?3 IS NULL OR s.id = ?3)
       ORDER BY s.actor, a.at, a.id`,
     f.to,
