@@ -91,7 +91,12 @@ const correction = fc.oneof(
     dEnd: fc.option(fc.integer({ min: -90, max: 90 }), { nil: undefined }),
     adjust: fc.boolean(),
   }),
-  fc.record({ t: fc.constant('split' as const), actor: actorA, ref: refA, f: fc.double({ min: 0.05, max: 0.95, noNaN: true }) }),
+  fc.record({
+    t: fc.constant('split' as const),
+    actor: actorA,
+    ref: refA,
+    f: fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+  }),
   fc.record({ t: fc.constant('join' as const), actor: actorA, a: refA, b: refA, adjust: fc.boolean() }),
   fc.record({ t: fc.constant('move' as const), actor: actorA, ref: refA, task: taskA }),
   fc.record({ t: fc.constant('delete' as const), actor: actorA, ref: refA }),
