@@ -85,17 +85,24 @@ export const timeoutOf = (s: TickSession, policy: TickPolicy): number =>
   s.idle_timeout_ms ?? (s.agent ? policy.agentIdleTimeoutMs : policy.idleTimeoutMs);
 
 /**
+ * How far the wall clock may run ahead of the monotonic one over a tick without counting
+ * as a gap: reading the two clocks a few milliseconds apart and NTP slewing (at most
+ * 0.05 %) stay far below it. Anything above is time the machine was not awake for.
+ */
+export const outrunSlackMs = (policy: TickPolicy): number => Math.max(1_000, policy.tickMs / 100);
+
+/**
  * Whether an interval's wall time since it was last known running outran the monotonic
  * clock. The two tick samples alone can miss a sleep when the wall clock stepped back
  * between them (back 270 s, then 300 s asleep: the ticks see +30 s), and after a step
  * back an interval that ran before the last tick can start after it on the wall clock.
- * The interval's own timestamps do not lie that way: since the last tick the machine was
- * awake for at most `now.mono - prev.mono`, so an interval cannot have earned more than
- * that (plus the same tolerance as clocks_disagree) since its last checkpoint or start.
+ * The interval's own timestamps do not lie that way: every open interval is checkpointed
+ * at every tick, and since the last tick the machine was awake for `now.mono - prev.mono`,
+ * so an interval cannot have earned more than that since its last checkpoint or start.
  */
 export function outranAwake(lastGood: number, prev: ClockSample, now: ClockSample, policy: TickPolicy): boolean {
   const awake = Math.max(0, now.mono - prev.mono);
-  return now.wall - lastGood > awake + Math.max(policy.tickMs, 5_000);
+  return now.wall - lastGood > awake + outrunSlackMs(policy);
 }
 
 export function decideTick(
@@ -303,7 +310,7 @@ export class Ticker {
 
   /**
    * Whether a tick is due now for a reason that changes what a write would count: a clock
-   * gap since the last tick (a suspend the tick has not seen yet), or a session past its
+   * gap or step since the last tick (a suspend the tick has not seen yet), or a session past its
    * idle timeout. Without this, a pause or a task switch landing between the wake-up (or
    * the idle deadline) and the next tick would close its interval at now, counting the
    * sleep or the idle stretch.
@@ -316,7 +323,10 @@ export class Ticker {
       idleTimeoutMs: this.app.config.idle_timeout_seconds * 1000,
       agentIdleTimeoutMs: this.app.config.agent_idle_timeout_seconds * 1000,
     };
-    return now.wall >= this.idleDeadline || detectGap(this.prev, now, policy).suspended;
+    // A step of the wall clock either way also makes a tick due: it re-anchors the clocks
+    // the next gap is measured from, so a sleep that follows a step back is still seen.
+    const apart = Math.abs(now.wall - this.prev.wall - (now.mono - this.prev.mono)) > outrunSlackMs(policy);
+    return now.wall >= this.idleDeadline || apart || detectGap(this.prev, now, policy).suspended;
   }
 
   /** Called before each write is queued: a due tick is queued first, so it runs before the write in the same commit. */
