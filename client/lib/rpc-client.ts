@@ -7,6 +7,7 @@ import { encodeFrame, LineDecoder } from '../../shared/framing.js';
 import { errorNameByCode, type ErrorData } from '../../shared/errors.js';
 import type { MethodName, ParamsOf, ResultOf } from '../../shared/protocol/methods.js';
 import type { DaemonEvent } from '../../shared/protocol/views.js';
+import { fragctl } from '../../shared/command.js';
 
 /** An error answer from the daemon (or a transport failure, with a code of our own). */
 export class RpcError extends Error {
@@ -99,7 +100,7 @@ export class RpcConnection {
       if (err instanceof RpcError) throw err;
       throw new RpcError(`lost the connection to fragd during ${method}: ${(err as Error).message}`, DISCONNECTED, {
         error: 'internal_error',
-        hint: 'retry; fragctl daemon status tells whether the daemon runs',
+        hint: `retry; ${fragctl('daemon', 'status')} tells whether the daemon runs`,
       });
     }
     if (response.error) {

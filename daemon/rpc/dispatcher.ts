@@ -16,6 +16,7 @@ import { newCall, type App } from '../app/app.js';
 import { CommitQueue } from './commit-queue.js';
 import { withIdleResume } from '../app/time/heartbeat.js';
 import { handlers, preparers, type Connection, type DaemonFacts, type Handler } from './handlers.js';
+import { fragctl } from '../../shared/command.js';
 
 const SQLITE_STORAGE_CODES = /^SQLITE_(READONLY|FULL|IOERR|CANTOPEN|BUSY|LOCKED|CORRUPT|NOTADB)/;
 
@@ -30,7 +31,7 @@ export function toRpcError(err: unknown, method: string): JSONRPCErrorException 
       {
         error: 'storage_unavailable',
         sqlite_code: code,
-        hint: 'check disk space and permissions of the state directory (fragctl daemon status shows it)',
+        hint: `check disk space and permissions of the state directory (${fragctl('daemon', 'status')} shows it)`,
       },
     );
   }
@@ -39,7 +40,7 @@ export function toRpcError(err: unknown, method: string): JSONRPCErrorException 
     ErrorCode.InternalError,
     {
       error: 'internal_error',
-      hint: 'this is a bug in fragd; the daemon log (fragctl daemon logs) has the details',
+      hint: `this is a bug in fragd; the daemon log (${fragctl('daemon', 'logs')}) has the details`,
     },
   );
 }

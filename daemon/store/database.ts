@@ -2,6 +2,7 @@
 // of the daemon and of the machine), foreign keys, versioned migrations.
 import Database from 'better-sqlite3';
 import { migrations } from './migrations.js';
+import { checkStoredNames } from './stored-names.js';
 
 export type Db = Database.Database;
 
@@ -11,7 +12,13 @@ export function openDatabase(path: string): Db {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  migrate(db);
+  try {
+    migrate(db);
+    checkStoredNames(db, path);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return db;
 }
 

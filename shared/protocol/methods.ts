@@ -25,6 +25,7 @@ import {
   delegation,
   minutes,
   eventId,
+  kind,
   T,
 } from './common.js';
 import type {
@@ -254,13 +255,7 @@ export const coreMethods = {
     summary: 'A log line (any kind) on the deepest active context.',
     params: T.extend({
       message: text,
-      kind: z
-        .string()
-        .trim()
-        .min(1)
-        .max(40)
-        .regex(/^[a-z][a-z0-9_.-]*$/)
-        .optional(),
+      kind: kind.optional(),
       level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
       data: z.record(z.string(), z.unknown()).optional(),
       event_id: eventId.optional(),

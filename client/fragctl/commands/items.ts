@@ -1,9 +1,8 @@
 // fragctl project|sprint|task create/list/show/edit, and import.
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
 import type { Argv } from 'yargs';
 import { parseMinutes, formatDuration } from '../../../shared/format.js';
-import { activityLine, localTime, projectLine, sprintLine, taskLine } from '../output.js';
+import { activityLine, localTime, one, projectLine, sprintLine, taskLine } from '../output.js';
 import { CliError, run, UsageError, type GlobalArgs } from '../runner.js';
 import { Exit } from '../exit-codes.js';
 import { sprintActivation, taskActivation } from './context.js';
@@ -53,7 +52,7 @@ export function projectCommands(y: Argv<GlobalArgs>) {
           argv,
           (c) => c.call('project.show', { code: String(argv.code) }),
           (r) => [
-            `${r.project.code}: ${r.project.title} (${r.project.status})`,
+            `${r.project.code}: ${one(r.project.title)} (${r.project.status})`,
             ...(r.project.description ? [r.project.description] : []),
             ...r.sprints.map(sprintLine),
           ],
@@ -122,7 +121,7 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
           argv,
           (c) => c.call('sprint.show', { code: String(argv.code) }),
           (r) => [
-            `${r.sprint.code}: ${r.sprint.title} (${r.sprint.status}) · ${r.sprint.tasks.completed} of ${r.sprint.tasks.total} tasks done`,
+            `${r.sprint.code}: ${one(r.sprint.title)} (${r.sprint.status}) · ${r.sprint.tasks.completed} of ${r.sprint.tasks.total} tasks done`,
             ...(r.sprint.goal ? [`goal: ${r.sprint.goal}`] : []),
             ...r.tasks.map(taskLine),
           ],
@@ -222,7 +221,7 @@ export function taskCommands(y: Argv<GlobalArgs>) {
           argv,
           (c) => c.call('task.show', { code: String(argv.code) }),
           (r) => [
-            `${r.task.code}: ${r.task.title}`,
+            `${r.task.code}: ${one(r.task.title)}`,
             `status ${r.task.status} · delegation ${r.task.delegation_status}${r.task.assignee ? ` (${r.task.assignee})` : ''} · estimate ${r.task.estimate_minutes != null ? formatDuration(r.task.estimate_minutes * 60) : '-'} · sprint ${r.task.sprint ?? '-'}${r.task.parent ? ` · parent ${r.task.parent}` : ''}`,
             ...(r.task.description ? [r.task.description] : []),
             ...(r.task.summary ? [`summary: ${r.task.summary}`] : []),
@@ -273,8 +272,11 @@ export function taskCommands(y: Argv<GlobalArgs>) {
   });
 }
 
-/** Reads the plan file before connecting, so an unreadable one starts no daemon. */
-function readPlan(file: string) {
+/**
+ * Reads and checks the plan file before connecting, so an unreadable or malformed one
+ * starts no daemon: the same parser as fragd's (shared/plan.ts), loaded only here.
+ */
+async function readPlan(file: string) {
   let content: string;
   try {
     content = readFileSync(file, 'utf8');
@@ -289,7 +291,9 @@ function readPlan(file: string) {
       'unreadable_file',
     );
   }
-  const format = extname(file).toLowerCase() === '.json' ? ('json' as const) : ('yaml' as const);
+  const { isJsonPlan, parsePlan } = await import('../../../shared/plan.js');
+  const format = isJsonPlan(content, file) ? ('json' as const) : ('yaml' as const);
+  parsePlan(content, file, format);
   return { content, filename: file, format };
 }
 

@@ -5,6 +5,7 @@ import Table from 'cli-table3';
 import { formatDuration } from '../../../shared/format.js';
 import type { ReportResult, ReportRow } from '../../../shared/protocol/time.js';
 import { run, type GlobalArgs } from '../runner.js';
+import { one } from '../output.js';
 
 const BY = ['day', 'task', 'sprint', 'project', 'actor'] as const;
 
@@ -87,9 +88,9 @@ export function reportTable(r: ReportResult): string[] {
   const table = new Table({ head, style: { head: [], border: [] } });
   for (const row of r.rows) {
     table.push([
-      row.key,
-      ...(r.by === 'day' || r.by === 'actor' ? [] : [row.label ?? '']),
-      ...(withActor ? [row.actor ?? ''] : []),
+      one(row.key),
+      ...(r.by === 'day' || r.by === 'actor' ? [] : [one(row.label)]),
+      ...(withActor ? [one(row.actor)] : []),
       formatDuration(row.seconds),
       ...(isTask
         ? [

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { formatDuration } from '../../../shared/format.js';
 import type { ResultOf } from '../../../shared/protocol/methods.js';
-import { activityLine, breadcrumb, localTime, sessionLines } from '../output.js';
+import { activityLine, breadcrumb, localTime, one, sessionLines } from '../output.js';
 import { run, type GlobalArgs } from '../runner.js';
 import { askFinalNote, askResume } from '../prompts.js';
 import { reportLines } from './completion.js';
@@ -80,13 +80,17 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
               ...(!('resumed' in r) && r.suggestions.tasks.length
                 ? [
                     'in progress:',
-                    ...r.suggestions.tasks.map((s) => `  ${s.code.padEnd(10)} ${s.last_worked.padEnd(24)} ${s.title}`),
+                    ...r.suggestions.tasks.map(
+                      (s) => `  ${s.code.padEnd(10)} ${s.last_worked.padEnd(24)} ${one(s.title)}`,
+                    ),
                   ]
                 : []),
               ...(r.suggestions.sprints.length
                 ? [
                     'sprints:',
-                    ...r.suggestions.sprints.map((s) => `  ${s.code.padEnd(10)} ${s.progress.padEnd(24)} ${s.title}`),
+                    ...r.suggestions.sprints.map(
+                      (s) => `  ${s.code.padEnd(10)} ${s.progress.padEnd(24)} ${one(s.title)}`,
+                    ),
                   ]
                 : []),
               `tip: export FRAGMENTS_SESSION=${r.session.key} to pin this terminal to it`,

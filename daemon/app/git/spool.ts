@@ -33,6 +33,7 @@ import {
 } from './git.js';
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
 import type { SpoolIngestResult } from '../../../shared/protocol/git.js';
+import { GIT_EVENTS } from '../activities.js';
 
 /** A record without its end line this long after it was written will never be finished. */
 const ABANDONED_AFTER_MS = 60_000;
@@ -243,7 +244,11 @@ export async function prefetchSpool(dir: string, limit = DEFAULT_LIMIT): Promise
 function sweep(app: App, done: { path: string; eventId: string | null }[], spool: Spool): void {
   for (const { path, eventId } of done) {
     try {
-      if (eventId !== null && !app.sql.value<number>('SELECT 1 FROM activities WHERE event_id = ?', eventId)) continue;
+      if (
+        eventId !== null &&
+        !app.sql.value<number>('SELECT 1 FROM activities WHERE event_scope = ? AND event_id = ?', GIT_EVENTS, eventId)
+      )
+        continue;
     } catch {
       return; // the database closed (daemon stopping): the records stay for the next start
     }

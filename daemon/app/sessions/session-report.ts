@@ -8,6 +8,7 @@ import { activeMs } from '../time/intervals.js';
 import { parseStack, type ActivityRow, type SessionRow, type TaskRow } from '../rows.js';
 import { resolveSession } from './sessions.js';
 import { sessionView } from '../views.js';
+import { fragctl } from '../../../shared/command.js';
 
 const secondsOn = (call: Call, sessionId: number, taskId: number): number =>
   Math.floor(
@@ -49,7 +50,7 @@ export function sessionReport(call: Call, s: SessionRow): SessionReport {
     if (f.type === 'task' || f.type === 'subtask') {
       const t = sql.get<TaskRow>('SELECT * FROM tasks WHERE id = ?', f.id);
       warnings.push(
-        `${f.type} ${f.code} “${f.title}” was left open on the stack (${t?.status ?? 'unknown'}); finish it with fragctl task complete ${f.code}, or resume it in a new session`,
+        `${f.type} ${f.code} “${f.title}” was left open on the stack (${t?.status ?? 'unknown'}); finish it with ${fragctl('task', 'complete', f.code)}, or resume it in a new session`,
       );
     } else {
       warnings.push(`${f.type} ${f.code} was left open on the stack`);
@@ -154,7 +155,7 @@ export function resumeSuggestions(call: Call, limit = 5): ResumeSuggestions {
       sprint: t.sprint_code,
       last_worked_at: t.last_at == null ? null : iso(t.last_at),
       last_worked: t.last_at == null ? 'never worked' : `last worked ${ago(call.now - t.last_at)}`,
-      command: `fragctl task activate ${t.code}`,
+      command: fragctl('task', 'activate', t.code),
     })),
     sprints: sprints.map((sp) => ({ ...sp, progress: `${sp.completed} of ${sp.total} tasks` })),
   };
