@@ -166,121 +166,125 @@ async function create<T>(
 }
 
 describe('suggested commands, parsed by /bin/sh, are exactly the intended argv', () => {
-  it('for hostile codes, actors, titles, messages and summaries on a real daemon', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.record({
-          project: codeish,
-          sprint: codeish,
-          task: codeish,
-          subtask: codeish,
-          actor: codeish,
-          title: text,
-          message: text,
-          reason: text,
-          summary,
-        }),
-        async (g) => {
-          const n = ++run;
-          // Each answer's commands go through the shell as soon as it comes.
-          const argvs: string[][] = [];
-          const expected: string[][] = [];
-          const collect = (v: unknown) => void argvs.push(...commandsIn(v).map(argvOf));
-          const refused = async (p: Promise<unknown>) => {
-            try {
-              await p;
-            } catch (err) {
-              if (!(err instanceof RpcError)) throw err;
-              collect(err.data);
-              return err;
-            }
-            throw new Error('expected a refusal');
-          };
+  it(
+    'for hostile codes, actors, titles, messages and summaries on a real daemon',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record({
+            project: codeish,
+            sprint: codeish,
+            task: codeish,
+            subtask: codeish,
+            actor: codeish,
+            title: text,
+            message: text,
+            reason: text,
+            summary,
+          }),
+          async (g) => {
+            const n = ++run;
+            // Each answer's commands go through the shell as soon as it comes.
+            const argvs: string[][] = [];
+            const expected: string[][] = [];
+            const collect = (v: unknown) => void argvs.push(...commandsIn(v).map(argvOf));
+            const refused = async (p: Promise<unknown>) => {
+              try {
+                await p;
+              } catch (err) {
+                if (!(err instanceof RpcError)) throw err;
+                collect(err.data);
+                return err;
+              }
+              throw new Error('expected a refusal');
+            };
 
-          // A suffix keeps each run's codes distinct (codes are unique, case-insensitively).
-          const p = await create(
-            'project',
-            `${g.project}p${n}`,
-            CODE_PATTERN,
-            (code) => c.call('project.create', { code, title: g.title }),
-            `P${n}`,
-          );
-          collect(p.result);
-          const s = await create(
-            'sprint',
-            `${g.sprint}s${n}`,
-            CODE_PATTERN,
-            (code) => c.call('sprint.create', { code, title: g.title, project: p.name }),
-            `S${n}`,
-          );
-          collect(s.result);
-          const sprint = s.result.sprint.code;
-          const t = await create(
-            'task',
-            `${g.task}t${n}`,
-            CODE_PATTERN,
-            (code) => c.call('task.create', { code, title: g.title, sprint, estimate_minutes: 1 }),
-            `T${n}`,
-          );
-          collect(t.result);
-          const task = t.result.task.code;
-          expected.push(['task', 'activate', task]);
-          const u = await create(
-            'subtask',
-            `${g.subtask}u${n}`,
-            CODE_PATTERN,
-            (code) => c.call('task.create', { code, title: g.title, parent: task }),
-            `U${n}`,
-          );
-          collect(u.result);
-          // The same code again: a conflict whose hint names the edit command.
-          collect((await refused(c.call('project.create', { code: p.name, title: g.title }))).data);
+            // A suffix keeps each run's codes distinct (codes are unique, case-insensitively).
+            const p = await create(
+              'project',
+              `${g.project}p${n}`,
+              CODE_PATTERN,
+              (code) => c.call('project.create', { code, title: g.title }),
+              `P${n}`,
+            );
+            collect(p.result);
+            const s = await create(
+              'sprint',
+              `${g.sprint}s${n}`,
+              CODE_PATTERN,
+              (code) => c.call('sprint.create', { code, title: g.title, project: p.name }),
+              `S${n}`,
+            );
+            collect(s.result);
+            const sprint = s.result.sprint.code;
+            const t = await create(
+              'task',
+              `${g.task}t${n}`,
+              CODE_PATTERN,
+              (code) => c.call('task.create', { code, title: g.title, sprint, estimate_minutes: 1 }),
+              `T${n}`,
+            );
+            collect(t.result);
+            const task = t.result.task.code;
+            expected.push(['task', 'activate', task]);
+            const u = await create(
+              'subtask',
+              `${g.subtask}u${n}`,
+              CODE_PATTERN,
+              (code) => c.call('task.create', { code, title: g.title, parent: task }),
+              `U${n}`,
+            );
+            collect(u.result);
+            // The same code again: a conflict whose hint names the edit command.
+            collect((await refused(c.call('project.create', { code: p.name, title: g.title }))).data);
 
-          const a = await create(
-            'actor',
-            `${g.actor}a${n}`,
-            ACTOR_PATTERN,
-            (actor) => c.call('session.start', { actor, source: 'cli' }),
-            `agent${n}`,
-          );
-          collect(a.result);
-          const actor = a.result.session.actor;
-          const key = a.result.session.key;
-          // A second start: refused with the options (resume, end, pause) as commands.
-          collect((await refused(c.call('session.start', { actor, source: 'cli' }))).data);
-          const flag = actor === 'human' ? [] : ['--session', key];
+            const a = await create(
+              'actor',
+              `${g.actor}a${n}`,
+              ACTOR_PATTERN,
+              (actor) => c.call('session.start', { actor, source: 'cli' }),
+              `agent${n}`,
+            );
+            collect(a.result);
+            const actor = a.result.session.actor;
+            const key = a.result.session.key;
+            // A second start: refused with the options (resume, end, pause) as commands.
+            collect((await refused(c.call('session.start', { actor, source: 'cli' }))).data);
+            const flag = actor === 'human' ? [] : ['--session', key];
 
-          collect(await c.call('task.activate', { session: key, actor, code: task }));
-          expected.push(['update', ...flag, 'what I just did']);
-          collect(await c.call('activity.update', { session: key, actor, message: g.message }));
-          collect(await c.call('activity.note', { session: key, actor, message: g.message }));
-          const blocked = await refused(c.call('task.complete', { session: key, actor }));
-          expect(blocked.code).toBe(-32004);
-          expected.push(['task', 'edit', task, '--summary', 'what was done, how, and what is left']);
-          collect(await c.call('task.complete', { session: key, actor, summary: g.summary, force: true }));
-          collect(await c.call('session.pause', { session: key, actor, reason: g.reason }));
-          expected.push(['session', 'resume', key]);
-          collect(await c.call('session.resume', { session: key, actor }));
-          collect(await c.call('session.end', { session: key, actor, summary: g.summary }));
-          if (actor !== 'human') expected.push(['session', 'start', '--actor', actor]);
+            collect(await c.call('task.activate', { session: key, actor, code: task }));
+            expected.push(['update', ...flag, 'what I just did']);
+            collect(await c.call('activity.update', { session: key, actor, message: g.message }));
+            collect(await c.call('activity.note', { session: key, actor, message: g.message }));
+            const blocked = await refused(c.call('task.complete', { session: key, actor }));
+            expect(blocked.code).toBe(-32004);
+            expected.push(['task', 'edit', task, '--summary', 'what was done, how, and what is left']);
+            collect(await c.call('task.complete', { session: key, actor, summary: g.summary, force: true }));
+            collect(await c.call('session.pause', { session: key, actor, reason: g.reason }));
+            expected.push(['session', 'resume', key]);
+            collect(await c.call('session.resume', { session: key, actor }));
+            collect(await c.call('session.end', { session: key, actor, summary: g.summary }));
+            if (actor !== 'human') expected.push(['session', 'start', '--actor', actor]);
 
-          // Whatever fragd accepted is in the documented character set.
-          for (const code of [p.name, sprint, task, u.name]) expect(CODE_PATTERN.test(code), code).toBe(true);
-          expect(ACTOR_PATTERN.test(actor), actor).toBe(true);
-          for (const want of expected) expect(argvs, `no command ${JSON.stringify(want)}`).toContainEqual(want);
-          // Every name in a command is whole: an argument that holds a code or the actor is it.
-          for (const argv of argvs)
-            for (const arg of argv)
-              for (const name of [p.name, sprint, task, u.name, actor, key])
-                if (arg !== name && arg.split(',').includes(name) === false && arg.includes(name))
-                  expect(arg, `${JSON.stringify(name)} split or merged in ${JSON.stringify(argv)}`).toMatch(
-                    /^(progress on .+ \(\d+\)|resumed .+ after an interruption)$/,
-                  );
-        },
-      ),
-      { numRuns: RUNS },
-    );
-  });
+            // Whatever fragd accepted is in the documented character set.
+            for (const code of [p.name, sprint, task, u.name]) expect(CODE_PATTERN.test(code), code).toBe(true);
+            expect(ACTOR_PATTERN.test(actor), actor).toBe(true);
+            for (const want of expected) expect(argvs, `no command ${JSON.stringify(want)}`).toContainEqual(want);
+            // Every name in a command is whole: an argument that holds a code or the actor is it.
+            for (const argv of argvs)
+              for (const arg of argv)
+                for (const name of [p.name, sprint, task, u.name, actor, key])
+                  if (arg !== name && arg.split(',').includes(name) === false && arg.includes(name))
+                    expect(arg, `${JSON.stringify(name)} split or merged in ${JSON.stringify(argv)}`).toMatch(
+                      /^(progress on .+ \(\d+\)|resumed .+ after an interruption)$/,
+                    );
+          },
+        ),
+        { numRuns: RUNS },
+      );
+    },
+    scale(60_000, 600_000),
+  );
 });
 
 describe('names outside the character set', () => {
