@@ -20,6 +20,9 @@ const common = {
   sourcemap: 'linked',
   logLevel: 'warning',
   define: { __FRAGD_VERSION__: JSON.stringify(pkg.version) },
+  // The systemd unit templates travel inside fragctl (fragctl setup writes them), so they
+  // are the same files CI verifies, wherever the bundle runs from.
+  loader: { '.service': 'text', '.socket': 'text' },
   // ESM bundles of CommonJS dependencies need a require() of their own.
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
@@ -43,6 +46,9 @@ await Promise.all([
     splitting: true,
     chunkNames: 'fragctl-[name]-[hash]',
     external: ['@modelcontextprotocol/sdk', 'zod'],
+    // jsonc-parser's "main" is a UMD build that requires its own files at run time, which a
+    // bundle cannot; its "module" build is plain ESM.
+    alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   }),
 ]);
 for (const f of ['fragd.js', 'fragctl.js']) chmodSync(`${outdir}/${f}`, 0o755);

@@ -2,14 +2,18 @@
 # A real session flow against a real daemon that fragctl starts by itself, on SQLite.
 # Uses a throw-away FRAGMENTS_HOME unless you pass one, so it never touches your data.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# FRAGCTL names the fragctl to run (an installed one, for scripts/pack-check.sh); by default
+# this checkout's build.
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ -n "${FRAGCTL:-}" ]; then fragctl=("$FRAGCTL"); else fragctl=(node "$root/dist/fragctl.js"); fi
+plan=${PLAN:-$root/examples/plan.yaml}
 export FRAGMENTS_HOME=${FRAGMENTS_HOME:-$(mktemp -d /tmp/fragd-demo.XXXXXX)}
 chmod 700 "$FRAGMENTS_HOME"
-f() { echo; echo "\$ fragctl $*"; node dist/fragctl.js "$@"; }
+f() { echo; echo "\$ fragctl $*"; "${fragctl[@]}" "$@"; }
 # If a step fails, stop the daemon the demo started rather than leave it running.
-trap 'status=$?; [ $status -eq 0 ] || node dist/fragctl.js daemon stop --no-autostart >/dev/null 2>&1; exit $status' EXIT
+trap 'status=$?; [ $status -eq 0 ] || "${fragctl[@]}" daemon stop --no-autostart >/dev/null 2>&1; exit $status' EXIT
 echo "demo home: $FRAGMENTS_HOME (socket, database and log live here)"
-f import examples/plan.yaml
+f import "$plan"
 f session start
 f sprint activate 1
 f task activate T-01

@@ -10,19 +10,24 @@
 // unquoted (tilde expansion); shescape picks its rules per detected shell at run time.
 // test/reliability/injection.test.ts checks this function against a real /bin/sh.
 
-/** Characters that need no quoting anywhere in a POSIX shell word (not "=", "~", "#"...). */
-const PLAIN = /^[A-Za-z0-9_@%+:,./-]+$/;
+/** Characters that need no quoting in a POSIX shell word (not "~", "#", "*"...; "=" except in a first word). */
+const PLAIN = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** `arg` in single quotes, each ' written as '\'' (close, escaped quote, reopen). */
+function singleQuoted(arg: string): string {
+  if (arg.includes('\0')) throw new Error('a command argument cannot contain a NUL character');
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
 
 /** One argument, quoted for a POSIX shell only when it needs it (so T-01 stays T-01). */
 export function quoteArg(arg: string): string {
-  if (arg.includes('\0')) throw new Error('a command argument cannot contain a NUL character');
-  if (PLAIN.test(arg)) return arg;
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
+  return PLAIN.test(arg) ? arg : singleQuoted(arg);
 }
 
 /** A whole command line from its argv: each argument quoted, joined by spaces. */
 export function commandLine(argv: readonly string[]): string {
-  return argv.map(quoteArg).join(' ');
+  // A first word with "=" would be read as a variable assignment, not as the command.
+  return argv.map((arg, i) => (i === 0 && arg.includes('=') ? singleQuoted(arg) : quoteArg(arg))).join(' ');
 }
 
 /** An argument list that may hold optional parts (false/null/undefined are left out) and nested lists. */

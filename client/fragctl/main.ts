@@ -12,6 +12,9 @@ import { watchCommand } from './commands/watch.js';
 import { mcpCommand } from './commands/mcp.js';
 import { reportCommand } from './commands/report.js';
 import { heartbeatCommand } from './commands/heartbeat.js';
+import { agentCommands } from './commands/agent.js';
+import { setupCommand } from './commands/setup.js';
+import { doctorCommand } from './commands/doctor.js';
 
 declare const __FRAGD_VERSION__: string;
 
@@ -53,6 +56,9 @@ for (const add of [
   heartbeatCommand,
   hooksCommands,
   watchCommand,
+  agentCommands,
+  setupCommand,
+  doctorCommand,
 ]) {
   cli = add(cli);
 }

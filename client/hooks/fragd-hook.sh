@@ -1,6 +1,7 @@
 #!/bin/sh
 # fragd git hook, installed by `fragctl hooks install` (`fragctl hooks uninstall` puts back
-# what was here before). fragd-hook-version: 1
+# what was here before), or for every repository by `fragctl setup` through git's global
+# core.hooksPath. fragd-hook-version: 2
 #
 # It must never fail or slow git down, daemon running or not: so no Node.js here, one git
 # call, and one small record file in the spool directory that fragd ingests (at start, on a
@@ -30,6 +31,22 @@ if [ -x "$0.fragd-chained" ]; then
     "$0.fragd-chained" "$@"
   fi
   status=$?
+fi
+
+# Installed for every repository (git's global core.hooksPath points here, which stops git
+# from running a repository's own hooks): run the repository's own hook too, as git would
+# have, and keep the worse exit status.
+if [ -e "${0%/*}/.fragd-global" ]; then
+  own=$(git rev-parse --git-common-dir 2>/dev/null)/hooks/$hook
+  if [ -x "$own" ] && [ ! "$own" -ef "$0" ]; then
+    if [ "$hook" = post-rewrite ]; then
+      printf '%s' "$input" | "$own" "$@"
+    else
+      "$own" "$@"
+    fi
+    own_status=$?
+    [ $status -eq 0 ] && status=$own_status
+  fi
 fi
 
 # FRAGMENTS_HOOKS=off silences fragd's part (the chained hook still runs).

@@ -94,8 +94,11 @@ function writeScript(path: string): void {
   renameSync(tmp, path);
 }
 
-export function installHooks(repo: string): { hooks_dir: string; hooks: HookChange[] } {
-  const dir = hooksDir(repo);
+export const installHooks = (repo: string) => installHooksIn(hooksDir(repo));
+export const uninstallHooks = (repo: string) => uninstallHooksIn(hooksDir(repo));
+
+/** Installs into a hooks directory itself (a repository's, or the global one of `fragctl setup`). */
+export function installHooksIn(dir: string): { hooks_dir: string; hooks: HookChange[] } {
   mkdirSync(dir, { recursive: true });
   // Check every hook before changing any, so a refusal leaves the repository as it was.
   for (const h of HOOKS) {
@@ -121,8 +124,7 @@ export function installHooks(repo: string): { hooks_dir: string; hooks: HookChan
   };
 }
 
-export function uninstallHooks(repo: string): { hooks_dir: string; hooks: HookChange[] } {
-  const dir = hooksDir(repo);
+export function uninstallHooksIn(dir: string): { hooks_dir: string; hooks: HookChange[] } {
   return {
     hooks_dir: dir,
     hooks: HOOKS.map((h) => {

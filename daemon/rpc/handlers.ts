@@ -3,6 +3,7 @@
 import type { coreMethods, MethodName, ParsedParamsOf, ResultOf } from '../../shared/protocol/methods.js';
 import type { App, Call } from '../app/app.js';
 import * as sessions from '../app/sessions/sessions.js';
+import { checkDatabase } from '../store/check.js';
 import * as context from '../app/context/context.js';
 import * as items from '../app/work/items.js';
 import { importPlan } from '../app/work/plan-import.js';
@@ -44,6 +45,7 @@ export type HandlersFor<K extends MethodName> = { [M in K]: Handler<M> };
 const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
   'daemon.hello': (_c, p, _conn, d) => d.hello(p),
   'daemon.status': (c, _p, _conn, d) => d.status(c),
+  'daemon.check': (c) => checkDatabase(c.app.sql),
   'daemon.shutdown': (_c, _p, _conn, d) => {
     d.shutdown();
     return { stopping: true };

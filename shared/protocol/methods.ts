@@ -87,6 +87,13 @@ export const coreMethods = {
     errors: [],
     mutates: false,
   }),
+  'daemon.check': method<{ integrity: 'ok' | 'damaged'; problems: string[]; db_bytes: number; wal_bytes: number }>()({
+    summary:
+      'Check the database (PRAGMA quick_check) for `fragctl doctor`; reads the whole file, so it is slow on big ones.',
+    params: z.object({}).strict().optional(),
+    errors: [],
+    mutates: false,
+  }),
   'daemon.shutdown': method<{ stopping: true }>()({
     summary: 'Stop the daemon after in-flight calls finish.',
     params: z.object({}).strict().optional(),

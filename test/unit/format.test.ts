@@ -31,7 +31,8 @@ describe('formats', () => {
     expect(quoteArg("it's done")).toBe("'it'\\''s done'");
     expect(quoteArg('')).toBe("''");
     expect(quoteArg('~x')).toBe("'~x'");
-    expect(quoteArg('a=b')).toBe("'a=b'");
+    expect(quoteArg('a=b')).toBe('a=b');
+    expect(commandLine(['a=b', 'c=d'])).toBe("'a=b' c=d");
     expect(() => quoteArg('a\0b')).toThrow(/NUL/);
     expect(commandLine(['fragctl', 'update', '$(id)'])).toBe("fragctl update '$(id)'");
     expect(fragctl('task', 'activate', [], false, null, undefined, ['--session', 'SESSION-001'], 'T-1')).toBe(

@@ -1,0 +1,110 @@
+// What `fragctl setup` changes on a machine, recorded so that `fragctl setup --undo` can take
+// exactly that back: files it wrote (with the bytes that were there before), blocks it added
+// to shell start-up files, git configuration it set (with the value before) and systemd units
+// it enabled. The record lives in fragd's state directory as setup.json.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type Change =
+  | { kind: 'file'; path: string; before: string | null; mode: number | null }
+  | { kind: 'block'; path: string; block: string; created: boolean }
+  | { kind: 'git-config'; key: string; before: string | null; created?: string | null }
+  | { kind: 'systemd-enable'; unit: string }
+  | { kind: 'hooks-dir'; dir: string }
+  | { kind: 'command'; undo: string[]; describe: string };
+
+export interface StepRecord {
+  step: string;
+  at: string;
+  changes: Change[];
+}
+
+export interface Manifest {
+  version: 1;
+  steps: StepRecord[];
+}
+
+export function readManifest(path: string): Manifest {
+  if (!existsSync(path)) return { version: 1, steps: [] };
+  return JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+}
+
+export function writeManifest(path: string, m: Manifest): void {
+  writeAtomic(path, JSON.stringify(m, null, 2) + '\n', 0o600);
+}
+
+/** Writes through a temporary file and a rename, so a reader never sees half a file. */
+export function writeAtomic(path: string, content: string, mode: number): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.fragd-tmp-${process.pid}`;
+  writeFileSync(tmp, content, { mode });
+  renameSync(tmp, path);
+}
+
+const readOrNull = (path: string): string | null => (existsSync(path) ? readFileSync(path, 'utf8') : null);
+
+/** Writes a whole file, remembering what was there. */
+export function writeFileChange(path: string, content: string, mode = 0o644): Change {
+  const before = readOrNull(path);
+  const oldMode = before === null ? null : statSync(path).mode & 0o777;
+  writeAtomic(path, content, mode);
+  return { kind: 'file', path, before, mode: oldMode };
+}
+
+export const BLOCK_BEGIN = '# >>> fragd >>>';
+export const BLOCK_END = '# <<< fragd <<<';
+
+/** The block fragd adds to a shell start-up file, between markers a person recognises. */
+export const blockText = (lines: string[]): string =>
+  [BLOCK_BEGIN, '# added by `fragctl setup`; `fragctl setup --undo` removes it', ...lines, BLOCK_END].join('\n') + '\n';
+
+export const hasBlock = (path: string): boolean => readOrNull(path)?.includes(BLOCK_BEGIN) ?? false;
+
+/** Appends fragd's block to a start-up file (once). */
+export function addBlock(path: string, lines: string[]): Change {
+  const before = readOrNull(path);
+  const block = blockText(lines);
+  const sep = before === null || before === '' || before.endsWith('\n') ? '' : '\n';
+  writeAtomic(path, (before ?? '') + sep + block, before === null ? 0o644 : statSync(path).mode & 0o777);
+  return { kind: 'block', path, block: sep + block, created: before === null };
+}
+
+/** Takes one recorded change back. Returns what it did, for the user. */
+export function undoChange(c: Change, run: (argv: string[]) => void, unhook: (dir: string) => void): string {
+  switch (c.kind) {
+    case 'file':
+      if (c.before === null) {
+        rmSync(c.path, { force: true });
+        return `removed ${c.path}`;
+      }
+      writeAtomic(c.path, c.before, c.mode ?? 0o644);
+      return `restored ${c.path}`;
+    case 'block': {
+      const now = readOrNull(c.path);
+      if (now === null) return `${c.path} is gone already`;
+      if (!now.includes(c.block)) return `left ${c.path} alone: fragd's block was changed by hand (remove it yourself)`;
+      const after = now.replace(c.block, '');
+      if (c.created && after === '') {
+        rmSync(c.path);
+        return `removed ${c.path}`;
+      }
+      writeAtomic(c.path, after, statSync(c.path).mode & 0o777);
+      return `removed fragd's block from ${c.path}`;
+    }
+    case 'git-config':
+      if (c.before === null) run(['git', 'config', '--global', '--unset', c.key]);
+      else run(['git', 'config', '--global', c.key, c.before]);
+      // git created the file for this key: an empty one left behind would not be "as before".
+      if (c.created && readOrNull(c.created)?.trim() === '') rmSync(c.created);
+      return c.before === null ? `unset git ${c.key}` : `git ${c.key} is back to ${c.before}`;
+    case 'systemd-enable':
+      run(['systemctl', '--user', 'disable', '--now', c.unit]);
+      return `disabled ${c.unit}`;
+    case 'hooks-dir':
+      unhook(c.dir);
+      return `removed fragd's git hooks from ${c.dir} (hooks it chained are back)`;
+    case 'command':
+      run(c.undo);
+      return c.describe;
+  }
+}
