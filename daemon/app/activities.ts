@@ -25,6 +25,9 @@ export interface ActivityInput {
 /** The scope of the events git hooks record: one commit is one event, whoever brings it. */
 export const GIT_EVENTS = 'git';
 
+/** The scope of coding agents' hook events (ids of spool records and retried hooks, unique by construction). */
+export const AGENT_EVENTS = 'agent';
+
 /**
  * Whose event ids a call's event id is compared with: the same kind of call by the same
  * writer (session and actor). Another writer's "1" is another event; only the writer's

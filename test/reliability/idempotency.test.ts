@@ -103,7 +103,8 @@ describe('event ids are scoped to the writer and the kind of call', () => {
         (7, 1, 'note', 'human note', '1', 1),
         (8, 2, 'update', 'agent update', 'u-1', 2),
         (9, 1, 'git.commit', 'abc subject', 'git.commit:r:abc', 3),
-        (10, 1, 'note', 'no id', NULL, 4);
+        (10, 1, 'note', 'no id', NULL, 4),
+        (11, 2, 'agent.prompt', 'a prompt', 'agent:rec-1', 5);
       INSERT INTO git_commits (repo, sha, session_id, activity_id, at) VALUES ('/r', 'abc', 1, 9, 3);
     `);
     old.close();
@@ -116,6 +117,7 @@ describe('event ids are scoped to the writer and the kind of call', () => {
         { id: 8, message: 'agent update', event_id: 'u-1', event_scope: 'activity.update|SESSION-002|claude' },
         { id: 9, message: 'abc subject', event_id: 'git.commit:r:abc', event_scope: 'git' },
         { id: 10, message: 'no id', event_id: null, event_scope: null },
+        { id: 11, message: 'a prompt', event_id: 'agent:rec-1', event_scope: 'agent' },
       ]);
       expect(db.prepare('SELECT activity_id FROM git_commits').pluck().get()).toBe(9);
       expect(db.pragma('foreign_key_check')).toEqual([]);

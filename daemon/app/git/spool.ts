@@ -32,8 +32,11 @@ import {
   type HookRecord,
 } from './git.js';
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
+import { FragError } from '../../../shared/errors.js';
+import { isAgentRecord, parseAgentRecord } from '../agents/record.js';
+import { applyAgentEvent } from '../agents/agents.js';
 import type { SpoolIngestResult } from '../../../shared/protocol/git.js';
-import { GIT_EVENTS } from '../activities.js';
+import { AGENT_EVENTS, GIT_EVENTS } from '../activities.js';
 
 /** A record without its end line this long after it was written will never be finished. */
 const ABANDONED_AFTER_MS = 60_000;
@@ -156,13 +159,17 @@ function reject(spool: Spool, file: SpoolFile, reason: string): void {
  * Runs inside the call's transaction: writes the activities, then, after the commit,
  * deletes each record whose event is now stored (or that needed nothing stored).
  */
-export function ingestSpool(call: Call, p: ParsedParamsOf<'spool.ingest'>): SpoolIngestResult {
+export function ingestSpool(
+  call: Call,
+  p: ParsedParamsOf<'spool.ingest'>,
+  opts: { agentOnly?: boolean } = {},
+): SpoolIngestResult {
   const spool = spools.get(call.app);
   const result: SpoolIngestResult = { ingested: 0, duplicates: 0, incomplete: 0, rejected: 0, remaining: 0 };
   if (!spool) return result;
   const files = listSpool(spool.dir);
   const limit = p?.limit ?? DEFAULT_LIMIT;
-  const done: { path: string; eventId: string | null }[] = [];
+  const done: Done[] = [];
   const db = call.app.sql.db;
   for (const [i, file] of files.entries()) {
     if (i >= limit) {
@@ -176,6 +183,35 @@ export function ingestSpool(call: Call, p: ParsedParamsOf<'spool.ingest'>): Spoo
       continue;
     }
     const at = Number(file.mtimeNs / 1_000_000n);
+    // Coding agents' hook records (client/agents/fragd-agent-hook.sh) share the spool: no git to read.
+    if (isAgentRecord(text)) {
+      const agent = parseAgentRecord(basename(file.name, '.rec'), text, at);
+      if (!agent.ok) {
+        if (!agent.incomplete || call.now - at > ABANDONED_AFTER_MS) {
+          reject(spool, file, agent.reason);
+          result.rejected++;
+        } else result.incomplete++;
+        continue;
+      }
+      const recordCall: Call = { ...call, source: 'hook', events: [] };
+      const eventId = `agent:${agent.record.name}`;
+      try {
+        const r = db.transaction(() => applyAgentEvent(recordCall, { ...agent.record, eventId }))();
+        call.events.push(...recordCall.events);
+        if (r.outcome === 'ingested') result.ingested++;
+        else if (r.outcome === 'duplicate') result.duplicates++;
+        done.push({ path: file.path, eventId: r.outcome === 'skipped' ? null : eventId, scope: AGENT_EVENTS });
+      } catch (err) {
+        // A refusal (a rule of fragd's) will refuse again: set the record aside, with why.
+        if (err instanceof FragError) {
+          reject(spool, file, err.message);
+          result.rejected++;
+        } else
+          spool.log?.error({ file: file.name, err }, 'agent record failed; it stays in the spool for the next pass');
+      }
+      continue;
+    }
+    if (opts.agentOnly) continue;
     const parsed = parseRecord(basename(file.name, '.rec'), text, at);
     if (!parsed.ok) {
       if (!parsed.incomplete || call.now - at > ABANDONED_AFTER_MS) {
@@ -197,7 +233,11 @@ export function ingestSpool(call: Call, p: ParsedParamsOf<'spool.ingest'>): Spoo
       call.events.push(...recordCall.events);
       if (outcome === 'ingested') result.ingested++;
       else if (outcome === 'duplicate') result.duplicates++;
-      done.push({ path: file.path, eventId: outcome === 'skipped' ? null : eventIdOf(parsed.record) });
+      done.push({
+        path: file.path,
+        eventId: outcome === 'skipped' ? null : eventIdOf(parsed.record),
+        scope: GIT_EVENTS,
+      });
     } catch (err) {
       spool.log?.error({ file: file.name, err }, 'spool record failed; it stays in the spool for the next pass');
     }
@@ -241,12 +281,19 @@ export async function prefetchSpool(dir: string, limit = DEFAULT_LIMIT): Promise
   await readAhead(wanted);
 }
 
-function sweep(app: App, done: { path: string; eventId: string | null }[], spool: Spool): void {
-  for (const { path, eventId } of done) {
+/** A record this pass handled, and the event (scope and id) whose activity must exist before its file goes. */
+interface Done {
+  path: string;
+  eventId: string | null;
+  scope: string;
+}
+
+function sweep(app: App, done: Done[], spool: Spool): void {
+  for (const { path, eventId, scope } of done) {
     try {
       if (
         eventId !== null &&
-        !app.sql.value<number>('SELECT 1 FROM activities WHERE event_scope = ? AND event_id = ?', GIT_EVENTS, eventId)
+        !app.sql.value<number>('SELECT 1 FROM activities WHERE event_scope = ? AND event_id = ?', scope, eventId)
       )
         continue;
     } catch {
