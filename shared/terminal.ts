@@ -11,6 +11,9 @@
 //    they make text display in another order than it reads ("Trojan Source").
 //  - newline, tab and carriage return, as \n, \t, \r — unless `multiline`, which keeps
 //    newlines and tabs (for text that is several lines by design, such as a log).
+// `colours` keeps SGR sequences (ESC [ … m: colour and weight, nothing else), which is what
+// fragctl's own styling (util.styleText) writes; fragctl's printers use it on whole output,
+// where user text has already been through this function (so holds no ESC of its own).
 
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
@@ -23,7 +26,11 @@ function visible(ch: string): string {
   return `<U+${cp.toString(16).toUpperCase().padStart(4, '0')}>`;
 }
 
+const UNSAFE_OR_SGR = new RegExp(`\x1b\\[[0-9;]*m|${UNSAFE.source}`, 'g');
+
 /** `text` with every control and bidi formatting character replaced by a visible escape. */
-export function terminalSafe(text: string, opts: { multiline?: boolean } = {}): string {
-  return text.replace(UNSAFE, (ch) => (opts.multiline && (ch === '\n' || ch === '\t') ? ch : visible(ch)));
+export function terminalSafe(text: string, opts: { multiline?: boolean; colours?: boolean } = {}): string {
+  const keep = (ch: string) => opts.multiline && (ch === '\n' || ch === '\t');
+  if (!opts.colours) return text.replace(UNSAFE, (ch) => (keep(ch) ? ch : visible(ch)));
+  return text.replace(UNSAFE_OR_SGR, (m) => (m.length > 1 || keep(m) ? m : visible(m)));
 }

@@ -1,7 +1,7 @@
 // Runs one fragctl command: check the input, connect (auto-starting fragd), call, print
 // for a person or as JSON, and map every failure to a documented exit code (and, with
 // --json, to {"error":{code,message}} on stdout).
-import { FragClient, DaemonUnreachable, RpcError } from '../lib/client.js';
+import { FragClient, DaemonUnreachable, RpcError, UnsafeSocket } from '../lib/client.js';
 import { FragError } from '../../shared/errors.js';
 import { Exit, exitCodeForRpc } from './exit-codes.js';
 import { instructionLines, type Format } from './output.js';
@@ -15,6 +15,8 @@ export interface GlobalArgs {
   session?: string;
   actor?: string;
   autostart?: boolean;
+  /** Long text whole instead of cut to the terminal's width. */
+  full?: boolean;
 }
 
 export interface Target {
@@ -45,10 +47,13 @@ export function connect(argv: GlobalArgs): Promise<FragClient> {
  * Text for a person on stdout. Every terminal renderer ends here, so the text goes through
  * terminalSafe: what a user, an agent or another program wrote cannot move the cursor,
  * set the window title or reorder what is shown (renderers escape newlines in one-line
- * fields themselves, with the same function).
+ * fields themselves, with the same function). Colour (SGR) is let through: fragctl's own
+ * styling, since user text reaches here already neutralised.
  */
 export const print = (lines: string | string[]): void =>
-  void process.stdout.write(terminalSafe(Array.isArray(lines) ? lines.join('\n') : lines, { multiline: true }) + '\n');
+  void process.stdout.write(
+    terminalSafe(Array.isArray(lines) ? lines.join('\n') : lines, { multiline: true, colours: true }) + '\n',
+  );
 
 /** Text for a person on stderr (errors, hints, notices), through terminalSafe like print. */
 export const printErr = (text: string): void =>
@@ -104,6 +109,11 @@ export function fail(err: unknown, argv: GlobalArgs): void {
     // Refusals that say how to recover (ValidationFailed) print their instructions too.
     const instructions = (err.data as { instructions?: Instructions } | undefined)?.instructions;
     if (instructions) printErr(instructionLines(instructions, formatOf(argv)).join('\n'));
+    return;
+  }
+  if (err instanceof UnsafeSocket) {
+    process.exitCode = Exit.unreachable;
+    printError(json, { code: err.code, message: err.message });
     return;
   }
   if (err instanceof DaemonUnreachable) {

@@ -193,7 +193,9 @@ export function artifactCommands(y: Argv<GlobalArgs>) {
           return run(
             argv,
             (c, t) => c.call('artifact.add', { ...t, path, note: argv.note }),
-            (r) => [`artifact recorded: ${r.artifact.path}${r.artifact.task ? ` (on ${r.artifact.task})` : ''}`],
+            (r) => [
+              `artifact recorded: ${one(r.artifact.path)}${r.artifact.task ? ` (on ${one(r.artifact.task)})` : ''}`,
+            ],
           );
         },
       )
@@ -215,7 +217,7 @@ export function reportLines(r: SessionReport): string[] {
         ]
       : ['completed: none']),
     ...(r.artifacts.length
-      ? ['artifacts:', ...r.artifacts.map((a) => `  ${a.path}${a.note ? ` — ${a.note}` : ''}`)]
+      ? ['artifacts:', ...r.artifacts.map((a) => `  ${one(a.path)}${a.note ? ` — ${one(a.note)}` : ''}`)]
       : []),
     ...(r.tokens && r.tokens.by_task.length
       ? [

@@ -13,7 +13,7 @@ import {
   type HookState,
 } from '../../hooks/install.js';
 import { Exit } from '../exit-codes.js';
-import { localTime } from '../output.js';
+import { localTime, one } from '../output.js';
 import { formatOf, print, printErr, printJson, run, type GlobalArgs } from '../runner.js';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -59,7 +59,7 @@ function topLevel(dir: string): string {
 }
 
 const commitLine = (c: CommitView) =>
-  `${c.commit.slice(0, 7)}  ${localTime(c.at)}  ${(c.task ?? '-').padEnd(8)} ${(c.branch ?? '-').padEnd(12)} ${c.subject ?? ''}${c.rewritten_from ? `  (rewritten from ${c.rewritten_from.slice(0, 7)})` : ''}${c.rewritten_to ? `  (now ${c.rewritten_to.slice(0, 7)})` : ''}`;
+  `${c.commit.slice(0, 7)}  ${localTime(c.at)}  ${one(c.task ?? '-').padEnd(8)} ${one(c.branch ?? '-').padEnd(12)} ${one(c.subject)}${c.rewritten_from ? `  (rewritten from ${c.rewritten_from.slice(0, 7)})` : ''}${c.rewritten_to ? `  (now ${c.rewritten_to.slice(0, 7)})` : ''}`;
 
 export function hooksCommands(y: Argv<GlobalArgs>) {
   return y

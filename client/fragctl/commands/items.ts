@@ -2,11 +2,13 @@
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { parseMinutes, formatDuration } from '../../../shared/format.js';
-import { activityLine, localTime, one, projectLine, sprintLine, taskLine } from '../output.js';
+import { activityLines, localTime, one, projectLines, sprintLines, taskLines } from '../output.js';
+import { layoutOf } from '../layout.js';
 import { CliError, run, UsageError, type GlobalArgs } from '../runner.js';
 import { Exit } from '../exit-codes.js';
 import { sprintActivation, taskActivation } from './context.js';
 import { sprintCompletion, taskCompletion } from './completion.js';
+import { terminalSafe } from '../../../shared/terminal.js';
 
 const minutes = (v: string | number | undefined): number | undefined => {
   if (v === undefined) return undefined;
@@ -44,7 +46,7 @@ export function projectCommands(y: Argv<GlobalArgs>) {
           run(
             argv,
             (c) => c.call('project.list'),
-            (r) => (r.projects.length ? r.projects.map(projectLine) : ['no projects']),
+            (r) => (r.projects.length ? projectLines(r.projects, layoutOf(argv)) : ['no projects']),
           ),
       )
       .command('show <code>', 'Show a project and its sprints', code, (argv) =>
@@ -53,8 +55,8 @@ export function projectCommands(y: Argv<GlobalArgs>) {
           (c) => c.call('project.show', { code: String(argv.code) }),
           (r) => [
             `${r.project.code}: ${one(r.project.title)} (${r.project.status})`,
-            ...(r.project.description ? [r.project.description] : []),
-            ...r.sprints.map(sprintLine),
+            ...(r.project.description ? [terminalSafe(r.project.description, { multiline: true })] : []),
+            ...sprintLines(r.sprints, layoutOf(argv)),
           ],
         ),
       )
@@ -113,7 +115,7 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
           run(
             argv,
             (c) => c.call('sprint.list', { project: argv.project, status: argv.status }),
-            (r) => (r.sprints.length ? r.sprints.map(sprintLine) : ['no sprints']),
+            (r) => (r.sprints.length ? sprintLines(r.sprints, layoutOf(argv)) : ['no sprints']),
           ),
       )
       .command('show <code>', 'Show a sprint and its tasks', code, (argv) =>
@@ -122,8 +124,8 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
           (c) => c.call('sprint.show', { code: String(argv.code) }),
           (r) => [
             `${r.sprint.code}: ${one(r.sprint.title)} (${r.sprint.status}) · ${r.sprint.tasks.completed} of ${r.sprint.tasks.total} tasks done`,
-            ...(r.sprint.goal ? [`goal: ${r.sprint.goal}`] : []),
-            ...r.tasks.map(taskLine),
+            ...(r.sprint.goal ? [`goal: ${one(r.sprint.goal)}`] : []),
+            ...taskLines(r.tasks, layoutOf(argv)),
           ],
         ),
       )
@@ -213,7 +215,7 @@ export function taskCommands(y: Argv<GlobalArgs>) {
                 parent: argv.parent,
                 status: argv.status,
               }),
-            (r) => (r.tasks.length ? r.tasks.map(taskLine) : ['no tasks']),
+            (r) => (r.tasks.length ? taskLines(r.tasks, layoutOf(argv)) : ['no tasks']),
           ),
       )
       .command('show <code>', 'Show a task, its subtasks and updates', code, (argv) =>
@@ -223,10 +225,10 @@ export function taskCommands(y: Argv<GlobalArgs>) {
           (r) => [
             `${r.task.code}: ${one(r.task.title)}`,
             `status ${r.task.status} · delegation ${r.task.delegation_status}${r.task.assignee ? ` (${r.task.assignee})` : ''} · estimate ${r.task.estimate_minutes != null ? formatDuration(r.task.estimate_minutes * 60) : '-'} · sprint ${r.task.sprint ?? '-'}${r.task.parent ? ` · parent ${r.task.parent}` : ''}`,
-            ...(r.task.description ? [r.task.description] : []),
-            ...(r.task.summary ? [`summary: ${r.task.summary}`] : []),
-            ...(r.subtasks.length ? ['subtasks:', ...r.subtasks.map((s) => `  ${taskLine(s)}`)] : []),
-            ...(r.updates.length ? ['updates:', ...r.updates.map(activityLine)] : []),
+            ...(r.task.description ? [terminalSafe(r.task.description, { multiline: true })] : []),
+            ...(r.task.summary ? [`summary: ${one(r.task.summary)}`] : []),
+            ...(r.subtasks.length ? ['subtasks:', ...taskLines(r.subtasks, layoutOf(argv), '  ')] : []),
+            ...(r.updates.length ? ['updates:', ...activityLines(r.updates, layoutOf(argv))] : []),
             ...(r.task.completed_at ? [`completed ${localTime(r.task.completed_at)}`] : []),
           ],
         ),

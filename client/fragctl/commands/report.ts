@@ -1,20 +1,23 @@
 // fragctl report: tracked time by day, task, sprint, project or actor. The daemon
 // aggregates; this file only lays the answer out (table, CSV or JSON).
 import type { Argv } from 'yargs';
-import Table from 'cli-table3';
 import { formatDuration } from '../../../shared/format.js';
 import type { ReportResult, ReportRow, TokenTotals } from '../../../shared/protocol/time.js';
-import { run, type GlobalArgs } from '../runner.js';
+import { formatOf, run, type GlobalArgs } from '../runner.js';
+import { boxTable } from '../box-table.js';
+import { cut, layoutOf, outputWidth, tableWidths } from '../layout.js';
+import { daysLine, reportChart } from '../charts.js';
 import { one } from '../output.js';
 
-const BY = ['day', 'task', 'sprint', 'project', 'actor', 'session'] as const;
+export const BY = ['day', 'task', 'sprint', 'project', 'actor', 'session'] as const;
 
-interface ReportArgs extends GlobalArgs {
+export interface ReportArgs extends GlobalArgs {
   by: (typeof BY)[number];
   since?: string;
   until?: string;
   tz?: string;
   csv?: boolean;
+  chart?: boolean;
   'per-actor'?: boolean;
   all?: boolean;
 }
@@ -93,7 +96,10 @@ const tokenText = (t: TokenTotals | undefined): [string, string] =>
 
 const pct = (v: number | null | undefined) => (v == null ? '-' : `${v > 0 ? '+' : ''}${v}%`);
 
-export function reportTable(r: ReportResult): string[] {
+const heading = (r: ReportResult) =>
+  `time by ${r.by} · ${r.since} → ${r.until} (${r.tz})${r.actor ? ` · actor ${r.actor}` : ''} · ${r.counts.intervals} intervals, ${r.counts.sessions} sessions, ${r.counts.actors} actors`;
+
+export function reportTable(r: ReportResult, width = outputWidth()): string[] {
   const withActor = r.per_actor && r.by !== 'actor';
   const isTask = r.by === 'task';
   // Token columns when agents recorded any (never by day: tokens are not cut at midnights).
@@ -108,9 +114,9 @@ export function reportTable(r: ReportResult): string[] {
     'Intervals',
     ...(withTokens ? ['Tokens in/out', 'Cache write/read'] : []),
   ];
-  const table = new Table({ head, style: { head: [], border: [] } });
+  const body: string[][] = [];
   for (const row of r.rows) {
-    table.push([
+    body.push([
       one(row.key),
       ...(r.by === 'day' || r.by === 'actor' ? [] : [one(row.label)]),
       ...(withActor ? [one(row.actor)] : []),
@@ -127,7 +133,7 @@ export function reportTable(r: ReportResult): string[] {
     ]);
   }
   const blanks = new Array<string>(head.indexOf('Time') - 1).fill('');
-  table.push([
+  body.push([
     'Total',
     ...blanks,
     formatDuration(r.total_seconds),
@@ -135,10 +141,14 @@ export function reportTable(r: ReportResult): string[] {
     String(r.counts.intervals),
     ...(withTokens ? tokenText(r.tokens) : []),
   ]);
-  return [
-    `time by ${r.by} · ${r.since} → ${r.until} (${r.tz})${r.actor ? ` · actor ${r.actor}` : ''} · ${r.counts.intervals} intervals, ${r.counts.sessions} sessions, ${r.counts.actors} actors`,
-    r.rows.length ? table.toString() : '(no tracked time in this range)',
-  ];
+  // Fit the terminal: the Title column gives up room first (cut with …), then headers wrap; codes stay whole.
+  const title = head.indexOf('Title');
+  const widths = tableWidths(head, body, width, title === -1 ? [] : [title]);
+  if (widths && title !== -1) for (const row of body) row[title] = cut(row[title], widths[title] - 2);
+  // Figures right-aligned: from Time to the end.
+  const right = head.map((_, i) => i).filter((i) => i >= head.indexOf('Time'));
+  const table = boxTable(head, body, { right, footer: true, ...(widths ? { widths } : {}) });
+  return [cut(heading(r), width), r.rows.length ? table : '(no tracked time in this range)'];
 }
 
 export function reportCommand(y: Argv<GlobalArgs>) {
@@ -156,25 +166,52 @@ export function reportCommand(y: Argv<GlobalArgs>) {
           describe: 'separate the timelines of each actor (human, agents) in every row',
         })
         .option('csv', { type: 'boolean', describe: 'print CSV' })
+        .option('chart', {
+          type: 'boolean',
+          describe: 'draw bars (scaled to the terminal) and a sparkline of the days instead of a table',
+          conflicts: 'csv',
+        })
+        .example('$0 report --chart', 'the last 7 days as bars, with a sparkline')
         .example('$0 report --by task --since 2026-03-01', 'time per task since March 1st, with estimate vs actual')
         .example(
           '$0 report --by day --per-actor',
           'human and agent time side by side, per day',
         ) as unknown as Argv<ReportArgs>,
-    (argv) =>
-      run(
-        argv,
-        (c) =>
-          c.call('report', {
-            by: argv.by,
-            since: argv.since,
-            until: argv.until,
-            tz: argv.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
-            per_actor: argv['per-actor'],
-            ...(argv.actor ? { actor: argv.actor } : {}),
-            ...(argv.session ? { session: argv.session } : {}),
-          }),
-        (r) => (argv.csv ? reportCsv(r) : reportTable(r)),
-      ),
+    (argv) => runReport(argv),
+  );
+}
+
+/** Asks for the report and prints it; shared by the yargs command and the fast path. */
+export function runReport(argv: ReportArgs): Promise<void> {
+  return run(
+    argv,
+    async (c) => {
+      const params = {
+        by: argv.by,
+        since: argv.since,
+        until: argv.until,
+        tz: argv.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+        per_actor: argv['per-actor'],
+        ...(argv.actor ? { actor: argv.actor } : {}),
+        ...(argv.session ? { session: argv.session } : {}),
+      };
+      const report = await c.call('report', params);
+      // The sparkline needs every day of the range: the report by day, unless that is this
+      // one. --json prints the report alone, chart or not.
+      if (!argv.chart || formatOf(argv) === 'json') return report;
+      const byDay = argv.by === 'day' ? report : await c.call('report', { ...params, by: 'day', per_actor: false });
+      return { ...report, days: byDay };
+    },
+    (r) =>
+      argv.csv
+        ? reportCsv(r)
+        : argv.chart && 'days' in r
+          ? [
+              cut(heading(r), layoutOf(argv).width),
+              ...reportChart(r, layoutOf(argv)),
+              '',
+              daysLine(r.days, layoutOf(argv)),
+            ]
+          : reportTable(r),
   );
 }
