@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FRAGD_NODE_FLAGS } from '../../shared/daemon-flags.js';
-import { commandLine } from '../../shared/format.js';
+import { commandLine } from '../../shared/command.js';
 import type { FragPaths } from '../../shared/paths.js';
 import { installHooksIn } from '../hooks/install.js';
 import { addBlock, hasBlock, writeFileChange, type Change } from './changes.js';
