@@ -16,6 +16,7 @@ import { promptCommand } from './commands/prompt.js';
 import { agentCommands } from './commands/agent.js';
 import { setupCommand } from './commands/setup.js';
 import { doctorCommand } from './commands/doctor.js';
+import { openCommand } from './commands/open.js';
 
 declare const __FRAGD_VERSION__: string;
 
@@ -66,6 +67,7 @@ for (const add of [
   agentCommands,
   setupCommand,
   doctorCommand,
+  openCommand,
 ]) {
   cli = add(cli);
 }

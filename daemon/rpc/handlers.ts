@@ -11,6 +11,7 @@ import { completionHandlers } from '../app/work/completion-handlers.js';
 import { agentHandlers } from './agent-handlers.js';
 import { agentsHandlers } from './agents.js';
 import { timeHandlers } from './time-handlers.js';
+import { dashboardHandlers } from './dashboard.js';
 import { gitHandlers, gitPreparers } from './git.js';
 
 /** What a handler may need beyond the store: the transport's view of the daemon. */
@@ -18,6 +19,8 @@ export interface DaemonFacts {
   status(call: Call): ResultOf<'daemon.status'>;
   hello(params: ParsedParamsOf<'daemon.hello'>): ResultOf<'daemon.hello'>;
   shutdown(): void;
+  /** A one-time dashboard login URL (docs/dashboard.md); refused when the HTTP server is off. */
+  dashboardLogin(now: number): ResultOf<'dashboard.login'>;
 }
 
 export interface Connection {
@@ -107,6 +110,7 @@ export const handlers: HandlerTable = {
   ...agentHandlers,
   ...agentsHandlers,
   ...timeHandlers,
+  ...dashboardHandlers,
   ...gitHandlers,
 };
 
