@@ -66,7 +66,7 @@ export const dashboardMethods = {
   }),
   'time.day': method<DayTimeline>()({
     summary:
-      "One local day per actor: active stretches and the gaps between them (paused, idle, waiting for a person, crash), from the intervals.",
+      'One local day per actor: active stretches and the gaps between them (paused, idle, waiting for a person, crash), from the intervals.',
     params: z.object({ date: day.optional(), tz: tz.optional() }).strict().optional(),
     errors: ['invalid_params'],
     mutates: false,

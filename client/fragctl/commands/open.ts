@@ -35,7 +35,10 @@ export function openCommand(y: Argv<GlobalArgs>) {
           describe: 'start a browser with xdg-open where one is available (--no-browser: only print the link)',
         })
         .example('$0 open', 'opens the dashboard in your browser')
-        .example('$0 open --no-browser', 'prints the link, e.g. to open it in a browser over ssh -L') as unknown as Argv<OpenArgs>,
+        .example(
+          '$0 open --no-browser',
+          'prints the link, e.g. to open it in a browser over ssh -L',
+        ) as unknown as Argv<OpenArgs>,
     (argv) =>
       run(
         argv,

@@ -85,7 +85,12 @@ export function dayTimeline(call: Call, p: ParsedParamsOf<'time.day'>): ResultOf
       if (next !== undefined) push(end, next, gap, r);
       else if (r.status === 'paused' || gap === 'crash') push(end, call.now, gap, r);
     });
-    return { actor, kind: agent ? ('agent' as const) : ('person' as const), active_seconds: Math.round(active / 1000), segments };
+    return {
+      actor,
+      kind: agent ? ('agent' as const) : ('person' as const),
+      active_seconds: Math.round(active / 1000),
+      segments,
+    };
   });
   return { date, tz, range: { from: iso(from), to: iso(to) }, now: iso(call.now), actors };
 }
@@ -103,10 +108,14 @@ const MAX_BURNDOWN_DAYS = 120;
 export function sprintBurndown(call: Call, p: ParsedParamsOf<'sprint.burndown'>): ResultOf<'sprint.burndown'> {
   const tz = zoneOf(p.tz);
   const { sql } = call.app;
-  const sprint = sql.get<{ id: number; code: string; title: string; started_at: number | null; created_at: number; completed_at: number | null }>(
-    'SELECT id, code, title, started_at, created_at, completed_at FROM sprints WHERE code = ?',
-    p.sprint,
-  );
+  const sprint = sql.get<{
+    id: number;
+    code: string;
+    title: string;
+    started_at: number | null;
+    created_at: number;
+    completed_at: number | null;
+  }>('SELECT id, code, title, started_at, created_at, completed_at FROM sprints WHERE code = ?', p.sprint);
   if (!sprint)
     throw new FragError(ErrorCode.NotFound, `sprint ${p.sprint} not found`, {
       error: 'not_found',
