@@ -180,6 +180,7 @@ async function renderYear(): Promise<void> {
 // ---- Tasks and sprints: estimate against actual -------------------------------------------
 
 const charts = new Map<string, uPlot>();
+const fromZero = (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, Math.max(1, max * 1.1)];
 
 function barChart(id: string, labels: string[], series: { label: string; color: string; values: number[] }[]): void {
   charts.get(id)?.destroy();
@@ -193,7 +194,8 @@ function barChart(id: string, labels: string[], series: { label: string; color: 
   const opts: uPlot.Options = {
     width: Math.min(1000, el.clientWidth || 800),
     height: 240,
-    scales: { x: { time: false, range: [-0.6, labels.length - 0.4] } },
+    // Bars start at zero, or their lengths would lie.
+    scales: { x: { time: false, range: [-0.6, labels.length - 0.4] }, y: { range: fromZero } },
     axes: [
       {
         stroke: css('--fg'),
@@ -303,10 +305,11 @@ async function renderBurndown(): Promise<void> {
       {
         width: Math.min(1000, el.clientWidth || 800),
         height: 240,
-        scales: { x: { time: false } },
+        scales: { x: { time: false }, y: { range: fromZero } },
         axes: [
           {
             stroke: css('--fg'),
+            splits: () => xs,
             values: (_u, t) => t.map((i) => b.days[i]?.date.slice(5) ?? ''),
             grid: { show: false },
           },
@@ -507,6 +510,13 @@ async function start(): Promise<void> {
   await Promise.all([renderYear(), renderBurndown()]);
   document.body.dataset.ready = 'true';
   connect();
+  // Canvas charts take their colours when drawn: a switch to dark or light draws them again.
+  const scheme = matchMedia('(prefers-color-scheme: dark)');
+  scheme.addEventListener('change', () => {
+    Promise.all([renderTasks(), renderActors(), renderBurndown()])
+      .then(() => (document.body.dataset.scheme = scheme.matches ? 'dark' : 'light'))
+      .catch(report);
+  });
 }
 
 start().catch(report);

@@ -210,8 +210,13 @@ describe('the dashboard in Chromium', () => {
     }
     await page.screenshot({ path: join(SCREENS, 'full-light.png'), fullPage: true });
     await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForSelector('body[data-scheme="dark"]');
     await page.screenshot({ path: join(SCREENS, 'full-dark.png'), fullPage: true });
+    for (const view of ['today', 'tasks', 'burndown']) {
+      await page.locator(`#${view}`).screenshot({ path: join(SCREENS, `${view}-dark.png`) });
+    }
     await page.emulateMedia({ colorScheme: 'light' });
+    await page.waitForSelector('body[data-scheme="light"]');
   });
 
   it('shows an update made in a terminal within a second', async () => {
