@@ -12,6 +12,8 @@ import { agentHandlers } from './agent-handlers.js';
 import { agentsHandlers } from './agents.js';
 import { timeHandlers } from './time-handlers.js';
 import { dashboardHandlers } from './dashboard.js';
+import { intervalHandlers } from './interval-handlers.js';
+import { reportPreparers } from '../app/time/report-views.js';
 import { gitHandlers, gitPreparers } from './git.js';
 
 /** What a handler may need beyond the store: the transport's view of the daemon. */
@@ -111,9 +113,11 @@ export const handlers: HandlerTable = {
   ...agentsHandlers,
   ...timeHandlers,
   ...dashboardHandlers,
+  ...intervalHandlers,
   ...gitHandlers,
 };
 
 export const preparers: Preparers<MethodName> = {
   ...gitPreparers,
+  ...reportPreparers,
 };

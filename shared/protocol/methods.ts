@@ -14,6 +14,7 @@ import { agentMethods } from './agent.js';
 import { agentsMethods } from './agents.js';
 import { timeMethods, type EstimateCheck } from './time.js';
 import { dashboardMethods } from './dashboard.js';
+import { intervalMethods } from './intervals.js';
 import {
   code,
   text,
@@ -470,6 +471,7 @@ export const methods = {
   ...agentsMethods,
   ...timeMethods,
   ...dashboardMethods,
+  ...intervalMethods,
 } as const;
 
 export type Methods = typeof methods;
