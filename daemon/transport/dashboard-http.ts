@@ -60,7 +60,8 @@ interface Asset {
 
 /** Methods the page may call: every read, and the interval corrections (as `fragctl interval …`). */
 export function pageMayCall(name: MethodName): boolean {
-  if (name === 'events.subscribe' || name === 'daemon.shutdown' || name.startsWith('debug.')) return false;
+  if (name === 'events.subscribe' || name === 'daemon.shutdown' || name === 'dashboard.login') return false;
+  if (name.startsWith('debug.')) return false;
   if (!methods[name].mutates) return true;
   // Compared as text: the correction methods may arrive with another branch (issue 13).
   const n: string = name;

@@ -247,7 +247,25 @@ describe('the dashboard in Chromium', () => {
     await page.locator('#correct-result', { hasText: 'split: done' }).waitFor();
     const split = (await d.json(['intervals', '--actor', 'human'], { env: UTC })).body;
     expect(split.intervals).toHaveLength(before.intervals.length + 1);
-    expect(split.intervals.some((iv: any) => iv.start === new Date(start + 10 * MIN).toISOString())).toBe(true);
+    const half = split.intervals.find((iv: any) => iv.start === new Date(start + 10 * MIN).toISOString());
+    expect(half).toBeDefined();
+    // Edit: the first half ends 5 minutes earlier.
+    const first = split.intervals.find((iv: any) => iv.start === target.start);
+    const newEnd = new Date(start + 5 * MIN).toISOString();
+    await page.selectOption('#correct-ref', `#${first.id}`);
+    await page.selectOption('#correct-verb', 'edit');
+    await page.fill('#correct-end', newEnd.slice(0, 19));
+    await page.click('#correct button[type=submit]');
+    await page.locator('#correct-result', { hasText: 'edit: done' }).waitFor();
+    // Delete: the second half goes.
+    await page.selectOption('#correct-ref', `#${half.id}`);
+    await page.selectOption('#correct-verb', 'delete');
+    await page.click('#correct button[type=submit]');
+    await page.locator('#correct-result', { hasText: 'delete: done' }).waitFor();
+    const last = (await d.json(['intervals', '--actor', 'human'], { env: UTC })).body;
+    expect(last.intervals.find((iv: any) => iv.id === first.id).end).toBe(newEnd);
+    expect(last.intervals.some((iv: any) => iv.id === half.id)).toBe(false);
+    expect(last.intervals).toHaveLength(before.intervals.length);
   });
 
   it('loaded and ran with no console error', () => {
@@ -318,6 +336,13 @@ describe('login and origin rules', () => {
       JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'daemon.shutdown', params: {} }),
     );
     expect(JSON.parse(shutdown.text).error.message).toContain('may not call daemon.shutdown');
+    const mint = await raw(
+      'POST',
+      '/dashboard/rpc',
+      { ...headers, Origin: `http://127.0.0.1:${port}` },
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'dashboard.login', params: {} }),
+    );
+    expect(JSON.parse(mint.text).error.message).toContain('may not call dashboard.login');
   });
 
   it('keeps a page on another loopback port from reading the dashboard', async () => {
