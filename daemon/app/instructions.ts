@@ -7,6 +7,7 @@ import { activeMs } from './time/intervals.js';
 import { taskTrackedMs } from './time/reports.js';
 import { parseStack, type SessionRow, type TaskRow } from './rows.js';
 import { workFrame } from './context/stack.js';
+import { chooseNext } from './work/next.js';
 
 export type Template =
   | 'session_started'
@@ -22,7 +23,8 @@ export type Template =
   | 'plan_imported'
   | 'recovery'
   | 'validation_failed'
-  | 'sprint_completed';
+  | 'sprint_completed'
+  | 'next_suggested';
 
 export interface ItemRef {
   kind: 'project' | 'sprint' | 'task';
@@ -71,30 +73,11 @@ export interface InstructionExtra {
 const CLOSED = "('completed','cancelled')";
 
 /**
- * A real task to suggest instead of a placeholder: an in-progress task not on the stack
- * (most recently worked first), else the next todo task — in the active sprint first.
+ * A real task to suggest instead of a placeholder: the one "what next" choice (work/next.ts),
+ * so a suggestion never names a task another actor holds or one that is blocked.
  */
 export function nextCandidate(call: Call, s: SessionRow | null): TaskRow | undefined {
-  const stack = s ? parseStack(s) : [];
-  const onStack = stack.filter((f) => f.type === 'task' || f.type === 'subtask').map((f) => f.id);
-  const sprintId = stack.find((f) => f.type === 'sprint')?.id ?? null;
-  const exclude = onStack.length ? `AND t.id NOT IN (${onStack.map(Number).join(',')})` : '';
-  // In-progress work first, most recently touched first (few rows, so the per-task lookup
-  // of the last activity stays cheap); else the first todo task.
-  return (
-    call.app.sql.get<TaskRow>(
-      `SELECT t.* FROM tasks t WHERE t.status = 'in_progress' ${exclude}
-        ORDER BY (?1 IS NOT NULL AND t.sprint_id = ?1) DESC,
-          (SELECT max(at) FROM activities a WHERE a.task_id = t.id OR a.subtask_id = t.id) DESC NULLS LAST, t.id
-        LIMIT 1`,
-      sprintId,
-    ) ??
-    call.app.sql.get<TaskRow>(
-      `SELECT t.* FROM tasks t WHERE t.status = 'todo' ${exclude}
-        ORDER BY (?1 IS NOT NULL AND t.sprint_id = ?1) DESC, t.parent_id IS NOT NULL, t.id LIMIT 1`,
-      sprintId,
-    )
-  );
+  return chooseNext(call, s).task ?? undefined;
 }
 
 function pickNext(call: Call, s: SessionRow | null, flag: string, next: string[], cmds: string[]): void {
@@ -104,6 +87,9 @@ function pickNext(call: Call, s: SessionRow | null, flag: string, next: string[]
       `Next: ${cand.code} “${cand.title}” (${cand.status === 'in_progress' ? 'in progress' : 'todo'}); activate it to track time on it.`,
     );
     cmds.push(`fragctl task activate${flag} ${cand.code}`);
+  } else if (call.app.sql.value("SELECT 1 FROM tasks WHERE status IN ('todo','in_progress') LIMIT 1")) {
+    next.push('No task is ready for you: the open ones are held by other actors or wait for their dependencies.');
+    cmds.push('fragctl task list --blocked');
   } else {
     next.push(
       'No open task is left: create one with fragctl task create CODE TITLE --sprint SPRINT, or import a plan.',
@@ -262,9 +248,24 @@ export function instructionsFor(
       out.validation_errors = v.errors;
       break;
     }
-    case 'sprint_completed':
-      next.push(`${item?.code ?? 'The sprint'} is completed. Activate the next sprint, or plan one.`);
-      cmds.push('fragctl sprint list --status planned');
+    case 'sprint_completed': {
+      // The next sprint is the one the next task is in, so it has open work.
+      const cand = nextCandidate(call, s);
+      const sprint = cand?.sprint_id
+        ? call.app.sql.value<string>('SELECT code FROM sprints WHERE id = ?', cand.sprint_id)
+        : undefined;
+      if (sprint) {
+        next.push(`${item?.code ?? 'The sprint'} is completed. Next: sprint ${sprint}, starting with ${cand!.code}.`);
+        cmds.push(`fragctl sprint show ${sprint}`, `fragctl task activate${flag} ${cand!.code}`);
+      } else {
+        next.push(`${item?.code ?? 'The sprint'} is completed. No open task is left in any sprint: plan the next one.`);
+        cmds.push('fragctl sprint list');
+      }
+      break;
+    }
+    case 'next_suggested':
+      if (work) next.push(`You are on ${work.code}; finish or deactivate it before taking another.`);
+      pickNext(call, s, flag, next, cmds);
       break;
     case 'item_created':
     case 'item_changed':

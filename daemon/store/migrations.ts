@@ -191,4 +191,31 @@ export const migrations: readonly string[] = [
   CREATE INDEX agent_tokens_task ON agent_tokens(task_id);
   CREATE INDEX agent_tokens_at ON agent_tokens(at);
   `,
+  // Claims, dependencies and priority (many agents, one plan). A claim row records who took
+  // a task, how and when; it is live while its session is open with the task on its stack
+  // (so every way a session lets go of a task ends the claim), and the partial unique index
+  // keeps one unreleased holder per task. Priority: 1 urgent, 2 high, 3 normal, 4 low.
+  `
+  ALTER TABLE tasks ADD COLUMN priority INTEGER NOT NULL DEFAULT 3;
+  CREATE TABLE task_deps (
+    task_id INTEGER NOT NULL REFERENCES tasks(id),
+    depends_on_id INTEGER NOT NULL REFERENCES tasks(id),
+    PRIMARY KEY (task_id, depends_on_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX task_deps_on ON task_deps(depends_on_id);
+  CREATE TABLE claims (
+    id INTEGER PRIMARY KEY,
+    task_id INTEGER NOT NULL REFERENCES tasks(id),
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    actor TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('holder','joined')),
+    how TEXT NOT NULL,
+    claimed_at INTEGER NOT NULL,
+    released_at INTEGER,
+    release_reason TEXT
+  );
+  CREATE UNIQUE INDEX claims_one_holder ON claims(task_id) WHERE released_at IS NULL AND role = 'holder';
+  CREATE INDEX claims_task ON claims(task_id, released_at);
+  CREATE INDEX claims_session ON claims(session_id);
+  `,
 ];

@@ -101,6 +101,13 @@ export interface TaskView {
   summary: string | null;
   updates: number;
   subtasks: string[];
+  /** urgent, high, normal (default) or low. */
+  priority: 'urgent' | 'high' | 'normal' | 'low';
+  depends_on: string[];
+  /** Dependencies not yet complete: the task is blocked while this is not empty. */
+  blocked_by: string[];
+  /** The session holding it now, if any. */
+  claim: { actor: string; session: string; since: string; last_activity: string; joined: string[] } | null;
   created_at: string;
   completed_at: string | null;
 }

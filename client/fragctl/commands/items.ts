@@ -12,9 +12,18 @@ import { sprintCompletion, taskCompletion } from './completion.js';
 const minutes = (v: string | number | undefined): number | undefined => {
   if (v === undefined) return undefined;
   const m = parseMinutes(String(v));
-  if (m === null) throw new UsageError(`--estimate takes minutes (90) or a duration (1h30m), not ${String(v)}`);
+  if (m === null) throw new UsageError(`--estimate takes minutes (90) or a duration (1h30m, 1.25h), not ${String(v)}`);
   return m;
 };
+const PRIORITY_CHOICES = ['urgent', 'high', 'normal', 'low'] as const;
+/** `--depends-on A B` and `--depends-on A,B` both name two tasks. */
+const codes = (v: (string | number)[] | undefined): string[] | undefined =>
+  v === undefined
+    ? undefined
+    : v
+        .flatMap((x) => String(x).split(','))
+        .map((x) => x.trim())
+        .filter(Boolean);
 const code = (b: Argv<GlobalArgs>) => b.positional('code', { type: 'string', demandOption: true });
 const created = (b: Argv<GlobalArgs>) => code(b).positional('title', { type: 'string', demandOption: true });
 
@@ -174,9 +183,11 @@ export function taskCommands(y: Argv<GlobalArgs>) {
           .option('sprint', { type: 'string' })
           .option('project', { type: 'string' })
           .option('parent', { type: 'string', describe: 'makes it a subtask' })
-          .option('estimate', { type: 'string', describe: 'minutes (90) or a duration (1h30m)' })
+          .option('estimate', { type: 'string', describe: 'minutes (90) or a duration (1h30m, 1.25h)' })
           .option('assignee', { type: 'string' })
-          .option('description', { type: 'string' }),
+          .option('description', { type: 'string' })
+          .option('priority', { choices: PRIORITY_CHOICES, describe: 'urgent, high, normal (default) or low' })
+          .option('depends-on', { type: 'string', array: true, describe: 'task codes that must complete first' }),
       (argv) =>
         run(
           argv,
@@ -190,6 +201,8 @@ export function taskCommands(y: Argv<GlobalArgs>) {
               estimate_minutes,
               assignee: argv.assignee,
               description: argv.description,
+              priority: argv.priority,
+              depends_on: codes(argv['depends-on']),
             }),
           (r) => [`created task ${r.task.code}${r.task.sprint ? ` in ${r.task.sprint}` : ''}`],
           () => minutes(argv.estimate),
@@ -203,7 +216,10 @@ export function taskCommands(y: Argv<GlobalArgs>) {
             .option('sprint', { type: 'string' })
             .option('project', { type: 'string' })
             .option('parent', { type: 'string' })
-            .option('status', { choices: ['todo', 'in_progress', 'blocked', 'completed', 'cancelled'] as const }),
+            .option('status', { choices: ['todo', 'in_progress', 'blocked', 'completed', 'cancelled'] as const })
+            .option('priority', { choices: PRIORITY_CHOICES })
+            .option('ready', { type: 'boolean', describe: 'open, dependencies complete, nobody holds it' })
+            .option('blocked', { type: 'boolean', describe: 'open with dependencies not yet complete' }),
         (argv) =>
           run(
             argv,
@@ -213,6 +229,9 @@ export function taskCommands(y: Argv<GlobalArgs>) {
                 project: argv.project,
                 parent: argv.parent,
                 status: argv.status,
+                priority: argv.priority,
+                ready: argv.ready,
+                blocked: argv.blocked,
               }),
             (r) => (r.tasks.length ? r.tasks.map(taskLine) : ['no tasks']),
           ),
@@ -224,6 +243,12 @@ export function taskCommands(y: Argv<GlobalArgs>) {
           (r) => [
             `${r.task.code}: ${r.task.title}`,
             `status ${r.task.status} · delegation ${r.task.delegation_status}${r.task.assignee ? ` (${r.task.assignee})` : ''} · estimate ${r.task.estimate_minutes != null ? formatDuration(r.task.estimate_minutes * 60) : '-'} · sprint ${r.task.sprint ?? '-'}${r.task.parent ? ` · parent ${r.task.parent}` : ''}`,
+            `priority ${r.task.priority}${r.task.depends_on.length ? ` · depends on ${r.task.depends_on.join(', ')}` : ''}${r.task.blocked_by.length ? ` · blocked by ${r.task.blocked_by.join(', ')}` : ''}`,
+            ...(r.task.claim
+              ? [
+                  `held by ${r.task.claim.actor} (${r.task.claim.session}) since ${localTime(r.task.claim.since)}${r.task.claim.joined.length ? `, joined by ${r.task.claim.joined.join(', ')}` : ''}`,
+                ]
+              : []),
             ...(r.task.description ? [r.task.description] : []),
             ...(r.task.summary ? [`summary: ${r.task.summary}`] : []),
             ...(r.subtasks.length ? ['subtasks:', ...r.subtasks.map((s) => `  ${taskLine(s)}`)] : []),
@@ -245,6 +270,12 @@ export function taskCommands(y: Argv<GlobalArgs>) {
             .option('assignee', { type: 'string' })
             .option('summary', { type: 'string' })
             .option('sprint', { type: 'string' })
+            .option('priority', { choices: PRIORITY_CHOICES })
+            .option('depends-on', {
+              type: 'string',
+              array: true,
+              describe: 'replaces the dependencies (--depends-on with no code clears them)',
+            })
             .option('force', {
               type: 'boolean',
               describe: 'with --status completed: close despite failed checks (recorded)',
@@ -263,6 +294,8 @@ export function taskCommands(y: Argv<GlobalArgs>) {
                 assignee: argv.assignee,
                 summary: argv.summary,
                 sprint: argv.sprint,
+                priority: argv.priority,
+                depends_on: codes(argv['depends-on']),
                 force: argv.force,
               }),
             (r) => [`updated task ${r.task.code} (${r.task.status})`],

@@ -22,6 +22,7 @@ import { activityView, frameView, sprintView, taskView } from '../views.js';
 import { instructionsFor } from '../instructions.js';
 import { withEstimateCheck } from '../time/reports.js';
 import { finishTask, gateTask } from '../work/completion.js';
+import { claimTask } from '../work/claims.js';
 
 const frame = (type: ContextType, row: { id: number; code: string; title: string }, at: number): StoredFrame => ({
   type,
@@ -219,6 +220,8 @@ export function activateTask(call: Call, p: ParsedParamsOf<'task.activate'>, as:
     });
   }
   const s0 = workingSession(call, p);
+  // The one gate every activation passes: the claim is on the top-level task.
+  claimTask(call, s0, task.parent_id ? taskById(call, task.parent_id) : task, p);
   const s = push(call, s0, as === 'subtask' || task.parent_id ? 'subtask' : 'task', task.code);
   call.app.sql.run(
     `UPDATE tasks SET status = CASE WHEN status IN ('todo','blocked') THEN 'in_progress' ELSE status END,

@@ -10,6 +10,8 @@ import { instructionsFor } from '../instructions.js';
 import { finishTask, gateSprint, gateTask, recordSprintCompletion } from './completion.js';
 import type { ActivityRow } from '../rows.js';
 import { taskTrackedMs, withEstimateCheck } from '../time/reports.js';
+import { openDependencies, priorityNumber, setDependencies } from './claims.js';
+import { chooseNext } from './next.js';
 
 /** `1` and `sprint-1` both mean SPRINT-1. */
 export const normalizeSprintCode = (code: string): string =>
@@ -191,6 +193,9 @@ export function createTask(call: Call, p: ParsedParamsOf<'task.create'>) {
     call.now,
     call.now,
   );
+  const made = findTask(call, p.code);
+  if (p.priority) call.app.sql.run('UPDATE tasks SET priority = ? WHERE id = ?', priorityNumber(p.priority), made.id);
+  if (p.depends_on) setDependencies(call, made, p.depends_on);
   itemChanged(call, 'task', p.code, 'created');
   return {
     task: taskView(call.app.sql, findTask(call, p.code)),
@@ -201,6 +206,15 @@ export function createTask(call: Call, p: ParsedParamsOf<'task.create'>) {
 export function editTask(call: Call, p: ParsedParamsOf<'task.edit'>) {
   const row = findTask(call, p.code);
   const sprint = p.sprint ? findSprint(call, p.sprint) : null;
+  if (sprint && sprint.id !== row.sprint_id && (sprint.status === 'completed' || sprint.status === 'cancelled')) {
+    throw invalidState(`${sprint.code} is ${sprint.status}: a task cannot move into it`, {
+      task: row.code,
+      sprint: sprint.code,
+      hint: `choose an open sprint (fragctl sprint list), or reopen it with: fragctl sprint edit ${sprint.code} --status active`,
+    });
+  }
+  if (p.depends_on) setDependencies(call, row, p.depends_on);
+  if (p.priority) call.app.sql.run('UPDATE tasks SET priority = ? WHERE id = ?', priorityNumber(p.priority), row.id);
   const completing = p.status === 'completed' && row.status !== 'completed';
   // Setting the status to completed is a completion: the same gate as task.complete.
   const gate = completing ? gateTask(call, null, row, { summary: p.summary, force: p.force }) : null;
@@ -259,14 +273,26 @@ export function listTasks(call: Call, p: ParsedParamsOf<'task.list'>) {
   const sprint = p?.sprint ? findSprint(call, p.sprint) : null;
   const project = p?.project ? findProject(call, p.project) : null;
   const parent = p?.parent ? findTask(call, p.parent) : null;
-  const rows = call.app.sql.all<TaskRow>(
+  let rows = call.app.sql.all<TaskRow>(
     `SELECT * FROM tasks WHERE (?1 IS NULL OR sprint_id = ?1) AND (?2 IS NULL OR project_id = ?2)
-       AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR parent_id = ?4) ORDER BY id`,
+       AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR parent_id = ?4) AND (?5 IS NULL OR priority = ?5)
+       ORDER BY id`,
     sprint?.id ?? null,
     project?.id ?? null,
     p?.status ?? null,
     parent?.id ?? null,
+    p?.priority ? priorityNumber(p.priority) : null,
   );
+  // Ready: what `next` could choose for nobody in particular; blocked: open with open dependencies.
+  if (p?.ready) {
+    const ready = new Set(chooseNext(call, null).ready.map((t) => t.id));
+    rows = rows.filter((t) => ready.has(t.id));
+  }
+  if (p?.blocked) {
+    rows = rows.filter(
+      (t) => t.status !== 'completed' && t.status !== 'cancelled' && openDependencies(call, t.id).length > 0,
+    );
+  }
   return { tasks: rows.map((t) => taskView(call.app.sql, t)) };
 }
 

@@ -12,6 +12,7 @@ import { normalizeSprintCode } from './items.js';
 import { recordActivity } from '../activities.js';
 import { iso } from '../../clock.js';
 import { parseMinutes } from '../../../shared/format.js';
+import { PRIORITIES, priorityNumber, setDependencies } from './claims.js';
 
 const estimate = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const minutes = parseMinutes(v);
@@ -26,6 +27,16 @@ const baseTask = {
   description: z.string().optional(),
   estimate: estimate.optional(),
   assignee: z.string().optional(),
+  /** urgent, high, normal, low, or 1 (urgent) … 4 (low). */
+  priority: z
+    .union([z.enum(PRIORITIES), z.number().int().min(1).max(4)])
+    .transform((v) => (typeof v === 'number' ? v : priorityNumber(v)))
+    .optional(),
+  /** Codes of tasks (in this plan or already stored) that must complete first. */
+  depends_on: z
+    .union([code, z.array(code)])
+    .transform((v) => (Array.isArray(v) ? v : [v]))
+    .optional(),
   // A plan sets the starting status of new tasks; completing goes through the gate
   // (fragctl task complete), so a plan cannot close work.
   status: z
@@ -69,7 +80,11 @@ function fail(where: string, message: string, extra: Record<string, unknown> = {
 let yaml: typeof Yaml | undefined;
 const loadYaml = (): typeof Yaml => (yaml ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
 
-export function parsePlan(content: string, filename: string): Plan {
+/** The plan, and a function naming the place in the file of a path in it. */
+export function parsePlan(
+  content: string,
+  filename: string,
+): { data: Plan; placeOf: (path: (string | number)[]) => string } {
   const { LineCounter, parseDocument, isNode } = loadYaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(content, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -81,10 +96,7 @@ export function parsePlan(content: string, filename: string): Plan {
     const e = doc.errors[0];
     fail(place(e.pos[0]), e.message.split('\n')[0], { line: e.linePos?.[0].line, column: e.linePos?.[0].col });
   }
-  const parsed = plan.safeParse(doc.toJS());
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
+  const placeOf = (path: (string | number)[]) => {
     // Point at the deepest node of the path that exists in the file.
     let node: unknown;
     for (let n = path.length; n >= 0 && !isNode(node); n--)
@@ -94,14 +106,26 @@ export function parsePlan(content: string, filename: string): Plan {
       .map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`))
       .join('')
       .replace(/^\./, '');
-    fail(`${place(offset)}${dotted ? ` (${dotted})` : ''}`, issue.message, { path: dotted });
+    return `${place(offset)}${dotted ? ` (${dotted})` : ''}`;
+  };
+  const parsed = plan.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
+    const dotted = path
+      .map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`))
+      .join('')
+      .replace(/^\./, '');
+    fail(placeOf(path), issue.message, { path: dotted });
   }
-  return parsed.data;
+  return { data: parsed.data, placeOf };
 }
 
 export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
   const filename = p.filename ?? 'plan';
-  const data = parsePlan(p.content, filename);
+  const { data, placeOf } = parsePlan(p.content, filename);
+  // Dependencies are set once every task exists, so a task may depend on a later one.
+  const deps: { code: string; depends_on: string[]; path: (string | number)[] }[] = [];
   const { sql } = call.app;
   const created: string[] = [];
   const updated: string[] = [];
@@ -129,8 +153,10 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
     sprintId: number | null,
     projectId: number | null,
     parentId: number | null,
+    path: (string | number)[],
   ) => {
     once('task', t.code);
+    if (t.depends_on) deps.push({ code: t.code, depends_on: t.depends_on, path: [...path, 'depends_on'] });
     counts.tasks++;
     upsert(
       'tasks',
@@ -168,10 +194,11 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
         ),
     );
     const id = idOf('tasks', t.code);
-    for (const st of t.subtasks ?? []) importTask(st, sprintId, projectId, id);
+    if (t.priority !== undefined) sql.run('UPDATE tasks SET priority = ? WHERE id = ?', t.priority, id);
+    (t.subtasks ?? []).forEach((st, i) => importTask(st, sprintId, projectId, id, [...path, 'subtasks', i]));
   };
 
-  const importSprint = (s: z.output<typeof sprint>, projectId: number | null) => {
+  const importSprint = (s: z.output<typeof sprint>, projectId: number | null, path: (string | number)[]) => {
     const c = normalizeSprintCode(s.code);
     once('sprint', c);
     counts.sprints++;
@@ -199,10 +226,10 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
         ),
     );
     const id = idOf('sprints', c);
-    for (const t of s.tasks ?? []) importTask(t, id, projectId, null);
+    (s.tasks ?? []).forEach((t, i) => importTask(t, id, projectId, null, [...path, 'tasks', i]));
   };
 
-  const importProject = (pr: z.output<typeof project>) => {
+  const importProject = (pr: z.output<typeof project>, path: (string | number)[]) => {
     once('project', pr.code);
     counts.projects++;
     upsert(
@@ -227,14 +254,28 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
         ),
     );
     const id = idOf('projects', pr.code);
-    for (const s of pr.sprints ?? []) importSprint(s, id);
+    (pr.sprints ?? []).forEach((s, i) => importSprint(s, id, [...path, 'sprints', i]));
     return id;
   };
 
-  const projects = [...(data.project ? [data.project] : []), ...(data.projects ?? [])];
-  const ids = projects.map(importProject);
+  const ids = [
+    ...(data.project ? [importProject(data.project, ['project'])] : []),
+    ...(data.projects ?? []).map((pr, i) => importProject(pr, ['projects', i])),
+  ];
   // Top-level sprints belong to the single project when there is exactly one.
-  for (const s of data.sprints ?? []) importSprint(s, ids.length === 1 ? ids[0] : null);
+  (data.sprints ?? []).forEach((s, i) => importSprint(s, ids.length === 1 ? ids[0] : null, ['sprints', i]));
+  // Unknown codes and cycles are refused with the place in the file; the transaction rolls back.
+  for (const d of deps) {
+    try {
+      setDependencies(call, { id: idOf('tasks', d.code), code: d.code }, d.depends_on);
+    } catch (err) {
+      if (err instanceof FragError) {
+        const { cycle, depends_on } = err.data;
+        fail(placeOf(d.path), err.message, { cycle, depends_on });
+      }
+      throw err;
+    }
+  }
 
   recordActivity(call, null, {
     kind: 'plan.import',
