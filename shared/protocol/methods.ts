@@ -248,8 +248,7 @@ export const coreMethods = {
     mutates: true,
   }),
   'task.activate': method<ContextResult & { task: TaskView }>()({
-    summary:
-      'Work on a task: claim it for the session, push it under its sprint and set it in progress (refused when another actor holds it or its dependencies are open).',
+    summary: 'Claim a task and work on it (refused while another actor holds it or its dependencies are open).',
     params: T.extend({ code, ...claimOptions }),
     errors: ['no_active_session', 'not_found', 'invalid_state', 'task_claimed', 'task_blocked'],
     mutates: true,

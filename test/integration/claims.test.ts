@@ -199,3 +199,81 @@ describe('next', () => {
     expect(cmds).toMatch(/fragctl sprint show SPRINT-\d+/);
   });
 });
+
+describe('plan import: dependencies and priority', () => {
+  const importYaml = (content: string) => c.call('plan.import', { content, filename: 'plan.yaml', format: 'yaml' });
+
+  it('imports depends_on (also on a later task), priority names or numbers, and 1.25h estimates', async () => {
+    await importYaml(
+      [
+        'project:',
+        '  code: PI',
+        '  title: imported',
+        '  sprints:',
+        '    - code: 20',
+        '      title: plan sprint',
+        '      tasks:',
+        '        - code: PI-1',
+        '          title: needs the later one',
+        '          depends_on: PI-2',
+        '          priority: 1',
+        '          estimate: 1.25h',
+        '        - code: PI-2',
+        '          title: the later one',
+        '          priority: low',
+      ].join('\n'),
+    );
+    const one = await c.call('task.show', { code: 'PI-1' });
+    expect(one.task).toMatchObject({ depends_on: ['PI-2'], priority: 'urgent', estimate_minutes: 75 });
+    expect((await c.call('task.show', { code: 'PI-2' })).task.priority).toBe('low');
+  });
+
+  it('refuses an unknown code and a cycle with the place in the file, importing nothing', async () => {
+    const unknown = await refusal(
+      importYaml(
+        [
+          'sprints:',
+          '  - code: 21',
+          '    title: bad',
+          '    tasks:',
+          '      - code: PU-1',
+          '        title: first',
+          '        depends_on: [GHOST-1]',
+        ].join('\n'),
+      ),
+    );
+    expect(unknown.message).toMatch(
+      /^plan\.yaml:7:21 \(sprints\[0\]\.tasks\[0\]\.depends_on\): PU-1 depends on GHOST-1/,
+    );
+    const cycle = await refusal(
+      importYaml(
+        [
+          'sprints:',
+          '  - code: 22',
+          '    title: loop',
+          '    tasks:',
+          '      - code: PC-1',
+          '        title: first',
+          '        depends_on: [PC-2]',
+          '      - code: PC-2',
+          '        title: second',
+          '        depends_on: [PC-1]',
+        ].join('\n'),
+      ),
+    );
+    expect(cycle.message).toMatch(
+      /^plan\.yaml:\d+:\d+ \(sprints\[0\]\.tasks\[\d\]\.depends_on\): dependency cycle: PC-\d → PC-\d → PC-\d/,
+    );
+    const left = await c.call('task.list', {});
+    expect(left.tasks.map((t) => t.code).filter((x) => /^P[UC]-/.test(x))).toEqual([]);
+  });
+});
+
+describe('session end', () => {
+  it('does not warn about the sprint and project left on the stack, only about a task', async () => {
+    await c.call('session.start', { actor: 'ender' });
+    await c.call('sprint.activate', { actor: 'ender', code: '2' });
+    const r = await c.call('session.end', { actor: 'ender' });
+    expect(r.report.warnings).toEqual([]);
+  });
+});
