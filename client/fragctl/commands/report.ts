@@ -1,14 +1,14 @@
 // fragctl report: tracked time by day, task, sprint, project or actor. The daemon
 // aggregates; this file only lays the answer out (table, CSV or JSON).
 import type { Argv } from 'yargs';
-import Table from 'cli-table3';
 import { formatDuration } from '../../../shared/format.js';
 import type { ReportResult, ReportRow, TokenTotals } from '../../../shared/protocol/time.js';
 import { run, type GlobalArgs } from '../runner.js';
+import { boxTable } from '../box-table.js';
 
-const BY = ['day', 'task', 'sprint', 'project', 'actor', 'session'] as const;
+export const BY = ['day', 'task', 'sprint', 'project', 'actor', 'session'] as const;
 
-interface ReportArgs extends GlobalArgs {
+export interface ReportArgs extends GlobalArgs {
   by: (typeof BY)[number];
   since?: string;
   until?: string;
@@ -107,9 +107,9 @@ export function reportTable(r: ReportResult): string[] {
     'Intervals',
     ...(withTokens ? ['Tokens in/out', 'Cache write/read'] : []),
   ];
-  const table = new Table({ head, style: { head: [], border: [] } });
+  const rows: string[][] = [];
   for (const row of r.rows) {
-    table.push([
+    rows.push([
       row.key,
       ...(r.by === 'day' || r.by === 'actor' ? [] : [row.label ?? '']),
       ...(withActor ? [row.actor ?? ''] : []),
@@ -126,7 +126,7 @@ export function reportTable(r: ReportResult): string[] {
     ]);
   }
   const blanks = new Array<string>(head.indexOf('Time') - 1).fill('');
-  table.push([
+  rows.push([
     'Total',
     ...blanks,
     formatDuration(r.total_seconds),
@@ -134,9 +134,12 @@ export function reportTable(r: ReportResult): string[] {
     String(r.counts.intervals),
     ...(withTokens ? tokenText(r.tokens) : []),
   ]);
+  // Figures right-aligned: from Time to the end.
+  const right = head.map((_, i) => i).filter((i) => i >= head.indexOf('Time'));
+  const table = boxTable(head, rows, { right, footer: true });
   return [
     `time by ${r.by} · ${r.since} → ${r.until} (${r.tz})${r.actor ? ` · actor ${r.actor}` : ''} · ${r.counts.intervals} intervals, ${r.counts.sessions} sessions, ${r.counts.actors} actors`,
-    r.rows.length ? table.toString() : '(no tracked time in this range)',
+    r.rows.length ? table : '(no tracked time in this range)',
   ];
 }
 
@@ -160,20 +163,24 @@ export function reportCommand(y: Argv<GlobalArgs>) {
           '$0 report --by day --per-actor',
           'human and agent time side by side, per day',
         ) as unknown as Argv<ReportArgs>,
-    (argv) =>
-      run(
-        argv,
-        (c) =>
-          c.call('report', {
-            by: argv.by,
-            since: argv.since,
-            until: argv.until,
-            tz: argv.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
-            per_actor: argv['per-actor'],
-            ...(argv.actor ? { actor: argv.actor } : {}),
-            ...(argv.session ? { session: argv.session } : {}),
-          }),
-        (r) => (argv.csv ? reportCsv(r) : reportTable(r)),
-      ),
+    (argv) => runReport(argv),
+  );
+}
+
+/** Asks for the report and prints it; shared by the yargs command and the fast path. */
+export function runReport(argv: ReportArgs): Promise<void> {
+  return run(
+    argv,
+    (c) =>
+      c.call('report', {
+        by: argv.by,
+        since: argv.since,
+        until: argv.until,
+        tz: argv.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+        per_actor: argv['per-actor'],
+        ...(argv.actor ? { actor: argv.actor } : {}),
+        ...(argv.session ? { session: argv.session } : {}),
+      }),
+    (r) => (argv.csv ? reportCsv(r) : reportTable(r)),
   );
 }
