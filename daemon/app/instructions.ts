@@ -8,6 +8,8 @@ import { taskTrackedMs } from './time/reports.js';
 import { parseStack, type SessionRow, type TaskRow } from './rows.js';
 import { workFrame } from './context/stack.js';
 import { chooseNext } from './work/next.js';
+import { openDependencies } from './work/claims.js';
+import { instructionsForMcp } from './mcp-hints.js';
 
 export type Template =
   | 'session_started'
@@ -71,6 +73,11 @@ export interface InstructionExtra {
 }
 
 const CLOSED = "('completed','cancelled')";
+
+const blockedBy = (call: Call, code: string): string[] => {
+  const id = call.app.sql.value<number>('SELECT id FROM tasks WHERE code = ?', code);
+  return id == null ? [] : openDependencies(call, id);
+};
 
 /**
  * A real task to suggest instead of a placeholder: the one "what next" choice (work/next.ts),
@@ -292,6 +299,16 @@ export function instructionsFor(
           next.push(`Next: ${cand.code} “${cand.title}”.`);
           cmds.push(`fragctl task activate ${cand.code}`);
         }
+      } else if (item?.kind === 'task' && blockedBy(call, item.code).length) {
+        // A blocked task cannot be activated: say what it waits for, and what is ready instead.
+        next.push(`${item.code} waits for ${blockedBy(call, item.code).join(', ')}.`);
+        cmds.push(`fragctl task show ${item.code}`);
+        const cand = nextCandidate(call, s);
+        if (cand) {
+          needsSession();
+          next.push(`Ready now: ${cand.code} “${cand.title}”.`);
+          cmds.push(`fragctl task activate ${cand.code}`);
+        }
       } else if (item?.kind === 'task') {
         needsSession();
         next.push(`Activate ${item.code} to work on it.`);
@@ -314,5 +331,6 @@ export function instructionsFor(
       break;
     }
   }
-  return { next_actions: next, suggested_commands: cmds, context_reminder: contextReminder(call, s), ...out };
+  const result = { next_actions: next, suggested_commands: cmds, context_reminder: contextReminder(call, s), ...out };
+  return call.source === 'mcp' ? instructionsForMcp(result) : result;
 }
