@@ -49,6 +49,18 @@ export const configSchema = z
       .object({ enabled: z.boolean().default(false), port: z.number().int().min(0).max(65535).default(47821) })
       .strict()
       .default({ enabled: false, port: 47821 }),
+    // The log file rotates at max_bytes and keeps `files` older ones: a failure storm cannot fill the disk.
+    log: z
+      .object({
+        max_bytes: z
+          .number()
+          .int()
+          .min(4096)
+          .default(10 * 1024 * 1024),
+        files: z.number().int().min(0).max(20).default(3),
+      })
+      .strict()
+      .default({ max_bytes: 10 * 1024 * 1024, files: 3 }),
     validation: z
       .object({
         summary_min_chars: z.number().int().min(0).default(20),

@@ -5,6 +5,7 @@ import { connect, type Socket } from 'node:net';
 import { JSONRPCClient, type JSONRPCResponse } from 'json-rpc-2.0';
 import { encodeFrame, LineDecoder } from '../../shared/framing.js';
 import { errorNameByCode, type ErrorData } from '../../shared/errors.js';
+import { checkSocketPlace } from '../../shared/safety/owned-dir.js';
 import type { MethodName, ParamsOf, ResultOf } from '../../shared/protocol/methods.js';
 import type { DaemonEvent } from '../../shared/protocol/views.js';
 
@@ -20,6 +21,17 @@ export class RpcError extends Error {
 }
 
 export const DISCONNECTED = -32099;
+
+/**
+ * The socket (or its directory) is not this user's own: whoever listens there could be
+ * another user impersonating fragd, so nothing is sent and no daemon is started there.
+ */
+export class UnsafeSocket extends Error {
+  readonly code = 'unsafe_socket';
+  constructor(reason: string, refusal = 'refusing to talk to fragd') {
+    super(`${refusal}: ${reason}`);
+  }
+}
 
 export class RpcConnection {
   private readonly rpc: JSONRPCClient;
@@ -51,8 +63,11 @@ export class RpcConnection {
     socket.on('error', () => this.onClose());
   }
 
+  /** Connects after checking that the socket and its directory are this user's own (else UnsafeSocket). */
   static open(path: string, timeoutMs = 2000): Promise<RpcConnection> {
     return new Promise((resolve, reject) => {
+      const place = checkSocketPlace(path);
+      if (!place.ok) return reject(new UnsafeSocket(place.reason));
       const socket = connect(path);
       const timer = setTimeout(() => {
         socket.destroy();

@@ -16,23 +16,27 @@ import { newCall, type App } from '../app/app.js';
 import { CommitQueue } from './commit-queue.js';
 import { withIdleResume } from '../app/time/heartbeat.js';
 import { closeMcpTime } from '../app/agents/mcp.js';
+import { storageAdvice, storageProblemOf } from '../safety/storage-problem.js';
 import { handlers, preparers, type Connection, type DaemonFacts, type Handler } from './handlers.js';
 
-const SQLITE_STORAGE_CODES = /^SQLITE_(READONLY|FULL|IOERR|CANTOPEN|BUSY|LOCKED|CORRUPT|NOTADB)/;
+/** Where the storage is, for hints that name the file or directory to act on. */
+export interface StorageWhere {
+  db?: string;
+  dir?: string;
+}
 
-export function toRpcError(err: unknown, method: string): JSONRPCErrorException {
+export function toRpcError(err: unknown, method: string, where: StorageWhere = {}): JSONRPCErrorException {
   if (err instanceof JSONRPCErrorException) return err;
   if (err instanceof FragError) return new JSONRPCErrorException(err.message, err.code, err.data);
   const code = (err as { code?: unknown })?.code;
-  if (typeof code === 'string' && SQLITE_STORAGE_CODES.test(code)) {
+  const problem = storageProblemOf(code);
+  if (problem) {
+    const advice = storageAdvice(problem, where);
+    const failed = problem === 'corrupt' ? 'cannot be read or written' : 'cannot be written';
     return new JSONRPCErrorException(
-      `the database cannot be written (${code}): ${(err as Error).message}. Nothing of this call was stored; free disk space or fix permissions of the state directory, then retry`,
+      `the database ${failed} (${String(code)}): ${(err as Error).message}. Nothing of this call was stored; ${advice}`,
       ErrorCode.StorageUnavailable,
-      {
-        error: 'storage_unavailable',
-        sqlite_code: code,
-        hint: 'check disk space and permissions of the state directory (fragctl daemon status shows it)',
-      },
+      { error: 'storage_unavailable', storage_problem: problem, sqlite_code: code, hint: advice },
     );
   }
   return new JSONRPCErrorException(
@@ -49,6 +53,8 @@ export interface DispatcherDeps {
   app: App;
   facts: DaemonFacts;
   log: Logger;
+  /** The database and state directory, named in storage hints. */
+  storage?: StorageWhere;
   publish: (events: DaemonEvent[]) => void;
   /** Runs before a write is queued (the daemon queues a due tick first). */
   beforeWrite?: () => void;
@@ -172,13 +178,19 @@ export class Dispatcher {
         this.deps.log.debug({ method: name, ms: +(performance.now() - started).toFixed(2), conn: conn.id }, 'call');
       return value;
     } catch (err) {
-      const rpc = toRpcError(err, name);
+      const rpc = toRpcError(err, name, this.deps.storage);
       const level =
         rpc.code === ErrorCode.InternalError || rpc.code === ErrorCode.StorageUnavailable ? 'error' : 'debug';
-      this.deps.log[level](
-        { method: name, code: rpc.code, err: level === 'error' ? err : undefined, msg: rpc.message, conn: conn.id },
-        'call failed',
-      );
+      // The error path never throws: a log line that cannot be written must not replace
+      // the answer (on a full disk it once turned every refusal into an internal error).
+      try {
+        this.deps.log[level](
+          { method: name, code: rpc.code, err: level === 'error' ? err : undefined, msg: rpc.message, conn: conn.id },
+          'call failed',
+        );
+      } catch {
+        /* the log destination counts what it drops */
+      }
       throw rpc;
     } finally {
       this.inflight--;

@@ -47,8 +47,13 @@ export type SessionResult = { session: SessionView } & WithInstructions;
 export type StatusResult = {
   session: SessionView;
   recent: ActivityView[];
-  /** Live time of the active task (subtask if any): in this session, and in total. */
-  active_task?: { code: string; session_seconds: number; total_seconds: number } | null;
+  /** Live time of the active task (subtask if any): in this session, and in total; its estimate. */
+  active_task?: {
+    code: string;
+    session_seconds: number;
+    total_seconds: number;
+    estimate_minutes?: number | null;
+  } | null;
 };
 export type ActivityResult = { activity: ActivityView; duplicate: boolean } & WithInstructions;
 export type ContextResult = { stack: ContextFrame[]; session: string } & WithInstructions;
@@ -107,6 +112,8 @@ export const coreMethods = {
     commits: { batches: number; calls: number };
     /** The HTTP API: its URL when it listens, the reason when it could not start. */
     http: { enabled: boolean; url?: string; port?: number; port_file?: string; token_file?: string; error?: string };
+    /** The log file, its rotation limits, and lines it could not write (disk full). */
+    log: { path: string; max_bytes?: number; files?: number; dropped_lines: number; last_error?: string };
   }>()({
     summary: 'Daemon pid, version, uptime, paths, counts and memory.',
     params: z.object({}).strict().optional(),

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Argv } from 'yargs';
 import { parseMinutes, formatDuration } from '../../../shared/format.js';
-import { activityLine, localTime, projectLine, sprintLine, taskLine } from '../output.js';
+import { activityLines, localTime, projectLines, sprintLines, taskLines } from '../output.js';
+import { layoutOf } from '../layout.js';
 import { CliError, run, UsageError, type GlobalArgs } from '../runner.js';
 import { Exit } from '../exit-codes.js';
 import { sprintActivation, taskActivation } from './context.js';
@@ -54,7 +55,7 @@ export function projectCommands(y: Argv<GlobalArgs>) {
           run(
             argv,
             (c) => c.call('project.list'),
-            (r) => (r.projects.length ? r.projects.map(projectLine) : ['no projects']),
+            (r) => (r.projects.length ? projectLines(r.projects, layoutOf(argv)) : ['no projects']),
           ),
       )
       .command('show <code>', 'Show a project and its sprints', code, (argv) =>
@@ -64,7 +65,7 @@ export function projectCommands(y: Argv<GlobalArgs>) {
           (r) => [
             `${r.project.code}: ${r.project.title} (${r.project.status})`,
             ...(r.project.description ? [r.project.description] : []),
-            ...r.sprints.map(sprintLine),
+            ...sprintLines(r.sprints, layoutOf(argv)),
           ],
         ),
       )
@@ -123,7 +124,7 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
           run(
             argv,
             (c) => c.call('sprint.list', { project: argv.project, status: argv.status }),
-            (r) => (r.sprints.length ? r.sprints.map(sprintLine) : ['no sprints']),
+            (r) => (r.sprints.length ? sprintLines(r.sprints, layoutOf(argv)) : ['no sprints']),
           ),
       )
       .command('show <code>', 'Show a sprint and its tasks', code, (argv) =>
@@ -133,7 +134,7 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
           (r) => [
             `${r.sprint.code}: ${r.sprint.title} (${r.sprint.status}) · ${r.sprint.tasks.completed} of ${r.sprint.tasks.total} tasks done`,
             ...(r.sprint.goal ? [`goal: ${r.sprint.goal}`] : []),
-            ...r.tasks.map(taskLine),
+            ...taskLines(r.tasks, layoutOf(argv)),
           ],
         ),
       )
@@ -233,7 +234,7 @@ export function taskCommands(y: Argv<GlobalArgs>) {
                 ready: argv.ready,
                 blocked: argv.blocked,
               }),
-            (r) => (r.tasks.length ? r.tasks.map(taskLine) : ['no tasks']),
+            (r) => (r.tasks.length ? taskLines(r.tasks, layoutOf(argv)) : ['no tasks']),
           ),
       )
       .command('show <code>', 'Show a task, its subtasks and updates', code, (argv) =>
@@ -251,8 +252,8 @@ export function taskCommands(y: Argv<GlobalArgs>) {
               : []),
             ...(r.task.description ? [r.task.description] : []),
             ...(r.task.summary ? [`summary: ${r.task.summary}`] : []),
-            ...(r.subtasks.length ? ['subtasks:', ...r.subtasks.map((s) => `  ${taskLine(s)}`)] : []),
-            ...(r.updates.length ? ['updates:', ...r.updates.map(activityLine)] : []),
+            ...(r.subtasks.length ? ['subtasks:', ...taskLines(r.subtasks, layoutOf(argv), '  ')] : []),
+            ...(r.updates.length ? ['updates:', ...activityLines(r.updates, layoutOf(argv))] : []),
             ...(r.task.completed_at ? [`completed ${localTime(r.task.completed_at)}`] : []),
           ],
         ),
