@@ -80,6 +80,18 @@ export function instructionLines(i: Instructions | undefined, format: Format): s
       '```sh',
       ...i.suggested_commands,
       '```',
+      ...(i.templates?.length
+        ? [
+            '',
+            '### In your own words',
+            ...i.templates.map(
+              (t) =>
+                `- \`${t.rendered}\` — ${Object.entries(t.holes)
+                  .map(([k, v]) => `<${k}>: ${v}`)
+                  .join('; ')}`,
+            ),
+          ]
+        : []),
       '',
       `_${i.context_reminder}_`,
     ];
@@ -89,6 +101,13 @@ export function instructionLines(i: Instructions | undefined, format: Format): s
     ...(i.required_actions?.length ? ['required:', ...i.required_actions.map((a) => `  - ${a}`)] : []),
     ...i.next_actions.map((a) => `→ ${a}`),
     ...i.suggested_commands.map((c) => `  $ ${c}`),
+    // Templates: fill each <hole> with your own words (the gate refuses the hole's text).
+    ...(i.templates ?? []).map(
+      (t) =>
+        `  $ ${t.rendered}    # ${Object.entries(t.holes)
+          .map(([k, v]) => `<${k}>: ${v}`)
+          .join('; ')}`,
+    ),
     `· ${i.context_reminder}`,
   ];
 }

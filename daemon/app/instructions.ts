@@ -1,7 +1,8 @@
 // One builder for the `instructions` every state-changing answer carries: what to do
 // next, exact commands that run as written, and a reminder of where the session stands.
-import { formatDuration, shellQuote } from '../../shared/format.js';
-import type { Instructions } from '../../shared/protocol/views.js';
+import { commandLine, formatDuration } from '../../shared/format.js';
+import type { CommandTemplate, Instructions } from '../../shared/protocol/views.js';
+import { HOLES, template as commandTemplate } from './templates.js';
 import type { Call } from './app.js';
 import { activeMs } from './time/intervals.js';
 import { taskTrackedMs } from './time/reports.js';
@@ -70,6 +71,8 @@ export interface InstructionExtra {
   /** The item a validation or completion is about. */
   target?: { kind: 'task' | 'sprint'; code: string; id: number };
   last_step?: string | null;
+  /** The summary a refused completion was given: the retry keeps it. */
+  summary?: string;
 }
 
 const CLOSED = "('completed','cancelled')";
@@ -106,7 +109,15 @@ function pickNext(call: Call, s: SessionRow | null, flag: string, next: string[]
 }
 
 /** Commands that fix a failed task validation, in an order that works when run one after another. */
-function fixCommands(call: Call, s: SessionRow | null, flag: string, extra: InstructionExtra, cmds: string[]): void {
+function fixCommands(
+  call: Call,
+  s: SessionRow | null,
+  flag: string,
+  extra: InstructionExtra,
+  cmds: string[],
+  tpls: CommandTemplate[],
+): void {
+  const sess = flag ? ['--session', s!.key] : [];
   const t = extra.target!;
   const failing = new Set(
     extra.validation!.checklist.filter((c) => !c.done && c.severity === 'error').map((c) => c.rule),
@@ -119,9 +130,13 @@ function fixCommands(call: Call, s: SessionRow | null, flag: string, extra: Inst
     );
     for (const o of open) add(`fragctl task show ${o.code}`);
     if (failing.has('status')) add(`fragctl sprint edit ${t.code} --status active`);
-    if (failing.has('summary'))
-      add(`fragctl sprint edit ${t.code} --summary ${shellQuote('what the sprint delivered and what was learned')}`);
-    if (!failing.has('tasks')) add(`fragctl sprint complete${flag} ${t.code}`);
+    // The summary is the worker's to write: a template, and then the retry carries it.
+    if (failing.has('summary')) {
+      const argv = failing.has('tasks')
+        ? ['fragctl', 'sprint', 'edit', t.code, '--summary', '{summary}']
+        : ['fragctl', 'sprint', 'complete', ...sess, t.code, '--summary', '{summary}'];
+      tpls.push(commandTemplate(argv, { summary: HOLES.sprint_summary }));
+    } else if (!failing.has('tasks')) add(`fragctl sprint complete${flag} ${t.code}`);
     return;
   }
   const task = call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE id = ?', t.id)!;
@@ -141,10 +156,9 @@ function fixCommands(call: Call, s: SessionRow | null, flag: string, extra: Inst
       1,
       call.app.config.validation.min_context_updates - Number(extra.validation!.details.updates ?? 0),
     );
-    for (let i = 1; i <= missing; i++) cmds.push(`fragctl update${flag} ${shellQuote(`progress on ${t.code} (${i})`)}`);
+    // One template per missing update: each says, in the worker's words, what was done.
+    for (let i = 0; i < missing; i++) tpls.push(commandTemplate(['fragctl', 'update', ...sess, '{update}'], {}));
   }
-  if (failing.has('summary'))
-    add(`fragctl task edit ${t.code} --summary ${shellQuote('what was done, how, and what is left')}`);
   if (failing.has('subtasks')) {
     for (const sub of call.app.sql.all<{ code: string }>(
       `SELECT code FROM tasks WHERE parent_id = ? AND status NOT IN ${CLOSED} ORDER BY id`,
@@ -153,8 +167,22 @@ function fixCommands(call: Call, s: SessionRow | null, flag: string, extra: Inst
       add(`fragctl task show ${sub.code}`);
     }
   }
-  // Retrying only makes sense when the commands above fix every error.
-  if (!failing.has('subtasks')) add(`fragctl task complete${flag} ${t.code}`);
+  // Retrying only makes sense when the commands above fix every error; it keeps the summary
+  // that was given, or leaves a hole for one when the summary was what failed.
+  if (failing.has('subtasks')) return;
+  if (failing.has('summary'))
+    tpls.push(commandTemplate(['fragctl', 'task', 'complete', ...sess, t.code, '--summary', '{summary}'], {}));
+  else
+    add(
+      commandLine([
+        'fragctl',
+        'task',
+        'complete',
+        ...sess,
+        t.code,
+        ...(extra.summary ? ['--summary', extra.summary] : []),
+      ]),
+    );
 }
 
 export function instructionsFor(
@@ -169,13 +197,19 @@ export function instructionsFor(
   const work = workFrame(stack);
   const next: string[] = [];
   const cmds: string[] = [];
+  const tpls: CommandTemplate[] = [];
+  const sess = flag ? ['--session', s!.key] : [];
+  const updateTemplate = () => tpls.push(commandTemplate(['fragctl', 'update', ...sess, '{update}'], {}));
+  // Leaving a task with a summary always works; completing it (fragctl done) is in the prose.
+  const doneTemplate = () =>
+    tpls.push(commandTemplate(['fragctl', 'task', 'deactivate', ...sess, '--summary', '{summary}'], {}));
   const out: Partial<Instructions> = {};
   switch (template) {
     case 'session_started':
     case 'session_resumed':
       if (work) {
         next.push(`Continue ${work.code} “${work.title}”: post progress as you go.`);
-        cmds.push(`fragctl update${flag} ${shellQuote('what I just did')}`);
+        updateTemplate();
       } else {
         next.push('Choose what to work on, then activate it.');
         pickNext(call, s, flag, next, cmds);
@@ -190,10 +224,8 @@ export function instructionsFor(
         next.push(
           `Continue ${work.code} “${work.title}”: post progress with update, and when it is done finish it with fragctl done${flag} "<summary of at least ${call.app.config.validation.summary_min_chars} characters>".`,
         );
-        cmds.push(
-          `fragctl task show ${work.code}`,
-          `fragctl update${flag} ${shellQuote(`resumed ${work.code} after an interruption`)}`,
-        );
+        cmds.push(`fragctl task show ${work.code}`);
+        updateTemplate();
       } else {
         pickNext(call, s, flag, next, cmds);
       }
@@ -213,10 +245,8 @@ export function instructionsFor(
           `Work on ${work.code}; record progress with update (at least ${call.app.config.validation.min_context_updates} before it can complete), decisions with note.`,
           `Finish with fragctl done${flag} "<summary of at least ${call.app.config.validation.summary_min_chars} characters>".`,
         );
-        cmds.push(
-          `fragctl update${flag} ${shellQuote('what I just did')}`,
-          `fragctl task deactivate${flag} --summary ${shellQuote('what was done and why')}`,
-        );
+        updateTemplate();
+        doneTemplate();
       } else {
         next.push('Activate a task to start tracking time on it.');
         pickNext(call, s, flag, next, cmds);
@@ -229,7 +259,7 @@ export function instructionsFor(
       if (template === 'task_completed' && item) next.push(`${item.code} is completed.`);
       if (work) {
         next.push(`Back on ${work.code}.`);
-        cmds.push(`fragctl update${flag} ${shellQuote('what I just did')}`);
+        updateTemplate();
       } else {
         next.push('No task is active: pick the next one.');
         pickNext(call, s, flag, next, cmds);
@@ -238,7 +268,7 @@ export function instructionsFor(
     case 'progress':
       if (work) {
         next.push(`Keep going on ${work.code}.`);
-        cmds.push(`fragctl task deactivate${flag} --summary ${shellQuote('what was done and why')}`);
+        doneTemplate();
       } else {
         next.push('Activate a task so updates attach to it.');
         pickNext(call, s, flag, next, cmds);
@@ -250,7 +280,7 @@ export function instructionsFor(
         `${extra.target!.code} cannot be completed yet: do the required actions, then retry.`,
         'Or close it anyway with --force: the errors it overrides are recorded in the activity log.',
       );
-      fixCommands(call, s, flag, extra, cmds);
+      fixCommands(call, s, flag, extra, cmds, tpls);
       out.required_actions = v.requirements;
       out.validation_errors = v.errors;
       break;
@@ -331,6 +361,12 @@ export function instructionsFor(
       break;
     }
   }
-  const result = { next_actions: next, suggested_commands: cmds, context_reminder: contextReminder(call, s), ...out };
+  const result: Instructions = {
+    next_actions: next,
+    suggested_commands: cmds,
+    ...(tpls.length ? { templates: tpls } : {}),
+    context_reminder: contextReminder(call, s),
+    ...out,
+  };
   return call.source === 'mcp' ? instructionsForMcp(result) : result;
 }

@@ -115,6 +115,7 @@ export function instructionsForMcp(i: Instructions): Instructions {
     ...i,
     next_actions: i.next_actions.map(proseForMcp),
     suggested_commands: i.suggested_commands.map(commandForMcp),
+    ...(i.templates ? { templates: i.templates.map((t) => ({ ...t, rendered: commandForMcp(t.rendered) })) } : {}),
     context_reminder: proseForMcp(i.context_reminder),
     ...(i.required_actions ? { required_actions: i.required_actions.map(proseForMcp) } : {}),
   };

@@ -112,9 +112,21 @@ export interface TaskView {
   completed_at: string | null;
 }
 
+/** A command with named holes for what only the worker can say; `{name}` words in `template` are the holes. */
+export interface CommandTemplate {
+  template: string[];
+  /** hole name → what to put there. */
+  holes: Record<string, string>;
+  /** For people: `fragctl update <update>`. */
+  rendered: string;
+}
+
 export interface Instructions {
   next_actions: string[];
+  /** Commands that run as written: they carry no invented content. */
   suggested_commands: string[];
+  /** Commands with holes for the worker's own words (updates, summaries, estimates); never in suggested_commands. */
+  templates?: CommandTemplate[];
   context_reminder: string;
   required_actions?: string[];
   validation_errors?: string[];

@@ -1,6 +1,6 @@
 // Operations on a session's context stack, and the updates, notes and logs that attach
 // to its deepest fitting context.
-import { invalidState } from '../../../shared/errors.js';
+import { ErrorCode, FragError, invalidState } from '../../../shared/errors.js';
 import type { ContextResult, ParsedParamsOf } from '../../../shared/protocol/methods.js';
 import type { ContextFrame, ContextType } from '../../../shared/protocol/views.js';
 import { iso } from '../../clock.js';
@@ -23,6 +23,7 @@ import { instructionsFor } from '../instructions.js';
 import { withEstimateCheck } from '../time/reports.js';
 import { finishTask, gateTask } from '../work/completion.js';
 import { claimTask } from '../work/claims.js';
+import { cannedReason } from '../work/canned.js';
 
 const frame = (type: ContextType, row: { id: number; code: string; title: string }, at: number): StoredFrame => ({
   type,
@@ -294,6 +295,15 @@ export function logActivity(call: Call, kind: 'update' | 'note' | 'log', p: Acti
       duplicate: true,
       instructions: instructionsFor(call, 'progress', s),
     };
+  }
+  const work = kind === 'update' ? workFrame(parseStack(s)) : undefined;
+  const canned = work ? cannedReason(call, work.id, p.message) : null;
+  if (canned) {
+    throw new FragError(
+      ErrorCode.ValidationFailed,
+      `update refused: ${canned}; say what you just did on ${work!.code}, in your own words`,
+      { reason: 'canned_text', why: canned, task: work!.code },
+    );
   }
   const row = recordActivity(call, s, {
     kind: kind === 'log' ? (p.kind ?? 'log') : kind,

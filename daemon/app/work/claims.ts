@@ -172,10 +172,24 @@ export function heldByOthers(call: Call, s: SessionRow | null): Set<number> {
   return held;
 }
 
-const claimRecord = (call: Call, s: SessionRow, task: TaskRow, kind: string, message: string, data: object) => {
+/**
+ * Records a claim event on a session. On another actor's session (`other`: taken, joined)
+ * the record is no sign of life of that actor: its last activity, which the idle pause and
+ * staleness read, stays as it was.
+ */
+function claimRecord(
+  call: Call,
+  s: SessionRow,
+  task: TaskRow,
+  kind: string,
+  message: string,
+  data: object,
+  other = false,
+) {
   const row = recordActivity(call, s, { kind, message, data: { code: task.code, ...data } });
   call.app.sql.run('UPDATE activities SET task_id = ? WHERE id = ?', task.id, row.id);
-};
+  if (other) call.app.sql.run('UPDATE sessions SET last_activity_at = ? WHERE id = ?', s.last_activity_at, s.id);
+}
 
 /**
  * Checks and takes the claim on `task` (a top-level task) for session `s`; throws
@@ -218,10 +232,18 @@ export function claimTask(call: Call, s: SessionRow, task: TaskRow, o: ClaimOpti
         holder: h.key,
         holder_actor: h.actor,
       });
-      claimRecord(call, h, task, 'claim.joined', `${s.actor} (${s.key}) joined ${task.code}`, {
-        by: s.key,
-        actor: s.actor,
-      });
+      claimRecord(
+        call,
+        h,
+        task,
+        'claim.joined',
+        `${s.actor} (${s.key}) joined ${task.code}`,
+        {
+          by: s.key,
+          actor: s.actor,
+        },
+        true,
+      );
       return;
     }
     if (!holder.stale && !o.take_over) {
@@ -248,11 +270,15 @@ export function claimTask(call: Call, s: SessionRow, task: TaskRow, o: ClaimOpti
       `${s.actor} took ${task.code} from ${h.actor} (${h.key})${how === 'stale' ? ', whose claim was stale' : ''}`,
       { from: h.key, from_actor: h.actor },
     );
-    claimRecord(call, h, task, 'claim.taken', `${s.actor} (${s.key}) took ${task.code} over`, {
-      by: s.key,
-      actor: s.actor,
-      stale: holder.stale,
-    });
+    claimRecord(
+      call,
+      h,
+      task,
+      'claim.taken',
+      `${s.actor} (${s.key}) took ${task.code} over`,
+      { by: s.key, actor: s.actor, stale: holder.stale },
+      true,
+    );
   }
   if (holder) release(call, holder.claim, how === 'activate' ? 'moved' : how);
   sql.run(

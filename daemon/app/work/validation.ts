@@ -41,6 +41,8 @@ export interface TaskFacts {
   estimate_minutes: number | null;
   /** The task was ever activated (pushed on a stack) or put in progress. */
   was_started: boolean;
+  /** Why the summary says nothing of its own (template text, the title, an earlier update), if so. */
+  summary_canned?: string | null;
 }
 
 export interface SprintFacts {
@@ -122,10 +124,12 @@ export function validateTaskCompletion(t: TaskFacts, rules: ValidationRules): Va
     'summary',
     'error',
     'summary',
-    summaryLen >= rules.summary_min_chars,
+    summaryLen >= rules.summary_min_chars && !t.summary_canned,
     summaryLen === 0
       ? `no summary (need at least ${rules.summary_min_chars} characters)`
-      : `${summaryLen} of at least ${rules.summary_min_chars} characters`,
+      : t.summary_canned
+        ? `the summary is refused: ${t.summary_canned}; write what was done, how, and what is left, in your own words`
+        : `${summaryLen} of at least ${rules.summary_min_chars} characters`,
     `write a summary of at least ${rules.summary_min_chars} characters: fragctl task edit ${t.code} --summary ${q('what was done, how, and what is left')}`,
   );
 
