@@ -14,7 +14,12 @@ beforeAll(async () => {
 });
 afterAll(() => d?.dispose());
 
-type Instr = { suggested_commands: string[]; next_actions: string[] };
+type Instr = {
+  suggested_commands: string[];
+  next_actions: string[];
+  templates?: { template: string[]; holes: Record<string, string>; rendered: string }[];
+};
+const HOLE = /^\{(\w+)\}$/;
 
 describe('an agent following suggestions literally', () => {
   it('runs every suggested command word for word for five rounds and completes nothing', async () => {
@@ -22,6 +27,7 @@ describe('an agent following suggestions literally', () => {
     const first = await d.json(['session', 'start'], { env });
     let pending: string[] = [...first.body.instructions.suggested_commands, 'fragctl task complete G-1'];
     const ran: string[] = [];
+    let templates = 0;
     for (let round = 0; round < 5 && pending.length; round++) {
       const next: string[] = [];
       for (const cmd of pending) {
@@ -37,11 +43,21 @@ describe('an agent following suggestions literally', () => {
         }
         const i: Instr | undefined = body?.instructions ?? body?.error?.data?.instructions;
         for (const c of i?.suggested_commands ?? []) if (!ran.includes(c) && !next.includes(c)) next.push(c);
+        // Templates as a literal agent would run them: holes left unfilled, or filled with
+        // the hole's own description.
+        for (const t of i?.templates ?? []) {
+          templates++;
+          for (const fill of [(h: string) => `<${h}>`, (h: string) => t.holes[h]]) {
+            const argv = t.template.map((w) => (HOLE.test(w) ? fill(HOLE.exec(w)![1]) : w));
+            await d.fragctl(argv.slice(1), { env });
+          }
+        }
       }
       // Also retry completion each round, as an agent told to finish would.
       pending = [...next, 'fragctl task complete G-1'];
     }
     expect(ran.length).toBeGreaterThan(5);
+    expect(templates).toBeGreaterThan(3);
     for (const code of ['G-1', 'G-2']) {
       const t = await d.json(['task', 'show', code]);
       expect(t.body.task.status, `${code} after: ${ran.join(' | ')}`).not.toBe('completed');
@@ -69,6 +85,14 @@ describe('the gate on summaries and updates', () => {
       expect(r.code, summary).toBe(6);
       expect(JSON.stringify(r.body.error)).toMatch(/the summary is refused/);
     }
+    // The retry suggested after a refused done keeps the summary that was given.
+    await d.json(['task', 'activate', 'G-1'], { env });
+    const early = await d.json(['done', 'config parser done, tested on the sample files'], { env });
+    expect(early.code).toBe(6);
+    expect(early.body.error.data.instructions.suggested_commands.at(-1)).toMatch(
+      /^fragctl task complete --session SESSION-\d+ G-1 --summary 'config parser done, tested on the sample files'$/,
+    );
+    await d.json(['task', 'activate', 'G-2'], { env });
     const ok = await d.json(['done', 'tokenizer and nesting tests in place; docs still to write'], { env });
     expect(ok.code).toBe(0);
     expect(ok.body.task.status).toBe('completed');
