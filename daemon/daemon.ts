@@ -12,11 +12,13 @@ import type { DaemonEvent } from '../shared/protocol/views.js';
 import { systemClock, iso, type Clock } from './clock.js';
 import { loadConfig, type FragConfig } from './config.js';
 import { Dispatcher } from './rpc/dispatcher.js';
+import { FrameAnswerer } from './rpc/frames.js';
 import type { DaemonFacts } from './rpc/handlers.js';
 import { ensureOwnedPrivateDir } from '../shared/safety/owned-dir.js';
 import { acquirePidLock, LockWriteError } from './safety/pid-lock.js';
 import { corruptRecovery, storageAdvice, storageProblemOf } from './safety/storage-problem.js';
 import type { LogFile } from './log-file.js';
+import { raiseFdLimit, type FdLimit } from './safety/fd-limit.js';
 import { openDatabase, type Db } from './store/database.js';
 import { Sql } from './store/sql.js';
 import { SocketServer } from './transport/socket-server.js';
@@ -104,6 +106,7 @@ export class Daemon {
   private releaseLock: () => void = () => {};
   private stopping: Promise<void> | null = null;
   private socketActivated = false;
+  private fdLimit: FdLimit | null = null;
   config!: FragConfig;
   onStopped: () => void = () => {};
 
@@ -198,6 +201,10 @@ export class Daemon {
       unlinkSync(paths.socket);
     }
 
+    this.fdLimit = raiseFdLimit();
+    if (this.fdLimit.problem) opts.log.warn({ open_files: this.fdLimit }, this.fdLimit.problem);
+    else opts.log.info({ open_files: this.fdLimit }, 'open-files limit');
+
     mkdirSync(paths.spoolDir, { recursive: true, mode: 0o700 });
     try {
       this.db = openDatabase(paths.db);
@@ -252,7 +259,11 @@ export class Daemon {
       publish,
       beforeWrite: () => this.ticker?.tickIfDue(),
     });
-    this.transport = new SocketServer(this.dispatcher, opts.log);
+    this.transport = new SocketServer(new FrameAnswerer(this.dispatcher), opts.log, {
+      halfFrameSeconds: this.config.limits.half_frame_seconds,
+      maxConnections: this.config.limits.max_connections,
+      subscriberBudgetBytes: this.config.limits.subscriber_budget_bytes,
+    });
     this.ticker = new Ticker(this.app, {
       submit: (run) => this.dispatcher.queue.submit(run),
       publish,
@@ -310,6 +321,11 @@ export class Daemon {
       },
       http: this.http?.status ?? { enabled: false },
       log: this.opts.logFile?.stats() ?? { path: 'stdout', dropped_lines: 0 },
+      limits: {
+        open_files_soft: this.fdLimit?.soft ?? null,
+        open_files_hard: this.fdLimit?.hard ?? null,
+        max_connections: this.config.limits.max_connections,
+      },
     };
   }
 

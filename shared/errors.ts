@@ -39,7 +39,9 @@ export type ErrorName =
   | 'storage_unavailable'
   | 'unauthorized'
   | 'task_claimed'
-  | 'task_blocked';
+  | 'task_blocked'
+  /** Client side: no answer within the call timeout. */
+  | 'timeout';
 
 export const errorNameByCode: Record<number, ErrorName> = {
   [-32700]: 'parse_error',

@@ -1,13 +1,7 @@
 // The one envelope every call goes through: params validated against the protocol table,
 // the handler run (writes through the group-commit queue), events published after commit,
 // timing logged, and every failure turned into an actionable JSON-RPC error.
-import {
-  createJSONRPCErrorResponse,
-  JSONRPCErrorException,
-  JSONRPCServer,
-  type JSONRPCRequest,
-  type JSONRPCResponse,
-} from 'json-rpc-2.0';
+import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
 import type { Logger } from 'pino';
 import { ErrorCode, FragError } from '../../shared/errors.js';
 import { methods, type MethodName } from '../../shared/protocol/methods.js';
@@ -15,6 +9,7 @@ import type { DaemonEvent, Source } from '../../shared/protocol/views.js';
 import { newCall, type App } from '../app/app.js';
 import { CommitQueue } from './commit-queue.js';
 import { withIdleResume } from '../app/time/heartbeat.js';
+import { inStep } from '../app/undo/undo.js';
 import { closeMcpTime } from '../app/agents/mcp.js';
 import { storageAdvice, storageProblemOf } from '../safety/storage-problem.js';
 import { handlers, preparers, type Connection, type DaemonFacts, type Handler } from './handlers.js';
@@ -73,43 +68,6 @@ export class Dispatcher {
     }
   }
 
-  /** Answers one frame's text: a parse error, or whatever `receive` answers. */
-  receiveText(text: string, conn: Connection): Promise<JSONRPCResponse | JSONRPCResponse[] | null> {
-    let payload: unknown;
-    try {
-      payload = JSON.parse(text);
-    } catch (err) {
-      return Promise.resolve(
-        createJSONRPCErrorResponse(
-          null,
-          ErrorCode.ParseError,
-          `parse error: ${(err as Error).message}; send one JSON text per line`,
-          { error: 'parse_error' },
-        ),
-      );
-    }
-    return this.receive(payload, conn);
-  }
-
-  /**
-   * Answers a parsed message: a request, a notification or a batch. Each element of a batch
-   * that is not a request object gets its own Invalid Request answer, as JSON-RPC asks,
-   * rather than failing the whole batch (the library throws on `[null]`).
-   */
-  async receive(payload: unknown, conn: Connection): Promise<JSONRPCResponse | JSONRPCResponse[] | null> {
-    if (!Array.isArray(payload)) return this.receiveOne(payload, conn);
-    if (payload.length === 0) return invalidRequest('an empty batch');
-    const answers = await Promise.all(payload.map((p) => this.receiveOne(p, conn)));
-    const out = answers.filter((a): a is JSONRPCResponse => a !== null);
-    return out.length ? out : null;
-  }
-
-  private receiveOne(p: unknown, conn: Connection): Promise<JSONRPCResponse | null> {
-    if (typeof p !== 'object' || p === null || Array.isArray(p))
-      return Promise.resolve(invalidRequest(`${p === null ? 'null' : Array.isArray(p) ? 'an array' : typeof p}`));
-    return Promise.resolve(this.server.receive(p as JSONRPCRequest, conn));
-  }
-
   /**
    * A connection closed. An MCP client that hung up (its agent exited or was killed) is
    * not working any more: its session's open interval closes at its last call, unless
@@ -163,7 +121,11 @@ export class Dispatcher {
       const run = () => {
         const call = newCall(this.deps.app, source);
         return {
-          value: withIdleResume(handler(call, parsed.data as never, conn, this.deps.facts), call.events),
+          // An undoable call is one undo step: its changes are logged in its own savepoint.
+          value: withIdleResume(
+            inStep(call, name, parsed.data, () => handler(call, parsed.data as never, conn, this.deps.facts)),
+            call.events,
+          ),
           events: call.events,
         };
       };
@@ -205,11 +167,3 @@ function noteMcpCall(conn: Connection, params: unknown, at: number): void {
   if (!key) return;
   (conn.mcpCalls ??= new Map()).set(key, at);
 }
-
-const invalidRequest = (what: string): JSONRPCResponse =>
-  createJSONRPCErrorResponse(
-    null,
-    ErrorCode.InvalidRequest,
-    `invalid request: ${what} is not a JSON-RPC request object`,
-    { error: 'invalid_request' },
-  );

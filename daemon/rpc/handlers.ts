@@ -12,6 +12,8 @@ import { completionHandlers } from '../app/work/completion-handlers.js';
 import { agentHandlers } from './agent-handlers.js';
 import { agentsHandlers } from './agents.js';
 import { timeHandlers } from './time-handlers.js';
+import { intervalHandlers } from './interval-handlers.js';
+import { reportPreparers } from '../app/time/report-views.js';
 import { gitHandlers, gitPreparers } from './git.js';
 
 /** What a handler may need beyond the store: the transport's view of the daemon. */
@@ -88,7 +90,7 @@ const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
   'activity.log': (c, p) => context.logActivity(c, 'log', p),
 
   'project.create': (c, p) => items.createProject(c, p),
-  'project.list': (c) => items.listProjects(c),
+  'project.list': (c, p) => items.listProjects(c, p),
   'project.show': (c, p) => items.showProject(c, p),
   'project.edit': (c, p) => items.editProject(c, p),
   'sprint.create': (c, p) => items.createSprint(c, p),
@@ -109,9 +111,11 @@ export const handlers: HandlerTable = {
   ...agentHandlers,
   ...agentsHandlers,
   ...timeHandlers,
+  ...intervalHandlers,
   ...gitHandlers,
 };
 
 export const preparers: Preparers<MethodName> = {
   ...gitPreparers,
+  ...reportPreparers,
 };

@@ -13,6 +13,7 @@ import { gitMethods } from './git.js';
 import { agentMethods } from './agent.js';
 import { agentsMethods } from './agents.js';
 import { timeMethods, type EstimateCheck } from './time.js';
+import { intervalMethods } from './intervals.js';
 import {
   code,
   text,
@@ -28,6 +29,9 @@ import {
   eventId,
   priority,
   dependsOn,
+  freeform,
+  cursor,
+  pageLimit,
   T,
 } from './common.js';
 import type {
@@ -114,6 +118,8 @@ export const coreMethods = {
     http: { enabled: boolean; url?: string; port?: number; port_file?: string; token_file?: string; error?: string };
     /** The log file, its rotation limits, and lines it could not write (disk full). */
     log: { path: string; max_bytes?: number; files?: number; dropped_lines: number; last_error?: string };
+    /** The open-files limit in force (null: unlimited) and the socket's connection cap (docs/limits.md). */
+    limits: { open_files_soft: number | null; open_files_hard: number | null; max_connections: number };
   }>()({
     summary: 'Daemon pid, version, uptime, paths, counts and memory.',
     params: z.object({}).strict().optional(),
@@ -155,7 +161,7 @@ export const coreMethods = {
         source: source.optional(),
         type: z.enum(['work', 'planning', 'review']).optional(),
         chat_session_id: z.string().trim().min(1).max(200).optional(),
-        metadata: z.record(z.string(), z.unknown()).optional(),
+        metadata: freeform.optional(),
         os_user: z.string().max(64).optional(),
         idle_timeout_seconds: z.number().int().min(30).max(86_400).optional(),
       })
@@ -205,22 +211,30 @@ export const coreMethods = {
     errors: ['no_active_session', 'not_found'],
     mutates: false,
   }),
-  'session.list': method<{ sessions: SessionView[] }>()({
-    summary: 'Sessions, newest first, optionally by status and actor.',
+  'session.list': method<{ sessions: SessionView[]; next_cursor: string | null }>()({
+    summary: 'Sessions, newest first, optionally by status and actor; paged (limit, cursor → next_cursor).',
     params: z
       .object({
         status: sessionStatus.optional(),
         actor: actor.optional(),
-        limit: z.number().int().min(1).max(1000).optional(),
+        limit: pageLimit(1000).optional(),
+        cursor: cursor.optional(),
       })
       .strict()
       .optional(),
     errors: [],
     mutates: false,
   }),
-  'session.history': method<{ session: string; activities: ActivityView[]; context: ContextHistoryView[] }>()({
-    summary: 'Activities and context changes of a session, oldest first.',
-    params: T.extend({ limit: z.number().int().min(1).max(10_000).optional() }),
+  'session.history': method<{
+    session: string;
+    activities: ActivityView[];
+    context: ContextHistoryView[];
+    /** Pass as cursor for the page before this one (older); null at the session's start. */
+    next_cursor: string | null;
+  }>()({
+    summary:
+      'Activities and context changes of a session, oldest first: the latest page, older ones by cursor (next_cursor).',
+    params: T.extend({ limit: pageLimit(10_000).optional(), cursor: cursor.optional() }),
     errors: ['no_active_session', 'not_found'],
     mutates: false,
   }),
@@ -303,7 +317,7 @@ export const coreMethods = {
         .regex(/^[a-z][a-z0-9_.-]*$/)
         .optional(),
       level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
-      data: z.record(z.string(), z.unknown()).optional(),
+      data: freeform.optional(),
       event_id: eventId.optional(),
     }),
     errors: ['no_active_session', 'not_found', 'invalid_state'],
@@ -317,9 +331,12 @@ export const coreMethods = {
     errors: ['conflict'],
     mutates: true,
   }),
-  'project.list': method<{ projects: ProjectView[] }>()({
-    summary: 'All projects.',
-    params: z.object({}).strict().optional(),
+  'project.list': method<{ projects: ProjectView[]; next_cursor: string | null }>()({
+    summary: 'All projects, by code; paged (limit, cursor → next_cursor).',
+    params: z
+      .object({ limit: pageLimit(1000).optional(), cursor: cursor.optional() })
+      .strict()
+      .optional(),
     errors: [],
     mutates: false,
   }),
@@ -351,9 +368,17 @@ export const coreMethods = {
     errors: ['conflict', 'not_found'],
     mutates: true,
   }),
-  'sprint.list': method<{ sprints: SprintView[] }>()({
-    summary: 'Sprints, optionally of one project or status.',
-    params: z.object({ project: code.optional(), status: sprintStatus.optional() }).strict().optional(),
+  'sprint.list': method<{ sprints: SprintView[]; next_cursor: string | null }>()({
+    summary: 'Sprints, optionally of one project or status; paged (limit, cursor → next_cursor).',
+    params: z
+      .object({
+        project: code.optional(),
+        status: sprintStatus.optional(),
+        limit: pageLimit(1000).optional(),
+        cursor: cursor.optional(),
+      })
+      .strict()
+      .optional(),
     errors: ['not_found'],
     mutates: false,
   }),
@@ -402,9 +427,9 @@ export const coreMethods = {
     errors: ['conflict', 'not_found', 'validation_failed'],
     mutates: true,
   }),
-  'task.list': method<{ tasks: TaskView[] }>()({
+  'task.list': method<{ tasks: TaskView[]; next_cursor: string | null }>()({
     summary:
-      'Tasks, optionally by sprint, project, status, parent or priority; ready (open, unblocked, unclaimed) or blocked.',
+      'Tasks by sprint, project, status, parent or priority; ready (unblocked, unclaimed) or blocked; paged (limit, cursor).',
     params: z
       .object({
         sprint: code.optional(),
@@ -414,6 +439,8 @@ export const coreMethods = {
         priority: priority.optional(),
         ready: z.boolean().optional(),
         blocked: z.boolean().optional(),
+        limit: pageLimit(1000).optional(),
+        cursor: cursor.optional(),
       })
       .strict()
       .optional(),
@@ -483,6 +510,7 @@ export const methods = {
   ...agentMethods,
   ...agentsMethods,
   ...timeMethods,
+  ...intervalMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -6,6 +6,7 @@ import type { ResultOf } from '../../../shared/protocol/methods.js';
 import { activityLines, breadcrumb, fitLine, localTime, sessionLines } from '../output.js';
 import { estimateBar } from '../charts.js';
 import { layoutOf, type Layout } from '../layout.js';
+import { followPages, joinOlderHistory } from '../../lib/pages.js';
 import { run, type GlobalArgs } from '../runner.js';
 import { askFinalNote, askResume } from '../prompts.js';
 import { reportLines } from './completion.js';
@@ -183,8 +184,21 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
           run(
             argv,
             // Only an explicit --actor narrows the list: $FRAGMENTS_ACTOR says who works in
-            // this shell, not whose sessions one wants to see.
-            (c) => c.call('session.list', { status: argv.status, limit: argv.limit, actor: argv.actor }),
+            // this shell, not whose sessions one wants to see. Pages are joined up to --limit.
+            (c) => {
+              const want = argv.limit ?? 50;
+              return followPages(
+                (cursor) =>
+                  c.call('session.list', {
+                    status: argv.status,
+                    limit: Math.min(want, 1000),
+                    actor: argv.actor,
+                    cursor,
+                  }),
+                (acc, next) => acc.sessions.push(...next.sessions.slice(0, want - acc.sessions.length)),
+                (acc) => acc.sessions.length >= want,
+              );
+            },
             (r) =>
               r.sessions.length === 0
                 ? ['no sessions']
@@ -210,12 +224,36 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
       )
       .command(
         'history',
-        'Activities and context changes of the session',
-        (b) => b.option('limit', { type: 'number' }),
+        'Activities and context changes of the session (the latest --limit, default 1000; older ones with --cursor)',
+        (b) =>
+          b
+            .option('limit', { type: 'number', describe: 'the latest this many activities (default 1000)' })
+            .option('cursor', {
+              type: 'string',
+              describe: 'go on before this point: the next_cursor a previous --json answer printed',
+            }),
         (argv) =>
           run(
             argv,
-            (c, t) => c.call('session.history', { ...t, limit: argv.limit }),
+            // One answer holds one page; the pages before it are fetched until --limit
+            // activities are there, and shown oldest first.
+            (c, t) => {
+              const want = argv.limit ?? 1000;
+              let have = 0;
+              return followPages(
+                async (cursor) => {
+                  const page = await c.call('session.history', {
+                    ...t,
+                    limit: Math.min(want - have, 10_000),
+                    cursor: cursor ?? argv.cursor,
+                  });
+                  have += page.activities.length;
+                  return page;
+                },
+                joinOlderHistory,
+                () => have >= want,
+              );
+            },
             (r) => [
               `${r.session}: ${r.activities.length} activities, ${r.context.length} context changes`,
               ...activityLines(r.activities, layoutOf(argv)),

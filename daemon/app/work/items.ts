@@ -1,4 +1,5 @@
 // Projects, sprints and tasks: the work items a session's context points at.
+import { collectPage, idCursor, pageBudget } from '../paging.js';
 import { ErrorCode, FragError, notFound, invalidState } from '../../../shared/errors.js';
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
 import { iso } from '../../clock.js';
@@ -92,8 +93,21 @@ export function editProject(call: Call, p: ParsedParamsOf<'project.edit'>) {
   };
 }
 
-export function listProjects(call: Call) {
-  return { projects: call.app.sql.all<ProjectRow>('SELECT * FROM projects ORDER BY code').map(projectView) };
+export function listProjects(call: Call, p: ParsedParamsOf<'project.list'>) {
+  const page = collectPage({
+    fetch: (after: string | undefined, n) =>
+      call.app.sql.all<ProjectRow>(
+        'SELECT * FROM projects WHERE ?1 IS NULL OR code > ?1 ORDER BY code LIMIT ?2',
+        after ?? null,
+        n,
+      ),
+    key: (r) => r.code,
+    view: projectView,
+    after: p?.cursor,
+    limit: p?.limit ?? 1000,
+    budget: pageBudget(),
+  });
+  return { projects: page.items, next_cursor: page.next };
 }
 
 export function showProject(call: Call, p: ParsedParamsOf<'project.show'>) {
@@ -156,12 +170,23 @@ export function editSprint(call: Call, p: ParsedParamsOf<'sprint.edit'>) {
 
 export function listSprints(call: Call, p: ParsedParamsOf<'sprint.list'>) {
   const project = p?.project ? findProject(call, p.project) : null;
-  const rows = call.app.sql.all<SprintRow>(
-    'SELECT * FROM sprints WHERE (?1 IS NULL OR project_id = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY id',
-    project?.id ?? null,
-    p?.status ?? null,
-  );
-  return { sprints: rows.map((s) => sprintView(call.app.sql, s)) };
+  const page = collectPage({
+    fetch: (after: number | undefined, n) =>
+      call.app.sql.all<SprintRow>(
+        `SELECT * FROM sprints WHERE (?1 IS NULL OR project_id = ?1) AND (?2 IS NULL OR status = ?2) AND id > ?3
+          ORDER BY id LIMIT ?4`,
+        project?.id ?? null,
+        p?.status ?? null,
+        after ?? 0,
+        n,
+      ),
+    key: (r) => r.id,
+    view: (s) => sprintView(call.app.sql, s),
+    after: idCursor('sprint.list', p?.cursor),
+    limit: p?.limit ?? 1000,
+    budget: pageBudget(),
+  });
+  return { sprints: page.items, next_cursor: page.next === null ? null : String(page.next) };
 }
 
 export function showSprint(call: Call, p: ParsedParamsOf<'sprint.show'>) {
@@ -273,27 +298,41 @@ export function listTasks(call: Call, p: ParsedParamsOf<'task.list'>) {
   const sprint = p?.sprint ? findSprint(call, p.sprint) : null;
   const project = p?.project ? findProject(call, p.project) : null;
   const parent = p?.parent ? findTask(call, p.parent) : null;
-  let rows = call.app.sql.all<TaskRow>(
-    `SELECT * FROM tasks WHERE (?1 IS NULL OR sprint_id = ?1) AND (?2 IS NULL OR project_id = ?2)
-       AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR parent_id = ?4) AND (?5 IS NULL OR priority = ?5)
-       ORDER BY id`,
-    sprint?.id ?? null,
-    project?.id ?? null,
-    p?.status ?? null,
-    parent?.id ?? null,
-    p?.priority ? priorityNumber(p.priority) : null,
-  );
-  // Ready: what `next` could choose for nobody in particular; blocked: open with open dependencies.
-  if (p?.ready) {
-    const ready = new Set(chooseNext(call, null).ready.map((t) => t.id));
-    rows = rows.filter((t) => ready.has(t.id));
-  }
-  if (p?.blocked) {
-    rows = rows.filter(
-      (t) => t.status !== 'completed' && t.status !== 'cancelled' && openDependencies(call, t.id).length > 0,
-    );
-  }
-  return { tasks: rows.map((t) => taskView(call.app.sql, t)) };
+  // Ready: what `next` could choose for nobody in particular; blocked: open with open
+  // dependencies. Both are worked out first and narrow the paged query by id.
+  const only: number[] | null = p?.ready
+    ? chooseNext(call, null).ready.map((t) => t.id)
+    : p?.blocked
+      ? call.app.sql
+          .all<{ id: number }>(
+            `SELECT DISTINCT t.id FROM tasks t JOIN task_deps d ON d.task_id = t.id JOIN tasks x ON x.id = d.depends_on_id
+              WHERE t.status NOT IN ('completed','cancelled') AND x.status NOT IN ('completed','cancelled')`,
+          )
+          .map((r) => r.id)
+      : null;
+  const page = collectPage({
+    fetch: (after: number | undefined, n) =>
+      call.app.sql.all<TaskRow>(
+        `SELECT * FROM tasks WHERE (?1 IS NULL OR sprint_id = ?1) AND (?2 IS NULL OR project_id = ?2)
+           AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR parent_id = ?4) AND (?7 IS NULL OR priority = ?7)
+           AND (?8 IS NULL OR id IN (SELECT value FROM json_each(?8)))
+           AND id > ?5 ORDER BY id LIMIT ?6`,
+        sprint?.id ?? null,
+        project?.id ?? null,
+        p?.status ?? null,
+        parent?.id ?? null,
+        after ?? 0,
+        n,
+        p?.priority ? priorityNumber(p.priority) : null,
+        only ? JSON.stringify(only) : null,
+      ),
+    key: (r) => r.id,
+    view: (t) => taskView(call.app.sql, t),
+    after: idCursor('task.list', p?.cursor),
+    limit: p?.limit ?? 1000,
+    budget: pageBudget(),
+  });
+  return { tasks: page.items, next_cursor: page.next === null ? null : String(page.next) };
 }
 
 export function showTask(call: Call, p: ParsedParamsOf<'task.show'>) {
