@@ -277,3 +277,31 @@ describe('session end', () => {
     expect(r.report.warnings).toEqual([]);
   });
 });
+
+describe('undo', () => {
+  it('undoing an activation takes its claim back too, so another actor may take the task', async () => {
+    await c.call('task.create', { code: 'U-9', title: 'undo me', sprint: '2' });
+    await c.call('session.start', { actor: 'undoer' });
+    await c.call('session.start', { actor: 'waiter' });
+    await c.call('task.activate', { actor: 'undoer', code: 'U-9' });
+    expect((await c.call('task.show', { code: 'U-9' })).task.claim).toMatchObject({ actor: 'undoer' });
+    const undone = await c.call('undo', { actor: 'undoer' });
+    expect(undone.undone.changes).toBeGreaterThan(0);
+    expect((await c.call('task.show', { code: 'U-9' })).task).toMatchObject({ claim: null, status: 'todo' });
+    await c.call('task.activate', { actor: 'waiter', code: 'U-9' });
+    expect((await c.call('task.show', { code: 'U-9' })).task.claim).toMatchObject({ actor: 'waiter' });
+  });
+
+  it('undoing a dependency edit restores the dependencies and the priority', async () => {
+    await c.call('task.create', { code: 'U-10', title: 'base for undo', sprint: '2' });
+    await c.call('task.create', { code: 'U-11', title: 'edited then undone', sprint: '2', depends_on: ['U-10'] });
+    // Item edits are the person's (no actor): undo as the person.
+    await c.call('task.edit', { code: 'U-11', depends_on: [], priority: 'urgent' });
+    expect((await c.call('task.show', { code: 'U-11' })).task).toMatchObject({ depends_on: [], priority: 'urgent' });
+    await c.call('undo', {});
+    expect((await c.call('task.show', { code: 'U-11' })).task).toMatchObject({
+      depends_on: ['U-10'],
+      priority: 'normal',
+    });
+  });
+});

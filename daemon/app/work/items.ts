@@ -11,7 +11,7 @@ import { instructionsFor } from '../instructions.js';
 import { finishTask, gateSprint, gateTask, recordSprintCompletion } from './completion.js';
 import type { ActivityRow } from '../rows.js';
 import { taskTrackedMs, withEstimateCheck } from '../time/reports.js';
-import { openDependencies, priorityNumber, setDependencies } from './claims.js';
+import { priorityNumber, setDependencies } from './claims.js';
 import { chooseNext } from './next.js';
 
 /** `1` and `sprint-1` both mean SPRINT-1. */

@@ -98,7 +98,6 @@ export function estimateVariance(
 
 export function validateTaskCompletion(t: TaskFacts, rules: ValidationRules): ValidationResult {
   const c = new Checks();
-  const q = shellQuote;
 
   // Status progression: only work that was started and is still open can complete.
   let statusOk = true;
@@ -130,7 +129,7 @@ export function validateTaskCompletion(t: TaskFacts, rules: ValidationRules): Va
       : t.summary_canned
         ? `the summary is refused: ${t.summary_canned}; write what was done, how, and what is left, in your own words`
         : `${summaryLen} of at least ${rules.summary_min_chars} characters`,
-    `write a summary of at least ${rules.summary_min_chars} characters: fragctl task edit ${t.code} --summary ${q('what was done, how, and what is left')}`,
+    `write a summary of at least ${rules.summary_min_chars} characters: fragctl task edit ${t.code} --summary <summary>`,
   );
 
   c.check(
@@ -139,7 +138,7 @@ export function validateTaskCompletion(t: TaskFacts, rules: ValidationRules): Va
     'context updates',
     t.updates >= rules.min_context_updates,
     `${t.updates} of at least ${rules.min_context_updates}`,
-    `post ${Math.max(0, rules.min_context_updates - t.updates)} more progress update(s) while ${t.code} is active: fragctl update ${q('what I just did')}`,
+    `post ${Math.max(0, rules.min_context_updates - t.updates)} more progress update(s) while ${t.code} is active: fragctl update <update>`,
   );
 
   const open = t.subtasks.filter((s) => !closed(s.status));
@@ -242,7 +241,7 @@ export function validateSprintCompletion(
     longest === 0
       ? `neither (need at least ${rules.summary_min_chars} characters)`
       : `${longest} of at least ${rules.summary_min_chars} characters`,
-    `write a sprint summary of at least ${rules.summary_min_chars} characters: fragctl sprint edit ${s.code} --summary ${q('what the sprint delivered and what was learned')}`,
+    `write a sprint summary of at least ${rules.summary_min_chars} characters: fragctl sprint edit ${s.code} --summary <summary>`,
   );
 
   const hasDeliverables = (s.deliverables ?? '').trim().length > 0 || s.artifacts > 0;
