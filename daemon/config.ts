@@ -18,6 +18,12 @@ export const configSchema = z
     auto_resume_on_activity: z.boolean().default(true),
     /** Coding agents reported by their hooks or MCP: a dead agent stops counting this soon after its last sign of life. */
     agent_idle_timeout_seconds: z.number().int().min(30).default(150),
+    /** A task claim whose holder has shown no sign of life this long may be taken by anyone (recorded). */
+    claim_stale_seconds: z
+      .number()
+      .int()
+      .min(60)
+      .default(30 * 60),
     agents: z
       .object({
         /** A task code in a branch name: the first capture group (else the whole match). */

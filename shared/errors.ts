@@ -17,6 +17,10 @@ export const ErrorCode = {
   FrameTooLarge: -32007,
   StorageUnavailable: -32008,
   Unauthorized: -32009,
+  /** Another actor's session holds the task (data: holder, since, last_activity, ways_out). */
+  TaskClaimed: -32010,
+  /** The task's dependencies are not complete (data: open_dependencies, ways_out). */
+  TaskBlocked: -32011,
 } as const;
 
 export type ErrorName =
@@ -34,6 +38,8 @@ export type ErrorName =
   | 'frame_too_large'
   | 'storage_unavailable'
   | 'unauthorized'
+  | 'task_claimed'
+  | 'task_blocked'
   /** Client side: no answer within the call timeout. */
   | 'timeout';
 
@@ -52,6 +58,8 @@ export const errorNameByCode: Record<number, ErrorName> = {
   [-32007]: 'frame_too_large',
   [-32008]: 'storage_unavailable',
   [-32009]: 'unauthorized',
+  [-32010]: 'task_claimed',
+  [-32011]: 'task_blocked',
 };
 
 export interface ErrorData {

@@ -10,12 +10,13 @@ export function formatDuration(totalSeconds: number): string {
   return `${s}s`;
 }
 
-/** "90" → 90; "1h30m" → 90; "45m" → 45; "2h" → 120; anything else → null. */
+/** "90" → 90; "1h30m" → 90; "45m" → 45; "2h" → 120; "1.25h" → 75; anything else → null. */
 export function parseMinutes(value: string | number): number | null {
   if (typeof value === 'number') return Number.isInteger(value) && value >= 0 ? value : null;
   const t = value.trim();
   if (/^\d+$/.test(t)) return Number(t);
-  const m = /^(?:(\d+)h)?\s*(?:(\d+)m)?$/.exec(t);
+  // Decimal hours (as plans write them) round to the nearest minute.
+  const m = /^(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+)m)?$/.exec(t);
   if (!m || (m[1] === undefined && m[2] === undefined)) return null;
-  return Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0);
+  return Math.round(Number(m[1] ?? 0) * 60) + Number(m[2] ?? 0);
 }

@@ -8,6 +8,7 @@ import { ErrorCode, FragError } from './errors.js';
 import { parseMinutes } from './format.js';
 import { fragctl } from './command.js';
 import { ACTOR_PATTERN, ACTOR_RULE, CODE_PATTERN, CODE_RULE } from './charset.js';
+import { PRIORITIES, priorityNumber } from './priority.js';
 
 const estimate = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const minutes = parseMinutes(v);
@@ -22,6 +23,16 @@ const baseTask = {
   description: z.string().optional(),
   estimate: estimate.optional(),
   assignee: z.string().trim().regex(ACTOR_PATTERN, ACTOR_RULE).optional(),
+  /** urgent, high, normal, low, or 1 (urgent) … 4 (low). */
+  priority: z
+    .union([z.enum(PRIORITIES), z.number().int().min(1).max(4)])
+    .transform((v) => (typeof v === 'number' ? v : priorityNumber(v)))
+    .optional(),
+  /** Codes of tasks (in this plan or already stored) that must complete first. */
+  depends_on: z
+    .union([code, z.array(code)])
+    .transform((v) => (Array.isArray(v) ? v : [v]))
+    .optional(),
   // A plan sets the starting status of new tasks; completing goes through the gate
   // (fragctl task complete), so a plan cannot close work.
   status: z
@@ -107,6 +118,15 @@ function parseJson(content: string, filename: string): unknown {
 }
 
 export function parsePlan(content: string, filename: string, format?: 'json' | 'yaml'): Plan {
+  return parsePlanWithPlaces(content, filename, format).data;
+}
+
+/** The plan, and a function naming the place in the file of a path in it (for later checks). */
+export function parsePlanWithPlaces(
+  content: string,
+  filename: string,
+  format?: 'json' | 'yaml',
+): { data: Plan; placeOf: (path: (string | number)[]) => string } {
   const { LineCounter, parseDocument, isNode } = loadYaml();
   const json = isJsonPlan(content, filename, format);
   const value = json ? parseJson(content, filename) : undefined;
@@ -121,21 +141,26 @@ export function parsePlan(content: string, filename: string, format?: 'json' | '
     const e = doc.errors[0];
     fail(place(e.pos[0]), e.message.split('\n')[0], { line: e.linePos?.[0].line, column: e.linePos?.[0].col });
   }
-  const parsed = plan.safeParse(json ? value : doc.toJS());
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
+  const dottedOf = (path: (string | number)[]) =>
+    path
+      .map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`))
+      .join('')
+      .replace(/^\./, '');
+  const placeOf = (path: (string | number)[]) => {
     // Point at the deepest node of the path that exists in the file.
     let node: unknown;
     if (!doc.errors.length)
       for (let n = path.length; n >= 0 && !isNode(node); n--)
         node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
     const offset = isNode(node) && node.range ? node.range[0] : 0;
-    const dotted = path
-      .map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`))
-      .join('')
-      .replace(/^\./, '');
-    fail(`${place(offset)}${dotted ? ` (${dotted})` : ''}`, issue.message, { path: dotted });
+    const dotted = dottedOf(path);
+    return `${place(offset)}${dotted ? ` (${dotted})` : ''}`;
+  };
+  const parsed = plan.safeParse(json ? value : doc.toJS());
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
+    fail(placeOf(path), issue.message, { path: dottedOf(path) });
   }
-  return parsed.data;
+  return { data: parsed.data, placeOf };
 }

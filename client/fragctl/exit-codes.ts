@@ -26,6 +26,8 @@ export function exitCodeForRpc(code: number): number {
       return Exit.notFound;
     case ErrorCode.InvalidState:
     case ErrorCode.Conflict:
+    case ErrorCode.TaskClaimed:
+    case ErrorCode.TaskBlocked:
     case ErrorCode.VersionMismatch:
       return Exit.invalidState;
     case ErrorCode.ValidationFailed:

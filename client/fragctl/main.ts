@@ -5,6 +5,7 @@ import { usageFailed, type GlobalArgs } from './runner.js';
 import { sessionCommands, statusCommand } from './commands/session.js';
 import { contextCommands, activityCommands } from './commands/context.js';
 import { projectCommands, sprintCommands, taskCommands, importCommand } from './commands/items.js';
+import { nextCommand } from './commands/next.js';
 import { daemonCommands } from './commands/daemon.js';
 import { completionCommands } from './commands/completion.js';
 import { hooksCommands } from './commands/hooks.js';
@@ -56,6 +57,7 @@ for (const add of [
   projectCommands,
   sprintCommands,
   taskCommands,
+  nextCommand,
   importCommand,
   daemonCommands,
   ...completionCommands,

@@ -88,6 +88,18 @@ export function instructionLines(i: Instructions | undefined, format: Format): s
       '```sh',
       ...i.suggested_commands.map(one),
       '```',
+      ...(i.templates?.length
+        ? [
+            '',
+            '### In your own words',
+            ...i.templates.map(
+              (t) =>
+                `- \`${t.rendered}\` — ${Object.entries(t.holes)
+                  .map(([k, v]) => `<${k}>: ${v}`)
+                  .join('; ')}`,
+            ),
+          ]
+        : []),
       '',
       `_${one(i.context_reminder)}_`,
     ];
@@ -97,6 +109,15 @@ export function instructionLines(i: Instructions | undefined, format: Format): s
     ...(i.required_actions?.length ? ['required:', ...i.required_actions.map((a) => `  - ${one(a)}`)] : []),
     ...i.next_actions.map((a) => `→ ${one(a)}`),
     ...i.suggested_commands.map((c) => `  $ ${one(c)}`),
+    // Templates: fill each <hole> with your own words (the gate refuses the hole's text).
+    ...(i.templates ?? []).map(
+      (t) =>
+        `  $ ${one(t.rendered)}    # ${one(
+          Object.entries(t.holes)
+            .map(([k, v]) => `<${k}>: ${v}`)
+            .join('; '),
+        )}`,
+    ),
     `· ${one(i.context_reminder)}`,
   ];
 }

@@ -33,8 +33,48 @@ export const toolSpecs: ToolSpec[] = [
     choices: [{ method: 'session.resume' }],
     description: 'Resume a paused session (or re-attach after a crash) by session_key.',
   },
+  {
+    name: 'session_pause',
+    choices: [{ method: 'session.pause' }],
+    description: 'Pause your session (a reason helps).',
+  },
   { name: 'sprint_activate', choices: [{ method: 'sprint.activate' }] },
-  { name: 'task_activate', choices: [{ method: 'task.activate' }] },
+  {
+    name: 'sprint_complete',
+    choices: [{ method: 'sprint.complete' }],
+    description: 'Complete a sprint with a summary; validation may block, force overrides.',
+  },
+  {
+    name: 'next',
+    choices: [{ method: 'task.next' }],
+    description:
+      'The next task for you (unclaimed, unblocked, by priority), why, what else is ready; activate claims it.',
+  },
+  {
+    name: 'task_list',
+    choices: [{ method: 'task.list' }],
+    description: 'List tasks (filters: sprint, status, priority, ready, blocked).',
+  },
+  {
+    name: 'task_show',
+    choices: [{ method: 'task.show' }],
+    description: 'A task: status, priority, dependencies, holder, updates.',
+  },
+  {
+    name: 'task_create',
+    choices: [{ method: 'task.create' }],
+    description: 'Create a task (sprint, parent, estimate, priority, depends_on).',
+  },
+  {
+    name: 'task_edit',
+    choices: [{ method: 'task.edit' }],
+    description: 'Change a task: title, status, estimate, summary, sprint, priority, depends_on.',
+  },
+  {
+    name: 'task_activate',
+    choices: [{ method: 'task.activate' }],
+    description: 'Claim a task and work on it; take_over, join, force (blocked) are recorded.',
+  },
   { name: 'task_deactivate', choices: [{ method: 'task.deactivate' }] },
   {
     name: 'update',
@@ -55,6 +95,16 @@ export const toolSpecs: ToolSpec[] = [
     name: 'done',
     choices: [{ method: 'task.complete' }, { method: 'task.deactivate', fixed: { complete: true } }],
     description: 'Complete the active task (or code) with a summary; validation may block, force overrides.',
+  },
+  {
+    name: 'bulk_complete',
+    choices: [{ method: 'tasks.bulk_complete' }],
+    description: 'Complete several tasks at once, all or nothing, each with its own summary.',
+  },
+  {
+    name: 'artifact_add',
+    choices: [{ method: 'artifact.add' }],
+    description: 'Record an artifact (a file, a URL) produced on the active task.',
   },
   {
     name: 'validate',

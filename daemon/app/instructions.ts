@@ -1,13 +1,17 @@
 // One builder for the `instructions` every state-changing answer carries: what to do
 // next, exact commands that run as written, and a reminder of where the session stands.
 import { formatDuration } from '../../shared/format.js';
-import { fragctl } from '../../shared/command.js';
-import type { Instructions } from '../../shared/protocol/views.js';
+import { commandLine, fragctl } from '../../shared/command.js';
+import type { CommandTemplate, Instructions } from '../../shared/protocol/views.js';
+import { HOLES, template as commandTemplate } from './templates.js';
 import type { Call } from './app.js';
 import { activeMs } from './time/intervals.js';
 import { taskTrackedMs } from './time/reports.js';
 import { parseStack, type SessionRow, type TaskRow } from './rows.js';
 import { workFrame } from './context/stack.js';
+import { chooseNext } from './work/next.js';
+import { openDependencies } from './work/claims.js';
+import { instructionsForMcp } from './mcp-hints.js';
 
 export type Template =
   | 'session_started'
@@ -23,7 +27,8 @@ export type Template =
   | 'plan_imported'
   | 'recovery'
   | 'validation_failed'
-  | 'sprint_completed';
+  | 'sprint_completed'
+  | 'next_suggested';
 
 export interface ItemRef {
   kind: 'project' | 'sprint' | 'task';
@@ -67,35 +72,23 @@ export interface InstructionExtra {
   /** The item a validation or completion is about. */
   target?: { kind: 'task' | 'sprint'; code: string; id: number };
   last_step?: string | null;
+  /** The summary a refused completion was given: the retry keeps it. */
+  summary?: string;
 }
 
 const CLOSED = "('completed','cancelled')";
 
+const blockedBy = (call: Call, code: string): string[] => {
+  const id = call.app.sql.value<number>('SELECT id FROM tasks WHERE code = ?', code);
+  return id == null ? [] : openDependencies(call, id);
+};
+
 /**
- * A real task to suggest instead of a placeholder: an in-progress task not on the stack
- * (most recently worked first), else the next todo task — in the active sprint first.
+ * A real task to suggest instead of a placeholder: the one "what next" choice (work/next.ts),
+ * so a suggestion never names a task another actor holds or one that is blocked.
  */
 export function nextCandidate(call: Call, s: SessionRow | null): TaskRow | undefined {
-  const stack = s ? parseStack(s) : [];
-  const onStack = stack.filter((f) => f.type === 'task' || f.type === 'subtask').map((f) => f.id);
-  const sprintId = stack.find((f) => f.type === 'sprint')?.id ?? null;
-  const exclude = onStack.length ? `AND t.id NOT IN (${onStack.map(Number).join(',')})` : '';
-  // In-progress work first, most recently touched first (few rows, so the per-task lookup
-  // of the last activity stays cheap); else the first todo task.
-  return (
-    call.app.sql.get<TaskRow>(
-      `SELECT t.* FROM tasks t WHERE t.status = 'in_progress' ${exclude}
-        ORDER BY (?1 IS NOT NULL AND t.sprint_id = ?1) DESC,
-          (SELECT max(at) FROM activities a WHERE a.task_id = t.id OR a.subtask_id = t.id) DESC NULLS LAST, t.id
-        LIMIT 1`,
-      sprintId,
-    ) ??
-    call.app.sql.get<TaskRow>(
-      `SELECT t.* FROM tasks t WHERE t.status = 'todo' ${exclude}
-        ORDER BY (?1 IS NOT NULL AND t.sprint_id = ?1) DESC, t.parent_id IS NOT NULL, t.id LIMIT 1`,
-      sprintId,
-    )
-  );
+  return chooseNext(call, s).task ?? undefined;
 }
 
 function pickNext(call: Call, s: SessionRow | null, flag: string[], next: string[], cmds: string[]): void {
@@ -105,6 +98,9 @@ function pickNext(call: Call, s: SessionRow | null, flag: string[], next: string
       `Next: ${cand.code} “${cand.title}” (${cand.status === 'in_progress' ? 'in progress' : 'todo'}); activate it to track time on it.`,
     );
     cmds.push(fragctl('task', 'activate', flag, cand.code));
+  } else if (call.app.sql.value("SELECT 1 FROM tasks WHERE status IN ('todo','in_progress') LIMIT 1")) {
+    next.push('No task is ready for you: the open ones are held by other actors or wait for their dependencies.');
+    cmds.push(fragctl('task', 'list', '--blocked'));
   } else {
     next.push(
       `No open task is left: create one with ${fragctl('task', 'create', 'CODE', 'TITLE', '--sprint', 'SPRINT')}, or import a plan.`,
@@ -114,7 +110,15 @@ function pickNext(call: Call, s: SessionRow | null, flag: string[], next: string
 }
 
 /** Commands that fix a failed task validation, in an order that works when run one after another. */
-function fixCommands(call: Call, s: SessionRow | null, flag: string[], extra: InstructionExtra, cmds: string[]): void {
+function fixCommands(
+  call: Call,
+  s: SessionRow | null,
+  flag: string[],
+  extra: InstructionExtra,
+  cmds: string[],
+  tpls: CommandTemplate[],
+): void {
+  const sess = flag;
   const t = extra.target!;
   const failing = new Set(
     extra.validation!.checklist.filter((c) => !c.done && c.severity === 'error').map((c) => c.rule),
@@ -127,9 +131,13 @@ function fixCommands(call: Call, s: SessionRow | null, flag: string[], extra: In
     );
     for (const o of open) add(fragctl('task', 'show', o.code));
     if (failing.has('status')) add(fragctl('sprint', 'edit', t.code, '--status', 'active'));
-    if (failing.has('summary'))
-      add(fragctl('sprint', 'edit', t.code, '--summary', 'what the sprint delivered and what was learned'));
-    if (!failing.has('tasks')) add(fragctl('sprint', 'complete', flag, t.code));
+    // The summary is the worker's to write: a template, and then the retry carries it.
+    if (failing.has('summary')) {
+      const argv = failing.has('tasks')
+        ? ['fragctl', 'sprint', 'edit', t.code, '--summary', '{summary}']
+        : ['fragctl', 'sprint', 'complete', ...sess, t.code, '--summary', '{summary}'];
+      tpls.push(commandTemplate(argv, { summary: HOLES.sprint_summary }));
+    } else if (!failing.has('tasks')) add(fragctl('sprint', 'complete', flag, t.code));
     return;
   }
   const task = call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE id = ?', t.id)!;
@@ -149,9 +157,9 @@ function fixCommands(call: Call, s: SessionRow | null, flag: string[], extra: In
       1,
       call.app.config.validation.min_context_updates - Number(extra.validation!.details.updates ?? 0),
     );
-    for (let i = 1; i <= missing; i++) cmds.push(fragctl('update', flag, `progress on ${t.code} (${i})`));
+    // One template per missing update: each says, in the worker's words, what was done.
+    for (let i = 0; i < missing; i++) tpls.push(commandTemplate(['fragctl', 'update', ...sess, '{update}'], {}));
   }
-  if (failing.has('summary')) add(fragctl('task', 'edit', t.code, '--summary', 'what was done, how, and what is left'));
   if (failing.has('subtasks')) {
     for (const sub of call.app.sql.all<{ code: string }>(
       `SELECT code FROM tasks WHERE parent_id = ? AND status NOT IN ${CLOSED} ORDER BY id`,
@@ -160,8 +168,22 @@ function fixCommands(call: Call, s: SessionRow | null, flag: string[], extra: In
       add(fragctl('task', 'show', sub.code));
     }
   }
-  // Retrying only makes sense when the commands above fix every error.
-  if (!failing.has('subtasks')) add(fragctl('task', 'complete', flag, t.code));
+  // Retrying only makes sense when the commands above fix every error; it keeps the summary
+  // that was given, or leaves a hole for one when the summary was what failed.
+  if (failing.has('subtasks')) return;
+  if (failing.has('summary'))
+    tpls.push(commandTemplate(['fragctl', 'task', 'complete', ...sess, t.code, '--summary', '{summary}'], {}));
+  else
+    add(
+      commandLine([
+        'fragctl',
+        'task',
+        'complete',
+        ...sess,
+        t.code,
+        ...(extra.summary ? ['--summary', extra.summary] : []),
+      ]),
+    );
 }
 
 /** For an agent's session, commands name it (--session), so they work from any process. */
@@ -169,7 +191,7 @@ export const sessionFlag = (s: Pick<SessionRow, 'actor' | 'key'> | null): string
   s && s.actor !== 'human' ? ['--session', s.key] : [];
 
 /** The `done` command with a named hole for the summary only the worker can write (not run as is). */
-const doneTemplate = (call: Call, flag: string[]): string =>
+const doneProse = (call: Call, flag: string[]): string =>
   fragctl('done', flag, `<summary of at least ${call.app.config.validation.summary_min_chars} characters>`);
 
 export function instructionsFor(
@@ -184,13 +206,19 @@ export function instructionsFor(
   const work = workFrame(stack);
   const next: string[] = [];
   const cmds: string[] = [];
+  const tpls: CommandTemplate[] = [];
+  const sess = flag;
+  const updateTemplate = () => tpls.push(commandTemplate(['fragctl', 'update', ...sess, '{update}'], {}));
+  // Leaving a task with a summary always works; completing it (fragctl done) is in the prose.
+  const doneTemplate = () =>
+    tpls.push(commandTemplate(['fragctl', 'task', 'deactivate', ...sess, '--summary', '{summary}'], {}));
   const out: Partial<Instructions> = {};
   switch (template) {
     case 'session_started':
     case 'session_resumed':
       if (work) {
         next.push(`Continue ${work.code} “${work.title}”: post progress as you go.`);
-        cmds.push(fragctl('update', flag, 'what I just did'));
+        updateTemplate();
       } else {
         next.push('Choose what to work on, then activate it.');
         pickNext(call, s, flag, next, cmds);
@@ -203,12 +231,10 @@ export function instructionsFor(
       cmds.push(fragctl('session', 'status', flag));
       if (work) {
         next.push(
-          `Continue ${work.code} “${work.title}”: post progress with update, and when it is done finish it with ${doneTemplate(call, flag)}.`,
+          `Continue ${work.code} “${work.title}”: post progress with update, and when it is done finish it with ${doneProse(call, flag)}.`,
         );
-        cmds.push(
-          fragctl('task', 'show', work.code),
-          fragctl('update', flag, `resumed ${work.code} after an interruption`),
-        );
+        cmds.push(fragctl('task', 'show', work.code));
+        updateTemplate();
       } else {
         pickNext(call, s, flag, next, cmds);
       }
@@ -226,12 +252,10 @@ export function instructionsFor(
       if (work) {
         next.push(
           `Work on ${work.code}; record progress with update (at least ${call.app.config.validation.min_context_updates} before it can complete), decisions with note.`,
-          `Finish with ${doneTemplate(call, flag)}.`,
+          `Finish with ${doneProse(call, flag)}.`,
         );
-        cmds.push(
-          fragctl('update', flag, 'what I just did'),
-          fragctl('task', 'deactivate', flag, '--summary', 'what was done and why'),
-        );
+        updateTemplate();
+        doneTemplate();
       } else {
         next.push('Activate a task to start tracking time on it.');
         pickNext(call, s, flag, next, cmds);
@@ -244,7 +268,7 @@ export function instructionsFor(
       if (template === 'task_completed' && item) next.push(`${item.code} is completed.`);
       if (work) {
         next.push(`Back on ${work.code}.`);
-        cmds.push(fragctl('update', flag, 'what I just did'));
+        updateTemplate();
       } else {
         next.push('No task is active: pick the next one.');
         pickNext(call, s, flag, next, cmds);
@@ -253,7 +277,7 @@ export function instructionsFor(
     case 'progress':
       if (work) {
         next.push(`Keep going on ${work.code}.`);
-        cmds.push(fragctl('task', 'deactivate', flag, '--summary', 'what was done and why'));
+        doneTemplate();
       } else {
         next.push('Activate a task so updates attach to it.');
         pickNext(call, s, flag, next, cmds);
@@ -265,14 +289,29 @@ export function instructionsFor(
         `${extra.target!.code} cannot be completed yet: do the required actions, then retry.`,
         'Or close it anyway with --force: the errors it overrides are recorded in the activity log.',
       );
-      fixCommands(call, s, flag, extra, cmds);
+      fixCommands(call, s, flag, extra, cmds, tpls);
       out.required_actions = v.requirements;
       out.validation_errors = v.errors;
       break;
     }
-    case 'sprint_completed':
-      next.push(`${item?.code ?? 'The sprint'} is completed. Activate the next sprint, or plan one.`);
-      cmds.push(fragctl('sprint', 'list', '--status', 'planned'));
+    case 'sprint_completed': {
+      // The next sprint is the one the next task is in, so it has open work.
+      const cand = nextCandidate(call, s);
+      const sprint = cand?.sprint_id
+        ? call.app.sql.value<string>('SELECT code FROM sprints WHERE id = ?', cand.sprint_id)
+        : undefined;
+      if (sprint) {
+        next.push(`${item?.code ?? 'The sprint'} is completed. Next: sprint ${sprint}, starting with ${cand!.code}.`);
+        cmds.push(fragctl('sprint', 'show', sprint), fragctl('task', 'activate', flag, cand!.code));
+      } else {
+        next.push(`${item?.code ?? 'The sprint'} is completed. No open task is left in any sprint: plan the next one.`);
+        cmds.push(fragctl('sprint', 'list'));
+      }
+      break;
+    }
+    case 'next_suggested':
+      if (work) next.push(`You are on ${work.code}; finish or deactivate it before taking another.`);
+      pickNext(call, s, flag, next, cmds);
       break;
     case 'item_created':
     case 'item_changed':
@@ -299,6 +338,16 @@ export function instructionsFor(
           next.push(`Next: ${cand.code} “${cand.title}”.`);
           cmds.push(fragctl('task', 'activate', cand.code));
         }
+      } else if (item?.kind === 'task' && blockedBy(call, item.code).length) {
+        // A blocked task cannot be activated: say what it waits for, and what is ready instead.
+        next.push(`${item.code} waits for ${blockedBy(call, item.code).join(', ')}.`);
+        cmds.push(fragctl('task', 'show', item.code));
+        const cand = nextCandidate(call, s);
+        if (cand) {
+          needsSession();
+          next.push(`Ready now: ${cand.code} “${cand.title}”.`);
+          cmds.push(fragctl('task', 'activate', cand.code));
+        }
       } else if (item?.kind === 'task') {
         needsSession();
         next.push(`Activate ${item.code} to work on it.`);
@@ -321,5 +370,12 @@ export function instructionsFor(
       break;
     }
   }
-  return { next_actions: next, suggested_commands: cmds, context_reminder: contextReminder(call, s), ...out };
+  const result: Instructions = {
+    next_actions: next,
+    suggested_commands: cmds,
+    ...(tpls.length ? { templates: tpls } : {}),
+    context_reminder: contextReminder(call, s),
+    ...out,
+  };
+  return call.source === 'mcp' ? instructionsForMcp(result) : result;
 }

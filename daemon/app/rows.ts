@@ -78,6 +78,8 @@ export interface TaskRow {
   created_at: number;
   updated_at: number;
   completed_at: number | null;
+  /** 1 urgent … 4 low. */
+  priority: number;
 }
 
 export interface ActivityRow {

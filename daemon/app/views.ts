@@ -23,6 +23,7 @@ import {
   type TaskRow,
 } from './rows.js';
 import { activeMs } from './time/intervals.js';
+import { claimView, DEFAULT_PRIORITY, priorityName } from './work/claims.js';
 
 export const frameView = (f: StoredFrame): ContextFrame => ({
   type: f.type,
@@ -157,6 +158,21 @@ export function taskView(sql: Sql, t: TaskRow): TaskView {
     subtasks: sql
       .all<{ code: string }>('SELECT code FROM tasks WHERE parent_id = ? ORDER BY id', t.id)
       .map((r) => r.code),
+    priority: priorityName(t.priority ?? DEFAULT_PRIORITY),
+    depends_on: sql
+      .all<{ code: string; status: string }>(
+        'SELECT t.code, t.status FROM task_deps d JOIN tasks t ON t.id = d.depends_on_id WHERE d.task_id = ? ORDER BY t.id',
+        t.id,
+      )
+      .map((r) => r.code),
+    blocked_by: sql
+      .all<{ code: string }>(
+        `SELECT t.code FROM task_deps d JOIN tasks t ON t.id = d.depends_on_id
+          WHERE d.task_id = ? AND t.status NOT IN ('completed','cancelled') ORDER BY t.id`,
+        t.id,
+      )
+      .map((r) => r.code),
+    claim: claimView(sql, t.id),
     created_at: iso(t.created_at),
     completed_at: isoOrNull(t.completed_at),
   };

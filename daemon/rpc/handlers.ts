@@ -7,6 +7,7 @@ import { checkDatabase } from '../store/check.js';
 import * as context from '../app/context/context.js';
 import * as items from '../app/work/items.js';
 import { importPlan } from '../app/work/plan-import.js';
+import { nextTask } from '../app/work/next.js';
 import { completionHandlers } from '../app/work/completion-handlers.js';
 import { agentHandlers } from './agent-handlers.js';
 import { agentsHandlers } from './agents.js';
@@ -103,6 +104,7 @@ const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
   'task.list': (c, p) => items.listTasks(c, p),
   'task.show': (c, p) => items.showTask(c, p),
   'task.edit': (c, p) => items.editTask(c, p),
+  'task.next': (c, p) => nextTask(c, p),
   'plan.import': (c, p) => importPlan(c, p),
 };
 

@@ -384,6 +384,43 @@ export const migrations: readonly string[] = [
     WHERE id IN (SELECT id FROM commit_activity);
   DROP TABLE temp.commit_activity;
   `,
+  // Claims, dependencies and priority (many agents, one plan). A claim row records who took
+  // a task, how and when; it is live while its session is open with the task on its stack
+  // (so every way a session lets go of a task ends the claim), and the partial unique index
+  // keeps one unreleased holder per task. Priority: 1 urgent, 2 high, 3 normal, 4 low.
+  `
+  ALTER TABLE tasks ADD COLUMN priority INTEGER NOT NULL DEFAULT 3;
+  CREATE TABLE task_deps (
+    id INTEGER PRIMARY KEY,
+    task_id INTEGER NOT NULL REFERENCES tasks(id),
+    depends_on_id INTEGER NOT NULL REFERENCES tasks(id),
+    UNIQUE (task_id, depends_on_id)
+  );
+  CREATE INDEX task_deps_on ON task_deps(depends_on_id);
+  CREATE TABLE claims (
+    id INTEGER PRIMARY KEY,
+    task_id INTEGER NOT NULL REFERENCES tasks(id),
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    actor TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('holder','joined')),
+    how TEXT NOT NULL,
+    claimed_at INTEGER NOT NULL,
+    released_at INTEGER,
+    release_reason TEXT
+  );
+  CREATE UNIQUE INDEX claims_one_holder ON claims(task_id) WHERE released_at IS NULL AND role = 'holder';
+  CREATE INDEX claims_task ON claims(task_id, released_at);
+  CREATE INDEX claims_session ON claims(session_id);
+  -- Undo (docs/corrections.md) reverts an activation with its claim, an edit with its
+  -- dependencies and priority: the new tables join the undo log, and the tasks triggers are
+  -- recreated with the priority column.
+  DROP TRIGGER undo_tasks_i;
+  DROP TRIGGER undo_tasks_u;
+  DROP TRIGGER undo_tasks_d;
+  ${undoTriggers('tasks', ['id', 'code', 'project_id', 'sprint_id', 'parent_id', 'title', 'description', 'status', 'estimate_minutes', 'delegation_status', 'assignee', 'summary', 'created_at', 'updated_at', 'completed_at', 'priority'])}
+  ${undoTriggers('task_deps', ['id', 'task_id', 'depends_on_id'])}
+  ${undoTriggers('claims', ['id', 'task_id', 'session_id', 'actor', 'role', 'how', 'claimed_at', 'released_at', 'release_reason'])}
+  `,
 ];
 
 /**

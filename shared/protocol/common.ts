@@ -20,6 +20,9 @@ export const taskStatus = z.enum(['todo', 'in_progress', 'blocked', 'completed',
 export const sprintStatus = z.enum(['planned', 'active', 'completed', 'cancelled']);
 export const delegation = z.enum(['unassigned', 'assigned', 'accepted', 'rejected', 'done']);
 export const minutes = z.number().int().min(0).max(1_000_000);
+/** 1 urgent … 4 low (docs/claims.md); stored as the number. */
+export const priority = z.enum(['urgent', 'high', 'normal', 'low']);
+export const dependsOn = z.array(z.string().trim().min(1).max(64)).max(200);
 export const eventId = z.string().trim().min(1).max(200);
 
 /** Which session a call is about: an explicit key, else the actor's current one. */

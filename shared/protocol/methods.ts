@@ -29,6 +29,8 @@ import {
   minutes,
   eventId,
   kind,
+  priority,
+  dependsOn,
   freeform,
   cursor,
   pageLimit,
@@ -61,6 +63,28 @@ export type StatusResult = {
 };
 export type ActivityResult = { activity: ActivityView; duplicate: boolean } & WithInstructions;
 export type ContextResult = { stack: ContextFrame[]; session: string } & WithInstructions;
+export type NextResult = {
+  /** The chosen task, or null when nothing is ready for the caller. */
+  task: TaskView | null;
+  why: string;
+  /** Other tasks ready for the caller, best first (at most 10). */
+  also_ready: { code: string; title: string; priority: string; sprint: string | null }[];
+  /** Open tasks nobody can start yet, and why (held by another actor, open dependencies). */
+  waiting: { code: string; reason: string }[];
+  activated: boolean;
+  stack?: ContextFrame[];
+  session: string | null;
+} & WithInstructions;
+
+/** How an activation treats a task another actor holds, or one with open dependencies. */
+const claimOptions = {
+  /** Take the task from its holder (recorded on both sessions). */
+  take_over: z.boolean().optional(),
+  /** Work on it alongside its holder (deliberate pairing, recorded). */
+  join: z.boolean().optional(),
+  /** Start it although its dependencies are not complete (recorded). */
+  force: z.boolean().optional(),
+};
 
 /** Daemon, sessions, context, activities and work items (the foundation). */
 export const coreMethods = {
@@ -219,9 +243,9 @@ export const coreMethods = {
 
   // context stack
   'context.push': method<ContextResult>()({
-    summary: 'Push a project, sprint, task or subtask on the stack.',
-    params: T.extend({ type: contextType, code }),
-    errors: ['no_active_session', 'not_found', 'invalid_state'],
+    summary: 'Push a project, sprint, task or subtask on the stack (a task through its claim).',
+    params: T.extend({ type: contextType, code, ...claimOptions }),
+    errors: ['no_active_session', 'not_found', 'invalid_state', 'task_claimed', 'task_blocked'],
     mutates: true,
   }),
   'context.pop': method<ContextResult & { popped: ContextFrame | null }>()({
@@ -249,9 +273,9 @@ export const coreMethods = {
     mutates: true,
   }),
   'task.activate': method<ContextResult & { task: TaskView }>()({
-    summary: 'Work on a task: push it under its sprint and set it in progress.',
-    params: T.extend({ code }),
-    errors: ['no_active_session', 'not_found', 'invalid_state'],
+    summary: 'Claim a task and work on it (refused while another actor holds it or its dependencies are open).',
+    params: T.extend({ code, ...claimOptions }),
+    errors: ['no_active_session', 'not_found', 'invalid_state', 'task_claimed', 'task_blocked'],
     mutates: true,
   }),
   'task.deactivate': method<
@@ -391,20 +415,26 @@ export const coreMethods = {
         parent: code.optional(),
         estimate_minutes: minutes.optional(),
         assignee: actor.optional(),
+        priority: priority.optional(),
+        depends_on: dependsOn.optional(),
         source: source.optional(),
       })
       .strict(),
-    errors: ['conflict', 'not_found'],
+    errors: ['conflict', 'not_found', 'validation_failed'],
     mutates: true,
   }),
   'task.list': method<{ tasks: TaskView[]; next_cursor: string | null }>()({
-    summary: 'Tasks, optionally by sprint, project, status or parent; paged (limit, cursor → next_cursor).',
+    summary:
+      'Tasks by sprint, project, status, parent or priority; ready (unblocked, unclaimed) or blocked; paged (limit, cursor).',
     params: z
       .object({
         sprint: code.optional(),
         project: code.optional(),
         status: taskStatus.optional(),
         parent: code.optional(),
+        priority: priority.optional(),
+        ready: z.boolean().optional(),
+        blocked: z.boolean().optional(),
         limit: pageLimit(1000).optional(),
         cursor: cursor.optional(),
       })
@@ -420,7 +450,8 @@ export const coreMethods = {
     mutates: false,
   }),
   'task.edit': method<{ task: TaskView; estimate_check?: EstimateCheck | null } & WithInstructions>()({
-    summary: "Change a task's title, description, status, estimate, delegation, assignee or summary.",
+    summary:
+      "Change a task's title, description, status, estimate, delegation, assignee, summary, sprint, priority or dependencies.",
     params: z
       .object({
         code,
@@ -432,12 +463,22 @@ export const coreMethods = {
         assignee: actor.optional(),
         summary: text.optional(),
         sprint: code.optional(),
+        priority: priority.optional(),
+        /** Replaces the dependencies ([] clears them). */
+        depends_on: dependsOn.optional(),
         /** With status completed: close despite failed checks (recorded). */
         force: z.boolean().optional(),
         source: source.optional(),
       })
       .strict(),
     errors: ['not_found', 'invalid_state', 'validation_failed'],
+    mutates: true,
+  }),
+  'task.next': method<NextResult>()({
+    summary:
+      'The next task for the caller: its sprint first, unclaimed, unblocked, by priority then plan order, with why and what else is ready; activate claims it in the same transaction.',
+    params: T.extend({ activate: z.boolean().optional(), sprint: code.optional() }),
+    errors: ['no_active_session', 'not_found'],
     mutates: true,
   }),
   'plan.import': method<

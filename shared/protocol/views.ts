@@ -107,13 +107,32 @@ export interface TaskView {
   summary: string | null;
   updates: number;
   subtasks: string[];
+  /** urgent, high, normal (default) or low. */
+  priority: 'urgent' | 'high' | 'normal' | 'low';
+  depends_on: string[];
+  /** Dependencies not yet complete: the task is blocked while this is not empty. */
+  blocked_by: string[];
+  /** The session holding it now, if any. */
+  claim: { actor: string; session: string; since: string; last_activity: string; joined: string[] } | null;
   created_at: string;
   completed_at: string | null;
 }
 
+/** A command with named holes for what only the worker can say; `{name}` words in `template` are the holes. */
+export interface CommandTemplate {
+  template: string[];
+  /** hole name → what to put there. */
+  holes: Record<string, string>;
+  /** For people: `fragctl update <update>`. */
+  rendered: string;
+}
+
 export interface Instructions {
   next_actions: string[];
+  /** Commands that run as written: they carry no invented content. */
   suggested_commands: string[];
+  /** Commands with holes for the worker's own words (updates, summaries, estimates); never in suggested_commands. */
+  templates?: CommandTemplate[];
   context_reminder: string;
   required_actions?: string[];
   validation_errors?: string[];

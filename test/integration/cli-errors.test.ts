@@ -110,7 +110,7 @@ describe('input checked before connecting', () => {
       expect(r.code).toBe(2);
       expect(r.body.error).toEqual({
         code: 'usage',
-        message: '--estimate takes minutes (90) or a duration (1h30m), not zz',
+        message: '--estimate takes minutes (90) or a duration (1h30m, 1.25h), not zz',
       });
     }
     expect(existsSync(h.paths.socket)).toBe(false);

@@ -46,7 +46,16 @@ describe('fragctl mcp', () => {
       'session_end',
       'session_status',
       'session_resume',
+      'session_pause',
       'sprint_activate',
+      'sprint_complete',
+      'next',
+      'task_list',
+      'task_show',
+      'task_create',
+      'task_edit',
+      'bulk_complete',
+      'artifact_add',
       'task_activate',
       'task_deactivate',
       'update',
@@ -60,7 +69,8 @@ describe('fragctl mcp', () => {
     expect([...names].sort()).toEqual([...expected].sort());
     for (const t of tools) {
       expect(t.description!.length).toBeLessThanOrEqual(140);
-      if (t.name !== 'session_start' && t.name !== 'time_report')
+      // Plan tools (task_list … task_edit) act on the plan, not on a session.
+      if (!['session_start', 'time_report', 'task_list', 'task_show', 'task_create', 'task_edit'].includes(t.name))
         expect(Object.keys(t.inputSchema.properties ?? {})).toContain('session_key');
       // The server supplies who and where from; the agent cannot set them.
       expect(Object.keys(t.inputSchema.properties ?? {})).not.toContain('source');
@@ -80,8 +90,11 @@ describe('fragctl mcp', () => {
     expect(Object.keys(tools.find((t) => t.name === 'time_report')!.inputSchema.properties ?? {})).toEqual(
       expect.arrayContaining(['by', 'since', 'until', 'actor', 'session_key']),
     );
-    // The whole list stays small in an agent's context.
-    expect(JSON.stringify(tools).length).toBeLessThan(12_000);
+    // The whole list stays small in an agent's context (about 4k tokens), measured as the
+    // JSON the real SDK client received.
+    const size = JSON.stringify(tools).length;
+    console.log(`MCP tools/list: ${tools.length} tools, ${size} characters of JSON`);
+    expect(size).toBeLessThan(16_000);
   });
 
   it('runs a whole task flow: start, activate, update ×2, done, deactivate, end', async () => {

@@ -100,7 +100,10 @@ describe('an agent that lost its memory needs only the key', () => {
     expect(b.instructions.suggested_commands).toEqual([
       `fragctl session status --session ${key}`,
       'fragctl task show R-1',
-      `fragctl update --session ${key} 'resumed R-1 after an interruption'`,
+    ]);
+    // The update is the agent's to write: a template, not invented text.
+    expect(b.instructions.templates.map((t: { rendered: string }) => t.rendered)).toEqual([
+      `fragctl update --session ${key} <update>`,
     ]);
     // text for a person at another terminal
     const text = await d.fragctl(['session', 'resume', key]);

@@ -32,7 +32,8 @@ beforeAll(async () => {
   await c.call('session.resume', { actor: 'human' });
   await advance(3 * MIN);
   await c.call('task.deactivate', { actor: 'human' });
-  await c.call('task.activate', { actor: 'human', code: 'B' });
+  // Both actors on B: the person joins claude's claim (deliberate pairing).
+  await c.call('task.activate', { actor: 'human', code: 'B', join: true });
   // The person goes quiet: the tick idle-pauses the session at the last activity.
   await advance(20 * MIN);
   await c.call('heartbeat', { actor: 'claude', file: 'b.ts' });

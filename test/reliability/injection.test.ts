@@ -89,7 +89,9 @@ function commandsIn(value: unknown): string[] {
       else if (['required_actions', 'hint'].includes(key)) {
         // Prose around a command (" — or …", "(see …)", "edit X …") is left out.
         const m = /: (fragctl (?:(?!: fragctl ).)*)$/.exec(v);
-        if (m && !/ …$|\)$| — /.test(m[1])) out.push(m[1]);
+        // A template shown in prose ("fragctl update <update>") is not run as written: its
+        // argv (`templates`) is built by the same quoting function and run word for word in gate-canned.test.ts.
+        if (m && !/ …$|\)$| — /.test(m[1]) && !/ <[a-z_]+>( |$)/.test(m[1])) out.push(m[1]);
       }
     } else if (Array.isArray(v)) v.forEach((x) => walk(x, key));
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k);
@@ -250,15 +252,15 @@ describe('suggested commands, parsed by /bin/sh, are exactly the intended argv',
             const key = a.result.session.key;
             // A second start: refused with the options (resume, end, pause) as commands.
             collect((await refused(c.call('session.start', { actor, source: 'cli' }))).data);
-            const flag = actor === 'human' ? [] : ['--session', key];
 
             collect(await c.call('task.activate', { session: key, actor, code: task }));
-            expected.push(['update', ...flag, 'what I just did']);
-            collect(await c.call('activity.update', { session: key, actor, message: g.message }));
-            collect(await c.call('activity.note', { session: key, actor, message: g.message }));
+            // Updates and summaries are templates with holes since issue 12 (the worker's words), not commands.
+            // The gate refuses an update that repeats the title (issue 12): each run's update is its own.
+            const message = `${g.message} · step ${n}`;
+            collect(await c.call('activity.update', { session: key, actor, message }));
+            collect(await c.call('activity.note', { session: key, actor, message }));
             const blocked = await refused(c.call('task.complete', { session: key, actor }));
             expect(blocked.code).toBe(-32004);
-            expected.push(['task', 'edit', task, '--summary', 'what was done, how, and what is left']);
             collect(await c.call('task.complete', { session: key, actor, summary: g.summary, force: true }));
             collect(await c.call('session.pause', { session: key, actor, reason: g.reason }));
             expected.push(['session', 'resume', key]);

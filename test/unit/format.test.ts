@@ -21,7 +21,17 @@ describe('formats', () => {
   it('parses minutes and durations, and refuses the rest', () => {
     expect(['90', '1h30m', '45m', '2h', ' 15 '].map((v) => parseMinutes(v))).toEqual([90, 90, 45, 120, 15]);
     expect(parseMinutes(30)).toBe(30);
-    expect(['', 'soon', '1.5h', 'h', '-3'].map((v) => parseMinutes(v))).toEqual([null, null, null, null, null]);
+    // Decimal hours, as plans write them, round to the minute.
+    expect(['1.25h', '1.5h', '0.1h', '2.5h15m'].map((v) => parseMinutes(v))).toEqual([75, 90, 6, 165]);
+    expect(['', 'soon', '1.5', 'h', '-3', '.5h', '1.h'].map((v) => parseMinutes(v))).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
     expect(parseMinutes(1.5)).toBeNull();
   });
 

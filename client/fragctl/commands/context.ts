@@ -143,11 +143,26 @@ export function taskActivation(task: Argv<GlobalArgs>) {
     .command(
       'activate <code>',
       'Work on a task (sets it in progress)',
-      (b) => b.positional('code', { type: 'string', demandOption: true }),
+      (b) =>
+        b
+          .positional('code', { type: 'string', demandOption: true })
+          .option('take-over', {
+            type: 'boolean',
+            describe: 'take it from the actor holding it (recorded on both sessions)',
+          })
+          .option('join', { type: 'boolean', describe: 'work on it alongside its holder (recorded)' })
+          .option('force', { type: 'boolean', describe: 'start it although its dependencies are open (recorded)' }),
       (argv) =>
         run(
           argv,
-          (c, t) => c.call('task.activate', { ...t, code: String(argv.code) }),
+          (c, t) =>
+            c.call('task.activate', {
+              ...t,
+              code: String(argv.code),
+              take_over: argv['take-over'],
+              join: argv.join,
+              force: argv.force,
+            }),
           (r) => [`working on ${r.task.code} “${one(r.task.title)}”`, `stack: ${breadcrumb(r.stack)}`],
         ),
     )

@@ -15,9 +15,18 @@ import { terminalSafe } from '../../../shared/terminal.js';
 const minutes = (v: string | number | undefined): number | undefined => {
   if (v === undefined) return undefined;
   const m = parseMinutes(String(v));
-  if (m === null) throw new UsageError(`--estimate takes minutes (90) or a duration (1h30m), not ${String(v)}`);
+  if (m === null) throw new UsageError(`--estimate takes minutes (90) or a duration (1h30m, 1.25h), not ${String(v)}`);
   return m;
 };
+const PRIORITY_CHOICES = ['urgent', 'high', 'normal', 'low'] as const;
+/** `--depends-on A B` and `--depends-on A,B` both name two tasks. */
+const codes = (v: (string | number)[] | undefined): string[] | undefined =>
+  v === undefined
+    ? undefined
+    : v
+        .flatMap((x) => String(x).split(','))
+        .map((x) => x.trim())
+        .filter(Boolean);
 const code = (b: Argv<GlobalArgs>) => b.positional('code', { type: 'string', demandOption: true });
 const created = (b: Argv<GlobalArgs>) => code(b).positional('title', { type: 'string', demandOption: true });
 
@@ -185,9 +194,11 @@ export function taskCommands(y: Argv<GlobalArgs>) {
           .option('sprint', { type: 'string' })
           .option('project', { type: 'string' })
           .option('parent', { type: 'string', describe: 'makes it a subtask' })
-          .option('estimate', { type: 'string', describe: 'minutes (90) or a duration (1h30m)' })
+          .option('estimate', { type: 'string', describe: 'minutes (90) or a duration (1h30m, 1.25h)' })
           .option('assignee', { type: 'string' })
-          .option('description', { type: 'string' }),
+          .option('description', { type: 'string' })
+          .option('priority', { choices: PRIORITY_CHOICES, describe: 'urgent, high, normal (default) or low' })
+          .option('depends-on', { type: 'string', array: true, describe: 'task codes that must complete first' }),
       (argv) =>
         run(
           argv,
@@ -201,6 +212,8 @@ export function taskCommands(y: Argv<GlobalArgs>) {
               estimate_minutes,
               assignee: argv.assignee,
               description: argv.description,
+              priority: argv.priority,
+              depends_on: codes(argv['depends-on']),
             }),
           (r) => [`created task ${r.task.code}${r.task.sprint ? ` in ${r.task.sprint}` : ''}`],
           () => minutes(argv.estimate),
@@ -214,7 +227,10 @@ export function taskCommands(y: Argv<GlobalArgs>) {
             .option('sprint', { type: 'string' })
             .option('project', { type: 'string' })
             .option('parent', { type: 'string' })
-            .option('status', { choices: ['todo', 'in_progress', 'blocked', 'completed', 'cancelled'] as const }),
+            .option('status', { choices: ['todo', 'in_progress', 'blocked', 'completed', 'cancelled'] as const })
+            .option('priority', { choices: PRIORITY_CHOICES })
+            .option('ready', { type: 'boolean', describe: 'open, dependencies complete, nobody holds it' })
+            .option('blocked', { type: 'boolean', describe: 'open with dependencies not yet complete' }),
         (argv) =>
           run(
             argv,
@@ -226,6 +242,9 @@ export function taskCommands(y: Argv<GlobalArgs>) {
                     project: argv.project,
                     parent: argv.parent,
                     status: argv.status,
+                    priority: argv.priority,
+                    ready: argv.ready,
+                    blocked: argv.blocked,
                     cursor,
                   }),
                 (acc, next) => acc.tasks.push(...next.tasks),
@@ -240,6 +259,12 @@ export function taskCommands(y: Argv<GlobalArgs>) {
           (r) => [
             `${r.task.code}: ${one(r.task.title)}`,
             `status ${r.task.status} · delegation ${r.task.delegation_status}${r.task.assignee ? ` (${r.task.assignee})` : ''} · estimate ${r.task.estimate_minutes != null ? formatDuration(r.task.estimate_minutes * 60) : '-'} · sprint ${r.task.sprint ?? '-'}${r.task.parent ? ` · parent ${r.task.parent}` : ''}`,
+            `priority ${r.task.priority}${r.task.depends_on.length ? ` · depends on ${r.task.depends_on.join(', ')}` : ''}${r.task.blocked_by.length ? ` · blocked by ${r.task.blocked_by.join(', ')}` : ''}`,
+            ...(r.task.claim
+              ? [
+                  `held by ${r.task.claim.actor} (${r.task.claim.session}) since ${localTime(r.task.claim.since)}${r.task.claim.joined.length ? `, joined by ${r.task.claim.joined.join(', ')}` : ''}`,
+                ]
+              : []),
             ...(r.task.description ? [terminalSafe(r.task.description, { multiline: true })] : []),
             ...(r.task.summary ? [`summary: ${one(r.task.summary)}`] : []),
             ...(r.subtasks.length ? ['subtasks:', ...taskLines(r.subtasks, layoutOf(argv), '  ')] : []),
@@ -261,6 +286,12 @@ export function taskCommands(y: Argv<GlobalArgs>) {
             .option('assignee', { type: 'string' })
             .option('summary', { type: 'string' })
             .option('sprint', { type: 'string' })
+            .option('priority', { choices: PRIORITY_CHOICES })
+            .option('depends-on', {
+              type: 'string',
+              array: true,
+              describe: 'replaces the dependencies (--depends-on with no code clears them)',
+            })
             .option('force', {
               type: 'boolean',
               describe: 'with --status completed: close despite failed checks (recorded)',
@@ -279,6 +310,8 @@ export function taskCommands(y: Argv<GlobalArgs>) {
                 assignee: argv.assignee,
                 summary: argv.summary,
                 sprint: argv.sprint,
+                priority: argv.priority,
+                depends_on: codes(argv['depends-on']),
                 force: argv.force,
               }),
             (r) => [`updated task ${r.task.code} (${r.task.status})`],

@@ -3,6 +3,7 @@
 // stop; between a stop and the next prompt the session is paused, waiting for a person;
 // a resume or a compaction continues the same session; SessionEnd ends it; an agent that
 // dies is paused by the tick at its last sign of life (agent_idle_timeout_seconds).
+import { ErrorCode, FragError } from '../../../shared/errors.js';
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
 import { AGENT_EVENTS, findByEventId, recordActivity } from '../activities.js';
@@ -112,7 +113,17 @@ function applyPlace(call: Call, s: SessionRow, place: RepoPlace): SessionRow {
   if (place.task) {
     const task = sql.get<TaskRow>('SELECT * FROM tasks WHERE code = ?', place.task);
     if (task && task.status !== 'completed' && task.status !== 'cancelled') {
-      if (workFrame(stack)?.id !== task.id) activateTask(call, { session: s.key, code: task.code, source: 'hook' });
+      if (workFrame(stack)?.id !== task.id) {
+        try {
+          activateTask(call, { session: s.key, code: task.code, source: 'hook' });
+        } catch (err) {
+          // The branch names a task another actor holds, or a blocked one: the agent's event
+          // is still recorded, its stack stays as it was, and the refusal is in its log.
+          if (!(err instanceof FragError) || (err.code !== ErrorCode.TaskClaimed && err.code !== ErrorCode.TaskBlocked))
+            throw err;
+          recordActivity(call, s, { kind: 'claim.refused', message: err.message, data: { ...err.data } });
+        }
+      }
       return reloadSession(call, s);
     }
   }

@@ -45,6 +45,13 @@ export function contextLines(call: Call, s: SessionRow, place: RepoPlace | null)
   lines.push('Next actions:');
   for (const a of instructions.next_actions) lines.push(`- ${a}`);
   for (const c of instructions.suggested_commands) lines.push(`- run: ${c}`);
+  // Templates: the agent writes the <hole> in its own words (the gate refuses the hole's text).
+  for (const t of instructions.templates ?? [])
+    lines.push(
+      `- write, in your own words: ${t.rendered} (${Object.entries(t.holes)
+        .map(([k, v]) => `<${k}>: ${v}`)
+        .join('; ')})`,
+    );
   return lines;
 }
 

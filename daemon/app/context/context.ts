@@ -1,6 +1,6 @@
 // Operations on a session's context stack, and the updates, notes and logs that attach
 // to its deepest fitting context.
-import { invalidState } from '../../../shared/errors.js';
+import { ErrorCode, FragError, invalidState } from '../../../shared/errors.js';
 import type { ContextResult, ParsedParamsOf } from '../../../shared/protocol/methods.js';
 import type { ContextFrame, ContextType } from '../../../shared/protocol/views.js';
 import { iso } from '../../clock.js';
@@ -25,6 +25,8 @@ import { instructionsFor } from '../instructions.js';
 import { withEstimateCheck } from '../time/reports.js';
 import { finishTask, gateTask } from '../work/completion.js';
 import { fragctl } from '../../../shared/command.js';
+import { claimTask } from '../work/claims.js';
+import { cannedReason } from '../work/canned.js';
 
 const frame = (type: ContextType, row: { id: number; code: string; title: string }, at: number): StoredFrame => ({
   type,
@@ -225,6 +227,8 @@ export function activateTask(call: Call, p: ParsedParamsOf<'task.activate'>, as:
     );
   }
   const s0 = workingSession(call, p);
+  // The one gate every activation passes: the claim is on the top-level task.
+  claimTask(call, s0, task.parent_id ? taskById(call, task.parent_id) : task, p);
   const s = push(call, s0, as === 'subtask' || task.parent_id ? 'subtask' : 'task', task.code);
   call.app.sql.run(
     `UPDATE tasks SET status = CASE WHEN status IN ('todo','blocked') THEN 'in_progress' ELSE status END,
@@ -298,6 +302,15 @@ export function logActivity(call: Call, kind: 'update' | 'note' | 'log', p: Acti
       duplicate: true,
       instructions: instructionsFor(call, 'progress', s),
     };
+  }
+  const work = kind === 'update' ? workFrame(parseStack(s)) : undefined;
+  const canned = work ? cannedReason(call, work.id, p.message) : null;
+  if (canned) {
+    throw new FragError(
+      ErrorCode.ValidationFailed,
+      `update refused: ${canned}; say what you just did on ${work!.code}, in your own words`,
+      { reason: 'canned_text', why: canned, task: work!.code },
+    );
   }
   const row = recordActivity(call, s, {
     kind: kind === 'log' ? (p.kind ?? 'log') : kind,

@@ -45,9 +45,8 @@ export function sessionReport(call: Call, s: SessionRow): SessionReport {
       warnings.push(
         `${f.type} ${f.code} “${f.title}” was left open on the stack (${t?.status ?? 'unknown'}); finish it with ${fragctl('task', 'complete', f.code)}, or resume it in a new session`,
       );
-    } else {
-      warnings.push(`${f.type} ${f.code} was left open on the stack`);
     }
+    // A sprint or project left on the stack is where the person works, not unfinished work.
   }
   const onStack = new Set(
     parseStack(s)

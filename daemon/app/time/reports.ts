@@ -471,15 +471,23 @@ export function estimateCheck(call: Call, taskId: number, completed = false): Es
 export const suggestedEstimate = (c: EstimateCheck, completed: boolean): number =>
   completed ? Math.max(1, Math.round(c.actual_minutes)) : Math.max(15, Math.ceil((c.actual_minutes * 1.5) / 15) * 15);
 
-/** The sentence and command an answer carries when a task is off its estimate. */
-export function estimateInstruction(c: EstimateCheck, completed = false): { action: string; command: string } {
-  const command = fragctl('task', 'edit', c.task, '--estimate', suggestedEstimate(c, completed));
+/**
+ * The sentence (and, for a task still open, the command) an answer carries when a task is
+ * off its estimate. A completed task keeps its planned estimate: the time spent is already
+ * recorded beside it, and replacing the plan with the actual (a 75-minute task finished in
+ * a minute → --estimate 1) would erase what calibrates the next estimates.
+ */
+export function estimateInstruction(c: EstimateCheck, completed = false): { action: string; command: string | null } {
   const sign = c.variance_percent > 0 ? '+' : '';
-  const ask = completed ? 'record what it really took' : 'give it a new estimate (total minutes)';
-  return {
-    action: `${c.task} took ${c.actual_minutes} min against an estimate of ${c.estimate_minutes} min (${sign}${c.variance_percent}%, beyond the ${c.threshold_percent}% threshold): ${ask}, e.g. ${command}`,
-    command,
-  };
+  const off = `${c.task} took ${c.actual_minutes} min against an estimate of ${c.estimate_minutes} min (${sign}${c.variance_percent}%, beyond the ${c.threshold_percent}% threshold)`;
+  if (completed) {
+    return {
+      action: `${off}: the planned estimate stays on record beside the actual; estimate similar tasks with this in mind.`,
+      command: null,
+    };
+  }
+  const command = fragctl('task', 'edit', c.task, '--estimate', suggestedEstimate(c, completed));
+  return { action: `${off}: give it a new estimate (total minutes), e.g. ${command}`, command };
 }
 
 /** Puts the estimate instruction of every check that needs one first in the instructions. */
@@ -495,7 +503,7 @@ export function withEstimateInstructions(
   return {
     ...i,
     next_actions: [...due.map((d) => d.action), ...i.next_actions],
-    suggested_commands: [...due.map((d) => d.command), ...i.suggested_commands],
+    suggested_commands: [...due.flatMap((d) => (d.command ? [d.command] : [])), ...i.suggested_commands],
   };
 }
 

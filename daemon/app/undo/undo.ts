@@ -65,7 +65,16 @@ interface LogRow {
   after: string | null;
 }
 
-const TABLES = new Set(['intervals', 'sessions', 'context_history', 'projects', 'sprints', 'tasks']);
+const TABLES = new Set([
+  'intervals',
+  'sessions',
+  'context_history',
+  'projects',
+  'sprints',
+  'tasks',
+  'task_deps',
+  'claims',
+]);
 
 function actorOfCall(sql: Sql, params: unknown): string {
   const p = (params ?? {}) as { actor?: string; session?: string };

@@ -7,6 +7,7 @@ import type { TaskCompleteResult } from '../../../shared/protocol/completion.js'
 import type { Call } from '../app.js';
 import { recordActivity } from '../activities.js';
 import { applyStack } from '../context/context.js';
+import { cannedReason } from './canned.js';
 import { instructionsFor } from '../instructions.js';
 import { findSprint, findTask, sprintById, taskById } from './items.js';
 import { estimateCheck, taskTrackedMs, withEstimateInstructions } from '../time/reports.js';
@@ -106,6 +107,7 @@ export function taskFacts(
     code: t.code,
     status: t.status,
     summary: summary ?? t.summary,
+    summary_canned: (summary ?? t.summary) ? cannedReason(call, t.id, (summary ?? t.summary)!) : null,
     updates:
       sql.value<number>(
         "SELECT count(*) FROM activities WHERE kind = 'update' AND (task_id = ?1 OR subtask_id = ?1)",
@@ -149,6 +151,7 @@ export function validationFailed(
   row: { id: number; code: string },
   v: ValidationResult,
   extra: Record<string, unknown> = {},
+  given: { summary?: string } = {},
 ): FragError {
   return new FragError(ErrorCode.ValidationFailed, `${what} ${row.code} cannot be completed: ${v.errors.join('; ')}`, {
     what,
@@ -160,7 +163,7 @@ export function validationFailed(
       'validation_failed',
       s,
       { kind: what, code: row.code },
-      { validation: v, target: { kind: what, code: row.code, id: row.id } },
+      { validation: v, target: { kind: what, code: row.code, id: row.id }, summary: given.summary },
     ),
     hint: `do the required actions and retry, or close it anyway with --force (recorded in the activity log)`,
     ...extra,
@@ -183,7 +186,8 @@ export function gateTask(
   completing?: ReadonlySet<string>,
 ): Gate {
   const validation = validateTaskCompletion(taskFacts(call, task, opts.summary, completing), rulesOf(call));
-  if (!validation.valid && !opts.force) throw validationFailed(call, s, 'task', task, validation);
+  if (!validation.valid && !opts.force)
+    throw validationFailed(call, s, 'task', task, validation, {}, { summary: opts.summary });
   return { task, summary: opts.summary, validation, forced_over: validation.valid ? [] : validation.errors };
 }
 

@@ -12,6 +12,8 @@ import { finishTask, gateSprint, gateTask, recordSprintCompletion } from './comp
 import type { ActivityRow } from '../rows.js';
 import { taskTrackedMs, withEstimateCheck } from '../time/reports.js';
 import { fragctl } from '../../../shared/command.js';
+import { priorityNumber, setDependencies } from './claims.js';
+import { chooseNext } from './next.js';
 
 /** `1` and `sprint-1` both mean SPRINT-1. */
 export const normalizeSprintCode = (code: string): string =>
@@ -217,6 +219,9 @@ export function createTask(call: Call, p: ParsedParamsOf<'task.create'>) {
     call.now,
     call.now,
   );
+  const made = findTask(call, p.code);
+  if (p.priority) call.app.sql.run('UPDATE tasks SET priority = ? WHERE id = ?', priorityNumber(p.priority), made.id);
+  if (p.depends_on) setDependencies(call, made, p.depends_on);
   itemChanged(call, 'task', p.code, 'created');
   return {
     task: taskView(call.app.sql, findTask(call, p.code)),
@@ -227,6 +232,15 @@ export function createTask(call: Call, p: ParsedParamsOf<'task.create'>) {
 export function editTask(call: Call, p: ParsedParamsOf<'task.edit'>) {
   const row = findTask(call, p.code);
   const sprint = p.sprint ? findSprint(call, p.sprint) : null;
+  if (sprint && sprint.id !== row.sprint_id && (sprint.status === 'completed' || sprint.status === 'cancelled')) {
+    throw invalidState(`${sprint.code} is ${sprint.status}: a task cannot move into it`, {
+      task: row.code,
+      sprint: sprint.code,
+      hint: `choose an open sprint (${fragctl('sprint', 'list')}), or reopen it with: ${fragctl('sprint', 'edit', sprint.code, '--status', 'active')}`,
+    });
+  }
+  if (p.depends_on) setDependencies(call, row, p.depends_on);
+  if (p.priority) call.app.sql.run('UPDATE tasks SET priority = ? WHERE id = ?', priorityNumber(p.priority), row.id);
   const completing = p.status === 'completed' && row.status !== 'completed';
   // Setting the status to completed is a completion: the same gate as task.complete.
   const gate = completing ? gateTask(call, null, row, { summary: p.summary, force: p.force }) : null;
@@ -285,17 +299,33 @@ export function listTasks(call: Call, p: ParsedParamsOf<'task.list'>) {
   const sprint = p?.sprint ? findSprint(call, p.sprint) : null;
   const project = p?.project ? findProject(call, p.project) : null;
   const parent = p?.parent ? findTask(call, p.parent) : null;
+  // Ready: what `next` could choose for nobody in particular; blocked: open with open
+  // dependencies. Both are worked out first and narrow the paged query by id.
+  const only: number[] | null = p?.ready
+    ? chooseNext(call, null).ready.map((t) => t.id)
+    : p?.blocked
+      ? call.app.sql
+          .all<{ id: number }>(
+            `SELECT DISTINCT t.id FROM tasks t JOIN task_deps d ON d.task_id = t.id JOIN tasks x ON x.id = d.depends_on_id
+              WHERE t.status NOT IN ('completed','cancelled') AND x.status NOT IN ('completed','cancelled')`,
+          )
+          .map((r) => r.id)
+      : null;
   const page = collectPage({
     fetch: (after: number | undefined, n) =>
       call.app.sql.all<TaskRow>(
         `SELECT * FROM tasks WHERE (?1 IS NULL OR sprint_id = ?1) AND (?2 IS NULL OR project_id = ?2)
-           AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR parent_id = ?4) AND id > ?5 ORDER BY id LIMIT ?6`,
+           AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR parent_id = ?4) AND (?7 IS NULL OR priority = ?7)
+           AND (?8 IS NULL OR id IN (SELECT value FROM json_each(?8)))
+           AND id > ?5 ORDER BY id LIMIT ?6`,
         sprint?.id ?? null,
         project?.id ?? null,
         p?.status ?? null,
         parent?.id ?? null,
         after ?? 0,
         n,
+        p?.priority ? priorityNumber(p.priority) : null,
+        only ? JSON.stringify(only) : null,
       ),
     key: (r) => r.id,
     view: (t) => taskView(call.app.sql, t),

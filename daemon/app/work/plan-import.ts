@@ -3,22 +3,26 @@
 // the caller's transaction rolls back on any error.
 import { ErrorCode, FragError } from '../../../shared/errors.js';
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
-import { parsePlan, type PlanProject, type PlanSprint, type PlanTask } from '../../../shared/plan.js';
+import { parsePlanWithPlaces, type PlanProject, type PlanSprint, type PlanTask } from '../../../shared/plan.js';
 import type { Call } from '../app.js';
 import { instructionsFor } from '../instructions.js';
 import { normalizeSprintCode } from './items.js';
 import { recordActivity } from '../activities.js';
 import { iso } from '../../clock.js';
+import { setDependencies } from './claims.js';
 
-function fail(where: string, message: string): never {
+function fail(where: string, message: string, extra: Record<string, unknown> = {}): never {
   throw new FragError(ErrorCode.ValidationFailed, `${where}: ${message}`, {
     hint: 'fix the file and import it again; nothing was imported',
+    ...extra,
   });
 }
 
 export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
   const filename = p.filename ?? 'plan';
-  const data = parsePlan(p.content, filename, p.format);
+  const { data, placeOf } = parsePlanWithPlaces(p.content, filename, p.format);
+  // Dependencies are set once every task exists, so a task may depend on a later one.
+  const deps: { code: string; depends_on: string[]; path: (string | number)[] }[] = [];
   const { sql } = call.app;
   const created: string[] = [];
   const updated: string[] = [];
@@ -41,8 +45,15 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
   const idOf = (table: string, c: string) => sql.value<number>(`SELECT id FROM ${table} WHERE code = ?`, c)!;
   const counts = { projects: 0, sprints: 0, tasks: 0 };
 
-  const importTask = (t: PlanTask, sprintId: number | null, projectId: number | null, parentId: number | null) => {
+  const importTask = (
+    t: PlanTask,
+    sprintId: number | null,
+    projectId: number | null,
+    parentId: number | null,
+    path: (string | number)[],
+  ) => {
     once('task', t.code);
+    if (t.depends_on) deps.push({ code: t.code, depends_on: t.depends_on, path: [...path, 'depends_on'] });
     counts.tasks++;
     upsert(
       'tasks',
@@ -80,10 +91,11 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
         ),
     );
     const id = idOf('tasks', t.code);
-    for (const st of t.subtasks ?? []) importTask(st, sprintId, projectId, id);
+    if (t.priority !== undefined) sql.run('UPDATE tasks SET priority = ? WHERE id = ?', t.priority, id);
+    (t.subtasks ?? []).forEach((st, i) => importTask(st, sprintId, projectId, id, [...path, 'subtasks', i]));
   };
 
-  const importSprint = (s: PlanSprint, projectId: number | null) => {
+  const importSprint = (s: PlanSprint, projectId: number | null, path: (string | number)[]) => {
     const c = normalizeSprintCode(s.code);
     once('sprint', c);
     counts.sprints++;
@@ -111,10 +123,10 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
         ),
     );
     const id = idOf('sprints', c);
-    for (const t of s.tasks ?? []) importTask(t, id, projectId, null);
+    (s.tasks ?? []).forEach((t, i) => importTask(t, id, projectId, null, [...path, 'tasks', i]));
   };
 
-  const importProject = (pr: PlanProject) => {
+  const importProject = (pr: PlanProject, path: (string | number)[]) => {
     once('project', pr.code);
     counts.projects++;
     upsert(
@@ -139,14 +151,28 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
         ),
     );
     const id = idOf('projects', pr.code);
-    for (const s of pr.sprints ?? []) importSprint(s, id);
+    (pr.sprints ?? []).forEach((s, i) => importSprint(s, id, [...path, 'sprints', i]));
     return id;
   };
 
-  const projects = [...(data.project ? [data.project] : []), ...(data.projects ?? [])];
-  const ids = projects.map(importProject);
+  const ids = [
+    ...(data.project ? [importProject(data.project, ['project'])] : []),
+    ...(data.projects ?? []).map((pr, i) => importProject(pr, ['projects', i])),
+  ];
   // Top-level sprints belong to the single project when there is exactly one.
-  for (const s of data.sprints ?? []) importSprint(s, ids.length === 1 ? ids[0] : null);
+  (data.sprints ?? []).forEach((s, i) => importSprint(s, ids.length === 1 ? ids[0] : null, ['sprints', i]));
+  // Unknown codes and cycles are refused with the place in the file; the transaction rolls back.
+  for (const d of deps) {
+    try {
+      setDependencies(call, { id: idOf('tasks', d.code), code: d.code }, d.depends_on);
+    } catch (err) {
+      if (err instanceof FragError) {
+        const { cycle, depends_on } = err.data;
+        fail(placeOf(d.path), err.message, { cycle, depends_on });
+      }
+      throw err;
+    }
+  }
 
   recordActivity(call, null, {
     kind: 'plan.import',

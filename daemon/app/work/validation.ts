@@ -42,6 +42,8 @@ export interface TaskFacts {
   estimate_minutes: number | null;
   /** The task was ever activated (pushed on a stack) or put in progress. */
   was_started: boolean;
+  /** Why the summary says nothing of its own (template text, the title, an earlier update), if so. */
+  summary_canned?: string | null;
 }
 
 export interface SprintFacts {
@@ -122,11 +124,13 @@ export function validateTaskCompletion(t: TaskFacts, rules: ValidationRules): Va
     'summary',
     'error',
     'summary',
-    summaryLen >= rules.summary_min_chars,
+    summaryLen >= rules.summary_min_chars && !t.summary_canned,
     summaryLen === 0
       ? `no summary (need at least ${rules.summary_min_chars} characters)`
-      : `${summaryLen} of at least ${rules.summary_min_chars} characters`,
-    `write a summary of at least ${rules.summary_min_chars} characters: ${fragctl('task', 'edit', t.code, '--summary', 'what was done, how, and what is left')}`,
+      : t.summary_canned
+        ? `the summary is refused: ${t.summary_canned}; write what was done, how, and what is left, in your own words`
+        : `${summaryLen} of at least ${rules.summary_min_chars} characters`,
+    `write a summary of at least ${rules.summary_min_chars} characters: ${fragctl('task', 'edit', t.code, '--summary')} <summary>`,
   );
 
   c.check(
@@ -135,7 +139,7 @@ export function validateTaskCompletion(t: TaskFacts, rules: ValidationRules): Va
     'context updates',
     t.updates >= rules.min_context_updates,
     `${t.updates} of at least ${rules.min_context_updates}`,
-    `post ${Math.max(0, rules.min_context_updates - t.updates)} more progress update(s) while ${t.code} is active: ${fragctl('update', 'what I just did')}`,
+    `post ${Math.max(0, rules.min_context_updates - t.updates)} more progress update(s) while ${t.code} is active: ${fragctl('update')} <update>`,
   );
 
   const open = t.subtasks.filter((s) => !closed(s.status));
@@ -237,7 +241,7 @@ export function validateSprintCompletion(
     longest === 0
       ? `neither (need at least ${rules.summary_min_chars} characters)`
       : `${longest} of at least ${rules.summary_min_chars} characters`,
-    `write a sprint summary of at least ${rules.summary_min_chars} characters: ${fragctl('sprint', 'edit', s.code, '--summary', 'what the sprint delivered and what was learned')}`,
+    `write a sprint summary of at least ${rules.summary_min_chars} characters: ${fragctl('sprint', 'edit', s.code, '--summary')} <summary>`,
   );
 
   const hasDeliverables = (s.deliverables ?? '').trim().length > 0 || s.artifacts > 0;

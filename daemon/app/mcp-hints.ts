@@ -1,0 +1,122 @@
+// Instructions for a call that came over MCP name MCP tools, not fragctl commands: an agent
+// without a shell cannot run `fragctl task activate T-1`, it calls `task_activate
+// {"code":"T-1"}`. The daemon knows the call's source (call.source), so the translation
+// happens once, here, on the finished instructions.
+import type { Instructions } from '../../shared/protocol/views.js';
+import { parseMinutes } from '../../shared/format.js';
+
+/** Splits a command line quoted by shellQuote (bare words and '…' with '\'' escapes). */
+export function splitWords(line: string): string[] {
+  const words: string[] = [];
+  let cur: string | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (ch === "'") {
+      const end = line.indexOf("'", i + 1);
+      cur = (cur ?? '') + line.slice(i + 1, end < 0 ? undefined : end);
+      i = end < 0 ? line.length : end;
+    } else if (ch === '\\' && i + 1 < line.length) {
+      cur = (cur ?? '') + line[++i];
+    } else if (ch === ' ') {
+      if (cur !== null) words.push(cur);
+      cur = null;
+    } else {
+      cur = (cur ?? '') + ch;
+    }
+  }
+  if (cur !== null) words.push(cur);
+  return words;
+}
+
+interface Rule {
+  /** The fragctl words the command starts with. */
+  words: string[];
+  tool: string;
+  /** Where positionals go, in order. */
+  positionals?: string[];
+  /** --flag → argument name (boolean flags map to true). */
+  flags?: Record<string, string>;
+}
+
+const RULES: Rule[] = [
+  { words: ['task', 'activate'], tool: 'task_activate', positionals: ['code'] },
+  { words: ['task', 'deactivate'], tool: 'task_deactivate' },
+  { words: ['task', 'complete'], tool: 'done', positionals: ['code'] },
+  { words: ['task', 'show'], tool: 'task_show', positionals: ['code'] },
+  { words: ['task', 'list'], tool: 'task_list' },
+  { words: ['task', 'edit'], tool: 'task_edit', positionals: ['code'], flags: { estimate: 'estimate_minutes' } },
+  { words: ['task', 'create'], tool: 'task_create', positionals: ['code', 'title'] },
+  { words: ['done'], tool: 'done', positionals: ['summary'] },
+  { words: ['update'], tool: 'update', positionals: ['message'] },
+  { words: ['note'], tool: 'note', positionals: ['message'] },
+  { words: ['next'], tool: 'next' },
+  { words: ['session', 'start'], tool: 'session_start' },
+  { words: ['session', 'status'], tool: 'session_status' },
+  { words: ['session', 'resume'], tool: 'session_resume', positionals: ['session_key'] },
+  { words: ['session', 'pause'], tool: 'session_pause' },
+  { words: ['session', 'end'], tool: 'session_end' },
+  { words: ['sprint', 'activate'], tool: 'sprint_activate', positionals: ['code'] },
+  { words: ['sprint', 'complete'], tool: 'sprint_complete', positionals: ['code'] },
+  { words: ['sprint', 'show'], tool: 'task_list', positionals: ['sprint'] },
+  { words: ['sprint', 'list'], tool: 'task_list' },
+  { words: ['sprint', 'edit'], tool: 'sprint_complete', positionals: ['code'] },
+];
+
+const camel = (flag: string) => flag.replace(/-/g, '_');
+
+/** `fragctl task activate T-1` → `task_activate {"code":"T-1"}`; a command with no tool stays. */
+export function commandForMcp(command: string): string {
+  const words = splitWords(command);
+  if (words[0] !== 'fragctl') return command;
+  const rest = words.slice(1);
+  const rule = RULES.find((r) => r.words.every((w, i) => rest[i] === w));
+  if (!rule) return command;
+  const args: Record<string, unknown> = {};
+  const pos = [...(rule.positionals ?? [])];
+  const tail = rest.slice(rule.words.length);
+  for (let i = 0; i < tail.length; i++) {
+    const w = tail[i];
+    if (w.startsWith('--')) {
+      const flag = w.slice(2);
+      // The agent's own session is the MCP server's default; status belongs to sprint edit.
+      if (flag === 'session' || flag === 'actor') {
+        i++;
+        continue;
+      }
+      const value = tail[i + 1];
+      if (value === undefined || value.startsWith('--')) args[rule.flags?.[flag] ?? camel(flag)] = true;
+      else {
+        const key = rule.flags?.[flag] ?? camel(flag);
+        args[key] = key === 'estimate_minutes' ? (parseMinutes(value) ?? value) : value;
+        i++;
+      }
+    } else if (pos.length) {
+      args[pos.shift()!] = w;
+    }
+  }
+  return Object.keys(args).length ? `${rule.tool} ${JSON.stringify(args)}` : rule.tool;
+}
+
+/** Names inside prose ("finish it with fragctl done …") become tool names too. */
+function proseForMcp(text: string): string {
+  return text.replace(/ --session SESSION-\d+/g, '').replace(/\bfragctl ((?:[a-z]+ ?){1,2})/g, (whole, cmd: string) => {
+    const words = cmd.trim().split(' ');
+    const rule =
+      RULES.find((r) => r.words.length === 2 && r.words.every((w, i) => words[i] === w)) ??
+      RULES.find((r) => r.words.length === 1 && r.words[0] === words[0]);
+    if (!rule) return whole;
+    const used = rule.words.join(' ');
+    return `the ${rule.tool} tool${cmd.slice(used.length).replace(/^(\S)/, ' $1')}`;
+  });
+}
+
+export function instructionsForMcp(i: Instructions): Instructions {
+  return {
+    ...i,
+    next_actions: i.next_actions.map(proseForMcp),
+    suggested_commands: i.suggested_commands.map(commandForMcp),
+    ...(i.templates ? { templates: i.templates.map((t) => ({ ...t, rendered: commandForMcp(t.rendered) })) } : {}),
+    context_reminder: proseForMcp(i.context_reminder),
+    ...(i.required_actions ? { required_actions: i.required_actions.map(proseForMcp) } : {}),
+  };
+}

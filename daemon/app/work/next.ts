@@ -1,0 +1,122 @@
+// "What next" is one function (DESIGN.md §6): `task.next`, and every next-task or
+// next-sprint suggestion in instructions, come from `chooseNext`. A task is ready for a
+// session when it is open (todo or in progress), top-level, in no closed sprint, not on
+// the session's own stack, not held by another actor's live claim, and its dependencies
+// are complete. Ready tasks are ordered: the session's sprint first, then priority, then
+// plan order (creation order, which is the order of the plan file).
+import { ErrorCode, FragError } from '../../../shared/errors.js';
+import type { NextResult, ParsedParamsOf } from '../../../shared/protocol/methods.js';
+import type { Call } from '../app.js';
+import { parseStack, type SessionRow, type TaskRow } from '../rows.js';
+import { activateTask } from '../context/context.js';
+import { instructionsFor } from '../instructions.js';
+import { taskView } from '../views.js';
+import { resolveOpenSession, reloadSession } from '../sessions/sessions.js';
+import { heldByOthers, liveHolder, openDependencies, priorityName } from './claims.js';
+import { findSprint } from './items.js';
+
+export interface NextChoice {
+  task: TaskRow | null;
+  why: string;
+  ready: TaskRow[];
+  waiting: { code: string; reason: string }[];
+}
+
+const sprintCode = (call: Call, id: number | null) =>
+  id == null ? null : (call.app.sql.value<string>('SELECT code FROM sprints WHERE id = ?', id) ?? null);
+
+/** The next task for session `s` (or for nobody in particular when null). */
+export function chooseNext(call: Call, s: SessionRow | null, sprintId?: number | null): NextChoice {
+  const { sql } = call.app;
+  const stack = s ? parseStack(s) : [];
+  const mine = new Set(stack.filter((f) => f.type === 'task' || f.type === 'subtask').map((f) => f.id));
+  const preferred = sprintId ?? stack.find((f) => f.type === 'sprint')?.id ?? null;
+  const held = heldByOthers(call, s);
+  const open = sql.all<TaskRow & { blocked: number }>(
+    `SELECT t.*, EXISTS (SELECT 1 FROM task_deps d JOIN tasks x ON x.id = d.depends_on_id
+                          WHERE d.task_id = t.id AND x.status NOT IN ('completed','cancelled')) AS blocked
+       FROM tasks t LEFT JOIN sprints sp ON sp.id = t.sprint_id
+      WHERE t.parent_id IS NULL AND t.status IN ('todo','in_progress')
+        AND (sp.id IS NULL OR sp.status NOT IN ('completed','cancelled'))
+      ORDER BY (?1 IS NOT NULL AND t.sprint_id = ?1) DESC, t.priority, t.id`,
+    preferred,
+  );
+  const ready: TaskRow[] = [];
+  const waiting: { code: string; reason: string }[] = [];
+  for (const t of open) {
+    if (mine.has(t.id)) continue;
+    if (held.has(t.id)) {
+      const h = liveHolder(call, t.id);
+      waiting.push({
+        code: t.code,
+        reason: `held by ${h?.session.actor ?? 'another actor'} (${h?.session.key ?? '?'})`,
+      });
+    } else if (t.blocked) {
+      waiting.push({ code: t.code, reason: `waits for ${openDependencies(call, t.id).join(', ')}` });
+    } else {
+      ready.push(t);
+    }
+  }
+  const task = ready[0] ?? null;
+  return { task, why: task ? whyChosen(call, task, preferred, ready.length) : whyNone(waiting), ready, waiting };
+}
+
+function whyChosen(call: Call, t: TaskRow, preferred: number | null, count: number): string {
+  const where =
+    preferred != null && t.sprint_id === preferred
+      ? `in your sprint ${sprintCode(call, preferred)}`
+      : t.sprint_id != null
+        ? `in sprint ${sprintCode(call, t.sprint_id)}${preferred != null ? ` (nothing is ready in ${sprintCode(call, preferred)})` : ''}`
+        : 'in no sprint';
+  const deps = call.app.sql.value<number>('SELECT count(*) FROM task_deps WHERE task_id = ?', t.id) ?? 0;
+  return [
+    `${t.code} is ${where}`,
+    `${priorityName(t.priority)} priority`,
+    `first in plan order of ${count} ready task${count === 1 ? '' : 's'}`,
+    deps ? 'its dependencies are complete' : 'it has no dependencies',
+    'nobody else holds it',
+  ].join('; ');
+}
+
+const whyNone = (waiting: { code: string; reason: string }[]) =>
+  waiting.length
+    ? `no task is ready for you: ${waiting.length} open task${waiting.length === 1 ? ' waits' : 's wait'} (held by another actor or for dependencies)`
+    : 'no open task is left';
+
+/** `task.next`: the choice, and with `activate` its claim, in the call's one write transaction. */
+export function nextTask(call: Call, p: ParsedParamsOf<'task.next'>): NextResult {
+  let s: SessionRow | null = null;
+  try {
+    s = resolveOpenSession(call, p);
+  } catch (err) {
+    if (p.activate || !(err instanceof FragError) || err.code !== ErrorCode.NoActiveSession) throw err;
+  }
+  const sprintId = p.sprint ? findSprint(call, p.sprint).id : undefined;
+  const choice = chooseNext(call, s, sprintId);
+  const base = {
+    task: choice.task ? taskView(call.app.sql, choice.task) : null,
+    why: choice.why,
+    also_ready: choice.ready.slice(1, 11).map((t) => ({
+      code: t.code,
+      title: t.title,
+      priority: priorityName(t.priority),
+      sprint: sprintCode(call, t.sprint_id),
+    })),
+    waiting: choice.waiting.slice(0, 20),
+    session: s?.key ?? null,
+  };
+  if (p.activate && choice.task && s) {
+    // Commands run one at a time in the daemon's write queue: nobody can claim the task
+    // between the choice above and this activation.
+    const r = activateTask(call, { session: s.key, code: choice.task.code, source: p.source });
+    return {
+      ...base,
+      task: r.task,
+      activated: true,
+      stack: r.stack,
+      instructions: r.instructions,
+    };
+  }
+  const after = s ? reloadSession(call, s) : null;
+  return { ...base, activated: false, instructions: instructionsFor(call, 'next_suggested', after) };
+}
