@@ -21,6 +21,10 @@ import { recoverOpenIntervals } from './app/sessions/recovery.js';
 import { closeInterval } from './app/time/intervals.js';
 import { registerSpool, SpoolWatcher } from './app/git/spool.js';
 import { clockFromEnv, registerTicker, Ticker } from './app/time/tick.js';
+import { resolveSyncTarget, SyncConfigError, type SyncTarget } from './sync/connection.js';
+import { Syncer } from './sync/syncer.js';
+import { localHolds, registerSyncer } from './sync/claims.js';
+import { dropTriggers } from './sync/outbox.js';
 
 declare const __FRAGD_VERSION__: string;
 export const VERSION = typeof __FRAGD_VERSION__ === 'string' ? __FRAGD_VERSION__ : '0.0.0-dev';
@@ -89,6 +93,7 @@ export class Daemon {
 
   private ticker: Ticker | null = null;
   private spool: SpoolWatcher | null = null;
+  private syncer: Syncer | null = null;
   /** FRAGD_TEST_CLOCK: tests drive this daemon's time (and no cron tick runs). */
   private testClock: Clock | null = null;
   private testClockProblem: string | null = null;
@@ -126,6 +131,14 @@ export class Daemon {
       this.config = loadConfig(paths.config);
     } catch (err) {
       throw new StartupError(`bad configuration: ${(err as Error).message}`, EXIT_BAD_CONFIG);
+    }
+
+    let syncTarget: SyncTarget | null;
+    try {
+      syncTarget = resolveSyncTarget(this.config, paths.config, env);
+    } catch (err) {
+      if (err instanceof SyncConfigError) throw new StartupError(`bad configuration: ${err.message}`, EXIT_BAD_CONFIG);
+      throw err;
     }
 
     const lock = await acquirePidLock(paths.lock);
@@ -197,6 +210,23 @@ export class Daemon {
       log: opts.log,
     });
     registerTicker(this.app, this.ticker);
+    // Team sync: the outbox triggers exist only while sync is on, so a machine that does
+    // not sync queues nothing; what was queued before it was turned off waits for it.
+    if (syncTarget) {
+      this.syncer = new Syncer(
+        this.db,
+        syncTarget,
+        {
+          pushIntervalMs: this.config.sync.push_interval_ms,
+          pullIntervalMs: this.config.sync.pull_interval_ms,
+          batchSize: this.config.sync.batch_size,
+          crashAfterCommit: env.FRAGD_SYNC_CRASH_AFTER_COMMIT === '1',
+        },
+        opts.log,
+        () => localHolds(this.app.sql),
+      );
+      registerSyncer(this.app, this.syncer);
+    } else dropTriggers(this.db);
     if (!this.testClock) this.ticker.start();
 
     // Before the socket: once fragd answers there, the HTTP port is bound and in daemon.status.
@@ -220,6 +250,8 @@ export class Daemon {
       opts.log,
     );
     this.spool.start();
+    // Pushing starts once fragd answers: a slow or absent team store never delays start-up.
+    this.syncer?.start();
   }
 
   status(now: number) {
@@ -263,6 +295,8 @@ export class Daemon {
       }
       this.transport.closeAll();
       this.closeOpenIntervals();
+      // After the last local write: what is left in the outbox goes at the next start.
+      await this.syncer?.stop();
       this.db.close();
       if (!this.socketActivated) {
         try {

@@ -15,6 +15,7 @@ import { heartbeatCommand } from './commands/heartbeat.js';
 import { agentCommands } from './commands/agent.js';
 import { setupCommand } from './commands/setup.js';
 import { doctorCommand } from './commands/doctor.js';
+import { syncCommands } from './commands/sync.js';
 
 declare const __FRAGD_VERSION__: string;
 
@@ -59,6 +60,7 @@ for (const add of [
   agentCommands,
   setupCommand,
   doctorCommand,
+  syncCommands,
 ]) {
   cli = add(cli);
 }

@@ -15,7 +15,7 @@ import type { DaemonEvent, Source } from '../../shared/protocol/views.js';
 import { newCall, type App } from '../app/app.js';
 import { CommitQueue } from './commit-queue.js';
 import { withIdleResume } from '../app/time/heartbeat.js';
-import { handlers, preparers, type Connection, type DaemonFacts, type Handler } from './handlers.js';
+import { handlers, preparers, type Connection, type DaemonFacts, type Handler, type Settle } from './handlers.js';
 
 const SQLITE_STORAGE_CODES = /^SQLITE_(READONLY|FULL|IOERR|CANTOPEN|BUSY|LOCKED|CORRUPT|NOTADB)/;
 
@@ -139,10 +139,18 @@ export class Dispatcher {
           events: call.events,
         };
       };
-      const prepare = preparers[name] as ((app: App, params: unknown) => Promise<void>) | undefined;
-      if (prepare) await prepare(this.deps.app, parsed.data);
+      const prepare = preparers[name] as ((app: App, params: unknown) => Promise<Settle | void>) | undefined;
+      const settle = prepare ? await prepare(this.deps.app, parsed.data) : undefined;
       if (spec.mutates && !name.startsWith('debug.')) this.deps.beforeWrite?.();
-      const { value, events } = spec.mutates ? await this.queue.submit(run) : run();
+      let outcome: { value: unknown; events: DaemonEvent[] };
+      try {
+        outcome = spec.mutates ? await this.queue.submit(run) : run();
+      } catch (err) {
+        settle?.(false);
+        throw err;
+      }
+      settle?.(true);
+      const { value, events } = outcome;
       if (events.length) this.deps.publish(events);
       this.deps.log.debug({ method: name, ms: +(performance.now() - started).toFixed(2), conn: conn.id }, 'call');
       return value;

@@ -12,6 +12,7 @@ import {
 import { gitMethods } from './git.js';
 import { agentMethods } from './agent.js';
 import { timeMethods, type EstimateCheck } from './time.js';
+import { syncMethods } from './sync.js';
 import {
   code,
   text,
@@ -431,6 +432,7 @@ export const methods = {
   ...gitMethods,
   ...agentMethods,
   ...timeMethods,
+  ...syncMethods,
 } as const;
 
 export type Methods = typeof methods;

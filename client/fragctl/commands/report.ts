@@ -4,12 +4,15 @@ import type { Argv } from 'yargs';
 import Table from 'cli-table3';
 import { formatDuration } from '../../../shared/format.js';
 import type { ReportResult, ReportRow } from '../../../shared/protocol/time.js';
-import { run, type GlobalArgs } from '../runner.js';
+import { run, UsageError, type GlobalArgs } from '../runner.js';
+import type { TeamReportResult } from '../../../shared/protocol/sync.js';
 
 const BY = ['day', 'task', 'sprint', 'project', 'actor'] as const;
+const TEAM_BY = ['person', 'machine', 'actor', 'task'] as const;
 
 interface ReportArgs extends GlobalArgs {
-  by: (typeof BY)[number];
+  by?: (typeof BY)[number] | (typeof TEAM_BY)[number];
+  team?: boolean;
   since?: string;
   until?: string;
   tz?: string;
@@ -115,13 +118,41 @@ export function reportTable(r: ReportResult): string[] {
   ];
 }
 
+export function teamReportTable(r: TeamReportResult): string[] {
+  const head = [r.by[0].toUpperCase() + r.by.slice(1), 'Time', 'Intervals', 'Machines', 'Actors'];
+  const table = new Table({ head, style: { head: [], border: [] } });
+  for (const row of r.rows)
+    table.push([row.key, formatDuration(row.seconds), String(row.intervals), String(row.machines), String(row.actors)]);
+  table.push(['Total', formatDuration(r.total_seconds), '', '', '']);
+  return [
+    `team ${r.team} · time by ${r.by} · ${r.since} → ${r.until} (${r.tz}) · from the team store`,
+    r.rows.length ? table.toString() : '(no tracked time in this range)',
+    `machines: ${r.machines.map((m) => `${m.machine} (last push ${m.last_push_at ?? 'never'})`).join(', ') || 'none'}`,
+  ];
+}
+
+function teamCsv(r: TeamReportResult): string[] {
+  return [
+    'by,key,seconds,hours,intervals,machines,actors',
+    ...r.rows.map((row) =>
+      [r.by, row.key, row.seconds, (row.seconds / 3600).toFixed(2), row.intervals, row.machines, row.actors]
+        .map(csvCell)
+        .join(','),
+    ),
+  ];
+}
+
 export function reportCommand(y: Argv<GlobalArgs>) {
   return y.command(
     'report',
     'Tracked time by day, task, sprint, project or actor (local days; default: the last 7)',
     (b) =>
       b
-        .option('by', { choices: BY, default: 'day' as const, describe: 'group rows by' })
+        .option('by', {
+          choices: [...new Set([...BY, ...TEAM_BY])],
+          describe: 'group rows by (default day; with --team: person, machine, actor or task, default person)',
+        })
+        .option('team', { type: 'boolean', describe: 'the whole team, read from the team store (sync on)' })
         .option('since', { type: 'string', describe: 'first local day, YYYY-MM-DD' })
         .option('until', { type: 'string', describe: 'last local day, YYYY-MM-DD (inclusive; default today)' })
         .option('tz', { type: 'string', describe: 'time zone for days (default: $TZ / the system zone)' })
@@ -135,20 +166,47 @@ export function reportCommand(y: Argv<GlobalArgs>) {
           '$0 report --by day --per-actor',
           'human and agent time side by side, per day',
         ) as unknown as Argv<ReportArgs>,
-    (argv) =>
-      run(
+    (argv) => {
+      const tz = argv.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+      if (argv.team) {
+        const by = argv.by ?? 'person';
+        return run(
+          argv,
+          (c) =>
+            c.call('team.report', {
+              by: by as (typeof TEAM_BY)[number],
+              since: argv.since,
+              until: argv.until,
+              tz,
+            }),
+          (r) => (argv.csv ? teamCsv(r) : teamReportTable(r)),
+          () => {
+            if (!(TEAM_BY as readonly string[]).includes(by))
+              throw new UsageError(`--team reports by ${TEAM_BY.join(', ')}; not by ${by}`);
+          },
+        );
+      }
+      const by = argv.by ?? 'day';
+      return run(
         argv,
         (c) =>
           c.call('report', {
-            by: argv.by,
+            by: by as (typeof BY)[number],
             since: argv.since,
             until: argv.until,
-            tz: argv.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+            tz,
             per_actor: argv['per-actor'],
             ...(argv.actor ? { actor: argv.actor } : {}),
             ...(argv.session ? { session: argv.session } : {}),
           }),
         (r) => (argv.csv ? reportCsv(r) : reportTable(r)),
-      ),
+        () => {
+          if (!(BY as readonly string[]).includes(by))
+            throw new UsageError(
+              `--by ${by} is for the team report: add --team (this machine reports by ${BY.join(', ')})`,
+            );
+        },
+      );
+    },
   );
 }
