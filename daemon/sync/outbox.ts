@@ -224,10 +224,10 @@ const WORK_REFS: Record<WorkTable, string[]> = {
  * the transaction, so what is applied is not pushed back. Returns the rows applied and
  * those that must wait for a reference (a parent task pulled later).
  */
-export function applyWorkItems(
+export function applyWorkItems<T extends { tbl: WorkTable; data: Record<string, unknown> }>(
   db: Db,
-  incoming: { tbl: WorkTable; data: Record<string, unknown> }[],
-): { applied: number; waiting: { tbl: WorkTable; data: Record<string, unknown> }[] } {
+  incoming: T[],
+): { applied: number; waiting: T[] } {
   let applied = 0;
   let waiting = [...incoming].sort((a, b) => WORK_TABLES.indexOf(a.tbl) - WORK_TABLES.indexOf(b.tbl));
   const columns = new Map<string, string[]>();

@@ -132,7 +132,9 @@ export class Syncer {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.running?.catch(() => {});
+    // A push in flight may finish; one stuck on an unreachable store is cut (its outbox rows
+    // stay, so nothing is lost) rather than holding the daemon's stop.
+    if (this.running) await Promise.race([this.running.catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
     await this.pool.end().catch(() => {});
   }
 
@@ -263,13 +265,18 @@ export class Syncer {
       );
       if (r.rows.length === 0) break;
       const { applied, waiting } = applyWorkItems(this.db, r.rows);
-      if (waiting.length) this.log.warn({ waiting: waiting.length }, 'pulled work items refer to codes not known here');
-      seq = Number(r.rows[r.rows.length - 1].seq);
+      const last = Number(r.rows[r.rows.length - 1].seq);
+      // A row whose reference (a parent task edited since) comes in a later page: read again
+      // from just before it next time, unless that would not move the cursor at all.
+      const retry = waiting.length ? Math.min(...waiting.map((w) => Number(w.seq))) - 1 : last;
+      if (waiting.length && retry <= seq)
+        this.log.warn({ waiting: waiting.length }, 'pulled work items refer to codes not known here; skipped');
+      seq = retry > seq ? retry : last;
       this.db
         .prepare("INSERT INTO meta (key, value) VALUES ('sync_pull_seq', ?) ON CONFLICT (key) DO UPDATE SET value = ?")
         .run(String(seq), String(seq));
       this.pulledTotal += applied;
-      if (r.rows.length < 1000) break;
+      if (r.rows.length < 1000 || waiting.length) break;
     }
     const claims = await this.pool.query<{
       task_code: string;
