@@ -2,6 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
+/** A code such as ABC-12 or T-3 anywhere in the branch name (feature/ABC-12-login). */
+export const DEFAULT_TASK_PATTERN = '(?:^|[^A-Za-z0-9])([A-Za-z][A-Za-z0-9]*-\\d+)';
+
 // The team store (docs/team-sync.md). The connection string is never in this file: it is
 // read from url_file (mode 0600) or FRAGD_PG_URL, so config.json can be shared or shown.
 const name = z
@@ -43,6 +46,29 @@ export const configSchema = z
     idle_grace_seconds: z.number().int().min(0).default(30),
     tick_seconds: z.number().int().min(1).max(3600).default(30),
     auto_resume_on_activity: z.boolean().default(true),
+    /** Coding agents reported by their hooks or MCP: a dead agent stops counting this soon after its last sign of life. */
+    agent_idle_timeout_seconds: z.number().int().min(30).default(150),
+    agents: z
+      .object({
+        /** A task code in a branch name: the first capture group (else the whole match). */
+        task_pattern: z.string().min(1).max(500).default(DEFAULT_TASK_PATTERN),
+        /** The actor an agent's sessions get (default: the agent's own name). */
+        actors: z.record(z.string(), z.string().regex(/^[\w.@-]{1,64}$/)).default({}),
+        /** Repository root → project (and its own task pattern), for repositories without a .fragd.json. */
+        repos: z
+          .record(
+            z.string(),
+            z
+              .object({
+                project: z.string().min(1).max(64).optional(),
+                task_pattern: z.string().min(1).max(500).optional(),
+              })
+              .strict(),
+          )
+          .default({}),
+      })
+      .strict()
+      .default({ task_pattern: DEFAULT_TASK_PATTERN, actors: {}, repos: {} }),
     estimate_variance_percent: z.number().min(0).default(25),
     http: z
       .object({ enabled: z.boolean().default(false), port: z.number().int().min(0).max(65535).default(47821) })

@@ -3,7 +3,7 @@
 // separate chunks, loaded on demand); the daemon keeps its dependencies external because
 // better-sqlite3 is a native module and pino loads its own files.
 import { build } from 'esbuild';
-import { chmodSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 
 // --outdir DIR builds elsewhere (tests build a private copy so parallel runs never read a
 // half-written bundle).
@@ -51,4 +51,6 @@ await Promise.all([
     alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   }),
 ]);
-for (const f of ['fragd.js', 'fragctl.js']) chmodSync(`${outdir}/${f}`, 0o755);
+// The agents' hook entry (client/agents/hook-command.ts names it): a POSIX script beside fragctl.js.
+copyFileSync('client/agents/fragd-agent-hook.sh', `${outdir}/fragd-agent-hook.sh`);
+for (const f of ['fragd.js', 'fragctl.js', 'fragd-agent-hook.sh']) chmodSync(`${outdir}/${f}`, 0o755);

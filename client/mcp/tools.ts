@@ -70,7 +70,7 @@ export const toolSpecs: ToolSpec[] = [
     name: 'time_report',
     choices: [{ method: 'report' }],
     targetIsFilter: true,
-    description: 'Tracked time by day, task, sprint, project or actor over a date range.',
+    description: "Tracked time (and agents' tokens) by day, task, sprint, project, actor or session over a date range.",
   },
 ];
 

@@ -15,6 +15,7 @@ import type { DaemonEvent, Source } from '../../shared/protocol/views.js';
 import { newCall, type App } from '../app/app.js';
 import { CommitQueue } from './commit-queue.js';
 import { withIdleResume } from '../app/time/heartbeat.js';
+import { closeMcpTime } from '../app/agents/mcp.js';
 import { handlers, preparers, type Connection, type DaemonFacts, type Handler, type Settle } from './handlers.js';
 
 const SQLITE_STORAGE_CODES = /^SQLITE_(READONLY|FULL|IOERR|CANTOPEN|BUSY|LOCKED|CORRUPT|NOTADB)/;
@@ -103,6 +104,27 @@ export class Dispatcher {
     return Promise.resolve(this.server.receive(p as JSONRPCRequest, conn));
   }
 
+  /**
+   * A connection closed. An MCP client that hung up (its agent exited or was killed) is
+   * not working any more: its session's open interval closes at its last call, unless
+   * someone else worked in that session since.
+   */
+  connectionClosed(conn: Connection): void {
+    const calls = conn.mcpCalls;
+    if (!calls?.size) return;
+    conn.mcpCalls = undefined;
+    void this.queue
+      .submit(() => {
+        const call = newCall(this.deps.app, 'mcp');
+        closeMcpTime(call, calls);
+        return call.events;
+      })
+      .then(
+        (events) => events.length && this.deps.publish(events),
+        (err: unknown) => this.deps.log.warn({ err }, 'cannot close the time of a closed MCP connection'),
+      );
+  }
+
   get inFlight(): number {
     return this.inflight;
   }
@@ -152,6 +174,7 @@ export class Dispatcher {
       settle?.(true);
       const { value, events } = outcome;
       if (events.length) this.deps.publish(events);
+      if (source === 'mcp') noteMcpCall(conn, parsed.data, this.deps.app.clock.now());
       this.deps.log.debug({ method: name, ms: +(performance.now() - started).toFixed(2), conn: conn.id }, 'call');
       return value;
     } catch (err) {
@@ -167,6 +190,14 @@ export class Dispatcher {
       this.inflight--;
     }
   }
+}
+
+/** Remembers, per MCP connection, the session it works in and when it last called. */
+function noteMcpCall(conn: Connection, params: unknown, at: number): void {
+  const p = (params ?? {}) as { session?: unknown; actor?: unknown };
+  const key = typeof p.session === 'string' ? p.session : typeof p.actor === 'string' ? `actor:${p.actor}` : null;
+  if (!key) return;
+  (conn.mcpCalls ??= new Map()).set(key, at);
 }
 
 const invalidRequest = (what: string): JSONRPCResponse =>

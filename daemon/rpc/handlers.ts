@@ -9,6 +9,7 @@ import * as items from '../app/work/items.js';
 import { importPlan } from '../app/work/plan-import.js';
 import { completionHandlers } from '../app/work/completion-handlers.js';
 import { agentHandlers } from './agent-handlers.js';
+import { agentsHandlers } from './agents.js';
 import { timeHandlers } from './time-handlers.js';
 import { gitHandlers, gitPreparers } from './git.js';
 import { syncHandlers } from './sync-handlers.js';
@@ -26,6 +27,8 @@ export interface Connection {
   subscribed: boolean;
   /** Only events of this session, when set. */
   sessionFilter: string | null;
+  /** An MCP client's sessions (key, or actor:NAME) and its last call on each, to close its time when it hangs up. */
+  mcpCalls?: Map<string, number>;
 }
 
 export type Handler<M extends MethodName> = (
@@ -108,6 +111,7 @@ export const handlers: HandlerTable = {
   ...coreHandlers,
   ...completionHandlers,
   ...agentHandlers,
+  ...agentsHandlers,
   ...timeHandlers,
   ...gitHandlers,
   ...syncHandlers,

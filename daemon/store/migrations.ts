@@ -161,6 +161,36 @@ export const migrations: readonly string[] = [
   `
   CREATE INDEX activities_subtask ON activities(subtask_id, kind) WHERE subtask_id IS NOT NULL;
   `,
+  // Agents (hooks): a conversation is found by its chat session id; token usage read from
+  // the agents' transcripts, once per message id, with the offset read so far per file.
+  `
+  CREATE INDEX sessions_chat ON sessions(chat_session_id) WHERE chat_session_id IS NOT NULL;
+  CREATE TABLE agent_transcripts (
+    path TEXT PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    offset INTEGER NOT NULL DEFAULT 0,
+    size INTEGER NOT NULL DEFAULT 0,
+    read_at INTEGER NOT NULL
+  );
+  CREATE TABLE agent_tokens (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    actor TEXT NOT NULL,
+    project_id INTEGER,
+    sprint_id INTEGER,
+    task_id INTEGER,
+    message_id TEXT NOT NULL UNIQUE,
+    model TEXT,
+    input_tokens INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_creation_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+    at INTEGER NOT NULL
+  );
+  CREATE INDEX agent_tokens_session ON agent_tokens(session_id);
+  CREATE INDEX agent_tokens_task ON agent_tokens(task_id);
+  CREATE INDEX agent_tokens_at ON agent_tokens(at);
+  `,
   // Team sync (docs/team-sync.md): the outbox every change goes through on its way to
   // PostgreSQL (filled by triggers that fragd installs while sync is on, in the same
   // transaction as the change; AUTOINCREMENT so ids, the versions of changes, never go

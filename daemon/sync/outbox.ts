@@ -5,8 +5,11 @@
 // row is not pushed back).
 import type { Db } from '../store/database.js';
 
-/** Local bookkeeping that is not the user's data, and never leaves the machine. */
-const LOCAL_ONLY = new Set(['meta', 'sync_outbox', 'sync_muted', 'sync_claims', 'sync_progress']);
+/**
+ * Local bookkeeping that is not the user's data, and never leaves the machine (how far
+ * each agent transcript file was read is about this machine's files).
+ */
+const LOCAL_ONLY = new Set(['meta', 'sync_outbox', 'sync_muted', 'sync_claims', 'sync_progress', 'agent_transcripts']);
 
 const NOW_MS = `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`;
 

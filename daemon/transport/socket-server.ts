@@ -58,6 +58,7 @@ export class SocketServer {
     socket.on('error', (err) => this.log.debug({ conn: conn.id, err: err.message }, 'connection error'));
     socket.on('close', () => {
       this.peers.delete(conn.id);
+      this.dispatcher.connectionClosed(conn);
       if (decoder.buffered) this.log.debug({ conn: conn.id, bytes: decoder.buffered }, 'peer hung up mid-frame');
     });
   }

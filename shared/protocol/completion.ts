@@ -1,5 +1,6 @@
 // Completion gates, artifacts and the session report (issue 4).
 import { z } from 'zod';
+import type { TokenTotals } from './time.js';
 import { method } from './define.js';
 import { code, text, target, T } from './common.js';
 import type { ContextFrame, SessionView, SprintView, TaskView, WithInstructions } from './views.js';
@@ -77,6 +78,8 @@ export interface SessionReport {
   updates: number;
   notes: number;
   artifacts: { path: string; note: string | null; at: string; task: string | null }[];
+  /** Tokens the session's agent used (from its transcript), in total and per task ("(none)" outside any). */
+  tokens: TokenTotals & { by_task: ({ task: string } & TokenTotals)[] };
   warnings: string[];
 }
 

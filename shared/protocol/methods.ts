@@ -11,6 +11,7 @@ import {
 } from './completion.js';
 import { gitMethods } from './git.js';
 import { agentMethods } from './agent.js';
+import { agentsMethods } from './agents.js';
 import { timeMethods, type EstimateCheck } from './time.js';
 import { syncMethods } from './sync.js';
 import {
@@ -431,6 +432,7 @@ export const methods = {
   ...completionMethods,
   ...gitMethods,
   ...agentMethods,
+  ...agentsMethods,
   ...timeMethods,
   ...syncMethods,
 } as const;

@@ -4,7 +4,15 @@ import { method } from './define.js';
 import { actor, sessionKey, T } from './common.js';
 import type { SessionStatus, WithInstructions } from './views.js';
 
-export type ReportBy = 'day' | 'task' | 'sprint' | 'project' | 'actor';
+export type ReportBy = 'day' | 'task' | 'sprint' | 'project' | 'actor' | 'session';
+
+/** Tokens a coding agent used, as its transcript recorded them (agents' hooks; docs/agents.md). */
+export interface TokenTotals {
+  input: number;
+  output: number;
+  cache_creation: number;
+  cache_read: number;
+}
 
 export interface ReportRow {
   /** Day (YYYY-MM-DD, local), task/sprint/project code, or actor name; "(none)" for time outside any. */
@@ -18,6 +26,8 @@ export interface ReportRow {
   estimate_minutes?: number | null;
   total_seconds?: number;
   variance_percent?: number | null;
+  /** Tokens used in the range on this row's task, sprint, project, actor or session (not by day). */
+  tokens?: TokenTotals;
 }
 
 export interface ReportResult {
@@ -31,6 +41,8 @@ export interface ReportResult {
   per_actor: boolean;
   rows: ReportRow[];
   total_seconds: number;
+  /** All tokens recorded in the range (under the same actor/session filter). */
+  tokens: TokenTotals;
   counts: { intervals: number; sessions: number; actors: number };
 }
 
@@ -86,10 +98,11 @@ export const timeMethods = {
     mutates: true,
   }),
   report: method<ReportResult>()({
-    summary: 'Tracked time by day, task, sprint, project or actor over a local date range (default: the last 7 days).',
+    summary:
+      "Tracked time (and agents' tokens) by day, task, sprint, project, actor or session over a local date range (default: the last 7 days).",
     params: z
       .object({
-        by: z.enum(['day', 'task', 'sprint', 'project', 'actor']).optional(),
+        by: z.enum(['day', 'task', 'sprint', 'project', 'actor', 'session']).optional(),
         since: day.optional(),
         until: day.optional(),
         actor: actor.optional(),

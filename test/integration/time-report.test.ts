@@ -89,9 +89,11 @@ describe('fragctl report', () => {
     expect(text.stdout).toMatch(/Total\s*│.*6h00m/);
     const csv = await d.fragctl(['report', '--by', 'task', '--csv', ...range], { env: { TZ: 'Europe/Berlin' } });
     const lines = csv.stdout.trim().split('\n');
-    expect(lines[0]).toBe('by,key,label,actor,seconds,hours,intervals,estimate_minutes,total_seconds,variance_percent');
-    expect(lines).toContain('task,NIGHT,Night shift,,10800,3.00,1,120,10800,50');
-    expect(lines.at(-1)).toBe('total,,,,21600,6.00,2,,,');
+    expect(lines[0]).toBe(
+      'by,key,label,actor,seconds,hours,intervals,estimate_minutes,total_seconds,variance_percent,input_tokens,output_tokens,cache_creation_tokens,cache_read_tokens',
+    );
+    expect(lines).toContain('task,NIGHT,Night shift,,10800,3.00,1,120,10800,50,0,0,0,0');
+    expect(lines.at(-1)).toBe('total,,,,21600,6.00,2,,,,0,0,0,0');
   });
 
   it('refuses bad dates and zones with an actionable error, and the daemon stays up', async () => {

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { decideTick, type TickSession } from '../../daemon/app/time/tick.js';
 
-const policy = { tickMs: 30_000, graceMs: 30_000, idleTimeoutMs: 15 * 60_000 };
+const policy = { tickMs: 30_000, graceMs: 30_000, idleTimeoutMs: 15 * 60_000, agentIdleTimeoutMs: 150_000 };
 const session = (over: Partial<TickSession>): TickSession => ({
   id: 1,
   key: 'SESSION-001',
   last_activity_at: 0,
   idle_timeout_ms: null,
+  agent: 0,
   started_at: 0,
   checkpoint_at: 0,
   ...over,

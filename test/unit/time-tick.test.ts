@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../daemon/clock.js';
 import { cronFor, decideTick, detectGap, type TickPolicy, type TickSession } from '../../daemon/app/time/tick.js';
 
-const policy: TickPolicy = { tickMs: 30_000, graceMs: 30_000, idleTimeoutMs: 15 * 60_000 };
+const policy: TickPolicy = { tickMs: 30_000, graceMs: 30_000, idleTimeoutMs: 15 * 60_000, agentIdleTimeoutMs: 150_000 };
 const T0 = Date.parse('2026-05-04T09:00:00Z');
 const sample = (c: ManualClock) => ({ wall: c.now(), mono: c.monotonic() });
 const session = (over: Partial<TickSession> = {}): TickSession => ({
@@ -11,6 +11,7 @@ const session = (over: Partial<TickSession> = {}): TickSession => ({
   key: 'SESSION-001',
   last_activity_at: T0,
   idle_timeout_ms: null,
+  agent: 0,
   started_at: T0,
   checkpoint_at: T0,
   ...over,
@@ -119,5 +120,43 @@ describe('cronFor', () => {
     expect(cronFor(120)).toEqual({ pattern: '0 */2 * * * *', seconds: 120 });
     expect(cronFor(420)).toEqual({ pattern: '0 */6 * * * *', seconds: 360 });
     expect(cronFor(3600)).toEqual({ pattern: '0 0 * * * *', seconds: 3600 });
+  });
+});
+
+describe('decideTick for coding agents', () => {
+  it("pauses an agent that fell silent at its very last sign of life, after the agents' own timeout", () => {
+    // The tick after the agent timeout: the agent had been silent 150 s; a person's session, just as silent, runs on.
+    const c = new ManualClock(T0 + 150_000);
+    const prev = sample(c);
+    c.advance(30_000);
+    const agent = session({ id: 2, key: 'SESSION-002', agent: 1, checkpoint_at: prev.wall });
+    const person = session({ checkpoint_at: prev.wall });
+    const d = decideTick(prev, sample(c), [person, agent], policy);
+    expect(d.actions).toEqual([
+      {
+        type: 'idle',
+        session: 2,
+        key: 'SESSION-002',
+        pause_at: T0,
+        last_activity_at: T0,
+        idle_ms: 180_000,
+      },
+    ]);
+  });
+
+  it('lets an agent that is still reporting run on', () => {
+    const c = new ManualClock(T0 + 149_000);
+    const prev = sample(c);
+    c.advance(1_000);
+    const d = decideTick(prev, sample(c), [session({ agent: 1, last_activity_at: T0 + 10_000 })], policy);
+    expect(d.actions).toEqual([]);
+  });
+
+  it("an agent session's own idle timeout wins over the agents' default", () => {
+    const c = new ManualClock(T0 + 300_000);
+    const prev = sample(c);
+    c.advance(30_000);
+    const d = decideTick(prev, sample(c), [session({ agent: 1, idle_timeout_ms: 600_000 })], policy);
+    expect(d.actions).toEqual([]);
   });
 });

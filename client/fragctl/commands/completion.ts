@@ -217,6 +217,14 @@ export function reportLines(r: SessionReport): string[] {
     ...(r.artifacts.length
       ? ['artifacts:', ...r.artifacts.map((a) => `  ${a.path}${a.note ? ` — ${a.note}` : ''}`)]
       : []),
+    ...(r.tokens && r.tokens.by_task.length
+      ? [
+          `tokens: ${r.tokens.input} in, ${r.tokens.output} out, cache ${r.tokens.cache_creation} written / ${r.tokens.cache_read} read`,
+          ...r.tokens.by_task.map(
+            (t) => `  ${t.task.padEnd(10)} ${t.input} in, ${t.output} out, cache ${t.cache_creation} / ${t.cache_read}`,
+          ),
+        ]
+      : []),
     ...r.warnings.map((w) => `warning: ${w}`),
   ];
 }

@@ -3,11 +3,11 @@
 import type { Argv } from 'yargs';
 import Table from 'cli-table3';
 import { formatDuration } from '../../../shared/format.js';
-import type { ReportResult, ReportRow } from '../../../shared/protocol/time.js';
+import type { ReportResult, ReportRow, TokenTotals } from '../../../shared/protocol/time.js';
 import { run, UsageError, type GlobalArgs } from '../runner.js';
 import type { TeamReportResult } from '../../../shared/protocol/sync.js';
 
-const BY = ['day', 'task', 'sprint', 'project', 'actor'] as const;
+const BY = ['day', 'task', 'sprint', 'project', 'actor', 'session'] as const;
 const TEAM_BY = ['person', 'machine', 'actor', 'task'] as const;
 
 interface ReportArgs extends GlobalArgs {
@@ -38,7 +38,13 @@ export function reportCsv(r: ReportResult): string[] {
     'estimate_minutes',
     'total_seconds',
     'variance_percent',
+    'input_tokens',
+    'output_tokens',
+    'cache_creation_tokens',
+    'cache_read_tokens',
   ];
+  const tokenCells = (t: TokenTotals | undefined) =>
+    t ? [t.input, t.output, t.cache_creation, t.cache_read] : ['', '', '', ''];
   const line = (row: ReportRow) =>
     [
       r.by,
@@ -51,6 +57,7 @@ export function reportCsv(r: ReportResult): string[] {
       row.estimate_minutes,
       row.total_seconds,
       row.variance_percent,
+      ...tokenCells(row.tokens),
     ]
       .map(csvCell)
       .join(',');
@@ -68,17 +75,32 @@ export function reportCsv(r: ReportResult): string[] {
       '',
       '',
       '',
+      ...tokenCells(r.tokens),
     ]
       .map(csvCell)
       .join(','),
   ];
 }
 
+const tokenCount = (n: number): string =>
+  n >= 1_000_000 ? `${(n / 1_000_000).toFixed(1)}M` : n >= 10_000 ? `${Math.round(n / 1000)}k` : String(n);
+/** in/out, and cache written/read: the four counts an agent's transcript records. */
+const tokenText = (t: TokenTotals | undefined): [string, string] =>
+  t
+    ? [
+        `${tokenCount(t.input)} / ${tokenCount(t.output)}`,
+        `${tokenCount(t.cache_creation)} / ${tokenCount(t.cache_read)}`,
+      ]
+    : ['-', '-'];
+
 const pct = (v: number | null | undefined) => (v == null ? '-' : `${v > 0 ? '+' : ''}${v}%`);
 
 export function reportTable(r: ReportResult): string[] {
   const withActor = r.per_actor && r.by !== 'actor';
   const isTask = r.by === 'task';
+  // Token columns when agents recorded any (never by day: tokens are not cut at midnights).
+  const withTokens =
+    r.by !== 'day' && r.tokens.input + r.tokens.output + r.tokens.cache_creation + r.tokens.cache_read > 0;
   const head = [
     r.by === 'day' ? 'Day' : r.by[0].toUpperCase() + r.by.slice(1),
     ...(r.by === 'day' || r.by === 'actor' ? [] : ['Title']),
@@ -86,6 +108,7 @@ export function reportTable(r: ReportResult): string[] {
     'Time',
     ...(isTask ? ['Tracked (all)', 'Estimate', 'Variance'] : []),
     'Intervals',
+    ...(withTokens ? ['Tokens in/out', 'Cache write/read'] : []),
   ];
   const table = new Table({ head, style: { head: [], border: [] } });
   for (const row of r.rows) {
@@ -102,6 +125,7 @@ export function reportTable(r: ReportResult): string[] {
           ]
         : []),
       String(row.intervals),
+      ...(withTokens ? tokenText(row.tokens) : []),
     ]);
   }
   const blanks = new Array<string>(head.indexOf('Time') - 1).fill('');
@@ -111,6 +135,7 @@ export function reportTable(r: ReportResult): string[] {
     formatDuration(r.total_seconds),
     ...(isTask ? ['', '', ''] : []),
     String(r.counts.intervals),
+    ...(withTokens ? tokenText(r.tokens) : []),
   ]);
   return [
     `time by ${r.by} · ${r.since} → ${r.until} (${r.tz})${r.actor ? ` · actor ${r.actor}` : ''} · ${r.counts.intervals} intervals, ${r.counts.sessions} sessions, ${r.counts.actors} actors`,
@@ -145,7 +170,7 @@ function teamCsv(r: TeamReportResult): string[] {
 export function reportCommand(y: Argv<GlobalArgs>) {
   return y.command(
     'report',
-    'Tracked time by day, task, sprint, project or actor (local days; default: the last 7)',
+    "Tracked time (and agents' tokens) by day, task, sprint, project, actor or session (local days; default: the last 7)",
     (b) =>
       b
         .option('by', {

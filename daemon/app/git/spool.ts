@@ -32,6 +32,9 @@ import {
   type HookRecord,
 } from './git.js';
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
+import { FragError } from '../../../shared/errors.js';
+import { isAgentRecord, parseAgentRecord } from '../agents/record.js';
+import { applyAgentEvent } from '../agents/agents.js';
 import type { SpoolIngestResult } from '../../../shared/protocol/git.js';
 
 /** A record without its end line this long after it was written will never be finished. */
@@ -155,7 +158,11 @@ function reject(spool: Spool, file: SpoolFile, reason: string): void {
  * Runs inside the call's transaction: writes the activities, then, after the commit,
  * deletes each record whose event is now stored (or that needed nothing stored).
  */
-export function ingestSpool(call: Call, p: ParsedParamsOf<'spool.ingest'>): SpoolIngestResult {
+export function ingestSpool(
+  call: Call,
+  p: ParsedParamsOf<'spool.ingest'>,
+  opts: { agentOnly?: boolean } = {},
+): SpoolIngestResult {
   const spool = spools.get(call.app);
   const result: SpoolIngestResult = { ingested: 0, duplicates: 0, incomplete: 0, rejected: 0, remaining: 0 };
   if (!spool) return result;
@@ -175,6 +182,35 @@ export function ingestSpool(call: Call, p: ParsedParamsOf<'spool.ingest'>): Spoo
       continue;
     }
     const at = Number(file.mtimeNs / 1_000_000n);
+    // Coding agents' hook records (client/agents/fragd-agent-hook.sh) share the spool: no git to read.
+    if (isAgentRecord(text)) {
+      const agent = parseAgentRecord(basename(file.name, '.rec'), text, at);
+      if (!agent.ok) {
+        if (!agent.incomplete || call.now - at > ABANDONED_AFTER_MS) {
+          reject(spool, file, agent.reason);
+          result.rejected++;
+        } else result.incomplete++;
+        continue;
+      }
+      const recordCall: Call = { ...call, source: 'hook', events: [] };
+      const eventId = `agent:${agent.record.name}`;
+      try {
+        const r = db.transaction(() => applyAgentEvent(recordCall, { ...agent.record, eventId }))();
+        call.events.push(...recordCall.events);
+        if (r.outcome === 'ingested') result.ingested++;
+        else if (r.outcome === 'duplicate') result.duplicates++;
+        done.push({ path: file.path, eventId: r.outcome === 'skipped' ? null : eventId });
+      } catch (err) {
+        // A refusal (a rule of fragd's) will refuse again: set the record aside, with why.
+        if (err instanceof FragError) {
+          reject(spool, file, err.message);
+          result.rejected++;
+        } else
+          spool.log?.error({ file: file.name, err }, 'agent record failed; it stays in the spool for the next pass');
+      }
+      continue;
+    }
+    if (opts.agentOnly) continue;
     const parsed = parseRecord(basename(file.name, '.rec'), text, at);
     if (!parsed.ok) {
       if (!parsed.incomplete || call.now - at > ABANDONED_AFTER_MS) {

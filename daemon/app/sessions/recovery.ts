@@ -11,7 +11,7 @@ import { closeInterval, openInterval } from '../time/intervals.js';
 import type { IntervalRow, SessionRow } from '../rows.js';
 import { recordActivity } from '../activities.js';
 import { idleReason, pauseSessionRow } from './sessions.js';
-import { idleTimeoutMsOf } from '../time/tick.js';
+import { idleTimeoutMsOf, isAgentSession } from '../time/tick.js';
 
 export function recoverOpenIntervals(app: App): number {
   const call = newCall(app, 'cli');
@@ -22,9 +22,11 @@ export function recoverOpenIntervals(app: App): number {
     for (const iv of open) {
       const s = sql.get<SessionRow>('SELECT * FROM sessions WHERE id = ?', iv.session_id)!;
       const idleBy = s.last_activity_at + idleTimeoutMsOf(s, config);
+      // An agent stops at its last sign of life: no grace (time/tick.ts).
+      const grace = isAgentSession(s) ? 0 : graceMs;
       const endAt =
         idleBy <= call.now
-          ? Math.min(Math.max(s.last_activity_at + graceMs, iv.started_at), iv.checkpoint_at)
+          ? Math.min(Math.max(s.last_activity_at + grace, iv.started_at), iv.checkpoint_at)
           : iv.checkpoint_at;
       closeInterval(sql, iv.session_id, endAt, 'crash');
       recordActivity(call, s, {
@@ -39,7 +41,7 @@ export function recoverOpenIntervals(app: App): number {
     for (const s of active) {
       if (sql.value('SELECT 1 FROM intervals WHERE session_id = ? AND ended_at IS NULL', s.id)) continue;
       if (call.now - s.last_activity_at >= idleTimeoutMsOf(s, config)) {
-        const pauseAt = Math.min(s.last_activity_at + graceMs, call.now);
+        const pauseAt = Math.min(s.last_activity_at + (isAgentSession(s) ? 0 : graceMs), call.now);
         pauseSessionRow(call, s, idleReason(s.last_activity_at), pauseAt, 'idle');
         sql.run('UPDATE sessions SET last_activity_at = ? WHERE id = ?', s.last_activity_at, s.id);
       } else {

@@ -2,6 +2,7 @@
 // last step of a session an agent comes back to.
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
 import type { SessionReport } from '../../../shared/protocol/completion.js';
+import type { TokenTotals } from '../../../shared/protocol/time.js';
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
 import { activeMs } from '../time/intervals.js';
@@ -66,6 +67,14 @@ export function sessionReport(call: Call, s: SessionRow): SessionReport {
     }
   }
   const end = s.ended_at ?? call.now;
+  const byTask = sql.all<{ task: string } & TokenTotals>(
+    `SELECT coalesce((SELECT code FROM tasks WHERE id = t.task_id), '(none)') AS task,
+            sum(input_tokens) AS input, sum(output_tokens) AS output,
+            sum(cache_creation_tokens) AS cache_creation, sum(cache_read_tokens) AS cache_read
+       FROM agent_tokens t WHERE session_id = ? GROUP BY task_id ORDER BY min(at)`,
+    s.id,
+  );
+  const sum = (k: keyof TokenTotals) => byTask.reduce((a, r) => a + r[k], 0);
   return {
     session: s.key,
     started_at: iso(s.started_at),
@@ -98,6 +107,13 @@ export function sessionReport(call: Call, s: SessionRow): SessionReport {
             : null,
       };
     }),
+    tokens: {
+      input: sum('input'),
+      output: sum('output'),
+      cache_creation: sum('cache_creation'),
+      cache_read: sum('cache_read'),
+      by_task: byTask,
+    },
     warnings,
   };
 }
@@ -160,7 +176,11 @@ export function resumeSuggestions(call: Call, limit = 5): ResumeSuggestions {
   };
 }
 
-const QUIET_KINDS = "('session.attach','session.resume','session.pause','daemon.recovered','heartbeat')";
+// Agents' hooks add their bookkeeping (a session start, a tool about to run, a stop…): the
+// step that counts is the tool that ran or the prompt that came.
+const QUIET_KINDS = `('session.attach','session.resume','session.pause','daemon.recovered','heartbeat',
+  'agent.start','agent.tool_before','agent.stop','agent.notification','agent.permission',
+  'agent.compact_before','agent.compact_after','agent.mapping','agent.subagent_start')`;
 
 /** The last thing a session did before an interruption, as a line an agent can act on. */
 export function lastStep(

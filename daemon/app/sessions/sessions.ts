@@ -185,9 +185,12 @@ export function pauseSession(call: Call, p: ParsedParamsOf<'session.pause'>): Se
 /** The reason of an idle pause (the tick and recovery write it; activity undoes it). */
 export const idleReason = (lastActivityAt: number): string => `idle: no activity since ${iso(lastActivityAt)}`;
 
-/** Activity may resume a session paused for idleness (config permitting); a pause someone asked for stays. */
+/** Activity may resume a session paused for idleness or a hang-up (config permitting); a pause someone asked for stays. */
 export const resumableByActivity = (call: Call, s: SessionRow): boolean =>
-  s.status === 'paused' && call.app.config.auto_resume_on_activity && (s.pause_reason?.startsWith('idle:') ?? false);
+  s.status === 'paused' &&
+  call.app.config.auto_resume_on_activity &&
+  // idle: the tick's; disconnected: an MCP client that hung up (agents/mcp.ts).
+  ((s.pause_reason?.startsWith('idle:') ?? false) || (s.pause_reason?.startsWith('disconnected:') ?? false));
 
 /** Reactivates a paused session; the interruption is measured and logged. */
 export function resumeSessionRow(

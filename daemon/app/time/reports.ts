@@ -3,7 +3,7 @@
 // are local calendar days of the reader's time zone; storage stays UTC.
 import { ErrorCode, FragError } from '../../../shared/errors.js';
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
-import type { EstimateCheck, ReportBy, ReportResult, ReportRow } from '../../../shared/protocol/time.js';
+import type { EstimateCheck, ReportBy, ReportResult, ReportRow, TokenTotals } from '../../../shared/protocol/time.js';
 import type { Instructions } from '../../../shared/protocol/views.js';
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
@@ -65,6 +65,7 @@ const column: Record<Exclude<ReportBy, 'day'>, string> = {
   sprint: 'sprint_id',
   project: 'project_id',
   actor: 'actor',
+  session: 'session_id',
 };
 const table: Record<'task' | 'sprint' | 'project', string> = { task: 'tasks', sprint: 'sprints', project: 'projects' };
 
@@ -96,6 +97,24 @@ function aggregate(call: Call, by: Exclude<ReportBy, 'day'>, f: Filter, perActor
         seconds: Math.round(r.ms / 1000),
         intervals: r.n,
       })),
+    };
+  }
+  if (by === 'session') {
+    return {
+      ...sums,
+      rows: rows.map((r) => {
+        const s = sql.get<{ key: string; actor: string; chat_session_id: string | null }>(
+          'SELECT key, actor, chat_session_id FROM sessions WHERE id = ?',
+          r.k,
+        );
+        return {
+          key: s?.key ?? `#${r.k}`,
+          label: s?.chat_session_id ? `chat ${s.chat_session_id}` : null,
+          actor: s?.actor ?? null,
+          seconds: Math.round(r.ms / 1000),
+          intervals: r.n,
+        };
+      }),
     };
   }
   const tbl = table[by];
@@ -231,6 +250,41 @@ function grouped(call: Call, by: Exclude<ReportBy, 'day'>, f: Filter, perActor: 
   return r;
 }
 
+const NO_TOKENS: TokenTotals = { input: 0, output: 0, cache_creation: 0, cache_read: 0 };
+const TOKEN_SUMS = `coalesce(sum(input_tokens), 0) AS input, coalesce(sum(output_tokens), 0) AS output,
+  coalesce(sum(cache_creation_tokens), 0) AS cache_creation, coalesce(sum(cache_read_tokens), 0) AS cache_read`;
+// The same five bound values as the intervals' queries (?3, now, has no use for tokens: named so the binding matches).
+const TOKEN_WHERE =
+  'at >= ?1 AND at < ?2 AND ?3 IS NOT NULL AND (?4 IS NULL OR actor = ?4) AND (?5 IS NULL OR session_id = ?5)';
+
+/** Tokens in range, in total and per row of a report by task, sprint, project, actor or session. */
+function tokensOf(call: Call, by: ReportBy, f: Filter, rows: ReportRow[], perActor: boolean): TokenTotals {
+  const { sql } = call.app;
+  const total = sql.get<TokenTotals>(`SELECT ${TOKEN_SUMS} FROM agent_tokens WHERE ${TOKEN_WHERE}`, ...args(f))!;
+  if (by === 'day') return total;
+  const col = column[by];
+  const actorCol = perActor && by !== 'actor' ? 'actor' : 'NULL';
+  const keyOf =
+    by === 'actor'
+      ? 'k'
+      : by === 'session'
+        ? '(SELECT key FROM sessions WHERE id = k)'
+        : `coalesce((SELECT code FROM ${table[by]} WHERE id = k), '(none)')`;
+  const grouped = sql.all<TokenTotals & { key: string; actor: string | null }>(
+    `SELECT ${keyOf} AS key, a AS actor, input, output, cache_creation, cache_read FROM (
+       SELECT ${col} AS k, ${actorCol} AS a, ${TOKEN_SUMS} FROM agent_tokens WHERE ${TOKEN_WHERE} GROUP BY ${col}, ${actorCol})`,
+    ...args(f),
+  );
+  const found = new Map(grouped.map((g) => [`${g.key}\u0000${g.actor ?? ''}`, g]));
+  for (const row of rows) {
+    const g = found.get(`${row.key}\u0000${by === 'actor' ? '' : (row.actor ?? '')}`) ?? found.get(`${row.key}\u0000`);
+    row.tokens = g
+      ? { input: g.input, output: g.output, cache_creation: g.cache_creation, cache_read: g.cache_read }
+      : { ...NO_TOKENS };
+  }
+  return total;
+}
+
 export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
   const { sql } = call.app;
   const by: ReportBy = p?.by ?? 'day';
@@ -251,6 +305,7 @@ export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
   const perActor = p?.per_actor ?? false;
   const { rows, intervals, totalMs } = by === 'day' ? byDay(call, f, tz, perActor) : grouped(call, by, f, perActor);
   const counts = { intervals, ...who(call, f) };
+  const tokens = tokensOf(call, by, f, rows, perActor);
   return {
     by,
     tz,
@@ -261,6 +316,7 @@ export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
     per_actor: perActor,
     rows,
     total_seconds: Math.round(totalMs / 1000),
+    tokens,
     counts,
   };
 }

@@ -22,6 +22,8 @@ export interface TickPolicy {
   tickMs: number;
   graceMs: number;
   idleTimeoutMs: number;
+  /** Coding agents' own idle timeout (agent_idle_timeout_seconds): a dead agent stops counting soon. */
+  agentIdleTimeoutMs: number;
 }
 
 /** An active session with its open interval, as the tick sees it. */
@@ -31,6 +33,8 @@ export interface TickSession {
   last_activity_at: number;
   /** Per-session override of the idle timeout, from its metadata. */
   idle_timeout_ms: number | null;
+  /** A coding agent's session (its hooks, or MCP): the agent timeout, and a pause at its very last sign of life. */
+  agent: number;
   started_at: number;
   checkpoint_at: number;
 }
@@ -68,6 +72,10 @@ export function detectGap(prev: ClockSample, now: ClockSample, policy: TickPolic
   return { wall_ms: wall, monotonic_ms: mono, suspended: why !== null, why };
 }
 
+/** A session's idle timeout: its own, else the agents' or the people's. */
+export const timeoutOf = (s: TickSession, policy: TickPolicy): number =>
+  s.idle_timeout_ms ?? (s.agent ? policy.agentIdleTimeoutMs : policy.idleTimeoutMs);
+
 export function decideTick(
   prev: ClockSample,
   now: ClockSample,
@@ -79,10 +87,12 @@ export function decideTick(
   for (const s of sessions) {
     // The last moment we know the machine was awake and the interval running.
     const lastGood = Math.max(s.started_at, s.checkpoint_at);
-    const timeout = s.idle_timeout_ms ?? policy.idleTimeoutMs;
+    const timeout = timeoutOf(s, policy);
     const idleMs = now.wall - s.last_activity_at;
     if (idleMs >= timeout) {
-      let pauseAt = s.last_activity_at + policy.graceMs;
+      // A person may be reading or thinking a little past their last keystroke; an agent
+      // that falls silent has stopped working at its last sign of life.
+      let pauseAt = s.last_activity_at + (s.agent ? 0 : policy.graceMs);
       if (gap.suspended) pauseAt = Math.min(pauseAt, lastGood);
       pauseAt = Math.min(Math.max(pauseAt, s.started_at), now.wall);
       actions.push({
@@ -123,16 +133,22 @@ export function loadTickSessions(call: Call): TickSession[] {
   return call.app.sql.all<TickSession>(
     `SELECT s.id, s.key, s.last_activity_at,
             CAST(json_extract(s.metadata, '$.idle_timeout_seconds') AS INTEGER) * 1000 AS idle_timeout_ms,
+            (json_extract(s.metadata, '$.agent') IS NOT NULL OR s.source = 'mcp') AS agent,
             i.started_at, i.checkpoint_at
        FROM sessions s JOIN intervals i ON i.session_id = s.id AND i.ended_at IS NULL
       WHERE s.status = 'active'`,
   );
 }
 
-/** A session's idle timeout: its own (from session.start), else the configured one. */
+/** Whether a session is a coding agent's (reported by its hooks, or through MCP). */
+export const isAgentSession = (s: SessionRow): boolean =>
+  s.source === 'mcp' || (JSON.parse(s.metadata) as { agent?: unknown }).agent != null;
+
+/** A session's idle timeout: its own (from session.start), else the configured one (agents have theirs). */
 export function idleTimeoutMsOf(s: SessionRow, config: App['config']): number {
   const own = (JSON.parse(s.metadata) as { idle_timeout_seconds?: unknown }).idle_timeout_seconds;
-  return (typeof own === 'number' && own > 0 ? own : config.idle_timeout_seconds) * 1000;
+  if (typeof own === 'number' && own > 0) return own * 1000;
+  return (isAgentSession(s) ? config.agent_idle_timeout_seconds : config.idle_timeout_seconds) * 1000;
 }
 
 export function policyOf(call: Call, tickSeconds = call.app.config.tick_seconds): TickPolicy {
@@ -141,6 +157,7 @@ export function policyOf(call: Call, tickSeconds = call.app.config.tick_seconds)
     tickMs: tickSeconds * 1000,
     graceMs: c.idle_grace_seconds * 1000,
     idleTimeoutMs: c.idle_timeout_seconds * 1000,
+    agentIdleTimeoutMs: c.agent_idle_timeout_seconds * 1000,
   };
 }
 
@@ -246,9 +263,7 @@ export class Ticker {
     const paused = new Set(report.idle_paused);
     this.idleDeadline = Math.min(
       Infinity,
-      ...sessions
-        .filter((x) => !paused.has(x.key))
-        .map((x) => x.last_activity_at + (x.idle_timeout_ms ?? policy.idleTimeoutMs)),
+      ...sessions.filter((x) => !paused.has(x.key)).map((x) => x.last_activity_at + timeoutOf(x, policy)),
     );
     if (decision.gap.suspended)
       this.deps.log.info(
@@ -272,6 +287,7 @@ export class Ticker {
       tickMs: this.period.seconds * 1000,
       graceMs: this.app.config.idle_grace_seconds * 1000,
       idleTimeoutMs: this.app.config.idle_timeout_seconds * 1000,
+      agentIdleTimeoutMs: this.app.config.agent_idle_timeout_seconds * 1000,
     };
     return now.wall >= this.idleDeadline || detectGap(this.prev, now, policy).suspended;
   }

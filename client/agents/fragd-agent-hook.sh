@@ -1,0 +1,41 @@
+#!/bin/sh
+# fragd agent hook: the one command every coding agent's hook settings call,
+#   fragd-agent-hook.sh <agent> <event>      (the agent's JSON payload on stdin)
+# installed by `fragctl agent install`. fragd-agent-hook-version: 1
+#
+# It must never fail, block or slow the agent, fragd running or not. SessionStart has to
+# answer with context, so it asks fragd (one round trip, through fragctl). Every other
+# event is written as one spool record, with no Node.js start: fragd ingests the spool at
+# start, on a file-system watch and on a timer, so nothing is lost while it is down.
+# Always exits 0; prints nothing except SessionStart's context.
+agent=$1 event=$2
+
+if [ "${FRAGMENTS_HOOKS:-on}" = off ]; then exit 0; fi
+
+case $event in
+  SessionStart)
+    # fragctl.js sits beside this script (dist/). It bounds its own time, spools the
+    # payload itself when fragd cannot answer, and prints only what the agent injects.
+    "${0%/*}/fragctl.js" agent hook "$agent" "$event" 2>/dev/null
+    exit 0
+    ;;
+esac
+
+# An agent always pipes the payload; a terminal on stdin would make cat wait forever.
+[ -t 0 ] && exit 0
+{
+  # The same directory fragd uses (shared/paths.ts): FRAGMENTS_HOME, else XDG_STATE_HOME.
+  if [ -n "$FRAGMENTS_HOME" ]; then spool=$FRAGMENTS_HOME/spool
+  else spool=${XDG_STATE_HOME:-$HOME/.local/state}/fragments/spool; fi
+  [ -d "$spool" ] || (umask 077 && mkdir -p "$spool")
+  # Makes the name unique with no fork: our pid and the boot clock (a builtin read).
+  up=; read -r up _ </proc/uptime
+  # fragd dates the record by the file's mtime; FRAGD_AGENT_HOOK_TIME (epoch ms) overrides
+  # it, for replaying a conversation on a test clock. fragd skips a record without its
+  # final "end" line (still being written) and takes the payload between "payload" and it.
+  { printf 'fragd-agent 1\nagent %s\nevent %s\ntime %s\npayload\n' "$agent" "$event" "$FRAGD_AGENT_HOOK_TIME"
+    cat
+    printf '\nend\n'
+  } >"$spool/agent-$$-$up.rec"
+} 2>/dev/null
+exit 0

@@ -1,0 +1,175 @@
+// Token usage, where an agent records it: Claude Code's transcript (JSONL at
+// transcript_path; assistant lines carry message.usage, one line per content block, so one
+// message id may appear on several lines) and Codex's rollout file (JSONL; event_msg lines
+// of payload.type token_count carry info.last_token_usage and the cumulative
+// info.total_token_usage). Gemini CLI's hooks document no per-message usage record, so
+// fragd reads none for it. Reading is incremental: the offset of the last complete line
+// read is kept per file, and every usage is stored once per message id (a restart, a
+// rewritten file or a compaction that shortens it starts over without counting twice).
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import type { Call } from '../app.js';
+import type { SessionRow } from '../rows.js';
+
+/** At most this much of a transcript is read per event (the rest on the next one). */
+const READ_MAX = 16 * 1024 * 1024;
+
+export interface Usage {
+  message_id: string;
+  model: string | null;
+  input: number;
+  output: number;
+  cache_creation: number;
+  cache_read: number;
+  at: number | null;
+}
+
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.round(v) : 0);
+const obj = (v: unknown): Record<string, unknown> | null =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+const time = (v: unknown): number | null => {
+  const t = typeof v === 'string' ? Date.parse(v) : NaN;
+  return Number.isFinite(t) ? t : null;
+};
+
+/** Claude Code: an assistant line with message.usage. */
+export function claudeUsage(line: Record<string, unknown>): Usage | null {
+  const message = obj(line.message);
+  const usage = obj(message?.usage);
+  if (!message || !usage || typeof message.id !== 'string') return null;
+  return {
+    message_id: message.id,
+    model: typeof message.model === 'string' ? message.model : null,
+    input: num(usage.input_tokens),
+    output: num(usage.output_tokens),
+    cache_creation: num(usage.cache_creation_input_tokens),
+    cache_read: num(usage.cache_read_input_tokens),
+    at: time(line.timestamp),
+  };
+}
+
+/**
+ * Codex: a token_count event. Its input_tokens include the cached ones, so input is the
+ * uncached part and cache_read the cached part. The cumulative total names the event, so
+ * the same count written twice is one usage.
+ */
+export function codexUsage(line: Record<string, unknown>, file: string): Usage | null {
+  const payload = obj(line.payload);
+  if (line.type !== 'event_msg' || payload?.type !== 'token_count') return null;
+  const info = obj(payload.info);
+  const last = obj(info?.last_token_usage);
+  const total = obj(info?.total_token_usage);
+  if (!last || !total) return null;
+  const cached = num(last.cached_input_tokens);
+  return {
+    message_id: `codex:${file}:${num(total.total_tokens)}:${num(total.input_tokens)}:${num(total.output_tokens)}`,
+    model: null,
+    input: Math.max(0, num(last.input_tokens) - cached),
+    output: num(last.output_tokens),
+    cache_creation: 0,
+    cache_read: cached,
+    at: time(line.timestamp),
+  };
+}
+
+export function usageOf(dialect: string, line: Record<string, unknown>, file: string): Usage | null {
+  if (dialect === 'claude') return claudeUsage(line);
+  if (dialect === 'codex') return codexUsage(line, file);
+  return null;
+}
+
+/** Reads the complete lines added to a file since `offset` (a shorter file starts over). */
+export function readNewLines(path: string, offset: number): { lines: string[]; offset: number; size: number } | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const from = size < offset ? 0 : offset;
+    const length = Math.min(size - from, READ_MAX);
+    if (length <= 0) return { lines: [], offset: from, size };
+    const buf = Buffer.alloc(length);
+    const n = readSync(fd, buf, 0, length, from);
+    const end = buf.subarray(0, n).lastIndexOf(0x0a);
+    if (end === -1) return { lines: [], offset: from, size };
+    const text = buf.subarray(0, end).toString('utf8');
+    return { lines: text.split('\n'), offset: from + end + 1, size };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads what is new in one transcript of a session and stores each usage once, on the task
+ * (and project, sprint) the session's interval held at the message's time.
+ */
+export function readTranscript(call: Call, s: SessionRow, dialect: string, path: unknown): number {
+  if (typeof path !== 'string' || !isAbsolute(path) || (dialect !== 'claude' && dialect !== 'codex')) return 0;
+  const { sql } = call.app;
+  const known = sql.get<{ offset: number }>('SELECT offset FROM agent_transcripts WHERE path = ?', path);
+  const r = readNewLines(path, known?.offset ?? 0);
+  if (!r) return 0;
+  let stored = 0;
+  for (const text of r.lines) {
+    if (!text.trim()) continue;
+    let line: unknown;
+    try {
+      line = JSON.parse(text);
+    } catch {
+      continue;
+    }
+    const o = obj(line);
+    const u = o && usageOf(dialect, o, path);
+    if (!u) continue;
+    stored += storeUsage(call, s, u);
+  }
+  sql.run(
+    `INSERT INTO agent_transcripts (path, session_id, offset, size, read_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (path) DO UPDATE SET session_id = excluded.session_id, offset = excluded.offset, size = excluded.size, read_at = excluded.read_at`,
+    path,
+    s.id,
+    r.offset,
+    r.size,
+    call.now,
+  );
+  return stored;
+}
+
+/** One usage per message id; a later line of the same message only raises its counts. */
+function storeUsage(call: Call, s: SessionRow, u: Usage): number {
+  const { sql } = call.app;
+  const at = u.at ?? call.now;
+  // The task of the moment: the session's interval running then, else the last one before it.
+  const where = sql.get<{ project_id: number | null; sprint_id: number | null; task_id: number | null }>(
+    `SELECT project_id, sprint_id, task_id FROM intervals WHERE session_id = ? AND started_at <= ?
+        ORDER BY started_at DESC, id DESC LIMIT 1`,
+    s.id,
+    at,
+  ) ?? { project_id: s.active_project_id, sprint_id: s.active_sprint_id, task_id: s.active_task_id };
+  const res = sql.run(
+    `INSERT INTO agent_tokens (session_id, actor, project_id, sprint_id, task_id, message_id, model,
+        input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (message_id) DO UPDATE SET
+       input_tokens = max(input_tokens, excluded.input_tokens),
+       output_tokens = max(output_tokens, excluded.output_tokens),
+       cache_creation_tokens = max(cache_creation_tokens, excluded.cache_creation_tokens),
+       cache_read_tokens = max(cache_read_tokens, excluded.cache_read_tokens)`,
+    s.id,
+    s.actor,
+    where.project_id,
+    where.sprint_id,
+    where.task_id,
+    u.message_id,
+    u.model,
+    u.input,
+    u.output,
+    u.cache_creation,
+    u.cache_read,
+    at,
+  );
+  return res.changes;
+}
