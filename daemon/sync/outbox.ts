@@ -57,6 +57,19 @@ export function installTriggers(db: Db): { tables: string[]; backfilled: number 
         .prepare(`INSERT INTO sync_outbox (tbl, row_id, op, at) SELECT ${lit}, rowid, 'upsert', ${NOW_MS} FROM ${q(t)}`)
         .run().changes;
     }
+    // Dependencies (task_deps, without rowid) travel on their task: a change queues the task.
+    if (hasTable(db, 'task_deps') && !existing.has('sync_task_deps_ai')) {
+      for (const [suffix, event, ref] of [
+        ['ai', 'INSERT', 'NEW'],
+        ['ad', 'DELETE', 'OLD'],
+      ] as const) {
+        db.exec(
+          `CREATE TRIGGER IF NOT EXISTS sync_task_deps_${suffix} AFTER ${event} ON task_deps WHEN NOT EXISTS (SELECT 1 FROM sync_muted) BEGIN
+             INSERT INTO sync_outbox (tbl, row_id, op, at) VALUES ('tasks', ${ref}.task_id, 'upsert', ${NOW_MS});
+           END`,
+        );
+      }
+    }
   })();
   return { tables, backfilled };
 }
@@ -175,6 +188,9 @@ export function markPushed(db: Db, through: number): void {
   db.prepare('DELETE FROM sync_outbox WHERE id <= ?').run(through);
 }
 
+const hasTable = (db: Db, name: string): boolean =>
+  db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+
 class CodeCache {
   private cache = new Map<string, string | null>();
   private persons = new Map<number, string | null>();
@@ -187,6 +203,12 @@ class CodeCache {
       this.cache.set(k, v ?? null);
     }
     return this.cache.get(k)!;
+  }
+
+  private deps: boolean | null = null;
+  private hasDeps(): boolean {
+    this.deps ??= hasTable(this.db, 'task_deps');
+    return this.deps;
   }
 
   private person(sessionId: number): string | null {
@@ -204,6 +226,15 @@ class CodeCache {
     for (const [col, ref] of Object.entries(REFS)) {
       const v = row[col];
       if (typeof v === 'number') out[`${col}_code`] = this.code(ref.table, ref.key, v);
+    }
+    // A task's dependencies live in task_deps (no rowid of its own): they travel as codes on the task.
+    if (tbl === 'tasks' && typeof row.id === 'number' && this.hasDeps()) {
+      out.depends_on_codes = this.db
+        .prepare(
+          'SELECT t.code FROM task_deps d JOIN tasks t ON t.id = d.depends_on_id WHERE d.task_id = ? ORDER BY t.id',
+        )
+        .pluck()
+        .all(row.id);
     }
     if (tbl === 'sessions') out.person = row.os_user ?? null;
     else if (typeof row.session_id === 'number') out.person = this.person(row.session_id);
@@ -292,16 +323,35 @@ function applyOne(
       values[col] = v !== null && typeof v === 'object' ? JSON.stringify(v) : v;
     }
   }
+  // Dependencies name other tasks: all of them must be here first.
+  const deps = tbl === 'tasks' && Array.isArray(data.depends_on_codes) ? (data.depends_on_codes as string[]) : null;
+  const depIds: number[] = [];
+  if (deps && hasTable(db, 'task_deps')) {
+    for (const c of deps) {
+      const id = db.prepare('SELECT id FROM tasks WHERE code = ?').pluck().get(c) as number | undefined;
+      if (id === undefined) return 'wait';
+      depIds.push(id);
+    }
+  }
   const names = Object.keys(values);
+  let id: number;
   if (local) {
     db.prepare(`UPDATE ${tbl} SET ${names.map((n) => `${q(n)} = ?`).join(', ')} WHERE id = ?`).run(
       ...names.map((n) => values[n]),
       local.id,
     );
+    id = local.id;
   } else {
-    db.prepare(`INSERT INTO ${tbl} (${names.map(q).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`).run(
-      ...names.map((n) => values[n]),
+    id = Number(
+      db
+        .prepare(`INSERT INTO ${tbl} (${names.map(q).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`)
+        .run(...names.map((n) => values[n])).lastInsertRowid,
     );
+  }
+  if (deps && hasTable(db, 'task_deps')) {
+    db.prepare('DELETE FROM task_deps WHERE task_id = ?').run(id);
+    const ins = db.prepare('INSERT OR IGNORE INTO task_deps (task_id, depends_on_id) VALUES (?, ?)');
+    for (const d of depIds) ins.run(id, d);
   }
   return 'applied';
 }

@@ -76,4 +76,39 @@ describe('sync outbox', () => {
     expect(d.prepare("SELECT title FROM tasks WHERE code = 'T-1'").pluck().get()).toBe('newer');
     expect(queueStats(d).length).toBe(0);
   });
+
+  it("carries a task's dependencies as codes and applies them once the tasks they name are here", () => {
+    const d = db();
+    // The claims issue keeps dependencies in task_deps, a table without rowid.
+    d.exec(`CREATE TABLE task_deps (task_id INTEGER NOT NULL, depends_on_id INTEGER NOT NULL,
+      PRIMARY KEY (task_id, depends_on_id)) WITHOUT ROWID`);
+    installTriggers(d);
+    d.prepare("INSERT INTO tasks (code, title, created_at, updated_at) VALUES ('T-1', 'a', 1, 1)").run();
+    d.prepare("INSERT INTO tasks (code, title, created_at, updated_at) VALUES ('T-2', 'b', 1, 1)").run();
+    d.prepare('INSERT INTO task_deps VALUES (2, 1)').run();
+    const t2 = readBatch(d, 100)!.rows.find((r) => r.data?.code === 'T-2')!;
+    expect(t2.data!.depends_on_codes).toEqual(['T-1']);
+    markPushed(d, readBatch(d, 100)!.through);
+    d.prepare('DELETE FROM task_deps').run(); // a dependency dropped: the task goes again
+    expect(readBatch(d, 100)!.rows.map((r) => [r.tbl, r.data?.code, r.data?.depends_on_codes])).toEqual([
+      ['tasks', 'T-2', []],
+    ]);
+
+    const other = db();
+    other.exec(`CREATE TABLE task_deps (task_id INTEGER NOT NULL, depends_on_id INTEGER NOT NULL,
+      PRIMARY KEY (task_id, depends_on_id)) WITHOUT ROWID`);
+    const task = (code: string, deps: string[]) => ({
+      tbl: 'tasks' as const,
+      data: { code, title: code, status: 'todo', created_at: 1, updated_at: 5, depends_on_codes: deps },
+    });
+    expect(applyWorkItems(other, [task('T-2', ['T-1']), task('T-1', [])]).applied).toBe(2);
+    expect(
+      other
+        .prepare(
+          "SELECT a.code || '>' || b.code FROM task_deps JOIN tasks a ON a.id = task_id JOIN tasks b ON b.id = depends_on_id",
+        )
+        .pluck()
+        .all(),
+    ).toEqual(['T-2>T-1']);
+  });
 });
