@@ -2,12 +2,16 @@
 //   1. the tick's cost with 1,000 open sessions (debug.tick on a FRAGD_TEST_CLOCK daemon,
 //      so a tick runs on demand; baseline: daemon.hello round trips in the same run);
 //   2. `fragctl report` over a year of data (100k intervals, 1M activities) seeded
-//      straight into SQLite; baseline: `fragctl status` processes in the same run.
+//      straight into SQLite; baseline: `fragctl status` processes in the same run; the
+//      table against --json (the cost of drawing it), and `timew summary` over the same
+//      intervals (skipped, saying why, when timew is not installed).
 // Usage: node bench/time.bench.mjs (npm run bench:time; npm run bench picks it up). Prints figures; asserts nothing.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { buildSync } from 'esbuild';
 import { BenchDaemon, FRAGD_NODE_FLAGS, ROOT, RawClient, fmt, latencies, median, row, sleep } from './lib.mjs';
 
 // A private build: dist/ is rebuilt by others at any moment, and a half-written bundle
@@ -18,6 +22,17 @@ const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), '--o
 if (built.status !== 0) throw new Error('build failed');
 const FRAGD = join(OUT, 'fragd.js');
 const FRAGCTL = join(OUT, 'fragctl.js');
+// The report's renderer on its own, to time the drawing apart from the process around it.
+const RENDER = join(OUT, 'report-render.mjs');
+buildSync({
+  entryPoints: [join(ROOT, 'client/fragctl/commands/report.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  packages: 'external',
+  logLevel: 'error',
+  outfile: RENDER,
+});
 const daemons = new Set();
 process.on('exit', () => {
   for (const d of daemons) d.proc?.kill('SIGKILL');
@@ -113,10 +128,12 @@ async function reportBench() {
   const start = end - 365 * DAY;
   const actors = ['human', 'claude'];
   const perActor = 50_000;
-  const slot = Math.floor((365 * DAY) / perActor); // ~10.5 min
+  // Whole seconds (10.5 min slots, 8.4 min intervals), so Timewarrior, which stores seconds, holds the same times.
+  const slot = Math.floor((365 * DAY) / perActor / 1000) * 1000;
   const t0 = performance.now();
   let intervals = 0;
   let activities = 0;
+  const spans = [];
   db.transaction(() => {
     db.prepare("INSERT INTO projects (code, title, created_at, updated_at) VALUES ('P', 'Project', ?, ?)").run(
       start,
@@ -145,7 +162,8 @@ async function reportBench() {
       let day = -1;
       for (let i = 0; i < perActor; i++) {
         const from = start + i * slot + (i % 7) * 1000;
-        const to = from + Math.floor(slot * 0.8);
+        const to = from + Math.floor((slot * 0.8) / 1000) * 1000;
+        spans.push([from, to, actor]);
         const d0 = Math.floor((from - start) / DAY);
         if (d0 !== day) {
           day = d0;
@@ -201,6 +219,39 @@ async function reportBench() {
   for (const by of ['day', 'task', 'sprint', 'project', 'actor'])
     results[by] = med(['report', '--by', by, ...range, '--json']);
   const sample = JSON.parse(fragctl(['report', '--by', 'day', ...range, '--json']).out);
+  // Drawing the table: the same report as a table and as JSON, alternated, whole process.
+  const tableT = [];
+  const jsonT = [];
+  for (let i = 0; i < runs + 2; i++) {
+    tableT.push(fragctl(['report', '--by', 'day', ...range]).ms);
+    jsonT.push(fragctl(['report', '--by', 'day', ...range, '--json']).ms);
+  }
+  const table = median(tableT);
+  const json = median(jsonT);
+  // The drawing alone, as one fragctl process pays it: reportTable on this answer, its first
+  // (cold) call in a fresh process, timed inside that process.
+  const samplePath = join(OUT, 'report-sample.json');
+  writeFileSync(samplePath, JSON.stringify(sample));
+  const drawT = Array.from({ length: runs + 2 }, () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { reportTable } from ${JSON.stringify(RENDER)};
+         import { readFileSync } from 'node:fs';
+         const r = JSON.parse(readFileSync(${JSON.stringify(samplePath)}, 'utf8'));
+         const t = performance.now(); const lines = reportTable(r); const ms = performance.now() - t;
+         if (lines.join('').length < 1000) throw new Error('no table');
+         console.log(ms);`,
+      ],
+      { encoding: 'utf8' },
+    );
+    if (r.status !== 0) throw new Error(`reportTable failed: ${r.stderr}`);
+    return Number(r.stdout);
+  });
+  const draw = median(drawT);
+  const timew = timewSummary(spans, range, runs);
   // The daemon's share: the same report over a raw socket (no process start).
   const c = await RawClient.open(d.socket);
   const rpcDay = median(
@@ -240,6 +291,92 @@ async function reportBench() {
     `hello ${fmt(rpcHello, 3)} ms`,
   );
   row('report by task over the socket (daemon share), median of 10', `${fmt(rpcTask, 1)} ms`);
+  row(`fragctl report --by day as JSON (whole process), median of ${runs + 2}`, `${fmt(json, 1)} ms`);
+  row(
+    `fragctl report --by day as a table (whole process), median of ${runs + 2}`,
+    `${fmt(table, 1)} ms`,
+    `${fmt(table - json, 1)} ms more than JSON (noise included)`,
+  );
+  row(
+    `drawing the ${sample.rows.length}-row table (reportTable, first call in a process), median of ${runs + 2}`,
+    `${fmt(draw, 1)} ms`,
+    `${fmt((100 * draw) / table, 1)}% of the report (target ≤ 10%)`,
+    draw <= 0.1 * table,
+  );
+  if (timew.skipped) {
+    console.log(`  timew comparison skipped: ${timew.skipped}`);
+  } else {
+    row(
+      `timew summary over the same ${spans.length.toLocaleString('en')} intervals, median of ${timew.runs}`,
+      `${fmt(timew.ms, 0)} ms`,
+    );
+    row(
+      'timew summary / fragctl report --by day (table)',
+      `${fmt(timew.ms / table, 1)}×`,
+      'target ≥ 6×',
+      timew.ms / table >= 6,
+    );
+    const agree = timew.totalSeconds === sample.total_seconds;
+    row(
+      'year totals: timew summary vs fragctl report',
+      `${timew.totalSeconds.toLocaleString('en')} s vs ${sample.total_seconds.toLocaleString('en')} s`,
+      'must agree',
+      agree,
+    );
+  }
+}
+
+/**
+ * Timewarrior over the same intervals: its data files (one per month, `inc START - END #
+ * tag`) written straight into a temporary TIMEWARRIORDB; `timew summary` over the same
+ * local days, timed as a whole process like fragctl, its total parsed for comparison.
+ */
+function timewSummary(spans, range, runs) {
+  const which = spawnSync('sh', ['-c', 'command -v timew'], { encoding: 'utf8' });
+  if (which.status !== 0) return { skipped: 'timew is not installed (apt-get install timewarrior)' };
+  const db = mkdtempSync(join(tmpdir(), 'fb-timew-'));
+  try {
+    mkdirSync(join(db, 'data'));
+    writeFileSync(join(db, 'timewarrior.cfg'), '');
+    const stamp = (ms) =>
+      new Date(ms)
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z');
+    const months = new Map();
+    for (const [from, to, actor] of [...spans].sort((a, b) => a[0] - b[0])) {
+      const month = new Date(from).toISOString().slice(0, 7);
+      let lines = months.get(month);
+      if (!lines) months.set(month, (lines = []));
+      lines.push(`inc ${stamp(from)} - ${stamp(to)} # ${actor}`);
+    }
+    for (const [month, lines] of months) writeFileSync(join(db, 'data', `${month}.data`), lines.join('\n') + '\n');
+    const [since, until] = [range[1], range[3]];
+    const end = new Date(Date.parse(until) + DAY).toISOString().slice(0, 10);
+    const env = { ...process.env, TIMEWARRIORDB: db, TZ: 'Europe/Berlin' };
+    const timew = () => {
+      const t = performance.now();
+      const r = spawnSync('timew', ['summary', since, '-', end], {
+        env,
+        encoding: 'utf8',
+        input: '',
+        maxBuffer: 1 << 28,
+      });
+      if (r.status !== 0)
+        throw new Error(`timew summary failed (${r.status ?? r.error?.message}): ${r.stderr}${r.stdout.slice(0, 500)}`);
+      return { ms: performance.now() - t, out: r.stdout };
+    };
+    timew(); // builds its tag database once
+    const n = Math.max(1, runs - 2);
+    const times = [];
+    let out = '';
+    for (let i = 0; i < n; i++) ({ ms: times[i], out } = timew());
+    const last = out.trim().split('\n').at(-1).trim();
+    const [h, m, sec] = last.split(':').map(Number);
+    return { ms: median(times), runs: n, totalSeconds: h * 3600 + m * 60 + sec };
+  } finally {
+    rmSync(db, { recursive: true, force: true });
+  }
 }
 
 try {

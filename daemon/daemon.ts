@@ -265,6 +265,7 @@ export class Daemon {
       socket_activated: this.socketActivated,
       paths: { socket: this.paths.socket, db: this.paths.db, log: this.paths.log, config: this.paths.config },
       memory: memoryMb(),
+      commits: { ...this.dispatcher.queue.stats },
       counts: {
         sessions: count('SELECT count(*) FROM sessions'),
         active_sessions: count("SELECT count(*) FROM sessions WHERE status = 'active'"),

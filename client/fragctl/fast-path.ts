@@ -1,4 +1,4 @@
-// fragctl's hot commands (status, heartbeat, update, note, log) are parsed with node's own
+// fragctl's hot commands (status, heartbeat, update, note, log, report) are parsed with node's own
 // util.parseArgs and run without loading yargs, so a status bar or an agent calling them
 // in a loop pays little more than node's own start. Anything unusual — --help, an
 // unknown option, a missing argument — falls through to the full yargs CLI, which owns
@@ -9,6 +9,7 @@ import { run } from './runner.js';
 import { runActivity } from './commands/context.js';
 import { shortLine, statusLines } from './commands/session.js';
 import { runHeartbeat } from './commands/heartbeat.js';
+import { BY, runReport, type ReportArgs } from './commands/report.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -51,6 +52,19 @@ const hot: Record<string, Hot> = {
     positionals: 0,
     run: (v) => runHeartbeat(v),
   },
+  // A year's report is read often (status bars, weekly reviews) and is mostly process start.
+  report: {
+    options: {
+      by: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      tz: { type: 'string' },
+      'per-actor': { type: 'boolean' },
+      csv: { type: 'boolean' },
+    },
+    positionals: 0,
+    run: (v) => runReport({ ...(v as unknown as ReportArgs), by: (v.by as ReportArgs['by'] | undefined) ?? 'day' }),
+  },
   update: activity('update'),
   note: activity('note'),
   log: activity('log'),
@@ -79,6 +93,7 @@ export async function fastPath(argv: string[]): Promise<boolean> {
   if (positionals.length !== cmd.positionals) return false;
   if (values.format !== undefined && !FORMATS.has(values.format as string)) return false;
   if (values.level !== undefined && !LEVELS.has(values.level as string)) return false;
+  if (values.by !== undefined && !(BY as readonly unknown[]).includes(values.by)) return false;
   if (values['no-autostart']) values.autostart = false;
   await cmd.run(values, positionals);
   return true;

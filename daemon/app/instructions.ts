@@ -38,13 +38,13 @@ export function contextReminder(call: Call, s: SessionRow | null): string {
   const work = workFrame(stack);
   if (work) {
     parts.push(`${work.type} ${work.code} “${work.title}”`);
-    const task = call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE id = ?', work.id);
-    if (task?.estimate_minutes != null) {
+    const estimate = call.app.sql.value<number | null>('SELECT estimate_minutes FROM tasks WHERE id = ?', work.id);
+    if (estimate != null) {
       // The same tracked time (subtasks included) as the estimate check, so the two never disagree.
-      const left = task.estimate_minutes * 60 - Math.floor(taskTrackedMs(call, task.id, call.now) / 1000);
+      const left = estimate * 60 - Math.floor(taskTrackedMs(call, work.id, call.now) / 1000);
       parts.push(
         left >= 0
-          ? `estimate ${formatDuration(task.estimate_minutes * 60)}, ${formatDuration(left)} left`
+          ? `estimate ${formatDuration(estimate * 60)}, ${formatDuration(left)} left`
           : `over estimate by ${formatDuration(-left)}`,
       );
     }

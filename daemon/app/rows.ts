@@ -108,7 +108,22 @@ export interface IntervalRow {
   end_reason: string | null;
 }
 
-export const parseStack = (s: SessionRow): StoredFrame[] => JSON.parse(s.stack) as StoredFrame[];
+/**
+ * The session's stack, parsed. One call parses the same stack text several times (session
+ * lookup, activity, instructions, views), so the last texts seen are kept parsed; the
+ * arrays are frozen, so a caller that changed one instead of building a new stack would fail loudly.
+ */
+export function parseStack(s: SessionRow): StoredFrame[] {
+  let stack = parsedStacks.get(s.stack);
+  if (!stack) {
+    stack = Object.freeze((JSON.parse(s.stack) as StoredFrame[]).map((f) => Object.freeze(f)));
+    if (parsedStacks.size >= 256) parsedStacks.delete(parsedStacks.keys().next().value!);
+    parsedStacks.set(s.stack, stack);
+  }
+  // Typed as the arrays callers take; frozen at run time (no caller changes a stack in place).
+  return stack as StoredFrame[];
+}
+const parsedStacks = new Map<string, readonly StoredFrame[]>();
 
 export interface ContextHistoryRow {
   id: number;

@@ -15,6 +15,8 @@ export class CommitQueue {
   private jobs: Job<unknown>[] = [];
   private scheduled = false;
   private idleWaiters: (() => void)[] = [];
+  /** Committed transactions and the calls they held since start: calls / batches is the group size. */
+  readonly stats = { batches: 0, calls: 0 };
 
   /** One savepoint per call, with statements prepared once (db.transaction() per call costs ~10% of a write). */
   private readonly savepoint: { begin: Statement; release: Statement; rollback: Statement };
@@ -77,6 +79,8 @@ export class CommitQueue {
       for (const job of jobs) job.reject(error);
       return this.notifyIdle();
     }
+    this.stats.batches++;
+    this.stats.calls += jobs.length;
     jobs.forEach((job, i) => {
       const o = outcomes[i];
       if (o.ok) job.resolve(o.value);

@@ -175,7 +175,9 @@ export class Dispatcher {
       const { value, events } = outcome;
       if (events.length) this.deps.publish(events);
       if (source === 'mcp') noteMcpCall(conn, parsed.data, this.deps.app.clock.now());
-      this.deps.log.debug({ method: name, ms: +(performance.now() - started).toFixed(2), conn: conn.id }, 'call');
+      // Checked first: the log record would otherwise be built for every call at any level.
+      if (this.deps.log.isLevelEnabled('debug'))
+        this.deps.log.debug({ method: name, ms: +(performance.now() - started).toFixed(2), conn: conn.id }, 'call');
       return value;
     } catch (err) {
       const rpc = toRpcError(err, name);

@@ -191,6 +191,111 @@ export const migrations: readonly string[] = [
   CREATE INDEX agent_tokens_task ON agent_tokens(task_id);
   CREATE INDEX agent_tokens_at ON agent_tokens(at);
   `,
+  // Running totals of closed intervals, kept by triggers on `intervals`, so that reading a
+  // session's, task's or sprint's time costs the same at 1M intervals as at 10k, and any
+  // change to intervals by any code path (corrections, undo, plain SQL) keeps them right in
+  // the same transaction. An open interval is not in them: readers add now - started_at.
+  // scope 'session' (id = session), 'task' (id = task), 'sprint', 'project', and
+  // 'session_task' (id = session, sub = task); n counts the intervals in the sum.
+  // interval_bounds holds the longest closed interval ever seen (never shrinks), so a report
+  // can bound both ends of its range on the started_at indexes.
+  // The partial index finds a session's open interval without walking its history.
+  `
+  CREATE TABLE time_totals (
+    scope TEXT NOT NULL CHECK (scope IN ('session','task','sprint','project','session_task')),
+    id INTEGER NOT NULL,
+    sub INTEGER NOT NULL DEFAULT 0,
+    ms INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (scope, id, sub)
+  ) WITHOUT ROWID;
+  CREATE TABLE interval_bounds (id INTEGER PRIMARY KEY CHECK (id = 1), max_closed_ms INTEGER NOT NULL);
+  CREATE INDEX intervals_open_session ON intervals(session_id) WHERE ended_at IS NULL;
+  -- Reports read a range of intervals by start: covering, so the range is read from the
+  -- index alone (intervals are written only on stack changes, so the copy costs little).
+  DROP INDEX intervals_started;
+  CREATE INDEX intervals_range ON intervals(started_at, ended_at, actor, session_id, task_id, sprint_id, project_id);
+  -- A report counts the sessions whose lifetime reaches its range: those still open or ended after its start.
+  CREATE INDEX sessions_ended ON sessions(ended_at);
+
+  INSERT INTO time_totals (scope, id, sub, ms, n)
+    SELECT 'session', session_id, 0, sum(ended_at - started_at), count(*) FROM intervals WHERE ended_at IS NOT NULL GROUP BY session_id;
+  INSERT INTO time_totals (scope, id, sub, ms, n)
+    SELECT 'task', task_id, 0, sum(ended_at - started_at), count(*) FROM intervals WHERE ended_at IS NOT NULL AND task_id IS NOT NULL GROUP BY task_id;
+  INSERT INTO time_totals (scope, id, sub, ms, n)
+    SELECT 'sprint', sprint_id, 0, sum(ended_at - started_at), count(*) FROM intervals WHERE ended_at IS NOT NULL AND sprint_id IS NOT NULL GROUP BY sprint_id;
+  INSERT INTO time_totals (scope, id, sub, ms, n)
+    SELECT 'project', project_id, 0, sum(ended_at - started_at), count(*) FROM intervals WHERE ended_at IS NOT NULL AND project_id IS NOT NULL GROUP BY project_id;
+  INSERT INTO time_totals (scope, id, sub, ms, n)
+    SELECT 'session_task', session_id, task_id, sum(ended_at - started_at), count(*) FROM intervals WHERE ended_at IS NOT NULL AND task_id IS NOT NULL GROUP BY session_id, task_id;
+  INSERT INTO interval_bounds (id, max_closed_ms)
+    SELECT 1, coalesce(max(ended_at - started_at), 0) FROM intervals WHERE ended_at IS NOT NULL;
+  UPDATE sessions SET total_active_seconds =
+    coalesce((SELECT ms FROM time_totals WHERE scope = 'session' AND id = sessions.id AND sub = 0), 0) / 1000;
+
+  CREATE TRIGGER intervals_totals_add AFTER INSERT ON intervals WHEN NEW.ended_at IS NOT NULL BEGIN
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'session', NEW.session_id, 0, (NEW.ended_at - NEW.started_at), 1 WHERE true
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'task', NEW.task_id, 0, (NEW.ended_at - NEW.started_at), 1 WHERE NEW.task_id IS NOT NULL
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'sprint', NEW.sprint_id, 0, (NEW.ended_at - NEW.started_at), 1 WHERE NEW.sprint_id IS NOT NULL
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'project', NEW.project_id, 0, (NEW.ended_at - NEW.started_at), 1 WHERE NEW.project_id IS NOT NULL
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'session_task', NEW.session_id, NEW.task_id, (NEW.ended_at - NEW.started_at), 1 WHERE NEW.task_id IS NOT NULL
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    UPDATE sessions SET total_active_seconds =
+      (SELECT ms FROM time_totals WHERE scope = 'session' AND id = NEW.session_id AND sub = 0) / 1000 WHERE id = NEW.session_id;
+    UPDATE interval_bounds SET max_closed_ms = max(max_closed_ms, NEW.ended_at - NEW.started_at) WHERE id = 1;
+  END;
+  CREATE TRIGGER intervals_totals_remove AFTER DELETE ON intervals WHEN OLD.ended_at IS NOT NULL BEGIN
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'session', OLD.session_id, 0, -(OLD.ended_at - OLD.started_at), -1 WHERE true
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'task', OLD.task_id, 0, -(OLD.ended_at - OLD.started_at), -1 WHERE OLD.task_id IS NOT NULL
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'sprint', OLD.sprint_id, 0, -(OLD.ended_at - OLD.started_at), -1 WHERE OLD.sprint_id IS NOT NULL
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'project', OLD.project_id, 0, -(OLD.ended_at - OLD.started_at), -1 WHERE OLD.project_id IS NOT NULL
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'session_task', OLD.session_id, OLD.task_id, -(OLD.ended_at - OLD.started_at), -1 WHERE OLD.task_id IS NOT NULL
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    UPDATE sessions SET total_active_seconds =
+      (SELECT ms FROM time_totals WHERE scope = 'session' AND id = OLD.session_id AND sub = 0) / 1000 WHERE id = OLD.session_id;
+  END;
+  CREATE TRIGGER intervals_totals_update_remove
+    AFTER UPDATE OF session_id, project_id, sprint_id, task_id, started_at, ended_at ON intervals
+    WHEN OLD.ended_at IS NOT NULL BEGIN
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'session', OLD.session_id, 0, -(OLD.ended_at - OLD.started_at), -1 WHERE true
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'task', OLD.task_id, 0, -(OLD.ended_at - OLD.started_at), -1 WHERE OLD.task_id IS NOT NULL
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'sprint', OLD.sprint_id, 0, -(OLD.ended_at - OLD.started_at), -1 WHERE OLD.sprint_id IS NOT NULL
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'project', OLD.project_id, 0, -(OLD.ended_at - OLD.started_at), -1 WHERE OLD.project_id IS NOT NULL
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'session_task', OLD.session_id, OLD.task_id, -(OLD.ended_at - OLD.started_at), -1 WHERE OLD.task_id IS NOT NULL
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    UPDATE sessions SET total_active_seconds =
+      (SELECT ms FROM time_totals WHERE scope = 'session' AND id = OLD.session_id AND sub = 0) / 1000 WHERE id = OLD.session_id;
+  END;
+  CREATE TRIGGER intervals_totals_update_add
+    AFTER UPDATE OF session_id, project_id, sprint_id, task_id, started_at, ended_at ON intervals
+    WHEN NEW.ended_at IS NOT NULL BEGIN
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'session', NEW.session_id, 0, (NEW.ended_at - NEW.started_at), 1 WHERE true
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'task', NEW.task_id, 0, (NEW.ended_at - NEW.started_at), 1 WHERE NEW.task_id IS NOT NULL
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'sprint', NEW.sprint_id, 0, (NEW.ended_at - NEW.started_at), 1 WHERE NEW.sprint_id IS NOT NULL
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'project', NEW.project_id, 0, (NEW.ended_at - NEW.started_at), 1 WHERE NEW.project_id IS NOT NULL
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'session_task', NEW.session_id, NEW.task_id, (NEW.ended_at - NEW.started_at), 1 WHERE NEW.task_id IS NOT NULL
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    UPDATE sessions SET total_active_seconds =
+      (SELECT ms FROM time_totals WHERE scope = 'session' AND id = NEW.session_id AND sub = 0) / 1000 WHERE id = NEW.session_id;
+    UPDATE interval_bounds SET max_closed_ms = max(max_closed_ms, NEW.ended_at - NEW.started_at) WHERE id = 1;
+  END;
+  `,
   // Team sync (docs/team-sync.md): the outbox every change goes through on its way to
   // PostgreSQL (filled by triggers that fragd installs while sync is on, in the same
   // transaction as the change; AUTOINCREMENT so ids, the versions of changes, never go

@@ -7,9 +7,20 @@ import type { Db } from '../store/database.js';
 
 /**
  * Local bookkeeping that is not the user's data, and never leaves the machine (how far
- * each agent transcript file was read is about this machine's files).
+ * each agent transcript file was read is about this machine's files; running totals are
+ * derived from the intervals, which do travel).
  */
-const LOCAL_ONLY = new Set(['meta', 'sync_outbox', 'sync_muted', 'sync_claims', 'sync_progress', 'agent_transcripts']);
+const LOCAL_ONLY = new Set([
+  'meta',
+  'sync_outbox',
+  'sync_muted',
+  'sync_claims',
+  'sync_progress',
+  'agent_transcripts',
+  // Derived from intervals by triggers: each machine keeps its own.
+  'time_totals',
+  'interval_bounds',
+]);
 
 const NOW_MS = `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`;
 

@@ -80,6 +80,8 @@ export const coreMethods = {
     };
     /** Resident memory and the JavaScript heap, in MB. */
     memory: { rss_mb: number; heap_used_mb: number; heap_total_mb: number; external_mb: number };
+    /** Group commits since start and the calls they held (calls / batches: calls per fsync). */
+    commits: { batches: number; calls: number };
     /** The HTTP API: its URL when it listens, the reason when it could not start. */
     http: { enabled: boolean; url?: string; port?: number; port_file?: string; token_file?: string; error?: string };
   }>()({

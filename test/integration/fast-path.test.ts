@@ -46,6 +46,21 @@ describe('fragctl fast path', () => {
     expect(a.body.instructions.context_reminder).toMatch(/^SESSION-\d+ \(active\)/);
   });
 
+  it('report: same table, CSV and JSON as the full CLI; an unknown --by is left to yargs', async () => {
+    const args = ['report', '--since', '2026-01-01', '--until', '2026-01-07', '--tz', 'UTC'];
+    for (const extra of [[], ['--by', 'task'], ['--csv']]) {
+      const a = await d.fragctl([...args, ...extra]);
+      const b = await d.fragctl([...args, ...extra], { env: full });
+      expect(a.code).toBe(0);
+      expect(a.stdout).toBe(b.stdout);
+    }
+    const ja = await d.json([...args, '--by', 'actor']);
+    expect(ja.body).toEqual((await d.json([...args, '--by', 'actor'], { env: full })).body);
+    const bad = await d.fragctl(['report', '--by', 'week']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Invalid values|Choices/);
+  });
+
   it('hands anything unusual to the full CLI with its messages and exit codes', async () => {
     const bad = await d.fragctl(['status', '--bogus']);
     expect(bad.code).toBe(2);

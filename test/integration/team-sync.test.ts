@@ -66,7 +66,7 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
     try {
       const tables = db
         .prepare(
-          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'sync_%' AND name NOT IN ('meta', 'agent_transcripts')",
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'sync_%' AND name NOT IN ('meta', 'agent_transcripts', 'time_totals', 'interval_bounds')",
         )
         .pluck()
         .all() as string[];

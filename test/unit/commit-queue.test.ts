@@ -24,6 +24,14 @@ describe('CommitQueue', () => {
     expect(db.inTransaction).toBe(false);
   });
 
+  it('counts its commits and the calls they held (the group size daemon.status reports)', async () => {
+    const db = fresh();
+    const q = new CommitQueue(db);
+    await Promise.all(['a', 'b', 'c'].map((v) => q.submit(() => db.prepare('INSERT INTO t VALUES (?)').run(v))));
+    await q.submit(() => db.prepare('INSERT INTO t VALUES (?)').run('d'));
+    expect(q.stats).toEqual({ batches: 2, calls: 4 });
+  });
+
   it('rolls back a failing call alone, including its partial writes', async () => {
     const db = fresh();
     const q = new CommitQueue(db);

@@ -1,18 +1,17 @@
 // fragctl report: tracked time by day, task, sprint, project or actor. The daemon
 // aggregates; this file only lays the answer out (table, CSV or JSON).
 import type { Argv } from 'yargs';
-import Table from 'cli-table3';
 import { formatDuration } from '../../../shared/format.js';
 import type { ReportResult, ReportRow, TokenTotals } from '../../../shared/protocol/time.js';
 import { run, UsageError, type GlobalArgs } from '../runner.js';
 import type { TeamReportResult } from '../../../shared/protocol/sync.js';
+import { boxTable } from '../box-table.js';
 
-const BY = ['day', 'task', 'sprint', 'project', 'actor', 'session'] as const;
+export const BY = ['day', 'task', 'sprint', 'project', 'actor', 'session'] as const;
 const TEAM_BY = ['person', 'machine', 'actor', 'task'] as const;
 
-interface ReportArgs extends GlobalArgs {
-  by?: (typeof BY)[number] | (typeof TEAM_BY)[number];
-  team?: boolean;
+export interface ReportArgs extends GlobalArgs {
+  by: (typeof BY)[number];
   since?: string;
   until?: string;
   tz?: string;
@@ -110,9 +109,9 @@ export function reportTable(r: ReportResult): string[] {
     'Intervals',
     ...(withTokens ? ['Tokens in/out', 'Cache write/read'] : []),
   ];
-  const table = new Table({ head, style: { head: [], border: [] } });
+  const rows: string[][] = [];
   for (const row of r.rows) {
-    table.push([
+    rows.push([
       row.key,
       ...(r.by === 'day' || r.by === 'actor' ? [] : [row.label ?? '']),
       ...(withActor ? [row.actor ?? ''] : []),
@@ -129,7 +128,7 @@ export function reportTable(r: ReportResult): string[] {
     ]);
   }
   const blanks = new Array<string>(head.indexOf('Time') - 1).fill('');
-  table.push([
+  rows.push([
     'Total',
     ...blanks,
     formatDuration(r.total_seconds),
@@ -137,21 +136,28 @@ export function reportTable(r: ReportResult): string[] {
     String(r.counts.intervals),
     ...(withTokens ? tokenText(r.tokens) : []),
   ]);
+  // Figures right-aligned: from Time to the end.
+  const right = head.map((_, i) => i).filter((i) => i >= head.indexOf('Time'));
+  const table = boxTable(head, rows, { right, footer: true });
   return [
     `time by ${r.by} · ${r.since} → ${r.until} (${r.tz})${r.actor ? ` · actor ${r.actor}` : ''} · ${r.counts.intervals} intervals, ${r.counts.sessions} sessions, ${r.counts.actors} actors`,
-    r.rows.length ? table.toString() : '(no tracked time in this range)',
+    r.rows.length ? table : '(no tracked time in this range)',
   ];
 }
 
 export function teamReportTable(r: TeamReportResult): string[] {
   const head = [r.by[0].toUpperCase() + r.by.slice(1), 'Time', 'Intervals', 'Machines', 'Actors'];
-  const table = new Table({ head, style: { head: [], border: [] } });
-  for (const row of r.rows)
-    table.push([row.key, formatDuration(row.seconds), String(row.intervals), String(row.machines), String(row.actors)]);
-  table.push(['Total', formatDuration(r.total_seconds), '', '', '']);
+  const rows = r.rows.map((row) => [
+    row.key,
+    formatDuration(row.seconds),
+    String(row.intervals),
+    String(row.machines),
+    String(row.actors),
+  ]);
+  rows.push(['Total', formatDuration(r.total_seconds), '', '', '']);
   return [
     `team ${r.team} · time by ${r.by} · ${r.since} → ${r.until} (${r.tz}) · from the team store`,
-    r.rows.length ? table.toString() : '(no tracked time in this range)',
+    r.rows.length ? boxTable(head, rows) : '(no tracked time in this range)',
     `machines: ${r.machines.map((m) => `${m.machine} (last push ${m.last_push_at ?? 'never'})`).join(', ') || 'none'}`,
   ];
 }
@@ -165,6 +171,26 @@ function teamCsv(r: TeamReportResult): string[] {
         .join(','),
     ),
   ];
+}
+
+/** fragctl report --team: the whole team's time, read by the daemon from the team store. */
+function runTeamReport(argv: Omit<ReportArgs, 'by'> & { by?: string }): Promise<void> {
+  const by = argv.by ?? 'person';
+  return run(
+    argv,
+    (c) =>
+      c.call('team.report', {
+        by: by as (typeof TEAM_BY)[number],
+        since: argv.since,
+        until: argv.until,
+        tz: argv.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+      }),
+    (r) => (argv.csv ? teamCsv(r) : teamReportTable(r)),
+    () => {
+      if (!(TEAM_BY as readonly string[]).includes(by))
+        throw new UsageError(`--team reports by ${TEAM_BY.join(', ')}; not by ${by}`);
+    },
+  );
 }
 
 export function reportCommand(y: Argv<GlobalArgs>) {
@@ -187,51 +213,43 @@ export function reportCommand(y: Argv<GlobalArgs>) {
         })
         .option('csv', { type: 'boolean', describe: 'print CSV' })
         .example('$0 report --by task --since 2026-03-01', 'time per task since March 1st, with estimate vs actual')
-        .example(
-          '$0 report --by day --per-actor',
-          'human and agent time side by side, per day',
-        ) as unknown as Argv<ReportArgs>,
+        .example('$0 report --by day --per-actor', 'human and agent time side by side, per day') as unknown as Argv<
+        Omit<ReportArgs, 'by'> & { by?: string; team?: boolean }
+      >,
     (argv) => {
-      const tz = argv.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
-      if (argv.team) {
-        const by = argv.by ?? 'person';
+      if (argv.team) return runTeamReport(argv);
+      const by = argv.by ?? 'day';
+      if (!(BY as readonly string[]).includes(by)) {
         return run(
           argv,
-          (c) =>
-            c.call('team.report', {
-              by: by as (typeof TEAM_BY)[number],
-              since: argv.since,
-              until: argv.until,
-              tz,
-            }),
-          (r) => (argv.csv ? teamCsv(r) : teamReportTable(r)),
+          () => Promise.resolve(null),
+          () => [],
           () => {
-            if (!(TEAM_BY as readonly string[]).includes(by))
-              throw new UsageError(`--team reports by ${TEAM_BY.join(', ')}; not by ${by}`);
-          },
-        );
-      }
-      const by = argv.by ?? 'day';
-      return run(
-        argv,
-        (c) =>
-          c.call('report', {
-            by: by as (typeof BY)[number],
-            since: argv.since,
-            until: argv.until,
-            tz,
-            per_actor: argv['per-actor'],
-            ...(argv.actor ? { actor: argv.actor } : {}),
-            ...(argv.session ? { session: argv.session } : {}),
-          }),
-        (r) => (argv.csv ? reportCsv(r) : reportTable(r)),
-        () => {
-          if (!(BY as readonly string[]).includes(by))
             throw new UsageError(
               `--by ${by} is for the team report: add --team (this machine reports by ${BY.join(', ')})`,
             );
-        },
-      );
+          },
+        );
+      }
+      return runReport({ ...argv, by: by as ReportArgs['by'] });
     },
+  );
+}
+
+/** Asks for the report and prints it; shared by the yargs command and the fast path. */
+export function runReport(argv: ReportArgs): Promise<void> {
+  return run(
+    argv,
+    (c) =>
+      c.call('report', {
+        by: argv.by,
+        since: argv.since,
+        until: argv.until,
+        tz: argv.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+        per_actor: argv['per-actor'],
+        ...(argv.actor ? { actor: argv.actor } : {}),
+        ...(argv.session ? { session: argv.session } : {}),
+      }),
+    (r) => (argv.csv ? reportCsv(r) : reportTable(r)),
   );
 }

@@ -6,20 +6,13 @@ import type { TokenTotals } from '../../../shared/protocol/time.js';
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
 import { activeMs } from '../time/intervals.js';
+import { sessionTaskIds, sessionTaskMs } from '../time/totals.js';
 import { parseStack, type ActivityRow, type SessionRow, type TaskRow } from '../rows.js';
 import { resolveSession } from './sessions.js';
 import { sessionView } from '../views.js';
 
 const secondsOn = (call: Call, sessionId: number, taskId: number): number =>
-  Math.floor(
-    (call.app.sql.value<number>(
-      `SELECT coalesce(sum(coalesce(ended_at, max(?3, started_at)) - started_at), 0) FROM intervals
-        WHERE session_id = ?1 AND (task_id = ?2 OR task_id IN (SELECT id FROM tasks WHERE parent_id = ?2))`,
-      sessionId,
-      taskId,
-      call.now,
-    ) ?? 0) / 1000,
-  );
+  Math.floor(sessionTaskMs(call.app.sql, sessionId, taskId, call.now, true) / 1000);
 
 export function sessionReport(call: Call, s: SessionRow): SessionReport {
   const { sql } = call.app;
@@ -37,10 +30,9 @@ export function sessionReport(call: Call, s: SessionRow): SessionReport {
     .filter((c): c is string => !!c)
     .map((code) => sql.get<TaskRow>('SELECT * FROM tasks WHERE code = ?', code))
     .filter((t): t is TaskRow => !!t);
-  const worked = sql.all<TaskRow>(
-    'SELECT * FROM tasks WHERE id IN (SELECT DISTINCT task_id FROM intervals WHERE session_id = ? AND task_id IS NOT NULL) ORDER BY id',
-    s.id,
-  );
+  const worked = sessionTaskIds(sql, s.id)
+    .map((id) => sql.get<TaskRow>('SELECT * FROM tasks WHERE id = ?', id))
+    .filter((t): t is TaskRow => !!t);
   const artifacts = sql.all<ActivityRow>(
     "SELECT * FROM activities WHERE session_id = ? AND kind = 'artifact' ORDER BY id",
     s.id,

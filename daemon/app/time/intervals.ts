@@ -4,6 +4,7 @@
 import type { Sql } from '../../store/sql.js';
 import type { IntervalRow, SessionRow, StoredFrame } from '../rows.js';
 import { parseStack } from '../rows.js';
+import { sessionMs } from './totals.js';
 
 export type EndReason = 'pause' | 'end' | 'abandon' | 'switch' | 'idle' | 'suspend' | 'crash' | 'shutdown';
 
@@ -42,7 +43,10 @@ export function openIntervalOf(sql: Sql, sessionId: number): IntervalRow | undef
   return sql.get<IntervalRow>('SELECT * FROM intervals WHERE session_id = ? AND ended_at IS NULL', sessionId);
 }
 
-/** Closes the session's open interval at `at` (never before it started) and refreshes the total. */
+/**
+ * Closes the session's open interval at `at` (never before it started). The triggers on
+ * `intervals` add it to the running totals and refresh the session's total_active_seconds.
+ */
 export function closeInterval(sql: Sql, sessionId: number, at: number, reason: EndReason): IntervalRow | undefined {
   const open = openIntervalOf(sql, sessionId);
   if (!open) return undefined;
@@ -54,17 +58,7 @@ export function closeInterval(sql: Sql, sessionId: number, at: number, reason: E
     reason,
     open.id,
   );
-  refreshTotal(sql, sessionId);
   return { ...open, ended_at: end, end_reason: reason };
-}
-
-export function refreshTotal(sql: Sql, sessionId: number): void {
-  sql.run(
-    `UPDATE sessions SET total_active_seconds =
-       (SELECT coalesce(sum(ended_at - started_at), 0) / 1000 FROM intervals WHERE session_id = ?1 AND ended_at IS NOT NULL)
-     WHERE id = ?1`,
-    sessionId,
-  );
 }
 
 /** After the stack changed: if the session is running, end the interval and start one for the new top. */
@@ -74,18 +68,15 @@ export function retime(sql: Sql, session: SessionRow, at: number): void {
   openInterval(sql, session, at);
 }
 
-/** Active milliseconds of a session; an open interval counts up to `now`. */
-export function activeMs(sql: Sql, sessionId: number, now: number): number {
-  return (
-    sql.value<number>(
-      `SELECT coalesce(sum(coalesce(ended_at, max(?2, started_at)) - started_at), 0) FROM intervals WHERE session_id = ?1`,
-      sessionId,
-      now,
-    ) ?? 0
-  );
-}
+/** Active milliseconds of a session; an open interval counts up to `now` (from the running totals). */
+export const activeMs = sessionMs;
 
-/** Active milliseconds in a session spent on one context item since a moment. */
+/**
+ * Active milliseconds in a session spent on one context item since a moment. A session's
+ * intervals never overlap (they are one actor's), so only the last one starting at or
+ * before `since` can reach past it: the scan starts there, on the (session_id, started_at)
+ * index, and costs what happened since, not the session's whole history.
+ */
 export function activeMsOn(
   sql: Sql,
   sessionId: number,
@@ -97,7 +88,8 @@ export function activeMsOn(
   return (
     sql.value<number>(
       `SELECT coalesce(sum(coalesce(ended_at, max(?4, started_at)) - max(started_at, ?3)), 0)
-         FROM intervals WHERE session_id = ?1 AND ${column} = ?2 AND coalesce(ended_at, ?4) > ?3`,
+         FROM intervals WHERE session_id = ?1 AND +${column} = ?2 AND coalesce(ended_at, ?4) > ?3
+          AND started_at >= coalesce((SELECT max(started_at) FROM intervals WHERE session_id = ?1 AND started_at <= ?3), ?3)`,
       sessionId,
       id,
       since,

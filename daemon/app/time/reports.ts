@@ -20,6 +20,7 @@ import {
   splitByDay,
   type Span,
 } from './timeline.js';
+import { maxSpanBefore, sessionTaskMs, taskMs } from './totals.js';
 
 function badParam(message: string, extra: Record<string, unknown> = {}): FragError {
   return new FragError(ErrorCode.InvalidParams, message, { error: 'invalid_params', ...extra });
@@ -49,16 +50,24 @@ interface Filter {
   now: number;
   actor: string | null;
   session: number | null;
+  /**
+   * No interval overlapping [from, to) started before this: from minus the longest an
+   * interval lasts (totals.maxSpanBefore). With it both ends of the range bound started_at,
+   * so a recent range reads only recent index entries, not all history before it.
+   */
+  floor: number;
+  /** The longest an interval in range can last (totals.maxSpanBefore). */
+  maxSpan: number;
 }
 
-// Shared WHERE: intervals overlapping [from, to). started_at < to uses the index; an open
-// interval counts up to now.
+// Shared WHERE: intervals overlapping [from, to). started_at in [floor, to) uses the
+// started_at indexes at both ends; an open interval counts up to now.
 // Zero-length intervals (a stack change and the next in the same instant) are left out.
-const OVERLAP = `started_at < ?2 AND coalesce(ended_at, max(?3, started_at)) > ?1
+const OVERLAP = `started_at < ?2 AND started_at >= ?6 AND coalesce(ended_at, max(?3, started_at)) > ?1
   AND coalesce(ended_at, max(?3, started_at)) > started_at
   AND (?4 IS NULL OR actor = ?4) AND (?5 IS NULL OR session_id = ?5)`;
 const CLIPPED = `min(coalesce(ended_at, max(?3, started_at)), ?2) - max(started_at, ?1)`;
-const args = (f: Filter) => [f.from, f.to, f.now, f.actor, f.session];
+const args = (f: Filter) => [f.from, f.to, f.now, f.actor, f.session, f.floor];
 
 const column: Record<Exclude<ReportBy, 'day'>, string> = {
   task: 'task_id',
@@ -158,12 +167,71 @@ interface Summary {
 }
 
 /**
+ * Intervals last at most this long (interval_bounds) for the report by day to read one
+ * index range per local day; beyond it, each day's range would reread the days before it.
+ */
+const PER_DAY_MAX_SPAN = 86_400_000;
+
+/**
+ * By day: one indexed query per local day, each summing its intervals clipped to the day's
+ * real bounds (so a DST day keeps its 23 or 25 hours and an interval over midnight is cut
+ * exactly), with no sort: each query reads its day's range of the covering index, so a
+ * year costs one pass over the year's entries. When some interval lasted longer than a
+ * day, every day's range would reach back that far, and one scan (byDayOneScan) is cheaper.
+ */
+function byDay(call: Call, f: Filter, tz: string, perActor: boolean): Summary {
+  if (f.maxSpan > PER_DAY_MAX_SPAN) return byDayOneScan(call, f, tz, perActor);
+  const { sql } = call.app;
+  const actorCol = perActor ? 'actor' : "''";
+  // ?4 is this day's floor, ?5 and ?6 its bounds; `own` counts intervals that start in it
+  // (or, on the first day, before it), so the total counts an interval over midnight once.
+  // The same conditions as OVERLAP, for one day.
+  const end = 'coalesce(ended_at, max(?1, started_at))';
+  const perDay = sql.db.prepare(
+    `SELECT ${actorCol} AS a, sum(min(${end}, ?6) - max(started_at, ?5)) AS ms, count(*) AS n, sum(started_at >= ?5 OR ?7) AS own
+       FROM intervals WHERE started_at < ?6 AND started_at >= ?4 AND ${end} > ?5 AND ${end} > started_at
+        AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR session_id = ?3)
+      GROUP BY ${actorCol}`,
+  );
+  const rows: ReportRow[] = [];
+  let intervals = 0;
+  let totalMs = 0;
+  daysBetween(f.from, f.to, tz).forEach((d, i) => {
+    const start = Math.max(d.start, f.from);
+    const stop = Math.min(d.end, f.to);
+    const groups = perDay.all({
+      1: f.now,
+      2: f.actor,
+      3: f.session,
+      4: start - f.maxSpan,
+      5: start,
+      6: stop,
+      7: i === 0 ? 1 : 0,
+    }) as { a: string; ms: number; n: number; own: number }[];
+    for (const g of groups) {
+      intervals += g.own;
+      totalMs += g.ms;
+      if (g.ms > 0)
+        rows.push({
+          key: d.key,
+          label: `${Math.round((d.end - d.start) / 3_600_000)}h day`,
+          actor: perActor ? g.a : null,
+          seconds: Math.round(g.ms / 1000),
+          intervals: g.n,
+        });
+    }
+  });
+  rows.sort((a, b) => a.key.localeCompare(b.key) || (a.actor ?? '').localeCompare(b.actor ?? ''));
+  return { rows, intervals, totalMs };
+}
+
+/**
  * By day, aggregated in SQL: the local day of an instant is floor((t + offset) / 24 h),
  * with the zone's offset as a CASE over its DST segments (computed once in JS). Intervals
  * within one local day are summed per day by SQLite; the few that cross a local midnight
  * are read and cut at the real midnights (splitByDay), so a DST day keeps its 23 or 25 hours.
  */
-function byDay(call: Call, f: Filter, tz: string, perActor: boolean): Summary {
+function byDayOneScan(call: Call, f: Filter, tz: string, perActor: boolean): Summary {
   const { sql } = call.app;
   const days = daysBetween(f.from, f.to, tz);
   const segs = offsetSegments(f.from, f.to, tz);
@@ -228,20 +296,22 @@ function byDay(call: Call, f: Filter, tz: string, perActor: boolean): Summary {
 }
 
 /**
- * Sessions and actors with time in the range: from the (small) sessions table, each
- * checked with one probe of the intervals_session index, instead of another scan of a
- * year of intervals.
+ * Sessions and actors with time in the range: from the sessions whose lifetime reaches the
+ * range (found by the sessions_ended index, so old sessions are not read; a session's
+ * intervals lie within its lifetime), each checked with one probe of the intervals_session
+ * index, instead of another scan of a year of intervals.
  */
 function who(call: Call, f: Filter): { sessions: number; actors: number } {
   return call.app.sql.get<{ sessions: number; actors: number }>(
     `SELECT count(*) AS sessions, count(DISTINCT s.actor) AS actors FROM sessions s
-      WHERE s.started_at < ?2 AND (?4 IS NULL OR s.actor = ?4) AND (?5 IS NULL OR s.id = ?5)
+      WHERE s.started_at < ?2 AND (s.ended_at IS NULL OR s.ended_at >= ?6)
+        AND (?4 IS NULL OR s.actor = ?4) AND (?5 IS NULL OR s.id = ?5)
         AND EXISTS (SELECT 1 FROM intervals WHERE session_id = s.id AND ${OVERLAP.replace(/\(\?5 IS NULL OR session_id = \?5\)/, '1')})`,
     ...args(f),
   )!;
 }
 
-const bind = (f: Filter) => ({ 1: f.from, 2: f.to, 3: f.now, 4: f.actor, 5: f.session });
+const bind = (f: Filter) => ({ 1: f.from, 2: f.to, 3: f.now, 4: f.actor, 5: f.session, 6: f.floor });
 const DAY_MS = 86_400_000;
 
 function grouped(call: Call, by: Exclude<ReportBy, 'day'>, f: Filter, perActor: boolean): Summary {
@@ -301,7 +371,16 @@ export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
         hint: 'list sessions with: fragctl session list',
       });
   }
-  const f: Filter = { from: range.from, to: range.to, now: call.now, actor: p?.actor ?? null, session: sessionId };
+  const f: Filter = {
+    from: range.from,
+    to: range.to,
+    now: call.now,
+    actor: p?.actor ?? null,
+    session: sessionId,
+    floor: 0,
+    maxSpan: maxSpanBefore(sql, call.now),
+  };
+  f.floor = f.from - f.maxSpan;
   const perActor = p?.per_actor ?? false;
   const { rows, intervals, totalMs } = by === 'day' ? byDay(call, f, tz, perActor) : grouped(call, by, f, perActor);
   const counts = { intervals, ...who(call, f) };
@@ -323,14 +402,7 @@ export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
 
 /** All tracked time on a task and its subtasks, across sessions and actors; open intervals up to now. */
 export function taskTrackedMs(call: Call, taskId: number, now: number): number {
-  return (
-    call.app.sql.value<number>(
-      `SELECT coalesce(sum(coalesce(ended_at, max(?2, started_at)) - started_at), 0) FROM intervals
-        WHERE task_id = ?1 OR task_id IN (SELECT id FROM tasks WHERE parent_id = ?1)`,
-      taskId,
-      now,
-    ) ?? 0
-  );
+  return taskMs(call.app.sql, taskId, now);
 }
 
 /**
@@ -400,13 +472,7 @@ export function withEstimateInstructions(
 /** Live time of the active task: in this session since it was pushed, and in total. */
 export function activeTaskElapsed(call: Call, sessionId: number, taskId: number | null, code: string | null) {
   if (taskId == null || code == null) return null;
-  const session =
-    call.app.sql.value<number>(
-      `SELECT coalesce(sum(coalesce(ended_at, max(?3, started_at)) - started_at), 0) FROM intervals WHERE session_id = ?1 AND task_id = ?2`,
-      sessionId,
-      taskId,
-      call.now,
-    ) ?? 0;
+  const session = sessionTaskMs(call.app.sql, sessionId, taskId, call.now, false);
   return {
     code,
     session_seconds: Math.floor(session / 1000),

@@ -1,0 +1,81 @@
+// Tracked time without summing history: closed intervals are kept summed per session,
+// task, sprint, project and (session, task) in `time_totals` by triggers on `intervals`
+// (migrations.ts), so any change to intervals keeps them right in its own transaction.
+// An open interval is not in the totals: it counts up to now, read from the few open rows
+// (one per running session) through the partial indexes on `ended_at IS NULL`.
+import type { Sql } from '../../store/sql.js';
+
+/** The task and its subtasks, as a row source for IN (…). */
+const TASK_AND_SUBTASKS = 'SELECT ?1 UNION ALL SELECT id FROM tasks WHERE parent_id = ?1';
+
+/** Active milliseconds of a session; its open interval counts up to `now`. */
+export function sessionMs(sql: Sql, sessionId: number, now: number): number {
+  return (
+    sql.value<number>(
+      `SELECT coalesce((SELECT ms FROM time_totals WHERE scope = 'session' AND id = ?1 AND sub = 0), 0)
+            + coalesce((SELECT sum(max(?2, started_at) - started_at) FROM intervals WHERE session_id = ?1 AND ended_at IS NULL), 0)`,
+      sessionId,
+      now,
+    ) ?? 0
+  );
+}
+
+/** All tracked time on a task and its subtasks, across sessions and actors; open intervals up to now. */
+export function taskMs(sql: Sql, taskId: number, now: number): number {
+  // `+task_id` keeps the planner on the (small) open-interval index instead of walking
+  // every interval of the task through intervals_task.
+  return (
+    sql.value<number>(
+      `SELECT coalesce((SELECT sum(ms) FROM time_totals WHERE scope = 'task' AND sub = 0 AND id IN (${TASK_AND_SUBTASKS})), 0)
+            + coalesce((SELECT sum(max(?2, started_at) - started_at) FROM intervals
+                         WHERE ended_at IS NULL AND +task_id IN (${TASK_AND_SUBTASKS})), 0)`,
+      taskId,
+      now,
+    ) ?? 0
+  );
+}
+
+/**
+ * Time of one session on a task (with its subtasks when `withSubtasks`); the open
+ * interval up to now.
+ */
+export function sessionTaskMs(sql: Sql, sessionId: number, taskId: number, now: number, withSubtasks: boolean): number {
+  const ids = withSubtasks ? TASK_AND_SUBTASKS : 'SELECT ?1';
+  return (
+    sql.value<number>(
+      `SELECT coalesce((SELECT sum(ms) FROM time_totals WHERE scope = 'session_task' AND id = ?3 AND sub IN (${ids})), 0)
+            + coalesce((SELECT sum(max(?2, started_at) - started_at) FROM intervals
+                         WHERE session_id = ?3 AND ended_at IS NULL AND +task_id IN (${ids})), 0)`,
+      taskId,
+      now,
+      sessionId,
+    ) ?? 0
+  );
+}
+
+/** Ids of the tasks a session has intervals on (closed or open), in id order. */
+export function sessionTaskIds(sql: Sql, sessionId: number): number[] {
+  return sql
+    .all<{ t: number }>(
+      `SELECT sub AS t FROM time_totals WHERE scope = 'session_task' AND id = ?1 AND n > 0
+        UNION SELECT task_id FROM intervals WHERE session_id = ?1 AND ended_at IS NULL AND task_id IS NOT NULL
+        ORDER BY 1`,
+      sessionId,
+    )
+    .map((r) => r.t);
+}
+
+/**
+ * The longest an interval overlapping `from` can have started before it: the longest
+ * closed interval ever recorded, or the age of the oldest open one. Reports bound
+ * started_at from below with it, so both ends of a range use the started_at indexes.
+ */
+export function maxSpanBefore(sql: Sql, now: number): number {
+  return (
+    sql.value<number>(
+      `SELECT max(coalesce((SELECT max_closed_ms FROM interval_bounds WHERE id = 1), 0),
+                  coalesce((SELECT max(?1 - min(started_at), 0) FROM intervals WHERE ended_at IS NULL), 0))`,
+      now,
+    ) ?? 0
+  );
+}
