@@ -326,15 +326,30 @@ export class Syncer {
    * before sync was on) is claimed, and a clash with another machine is reported in
    * `sync status` rather than silently kept.
    */
-  private async reconcileClaims(): Promise<void> {
+  private reconcileClaims(): Promise<void> {
+    return this.exclusive(() => this.reconcileNow());
+  }
+
+  /**
+   * Claims and reconciliation of this daemon run one at a time: a reconciliation that read
+   * what is held here before a claim was granted must not release that claim after.
+   */
+  private claimLock: Promise<unknown> = Promise.resolve();
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.claimLock.then(fn, fn);
+    this.claimLock = run.catch(() => {});
+    return run;
+  }
+
+  private async reconcileNow(): Promise<void> {
     const now = Date.now();
     for (const [code, at] of this.pending) if (now - at > PENDING_GRACE_MS) this.pending.delete(code);
-    const holds = this.localHolds();
-    const held = new Map(holds.map((h) => [h.task.toLowerCase(), h]));
     const r = await this.pool.query<{ id: string; task_code: string }>(
       'SELECT id, task_code FROM fragd_claims WHERE team = $1 AND machine = $2 AND active',
       [this.target.team, this.target.machine],
     );
+    // Read after PG answered: what this machine holds now, with every grant before it settled.
+    const held = new Map(this.localHolds().map((h) => [h.task.toLowerCase(), h]));
     const mine = new Set(r.rows.map((c) => c.task_code.toLowerCase()));
     const release = r.rows.filter(
       (c) => !held.has(c.task_code.toLowerCase()) && !this.pending.has(c.task_code.toLowerCase()),
@@ -405,8 +420,10 @@ export class Syncer {
     let got: Awaited<ReturnType<Syncer['tryClaim']>>;
     try {
       await this.ensureReady();
-      this.pending.set(key, Date.now());
-      got = await this.tryClaim(h);
+      got = await this.exclusive(() => {
+        this.pending.set(key, Date.now());
+        return this.tryClaim(h);
+      });
     } catch (err) {
       this.pending.delete(key);
       const message = this.redacted(err);

@@ -149,6 +149,8 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
       expect(lost.data?.error).toBe('conflict');
       expect(lost.message).toMatch(new RegExp(`T-${i} is held by [ab]${i} on machine ${won[0]}`));
     }
+    // Several reconciliation rounds later (every 50 ms here), every claim is still there.
+    await sleep(500);
     const claims = await pg.sql<{ task_code: string; machine: string }>(
       'SELECT task_code, machine FROM fragd_claims WHERE active ORDER BY task_code',
       [],
@@ -370,6 +372,48 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
     const s = await drained(c);
     expect(s.store).toBe(`url_file ${file}`);
     expect(JSON.stringify(s) + d.output).not.toContain(PG_PASSWORD);
+  }, 60_000);
+
+  it('gives a claim back when the activation it was granted for fails here', async () => {
+    const url = await pg.database('giveback');
+    const a = await machine(url, 'alpha');
+    const c = await client(a);
+    await c.call('task.create', { code: 'T-1', title: 'done already' });
+    await c.call('task.edit', { code: 'T-1', status: 'completed', force: true });
+    await c.call('session.start', {});
+    await expect(c.call('task.activate', { code: 'T-1' })).rejects.toThrow(/T-1 is completed/);
+    // Well before the 30 s that a granted-but-unsettled claim is kept for.
+    await until('the claim to be given back', async () => {
+      const rows = await pg.sql('SELECT 1 FROM fragd_claims WHERE active', [], 'giveback');
+      const all = await pg.sql('SELECT 1 FROM fragd_claims', [], 'giveback');
+      return rows.length === 0 && all.length === 1;
+    });
+  }, 60_000);
+
+  it('names a task held on two machines (one took it before sync was on) instead of keeping it quiet', async () => {
+    const url = await pg.database('clash');
+    const home = tempHome();
+    const a0 = await machine(url, 'alpha', { home, enabled: false });
+    const b = await machine(url, 'beta');
+    const [ca0, cb] = await Promise.all([client(a0), client(b)]);
+    for (const c of [ca0, cb]) {
+      await c.call('task.create', { code: 'T-1', title: 'both' });
+      await c.call('session.start', {});
+    }
+    await cb.call('task.activate', { code: 'T-1' }); // granted by the team store
+    await ca0.call('task.activate', { code: 'T-1' }); // sync off: nobody to ask
+    ca0.close();
+    await a0.stop();
+    const a = await machine(url, 'alpha', { home });
+    const ca = await client(a);
+    const s = await until('the conflict to show', async () => {
+      const st = await ca.call('sync.status', {});
+      return st.claim_conflicts?.length ? st : false;
+    });
+    expect(s.claim_conflicts).toEqual([{ task: 'T-1', holder_machine: 'beta', holder_actor: 'human' }]);
+    expect((await a.fragctl(['sync', 'status'])).stdout).toMatch(
+      /conflict: T-1 is held here and by human on beta; one of them must let go/,
+    );
   }, 60_000);
 
   it('queues nothing while sync is off, and pushes the earlier history when it is turned on', async () => {
