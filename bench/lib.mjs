@@ -157,3 +157,84 @@ export async function seedWork(c, actor = 'bench') {
   await c.call('task.activate', { session: session.key, code: 'B-1' });
   return session;
 }
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A year of work straight into SQLite (a migrated fragd database): 2 actors × 50k
+ * intervals of ~10 minutes (100k), 10 activities each (1M), 200 tasks in 8 sprints.
+ */
+export function seedYear(db, start) {
+  const DAY = DAY_MS;
+  const actors = ['human', 'claude'];
+  const perActor = 50_000;
+  // Whole seconds (10.5 min slots, 8.4 min intervals), so Timewarrior, which stores seconds, holds the same times.
+  const slot = Math.floor((365 * DAY) / perActor / 1000) * 1000;
+  let intervals = 0;
+  let activities = 0;
+  const spans = [];
+  db.transaction(() => {
+    db.prepare("INSERT INTO projects (code, title, created_at, updated_at) VALUES ('P', 'Project', ?, ?)").run(
+      start,
+      start,
+    );
+    for (let s = 1; s <= 8; s++)
+      db.prepare(
+        "INSERT INTO sprints (code, project_id, title, status, created_at, updated_at) VALUES (?, 1, ?, 'completed', ?, ?)",
+      ).run(`SPRINT-${s}`, `Sprint ${s}`, start, start);
+    const insT = db.prepare(
+      'INSERT INTO tasks (code, project_id, sprint_id, title, estimate_minutes, created_at, updated_at) VALUES (?, 1, ?, ?, ?, ?, ?)',
+    );
+    for (let n = 1; n <= 200; n++) insT.run(`T-${n}`, 1 + (n % 8), `Task ${n}`, 60 + (n % 10) * 30, start, start);
+    const insS = db.prepare(
+      `INSERT INTO sessions (key, actor, os_user, source, type, status, started_at, ended_at, last_activity_at, stack) VALUES (?, ?, 'bench', 'cli', 'work', 'completed', ?, ?, ?, '[]')`,
+    );
+    const insI = db.prepare(
+      'INSERT INTO intervals (session_id, actor, project_id, sprint_id, task_id, started_at, checkpoint_at, ended_at, end_reason) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)',
+    );
+    const insA = db.prepare(
+      'INSERT INTO activities (session_id, kind, message, data, source, project_id, sprint_id, task_id, at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)',
+    );
+    let key = 0;
+    for (const actor of actors) {
+      let session = 0;
+      let day = -1;
+      for (let i = 0; i < perActor; i++) {
+        const from = start + i * slot + (i % 7) * 1000;
+        const to = from + Math.floor((slot * 0.8) / 1000) * 1000;
+        spans.push([from, to, actor]);
+        const d0 = Math.floor((from - start) / DAY);
+        if (d0 !== day) {
+          day = d0;
+          session = Number(
+            insS.run(
+              `SESSION-${String(++key).padStart(5, '0')}`,
+              actor,
+              start + d0 * DAY,
+              start + (d0 + 1) * DAY - 1,
+              start + (d0 + 1) * DAY - 1,
+            ).lastInsertRowid,
+          );
+        }
+        const task = 1 + ((i >> 4) % 200);
+        const sprint = 1 + (task % 8);
+        insI.run(session, actor, sprint, task, from, to, to, 'switch');
+        intervals++;
+        for (let a = 0; a < 10; a++) {
+          insA.run(
+            session,
+            a % 3 ? 'heartbeat' : 'update',
+            'bench',
+            a % 3 ? '{"file":"x.ts","count":3}' : null,
+            'cli',
+            sprint,
+            task,
+            from + a * 1000,
+          );
+          activities++;
+        }
+      }
+    }
+  })();
+  return { intervals, activities, spans };
+}

@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 
 const quick = process.argv.includes('--quick') ? ['--quick'] : [];
 const benches = readdirSync(new URL('.', import.meta.url))
-  .filter((f) => f.endsWith('.mjs') && f !== 'lib.mjs' && f !== 'run.mjs')
+  .filter((f) => f.endsWith('.mjs') && !f.endsWith('lib.mjs') && f !== 'run.mjs')
   .sort();
 let failed = 0;
 for (const f of benches) {

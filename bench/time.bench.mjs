@@ -12,7 +12,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { buildSync } from 'esbuild';
-import { BenchDaemon, FRAGD_NODE_FLAGS, ROOT, RawClient, fmt, latencies, median, row, sleep } from './lib.mjs';
+import {
+  BenchDaemon,
+  FRAGD_NODE_FLAGS,
+  ROOT,
+  RawClient,
+  fmt,
+  latencies,
+  median,
+  row,
+  seedYear,
+  sleep,
+} from './lib.mjs';
 
 // A private build: dist/ is rebuilt by others at any moment, and a half-written bundle
 // would fail a run (or time the wrong code).
@@ -126,77 +137,8 @@ async function reportBench() {
   const db = new Database(d.db);
   const end = Date.parse('2026-11-01T00:00:00Z');
   const start = end - 365 * DAY;
-  const actors = ['human', 'claude'];
-  const perActor = 50_000;
-  // Whole seconds (10.5 min slots, 8.4 min intervals), so Timewarrior, which stores seconds, holds the same times.
-  const slot = Math.floor((365 * DAY) / perActor / 1000) * 1000;
   const t0 = performance.now();
-  let intervals = 0;
-  let activities = 0;
-  const spans = [];
-  db.transaction(() => {
-    db.prepare("INSERT INTO projects (code, title, created_at, updated_at) VALUES ('P', 'Project', ?, ?)").run(
-      start,
-      start,
-    );
-    for (let s = 1; s <= 8; s++)
-      db.prepare(
-        "INSERT INTO sprints (code, project_id, title, status, created_at, updated_at) VALUES (?, 1, ?, 'completed', ?, ?)",
-      ).run(`SPRINT-${s}`, `Sprint ${s}`, start, start);
-    const insT = db.prepare(
-      'INSERT INTO tasks (code, project_id, sprint_id, title, estimate_minutes, created_at, updated_at) VALUES (?, 1, ?, ?, ?, ?, ?)',
-    );
-    for (let n = 1; n <= 200; n++) insT.run(`T-${n}`, 1 + (n % 8), `Task ${n}`, 60 + (n % 10) * 30, start, start);
-    const insS = db.prepare(
-      `INSERT INTO sessions (key, actor, os_user, source, type, status, started_at, ended_at, last_activity_at, stack) VALUES (?, ?, 'bench', 'cli', 'work', 'completed', ?, ?, ?, '[]')`,
-    );
-    const insI = db.prepare(
-      'INSERT INTO intervals (session_id, actor, project_id, sprint_id, task_id, started_at, checkpoint_at, ended_at, end_reason) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)',
-    );
-    const insA = db.prepare(
-      'INSERT INTO activities (session_id, kind, message, data, source, project_id, sprint_id, task_id, at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)',
-    );
-    let key = 0;
-    for (const actor of actors) {
-      let session = 0;
-      let day = -1;
-      for (let i = 0; i < perActor; i++) {
-        const from = start + i * slot + (i % 7) * 1000;
-        const to = from + Math.floor((slot * 0.8) / 1000) * 1000;
-        spans.push([from, to, actor]);
-        const d0 = Math.floor((from - start) / DAY);
-        if (d0 !== day) {
-          day = d0;
-          session = Number(
-            insS.run(
-              `SESSION-${String(++key).padStart(5, '0')}`,
-              actor,
-              start + d0 * DAY,
-              start + (d0 + 1) * DAY - 1,
-              start + (d0 + 1) * DAY - 1,
-            ).lastInsertRowid,
-          );
-        }
-        const task = 1 + ((i >> 4) % 200);
-        const sprint = 1 + (task % 8);
-        insI.run(session, actor, sprint, task, from, to, to, 'switch');
-        intervals++;
-        for (let a = 0; a < 10; a++) {
-          insA.run(
-            session,
-            a % 3 ? 'heartbeat' : 'update',
-            'bench',
-            a % 3 ? '{"file":"x.ts","count":3}' : null,
-            'cli',
-            sprint,
-            task,
-            from + a * 1000,
-          );
-          activities++;
-        }
-      }
-    }
-  })();
+  const { intervals, activities, spans } = seedYear(db, start);
   db.close();
   const seedS = (performance.now() - t0) / 1000;
   await d.start();

@@ -1,6 +1,7 @@
 // config.json in the config directory. Unknown keys are rejected so a typo is noticed.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { HALF_FRAME_SECONDS, MAX_SOCKET_CONNECTIONS, SUBSCRIBER_BUDGET_BYTES } from '../shared/limits.js';
 
 /** A code such as ABC-12 or T-3 anywhere in the branch name (feature/ABC-12-login). */
 export const DEFAULT_TASK_PATTERN = '(?:^|[^A-Za-z0-9])([A-Za-z][A-Za-z0-9]*-\\d+)';
@@ -74,6 +75,31 @@ export const configSchema = z
       .object({ enabled: z.boolean().default(false), port: z.number().int().min(0).max(65535).default(47821) })
       .strict()
       .default({ enabled: false, port: 47821 }),
+    // The log file rotates at max_bytes and keeps `files` older ones: a failure storm cannot fill the disk.
+    log: z
+      .object({
+        max_bytes: z
+          .number()
+          .int()
+          .min(4096)
+          .default(10 * 1024 * 1024),
+        files: z.number().int().min(0).max(20).default(3),
+      })
+      .strict()
+      .default({ max_bytes: 10 * 1024 * 1024, files: 3 }),
+    /** Bounds a test or a busy machine may tune; the rest are fixed (shared/limits.ts, docs/limits.md). */
+    limits: z
+      .object({
+        half_frame_seconds: z.number().int().min(1).max(3600).default(HALF_FRAME_SECONDS),
+        max_connections: z.number().int().min(1).max(100_000).default(MAX_SOCKET_CONNECTIONS),
+        subscriber_budget_bytes: z.number().int().min(65_536).default(SUBSCRIBER_BUDGET_BYTES),
+      })
+      .strict()
+      .default({
+        half_frame_seconds: HALF_FRAME_SECONDS,
+        max_connections: MAX_SOCKET_CONNECTIONS,
+        subscriber_budget_bytes: SUBSCRIBER_BUDGET_BYTES,
+      }),
     validation: z
       .object({
         summary_min_chars: z.number().int().min(0).default(20),

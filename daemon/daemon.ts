@@ -2,17 +2,23 @@
 // again cleanly (in-flight calls finish, the database closes).
 import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
+import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { resolvePaths, socketPathProblem, type FragPaths } from '../shared/paths.js';
 import { MIN_CLIENT_PROTOCOL, PROTOCOL_VERSION } from '../shared/protocol/version.js';
 import { ErrorCode, FragError } from '../shared/errors.js';
 import type { App } from './app/app.js';
+import type { DaemonEvent } from '../shared/protocol/views.js';
 import { systemClock, iso, type Clock } from './clock.js';
 import { loadConfig, type FragConfig } from './config.js';
 import { Dispatcher } from './rpc/dispatcher.js';
+import { FrameAnswerer } from './rpc/frames.js';
 import type { DaemonFacts } from './rpc/handlers.js';
-import { ensureOwnedPrivateDir } from './safety/owned-dir.js';
-import { acquirePidLock } from './safety/pid-lock.js';
+import { ensureOwnedPrivateDir } from '../shared/safety/owned-dir.js';
+import { acquirePidLock, LockWriteError } from './safety/pid-lock.js';
+import { corruptRecovery, storageAdvice, storageProblemOf } from './safety/storage-problem.js';
+import type { LogFile } from './log-file.js';
+import { raiseFdLimit, type FdLimit } from './safety/fd-limit.js';
 import { openDatabase, type Db } from './store/database.js';
 import { Sql } from './store/sql.js';
 import { SocketServer } from './transport/socket-server.js';
@@ -21,6 +27,7 @@ import { recoverOpenIntervals } from './app/sessions/recovery.js';
 import { closeInterval } from './app/time/intervals.js';
 import { registerSpool, SpoolWatcher } from './app/git/spool.js';
 import { clockFromEnv, registerTicker, Ticker } from './app/time/tick.js';
+import { StatusFiles } from './status-file.js';
 import { resolveSyncTarget, SyncConfigError, type SyncTarget } from './sync/connection.js';
 import { Syncer } from './sync/syncer.js';
 import { localHolds, registerSyncer } from './sync/claims.js';
@@ -42,11 +49,26 @@ export class StartupError extends Error {
 export const EXIT_ALREADY_RUNNING = 3;
 export const EXIT_UNSAFE_DIR = 4;
 export const EXIT_BAD_CONFIG = 5;
+/** Its files cannot be written or read: disk full, read-only, locked, corrupt. */
+export const EXIT_STORAGE = 6;
+
+/** A start-up failure as the user should see it: storage errors get their kind and fix (exit 6). */
+function asStartupError(err: unknown, paths: FragPaths): unknown {
+  if (err instanceof StartupError) return err;
+  const problem = storageProblemOf((err as { code?: unknown })?.code);
+  if (!problem) return err;
+  return new StartupError(
+    `cannot start: ${(err as Error).message}; ${storageAdvice(problem, { db: paths.db, dir: paths.stateDir })}`,
+    EXIT_STORAGE,
+  );
+}
 
 export interface DaemonOptions {
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
   log: Logger;
+  /** The rotating log file (absent with --foreground): limited from config, reported in status. */
+  logFile?: LogFile;
 }
 
 function socketAnswers(path: string): Promise<boolean> {
@@ -88,12 +110,16 @@ export class Daemon {
   private releaseLock: () => void = () => {};
   private stopping: Promise<void> | null = null;
   private socketActivated = false;
+  private fdLimit: FdLimit | null = null;
   config!: FragConfig;
   onStopped: () => void = () => {};
 
   private ticker: Ticker | null = null;
   private spool: SpoolWatcher | null = null;
   private syncer: Syncer | null = null;
+  private syncTarget: SyncTarget | null = null;
+  /** The one-line status files shell prompts read (docs/terminal.md). */
+  private statusFiles: StatusFiles | null = null;
   /** FRAGD_TEST_CLOCK: tests drive this daemon's time (and no cron tick runs). */
   private testClock: Clock | null = null;
   private testClockProblem: string | null = null;
@@ -123,7 +149,9 @@ export class Daemon {
       const tooLong = socketPathProblem(paths.socket);
       if (tooLong) throw new StartupError(tooLong, EXIT_UNSAFE_DIR);
     }
-    for (const dir of new Set([paths.runtimeDir, paths.stateDir])) {
+    // Every directory fragd writes into or listens in: the socket's own too (FRAGMENTS_SOCKET).
+    const dirs = [paths.runtimeDir, paths.stateDir, ...(fd === null ? [dirname(paths.socket)] : [])];
+    for (const dir of new Set(dirs)) {
       const verdict = ensureOwnedPrivateDir(dir);
       if (!verdict.ok) throw new StartupError(`refusing to start: ${verdict.reason}`, EXIT_UNSAFE_DIR);
     }
@@ -133,15 +161,26 @@ export class Daemon {
       throw new StartupError(`bad configuration: ${(err as Error).message}`, EXIT_BAD_CONFIG);
     }
 
-    let syncTarget: SyncTarget | null;
     try {
-      syncTarget = resolveSyncTarget(this.config, paths.config, env);
+      this.syncTarget = resolveSyncTarget(this.config, paths.config, env);
     } catch (err) {
       if (err instanceof SyncConfigError) throw new StartupError(`bad configuration: ${err.message}`, EXIT_BAD_CONFIG);
       throw err;
     }
 
-    const lock = await acquirePidLock(paths.lock);
+    opts.logFile?.setLimits(this.config.log);
+
+    let lock;
+    try {
+      lock = await acquirePidLock(paths.lock);
+    } catch (err) {
+      if (!(err instanceof LockWriteError)) throw err;
+      const problem = storageProblemOf(err.code);
+      throw new StartupError(
+        `${err.message}${problem ? `; ${storageAdvice(problem, { dir: paths.runtimeDir })}` : ''}`,
+        EXIT_STORAGE,
+      );
+    }
     if (!lock.ok) {
       throw new StartupError(
         `fragd is already running (pid ${lock.holderPid}) for this user on ${paths.socket}; stop it with: fragctl daemon stop`,
@@ -149,10 +188,23 @@ export class Daemon {
       );
     }
     this.releaseLock = lock.release;
+    try {
+      await this.serve(fd);
+    } catch (err) {
+      // Whatever stops a start once the lock is taken leaves no lock behind, and a
+      // storage failure (a full disk under the spool, the socket, the token) is said as one.
+      if ((this.db as Db | undefined)?.open) this.db.close();
+      this.releaseLock();
+      throw asStartupError(err, paths);
+    }
+  }
+
+  /** The start once the lock is held: database, dispatcher, HTTP, socket, spool. */
+  private async serve(fd: number | null): Promise<void> {
+    const { paths, opts } = this;
 
     if (fd === null && existsSync(paths.socket)) {
       if (await socketAnswers(paths.socket)) {
-        this.releaseLock();
         throw new StartupError(
           `another fragd answers on ${paths.socket}; stop it with: fragctl daemon stop`,
           EXIT_ALREADY_RUNNING,
@@ -162,12 +214,20 @@ export class Daemon {
       unlinkSync(paths.socket);
     }
 
+    this.fdLimit = raiseFdLimit();
+    if (this.fdLimit.problem) opts.log.warn({ open_files: this.fdLimit }, this.fdLimit.problem);
+    else opts.log.info({ open_files: this.fdLimit }, 'open-files limit');
+
     mkdirSync(paths.spoolDir, { recursive: true, mode: 0o700 });
     try {
       this.db = openDatabase(paths.db);
     } catch (err) {
-      this.releaseLock();
-      throw new StartupError(`cannot open the database ${paths.db}: ${(err as Error).message}`, 1);
+      const problem = storageProblemOf((err as { code?: unknown }).code);
+      const message =
+        problem === 'corrupt'
+          ? `the database ${paths.db} is corrupt (${(err as Error).message}); fragd will not start on it: ${corruptRecovery(paths.db)}`
+          : `cannot open the database ${paths.db}: ${(err as Error).message}${problem ? `; ${storageAdvice(problem, { db: paths.db, dir: paths.stateDir })}` : ''}`;
+      throw new StartupError(message, problem ? EXIT_STORAGE : 1);
     }
     this.app = { sql: new Sql(this.db), clock: this.clock, config: this.config };
     const recovered = recoverOpenIntervals(this.app);
@@ -196,31 +256,44 @@ export class Daemon {
       status: (call) => this.status(call.now),
       shutdown: () => void setImmediate(() => void this.stop('rpc')),
     };
+    this.statusFiles = new StatusFiles(this.app, paths.runtimeDir, opts.log);
+    // Events are published after their batch commits; the status files follow once per turn.
+    // A logged activity alone never changes the line (resuming an idle session is its own
+    // event), so write-heavy logging pays nothing for them.
+    const publish = (e: DaemonEvent[]) => {
+      this.transport.publish(e);
+      if (e.some((ev) => ev.type !== 'activity.logged')) this.statusFiles?.changed();
+    };
     this.dispatcher = new Dispatcher({
       app: this.app,
       facts,
       log: opts.log,
-      publish: (e) => this.transport.publish(e),
+      storage: { db: paths.db, dir: paths.stateDir },
+      publish,
       beforeWrite: () => this.ticker?.tickIfDue(),
     });
-    this.transport = new SocketServer(this.dispatcher, opts.log);
+    this.transport = new SocketServer(new FrameAnswerer(this.dispatcher), opts.log, {
+      halfFrameSeconds: this.config.limits.half_frame_seconds,
+      maxConnections: this.config.limits.max_connections,
+      subscriberBudgetBytes: this.config.limits.subscriber_budget_bytes,
+    });
     this.ticker = new Ticker(this.app, {
       submit: (run) => this.dispatcher.queue.submit(run),
-      publish: (e) => this.transport.publish(e),
+      publish,
       log: opts.log,
     });
     registerTicker(this.app, this.ticker);
     // Team sync: the outbox triggers exist only while sync is on, so a machine that does
     // not sync queues nothing; what was queued before it was turned off waits for it.
-    if (syncTarget) {
+    if (this.syncTarget) {
       this.syncer = new Syncer(
         this.db,
-        syncTarget,
+        this.syncTarget,
         {
           pushIntervalMs: this.config.sync.push_interval_ms,
           pullIntervalMs: this.config.sync.pull_interval_ms,
           batchSize: this.config.sync.batch_size,
-          crashAfterCommit: env.FRAGD_SYNC_CRASH_AFTER_COMMIT === '1',
+          crashAfterCommit: (opts.env ?? process.env).FRAGD_SYNC_CRASH_AFTER_COMMIT === '1',
         },
         opts.log,
         () => localHolds(this.app.sql),
@@ -231,12 +304,21 @@ export class Daemon {
 
     // Before the socket: once fragd answers there, the HTTP port is bound and in daemon.status.
     this.http = await startHttpApi(this.dispatcher, opts.log, this.config, paths);
-    await new Promise<void>((resolve, reject) => {
-      this.transport.server.once('error', reject);
-      if (fd !== null) this.transport.server.listen({ fd }, resolve);
-      else this.transport.server.listen(paths.socket, resolve);
-    });
+    // The socket is created 0600 (umask while it is bound), not chmod-ed after: a client that
+    // connected in between saw it with the umask's mode (a flaky safety test showed 0755).
+    const umask = fd === null ? process.umask(0o177) : null;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.transport.server.once('error', reject);
+        if (fd !== null) this.transport.server.listen({ fd }, resolve);
+        else this.transport.server.listen(paths.socket, resolve);
+      });
+    } finally {
+      if (umask !== null) process.umask(umask);
+    }
     if (fd === null) chmodSync(paths.socket, 0o600);
+    // Sessions left open by the last run (or a crash's stale files) show from the start.
+    this.statusFiles.refresh();
     opts.log.info(
       { pid: process.pid, socket: paths.socket, db: paths.db, version: VERSION, socketActivated: this.socketActivated },
       'fragd listening',
@@ -277,6 +359,12 @@ export class Daemon {
         connections: this.transport.connections,
       },
       http: this.http?.status ?? { enabled: false },
+      log: this.opts.logFile?.stats() ?? { path: 'stdout', dropped_lines: 0 },
+      limits: {
+        open_files_soft: this.fdLimit?.soft ?? null,
+        open_files_hard: this.fdLimit?.hard ?? null,
+        max_connections: this.config.limits.max_connections,
+      },
     };
   }
 
@@ -296,6 +384,7 @@ export class Daemon {
       }
       this.transport.closeAll();
       this.closeOpenIntervals();
+      this.statusFiles?.removeAll();
       // After the last local write: what is left in the outbox goes at the next start.
       await this.syncer?.stop();
       this.db.close();

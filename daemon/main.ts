@@ -3,7 +3,9 @@
 import { mkdirSync } from 'node:fs';
 import pino from 'pino';
 import { resolvePaths } from '../shared/paths.js';
-import { Daemon, StartupError, VERSION } from './daemon.js';
+import { Daemon, EXIT_STORAGE, StartupError, VERSION } from './daemon.js';
+import { storageAdvice, storageProblemOf } from './safety/storage-problem.js';
+import { LogFile } from './log-file.js';
 
 const args = new Set(process.argv.slice(2));
 if (args.has('--version')) {
@@ -26,20 +28,39 @@ if (unknown.length) {
 
 const paths = resolvePaths();
 const level = process.env.FRAGD_LOG_LEVEL ?? 'info';
+// A start-up failure is reported on stderr; when stderr is a file on a full disk that write
+// fails too, and must not turn the exit status into a crash's.
+process.stderr.on('error', () => {});
 let destination: pino.DestinationStream;
+let logFile: LogFile | undefined;
 if (args.has('--foreground')) {
-  destination = pino.destination({ fd: 1, sync: true });
+  const stdout = pino.destination({ fd: 1, sync: true });
+  stdout.on('error', () => {});
+  // Logging never throws into the caller (a closed stdout must not fail the call being logged).
+  destination = {
+    write: (line: string) => {
+      try {
+        stdout.write(line);
+      } catch {
+        /* dropped */
+      }
+    },
+  };
 } else {
   try {
     mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
-    destination = pino.destination({ dest: paths.log, sync: true });
+    logFile = new LogFile(paths.log);
+    logFile.open();
+    destination = logFile;
   } catch (err) {
-    process.stderr.write(`fragd: cannot write the log ${paths.log}: ${(err as Error).message}\n`);
-    process.exit(1);
+    const problem = storageProblemOf((err as NodeJS.ErrnoException).code);
+    const advice = problem ? `; ${storageAdvice(problem, { dir: paths.stateDir })}` : '';
+    process.stderr.write(`fragd: cannot write the log ${paths.log}: ${(err as Error).message}${advice}\n`);
+    process.exit(problem ? EXIT_STORAGE : 1);
   }
 }
 const log = pino({ level, base: { pid: process.pid } }, destination);
-const daemon = new Daemon({ log });
+const daemon = new Daemon({ log, logFile });
 daemon.onStopped = () => process.exit(0);
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

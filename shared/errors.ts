@@ -33,7 +33,9 @@ export type ErrorName =
   | 'conflict'
   | 'frame_too_large'
   | 'storage_unavailable'
-  | 'unauthorized';
+  | 'unauthorized'
+  /** Client side: no answer within the call timeout. */
+  | 'timeout';
 
 export const errorNameByCode: Record<number, ErrorName> = {
   [-32700]: 'parse_error',

@@ -23,7 +23,11 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): FragPaths {
   const home = env.FRAGMENTS_HOME;
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
   const runtimeDir =
-    home ?? join(env.XDG_RUNTIME_DIR || join(tmpdir(), `fragments-${uid}`), env.XDG_RUNTIME_DIR ? 'fragments' : '');
+    home ??
+    join(
+      env.XDG_RUNTIME_DIR || join(env.TMPDIR || tmpdir(), `fragments-${uid}`),
+      env.XDG_RUNTIME_DIR ? 'fragments' : '',
+    );
   const stateDir = home ?? join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'fragments');
   const configDir = home ?? join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'fragments');
   return {

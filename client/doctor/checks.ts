@@ -2,16 +2,16 @@
 // with the fix. A check never changes anything; "warn" is for what is optional or merely
 // unusual, "fail" for what stops fragd from working (and makes doctor exit non-zero).
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, readFileSync, statfsSync } from 'node:fs';
+import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { request } from 'node:http';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { commandLine } from '../../shared/format.js';
+import { dirname, join } from 'node:path';
 import type { FragPaths } from '../../shared/paths.js';
 import { PROTOCOL_VERSION } from '../../shared/protocol/version.js';
 import type { ResultOf } from '../../shared/protocol/methods.js';
 import type { FragClient } from '../lib/client.js';
 import { CHAINED_SUFFIX, HOOKS } from '../hooks/install.js';
+import { checkSocketPlace } from '../../shared/safety/owned-dir.js';
 
 export type Verdict = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -51,35 +51,14 @@ function nodeCheck(): CheckResult {
     : bad('node', 'Node.js', 'fail', `${process.version} is older than 20.19`, 'install Node.js 20.19 or newer');
 }
 
-/** The socket directory must be ours and closed to others (DESIGN.md §9); doctor only looks. */
+/** The socket directory and socket must be ours, the directory closed to others (DESIGN.md §9): the clients' own verdict; doctor only looks. */
 function socketDirCheck(paths: FragPaths): CheckResult {
-  const dir = paths.runtimeDir;
   const title = 'socket directory';
-  let st;
-  try {
-    st = lstatSync(dir);
-  } catch {
+  const dir = dirname(paths.socket);
+  const verdict = checkSocketPlace(paths.socket);
+  if (!verdict.ok) return bad('socket-dir', title, 'fail', verdict.problem, verdict.fix);
+  if (!existsSync(dir))
     return ok('socket-dir', title, `${dir} does not exist yet (fragd creates it 0700 when it starts)`);
-  }
-  const uid = process.getuid?.() ?? st.uid;
-  if (!st.isDirectory()) return bad('socket-dir', title, 'fail', `${dir} is not a directory`, `remove ${dir}`);
-  if (st.uid !== uid)
-    return bad(
-      'socket-dir',
-      title,
-      'fail',
-      `${dir} belongs to uid ${st.uid}, not you (${uid}): another user could pose as fragd`,
-      `remove it (as its owner or root), or set XDG_RUNTIME_DIR / FRAGMENTS_HOME`,
-    );
-  const mode = st.mode & 0o777;
-  if (mode & 0o077)
-    return bad(
-      'socket-dir',
-      title,
-      'fail',
-      `${dir} has mode ${mode.toString(8)}, open to other users`,
-      commandLine(['chmod', '700', dir]),
-    );
   return ok('socket-dir', title, `${dir} is yours, mode 700`);
 }
 

@@ -1,5 +1,6 @@
 // fragctl's exit codes (documented in the README).
 import { ErrorCode } from '../../shared/errors.js';
+import { CALL_TIMEOUT } from '../lib/rpc-client.js';
 
 export const Exit = {
   ok: 0,
@@ -29,6 +30,8 @@ export function exitCodeForRpc(code: number): number {
       return Exit.validation;
     case ErrorCode.StorageUnavailable:
       return Exit.storage;
+    case CALL_TIMEOUT:
+      return Exit.unreachable;
     default:
       return Exit.failure;
   }

@@ -10,6 +10,7 @@ import { runActivity } from './commands/context.js';
 import { shortLine, statusLines } from './commands/session.js';
 import { runHeartbeat } from './commands/heartbeat.js';
 import { BY, runReport, type ReportArgs } from './commands/report.js';
+import { layoutOf } from './layout.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -19,6 +20,7 @@ const globalOptions: Options = {
   session: { type: 'string' },
   actor: { type: 'string' },
   'no-autostart': { type: 'boolean' },
+  full: { type: 'boolean' },
 };
 
 interface Hot {
@@ -40,7 +42,12 @@ const hot: Record<string, Hot> = {
   status: {
     options: { short: { type: 'boolean' } },
     positionals: 0,
-    run: (v) => run(v as GlobalArgs, (c, t) => c.call('session.status', t), v.short ? shortLine : statusLines),
+    run: (v) =>
+      run(
+        v as GlobalArgs,
+        (c, t) => c.call('session.status', t),
+        v.short ? shortLine : (r) => statusLines(r, layoutOf(v)),
+      ),
   },
   heartbeat: {
     options: {

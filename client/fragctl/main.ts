@@ -12,6 +12,7 @@ import { watchCommand } from './commands/watch.js';
 import { mcpCommand } from './commands/mcp.js';
 import { reportCommand } from './commands/report.js';
 import { heartbeatCommand } from './commands/heartbeat.js';
+import { promptCommand } from './commands/prompt.js';
 import { agentCommands } from './commands/agent.js';
 import { setupCommand } from './commands/setup.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -32,6 +33,11 @@ let cli = yargs(hideBin(process.argv))
   .option('actor', {
     type: 'string',
     describe: 'who works: human (default, $FRAGMENTS_ACTOR) or an agent name',
+    global: true,
+  })
+  .option('full', {
+    type: 'boolean',
+    describe: "print long notes, messages and titles whole instead of cut to the terminal's width",
     global: true,
   })
   .option('autostart', {
@@ -57,6 +63,7 @@ for (const add of [
   heartbeatCommand,
   hooksCommands,
   watchCommand,
+  promptCommand,
   agentCommands,
   setupCommand,
   doctorCommand,

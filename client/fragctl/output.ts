@@ -1,6 +1,8 @@
 // Rendering for people: local times, durations, the stack as a breadcrumb, instructions
 // as plain text or Markdown. --json prints the daemon's answer unchanged.
+import { styleText } from 'node:util';
 import { formatDuration } from '../../shared/format.js';
+import { cellText, cut, displayWidth, pad, type Layout } from './layout.js';
 import type {
   ActivityView,
   ContextFrame,
@@ -12,6 +14,9 @@ import type {
 } from '../../shared/protocol/views.js';
 
 export type Format = 'text' | 'md' | 'json';
+
+/** Without a layout, as wide as it is (JSON-minded callers, tests). */
+const WHOLE: Layout = { width: undefined, full: true };
 
 export const localTime = (isoTime: string | null): string => {
   if (!isoTime) return '-';
@@ -25,16 +30,42 @@ export const breadcrumb = (stack: ContextFrame[]): string =>
     ? '(empty)'
     : stack.map((f) => (f.type === 'task' || f.type === 'subtask' ? `${f.code} “${f.title}”` : f.code)).join(' › ');
 
-export function sessionLines(s: SessionView): string[] {
+export function sessionLines(s: SessionView, layout: Layout = WHOLE): string[] {
+  const status = styleText(s.status === 'active' ? 'green' : s.status === 'paused' ? 'yellow' : 'dim', s.status);
   return [
-    `${s.key}  ${s.status}${s.pause_reason ? ` (${s.pause_reason})` : ''}  ${s.type}  actor ${s.actor} via ${s.source}`,
+    fitLine(
+      `${s.key}  ${status}`,
+      `${s.pause_reason ? ` (${s.pause_reason})` : ''}  ${s.type}  actor ${s.actor} via ${s.source}`,
+      layout,
+    ),
     `started ${localTime(s.started_at)}${s.ended_at ? ` · ended ${localTime(s.ended_at)}` : ''} · active ${formatDuration(s.active_seconds)}`,
-    `stack: ${breadcrumb(s.stack)}`,
+    fitLine('stack: ', breadcrumb(s.stack), layout),
   ];
 }
 
-export const activityLine = (a: ActivityView): string =>
-  `  ${localTime(a.at).slice(11)}  ${a.kind.padEnd(14)} ${a.message ?? ''}${a.context.task ? `  [${a.context.subtask ?? a.context.task}]` : ''}`;
+/**
+ * `head`, then `text` cut so the line fits the layout's width, then `tail`; whole with
+ * --full or without a width. Should `head` and `tail` leave `text` fewer than 8 columns
+ * (a very narrow terminal, a very long code), the line as a whole is cut to the width.
+ */
+export function fitLine(head: string, text: string, layout: Layout, tail = ''): string {
+  if (layout.full || layout.width === undefined) return `${head}${text}${tail}`;
+  const room = Math.max(8, layout.width - displayWidth(head) - displayWidth(tail));
+  const line = `${head}${cut(cellText(text), room)}${tail}`;
+  return displayWidth(line) > layout.width ? cut(line, layout.width) : line;
+}
+
+/** An activity in a list: its message cut to the width, whole with --full. */
+export const activityLine = (a: ActivityView, layout: Layout = WHOLE): string =>
+  fitLine(
+    `  ${localTime(a.at).slice(11)}  ${a.kind.padEnd(14)} `,
+    a.message ?? '',
+    layout,
+    a.context.task ? `  [${a.context.subtask ?? a.context.task}]` : '',
+  );
+
+export const activityLines = (as: ActivityView[], layout: Layout = WHOLE): string[] =>
+  as.map((a) => activityLine(a, layout));
 
 export function instructionLines(i: Instructions | undefined, format: Format): string[] {
   if (!i) return [];
@@ -62,10 +93,43 @@ export function instructionLines(i: Instructions | undefined, format: Format): s
   ];
 }
 
-export const taskLine = (t: TaskView): string =>
-  `${t.code.padEnd(10)} ${t.status.padEnd(11)} ${t.estimate_minutes != null ? formatDuration(t.estimate_minutes * 60).padEnd(7) : '-'.padEnd(7)} ${t.parent ? '  ' : ''}${t.title}`;
+/** The code column: at least 10 wide, and as wide as the longest code, so long codes never shift the rest. */
+const codeWidth = (codes: string[]) => Math.max(10, ...codes.map(displayWidth));
 
-export const sprintLine = (s: SprintView): string =>
-  `${s.code.padEnd(10)} ${s.status.padEnd(10)} ${`${s.tasks.completed}/${s.tasks.total} done`.padEnd(10)} ${s.title}`;
+const TASK_STATUS_STYLE: Record<string, Parameters<typeof styleText>[0]> = {
+  in_progress: 'yellow',
+  blocked: 'red',
+  completed: 'green',
+  cancelled: 'dim',
+};
+const status = (s: string, width: number) => {
+  const style = TASK_STATUS_STYLE[s];
+  return style ? styleText(style, pad(s, width)) : pad(s, width);
+};
 
-export const projectLine = (p: ProjectView): string => `${p.code.padEnd(10)} ${p.status.padEnd(9)} ${p.title}`;
+export const taskLines = (ts: TaskView[], layout: Layout = WHOLE, indent = ''): string[] => {
+  const w = codeWidth(ts.map((t) => t.code));
+  return ts.map((t) =>
+    fitLine(
+      `${indent}${pad(t.code, w)} ${status(t.status, 11)} ${(t.estimate_minutes != null ? formatDuration(t.estimate_minutes * 60) : '-').padEnd(7)} ${t.parent ? '  ' : ''}`,
+      t.title,
+      layout,
+    ),
+  );
+};
+
+export const sprintLines = (ss: SprintView[], layout: Layout = WHOLE): string[] => {
+  const w = codeWidth(ss.map((s) => s.code));
+  return ss.map((s) =>
+    fitLine(
+      `${pad(s.code, w)} ${s.status.padEnd(10)} ${`${s.tasks.completed}/${s.tasks.total} done`.padEnd(10)} `,
+      s.title,
+      layout,
+    ),
+  );
+};
+
+export const projectLines = (ps: ProjectView[], layout: Layout = WHOLE): string[] => {
+  const w = codeWidth(ps.map((p) => p.code));
+  return ps.map((p) => fitLine(`${pad(p.code, w)} ${p.status.padEnd(9)} `, p.title, layout));
+};

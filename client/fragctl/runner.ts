@@ -1,7 +1,7 @@
 // Runs one fragctl command: check the input, connect (auto-starting fragd), call, print
 // for a person or as JSON, and map every failure to a documented exit code (and, with
 // --json, to {"error":{code,message}} on stdout).
-import { FragClient, DaemonUnreachable, RpcError } from '../lib/client.js';
+import { FragClient, DaemonUnreachable, RpcError, UnsafeSocket } from '../lib/client.js';
 import { Exit, exitCodeForRpc } from './exit-codes.js';
 import { instructionLines, type Format } from './output.js';
 import type { Instructions } from '../../shared/protocol/views.js';
@@ -12,6 +12,8 @@ export interface GlobalArgs {
   session?: string;
   actor?: string;
   autostart?: boolean;
+  /** Long text whole instead of cut to the terminal's width. */
+  full?: boolean;
 }
 
 export interface Target {
@@ -87,6 +89,11 @@ export function fail(err: unknown, argv: GlobalArgs): void {
     // Refusals that say how to recover (ValidationFailed) print their instructions too.
     const instructions = (err.data as { instructions?: Instructions } | undefined)?.instructions;
     if (instructions) process.stderr.write(instructionLines(instructions, formatOf(argv)).join('\n') + '\n');
+    return;
+  }
+  if (err instanceof UnsafeSocket) {
+    process.exitCode = Exit.unreachable;
+    printError(json, { code: err.code, message: err.message });
     return;
   }
   if (err instanceof DaemonUnreachable) {

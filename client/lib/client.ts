@@ -8,9 +8,9 @@ import { PROTOCOL_VERSION } from '../../shared/protocol/version.js';
 import type { MethodName, ParamsOf, ResultOf } from '../../shared/protocol/methods.js';
 import type { DaemonEvent } from '../../shared/protocol/views.js';
 import { spawnDaemon, startLogPath } from './launcher.js';
-import { RpcConnection, RpcError, DISCONNECTED } from './rpc-client.js';
+import { callTimeoutMs, RpcConnection, RpcError, DISCONNECTED, UnsafeSocket } from './rpc-client.js';
 
-export { RpcError, DISCONNECTED } from './rpc-client.js';
+export { RpcError, DISCONNECTED, CALL_TIMEOUT, UnsafeSocket } from './rpc-client.js';
 export type { DaemonEvent } from '../../shared/protocol/views.js';
 
 export interface ConnectOptions {
@@ -25,6 +25,11 @@ export interface ConnectOptions {
   notice?: (message: string) => void;
   /** Protocol this client speaks; tests override it to play an older or newer client. */
   protocol?: number;
+  /**
+   * How long a call waits for its answer before failing with code CALL_TIMEOUT (default 30 s,
+   * or FRAGMENTS_CALL_TIMEOUT_MS; 0: no limit). Events of a subscription are not calls and never time out.
+   */
+  callTimeoutMs?: number;
 }
 
 /** No daemon could be reached; the message says what to do. */
@@ -49,6 +54,7 @@ async function waitForStartedDaemon(
   paths: FragPaths,
   child: ChildProcess,
   timeoutMs: number,
+  callTimeout: number,
 ): Promise<RpcConnection | { exited: string }> {
   let exit = '';
   const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
@@ -61,8 +67,9 @@ async function waitForStartedDaemon(
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       try {
-        return await RpcConnection.open(paths.socket, 500);
-      } catch {
+        return await RpcConnection.open(paths.socket, 500, callTimeout);
+      } catch (err) {
+        if (err instanceof UnsafeSocket) throw err;
         if (exit) return { exited: exit };
         await sleep(25);
       }
@@ -91,6 +98,18 @@ export function startFailureReason(log: string): string {
     .filter((l) => !/^\s+at /.test(l))
     .slice(-3)
     .join('\n');
+}
+
+/**
+ * fragd's start log is empty when fragd could not write even that (a full disk): say what
+ * its exit status means instead (fragd's EXIT_* codes in daemon/daemon.ts).
+ */
+function exitReason(exited: string, paths: FragPaths): string {
+  if (exited === 'exit code 6')
+    return `fragd: its files cannot be written or read (disk full, read-only, locked or corrupt); check the free space and permissions of ${paths.stateDir} and ${paths.runtimeDir} (df -h), then retry`;
+  if (exited === 'exit code 4')
+    return `fragd: its directories are unsafe or unusable; see ${paths.runtimeDir} and ${paths.stateDir}`;
+  return '';
 }
 
 function startLog(paths: FragPaths): string {
@@ -132,9 +151,12 @@ export class FragClient {
 
   private static async reach(paths: FragPaths, opts: ConnectOptions): Promise<RpcConnection> {
     const env = opts.env ?? process.env;
+    const callTimeout = callTimeoutMs(opts.callTimeoutMs, env);
     try {
-      return await RpcConnection.open(paths.socket);
+      return await RpcConnection.open(paths.socket, 2000, callTimeout);
     } catch (err) {
+      // Someone else's socket or directory: never talk to it, never start a daemon into it.
+      if (err instanceof UnsafeSocket) throw err;
       const code = (err as NodeJS.ErrnoException).code;
       const autoStart = opts.autoStart ?? env.FRAGMENTS_NO_AUTOSTART !== '1';
       if (!autoStart) {
@@ -145,9 +167,9 @@ export class FragClient {
         );
       }
       const timeoutMs = opts.startTimeoutMs ?? 8000;
-      const outcome = await waitForStartedDaemon(paths, spawnDaemon(paths, env), timeoutMs);
+      const outcome = await waitForStartedDaemon(paths, spawnDaemon(paths, env), timeoutMs, callTimeout);
       if (outcome instanceof RpcConnection) return outcome;
-      const reason = startFailureReason(startLog(paths));
+      const reason = startFailureReason(startLog(paths)) || exitReason(outcome.exited, paths);
       const what = outcome.exited
         ? `fragd did not start (${outcome.exited})`
         : `started fragd but it did not answer on ${paths.socket} within ${Math.round(timeoutMs / 1000)}s`;

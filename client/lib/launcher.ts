@@ -1,9 +1,11 @@
 // Finds and starts the daemon for a client that found none answering.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FragPaths } from '../../shared/paths.js';
 import { FRAGD_NODE_FLAGS } from '../../shared/daemon-flags.js';
+import { ensureOwnedPrivateDir } from '../../shared/safety/owned-dir.js';
+import { UnsafeSocket } from './rpc-client.js';
 
 /** The fragd bundle: FRAGD_BIN, else beside this bundle (dist/), else dist/ of the checkout. */
 export function fragdPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -27,7 +29,9 @@ export const startLogPath = (paths: FragPaths): string => `${paths.log}.start`;
  * the returned child's 'exit' to stop waiting for a daemon that died while starting.
  */
 export function spawnDaemon(paths: FragPaths, env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+  // The start log goes into the state directory: only into one that is ours and private.
+  const verdict = ensureOwnedPrivateDir(paths.stateDir);
+  if (!verdict.ok) throw new UnsafeSocket(verdict.reason, 'refusing to start fragd');
   const err = openSync(startLogPath(paths), 'w', 0o600);
   try {
     const child = spawn(process.execPath, [...FRAGD_NODE_FLAGS, fragdPath(env)], {

@@ -2,9 +2,11 @@
 // calls, and `event` notifications. Imports only types from the protocol table, so it
 // carries no schema code.
 import { connect, type Socket } from 'node:net';
-import { JSONRPCClient, type JSONRPCResponse } from 'json-rpc-2.0';
-import { encodeFrame, LineDecoder } from '../../shared/framing.js';
-import { errorNameByCode, type ErrorData } from '../../shared/errors.js';
+import { createJSONRPCErrorResponse, JSONRPCClient, type JSONRPCResponse } from 'json-rpc-2.0';
+import { encodeFrame, LineDecoder, MAX_FRAME_BYTES } from '../../shared/framing.js';
+import { ErrorCode, errorNameByCode, type ErrorData } from '../../shared/errors.js';
+import { DEFAULT_CALL_TIMEOUT_MS } from '../../shared/limits.js';
+import { checkSocketPlace } from '../../shared/safety/owned-dir.js';
 import type { MethodName, ParamsOf, ResultOf } from '../../shared/protocol/methods.js';
 import type { DaemonEvent } from '../../shared/protocol/views.js';
 
@@ -20,6 +22,31 @@ export class RpcError extends Error {
 }
 
 export const DISCONNECTED = -32099;
+/** No answer came within the call timeout (a code of the client's own, like DISCONNECTED). */
+export const CALL_TIMEOUT = -32098;
+
+/**
+ * How long a call waits for its answer: the option, else FRAGMENTS_CALL_TIMEOUT_MS, else 30 s;
+ * 0 waits for ever. Waiting for events is not a call and has no timeout.
+ */
+export function callTimeoutMs(option?: number, env: NodeJS.ProcessEnv = process.env): number {
+  if (option !== undefined) return option;
+  const fromEnv = Number(env.FRAGMENTS_CALL_TIMEOUT_MS);
+  return env.FRAGMENTS_CALL_TIMEOUT_MS !== undefined && Number.isFinite(fromEnv) && fromEnv >= 0
+    ? fromEnv
+    : DEFAULT_CALL_TIMEOUT_MS;
+}
+
+/**
+ * The socket (or its directory) is not this user's own: whoever listens there could be
+ * another user impersonating fragd, so nothing is sent and no daemon is started there.
+ */
+export class UnsafeSocket extends Error {
+  readonly code = 'unsafe_socket';
+  constructor(reason: string, refusal = 'refusing to talk to fragd') {
+    super(`${refusal}: ${reason}`);
+  }
+}
 
 export class RpcConnection {
   private readonly rpc: JSONRPCClient;
@@ -27,16 +54,43 @@ export class RpcConnection {
   private closedListeners = new Set<(err?: Error) => void>();
   private closed = false;
 
-  private constructor(private readonly socket: Socket) {
+  private constructor(
+    private readonly socket: Socket,
+    private readonly timeoutMs: number,
+  ) {
     this.rpc = new JSONRPCClient((request) => {
       if (this.closed)
         throw new RpcError('the connection to fragd is closed', DISCONNECTED, { error: 'internal_error' });
-      socket.write(encodeFrame(request));
+      let text: string;
+      try {
+        text = encodeFrame(request);
+      } catch (err) {
+        // JSON.stringify recurses: params nested some thousands of levels deep overflow the stack.
+        // (The library turns a throw here into an error answer of code 0; call() finds this one.)
+        const id = (request as { id?: number }).id;
+        const failure = new RpcError(
+          `cannot send ${(request as { method?: string }).method}: its params cannot be serialized (${(err as Error).message}); free-form data may nest at most 32 levels`,
+          ErrorCode.InvalidParams,
+          { error: 'invalid_params' },
+        );
+        if (typeof id === 'number') this.unsendable.set(id, failure);
+        throw failure;
+      }
+      socket.write(text);
     });
     const decoder = new LineDecoder();
     socket.on('data', (chunk: Buffer) => {
       for (const ev of decoder.push(chunk)) {
-        if (ev.kind !== 'frame') continue;
+        if (ev.kind === 'oversize') {
+          this.failAll(
+            new RpcError(
+              `fragd sent an answer larger than ${MAX_FRAME_BYTES} bytes, more than this client reads; the connection is closed. Ask for less (a smaller limit, or page with cursor)`,
+              ErrorCode.FrameTooLarge,
+              { error: 'frame_too_large', limit_bytes: MAX_FRAME_BYTES, answer_bytes_at_least: ev.bytes },
+            ),
+          );
+          return;
+        }
         let msg: unknown;
         try {
           msg = JSON.parse(ev.text);
@@ -51,8 +105,11 @@ export class RpcConnection {
     socket.on('error', () => this.onClose());
   }
 
-  static open(path: string, timeoutMs = 2000): Promise<RpcConnection> {
+  /** Connects after checking that the socket and its directory are this user's own (else UnsafeSocket). */
+  static open(path: string, timeoutMs = 2000, callTimeout = callTimeoutMs()): Promise<RpcConnection> {
     return new Promise((resolve, reject) => {
+      const place = checkSocketPlace(path);
+      if (!place.ok) return reject(new UnsafeSocket(place.reason));
       const socket = connect(path);
       const timer = setTimeout(() => {
         socket.destroy();
@@ -60,7 +117,7 @@ export class RpcConnection {
       }, timeoutMs);
       socket.once('connect', () => {
         clearTimeout(timer);
-        resolve(new RpcConnection(socket));
+        resolve(new RpcConnection(socket, callTimeout));
       });
       socket.once('error', (err) => {
         clearTimeout(timer);
@@ -76,6 +133,17 @@ export class RpcConnection {
       this.rpc.receive(m as JSONRPCResponse);
     }
   }
+
+  /** Fails every pending call with this error and closes the connection. */
+  private failAll(err: RpcError): void {
+    this.failure = err;
+    this.socket.destroy();
+    this.onClose();
+  }
+
+  private failure: RpcError | null = null;
+  /** Requests that could not be serialized, by id. */
+  private readonly unsendable = new Map<number, RpcError>();
 
   private onClose(): void {
     if (this.closed) return;
@@ -93,16 +161,34 @@ export class RpcConnection {
     ...params: undefined extends ParamsOf<M> ? [ParamsOf<M>?] : [ParamsOf<M>]
   ): Promise<ResultOf<M>> {
     let response: JSONRPCResponse;
+    const requester =
+      this.timeoutMs > 0
+        ? this.rpc.timeout(this.timeoutMs, (id) =>
+            createJSONRPCErrorResponse(
+              id,
+              CALL_TIMEOUT,
+              `no answer from fragd to ${method} within ${this.timeoutMs / 1000}s; the daemon may be overloaded or stuck (fragctl daemon status, fragctl daemon logs); FRAGMENTS_CALL_TIMEOUT_MS sets the wait`,
+              { error: 'timeout', timeout_ms: this.timeoutMs, method },
+            ),
+          )
+        : this.rpc;
     try {
-      response = await this.rpc.requestAdvanced({ jsonrpc: '2.0', id: nextId(), method, params: params[0] });
+      response = await requester.requestAdvanced({ jsonrpc: '2.0', id: nextId(), method, params: params[0] });
     } catch (err) {
       if (err instanceof RpcError) throw err;
+      if (this.failure) throw this.failure;
       throw new RpcError(`lost the connection to fragd during ${method}: ${(err as Error).message}`, DISCONNECTED, {
         error: 'internal_error',
         hint: 'retry; fragctl daemon status tells whether the daemon runs',
       });
     }
     if (response.error) {
+      const unsendable = this.unsendable.get(response.id as number);
+      if (unsendable) {
+        this.unsendable.delete(response.id as number);
+        throw unsendable;
+      }
+      if (this.failure) throw this.failure;
       const { code, message } = response.error;
       const data = response.error.data as ErrorData | undefined;
       throw new RpcError(message, code, data ?? { error: errorNameByCode[code] ?? 'internal_error' });

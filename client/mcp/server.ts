@@ -4,7 +4,7 @@
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { CallToolResult, JSONRPCMessage, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
-import { FragClient, RpcError, DaemonUnreachable } from '../lib/client.js';
+import { FragClient, RpcError, DaemonUnreachable, UnsafeSocket } from '../lib/client.js';
 import type { MethodName } from '../../shared/protocol/methods.js';
 import { paramsFor, resolveTools, type AgentIdentity, type ResolvedTool } from './tools.js';
 
@@ -70,6 +70,7 @@ export function failure(err: unknown): CallToolResult {
   let error: { code: number | string; message: string; data?: unknown };
   if (err instanceof RpcError) error = { code: err.code, message: err.message, data: err.data };
   else if (err instanceof DaemonUnreachable) error = { code: 'unreachable', message: err.message };
+  else if (err instanceof UnsafeSocket) error = { code: err.code, message: err.message };
   else error = { code: 'internal', message: (err as Error)?.message ?? String(err) };
   const hint = (error.data as { hint?: string } | undefined)?.hint;
   return {

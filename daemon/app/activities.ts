@@ -4,6 +4,7 @@ import { iso } from '../clock.js';
 import type { Call } from './app.js';
 import { parseStack, type ActivityRow, type SessionRow } from './rows.js';
 import { activityView } from './views.js';
+import { INLINE_DATA_BYTES } from '../../shared/limits.js';
 import type { ActivityView } from '../../shared/protocol/views.js';
 
 const counterColumn: Record<string, string | undefined> = {
@@ -85,5 +86,5 @@ export function recentActivities(call: Call, session: SessionRow, limit: number)
   const { sql } = call.app;
   return sql
     .all<ActivityRow>('SELECT * FROM activities WHERE session_id = ? ORDER BY id DESC LIMIT ?', session.id, limit)
-    .map((a) => activityView(sql, a, session));
+    .map((a) => activityView(sql, a, session, INLINE_DATA_BYTES));
 }

@@ -67,7 +67,13 @@ const codeOf = (sql: Sql, table: 'projects' | 'sprints' | 'tasks', id: number | 
  * `session`, when given, is the activity's session: its key and stack spare the lookups
  * of codes by id (the stack holds the codes of the context the activity was written in).
  */
-export function activityView(sql: Sql, a: ActivityRow, session?: SessionRow): ActivityView {
+export function activityView(
+  sql: Sql,
+  a: ActivityRow,
+  session?: SessionRow,
+  /** Larger `data` is summarised, not embedded (views that show several activities at a glance). */
+  inlineDataMax = Infinity,
+): ActivityView {
   const own = session && session.id === a.session_id ? parseStack(session) : null;
   const frameTypes = { projects: ['project'], sprints: ['sprint'], tasks: ['task', 'subtask'] } as const;
   const codeIn = (table: keyof typeof frameTypes, id: number | null) =>
@@ -91,8 +97,15 @@ export function activityView(sql: Sql, a: ActivityRow, session?: SessionRow): Ac
       task: codeIn('tasks', a.task_id),
       subtask: codeIn('tasks', a.subtask_id),
     },
-    data: a.data == null ? null : (JSON.parse(a.data) as Record<string, unknown>),
+    ...dataOf(a.data, inlineDataMax),
   };
+}
+
+function dataOf(stored: string | null, inlineMax: number): Pick<ActivityView, 'data' | 'data_omitted'> {
+  if (stored == null) return { data: null };
+  const data = JSON.parse(stored) as Record<string, unknown>;
+  if (stored.length <= inlineMax / 3 || Buffer.byteLength(stored) <= inlineMax) return { data };
+  return { data: null, data_omitted: { bytes: Buffer.byteLength(stored), keys: Object.keys(data).slice(0, 20) } };
 }
 
 export const projectView = (p: ProjectRow): ProjectView => ({

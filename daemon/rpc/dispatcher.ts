@@ -1,13 +1,7 @@
 // The one envelope every call goes through: params validated against the protocol table,
 // the handler run (writes through the group-commit queue), events published after commit,
 // timing logged, and every failure turned into an actionable JSON-RPC error.
-import {
-  createJSONRPCErrorResponse,
-  JSONRPCErrorException,
-  JSONRPCServer,
-  type JSONRPCRequest,
-  type JSONRPCResponse,
-} from 'json-rpc-2.0';
+import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
 import type { Logger } from 'pino';
 import { ErrorCode, FragError } from '../../shared/errors.js';
 import { methods, type MethodName } from '../../shared/protocol/methods.js';
@@ -16,23 +10,27 @@ import { newCall, type App } from '../app/app.js';
 import { CommitQueue } from './commit-queue.js';
 import { withIdleResume } from '../app/time/heartbeat.js';
 import { closeMcpTime } from '../app/agents/mcp.js';
+import { storageAdvice, storageProblemOf } from '../safety/storage-problem.js';
 import { handlers, preparers, type Connection, type DaemonFacts, type Handler, type Settle } from './handlers.js';
 
-const SQLITE_STORAGE_CODES = /^SQLITE_(READONLY|FULL|IOERR|CANTOPEN|BUSY|LOCKED|CORRUPT|NOTADB)/;
+/** Where the storage is, for hints that name the file or directory to act on. */
+export interface StorageWhere {
+  db?: string;
+  dir?: string;
+}
 
-export function toRpcError(err: unknown, method: string): JSONRPCErrorException {
+export function toRpcError(err: unknown, method: string, where: StorageWhere = {}): JSONRPCErrorException {
   if (err instanceof JSONRPCErrorException) return err;
   if (err instanceof FragError) return new JSONRPCErrorException(err.message, err.code, err.data);
   const code = (err as { code?: unknown })?.code;
-  if (typeof code === 'string' && SQLITE_STORAGE_CODES.test(code)) {
+  const problem = storageProblemOf(code);
+  if (problem) {
+    const advice = storageAdvice(problem, where);
+    const failed = problem === 'corrupt' ? 'cannot be read or written' : 'cannot be written';
     return new JSONRPCErrorException(
-      `the database cannot be written (${code}): ${(err as Error).message}. Nothing of this call was stored; free disk space or fix permissions of the state directory, then retry`,
+      `the database ${failed} (${String(code)}): ${(err as Error).message}. Nothing of this call was stored; ${advice}`,
       ErrorCode.StorageUnavailable,
-      {
-        error: 'storage_unavailable',
-        sqlite_code: code,
-        hint: 'check disk space and permissions of the state directory (fragctl daemon status shows it)',
-      },
+      { error: 'storage_unavailable', storage_problem: problem, sqlite_code: code, hint: advice },
     );
   }
   return new JSONRPCErrorException(
@@ -49,6 +47,8 @@ export interface DispatcherDeps {
   app: App;
   facts: DaemonFacts;
   log: Logger;
+  /** The database and state directory, named in storage hints. */
+  storage?: StorageWhere;
   publish: (events: DaemonEvent[]) => void;
   /** Runs before a write is queued (the daemon queues a due tick first). */
   beforeWrite?: () => void;
@@ -65,43 +65,6 @@ export class Dispatcher {
     for (const name of Object.keys(methods) as MethodName[]) {
       this.server.addMethod(name, (params, conn) => this.invoke(name, params, conn));
     }
-  }
-
-  /** Answers one frame's text: a parse error, or whatever `receive` answers. */
-  receiveText(text: string, conn: Connection): Promise<JSONRPCResponse | JSONRPCResponse[] | null> {
-    let payload: unknown;
-    try {
-      payload = JSON.parse(text);
-    } catch (err) {
-      return Promise.resolve(
-        createJSONRPCErrorResponse(
-          null,
-          ErrorCode.ParseError,
-          `parse error: ${(err as Error).message}; send one JSON text per line`,
-          { error: 'parse_error' },
-        ),
-      );
-    }
-    return this.receive(payload, conn);
-  }
-
-  /**
-   * Answers a parsed message: a request, a notification or a batch. Each element of a batch
-   * that is not a request object gets its own Invalid Request answer, as JSON-RPC asks,
-   * rather than failing the whole batch (the library throws on `[null]`).
-   */
-  async receive(payload: unknown, conn: Connection): Promise<JSONRPCResponse | JSONRPCResponse[] | null> {
-    if (!Array.isArray(payload)) return this.receiveOne(payload, conn);
-    if (payload.length === 0) return invalidRequest('an empty batch');
-    const answers = await Promise.all(payload.map((p) => this.receiveOne(p, conn)));
-    const out = answers.filter((a): a is JSONRPCResponse => a !== null);
-    return out.length ? out : null;
-  }
-
-  private receiveOne(p: unknown, conn: Connection): Promise<JSONRPCResponse | null> {
-    if (typeof p !== 'object' || p === null || Array.isArray(p))
-      return Promise.resolve(invalidRequest(`${p === null ? 'null' : Array.isArray(p) ? 'an array' : typeof p}`));
-    return Promise.resolve(this.server.receive(p as JSONRPCRequest, conn));
   }
 
   /**
@@ -180,13 +143,19 @@ export class Dispatcher {
         this.deps.log.debug({ method: name, ms: +(performance.now() - started).toFixed(2), conn: conn.id }, 'call');
       return value;
     } catch (err) {
-      const rpc = toRpcError(err, name);
+      const rpc = toRpcError(err, name, this.deps.storage);
       const level =
         rpc.code === ErrorCode.InternalError || rpc.code === ErrorCode.StorageUnavailable ? 'error' : 'debug';
-      this.deps.log[level](
-        { method: name, code: rpc.code, err: level === 'error' ? err : undefined, msg: rpc.message, conn: conn.id },
-        'call failed',
-      );
+      // The error path never throws: a log line that cannot be written must not replace
+      // the answer (on a full disk it once turned every refusal into an internal error).
+      try {
+        this.deps.log[level](
+          { method: name, code: rpc.code, err: level === 'error' ? err : undefined, msg: rpc.message, conn: conn.id },
+          'call failed',
+        );
+      } catch {
+        /* the log destination counts what it drops */
+      }
       throw rpc;
     } finally {
       this.inflight--;
@@ -201,11 +170,3 @@ function noteMcpCall(conn: Connection, params: unknown, at: number): void {
   if (!key) return;
   (conn.mcpCalls ??= new Map()).set(key, at);
 }
-
-const invalidRequest = (what: string): JSONRPCResponse =>
-  createJSONRPCErrorResponse(
-    null,
-    ErrorCode.InvalidRequest,
-    `invalid request: ${what} is not a JSON-RPC request object`,
-    { error: 'invalid_request' },
-  );

@@ -93,7 +93,7 @@ const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
   'activity.log': (c, p) => context.logActivity(c, 'log', p),
 
   'project.create': (c, p) => items.createProject(c, p),
-  'project.list': (c) => items.listProjects(c),
+  'project.list': (c, p) => items.listProjects(c, p),
   'project.show': (c, p) => items.showProject(c, p),
   'project.edit': (c, p) => items.editProject(c, p),
   'sprint.create': (c, p) => items.createSprint(c, p),

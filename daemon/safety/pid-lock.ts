@@ -1,9 +1,29 @@
 // One daemon per user: an exclusive pid lock, taken before listening. A lock left by a
 // dead process is replaced atomically (rename), and every taker re-probes after a pause,
 // so of two daemons racing for a stale lock exactly one keeps it (Nx start-lock style).
+//
+// A pid alone does not identify a holder: after a crash and a reboot (or enough forks) the
+// pid in the lock may belong to an unrelated live process, which must not block fragd for
+// good. The lock therefore records the holder's start time too (/proc/PID/stat, field 22),
+// and a holder counts only while a process with that pid, that start time and a fragd
+// command line is alive. Without /proc (not Linux), a live pid is all that can be known.
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename } from 'node:path';
 
 export type LockVerdict = { ok: true; release: () => void } | { ok: false; holderPid: number };
+
+/** Writing the lock failed (disk full, read-only): nothing of it is left behind. */
+export class LockWriteError extends Error {
+  constructor(
+    readonly path: string,
+    readonly errno: NodeJS.ErrnoException,
+  ) {
+    super(`cannot write the lock ${path} (${errno.code}): ${errno.message}`);
+  }
+  get code(): string | undefined {
+    return this.errno.code;
+  }
+}
 
 const REPROBE_MS = 60;
 
@@ -17,24 +37,82 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-function readPid(path: string): number | null {
+interface ProcInfo {
+  startTime: string;
+  argv: string[];
+}
+
+/** Start time (clock ticks since boot) and command line of a process, or null without /proc. */
+export function procInfo(pid: number | 'self'): ProcInfo | null {
   try {
-    const n = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
-    return Number.isFinite(n) ? n : null;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // comm (field 2) may hold spaces and parentheses: count fields after its closing ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const startTime = fields[22 - 3];
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    return startTime ? { startTime, argv } : null;
   } catch {
     return null;
   }
 }
 
-function writeExclusive(path: string): boolean {
+/** fragd runs as `node [flags] …/fragd.js` (or the `fragd` bin). */
+const FRAGD_SCRIPT = /^fragd(\.[cm]?js)?$/;
+const looksLikeFragd = (argv: string[]) => argv.some((a) => FRAGD_SCRIPT.test(basename(a)));
+
+interface LockRecord {
+  pid: number;
+  startTime?: string;
+}
+
+function readLock(path: string): LockRecord | null {
   try {
-    const fd = openSync(path, 'wx', 0o600);
-    writeSync(fd, `${process.pid}\n`);
-    closeSync(fd);
-    return true;
+    const [pidLine, startLine] = readFileSync(path, 'utf8').split('\n');
+    const pid = Number.parseInt(pidLine.trim(), 10);
+    if (!Number.isFinite(pid)) return null;
+    return { pid, ...(startLine?.trim() ? { startTime: startLine.trim() } : {}) };
+  } catch {
+    return null;
+  }
+}
+
+/** Is the process named in the lock a live fragd, the very one that wrote it? */
+export function lockHolderAlive(lock: LockRecord): boolean {
+  if (!processAlive(lock.pid)) return false;
+  const proc = procInfo(lock.pid);
+  if (!proc) return true; // no /proc: a live pid is all we can know
+  if (lock.startTime !== undefined && proc.startTime !== lock.startTime) return false; // the pid was reused
+  return looksLikeFragd(proc.argv);
+}
+
+const ownRecord = (): string => `${process.pid}\n${procInfo('self')?.startTime ?? ''}\n`;
+
+/** Writes our record to `path` (exclusively or not); on failure removes what it created and throws LockWriteError. */
+function writeRecord(path: string, exclusive: boolean): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, exclusive ? 'wx' : 'w', 0o600);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
+    if (exclusive && (err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new LockWriteError(path, err as NodeJS.ErrnoException);
+  }
+  try {
+    writeSync(fd, ownRecord());
+  } catch (err) {
+    // Disk full: an empty lock file left here would be litter every later start trips on.
+    closeSync(fd);
+    unlinkQuietly(path);
+    throw new LockWriteError(path, err as NodeJS.ErrnoException);
+  }
+  closeSync(fd);
+  return true;
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* gone already */
   }
 }
 
@@ -42,33 +120,31 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function acquirePidLock(path: string): Promise<LockVerdict> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    if (!writeExclusive(path)) {
-      const holder = readPid(path);
-      if (holder !== null && holder !== process.pid && processAlive(holder)) return { ok: false, holderPid: holder };
-      // Stale (or half-written): replace it in one atomic step.
+    if (!writeRecord(path, true)) {
+      const holder = readLock(path);
+      if (holder !== null && holder.pid !== process.pid && lockHolderAlive(holder))
+        return { ok: false, holderPid: holder.pid };
+      // Stale (dead holder, reused pid, or half-written): replace it in one atomic step.
       const tmp = `${path}.${process.pid}`;
-      const fd = openSync(tmp, 'w', 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      renameSync(tmp, path);
+      writeRecord(tmp, false);
+      try {
+        renameSync(tmp, path);
+      } catch (err) {
+        unlinkQuietly(tmp);
+        throw new LockWriteError(path, err as NodeJS.ErrnoException);
+      }
     }
     await sleep(REPROBE_MS);
-    const now = readPid(path);
-    if (now === process.pid) {
+    const now = readLock(path);
+    if (now?.pid === process.pid) {
       return {
         ok: true,
         release: () => {
-          if (readPid(path) === process.pid) {
-            try {
-              unlinkSync(path);
-            } catch {
-              /* already gone */
-            }
-          }
+          if (readLock(path)?.pid === process.pid) unlinkQuietly(path);
         },
       };
     }
-    if (now !== null && processAlive(now)) return { ok: false, holderPid: now };
+    if (now !== null && lockHolderAlive(now)) return { ok: false, holderPid: now.pid };
   }
   throw new Error(`could not take the lock ${path} after several attempts; remove it if no fragd is running`);
 }

@@ -7,14 +7,22 @@ import { unlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { ErrorCode } from '../../shared/errors.js';
+import { ErrorCode, FragError } from '../../shared/errors.js';
+import {
+  HTTP_HEADERS_TIMEOUT_MS,
+  HTTP_REQUEST_TIMEOUT_MS,
+  MAX_FRAME_BYTES,
+  MAX_HTTP_CONNECTIONS,
+} from '../../shared/limits.js';
+import { errorText, FrameAnswerer } from '../rpc/frames.js';
 import { methods, type MethodName } from '../../shared/protocol/methods.js';
 import type { Dispatcher } from '../rpc/dispatcher.js';
 import type { Connection } from '../rpc/handlers.js';
 import { httpStatusFor } from './http-status.js';
 import { tokenMatches } from './http-token.js';
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+export const MAX_BODY_BYTES = MAX_FRAME_BYTES;
+const CLOSE = { Connection: 'close' };
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 export interface HttpOptions {
@@ -137,10 +145,14 @@ export class HttpServer {
     private readonly log: Logger,
     private readonly opts: HttpOptions,
   ) {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    // A slow or silent client must not hold a connection forever.
-    this.server.requestTimeout = 30_000;
-    this.server.headersTimeout = 10_000;
+    // Another local user can reach this port: a slow or silent client must not hold a
+    // connection (a file descriptor) for long, and only so many are served at once (the
+    // next ones are closed as they come). Deadlines are checked every second.
+    this.server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => void this.handle(req, res));
+    this.server.requestTimeout = HTTP_REQUEST_TIMEOUT_MS;
+    this.server.headersTimeout = HTTP_HEADERS_TIMEOUT_MS;
+    this.server.keepAliveTimeout = 5000;
+    this.server.maxConnections = MAX_HTTP_CONNECTIONS;
   }
 
   async listen(): Promise<HttpInfo> {
@@ -213,7 +225,10 @@ export class HttpServer {
     }
   }
 
-  /** DNS rebinding and CSRF defence first, then the token. */
+  /**
+   * DNS rebinding and CSRF defence first, then the token; all before the body is read or any
+   * work is done, and a refused caller's connection is closed (it keeps no descriptor).
+   */
   private guard(req: IncomingMessage): void {
     const host = (req.headers.host ?? '').toLowerCase();
     const allowedHosts = [`127.0.0.1:${this.port}`, `localhost:${this.port}`];
@@ -226,6 +241,7 @@ export class HttpServer {
           error: 'unauthorized',
           reason: 'foreign_host',
         },
+        CLOSE,
       );
     }
     const origin = req.headers.origin;
@@ -238,6 +254,7 @@ export class HttpServer {
           error: 'unauthorized',
           reason: 'foreign_origin',
         },
+        CLOSE,
       );
     }
     const auth = req.headers.authorization ?? '';
@@ -252,7 +269,7 @@ export class HttpServer {
           reason: m ? 'wrong_token' : 'missing_token',
           hint: `the token is in ${this.opts.tokenFile}`,
         },
-        { 'WWW-Authenticate': 'Bearer realm="fragd"' },
+        { 'WWW-Authenticate': 'Bearer realm="fragd"', ...CLOSE },
       );
     }
   }
@@ -304,41 +321,38 @@ export class HttpServer {
     this.send(res, route.created ? 201 : 200, response.result);
   }
 
-  /** JSON-RPC over HTTP: a request or a batch, answered by the socket's dispatcher. */
+  /** JSON-RPC over HTTP: a request or a batch, answered as on the socket (daemon/rpc/frames.ts). */
   private async rpc(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let parsed: unknown;
+    let text: string;
     try {
-      parsed = await this.readJson(req, false);
+      ({ text } = await this.readBody(req));
     } catch (err) {
       if (err instanceof HttpFailure && err.error.code === ErrorCode.ParseError) {
-        this.send(res, 400, { jsonrpc: '2.0', id: null, error: err.error });
+        const { code, message, data } = err.error;
+        this.sendText(res, 400, errorText('null', code, message, (data ?? {}) as Record<string, unknown>));
         return;
       }
       throw err;
     }
     const mw = middlewareOf(req);
-    const inject = (r: unknown): unknown => {
-      if (typeof r !== 'object' || r === null) return r;
-      const { method, params } = r as { method?: unknown; params?: unknown };
-      if (typeof method !== 'string' || !Object.hasOwn(methods, method)) return r;
-      if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) return r;
-      return { ...r, params: withTarget(method as MethodName, (params ?? {}) as Record<string, unknown>, mw) };
-    };
-    const conn = this.conn();
-    const answer = (r: unknown) =>
-      pushOnly(r) ? Promise.resolve(noPushChannel(r)) : this.dispatcher.receive(inject(r), conn);
-    const response = !Array.isArray(parsed)
-      ? await answer(parsed)
-      : parsed.some(pushOnly)
-        ? (await Promise.all(parsed.map(answer))).filter((x) => x !== null)
-        : await this.dispatcher.receive(parsed.map(inject), conn);
-    if (response === null || (Array.isArray(response) && response.length === 0)) {
+    const frames = new FrameAnswerer(this.dispatcher, (method, params) => {
+      if (method === 'events.subscribe') throw noPushChannel();
+      if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params)))
+        return params;
+      return withTarget(method, (params ?? {}) as Record<string, unknown>, mw);
+    });
+    const answer = await frames.start(text, this.conn()).answer;
+    if (answer === null) {
       res.writeHead(204).end();
       return;
     }
     // A single failed call gets its status; a batch may mix outcomes, so it is 200.
-    const status = !Array.isArray(response) && response.error ? httpStatusFor(response.error.code) : 200;
-    this.send(res, status, response);
+    let status = 200;
+    if (answer.startsWith('{')) {
+      const code = (JSON.parse(answer) as { error?: { code: number } }).error?.code;
+      if (code !== undefined) status = httpStatusFor(code);
+    }
+    this.sendText(res, status, answer);
   }
 
   private conn(): Connection {
@@ -347,13 +361,23 @@ export class HttpServer {
   }
 
   /** The body as JSON (undefined when empty and allowed), at most MAX_BODY_BYTES. */
-  private readJson(req: IncomingMessage, emptyAllowed: boolean): Promise<unknown> {
+  private async readJson(req: IncomingMessage, emptyAllowed: boolean): Promise<unknown> {
+    const { text } = await this.readBody(req, emptyAllowed);
+    if (!text.trim()) return undefined;
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw fail(400, ErrorCode.ParseError, `the body is not valid JSON: ${(err as Error).message}`, {
+        error: 'parse_error',
+      });
+    }
+  }
+
+  /** The body's text, at most MAX_BODY_BYTES, sent as application/json (empty only when allowed). */
+  private readBody(req: IncomingMessage, emptyAllowed = false): Promise<{ text: string }> {
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY_BYTES) {
-      req.resume();
-      return Promise.reject(tooLarge());
-    }
+    if (declared > MAX_BODY_BYTES) return Promise.reject(tooLarge());
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -374,7 +398,7 @@ export class HttpServer {
         if (over) return;
         const text = Buffer.concat(chunks).toString('utf8');
         if (!text.trim()) {
-          if (emptyAllowed) return resolve(undefined);
+          if (emptyAllowed) return resolve({ text });
           return reject(
             fail(400, ErrorCode.ParseError, 'empty body: send a JSON-RPC 2.0 request', { error: 'parse_error' }),
           );
@@ -390,22 +414,17 @@ export class HttpServer {
             ),
           );
         }
-        try {
-          resolve(JSON.parse(text));
-        } catch (err) {
-          reject(
-            fail(400, ErrorCode.ParseError, `the body is not valid JSON: ${(err as Error).message}`, {
-              error: 'parse_error',
-            }),
-          );
-        }
+        resolve({ text });
       });
     });
   }
 
   private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    this.sendText(res, status, JSON.stringify(body), headers);
+  }
+
+  private sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
     if (res.headersSent) return;
-    const text = JSON.stringify(body);
     res.writeHead(status, {
       'Content-Type': 'application/json; charset=utf-8',
       'Content-Length': Buffer.byteLength(text),
@@ -418,22 +437,12 @@ export class HttpServer {
 }
 
 /** Subscribing needs a connection the daemon can write to later; an HTTP exchange is not one. */
-const pushOnly = (r: unknown) =>
-  typeof r === 'object' && r !== null && (r as { method?: unknown }).method === 'events.subscribe';
-
-function noPushChannel(r: unknown) {
-  const id = (r as { id?: unknown }).id;
-  if (id === undefined) return null;
-  return {
-    jsonrpc: '2.0' as const,
-    id: id as number | string | null,
-    error: {
-      code: ErrorCode.InvalidRequest,
-      message:
-        'events.subscribe needs a connection that stays open; HTTP has none. Use the Unix socket (the client library, or fragctl watch --json)',
-      data: { error: 'invalid_request', hint: 'fragctl watch --json prints one event per line' },
-    },
-  };
+function noPushChannel(): FragError {
+  return new FragError(
+    ErrorCode.InvalidRequest,
+    'events.subscribe needs a connection that stays open; HTTP has none. Use the Unix socket (the client library, or fragctl watch --json)',
+    { hint: 'fragctl watch --json prints one event per line' },
+  );
 }
 
 function tooLarge(): HttpFailure {

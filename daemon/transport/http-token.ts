@@ -1,6 +1,6 @@
 // The bearer token of the HTTP API: a file only this user can read, created on first use.
 import { randomBytes, createHash, timingSafeEqual } from 'node:crypto';
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 
 const TOKEN_BYTES = 32;
 
@@ -14,6 +14,15 @@ export interface TokenFile {
 
 /** Reads the token, or writes a fresh random one (0600) when the file is missing or empty. */
 export function loadOrCreateToken(path: string): TokenFile {
+  // The state directory has passed the owned-private check; a token that is a symlink or
+  // someone else's file there is still refused rather than trusted or followed.
+  try {
+    const st = lstatSync(path);
+    if (!st.isFile() || st.uid !== (process.getuid?.() ?? st.uid))
+      throw new Error(`${path} is not a regular file of yours; remove it and restart fragd to get a new token`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
   let existing = '';
   try {
     existing = readFileSync(path, 'utf8').trim();

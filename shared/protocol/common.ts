@@ -1,5 +1,6 @@
 // Schemas shared by the method declarations of every area.
 import { z } from 'zod';
+import { MAX_FREEFORM_BYTES, MAX_FREEFORM_DEPTH } from '../limits.js';
 
 export const code = z.string().trim().min(1).max(64);
 export const text = z.string().trim().min(1).max(10_000);
@@ -26,3 +27,34 @@ export const eventId = z.string().trim().min(1).max(200);
 /** Which session a call is about: an explicit key, else the actor's current one. */
 export const target = { session: sessionKey.optional(), actor: actor.optional(), source: source.optional() };
 export const T = z.object(target).strict();
+
+/**
+ * Free-form JSON (activity `data`, session `metadata`): an object of at most
+ * MAX_FREEFORM_BYTES once serialized and MAX_FREEFORM_DEPTH levels of nesting, checked
+ * without recursion so that no nesting can overflow the daemon's stack.
+ */
+export const freeform = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+  const problem = freeformProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export function freeformProblem(value: unknown): string | null {
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length) {
+    const [node, depth] = pending.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > MAX_FREEFORM_DEPTH)
+      return `nested more than ${MAX_FREEFORM_DEPTH} levels deep; at most ${MAX_FREEFORM_DEPTH} (flatten it)`;
+    for (const child of Object.values(node))
+      if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(value));
+  if (bytes > MAX_FREEFORM_BYTES)
+    return `${bytes} bytes once serialized; at most ${MAX_FREEFORM_BYTES} (store large content in a file and log its path)`;
+  return null;
+}
+
+/** An opaque position in a paged list: pass a result's `next_cursor` back to get the next page. */
+export const cursor = z.string().trim().min(1).max(100);
+/** Items per page; a page also stops before PAGE_BYTES, so `next_cursor` may come sooner. */
+export const pageLimit = (max: number) => z.number().int().min(1).max(max);

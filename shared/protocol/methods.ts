@@ -27,6 +27,9 @@ import {
   delegation,
   minutes,
   eventId,
+  freeform,
+  cursor,
+  pageLimit,
   T,
 } from './common.js';
 import type {
@@ -46,8 +49,13 @@ export type SessionResult = { session: SessionView } & WithInstructions;
 export type StatusResult = {
   session: SessionView;
   recent: ActivityView[];
-  /** Live time of the active task (subtask if any): in this session, and in total. */
-  active_task?: { code: string; session_seconds: number; total_seconds: number } | null;
+  /** Live time of the active task (subtask if any): in this session, and in total; its estimate. */
+  active_task?: {
+    code: string;
+    session_seconds: number;
+    total_seconds: number;
+    estimate_minutes?: number | null;
+  } | null;
 };
 export type ActivityResult = { activity: ActivityView; duplicate: boolean } & WithInstructions;
 export type ContextResult = { stack: ContextFrame[]; session: string } & WithInstructions;
@@ -84,6 +92,10 @@ export const coreMethods = {
     commits: { batches: number; calls: number };
     /** The HTTP API: its URL when it listens, the reason when it could not start. */
     http: { enabled: boolean; url?: string; port?: number; port_file?: string; token_file?: string; error?: string };
+    /** The log file, its rotation limits, and lines it could not write (disk full). */
+    log: { path: string; max_bytes?: number; files?: number; dropped_lines: number; last_error?: string };
+    /** The open-files limit in force (null: unlimited) and the socket's connection cap (docs/limits.md). */
+    limits: { open_files_soft: number | null; open_files_hard: number | null; max_connections: number };
   }>()({
     summary: 'Daemon pid, version, uptime, paths, counts and memory.',
     params: z.object({}).strict().optional(),
@@ -125,7 +137,7 @@ export const coreMethods = {
         source: source.optional(),
         type: z.enum(['work', 'planning', 'review']).optional(),
         chat_session_id: z.string().trim().min(1).max(200).optional(),
-        metadata: z.record(z.string(), z.unknown()).optional(),
+        metadata: freeform.optional(),
         os_user: z.string().max(64).optional(),
         idle_timeout_seconds: z.number().int().min(30).max(86_400).optional(),
       })
@@ -175,22 +187,30 @@ export const coreMethods = {
     errors: ['no_active_session', 'not_found'],
     mutates: false,
   }),
-  'session.list': method<{ sessions: SessionView[] }>()({
-    summary: 'Sessions, newest first, optionally by status and actor.',
+  'session.list': method<{ sessions: SessionView[]; next_cursor: string | null }>()({
+    summary: 'Sessions, newest first, optionally by status and actor; paged (limit, cursor → next_cursor).',
     params: z
       .object({
         status: sessionStatus.optional(),
         actor: actor.optional(),
-        limit: z.number().int().min(1).max(1000).optional(),
+        limit: pageLimit(1000).optional(),
+        cursor: cursor.optional(),
       })
       .strict()
       .optional(),
     errors: [],
     mutates: false,
   }),
-  'session.history': method<{ session: string; activities: ActivityView[]; context: ContextHistoryView[] }>()({
-    summary: 'Activities and context changes of a session, oldest first.',
-    params: T.extend({ limit: z.number().int().min(1).max(10_000).optional() }),
+  'session.history': method<{
+    session: string;
+    activities: ActivityView[];
+    context: ContextHistoryView[];
+    /** Pass as cursor for the page before this one (older); null at the session's start. */
+    next_cursor: string | null;
+  }>()({
+    summary:
+      'Activities and context changes of a session, oldest first: the latest page, older ones by cursor (next_cursor).',
+    params: T.extend({ limit: pageLimit(10_000).optional(), cursor: cursor.optional() }),
     errors: ['no_active_session', 'not_found'],
     mutates: false,
   }),
@@ -273,7 +293,7 @@ export const coreMethods = {
         .regex(/^[a-z][a-z0-9_.-]*$/)
         .optional(),
       level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
-      data: z.record(z.string(), z.unknown()).optional(),
+      data: freeform.optional(),
       event_id: eventId.optional(),
     }),
     errors: ['no_active_session', 'not_found', 'invalid_state'],
@@ -287,9 +307,12 @@ export const coreMethods = {
     errors: ['conflict'],
     mutates: true,
   }),
-  'project.list': method<{ projects: ProjectView[] }>()({
-    summary: 'All projects.',
-    params: z.object({}).strict().optional(),
+  'project.list': method<{ projects: ProjectView[]; next_cursor: string | null }>()({
+    summary: 'All projects, by code; paged (limit, cursor → next_cursor).',
+    params: z
+      .object({ limit: pageLimit(1000).optional(), cursor: cursor.optional() })
+      .strict()
+      .optional(),
     errors: [],
     mutates: false,
   }),
@@ -321,9 +344,17 @@ export const coreMethods = {
     errors: ['conflict', 'not_found'],
     mutates: true,
   }),
-  'sprint.list': method<{ sprints: SprintView[] }>()({
-    summary: 'Sprints, optionally of one project or status.',
-    params: z.object({ project: code.optional(), status: sprintStatus.optional() }).strict().optional(),
+  'sprint.list': method<{ sprints: SprintView[]; next_cursor: string | null }>()({
+    summary: 'Sprints, optionally of one project or status; paged (limit, cursor → next_cursor).',
+    params: z
+      .object({
+        project: code.optional(),
+        status: sprintStatus.optional(),
+        limit: pageLimit(1000).optional(),
+        cursor: cursor.optional(),
+      })
+      .strict()
+      .optional(),
     errors: ['not_found'],
     mutates: false,
   }),
@@ -370,14 +401,16 @@ export const coreMethods = {
     errors: ['conflict', 'not_found'],
     mutates: true,
   }),
-  'task.list': method<{ tasks: TaskView[] }>()({
-    summary: 'Tasks, optionally by sprint, project, status or parent.',
+  'task.list': method<{ tasks: TaskView[]; next_cursor: string | null }>()({
+    summary: 'Tasks, optionally by sprint, project, status or parent; paged (limit, cursor → next_cursor).',
     params: z
       .object({
         sprint: code.optional(),
         project: code.optional(),
         status: taskStatus.optional(),
         parent: code.optional(),
+        limit: pageLimit(1000).optional(),
+        cursor: cursor.optional(),
       })
       .strict()
       .optional(),

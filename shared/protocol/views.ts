@@ -53,6 +53,12 @@ export interface ActivityView {
   source: string | null;
   context: ActiveContext;
   data: Record<string, unknown> | null;
+  /**
+   * Set where `data` is too large to embed: in session.status and session.resume (a glance at
+   * the last activities) above 4 KiB, where session.history has it whole; everywhere above
+   * 64 KiB (only an older fragd could store that). `data` is null then.
+   */
+  data_omitted?: { bytes: number; keys: string[] };
 }
 
 export interface ContextHistoryView {
@@ -125,7 +131,9 @@ export interface DaemonEvent {
     | 'activity.logged'
     | 'session.idle_paused'
     | 'session.resumed'
-    | 'item.changed';
+    | 'item.changed'
+    /** The last event of a subscriber that did not read: its connection closes after it (docs/limits.md). */
+    | 'subscription.dropped';
   session: string | null;
   at: string;
   data: Record<string, unknown>;

@@ -1,4 +1,5 @@
 // Many terminals on one session: the stack and the history stay consistent.
+import { followPages, joinOlderHistory } from '../../client/lib/pages.js';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type TestDaemon } from '../support/daemon.js';
@@ -68,7 +69,10 @@ describe('8 clients at once', () => {
     const rank = { project: 0, sprint: 1, task: 2, subtask: 3 } as const;
     for (let i = 1; i < stack.length; i++) expect(rank[stack[i].type]).toBeGreaterThan(rank[stack[i - 1].type]);
 
-    const history = await clients[0].call('session.history', { session: key, limit: 10_000 });
+    const history = await followPages(
+      (cursor) => clients[0].call('session.history', { session: key, limit: 10_000, cursor }),
+      joinOlderHistory,
+    );
     const logs = history.activities.filter((a) => a.kind === 'log');
     expect(logs).toHaveLength(8 * rounds);
     expect(new Set(logs.map((a) => a.message)).size).toBe(8 * rounds);

@@ -87,7 +87,7 @@ describe('a scripted day on the fake clock', () => {
     await c.call('heartbeat', { file: 'src/app.ts' }); // the person is back at the keyboard
     await work(10 * MIN); // A 3000
     const st = await c.call('session.status', {});
-    expect(st.active_task).toEqual({ code: 'A', session_seconds: 3000, total_seconds: 3000 });
+    expect(st.active_task).toEqual({ code: 'A', session_seconds: 3000, total_seconds: 3000, estimate_minutes: 60 });
     await c.call('session.end', { summary: 'a full scripted day' });
 
     const range = { since: '2026-03-10', until: '2026-03-11', tz: 'UTC' };

@@ -1,4 +1,5 @@
 // 50 concurrent clients on one session: the stack and the history stay consistent.
+import { followPages, joinOlderHistory } from '../../client/lib/pages.js';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type TestDaemon } from '../support/daemon.js';
@@ -39,7 +40,10 @@ describe(`${CLIENTS} clients on one session, ${ROUNDS} rounds each`, () => {
       }),
     );
     const status = await clients[0].call('session.status', { session: key });
-    const history = await clients[0].call('session.history', { session: key, limit: 10_000 });
+    const history = await followPages(
+      (cursor) => clients[0].call('session.history', { session: key, limit: 10_000, cursor }),
+      joinOlderHistory,
+    );
     expect(status.session.counters.updates).toBe(CLIENTS * ROUNDS);
     expect(history.activities.filter((a) => a.kind === 'update')).toHaveLength(CLIENTS * ROUNDS);
     expect(history.context.length).toBeLessThan(10_000);

@@ -52,7 +52,16 @@ export class TestDaemon {
   }
 
   get env(): NodeJS.ProcessEnv {
-    const { FRAGMENTS_SESSION: _s, FRAGMENTS_ACTOR: _a, ...rest } = process.env;
+    // Not the shell's session or actor, nor the developer's colour or width settings: output
+    // is checked as a pipe gets it unless a test sets them (test/integration/terminal.test.ts).
+    const {
+      FRAGMENTS_SESSION: _s,
+      FRAGMENTS_ACTOR: _a,
+      FORCE_COLOR: _f,
+      NO_COLOR: _n,
+      COLUMNS: _c,
+      ...rest
+    } = process.env;
     return { ...rest, FRAGMENTS_HOME: this.home, FRAGMENTS_NO_AUTOSTART: '1', FRAGD_BIN: FRAGD, ...this.extraEnv };
   }
 

@@ -4,16 +4,19 @@
 usage: pty_drive.py SCRIPT_JSON -- command args...
 SCRIPT_JSON is a list of steps: {"expect": regex} waits for output matching regex (since
 the previous match), {"send": text} writes keystrokes. Prints everything the command wrote
-(as UTF-8 text) and exits with the command's exit code; 124 on a timeout.
+(as UTF-8 text, escape sequences removed unless PTY_RAW=1) and exits with the command's exit
+code; 124 on a timeout. The terminal is PTY_COLS columns wide (default 120).
 """
-import json, os, pty, re, select, sys, time
+import fcntl, json, os, pty, re, select, struct, sys, termios, time
 
 def main():
     steps = json.loads(sys.argv[1])
     cmd = sys.argv[sys.argv.index('--') + 1:]
     pid, fd = pty.fork()
+    cols = int(os.environ.get('PTY_COLS', '120'))
     if pid == 0:
-        os.environ['COLUMNS'] = '120'
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 40, cols, 0, 0))
+        os.environ['COLUMNS'] = str(cols)
         os.execvp(cmd[0], cmd)
     out = b''
     seen = 0
@@ -36,8 +39,11 @@ def main():
     def plain():
         return re.sub(r'\x1b\[[0-9;?]*[A-Za-z]', '', out.decode('utf-8', 'replace'))
 
+    def shown():
+        return out.decode('utf-8', 'replace') if os.environ.get('PTY_RAW') == '1' else plain()
+
     def fail(code, why):
-        sys.stdout.write(plain())
+        sys.stdout.write(shown())
         sys.stdout.write(f'\n[pty_drive] {why}\n')
         try:
             os.kill(pid, 9)
@@ -71,7 +77,7 @@ def main():
         done, status = os.waitpid(pid, os.WNOHANG)
     if done == 0:
         fail(124, 'the command did not exit')
-    sys.stdout.write(plain())
+    sys.stdout.write(shown())
     sys.exit(os.waitstatus_to_exitcode(status) if hasattr(os, 'waitstatus_to_exitcode') else status >> 8)
 
 main()

@@ -1,7 +1,8 @@
 // The report's boxed table: columns aligned by terminal width (wide characters count two),
 // figures right-aligned, a rule above the total.
 import { describe, expect, it } from 'vitest';
-import { boxTable, displayWidth } from '../../client/fragctl/box-table.js';
+import { boxTable } from '../../client/fragctl/box-table.js';
+import { displayWidth } from '../../client/fragctl/layout.js';
 
 describe('boxTable', () => {
   it('aligns every line to the same width, wide characters included', () => {

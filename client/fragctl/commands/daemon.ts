@@ -1,6 +1,6 @@
 // fragctl daemon start|stop|status|logs.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, watch } from 'node:fs';
+import { existsSync, readFileSync, statSync, watchFile } from 'node:fs';
 import type { Argv } from 'yargs';
 import { formatDuration } from '../../../shared/format.js';
 import { resolvePaths } from '../../../shared/paths.js';
@@ -146,11 +146,13 @@ export function daemonCommands(y: Argv<GlobalArgs>) {
           print(text.trimEnd().split('\n').slice(-lines).join('\n'));
           if (!argv.follow) return;
           let offset = statSync(log).size;
-          watch(log, () => {
-            const size = statSync(log).size;
-            if (size <= offset) return;
-            process.stdout.write(readFileSync(log).subarray(offset, size).toString('utf8'));
-            offset = size;
+          // Polled by path, not watched by inode: when fragd rotates the log (fragd.log becomes
+          // fragd.log.1), the new, shorter fragd.log is followed from its start.
+          watchFile(log, { interval: 250 }, (now) => {
+            if (now.size < offset) offset = 0;
+            if (now.size === offset) return;
+            process.stdout.write(readFileSync(log).subarray(offset, now.size).toString('utf8'));
+            offset = now.size;
           });
           await new Promise(() => {});
         },

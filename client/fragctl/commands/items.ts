@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Argv } from 'yargs';
 import { parseMinutes, formatDuration } from '../../../shared/format.js';
-import { activityLine, localTime, projectLine, sprintLine, taskLine } from '../output.js';
+import { activityLines, localTime, projectLines, sprintLines, taskLines } from '../output.js';
+import { layoutOf } from '../layout.js';
+import { followPages } from '../../lib/pages.js';
 import { CliError, run, UsageError, type GlobalArgs } from '../runner.js';
 import { Exit } from '../exit-codes.js';
 import { sprintActivation, taskActivation } from './context.js';
@@ -44,8 +46,12 @@ export function projectCommands(y: Argv<GlobalArgs>) {
         (argv) =>
           run(
             argv,
-            (c) => c.call('project.list'),
-            (r) => (r.projects.length ? r.projects.map(projectLine) : ['no projects']),
+            (c) =>
+              followPages(
+                (cursor) => c.call('project.list', { cursor }),
+                (acc, next) => acc.projects.push(...next.projects),
+              ),
+            (r) => (r.projects.length ? projectLines(r.projects, layoutOf(argv)) : ['no projects']),
           ),
       )
       .command('show <code>', 'Show a project and its sprints', code, (argv) =>
@@ -55,7 +61,7 @@ export function projectCommands(y: Argv<GlobalArgs>) {
           (r) => [
             `${r.project.code}: ${r.project.title} (${r.project.status})`,
             ...(r.project.description ? [r.project.description] : []),
-            ...r.sprints.map(sprintLine),
+            ...sprintLines(r.sprints, layoutOf(argv)),
           ],
         ),
       )
@@ -113,8 +119,12 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
         (argv) =>
           run(
             argv,
-            (c) => c.call('sprint.list', { project: argv.project, status: argv.status }),
-            (r) => (r.sprints.length ? r.sprints.map(sprintLine) : ['no sprints']),
+            (c) =>
+              followPages(
+                (cursor) => c.call('sprint.list', { project: argv.project, status: argv.status, cursor }),
+                (acc, next) => acc.sprints.push(...next.sprints),
+              ),
+            (r) => (r.sprints.length ? sprintLines(r.sprints, layoutOf(argv)) : ['no sprints']),
           ),
       )
       .command('show <code>', 'Show a sprint and its tasks', code, (argv) =>
@@ -124,7 +134,7 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
           (r) => [
             `${r.sprint.code}: ${r.sprint.title} (${r.sprint.status}) · ${r.sprint.tasks.completed} of ${r.sprint.tasks.total} tasks done`,
             ...(r.sprint.goal ? [`goal: ${r.sprint.goal}`] : []),
-            ...r.tasks.map(taskLine),
+            ...taskLines(r.tasks, layoutOf(argv)),
           ],
         ),
       )
@@ -208,13 +218,18 @@ export function taskCommands(y: Argv<GlobalArgs>) {
           run(
             argv,
             (c) =>
-              c.call('task.list', {
-                sprint: argv.sprint,
-                project: argv.project,
-                parent: argv.parent,
-                status: argv.status,
-              }),
-            (r) => (r.tasks.length ? r.tasks.map(taskLine) : ['no tasks']),
+              followPages(
+                (cursor) =>
+                  c.call('task.list', {
+                    sprint: argv.sprint,
+                    project: argv.project,
+                    parent: argv.parent,
+                    status: argv.status,
+                    cursor,
+                  }),
+                (acc, next) => acc.tasks.push(...next.tasks),
+              ),
+            (r) => (r.tasks.length ? taskLines(r.tasks, layoutOf(argv)) : ['no tasks']),
           ),
       )
       .command('show <code>', 'Show a task, its subtasks and updates', code, (argv) =>
@@ -226,8 +241,8 @@ export function taskCommands(y: Argv<GlobalArgs>) {
             `status ${r.task.status} · delegation ${r.task.delegation_status}${r.task.assignee ? ` (${r.task.assignee})` : ''} · estimate ${r.task.estimate_minutes != null ? formatDuration(r.task.estimate_minutes * 60) : '-'} · sprint ${r.task.sprint ?? '-'}${r.task.parent ? ` · parent ${r.task.parent}` : ''}`,
             ...(r.task.description ? [r.task.description] : []),
             ...(r.task.summary ? [`summary: ${r.task.summary}`] : []),
-            ...(r.subtasks.length ? ['subtasks:', ...r.subtasks.map((s) => `  ${taskLine(s)}`)] : []),
-            ...(r.updates.length ? ['updates:', ...r.updates.map(activityLine)] : []),
+            ...(r.subtasks.length ? ['subtasks:', ...taskLines(r.subtasks, layoutOf(argv), '  ')] : []),
+            ...(r.updates.length ? ['updates:', ...activityLines(r.updates, layoutOf(argv))] : []),
             ...(r.task.completed_at ? [`completed ${localTime(r.task.completed_at)}`] : []),
           ],
         ),

@@ -3,9 +3,11 @@
 import type { Argv } from 'yargs';
 import { formatDuration } from '../../../shared/format.js';
 import type { ReportResult, ReportRow, TokenTotals } from '../../../shared/protocol/time.js';
-import { run, UsageError, type GlobalArgs } from '../runner.js';
+import { formatOf, run, UsageError, type GlobalArgs } from '../runner.js';
 import type { TeamReportResult } from '../../../shared/protocol/sync.js';
 import { boxTable } from '../box-table.js';
+import { cut, layoutOf, outputWidth, tableWidths } from '../layout.js';
+import { daysLine, reportChart } from '../charts.js';
 
 export const BY = ['day', 'task', 'sprint', 'project', 'actor', 'session'] as const;
 const TEAM_BY = ['person', 'machine', 'actor', 'task'] as const;
@@ -16,6 +18,7 @@ export interface ReportArgs extends GlobalArgs {
   until?: string;
   tz?: string;
   csv?: boolean;
+  chart?: boolean;
   'per-actor'?: boolean;
   all?: boolean;
 }
@@ -94,7 +97,10 @@ const tokenText = (t: TokenTotals | undefined): [string, string] =>
 
 const pct = (v: number | null | undefined) => (v == null ? '-' : `${v > 0 ? '+' : ''}${v}%`);
 
-export function reportTable(r: ReportResult): string[] {
+const heading = (r: ReportResult) =>
+  `time by ${r.by} · ${r.since} → ${r.until} (${r.tz})${r.actor ? ` · actor ${r.actor}` : ''} · ${r.counts.intervals} intervals, ${r.counts.sessions} sessions, ${r.counts.actors} actors`;
+
+export function reportTable(r: ReportResult, width = outputWidth()): string[] {
   const withActor = r.per_actor && r.by !== 'actor';
   const isTask = r.by === 'task';
   // Token columns when agents recorded any (never by day: tokens are not cut at midnights).
@@ -109,9 +115,9 @@ export function reportTable(r: ReportResult): string[] {
     'Intervals',
     ...(withTokens ? ['Tokens in/out', 'Cache write/read'] : []),
   ];
-  const rows: string[][] = [];
+  const body: string[][] = [];
   for (const row of r.rows) {
-    rows.push([
+    body.push([
       row.key,
       ...(r.by === 'day' || r.by === 'actor' ? [] : [row.label ?? '']),
       ...(withActor ? [row.actor ?? ''] : []),
@@ -128,7 +134,7 @@ export function reportTable(r: ReportResult): string[] {
     ]);
   }
   const blanks = new Array<string>(head.indexOf('Time') - 1).fill('');
-  rows.push([
+  body.push([
     'Total',
     ...blanks,
     formatDuration(r.total_seconds),
@@ -136,13 +142,14 @@ export function reportTable(r: ReportResult): string[] {
     String(r.counts.intervals),
     ...(withTokens ? tokenText(r.tokens) : []),
   ]);
+  // Fit the terminal: the Title column gives up room first (cut with …), then headers wrap; codes stay whole.
+  const title = head.indexOf('Title');
+  const widths = tableWidths(head, body, width, title === -1 ? [] : [title]);
+  if (widths && title !== -1) for (const row of body) row[title] = cut(row[title], widths[title] - 2);
   // Figures right-aligned: from Time to the end.
   const right = head.map((_, i) => i).filter((i) => i >= head.indexOf('Time'));
-  const table = boxTable(head, rows, { right, footer: true });
-  return [
-    `time by ${r.by} · ${r.since} → ${r.until} (${r.tz})${r.actor ? ` · actor ${r.actor}` : ''} · ${r.counts.intervals} intervals, ${r.counts.sessions} sessions, ${r.counts.actors} actors`,
-    r.rows.length ? table : '(no tracked time in this range)',
-  ];
+  const table = boxTable(head, body, { right, footer: true, ...(widths ? { widths } : {}) });
+  return [cut(heading(r), width), r.rows.length ? table : '(no tracked time in this range)'];
 }
 
 export function teamReportTable(r: TeamReportResult): string[] {
@@ -212,6 +219,12 @@ export function reportCommand(y: Argv<GlobalArgs>) {
           describe: 'separate the timelines of each actor (human, agents) in every row',
         })
         .option('csv', { type: 'boolean', describe: 'print CSV' })
+        .option('chart', {
+          type: 'boolean',
+          describe: 'draw bars (scaled to the terminal) and a sparkline of the days instead of a table',
+          conflicts: 'csv',
+        })
+        .example('$0 report --chart', 'the last 7 days as bars, with a sparkline')
         .example('$0 report --by task --since 2026-03-01', 'time per task since March 1st, with estimate vs actual')
         .example('$0 report --by day --per-actor', 'human and agent time side by side, per day') as unknown as Argv<
         Omit<ReportArgs, 'by'> & { by?: string; team?: boolean }
@@ -240,8 +253,8 @@ export function reportCommand(y: Argv<GlobalArgs>) {
 export function runReport(argv: ReportArgs): Promise<void> {
   return run(
     argv,
-    (c) =>
-      c.call('report', {
+    async (c) => {
+      const params = {
         by: argv.by,
         since: argv.since,
         until: argv.until,
@@ -249,7 +262,24 @@ export function runReport(argv: ReportArgs): Promise<void> {
         per_actor: argv['per-actor'],
         ...(argv.actor ? { actor: argv.actor } : {}),
         ...(argv.session ? { session: argv.session } : {}),
-      }),
-    (r) => (argv.csv ? reportCsv(r) : reportTable(r)),
+      };
+      const report = await c.call('report', params);
+      // The sparkline needs every day of the range: the report by day, unless that is this
+      // one. --json prints the report alone, chart or not.
+      if (!argv.chart || formatOf(argv) === 'json') return report;
+      const byDay = argv.by === 'day' ? report : await c.call('report', { ...params, by: 'day', per_actor: false });
+      return { ...report, days: byDay };
+    },
+    (r) =>
+      argv.csv
+        ? reportCsv(r)
+        : argv.chart && 'days' in r
+          ? [
+              cut(heading(r), layoutOf(argv).width),
+              ...reportChart(r, layoutOf(argv)),
+              '',
+              daysLine(r.days, layoutOf(argv)),
+            ]
+          : reportTable(r),
   );
 }

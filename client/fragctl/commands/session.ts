@@ -1,42 +1,44 @@
 // fragctl session …, and the top-level status.
 import type { Argv } from 'yargs';
 import { formatDuration } from '../../../shared/format.js';
+import { shortLineOf, shortStatus } from '../../../shared/status-line.js';
 import type { ResultOf } from '../../../shared/protocol/methods.js';
-import { activityLine, breadcrumb, localTime, sessionLines } from '../output.js';
+import { activityLines, breadcrumb, fitLine, localTime, sessionLines } from '../output.js';
+import { estimateBar } from '../charts.js';
+import { layoutOf, type Layout } from '../layout.js';
+import { followPages, joinOlderHistory } from '../../lib/pages.js';
 import { run, type GlobalArgs } from '../runner.js';
 import { askFinalNote, askResume } from '../prompts.js';
 import { reportLines } from './completion.js';
 
-export const statusLines = (r: ResultOf<'session.status'>) => [
-  ...sessionLines(r.session),
+export const statusLines = (r: ResultOf<'session.status'>, layout: Layout = layoutOf({})) => [
+  ...sessionLines(r.session, layout),
   ...(r.active_task
     ? [
-        `task ${r.active_task.code}: ${formatDuration(r.active_task.session_seconds)} in this session · ${formatDuration(r.active_task.total_seconds)} in total`,
+        fitLine(
+          `task ${r.active_task.code}: `,
+          `${formatDuration(r.active_task.session_seconds)} in this session · ${formatDuration(r.active_task.total_seconds)} in total`,
+          layout,
+        ),
+        // Tracked in total against the estimate, as the report's variance counts it.
+        ...(r.active_task.estimate_minutes
+          ? [`  ${estimateBar(r.active_task.total_seconds, r.active_task.estimate_minutes, (layout.width ?? 80) - 2)}`]
+          : []),
       ]
     : []),
-  ...(r.recent.length ? ['recent:', ...r.recent.map(activityLine)] : []),
+  ...(r.recent.length ? ['recent:', ...activityLines(r.recent, layout)] : []),
 ];
 
-/** One line for a shell prompt or a status bar: SESSION-003 · T-01 · 1h12m */
-export const shortLine = (r: ResultOf<'session.status'>) => {
-  const s = r.session;
-  const work = s.active.subtask ?? s.active.task;
-  return [
-    [
-      s.key,
-      ...(s.status === 'paused' ? ['paused'] : []),
-      ...(work ? [work] : []),
-      formatDuration(s.active_seconds),
-    ].join(' · '),
-  ];
-};
+/** One line for a shell prompt or a status bar: SESSION-003 · T-01 · 1h12m (the status file's line too). */
+export const shortLine = (r: ResultOf<'session.status'>) => [shortLineOf(shortStatus(r.session))];
 
 export function statusCommand(y: Argv<GlobalArgs>) {
   return y.command(
     'status',
     'Show the current session: stack, live active time, recent activity',
     (b) => b.option('short', { type: 'boolean', describe: 'one line for a prompt or status bar' }),
-    (argv) => run(argv, (c, t) => c.call('session.status', t), argv.short ? shortLine : statusLines),
+    (argv) =>
+      run(argv, (c, t) => c.call('session.status', t), argv.short ? shortLine : (r) => statusLines(r, layoutOf(argv))),
   );
 }
 
@@ -80,13 +82,17 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
               ...(!('resumed' in r) && r.suggestions.tasks.length
                 ? [
                     'in progress:',
-                    ...r.suggestions.tasks.map((s) => `  ${s.code.padEnd(10)} ${s.last_worked.padEnd(24)} ${s.title}`),
+                    ...r.suggestions.tasks.map((s) =>
+                      fitLine(`  ${s.code.padEnd(10)} ${s.last_worked.padEnd(24)} `, s.title, layoutOf(argv)),
+                    ),
                   ]
                 : []),
               ...(r.suggestions.sprints.length
                 ? [
                     'sprints:',
-                    ...r.suggestions.sprints.map((s) => `  ${s.code.padEnd(10)} ${s.progress.padEnd(24)} ${s.title}`),
+                    ...r.suggestions.sprints.map((s) =>
+                      fitLine(`  ${s.code.padEnd(10)} ${s.progress.padEnd(24)} `, s.title, layoutOf(argv)),
+                    ),
                   ]
                 : []),
               `tip: export FRAGMENTS_SESSION=${r.session.key} to pin this terminal to it`,
@@ -130,7 +136,7 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
               `resumed ${r.session.key}${r.interrupted_seconds ? ` after ${formatDuration(r.interrupted_seconds)}` : ''}`,
               ...sessionLines(r.session).slice(1),
               ...(r.last_step ? [`last step: ${r.last_step.line}`] : []),
-              ...(r.recent.length ? ['recent:', ...r.recent.map(activityLine)] : []),
+              ...(r.recent.length ? ['recent:', ...activityLines(r.recent, layoutOf(argv))] : []),
             ],
           ),
       )
@@ -160,7 +166,12 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
         'status',
         'Show the session',
         (b) => b,
-        (argv) => run(argv, (c, t) => c.call('session.status', t), statusLines),
+        (argv) =>
+          run(
+            argv,
+            (c, t) => c.call('session.status', t),
+            (r) => statusLines(r, layoutOf(argv)),
+          ),
       )
       .command(
         'list',
@@ -173,14 +184,30 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
           run(
             argv,
             // Only an explicit --actor narrows the list: $FRAGMENTS_ACTOR says who works in
-            // this shell, not whose sessions one wants to see.
-            (c) => c.call('session.list', { status: argv.status, limit: argv.limit, actor: argv.actor }),
+            // this shell, not whose sessions one wants to see. Pages are joined up to --limit.
+            (c) => {
+              const want = argv.limit ?? 50;
+              return followPages(
+                (cursor) =>
+                  c.call('session.list', {
+                    status: argv.status,
+                    limit: Math.min(want, 1000),
+                    actor: argv.actor,
+                    cursor,
+                  }),
+                (acc, next) => acc.sessions.push(...next.sessions.slice(0, want - acc.sessions.length)),
+                (acc) => acc.sessions.length >= want,
+              );
+            },
             (r) =>
               r.sessions.length === 0
                 ? ['no sessions']
-                : r.sessions.map(
-                    (s) =>
-                      `${s.key.padEnd(12)} ${s.status.padEnd(10)} ${s.actor.padEnd(10)} ${localTime(s.started_at)}  ${formatDuration(s.active_seconds).padStart(7)}  ${breadcrumb(s.stack)}`,
+                : r.sessions.map((s) =>
+                    fitLine(
+                      `${s.key.padEnd(12)} ${s.status.padEnd(10)} ${s.actor.padEnd(10)} ${localTime(s.started_at)}  ${formatDuration(s.active_seconds).padStart(7)}  `,
+                      breadcrumb(s.stack),
+                      layoutOf(argv),
+                    ),
                   ),
           ),
       )
@@ -197,15 +224,39 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
       )
       .command(
         'history',
-        'Activities and context changes of the session',
-        (b) => b.option('limit', { type: 'number' }),
+        'Activities and context changes of the session (the latest --limit, default 1000; older ones with --cursor)',
+        (b) =>
+          b
+            .option('limit', { type: 'number', describe: 'the latest this many activities (default 1000)' })
+            .option('cursor', {
+              type: 'string',
+              describe: 'go on before this point: the next_cursor a previous --json answer printed',
+            }),
         (argv) =>
           run(
             argv,
-            (c, t) => c.call('session.history', { ...t, limit: argv.limit }),
+            // One answer holds one page; the pages before it are fetched until --limit
+            // activities are there, and shown oldest first.
+            (c, t) => {
+              const want = argv.limit ?? 1000;
+              let have = 0;
+              return followPages(
+                async (cursor) => {
+                  const page = await c.call('session.history', {
+                    ...t,
+                    limit: Math.min(want - have, 10_000),
+                    cursor: cursor ?? argv.cursor,
+                  });
+                  have += page.activities.length;
+                  return page;
+                },
+                joinOlderHistory,
+                () => have >= want,
+              );
+            },
             (r) => [
               `${r.session}: ${r.activities.length} activities, ${r.context.length} context changes`,
-              ...r.activities.map(activityLine),
+              ...activityLines(r.activities, layoutOf(argv)),
             ],
           ),
       )

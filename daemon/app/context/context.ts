@@ -19,6 +19,8 @@ import {
   type Target,
 } from '../sessions/sessions.js';
 import { activityView, frameView, sprintView, taskView } from '../views.js';
+import { badCursor, collectPage, pageBudget } from '../paging.js';
+import { MAX_FREEFORM_BYTES } from '../../../shared/limits.js';
 import { instructionsFor } from '../instructions.js';
 import { withEstimateCheck } from '../time/reports.js';
 import { finishTask, gateTask } from '../work/completion.js';
@@ -302,31 +304,66 @@ export function logActivity(call: Call, kind: 'update' | 'note' | 'log', p: Acti
   return { activity: activityView(sql, row, s), duplicate: false, instructions: instructionsFor(call, 'progress', s) };
 }
 
+/**
+ * A page of a session's history, oldest first: the latest activities and context changes
+ * before the cursor (at first, the session's very latest). The cursor `a<id>.c<id>` holds
+ * where each of the two lists goes on (0: that list is done).
+ */
 export function sessionHistory(call: Call, p: ParsedParamsOf<'session.history'>) {
   const { sql } = call.app;
   const s = resolveSession(call, p);
   const limit = p.limit ?? 1000;
-  const acts = sql.all<ActivityRow>(
-    'SELECT * FROM (SELECT * FROM activities WHERE session_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id',
-    s.id,
-    limit,
-  );
-  const hist = sql.all<ContextHistoryRow>(
-    'SELECT * FROM (SELECT * FROM context_history WHERE session_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id',
-    s.id,
-    limit,
-  );
+  const END = Number.MAX_SAFE_INTEGER;
+  let before = { a: END, c: END };
+  if (p.cursor !== undefined) {
+    const m = /^a(\d+)\.c(\d+)$/.exec(p.cursor);
+    if (!m) throw badCursor('session.history', p.cursor);
+    before = { a: Number(m[1]), c: Number(m[2]) };
+  }
+  const budget = pageBudget();
+  const backwards = (table: 'activities' | 'context_history') => (after: number | undefined, n: number) =>
+    sql.all<ActivityRow & ContextHistoryRow>(
+      `SELECT * FROM ${table} WHERE session_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+      s.id,
+      after ?? END,
+      n,
+    );
+  const acts =
+    before.a === 0
+      ? { items: [], next: null }
+      : collectPage({
+          fetch: backwards('activities'),
+          key: (r) => r.id,
+          // Data over today's limit (stored by an older fragd) is summarised, so no page is stuck on it.
+          view: (a: ActivityRow) => activityView(sql, a, s, MAX_FREEFORM_BYTES),
+          after: before.a,
+          limit,
+          budget,
+        });
+  const hist =
+    before.c === 0
+      ? { items: [], next: null }
+      : collectPage({
+          fetch: backwards('context_history'),
+          key: (r) => r.id,
+          view: (h: ContextHistoryRow) => ({
+            id: h.id,
+            at: iso(h.at),
+            action: h.action,
+            type: h.type,
+            code: h.code,
+            seconds_spent: h.seconds_spent,
+            stack: JSON.parse(h.stack) as ContextFrame[],
+          }),
+          after: before.c,
+          limit,
+          budget,
+          atLeastOne: acts.items.length === 0,
+        });
   return {
     session: s.key,
-    activities: acts.map((a) => activityView(sql, a)),
-    context: hist.map((h) => ({
-      id: h.id,
-      at: iso(h.at),
-      action: h.action,
-      type: h.type,
-      code: h.code,
-      seconds_spent: h.seconds_spent,
-      stack: JSON.parse(h.stack) as ContextFrame[],
-    })),
+    activities: acts.items.reverse(),
+    context: hist.items.reverse(),
+    next_cursor: acts.next === null && hist.next === null ? null : `a${acts.next ?? 0}.c${hist.next ?? 0}`,
   };
 }

@@ -7,6 +7,7 @@ import type { SessionType, Source } from '../../../shared/protocol/views.js';
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
 import { recordActivity, recentActivities } from '../activities.js';
+import { collectPage, idCursor, pageBudget } from '../paging.js';
 import { closeInterval, openInterval, type EndReason } from '../time/intervals.js';
 import type { SessionRow } from '../rows.js';
 import { sessionView } from '../views.js';
@@ -310,11 +311,21 @@ export function sessionStatus(call: Call, p: ParsedParamsOf<'session.status'>) {
 
 export function listSessions(call: Call, p: ParsedParamsOf<'session.list'>) {
   const { sql } = call.app;
-  const rows = sql.all<SessionRow>(
-    `SELECT * FROM sessions WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR actor = ?2) ORDER BY id DESC LIMIT ?3`,
-    p?.status ?? null,
-    p?.actor ?? null,
-    p?.limit ?? 50,
-  );
-  return { sessions: rows.map((r) => sessionView(sql, r, call.now)) };
+  const page = collectPage({
+    fetch: (after: number | undefined, n) =>
+      sql.all<SessionRow>(
+        `SELECT * FROM sessions WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR actor = ?2) AND id < ?3
+          ORDER BY id DESC LIMIT ?4`,
+        p?.status ?? null,
+        p?.actor ?? null,
+        after ?? Number.MAX_SAFE_INTEGER,
+        n,
+      ),
+    key: (r) => r.id,
+    view: (r) => sessionView(sql, r, call.now),
+    after: idCursor('session.list', p?.cursor),
+    limit: p?.limit ?? 50,
+    budget: pageBudget(),
+  });
+  return { sessions: page.items, next_cursor: page.next === null ? null : String(page.next) };
 }

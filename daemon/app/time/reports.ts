@@ -477,6 +477,8 @@ export function activeTaskElapsed(call: Call, sessionId: number, taskId: number 
     code,
     session_seconds: Math.floor(session / 1000),
     total_seconds: Math.floor(taskTrackedMs(call, taskId, call.now) / 1000),
+    estimate_minutes:
+      call.app.sql.value<number | null>('SELECT estimate_minutes FROM tasks WHERE id = ?', taskId) ?? null,
   };
 }
 

@@ -1,4 +1,5 @@
 // Projects, sprints and tasks: the work items a session's context points at.
+import { collectPage, idCursor, pageBudget } from '../paging.js';
 import { ErrorCode, FragError, notFound, invalidState } from '../../../shared/errors.js';
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
 import { iso } from '../../clock.js';
@@ -90,8 +91,21 @@ export function editProject(call: Call, p: ParsedParamsOf<'project.edit'>) {
   };
 }
 
-export function listProjects(call: Call) {
-  return { projects: call.app.sql.all<ProjectRow>('SELECT * FROM projects ORDER BY code').map(projectView) };
+export function listProjects(call: Call, p: ParsedParamsOf<'project.list'>) {
+  const page = collectPage({
+    fetch: (after: string | undefined, n) =>
+      call.app.sql.all<ProjectRow>(
+        'SELECT * FROM projects WHERE ?1 IS NULL OR code > ?1 ORDER BY code LIMIT ?2',
+        after ?? null,
+        n,
+      ),
+    key: (r) => r.code,
+    view: projectView,
+    after: p?.cursor,
+    limit: p?.limit ?? 1000,
+    budget: pageBudget(),
+  });
+  return { projects: page.items, next_cursor: page.next };
 }
 
 export function showProject(call: Call, p: ParsedParamsOf<'project.show'>) {
@@ -154,12 +168,23 @@ export function editSprint(call: Call, p: ParsedParamsOf<'sprint.edit'>) {
 
 export function listSprints(call: Call, p: ParsedParamsOf<'sprint.list'>) {
   const project = p?.project ? findProject(call, p.project) : null;
-  const rows = call.app.sql.all<SprintRow>(
-    'SELECT * FROM sprints WHERE (?1 IS NULL OR project_id = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY id',
-    project?.id ?? null,
-    p?.status ?? null,
-  );
-  return { sprints: rows.map((s) => sprintView(call.app.sql, s)) };
+  const page = collectPage({
+    fetch: (after: number | undefined, n) =>
+      call.app.sql.all<SprintRow>(
+        `SELECT * FROM sprints WHERE (?1 IS NULL OR project_id = ?1) AND (?2 IS NULL OR status = ?2) AND id > ?3
+          ORDER BY id LIMIT ?4`,
+        project?.id ?? null,
+        p?.status ?? null,
+        after ?? 0,
+        n,
+      ),
+    key: (r) => r.id,
+    view: (s) => sprintView(call.app.sql, s),
+    after: idCursor('sprint.list', p?.cursor),
+    limit: p?.limit ?? 1000,
+    budget: pageBudget(),
+  });
+  return { sprints: page.items, next_cursor: page.next === null ? null : String(page.next) };
 }
 
 export function showSprint(call: Call, p: ParsedParamsOf<'sprint.show'>) {
@@ -259,15 +284,25 @@ export function listTasks(call: Call, p: ParsedParamsOf<'task.list'>) {
   const sprint = p?.sprint ? findSprint(call, p.sprint) : null;
   const project = p?.project ? findProject(call, p.project) : null;
   const parent = p?.parent ? findTask(call, p.parent) : null;
-  const rows = call.app.sql.all<TaskRow>(
-    `SELECT * FROM tasks WHERE (?1 IS NULL OR sprint_id = ?1) AND (?2 IS NULL OR project_id = ?2)
-       AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR parent_id = ?4) ORDER BY id`,
-    sprint?.id ?? null,
-    project?.id ?? null,
-    p?.status ?? null,
-    parent?.id ?? null,
-  );
-  return { tasks: rows.map((t) => taskView(call.app.sql, t)) };
+  const page = collectPage({
+    fetch: (after: number | undefined, n) =>
+      call.app.sql.all<TaskRow>(
+        `SELECT * FROM tasks WHERE (?1 IS NULL OR sprint_id = ?1) AND (?2 IS NULL OR project_id = ?2)
+           AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR parent_id = ?4) AND id > ?5 ORDER BY id LIMIT ?6`,
+        sprint?.id ?? null,
+        project?.id ?? null,
+        p?.status ?? null,
+        parent?.id ?? null,
+        after ?? 0,
+        n,
+      ),
+    key: (r) => r.id,
+    view: (t) => taskView(call.app.sql, t),
+    after: idCursor('task.list', p?.cursor),
+    limit: p?.limit ?? 1000,
+    budget: pageBudget(),
+  });
+  return { tasks: page.items, next_cursor: page.next === null ? null : String(page.next) };
 }
 
 export function showTask(call: Call, p: ParsedParamsOf<'task.show'>) {

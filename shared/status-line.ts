@@ -1,0 +1,50 @@
+// The one-line status of a session, as `fragctl status --short` prints it and as the daemon
+// keeps it in its status file for shell prompts (docs/terminal.md, "The status file").
+// Both go through shortStatus, so the prompt and the command never disagree.
+import { formatDuration } from './format.js';
+import type { SessionView } from './protocol/views.js';
+
+/** The line without its duration ("SESSION-003 · paused · T-01") and the active seconds. */
+export interface ShortStatus {
+  text: string;
+  seconds: number;
+}
+
+export function shortStatus(s: Pick<SessionView, 'key' | 'status' | 'active' | 'active_seconds'>): ShortStatus {
+  const work = s.active.subtask ?? s.active.task;
+  return {
+    text: [s.key, ...(s.status === 'paused' ? ['paused'] : []), ...(work ? [work] : [])].join(' · '),
+    seconds: s.active_seconds,
+  };
+}
+
+/** SESSION-003 · T-01 · 1h12m */
+export const shortLineOf = (p: ShortStatus): string => `${p.text} · ${formatDuration(p.seconds)}`;
+
+/** The status file of an actor, in the daemon's private runtime directory. */
+export const statusFileName = (actor: string): string => `status.${actor}`;
+export const STATUS_FILE_MAGIC = 'fragd-status';
+export const STATUS_FILE_VERSION = 1;
+
+/**
+ * The status file's one line (format 1), e.g.
+ *   fragd-status 1 run 1764500000 SESSION-003 · T-01
+ *   fragd-status 1 stop 4380 SESSION-003 · paused · T-01
+ * `run N`: time is counting; N is the epoch second at which it would have been 0, so a
+ * prompt shows now − N without the daemon rewriting the file every second. `stop N`: N is
+ * the active seconds, frozen (paused, or no interval open). The text is last, so a reader
+ * splitting on spaces gets it whole in its last field.
+ */
+export function statusFileLine(p: ShortStatus, running: boolean, nowMs: number): string {
+  const n = running ? Math.floor(nowMs / 1000) - p.seconds : p.seconds;
+  return `${STATUS_FILE_MAGIC} ${STATUS_FILE_VERSION} ${running ? 'run' : 'stop'} ${n} ${oneLine(p.text)}\n`;
+}
+
+/**
+ * The file must stay one line that a shell can read as plain text, whatever a task code
+ * holds: control characters (newlines, escape sequences) become U+FFFD.
+ * TODO(h1-quoting): call the shared neutraliser for terminal text here once it is on main.
+ */
+export const oneLine = (text: string): string =>
+  // eslint-disable-next-line no-control-regex
+  text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '\uFFFD');
