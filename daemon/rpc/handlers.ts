@@ -11,6 +11,8 @@ import { completionHandlers } from '../app/work/completion-handlers.js';
 import { agentHandlers } from './agent-handlers.js';
 import { agentsHandlers } from './agents.js';
 import { timeHandlers } from './time-handlers.js';
+import { intervalHandlers } from './interval-handlers.js';
+import { reportPreparers } from '../app/time/report-views.js';
 import { gitHandlers, gitPreparers } from './git.js';
 import { syncHandlers } from './sync-handlers.js';
 import { claimBeforeActivate } from '../sync/claims.js';
@@ -113,12 +115,14 @@ export const handlers: HandlerTable = {
   ...agentHandlers,
   ...agentsHandlers,
   ...timeHandlers,
+  ...intervalHandlers,
   ...gitHandlers,
   ...syncHandlers,
 };
 
 export const preparers: Preparers<MethodName> = {
   ...gitPreparers,
+  ...reportPreparers,
   // With team sync on, the team store grants a task before any activation (daemon/sync/claims.ts).
   'task.activate': (app, p) => claimBeforeActivate(app, p),
   'context.push': (app, p) =>

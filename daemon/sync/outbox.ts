@@ -20,6 +20,10 @@ const LOCAL_ONLY = new Set([
   // Derived from intervals by triggers: each machine keeps its own.
   'time_totals',
   'interval_bounds',
+  // Undo is per machine: its log holds row images; what an undo changes travels as changes.
+  'undo_steps',
+  'undo_log',
+  'undo_active',
 ]);
 
 const NOW_MS = `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`;

@@ -13,6 +13,7 @@ import { gitMethods } from './git.js';
 import { agentMethods } from './agent.js';
 import { agentsMethods } from './agents.js';
 import { timeMethods, type EstimateCheck } from './time.js';
+import { intervalMethods } from './intervals.js';
 import { syncMethods } from './sync.js';
 import {
   code,
@@ -469,6 +470,7 @@ export const methods = {
   ...agentMethods,
   ...agentsMethods,
   ...timeMethods,
+  ...intervalMethods,
   ...syncMethods,
 } as const;
 

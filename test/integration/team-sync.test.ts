@@ -66,7 +66,7 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
     try {
       const tables = db
         .prepare(
-          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'sync_%' AND name NOT IN ('meta', 'agent_transcripts', 'time_totals', 'interval_bounds')",
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'sync_%' AND name NOT IN ('meta', 'agent_transcripts', 'time_totals', 'interval_bounds', 'undo_steps', 'undo_log', 'undo_active')",
         )
         .pluck()
         .all() as string[];
@@ -414,6 +414,31 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
     expect((await a.fragctl(['sync', 'status'])).stdout).toMatch(
       /conflict: T-1 is held here and by human on beta; one of them must let go/,
     );
+  }, 60_000);
+
+  it('pushes corrections and their undo like any other change', async () => {
+    const url = await pg.database('corrections');
+    const a = await machine(url, 'alpha');
+    const c = await client(a);
+    await c.call('session.start', {});
+    await c.call('interval.track', { start: '2026-03-09T09:00:00Z', end: '2026-03-09T10:00:00Z' });
+    await drained(c);
+    const tracked = () =>
+      pg.sql<{ deleted: boolean }>(
+        "SELECT deleted FROM fragd_rows WHERE tbl = 'intervals' AND data->>'started_at' = $1 OR (deleted AND tbl = 'intervals')",
+        [String(Date.parse('2026-03-09T09:00:00Z'))],
+        'corrections',
+      );
+    expect(await tracked()).toEqual([{ deleted: false }]);
+    await c.call('interval.delete', { ref: '@2' }); // @1 is the running one;
+    await until('the deletion to reach the team store', async () => (await tracked()).some((r) => r.deleted));
+    await c.call('undo', {});
+    await until('the undo to reach the team store', async () => {
+      const rows = await tracked();
+      return rows.length > 0 && rows.every((r) => !r.deleted);
+    });
+    await drained(c);
+    await expectMirrored(a, 'corrections', 'alpha');
   }, 60_000);
 
   it('queues nothing while sync is off, and pushes the earlier history when it is turned on', async () => {

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { resolvePaths } from '../../../shared/paths.js';
 import { uninstallHooksIn } from '../../hooks/install.js';
+import { isAgent } from '../../agents/events.js';
+import { RecordStore, uninstallAgent } from '../../agents/install.js';
 import { readManifest, undoChange, writeManifest, type Manifest } from '../../setup/changes.js';
 import { defaultContext, setupSteps, type Step } from '../../setup/steps.js';
 import { Exit } from '../exit-codes.js';
@@ -39,7 +41,17 @@ function undo(argv: SetupArgs): void {
   for (const step of [...m.steps].reverse()) {
     for (const change of [...step.changes].reverse()) {
       try {
-        done.push(undoChange(change, run, (dir) => void uninstallHooksIn(dir)));
+        done.push(
+          undoChange(change, {
+            run,
+            unhook: (dir) => void uninstallHooksIn(dir),
+            uninstallAgent: (agent) => {
+              if (!isAgent(agent)) return `unknown agent ${agent}: left alone`;
+              uninstallAgent(agent, { kind: 'user' }, new RecordStore(join(resolvePaths().stateDir, 'agent-installs')));
+              return `removed fragd's hooks and MCP server from ${agent}'s settings`;
+            },
+          }),
+        );
       } catch (err) {
         done.push(`could not undo a ${change.kind} change of ${step.step}: ${(err as Error).message}`);
       }
