@@ -4,7 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, join, dirname } from 'node:path';
-import { commandLine } from '../../shared/format.js';
+import { commandLine } from '../../shared/command.js';
 import type { FragConfig } from '../config.js';
 
 export interface SyncTarget {

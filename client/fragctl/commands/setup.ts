@@ -12,7 +12,7 @@ import { readManifest, undoChange, writeManifest, type Manifest } from '../../se
 import { defaultContext, setupSteps, type Step } from '../../setup/steps.js';
 import { Exit } from '../exit-codes.js';
 import { interactive } from '../prompts.js';
-import { CliError, fail, formatOf, print, UsageError, type GlobalArgs } from '../runner.js';
+import { CliError, fail, formatOf, print, printJson, UsageError, type GlobalArgs } from '../runner.js';
 
 interface SetupArgs extends GlobalArgs {
   yes?: boolean;
@@ -59,7 +59,7 @@ function undo(argv: SetupArgs): void {
     m.steps = m.steps.filter((s) => s !== step);
     writeManifest(path, m);
   }
-  if (formatOf(argv) === 'json') print(JSON.stringify({ undone: done }, null, 2));
+  if (formatOf(argv) === 'json') printJson({ undone: done }, 2);
   else print(done.length ? done.map((d) => `✓ ${d}`) : ['nothing to undo: fragctl setup has not changed this machine']);
 }
 
@@ -80,7 +80,7 @@ async function setup(argv: SetupArgs): Promise<void> {
   const todo = steps.filter((s) => !s.skip && !m.steps.some((r) => r.step === s.id));
   if (!json) print(['fragctl setup will:', ...planLines(steps, m)]);
   if (todo.length === 0) {
-    if (json) print(JSON.stringify({ applied: [], plan: steps.map(({ id, skip, plan }) => ({ id, skip, plan })) }));
+    if (json) printJson({ applied: [], plan: steps.map(({ id, skip, plan }) => ({ id, skip, plan })) });
     else print('nothing to do');
     return;
   }
@@ -107,7 +107,7 @@ async function setup(argv: SetupArgs): Promise<void> {
       );
     }
   }
-  if (json) print(JSON.stringify({ applied }, null, 2));
+  if (json) printJson({ applied }, 2);
   else print(['', 'done. fragctl doctor checks the result; fragctl setup --undo takes it back.']);
 }
 
