@@ -6,6 +6,37 @@ import { HALF_FRAME_SECONDS, MAX_SOCKET_CONNECTIONS, SUBSCRIBER_BUDGET_BYTES } f
 /** A code such as ABC-12 or T-3 anywhere in the branch name (feature/ABC-12-login). */
 export const DEFAULT_TASK_PATTERN = '(?:^|[^A-Za-z0-9])([A-Za-z][A-Za-z0-9]*-\\d+)';
 
+// The team store (docs/team-sync.md). The connection string is never in this file: it is
+// read from url_file (mode 0600) or FRAGD_PG_URL, so config.json can be shared or shown.
+const name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[\w.@-]+$/, 'letters, digits, and . _ @ - only');
+const syncDefaults = {
+  enabled: false,
+  push_interval_ms: 1000,
+  pull_interval_ms: 2000,
+  batch_size: 500,
+  claims_offline: 'refuse' as const,
+};
+const syncSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    team: name.optional(),
+    /** Default: the host name. Each fragd database pushing to a team needs its own. */
+    machine: name.optional(),
+    /** A file holding the PostgreSQL connection string (mode 0600); FRAGD_PG_URL wins over it. */
+    url_file: z.string().min(1).max(4096).optional(),
+    push_interval_ms: z.number().int().min(20).max(600_000).default(1000),
+    pull_interval_ms: z.number().int().min(20).max(600_000).default(2000),
+    batch_size: z.number().int().min(1).max(10_000).default(500),
+    /** What activating a task does when the team store cannot be reached: only 'refuse' (see the docs). */
+    claims_offline: z.enum(['refuse']).default('refuse'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     idle_timeout_seconds: z
@@ -82,6 +113,7 @@ export const configSchema = z
       })
       .strict()
       .default({ summary_min_chars: 20, min_context_updates: 2 }),
+    sync: syncSchema.default(syncDefaults),
   })
   .strict();
 

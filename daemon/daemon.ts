@@ -28,6 +28,10 @@ import { closeInterval } from './app/time/intervals.js';
 import { registerSpool, SpoolWatcher } from './app/git/spool.js';
 import { clockFromEnv, registerTicker, Ticker } from './app/time/tick.js';
 import { StatusFiles } from './status-file.js';
+import { resolveSyncTarget, SyncConfigError, type SyncTarget } from './sync/connection.js';
+import { Syncer } from './sync/syncer.js';
+import { localHolds, registerSyncer } from './sync/claims.js';
+import { dropTriggers } from './sync/outbox.js';
 
 declare const __FRAGD_VERSION__: string;
 export const VERSION = typeof __FRAGD_VERSION__ === 'string' ? __FRAGD_VERSION__ : '0.0.0-dev';
@@ -112,6 +116,8 @@ export class Daemon {
 
   private ticker: Ticker | null = null;
   private spool: SpoolWatcher | null = null;
+  private syncer: Syncer | null = null;
+  private syncTarget: SyncTarget | null = null;
   /** The one-line status files shell prompts read (docs/terminal.md). */
   private statusFiles: StatusFiles | null = null;
   /** FRAGD_TEST_CLOCK: tests drive this daemon's time (and no cron tick runs). */
@@ -153,6 +159,13 @@ export class Daemon {
       this.config = loadConfig(paths.config);
     } catch (err) {
       throw new StartupError(`bad configuration: ${(err as Error).message}`, EXIT_BAD_CONFIG);
+    }
+
+    try {
+      this.syncTarget = resolveSyncTarget(this.config, paths.config, env);
+    } catch (err) {
+      if (err instanceof SyncConfigError) throw new StartupError(`bad configuration: ${err.message}`, EXIT_BAD_CONFIG);
+      throw err;
     }
 
     opts.logFile?.setLimits(this.config.log);
@@ -292,15 +305,39 @@ export class Daemon {
       log: opts.log,
     });
     registerTicker(this.app, this.ticker);
+    // Team sync: the outbox triggers exist only while sync is on, so a machine that does
+    // not sync queues nothing; what was queued before it was turned off waits for it.
+    if (this.syncTarget) {
+      this.syncer = new Syncer(
+        this.db,
+        this.syncTarget,
+        {
+          pushIntervalMs: this.config.sync.push_interval_ms,
+          pullIntervalMs: this.config.sync.pull_interval_ms,
+          batchSize: this.config.sync.batch_size,
+          crashAfterCommit: (opts.env ?? process.env).FRAGD_SYNC_CRASH_AFTER_COMMIT === '1',
+        },
+        opts.log,
+        () => localHolds(this.app.sql),
+      );
+      registerSyncer(this.app, this.syncer);
+    } else dropTriggers(this.db);
     if (!this.testClock) this.ticker.start();
 
     // Before the socket: once fragd answers there, the HTTP port is bound and in daemon.status.
     this.http = await startHttpApi(this.dispatcher, opts.log, this.config, paths);
-    await new Promise<void>((resolve, reject) => {
-      this.transport.server.once('error', reject);
-      if (fd !== null) this.transport.server.listen({ fd }, resolve);
-      else this.transport.server.listen(paths.socket, resolve);
-    });
+    // The socket is created 0600 (umask while it is bound), not chmod-ed after: a client that
+    // connected in between saw it with the umask's mode (a flaky safety test showed 0755).
+    const umask = fd === null ? process.umask(0o177) : null;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.transport.server.once('error', reject);
+        if (fd !== null) this.transport.server.listen({ fd }, resolve);
+        else this.transport.server.listen(paths.socket, resolve);
+      });
+    } finally {
+      if (umask !== null) process.umask(umask);
+    }
     if (fd === null) chmodSync(paths.socket, 0o600);
     // Sessions left open by the last run (or a crash's stale files) show from the start.
     this.statusFiles.refresh();
@@ -317,6 +354,8 @@ export class Daemon {
       opts.log,
     );
     this.spool.start();
+    // Pushing starts once fragd answers: a slow or absent team store never delays start-up.
+    this.syncer?.start();
   }
 
   status(now: number) {
@@ -368,6 +407,8 @@ export class Daemon {
       this.transport.closeAll();
       this.closeOpenIntervals();
       this.statusFiles?.removeAll();
+      // After the last local write: what is left in the outbox goes at the next start.
+      await this.syncer?.stop();
       this.db.close();
       if (!this.socketActivated) {
         try {

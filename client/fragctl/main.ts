@@ -19,6 +19,7 @@ import { agentCommands } from './commands/agent.js';
 import { setupCommand } from './commands/setup.js';
 import { doctorCommand } from './commands/doctor.js';
 import { openCommand } from './commands/open.js';
+import { syncCommands } from './commands/sync.js';
 
 declare const __FRAGD_VERSION__: string;
 
@@ -72,6 +73,7 @@ for (const add of [
   setupCommand,
   doctorCommand,
   openCommand,
+  syncCommands,
 ]) {
   cli = add(cli);
 }

@@ -12,7 +12,7 @@ import { withIdleResume } from '../app/time/heartbeat.js';
 import { inStep } from '../app/undo/undo.js';
 import { closeMcpTime } from '../app/agents/mcp.js';
 import { storageAdvice, storageProblemOf } from '../safety/storage-problem.js';
-import { handlers, preparers, type Connection, type DaemonFacts, type Handler } from './handlers.js';
+import { handlers, preparers, type Connection, type DaemonFacts, type Handler, type Settle } from './handlers.js';
 import { fragctl } from '../../shared/command.js';
 
 /** Where the storage is, for hints that name the file or directory to act on. */
@@ -130,10 +130,18 @@ export class Dispatcher {
           events: call.events,
         };
       };
-      const prepare = preparers[name] as ((app: App, params: unknown) => Promise<void>) | undefined;
-      if (prepare) await prepare(this.deps.app, parsed.data);
+      const prepare = preparers[name] as ((app: App, params: unknown) => Promise<Settle | void>) | undefined;
+      const settle = prepare ? await prepare(this.deps.app, parsed.data) : undefined;
       if (spec.mutates && !name.startsWith('debug.')) this.deps.beforeWrite?.();
-      const { value, events } = spec.mutates ? await this.queue.submit(run) : run();
+      let outcome: { value: unknown; events: DaemonEvent[] };
+      try {
+        outcome = spec.mutates ? await this.queue.submit(run) : run();
+      } catch (err) {
+        settle?.(false);
+        throw err;
+      }
+      settle?.(true);
+      const { value, events } = outcome;
       if (events.length) this.deps.publish(events);
       if (source === 'mcp') noteMcpCall(conn, parsed.data, this.deps.app.clock.now());
       // Checked first: the log record would otherwise be built for every call at any level.

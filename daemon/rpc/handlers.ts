@@ -16,6 +16,8 @@ import { dashboardHandlers } from './dashboard.js';
 import { intervalHandlers } from './interval-handlers.js';
 import { reportPreparers } from '../app/time/report-views.js';
 import { gitHandlers, gitPreparers } from './git.js';
+import { syncHandlers } from './sync-handlers.js';
+import { claimBeforeActivate } from '../sync/claims.js';
 
 /** What a handler may need beyond the store: the transport's view of the daemon. */
 export interface DaemonFacts {
@@ -46,7 +48,11 @@ export type HandlerTable = { [M in MethodName]: Handler<M> };
  * Asynchronous work a write needs done before it is queued (handlers run synchronously
  * inside the group commit, so anything slow — git, the file system — happens here).
  */
-export type Preparers<K extends MethodName> = { [M in K]?: (app: App, params: ParsedParamsOf<M>) => Promise<void> };
+export type Preparers<K extends MethodName> = {
+  [M in K]?: (app: App, params: ParsedParamsOf<M>) => Promise<Settle | void>;
+};
+/** What a preparer may hand back: told whether the write it prepared committed. */
+export type Settle = (committed: boolean) => void;
 
 /** The handlers of some methods; each area exports one, all are merged below. */
 export type HandlersFor<K extends MethodName> = { [M in K]: Handler<M> };
@@ -117,9 +123,14 @@ export const handlers: HandlerTable = {
   ...dashboardHandlers,
   ...intervalHandlers,
   ...gitHandlers,
+  ...syncHandlers,
 };
 
 export const preparers: Preparers<MethodName> = {
   ...gitPreparers,
   ...reportPreparers,
+  // With team sync on, the team store grants a task before any activation (daemon/sync/claims.ts).
+  'task.activate': (app, p) => claimBeforeActivate(app, p),
+  'context.push': (app, p) =>
+    p.type === 'task' || p.type === 'subtask' ? claimBeforeActivate(app, p) : Promise.resolve(),
 };

@@ -421,6 +421,34 @@ export const migrations: readonly string[] = [
   ${undoTriggers('task_deps', ['id', 'task_id', 'depends_on_id'])}
   ${undoTriggers('claims', ['id', 'task_id', 'session_id', 'actor', 'role', 'how', 'claimed_at', 'released_at', 'release_reason'])}
   `,
+  // Team sync (docs/team-sync.md): the outbox every change goes through on its way to
+  // PostgreSQL (filled by triggers that fragd installs while sync is on, in the same
+  // transaction as the change; AUTOINCREMENT so ids, the versions of changes, never go
+  // back), the switch that mutes those triggers while pulled rows are applied, and what
+  // was pulled of the other machines: their claims and their time per task.
+  `
+  CREATE TABLE sync_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tbl TEXT NOT NULL,
+    row_id INTEGER NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('upsert','delete')),
+    at INTEGER NOT NULL
+  );
+  CREATE TABLE sync_muted (muted INTEGER NOT NULL);
+  CREATE TABLE sync_claims (
+    task_code TEXT PRIMARY KEY COLLATE NOCASE,
+    machine TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    session_key TEXT,
+    claimed_at TEXT NOT NULL
+  );
+  CREATE TABLE sync_progress (
+    task_code TEXT NOT NULL COLLATE NOCASE,
+    machine TEXT NOT NULL,
+    seconds INTEGER NOT NULL,
+    PRIMARY KEY (task_code, machine)
+  );
+  `,
 ];
 
 /**

@@ -15,6 +15,7 @@ import { agentsMethods } from './agents.js';
 import { timeMethods, type EstimateCheck } from './time.js';
 import { dashboardMethods } from './dashboard.js';
 import { intervalMethods } from './intervals.js';
+import { syncMethods } from './sync.js';
 import {
   code,
   text,
@@ -508,6 +509,7 @@ export const methods = {
   ...timeMethods,
   ...dashboardMethods,
   ...intervalMethods,
+  ...syncMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -122,7 +122,8 @@ export class TestDaemon {
   /** kill -9: a crash. */
   async crash(): Promise<void> {
     const proc = this.proc;
-    if (!proc || proc.exitCode !== null) return;
+    // Already gone: by exit, or by a signal (exitCode stays null then).
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise((r) => proc.once('exit', r));
     proc.kill('SIGKILL');
     await exited;

@@ -4,13 +4,15 @@ import type { Argv } from 'yargs';
 import { formatDuration } from '../../../shared/format.js';
 import { REPORT_BY } from '../../../shared/protocol/report-by.js';
 import type { ReportResult, ReportRow, TokenTotals } from '../../../shared/protocol/time.js';
-import { formatOf, run, type GlobalArgs } from '../runner.js';
+import { formatOf, run, UsageError, type GlobalArgs } from '../runner.js';
+import type { TeamReportResult } from '../../../shared/protocol/sync.js';
 import { boxTable } from '../box-table.js';
 import { cut, layoutOf, outputWidth, tableWidths } from '../layout.js';
 import { daysLine, reportChart } from '../charts.js';
 import { localTime, one } from '../output.js';
 
 export const BY = REPORT_BY;
+const TEAM_BY = ['person', 'machine', 'actor', 'task'] as const;
 
 export interface ReportArgs extends GlobalArgs {
   by: (typeof BY)[number];
@@ -165,13 +167,65 @@ export function reportTable(r: ReportResult, width = outputWidth()): string[] {
   return [cut(heading(r), width), r.rows.length ? table : '(no tracked time in this range)'];
 }
 
+export function teamReportTable(r: TeamReportResult): string[] {
+  const head = [r.by[0].toUpperCase() + r.by.slice(1), 'Time', 'Intervals', 'Machines', 'Actors'];
+  const rows = r.rows.map((row) => [
+    row.key,
+    formatDuration(row.seconds),
+    String(row.intervals),
+    String(row.machines),
+    String(row.actors),
+  ]);
+  rows.push(['Total', formatDuration(r.total_seconds), '', '', '']);
+  return [
+    `team ${r.team} · time by ${r.by} · ${r.since} → ${r.until} (${r.tz}) · from the team store`,
+    r.rows.length ? boxTable(head, rows) : '(no tracked time in this range)',
+    `machines: ${r.machines.map((m) => `${m.machine} (last push ${m.last_push_at ?? 'never'})`).join(', ') || 'none'}`,
+  ];
+}
+
+function teamCsv(r: TeamReportResult): string[] {
+  return [
+    'by,key,seconds,hours,intervals,machines,actors',
+    ...r.rows.map((row) =>
+      [r.by, row.key, row.seconds, (row.seconds / 3600).toFixed(2), row.intervals, row.machines, row.actors]
+        .map(csvCell)
+        .join(','),
+    ),
+  ];
+}
+
+/** fragctl report --team: the whole team's time, read by the daemon from the team store. */
+function runTeamReport(argv: Omit<ReportArgs, 'by'> & { by?: string }): Promise<void> {
+  const by = argv.by ?? 'person';
+  return run(
+    argv,
+    (c) =>
+      c.call('team.report', {
+        by: by as (typeof TEAM_BY)[number],
+        since: argv.since,
+        until: argv.until,
+        tz: argv.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+      }),
+    (r) => (argv.csv ? teamCsv(r) : teamReportTable(r)),
+    () => {
+      if (!(TEAM_BY as readonly string[]).includes(by))
+        throw new UsageError(`--team reports by ${TEAM_BY.join(', ')}; not by ${by}`);
+    },
+  );
+}
+
 export function reportCommand(y: Argv<GlobalArgs>) {
   return y.command(
     'report',
     "Tracked time (and agents' tokens) by day, week, month, task, sprint, project, actor, session, branch, file, language or editor (local days; default: the last 7)",
     (b) =>
       b
-        .option('by', { choices: BY, default: 'day' as const, describe: 'group rows by' })
+        .option('by', {
+          choices: [...new Set([...BY, ...TEAM_BY])],
+          describe: 'group rows by (default day; with --team: person, machine, actor or task, default person)',
+        })
+        .option('team', { type: 'boolean', describe: 'the whole team, read from the team store (sync on)' })
         .option('since', { type: 'string', describe: 'first local day, YYYY-MM-DD' })
         .option('until', { type: 'string', describe: 'last local day, YYYY-MM-DD (inclusive; default today)' })
         .option('tz', { type: 'string', describe: 'time zone for days (default: $TZ / the system zone)' })
@@ -190,11 +244,26 @@ export function reportCommand(y: Argv<GlobalArgs>) {
         .example('$0 report --by file --since 2026-03-01', 'time per file, from heartbeats (as WakaTime shows it)')
         .example('$0 report --by week --intervals', 'each week with the intervals that make it up')
         .example('$0 report --by task --since 2026-03-01', 'time per task since March 1st, with estimate vs actual')
-        .example(
-          '$0 report --by day --per-actor',
-          'human and agent time side by side, per day',
-        ) as unknown as Argv<ReportArgs>,
-    (argv) => runReport(argv),
+        .example('$0 report --by day --per-actor', 'human and agent time side by side, per day') as unknown as Argv<
+        Omit<ReportArgs, 'by'> & { by?: string; team?: boolean }
+      >,
+    (argv) => {
+      if (argv.team) return runTeamReport(argv);
+      const by = argv.by ?? 'day';
+      if (!(BY as readonly string[]).includes(by)) {
+        return run(
+          argv,
+          () => Promise.resolve(null),
+          () => [],
+          () => {
+            throw new UsageError(
+              `--by ${by} is for the team report: add --team (this machine reports by ${BY.join(', ')})`,
+            );
+          },
+        );
+      }
+      return runReport({ ...argv, by: by as ReportArgs['by'] });
+    },
   );
 }
 

@@ -28,7 +28,7 @@ function badParam(message: string, extra: Record<string, unknown> = {}): FragErr
   return new FragError(ErrorCode.InvalidParams, message, { error: 'invalid_params', ...extra });
 }
 
-function resolveRange(call: Call, since: string | undefined, until: string | undefined, tz: string) {
+export function resolveRange(call: Call, since: string | undefined, until: string | undefined, tz: string) {
   for (const [name, v] of [
     ['since', since],
     ['until', until],

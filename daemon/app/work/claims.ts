@@ -9,11 +9,13 @@
 // take it, and that is recorded.
 import { ErrorCode, FragError } from '../../../shared/errors.js';
 import { formatDuration } from '../../../shared/format.js';
+import { fragctl } from '../../../shared/command.js';
 import { iso } from '../../clock.js';
 import type { Sql } from '../../store/sql.js';
 import type { Call } from '../app.js';
 import { recordActivity } from '../activities.js';
 import { parseStack, type SessionRow, type TaskRow } from '../rows.js';
+import { remoteHolder, remotelyHeldTaskIds } from '../../sync/claims.js';
 
 /** Priority scale: 1 is the most urgent. Stored as the number, shown as the name. */
 export {
@@ -171,6 +173,8 @@ export function heldByOthers(call: Call, s: SessionRow | null): Set<number> {
     const h = liveHolder(call, r.task_id);
     if (h && !h.stale && (!s || h.session.id !== s.id) && (!s || h.session.actor !== s.actor)) held.add(r.task_id);
   }
+  // With team sync, what another machine holds (as of the last pull) is not ours to take.
+  for (const id of remotelyHeldTaskIds(call.app.sql)) held.add(id);
   return held;
 }
 
@@ -202,6 +206,16 @@ export function claimTask(call: Call, s: SessionRow, task: TaskRow, o: ClaimOpti
   const { sql } = call.app;
   const holder = liveHolder(call, task.id);
   if (ownsOrJoined(call, s, task.id, holder)) return;
+  // Held on another machine (team sync): refused here too, for the paths that choose a task
+  // inside the write (next --activate, an agent's branch), which the team store's grant
+  // before task.activate does not see.
+  const remote = remoteHolder(sql, task.code);
+  if (remote)
+    throw new FragError(
+      ErrorCode.TaskClaimed,
+      `${task.code} is held by ${remote.actor} on ${remote.machine} since ${remote.since}`,
+      { task: task.code, holder: remote, ways_out: ['next'], hint: `take another task with: ${fragctl('next')}` },
+    );
 
   const open = openDependencies(call, task.id);
   if (open.length && !o.force) {

@@ -1,0 +1,152 @@
+// Team sync: changes pushed to PostgreSQL per second, the cost of the outbox on local
+// writes, and the lag from a write on one machine to its sight on the other (p50/p99).
+// Runs its own PostgreSQL cluster in a temporary directory (like the tests); skips with
+// the reason when PostgreSQL's binaries are absent.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BenchDaemon, RawClient, ensureBuilt, fmt, percentile, row, sleep, throughput } from './lib.mjs';
+
+const QUICK = process.argv.includes('--quick');
+const NOTES = QUICK ? 2000 : 20000;
+const LAG_SAMPLES = QUICK ? 15 : 60;
+
+function pgBin() {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return null;
+  const v = readdirSync(root)
+    .filter((x) => existsSync(join(root, x, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return v.length ? join(root, v[0], 'bin') : null;
+}
+
+/** A throw-away cluster; as root it runs as fragd-pg (see test/support/pg.ts, which it mirrors). */
+async function startPg(bin) {
+  const root = process.getuid?.() === 0;
+  const user = 'fragd-pg';
+  if (root && spawnSync('id', ['-u', user]).status !== 0)
+    execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', user]);
+  const dir = mkdtempSync(join(tmpdir(), 'fragd-pgb-'));
+  if (root) {
+    const id = (f) => Number(execFileSync('id', [f, user], { encoding: 'utf8' }).trim());
+    chownSync(dir, id('-u'), id('-g'));
+  }
+  const as = (cmd, args) => {
+    const r = root
+      ? spawnSync('runuser', ['-u', user, '--', join(bin, cmd), ...args], { encoding: 'utf8', cwd: '/' })
+      : spawnSync(join(bin, cmd), args, { encoding: 'utf8', cwd: '/' });
+    if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+  };
+  const port = await new Promise((res) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => res(p));
+    });
+  });
+  as('initdb', ['-D', join(dir, 'data'), '-U', 'fragd', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  // Durable settings (fsync on), as a team store would run.
+  as('pg_ctl', ['-D', join(dir, 'data'), '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir}`, 'start']);
+  return {
+    url: `postgres://fragd@127.0.0.1:${port}/postgres`,
+    stop() {
+      try {
+        as('pg_ctl', ['-D', join(dir, 'data'), '-m', 'fast', '-w', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+function configure(d, sync) {
+  writeFileSync(join(d.home, 'config.json'), JSON.stringify({ sync }));
+}
+
+const bin = pgBin();
+console.log(`\n== Team sync on PostgreSQL (${QUICK ? 'quick' : 'full'} run, node ${process.version}) ==`);
+if (!bin) {
+  console.log('skipped: PostgreSQL binaries are not installed (apt-get install postgresql)');
+  process.exit(0);
+}
+ensureBuilt();
+const pg = await startPg(bin);
+const started = [];
+const machine = async (name, sync, home) => {
+  const d = new BenchDaemon(home);
+  d.env.FRAGD_PG_URL = pg.url;
+  configure(d, { team: 'bench', machine: name, ...sync });
+  started.push(d);
+  return d.start();
+};
+try {
+  // 1. Local writes with sync off (baseline) and on (the triggers' outbox rows).
+  const off = await machine('a', { enabled: false });
+  let c = await RawClient.open(off.socket);
+  await c.call('session.start', {});
+  const baseline = await throughput((i) => c.call('activity.note', { message: `note ${i}` }), NOTES, 16);
+  c.close();
+  await off.stop();
+  const a = await machine('a', { enabled: true }, off.home); // queues the NOTES rows made while off
+  const t0 = performance.now();
+  c = await RawClient.open(a.socket);
+  for (;;) {
+    const s = await c.call('sync.status', {});
+    if (s.queue === 0 && s.last_push_at) break;
+    await sleep(20);
+  }
+  const pushSeconds = (performance.now() - t0) / 1000;
+  const withSync = await throughput((i) => c.call('activity.note', { message: `synced note ${i}` }), NOTES, 16);
+  row('activity.note with sync off (baseline)', `${fmt(baseline, 0)} calls/s`);
+  row('activity.note with sync on (outbox in the same transaction)', `${fmt(withSync, 0)} calls/s`);
+  row(
+    `push of a ${NOTES + 2}-change backlog (batches of 500)`,
+    `${fmt((NOTES + 2) / pushSeconds, 0)} changes/s (${fmt(pushSeconds, 2)} s)`,
+  );
+  for (;;) {
+    const s = await c.call('sync.status', {});
+    if (s.queue === 0) break;
+    await sleep(20);
+  }
+
+  // 2. Lag: a task created on one machine until the other one shows it.
+  for (const [label, sync] of [
+    ['defaults (push 1 s, pull 2 s)', {}],
+    ['push 100 ms, pull 100 ms', { push_interval_ms: 100, pull_interval_ms: 100 }],
+  ]) {
+    const x = await machine(`x-${started.length}`, { enabled: true, ...sync });
+    const y = await machine(`y-${started.length}`, { enabled: true, ...sync });
+    const cx = await RawClient.open(x.socket);
+    const cy = await RawClient.open(y.socket);
+    const n = label.startsWith('defaults') ? Math.ceil(LAG_SAMPLES / 3) : LAG_SAMPLES;
+    const lags = [];
+    for (let i = 0; i < n; i++) {
+      const code = `L-${started.length}-${i}`;
+      await cx.call('task.create', { code, title: 'lag probe' });
+      const t = performance.now();
+      for (;;) {
+        const seen = await cy.call('task.show', { code }).then(
+          () => true,
+          () => false,
+        );
+        if (seen) break;
+        await sleep(5);
+      }
+      lags.push(performance.now() - t);
+      // The next write at a random point of the reader's pull period, not right after its pull.
+      await sleep(Math.random() * (sync.pull_interval_ms ?? 2000));
+    }
+    lags.sort((p, q) => p - q);
+    row(
+      `lag write → sight on the other machine, ${label}, p50 / p99`,
+      `${fmt(percentile(lags, 50), 0)} / ${fmt(percentile(lags, 99), 0)} ms (n=${n})`,
+    );
+    cx.close();
+    cy.close();
+  }
+  c.close();
+} finally {
+  for (const d of started) await d.dispose();
+  pg.stop();
+}

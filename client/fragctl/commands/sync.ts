@@ -1,0 +1,46 @@
+// fragctl sync status: the team sync's queue, lag and last error (docs/team-sync.md).
+import type { Argv } from 'yargs';
+import type { SyncStatusView } from '../../../shared/protocol/sync.js';
+import { localTime } from '../output.js';
+import { run, type GlobalArgs } from '../runner.js';
+
+const ago = (isoTime: string | null | undefined) => (isoTime ? localTime(isoTime) : 'never');
+
+export function syncStatusLines(s: SyncStatusView): string[] {
+  if (!s.enabled) {
+    return [
+      `sync is off${s.queue ? ` (${s.queue} changes queued from before; they go when it is on again)` : ''}`,
+      'turn it on: docs/team-sync.md',
+    ];
+  }
+  const age = s.oldest_unpushed_age_seconds;
+  return [
+    `team ${s.team} · machine ${s.machine} · store from ${s.store} · ${s.connected ? 'connected' : 'not connected'}`,
+    `queue: ${s.queue} change${s.queue === 1 ? '' : 's'}${age != null ? `, oldest ${age.toFixed(1)}s old` : ''}`,
+    `last push: ${ago(s.last_push_at)} · last pull: ${ago(s.last_pull_at)} · pushed ${s.pushed_total ?? 0}, pulled ${s.pulled_total ?? 0}`,
+    `claims of other machines: ${s.remote_claims ?? 0}`,
+    ...(s.claim_conflicts ?? []).map(
+      (c) =>
+        `conflict: ${c.task} is held here and by ${c.holder_actor} on ${c.holder_machine}; one of them must let go`,
+    ),
+    ...(s.last_error
+      ? [
+          `last error (${ago(s.last_error.at)}, ${s.failures ?? 0} in a row): ${s.last_error.message}`,
+          ...(s.next_retry_at ? [`next try: ${ago(s.next_retry_at)}`] : []),
+        ]
+      : []),
+  ];
+}
+
+export function syncCommands(y: Argv<GlobalArgs>) {
+  return y.command('sync', 'Team sync with PostgreSQL (docs/team-sync.md)', (b) =>
+    b
+      .command(
+        'status',
+        'Changes queued for the team store, the lag, the last error',
+        (s) => s,
+        (argv) => run(argv, (c) => c.call('sync.status', {}), syncStatusLines),
+      )
+      .demandCommand(1, 'name a sync command: status'),
+  );
+}

@@ -1,0 +1,458 @@
+// Two machines, one team store: real fragd daemons with separate homes and a real
+// PostgreSQL cluster of the test's own (test/support/pg.ts).
+import Database from 'better-sqlite3';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FragClient, RpcError } from '../../client/lib/client.js';
+import { PG_PASSWORD, pgBinDir, TestPg } from '../support/pg.js';
+import { TestDaemon, tempHome, until, sleep } from '../support/daemon.js';
+
+const bin = pgBinDir();
+if (!bin) console.log('team sync tests skipped: PostgreSQL binaries are not installed (apt-get install postgresql)');
+
+const T0 = Date.parse('2026-03-10T09:00:00Z');
+
+describe.skipIf(!bin)('team sync on PostgreSQL', () => {
+  let pg: TestPg;
+  const daemons: TestDaemon[] = [];
+  const clients: FragClient[] = [];
+
+  beforeAll(async () => {
+    pg = await TestPg.start();
+  }, 60_000);
+  afterAll(() => pg?.stop());
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    for (const d of daemons.splice(0)) await d.dispose();
+  });
+
+  async function machine(
+    url: string,
+    name: string,
+    opts: {
+      env?: NodeJS.ProcessEnv;
+      sync?: Record<string, unknown>;
+      enabled?: boolean;
+      home?: string;
+      config?: Record<string, unknown>;
+    } = {},
+  ): Promise<TestDaemon> {
+    const d = new TestDaemon(opts.home ?? tempHome(), { FRAGD_PG_URL: url, ...opts.env });
+    d.writeConfig({
+      ...opts.config,
+      sync: {
+        enabled: opts.enabled ?? true,
+        team: 'acme',
+        machine: name,
+        push_interval_ms: 50,
+        pull_interval_ms: 100,
+        ...opts.sync,
+      },
+    });
+    daemons.push(d);
+    return d.start();
+  }
+
+  async function client(d: TestDaemon): Promise<FragClient> {
+    const c = await d.client();
+    clients.push(c);
+    return c;
+  }
+
+  /** Rows of each synced table, as the machine has them locally. */
+  function localRows(d: TestDaemon): Map<string, number> {
+    const db = new Database(d.paths.db, { readonly: true });
+    try {
+      const tables = db
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'sync_%' AND name NOT IN ('meta', 'agent_transcripts', 'time_totals', 'interval_bounds', 'undo_steps', 'undo_log', 'undo_active')",
+        )
+        .pluck()
+        .all() as string[];
+      return new Map(tables.map((t) => [t, db.prepare(`SELECT count(*) FROM "${t}"`).pluck().get() as number]));
+    } finally {
+      db.close();
+    }
+  }
+
+  function outboxLength(d: TestDaemon): number {
+    const db = new Database(d.paths.db, { readonly: true });
+    try {
+      return db.prepare('SELECT count(*) FROM sync_outbox').pluck().get() as number;
+    } finally {
+      db.close();
+    }
+  }
+
+  async function pgRows(database: string, name: string): Promise<Map<string, number>> {
+    const rows = await pg.sql<{ tbl: string; n: string }>(
+      'SELECT tbl, count(*) AS n FROM fragd_rows WHERE machine = $1 AND NOT deleted GROUP BY tbl',
+      [name],
+      database,
+    );
+    return new Map(rows.map((r) => [r.tbl, Number(r.n)]));
+  }
+
+  /** Every local row is in PostgreSQL exactly once (the key makes a second copy impossible; counts prove none is missing). */
+  async function expectMirrored(d: TestDaemon, database: string, name: string) {
+    const local = localRows(d);
+    const remote = await pgRows(database, name);
+    for (const [t, n] of local) expect({ table: t, rows: remote.get(t) ?? 0 }).toEqual({ table: t, rows: n });
+    const dup = await pg.sql(
+      'SELECT tbl, row_id FROM fragd_rows WHERE machine = $1 GROUP BY tbl, row_id HAVING count(*) > 1',
+      [name],
+      database,
+    );
+    expect(dup).toEqual([]);
+  }
+
+  async function drained(c: FragClient) {
+    return until(
+      'the outbox to drain',
+      async () => {
+        const s = await c.call('sync.status', {});
+        return s.queue === 0 && s.last_push_at ? s : false;
+      },
+      30_000,
+    );
+  }
+
+  it('two machines share one plan, and each of 50 tasks raced for by both is held by exactly one', async () => {
+    const url = await pg.database('race');
+    const [a, b] = await Promise.all([machine(url, 'alpha'), machine(url, 'beta')]);
+    const [ca, cb] = await Promise.all([client(a), client(b)]);
+    await ca.call('project.create', { code: 'P', title: 'Plan' });
+    for (let i = 0; i < 50; i++) await ca.call('task.create', { code: `T-${i}`, title: `task ${i}`, project: 'P' });
+    // The plan reaches the other machine through the team store.
+    await until('beta to see the 50 tasks', async () => (await cb.call('task.list', {})).tasks.length === 50, 30_000);
+
+    for (let i = 0; i < 50; i++) {
+      await ca.call('session.start', { actor: `a${i}` });
+      await cb.call('session.start', { actor: `b${i}` });
+    }
+    const tries = Array.from({ length: 50 }, (_, i) => [
+      ca.call('task.activate', { code: `T-${i}`, actor: `a${i}` }).then(
+        () => 'alpha',
+        (e: RpcError) => e,
+      ),
+      cb.call('task.activate', { code: `T-${i}`, actor: `b${i}` }).then(
+        () => 'beta',
+        (e: RpcError) => e,
+      ),
+    ]);
+    const outcomes = await Promise.all(tries.map((pair) => Promise.all(pair)));
+    for (const [i, pair] of outcomes.entries()) {
+      const won = pair.filter((o) => typeof o === 'string');
+      expect({ task: i, winners: won.length }).toEqual({ task: i, winners: 1 });
+      const lost = pair.find((o) => typeof o !== 'string') as RpcError;
+      expect(lost.data?.error).toBe('conflict');
+      expect(lost.message).toMatch(new RegExp(`T-${i} is held by [ab]${i} on machine ${won[0]}`));
+    }
+    // Several reconciliation rounds later (every 50 ms here), every claim is still there.
+    await sleep(500);
+    const claims = await pg.sql<{ task_code: string; machine: string }>(
+      'SELECT task_code, machine FROM fragd_claims WHERE active ORDER BY task_code',
+      [],
+      'race',
+    );
+    expect(claims).toHaveLength(50);
+    expect(new Set(claims.map((c) => c.task_code)).size).toBe(50);
+
+    // Each machine sees the other's claims.
+    const winnersOfA = outcomes.filter((p) => p.includes('alpha')).length;
+    await until(
+      'beta to pull alpha’s claims',
+      async () => (await cb.call('sync.status', {})).remote_claims === winnersOfA,
+    );
+
+    // A claim given back on one machine can be taken on the other.
+    const i = outcomes.findIndex((p) => p.includes('alpha'));
+    await ca.call('task.deactivate', { actor: `a${i}` });
+    await until('beta to take the released task', async () =>
+      cb.call('task.activate', { code: `T-${i}`, actor: `b${i}` }).then(
+        () => true,
+        () => false,
+      ),
+    );
+    const holder = await pg.sql(
+      'SELECT machine, actor FROM fragd_claims WHERE active AND task_code = $1',
+      [`T-${i}`],
+      'race',
+    );
+    expect(holder).toEqual([{ machine: 'beta', actor: `b${i}` }]);
+  }, 120_000);
+
+  it('a machine that works offline catches up with nothing lost or doubled, and claims are refused meanwhile', async () => {
+    const url = await pg.database('offline');
+    const [a, b] = await Promise.all([machine(url, 'alpha'), machine(url, 'beta')]);
+    const [ca, cb] = await Promise.all([client(a), client(b)]);
+    await ca.call('project.create', { code: 'P', title: 'Plan' });
+    await ca.call('task.create', { code: 'T-1', title: 'online task', project: 'P' });
+    await ca.call('session.start', {});
+    await drained(ca);
+
+    pg.down();
+    try {
+      for (let i = 0; i < 40; i++) await ca.call('activity.note', { message: `offline note ${i}` });
+      await ca.call('task.create', { code: 'T-2', title: 'made offline', project: 'P' });
+      await ca.call('task.edit', { code: 'T-1', title: 'renamed offline' });
+      // Claiming needs the team store: refused with a clear error, nothing activated.
+      const refused = await a.fragctl(['task', 'activate', 'T-2']);
+      expect(refused.code).toBe(7);
+      expect(refused.stderr).toMatch(/cannot claim T-2: the team store \(PostgreSQL\) does not answer/);
+      expect(refused.stderr).not.toContain(PG_PASSWORD);
+      expect((await ca.call('context.show', {})).stack).toEqual([]);
+      const s = await until('the failure to show', async () => {
+        const st = await ca.call('sync.status', {});
+        return st.last_error && st.queue > 0 ? st : false;
+      });
+      expect(s.queue).toBeGreaterThanOrEqual(42);
+      expect(s.oldest_unpushed_age_seconds).toBeGreaterThanOrEqual(0);
+      expect(JSON.stringify(s)).not.toContain(PG_PASSWORD);
+      const shown = await a.fragctl(['sync', 'status']);
+      expect(shown.stdout).toMatch(/queue: \d+ changes/);
+      expect(shown.stdout).toMatch(/last error/);
+      expect(shown.stdout + shown.stderr + a.output).not.toContain(PG_PASSWORD);
+      await sleep(1500); // a few failed rounds with backoff
+    } finally {
+      pg.up();
+    }
+    // Backoff caps at a minute; the second failure waits ~2 s, so this catches up well within the wait.
+    await drained(ca);
+    await expectMirrored(a, 'offline', 'alpha');
+    const notes = await pg.sql<{ n: string }>(
+      "SELECT count(*) AS n FROM fragd_rows WHERE machine = 'alpha' AND tbl = 'activities' AND data->>'message' LIKE 'offline note %'",
+      [],
+      'offline',
+    );
+    expect(Number(notes[0].n)).toBe(40);
+    // The other machine gets what was planned offline.
+    await until(
+      'beta to see T-2 and the new title of T-1',
+      async () => {
+        const tasks = (await cb.call('task.list', {})).tasks;
+        return tasks.some((t) => t.code === 'T-2') && tasks.find((t) => t.code === 'T-1')?.title === 'renamed offline';
+      },
+      30_000,
+    );
+    // Pulled rows are not pushed back by the machine that applied them.
+    const betaTasks = await pg.sql("SELECT 1 FROM fragd_rows WHERE machine = 'beta' AND tbl = 'tasks'", [], 'offline');
+    expect(betaTasks).toEqual([]);
+    expect((await ca.call('task.activate', { code: 'T-2' })).task.code).toBe('T-2');
+  }, 120_000);
+
+  it('kill -9 between the PostgreSQL commit and the outbox delete leaves exactly one copy of every change', async () => {
+    const url = await pg.database('crash');
+    // History made before sync was on: it is queued when sync is turned on.
+    const home = tempHome();
+    const plain = new TestDaemon(home, {});
+    daemons.push(plain);
+    await plain.start();
+    const cp = await client(plain);
+    await cp.call('session.start', {});
+    for (let i = 0; i < 600; i++) await cp.call('activity.note', { message: `note ${i}` });
+    cp.close();
+    await plain.stop();
+
+    const dying = await machine(url, 'alpha', {
+      home,
+      env: { FRAGD_SYNC_CRASH_AFTER_COMMIT: '1' },
+      sync: { batch_size: 200 },
+    });
+    await until(
+      'the crash after the first commit',
+      () => dying.proc!.exitCode !== null || dying.proc!.signalCode,
+      20_000,
+    );
+    expect(dying.proc!.signalCode).toBe('SIGKILL');
+    const first = await pg.sql<{ n: string }>(
+      "SELECT count(*) AS n FROM fragd_rows WHERE machine = 'alpha'",
+      [],
+      'crash',
+    );
+    expect(Number(first[0].n)).toBe(200);
+    expect(outboxLength(dying)).toBeGreaterThan(600); // nothing was marked pushed
+
+    // And a kill -9 at a random moment of the pushes that follow.
+    const again = await machine(url, 'alpha', { home, sync: { batch_size: 20, push_interval_ms: 20 } });
+    await until(
+      'some but not all pushed',
+      async () => {
+        const n = await pg.sql<{ n: string }>(
+          "SELECT count(*) AS n FROM fragd_rows WHERE machine = 'alpha'",
+          [],
+          'crash',
+        );
+        return Number(n[0].n) > 220;
+      },
+      20_000,
+    );
+    await again.crash();
+    const resumed = await machine(url, 'alpha', { home });
+    await drained(await client(resumed));
+    await expectMirrored(resumed, 'crash', 'alpha');
+  }, 120_000);
+
+  it('reports the team by person, machine, actor and task from the team store', async () => {
+    const url = await pg.database('report');
+    // No idle pause in the hour the clocks move: the time is work.
+    const o = { env: { FRAGD_TEST_CLOCK: String(T0) }, config: { idle_timeout_seconds: 86_400 } };
+    const [a, b] = await Promise.all([machine(url, 'alpha', o), machine(url, 'beta', o)]);
+    const [ca, cb] = await Promise.all([client(a), client(b)]);
+    await ca.call('project.create', { code: 'P', title: 'Plan' });
+    await ca.call('task.create', { code: 'T-1', title: 'one', project: 'P' });
+    await ca.call('task.create', { code: 'T-2', title: 'two', project: 'P' });
+    await until('beta to see the plan', async () => (await cb.call('task.list', {})).tasks.length === 2, 30_000);
+    await ca.call('session.start', { os_user: 'ann' });
+    await ca.call('task.activate', { code: 'T-1' });
+    await cb.call('session.start', { actor: 'claude', os_user: 'bob' });
+    await cb.call('task.activate', { code: 'T-2', actor: 'claude' });
+    await ca.call('debug.clock', { advance_ms: 3_600_000, ticking: true });
+    await cb.call('debug.clock', { advance_ms: 1_800_000, ticking: true });
+    await Promise.all([drained(ca), drained(cb)]);
+
+    const report = async (by: string) => {
+      const r = await a.json([
+        'report',
+        '--team',
+        '--by',
+        by,
+        '--since',
+        '2026-03-10',
+        '--until',
+        '2026-03-10',
+        '--tz',
+        'UTC',
+      ]);
+      expect(r.code).toBe(0);
+      return Object.fromEntries((r.body.rows as { key: string; seconds: number }[]).map((x) => [x.key, x.seconds]));
+    };
+    expect(await report('machine')).toEqual({ alpha: 3600, beta: 1800 });
+    expect(await report('person')).toEqual({ ann: 3600, bob: 1800 });
+    expect(await report('actor')).toEqual({ human: 3600, claude: 1800 });
+    expect(await report('task')).toEqual({ 'T-1': 3600, 'T-2': 1800 });
+    const table = await a.fragctl([
+      'report',
+      '--team',
+      '--by',
+      'machine',
+      '--since',
+      '2026-03-10',
+      '--until',
+      '2026-03-10',
+      '--tz',
+      'UTC',
+    ]);
+    expect(table.stdout).toMatch(/team acme · time by machine/);
+    expect(table.stdout).toMatch(/alpha\s*│\s*1h/);
+    const wrong = await a.fragctl(['report', '--team', '--by', 'sprint']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/--team reports by person, machine, actor, task/);
+  }, 120_000);
+
+  it('refuses a connection file others can read, with the fix, and never shows the password', async () => {
+    const d = new TestDaemon(tempHome(), {});
+    daemons.push(d);
+    const file = join(d.home, 'pg-url');
+    writeFileSync(file, `${pg.url()}\n`);
+    chmodSync(file, 0o644);
+    d.writeConfig({ sync: { enabled: true, team: 'acme', machine: 'm', url_file: file } });
+    const err = await d.start().then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(/is readable by others \(mode 644\).*Fix: chmod 600 /);
+    expect(err?.message).not.toContain(PG_PASSWORD);
+
+    chmodSync(file, 0o600);
+    await d.start();
+    const c = await client(d);
+    await c.call('session.start', {});
+    const s = await drained(c);
+    expect(s.store).toBe(`url_file ${file}`);
+    expect(JSON.stringify(s) + d.output).not.toContain(PG_PASSWORD);
+  }, 60_000);
+
+  it('gives a claim back when the activation it was granted for fails here', async () => {
+    const url = await pg.database('giveback');
+    const a = await machine(url, 'alpha');
+    const c = await client(a);
+    await c.call('task.create', { code: 'T-1', title: 'done already' });
+    await c.call('task.edit', { code: 'T-1', status: 'completed', force: true });
+    await c.call('session.start', {});
+    await expect(c.call('task.activate', { code: 'T-1' })).rejects.toThrow(/T-1 is completed/);
+    // Well before the 30 s that a granted-but-unsettled claim is kept for.
+    await until('the claim to be given back', async () => {
+      const rows = await pg.sql('SELECT 1 FROM fragd_claims WHERE active', [], 'giveback');
+      const all = await pg.sql('SELECT 1 FROM fragd_claims', [], 'giveback');
+      return rows.length === 0 && all.length === 1;
+    });
+  }, 60_000);
+
+  it('names a task held on two machines (one took it before sync was on) instead of keeping it quiet', async () => {
+    const url = await pg.database('clash');
+    const home = tempHome();
+    const a0 = await machine(url, 'alpha', { home, enabled: false });
+    const b = await machine(url, 'beta');
+    const [ca0, cb] = await Promise.all([client(a0), client(b)]);
+    for (const c of [ca0, cb]) {
+      await c.call('task.create', { code: 'T-1', title: 'both' });
+      await c.call('session.start', {});
+    }
+    await cb.call('task.activate', { code: 'T-1' }); // granted by the team store
+    await ca0.call('task.activate', { code: 'T-1' }); // sync off: nobody to ask
+    ca0.close();
+    await a0.stop();
+    const a = await machine(url, 'alpha', { home });
+    const ca = await client(a);
+    const s = await until('the conflict to show', async () => {
+      const st = await ca.call('sync.status', {});
+      return st.claim_conflicts?.length ? st : false;
+    });
+    expect(s.claim_conflicts).toEqual([{ task: 'T-1', holder_machine: 'beta', holder_actor: 'human' }]);
+    expect((await a.fragctl(['sync', 'status'])).stdout).toMatch(
+      /conflict: T-1 is held here and by human on beta; one of them must let go/,
+    );
+  }, 60_000);
+
+  it('pushes corrections and their undo like any other change', async () => {
+    const url = await pg.database('corrections');
+    const a = await machine(url, 'alpha');
+    const c = await client(a);
+    await c.call('session.start', {});
+    await c.call('interval.track', { start: '2026-03-09T09:00:00Z', end: '2026-03-09T10:00:00Z' });
+    await drained(c);
+    const tracked = () =>
+      pg.sql<{ deleted: boolean }>(
+        "SELECT deleted FROM fragd_rows WHERE tbl = 'intervals' AND data->>'started_at' = $1 OR (deleted AND tbl = 'intervals')",
+        [String(Date.parse('2026-03-09T09:00:00Z'))],
+        'corrections',
+      );
+    expect(await tracked()).toEqual([{ deleted: false }]);
+    await c.call('interval.delete', { ref: '@2' }); // @1 is the running one;
+    await until('the deletion to reach the team store', async () => (await tracked()).some((r) => r.deleted));
+    await c.call('undo', {});
+    await until('the undo to reach the team store', async () => {
+      const rows = await tracked();
+      return rows.length > 0 && rows.every((r) => !r.deleted);
+    });
+    await drained(c);
+    await expectMirrored(a, 'corrections', 'alpha');
+  }, 60_000);
+
+  it('queues nothing while sync is off, and pushes the earlier history when it is turned on', async () => {
+    const url = await pg.database('later');
+    const home = tempHome();
+    const off = await machine(url, 'alpha', { home, enabled: false });
+    const c = await client(off);
+    await c.call('session.start', {});
+    await c.call('activity.note', { message: 'before sync' });
+    expect(await c.call('sync.status', {})).toEqual({ enabled: false, queue: 0 });
+    c.close();
+    await off.stop();
+    const on = await machine(url, 'alpha', { home });
+    await drained(await client(on));
+    await expectMirrored(on, 'later', 'alpha');
+  }, 60_000);
+});
