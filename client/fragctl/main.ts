@@ -13,6 +13,7 @@ import { mcpCommand } from './commands/mcp.js';
 import { reportCommand } from './commands/report.js';
 import { heartbeatCommand } from './commands/heartbeat.js';
 import { promptCommand } from './commands/prompt.js';
+import { intervalCommands } from './commands/intervals.js';
 import { agentCommands } from './commands/agent.js';
 import { setupCommand } from './commands/setup.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -59,6 +60,7 @@ for (const add of [
   ...completionCommands,
   mcpCommand,
   reportCommand,
+  intervalCommands,
   heartbeatCommand,
   hooksCommands,
   watchCommand,

@@ -9,6 +9,7 @@ import type { DaemonEvent, Source } from '../../shared/protocol/views.js';
 import { newCall, type App } from '../app/app.js';
 import { CommitQueue } from './commit-queue.js';
 import { withIdleResume } from '../app/time/heartbeat.js';
+import { inStep } from '../app/undo/undo.js';
 import { closeMcpTime } from '../app/agents/mcp.js';
 import { storageAdvice, storageProblemOf } from '../safety/storage-problem.js';
 import { handlers, preparers, type Connection, type DaemonFacts, type Handler } from './handlers.js';
@@ -120,7 +121,11 @@ export class Dispatcher {
       const run = () => {
         const call = newCall(this.deps.app, source);
         return {
-          value: withIdleResume(handler(call, parsed.data as never, conn, this.deps.facts), call.events),
+          // An undoable call is one undo step: its changes are logged in its own savepoint.
+          value: withIdleResume(
+            inStep(call, name, parsed.data, () => handler(call, parsed.data as never, conn, this.deps.facts)),
+            call.events,
+          ),
           events: call.events,
         };
       };

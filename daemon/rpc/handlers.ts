@@ -11,6 +11,8 @@ import { completionHandlers } from '../app/work/completion-handlers.js';
 import { agentHandlers } from './agent-handlers.js';
 import { agentsHandlers } from './agents.js';
 import { timeHandlers } from './time-handlers.js';
+import { intervalHandlers } from './interval-handlers.js';
+import { reportPreparers } from '../app/time/report-views.js';
 import { gitHandlers, gitPreparers } from './git.js';
 
 /** What a handler may need beyond the store: the transport's view of the daemon. */
@@ -107,9 +109,11 @@ export const handlers: HandlerTable = {
   ...agentHandlers,
   ...agentsHandlers,
   ...timeHandlers,
+  ...intervalHandlers,
   ...gitHandlers,
 };
 
 export const preparers: Preparers<MethodName> = {
   ...gitPreparers,
+  ...reportPreparers,
 };

@@ -296,4 +296,71 @@ export const migrations: readonly string[] = [
     UPDATE interval_bounds SET max_closed_ms = max(max_closed_ms, NEW.ended_at - NEW.started_at) WHERE id = 1;
   END;
   `,
+  // Corrections (docs/corrections.md): an interval carries an annotation, the tags it was
+  // imported with (Timewarrior), and an external id that makes a second import add nothing.
+  // The undo log: while a step is open (undo_active.step_id set by the dispatcher around an
+  // undoable call), triggers record each row's image before and after, per tracked table.
+  // Audit rows (activities) and counters/totals are not tracked: the audit log only grows,
+  // and totals follow from intervals.
+  `
+  ALTER TABLE intervals ADD COLUMN annotation TEXT;
+  ALTER TABLE intervals ADD COLUMN tags TEXT;
+  ALTER TABLE intervals ADD COLUMN external_id TEXT;
+  CREATE UNIQUE INDEX intervals_external ON intervals(actor, external_id) WHERE external_id IS NOT NULL;
+
+  CREATE TABLE undo_steps (
+    id INTEGER PRIMARY KEY,
+    actor TEXT NOT NULL,
+    method TEXT NOT NULL,
+    label TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    undone_at INTEGER,
+    undo_activity_id INTEGER
+  );
+  CREATE INDEX undo_steps_actor ON undo_steps(actor, id);
+  CREATE TABLE undo_log (
+    id INTEGER PRIMARY KEY,
+    step_id INTEGER NOT NULL REFERENCES undo_steps(id) ON DELETE CASCADE,
+    tbl TEXT NOT NULL,
+    row_id INTEGER NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('i','u','d')),
+    before TEXT,
+    after TEXT
+  );
+  CREATE INDEX undo_log_step ON undo_log(step_id, id);
+  CREATE INDEX undo_log_row ON undo_log(tbl, row_id, step_id);
+  CREATE TABLE undo_active (only INTEGER PRIMARY KEY CHECK (only = 1), step_id INTEGER);
+  INSERT INTO undo_active (only, step_id) VALUES (1, NULL);
+  ${undoTriggers('intervals', ['id', 'session_id', 'actor', 'project_id', 'sprint_id', 'task_id', 'started_at', 'checkpoint_at', 'ended_at', 'end_reason', 'annotation', 'tags', 'external_id'])}
+  ${undoTriggers('sessions', ['id', 'status', 'stack', 'active_project_id', 'active_sprint_id', 'active_task_id', 'metadata', 'summary', 'ended_at', 'paused_at', 'pause_reason'], { insert: false, delete: false })}
+  ${undoTriggers('context_history', ['id', 'session_id', 'action', 'type', 'code', 'ref_id', 'stack', 'seconds_spent', 'at'])}
+  ${undoTriggers('projects', ['id', 'code', 'title', 'description', 'status', 'created_at', 'updated_at'])}
+  ${undoTriggers('sprints', ['id', 'code', 'project_id', 'title', 'goal', 'status', 'summary', 'retrospective', 'deliverables', 'started_at', 'completed_at', 'created_at', 'updated_at'])}
+  ${undoTriggers('tasks', ['id', 'code', 'project_id', 'sprint_id', 'parent_id', 'title', 'description', 'status', 'estimate_minutes', 'delegation_status', 'assignee', 'summary', 'created_at', 'updated_at', 'completed_at'])}
+  `,
 ];
+
+/**
+ * The undo-log triggers of one table (the SQLite "automatic undo" pattern, with row images
+ * instead of SQL text): each change made while a step is open is logged with the row's
+ * tracked columns before and after. An update that leaves every tracked column as it was
+ * (a checkpoint, a counter, a total kept by another trigger) logs nothing.
+ * Part of a shipped migration: add a new migration instead of changing what this emits.
+ */
+function undoTriggers(table: string, cols: string[], ops: { insert?: boolean; delete?: boolean } = {}): string {
+  const image = (row: 'old' | 'new') => `json_object(${cols.map((c) => `'${c}', ${row}.${c}`).join(', ')})`;
+  const active = '(SELECT step_id FROM undo_active) IS NOT NULL';
+  const log = (op: string, rowId: string, before: string, after: string) =>
+    `INSERT INTO undo_log (step_id, tbl, row_id, op, before, after)
+       VALUES ((SELECT step_id FROM undo_active), '${table}', ${rowId}, '${op}', ${before}, ${after});`;
+  const changed = cols.map((c) => `old.${c} IS NOT new.${c}`).join(' OR ');
+  return [
+    ops.insert === false
+      ? ''
+      : `CREATE TRIGGER undo_${table}_i AFTER INSERT ON ${table} WHEN ${active} BEGIN ${log('i', 'new.id', 'NULL', image('new'))} END;`,
+    `CREATE TRIGGER undo_${table}_u AFTER UPDATE ON ${table} WHEN ${active} AND (${changed}) BEGIN ${log('u', 'old.id', image('old'), image('new'))} END;`,
+    ops.delete === false
+      ? ''
+      : `CREATE TRIGGER undo_${table}_d AFTER DELETE ON ${table} WHEN ${active} BEGIN ${log('d', 'old.id', image('old'), 'NULL')} END;`,
+  ].join('\n');
+}

@@ -16,11 +16,16 @@ export interface EventData {
     /** Why it paused (only on `change: "paused"`). */
     reason?: string | null;
   };
-  /** The session's context stack changed (push, pop, switch, or a completed item popped). */
-  'context.changed': {
-    /** The codes of the stack after the change, bottom (project) first. */
-    stack: string[];
-  };
+  /** The session's context stack changed (push, pop, switch, or a completed item popped), or an undo changed it. */
+  'context.changed':
+    | {
+        /** The codes of the stack after the change, bottom (project) first. */
+        stack: string[];
+      }
+    | {
+        /** After `undo`: what was undone (read the stack with `context.show`). */
+        undo: string;
+      };
   /** An activity was recorded (by a client, a hook, or the daemon itself). */
   'activity.logged': {
     /** The activity's id (as in `session.history`). */
@@ -40,10 +45,14 @@ export interface EventData {
     /** What resumed it: a command, activity after an idle pause, … */
     cause: string;
   };
-  /** A project, sprint or task was created, edited or completed, or a plan was imported. */
+  /** A project, sprint or task was created, edited or completed, a plan was imported, or intervals were corrected. */
   'item.changed':
     | { kind: 'project' | 'sprint' | 'task'; code: string; change: 'created' | 'edited' | 'completed' }
-    | { kind: 'plan'; change: 'imported'; filename: string };
+    | { kind: 'plan'; change: 'imported'; filename: string }
+    | {
+        /** The correction (docs/corrections.md): track, edit, split, join, move, delete or annotate. */
+        intervals: string;
+      };
   /** The last event of a subscriber that did not read: its connection closes after it (docs/limits.md). */
   'subscription.dropped': {
     reason: 'slow_subscriber';

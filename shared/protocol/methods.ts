@@ -13,6 +13,7 @@ import { gitMethods } from './git.js';
 import { agentMethods } from './agent.js';
 import { agentsMethods } from './agents.js';
 import { timeMethods, type EstimateCheck } from './time.js';
+import { intervalMethods } from './intervals.js';
 import {
   code,
   text,
@@ -468,6 +469,7 @@ export const methods = {
   ...agentMethods,
   ...agentsMethods,
   ...timeMethods,
+  ...intervalMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -3,8 +3,19 @@ import { z } from 'zod';
 import { method } from './define.js';
 import { actor, sessionKey, T } from './common.js';
 import type { SessionStatus, WithInstructions } from './views.js';
+import { REPORT_BY, type ReportBy } from './report-by.js';
 
-export type ReportBy = 'day' | 'task' | 'sprint' | 'project' | 'actor' | 'session';
+export { REPORT_BY, type ReportBy };
+
+/** One interval's part in a row (report --intervals). */
+export interface ReportDetail {
+  id: number;
+  actor: string;
+  task: string | null;
+  start: string;
+  end: string;
+  seconds: number;
+}
 
 /** Tokens a coding agent used, as its transcript recorded them (agents' hooks; docs/agents.md). */
 export interface TokenTotals {
@@ -26,6 +37,8 @@ export interface ReportRow {
   estimate_minutes?: number | null;
   total_seconds?: number;
   variance_percent?: number | null;
+  /** With intervals: true, the intervals (or their parts) that make up the row. */
+  detail?: ReportDetail[];
   /** Tokens used in the range on this row's task, sprint, project, actor or session (not by day). */
   tokens?: TokenTotals;
 }
@@ -99,16 +112,18 @@ export const timeMethods = {
   }),
   report: method<ReportResult>()({
     summary:
-      "Tracked time (and agents' tokens) by day, task, sprint, project, actor or session over a local date range (default: the last 7 days).",
+      "Tracked time (and agents' tokens) by day, week, month, task, sprint, project, actor, session, branch, file, language or editor over a local date range (default: the last 7 days).",
     params: z
       .object({
-        by: z.enum(['day', 'task', 'sprint', 'project', 'actor', 'session']).optional(),
+        by: z.enum(REPORT_BY).optional(),
         since: day.optional(),
         until: day.optional(),
         actor: actor.optional(),
         session: sessionKey.optional(),
         per_actor: z.boolean().optional(),
         tz: z.string().trim().min(1).max(100).optional(),
+        /** The intervals under each row. */
+        intervals: z.boolean().optional(),
       })
       .strict()
       .optional(),

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Argv } from 'yargs';
+import { importLines, importTimewarrior, parseMap, readTimewarrior } from './intervals.js';
 import { parseMinutes, formatDuration } from '../../../shared/format.js';
 import { activityLines, localTime, projectLines, sprintLines, taskLines } from '../output.js';
 import { layoutOf } from '../layout.js';
@@ -311,16 +312,47 @@ function readPlan(file: string) {
 export function importCommand(y: Argv<GlobalArgs>) {
   return y.command(
     'import <file>',
-    'Import a plan (JSON or YAML) in one transaction',
-    (b) => b.positional('file', { type: 'string', demandOption: true }),
+    'Import a plan (JSON or YAML) in one transaction, or Timewarrior history (--from timewarrior)',
+    (b) =>
+      b
+        .positional('file', { type: 'string', demandOption: true })
+        .option('from', {
+          choices: ['plan', 'timewarrior'] as const,
+          default: 'plan' as const,
+          describe: 'what the file is: a plan, or `timew export` JSON',
+        })
+        .option('map', {
+          type: 'string',
+          array: true,
+          describe: 'timewarrior: tag=TASK, tag=project:CODE or tag=sprint:CODE (repeatable)',
+        })
+        .option('create-tasks', {
+          type: 'boolean',
+          describe: 'timewarrior: make a task from the first unmapped tag of intervals that match no task',
+        })
+        .example('$0 import --from timewarrior timew.json --map meeting=MEETINGS', 'bring your Timewarrior history'),
     (argv) =>
-      run(
-        argv,
-        (c, _t, plan) => c.call('plan.import', plan),
-        (r) => [
-          `imported ${r.projects} projects, ${r.sprints} sprints, ${r.tasks} tasks (${r.created.length} new, ${r.updated.length} updated)`,
-        ],
-        () => readPlan(String(argv.file)),
-      ),
+      argv.from === 'timewarrior'
+        ? run(
+            argv,
+            (c, _t, input) => importTimewarrior(c, input),
+            importLines,
+            () => ({
+              ...((argv.actor ?? process.env.FRAGMENTS_ACTOR)
+                ? { actor: argv.actor ?? process.env.FRAGMENTS_ACTOR }
+                : {}),
+              intervals: readTimewarrior(String(argv.file)),
+              map: parseMap(argv.map?.map(String)),
+              create_tasks: argv['create-tasks'],
+            }),
+          )
+        : run(
+            argv,
+            (c, _t, plan) => c.call('plan.import', plan),
+            (r) => [
+              `imported ${r.projects} projects, ${r.sprints} sprints, ${r.tasks} tasks (${r.created.length} new, ${r.updated.length} updated)`,
+            ],
+            () => readPlan(String(argv.file)),
+          ),
   );
 }

@@ -2,13 +2,15 @@
 // aggregates; this file only lays the answer out (table, CSV or JSON).
 import type { Argv } from 'yargs';
 import { formatDuration } from '../../../shared/format.js';
+import { REPORT_BY } from '../../../shared/protocol/report-by.js';
 import type { ReportResult, ReportRow, TokenTotals } from '../../../shared/protocol/time.js';
 import { formatOf, run, type GlobalArgs } from '../runner.js';
 import { boxTable } from '../box-table.js';
 import { cut, layoutOf, outputWidth, tableWidths } from '../layout.js';
 import { daysLine, reportChart } from '../charts.js';
+import { localTime } from '../output.js';
 
-export const BY = ['day', 'task', 'sprint', 'project', 'actor', 'session'] as const;
+export const BY = REPORT_BY;
 
 export interface ReportArgs extends GlobalArgs {
   by: (typeof BY)[number];
@@ -19,6 +21,7 @@ export interface ReportArgs extends GlobalArgs {
   chart?: boolean;
   'per-actor'?: boolean;
   all?: boolean;
+  intervals?: boolean;
 }
 
 const csvCell = (v: string | number | boolean | null | undefined): string => {
@@ -101,12 +104,13 @@ const heading = (r: ReportResult) =>
 export function reportTable(r: ReportResult, width = outputWidth()): string[] {
   const withActor = r.per_actor && r.by !== 'actor';
   const isTask = r.by === 'task';
+  const titled = ['task', 'sprint', 'project', 'session', 'week', 'month'].includes(r.by);
   // Token columns when agents recorded any (never by day: tokens are not cut at midnights).
   const withTokens =
     r.by !== 'day' && r.tokens.input + r.tokens.output + r.tokens.cache_creation + r.tokens.cache_read > 0;
   const head = [
     r.by === 'day' ? 'Day' : r.by[0].toUpperCase() + r.by.slice(1),
-    ...(r.by === 'day' || r.by === 'actor' ? [] : ['Title']),
+    ...(titled ? [r.by === 'week' || r.by === 'month' ? 'Days' : 'Title'] : []),
     ...(withActor ? ['Actor'] : []),
     'Time',
     ...(isTask ? ['Tracked (all)', 'Estimate', 'Variance'] : []),
@@ -117,7 +121,7 @@ export function reportTable(r: ReportResult, width = outputWidth()): string[] {
   for (const row of r.rows) {
     body.push([
       row.key,
-      ...(r.by === 'day' || r.by === 'actor' ? [] : [row.label ?? '']),
+      ...(titled ? [row.label ?? ''] : []),
       ...(withActor ? [row.actor ?? ''] : []),
       formatDuration(row.seconds),
       ...(isTask
@@ -130,6 +134,17 @@ export function reportTable(r: ReportResult, width = outputWidth()): string[] {
       String(row.intervals),
       ...(withTokens ? tokenText(row.tokens) : []),
     ]);
+    // --intervals: the parts of intervals that make up the row, under it.
+    for (const d of row.detail ?? [])
+      body.push([
+        `  #${d.id}`,
+        ...(titled ? [d.task ?? ''] : []),
+        ...(withActor ? [d.actor] : []),
+        `${localTime(d.start)} → ${localTime(d.end).slice(0, 10) === localTime(d.start).slice(0, 10) ? localTime(d.end).slice(11) : localTime(d.end)} ${formatDuration(d.seconds)}`,
+        ...(isTask ? ['', '', ''] : []),
+        '',
+        ...(withTokens ? tokenText(undefined).map(() => '') : []),
+      ]);
   }
   const blanks = new Array<string>(head.indexOf('Time') - 1).fill('');
   body.push([
@@ -153,7 +168,7 @@ export function reportTable(r: ReportResult, width = outputWidth()): string[] {
 export function reportCommand(y: Argv<GlobalArgs>) {
   return y.command(
     'report',
-    "Tracked time (and agents' tokens) by day, task, sprint, project, actor or session (local days; default: the last 7)",
+    "Tracked time (and agents' tokens) by day, week, month, task, sprint, project, actor, session, branch, file, language or editor (local days; default: the last 7)",
     (b) =>
       b
         .option('by', { choices: BY, default: 'day' as const, describe: 'group rows by' })
@@ -171,6 +186,9 @@ export function reportCommand(y: Argv<GlobalArgs>) {
           conflicts: 'csv',
         })
         .example('$0 report --chart', 'the last 7 days as bars, with a sparkline')
+        .option('intervals', { type: 'boolean', describe: 'list the intervals (or their parts) under each row' })
+        .example('$0 report --by file --since 2026-03-01', 'time per file, from heartbeats (as WakaTime shows it)')
+        .example('$0 report --by week --intervals', 'each week with the intervals that make it up')
         .example('$0 report --by task --since 2026-03-01', 'time per task since March 1st, with estimate vs actual')
         .example(
           '$0 report --by day --per-actor',
@@ -191,6 +209,7 @@ export function runReport(argv: ReportArgs): Promise<void> {
         until: argv.until,
         tz: argv.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
         per_actor: argv['per-actor'],
+        ...(argv.intervals ? { intervals: true } : {}),
         ...(argv.actor ? { actor: argv.actor } : {}),
         ...(argv.session ? { session: argv.session } : {}),
       };

@@ -70,7 +70,7 @@ function activeSessionOf(call: Call, actor: string): SessionRow | undefined {
   return call.app.sql.get<SessionRow>("SELECT * FROM sessions WHERE actor = ? AND status = 'active'", actor);
 }
 
-function nextKey(call: Call): string {
+export function nextKey(call: Call): string {
   const { sql } = call.app;
   const n = Number(sql.value<string>("SELECT value FROM meta WHERE key = 'session_seq'")) + 1;
   sql.run("UPDATE meta SET value = ? WHERE key = 'session_seq'", String(n));

@@ -21,6 +21,7 @@ import {
   type Span,
 } from './timeline.js';
 import { maxSpanBefore, sessionTaskMs, taskMs } from './totals.js';
+import { SEGMENT_VIEWS, segmentReport } from './report-views.js';
 
 function badParam(message: string, extra: Record<string, unknown> = {}): FragError {
   return new FragError(ErrorCode.InvalidParams, message, { error: 'invalid_params', ...extra });
@@ -69,7 +70,10 @@ const OVERLAP = `started_at < ?2 AND started_at >= ?6 AND coalesce(ended_at, max
 const CLIPPED = `min(coalesce(ended_at, max(?3, started_at)), ?2) - max(started_at, ?1)`;
 const args = (f: Filter) => [f.from, f.to, f.now, f.actor, f.session, f.floor];
 
-const column: Record<Exclude<ReportBy, 'day'>, string> = {
+/** The groupings aggregated in SQL alone (the others are cut in report-views.ts). */
+type SqlBy = 'task' | 'sprint' | 'project' | 'actor' | 'session';
+
+const column: Record<SqlBy, string> = {
   task: 'task_id',
   sprint: 'sprint_id',
   project: 'project_id',
@@ -85,7 +89,7 @@ interface Agg {
   n: number;
 }
 
-function aggregate(call: Call, by: Exclude<ReportBy, 'day'>, f: Filter, perActor: boolean): Summary {
+function aggregate(call: Call, by: SqlBy, f: Filter, perActor: boolean): Summary {
   const { sql } = call.app;
   const col = column[by];
   const actorCol = perActor && by !== 'actor' ? 'actor' : 'NULL';
@@ -314,7 +318,7 @@ function who(call: Call, f: Filter): { sessions: number; actors: number } {
 const bind = (f: Filter) => ({ 1: f.from, 2: f.to, 3: f.now, 4: f.actor, 5: f.session, 6: f.floor });
 const DAY_MS = 86_400_000;
 
-function grouped(call: Call, by: Exclude<ReportBy, 'day'>, f: Filter, perActor: boolean): Summary {
+function grouped(call: Call, by: SqlBy, f: Filter, perActor: boolean): Summary {
   const r = aggregate(call, by, f, perActor);
   r.rows.sort((a, b) => b.seconds - a.seconds || a.key.localeCompare(b.key));
   return r;
@@ -328,10 +332,12 @@ const TOKEN_WHERE =
   'at >= ?1 AND at < ?2 AND ?3 IS NOT NULL AND (?4 IS NULL OR actor = ?4) AND (?5 IS NULL OR session_id = ?5)';
 
 /** Tokens in range, in total and per row of a report by task, sprint, project, actor or session. */
-function tokensOf(call: Call, by: ReportBy, f: Filter, rows: ReportRow[], perActor: boolean): TokenTotals {
+function tokensOf(call: Call, view: ReportBy, f: Filter, rows: ReportRow[], perActor: boolean): TokenTotals {
   const { sql } = call.app;
   const total = sql.get<TokenTotals>(`SELECT ${TOKEN_SUMS} FROM agent_tokens WHERE ${TOKEN_WHERE}`, ...args(f))!;
-  if (by === 'day') return total;
+  // Tokens are counted per item, actor or session, not cut by calendar, branch, file or editor.
+  if (view === 'day' || SEGMENT_VIEWS.has(view)) return total;
+  const by = view as SqlBy;
   const col = column[by];
   const actorCol = perActor && by !== 'actor' ? 'actor' : 'NULL';
   const keyOf =
@@ -382,7 +388,14 @@ export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
   };
   f.floor = f.from - f.maxSpan;
   const perActor = p?.per_actor ?? false;
-  const { rows, intervals, totalMs } = by === 'day' ? byDay(call, f, tz, perActor) : grouped(call, by, f, perActor);
+  const detail = p?.intervals ?? false;
+  const { rows, intervals, totalMs } =
+    SEGMENT_VIEWS.has(by) || detail
+      ? segmentReport(call, by, f, tz, perActor, detail)
+      : by === 'day'
+        ? byDay(call, f, tz, perActor)
+        : grouped(call, by as SqlBy, f, perActor);
+  if (by === 'task' && detail) for (const row of rows) Object.assign(row, estimateOf(call, row.key, f.now));
   const counts = { intervals, ...who(call, f) };
   const tokens = tokensOf(call, by, f, rows, perActor);
   return {
@@ -397,6 +410,22 @@ export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
     total_seconds: Math.round(totalMs / 1000),
     tokens,
     counts,
+  };
+}
+
+/** A task row's estimate against all its tracked time (any range). */
+function estimateOf(call: Call, code: string, now: number): Partial<ReportRow> {
+  const t = call.app.sql.get<{ id: number; estimate_minutes: number | null }>(
+    'SELECT id, estimate_minutes FROM tasks WHERE code = ?',
+    code,
+  );
+  if (!t) return {};
+  const total = Math.round(taskTrackedMs(call, t.id, now) / 1000);
+  const est = t.estimate_minutes;
+  return {
+    estimate_minutes: est,
+    total_seconds: total,
+    variance_percent: est ? Math.round(((total / 60 - est) / est) * 1000) / 10 : null,
   };
 }
 
