@@ -18,6 +18,7 @@ interface JsonSchema {
   type?: string | string[];
   enum?: unknown[];
   items?: JsonSchema;
+  prefixItems?: JsonSchema[];
   anyOf?: JsonSchema[];
   properties?: Record<string, JsonSchema>;
   required?: string[];
@@ -43,6 +44,7 @@ function typeOf(s: JsonSchema): string {
   if (s.enum) return s.enum.map((v) => JSON.stringify(v)).join(' | ');
   if (s.const !== undefined) return JSON.stringify(s.const);
   if (s.anyOf) return s.anyOf.map(typeOf).join(' | ');
+  if (s.type === 'array' && s.prefixItems) return `[${s.prefixItems.map(typeOf).join(', ')}]`;
   if (s.type === 'array') {
     const inner = s.items ? typeOf(s.items) : 'any';
     return inner.includes(' | ') ? `(${inner})[]` : `${inner}[]`;
