@@ -448,6 +448,7 @@ export const EXIT_DOCS: Record<keyof typeof Exit, string> = {
   validation: 'Validation failed: a plan file with errors, a blocked completion (`validation_failed`).',
   storage:
     'Storage unavailable: disk full, read-only, locked by another process, corrupt (`storage_unavailable`, [operations.md](operations.md)).',
+  cancelled: 'Cancelled at a prompt (Ctrl-C or end of input): nothing was changed (128 + SIGINT, as shells report it).',
 };
 
 export function errorsMarkdown(): string {

@@ -10,15 +10,6 @@ export function formatDuration(totalSeconds: number): string {
   return `${s}s`;
 }
 
-/** Quotes an argument for a POSIX shell only when it needs it, so suggested commands run as written. */
-export function shellQuote(arg: string): string {
-  if (/^[\w@%+=:,./-]+$/.test(arg)) return arg;
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-/** A command line from its argv, every word quoted by shellQuote: the one way commands are printed. */
-export const commandLine = (argv: readonly string[]): string => argv.map(shellQuote).join(' ');
-
 /** "90" → 90; "1h30m" → 90; "45m" → 45; "2h" → 120; anything else → null. */
 export function parseMinutes(value: string | number): number | null {
   if (typeof value === 'number') return Number.isInteger(value) && value >= 0 ? value : null;

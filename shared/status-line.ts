@@ -3,6 +3,7 @@
 // Both go through shortStatus, so the prompt and the command never disagree.
 import { formatDuration } from './format.js';
 import type { SessionView } from './protocol/views.js';
+import { terminalSafe } from './terminal.js';
 
 /** The line without its duration ("SESSION-003 · paused · T-01") and the active seconds. */
 export interface ShortStatus {
@@ -41,10 +42,8 @@ export function statusFileLine(p: ShortStatus, running: boolean, nowMs: number):
 }
 
 /**
- * The file must stay one line that a shell can read as plain text, whatever a task code
- * holds: control characters (newlines, escape sequences) become U+FFFD.
- * TODO(h1-quoting): call the shared neutraliser for terminal text here once it is on main.
+ * The file must stay one line that a shell can read as plain text, and that a prompt can
+ * show, whatever a title holds: the shared neutraliser (shared/terminal.ts) shows control
+ * characters (newlines, escape sequences) and bidi controls as visible escapes.
  */
-export const oneLine = (text: string): string =>
-  // eslint-disable-next-line no-control-regex
-  text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '\uFFFD');
+export const oneLine = (text: string): string => terminalSafe(text);

@@ -12,7 +12,7 @@
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { shellQuote } from '../../shared/format.js';
+import { commandLine } from '../../shared/command.js';
 import { AGENT_EVENTS, type Agent } from './events.js';
 import { AGENT_HOOK_SCRIPT, agentHookArgv } from './hook-command.js';
 
@@ -30,9 +30,6 @@ export function hookArgv(agent: Agent, event: string, env: NodeJS.ProcessEnv = p
     return [join(bundleDir(), AGENT_HOOK_SCRIPT), agent, event];
   }
 }
-
-/** The one quoting function every command fragd writes goes through. */
-export const commandLine = (argv: readonly string[]): string => argv.map(shellQuote).join(' ');
 
 export const MCP_SERVER_NAME = 'fragd';
 

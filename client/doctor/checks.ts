@@ -11,6 +11,8 @@ import { PROTOCOL_VERSION } from '../../shared/protocol/version.js';
 import type { ResultOf } from '../../shared/protocol/methods.js';
 import type { FragClient } from '../lib/client.js';
 import { CHAINED_SUFFIX, HOOKS } from '../hooks/install.js';
+import { AGENTS, type Agent } from '../agents/events.js';
+import { agentStatus, RecordStore } from '../agents/install.js';
 import { checkSocketPlace } from '../../shared/safety/owned-dir.js';
 
 export type Verdict = 'ok' | 'warn' | 'fail' | 'skip';
@@ -252,12 +254,48 @@ function systemdCheck(env: NodeJS.ProcessEnv): CheckResult {
   return ok('systemd', title, `${service}${enabled ? `, fragd.socket ${enabled}` : ' (systemd not running here)'}`);
 }
 
-/** Checks contributed by other areas (agents, sync), run after the built-in ones. */
+/** Each coding agent configured on this machine: fragd's hooks and MCP server in its user settings. */
+function agentChecks(env: NodeJS.ProcessEnv, paths: FragPaths): CheckResult[] {
+  const home = env.HOME || homedir();
+  const dirs: Record<Agent, string> = {
+    claude: env.CLAUDE_CONFIG_DIR || join(home, '.claude'),
+    codex: env.CODEX_HOME || join(home, '.codex'),
+    gemini: join(home, '.gemini'),
+  };
+  const store = new RecordStore(join(paths.stateDir, 'agent-installs'));
+  return AGENTS.filter((a) => existsSync(dirs[a])).map((agent) => {
+    const id = `agent-${agent}`;
+    const title = `agent ${agent}`;
+    const st = agentStatus(agent, { kind: 'user' }, store, env);
+    const broken = st.files.find((f) => f.error);
+    if (broken)
+      return bad(
+        id,
+        title,
+        'fail',
+        `${broken.path}: ${broken.error}`,
+        `fix the file, then fragctl agent install ${agent}`,
+      );
+    if (st.installed === 'none')
+      return bad(id, title, 'warn', 'not tracked: fragd is not in its settings', `fragctl agent install ${agent}`);
+    if (st.installed === 'partial' || st.files.some((f) => f.exists && !f.current && f.hooks.length))
+      return bad(
+        id,
+        title,
+        'fail',
+        `fragd's entries are incomplete or name another install (${st.files.map((f) => f.path).join(', ')})`,
+        `fragctl agent install ${agent} (it replaces them)`,
+      );
+    return ok(id, title, `hooks and MCP server in ${st.files.map((f) => f.path).join(', ')}`);
+  });
+}
+
+/** Checks contributed by other areas (sync), run after the built-in ones. */
 export type ExtraCheck = (c: DoctorContext) => Promise<CheckResult[]> | CheckResult[];
 
 export async function runChecks(c: DoctorContext, extra: ExtraCheck[] = []): Promise<CheckResult[]> {
   const results = [nodeCheck(), socketDirCheck(c.paths), ...(await daemonChecks(c)), diskCheck(c.paths)];
-  results.push(hooksCheck(), systemdCheck(c.env));
+  results.push(hooksCheck(), systemdCheck(c.env), ...agentChecks(c.env, c.paths));
   for (const x of extra) results.push(...(await x(c)));
   return results;
 }

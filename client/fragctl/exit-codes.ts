@@ -11,6 +11,8 @@ export const Exit = {
   invalidState: 5,
   validation: 6,
   storage: 7,
+  /** Ctrl-C or end of input at a prompt: nothing was changed (128 + SIGINT, as shells report it). */
+  cancelled: 130,
 } as const;
 
 export function exitCodeForRpc(code: number): number {

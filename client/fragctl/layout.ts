@@ -3,6 +3,7 @@
 // cell (long codes never break them) that still fit the terminal. Renderers of any kind —
 // plain lines, the box table, charts — ask this module, so the rules live in one place.
 import stringWidth from 'string-width';
+import { terminalSafe } from '../../shared/terminal.js';
 
 export interface Layout {
   /** Columns to fit, or undefined: no limit (a pipe or a file gets every character). */
@@ -49,11 +50,10 @@ export const displayWidth = (s: string): number => (NARROW.test(s) ? s.length : 
 
 /**
  * User text (notes, messages, titles) as one list cell: line breaks become ↵ so a list
- * keeps one line per entry.
- * TODO(h1-quoting): the shared neutraliser of control characters is called here once it is
- * on main; this is the one place list cells go through.
+ * keeps one line per entry, and every other control or bidi character is shown as an
+ * escape by the shared neutraliser (shared/terminal.ts): the one place list cells go through.
  */
-export const cellText = (s: string): string => s.replace(/\r?\n/g, ' ↵ ');
+export const cellText = (s: string): string => terminalSafe(s.replace(/\r?\n/g, ' ↵ '));
 
 let graphemes: Intl.Segmenter | undefined;
 

@@ -1,5 +1,7 @@
 // Rendering for people: local times, durations, the stack as a breadcrumb, instructions
-// as plain text or Markdown. --json prints the daemon's answer unchanged.
+// as plain text or Markdown. --json prints the daemon's answer unchanged. Text a user or
+// an agent wrote (titles, messages, codes) goes through `one` (or fitLine, which applies it):
+// on one line, with control and bidi characters shown as escapes (docs/security.md).
 import { styleText } from 'node:util';
 import { formatDuration } from '../../shared/format.js';
 import { cellText, cut, displayWidth, pad, type Layout } from './layout.js';
@@ -18,6 +20,9 @@ export type Format = 'text' | 'md' | 'json';
 /** Without a layout, as wide as it is (JSON-minded callers, tests). */
 const WHOLE: Layout = { width: undefined, full: true };
 
+/** A user-written field on one line of a terminal (line breaks as ↵, controls and bidi as escapes). */
+export const one = (text: string | null | undefined): string => cellText(text ?? '');
+
 export const localTime = (isoTime: string | null): string => {
   if (!isoTime) return '-';
   const d = new Date(isoTime);
@@ -28,13 +33,15 @@ export const localTime = (isoTime: string | null): string => {
 export const breadcrumb = (stack: ContextFrame[]): string =>
   stack.length === 0
     ? '(empty)'
-    : stack.map((f) => (f.type === 'task' || f.type === 'subtask' ? `${f.code} “${f.title}”` : f.code)).join(' › ');
+    : stack
+        .map((f) => (f.type === 'task' || f.type === 'subtask' ? `${one(f.code)} “${one(f.title)}”` : one(f.code)))
+        .join(' › ');
 
 export function sessionLines(s: SessionView, layout: Layout = WHOLE): string[] {
   const status = styleText(s.status === 'active' ? 'green' : s.status === 'paused' ? 'yellow' : 'dim', s.status);
   return [
     fitLine(
-      `${s.key}  ${status}`,
+      `${one(s.key)}  ${status}`,
       `${s.pause_reason ? ` (${s.pause_reason})` : ''}  ${s.type}  actor ${s.actor} via ${s.source}`,
       layout,
     ),
@@ -47,9 +54,10 @@ export function sessionLines(s: SessionView, layout: Layout = WHOLE): string[] {
  * `head`, then `text` cut so the line fits the layout's width, then `tail`; whole with
  * --full or without a width. Should `head` and `tail` leave `text` fewer than 8 columns
  * (a very narrow terminal, a very long code), the line as a whole is cut to the width.
+ * `text` is user text: always one cell (cellText), cut or not.
  */
 export function fitLine(head: string, text: string, layout: Layout, tail = ''): string {
-  if (layout.full || layout.width === undefined) return `${head}${text}${tail}`;
+  if (layout.full || layout.width === undefined) return `${head}${cellText(text)}${tail}`;
   const room = Math.max(8, layout.width - displayWidth(head) - displayWidth(tail));
   const line = `${head}${cut(cellText(text), room)}${tail}`;
   return displayWidth(line) > layout.width ? cut(line, layout.width) : line;
@@ -58,10 +66,10 @@ export function fitLine(head: string, text: string, layout: Layout, tail = ''): 
 /** An activity in a list: its message cut to the width, whole with --full. */
 export const activityLine = (a: ActivityView, layout: Layout = WHOLE): string =>
   fitLine(
-    `  ${localTime(a.at).slice(11)}  ${a.kind.padEnd(14)} `,
+    `  ${localTime(a.at).slice(11)}  ${one(a.kind).padEnd(14)} `,
     a.message ?? '',
     layout,
-    a.context.task ? `  [${a.context.subtask ?? a.context.task}]` : '',
+    a.context.task ? `  [${one(a.context.subtask ?? a.context.task)}]` : '',
   );
 
 export const activityLines = (as: ActivityView[], layout: Layout = WHOLE): string[] =>
@@ -73,23 +81,23 @@ export function instructionLines(i: Instructions | undefined, format: Format): s
     return [
       '',
       '### Next',
-      ...i.next_actions.map((a) => `- ${a}`),
-      ...(i.required_actions?.length ? ['', '### Required', ...i.required_actions.map((a) => `- ${a}`)] : []),
+      ...i.next_actions.map((a) => `- ${one(a)}`),
+      ...(i.required_actions?.length ? ['', '### Required', ...i.required_actions.map((a) => `- ${one(a)}`)] : []),
       '',
       '### Commands',
       '```sh',
-      ...i.suggested_commands,
+      ...i.suggested_commands.map(one),
       '```',
       '',
-      `_${i.context_reminder}_`,
+      `_${one(i.context_reminder)}_`,
     ];
   }
   return [
     '',
-    ...(i.required_actions?.length ? ['required:', ...i.required_actions.map((a) => `  - ${a}`)] : []),
-    ...i.next_actions.map((a) => `→ ${a}`),
-    ...i.suggested_commands.map((c) => `  $ ${c}`),
-    `· ${i.context_reminder}`,
+    ...(i.required_actions?.length ? ['required:', ...i.required_actions.map((a) => `  - ${one(a)}`)] : []),
+    ...i.next_actions.map((a) => `→ ${one(a)}`),
+    ...i.suggested_commands.map((c) => `  $ ${one(c)}`),
+    `· ${one(i.context_reminder)}`,
   ];
 }
 
@@ -108,10 +116,10 @@ const status = (s: string, width: number) => {
 };
 
 export const taskLines = (ts: TaskView[], layout: Layout = WHOLE, indent = ''): string[] => {
-  const w = codeWidth(ts.map((t) => t.code));
+  const w = codeWidth(ts.map((t) => one(t.code)));
   return ts.map((t) =>
     fitLine(
-      `${indent}${pad(t.code, w)} ${status(t.status, 11)} ${(t.estimate_minutes != null ? formatDuration(t.estimate_minutes * 60) : '-').padEnd(7)} ${t.parent ? '  ' : ''}`,
+      `${indent}${pad(one(t.code), w)} ${status(t.status, 11)} ${(t.estimate_minutes != null ? formatDuration(t.estimate_minutes * 60) : '-').padEnd(7)} ${t.parent ? '  ' : ''}`,
       t.title,
       layout,
     ),
@@ -119,10 +127,10 @@ export const taskLines = (ts: TaskView[], layout: Layout = WHOLE, indent = ''): 
 };
 
 export const sprintLines = (ss: SprintView[], layout: Layout = WHOLE): string[] => {
-  const w = codeWidth(ss.map((s) => s.code));
+  const w = codeWidth(ss.map((s) => one(s.code)));
   return ss.map((s) =>
     fitLine(
-      `${pad(s.code, w)} ${s.status.padEnd(10)} ${`${s.tasks.completed}/${s.tasks.total} done`.padEnd(10)} `,
+      `${pad(one(s.code), w)} ${s.status.padEnd(10)} ${`${s.tasks.completed}/${s.tasks.total} done`.padEnd(10)} `,
       s.title,
       layout,
     ),
@@ -130,6 +138,6 @@ export const sprintLines = (ss: SprintView[], layout: Layout = WHOLE): string[] 
 };
 
 export const projectLines = (ps: ProjectView[], layout: Layout = WHOLE): string[] => {
-  const w = codeWidth(ps.map((p) => p.code));
-  return ps.map((p) => fitLine(`${pad(p.code, w)} ${p.status.padEnd(9)} `, p.title, layout));
+  const w = codeWidth(ps.map((p) => one(p.code)));
+  return ps.map((p) => fitLine(`${pad(one(p.code), w)} ${p.status.padEnd(9)} `, p.title, layout));
 };

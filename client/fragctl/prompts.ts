@@ -7,30 +7,62 @@ import { parseMinutes } from '../../shared/format.js';
 import type { EstimateCheck, ValidationFailedData, ValidationView } from '../../shared/protocol/completion.js';
 import type { FragClient } from '../lib/client.js';
 import { RpcError } from '../lib/client.js';
-import { formatOf, type GlobalArgs } from './runner.js';
+import { CliError, formatOf, print, type GlobalArgs } from './runner.js';
+import { Exit } from './exit-codes.js';
+import { terminalSafe } from '../../shared/terminal.js';
 
 /** A terminal on both ends and a person-readable format. */
 export const interactive = (argv: GlobalArgs): boolean =>
   !!process.stdin.isTTY && !!process.stdout.isTTY && formatOf(argv) !== 'json';
 
-const say = (line: string) => void process.stdout.write(line + '\n');
+const say = (line: string) => print(line);
+
+/** Ctrl-C or end of input at a prompt: the command stops and nothing is changed (exit 130). */
+export class Cancelled extends CliError {
+  constructor() {
+    super('cancelled: nothing was changed', Exit.cancelled, 'cancelled');
+  }
+}
 
 // Loaded on first use: the hot commands (status, update…) share modules with this file
 // and must not pay for the prompt library.
 const inquirer = () => import('@inquirer/prompts');
 
-/** Ctrl-C inside a prompt means "cancel", not a crash. */
-async function ask<T>(prompt: () => Promise<T>, onAbort: T): Promise<T> {
+/**
+ * Asks one question. Ctrl-C or end of input throws Cancelled: every prompt either gets an
+ * answer or stops its command before anything it would decide is changed — never an empty
+ * answer in its place (that is how Ctrl-C at `session end`'s final note used to end the
+ * session). The prompt library reports Ctrl-C itself (ExitPromptError); end of input is
+ * Ctrl-D (a 0x04 byte, the terminal being in raw mode) or the end of stdin, which it
+ * ignores: those abort the prompt through its signal (AbortPromptError).
+ */
+async function ask<T>(prompt: (context: { signal: AbortSignal }) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onData = (chunk: Buffer | string) => {
+    if (String(chunk).includes('\x04')) controller.abort();
+  };
+  const onEnd = () => controller.abort();
+  process.stdin.on('data', onData);
+  process.stdin.once('end', onEnd);
   try {
-    return await prompt();
+    return await prompt({ signal: controller.signal });
   } catch (err) {
-    if ((err as Error)?.name === 'ExitPromptError' || (err as Error)?.name === 'AbortPromptError') return onAbort;
+    if ((err as Error)?.name === 'ExitPromptError' || (err as Error)?.name === 'AbortPromptError')
+      throw new Cancelled();
     throw err;
+  } finally {
+    process.stdin.off('data', onData);
+    process.stdin.off('end', onEnd);
+    // Our listener kept stdin flowing: let the process end when nothing else reads it.
+    if (process.stdin.listenerCount('data') === 0) process.stdin.pause();
   }
 }
 
 export const checklistLines = (v: ValidationView): string[] =>
-  v.checklist.map((c) => `  ${c.done ? '✓' : c.severity === 'error' ? '✗' : '!'} ${c.item.padEnd(26)} ${c.detail}`);
+  v.checklist.map(
+    (c) =>
+      `  ${c.done ? '✓' : c.severity === 'error' ? '✗' : '!'} ${terminalSafe(c.item).padEnd(26)} ${terminalSafe(c.detail)}`,
+  );
 
 const isValidationFailure = (err: unknown): err is RpcError =>
   err instanceof RpcError && err.code === ErrorCode.ValidationFailed;
@@ -58,15 +90,16 @@ async function askWhatNow(
     { name: allowSkip ? 'Cancel all' : 'Cancel', value: 'cancel' },
   ];
   const { select, input } = await inquirer();
-  const choice = await ask(() => select<Choice>({ message: `What now for ${code}?`, choices }), 'cancel');
+  const choice = await ask((ctx) => select<Choice>({ message: `What now for ${terminalSafe(code)}?`, choices }, ctx));
   if (choice !== 'summary') return { choice };
-  const summary = await ask(
-    () =>
-      input({
-        message: `Summary of ${code} (at least ${min} characters):`,
+  const summary = await ask((ctx) =>
+    input(
+      {
+        message: `Summary of ${terminalSafe(code)} (at least ${min} characters):`,
         validate: (value) => value.trim().length >= min || `at least ${min} characters (${value.trim().length} so far)`,
-      }),
-    '',
+      },
+      ctx,
+    ),
   );
   return summary ? { choice, summary: summary.trim() } : { choice: 'cancel' };
 }
@@ -146,14 +179,23 @@ export async function askNewEstimate(
   if (!check?.needs_new_estimate || !interactive(argv)) return null;
   const sign = check.variance_percent >= 0 ? '+' : '';
   const { input } = await inquirer();
-  const answer = await ask(
-    () =>
-      input({
-        message: `${check.task} took ${check.actual_minutes} min against an estimate of ${check.estimate_minutes} min (${sign}${check.variance_percent}%). New estimate (90 or 1h30m, empty keeps it):`,
-        validate: (v) => v.trim() === '' || parseMinutes(v) !== null || 'minutes (90) or a duration (1h30m)',
-      }),
-    '',
-  );
+  // The task is already completed when this asks: cancelling keeps the estimate as it is.
+  let answer: string;
+  try {
+    answer = await ask((ctx) =>
+      input(
+        {
+          message: `${terminalSafe(check.task)} took ${check.actual_minutes} min against an estimate of ${check.estimate_minutes} min (${sign}${check.variance_percent}%). New estimate (90 or 1h30m, empty keeps it):`,
+          validate: (v) => v.trim() === '' || parseMinutes(v) !== null || 'minutes (90) or a duration (1h30m)',
+        },
+        ctx,
+      ),
+    );
+  } catch (err) {
+    if (!(err instanceof Cancelled)) throw err;
+    say('estimate kept');
+    return null;
+  }
   const minutes = answer.trim() ? parseMinutes(answer) : null;
   if (minutes === null) return null;
   await client.call('task.edit', { code: check.task, estimate_minutes: minutes, source: 'cli' });
@@ -168,10 +210,21 @@ export async function askResume(
 ): Promise<boolean> {
   if (!top || !interactive(argv)) return false;
   const { confirm } = await inquirer();
-  return ask(
-    () => confirm({ message: `Resume ${top.code} “${top.title}” (${top.last_worked})?`, default: true }),
-    false,
-  );
+  // The session is started when this asks: cancelling resumes nothing.
+  try {
+    return await ask((ctx) =>
+      confirm(
+        {
+          message: `Resume ${terminalSafe(top.code)} “${terminalSafe(top.title)}” (${top.last_worked})?`,
+          default: true,
+        },
+        ctx,
+      ),
+    );
+  } catch (err) {
+    if (!(err instanceof Cancelled)) throw err;
+    return false;
+  }
 }
 
 /** Session end: a final note, unless one was given. */
@@ -182,6 +235,9 @@ export async function askFinalNote(
 ): Promise<string | undefined> {
   if (given !== undefined || !interactive(argv)) return given;
   const { input } = await inquirer();
-  const note = await ask(() => input({ message: `Final note for ${key ?? 'the session'} (empty to skip):` }), '');
+  // Asked before anything changes: cancelling here leaves the session as it was.
+  const note = await ask((ctx) =>
+    input({ message: `Final note for ${terminalSafe(key ?? 'the session')} (empty to skip):` }, ctx),
+  );
   return note.trim() || undefined;
 }

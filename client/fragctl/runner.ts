@@ -2,9 +2,12 @@
 // for a person or as JSON, and map every failure to a documented exit code (and, with
 // --json, to {"error":{code,message}} on stdout).
 import { FragClient, DaemonUnreachable, RpcError, UnsafeSocket } from '../lib/client.js';
+import { FragError } from '../../shared/errors.js';
 import { Exit, exitCodeForRpc } from './exit-codes.js';
 import { instructionLines, type Format } from './output.js';
 import type { Instructions } from '../../shared/protocol/views.js';
+import { terminalSafe } from '../../shared/terminal.js';
+import { ACTOR_PATTERN, ACTOR_RULE, CODE_PATTERN, CODE_RULE, KIND_PATTERN, KIND_RULE } from '../../shared/charset.js';
 
 export interface GlobalArgs {
   json?: boolean;
@@ -36,12 +39,29 @@ export function connect(argv: GlobalArgs): Promise<FragClient> {
   return FragClient.connect({
     autoStart: argv.autostart === false ? false : undefined,
     clientName: 'fragctl',
-    notice: (m) => process.stderr.write(`fragctl: ${m}\n`),
+    notice: (m) => printErr(`fragctl: ${m}`),
   });
 }
 
+/**
+ * Text for a person on stdout. Every terminal renderer ends here, so the text goes through
+ * terminalSafe: what a user, an agent or another program wrote cannot move the cursor,
+ * set the window title or reorder what is shown (renderers escape newlines in one-line
+ * fields themselves, with the same function). Colour (SGR) is let through: fragctl's own
+ * styling, since user text reaches here already neutralised.
+ */
 export const print = (lines: string | string[]): void =>
-  void process.stdout.write((Array.isArray(lines) ? lines.join('\n') : lines) + '\n');
+  void process.stdout.write(
+    terminalSafe(Array.isArray(lines) ? lines.join('\n') : lines, { multiline: true, colours: true }) + '\n',
+  );
+
+/** Text for a person on stderr (errors, hints, notices), through terminalSafe like print. */
+export const printErr = (text: string): void =>
+  void process.stderr.write(terminalSafe(text.replace(/\n$/, ''), { multiline: true }) + '\n');
+
+/** JSON on stdout, exactly as the daemon answered (no terminal rewriting). */
+export const printJson = (value: unknown, indent?: number): void =>
+  void process.stdout.write(JSON.stringify(value, null, indent) + '\n');
 
 /** A failure fragctl finds itself, before or instead of asking the daemon. */
 export class CliError extends Error {
@@ -67,28 +87,28 @@ export function jsonRequested(args: readonly string[] = process.argv.slice(2)): 
 }
 
 function printError(json: boolean, error: { code: number | string; message: string; data?: unknown }): void {
-  if (json) print(JSON.stringify({ error }, null, 2));
-  else process.stderr.write(`error: ${error.message}\n`);
+  if (json) printJson({ error }, 2);
+  else printErr(`error: ${error.message}`);
 }
 
 /** A yargs usage failure (unknown command or option, missing argument): exit 2. */
 export function usageFailed(message: string): never {
   const json = jsonRequested();
   printError(json, { code: 'usage', message });
-  if (!json) process.stderr.write('see: fragctl --help\n');
+  if (!json) printErr('see: fragctl --help');
   process.exit(Exit.usage);
 }
 
 export function fail(err: unknown, argv: GlobalArgs): void {
   const json = formatOf(argv) === 'json';
-  if (err instanceof RpcError) {
+  if (err instanceof RpcError || err instanceof FragError) {
     process.exitCode = exitCodeForRpc(err.code);
     printError(json, { code: err.code, message: err.message, data: err.data });
     if (json) return;
-    if (err.data?.hint) process.stderr.write(`hint: ${err.data.hint}\n`);
+    if (err.data?.hint) printErr(`hint: ${err.data.hint}`);
     // Refusals that say how to recover (ValidationFailed) print their instructions too.
     const instructions = (err.data as { instructions?: Instructions } | undefined)?.instructions;
-    if (instructions) process.stderr.write(instructionLines(instructions, formatOf(argv)).join('\n') + '\n');
+    if (instructions) printErr(instructionLines(instructions, formatOf(argv)).join('\n'));
     return;
   }
   if (err instanceof UnsafeSocket) {
@@ -141,6 +161,41 @@ export function wholeNumber(name: string, value: number | undefined, min = 1): n
   return value;
 }
 
+/** The arguments that name a code, an actor or a kind, and the rule each must follow (shared/charset.ts). */
+const NAMES: Record<string, { pattern: RegExp; rule: string; list?: boolean }> = {
+  code: { pattern: CODE_PATTERN, rule: CODE_RULE },
+  codes: { pattern: CODE_PATTERN, rule: CODE_RULE, list: true },
+  sprint: { pattern: CODE_PATTERN, rule: CODE_RULE },
+  project: { pattern: CODE_PATTERN, rule: CODE_RULE },
+  parent: { pattern: CODE_PATTERN, rule: CODE_RULE },
+  task: { pattern: CODE_PATTERN, rule: CODE_RULE },
+  actor: { pattern: ACTOR_PATTERN, rule: ACTOR_RULE },
+  assignee: { pattern: ACTOR_PATTERN, rule: ACTOR_RULE },
+  kind: { pattern: KIND_PATTERN, rule: KIND_RULE },
+};
+
+/**
+ * Refuses a code, actor or kind outside its character set before connecting (exit 2), so
+ * a name that fragd would print inside commands never reaches it (DESIGN.md §9).
+ */
+export function checkNames(argv: object): void {
+  for (const [key, value] of Object.entries(argv)) {
+    const rule = NAMES[key];
+    if (!rule || value === undefined) continue;
+    const values = rule.list
+      ? String(value)
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean)
+      : [String(value).trim()];
+    for (const v of values)
+      if (!rule.pattern.test(v))
+        throw new UsageError(
+          `${key === 'code' || key === 'codes' ? '' : `--${key} `}${JSON.stringify(v)}: ${rule.rule}`,
+        );
+  }
+}
+
 /**
  * Checks the command line (numbers, then `prepare`: read files, parse durations) before
  * connecting, so bad input neither starts a daemon nor reaches it; then connects, runs
@@ -151,16 +206,17 @@ export async function run<T, P = undefined>(
   argv: GlobalArgs,
   work: (client: FragClient, target: Target, input: P) => Promise<T>,
   render: (result: T) => string[],
-  prepare?: () => P,
+  prepare?: () => P | Promise<P>,
 ): Promise<void> {
   let client: FragClient | undefined;
   try {
     checkNumbers(argv);
-    const input = prepare ? prepare() : (undefined as P);
+    checkNames(argv);
+    const input = prepare ? await prepare() : (undefined as P);
     client = await connect(argv);
     const result = await work(client, targetOf(argv), input);
     const format = formatOf(argv);
-    if (format === 'json') print(JSON.stringify(result, null, 2));
+    if (format === 'json') printJson(result, 2);
     else
       print([...render(result), ...instructionLines((result as { instructions?: Instructions }).instructions, format)]);
   } catch (err) {

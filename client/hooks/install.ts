@@ -15,6 +15,7 @@ import {
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HOOK_SCRIPT } from './script.js';
+import { fragctl } from '../../shared/command.js';
 
 export const HOOKS = ['post-commit', 'post-checkout', 'post-merge', 'post-rewrite'] as const;
 export type Hook = (typeof HOOKS)[number];
@@ -104,7 +105,7 @@ export function installHooksIn(dir: string): { hooks_dir: string; hooks: HookCha
     const s = state(dir, h);
     if (s.foreign && s.chained) {
       throw new HookError(
-        `${s.path} is not fragd's hook, and ${s.chained} (the hook fragd chained earlier) is still there; move one of them away, then run fragctl hooks install again`,
+        `${s.path} is not fragd's hook, and ${s.chained} (the hook fragd chained earlier) is still there; move one of them away, then run ${fragctl('hooks', 'install')} again`,
       );
     }
   }

@@ -9,6 +9,7 @@ import type { MethodName, ParamsOf, ResultOf } from '../../shared/protocol/metho
 import type { DaemonEvent } from '../../shared/protocol/views.js';
 import { spawnDaemon, startLogPath } from './launcher.js';
 import { callTimeoutMs, RpcConnection, RpcError, DISCONNECTED, UnsafeSocket } from './rpc-client.js';
+import { fragctl } from '../../shared/command.js';
 
 export { RpcError, DISCONNECTED, CALL_TIMEOUT, UnsafeSocket } from './rpc-client.js';
 export type { DaemonEvent } from '../../shared/protocol/views.js';
@@ -162,8 +163,8 @@ export class FragClient {
       if (!autoStart) {
         throw new DaemonUnreachable(
           code === 'ENOENT'
-            ? `no daemon is running (no socket at ${paths.socket}); start it with: fragctl daemon start`
-            : `the daemon does not answer on ${paths.socket} (${code}); start it with: fragctl daemon start`,
+            ? `no daemon is running (no socket at ${paths.socket}); start it with: ${fragctl('daemon', 'start')}`
+            : `the daemon does not answer on ${paths.socket} (${code}); start it with: ${fragctl('daemon', 'start')}`,
         );
       }
       const timeoutMs = opts.startTimeoutMs ?? 8000;
@@ -174,7 +175,7 @@ export class FragClient {
         ? `fragd did not start (${outcome.exited})`
         : `started fragd but it did not answer on ${paths.socket} within ${Math.round(timeoutMs / 1000)}s`;
       throw new DaemonUnreachable(
-        `${what}${reason ? `:\n${reason}` : ''}\nstart log: ${startLogPath(paths)} (fragctl daemon logs shows it)`,
+        `${what}${reason ? `:\n${reason}` : ''}\nstart log: ${startLogPath(paths)} (${fragctl('daemon', 'logs')} shows it)`,
       );
     }
   }

@@ -9,6 +9,7 @@ import { DEFAULT_CALL_TIMEOUT_MS } from '../../shared/limits.js';
 import { checkSocketPlace } from '../../shared/safety/owned-dir.js';
 import type { MethodName, ParamsOf, ResultOf } from '../../shared/protocol/methods.js';
 import type { DaemonEvent } from '../../shared/protocol/views.js';
+import { fragctl } from '../../shared/command.js';
 
 /** An error answer from the daemon (or a transport failure, with a code of our own). */
 export class RpcError extends Error {
@@ -179,7 +180,7 @@ export class RpcConnection {
       if (this.failure) throw this.failure;
       throw new RpcError(`lost the connection to fragd during ${method}: ${(err as Error).message}`, DISCONNECTED, {
         error: 'internal_error',
-        hint: 'retry; fragctl daemon status tells whether the daemon runs',
+        hint: `retry; ${fragctl('daemon', 'status')} tells whether the daemon runs`,
       });
     }
     if (response.error) {

@@ -11,6 +11,7 @@ export type Change =
   | { kind: 'git-config'; key: string; before: string | null; created?: string | null }
   | { kind: 'systemd-enable'; unit: string }
   | { kind: 'hooks-dir'; dir: string }
+  | { kind: 'agent'; agent: string }
   | { kind: 'command'; undo: string[]; describe: string };
 
 export interface StepRecord {
@@ -51,26 +52,34 @@ export function writeFileChange(path: string, content: string, mode = 0o644): Ch
   return { kind: 'file', path, before, mode: oldMode };
 }
 
-export const BLOCK_BEGIN = '# >>> fragd >>>';
-export const BLOCK_END = '# <<< fragd <<<';
+const blockBegin = (name: string) => `# >>> fragd ${name} >>>`;
+const blockEnd = (name: string) => `# <<< fragd ${name} <<<`;
 
-/** The block fragd adds to a shell start-up file, between markers a person recognises. */
-export const blockText = (lines: string[]): string =>
-  [BLOCK_BEGIN, '# added by `fragctl setup`; `fragctl setup --undo` removes it', ...lines, BLOCK_END].join('\n') + '\n';
+/** A block fragd adds to a shell start-up file, between markers a person recognises. */
+export const blockText = (name: string, lines: string[]): string =>
+  [blockBegin(name), '# added by `fragctl setup`; `fragctl setup --undo` removes it', ...lines, blockEnd(name)].join(
+    '\n',
+  ) + '\n';
 
-export const hasBlock = (path: string): boolean => readOrNull(path)?.includes(BLOCK_BEGIN) ?? false;
+export const hasBlock = (path: string, name: string): boolean => readOrNull(path)?.includes(blockBegin(name)) ?? false;
 
-/** Appends fragd's block to a start-up file (once). */
-export function addBlock(path: string, lines: string[]): Change {
+/** Appends fragd's named block to a start-up file (once). */
+export function addBlock(path: string, name: string, lines: string[]): Change {
   const before = readOrNull(path);
-  const block = blockText(lines);
+  const block = blockText(name, lines);
   const sep = before === null || before === '' || before.endsWith('\n') ? '' : '\n';
   writeAtomic(path, (before ?? '') + sep + block, before === null ? 0o644 : statSync(path).mode & 0o777);
   return { kind: 'block', path, block: sep + block, created: before === null };
 }
 
 /** Takes one recorded change back. Returns what it did, for the user. */
-export function undoChange(c: Change, run: (argv: string[]) => void, unhook: (dir: string) => void): string {
+export interface Undoers {
+  run: (argv: string[]) => void;
+  unhook: (dir: string) => void;
+  uninstallAgent: (agent: string) => string;
+}
+
+export function undoChange(c: Change, { run, unhook, uninstallAgent }: Undoers): string {
   switch (c.kind) {
     case 'file':
       if (c.before === null) {
@@ -103,6 +112,8 @@ export function undoChange(c: Change, run: (argv: string[]) => void, unhook: (di
     case 'hooks-dir':
       unhook(c.dir);
       return `removed fragd's git hooks from ${c.dir} (hooks it chained are back)`;
+    case 'agent':
+      return uninstallAgent(c.agent);
     case 'command':
       run(c.undo);
       return c.describe;

@@ -7,10 +7,14 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FRAGD_NODE_FLAGS } from '../../shared/daemon-flags.js';
-import { commandLine } from '../../shared/format.js';
+import { commandLine } from '../../shared/command.js';
 import type { FragPaths } from '../../shared/paths.js';
 import { installHooksIn } from '../hooks/install.js';
 import { addBlock, hasBlock, writeFileChange, type Change } from './changes.js';
+import { AGENTS, type Agent } from '../agents/events.js';
+import { installAgent, RecordStore } from '../agents/install.js';
+import { targetFiles } from '../agents/targets.js';
+import { promptSnippet } from '../fragctl/commands/prompt.js';
 import { systemdExec } from './systemd-quote.js';
 import SERVICE_TEMPLATE from '../../systemd/fragd.service';
 import SOCKET_TEMPLATE from '../../systemd/fragd.socket';
@@ -131,7 +135,7 @@ function completionStep(c: SetupContext): Step {
   const plan = shells.map((s) =>
     s === 'fish'
       ? `write ${fishFile}`
-      : `write ${join(cfg, `completion.${s}`)} and source it from ${rc[s]}${hasBlock(rc[s]) ? ' (fragd block already there: left as is)' : ''}`,
+      : `write ${join(cfg, `completion.${s}`)} and source it from ${rc[s]}${hasBlock(rc[s], 'completion') ? ' (fragd block already there: left as is)' : ''}`,
   );
   return {
     id: 'completion',
@@ -143,8 +147,10 @@ function completionStep(c: SetupContext): Step {
         if (s === 'fish') return [writeFileChange(fishFile, FISH_COMPLETION)];
         const file = join(cfg, `completion.${s}`);
         const changes = [writeFileChange(file, yargsCompletion(c, s))];
-        if (!hasBlock(rc[s]))
-          changes.push(addBlock(rc[s], [`${commandLine(['test', '-f', file])} && ${commandLine(['.', file])}`]));
+        if (!hasBlock(rc[s], 'completion'))
+          changes.push(
+            addBlock(rc[s], 'completion', [`${commandLine(['test', '-f', file])} && ${commandLine(['.', file])}`]),
+          );
         return changes;
       }),
   };
@@ -184,7 +190,68 @@ function gitHooksStep(c: SetupContext): Step {
   };
 }
 
-/** Every step, in the order they run. Integrations added by other areas register here. */
+/** The agents whose own configuration directory exists here: they are installed, others not. */
+function agentsHere(c: SetupContext): Agent[] {
+  const dirs: Record<Agent, string> = {
+    claude: c.env.CLAUDE_CONFIG_DIR || join(c.home, '.claude'),
+    codex: c.env.CODEX_HOME || join(c.home, '.codex'),
+    gemini: join(c.home, '.gemini'),
+  };
+  return AGENTS.filter((a) => existsSync(dirs[a]));
+}
+
+function agentsStep(c: SetupContext): Step {
+  const agents = agentsHere(c);
+  const store = new RecordStore(join(c.paths.stateDir, 'agent-installs'));
+  return {
+    id: 'agents',
+    title: 'coding agents (hooks and MCP server)',
+    skip: agents.length
+      ? null
+      : 'no Claude Code, Codex or Gemini CLI configuration found (~/.claude, ~/.codex, ~/.gemini)',
+    plan: agents.map(
+      (a) =>
+        `fragctl agent install ${a} --user: ${targetFiles(a, { kind: 'user' }, c.env)
+          .map((f) => f.path)
+          .join(', ')}`,
+    ),
+    apply: () =>
+      agents.map((agent): Change => {
+        installAgent(agent, { kind: 'user' }, store, c.env);
+        return { kind: 'agent', agent };
+      }),
+  };
+}
+
+function promptStep(c: SetupContext): Step {
+  const cfg = join(xdgConfig(c), 'fragments');
+  const shells = (['bash', 'zsh', 'fish'] as const).filter((s) => c.has(s));
+  const rc = { bash: join(c.home, '.bashrc'), zsh: join(c.home, '.zshrc') };
+  const fishFile = join(xdgConfig(c), 'fish', 'conf.d', 'fragd-prompt.fish');
+  return {
+    id: 'prompt',
+    title: 'the session status in your prompt',
+    skip: shells.length ? null : 'none of bash, zsh or fish is installed',
+    plan: shells.map((s) =>
+      s === 'fish'
+        ? `write ${fishFile}`
+        : `write ${join(cfg, `prompt.${s}`)} (fragctl prompt ${s}) and source it from ${rc[s]}`,
+    ),
+    apply: () =>
+      shells.flatMap((s): Change[] => {
+        if (s === 'fish') return [writeFileChange(fishFile, promptSnippet('fish', c.env))];
+        const file = join(cfg, `prompt.${s}`);
+        const changes = [writeFileChange(file, promptSnippet(s, c.env))];
+        if (!hasBlock(rc[s], 'prompt'))
+          changes.push(
+            addBlock(rc[s], 'prompt', [`${commandLine(['test', '-f', file])} && ${commandLine(['.', file])}`]),
+          );
+        return changes;
+      }),
+  };
+}
+
+/** Every step, in the order they run. */
 export function setupSteps(c: SetupContext): Step[] {
-  return [systemdStep(c), completionStep(c), gitHooksStep(c)];
+  return [systemdStep(c), completionStep(c), gitHooksStep(c), agentsStep(c), promptStep(c)];
 }

@@ -17,14 +17,34 @@ export interface ActivityInput {
   kind: string;
   message?: string | null;
   data?: Record<string, unknown> | null;
+  /** With eventScope: the client's id of this event, which makes a replay a no-op. */
   eventId?: string;
+  eventScope?: string;
   at?: number;
 }
 
-/** Finds an activity recorded earlier under the same client event id (a replay). */
-export function findByEventId(call: Call, eventId: string | undefined): ActivityRow | undefined {
+/** The scope of the events git hooks record: one commit is one event, whoever brings it. */
+export const GIT_EVENTS = 'git';
+
+/** The scope of coding agents' hook events (ids of spool records and retried hooks, unique by construction). */
+export const AGENT_EVENTS = 'agent';
+
+/**
+ * Whose event ids a call's event id is compared with: the same kind of call by the same
+ * writer (session and actor). Another writer's "1" is another event; only the writer's
+ * own retry of a call it already made is a replay.
+ */
+export const writerScope = (method: string, session: Pick<SessionRow, 'key' | 'actor'>, actor?: string): string =>
+  `${method}|${session.key}|${actor ?? session.actor}`;
+
+/** Finds an activity recorded earlier under the same event id in the same scope (a replay). */
+export function findByEventId(call: Call, scope: string, eventId: string | undefined): ActivityRow | undefined {
   if (!eventId) return undefined;
-  return call.app.sql.get<ActivityRow>('SELECT * FROM activities WHERE event_id = ?', eventId);
+  return call.app.sql.get<ActivityRow>(
+    'SELECT * FROM activities WHERE event_scope = ? AND event_id = ?',
+    scope,
+    eventId,
+  );
 }
 
 export function recordActivity(call: Call, session: SessionRow | null, input: ActivityInput): ActivityRow {
@@ -34,8 +54,8 @@ export function recordActivity(call: Call, session: SessionRow | null, input: Ac
   const at = input.at ?? call.now;
   const data = input.data ? JSON.stringify(input.data) : null;
   const { lastInsertRowid } = sql.run(
-    `INSERT INTO activities (session_id, kind, message, data, source, project_id, sprint_id, task_id, subtask_id, event_id, at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO activities (session_id, kind, message, data, source, project_id, sprint_id, task_id, subtask_id, event_id, event_scope, at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     session?.id ?? null,
     input.kind,
     input.message ?? null,
@@ -46,6 +66,7 @@ export function recordActivity(call: Call, session: SessionRow | null, input: Ac
     id('task'),
     id('subtask'),
     input.eventId ?? null,
+    input.eventId ? (input.eventScope ?? null) : null,
     at,
   );
   if (session) {
@@ -70,6 +91,7 @@ export function recordActivity(call: Call, session: SessionRow | null, input: Ac
     task_id: id('task'),
     subtask_id: id('subtask'),
     event_id: input.eventId ?? null,
+    event_scope: input.eventId ? (input.eventScope ?? null) : null,
     at,
   };
   call.events.push({

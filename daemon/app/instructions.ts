@@ -1,6 +1,7 @@
 // One builder for the `instructions` every state-changing answer carries: what to do
 // next, exact commands that run as written, and a reminder of where the session stands.
-import { formatDuration, shellQuote } from '../../shared/format.js';
+import { formatDuration } from '../../shared/format.js';
+import { fragctl } from '../../shared/command.js';
 import type { Instructions } from '../../shared/protocol/views.js';
 import type { Call } from './app.js';
 import { activeMs } from './time/intervals.js';
@@ -30,7 +31,7 @@ export interface ItemRef {
 }
 
 export function contextReminder(call: Call, s: SessionRow | null): string {
-  if (!s) return 'no session: start one with fragctl session start';
+  if (!s) return `no session: start one with ${fragctl('session', 'start')}`;
   const stack = parseStack(s);
   const parts = [`${s.key} (${s.status}${s.status === 'paused' && s.pause_reason ? `: ${s.pause_reason}` : ''})`];
   const sprint = stack.find((f) => f.type === 'sprint');
@@ -97,23 +98,23 @@ export function nextCandidate(call: Call, s: SessionRow | null): TaskRow | undef
   );
 }
 
-function pickNext(call: Call, s: SessionRow | null, flag: string, next: string[], cmds: string[]): void {
+function pickNext(call: Call, s: SessionRow | null, flag: string[], next: string[], cmds: string[]): void {
   const cand = nextCandidate(call, s);
   if (cand) {
     next.push(
       `Next: ${cand.code} “${cand.title}” (${cand.status === 'in_progress' ? 'in progress' : 'todo'}); activate it to track time on it.`,
     );
-    cmds.push(`fragctl task activate${flag} ${cand.code}`);
+    cmds.push(fragctl('task', 'activate', flag, cand.code));
   } else {
     next.push(
-      'No open task is left: create one with fragctl task create CODE TITLE --sprint SPRINT, or import a plan.',
+      `No open task is left: create one with ${fragctl('task', 'create', 'CODE', 'TITLE', '--sprint', 'SPRINT')}, or import a plan.`,
     );
-    cmds.push('fragctl task list');
+    cmds.push(fragctl('task', 'list'));
   }
 }
 
 /** Commands that fix a failed task validation, in an order that works when run one after another. */
-function fixCommands(call: Call, s: SessionRow | null, flag: string, extra: InstructionExtra, cmds: string[]): void {
+function fixCommands(call: Call, s: SessionRow | null, flag: string[], extra: InstructionExtra, cmds: string[]): void {
   const t = extra.target!;
   const failing = new Set(
     extra.validation!.checklist.filter((c) => !c.done && c.severity === 'error').map((c) => c.rule),
@@ -124,11 +125,11 @@ function fixCommands(call: Call, s: SessionRow | null, flag: string, extra: Inst
       `SELECT code FROM tasks WHERE sprint_id = ? AND status NOT IN ${CLOSED} ORDER BY id`,
       t.id,
     );
-    for (const o of open) add(`fragctl task show ${o.code}`);
-    if (failing.has('status')) add(`fragctl sprint edit ${t.code} --status active`);
+    for (const o of open) add(fragctl('task', 'show', o.code));
+    if (failing.has('status')) add(fragctl('sprint', 'edit', t.code, '--status', 'active'));
     if (failing.has('summary'))
-      add(`fragctl sprint edit ${t.code} --summary ${shellQuote('what the sprint delivered and what was learned')}`);
-    if (!failing.has('tasks')) add(`fragctl sprint complete${flag} ${t.code}`);
+      add(fragctl('sprint', 'edit', t.code, '--summary', 'what the sprint delivered and what was learned'));
+    if (!failing.has('tasks')) add(fragctl('sprint', 'complete', flag, t.code));
     return;
   }
   const task = call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE id = ?', t.id)!;
@@ -137,32 +138,39 @@ function fixCommands(call: Call, s: SessionRow | null, flag: string, extra: Inst
     failing.has('status') &&
     (task.status === 'completed' || task.status === 'cancelled' || task.status === 'blocked')
   ) {
-    add(`fragctl task edit ${t.code} --status in_progress`);
+    add(fragctl('task', 'edit', t.code, '--status', 'in_progress'));
   }
   const needsWork = failing.has('status') || failing.has('time') || failing.has('updates');
   // Updates and time need the task active in a session: open one first when there is none.
-  if (!s && needsWork) add('fragctl session start');
-  if (!active && needsWork) add(`fragctl task activate${flag} ${t.code}`);
+  if (!s && needsWork) add(fragctl('session', 'start'));
+  if (!active && needsWork) add(fragctl('task', 'activate', flag, t.code));
   if (failing.has('updates')) {
     const missing = Math.max(
       1,
       call.app.config.validation.min_context_updates - Number(extra.validation!.details.updates ?? 0),
     );
-    for (let i = 1; i <= missing; i++) cmds.push(`fragctl update${flag} ${shellQuote(`progress on ${t.code} (${i})`)}`);
+    for (let i = 1; i <= missing; i++) cmds.push(fragctl('update', flag, `progress on ${t.code} (${i})`));
   }
-  if (failing.has('summary'))
-    add(`fragctl task edit ${t.code} --summary ${shellQuote('what was done, how, and what is left')}`);
+  if (failing.has('summary')) add(fragctl('task', 'edit', t.code, '--summary', 'what was done, how, and what is left'));
   if (failing.has('subtasks')) {
     for (const sub of call.app.sql.all<{ code: string }>(
       `SELECT code FROM tasks WHERE parent_id = ? AND status NOT IN ${CLOSED} ORDER BY id`,
       t.id,
     )) {
-      add(`fragctl task show ${sub.code}`);
+      add(fragctl('task', 'show', sub.code));
     }
   }
   // Retrying only makes sense when the commands above fix every error.
-  if (!failing.has('subtasks')) add(`fragctl task complete${flag} ${t.code}`);
+  if (!failing.has('subtasks')) add(fragctl('task', 'complete', flag, t.code));
 }
+
+/** For an agent's session, commands name it (--session), so they work from any process. */
+export const sessionFlag = (s: Pick<SessionRow, 'actor' | 'key'> | null): string[] =>
+  s && s.actor !== 'human' ? ['--session', s.key] : [];
+
+/** The `done` command with a named hole for the summary only the worker can write (not run as is). */
+const doneTemplate = (call: Call, flag: string[]): string =>
+  fragctl('done', flag, `<summary of at least ${call.app.config.validation.summary_min_chars} characters>`);
 
 export function instructionsFor(
   call: Call,
@@ -171,7 +179,7 @@ export function instructionsFor(
   item?: ItemRef,
   extra: InstructionExtra = {},
 ): Instructions {
-  const flag = s && s.actor !== 'human' ? ` --session ${s.key}` : '';
+  const flag = sessionFlag(s);
   const stack = s ? parseStack(s) : [];
   const work = workFrame(stack);
   const next: string[] = [];
@@ -182,7 +190,7 @@ export function instructionsFor(
     case 'session_resumed':
       if (work) {
         next.push(`Continue ${work.code} “${work.title}”: post progress as you go.`);
-        cmds.push(`fragctl update${flag} ${shellQuote('what I just did')}`);
+        cmds.push(fragctl('update', flag, 'what I just did'));
       } else {
         next.push('Choose what to work on, then activate it.');
         pickNext(call, s, flag, next, cmds);
@@ -192,14 +200,14 @@ export function instructionsFor(
       next.push(
         `You are resuming ${s!.key}${extra.last_step ? `; the last recorded step was: ${extra.last_step}` : ''}.`,
       );
-      cmds.push(`fragctl session status${flag}`);
+      cmds.push(fragctl('session', 'status', flag));
       if (work) {
         next.push(
-          `Continue ${work.code} “${work.title}”: post progress with update, and when it is done finish it with fragctl done${flag} "<summary of at least ${call.app.config.validation.summary_min_chars} characters>".`,
+          `Continue ${work.code} “${work.title}”: post progress with update, and when it is done finish it with ${doneTemplate(call, flag)}.`,
         );
         cmds.push(
-          `fragctl task show ${work.code}`,
-          `fragctl update${flag} ${shellQuote(`resumed ${work.code} after an interruption`)}`,
+          fragctl('task', 'show', work.code),
+          fragctl('update', flag, `resumed ${work.code} after an interruption`),
         );
       } else {
         pickNext(call, s, flag, next, cmds);
@@ -208,21 +216,21 @@ export function instructionsFor(
     }
     case 'session_paused':
       next.push('Resume when you are back; the pause is not counted as active time.');
-      if (s) cmds.push(`fragctl session resume ${s.key}`);
+      if (s) cmds.push(fragctl('session', 'resume', s.key));
       break;
     case 'session_ended':
       next.push('The session is closed. Start a new one for more work.');
-      cmds.push(`fragctl session start${s && s.actor !== 'human' ? ` --actor ${s.actor}` : ''}`);
+      cmds.push(fragctl('session', 'start', s && s.actor !== 'human' && ['--actor', s.actor]));
       break;
     case 'context_activated':
       if (work) {
         next.push(
           `Work on ${work.code}; record progress with update (at least ${call.app.config.validation.min_context_updates} before it can complete), decisions with note.`,
-          `Finish with fragctl done${flag} "<summary of at least ${call.app.config.validation.summary_min_chars} characters>".`,
+          `Finish with ${doneTemplate(call, flag)}.`,
         );
         cmds.push(
-          `fragctl update${flag} ${shellQuote('what I just did')}`,
-          `fragctl task deactivate${flag} --summary ${shellQuote('what was done and why')}`,
+          fragctl('update', flag, 'what I just did'),
+          fragctl('task', 'deactivate', flag, '--summary', 'what was done and why'),
         );
       } else {
         next.push('Activate a task to start tracking time on it.');
@@ -236,7 +244,7 @@ export function instructionsFor(
       if (template === 'task_completed' && item) next.push(`${item.code} is completed.`);
       if (work) {
         next.push(`Back on ${work.code}.`);
-        cmds.push(`fragctl update${flag} ${shellQuote('what I just did')}`);
+        cmds.push(fragctl('update', flag, 'what I just did'));
       } else {
         next.push('No task is active: pick the next one.');
         pickNext(call, s, flag, next, cmds);
@@ -245,7 +253,7 @@ export function instructionsFor(
     case 'progress':
       if (work) {
         next.push(`Keep going on ${work.code}.`);
-        cmds.push(`fragctl task deactivate${flag} --summary ${shellQuote('what was done and why')}`);
+        cmds.push(fragctl('task', 'deactivate', flag, '--summary', 'what was done and why'));
       } else {
         next.push('Activate a task so updates attach to it.');
         pickNext(call, s, flag, next, cmds);
@@ -264,7 +272,7 @@ export function instructionsFor(
     }
     case 'sprint_completed':
       next.push(`${item?.code ?? 'The sprint'} is completed. Activate the next sprint, or plan one.`);
-      cmds.push('fragctl sprint list --status planned');
+      cmds.push(fragctl('sprint', 'list', '--status', 'planned'));
       break;
     case 'item_created':
     case 'item_changed':
@@ -273,7 +281,7 @@ export function instructionsFor(
       const open = call.app.sql.value(
         "SELECT 1 FROM sessions WHERE actor = 'human' AND status IN ('active','paused') LIMIT 1",
       );
-      const needsSession = () => void (open ? null : cmds.push('fragctl session start'));
+      const needsSession = () => void (open ? null : cmds.push(fragctl('session', 'start')));
       // A closed item cannot be activated: point at what is next instead.
       const closedItem =
         item && item.kind !== 'project'
@@ -284,30 +292,30 @@ export function instructionsFor(
           : undefined;
       if (closedItem) {
         next.push(`${item!.code} is ${closedItem}.`);
-        cmds.push(`fragctl ${item!.kind} show ${item!.code}`);
+        cmds.push(fragctl(item!.kind, 'show', item!.code));
         const cand = nextCandidate(call, s);
         if (cand) {
           needsSession();
           next.push(`Next: ${cand.code} “${cand.title}”.`);
-          cmds.push(`fragctl task activate ${cand.code}`);
+          cmds.push(fragctl('task', 'activate', cand.code));
         }
       } else if (item?.kind === 'task') {
         needsSession();
         next.push(`Activate ${item.code} to work on it.`);
-        cmds.push(`fragctl task activate ${item.code}`);
+        cmds.push(fragctl('task', 'activate', item.code));
       } else if (item?.kind === 'sprint') {
         next.push(
-          `Add tasks to ${item.code} (fragctl task create CODE TITLE --sprint ${item.code}), or make it active.`,
+          `Add tasks to ${item.code} (${fragctl('task', 'create', 'CODE', 'TITLE', '--sprint', item.code)}), or make it active.`,
         );
         needsSession();
-        cmds.push(`fragctl sprint show ${item.code}`, `fragctl sprint activate ${item.code}`);
+        cmds.push(fragctl('sprint', 'show', item.code), fragctl('sprint', 'activate', item.code));
       } else {
         next.push('Review the plan, then activate a task.');
-        cmds.push('fragctl task list');
+        cmds.push(fragctl('task', 'list'));
         const cand = nextCandidate(call, s);
         if (cand) {
           needsSession();
-          cmds.push(`fragctl task activate ${cand.code}`);
+          cmds.push(fragctl('task', 'activate', cand.code));
         }
       }
       break;

@@ -92,6 +92,7 @@ export interface ActivityRow {
   task_id: number | null;
   subtask_id: number | null;
   event_id: string | null;
+  event_scope: string | null;
   at: number;
 }
 

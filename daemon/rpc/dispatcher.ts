@@ -13,6 +13,7 @@ import { inStep } from '../app/undo/undo.js';
 import { closeMcpTime } from '../app/agents/mcp.js';
 import { storageAdvice, storageProblemOf } from '../safety/storage-problem.js';
 import { handlers, preparers, type Connection, type DaemonFacts, type Handler } from './handlers.js';
+import { fragctl } from '../../shared/command.js';
 
 /** Where the storage is, for hints that name the file or directory to act on. */
 export interface StorageWhere {
@@ -39,7 +40,7 @@ export function toRpcError(err: unknown, method: string, where: StorageWhere = {
     ErrorCode.InternalError,
     {
       error: 'internal_error',
-      hint: 'this is a bug in fragd; the daemon log (fragctl daemon logs) has the details',
+      hint: `this is a bug in fragd; the daemon log (${fragctl('daemon', 'logs')}) has the details`,
     },
   );
 }

@@ -1,7 +1,7 @@
 // What kind of storage failure an error is, and what the user can do about it. Disk full,
 // read-only, locked by another process and corrupt need different fixes; one hint for all
 // ("free disk space") sends the user the wrong way for three of them.
-import { shellQuote as q } from '../../shared/format.js';
+import { quoteArg as q } from '../../shared/command.js';
 
 export type StorageProblem = 'disk_full' | 'read_only' | 'locked' | 'corrupt' | 'io';
 

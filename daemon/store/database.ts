@@ -2,6 +2,7 @@
 // of the daemon and of the machine), foreign keys, versioned migrations.
 import Database from 'better-sqlite3';
 import { migrations } from './migrations.js';
+import { checkStoredNames } from './stored-names.js';
 
 export type Db = Database.Database;
 
@@ -37,6 +38,7 @@ export function openDatabase(path: string): Db {
     const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
     if (problems.length) throw new CorruptDatabase(problems);
     migrate(db);
+    checkStoredNames(db, path);
   } catch (err) {
     db.close();
     throw err;

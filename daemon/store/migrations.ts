@@ -338,6 +338,52 @@ export const migrations: readonly string[] = [
   ${undoTriggers('sprints', ['id', 'code', 'project_id', 'title', 'goal', 'status', 'summary', 'retrospective', 'deliverables', 'started_at', 'completed_at', 'created_at', 'updated_at'])}
   ${undoTriggers('tasks', ['id', 'code', 'project_id', 'sprint_id', 'parent_id', 'title', 'description', 'status', 'estimate_minutes', 'delegation_status', 'assignee', 'summary', 'created_at', 'updated_at', 'completed_at'])}
   `,
+  // Idempotency per writer (issue 9): a client's event id is unique only for its writer
+  // (session and actor) and the kind of call, so two writers may both use "1". The inline
+  // UNIQUE on activities.event_id cannot be dropped in SQLite: the table is rebuilt (ids
+  // kept), with git_commits' links to it set aside meanwhile so that no foreign key breaks.
+  // Earlier rows get the scope they would have had: git events keep one global scope.
+  `
+  CREATE TEMP TABLE commit_activity AS SELECT id, activity_id FROM git_commits WHERE activity_id IS NOT NULL;
+  UPDATE git_commits SET activity_id = NULL WHERE activity_id IS NOT NULL;
+  CREATE TABLE activities_new (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER REFERENCES sessions(id),
+    kind TEXT NOT NULL,
+    message TEXT,
+    data TEXT,
+    source TEXT,
+    project_id INTEGER,
+    sprint_id INTEGER,
+    task_id INTEGER,
+    subtask_id INTEGER,
+    event_id TEXT,
+    event_scope TEXT,
+    at INTEGER NOT NULL,
+    CHECK ((event_id IS NULL) = (event_scope IS NULL))
+  );
+  INSERT INTO activities_new (id, session_id, kind, message, data, source, project_id, sprint_id, task_id, subtask_id, event_id, event_scope, at)
+    SELECT a.id, a.session_id, a.kind, a.message, a.data, a.source, a.project_id, a.sprint_id, a.task_id, a.subtask_id, a.event_id,
+      CASE
+        WHEN a.event_id IS NULL THEN NULL
+        WHEN a.event_id LIKE 'git.%' AND a.kind LIKE 'git.%' THEN 'git'
+        WHEN a.kind LIKE 'agent.%' THEN 'agent'
+        ELSE (CASE a.kind WHEN 'update' THEN 'activity.update' WHEN 'note' THEN 'activity.note' ELSE 'activity.log' END)
+          || '|' || coalesce(s.key, '-') || '|' || coalesce(s.actor, '-')
+      END,
+      a.at
+    FROM activities a LEFT JOIN sessions s ON s.id = a.session_id;
+  DROP TABLE activities;
+  ALTER TABLE activities_new RENAME TO activities;
+  CREATE INDEX activities_session ON activities(session_id, id);
+  CREATE INDEX activities_task ON activities(task_id, kind);
+  CREATE INDEX activities_session_kind_at ON activities(session_id, kind, at);
+  CREATE INDEX activities_subtask ON activities(subtask_id, kind) WHERE subtask_id IS NOT NULL;
+  CREATE UNIQUE INDEX activities_event ON activities(event_scope, event_id) WHERE event_id IS NOT NULL;
+  UPDATE git_commits SET activity_id = (SELECT c.activity_id FROM commit_activity c WHERE c.id = git_commits.id)
+    WHERE id IN (SELECT id FROM commit_activity);
+  DROP TABLE temp.commit_activity;
+  `,
 ];
 
 /**

@@ -30,7 +30,7 @@ export interface HttpOptions {
   token: string;
   /** Where the bound port is written, so `port: 0` is discoverable. */
   portFile: string;
-  /** Named in the 401 hint. */
+  /** Where the token is (reported by daemon.status to its own user, never to an unauthenticated caller). */
   tokenFile: string;
 }
 
@@ -267,7 +267,8 @@ export class HttpServer {
         {
           error: 'unauthorized',
           reason: m ? 'wrong_token' : 'missing_token',
-          hint: `the token is in ${this.opts.tokenFile}`,
+          // Not the token file's path: an unauthenticated caller learns nothing about this user.
+          hint: 'the token is in the file that `fragctl daemon status` names (readable only by the user who runs fragd)',
         },
         { 'WWW-Authenticate': 'Bearer realm="fragd"', ...CLOSE },
       );

@@ -1,20 +1,18 @@
 // Schemas shared by the method declarations of every area.
 import { z } from 'zod';
+import { ACTOR_PATTERN, ACTOR_RULE, CODE_PATTERN, CODE_RULE, KIND_PATTERN, KIND_RULE } from '../charset.js';
 import { MAX_FREEFORM_BYTES, MAX_FREEFORM_DEPTH } from '../limits.js';
 
-export const code = z.string().trim().min(1).max(64);
+/** A project, sprint or task code (shared/charset.ts says which characters, and why). */
+export const code = z.string().trim().min(1).max(64).regex(CODE_PATTERN, CODE_RULE);
 export const text = z.string().trim().min(1).max(10_000);
 export const sessionKey = z
   .string()
   .trim()
   .transform((s) => (/^\d+$/.test(s) ? `SESSION-${s.padStart(3, '0')}` : s.toUpperCase()))
   .pipe(z.string().regex(/^SESSION-\d{3,}$/, 'a session key looks like SESSION-001'));
-export const actor = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .regex(/^[\w.@-]+$/, 'an actor is a name such as human or claude');
+export const actor = z.string().trim().min(1).max(64).regex(ACTOR_PATTERN, ACTOR_RULE);
+export const kind = z.string().trim().min(1).max(40).regex(KIND_PATTERN, KIND_RULE);
 export const source = z.enum(['cli', 'mcp', 'api', 'gui', 'hook', 'editor']);
 export const contextType = z.enum(['project', 'sprint', 'task', 'subtask']);
 export const sessionStatus = z.enum(['active', 'paused', 'completed', 'abandoned']);

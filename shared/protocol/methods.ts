@@ -27,6 +27,7 @@ import {
   delegation,
   minutes,
   eventId,
+  kind,
   freeform,
   cursor,
   pageLimit,
@@ -285,13 +286,7 @@ export const coreMethods = {
     summary: 'A log line (any kind) on the deepest active context.',
     params: T.extend({
       message: text,
-      kind: z
-        .string()
-        .trim()
-        .min(1)
-        .max(40)
-        .regex(/^[a-z][a-z0-9_.-]*$/)
-        .optional(),
+      kind: kind.optional(),
       level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
       data: freeform.optional(),
       event_id: eventId.optional(),

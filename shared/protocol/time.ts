@@ -1,7 +1,7 @@
 // Time: heartbeats, reports, and the test-only clock controls (DESIGN.md §5).
 import { z } from 'zod';
 import { method } from './define.js';
-import { actor, sessionKey, T } from './common.js';
+import { actor, kind, sessionKey, T } from './common.js';
 import type { SessionStatus, WithInstructions } from './views.js';
 import { REPORT_BY, type ReportBy } from './report-by.js';
 
@@ -99,13 +99,7 @@ export const timeMethods = {
       file: z.string().trim().min(1).max(4096).optional(),
       editor: z.string().trim().min(1).max(100).optional(),
       language: z.string().trim().min(1).max(100).optional(),
-      kind: z
-        .string()
-        .trim()
-        .min(1)
-        .max(40)
-        .regex(/^[a-z][a-z0-9_.-]*$/, 'a kind is lower-case, such as edit or save')
-        .optional(),
+      kind: kind.optional(),
     }),
     errors: ['no_active_session', 'not_found', 'invalid_state'],
     mutates: true,

@@ -6,7 +6,7 @@
 // directory passes, nobody else can swap the socket inside it between check and connect.
 import { accessSync, constants, lstatSync, mkdirSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
-import { commandLine } from '../format.js';
+import { commandLine } from '../command.js';
 
 /** A refusal: what is wrong, what fixes it, and both as one line (`reason`) for an error message. */
 export interface Refusal {

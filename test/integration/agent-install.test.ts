@@ -22,7 +22,7 @@ import { parse as parseToml } from 'smol-toml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIST, FRAGCTL, tempHome, type RunResult } from '../support/daemon.js';
 import { AGENT_EVENTS } from '../../client/agents/events.js';
-import { shellQuote } from '../../shared/format.js';
+import { commandLine } from '../../shared/command.js';
 
 let home: string;
 let env: NodeJS.ProcessEnv;
@@ -62,9 +62,7 @@ const jsonc = (path: string) => parseJsonc(read(path));
 
 /** The command fragd's hook runs for an agent's event (same quoting as fragctl's). */
 const hookCommand = (agent: string, event: string) =>
-  ['env', `FRAGMENTS_HOME=${join(home, 'frag')}`, join(dist(), 'fragd-agent-hook.sh'), agent, event]
-    .map(shellQuote)
-    .join(' ');
+  commandLine(['env', `FRAGMENTS_HOME=${join(home, 'frag')}`, join(dist(), 'fragd-agent-hook.sh'), agent, event]);
 const mcpServer = (agent: string) => ({
   command: process.execPath,
   args: [join(dist(), 'fragctl.js'), 'mcp', '--actor', agent],

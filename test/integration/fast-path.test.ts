@@ -56,7 +56,7 @@ describe('fragctl fast path', () => {
     }
     const ja = await d.json([...args, '--by', 'actor']);
     expect(ja.body).toEqual((await d.json([...args, '--by', 'actor'], { env: full })).body);
-    const bad = await d.fragctl(['report', '--by', 'week']);
+    const bad = await d.fragctl(['report', '--by', 'fortnight']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/Invalid values|Choices/);
   });

@@ -68,6 +68,7 @@ describe('fragctl setup', () => {
 
   it('--yes wires units, completion and global git hooks (a repository’s own hook still runs); --undo restores the home byte for byte', async () => {
     const { home: h, env, fr } = home();
+    mkdirSync(join(h, '.claude')); // Claude Code is configured here: setup wires it in.
     const before = snapshot(h, (r) => r.startsWith('fr'));
     const r = await fragctl(env, 'setup', '--yes');
     expect(r.stderr).toBe('');
@@ -79,7 +80,7 @@ describe('fragctl setup', () => {
     expect(service).toMatch(/^ExecStart=.*\/fragd\.js"$/m);
     // Completion is sourced from .bashrc, inside fragd's markers, after the user's lines.
     const bashrc = readFileSync(join(h, '.bashrc'), 'utf8');
-    expect(bashrc.startsWith('# my bashrc\nalias ll="ls -l"\n# >>> fragd >>>')).toBe(true);
+    expect(bashrc.startsWith('# my bashrc\nalias ll="ls -l"\n# >>> fragd completion >>>')).toBe(true);
     const sourced = spawnSync('bash', ['-c', `. ${join(h, '.bashrc')}; complete -p fragctl`], {
       env,
       encoding: 'utf8',
@@ -98,6 +99,10 @@ describe('fragctl setup', () => {
     expect(existsSync(marker)).toBe(true);
     expect(readdirSync(join(fr, 'spool')).some((f) => f.startsWith('post-commit-'))).toBe(true);
 
+    // Claude Code's hooks run fragd's hook script; the prompt snippet is sourced too.
+    expect(readFileSync(join(h, '.claude/settings.json'), 'utf8')).toContain('fragd-agent-hook.sh');
+    expect(bashrc).toContain('# >>> fragd prompt >>>');
+
     // A second run has nothing to do.
     const again = await fragctl(env, 'setup', '--yes');
     expect(again.code).toBe(0);
@@ -107,6 +112,7 @@ describe('fragctl setup', () => {
     const checks = JSON.parse(doctor.stdout).checks as { id: string; verdict: string }[];
     expect(checks.find((c) => c.id === 'hooks')?.verdict).toBe('ok');
     expect(checks.find((c) => c.id === 'systemd')?.verdict).toBe('ok');
+    expect(checks.find((c) => c.id === 'agent-claude')?.verdict).toBe('ok');
 
     const undo = await fragctl(env, 'setup', '--undo');
     expect(undo.code).toBe(0);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseMinutes, shellQuote } from '../../shared/format.js';
+import { formatDuration, parseMinutes } from '../../shared/format.js';
+import { commandLine, fragctl, quoteArg } from '../../shared/command.js';
+import { terminalSafe } from '../../shared/terminal.js';
 
 describe('formats', () => {
   it('formats durations compactly', () => {
@@ -24,8 +26,25 @@ describe('formats', () => {
   });
 
   it('quotes shell arguments only when needed, so suggested commands run as written', () => {
-    expect(shellQuote('T-01')).toBe('T-01');
-    expect(shellQuote('what I did')).toBe("'what I did'");
-    expect(shellQuote("it's done")).toBe("'it'\\''s done'");
+    expect(quoteArg('T-01')).toBe('T-01');
+    expect(quoteArg('what I did')).toBe("'what I did'");
+    expect(quoteArg("it's done")).toBe("'it'\\''s done'");
+    expect(quoteArg('')).toBe("''");
+    expect(quoteArg('~x')).toBe("'~x'");
+    expect(quoteArg('a=b')).toBe('a=b');
+    expect(commandLine(['a=b', 'c=d'])).toBe("'a=b' c=d");
+    expect(() => quoteArg('a\0b')).toThrow(/NUL/);
+    expect(commandLine(['fragctl', 'update', '$(id)'])).toBe("fragctl update '$(id)'");
+    expect(fragctl('task', 'activate', [], false, null, undefined, ['--session', 'SESSION-001'], 'T-1')).toBe(
+      'fragctl task activate --session SESSION-001 T-1',
+    );
+  });
+
+  it('shows control and bidi characters of user text as escapes on a terminal', () => {
+    expect(terminalSafe('a\x1b]0;owned\x07b')).toBe('a\\x1b]0;owned\\x07b');
+    expect(terminalSafe('x\u202ey\u2066z\u009bw')).toBe('x<U+202E>y<U+2066>z\\x9bw');
+    expect(terminalSafe('one\ntwo\r')).toBe('one\\ntwo\\r');
+    expect(terminalSafe('one\n\ttwo\r', { multiline: true })).toBe('one\n\ttwo\\r');
+    expect(terminalSafe('héllo “ok” 日本')).toBe('héllo “ok” 日本');
   });
 });

@@ -24,7 +24,7 @@ describe('decideTick after a suspend', () => {
       policy,
     );
     expect(d.actions).toEqual([
-      { type: 'suspend', session: 1, key: 'SESSION-001', end_at: 60_000, reopen_at: 3_660_000 },
+      { type: 'suspend', session: 1, key: 'SESSION-001', end_at: 60_000, reopen_at: 3_660_000, why: 'wall_gap' },
     ]);
   });
 

@@ -50,8 +50,11 @@ describe('decideTick', () => {
     const prev = sample(c);
     c.advance(30_000);
     const now = sample(c);
-    expect(decideTick(prev, now, [session({ idle_timeout_ms: 5 * 60_000 })], policy).actions[0]?.type).toBe('idle');
-    expect(decideTick(prev, now, [session({ idle_timeout_ms: 60 * 60_000 })], policy).actions).toEqual([]);
+    const ticked = { checkpoint_at: prev.wall };
+    expect(decideTick(prev, now, [session({ ...ticked, idle_timeout_ms: 5 * 60_000 })], policy).actions[0]?.type).toBe(
+      'idle',
+    );
+    expect(decideTick(prev, now, [session({ ...ticked, idle_timeout_ms: 60 * 60_000 })], policy).actions).toEqual([]);
   });
 
   it('ends the interval at the last checkpoint when the wall clock jumps (suspend)', () => {
@@ -67,7 +70,7 @@ describe('decideTick', () => {
     );
     expect(d.gap).toMatchObject({ suspended: true, why: 'wall_gap' });
     expect(d.actions).toEqual([
-      { type: 'suspend', session: 1, key: 'SESSION-001', end_at: prev.wall, reopen_at: c.now() },
+      { type: 'suspend', session: 1, key: 'SESSION-001', end_at: prev.wall, reopen_at: c.now(), why: 'wall_gap' },
     ]);
   });
 
@@ -148,7 +151,12 @@ describe('decideTick for coding agents', () => {
     const c = new ManualClock(T0 + 149_000);
     const prev = sample(c);
     c.advance(1_000);
-    const d = decideTick(prev, sample(c), [session({ agent: 1, last_activity_at: T0 + 10_000 })], policy);
+    const d = decideTick(
+      prev,
+      sample(c),
+      [session({ agent: 1, last_activity_at: T0 + 10_000, checkpoint_at: prev.wall })],
+      policy,
+    );
     expect(d.actions).toEqual([]);
   });
 
@@ -156,7 +164,12 @@ describe('decideTick for coding agents', () => {
     const c = new ManualClock(T0 + 300_000);
     const prev = sample(c);
     c.advance(30_000);
-    const d = decideTick(prev, sample(c), [session({ agent: 1, idle_timeout_ms: 600_000 })], policy);
+    const d = decideTick(
+      prev,
+      sample(c),
+      [session({ agent: 1, idle_timeout_ms: 600_000, checkpoint_at: prev.wall })],
+      policy,
+    );
     expect(d.actions).toEqual([]);
   });
 });

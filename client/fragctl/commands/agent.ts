@@ -19,7 +19,7 @@ import {
 } from '../../agents/install.js';
 import type { Scope } from '../../agents/targets.js';
 import { Exit } from '../exit-codes.js';
-import { CliError, formatOf, print, UsageError, type GlobalArgs } from '../runner.js';
+import { CliError, formatOf, print, printErr, printJson, UsageError, type GlobalArgs } from '../runner.js';
 
 interface ScopeArgs {
   project?: string;
@@ -58,7 +58,8 @@ const store = () => new RecordStore(join(resolvePaths().stateDir, 'agent-install
 function local<T>(argv: GlobalArgs, work: () => T, render: (r: T) => string[]): void {
   try {
     const r = work();
-    print(formatOf(argv) === 'json' ? JSON.stringify(r, null, 2) : render(r));
+    if (formatOf(argv) === 'json') printJson(r, 2);
+    else print(render(r));
   } catch (err) {
     const e =
       err instanceof CliError
@@ -67,8 +68,8 @@ function local<T>(argv: GlobalArgs, work: () => T, render: (r: T) => string[]): 
           ? new CliError(err.message, Exit.validation, 'settings')
           : new CliError((err as Error).message ?? String(err));
     process.exitCode = e.exit;
-    if (formatOf(argv) === 'json') print(JSON.stringify({ error: { code: e.code, message: e.message } }, null, 2));
-    else process.stderr.write(`error: ${e.message}\n`);
+    if (formatOf(argv) === 'json') printJson({ error: { code: e.code, message: e.message } }, 2);
+    else printErr(`error: ${e.message}`);
   }
 }
 

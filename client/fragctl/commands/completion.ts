@@ -5,7 +5,7 @@ import { formatDuration } from '../../../shared/format.js';
 import type { ResultOf } from '../../../shared/protocol/methods.js';
 import type { SessionReport, TaskCompleteResult, ValidationView } from '../../../shared/protocol/completion.js';
 import { Exit } from '../exit-codes.js';
-import { breadcrumb } from '../output.js';
+import { breadcrumb, one } from '../output.js';
 import { askNewEstimate, bulkCompleteWithPrompts, checklistLines, completeWithPrompts } from '../prompts.js';
 import { run, type GlobalArgs } from '../runner.js';
 
@@ -22,7 +22,7 @@ const flagInvalid = <T extends { validation: ValidationView }>(r: T): T => {
 };
 
 const completedLines = (r: Omit<TaskCompleteResult, 'instructions'>): string[] => [
-  `completed ${r.task.code} “${r.task.title}”${r.forced_over.length ? ' (forced)' : ''}`,
+  `completed ${r.task.code} “${one(r.task.title)}”${r.forced_over.length ? ' (forced)' : ''}`,
   ...(r.forced_over.length ? [`  overrode: ${r.forced_over.join('; ')}`] : []),
   ...r.validation.warnings.map((w) => `  warning: ${w}`),
 ];
@@ -38,7 +38,7 @@ export function validateCommands(y: Argv<GlobalArgs>) {
           run(
             argv,
             async (c, t) => flagInvalid(await c.call('task.validate', { ...t, code: argv.code })),
-            (r) => verdict(`${r.task.code} “${r.task.title}”`, r.validation),
+            (r) => verdict(`${r.task.code} “${one(r.task.title)}”`, r.validation),
           ),
       )
       .command(
@@ -49,7 +49,7 @@ export function validateCommands(y: Argv<GlobalArgs>) {
           run(
             argv,
             async (c, t) => flagInvalid(await c.call('sprint.validate', { ...t, code: argv.code })),
-            (r) => verdict(`${r.sprint.code} “${r.sprint.title}”`, r.validation),
+            (r) => verdict(`${r.sprint.code} “${one(r.sprint.title)}”`, r.validation),
           ),
       )
       .demandCommand(1, 'validate task [CODE] or validate sprint [CODE]'),
@@ -134,7 +134,7 @@ export function sprintCompletion(sprint: Argv<GlobalArgs>) {
             { summary: argv.summary, force: argv.force },
           ),
         (r) => [
-          `completed sprint ${r.sprint.code} “${r.sprint.title}” · ${r.sprint.tasks.completed} of ${r.sprint.tasks.total} tasks done${r.forced_over.length ? ' (forced)' : ''}`,
+          `completed sprint ${r.sprint.code} “${one(r.sprint.title)}” · ${r.sprint.tasks.completed} of ${r.sprint.tasks.total} tasks done${r.forced_over.length ? ' (forced)' : ''}`,
           ...(r.forced_over.length ? [`  overrode: ${r.forced_over.join('; ')}`] : []),
           ...r.validation.warnings.map((w) => `  warning: ${w}`),
         ],
@@ -193,7 +193,9 @@ export function artifactCommands(y: Argv<GlobalArgs>) {
           return run(
             argv,
             (c, t) => c.call('artifact.add', { ...t, path, note: argv.note }),
-            (r) => [`artifact recorded: ${r.artifact.path}${r.artifact.task ? ` (on ${r.artifact.task})` : ''}`],
+            (r) => [
+              `artifact recorded: ${one(r.artifact.path)}${r.artifact.task ? ` (on ${one(r.artifact.task)})` : ''}`,
+            ],
           );
         },
       )
@@ -210,12 +212,12 @@ export function reportLines(r: SessionReport): string[] {
           'completed:',
           ...r.tasks_completed.map(
             (t) =>
-              `  ✓ ${t.code.padEnd(10)} ${formatDuration(t.seconds).padStart(7)}  ${t.title}${t.forced ? ' (forced)' : ''}`,
+              `  ✓ ${t.code.padEnd(10)} ${formatDuration(t.seconds).padStart(7)}  ${one(t.title)}${t.forced ? ' (forced)' : ''}`,
           ),
         ]
       : ['completed: none']),
     ...(r.artifacts.length
-      ? ['artifacts:', ...r.artifacts.map((a) => `  ${a.path}${a.note ? ` — ${a.note}` : ''}`)]
+      ? ['artifacts:', ...r.artifacts.map((a) => `  ${one(a.path)}${a.note ? ` — ${one(a.note)}` : ''}`)]
       : []),
     ...(r.tokens && r.tokens.by_task.length
       ? [

@@ -1,7 +1,7 @@
 // fragctl context …, sprint/task activation, and update/note/log.
 import type { Argv } from 'yargs';
 import { formatDuration } from '../../../shared/format.js';
-import { breadcrumb } from '../output.js';
+import { breadcrumb, one } from '../output.js';
 import { run, type GlobalArgs } from '../runner.js';
 import { askNewEstimate, completeWithPrompts } from '../prompts.js';
 
@@ -22,7 +22,7 @@ export function contextCommands(y: Argv<GlobalArgs>) {
               argv.type
                 ? [
                     r.current
-                      ? `${r.current.type} ${r.current.code} “${r.current.title}”`
+                      ? `${r.current.type} ${r.current.code} “${one(r.current.title)}”`
                       : `no ${argv.type} on the stack`,
                   ]
                 : [`${r.session}: ${breadcrumb(r.stack)} (${r.count})`],
@@ -148,7 +148,7 @@ export function taskActivation(task: Argv<GlobalArgs>) {
         run(
           argv,
           (c, t) => c.call('task.activate', { ...t, code: String(argv.code) }),
-          (r) => [`working on ${r.task.code} “${r.task.title}”`, `stack: ${breadcrumb(r.stack)}`],
+          (r) => [`working on ${r.task.code} “${one(r.task.title)}”`, `stack: ${breadcrumb(r.stack)}`],
         ),
     )
     .command(

@@ -7,7 +7,9 @@ import { resolvePaths } from '../../../shared/paths.js';
 import { FragClient, DaemonUnreachable } from '../../lib/client.js';
 import { fragdPath, startLogPath } from '../../lib/launcher.js';
 import { FRAGD_NODE_FLAGS } from '../../../shared/daemon-flags.js';
-import { fail, formatOf, print, wholeNumber, type GlobalArgs } from '../runner.js';
+import { fail, formatOf, print, printErr, printJson, wholeNumber, type GlobalArgs } from '../runner.js';
+import { commandLine } from '../../../shared/command.js';
+import { terminalSafe } from '../../../shared/terminal.js';
 import { Exit } from '../exit-codes.js';
 
 const probe = () => FragClient.connect({ autoStart: false, clientName: 'fragctl' });
@@ -45,21 +47,15 @@ export function daemonCommands(y: Argv<GlobalArgs>) {
             if (existing) {
               const st = await existing.call('daemon.status');
               existing.close();
-              print(
-                formatOf(argv) === 'json'
-                  ? JSON.stringify({ already_running: true, pid: st.pid })
-                  : `fragd is already running (pid ${st.pid})`,
-              );
+              if (formatOf(argv) === 'json') printJson({ already_running: true, pid: st.pid });
+              else print(`fragd is already running (pid ${st.pid})`);
               return;
             }
             const client = await FragClient.connect({ clientName: 'fragctl' });
             const st = await client.call('daemon.status');
             client.close();
-            print(
-              formatOf(argv) === 'json'
-                ? JSON.stringify({ started: true, pid: st.pid, socket: st.paths.socket })
-                : `fragd started (pid ${st.pid}) on ${st.paths.socket}`,
-            );
+            if (formatOf(argv) === 'json') printJson({ started: true, pid: st.pid, socket: st.paths.socket });
+            else print(`fragd started (pid ${st.pid}) on ${st.paths.socket}`);
           } catch (err) {
             fail(err, argv);
           }
@@ -75,7 +71,8 @@ export function daemonCommands(y: Argv<GlobalArgs>) {
             client = await probe();
           } catch (err) {
             if (err instanceof DaemonUnreachable) {
-              print(formatOf(argv) === 'json' ? JSON.stringify({ running: false }) : 'no daemon is running');
+              if (formatOf(argv) === 'json') printJson({ running: false });
+              else print('no daemon is running');
               return;
             }
             return fail(err, argv);
@@ -86,10 +83,13 @@ export function daemonCommands(y: Argv<GlobalArgs>) {
           const gone = await waitGone(pid, 10_000);
           if (!gone) {
             process.exitCode = Exit.failure;
-            process.stderr.write(`error: fragd (pid ${pid}) did not stop within 10s; kill it with: kill ${pid}\n`);
+            printErr(
+              `error: fragd (pid ${pid}) did not stop within 10s; kill it with: ${commandLine(['kill', String(pid)])}`,
+            );
             return;
           }
-          print(formatOf(argv) === 'json' ? JSON.stringify({ stopped: true, pid }) : `fragd stopped (pid ${pid})`);
+          if (formatOf(argv) === 'json') printJson({ stopped: true, pid });
+          else print(`fragd stopped (pid ${pid})`);
         },
       )
       .command(
@@ -101,7 +101,7 @@ export function daemonCommands(y: Argv<GlobalArgs>) {
             const client = await probe();
             const st = await client.call('daemon.status');
             client.close();
-            if (formatOf(argv) === 'json') return print(JSON.stringify(st, null, 2));
+            if (formatOf(argv) === 'json') return printJson(st, 2);
             print([
               `fragd ${st.version} (protocol ${st.protocol}) running, pid ${st.pid}, up ${formatDuration(st.uptime_seconds)}${st.socket_activated ? ' (socket-activated)' : ''}`,
               `socket   ${st.paths.socket}`,
@@ -138,7 +138,7 @@ export function daemonCommands(y: Argv<GlobalArgs>) {
           const started = existsSync(startLog) ? readFileSync(startLog, 'utf8').trimEnd() : '';
           if (started) print([`${startLog} (stderr of the last start):`, ...started.split('\n').slice(-lines), '']);
           if (!existsSync(log)) {
-            process.stderr.write(`no log yet at ${log}\n`);
+            printErr(`no log yet at ${log}`);
             return;
           }
           const text = readFileSync(log, 'utf8');
@@ -151,7 +151,9 @@ export function daemonCommands(y: Argv<GlobalArgs>) {
           watchFile(log, { interval: 250 }, (now) => {
             if (now.size < offset) offset = 0;
             if (now.size === offset) return;
-            process.stdout.write(readFileSync(log).subarray(offset, now.size).toString('utf8'));
+            process.stdout.write(
+              terminalSafe(readFileSync(log).subarray(offset, now.size).toString('utf8'), { multiline: true }),
+            );
             offset = now.size;
           });
           await new Promise(() => {});

@@ -4,7 +4,7 @@ import { resolvePaths } from '../../../shared/paths.js';
 import { runChecks, type CheckResult, type DoctorContext } from '../../doctor/checks.js';
 import { FragClient } from '../../lib/client.js';
 import { Exit } from '../exit-codes.js';
-import { formatOf, print, type GlobalArgs } from '../runner.js';
+import { formatOf, print, printJson, type GlobalArgs } from '../runner.js';
 
 declare const __FRAGD_VERSION__: string;
 
@@ -37,7 +37,7 @@ export function doctorCommand(y: Argv<GlobalArgs>) {
         if (!('unreachable' in client)) client.close();
       }
       const failed = results.some((r) => r.verdict === 'fail');
-      if (formatOf(argv) === 'json') print(JSON.stringify({ ok: !failed, checks: results }, null, 2));
+      if (formatOf(argv) === 'json') printJson({ ok: !failed, checks: results }, 2);
       else print([...results.map(doctorLine), '', failed ? 'something is wrong: see the fixes above' : 'all good']);
       if (failed) process.exitCode = Exit.failure;
     },

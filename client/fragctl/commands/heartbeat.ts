@@ -2,6 +2,7 @@
 // purpose: the daemon coalesces beats, so calling it per save is fine.
 import type { Argv } from 'yargs';
 import { run, type GlobalArgs } from '../runner.js';
+import { fragctl } from '../../../shared/command.js';
 
 export interface HeartbeatArgs extends GlobalArgs {
   file?: string;
@@ -25,7 +26,7 @@ export function runHeartbeat(argv: HeartbeatArgs): Promise<void> {
       }),
     (r) => [
       !r.recorded
-        ? `${r.session} is paused (not by idle); heartbeat ignored — resume with: fragctl session resume ${r.session}`
+        ? `${r.session} is paused (not by idle); heartbeat ignored — resume with: ${fragctl('session', 'resume', r.session)}`
         : `${r.session} alive${r.coalesced ? ` (beat ${r.count} on this file this minute)` : ''}`,
       ...(r.resumed ? [`resumed after ${r.resumed.interrupted_seconds}s idle`] : []),
     ],

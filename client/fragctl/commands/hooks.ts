@@ -13,21 +13,23 @@ import {
   type HookState,
 } from '../../hooks/install.js';
 import { Exit } from '../exit-codes.js';
-import { localTime } from '../output.js';
-import { formatOf, print, run, type GlobalArgs } from '../runner.js';
+import { localTime, one } from '../output.js';
+import { formatOf, print, printErr, printJson, run, type GlobalArgs } from '../runner.js';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { fragctl } from '../../../shared/command.js';
 
 /** A command that works on local files only: same --json and error conventions as run(). */
 function local<T>(argv: GlobalArgs, work: () => T, render: (r: T) => string[]): void {
   try {
     const r = work();
-    print(formatOf(argv) === 'json' ? JSON.stringify(r, null, 2) : render(r));
+    if (formatOf(argv) === 'json') printJson(r, 2);
+    else print(render(r));
   } catch (err) {
     process.exitCode = err instanceof HookError ? Exit.usage : Exit.failure;
     const message = (err as Error).message;
-    if (formatOf(argv) === 'json') print(JSON.stringify({ error: { code: 'hooks', message } }, null, 2));
-    else process.stderr.write(`error: ${message}\n`);
+    if (formatOf(argv) === 'json') printJson({ error: { code: 'hooks', message } }, 2);
+    else printErr(`error: ${message}`);
   }
 }
 
@@ -57,7 +59,7 @@ function topLevel(dir: string): string {
 }
 
 const commitLine = (c: CommitView) =>
-  `${c.commit.slice(0, 7)}  ${localTime(c.at)}  ${(c.task ?? '-').padEnd(8)} ${(c.branch ?? '-').padEnd(12)} ${c.subject ?? ''}${c.rewritten_from ? `  (rewritten from ${c.rewritten_from.slice(0, 7)})` : ''}${c.rewritten_to ? `  (now ${c.rewritten_to.slice(0, 7)})` : ''}`;
+  `${c.commit.slice(0, 7)}  ${localTime(c.at)}  ${one(c.task ?? '-').padEnd(8)} ${one(c.branch ?? '-').padEnd(12)} ${one(c.subject)}${c.rewritten_from ? `  (rewritten from ${c.rewritten_from.slice(0, 7)})` : ''}${c.rewritten_to ? `  (now ${c.rewritten_to.slice(0, 7)})` : ''}`;
 
 export function hooksCommands(y: Argv<GlobalArgs>) {
   return y
@@ -163,7 +165,7 @@ export function hooksCommands(y: Argv<GlobalArgs>) {
           (r) =>
             r.commits.length
               ? r.commits.map(commitLine)
-              : ['no commits recorded (install the hooks with: fragctl hooks install)'],
+              : [`no commits recorded (install the hooks with: ${fragctl('hooks', 'install')})`],
         ),
     );
 }

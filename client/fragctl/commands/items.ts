@@ -1,16 +1,16 @@
 // fragctl project|sprint|task create/list/show/edit, and import.
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
 import type { Argv } from 'yargs';
 import { importLines, importTimewarrior, parseMap, readTimewarrior } from './intervals.js';
 import { parseMinutes, formatDuration } from '../../../shared/format.js';
-import { activityLines, localTime, projectLines, sprintLines, taskLines } from '../output.js';
+import { activityLines, localTime, one, projectLines, sprintLines, taskLines } from '../output.js';
 import { layoutOf } from '../layout.js';
 import { followPages } from '../../lib/pages.js';
 import { CliError, run, UsageError, type GlobalArgs } from '../runner.js';
 import { Exit } from '../exit-codes.js';
 import { sprintActivation, taskActivation } from './context.js';
 import { sprintCompletion, taskCompletion } from './completion.js';
+import { terminalSafe } from '../../../shared/terminal.js';
 
 const minutes = (v: string | number | undefined): number | undefined => {
   if (v === undefined) return undefined;
@@ -60,8 +60,8 @@ export function projectCommands(y: Argv<GlobalArgs>) {
           argv,
           (c) => c.call('project.show', { code: String(argv.code) }),
           (r) => [
-            `${r.project.code}: ${r.project.title} (${r.project.status})`,
-            ...(r.project.description ? [r.project.description] : []),
+            `${r.project.code}: ${one(r.project.title)} (${r.project.status})`,
+            ...(r.project.description ? [terminalSafe(r.project.description, { multiline: true })] : []),
             ...sprintLines(r.sprints, layoutOf(argv)),
           ],
         ),
@@ -133,8 +133,8 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
           argv,
           (c) => c.call('sprint.show', { code: String(argv.code) }),
           (r) => [
-            `${r.sprint.code}: ${r.sprint.title} (${r.sprint.status}) · ${r.sprint.tasks.completed} of ${r.sprint.tasks.total} tasks done`,
-            ...(r.sprint.goal ? [`goal: ${r.sprint.goal}`] : []),
+            `${r.sprint.code}: ${one(r.sprint.title)} (${r.sprint.status}) · ${r.sprint.tasks.completed} of ${r.sprint.tasks.total} tasks done`,
+            ...(r.sprint.goal ? [`goal: ${one(r.sprint.goal)}`] : []),
             ...taskLines(r.tasks, layoutOf(argv)),
           ],
         ),
@@ -238,10 +238,10 @@ export function taskCommands(y: Argv<GlobalArgs>) {
           argv,
           (c) => c.call('task.show', { code: String(argv.code) }),
           (r) => [
-            `${r.task.code}: ${r.task.title}`,
+            `${r.task.code}: ${one(r.task.title)}`,
             `status ${r.task.status} · delegation ${r.task.delegation_status}${r.task.assignee ? ` (${r.task.assignee})` : ''} · estimate ${r.task.estimate_minutes != null ? formatDuration(r.task.estimate_minutes * 60) : '-'} · sprint ${r.task.sprint ?? '-'}${r.task.parent ? ` · parent ${r.task.parent}` : ''}`,
-            ...(r.task.description ? [r.task.description] : []),
-            ...(r.task.summary ? [`summary: ${r.task.summary}`] : []),
+            ...(r.task.description ? [terminalSafe(r.task.description, { multiline: true })] : []),
+            ...(r.task.summary ? [`summary: ${one(r.task.summary)}`] : []),
             ...(r.subtasks.length ? ['subtasks:', ...taskLines(r.subtasks, layoutOf(argv), '  ')] : []),
             ...(r.updates.length ? ['updates:', ...activityLines(r.updates, layoutOf(argv))] : []),
             ...(r.task.completed_at ? [`completed ${localTime(r.task.completed_at)}`] : []),
@@ -289,8 +289,11 @@ export function taskCommands(y: Argv<GlobalArgs>) {
   });
 }
 
-/** Reads the plan file before connecting, so an unreadable one starts no daemon. */
-function readPlan(file: string) {
+/**
+ * Reads and checks the plan file before connecting, so an unreadable or malformed one
+ * starts no daemon: the same parser as fragd's (shared/plan.ts), loaded only here.
+ */
+async function readPlan(file: string) {
   let content: string;
   try {
     content = readFileSync(file, 'utf8');
@@ -305,7 +308,9 @@ function readPlan(file: string) {
       'unreadable_file',
     );
   }
-  const format = extname(file).toLowerCase() === '.json' ? ('json' as const) : ('yaml' as const);
+  const { isJsonPlan, parsePlan } = await import('../../../shared/plan.js');
+  const format = isJsonPlan(content, file) ? ('json' as const) : ('yaml' as const);
+  parsePlan(content, file, format);
   return { content, filename: file, format };
 }
 

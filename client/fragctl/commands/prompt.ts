@@ -11,7 +11,7 @@
 // on text would be a way to run code).
 import type { Argv } from 'yargs';
 import { resolvePaths } from '../../../shared/paths.js';
-import { shellQuote } from '../../../shared/format.js';
+import { quoteArg } from '../../../shared/command.js';
 import { STATUS_FILE_MAGIC, STATUS_FILE_VERSION, statusFileName } from '../../../shared/status-line.js';
 import { CliError, type GlobalArgs } from '../runner.js';
 
@@ -30,7 +30,7 @@ const fishQuote = (s: string) => `'${s.replace(/[\\']/g, '\\$&')}'`;
 const bash = (dir: string) => `# fragd: the session status in the prompt (docs/terminal.md). Reads the status file that
 # fragd keeps; runs no process. Load it last in ~/.bashrc: eval "$(fragctl prompt bash)"
 __fragd_status() {
-  local rc=$? f=${fileWord(shellQuote(dir))} magic ver kind n text s d
+  local rc=$? f=${fileWord(quoteArg(dir))} magic ver kind n text s d
   FRAGD_STATUS=
   [[ -r $f ]] || return $rc
   IFS=' ' read -r magic ver kind n text <"$f"
@@ -54,7 +54,7 @@ const zsh = (dir: string) => `# fragd: the session status in the prompt (docs/te
 zmodload zsh/datetime
 __fragd_status() {
   emulate -L zsh
-  local f=${fileWord(shellQuote(dir))} magic ver kind n text s d
+  local f=${fileWord(quoteArg(dir))} magic ver kind n text s d
   psvar[9]=
   [[ -r $f ]] || return 0
   IFS=' ' read -r magic ver kind n text <"$f"

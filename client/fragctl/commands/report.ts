@@ -8,7 +8,7 @@ import { formatOf, run, type GlobalArgs } from '../runner.js';
 import { boxTable } from '../box-table.js';
 import { cut, layoutOf, outputWidth, tableWidths } from '../layout.js';
 import { daysLine, reportChart } from '../charts.js';
-import { localTime } from '../output.js';
+import { localTime, one } from '../output.js';
 
 export const BY = REPORT_BY;
 
@@ -120,9 +120,9 @@ export function reportTable(r: ReportResult, width = outputWidth()): string[] {
   const body: string[][] = [];
   for (const row of r.rows) {
     body.push([
-      row.key,
-      ...(titled ? [row.label ?? ''] : []),
-      ...(withActor ? [row.actor ?? ''] : []),
+      one(row.key),
+      ...(titled ? [one(row.label)] : []),
+      ...(withActor ? [one(row.actor)] : []),
       formatDuration(row.seconds),
       ...(isTask
         ? [

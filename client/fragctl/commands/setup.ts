@@ -6,11 +6,13 @@ import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { resolvePaths } from '../../../shared/paths.js';
 import { uninstallHooksIn } from '../../hooks/install.js';
+import { isAgent } from '../../agents/events.js';
+import { RecordStore, uninstallAgent } from '../../agents/install.js';
 import { readManifest, undoChange, writeManifest, type Manifest } from '../../setup/changes.js';
 import { defaultContext, setupSteps, type Step } from '../../setup/steps.js';
 import { Exit } from '../exit-codes.js';
 import { interactive } from '../prompts.js';
-import { CliError, fail, formatOf, print, UsageError, type GlobalArgs } from '../runner.js';
+import { CliError, fail, formatOf, print, printJson, UsageError, type GlobalArgs } from '../runner.js';
 
 interface SetupArgs extends GlobalArgs {
   yes?: boolean;
@@ -39,7 +41,17 @@ function undo(argv: SetupArgs): void {
   for (const step of [...m.steps].reverse()) {
     for (const change of [...step.changes].reverse()) {
       try {
-        done.push(undoChange(change, run, (dir) => void uninstallHooksIn(dir)));
+        done.push(
+          undoChange(change, {
+            run,
+            unhook: (dir) => void uninstallHooksIn(dir),
+            uninstallAgent: (agent) => {
+              if (!isAgent(agent)) return `unknown agent ${agent}: left alone`;
+              uninstallAgent(agent, { kind: 'user' }, new RecordStore(join(resolvePaths().stateDir, 'agent-installs')));
+              return `removed fragd's hooks and MCP server from ${agent}'s settings`;
+            },
+          }),
+        );
       } catch (err) {
         done.push(`could not undo a ${change.kind} change of ${step.step}: ${(err as Error).message}`);
       }
@@ -47,7 +59,7 @@ function undo(argv: SetupArgs): void {
     m.steps = m.steps.filter((s) => s !== step);
     writeManifest(path, m);
   }
-  if (formatOf(argv) === 'json') print(JSON.stringify({ undone: done }, null, 2));
+  if (formatOf(argv) === 'json') printJson({ undone: done }, 2);
   else print(done.length ? done.map((d) => `✓ ${d}`) : ['nothing to undo: fragctl setup has not changed this machine']);
 }
 
@@ -68,7 +80,7 @@ async function setup(argv: SetupArgs): Promise<void> {
   const todo = steps.filter((s) => !s.skip && !m.steps.some((r) => r.step === s.id));
   if (!json) print(['fragctl setup will:', ...planLines(steps, m)]);
   if (todo.length === 0) {
-    if (json) print(JSON.stringify({ applied: [], plan: steps.map(({ id, skip, plan }) => ({ id, skip, plan })) }));
+    if (json) printJson({ applied: [], plan: steps.map(({ id, skip, plan }) => ({ id, skip, plan })) });
     else print('nothing to do');
     return;
   }
@@ -95,7 +107,7 @@ async function setup(argv: SetupArgs): Promise<void> {
       );
     }
   }
-  if (json) print(JSON.stringify({ applied }, null, 2));
+  if (json) printJson({ applied }, 2);
   else print(['', 'done. fragctl doctor checks the result; fragctl setup --undo takes it back.']);
 }
 

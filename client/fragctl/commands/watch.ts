@@ -3,7 +3,8 @@
 // re-subscribes (it does not start fragd again itself: a stopped daemon stays stopped).
 import type { Argv } from 'yargs';
 import { FragClient, type DaemonEvent } from '../../lib/client.js';
-import { connect, fail, formatOf, print, wholeNumber, type GlobalArgs } from '../runner.js';
+import { terminalSafe } from '../../../shared/terminal.js';
+import { connect, fail, formatOf, print, printErr, printJson, wholeNumber, type GlobalArgs } from '../runner.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -13,7 +14,7 @@ const clock = (isoTime: string) => {
 };
 
 /** A scalar from an event's data as text (objects were filtered out or are absent). */
-const text = (v: unknown): string => (typeof v === 'string' ? v : v == null ? '' : JSON.stringify(v));
+const text = (v: unknown): string => terminalSafe(typeof v === 'string' ? v : v == null ? '' : JSON.stringify(v));
 
 /** One line a person can read: time, session, event type, what happened. */
 export function eventLine(e: DaemonEvent): string {
@@ -26,7 +27,7 @@ export function eventLine(e: DaemonEvent): string {
       .map(([k, v]) => `${k}=${text(v)}`)
       .join(' ');
   }
-  return `${clock(e.at)}  ${(e.session ?? '-').padEnd(11)} ${e.type.padEnd(16)} ${what}`;
+  return `${clock(e.at)}  ${terminalSafe(e.session ?? '-').padEnd(11)} ${terminalSafe(e.type).padEnd(16)} ${what}`;
 }
 
 export function watchCommand(y: Argv<GlobalArgs>) {
@@ -42,9 +43,8 @@ export function watchCommand(y: Argv<GlobalArgs>) {
       const session = argv.all ? undefined : (argv.session ?? process.env.FRAGMENTS_SESSION);
       // Connection state goes to stderr as text, or into the stream as pseudo-events for JSON readers.
       const status = (type: 'watch.connected' | 'watch.disconnected', message: string) => {
-        if (json)
-          print(JSON.stringify({ type, session: session ?? null, at: new Date().toISOString(), data: { message } }));
-        else process.stderr.write(`fragctl watch: ${message}\n`);
+        if (json) printJson({ type, session: session ?? null, at: new Date().toISOString(), data: { message } });
+        else printErr(`fragctl watch: ${message}`);
       };
       let count: number | undefined;
       try {
@@ -72,7 +72,8 @@ export function watchCommand(y: Argv<GlobalArgs>) {
         try {
           await client.subscribe((e) => {
             if (done) return;
-            print(json ? JSON.stringify(e) : eventLine(e));
+            if (json) printJson(e);
+            else print(eventLine(e));
             if (count !== undefined && ++seen >= count) finish();
           }, session);
           status('watch.connected', `watching ${session ?? 'all sessions'} (fragd ${client.daemonVersion})`);

@@ -5,7 +5,7 @@
 // dies is paused by the tick at its last sign of life (agent_idle_timeout_seconds).
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
-import { findByEventId, recordActivity } from '../activities.js';
+import { AGENT_EVENTS, findByEventId, recordActivity } from '../activities.js';
 import type { SessionRow, TaskRow } from '../rows.js';
 import { parseStack } from '../rows.js';
 import { activateTask, pushContext } from '../context/context.js';
@@ -181,7 +181,8 @@ const SIGN_OF_WORK: ReadonlySet<AgentEventKind> = new Set([
 export function applyAgentEvent(outer: Call, e: AgentEvent): AgentOutcome {
   const kind = eventKind(e.agent, e.event);
   if (!kind) return { outcome: 'skipped', session: null, reason: `${e.agent} event ${e.event} means nothing to fragd` };
-  if (e.eventId && findByEventId(outer, e.eventId)) return { outcome: 'duplicate', session: null, reason: 'replay' };
+  if (e.eventId && findByEventId(outer, AGENT_EVENTS, e.eventId))
+    return { outcome: 'duplicate', session: null, reason: 'replay' };
   const chatId = str(e.payload.session_id);
   if (!chatId) return { outcome: 'skipped', session: null, reason: 'the payload has no session_id' };
   // The event happened at its own time (a record spooled while fragd was down replays then).
@@ -225,6 +226,7 @@ export function applyAgentEvent(outer: Call, e: AgentEvent): AgentOutcome {
     message,
     data,
     eventId: e.eventId ?? undefined,
+    eventScope: AGENT_EVENTS,
   });
   s = reloadSession(call, s);
 

@@ -5,7 +5,7 @@ import type { ContextResult, ParsedParamsOf } from '../../../shared/protocol/met
 import type { ContextFrame, ContextType } from '../../../shared/protocol/views.js';
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
-import { findByEventId, recordActivity } from '../activities.js';
+import { findByEventId, recordActivity, writerScope } from '../activities.js';
 import { activeMsOn, retime } from '../time/intervals.js';
 import { findProject, findSprint, findTask, projectById, sprintById, taskById } from '../work/items.js';
 import { parseStack, type ActivityRow, type ContextHistoryRow, type SessionRow, type StoredFrame } from '../rows.js';
@@ -24,6 +24,7 @@ import { MAX_FREEFORM_BYTES } from '../../../shared/limits.js';
 import { instructionsFor } from '../instructions.js';
 import { withEstimateCheck } from '../time/reports.js';
 import { finishTask, gateTask } from '../work/completion.js';
+import { fragctl } from '../../../shared/command.js';
 
 const frame = (type: ContextType, row: { id: number; code: string; title: string }, at: number): StoredFrame => ({
   type,
@@ -44,7 +45,7 @@ export function lineageOf(call: Call, type: ContextType, code: string): StoredFr
   const t = findTask(call, code);
   const parent = t.parent_id ? taskById(call, t.parent_id) : null;
   if (type === 'subtask' && !parent) {
-    throw invalidState(`${t.code} is not a subtask; activate it with: fragctl task activate ${t.code}`, {
+    throw invalidState(`${t.code} is not a subtask; activate it with: ${fragctl('task', 'activate', t.code)}`, {
       task: t.code,
     });
   }
@@ -148,7 +149,7 @@ export function popContext(call: Call, p: ParsedParamsOf<'context.pop'>) {
   if (stack.length === 0) {
     throw invalidState(`the context stack of ${s.key} is empty`, {
       session: s.key,
-      hint: 'activate a task with: fragctl task activate CODE',
+      hint: `activate a task with: ${fragctl('task', 'activate', 'CODE')}`,
     });
   }
   const { stack: next, removed } = popFrom(stack, p.type);
@@ -192,7 +193,7 @@ export function activateSprint(call: Call, p: ParsedParamsOf<'sprint.activate'>)
   const sprint = findSprint(call, p.code);
   if (sprint.status === 'completed' || sprint.status === 'cancelled') {
     throw invalidState(
-      `${sprint.code} is ${sprint.status}; reopen it with: fragctl sprint edit ${sprint.code} --status active`,
+      `${sprint.code} is ${sprint.status}; reopen it with: ${fragctl('sprint', 'edit', sprint.code, '--status', 'active')}`,
       { sprint: sprint.code },
     );
   }
@@ -215,10 +216,13 @@ export function activateSprint(call: Call, p: ParsedParamsOf<'sprint.activate'>)
 export function activateTask(call: Call, p: ParsedParamsOf<'task.activate'>, as: 'task' | 'subtask' = 'task') {
   const task = findTask(call, p.code);
   if (task.status === 'completed' || task.status === 'cancelled') {
-    throw invalidState(`${task.code} is ${task.status}; reopen it with: fragctl task edit ${task.code} --status todo`, {
-      task: task.code,
-      status: task.status,
-    });
+    throw invalidState(
+      `${task.code} is ${task.status}; reopen it with: ${fragctl('task', 'edit', task.code, '--status', 'todo')}`,
+      {
+        task: task.code,
+        status: task.status,
+      },
+    );
   }
   const s0 = workingSession(call, p);
   const s = push(call, s0, as === 'subtask' || task.parent_id ? 'subtask' : 'task', task.code);
@@ -247,7 +251,7 @@ export function deactivateTask(call: Call, p: ParsedParamsOf<'task.deactivate'>)
   if (!work) {
     throw invalidState(`no task is active in ${s.key}`, {
       session: s.key,
-      hint: 'activate one with: fragctl task activate CODE',
+      hint: `activate one with: ${fragctl('task', 'activate', 'CODE')}`,
     });
   }
   const seconds = Math.round(activeMsOn(call.app.sql, s.id, 'task_id', work.id, work.pushed_at, call.now) / 1000);
@@ -285,8 +289,9 @@ type ActivityParams = ParsedParamsOf<'activity.log'>;
 
 export function logActivity(call: Call, kind: 'update' | 'note' | 'log', p: ActivityParams) {
   const { sql } = call.app;
-  const earlier = findByEventId(call, p.event_id);
   const s = workingSession(call, p);
+  const scope = writerScope(`activity.${kind}`, s, p.actor);
+  const earlier = findByEventId(call, scope, p.event_id);
   if (earlier) {
     return {
       activity: activityView(sql, earlier),
@@ -299,6 +304,7 @@ export function logActivity(call: Call, kind: 'update' | 'note' | 'log', p: Acti
     message: p.message,
     data: kind === 'log' ? { level: p.level ?? 'info', ...(p.data ?? {}) } : null,
     eventId: p.event_id,
+    eventScope: scope,
   });
   // Logging leaves the stack and status as they were, so `s` still describes the session.
   return { activity: activityView(sql, row, s), duplicate: false, instructions: instructionsFor(call, 'progress', s) };

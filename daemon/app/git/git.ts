@@ -5,7 +5,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
-import { findByEventId, recordActivity } from '../activities.js';
+import { findByEventId, GIT_EVENTS, recordActivity } from '../activities.js';
 import type { SessionRow } from '../rows.js';
 import {
   currentSessionOf,
@@ -17,6 +17,7 @@ import {
 import { notFound } from '../../../shared/errors.js';
 import type { CommitView } from '../../../shared/protocol/git.js';
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
+import { fragctl } from '../../../shared/command.js';
 
 export type HookName = 'post-commit' | 'post-checkout' | 'post-merge' | 'post-rewrite';
 export const HOOK_NAMES: readonly HookName[] = ['post-commit', 'post-checkout', 'post-merge', 'post-rewrite'];
@@ -280,7 +281,7 @@ const short = (sha: string) => sha.slice(0, 7);
 const repoId = (repo: string) => createHash('sha1').update(repo).digest('hex').slice(0, 12);
 const branchOf = (ref: string) => (ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null);
 
-/** The event id that makes a replayed record a no-op (activities.event_id is UNIQUE). */
+/** The event id that makes a replayed record a no-op (unique in the GIT_EVENTS scope). */
 export function eventIdOf(r: HookRecord): string {
   switch (r.hook) {
     // One commit is one event, whichever record (or replay) brings it.
@@ -423,7 +424,7 @@ export function ingestRecord(call: Call, r: HookRecord, opts: IngestOptions): Re
   // post-checkout with flag 0 is a file checkout (git checkout -- FILE), not a branch move.
   if (r.hook === 'post-checkout' && r.args[2] !== '1') return 'skipped';
   const eventId = eventIdOf(r);
-  if (findByEventId(call, eventId)) return 'duplicate';
+  if (findByEventId(call, GIT_EVENTS, eventId)) return 'duplicate';
   const session = resumeIfIdle(call, hookSession(call, r), r);
   const branch = branchOf(r.ref);
   const base = { repo: r.repo, branch, ...(r.session ? { terminal_session: r.session } : {}) };
@@ -443,6 +444,7 @@ export function ingestRecord(call: Call, r: HookRecord, opts: IngestOptions): Re
           parents: d?.parents ?? [],
         },
         eventId,
+        eventScope: GIT_EVENTS,
         at: r.at,
       });
       linkCommit(call, r, r.head, d, session, a.id);
@@ -455,6 +457,7 @@ export function ingestRecord(call: Call, r: HookRecord, opts: IngestOptions): Re
         message: `checkout ${branch ?? `detached ${short(to)}`} (${short(from)} → ${short(to)})`,
         data: { ...base, from, to },
         eventId,
+        eventScope: GIT_EVENTS,
         at: r.at,
       });
       return 'ingested';
@@ -480,6 +483,7 @@ export function ingestRecord(call: Call, r: HookRecord, opts: IngestOptions): Re
           fast_forward: !isMergeCommit,
         },
         eventId,
+        eventScope: GIT_EVENTS,
         at: r.at,
       });
       if (isMergeCommit) linkCommit(call, r, r.head, d, session, a.id);
@@ -493,6 +497,7 @@ export function ingestRecord(call: Call, r: HookRecord, opts: IngestOptions): Re
         message: `${how}: ${r.pairs.length} commit${r.pairs.length === 1 ? '' : 's'} rewritten${moved.length ? `, ${moved.length} task link${moved.length === 1 ? '' : 's'} moved` : ''}`,
         data: { ...base, how, pairs: r.pairs.map(([from, to]) => ({ from, to })), moved },
         eventId,
+        eventScope: GIT_EVENTS,
         at: r.at,
       });
       return 'ingested';
@@ -506,7 +511,7 @@ export function listCommits(call: Call, p: ParsedParamsOf<'git.commits'>): { com
   let sessionId: number | null = null;
   if (p?.task) {
     taskId = sql.value<number>('SELECT id FROM tasks WHERE code = ?', p.task) ?? null;
-    if (taskId === null) throw notFound('task', p.task, 'list tasks with: fragctl task list');
+    if (taskId === null) throw notFound('task', p.task, `list tasks with: ${fragctl('task', 'list')}`);
   }
   if (p?.session) sessionId = getSession(call, p.session).id;
   const rows = sql.all<CommitRow & { task: string | null; session: string | null }>(

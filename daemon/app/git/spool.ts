@@ -36,6 +36,7 @@ import { FragError } from '../../../shared/errors.js';
 import { isAgentRecord, parseAgentRecord } from '../agents/record.js';
 import { applyAgentEvent } from '../agents/agents.js';
 import type { SpoolIngestResult } from '../../../shared/protocol/git.js';
+import { AGENT_EVENTS, GIT_EVENTS } from '../activities.js';
 
 /** A record without its end line this long after it was written will never be finished. */
 const ABANDONED_AFTER_MS = 60_000;
@@ -168,7 +169,7 @@ export function ingestSpool(
   if (!spool) return result;
   const files = listSpool(spool.dir);
   const limit = p?.limit ?? DEFAULT_LIMIT;
-  const done: { path: string; eventId: string | null }[] = [];
+  const done: Done[] = [];
   const db = call.app.sql.db;
   for (const [i, file] of files.entries()) {
     if (i >= limit) {
@@ -199,7 +200,7 @@ export function ingestSpool(
         call.events.push(...recordCall.events);
         if (r.outcome === 'ingested') result.ingested++;
         else if (r.outcome === 'duplicate') result.duplicates++;
-        done.push({ path: file.path, eventId: r.outcome === 'skipped' ? null : eventId });
+        done.push({ path: file.path, eventId: r.outcome === 'skipped' ? null : eventId, scope: AGENT_EVENTS });
       } catch (err) {
         // A refusal (a rule of fragd's) will refuse again: set the record aside, with why.
         if (err instanceof FragError) {
@@ -232,7 +233,11 @@ export function ingestSpool(
       call.events.push(...recordCall.events);
       if (outcome === 'ingested') result.ingested++;
       else if (outcome === 'duplicate') result.duplicates++;
-      done.push({ path: file.path, eventId: outcome === 'skipped' ? null : eventIdOf(parsed.record) });
+      done.push({
+        path: file.path,
+        eventId: outcome === 'skipped' ? null : eventIdOf(parsed.record),
+        scope: GIT_EVENTS,
+      });
     } catch (err) {
       spool.log?.error({ file: file.name, err }, 'spool record failed; it stays in the spool for the next pass');
     }
@@ -276,10 +281,21 @@ export async function prefetchSpool(dir: string, limit = DEFAULT_LIMIT): Promise
   await readAhead(wanted);
 }
 
-function sweep(app: App, done: { path: string; eventId: string | null }[], spool: Spool): void {
-  for (const { path, eventId } of done) {
+/** A record this pass handled, and the event (scope and id) whose activity must exist before its file goes. */
+interface Done {
+  path: string;
+  eventId: string | null;
+  scope: string;
+}
+
+function sweep(app: App, done: Done[], spool: Spool): void {
+  for (const { path, eventId, scope } of done) {
     try {
-      if (eventId !== null && !app.sql.value<number>('SELECT 1 FROM activities WHERE event_id = ?', eventId)) continue;
+      if (
+        eventId !== null &&
+        !app.sql.value<number>('SELECT 1 FROM activities WHERE event_scope = ? AND event_id = ?', scope, eventId)
+      )
+        continue;
     } catch {
       return; // the database closed (daemon stopping): the records stay for the next start
     }

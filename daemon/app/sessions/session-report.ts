@@ -10,6 +10,7 @@ import { sessionTaskIds, sessionTaskMs } from '../time/totals.js';
 import { parseStack, type ActivityRow, type SessionRow, type TaskRow } from '../rows.js';
 import { resolveSession } from './sessions.js';
 import { sessionView } from '../views.js';
+import { fragctl } from '../../../shared/command.js';
 
 const secondsOn = (call: Call, sessionId: number, taskId: number): number =>
   Math.floor(sessionTaskMs(call.app.sql, sessionId, taskId, call.now, true) / 1000);
@@ -42,7 +43,7 @@ export function sessionReport(call: Call, s: SessionRow): SessionReport {
     if (f.type === 'task' || f.type === 'subtask') {
       const t = sql.get<TaskRow>('SELECT * FROM tasks WHERE id = ?', f.id);
       warnings.push(
-        `${f.type} ${f.code} “${f.title}” was left open on the stack (${t?.status ?? 'unknown'}); finish it with fragctl task complete ${f.code}, or resume it in a new session`,
+        `${f.type} ${f.code} “${f.title}” was left open on the stack (${t?.status ?? 'unknown'}); finish it with ${fragctl('task', 'complete', f.code)}, or resume it in a new session`,
       );
     } else {
       warnings.push(`${f.type} ${f.code} was left open on the stack`);
@@ -162,7 +163,7 @@ export function resumeSuggestions(call: Call, limit = 5): ResumeSuggestions {
       sprint: t.sprint_code,
       last_worked_at: t.last_at == null ? null : iso(t.last_at),
       last_worked: t.last_at == null ? 'never worked' : `last worked ${ago(call.now - t.last_at)}`,
-      command: `fragctl task activate ${t.code}`,
+      command: fragctl('task', 'activate', t.code),
     })),
     sprints: sprints.map((sp) => ({ ...sp, progress: `${sp.completed} of ${sp.total} tasks` })),
   };

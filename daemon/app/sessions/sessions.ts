@@ -15,6 +15,7 @@ import { sessionView } from '../views.js';
 import { instructionsFor } from '../instructions.js';
 import { activeTaskElapsed } from '../time/reports.js';
 import { lastStep, resumeSuggestions, sessionReport } from './session-report.js';
+import { fragctl } from '../../../shared/command.js';
 
 export const DEFAULT_ACTOR = 'human';
 
@@ -25,7 +26,7 @@ export interface Target {
 
 export function getSession(call: Call, key: string): SessionRow {
   const s = call.app.sql.get<SessionRow>('SELECT * FROM sessions WHERE key = ?', key);
-  if (!s) throw notFound('session', key, 'list sessions with: fragctl session list');
+  if (!s) throw notFound('session', key, `list sessions with: ${fragctl('session', 'list')}`);
   return s;
 }
 
@@ -47,7 +48,7 @@ export function resolveSession(call: Call, target: Target): SessionRow {
   if (!s) {
     throw new FragError(ErrorCode.NoActiveSession, `${actor} has no active or paused session`, {
       actor,
-      hint: `start one with: fragctl session start${actor === DEFAULT_ACTOR ? '' : ` --actor ${actor}`}`,
+      hint: `start one with: ${fragctl('session', 'start', actor !== DEFAULT_ACTOR && ['--actor', actor])}`,
     });
   }
   return s;
@@ -60,7 +61,7 @@ export function resolveOpenSession(call: Call, target: Target): SessionRow {
     throw invalidState(`${s.key} is ${s.status}; it can no longer change`, {
       session: s.key,
       status: s.status,
-      hint: 'start a new session with: fragctl session start',
+      hint: `start a new session with: ${fragctl('session', 'start')}`,
     });
   }
   return s;
@@ -107,11 +108,11 @@ export function startSession(call: Call, p: ParsedParamsOf<'session.start'>) {
       {
         actor,
         active_session: existing.key,
-        hint: `keep working in it: fragctl session resume ${existing.key} — or switch to a new session: pause it (fragctl session pause --session ${existing.key}) or end it (fragctl session end --session ${existing.key}), then start again`,
+        hint: `keep working in it: ${fragctl('session', 'resume', existing.key)} — or switch to a new session: pause it (${fragctl('session', 'pause', '--session', existing.key)}) or end it (${fragctl('session', 'end', '--session', existing.key)}), then start again`,
         options: [
-          `fragctl session resume ${existing.key}`,
-          `fragctl session end --session ${existing.key}`,
-          `fragctl session pause --session ${existing.key}`,
+          fragctl('session', 'resume', existing.key),
+          fragctl('session', 'end', '--session', existing.key),
+          fragctl('session', 'pause', '--session', existing.key),
         ],
       },
     );
@@ -178,7 +179,7 @@ export function pauseSession(call: Call, p: ParsedParamsOf<'session.pause'>): Se
   if (s.status === 'paused') {
     throw invalidState(`${s.key} is already paused (${s.pause_reason ?? 'no reason given'})`, {
       session: s.key,
-      hint: `resume it with: fragctl session resume ${s.key}`,
+      hint: `resume it with: ${fragctl('session', 'resume', s.key)}`,
     });
   }
   return result(call, pauseSessionRow(call, s, p.reason ?? 'paused', call.now, 'pause'), 'session_paused');
@@ -207,7 +208,7 @@ export function resumeSessionRow(
       `${s.actor} already has an active session, ${other.key}; pause or end it before resuming ${s.key}`,
       {
         active_session: other.key,
-        hint: `switch with: fragctl session switch ${s.key}`,
+        hint: `switch with: ${fragctl('session', 'switch', s.key)}`,
       },
     );
   }
@@ -258,7 +259,7 @@ export function switchSession(call: Call, p: ParsedParamsOf<'session.switch'>) {
   if (target.status === 'completed' || target.status === 'abandoned') {
     throw invalidState(`${target.key} is ${target.status} and cannot be switched to`, {
       session: target.key,
-      hint: 'start a new session with: fragctl session start',
+      hint: `start a new session with: ${fragctl('session', 'start')}`,
     });
   }
   const actor = target.actor;

@@ -20,6 +20,7 @@ import {
   splitByDay,
   type Span,
 } from './timeline.js';
+import { fragctl } from '../../../shared/command.js';
 import { maxSpanBefore, sessionTaskMs, taskMs } from './totals.js';
 import { SEGMENT_VIEWS, segmentReport } from './report-views.js';
 
@@ -34,7 +35,7 @@ function resolveRange(call: Call, since: string | undefined, until: string | und
   ] as const) {
     if (v !== undefined && !parseDay(v))
       throw badParam(`--${name} ${v} is not a calendar date; use YYYY-MM-DD`, {
-        hint: 'e.g. fragctl report --since 2026-03-01 --until 2026-03-31',
+        hint: `e.g. ${fragctl('report', '--since', '2026-03-01', '--until', '2026-03-31')}`,
       });
   }
   const today = localDayKey(call.now, tz);
@@ -374,7 +375,7 @@ export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
     if (sessionId == null)
       throw new FragError(ErrorCode.NotFound, `no session ${p.session}`, {
         error: 'not_found',
-        hint: 'list sessions with: fragctl session list',
+        hint: `list sessions with: ${fragctl('session', 'list')}`,
       });
   }
   const f: Filter = {
@@ -472,7 +473,7 @@ export const suggestedEstimate = (c: EstimateCheck, completed: boolean): number 
 
 /** The sentence and command an answer carries when a task is off its estimate. */
 export function estimateInstruction(c: EstimateCheck, completed = false): { action: string; command: string } {
-  const command = `fragctl task edit ${c.task} --estimate ${suggestedEstimate(c, completed)}`;
+  const command = fragctl('task', 'edit', c.task, '--estimate', suggestedEstimate(c, completed));
   const sign = c.variance_percent > 0 ? '+' : '';
   const ask = completed ? 'record what it really took' : 'give it a new estimate (total minutes)';
   return {

@@ -48,7 +48,15 @@ export interface Gap {
 
 export type TickAction =
   | { type: 'idle'; session: number; key: string; pause_at: number; last_activity_at: number; idle_ms: number }
-  | { type: 'suspend'; session: number; key: string; end_at: number; reopen_at: number };
+  | {
+      type: 'suspend';
+      session: number;
+      key: string;
+      end_at: number;
+      reopen_at: number;
+      /** The tick's gap; clocks_disagree when only the interval shows one (outranAwake). */
+      why: NonNullable<Gap['why']>;
+    };
 
 export interface TickDecision {
   gap: Gap;
@@ -76,6 +84,27 @@ export function detectGap(prev: ClockSample, now: ClockSample, policy: TickPolic
 export const timeoutOf = (s: TickSession, policy: TickPolicy): number =>
   s.idle_timeout_ms ?? (s.agent ? policy.agentIdleTimeoutMs : policy.idleTimeoutMs);
 
+/**
+ * How far the wall clock may run ahead of the monotonic one over a tick without counting
+ * as a gap: reading the two clocks a few milliseconds apart and NTP slewing (at most
+ * 0.05 %) stay far below it. Anything above is time the machine was not awake for.
+ */
+export const outrunSlackMs = (policy: TickPolicy): number => Math.max(1_000, policy.tickMs / 100);
+
+/**
+ * Whether an interval's wall time since it was last known running outran the monotonic
+ * clock. The two tick samples alone can miss a sleep when the wall clock stepped back
+ * between them (back 270 s, then 300 s asleep: the ticks see +30 s), and after a step
+ * back an interval that ran before the last tick can start after it on the wall clock.
+ * The interval's own timestamps do not lie that way: every open interval is checkpointed
+ * at every tick, and since the last tick the machine was awake for `now.mono - prev.mono`,
+ * so an interval cannot have earned more than that since its last checkpoint or start.
+ */
+export function outranAwake(lastGood: number, prev: ClockSample, now: ClockSample, policy: TickPolicy): boolean {
+  const awake = Math.max(0, now.mono - prev.mono);
+  return now.wall - lastGood > awake + outrunSlackMs(policy);
+}
+
 export function decideTick(
   prev: ClockSample,
   now: ClockSample,
@@ -87,13 +116,19 @@ export function decideTick(
   for (const s of sessions) {
     // The last moment we know the machine was awake and the interval running.
     const lastGood = Math.max(s.started_at, s.checkpoint_at);
+    const outran = outranAwake(lastGood, prev, now, policy);
+    // Only an interval that was running before the gap spans it; one started since the
+    // wake-up (a call landed before this tick) is real work and keeps running. Its start
+    // after the last tick's wall time says so only while it fits in the awake time: after
+    // a step backwards an older interval can look newer than the tick.
+    const spansGap = outran || (gap.suspended && s.started_at <= prev.wall);
     const timeout = timeoutOf(s, policy);
     const idleMs = now.wall - s.last_activity_at;
     if (idleMs >= timeout) {
       // A person may be reading or thinking a little past their last keystroke; an agent
       // that falls silent has stopped working at its last sign of life.
       let pauseAt = s.last_activity_at + (s.agent ? 0 : policy.graceMs);
-      if (gap.suspended) pauseAt = Math.min(pauseAt, lastGood);
+      if (gap.suspended || outran) pauseAt = Math.min(pauseAt, lastGood);
       pauseAt = Math.min(Math.max(pauseAt, s.started_at), now.wall);
       actions.push({
         type: 'idle',
@@ -103,9 +138,7 @@ export function decideTick(
         last_activity_at: s.last_activity_at,
         idle_ms: idleMs,
       });
-    } else if (gap.suspended && s.started_at <= prev.wall) {
-      // Only an interval that was running before the gap spans it; one started since the
-      // wake-up (a call landed before this tick) is real work and keeps running.
+    } else if (spansGap) {
       // After a step backwards the wall clock is behind what was already counted: the
       // next interval starts where the last ended, never overlapping it.
       actions.push({
@@ -114,6 +147,7 @@ export function decideTick(
         key: s.key,
         end_at: lastGood,
         reopen_at: Math.max(now.wall, lastGood),
+        why: gap.why ?? 'clocks_disagree',
       });
     }
   }
@@ -188,13 +222,13 @@ export function applyTick(call: Call, d: TickDecision): TickReport {
       openInterval(sql, fresh, a.reopen_at);
       recordActivity(call, fresh, {
         kind: 'time.suspend',
-        message: `clock gap of ${Math.round(d.gap.wall_ms / 1000)}s (${d.gap.why}); time from ${iso(a.end_at)} to ${iso(a.reopen_at)} not counted`,
+        message: `clock gap of ${Math.round(d.gap.wall_ms / 1000)}s (${a.why}); time from ${iso(a.end_at)} to ${iso(a.reopen_at)} not counted`,
         data: {
           from: a.end_at,
           to: a.reopen_at,
           wall_ms: d.gap.wall_ms,
           monotonic_ms: d.gap.monotonic_ms,
-          why: d.gap.why,
+          why: a.why,
         },
         at: a.reopen_at,
       });
@@ -276,7 +310,7 @@ export class Ticker {
 
   /**
    * Whether a tick is due now for a reason that changes what a write would count: a clock
-   * gap since the last tick (a suspend the tick has not seen yet), or a session past its
+   * gap or step since the last tick (a suspend the tick has not seen yet), or a session past its
    * idle timeout. Without this, a pause or a task switch landing between the wake-up (or
    * the idle deadline) and the next tick would close its interval at now, counting the
    * sleep or the idle stretch.
@@ -289,7 +323,10 @@ export class Ticker {
       idleTimeoutMs: this.app.config.idle_timeout_seconds * 1000,
       agentIdleTimeoutMs: this.app.config.agent_idle_timeout_seconds * 1000,
     };
-    return now.wall >= this.idleDeadline || detectGap(this.prev, now, policy).suspended;
+    // A step of the wall clock either way also makes a tick due: it re-anchors the clocks
+    // the next gap is measured from, so a sleep that follows a step back is still seen.
+    const apart = Math.abs(now.wall - this.prev.wall - (now.mono - this.prev.mono)) > outrunSlackMs(policy);
+    return now.wall >= this.idleDeadline || apart || detectGap(this.prev, now, policy).suspended;
   }
 
   /** Called before each write is queued: a due tick is queued first, so it runs before the write in the same commit. */

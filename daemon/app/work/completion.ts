@@ -21,6 +21,7 @@ import {
   type ValidationResult,
   type ValidationRules,
 } from './validation.js';
+import { fragctl } from '../../../shared/command.js';
 
 export function rulesOf(call: Call): ValidationRules {
   return { ...call.app.config.validation, estimate_variance_percent: call.app.config.estimate_variance_percent };
@@ -37,15 +38,31 @@ function optionalSession(call: Call, target: Target): SessionRow | null {
 }
 
 /** `code`, else the session's active task (the subtask when one is active). */
-function targetTask(call: Call, s: SessionRow | null, code: string | undefined, target: Target): TaskRow {
+function targetTask(
+  call: Call,
+  s: SessionRow | null,
+  code: string | undefined,
+  target: Target,
+  purpose: 'validate' | 'complete',
+): TaskRow {
   if (code) return findTask(call, code);
   const session = s ?? resolveSession(call, target);
   const work = workFrame(parseStack(session));
   if (!work) {
-    throw invalidState(`no task is active in ${session.key}; name one, e.g. fragctl validate task CODE`, {
-      session: session.key,
-      hint: 'list tasks with: fragctl task list',
-    });
+    // task.complete without a code is what `fragctl done` calls: say how to finish a task
+    // from here (activate it, or name it), not how to validate one.
+    throw invalidState(
+      purpose === 'complete'
+        ? `no task is active in ${session.key}, so there is nothing to finish`
+        : `no task is active in ${session.key}; name one, e.g. ${fragctl('validate', 'task', 'CODE')}`,
+      {
+        session: session.key,
+        hint:
+          purpose === 'complete'
+            ? `activate the task first (${fragctl('task', 'activate', 'CODE')}), then run done again; or complete it by its code: ${fragctl('task', 'complete', 'CODE', '--summary', 'SUMMARY')} (${fragctl('task', 'list')} shows the codes)`
+            : `list tasks with: ${fragctl('task', 'list')}`,
+      },
+    );
   }
   return taskById(call, work.id);
 }
@@ -55,9 +72,9 @@ function targetSprint(call: Call, s: SessionRow | null, code: string | undefined
   const session = s ?? resolveSession(call, target);
   const frame = parseStack(session).find((f) => f.type === 'sprint');
   if (!frame) {
-    throw invalidState(`no sprint is active in ${session.key}; name one, e.g. fragctl validate sprint 1`, {
+    throw invalidState(`no sprint is active in ${session.key}; name one, e.g. ${fragctl('validate', 'sprint', '1')}`, {
       session: session.key,
-      hint: 'list sprints with: fragctl sprint list',
+      hint: `list sprints with: ${fragctl('sprint', 'list')}`,
     });
   }
   return sprintById(call, frame.id);
@@ -254,7 +271,7 @@ function completeResult(call: Call, s: SessionRow | null, g: Gate): Omit<TaskCom
 
 export function validateTaskMethod(call: Call, p: ParsedParamsOf<'task.validate'>) {
   const s = p.code ? null : resolveSession(call, p);
-  const task = targetTask(call, s, p.code, p);
+  const task = targetTask(call, s, p.code, p, 'validate');
   return {
     task: taskView(call.app.sql, task),
     validation: validateTaskCompletion(taskFacts(call, task), rulesOf(call)),
@@ -269,7 +286,7 @@ export function validateSprintMethod(call: Call, p: ParsedParamsOf<'sprint.valid
 
 export function completeTask(call: Call, p: ParsedParamsOf<'task.complete'>): TaskCompleteResult {
   const s = p.code ? optionalSession(call, p) : resolveOpenSession(call, p);
-  const task = targetTask(call, s, p.code, p);
+  const task = targetTask(call, s, p.code, p, 'complete');
   const g = gateTask(call, s, task, { summary: p.summary, force: p.force });
   finishTask(call, s, g);
   const after = popCompleted(call, s ? reloadSession(call, s) : null, [task.id]);

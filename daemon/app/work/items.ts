@@ -11,6 +11,7 @@ import { instructionsFor } from '../instructions.js';
 import { finishTask, gateSprint, gateTask, recordSprintCompletion } from './completion.js';
 import type { ActivityRow } from '../rows.js';
 import { taskTrackedMs, withEstimateCheck } from '../time/reports.js';
+import { fragctl } from '../../../shared/command.js';
 
 /** `1` and `sprint-1` both mean SPRINT-1. */
 export const normalizeSprintCode = (code: string): string =>
@@ -18,20 +19,20 @@ export const normalizeSprintCode = (code: string): string =>
 
 export function findProject(call: Call, code: string): ProjectRow {
   const p = call.app.sql.get<ProjectRow>('SELECT * FROM projects WHERE code = ?', code);
-  if (!p) throw notFound('project', code, 'list projects with: fragctl project list');
+  if (!p) throw notFound('project', code, `list projects with: ${fragctl('project', 'list')}`);
   return p;
 }
 
 export function findSprint(call: Call, code: string): SprintRow {
   const c = normalizeSprintCode(code);
   const s = call.app.sql.get<SprintRow>('SELECT * FROM sprints WHERE code = ?', c);
-  if (!s) throw notFound('sprint', c, 'list sprints with: fragctl sprint list');
+  if (!s) throw notFound('sprint', c, `list sprints with: ${fragctl('sprint', 'list')}`);
   return s;
 }
 
 export function findTask(call: Call, code: string): TaskRow {
   const t = call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE code = ?', code);
-  if (!t) throw notFound('task', code, 'list tasks with: fragctl task list');
+  if (!t) throw notFound('task', code, `list tasks with: ${fragctl('task', 'list')}`);
   return t;
 }
 
@@ -47,7 +48,7 @@ function conflictIfExists(call: Call, table: 'projects' | 'sprints' | 'tasks', w
     throw new FragError(ErrorCode.Conflict, `${what} ${code} already exists`, {
       what,
       code,
-      hint: `change it with: fragctl ${what} edit ${code} …`,
+      hint: `change it with: ${fragctl(what, 'edit', code)} …`,
     });
   }
 }

@@ -1,107 +1,24 @@
-// Imports a plan file (YAML or JSON; YAML parses both) in one transaction. Errors name
-// the place in the file (line:column and the path), and nothing is half-imported: the
-// caller's transaction rolls back on any error.
-import { createRequire } from 'node:module';
-import type * as Yaml from 'yaml';
-import { z } from 'zod';
+// Imports a plan file (YAML or JSON, parsed by shared/plan.ts) in one transaction. Errors
+// name the place in the file (line:column and the path), and nothing is half-imported:
+// the caller's transaction rolls back on any error.
 import { ErrorCode, FragError } from '../../../shared/errors.js';
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
+import { parsePlan, type PlanProject, type PlanSprint, type PlanTask } from '../../../shared/plan.js';
 import type { Call } from '../app.js';
 import { instructionsFor } from '../instructions.js';
 import { normalizeSprintCode } from './items.js';
 import { recordActivity } from '../activities.js';
 import { iso } from '../../clock.js';
-import { parseMinutes } from '../../../shared/format.js';
 
-const estimate = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const minutes = parseMinutes(v);
-  if (minutes === null) ctx.addIssue({ code: 'custom', message: 'an estimate is minutes (90) or a duration (1h30m)' });
-  return minutes ?? 0;
-});
-const code = z.string().trim().min(1).max(64);
-const title = z.string().trim().min(1).max(500);
-const baseTask = {
-  code,
-  title,
-  description: z.string().optional(),
-  estimate: estimate.optional(),
-  assignee: z.string().optional(),
-  // A plan sets the starting status of new tasks; completing goes through the gate
-  // (fragctl task complete), so a plan cannot close work.
-  status: z
-    .enum(['todo', 'in_progress', 'blocked', 'cancelled'], {
-      error: (i) =>
-        i.input === 'completed'
-          ? 'a plan cannot complete tasks: complete them with fragctl task complete (validated)'
-          : undefined,
-    })
-    .optional(),
-};
-const subtask = z.object(baseTask).strict();
-const task = z.object({ ...baseTask, subtasks: z.array(subtask).optional() }).strict();
-const sprint = z
-  .object({
-    code: z.union([code, z.number().int().min(1)]).transform(String),
-    title,
-    goal: z.string().optional(),
-    tasks: z.array(task).optional(),
-  })
-  .strict();
-const project = z
-  .object({ code, title, description: z.string().optional(), sprints: z.array(sprint).optional() })
-  .strict();
-const plan = z
-  .object({ project: project.optional(), projects: z.array(project).optional(), sprints: z.array(sprint).optional() })
-  .strict()
-  .refine((p) => p.project || p.projects || p.sprints, 'a plan needs a project, projects or sprints');
-
-type Plan = z.output<typeof plan>;
-
-function fail(where: string, message: string, extra: Record<string, unknown> = {}): never {
+function fail(where: string, message: string): never {
   throw new FragError(ErrorCode.ValidationFailed, `${where}: ${message}`, {
     hint: 'fix the file and import it again; nothing was imported',
-    ...extra,
   });
-}
-
-// yaml is loaded on the first import, not at daemon start: it costs ~8 MB of resident
-// memory that a daemon which never imports a plan should not carry.
-let yaml: typeof Yaml | undefined;
-const loadYaml = (): typeof Yaml => (yaml ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
-
-export function parsePlan(content: string, filename: string): Plan {
-  const { LineCounter, parseDocument, isNode } = loadYaml();
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(content, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const place = (offset: number) => {
-    const { line, col } = lineCounter.linePos(offset);
-    return `${filename}:${line}:${col}`;
-  };
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    fail(place(e.pos[0]), e.message.split('\n')[0], { line: e.linePos?.[0].line, column: e.linePos?.[0].col });
-  }
-  const parsed = plan.safeParse(doc.toJS());
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
-    // Point at the deepest node of the path that exists in the file.
-    let node: unknown;
-    for (let n = path.length; n >= 0 && !isNode(node); n--)
-      node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-    const offset = isNode(node) && node.range ? node.range[0] : 0;
-    const dotted = path
-      .map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`))
-      .join('')
-      .replace(/^\./, '');
-    fail(`${place(offset)}${dotted ? ` (${dotted})` : ''}`, issue.message, { path: dotted });
-  }
-  return parsed.data;
 }
 
 export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
   const filename = p.filename ?? 'plan';
-  const data = parsePlan(p.content, filename);
+  const data = parsePlan(p.content, filename, p.format);
   const { sql } = call.app;
   const created: string[] = [];
   const updated: string[] = [];
@@ -124,12 +41,7 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
   const idOf = (table: string, c: string) => sql.value<number>(`SELECT id FROM ${table} WHERE code = ?`, c)!;
   const counts = { projects: 0, sprints: 0, tasks: 0 };
 
-  const importTask = (
-    t: z.output<typeof task>,
-    sprintId: number | null,
-    projectId: number | null,
-    parentId: number | null,
-  ) => {
+  const importTask = (t: PlanTask, sprintId: number | null, projectId: number | null, parentId: number | null) => {
     once('task', t.code);
     counts.tasks++;
     upsert(
@@ -171,7 +83,7 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
     for (const st of t.subtasks ?? []) importTask(st, sprintId, projectId, id);
   };
 
-  const importSprint = (s: z.output<typeof sprint>, projectId: number | null) => {
+  const importSprint = (s: PlanSprint, projectId: number | null) => {
     const c = normalizeSprintCode(s.code);
     once('sprint', c);
     counts.sprints++;
@@ -202,7 +114,7 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
     for (const t of s.tasks ?? []) importTask(t, id, projectId, null);
   };
 
-  const importProject = (pr: z.output<typeof project>) => {
+  const importProject = (pr: PlanProject) => {
     once('project', pr.code);
     counts.projects++;
     upsert(

@@ -1,6 +1,7 @@
 // Completion gates as pure functions over plain facts, so every rule can be tested
 // without a database or a clock. Errors block completion (unless forced), warnings never do.
-import { formatDuration, shellQuote } from '../../../shared/format.js';
+import { formatDuration } from '../../../shared/format.js';
+import { fragctl } from '../../../shared/command.js';
 import type { TaskStatus, SprintStatus } from '../../../shared/protocol/views.js';
 
 export interface ChecklistItem {
@@ -96,7 +97,6 @@ export function estimateVariance(
 
 export function validateTaskCompletion(t: TaskFacts, rules: ValidationRules): ValidationResult {
   const c = new Checks();
-  const q = shellQuote;
 
   // Status progression: only work that was started and is still open can complete.
   let statusOk = true;
@@ -105,15 +105,15 @@ export function validateTaskCompletion(t: TaskFacts, rules: ValidationRules): Va
   if (closed(t.status)) {
     statusOk = false;
     statusDetail = `${t.code} is already ${t.status}`;
-    statusFix = `${t.code} is already ${t.status}; reopen it first with: fragctl task edit ${t.code} --status in_progress`;
+    statusFix = `${t.code} is already ${t.status}; reopen it first with: ${fragctl('task', 'edit', t.code, '--status', 'in_progress')}`;
   } else if (t.status === 'blocked') {
     statusOk = false;
     statusDetail = `${t.code} is blocked`;
-    statusFix = `unblock ${t.code} first: fragctl task edit ${t.code} --status in_progress`;
+    statusFix = `unblock ${t.code} first: ${fragctl('task', 'edit', t.code, '--status', 'in_progress')}`;
   } else if (t.status === 'todo' && !t.was_started) {
     statusOk = false;
     statusDetail = `${t.code} was never started (todo → completed skips in_progress)`;
-    statusFix = `start ${t.code} first: fragctl task activate ${t.code}`;
+    statusFix = `start ${t.code} first: ${fragctl('task', 'activate', t.code)}`;
   }
   c.check('status', 'error', 'status progression', statusOk, statusDetail, statusFix);
 
@@ -126,7 +126,7 @@ export function validateTaskCompletion(t: TaskFacts, rules: ValidationRules): Va
     summaryLen === 0
       ? `no summary (need at least ${rules.summary_min_chars} characters)`
       : `${summaryLen} of at least ${rules.summary_min_chars} characters`,
-    `write a summary of at least ${rules.summary_min_chars} characters: fragctl task edit ${t.code} --summary ${q('what was done, how, and what is left')}`,
+    `write a summary of at least ${rules.summary_min_chars} characters: ${fragctl('task', 'edit', t.code, '--summary', 'what was done, how, and what is left')}`,
   );
 
   c.check(
@@ -135,7 +135,7 @@ export function validateTaskCompletion(t: TaskFacts, rules: ValidationRules): Va
     'context updates',
     t.updates >= rules.min_context_updates,
     `${t.updates} of at least ${rules.min_context_updates}`,
-    `post ${Math.max(0, rules.min_context_updates - t.updates)} more progress update(s) while ${t.code} is active: fragctl update ${q('what I just did')}`,
+    `post ${Math.max(0, rules.min_context_updates - t.updates)} more progress update(s) while ${t.code} is active: ${fragctl('update', 'what I just did')}`,
   );
 
   const open = t.subtasks.filter((s) => !closed(s.status));
@@ -149,7 +149,7 @@ export function validateTaskCompletion(t: TaskFacts, rules: ValidationRules): Va
       : open.length === 0
         ? `all ${t.subtasks.length} completed or cancelled`
         : `${open.length} open: ${open.map((s) => `${s.code} (${s.status})`).join(', ')}`,
-    `complete or cancel the open subtasks first: ${open.map((s) => s.code).join(', ')} (see fragctl validate task ${open[0]?.code ?? t.code})`,
+    `complete or cancel the open subtasks first: ${open.map((s) => s.code).join(', ')} (see ${fragctl('validate', 'task', open[0]?.code ?? t.code)})`,
   );
 
   c.check(
@@ -158,7 +158,7 @@ export function validateTaskCompletion(t: TaskFacts, rules: ValidationRules): Va
     'time tracked',
     t.tracked_ms > 0,
     t.tracked_ms > 0 ? formatDuration(t.tracked_ms / 1000) : 'no time tracked on this task',
-    `track time on ${t.code}: fragctl task activate ${t.code}`,
+    `track time on ${t.code}: ${fragctl('task', 'activate', t.code)}`,
   );
 
   const v = estimateVariance(t.estimate_minutes, t.tracked_ms);
@@ -199,7 +199,6 @@ export function validateSprintCompletion(
   rules: Pick<ValidationRules, 'summary_min_chars'>,
 ): ValidationResult {
   const c = new Checks();
-  const q = shellQuote;
   const alreadyClosed = s.status === 'completed' || s.status === 'cancelled';
   c.check(
     'status',
@@ -207,7 +206,7 @@ export function validateSprintCompletion(
     'status',
     !alreadyClosed,
     alreadyClosed ? `${s.code} is already ${s.status}` : `${s.status}, can complete`,
-    `${s.code} is already ${s.status}; reopen it first with: fragctl sprint edit ${s.code} --status active`,
+    `${s.code} is already ${s.status}; reopen it first with: ${fragctl('sprint', 'edit', s.code, '--status', 'active')}`,
   );
 
   const open = s.tasks.filter((t) => !closed(t.status));
@@ -219,7 +218,7 @@ export function validateSprintCompletion(
     open.length === 0
       ? `all ${s.tasks.length} completed or cancelled`
       : `${open.length} of ${s.tasks.length} open: ${open.map((t) => `${t.code} (${t.status})`).join(', ')}`,
-    `complete or cancel the open tasks: ${open.map((t) => t.code).join(', ')} (fragctl tasks bulk-complete ${open.map((t) => t.code).join(',')} --summary ${q('…')})`,
+    `complete or cancel the open tasks: ${open.map((t) => t.code).join(', ')} (${fragctl('tasks', 'bulk-complete', open.map((t) => t.code).join(','), '--summary', '…')})`,
   );
   c.check(
     'has_tasks',
@@ -238,7 +237,7 @@ export function validateSprintCompletion(
     longest === 0
       ? `neither (need at least ${rules.summary_min_chars} characters)`
       : `${longest} of at least ${rules.summary_min_chars} characters`,
-    `write a sprint summary of at least ${rules.summary_min_chars} characters: fragctl sprint edit ${s.code} --summary ${q('what the sprint delivered and what was learned')}`,
+    `write a sprint summary of at least ${rules.summary_min_chars} characters: ${fragctl('sprint', 'edit', s.code, '--summary', 'what the sprint delivered and what was learned')}`,
   );
 
   const hasDeliverables = (s.deliverables ?? '').trim().length > 0 || s.artifacts > 0;
