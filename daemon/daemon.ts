@@ -242,6 +242,27 @@ export class Daemon {
       },
       status: (call) => this.status(call.now),
       shutdown: () => void setImmediate(() => void this.stop('rpc')),
+      dashboardLogin: (now) => {
+        const login = this.http?.loginUrl();
+        if (!login) {
+          const error = this.http?.status.error;
+          throw new FragError(
+            ErrorCode.InvalidState,
+            error
+              ? `the dashboard is served by the HTTP server, which could not start: ${error}`
+              : 'the dashboard is served by the HTTP server, which is off',
+            {
+              error: 'invalid_state',
+              hint: `set "http": { "enabled": true } in ${paths.config} and restart fragd (fragctl daemon restart)`,
+            },
+          );
+        }
+        return {
+          url: login.url,
+          expires_at: new Date(now + login.seconds * 1000).toISOString(),
+          expires_in_seconds: login.seconds,
+        };
+      },
     };
     this.statusFiles = new StatusFiles(this.app, paths.runtimeDir, opts.log);
     // Events are published after their batch commits; the status files follow once per turn.
@@ -249,6 +270,7 @@ export class Daemon {
     // event), so write-heavy logging pays nothing for them.
     const publish = (e: DaemonEvent[]) => {
       this.transport.publish(e);
+      this.http?.publish(e);
       if (e.some((ev) => ev.type !== 'activity.logged')) this.statusFiles?.changed();
     };
     this.dispatcher = new Dispatcher({

@@ -50,7 +50,20 @@ await Promise.all([
     // bundle cannot; its "module" build is plain ESM.
     alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   }),
+  // The local dashboard (docs/dashboard.md): one script and one stylesheet for the browser,
+  // the chart library bundled in (no CDN: the page works offline), served by fragd.
+  build({
+    entryPoints: { app: 'client/dashboard/main.ts' },
+    outdir: `${outdir}/dashboard`,
+    bundle: true,
+    minify: true,
+    platform: 'browser',
+    target: ['chrome110', 'firefox110', 'safari16'],
+    format: 'esm',
+    logLevel: 'warning',
+  }),
 ]);
+copyFileSync('client/dashboard/index.html', `${outdir}/dashboard/index.html`);
 // The agents' hook entry (client/agents/hook-command.ts names it): a POSIX script beside fragctl.js.
 copyFileSync('client/agents/fragd-agent-hook.sh', `${outdir}/fragd-agent-hook.sh`);
 for (const f of ['fragd.js', 'fragctl.js', 'fragd-agent-hook.sh']) chmodSync(`${outdir}/${f}`, 0o755);

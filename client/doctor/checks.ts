@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { request } from 'node:http';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fragctl } from '../../shared/command.js';
 import type { FragPaths } from '../../shared/paths.js';
 import { PROTOCOL_VERSION } from '../../shared/protocol/version.js';
 import type { ResultOf } from '../../shared/protocol/methods.js';
@@ -274,17 +275,17 @@ function agentChecks(env: NodeJS.ProcessEnv, paths: FragPaths): CheckResult[] {
         title,
         'fail',
         `${broken.path}: ${broken.error}`,
-        `fix the file, then fragctl agent install ${agent}`,
+        `fix the file, then ${fragctl('agent', 'install', agent)}`,
       );
     if (st.installed === 'none')
-      return bad(id, title, 'warn', 'not tracked: fragd is not in its settings', `fragctl agent install ${agent}`);
+      return bad(id, title, 'warn', 'not tracked: fragd is not in its settings', fragctl('agent', 'install', agent));
     if (st.installed === 'partial' || st.files.some((f) => f.exists && !f.current && f.hooks.length))
       return bad(
         id,
         title,
         'fail',
         `fragd's entries are incomplete or name another install (${st.files.map((f) => f.path).join(', ')})`,
-        `fragctl agent install ${agent} (it replaces them)`,
+        `${fragctl('agent', 'install', agent)} (it replaces them)`,
       );
     return ok(id, title, `hooks and MCP server in ${st.files.map((f) => f.path).join(', ')}`);
   });

@@ -17,6 +17,7 @@ import { intervalCommands } from './commands/intervals.js';
 import { agentCommands } from './commands/agent.js';
 import { setupCommand } from './commands/setup.js';
 import { doctorCommand } from './commands/doctor.js';
+import { openCommand } from './commands/open.js';
 
 declare const __FRAGD_VERSION__: string;
 
@@ -68,6 +69,7 @@ for (const add of [
   agentCommands,
   setupCommand,
   doctorCommand,
+  openCommand,
 ]) {
   cli = add(cli);
 }

@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FRAGD_NODE_FLAGS } from '../../shared/daemon-flags.js';
-import { commandLine } from '../../shared/command.js';
+import { commandLine, fragctl } from '../../shared/command.js';
 import type { FragPaths } from '../../shared/paths.js';
 import { installHooksIn } from '../hooks/install.js';
 import { addBlock, hasBlock, writeFileChange, type Change } from './changes.js';
@@ -211,7 +211,7 @@ function agentsStep(c: SetupContext): Step {
       : 'no Claude Code, Codex or Gemini CLI configuration found (~/.claude, ~/.codex, ~/.gemini)',
     plan: agents.map(
       (a) =>
-        `fragctl agent install ${a} --user: ${targetFiles(a, { kind: 'user' }, c.env)
+        `${fragctl('agent', 'install', a, '--user')}: ${targetFiles(a, { kind: 'user' }, c.env)
           .map((f) => f.path)
           .join(', ')}`,
     ),

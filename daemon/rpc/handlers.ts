@@ -11,6 +11,7 @@ import { completionHandlers } from '../app/work/completion-handlers.js';
 import { agentHandlers } from './agent-handlers.js';
 import { agentsHandlers } from './agents.js';
 import { timeHandlers } from './time-handlers.js';
+import { dashboardHandlers } from './dashboard.js';
 import { intervalHandlers } from './interval-handlers.js';
 import { reportPreparers } from '../app/time/report-views.js';
 import { gitHandlers, gitPreparers } from './git.js';
@@ -20,6 +21,8 @@ export interface DaemonFacts {
   status(call: Call): ResultOf<'daemon.status'>;
   hello(params: ParsedParamsOf<'daemon.hello'>): ResultOf<'daemon.hello'>;
   shutdown(): void;
+  /** A one-time dashboard login URL (docs/dashboard.md); refused when the HTTP server is off. */
+  dashboardLogin(now: number): ResultOf<'dashboard.login'>;
 }
 
 export interface Connection {
@@ -109,6 +112,7 @@ export const handlers: HandlerTable = {
   ...agentHandlers,
   ...agentsHandlers,
   ...timeHandlers,
+  ...dashboardHandlers,
   ...intervalHandlers,
   ...gitHandlers,
 };

@@ -20,6 +20,7 @@ import type { Dispatcher } from '../rpc/dispatcher.js';
 import type { Connection } from '../rpc/handlers.js';
 import { httpStatusFor } from './http-status.js';
 import { tokenMatches } from './http-token.js';
+import { DashboardHttp } from './dashboard-http.js';
 
 export const MAX_BODY_BYTES = MAX_FRAME_BYTES;
 const CLOSE = { Connection: 'close' };
@@ -139,6 +140,8 @@ export class HttpServer {
   readonly server: Server;
   private port = 0;
   private nextConn = 1;
+  /** The local dashboard (login, page, its calls and event stream): cookie, not token. */
+  readonly dashboard: DashboardHttp;
 
   constructor(
     private readonly dispatcher: Dispatcher,
@@ -153,6 +156,18 @@ export class HttpServer {
     this.server.headersTimeout = HTTP_HEADERS_TIMEOUT_MS;
     this.server.keepAliveTimeout = 5000;
     this.server.maxConnections = MAX_HTTP_CONNECTIONS;
+    this.dashboard = new DashboardHttp(dispatcher, () => this.origins);
+  }
+
+  /** The origins of this server's own pages. */
+  get origins(): string[] {
+    return [`http://127.0.0.1:${this.port}`, `http://localhost:${this.port}`];
+  }
+
+  /** A one-time dashboard login URL (fragctl open). */
+  loginUrl(): { url: string; seconds: number } {
+    const { code, seconds } = this.dashboard.auth.issueCode();
+    return { url: `${this.info.url}/login?code=${code}`, seconds };
   }
 
   async listen(): Promise<HttpInfo> {
@@ -173,6 +188,7 @@ export class HttpServer {
   }
 
   close(): Promise<void> {
+    this.dashboard.close();
     try {
       unlinkSync(this.opts.portFile);
     } catch {
@@ -189,8 +205,13 @@ export class HttpServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     try {
-      this.guard(req);
+      this.hostGuard(req);
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (DashboardHttp.handles(url.pathname)) {
+        await this.dashboard.handle(req, res, url);
+        return;
+      }
+      this.guard(req);
       if (url.pathname === '/rpc') {
         if (req.method !== 'POST')
           throw fail(
@@ -226,10 +247,10 @@ export class HttpServer {
   }
 
   /**
-   * DNS rebinding and CSRF defence first, then the token; all before the body is read or any
-   * work is done, and a refused caller's connection is closed (it keeps no descriptor).
+   * DNS rebinding defence, for every request (the dashboard's too), before the body is read
+   * or any work is done; a refused caller's connection is closed (it keeps no descriptor).
    */
-  private guard(req: IncomingMessage): void {
+  private hostGuard(req: IncomingMessage): void {
     const host = (req.headers.host ?? '').toLowerCase();
     const allowedHosts = [`127.0.0.1:${this.port}`, `localhost:${this.port}`];
     if (!allowedHosts.includes(host)) {
@@ -244,6 +265,10 @@ export class HttpServer {
         CLOSE,
       );
     }
+  }
+
+  /** CSRF defence, then the token: the API's own guard (the dashboard has its own). */
+  private guard(req: IncomingMessage): void {
     const origin = req.headers.origin;
     if (origin !== undefined && !isLoopbackOrigin(origin)) {
       throw fail(

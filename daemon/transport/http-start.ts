@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { FragPaths } from '../../shared/paths.js';
 import type { FragConfig } from '../config.js';
 import type { Dispatcher } from '../rpc/dispatcher.js';
+import type { DaemonEvent } from '../../shared/protocol/views.js';
 import { HttpServer } from './http-server.js';
 import { loadOrCreateToken } from './http-token.js';
 
@@ -21,7 +22,18 @@ export interface HttpStatus {
 export interface HttpApi {
   status: HttpStatus;
   close(): Promise<void>;
+  /** A one-time dashboard login URL; null when the server is not running. */
+  loginUrl(): { url: string; seconds: number } | null;
+  /** Daemon events, for the dashboard's event streams. */
+  publish(events: DaemonEvent[]): void;
 }
+
+const off = (status: HttpStatus): HttpApi => ({
+  status,
+  close: async () => {},
+  loginUrl: () => null,
+  publish: () => {},
+});
 
 export const httpPortFile = (paths: FragPaths) => join(paths.stateDir, 'http-port');
 
@@ -31,7 +43,7 @@ export async function startHttpApi(
   config: FragConfig,
   paths: FragPaths,
 ): Promise<HttpApi> {
-  if (!config.http.enabled) return { status: { enabled: false }, close: async () => {} };
+  if (!config.http.enabled) return off({ enabled: false });
   const requested = config.http.port;
   try {
     const token = loadOrCreateToken(paths.httpToken);
@@ -49,7 +61,12 @@ export async function startHttpApi(
     });
     const info = await server.listen();
     log.info({ url: info.url }, 'HTTP API listening');
-    return { status: { enabled: true, ...info, token_file: paths.httpToken }, close: () => server.close() };
+    return {
+      status: { enabled: true, ...info, token_file: paths.httpToken },
+      close: () => server.close(),
+      loginUrl: () => server.loginUrl(),
+      publish: (events) => server.dashboard.publish(events),
+    };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const error =
@@ -57,6 +74,6 @@ export async function startHttpApi(
         ? `port ${requested} on 127.0.0.1 is in use; set http.port in the config to a free port (or 0 to pick one) and restart fragd`
         : `the HTTP API could not start: ${(err as Error).message}`;
     log.error({ err, port: requested }, error);
-    return { status: { enabled: true, error }, close: async () => {} };
+    return off({ enabled: true, error });
   }
 }

@@ -13,6 +13,7 @@ import { gitMethods } from './git.js';
 import { agentMethods } from './agent.js';
 import { agentsMethods } from './agents.js';
 import { timeMethods, type EstimateCheck } from './time.js';
+import { dashboardMethods } from './dashboard.js';
 import { intervalMethods } from './intervals.js';
 import {
   code,
@@ -464,6 +465,7 @@ export const methods = {
   ...agentMethods,
   ...agentsMethods,
   ...timeMethods,
+  ...dashboardMethods,
   ...intervalMethods,
 } as const;
 

@@ -1,0 +1,522 @@
+/// <reference lib="dom" />
+// The dashboard page (docs/dashboard.md). Every number comes from a protocol method through
+// the daemon's dispatcher (POST /dashboard/rpc), the same answers fragctl prints; the event
+// stream (/dashboard/events) says when something changed, and the views read again.
+// No inline script or style: the Content-Security-Policy is default-src 'self'.
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import './style.css';
+import type { ResultOf, MethodName, ParamsOf } from '../../shared/protocol/methods.js';
+
+let nextId = 1;
+
+class RpcError extends Error {
+  constructor(
+    message: string,
+    readonly hint: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+async function rpc<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
+  const res = await fetch('/dashboard/rpc', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json', 'X-Fragd-Dashboard': '1' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }),
+  });
+  if (res.status === 401) {
+    location.assign('/dashboard/');
+    throw new RpcError('not logged in', 'run fragctl open');
+  }
+  const answer = (await res.json()) as {
+    result?: ResultOf<M>;
+    error?: { message: string; data?: { hint?: string } };
+  };
+  if (answer.error) throw new RpcError(answer.error.message, answer.error.data?.hint);
+  return answer.result!;
+}
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** 3725 → "1h 02m"; the exact seconds go in data-seconds for readers and tests. */
+function duration(seconds: number): string {
+  const m = Math.round(seconds / 60);
+  return m >= 60 ? `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m` : `${m}m`;
+}
+const clock = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+const dayKey = (d: Date) =>
+  `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+function cell(text: string, attrs: Record<string, string> = {}): HTMLTableCellElement {
+  const td = document.createElement('td');
+  td.textContent = text;
+  for (const [k, v] of Object.entries(attrs)) td.setAttribute(k, v);
+  return td;
+}
+function fill(tableId: string, rows: HTMLTableCellElement[][], empty = 'nothing yet'): void {
+  const body = $<HTMLTableElement>(tableId).tBodies[0];
+  body.replaceChildren(
+    ...(rows.length ? rows : [[cell(empty)]]).map((cells) => {
+      const tr = document.createElement('tr');
+      tr.append(...cells);
+      return tr;
+    }),
+  );
+}
+const secondsCell = (s: number) => cell(duration(s), { 'data-seconds': String(s) });
+const css = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+
+// ---- Now: open sessions ------------------------------------------------------------------
+
+let sessions: ResultOf<'session.list'>['sessions'] = [];
+const isAgent = (s: (typeof sessions)[number]) => s.source === 'mcp' || s.metadata?.agent != null;
+
+async function renderNow(): Promise<void> {
+  const [active, paused] = await Promise.all([
+    rpc('session.list', { status: 'active', limit: 200 }),
+    rpc('session.list', { status: 'paused', limit: 200 }),
+  ]);
+  sessions = [...active.sessions, ...paused.sessions];
+  fill(
+    'now-table',
+    sessions.map((s) => [
+      cell(s.actor),
+      cell(s.key),
+      cell(s.status + (s.pause_reason ? ` (${s.pause_reason})` : ''), { 'data-status': s.status }),
+      cell(s.active.task ?? s.active.sprint ?? s.active.project ?? '—'),
+      secondsCell(s.active_seconds),
+      cell(clock(s.last_activity_at)),
+    ]),
+    'no open session',
+  );
+}
+
+// ---- Today: a timeline per actor ----------------------------------------------------------
+
+/** The daemon's today (its clock, the reader's zone): the year and the reports end there. */
+let today = dayKey(new Date());
+
+async function renderToday(): Promise<void> {
+  const day = await rpc('time.day', { tz });
+  today = day.date;
+  const from = Date.parse(day.range.from);
+  const span = Date.parse(day.range.to) - from;
+  const pct = (iso: string) => ((Date.parse(iso) - from) / span) * 100;
+  const chart = $('today-chart');
+  const axis = document.createElement('div');
+  axis.className = 'axis';
+  for (let h = 0; h <= 24; h += 3) {
+    const t = document.createElement('span');
+    t.textContent = `${String(h).padStart(2, '0')}:00`;
+    t.style.left = `${(h / 24) * 100}%`;
+    axis.append(t);
+  }
+  const rows = day.actors.map((a) => {
+    const row = document.createElement('div');
+    row.className = 'row';
+    const name = document.createElement('span');
+    name.textContent = `${a.actor}${a.kind === 'agent' ? ' (agent)' : ''}`;
+    const track = document.createElement('div');
+    track.className = 'track';
+    for (const s of a.segments) {
+      const seg = document.createElement('div');
+      seg.className = `seg ${s.state}`;
+      seg.style.left = `${pct(s.from)}%`;
+      seg.style.width = `${Math.max(0.2, pct(s.to) - pct(s.from))}%`;
+      seg.title = `${s.state} ${clock(s.from)}–${clock(s.to)}${s.task ? ` ${s.task}` : ''}`;
+      track.append(seg);
+    }
+    row.append(name, track);
+    return row;
+  });
+  chart.replaceChildren(...rows, axis);
+  fill(
+    'today-table',
+    day.actors.flatMap((a) =>
+      a.segments.map((s) => [
+        cell(a.actor),
+        cell(clock(s.from)),
+        cell(clock(s.to)),
+        cell(s.state, { 'data-state': s.state }),
+        cell(s.task ?? '—'),
+      ]),
+    ),
+    'no time tracked today',
+  );
+}
+
+// ---- The year: a heatmap of days ----------------------------------------------------------
+
+async function renderYear(): Promise<void> {
+  // Calendar arithmetic at noon UTC: no day is skipped or doubled by a DST switch.
+  const last = new Date(`${today}T12:00:00Z`);
+  const start = new Date(last);
+  start.setUTCDate(start.getUTCDate() - 364 - start.getUTCDay()); // whole weeks, Sunday first
+  const key0 = (d: Date) => d.toISOString().slice(0, 10);
+  const r = await rpc('report', { by: 'day', since: key0(start), until: today, tz });
+  const byDay = new Map(r.rows.map((row) => [row.key, row.seconds]));
+  const max = Math.max(1, ...byDay.values());
+  const cells: HTMLElement[] = [];
+  for (const d = new Date(start); d <= last; d.setUTCDate(d.getUTCDate() + 1)) {
+    const key = key0(d);
+    const s = byDay.get(key) ?? 0;
+    const div = document.createElement('div');
+    const level = s === 0 ? 0 : Math.min(4, 1 + Math.floor((s / max) * 4));
+    div.className = `day l${level}`;
+    div.title = `${key}: ${duration(s)}`;
+    cells.push(div);
+  }
+  $('year-chart').replaceChildren(...cells);
+  fill(
+    'year-table',
+    r.rows.filter((row) => row.seconds > 0).map((row) => [cell(row.key), secondsCell(row.seconds)]),
+    'no time tracked this year',
+  );
+}
+
+// ---- Tasks and sprints: estimate against actual -------------------------------------------
+
+const charts = new Map<string, uPlot>();
+const fromZero = (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, Math.max(1, max * 1.1)];
+
+function barChart(id: string, labels: string[], series: { label: string; color: string; values: number[] }[]): void {
+  charts.get(id)?.destroy();
+  const el = $(id);
+  if (!labels.length) {
+    el.replaceChildren();
+    return;
+  }
+  const bars = uPlot.paths.bars!({ size: [0.35, 40], align: 0 });
+  const n = series.length;
+  const opts: uPlot.Options = {
+    width: Math.min(1000, el.clientWidth || 800),
+    height: 240,
+    // Bars start at zero, or their lengths would lie.
+    scales: { x: { time: false, range: [-0.6, labels.length - 0.4] }, y: { range: fromZero } },
+    axes: [
+      {
+        stroke: css('--fg'),
+        values: (_u, ticks) => ticks.map((t) => labels[t] ?? ''),
+        splits: () => labels.map((_l, i) => i),
+        grid: { show: false },
+      },
+      { stroke: css('--fg'), grid: { stroke: css('--line') }, label: 'minutes' },
+    ],
+    series: [
+      {},
+      ...series.map((s, i) => ({
+        label: s.label,
+        stroke: s.color,
+        fill: s.color,
+        paths: (u: uPlot, si: number, i0: number, i1: number) => {
+          // Side by side: each series' bars shifted within the slot.
+          const shift = (i - (n - 1) / 2) * 0.36;
+          const xs = u.data[0];
+          const saved = xs.slice();
+          for (let k = 0; k < xs.length; k++) (xs as number[])[k] = saved[k] + shift;
+          const p = bars(u, si, i0, i1);
+          for (let k = 0; k < xs.length; k++) (xs as number[])[k] = saved[k];
+          return p;
+        },
+        points: { show: false },
+      })),
+    ],
+    legend: { show: true },
+  };
+  const data: uPlot.AlignedData = [labels.map((_l, i) => i), ...series.map((s) => s.values)];
+  charts.set(id, new uPlot(opts, data, el));
+}
+
+async function renderTasks(): Promise<void> {
+  const [tasks, sprints] = await Promise.all([rpc('report', { by: 'task', tz }), rpc('report', { by: 'sprint', tz })]);
+  $('tasks-range').textContent =
+    `Time in range: ${tasks.since} to ${tasks.until} (as fragctl report --by task); all time and estimates over every day.`;
+  const rows = tasks.rows.filter((r) => r.key !== '(none)');
+  fill(
+    'tasks-table',
+    tasks.rows.map((r) => [
+      cell(r.key, { 'data-key': r.key }),
+      secondsCell(r.seconds),
+      r.total_seconds != null ? secondsCell(r.total_seconds) : cell('—'),
+      cell(r.estimate_minutes != null ? `${r.estimate_minutes}m` : '—', {
+        'data-minutes': String(r.estimate_minutes ?? ''),
+      }),
+      cell(r.variance_percent != null ? `${r.variance_percent > 0 ? '+' : ''}${r.variance_percent}%` : '—'),
+    ]),
+    'no task time in range',
+  );
+  fill(
+    'sprints-table',
+    sprints.rows.map((r) => [cell(r.key, { 'data-key': r.key }), secondsCell(r.seconds)]),
+    'no sprint time in range',
+  );
+  barChart(
+    'tasks-chart',
+    rows.map((r) => r.key),
+    [
+      {
+        label: 'actual (all time)',
+        color: css('--active'),
+        values: rows.map((r) => Math.round((r.total_seconds ?? r.seconds) / 60)),
+      },
+      { label: 'estimate', color: css('--estimate'), values: rows.map((r) => r.estimate_minutes ?? 0) },
+    ],
+  );
+}
+
+// ---- Sprint burndown ----------------------------------------------------------------------
+
+async function renderBurndown(): Promise<void> {
+  const select = $<HTMLSelectElement>('burndown-sprint');
+  if (!select.options.length) {
+    const list = await rpc('sprint.list', {});
+    const all = (list as { sprints: { code: string; status: string }[] }).sprints;
+    for (const s of [...all.filter((s) => s.status === 'active'), ...all.filter((s) => s.status !== 'active')]) {
+      select.append(new Option(`${s.code} (${s.status})`, s.code));
+    }
+    select.addEventListener('change', () => void renderBurndown().catch(report));
+  }
+  if (!select.value) {
+    $('burndown-note').textContent = 'No sprint yet.';
+    return;
+  }
+  const b = await rpc('sprint.burndown', { sprint: select.value, tz });
+  $('burndown-note').textContent =
+    `${b.title}: ${b.total_estimate_minutes} min estimated` +
+    (b.unestimated.length ? `; without an estimate: ${b.unestimated.join(', ')}` : '');
+  fill(
+    'burndown-table',
+    b.days.map((d) => [
+      cell(d.date),
+      cell(String(d.remaining_minutes)),
+      cell(String(d.ideal_minutes)),
+      cell(String(d.spent_minutes)),
+    ]),
+  );
+  charts.get('burndown-chart')?.destroy();
+  const el = $('burndown-chart');
+  const xs = b.days.map((_d, i) => i);
+  charts.set(
+    'burndown-chart',
+    new uPlot(
+      {
+        width: Math.min(1000, el.clientWidth || 800),
+        height: 240,
+        scales: { x: { time: false }, y: { range: fromZero } },
+        axes: [
+          {
+            stroke: css('--fg'),
+            splits: () => xs,
+            values: (_u, t) => t.map((i) => b.days[i]?.date.slice(5) ?? ''),
+            grid: { show: false },
+          },
+          { stroke: css('--fg'), grid: { stroke: css('--line') }, label: 'minutes' },
+        ],
+        series: [
+          {},
+          { label: 'remaining', stroke: css('--crash'), width: 2 },
+          { label: 'ideal', stroke: css('--idle'), dash: [6, 4] },
+          { label: 'spent', stroke: css('--active') },
+        ],
+      },
+      [
+        xs,
+        b.days.map((d) => d.remaining_minutes),
+        b.days.map((d) => d.ideal_minutes),
+        b.days.map((d) => d.spent_minutes),
+      ],
+      el,
+    ),
+  );
+}
+
+// ---- People and agents --------------------------------------------------------------------
+
+async function renderActors(): Promise<void> {
+  const [r, all] = await Promise.all([rpc('report', { by: 'actor', tz }), rpc('session.list', { limit: 1000 })]);
+  const agents = new Set(all.sessions.filter(isAgent).map((s) => s.actor));
+  fill(
+    'actors-table',
+    r.rows.map((row) => [
+      cell(row.key, { 'data-key': row.key }),
+      cell(agents.has(row.key) ? 'agent' : 'person'),
+      secondsCell(row.seconds),
+      cell(String((row.tokens?.input ?? 0) + (row.tokens?.cache_read ?? 0) + (row.tokens?.cache_creation ?? 0))),
+      cell(String(row.tokens?.output ?? 0)),
+    ]),
+    'no time in range',
+  );
+  barChart(
+    'actors-chart',
+    r.rows.map((row) => `${row.key}${agents.has(row.key) ? ' (agent)' : ''}`),
+    [
+      {
+        label: 'minutes, people',
+        color: css('--estimate'),
+        values: r.rows.map((row) => (agents.has(row.key) ? 0 : Math.round(row.seconds / 60))),
+      },
+      {
+        label: 'minutes, agents',
+        color: css('--waiting'),
+        values: r.rows.map((row) => (agents.has(row.key) ? Math.round(row.seconds / 60) : 0)),
+      },
+    ],
+  );
+  const actorSelect = $<HTMLSelectElement>('intervals-actor');
+  const names = [...new Set(all.sessions.map((s) => s.actor))].sort();
+  const keep = actorSelect.value;
+  actorSelect.replaceChildren(...names.map((n) => new Option(n, n)));
+  if (keep && names.includes(keep)) actorSelect.value = keep;
+}
+
+// ---- Intervals and corrections ------------------------------------------------------------
+
+type Call = (method: string, params: Record<string, unknown>) => Promise<unknown>;
+/** The correction methods come with issue 13; called by name so the page builds either way. */
+const call = rpc as unknown as Call;
+
+interface IntervalRow {
+  ref: string;
+  id: number;
+  start: string;
+  end: string | null;
+  seconds: number;
+  task: string | null;
+  annotation: string | null;
+}
+
+async function renderIntervals(): Promise<void> {
+  const actor = $<HTMLSelectElement>('intervals-actor').value || undefined;
+  let list: { intervals: IntervalRow[]; matched: number };
+  try {
+    list = (await call('interval.list', { actor, limit: 50 })) as typeof list;
+  } catch (err) {
+    $('intervals-note').textContent = (err as Error).message;
+    return;
+  }
+  $('intervals-note').textContent =
+    `${list.matched} intervals; the newest 50 shown. Corrections go through the same methods as fragctl interval.`;
+  fill(
+    'intervals-table',
+    list.intervals.map((iv) => [
+      cell(`#${iv.id}`, { 'data-id': String(iv.id) }),
+      cell(new Date(iv.start).toLocaleString()),
+      cell(iv.end ? new Date(iv.end).toLocaleString() : 'running'),
+      secondsCell(iv.seconds),
+      cell(iv.task ?? '—'),
+      cell(iv.annotation ?? ''),
+    ]),
+    'no intervals',
+  );
+  const select = $<HTMLSelectElement>('correct-ref');
+  const keep = select.value;
+  select.replaceChildren(
+    ...list.intervals.map((iv) => new Option(`#${iv.id} ${clock(iv.start)} ${iv.task ?? ''}`.trim(), `#${iv.id}`)),
+  );
+  if (keep) select.value = keep;
+}
+
+/** A datetime-local value (the reader's local time) as an instant with its offset. */
+const instant = (v: string) => (v ? new Date(v).toISOString() : undefined);
+
+async function correct(ev: SubmitEvent): Promise<void> {
+  ev.preventDefault();
+  const out = $('correct-result');
+  const actor = $<HTMLSelectElement>('intervals-actor').value || undefined;
+  const ref = $<HTMLSelectElement>('correct-ref').value;
+  const verb = $<HTMLSelectElement>('correct-verb').value;
+  const value = (id: string) => $<HTMLInputElement>(id).value;
+  const params: Record<string, unknown> = { actor, ref };
+  if (verb === 'edit')
+    Object.assign(params, { start: instant(value('correct-start')), end: instant(value('correct-end')) });
+  if (verb === 'split') params.at = instant(value('correct-at'));
+  if (verb === 'annotate') params.text = value('correct-text');
+  try {
+    await call(`interval.${verb}`, params);
+    out.className = '';
+    out.textContent = `${verb}: done`;
+  } catch (err) {
+    out.className = 'error';
+    const e = err as RpcError;
+    out.textContent = `${e.message}${e.hint ? ` (${e.hint})` : ''}`;
+  }
+  await refresh();
+}
+
+// ---- Live ---------------------------------------------------------------------------------
+
+function report(err: unknown): void {
+  const live = $('live');
+  live.textContent = `error: ${(err as Error).message}`;
+  live.className = '';
+}
+
+async function refresh(): Promise<void> {
+  await renderActors();
+  await Promise.all([renderNow(), renderToday(), renderTasks(), renderIntervals()]);
+}
+
+let pending: number | undefined;
+/** Many events arrive in one burst (a switch is several); one read after the burst. */
+function soon(): void {
+  if (pending !== undefined) return;
+  pending = window.setTimeout(() => {
+    pending = undefined;
+    refresh()
+      .then(() => {
+        $('live').dataset.updated = new Date().toISOString();
+      })
+      .catch(report);
+  }, 100);
+}
+
+/** The newest events, shown as they arrive (text only: nothing from the stream becomes markup). */
+function feed(e: { type: string; session: string | null; at: string; data: Record<string, unknown> }): void {
+  const list = $('feed');
+  const li = document.createElement('li');
+  const what = e.type === 'activity.logged' ? String(e.data.kind) : e.type;
+  const message = typeof e.data.message === 'string' ? `: ${e.data.message}` : '';
+  li.textContent = `${clock(e.at)} ${e.session ?? ''} ${what}${message}`;
+  li.dataset.type = e.type;
+  list.prepend(li);
+  while (list.children.length > 10) list.lastElementChild!.remove();
+}
+
+function connect(): void {
+  const events = new EventSource('/dashboard/events');
+  const live = $('live');
+  events.addEventListener('open', () => {
+    live.textContent = 'live';
+    live.className = 'on';
+    soon();
+  });
+  events.addEventListener('fragd', (ev: MessageEvent<string>) => {
+    feed(JSON.parse(ev.data) as { type: string; session: string | null; at: string; data: Record<string, unknown> });
+    soon();
+  });
+  events.addEventListener('error', () => {
+    live.textContent = 'reconnecting…';
+    live.className = '';
+  });
+}
+
+async function start(): Promise<void> {
+  $<HTMLFormElement>('correct').addEventListener('submit', (ev) => void correct(ev));
+  $('intervals-actor').addEventListener('change', () => void renderIntervals().catch(report));
+  await refresh();
+  await Promise.all([renderYear(), renderBurndown()]);
+  document.body.dataset.ready = 'true';
+  connect();
+  // Canvas charts take their colours when drawn: a switch to dark or light draws them again.
+  const scheme = matchMedia('(prefers-color-scheme: dark)');
+  scheme.addEventListener('change', () => {
+    Promise.all([renderTasks(), renderActors(), renderBurndown()])
+      .then(() => (document.body.dataset.scheme = scheme.matches ? 'dark' : 'light'))
+      .catch(report);
+  });
+}
+
+start().catch(report);
