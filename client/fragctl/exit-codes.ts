@@ -1,4 +1,4 @@
-// fragctl's exit codes (documented in the README).
+// fragctl's exit codes (documented in docs/errors.md, generated from this table).
 import { ErrorCode } from '../../shared/errors.js';
 import { CALL_TIMEOUT } from '../lib/rpc-client.js';
 

@@ -114,7 +114,7 @@ export class Dispatcher {
         throw new FragError(
           ErrorCode.InvalidParams,
           `invalid params for ${name}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`,
-          { method: name, issues, hint: `see the ${name} entry in the README's protocol section` },
+          { method: name, issues, hint: `see the ${name} entry in docs/protocol.md` },
         );
       }
       const source = (parsed.data as { source?: Source } | undefined)?.source ?? 'cli';

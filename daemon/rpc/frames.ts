@@ -109,7 +109,7 @@ export class FrameAnswerer {
         kind: 'answer',
         text: errorText(id, ErrorCode.MethodNotFound, `no method ${JSON.stringify(r.method)}`, {
           method: r.method,
-          hint: 'the README protocol section lists every method; fragd methods look like session.status',
+          hint: 'docs/protocol.md lists every method; fragd methods look like session.status',
         }),
       };
     }

@@ -143,17 +143,4 @@ export interface WithInstructions {
   instructions: Instructions;
 }
 
-export interface DaemonEvent {
-  type:
-    | 'session.changed'
-    | 'context.changed'
-    | 'activity.logged'
-    | 'session.idle_paused'
-    | 'session.resumed'
-    | 'item.changed'
-    /** The last event of a subscriber that did not read: its connection closes after it (docs/limits.md). */
-    | 'subscription.dropped';
-  session: string | null;
-  at: string;
-  data: Record<string, unknown>;
-}
+export type { DaemonEvent, EventData, EventType } from './events.js';

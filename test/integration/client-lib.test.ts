@@ -45,7 +45,7 @@ describe('FragClient.subscribe', () => {
     await client.subscribe((e) => seen.push(e), 'SESSION-001');
     await d.json(['session', 'start', '--actor', 'claude']);
     await d.json(['note', 'from the human session']);
-    await until('the note', () => seen.find((e) => e.data.kind === 'note'));
+    await until('the note', () => seen.find((e) => e.type === 'activity.logged' && e.data.kind === 'note'));
     expect(seen.every((e) => e.session === 'SESSION-001')).toBe(true);
     client.close();
   });

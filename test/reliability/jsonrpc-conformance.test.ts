@@ -109,7 +109,7 @@ afterAll(async () => {
   await d.dispose();
 });
 
-/** Every error object names its error in data.error (README, "Protocol"). */
+/** Every error object names its error in data.error (docs/protocol.md, docs/errors.md). */
 function expectErrors(answer: unknown): void {
   for (const r of Array.isArray(answer) ? answer : [answer]) {
     const e = (r as { error?: { data?: { error?: unknown } } }).error;

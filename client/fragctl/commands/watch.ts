@@ -18,10 +18,10 @@ const text = (v: unknown): string => terminalSafe(typeof v === 'string' ? v : v 
 
 /** One line a person can read: time, session, event type, what happened. */
 export function eventLine(e: DaemonEvent): string {
-  const d = e.data ?? {};
   let what: string;
-  if (e.type === 'activity.logged') what = `${text(d.kind)} ${text(d.message)}`.trim();
+  if (e.type === 'activity.logged') what = `${text(e.data.kind)} ${text(e.data.message)}`.trim();
   else {
+    const d: Record<string, unknown> = e.data ?? {};
     what = Object.entries(d)
       .filter(([, v]) => v !== null && v !== undefined && typeof v !== 'object')
       .map(([k, v]) => `${k}=${text(v)}`)

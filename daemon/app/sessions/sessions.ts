@@ -4,6 +4,7 @@ import { userInfo } from 'node:os';
 import { ErrorCode, FragError, notFound, invalidState } from '../../../shared/errors.js';
 import type { ParsedParamsOf, SessionResult } from '../../../shared/protocol/methods.js';
 import type { SessionType, Source } from '../../../shared/protocol/views.js';
+import type { SessionChange } from '../../../shared/protocol/events.js';
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
 import { recordActivity, recentActivities } from '../activities.js';
@@ -80,8 +81,8 @@ export function nextKey(call: Call): string {
 export function emitSessionChanged(
   call: Call,
   s: SessionRow,
-  change: string,
-  extra: Record<string, unknown> = {},
+  change: SessionChange,
+  extra: { reason?: string | null } = {},
 ): void {
   call.events.push({
     type: 'session.changed',

@@ -103,11 +103,12 @@ export function withIdleResume<T>(value: T, events: readonly DaemonEvent[]): T {
   if (value === null || typeof value !== 'object' || Array.isArray(value) || 'resumed_after_idle' in value)
     return value;
   const e = events.find(
-    (x) => x.type === 'session.resumed' && typeof x.data.cause === 'string' && x.data.cause.includes('idle'),
+    (x): x is Extract<DaemonEvent, { type: 'session.resumed' }> =>
+      x.type === 'session.resumed' && x.data.cause.includes('idle'),
   );
   if (!e) return value;
   return {
     ...value,
-    resumed_after_idle: { session: e.session, interrupted_seconds: e.data.interrupted_seconds as number },
+    resumed_after_idle: { session: e.session, interrupted_seconds: e.data.interrupted_seconds },
   };
 }

@@ -55,7 +55,12 @@ function conflictIfExists(call: Call, table: 'projects' | 'sprints' | 'tasks', w
   }
 }
 
-function itemChanged(call: Call, kind: string, code: string, change: string): void {
+function itemChanged(
+  call: Call,
+  kind: 'project' | 'sprint' | 'task',
+  code: string,
+  change: 'created' | 'edited' | 'completed',
+): void {
   call.events.push({ type: 'item.changed', session: null, at: iso(call.now), data: { kind, code, change } });
   recordActivity(call, null, { kind: `${kind}.${change}`, message: `${kind} ${code} ${change}`, data: { code } });
 }
