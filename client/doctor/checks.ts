@@ -78,6 +78,7 @@ async function daemonChecks(c: DoctorContext): Promise<CheckResult[]> {
       bad('version', 'versions', 'skip', 'needs the daemon'),
       bad('database', 'database', 'skip', 'needs the daemon'),
       bad('http', 'HTTP API', 'skip', 'needs the daemon'),
+      bad('sync', 'team sync', 'skip', 'needs the daemon'),
     ];
   const client = c.client;
   const st = await client.call('daemon.status');
@@ -108,6 +109,7 @@ async function daemonChecks(c: DoctorContext): Promise<CheckResult[]> {
         ),
   );
   results.push(await httpCheck(st));
+  results.push(syncCheck(await client.call('sync.status')));
   return results;
 }
 
@@ -162,6 +164,30 @@ function httpCheck(st: ResultOf<'daemon.status'>): Promise<CheckResult> {
     );
     req.end(body);
   });
+}
+
+/** Team sync (docs/team-sync.md): reachable, and not falling behind. */
+function syncCheck(s: ResultOf<'sync.status'>): CheckResult {
+  const title = 'team sync';
+  if (!s.enabled) return bad('sync', title, 'skip', 'off (config sync.enabled)');
+  const where = `team ${s.team ?? '?'} as ${s.machine ?? '?'}`;
+  if (s.connected === false || s.last_error)
+    return bad(
+      'sync',
+      title,
+      'fail',
+      `${where}: the team store is not reachable${s.last_error ? ` (${s.last_error.message})` : ''}; ${s.queue} changes queued`,
+      `check the connection string (${s.store ?? 'FRAGD_PG_URL or sync.url_file'}) and that PostgreSQL answers; ${fragctl('sync', 'status')} shows the lag`,
+    );
+  if (s.claim_conflicts?.length)
+    return bad(
+      'sync',
+      title,
+      'warn',
+      `${where}: ${s.claim_conflicts.length} task(s) held on two machines (${s.claim_conflicts.map((c) => c.task).join(', ')})`,
+      `deactivate the task on one machine (${fragctl('sync', 'status')} names them)`,
+    );
+  return ok('sync', title, `${where}: ${s.queue} changes queued, last push ${s.last_push_at ?? 'not yet'}`);
 }
 
 function diskCheck(paths: FragPaths): CheckResult {

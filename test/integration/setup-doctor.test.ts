@@ -158,6 +158,10 @@ describe('fragctl doctor', () => {
     expect(up.code).toBe(0);
     expect(report.checks.find((c) => c.id === 'database')?.detail).toContain('intact');
     expect(report.checks.find((c) => c.id === 'version')?.verdict).toBe('ok');
+    expect(report.checks.find((c) => c.id === 'sync')).toMatchObject({
+      verdict: 'skip',
+      detail: 'off (config sync.enabled)',
+    });
 
     chmodSync(d.home, 0o755);
     const open = await runNode(FRAGCTL, ['doctor'], { ...d.env, HOME: env.HOME });
