@@ -60,6 +60,12 @@ export const printErr = (text: string): void =>
   void process.stderr.write(terminalSafe(text.replace(/\n$/, ''), { multiline: true }) + '\n');
 
 /** JSON on stdout, exactly as the daemon answered (no terminal rewriting). */
+/**
+ * Data in a file format (an export: iCalendar's CRLF lines, CSV, JSON) written exactly as
+ * it is, like --json: it is meant for a file or another program, not for a person's eyes.
+ */
+export const printData = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+
 export const printJson = (value: unknown, indent?: number): void =>
   void process.stdout.write(JSON.stringify(value, null, indent) + '\n');
 
@@ -217,8 +223,14 @@ export async function run<T, P = undefined>(
     const result = await work(client, targetOf(argv), input);
     const format = formatOf(argv);
     if (format === 'json') printJson(result, 2);
-    else
-      print([...render(result), ...instructionLines((result as { instructions?: Instructions }).instructions, format)]);
+    else {
+      const lines = [
+        ...render(result),
+        ...instructionLines((result as { instructions?: Instructions }).instructions, format),
+      ];
+      // A renderer that wrote data itself (an export) leaves nothing to print.
+      if (lines.length) print(lines);
+    }
   } catch (err) {
     fail(err, argv);
   } finally {

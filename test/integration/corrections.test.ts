@@ -236,6 +236,10 @@ describe.skipIf(!timewAvailable)('Timewarrior round trip against the real timew'
     expect(out.code).toBe(0);
     const exported = JSON.parse(out.stdout) as { start: string; end: string; tags: string[] }[];
     expect(exported).toHaveLength(4);
+    // iCalendar is written exactly: CRLF line ends (RFC 5545), not escaped for a terminal.
+    const ics = await d.fragctl(['export', '--format', 'ical', '--since', '2026-03-27', '--actor', a], { env: BERLIN });
+    expect(ics.stdout.startsWith('BEGIN:VCALENDAR\r\nVERSION:2.0\r\n')).toBe(true);
+    expect(ics.stdout.match(/BEGIN:VEVENT\r\n/g)).toHaveLength(4);
     // timew 1.4 has no `import`: each exported interval is replayed with `timew track`.
     const db = timewDb();
     for (const i of exported) timew(db, ['track', i.start, '-', i.end, ...i.tags, ':yes']);

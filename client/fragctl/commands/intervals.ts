@@ -10,7 +10,7 @@ import type { ParamsOf } from '../../../shared/protocol/methods.js';
 import { RpcError, type FragClient } from '../../lib/client.js';
 import { parseTimeExpr, TimeExprError } from '../../lib/time-expr.js';
 import { localTime } from '../output.js';
-import { run, UsageError, type GlobalArgs } from '../runner.js';
+import { printData, run, UsageError, type GlobalArgs } from '../runner.js';
 
 /** An instant (ISO, UTC) from what the user typed, or a usage error naming the option. */
 export function instantOf(what: string, text: string, now = new Date()): string {
@@ -465,7 +465,10 @@ async function exportIntervals(argv: ExportArgs) {
         });
       return cal.toString();
     },
-    (text) => [text],
+    (text) => {
+      printData(text);
+      return [];
+    },
     () => ({
       ...actorOf(argv),
       ...(argv.since ? { since: instantOf('--since', argv.since) } : {}),
