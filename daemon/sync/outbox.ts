@@ -24,6 +24,9 @@ const LOCAL_ONLY = new Set([
   'undo_steps',
   'undo_log',
   'undo_active',
+  // Dependencies travel on their task as codes (ids differ between machines): a change of
+  // task_deps queues the task, below, not a row of its own.
+  'task_deps',
 ]);
 
 const NOW_MS = `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`;
@@ -72,7 +75,7 @@ export function installTriggers(db: Db): { tables: string[]; backfilled: number 
         .prepare(`INSERT INTO sync_outbox (tbl, row_id, op, at) SELECT ${lit}, rowid, 'upsert', ${NOW_MS} FROM ${q(t)}`)
         .run().changes;
     }
-    // Dependencies (task_deps, without rowid) travel on their task: a change queues the task.
+    // Dependencies (task_deps) travel on their task: a change queues the task.
     if (hasTable(db, 'task_deps') && !existing.has('sync_task_deps_ai')) {
       for (const [suffix, event, ref] of [
         ['ai', 'INSERT', 'NEW'],

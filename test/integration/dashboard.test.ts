@@ -101,7 +101,8 @@ beforeAll(async () => {
   await c.call('task.activate', { actor: 'human', code: 'T-1' });
   await work('human', 20);
   await c.call('session.start', { actor: 'claude', metadata: { agent: 'claude' }, idle_timeout_seconds: 3600 });
-  await c.call('task.activate', { actor: 'claude', code: 'T-1' });
+  // Pairing on the person's task, deliberately (issue 12's claims refuse it otherwise).
+  await c.call('task.activate', { actor: 'claude', code: 'T-1', join: true });
   await work('claude', 30);
 
   mkdirSync(SCREENS, { recursive: true });

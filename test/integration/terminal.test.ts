@@ -67,6 +67,8 @@ function inPty(args: string[], cols: number, env: NodeJS.ProcessEnv = {}): Promi
           ...d.env,
           NO_COLOR: undefined,
           FORCE_COLOR: undefined,
+          // Node takes CI=true (as CI runs) for a terminal without colour: a person's terminal has no CI.
+          CI: undefined,
           TERM: 'xterm-256color',
           PTY_COLS: String(cols),
           PTY_RAW: '1',

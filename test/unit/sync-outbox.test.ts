@@ -79,13 +79,11 @@ describe('sync outbox', () => {
 
   it("carries a task's dependencies as codes and applies them once the tasks they name are here", () => {
     const d = db();
-    // The claims issue keeps dependencies in task_deps, a table without rowid.
-    d.exec(`CREATE TABLE task_deps (task_id INTEGER NOT NULL, depends_on_id INTEGER NOT NULL,
-      PRIMARY KEY (task_id, depends_on_id)) WITHOUT ROWID`);
+    // The claims issue keeps dependencies in task_deps (its migration); they travel on the task as codes.
     installTriggers(d);
     d.prepare("INSERT INTO tasks (code, title, created_at, updated_at) VALUES ('T-1', 'a', 1, 1)").run();
     d.prepare("INSERT INTO tasks (code, title, created_at, updated_at) VALUES ('T-2', 'b', 1, 1)").run();
-    d.prepare('INSERT INTO task_deps VALUES (2, 1)').run();
+    d.prepare('INSERT INTO task_deps (task_id, depends_on_id) VALUES (2, 1)').run();
     const t2 = readBatch(d, 100)!.rows.find((r) => r.data?.code === 'T-2')!;
     expect(t2.data!.depends_on_codes).toEqual(['T-1']);
     markPushed(d, readBatch(d, 100)!.through);
@@ -95,8 +93,6 @@ describe('sync outbox', () => {
     ]);
 
     const other = db();
-    other.exec(`CREATE TABLE task_deps (task_id INTEGER NOT NULL, depends_on_id INTEGER NOT NULL,
-      PRIMARY KEY (task_id, depends_on_id)) WITHOUT ROWID`);
     const task = (code: string, deps: string[]) => ({
       tbl: 'tasks' as const,
       data: { code, title: code, status: 'todo', created_at: 1, updated_at: 5, depends_on_codes: deps },
