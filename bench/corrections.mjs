@@ -6,11 +6,11 @@
 //   3. a correction (interval edit, split, undo) over the socket and as a fragctl process,
 //      then `fragctl report --by day` after it; baseline: `fragctl daemon status`.
 // Usage: node bench/corrections.mjs [--quick]. Prints figures; asserts only that the totals agree.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { BenchDaemon, FRAGD_NODE_FLAGS, ROOT, RawClient, fmt, latencies, median, row, sleep } from './lib.mjs';
+import { BenchDaemon, ROOT, RawClient, fmt, latencies, median, row } from './lib.mjs';
 
 const QUICK = process.argv.includes('--quick');
 mkdirSync(join(ROOT, '.test-dist'), { recursive: true });
@@ -27,24 +27,8 @@ process.on('exit', () => {
 
 class Daemon extends BenchDaemon {
   constructor() {
-    super();
-    this.env.FRAGD_BIN = FRAGD;
+    super(undefined, { fragd: FRAGD });
     this.env.TZ = 'Europe/Berlin';
-  }
-  async start() {
-    this.proc = spawn(process.execPath, [...FRAGD_NODE_FLAGS, FRAGD, '--foreground'], {
-      env: this.env,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    for (let i = 0; i < 500; i++) {
-      try {
-        (await RawClient.open(this.socket)).close();
-        return this;
-      } catch {
-        await sleep(20);
-      }
-    }
-    throw new Error('fragd did not start');
   }
 }
 

@@ -24,25 +24,31 @@ export function ensureBuilt() {
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export class BenchDaemon {
-  constructor(home = mkdtempSync(join(tmpdir(), 'fb-'))) {
+  /**
+   * `fragd`: the bundle to run (a bench that builds its own private copy passes it, so a
+   * rebuild of dist/ never changes what it times); `waitTries`: 20 ms probes before giving up.
+   */
+  constructor(home = mkdtempSync(join(tmpdir(), 'fb-')), { fragd = FRAGD, waitTries = 500 } = {}) {
     chmodSync(home, 0o700);
     this.home = home;
+    this.fragd = fragd;
+    this.waitTries = waitTries;
     this.socket = join(home, 'fragd.sock');
     this.db = join(home, 'fragments.db');
     this.env = {
       ...process.env,
       FRAGMENTS_HOME: home,
       FRAGMENTS_NO_AUTOSTART: '1',
-      FRAGD_BIN: FRAGD,
+      FRAGD_BIN: fragd,
       FRAGD_LOG_LEVEL: 'warn',
     };
   }
   async start() {
-    this.proc = spawn(process.execPath, [...FRAGD_NODE_FLAGS, FRAGD, '--foreground'], {
+    this.proc = spawn(process.execPath, [...FRAGD_NODE_FLAGS, this.fragd, '--foreground'], {
       env: this.env,
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    for (let i = 0; i < 500; i++) {
+    for (let i = 0; i < this.waitTries; i++) {
       try {
         const c = await RawClient.open(this.socket);
         c.close();

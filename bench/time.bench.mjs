@@ -6,24 +6,13 @@
 //      table against --json (the cost of drawing it), and `timew summary` over the same
 //      intervals (skipped, saying why, when timew is not installed).
 // Usage: node bench/time.bench.mjs (npm run bench:time; npm run bench picks it up). Prints figures; asserts nothing.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { buildSync } from 'esbuild';
-import {
-  BenchDaemon,
-  FRAGD_NODE_FLAGS,
-  ROOT,
-  RawClient,
-  fmt,
-  latencies,
-  median,
-  row,
-  seedYear,
-  sleep,
-} from './lib.mjs';
+import { BenchDaemon, ROOT, RawClient, fmt, latencies, median, row, seedYear } from './lib.mjs';
 
 // A private build: dist/ is rebuilt by others at any moment, and a half-written bundle
 // would fail a run (or time the wrong code).
@@ -52,24 +41,8 @@ process.on('exit', () => {
 
 class TimeBenchDaemon extends BenchDaemon {
   constructor() {
-    super();
-    this.env.FRAGD_BIN = FRAGD;
+    super(undefined, { fragd: FRAGD });
     daemons.add(this);
-  }
-  async start() {
-    this.proc = spawn(process.execPath, [...FRAGD_NODE_FLAGS, FRAGD, '--foreground'], {
-      env: this.env,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    for (let i = 0; i < 500; i++) {
-      try {
-        (await RawClient.open(this.socket)).close();
-        return this;
-      } catch {
-        await sleep(20);
-      }
-    }
-    throw new Error('fragd did not start');
   }
 }
 
