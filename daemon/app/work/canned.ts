@@ -5,6 +5,9 @@
 import type { Call } from '../app.js';
 import { HOLES } from '../templates.js';
 
+/** How many of a task's latest updates a new one may not repeat. */
+const RECENT_UPDATES = 200;
+
 export const normaliseText = (s: string): string =>
   s
     .normalize('NFKC')
@@ -50,9 +53,14 @@ export function cannedReason(call: Call, taskId: number, text: string): string |
   );
   if (!t) return null;
   if (n === normaliseText(t.title) || n === normaliseText(t.code)) return `it repeats the title of ${t.code}`;
+  // The task's most recent updates, not all of them: an update costs the same on a task
+  // with years of history (each side walks its (task_id|subtask_id, kind) index backwards).
   const earlier = sql.all<{ message: string | null }>(
-    "SELECT message FROM activities WHERE kind = 'update' AND (task_id = ?1 OR subtask_id = ?1) AND message IS NOT NULL",
+    `SELECT message FROM (SELECT message FROM activities WHERE task_id = ?1 AND kind = 'update' ORDER BY id DESC LIMIT ?2)
+     UNION ALL
+     SELECT message FROM (SELECT message FROM activities WHERE subtask_id = ?1 AND kind = 'update' ORDER BY id DESC LIMIT ?2)`,
     t.parent_id ?? taskId,
+    RECENT_UPDATES,
   );
   if (earlier.some((e) => normaliseText(e.message!) === n)) return `it repeats an earlier update of ${t.code}`;
   return null;
