@@ -1,7 +1,7 @@
 // What a session did (shown when it ends), what can be resumed when one starts, and the
 // last step of a session an agent comes back to.
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
-import type { SessionReport } from '../../../shared/protocol/completion.js';
+import type { ResumeSuggestionsView, SessionReport } from '../../../shared/protocol/completion.js';
 import type { TokenTotals } from '../../../shared/protocol/time.js';
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
@@ -126,18 +126,8 @@ export function ago(ms: number): string {
   return `${d} days ago`;
 }
 
-export interface ResumeSuggestions {
-  tasks: {
-    code: string;
-    title: string;
-    status: string;
-    sprint: string | null;
-    last_worked_at: string | null;
-    last_worked: string;
-    command: string;
-  }[];
-  sprints: { code: string; title: string; completed: number; total: number; progress: string }[];
-}
+/** What can be resumed, as the wire type says (shared/protocol/completion.ts). */
+export type ResumeSuggestions = ResumeSuggestionsView;
 
 /** What a new session could pick up: in-progress tasks (most recent first) and active sprints. */
 export function resumeSuggestions(call: Call, limit = 5): ResumeSuggestions {
