@@ -24,6 +24,8 @@ export interface SyncOptions {
   pushIntervalMs: number;
   pullIntervalMs: number;
   batchSize: number;
+  /** LISTEN for the other machines' announcements (sync.listen). */
+  listen: boolean;
   /** Test only (FRAGD_SYNC_CRASH_AFTER_COMMIT): die by SIGKILL right after a push committed in PG. */
   crashAfterCommit?: boolean;
 }
@@ -67,6 +69,10 @@ export interface LocalHold {
 }
 
 const MAX_BACKOFF_MS = 60_000;
+/** After a nudge, the loop runs this soon: the writes of one burst go in one push. */
+const NUDGE_MS = 25;
+/** The channel every fragd of every team announces its changes on (the payload names team and machine). */
+const CHANNEL = 'fragd_changes';
 /** A claim granted in PG whose local write has not settled yet is not reconciled away. */
 const PENDING_GRACE_MS = 30_000;
 
@@ -75,7 +81,12 @@ const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toIS
 export class Syncer {
   private readonly pool: pg.Pool;
   private timer: NodeJS.Timeout | null = null;
+  private dueAt = 0;
   private running: Promise<void> | null = null;
+  /** A nudge came while the loop was running: run again soon after it. */
+  private again = false;
+  /** The connection that LISTENs (a pooled one cannot: it would be handed to other queries). */
+  private listener: pg.Client | null = null;
   private stopped = false;
   private ready = false;
   private lastPushAt: number | null = null;
@@ -133,13 +144,87 @@ export class Syncer {
 
   private schedule(ms: number): void {
     if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.dueAt = Date.now() + ms;
     this.timer = setTimeout(() => {
+      this.timer = null;
       this.running = this.cycle().finally(() => {
         this.running = null;
-        this.schedule(this.opts.pushIntervalMs);
+        const soon = this.again;
+        this.again = false;
+        this.schedule(soon ? NUDGE_MS : this.opts.pushIntervalMs);
       });
     }, ms);
     this.timer.unref();
+  }
+
+  /**
+   * Something changed (a local write committed, or another machine announced one): run the
+   * loop in a moment instead of at its interval. While the store fails, the backoff decides.
+   */
+  nudge(): void {
+    if (this.stopped || this.nextRetryAt !== null) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer && this.dueAt <= Date.now() + NUDGE_MS) return;
+    this.schedule(NUDGE_MS);
+  }
+
+  /** Another fragd announced a change: pull at the next turn of the loop, which comes now. */
+  private heard(payload: string | undefined): void {
+    let from: { team?: unknown; machine?: unknown };
+    try {
+      from = JSON.parse(payload ?? '') as typeof from;
+    } catch {
+      return;
+    }
+    if (from.team !== this.target.team || from.machine === this.target.machine) return;
+    this.nextPullAt = 0;
+    this.nudge();
+  }
+
+  private announcement(): string {
+    return JSON.stringify({ team: this.target.team, machine: this.target.machine });
+  }
+
+  /** Tells the team's other fragds that something they pull changed (after the commit, by PostgreSQL). */
+  private async announce(q: Pick<pg.ClientBase, 'query'> = this.pool): Promise<void> {
+    await q.query('SELECT pg_notify($1, $2)', [CHANNEL, this.announcement()]);
+  }
+
+  /**
+   * Opens the LISTEN connection when there is none. A failure here is not the loop's: polling
+   * every pull interval goes on, and the next turn tries again.
+   */
+  private async listen(): Promise<void> {
+    if (!this.opts.listen || this.listener || this.stopped) return;
+    const client = new pg.Client({
+      connectionString: this.target.url,
+      connectionTimeoutMillis: 5000,
+      application_name: `fragd ${this.target.machine} (listen)`,
+    });
+    const drop = () => {
+      if (this.listener === client) this.listener = null;
+      void client.end().catch(() => {});
+    };
+    client.on('error', (err) => {
+      this.log.warn({ err: this.redacted(err) }, 'team store announcements lost; polling until reconnected');
+      drop();
+    });
+    client.on('end', drop);
+    client.on('notification', (m) => this.heard(m.payload));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+      this.listener = client;
+      // What was announced before the LISTEN began is read by one pull now.
+      this.nextPullAt = 0;
+    } catch (err) {
+      this.log.debug({ err: this.redacted(err) }, 'cannot LISTEN on the team store; polling');
+      drop();
+    }
   }
 
   /** Stops the loop; a push in flight finishes (or is cut by the pool's end: its outbox rows stay). */
@@ -149,6 +234,9 @@ export class Syncer {
     // A push in flight may finish; one stuck on an unreachable store is cut (its outbox rows
     // stay, so nothing is lost) rather than holding the daemon's stop.
     if (this.running) await Promise.race([this.running.catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.end().catch(() => {});
     await this.pool.end().catch(() => {});
   }
 
@@ -157,6 +245,7 @@ export class Syncer {
     if (this.nextRetryAt !== null && now < this.nextRetryAt) return;
     try {
       await this.ensureReady();
+      await this.listen();
       await this.pushAll();
       await this.reconcileClaims();
       if (Date.now() >= this.nextPullAt) {
@@ -247,6 +336,8 @@ export class Syncer {
           this.target.team,
           this.target.machine,
         ]);
+        // Work items are what the others pull at once; time and activities wait for their next pull.
+        if (b.some((r) => (WORK_TABLES as readonly string[]).includes(r.tbl))) await this.announce(client);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});
@@ -373,6 +464,7 @@ export class Syncer {
         'UPDATE fragd_claims SET active = false, released_at = now() WHERE id = ANY($1::bigint[])',
         [release.map((c) => c.id)],
       );
+      await this.announce();
     }
     const conflicts: SyncStatus['claim_conflicts'] = [];
     for (const [key, h] of held) {
@@ -401,10 +493,13 @@ export class Syncer {
   ): Promise<{ granted: true; takenFrom?: RemoteClaim } | { granted: false; holder: RemoteClaim }> {
     const { team, machine } = this.target;
     for (let attempt = 0; attempt < 3; attempt++) {
+      // One statement: the grant, and (only when granted) the announcement to the others.
       const ins = await this.pool.query(
-        `INSERT INTO fragd_claims (team, task_code, machine, actor, session_key) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (team, lower(task_code)) WHERE active DO NOTHING RETURNING id`,
-        [team, h.task, machine, h.actor, h.session],
+        `WITH granted AS (
+           INSERT INTO fragd_claims (team, task_code, machine, actor, session_key) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (team, lower(task_code)) WHERE active DO NOTHING RETURNING id)
+         SELECT id, pg_notify($6, $7) FROM granted`,
+        [team, h.task, machine, h.actor, h.session, CHANNEL, this.announcement()],
       );
       if (ins.rowCount) return { granted: true };
       const holder = await this.pool.query<RemoteClaim & { id: string }>(
@@ -447,6 +542,7 @@ export class Syncer {
         `INSERT INTO fragd_claims (team, task_code, machine, actor, session_key, how) VALUES ($1, $2, $3, $4, $5, 'take_over')`,
         [team, h.task, machine, h.actor, h.session],
       );
+      await this.announce(client);
       await client.query('COMMIT');
       return true;
     } catch (err) {

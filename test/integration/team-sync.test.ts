@@ -566,6 +566,23 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
     );
   }, 120_000);
 
+  it('a change reaches the other machine at once, not at the next interval: pushed after its commit, pulled when announced', async () => {
+    const url = await pg.database('wake');
+    // Intervals of ten minutes: only the push after a commit and LISTEN/NOTIFY can carry the change.
+    const slow = { push_interval_ms: 600_000, pull_interval_ms: 600_000 };
+    const [a, b] = await Promise.all([machine(url, 'alpha', { sync: slow }), machine(url, 'beta', { sync: slow })]);
+    const [ca, cb] = await Promise.all([client(a), client(b)]);
+    await until('both to have made their first turn', async () =>
+      (await Promise.all([ca.call('sync.status', {}), cb.call('sync.status', {})])).every((st) => st.last_pull_at),
+    );
+    await ca.call('task.create', { code: 'W-1', title: 'announced' });
+    await until('beta to see W-1', async () => (await cb.call('task.list', {})).tasks.some((t) => t.code === 'W-1'));
+    // A claim announces itself too: beta's view of who holds what follows without a pull interval.
+    await ca.call('session.start', {});
+    await ca.call('task.activate', { code: 'W-1' });
+    await until('beta to see alpha’s claim', async () => (await cb.call('sync.status', {})).remote_claims === 1);
+  }, 60_000);
+
   it('pushes corrections and their undo like any other change', async () => {
     const url = await pg.database('corrections');
     const a = await machine(url, 'alpha');
