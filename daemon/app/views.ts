@@ -24,6 +24,7 @@ import {
 } from './rows.js';
 import { activeMs } from './time/intervals.js';
 import { claimView, DEFAULT_PRIORITY, priorityName } from './work/claims.js';
+import { remoteHolder } from '../sync/mirror.js';
 
 export const frameView = (f: StoredFrame): ContextFrame => ({
   type: f.type,
@@ -173,9 +174,16 @@ export function taskView(sql: Sql, t: TaskRow): TaskView {
       )
       .map((r) => r.code),
     claim: claimView(sql, t.id),
+    held_elsewhere: heldElsewhereView(sql, t),
     created_at: iso(t.created_at),
     completed_at: isoOrNull(t.completed_at),
   };
+}
+
+function heldElsewhereView(sql: Sql, t: TaskRow): TaskView['held_elsewhere'] {
+  const top = t.parent_id == null ? t.code : codeOf(sql, 'tasks', t.parent_id);
+  const h = top ? remoteHolder(sql, top) : null;
+  return h && { machine: h.machine, actor: h.actor, session: h.session, since: h.since };
 }
 
 export const countUpdates = (sql: Sql, taskId: number): number =>

@@ -449,6 +449,18 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (task_code, machine)
   );
   `,
+  `
+  -- Team sync: which machine's version each pulled work item holds, so that machine's next
+  -- edit applies even when its clock reads the same millisecond (updated_at ties).
+  CREATE TABLE sync_origin (
+    tbl TEXT NOT NULL,
+    item_id INTEGER NOT NULL,
+    machine TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (tbl, item_id)
+  );
+  `,
 ];
 
 /**

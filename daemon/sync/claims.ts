@@ -164,38 +164,3 @@ export function requireTeamGrant(app: App, code: string): void {
   if (!syncer || syncer.granted(code)) return;
   throw notGranted(code);
 }
-
-/** A task another machine holds, as last pulled from the team store (empty while sync is off). */
-export interface RemoteHolder {
-  task: string;
-  machine: string;
-  actor: string;
-  session: string | null;
-  since: string;
-}
-
-/**
- * For the local claim check (the one activation path of the claims issue): the holder on
- * another machine, if the last pull saw one. The team store's grant (the preparer above)
- * is the guarantee; this local read makes `next`, suggestions and the paths that choose a
- * task inside the write (branch mapping, next --activate) skip what another machine holds.
- */
-export function remoteHolder(sql: Sql, code: string): RemoteHolder | null {
-  const r = sql.get<{
-    task_code: string;
-    machine: string;
-    actor: string;
-    session_key: string | null;
-    claimed_at: string;
-  }>('SELECT * FROM sync_claims WHERE task_code = ?', code);
-  return r
-    ? { task: r.task_code, machine: r.machine, actor: r.actor, session: r.session_key, since: r.claimed_at }
-    : null;
-}
-
-/** Ids of the local tasks other machines hold (for `next` and suggestions to avoid). */
-export function remotelyHeldTaskIds(sql: Sql): Set<number> {
-  return new Set(
-    sql.all<{ id: number }>('SELECT t.id FROM sync_claims c JOIN tasks t ON t.code = c.task_code').map((r) => r.id),
-  );
-}

@@ -16,6 +16,7 @@ const LOCAL_ONLY = new Set([
   'sync_muted',
   'sync_claims',
   'sync_progress',
+  'sync_origin',
   'agent_transcripts',
   // Derived from intervals by triggers: each machine keeps its own.
   'time_totals',
@@ -270,15 +271,26 @@ const WORK_REFS: Record<WorkTable, string[]> = {
   tasks: ['project_id', 'sprint_id', 'parent_id'],
 };
 
+/** A pulled work item: its row as its machine pushed it, and that machine's version of it. */
+export interface PulledItem {
+  tbl: WorkTable;
+  data: Record<string, unknown>;
+  machine: string;
+  version: number;
+}
+
 /**
- * Applies work items another machine pushed, matched by code: a row newer than the local
- * one (updated_at) replaces it, a code not known here is created. Triggers are muted for
- * the transaction, so what is applied is not pushed back. Returns the rows applied and
- * those that must wait for a reference (a parent task pulled later).
+ * Applies work items another machine pushed, matched by code; a code not known here is
+ * created. Which version wins: the next version from the machine whose version the local
+ * row holds (nothing changed here since it was applied); otherwise the later `updated_at`,
+ * and on a tie the machine whose name sorts last, so every machine settles on the same row.
+ * Triggers are muted for the transaction, so what is applied is not pushed back. Returns the
+ * rows applied and those that must wait for a reference (a parent task pulled later).
  */
-export function applyWorkItems<T extends { tbl: WorkTable; data: Record<string, unknown> }>(
+export function applyWorkItems<T extends PulledItem>(
   db: Db,
   incoming: T[],
+  here: string,
 ): { applied: number; waiting: T[] } {
   let applied = 0;
   let waiting = [...incoming].sort((a, b) => WORK_TABLES.indexOf(a.tbl) - WORK_TABLES.indexOf(b.tbl));
@@ -300,7 +312,7 @@ export function applyWorkItems<T extends { tbl: WorkTable; data: Record<string, 
       progress = false;
       const later: typeof waiting = [];
       for (const item of waiting) {
-        const r = applyOne(db, item.tbl, item.data, colsOf(item.tbl));
+        const r = applyOne(db, item, colsOf(item.tbl), here);
         if (r === 'wait') later.push(item);
         else {
           progress = true;
@@ -314,17 +326,28 @@ export function applyWorkItems<T extends { tbl: WorkTable; data: Record<string, 
   return { applied, waiting };
 }
 
-function applyOne(
-  db: Db,
-  tbl: WorkTable,
-  data: Record<string, unknown>,
-  cols: string[],
-): 'applied' | 'skipped' | 'wait' {
+/** Whether a pulled version replaces the local row (the rule above applyWorkItems). */
+function wins(db: Db, item: PulledItem, local: { id: number; updated_at: number }, here: string): boolean {
+  const origin = db
+    .prepare('SELECT machine, version, updated_at FROM sync_origin WHERE tbl = ? AND item_id = ?')
+    .get(item.tbl, local.id) as { machine: string; version: number; updated_at: number } | undefined;
+  const untouched = origin && origin.updated_at === Number(local.updated_at);
+  if (untouched && origin.machine === item.machine) return item.version > origin.version;
+  const theirs = Number(item.data.updated_at);
+  const ours = Number(local.updated_at);
+  if (theirs !== ours) return theirs > ours;
+  // A tie: the same rule everywhere. The row here is this machine's own edit, or another machine's.
+  const holder = untouched ? origin.machine : here;
+  return item.machine > holder;
+}
+
+function applyOne(db: Db, item: PulledItem, cols: string[], here: string): 'applied' | 'skipped' | 'wait' {
+  const { tbl, data } = item;
   const code = data.code;
   if (typeof code !== 'string') return 'skipped';
   const local = db.prepare(`SELECT id, updated_at FROM ${tbl} WHERE code = ?`).get(code) as
     { id: number; updated_at: number } | undefined;
-  if (local && Number(local.updated_at) >= Number(data.updated_at)) return 'skipped';
+  if (local && !wins(db, item, local, here)) return 'skipped';
   const values: Record<string, unknown> = {};
   for (const col of cols) {
     if (WORK_REFS[tbl].includes(col)) {
@@ -366,6 +389,9 @@ function applyOne(
         .run(...names.map((n) => values[n])).lastInsertRowid,
     );
   }
+  db.prepare(
+    'INSERT OR REPLACE INTO sync_origin (tbl, item_id, machine, version, updated_at) VALUES (?, ?, ?, ?, ?)',
+  ).run(tbl, id, item.machine, item.version, Number(data.updated_at));
   if (deps && hasTable(db, 'task_deps')) {
     db.prepare('DELETE FROM task_deps WHERE task_id = ?').run(id);
     const ins = db.prepare('INSERT OR IGNORE INTO task_deps (task_id, depends_on_id) VALUES (?, ?)');

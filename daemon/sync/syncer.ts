@@ -363,14 +363,24 @@ export class Syncer {
     const { team, machine } = this.target;
     let seq = this.pullSeq();
     for (let page = 0; page < 20; page++) {
-      const r = await this.pool.query<{ seq: string; tbl: WorkTable; data: Record<string, unknown> }>(
-        `SELECT seq, tbl, data FROM fragd_rows
+      const r = await this.pool.query<{
+        seq: string;
+        tbl: WorkTable;
+        data: Record<string, unknown>;
+        machine: string;
+        version: string;
+      }>(
+        `SELECT seq, tbl, data, machine, version FROM fragd_rows
           WHERE team = $1 AND machine <> $2 AND seq > $3 AND tbl = ANY($4) AND NOT deleted
           ORDER BY seq LIMIT 1000`,
         [team, machine, seq, WORK_TABLES],
       );
       if (r.rows.length === 0) break;
-      const { applied, waiting } = applyWorkItems(this.db, r.rows);
+      const { applied, waiting } = applyWorkItems(
+        this.db,
+        r.rows.map((row) => ({ ...row, version: Number(row.version) })),
+        machine,
+      );
       const last = Number(r.rows[r.rows.length - 1].seq);
       // A row whose reference (a parent task edited since) comes in a later page: read again
       // from just before it next time, unless that would not move the cursor at all.

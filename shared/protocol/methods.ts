@@ -444,8 +444,14 @@ export const coreMethods = {
     errors: ['not_found'],
     mutates: false,
   }),
-  'task.show': method<{ task: TaskView; subtasks: TaskView[]; updates: ActivityView[] }>()({
-    summary: 'A task, its subtasks and its context updates.',
+  'task.show': method<{
+    task: TaskView;
+    subtasks: TaskView[];
+    updates: ActivityView[];
+    /** Team sync: time on the task and its subtasks on the other machines, as of the last progress pull. */
+    time_elsewhere: { machine: string; seconds: number }[];
+  }>()({
+    summary: 'A task, its subtasks, its context updates and (team sync) its time on the other machines.',
     params: z.object({ code }).strict(),
     errors: ['not_found'],
     mutates: false,

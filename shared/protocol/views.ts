@@ -114,6 +114,8 @@ export interface TaskView {
   blocked_by: string[];
   /** The session holding it now, if any. */
   claim: { actor: string; session: string; since: string; last_activity: string; joined: string[] } | null;
+  /** Team sync: the holder on another machine (a subtask's: its task's), as this machine last heard; null otherwise. */
+  held_elsewhere: { machine: string; actor: string; session: string | null; since: string } | null;
   created_at: string;
   completed_at: string | null;
 }

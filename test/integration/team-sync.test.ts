@@ -364,6 +364,29 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
     const wrong = await a.fragctl(['report', '--team', '--by', 'sprint']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/--team reports by person, machine, actor, task/);
+
+    // Each machine sees the other's hold and time on a task: totals are not split by machine.
+    const shown = await until('beta to pull alpha’s time on T-1', async () => {
+      const r = await cb.call('task.show', { code: 'T-1' });
+      return r.time_elsewhere.length ? r : false;
+    });
+    expect(shown.time_elsewhere).toEqual([{ machine: 'alpha', seconds: 3600 }]);
+    expect(shown.task.held_elsewhere).toMatchObject({ machine: 'alpha', actor: 'human' });
+    // Created and activated on alpha in the same (test clock) millisecond: the activation still arrives.
+    expect(shown.task.status).toBe('in_progress');
+    const text = await b.fragctl(['task', 'show', 'T-1']);
+    expect(text.stdout).toMatch(/held by human on machine alpha since/);
+    expect(text.stdout).toMatch(/time on other machines: alpha 1h00m/);
+    // An estimate set on beta is checked against the team's time on the task.
+    await cb.call('task.edit', { code: 'T-1', estimate_minutes: 30 });
+    const db = new Database(b.paths.db, { readonly: true });
+    const change = db.prepare("SELECT data FROM activities WHERE kind = 'estimate.change'").pluck().get() as string;
+    db.close();
+    expect(JSON.parse(change)).toMatchObject({ code: 'T-1', new: 30, tracked_minutes: 60 });
+    // And beta's `next` says where T-1 is held.
+    await cb.call('session.start', { actor: 'codex' });
+    const next = await cb.call('task.next', { actor: 'codex' });
+    expect(next.waiting).toContainEqual({ code: 'T-1', reason: 'held by human on machine alpha' });
   }, 120_000);
 
   it('refuses a connection file others can read, with the fix, and never shows the password', async () => {

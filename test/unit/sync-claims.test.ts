@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../daemon/store/database.js';
 import { Sql } from '../../daemon/store/sql.js';
-import { localHolds, registerSyncer, remoteHolder, remotelyHeldTaskIds } from '../../daemon/sync/claims.js';
+import { localHolds, registerSyncer } from '../../daemon/sync/claims.js';
+import { remoteHolder, remotelyHeldTaskIds } from '../../daemon/sync/mirror.js';
 import type { Syncer } from '../../daemon/sync/syncer.js';
 import { ManualClock } from '../../daemon/clock.js';
 import { defaultConfig } from '../../daemon/config.js';

@@ -59,20 +59,26 @@ describe('sync outbox', () => {
     const task = (code: string, updated_at: number, extra: Record<string, unknown> = {}) => ({
       tbl: 'tasks' as const,
       data: { code, title: code, status: 'todo', created_at: 1, updated_at, project_id_code: 'P', ...extra },
+      machine: 'beta',
+      version: updated_at,
     });
-    const r = applyWorkItems(d, [
-      task('T-2', 5, { parent_id_code: 'T-1' }), // its parent comes after it in the same pull
-      task('T-1', 5),
-      task('T-9', 5, { parent_id_code: 'T-MISSING' }),
-    ]);
+    const r = applyWorkItems(
+      d,
+      [
+        task('T-2', 5, { parent_id_code: 'T-1' }), // its parent comes after it in the same pull
+        task('T-1', 5),
+        task('T-9', 5, { parent_id_code: 'T-MISSING' }),
+      ],
+      'alpha',
+    );
     expect(r.applied).toBe(2);
     expect(r.waiting.map((w) => w.data.code)).toEqual(['T-9']);
     const parent = d.prepare("SELECT id FROM tasks WHERE code = 'T-1'").pluck().get();
     expect(d.prepare("SELECT parent_id FROM tasks WHERE code = 'T-2'").pluck().get()).toBe(parent);
     expect(queueStats(d).length).toBe(0);
 
-    expect(applyWorkItems(d, [task('T-1', 4, { title: 'older' })]).applied).toBe(0);
-    expect(applyWorkItems(d, [task('T-1', 6, { title: 'newer' })]).applied).toBe(1);
+    expect(applyWorkItems(d, [task('T-1', 4, { title: 'older' })], 'alpha').applied).toBe(0);
+    expect(applyWorkItems(d, [task('T-1', 6, { title: 'newer' })], 'alpha').applied).toBe(1);
     expect(d.prepare("SELECT title FROM tasks WHERE code = 'T-1'").pluck().get()).toBe('newer');
     expect(queueStats(d).length).toBe(0);
   });
@@ -96,8 +102,10 @@ describe('sync outbox', () => {
     const task = (code: string, deps: string[]) => ({
       tbl: 'tasks' as const,
       data: { code, title: code, status: 'todo', created_at: 1, updated_at: 5, depends_on_codes: deps },
+      machine: 'beta',
+      version: 1,
     });
-    expect(applyWorkItems(other, [task('T-2', ['T-1']), task('T-1', [])]).applied).toBe(2);
+    expect(applyWorkItems(other, [task('T-2', ['T-1']), task('T-1', [])], 'alpha').applied).toBe(2);
     expect(
       other
         .prepare(
@@ -106,5 +114,35 @@ describe('sync outbox', () => {
         .pluck()
         .all(),
     ).toEqual(['T-2>T-1']);
+  });
+
+  it('settles updated_at ties: the same machine’s next version applies, two machines’ edits end as one row everywhere', () => {
+    const item = (machine: string, version: number, title: string, updated_at = 5) => ({
+      tbl: 'tasks' as const,
+      data: { code: 'T-1', title, status: 'todo', created_at: 1, updated_at },
+      machine,
+      version,
+    });
+    const title = (d: ReturnType<typeof db>) => d.prepare("SELECT title FROM tasks WHERE code = 'T-1'").pluck().get();
+    // Beta created T-1 and changed it within the same millisecond (a plan import, then `next --activate`).
+    const alpha = db();
+    expect(applyWorkItems(alpha, [item('beta', 1, 'created')], 'alpha').applied).toBe(1);
+    expect(applyWorkItems(alpha, [item('beta', 2, 'activated')], 'alpha').applied).toBe(1);
+    expect(title(alpha)).toBe('activated');
+    expect(applyWorkItems(alpha, [item('beta', 2, 'activated')], 'alpha').applied).toBe(0); // a repeated pull
+
+    // Alpha and gamma edit T-1 in the same millisecond: gamma's name sorts last, so gamma's row wins on both.
+    alpha.prepare("UPDATE tasks SET title = 'alpha edit', updated_at = 9 WHERE code = 'T-1'").run();
+    const gamma = db();
+    applyWorkItems(gamma, [item('beta', 2, 'activated')], 'gamma');
+    gamma.prepare("UPDATE tasks SET title = 'gamma edit', updated_at = 9 WHERE code = 'T-1'").run();
+    expect(applyWorkItems(alpha, [item('gamma', 7, 'gamma edit', 9)], 'alpha').applied).toBe(1);
+    expect(applyWorkItems(gamma, [item('alpha', 4, 'alpha edit', 9)], 'gamma').applied).toBe(0);
+    expect([title(alpha), title(gamma)]).toEqual(['gamma edit', 'gamma edit']);
+    // A third machine that got alpha's edit first ends the same way.
+    const delta = db();
+    applyWorkItems(delta, [item('alpha', 4, 'alpha edit', 9)], 'delta');
+    expect(applyWorkItems(delta, [item('gamma', 7, 'gamma edit', 9)], 'delta').applied).toBe(1);
+    expect(title(delta)).toBe('gamma edit');
   });
 });

@@ -265,6 +265,16 @@ export function taskCommands(y: Argv<GlobalArgs>) {
                   `held by ${r.task.claim.actor} (${r.task.claim.session}) since ${localTime(r.task.claim.since)}${r.task.claim.joined.length ? `, joined by ${r.task.claim.joined.join(', ')}` : ''}`,
                 ]
               : []),
+            ...(r.task.held_elsewhere
+              ? [
+                  `held by ${r.task.held_elsewhere.actor} on machine ${r.task.held_elsewhere.machine} since ${localTime(r.task.held_elsewhere.since)}`,
+                ]
+              : []),
+            ...(r.time_elsewhere.length
+              ? [
+                  `time on other machines: ${r.time_elsewhere.map((m) => `${m.machine} ${formatDuration(m.seconds)}`).join(', ')}`,
+                ]
+              : []),
             ...(r.task.description ? [terminalSafe(r.task.description, { multiline: true })] : []),
             ...(r.task.summary ? [`summary: ${one(r.task.summary)}`] : []),
             ...(r.subtasks.length ? ['subtasks:', ...taskLines(r.subtasks, layoutOf(argv), '  ')] : []),

@@ -21,7 +21,7 @@ import {
   type Span,
 } from './timeline.js';
 import { fragctl } from '../../../shared/command.js';
-import { maxSpanBefore, sessionTaskMs, taskMs } from './totals.js';
+import { maxSpanBefore, sessionTaskMs, taskMs, taskMsElsewhere } from './totals.js';
 import { SEGMENT_VIEWS, segmentReport } from './report-views.js';
 
 function badParam(message: string, extra: Record<string, unknown> = {}): FragError {
@@ -430,9 +430,14 @@ function estimateOf(call: Call, code: string, now: number): Partial<ReportRow> {
   };
 }
 
-/** All tracked time on a task and its subtasks, across sessions and actors; open intervals up to now. */
+/**
+ * All tracked time on a task and its subtasks, across sessions and actors; open intervals
+ * up to now. With team sync, the other machines' time on it too (as of the last progress
+ * pull), so estimates and completion checks see the whole team's work, not this machine's.
+ */
 export function taskTrackedMs(call: Call, taskId: number, now: number): number {
-  return taskMs(call.app.sql, taskId, now);
+  const elsewhere = taskMsElsewhere(call.app.sql, taskId).reduce((sum, m) => sum + m.ms, 0);
+  return taskMs(call.app.sql, taskId, now) + elsewhere;
 }
 
 /**

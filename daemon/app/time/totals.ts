@@ -36,6 +36,19 @@ export function taskMs(sql: Sql, taskId: number, now: number): number {
 }
 
 /**
+ * Team sync: the other machines' time on a task and its subtasks, by machine, as of the
+ * last progress pull (empty without sync).
+ */
+export function taskMsElsewhere(sql: Sql, taskId: number): { machine: string; ms: number }[] {
+  return sql.all<{ machine: string; ms: number }>(
+    `SELECT machine, sum(seconds) * 1000 AS ms FROM sync_progress
+      WHERE task_code IN (SELECT code FROM tasks WHERE id IN (${TASK_AND_SUBTASKS}))
+      GROUP BY machine ORDER BY machine`,
+    taskId,
+  );
+}
+
+/**
  * Time of one session on a task (with its subtasks when `withSubtasks`); the open
  * interval up to now.
  */

@@ -14,7 +14,8 @@ import type { Sql } from '../../store/sql.js';
 import type { Call } from '../app.js';
 import { recordActivity } from '../activities.js';
 import { parseStack, type SessionRow, type TaskRow } from '../rows.js';
-import { remoteHolder, remotelyHeldTaskIds, requireTeamGrant } from '../../sync/claims.js';
+import { requireTeamGrant } from '../../sync/claims.js';
+import { remoteHolder, remotelyHeldTaskIds } from '../../sync/mirror.js';
 import { heldElsewhere } from '../../sync/errors.js';
 
 /** Priority scale: 1 is the most urgent. Stored as the number, shown as the name. */

@@ -11,6 +11,7 @@ import { instructionsFor } from '../instructions.js';
 import { finishTask, gateSprint, gateTask, recordSprintCompletion } from './completion.js';
 import type { ActivityRow } from '../rows.js';
 import { taskTrackedMs, withEstimateCheck } from '../time/reports.js';
+import { taskMsElsewhere } from '../time/totals.js';
 import { fragctl } from '../../../shared/command.js';
 import { priorityNumber, setDependencies } from './claims.js';
 import { chooseNext } from './next.js';
@@ -353,5 +354,6 @@ export function showTask(call: Call, p: ParsedParamsOf<'task.show'>) {
     task: taskView(sql, row),
     subtasks: subtasks.map((t) => taskView(sql, t)),
     updates: updates.map((a) => activityView(sql, a)),
+    time_elsewhere: taskMsElsewhere(sql, row.id).map((m) => ({ machine: m.machine, seconds: Math.round(m.ms / 1000) })),
   };
 }

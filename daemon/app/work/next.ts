@@ -14,6 +14,7 @@ import { taskView } from '../views.js';
 import { resolveOpenSession, reloadSession } from '../sessions/sessions.js';
 import { heldByOthers, liveHolder, openDependencies, priorityName } from './claims.js';
 import { findSprint } from './items.js';
+import { remoteHolder } from '../../sync/mirror.js';
 import { fragctl } from '../../../shared/command.js';
 
 export interface NextChoice {
@@ -48,9 +49,12 @@ export function chooseNext(call: Call, s: SessionRow | null, sprintId?: number |
     if (mine.has(t.id)) continue;
     if (held.has(t.id)) {
       const h = liveHolder(call, t.id);
+      const remote = h ? null : remoteHolder(sql, t.code);
       waiting.push({
         code: t.code,
-        reason: `held by ${h?.session.actor ?? 'another actor'} (${h?.session.key ?? '?'})`,
+        reason: h
+          ? `held by ${h.session.actor} (${h.session.key})`
+          : `held by ${remote?.actor ?? 'another actor'} on machine ${remote?.machine ?? '?'}`,
       });
     } else if (t.blocked) {
       waiting.push({ code: t.code, reason: `waits for ${openDependencies(call, t.id).join(', ')}` });
