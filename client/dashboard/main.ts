@@ -6,6 +6,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
+import { fragctl } from '../../shared/command.js';
 import type { ResultOf, MethodName, ParamsOf } from '../../shared/protocol/methods.js';
 
 let nextId = 1;
@@ -424,7 +425,7 @@ async function renderTeamData(): Promise<void> {
   const by = $<HTMLSelectElement>('team-by').value as 'person' | 'machine' | 'actor' | 'task';
   const [r, claims] = await Promise.all([rpc('team.report', { by, tz }), rpc('team.claims', {})]);
   $('team-range').textContent =
-    `Team ${r.team}, ${r.since} to ${r.until} (as fragctl report --team --by ${r.by}): ${duration(r.total_seconds)} in all.`;
+    `Team ${r.team}, ${r.since} to ${r.until} (as ${fragctl('report', '--team', '--by', r.by)}): ${duration(r.total_seconds)} in all.`;
   $('team-key-h').textContent = by[0].toUpperCase() + by.slice(1);
   fill(
     'team-table',
