@@ -619,8 +619,11 @@ function report(err: unknown): void {
 }
 
 async function refresh(): Promise<void> {
+  // The team section reads a remote store (a connection can take seconds to fail): it
+  // renders on its own, and this machine's views do not wait for it.
+  teamSoon().catch(report);
   await renderActors();
-  await Promise.all([renderNow(), renderToday(), renderTasks(), renderIntervals(), teamSoon()]);
+  await Promise.all([renderNow(), renderToday(), renderTasks(), renderIntervals()]);
 }
 
 let pending: number | undefined;
