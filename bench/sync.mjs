@@ -111,15 +111,17 @@ try {
   }
 
   // 2. Lag: a task created on one machine until the other one shows it.
+  // Baseline: polling alone (listen off), as before LISTEN/NOTIFY; a push still follows each commit.
   for (const [label, sync] of [
-    ['defaults (push 1 s, pull 2 s)', {}],
-    ['push 100 ms, pull 100 ms', { push_interval_ms: 100, pull_interval_ms: 100 }],
+    ['defaults (push after commit, LISTEN/NOTIFY)', {}],
+    ['listen off (pull every 2 s, baseline)', { listen: false }],
+    ['listen off, push 100 ms, pull 100 ms', { listen: false, push_interval_ms: 100, pull_interval_ms: 100 }],
   ]) {
     const x = await machine(`x-${started.length}`, { enabled: true, ...sync });
     const y = await machine(`y-${started.length}`, { enabled: true, ...sync });
     const cx = await RawClient.open(x.socket);
     const cy = await RawClient.open(y.socket);
-    const n = label.startsWith('defaults') ? Math.ceil(LAG_SAMPLES / 3) : LAG_SAMPLES;
+    const n = sync.listen === false && !sync.pull_interval_ms ? Math.ceil(LAG_SAMPLES / 3) : LAG_SAMPLES;
     const lags = [];
     for (let i = 0; i < n; i++) {
       const code = `L-${started.length}-${i}`;

@@ -19,6 +19,7 @@ const syncDefaults = {
   push_interval_ms: 1000,
   pull_interval_ms: 2000,
   batch_size: 500,
+  listen: true,
   claims_offline: 'refuse' as const,
 };
 const syncSchema = z
@@ -32,6 +33,12 @@ const syncSchema = z
     push_interval_ms: z.number().int().min(20).max(600_000).default(1000),
     pull_interval_ms: z.number().int().min(20).max(600_000).default(2000),
     batch_size: z.number().int().min(1).max(10_000).default(500),
+    /**
+     * Pull as soon as another machine announces a change (PostgreSQL LISTEN/NOTIFY) rather
+     * than only every pull interval. Off behind a pooler in transaction mode (PgBouncer),
+     * where LISTEN does not work.
+     */
+    listen: z.boolean().default(true),
     /** What activating a task does when the team store cannot be reached: only 'refuse' (see the docs). */
     claims_offline: z.enum(['refuse']).default('refuse'),
   })

@@ -285,6 +285,8 @@ export class Daemon {
       this.transport.publish(e);
       this.http?.publish(e);
       if (e.some((ev) => ev.type !== 'activity.logged')) this.statusFiles?.changed();
+      // Team sync pushes what just committed now, not at its next interval.
+      this.syncer?.nudge();
     };
     this.dispatcher = new Dispatcher({
       app: this.app,
@@ -315,6 +317,7 @@ export class Daemon {
           pushIntervalMs: this.config.sync.push_interval_ms,
           pullIntervalMs: this.config.sync.pull_interval_ms,
           batchSize: this.config.sync.batch_size,
+          listen: this.config.sync.listen,
           crashAfterCommit: (opts.env ?? process.env).FRAGD_SYNC_CRASH_AFTER_COMMIT === '1',
         },
         opts.log,

@@ -12,7 +12,7 @@ import { withIdleResume } from '../app/time/heartbeat.js';
 import { inStep } from '../app/undo/undo.js';
 import { closeMcpTime } from '../app/agents/mcp.js';
 import { storageAdvice, storageProblemOf } from '../safety/storage-problem.js';
-import { handlers, preparers, type Connection, type DaemonFacts, type Handler, type Settle } from './handlers.js';
+import { handlers, preparers, type Connection, type DaemonFacts, type Handler, type Prepared } from './handlers.js';
 import { fragctl } from '../../shared/command.js';
 
 /** Where the storage is, for hints that name the file or directory to act on. */
@@ -119,19 +119,21 @@ export class Dispatcher {
       }
       const source = (parsed.data as { source?: Source } | undefined)?.source ?? 'cli';
       const handler = handlers[name] as Handler<MethodName>;
+      const prepare = preparers[name] as ((app: App, params: unknown) => Promise<Prepared<unknown> | void>) | undefined;
+      const prepared = prepare ? await prepare(this.deps.app, parsed.data) : undefined;
+      const settle = typeof prepared === 'function' ? prepared : prepared?.settle;
+      const params = prepared && typeof prepared === 'object' ? prepared.params : parsed.data;
       const run = () => {
         const call = newCall(this.deps.app, source);
         return {
           // An undoable call is one undo step: its changes are logged in its own savepoint.
           value: withIdleResume(
-            inStep(call, name, parsed.data, () => handler(call, parsed.data as never, conn, this.deps.facts)),
+            inStep(call, name, params, () => handler(call, params as never, conn, this.deps.facts)),
             call.events,
           ),
           events: call.events,
         };
       };
-      const prepare = preparers[name] as ((app: App, params: unknown) => Promise<Settle | void>) | undefined;
-      const settle = prepare ? await prepare(this.deps.app, parsed.data) : undefined;
       if (spec.mutates && !name.startsWith('debug.')) this.deps.beforeWrite?.();
       let outcome: { value: unknown; events: DaemonEvent[] };
       try {

@@ -17,7 +17,8 @@ import { intervalHandlers } from './interval-handlers.js';
 import { reportPreparers } from '../app/time/report-views.js';
 import { gitHandlers, gitPreparers } from './git.js';
 import { syncHandlers } from './sync-handlers.js';
-import { claimBeforeActivate } from '../sync/claims.js';
+import { claimBeforeActivate, grantAgentPlaces, grantNextChoice } from '../sync/claims.js';
+import { spooledAgentPlaces } from '../app/git/spool.js';
 
 /** What a handler may need beyond the store: the transport's view of the daemon. */
 export interface DaemonFacts {
@@ -49,10 +50,15 @@ export type HandlerTable = { [M in MethodName]: Handler<M> };
  * inside the group commit, so anything slow — git, the file system — happens here).
  */
 export type Preparers<K extends MethodName> = {
-  [M in K]?: (app: App, params: ParsedParamsOf<M>) => Promise<Settle | void>;
+  [M in K]?: (app: App, params: ParsedParamsOf<M>) => Promise<Prepared<ParsedParamsOf<M>> | void>;
 };
 /** What a preparer may hand back: told whether the write it prepared committed. */
 export type Settle = (committed: boolean) => void;
+/**
+ * A settle function, or params for the handler with what the preparer decided (the task
+ * the team store granted `task.next`) and the settle function of that decision.
+ */
+export type Prepared<P> = Settle | { params: P; settle?: Settle };
 
 /** The handlers of some methods; each area exports one, all are merged below. */
 export type HandlersFor<K extends MethodName> = { [M in K]: Handler<M> };
@@ -127,10 +133,20 @@ export const handlers: HandlerTable = {
 };
 
 export const preparers: Preparers<MethodName> = {
-  ...gitPreparers,
   ...reportPreparers,
-  // With team sync on, the team store grants a task before any activation (daemon/sync/claims.ts).
+  // With team sync on, the team store grants a task before every path that activates one
+  // (daemon/sync/claims.ts); the claim function refuses any activation without a grant.
   'task.activate': (app, p) => claimBeforeActivate(app, p),
   'context.push': (app, p) =>
     p.type === 'task' || p.type === 'subtask' ? claimBeforeActivate(app, p) : Promise.resolve(),
+  'task.next': (app, p) => grantNextChoice(app, p),
+  'agent.hook': (app, p) =>
+    grantAgentPlaces(app, () => [
+      ...spooledAgentPlaces(app),
+      { agent: p.agent, event: p.event, cwd: typeof p.payload.cwd === 'string' ? p.payload.cwd : null },
+    ]),
+  'spool.ingest': async (app, p) => {
+    await gitPreparers['spool.ingest']?.(app, p);
+    return grantAgentPlaces(app, () => spooledAgentPlaces(app, p?.limit));
+  },
 };

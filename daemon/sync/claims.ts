@@ -6,6 +6,16 @@ import type { App } from '../app/app.js';
 import { newCall } from '../app/app.js';
 import { resolveOpenSession } from '../app/sessions/sessions.js';
 import type { Sql } from '../store/sql.js';
+import { ErrorCode, FragError } from '../../shared/errors.js';
+import { fragctl } from '../../shared/command.js';
+import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
+import type { Prepared, Settle } from '../rpc/handlers.js';
+import type { RemoteTakenFrom } from '../app/work/claims.js';
+import { placeOf } from '../app/agents/repo.js';
+import { eventKind } from '../app/agents/events.js';
+import { chooseNext, type NextParams } from '../app/work/next.js';
+import { findSprint } from '../app/work/items.js';
+import { notGranted, teamStoreUnreachable } from './errors.js';
 import type { LocalHold, Syncer } from './syncer.js';
 
 const syncers = new WeakMap<App, Syncer>();
@@ -13,9 +23,10 @@ export const registerSyncer = (app: App, s: Syncer): void => void syncers.set(ap
 export const syncerOf = (app: App): Syncer | undefined => syncers.get(app);
 
 /**
- * The tasks this machine's open sessions hold: every task and subtask frame of their
- * stacks. When the claims of issue 12 land (a claims table), this reads that table
- * instead — the one local answer to "who holds what".
+ * The tasks this machine's open sessions hold in the team store's sense: the top-level
+ * task frames of their stacks (a claim is on the top-level task, and a subtask's lineage
+ * always puts its task on the stack too). Joined sessions and local take-overs need no
+ * entry of their own: between sessions of one machine the local claims decide.
  */
 export function localHolds(sql: Sql): LocalHold[] {
   const rows = sql.all<{ key: string; actor: string; stack: string }>(
@@ -24,22 +35,31 @@ export function localHolds(sql: Sql): LocalHold[] {
   const out: LocalHold[] = [];
   for (const r of rows) {
     for (const f of JSON.parse(r.stack) as { type: string; code: string }[]) {
-      if (f.type === 'task' || f.type === 'subtask') out.push({ task: f.code, actor: r.actor, session: r.key });
+      if (f.type === 'task') out.push({ task: f.code, actor: r.actor, session: r.key });
     }
   }
   return out;
 }
 
+/** The task a claim is on: a subtask's claim is its top-level task's. */
+function claimedCode(app: App, code: string): string | null {
+  const t = app.sql.get<{ code: string; parent_id: number | null }>(
+    'SELECT code, parent_id FROM tasks WHERE code = ?',
+    code,
+  );
+  if (!t) return null;
+  return t.parent_id == null
+    ? t.code
+    : (app.sql.value<string>('SELECT code FROM tasks WHERE id = ?', t.parent_id) ?? null);
+}
+
 /**
- * The preparer of every method that activates a task: with sync on, the team store grants
- * the claim first. Returns how to settle it once the local write has committed or failed.
- * A call whose session cannot be resolved is left to the handler, which refuses it with
- * the usual error.
+ * The preparer of the explicit activations (task.activate, context.push of a task): with
+ * sync on, the team store grants the claim first, or the call is refused with why. Returns
+ * how to settle the grant once the local write has committed or failed. A call whose
+ * session or task cannot be resolved is left to the handler, which refuses it as usual.
  */
-export async function claimBeforeActivate(
-  app: App,
-  p: { code: string; session?: string; actor?: string },
-): Promise<((ok: boolean) => void) | void> {
+export async function claimBeforeActivate<P extends ActivationParams>(app: App, p: P): Promise<Prepared<P> | void> {
   const syncer = syncerOf(app);
   if (!syncer) return;
   let session;
@@ -48,9 +68,101 @@ export async function claimBeforeActivate(
   } catch {
     return;
   }
-  const code = app.sql.value<string>('SELECT code FROM tasks WHERE code = ?', p.code);
+  const code = claimedCode(app, p.code);
   if (!code) return;
-  return syncer.claim({ task: code, actor: session.actor, session: session.key });
+  const got = await syncer.claim({ task: code, actor: session.actor, session: session.key }, p.take_over === true);
+  if (!got.takenFrom) return got.settle;
+  const { machine, actor, session_key } = got.takenFrom;
+  // The handler records whom it was taken from (claimTask), as it does for a local holder.
+  const params: P = { ...p, taken_from: { machine, actor, session: session_key } };
+  return { params, settle: got.settle };
+}
+
+interface ActivationParams {
+  code: string;
+  session?: string;
+  actor?: string;
+  take_over?: boolean;
+  /** Set by the preparer when the team store moved the claim from another machine to this one. */
+  taken_from?: RemoteTakenFrom;
+}
+
+/**
+ * `task.next --activate` with sync on: the choice is made here, and the team store asked
+ * for it, before the write; a task another machine holds is noted and the next choice
+ * asked for, up to a few times. The handler then activates the granted task (its params
+ * carry it). With nothing ready the handler answers as without sync.
+ */
+export async function grantNextChoice(app: App, p: ParsedParamsOf<'task.next'>): Promise<Prepared<NextParams> | void> {
+  const syncer = syncerOf(app);
+  if (!syncer || !p.activate) return;
+  const call = newCall(app);
+  let session;
+  let sprintId: number | undefined;
+  try {
+    session = resolveOpenSession(call, p);
+    sprintId = p.sprint ? findSprint(call, p.sprint).id : undefined;
+  } catch {
+    return;
+  }
+  for (let attempt = 0; attempt < NEXT_GRANT_ATTEMPTS; attempt++) {
+    // Passed by: what another call here is being granted right now (its write comes next).
+    const task = chooseNext(call, session, sprintId).ready.find((t) => !syncer.granted(t.code));
+    if (!task) return { params: { ...p, granted: null } satisfies NextParams };
+    const got = await syncer.grant({ task: task.code, actor: session.actor, session: session.key });
+    if (got.outcome === 'unreachable') throw teamStoreUnreachable(task.code, got.message);
+    if (got.outcome === 'granted')
+      return { params: { ...p, granted: task.code } satisfies NextParams, settle: got.settle };
+    // Held on another machine: the mirror has it now, so the next choice passes it by.
+  }
+  throw new FragError(
+    ErrorCode.Conflict,
+    `the first ${NEXT_GRANT_ATTEMPTS} tasks fragd chose are held on other machines; try again in a moment`,
+    { error: 'conflict', hint: `${fragctl('sync', 'status')} shows how fresh this machine's view of the team is` },
+  );
+}
+
+/** How many choices `next --activate` asks the team store for before it gives up. */
+const NEXT_GRANT_ATTEMPTS = 50;
+
+/**
+ * Agents' branch mapping with sync on: the tasks the hook events about to be applied would
+ * activate (their repository and branch) are asked for first. A grant lets the activation
+ * through; a holder elsewhere lands in the mirror, so the activation is refused and
+ * recorded in the session (the event itself is still recorded); an unreachable store grants
+ * nothing, which refuses the activation the same way.
+ */
+export async function grantAgentPlaces(
+  app: App,
+  events: () => { agent: string; event: string; cwd: string | null }[],
+): Promise<Settle | void> {
+  const syncer = syncerOf(app);
+  if (!syncer) return;
+  const settles: Settle[] = [];
+  const asked = new Set<string>();
+  for (const e of events()) {
+    // Only these apply a repository's place (daemon/app/agents/agents.ts).
+    const kind = eventKind(e.agent, e.event);
+    if (kind !== 'start' && kind !== 'prompt') continue;
+    const place = placeOf(e.cwd, app.config);
+    const code = place.task ? claimedCode(app, place.task) : null;
+    if (!code || asked.has(code.toLowerCase())) continue;
+    asked.add(code.toLowerCase());
+    const got = await syncer.grant({ task: code, actor: app.config.agents.actors[e.agent] ?? e.agent, session: null });
+    if (got.outcome === 'granted') settles.push(got.settle);
+  }
+  if (settles.length) return (ok) => settles.forEach((settle) => settle(ok));
+}
+
+/**
+ * The last line of defence, in the one claim function: with sync on, a task is claimed here
+ * only while the team store's grant for it is in hand. A path that activates a task without
+ * asking first is refused rather than allowed to double-book it.
+ */
+export function requireTeamGrant(app: App, code: string): void {
+  const syncer = syncerOf(app);
+  if (!syncer || syncer.granted(code)) return;
+  throw notGranted(code);
 }
 
 /** A task another machine holds, as last pulled from the team store (empty while sync is off). */

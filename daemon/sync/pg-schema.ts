@@ -55,6 +55,14 @@ export const pgMigrations: readonly string[] = [
   CREATE UNIQUE INDEX fragd_claims_one_holder ON fragd_claims (team, lower(task_code)) WHERE active;
   CREATE INDEX fragd_claims_machine ON fragd_claims (team, machine) WHERE active;
   `,
+  `
+  -- Take-over across machines: how a claim was taken, and on an ended claim who took it,
+  -- so the machine that lost it can say so.
+  ALTER TABLE fragd_claims
+    ADD COLUMN how text NOT NULL DEFAULT 'activate',
+    ADD COLUMN taken_by_machine text,
+    ADD COLUMN taken_by_actor text;
+  `,
 ];
 
 /** Any number that is fragd's own: the advisory lock of migrations. */

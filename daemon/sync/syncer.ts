@@ -4,7 +4,6 @@
 // store cannot be reached, and grants claims across machines.
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { ErrorCode, FragError } from '../../shared/errors.js';
 import type { Db } from '../store/database.js';
 import { redact, redactUrl, type SyncTarget } from './connection.js';
 import {
@@ -16,13 +15,17 @@ import {
   WORK_TABLES,
   type WorkTable,
 } from './outbox.js';
+import { ErrorCode, FragError } from '../../shared/errors.js';
 import { migratePg } from './pg-schema.js';
+import { heldElsewhere, teamStoreUnreachable } from './errors.js';
 import { randomUUID } from 'node:crypto';
 
 export interface SyncOptions {
   pushIntervalMs: number;
   pullIntervalMs: number;
   batchSize: number;
+  /** LISTEN for the other machines' announcements (sync.listen). */
+  listen: boolean;
   /** Test only (FRAGD_SYNC_CRASH_AFTER_COMMIT): die by SIGKILL right after a push committed in PG. */
   crashAfterCommit?: boolean;
 }
@@ -43,17 +46,33 @@ export interface SyncStatus {
   next_retry_at: string | null;
   last_error: { message: string; at: string } | null;
   remote_claims: number;
-  claim_conflicts: { task: string; holder_machine: string; holder_actor: string }[];
+  claim_conflicts: { task: string; holder_machine: string; holder_actor: string; taken_over: boolean }[];
+}
+
+/** An active claim in the team store. */
+export interface RemoteClaim {
+  task_code: string;
+  machine: string;
+  actor: string;
+  session_key: string | null;
+  claimed_at: Date;
+  /** 'take_over' when its machine took it from another one. */
+  how?: string;
 }
 
 /** A task this machine's sessions hold (their work frames). */
 export interface LocalHold {
   task: string;
   actor: string;
-  session: string;
+  /** Null when the grant is asked for before the session exists (an agent's first event). */
+  session: string | null;
 }
 
 const MAX_BACKOFF_MS = 60_000;
+/** After a nudge, the loop runs this soon: the writes of one burst go in one push. */
+const NUDGE_MS = 25;
+/** The channel every fragd of every team announces its changes on (the payload names team and machine). */
+const CHANNEL = 'fragd_changes';
 /** A claim granted in PG whose local write has not settled yet is not reconciled away. */
 const PENDING_GRACE_MS = 30_000;
 
@@ -62,7 +81,12 @@ const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toIS
 export class Syncer {
   private readonly pool: pg.Pool;
   private timer: NodeJS.Timeout | null = null;
+  private dueAt = 0;
   private running: Promise<void> | null = null;
+  /** A nudge came while the loop was running: run again soon after it. */
+  private again = false;
+  /** The connection that LISTENs (a pooled one cannot: it would be handed to other queries). */
+  private listener: pg.Client | null = null;
   private stopped = false;
   private ready = false;
   private lastPushAt: number | null = null;
@@ -74,7 +98,8 @@ export class Syncer {
   private failures = 0;
   private nextRetryAt: number | null = null;
   private lastError: { message: string; at: number } | null = null;
-  private readonly pending = new Map<string, number>();
+  /** Grants whose local write has not settled: task code (lower case) → how many, since when. */
+  private readonly pending = new Map<string, { count: number; at: number }>();
   private conflicts: SyncStatus['claim_conflicts'] = [];
 
   constructor(
@@ -119,13 +144,87 @@ export class Syncer {
 
   private schedule(ms: number): void {
     if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.dueAt = Date.now() + ms;
     this.timer = setTimeout(() => {
+      this.timer = null;
       this.running = this.cycle().finally(() => {
         this.running = null;
-        this.schedule(this.opts.pushIntervalMs);
+        const soon = this.again;
+        this.again = false;
+        this.schedule(soon ? NUDGE_MS : this.opts.pushIntervalMs);
       });
     }, ms);
     this.timer.unref();
+  }
+
+  /**
+   * Something changed (a local write committed, or another machine announced one): run the
+   * loop in a moment instead of at its interval. While the store fails, the backoff decides.
+   */
+  nudge(): void {
+    if (this.stopped || this.nextRetryAt !== null) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer && this.dueAt <= Date.now() + NUDGE_MS) return;
+    this.schedule(NUDGE_MS);
+  }
+
+  /** Another fragd announced a change: pull at the next turn of the loop, which comes now. */
+  private heard(payload: string | undefined): void {
+    let from: { team?: unknown; machine?: unknown };
+    try {
+      from = JSON.parse(payload ?? '') as typeof from;
+    } catch {
+      return;
+    }
+    if (from.team !== this.target.team || from.machine === this.target.machine) return;
+    this.nextPullAt = 0;
+    this.nudge();
+  }
+
+  private announcement(): string {
+    return JSON.stringify({ team: this.target.team, machine: this.target.machine });
+  }
+
+  /** Tells the team's other fragds that something they pull changed (after the commit, by PostgreSQL). */
+  private async announce(q: Pick<pg.ClientBase, 'query'> = this.pool): Promise<void> {
+    await q.query('SELECT pg_notify($1, $2)', [CHANNEL, this.announcement()]);
+  }
+
+  /**
+   * Opens the LISTEN connection when there is none. A failure here is not the loop's: polling
+   * every pull interval goes on, and the next turn tries again.
+   */
+  private async listen(): Promise<void> {
+    if (!this.opts.listen || this.listener || this.stopped) return;
+    const client = new pg.Client({
+      connectionString: this.target.url,
+      connectionTimeoutMillis: 5000,
+      application_name: `fragd ${this.target.machine} (listen)`,
+    });
+    const drop = () => {
+      if (this.listener === client) this.listener = null;
+      void client.end().catch(() => {});
+    };
+    client.on('error', (err) => {
+      this.log.warn({ err: this.redacted(err) }, 'team store announcements lost; polling until reconnected');
+      drop();
+    });
+    client.on('end', drop);
+    client.on('notification', (m) => this.heard(m.payload));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+      this.listener = client;
+      // What was announced before the LISTEN began is read by one pull now.
+      this.nextPullAt = 0;
+    } catch (err) {
+      this.log.debug({ err: this.redacted(err) }, 'cannot LISTEN on the team store; polling');
+      drop();
+    }
   }
 
   /** Stops the loop; a push in flight finishes (or is cut by the pool's end: its outbox rows stay). */
@@ -135,6 +234,9 @@ export class Syncer {
     // A push in flight may finish; one stuck on an unreachable store is cut (its outbox rows
     // stay, so nothing is lost) rather than holding the daemon's stop.
     if (this.running) await Promise.race([this.running.catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.end().catch(() => {});
     await this.pool.end().catch(() => {});
   }
 
@@ -143,6 +245,7 @@ export class Syncer {
     if (this.nextRetryAt !== null && now < this.nextRetryAt) return;
     try {
       await this.ensureReady();
+      await this.listen();
       await this.pushAll();
       await this.reconcileClaims();
       if (Date.now() >= this.nextPullAt) {
@@ -233,6 +336,8 @@ export class Syncer {
           this.target.team,
           this.target.machine,
         ]);
+        // Work items are what the others pull at once; time and activities wait for their next pull.
+        if (b.some((r) => (WORK_TABLES as readonly string[]).includes(r.tbl))) await this.announce(client);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});
@@ -343,7 +448,7 @@ export class Syncer {
 
   private async reconcileNow(): Promise<void> {
     const now = Date.now();
-    for (const [code, at] of this.pending) if (now - at > PENDING_GRACE_MS) this.pending.delete(code);
+    for (const [code, p] of this.pending) if (now - p.at > PENDING_GRACE_MS) this.pending.delete(code);
     const r = await this.pool.query<{ id: string; task_code: string }>(
       'SELECT id, task_code FROM fragd_claims WHERE team = $1 AND machine = $2 AND active',
       [this.target.team, this.target.machine],
@@ -359,111 +464,182 @@ export class Syncer {
         'UPDATE fragd_claims SET active = false, released_at = now() WHERE id = ANY($1::bigint[])',
         [release.map((c) => c.id)],
       );
+      await this.announce();
     }
     const conflicts: SyncStatus['claim_conflicts'] = [];
     for (const [key, h] of held) {
       if (mine.has(key)) continue;
       const got = await this.tryClaim(h);
       if (!got.granted)
-        conflicts.push({ task: h.task, holder_machine: got.holder.machine, holder_actor: got.holder.actor });
+        conflicts.push({
+          task: h.task,
+          holder_machine: got.holder.machine,
+          holder_actor: got.holder.actor,
+          taken_over: got.holder.how === 'take_over',
+        });
     }
     this.conflicts = conflicts;
   }
 
+  /**
+   * Asks PG for the task in one statement: the unique index grants one active holder per
+   * task of a team. Between sessions of one machine the local claims decide (PG records the
+   * latest holder). With `takeOver`, a claim another machine holds is ended and this one
+   * granted in one PG transaction, and the row says who took it.
+   */
   private async tryClaim(
     h: LocalHold,
-  ): Promise<
-    | { granted: true }
-    | { granted: false; holder: { machine: string; actor: string; session_key: string | null; claimed_at: Date } }
-  > {
+    takeOver = false,
+  ): Promise<{ granted: true; takenFrom?: RemoteClaim } | { granted: false; holder: RemoteClaim }> {
     const { team, machine } = this.target;
     for (let attempt = 0; attempt < 3; attempt++) {
+      // One statement: the grant, and (only when granted) the announcement to the others.
       const ins = await this.pool.query(
-        `INSERT INTO fragd_claims (team, task_code, machine, actor, session_key) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (team, lower(task_code)) WHERE active DO NOTHING RETURNING id`,
-        [team, h.task, machine, h.actor, h.session],
+        `WITH granted AS (
+           INSERT INTO fragd_claims (team, task_code, machine, actor, session_key) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (team, lower(task_code)) WHERE active DO NOTHING RETURNING id)
+         SELECT id, pg_notify($6, $7) FROM granted`,
+        [team, h.task, machine, h.actor, h.session, CHANNEL, this.announcement()],
       );
       if (ins.rowCount) return { granted: true };
-      const holder = await this.pool.query<{
-        machine: string;
-        actor: string;
-        session_key: string | null;
-        claimed_at: Date;
-      }>(
-        `SELECT machine, actor, session_key, claimed_at FROM fragd_claims
+      const holder = await this.pool.query<RemoteClaim & { id: string }>(
+        `SELECT id, task_code, machine, actor, session_key, claimed_at, how FROM fragd_claims
           WHERE team = $1 AND lower(task_code) = lower($2) AND active`,
         [team, h.task],
       );
       const row = holder.rows[0];
       if (!row) continue; // released between the two statements: ask again
       if (row.machine === machine) {
-        // Between sessions of one machine, the local claims decide; PG records the latest holder.
-        await this.pool.query(
-          `UPDATE fragd_claims SET actor = $3, session_key = $4 WHERE team = $1 AND lower(task_code) = lower($2) AND active`,
-          [team, h.task, h.actor, h.session],
-        );
+        await this.pool.query('UPDATE fragd_claims SET actor = $2, session_key = $3 WHERE id = $1 AND active', [
+          row.id,
+          h.actor,
+          h.session,
+        ]);
         return { granted: true };
       }
-      return { granted: false, holder: row };
+      if (!takeOver) return { granted: false, holder: row };
+      if (await this.takeFrom(row.id, h)) return { granted: true, takenFrom: row };
     }
     throw new Error(`the claim of ${h.task} kept changing hands; try again`);
   }
 
+  /** Ends another machine's claim and grants this one, in one PG transaction; false if it changed meanwhile. */
+  private async takeFrom(claimId: string, h: LocalHold): Promise<boolean> {
+    const { team, machine } = this.target;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const ended = await client.query(
+        `UPDATE fragd_claims SET active = false, released_at = now(), taken_by_machine = $2, taken_by_actor = $3
+          WHERE id = $1 AND active`,
+        [claimId, machine, h.actor],
+      );
+      if (!ended.rowCount) {
+        await client.query('ROLLBACK');
+        return false;
+      }
+      await client.query(
+        `INSERT INTO fragd_claims (team, task_code, machine, actor, session_key, how) VALUES ($1, $2, $3, $4, $5, 'take_over')`,
+        [team, h.task, machine, h.actor, h.session],
+      );
+      await this.announce(client);
+      await client.query('COMMIT');
+      return true;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  private hold(key: string): void {
+    const p = this.pending.get(key);
+    this.pending.set(key, { count: (p?.count ?? 0) + 1, at: Date.now() });
+  }
+
+  private letGo(key: string): void {
+    const p = this.pending.get(key);
+    if (!p || p.count <= 1) this.pending.delete(key);
+    else p.count--;
+  }
+
   /**
-   * Asks the team store for a task before it is activated here. Granted: the activation
-   * goes on (settle(false) gives the claim back when the local write fails). Held by
-   * another machine: refused with who holds it. Store unreachable: refused too — the
-   * documented rule, so two machines never both hold a task.
+   * Whether PG granted `code` to this machine for a write that has not settled yet: the
+   * check every local activation makes while sync is on, so no path can hold a task the
+   * team store did not grant.
    */
-  async claim(h: LocalHold): Promise<(ok: boolean) => void> {
+  granted(code: string): boolean {
+    return this.pending.has(code.toLowerCase());
+  }
+
+  /**
+   * Asks the team store for a task before a write activates it here. Granted: a settle
+   * function (settle(false) gives the claim back when the local write fails). Held by
+   * another machine: that holder, now also in the local mirror, so the write's own claim
+   * check refuses with it. Store unreachable: the redacted reason (the documented rule:
+   * refused).
+   */
+  async grant(
+    h: LocalHold,
+    takeOver = false,
+  ): Promise<
+    | { outcome: 'granted'; settle: (ok: boolean) => void; takenFrom?: RemoteClaim }
+    | { outcome: 'held'; holder: RemoteClaim }
+    | { outcome: 'unreachable'; message: string }
+  > {
     const key = h.task.toLowerCase();
+    // Held from the first moment, before any wait, so a concurrent choice here (next
+    // --activate) sees the task as taken and asks for another.
+    this.hold(key);
     let got: Awaited<ReturnType<Syncer['tryClaim']>>;
     try {
       await this.ensureReady();
-      got = await this.exclusive(() => {
-        this.pending.set(key, Date.now());
-        return this.tryClaim(h);
-      });
+      got = await this.exclusive(() => this.tryClaim(h, takeOver));
     } catch (err) {
-      this.pending.delete(key);
+      this.letGo(key);
       const message = this.redacted(err);
       this.lastError = { message, at: Date.now() };
-      throw new FragError(
-        ErrorCode.StorageUnavailable,
-        `cannot claim ${h.task}: the team store (PostgreSQL) does not answer (${message}). With sync on, only the team store grants claims, so the task was not activated and nothing changed; try again when it answers`,
-        {
-          error: 'storage_unavailable',
-          store: 'team',
-          task: h.task,
-          hint: 'fragctl sync status shows the last error and when the store last answered',
-        },
-      );
+      return { outcome: 'unreachable', message };
     }
     if (!got.granted) {
-      this.pending.delete(key);
-      const { holder } = got;
-      throw new FragError(
-        ErrorCode.Conflict,
-        `${h.task} is held by ${holder.actor} on machine ${holder.machine} since ${holder.claimed_at.toISOString()}; pick another task, or ask them to deactivate it`,
-        {
-          error: 'conflict',
-          task: h.task,
-          holder: {
-            machine: holder.machine,
-            actor: holder.actor,
-            session: holder.session_key,
-            since: holder.claimed_at.toISOString(),
-          },
-          hint: 'the team store grants each task to one machine at a time; fragctl task list shows the others',
-        },
-      );
+      this.letGo(key);
+      this.mirror(got.holder);
+      return { outcome: 'held', holder: got.holder };
     }
-    return (ok) => {
-      // Success: the session now holds the task and reconciliation keeps the claim. Failure:
-      // no session holds it, and the next reconciliation releases it once pending is gone.
-      this.pending.delete(key);
-      if (!ok) void this.reconcileClaims().catch((err: unknown) => this.failed(err));
+    // PG says this machine holds it now: whatever the last pull said of another holder is over.
+    this.db.prepare('DELETE FROM sync_claims WHERE task_code = ? COLLATE NOCASE').run(h.task);
+    return {
+      outcome: 'granted',
+      takenFrom: got.takenFrom,
+      settle: (ok) => {
+        // Success: the session now holds the task and reconciliation keeps the claim. Failure:
+        // no session holds it, and the next reconciliation releases it once pending is gone.
+        this.letGo(key);
+        if (!ok) void this.reconcileClaims().catch((err: unknown) => this.failed(err));
+      },
     };
+  }
+
+  /** A holder PG named, written to the local mirror of other machines' claims at once (not at the next pull). */
+  private mirror(c: RemoteClaim): void {
+    this.db
+      .prepare(
+        'INSERT OR REPLACE INTO sync_claims (task_code, machine, actor, session_key, claimed_at) VALUES (?, ?, ?, ?, ?)',
+      )
+      .run(c.task_code, c.machine, c.actor, c.session_key, c.claimed_at.toISOString());
+  }
+
+  /**
+   * `grant` for the explicit activations (task activate, context push): anything but a
+   * grant is refused with the error the person sees.
+   */
+  async claim(h: LocalHold, takeOver = false): Promise<{ settle: (ok: boolean) => void; takenFrom?: RemoteClaim }> {
+    const got = await this.grant(h, takeOver);
+    if (got.outcome === 'granted') return got;
+    if (got.outcome === 'unreachable') throw teamStoreUnreachable(h.task, got.message);
+    const { machine, actor, session_key, claimed_at } = got.holder;
+    throw heldElsewhere(h.task, { machine, actor, session: session_key, since: claimed_at.toISOString() });
   }
 
   status(): SyncStatus {

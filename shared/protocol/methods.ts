@@ -246,7 +246,7 @@ export const coreMethods = {
   'context.push': method<ContextResult>()({
     summary: 'Push a project, sprint, task or subtask on the stack (a task through its claim).',
     params: T.extend({ type: contextType, code, ...claimOptions }),
-    errors: ['no_active_session', 'not_found', 'invalid_state', 'task_claimed', 'task_blocked'],
+    errors: ['no_active_session', 'not_found', 'invalid_state', 'task_claimed', 'task_blocked', 'storage_unavailable'],
     mutates: true,
   }),
   'context.pop': method<ContextResult & { popped: ContextFrame | null }>()({
@@ -276,7 +276,7 @@ export const coreMethods = {
   'task.activate': method<ContextResult & { task: TaskView }>()({
     summary: 'Claim a task and work on it (refused while another actor holds it or its dependencies are open).',
     params: T.extend({ code, ...claimOptions }),
-    errors: ['no_active_session', 'not_found', 'invalid_state', 'task_claimed', 'task_blocked'],
+    errors: ['no_active_session', 'not_found', 'invalid_state', 'task_claimed', 'task_blocked', 'storage_unavailable'],
     mutates: true,
   }),
   'task.deactivate': method<
@@ -479,7 +479,7 @@ export const coreMethods = {
     summary:
       'The next task for the caller: its sprint first, unclaimed, unblocked, by priority then plan order, with why and what else is ready; activate claims it in the same transaction.',
     params: T.extend({ activate: z.boolean().optional(), sprint: code.optional() }),
-    errors: ['no_active_session', 'not_found'],
+    errors: ['no_active_session', 'not_found', 'task_claimed', 'task_blocked', 'conflict', 'storage_unavailable'],
     mutates: true,
   }),
   'plan.import': method<

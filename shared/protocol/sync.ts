@@ -22,7 +22,8 @@ export interface SyncStatusView {
   /** Redacted: no password ever appears here. */
   last_error?: { message: string; at: string } | null;
   remote_claims?: number;
-  claim_conflicts?: { task: string; holder_machine: string; holder_actor: string }[];
+  /** Tasks this machine's sessions hold that the team store gives another machine (taken_over: it took them from here). */
+  claim_conflicts?: { task: string; holder_machine: string; holder_actor: string; taken_over: boolean }[];
 }
 
 export type TeamReportBy = 'person' | 'machine' | 'actor' | 'task';

@@ -7,6 +7,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FragClient, RpcError } from '../../client/lib/client.js';
 import { PG_PASSWORD, pgBinDir, TestPg } from '../support/pg.js';
 import { TestDaemon, tempHome, until, sleep } from '../support/daemon.js';
+import { TestRepo } from '../support/git.js';
+import { fixture, runHook } from '../support/agents.js';
 
 const bin = pgBinDir();
 if (!bin) console.log('team sync tests skipped: PostgreSQL binaries are not installed (apt-get install postgresql)');
@@ -146,8 +148,9 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
       const won = pair.filter((o) => typeof o === 'string');
       expect({ task: i, winners: won.length }).toEqual({ task: i, winners: 1 });
       const lost = pair.find((o) => typeof o !== 'string') as RpcError;
-      expect(lost.data?.error).toBe('conflict');
-      expect(lost.message).toMatch(new RegExp(`T-${i} is held by [ab]${i} on machine ${won[0]}`));
+      // The same refusal as a local holder's (task_claimed), naming the machine.
+      expect(lost.data?.error).toBe('task_claimed');
+      expect(lost.message).toMatch(new RegExp(`T-${i} is held by [ab]${i} on machine ${won[0]} since `));
     }
     // Several reconciliation rounds later (every 50 ms here), every claim is still there.
     await sleep(500);
@@ -202,6 +205,11 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
       expect(refused.code).toBe(7);
       expect(refused.stderr).toMatch(/cannot claim T-2: the team store \(PostgreSQL\) does not answer/);
       expect(refused.stderr).not.toContain(PG_PASSWORD);
+      expect((await ca.call('context.show', {})).stack).toEqual([]);
+      // next --activate follows the same rule: it names the task it chose and why it was not started.
+      const next = await a.fragctl(['next', '--activate']);
+      expect(next.code).toBe(7);
+      expect(next.stderr).toMatch(/cannot claim T-\d: the team store \(PostgreSQL\) does not answer/);
       expect((await ca.call('context.show', {})).stack).toEqual([]);
       const s = await until('the failure to show', async () => {
         const st = await ca.call('sync.status', {});
@@ -410,10 +418,169 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
       const st = await ca.call('sync.status', {});
       return st.claim_conflicts?.length ? st : false;
     });
-    expect(s.claim_conflicts).toEqual([{ task: 'T-1', holder_machine: 'beta', holder_actor: 'human' }]);
+    expect(s.claim_conflicts).toEqual([
+      { task: 'T-1', holder_machine: 'beta', holder_actor: 'human', taken_over: false },
+    ]);
     expect((await a.fragctl(['sync', 'status'])).stdout).toMatch(
       /conflict: T-1 is held here and by human on beta; one of them must let go/,
     );
+  }, 60_000);
+
+  it('next --activate on two machines at once: the team store grants each task to one of them', async () => {
+    const url = await pg.database('nextrace');
+    const [a, b] = await Promise.all([machine(url, 'alpha'), machine(url, 'beta')]);
+    const [ca, cb] = await Promise.all([client(a), client(b)]);
+    await ca.call('project.create', { code: 'P', title: 'Plan' });
+    for (let i = 0; i < 12; i++) await ca.call('task.create', { code: `T-${i}`, title: `task ${i}`, project: 'P' });
+    await until('beta to see the plan', async () => (await cb.call('task.list', {})).tasks.length === 12, 30_000);
+    for (let i = 0; i < 8; i++) {
+      await ca.call('session.start', { actor: `a${i}` });
+      await cb.call('session.start', { actor: `b${i}` });
+    }
+    // Sixteen sessions ask for the next task at once: both machines would pick T-0 first.
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => [
+        ca.call('task.next', { activate: true, actor: `a${i}` }),
+        cb.call('task.next', { activate: true, actor: `b${i}` }),
+      ]).flat(),
+    );
+    const taken = answers.filter((r) => r.activated).map((r) => r.task!.code);
+    expect(new Set(taken).size).toBe(taken.length);
+    expect(taken.sort()).toEqual(Array.from({ length: 12 }, (_, i) => `T-${i}`).sort());
+    for (const r of answers.filter((x) => !x.activated)) expect(r.task).toBeNull();
+    // What each machine's sessions hold is what the team store granted it.
+    const claims = await pg.sql<{ task_code: string; machine: string }>(
+      'SELECT task_code, machine FROM fragd_claims WHERE active ORDER BY task_code',
+      [],
+      'nextrace',
+    );
+    const held = async (c: FragClient, prefix: string, name: string) => {
+      const out: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        const top = (await c.call('context.show', { actor: `${prefix}${i}` })).stack.find((f) => f.type === 'task');
+        if (top) out.push(`${top.code}@${name}`);
+      }
+      return out;
+    };
+    const stacks = [...(await held(ca, 'a', 'alpha')), ...(await held(cb, 'b', 'beta'))].sort();
+    expect(claims.map((c) => `${c.task_code}@${c.machine}`).sort()).toEqual(stacks);
+  }, 120_000);
+
+  it('an agent’s branch never takes a task another machine holds, even before this machine has pulled it', async () => {
+    const url = await pg.database('agentbranch');
+    const a = await machine(url, 'alpha');
+    // Beta pulls once at start and then not for ten minutes: only the team store can tell it who holds what.
+    const b = await machine(url, 'beta', { sync: { pull_interval_ms: 600_000 } });
+    const [ca, cb] = await Promise.all([client(a), client(b)]);
+    await cb.call('project.create', { code: 'APP', title: 'The app' });
+    await cb.call('task.create', { code: 'T-1', title: 'Login page', project: 'APP' });
+    await until('alpha to see T-1', async () => (await ca.call('task.list', {})).tasks.length === 1, 30_000);
+    await ca.call('session.start', {});
+    await ca.call('task.activate', { code: 'T-1' });
+
+    const repo = TestRepo.create(b.env);
+    repo.commit('README.md', '# app\n', 'first');
+    repo.git(['checkout', '-q', '-b', 'feature/T-1-login']);
+    writeFileSync(join(repo.dir, '.fragd.json'), JSON.stringify({ project: 'APP' }));
+    const ids = { session_id: 'conv-1', cwd: repo.dir, transcript_path: join(b.home, 'none.jsonl') };
+    const started = await cb.call('agent.hook', {
+      agent: 'claude',
+      event: 'SessionStart',
+      payload: { ...fixture('claude', 'SessionStart'), ...ids },
+    });
+    const key = started.session!;
+    const stackOf = async () => (await cb.call('context.show', { session: key })).stack.map((f) => f.code);
+    expect(await stackOf()).toEqual([]); // refused: the stack stays as it was
+    const refusals = async () =>
+      (await cb.call('session.history', { session: key })).activities.filter((x) => x.kind === 'claim.refused');
+    expect((await refusals()).map((x) => x.message)).toEqual([
+      expect.stringMatching(/^T-1 is held by human on machine alpha since /),
+    ]);
+    expect(started.context).toContain('T-1');
+
+    // Alpha lets go; the agent's next prompt (spooled by the hook, ingested by fragd) takes it.
+    await ca.call('task.deactivate', {});
+    await until('alpha’s claim to end in the team store', async () => {
+      const rows = await pg.sql("SELECT 1 FROM fragd_claims WHERE active AND task_code = 'T-1'", [], 'agentbranch');
+      return rows.length === 0;
+    });
+    const r = await runHook(
+      b,
+      'claude',
+      'UserPromptSubmit',
+      { ...fixture('claude', 'UserPromptSubmit'), ...ids },
+      Date.now(),
+    );
+    expect(r.code).toBe(0);
+    await until('the prompt to put T-1 on the agent’s stack', async () => (await stackOf()).includes('T-1'));
+    const holder = await pg.sql(
+      "SELECT machine, actor FROM fragd_claims WHERE active AND task_code = 'T-1'",
+      [],
+      'agentbranch',
+    );
+    expect(holder).toEqual([{ machine: 'beta', actor: 'claude' }]);
+  }, 120_000);
+
+  it('takes a task over from another machine only when asked, records it on both sides, and says so on the machine that lost it', async () => {
+    const url = await pg.database('takeover');
+    const [a, b] = await Promise.all([machine(url, 'alpha'), machine(url, 'beta')]);
+    const [ca, cb] = await Promise.all([client(a), client(b)]);
+    await ca.call('task.create', { code: 'T-2', title: 'contested' });
+    await until('beta to see T-2', async () => (await cb.call('task.list', {})).tasks.length === 1, 30_000);
+    await ca.call('session.start', { actor: 'ann' });
+    await ca.call('task.activate', { code: 'T-2', actor: 'ann' });
+    await cb.call('session.start', { actor: 'bob' });
+
+    const refused = await b.fragctl(['task', 'activate', 'T-2', '--actor', 'bob']);
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toMatch(/T-2 is held by ann on machine alpha since/);
+    expect(refused.stderr).toMatch(/--take-over/);
+
+    const took = await b.fragctl(['task', 'activate', 'T-2', '--actor', 'bob', '--take-over']);
+    expect(took.code).toBe(0);
+    const rows = await pg.sql<{ machine: string; active: boolean; how: string; taken_by_machine: string | null }>(
+      "SELECT machine, active, how, taken_by_machine FROM fragd_claims WHERE task_code = 'T-2' ORDER BY id",
+      [],
+      'takeover',
+    );
+    expect(rows).toEqual([
+      { machine: 'alpha', active: false, how: 'activate', taken_by_machine: 'beta' },
+      { machine: 'beta', active: true, how: 'take_over', taken_by_machine: null },
+    ]);
+    const history = await cb.call('session.history', { actor: 'bob' });
+    expect(history.activities.find((x) => x.kind === 'claim.take_over')).toMatchObject({
+      message: 'bob took T-2 from ann on machine alpha',
+      data: { from_machine: 'alpha', from_actor: 'ann' },
+    });
+    // Alpha's session still has T-2 on its stack: its sync status says it was taken, and by whom.
+    const s = await until('alpha to see the take-over', async () => {
+      const st = await ca.call('sync.status', {});
+      return st.claim_conflicts?.length ? st : false;
+    });
+    expect(s.claim_conflicts).toEqual([{ task: 'T-2', holder_machine: 'beta', holder_actor: 'bob', taken_over: true }]);
+    expect((await a.fragctl(['sync', 'status'])).stdout).toMatch(/taken over: T-2 was taken by bob on beta/);
+    // And the team store keeps it with beta: alpha's reconciliation does not grab it back.
+    await sleep(500);
+    expect(await pg.sql("SELECT machine FROM fragd_claims WHERE active AND task_code = 'T-2'", [], 'takeover')).toEqual(
+      [{ machine: 'beta' }],
+    );
+  }, 120_000);
+
+  it('a change reaches the other machine at once, not at the next interval: pushed after its commit, pulled when announced', async () => {
+    const url = await pg.database('wake');
+    // Intervals of ten minutes: only the push after a commit and LISTEN/NOTIFY can carry the change.
+    const slow = { push_interval_ms: 600_000, pull_interval_ms: 600_000 };
+    const [a, b] = await Promise.all([machine(url, 'alpha', { sync: slow }), machine(url, 'beta', { sync: slow })]);
+    const [ca, cb] = await Promise.all([client(a), client(b)]);
+    await until('both to have made their first turn', async () =>
+      (await Promise.all([ca.call('sync.status', {}), cb.call('sync.status', {})])).every((st) => st.last_pull_at),
+    );
+    await ca.call('task.create', { code: 'W-1', title: 'announced' });
+    await until('beta to see W-1', async () => (await cb.call('task.list', {})).tasks.some((t) => t.code === 'W-1'));
+    // A claim announces itself too: beta's view of who holds what follows without a pull interval.
+    await ca.call('session.start', {});
+    await ca.call('task.activate', { code: 'W-1' });
+    await until('beta to see alpha’s claim', async () => (await cb.call('sync.status', {})).remote_claims === 1);
   }, 60_000);
 
   it('pushes corrections and their undo like any other change', async () => {

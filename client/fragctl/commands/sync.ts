@@ -2,6 +2,7 @@
 // holds which task on which machine, read from the team store (docs/team-sync.md).
 import type { Argv } from 'yargs';
 import type { SyncStatusView, TeamClaimsResult } from '../../../shared/protocol/sync.js';
+import { fragctl } from '../../../shared/command.js';
 import { boxTable } from '../box-table.js';
 import { localTime, one } from '../output.js';
 import { run, type GlobalArgs } from '../runner.js';
@@ -21,9 +22,10 @@ export function syncStatusLines(s: SyncStatusView): string[] {
     `queue: ${s.queue} change${s.queue === 1 ? '' : 's'}${age != null ? `, oldest ${age.toFixed(1)}s old` : ''}`,
     `last push: ${ago(s.last_push_at)} · last pull: ${ago(s.last_pull_at)} · pushed ${s.pushed_total ?? 0}, pulled ${s.pulled_total ?? 0}`,
     `claims of other machines: ${s.remote_claims ?? 0}`,
-    ...(s.claim_conflicts ?? []).map(
-      (c) =>
-        `conflict: ${c.task} is held here and by ${c.holder_actor} on ${c.holder_machine}; one of them must let go`,
+    ...(s.claim_conflicts ?? []).map((c) =>
+      c.taken_over
+        ? `taken over: ${c.task} was taken by ${c.holder_actor} on ${c.holder_machine}; the session here that still has it should let go (${fragctl('task', 'deactivate')})`
+        : `conflict: ${c.task} is held here and by ${c.holder_actor} on ${c.holder_machine}; one of them must let go`,
     ),
     ...(s.last_error
       ? [

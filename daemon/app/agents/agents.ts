@@ -106,6 +106,12 @@ function newSession(call: Call, e: AgentEvent, actor: string, chatId: string, wa
   return waiting ? pauseSessionRow(call, s, waitingReason('for the first prompt', e.at), e.at, 'pause') : s;
 }
 
+const refusedActivation = (err: unknown): err is FragError =>
+  err instanceof FragError &&
+  (err.code === ErrorCode.TaskClaimed ||
+    err.code === ErrorCode.TaskBlocked ||
+    (err.code === ErrorCode.StorageUnavailable && (err.data as { store?: string } | undefined)?.store === 'team'));
+
 /** Puts the task (or project) the repository and branch choose on the stack, when it differs. */
 function applyPlace(call: Call, s: SessionRow, place: RepoPlace): SessionRow {
   const { sql } = call.app;
@@ -117,10 +123,10 @@ function applyPlace(call: Call, s: SessionRow, place: RepoPlace): SessionRow {
         try {
           activateTask(call, { session: s.key, code: task.code, source: 'hook' });
         } catch (err) {
-          // The branch names a task another actor holds, or a blocked one: the agent's event
-          // is still recorded, its stack stays as it was, and the refusal is in its log.
-          if (!(err instanceof FragError) || (err.code !== ErrorCode.TaskClaimed && err.code !== ErrorCode.TaskBlocked))
-            throw err;
+          // The branch names a task another actor holds, a blocked one, or (team sync) one the
+          // team store did not grant: the agent's event is still recorded, its stack stays as
+          // it was, and the refusal is in its log.
+          if (!refusedActivation(err)) throw err;
           recordActivity(call, s, { kind: 'claim.refused', message: err.message, data: { ...err.data } });
         }
       }

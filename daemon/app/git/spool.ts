@@ -156,6 +156,36 @@ function reject(spool: Spool, file: SpoolFile, reason: string): void {
 }
 
 /**
+ * The agents' events waiting in the spool (up to `limit` records, in the order an ingest
+ * takes them) whose repository and branch may choose a task: what team sync asks the team
+ * store for before the ingest (daemon/sync/claims.ts). Unreadable records are skipped here;
+ * the ingest deals with them.
+ */
+export function spooledAgentPlaces(
+  app: App,
+  limit = DEFAULT_LIMIT,
+): { agent: string; event: string; cwd: string | null }[] {
+  const spool = spools.get(app);
+  if (!spool) return [];
+  const out: { agent: string; event: string; cwd: string | null }[] = [];
+  for (const file of listSpool(spool.dir).slice(0, limit)) {
+    let text: string;
+    try {
+      text = readFileSync(file.path, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!isAgentRecord(text)) continue;
+    const r = parseAgentRecord(basename(file.name, '.rec'), text, 0);
+    if (r.ok) {
+      const cwd = r.record.payload.cwd;
+      out.push({ agent: r.record.agent, event: r.record.event, cwd: typeof cwd === 'string' ? cwd : null });
+    }
+  }
+  return out;
+}
+
+/**
  * Runs inside the call's transaction: writes the activities, then, after the commit,
  * deletes each record whose event is now stored (or that needed nothing stored).
  */

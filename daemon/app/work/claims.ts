@@ -9,13 +9,13 @@
 // take it, and that is recorded.
 import { ErrorCode, FragError } from '../../../shared/errors.js';
 import { formatDuration } from '../../../shared/format.js';
-import { fragctl } from '../../../shared/command.js';
 import { iso } from '../../clock.js';
 import type { Sql } from '../../store/sql.js';
 import type { Call } from '../app.js';
 import { recordActivity } from '../activities.js';
 import { parseStack, type SessionRow, type TaskRow } from '../rows.js';
-import { remoteHolder, remotelyHeldTaskIds } from '../../sync/claims.js';
+import { remoteHolder, remotelyHeldTaskIds, requireTeamGrant } from '../../sync/claims.js';
+import { heldElsewhere } from '../../sync/errors.js';
 
 /** Priority scale: 1 is the most urgent. Stored as the number, shown as the name. */
 export {
@@ -43,6 +43,15 @@ export interface ClaimOptions {
   join?: boolean;
   /** Start a task whose dependencies are open (recorded). */
   force?: boolean;
+  /** Team sync: the team store moved the claim from another machine to this one (set by the preparer). */
+  taken_from?: RemoteTakenFrom;
+}
+
+/** Whom the team store took a claim from for this machine (daemon/sync/claims.ts). */
+export interface RemoteTakenFrom {
+  machine: string;
+  actor: string;
+  session: string | null;
 }
 
 /** The codes of a task's dependencies that are not completed (cancelled counts as resolved). */
@@ -206,16 +215,13 @@ export function claimTask(call: Call, s: SessionRow, task: TaskRow, o: ClaimOpti
   const { sql } = call.app;
   const holder = liveHolder(call, task.id);
   if (ownsOrJoined(call, s, task.id, holder)) return;
-  // Held on another machine (team sync): refused here too, for the paths that choose a task
-  // inside the write (next --activate, an agent's branch), which the team store's grant
-  // before task.activate does not see.
-  const remote = remoteHolder(sql, task.code);
-  if (remote)
-    throw new FragError(
-      ErrorCode.TaskClaimed,
-      `${task.code} is held by ${remote.actor} on ${remote.machine} since ${remote.since}`,
-      { task: task.code, holder: remote, ways_out: ['next'], hint: `take another task with: ${fragctl('next')}` },
-    );
+  // Held on another machine (team sync), as the team store last said: refused before any
+  // local rule, with the same error as a local holder's.
+  const remote = o.taken_from ? null : remoteHolder(sql, task.code);
+  if (remote) {
+    const { machine, actor, session, since } = remote;
+    throw heldElsewhere(task.code, { machine, actor, session, since });
+  }
 
   const open = openDependencies(call, task.id);
   if (open.length && !o.force) {
@@ -294,6 +300,20 @@ export function claimTask(call: Call, s: SessionRow, task: TaskRow, o: ClaimOpti
       `${s.actor} (${s.key}) took ${task.code} over`,
       { by: s.key, actor: s.actor, stale: holder.stale },
       true,
+    );
+  }
+  // With team sync on, nothing is claimed here that the team store has not granted.
+  requireTeamGrant(call.app, task.code);
+  if (o.taken_from) {
+    const from = o.taken_from;
+    how = 'take_over';
+    claimRecord(
+      call,
+      s,
+      task,
+      'claim.take_over',
+      `${s.actor} took ${task.code} from ${from.actor} on machine ${from.machine}`,
+      { from: from.session, from_actor: from.actor, from_machine: from.machine },
     );
   }
   if (holder) release(call, holder.claim, how === 'activate' ? 'moved' : how);

@@ -14,6 +14,7 @@ import { taskView } from '../views.js';
 import { resolveOpenSession, reloadSession } from '../sessions/sessions.js';
 import { heldByOthers, liveHolder, openDependencies, priorityName } from './claims.js';
 import { findSprint } from './items.js';
+import { fragctl } from '../../../shared/command.js';
 
 export interface NextChoice {
   task: TaskRow | null;
@@ -83,8 +84,17 @@ const whyNone = (waiting: { code: string; reason: string }[]) =>
     ? `no task is ready for you: ${waiting.length} open task${waiting.length === 1 ? ' waits' : 's wait'} (held by another actor or for dependencies)`
     : 'no open task is left';
 
+/**
+ * The params of `task.next` as its handler gets them: with team sync on, the preparer has
+ * already chosen the task and had the team store grant it (daemon/sync/claims.ts).
+ */
+export type NextParams = ParsedParamsOf<'task.next'> & {
+  /** The task the team store granted; null when, with sync on, no ready task could be granted. */
+  granted?: string | null;
+};
+
 /** `task.next`: the choice, and with `activate` its claim, in the call's one write transaction. */
-export function nextTask(call: Call, p: ParsedParamsOf<'task.next'>): NextResult {
+export function nextTask(call: Call, p: NextParams): NextResult {
   let s: SessionRow | null = null;
   try {
     s = resolveOpenSession(call, p);
@@ -93,6 +103,27 @@ export function nextTask(call: Call, p: ParsedParamsOf<'task.next'>): NextResult
   }
   const sprintId = p.sprint ? findSprint(call, p.sprint).id : undefined;
   const choice = chooseNext(call, s, sprintId);
+  if (p.granted === null && p.activate) {
+    // Team sync: every ready task is being granted to another call here right now.
+    choice.ready = [];
+    choice.task = null;
+    choice.why = 'no task is ready for you: the ready ones are being claimed by other sessions on this machine';
+  } else if (p.granted !== undefined && p.activate) {
+    // Chosen before the team store's answer; this machine's sessions may have moved since.
+    const granted = choice.ready.find((t) => t.code === p.granted);
+    if (!granted) {
+      throw new FragError(
+        ErrorCode.Conflict,
+        `${p.granted} was chosen and granted by the team store, but is no longer ready here (another session took it or it changed); nothing was activated`,
+        { error: 'conflict', task: p.granted, hint: `run it again: ${fragctl('next', '--activate')}` },
+      );
+    }
+    if (granted !== choice.task) {
+      choice.ready = [granted, ...choice.ready.filter((t) => t !== granted)];
+      choice.task = granted;
+      choice.why = whyChosen(call, granted, sprintId ?? null, choice.ready.length);
+    }
+  }
   const base = {
     task: choice.task ? taskView(call.app.sql, choice.task) : null,
     why: choice.why,
