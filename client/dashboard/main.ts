@@ -411,6 +411,20 @@ function renderSyncState(s: ResultOf<'sync.status'>): void {
     ...stateItem('Oldest unpushed', 'oldest', age == null ? '—' : `${age.toFixed(1)} s old`),
     ...stateItem('Last push', 'last-push', whenOrNever(s.last_push_at)),
     ...stateItem('Last pull', 'last-pull', whenOrNever(s.last_pull_at)),
+    // As fragctl sync status says them: a task this machine holds that another has too.
+    ...(s.claim_conflicts?.length
+      ? stateItem(
+          'Claims in question',
+          'conflicts',
+          s.claim_conflicts
+            .map((c) =>
+              c.taken_over
+                ? `taken over: ${c.task} was taken by ${c.holder_actor} on ${c.holder_machine}; the session here that still has it should let go (${fragctl('task', 'deactivate')})`
+                : `conflict: ${c.task} is held here and by ${c.holder_actor} on ${c.holder_machine}; one of them must let go`,
+            )
+            .join('; '),
+        )
+      : []),
     // Redacted by the daemon: no password reaches the page.
     ...stateItem(
       'Last error',

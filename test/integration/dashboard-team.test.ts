@@ -226,6 +226,24 @@ describe.skipIf(!bin)('the dashboard shows the team when sync is on', () => {
     expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
   });
 
+  it('says when another machine took a task over from this one, as fragctl sync status does', async () => {
+    expect(await page.locator('#team-state dd[data-field="conflicts"]').count()).toBe(0);
+    await cb.call('session.start', { actor: 'bob' });
+    await cb.call('task.activate', { code: 'T-1', actor: 'bob', take_over: true });
+    const conflicts = page.locator('#team-state dd[data-field="conflicts"]');
+    await conflicts.waitFor({ timeout: 20_000 });
+    expect(await conflicts.textContent()).toMatch(
+      /^taken over: T-1 was taken by bob on beta; the session here that still has it should let go \(fragctl task deactivate\)$/,
+    );
+    expect((await alpha.fragctl(['sync', 'status'])).stdout).toMatch(/taken over: T-1 was taken by bob on beta/);
+    await until(
+      'the claims table to show T-1 on beta',
+      async () => (await pageClaims())['T-1']?.[0] === 'beta',
+      20_000,
+    );
+    expect(await pageClaims()).toEqual({ 'T-1': ['beta', 'bob'] });
+  }, 60_000);
+
   it('says so when PostgreSQL does not answer, and the rest of the page keeps working', async () => {
     pg.down();
     try {
