@@ -2,9 +2,10 @@
 // and beta) on one real PostgreSQL (test/support/pg.ts), alpha's dashboard open in
 // Debian's Chromium. What beta does must show on alpha's page — its claim, its time, equal
 // to `fragctl report --team --json` on alpha — and change there without a reload, though
-// it makes no event on alpha (it comes by pull). When PostgreSQL stops answering, the
-// section says so and the rest of the page keeps working. A screenshot of the section goes
-// to test-results/screens/team.png (gitignored).
+// it makes no event on alpha (it comes by pull); a take-over by beta must show in alpha's
+// sync state. When PostgreSQL stops answering, the section says so and the rest of the
+// page keeps working. A screenshot of the section goes to test-results/screens/team.png
+// (gitignored).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
