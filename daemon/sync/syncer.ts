@@ -218,6 +218,7 @@ export class Syncer {
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
+      if (this.stopped) return drop(); // stopped while connecting: nothing may keep the process up
       this.listener = client;
       // What was announced before the LISTEN began is read by one pull now.
       this.nextPullAt = 0;

@@ -1,30 +1,12 @@
 // Prompt flows through a REAL pseudo-terminal (python's pty, test/support/pty_drive.py):
 // fragctl sees a TTY on stdin and stdout, asks, and acts on the keys sent.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FragClient } from '../../client/lib/client.js';
-import { FRAGCTL, ROOT, startDaemon, type TestDaemon } from '../support/daemon.js';
+import { startDaemon, type TestDaemon } from '../support/daemon.js';
+import { fragctlInPty as inPty } from '../support/pty.js';
 
-const DRIVER = join(ROOT, 'test/support/pty_drive.py');
 const DOWN = '\x1b[B';
 const ENTER = '\r';
-
-type Step = { expect: string } | { send: string };
-
-function inPty(d: TestDaemon, steps: Step[], args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', [DRIVER, JSON.stringify(steps), '--', process.execPath, FRAGCTL, ...args], {
-      env: d.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (b) => (out += b));
-    child.stderr.on('data', (b) => (out += b));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
-}
 
 let d: TestDaemon;
 let c: FragClient;

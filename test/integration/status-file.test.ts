@@ -2,7 +2,7 @@
 // atomically, equal to `fragctl status --short`; and each `fragctl prompt` snippet run by
 // the real shell, in a real pseudo-terminal where it is a prompt, printing the line and
 // executing nothing of hostile text.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FragClient } from '../../client/lib/client.js';
 import { formatDuration } from '../../shared/format.js';
 import { statusFileLine } from '../../shared/status-line.js';
-import { ROOT, startDaemon, until, type TestDaemon } from '../support/daemon.js';
+import { inPty } from '../support/pty.js';
+import { startDaemon, until, type TestDaemon } from '../support/daemon.js';
 
-const DRIVER = join(ROOT, 'test/support/pty_drive.py');
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const SHELLS = { bash: has('bash'), zsh: has('zsh'), fish: has('fish'), tmux: has('tmux') };
 
@@ -213,20 +213,6 @@ describe('the snippets print what formatDuration prints', () => {
 
 /** Hostile task codes: what a shell or tmux would run or interpret if it scanned the text. */
 const HOSTILE = (marker: string) => `$(touch ${marker})\`touch ${marker}\`%F{red}#{pane_id}#(touch ${marker})\\u`;
-
-function inPty(argv: string[], steps: object[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', [DRIVER, JSON.stringify(steps), '--', ...argv], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (b) => (out += b));
-    child.stderr.on('data', (b) => (out += b));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
-}
 
 describe('hostile text in a real prompt', () => {
   // The file is written as the daemon would write it, for an actor of its own: task codes

@@ -120,19 +120,26 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
     );
   }
 
-  it('two machines share one plan, and each of 50 tasks raced for by both is held by exactly one', async () => {
-    const url = await pg.database('race');
+  /**
+   * Alpha and beta on one database: a plan of `tasks` tasks made on alpha reaches beta
+   * through the team store, and each machine opens `sessions` sessions (actors a0…, b0…).
+   */
+  async function twoMachinesOnePlan(database: string, tasks: number, sessions: number) {
+    const url = await pg.database(database);
     const [a, b] = await Promise.all([machine(url, 'alpha'), machine(url, 'beta')]);
     const [ca, cb] = await Promise.all([client(a), client(b)]);
     await ca.call('project.create', { code: 'P', title: 'Plan' });
-    for (let i = 0; i < 50; i++) await ca.call('task.create', { code: `T-${i}`, title: `task ${i}`, project: 'P' });
-    // The plan reaches the other machine through the team store.
-    await until('beta to see the 50 tasks', async () => (await cb.call('task.list', {})).tasks.length === 50, 30_000);
-
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < tasks; i++) await ca.call('task.create', { code: `T-${i}`, title: `task ${i}`, project: 'P' });
+    await until('beta to see the plan', async () => (await cb.call('task.list', {})).tasks.length === tasks, 30_000);
+    for (let i = 0; i < sessions; i++) {
       await ca.call('session.start', { actor: `a${i}` });
       await cb.call('session.start', { actor: `b${i}` });
     }
+    return { a, b, ca, cb };
+  }
+
+  it('two machines share one plan, and each of 50 tasks raced for by both is held by exactly one', async () => {
+    const { ca, cb } = await twoMachinesOnePlan('race', 50, 50);
     const tries = Array.from({ length: 50 }, (_, i) => [
       ca.call('task.activate', { code: `T-${i}`, actor: `a${i}` }).then(
         () => 'alpha',
@@ -427,16 +434,7 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
   }, 60_000);
 
   it('next --activate on two machines at once: the team store grants each task to one of them', async () => {
-    const url = await pg.database('nextrace');
-    const [a, b] = await Promise.all([machine(url, 'alpha'), machine(url, 'beta')]);
-    const [ca, cb] = await Promise.all([client(a), client(b)]);
-    await ca.call('project.create', { code: 'P', title: 'Plan' });
-    for (let i = 0; i < 12; i++) await ca.call('task.create', { code: `T-${i}`, title: `task ${i}`, project: 'P' });
-    await until('beta to see the plan', async () => (await cb.call('task.list', {})).tasks.length === 12, 30_000);
-    for (let i = 0; i < 8; i++) {
-      await ca.call('session.start', { actor: `a${i}` });
-      await cb.call('session.start', { actor: `b${i}` });
-    }
+    const { ca, cb } = await twoMachinesOnePlan('nextrace', 12, 8);
     // Sixteen sessions ask for the next task at once: both machines would pick T-0 first.
     const answers = await Promise.all(
       Array.from({ length: 8 }, (_, i) => [

@@ -6,31 +6,15 @@
 //  - Writing into a closed pipe exits quietly: before, an EPIPE stack trace and exit 1.
 //  - `fragctl done` with nothing active says how to finish a task, not how to validate one.
 //  - The HTTP 401 answer does not tell an unauthenticated caller where the token file is.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FragClient } from '../../client/lib/client.js';
-import { FRAGCTL, ROOT, startDaemon, TestDaemon, tempHome } from '../support/daemon.js';
+import { FRAGCTL, startDaemon, TestDaemon, tempHome } from '../support/daemon.js';
+import { fragctlInPty as inPty } from '../support/pty.js';
 import { scale } from './scale.js';
-
-const DRIVER = join(ROOT, 'test/support/pty_drive.py');
-type Step = { expect: string } | { send: string };
-
-function inPty(d: TestDaemon, steps: Step[], args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', [DRIVER, JSON.stringify(steps), '--', process.execPath, FRAGCTL, ...args], {
-      env: d.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (b) => (out += b));
-    child.stderr.on('data', (b) => (out += b));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
-}
 
 /** Runs `fragctl ARGS` in /bin/sh with its stdout piped into `reader`; fragctl's exit status and stderr. */
 function intoPipe(d: TestDaemon, args: string[], reader: string): { status: number; stderr: string } {
