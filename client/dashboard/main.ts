@@ -6,6 +6,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
+import { fragctl } from '../../shared/command.js';
 import type { ResultOf, MethodName, ParamsOf } from '../../shared/protocol/methods.js';
 
 let nextId = 1;
@@ -372,6 +373,183 @@ async function renderActors(): Promise<void> {
   if (keep && names.includes(keep)) actorSelect.value = keep;
 }
 
+// ---- Team: the other machines, read from the team store (sync on only) -----------------
+
+/** Whether sync.status said enabled at the last look; the team section and its polling follow it. */
+let teamOn = false;
+/**
+ * sync.status said sync is off. Turning it on needs a daemon restart, which ends this
+ * page's login, so the answer holds for the page's life: it is not asked again.
+ */
+let teamOff = false;
+let teamBusy: Promise<void> | null = null;
+
+/** A term and its value in the sync state list; the value's field name in data-field for readers and tests. */
+function stateItem(term: string, field: string, value: string, attrs: Record<string, string> = {}): HTMLElement[] {
+  const dt = document.createElement('dt');
+  dt.textContent = term;
+  const dd = document.createElement('dd');
+  dd.textContent = value;
+  dd.dataset.field = field;
+  for (const [k, v] of Object.entries(attrs)) dd.setAttribute(k, v);
+  return [dt, dd];
+}
+
+const whenOrNever = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString() : 'never');
+
+function renderSyncState(s: ResultOf<'sync.status'>): void {
+  const age = s.oldest_unpushed_age_seconds;
+  $('team-state').replaceChildren(
+    ...stateItem('Team', 'team', s.team ?? ''),
+    ...stateItem('This machine', 'machine', s.machine ?? ''),
+    ...stateItem('Team store', 'connected', s.connected ? 'connected' : 'not connected', {
+      'data-connected': String(!!s.connected),
+    }),
+    ...stateItem('Queue', 'queue', `${s.queue} change${s.queue === 1 ? '' : 's'} to push`, {
+      'data-count': String(s.queue),
+    }),
+    ...stateItem('Oldest unpushed', 'oldest', age == null ? '—' : `${age.toFixed(1)} s old`),
+    ...stateItem('Last push', 'last-push', whenOrNever(s.last_push_at)),
+    ...stateItem('Last pull', 'last-pull', whenOrNever(s.last_pull_at)),
+    // As fragctl sync status says them: a task this machine holds that another has too.
+    ...(s.claim_conflicts?.length
+      ? stateItem(
+          'Claims in question',
+          'conflicts',
+          s.claim_conflicts
+            .map((c) =>
+              c.taken_over
+                ? `taken over: ${c.task} was taken by ${c.holder_actor} on ${c.holder_machine}; the session here that still has it should let go (${fragctl('task', 'deactivate')})`
+                : `conflict: ${c.task} is held here and by ${c.holder_actor} on ${c.holder_machine}; one of them must let go`,
+            )
+            .join('; '),
+        )
+      : []),
+    // Redacted by the daemon: no password reaches the page.
+    ...stateItem(
+      'Last error',
+      'last-error',
+      s.last_error ? `${s.last_error.message} (${whenOrNever(s.last_error.at)}, ${s.failures ?? 0} in a row)` : '—',
+    ),
+  );
+}
+
+/** The team store's answers: time by the chosen grouping, the machines, the claims. */
+async function renderTeamData(): Promise<void> {
+  const by = $<HTMLSelectElement>('team-by').value as 'person' | 'machine' | 'actor' | 'task';
+  const [r, claims] = await Promise.all([rpc('team.report', { by, tz }), rpc('team.claims', {})]);
+  $('team-range').textContent =
+    `Team ${r.team}, ${r.since} to ${r.until} (as ${fragctl('report', '--team', '--by', r.by)}): ${duration(r.total_seconds)} in all.`;
+  $('team-key-h').textContent = by[0].toUpperCase() + by.slice(1);
+  fill(
+    'team-table',
+    r.rows.map((row) => [
+      cell(row.key, { 'data-key': row.key }),
+      secondsCell(row.seconds),
+      cell(String(row.intervals)),
+      cell(String(row.machines)),
+      cell(String(row.actors)),
+    ]),
+    'no team time in range',
+  );
+  barChart(
+    'team-chart',
+    r.rows.map((row) => row.key),
+    [
+      {
+        label: `minutes by ${by}`,
+        color: css('--estimate'),
+        values: r.rows.map((row) => Math.round(row.seconds / 60)),
+      },
+    ],
+  );
+  fill(
+    'team-machines',
+    r.machines.map((m) => [
+      cell(m.machine + (m.machine === claims.machine ? ' (this machine)' : ''), { 'data-key': m.machine }),
+      cell(whenOrNever(m.last_push_at), { 'data-at': m.last_push_at ?? '' }),
+      cell(whenOrNever(m.last_pull_at), { 'data-at': m.last_pull_at ?? '' }),
+    ]),
+    'no machine has pushed yet',
+  );
+  fill(
+    'team-claims',
+    claims.claims.map((c) => [
+      cell(c.task, { 'data-key': c.task }),
+      cell(c.machine + (c.mine ? ' (this machine)' : ''), { 'data-machine': c.machine }),
+      cell(c.actor),
+      cell(c.session ?? '—'),
+      cell(new Date(c.since).toLocaleString(), { 'data-at': c.since }),
+    ]),
+    'no task is claimed on any machine',
+  );
+}
+
+/**
+ * The team section: shown only when sync is on (then the team store is asked; with sync
+ * off it is not). When the store does not answer, the section says so and why; the rest of
+ * the page is not held up by it.
+ */
+async function renderTeam(): Promise<void> {
+  if (teamOff) return;
+  const s = await rpc('sync.status', {});
+  teamOn = s.enabled;
+  teamOff = !s.enabled;
+  $('team').hidden = !s.enabled;
+  $('team-link').hidden = !s.enabled;
+  if (!s.enabled) return;
+  renderSyncState(s);
+  const error = $('team-error');
+  try {
+    await renderTeamData();
+    error.hidden = true;
+    error.textContent = '';
+    $('team-data').hidden = false;
+    $('team').dataset.state = 'ok';
+  } catch (err) {
+    const e = err as RpcError;
+    error.textContent = `${e.message}${e.hint ? ` (${e.hint})` : ''}`;
+    error.hidden = false;
+    // Numbers the store can no longer vouch for are not left standing as if current.
+    $('team-data').hidden = true;
+    $('team').dataset.state = 'unavailable';
+  }
+  $('team').dataset.updated = new Date().toISOString();
+}
+
+let teamAgain = false;
+/**
+ * One team read at a time: a reason to read (an event, a poll, the select) that comes while
+ * one is running makes one more read after it, not one per reason.
+ */
+function teamSoon(): Promise<void> {
+  if (teamBusy) {
+    teamAgain = true;
+    return teamBusy;
+  }
+  teamBusy = (async () => {
+    do {
+      teamAgain = false;
+      await renderTeam();
+    } while (teamAgain);
+  })().finally(() => (teamBusy = null));
+  return teamBusy;
+}
+
+/**
+ * Other machines' changes arrive by pull and make no event here: while the page is
+ * visible and sync is on, the team section reads again every few seconds.
+ */
+const TEAM_POLL_MS = 5000;
+function pollTeam(): void {
+  window.setInterval(() => {
+    if (teamOn && document.visibilityState === 'visible') teamSoon().catch(report);
+  }, TEAM_POLL_MS);
+  document.addEventListener('visibilitychange', () => {
+    if (teamOn && document.visibilityState === 'visible') teamSoon().catch(report);
+  });
+}
+
 // ---- Intervals and corrections ------------------------------------------------------------
 
 type Call = (method: string, params: Record<string, unknown>) => Promise<unknown>;
@@ -455,6 +633,9 @@ function report(err: unknown): void {
 }
 
 async function refresh(): Promise<void> {
+  // The team section reads a remote store (a connection can take seconds to fail): it
+  // renders on its own, and this machine's views do not wait for it.
+  teamSoon().catch(report);
   await renderActors();
   await Promise.all([renderNow(), renderToday(), renderTasks(), renderIntervals()]);
 }
@@ -506,14 +687,16 @@ function connect(): void {
 async function start(): Promise<void> {
   $<HTMLFormElement>('correct').addEventListener('submit', (ev) => void correct(ev));
   $('intervals-actor').addEventListener('change', () => void renderIntervals().catch(report));
+  $('team-by').addEventListener('change', () => void teamSoon().catch(report));
   await refresh();
   await Promise.all([renderYear(), renderBurndown()]);
   document.body.dataset.ready = 'true';
   connect();
+  pollTeam();
   // Canvas charts take their colours when drawn: a switch to dark or light draws them again.
   const scheme = matchMedia('(prefers-color-scheme: dark)');
   scheme.addEventListener('change', () => {
-    Promise.all([renderTasks(), renderActors(), renderBurndown()])
+    Promise.all([renderTasks(), renderActors(), renderBurndown(), teamOn ? teamSoon() : undefined])
       .then(() => (document.body.dataset.scheme = scheme.matches ? 'dark' : 'light'))
       .catch(report);
   });

@@ -2,6 +2,7 @@
 import type { syncMethods } from '../../shared/protocol/sync.js';
 import type { ResultOf } from '../../shared/protocol/methods.js';
 import { syncerOf } from '../sync/claims.js';
+import { teamClaims } from '../sync/team-claims.js';
 import { teamReport } from '../sync/team-report.js';
 import type { HandlersFor } from './handlers.js';
 
@@ -15,4 +16,5 @@ export const syncHandlers: HandlersFor<keyof typeof syncMethods> = {
   // Read-only methods are not queued, so the dispatcher awaits what the handler returns:
   // the report is a query on PostgreSQL, off the SQLite write path.
   'team.report': (c, p) => teamReport(c, p) as unknown as ResultOf<'team.report'>,
+  'team.claims': (c) => teamClaims(c) as unknown as ResultOf<'team.claims'>,
 };

@@ -2,6 +2,7 @@
 // machine pushes its intervals there (with the codes and the person they belong to), so
 // the report is one aggregate in PostgreSQL. An open interval counts to its last
 // checkpoint, the latest instant its machine has pushed.
+import { fragctl } from '../../shared/command.js';
 import { ErrorCode, FragError } from '../../shared/errors.js';
 import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
 import type { TeamReportBy, TeamReportResult } from '../../shared/protocol/sync.js';
@@ -9,6 +10,7 @@ import type { Call } from '../app/app.js';
 import { resolveRange } from '../app/time/reports.js';
 import { isValidTimeZone } from '../app/time/timeline.js';
 import { syncerOf } from './claims.js';
+import type { Syncer } from './syncer.js';
 
 const KEY: Record<TeamReportBy, string> = {
   person: "coalesce(data->>'person', '(unknown)')",
@@ -17,18 +19,21 @@ const KEY: Record<TeamReportBy, string> = {
   task: "coalesce(data->>'task_id_code', '(none)')",
 };
 
-export async function teamReport(call: Call, p: ParsedParamsOf<'team.report'>): Promise<TeamReportResult> {
+/**
+ * The syncer a team read asks, or the one refusal every team read gives while sync is off
+ * on this machine: what it reads, and the command (argv) to use instead for this machine alone.
+ */
+export function teamStore(call: Call, reads: string, instead: string[]): Syncer {
   const syncer = syncerOf(call.app);
-  if (!syncer) {
-    throw new FragError(
-      ErrorCode.InvalidState,
-      'the team report reads the team store, and sync is off on this machine',
-      {
-        error: 'invalid_state',
-        hint: 'turn sync on in config.json (docs/team-sync.md), or use fragctl report for this machine alone',
-      },
-    );
-  }
+  if (syncer) return syncer;
+  throw new FragError(ErrorCode.InvalidState, `${reads} the team store, and sync is off on this machine`, {
+    error: 'invalid_state',
+    hint: `turn sync on in config.json (docs/team-sync.md), or use ${fragctl(...instead)} for this machine alone`,
+  });
+}
+
+export async function teamReport(call: Call, p: ParsedParamsOf<'team.report'>): Promise<TeamReportResult> {
+  const syncer = teamStore(call, 'the team report reads', ['report']);
   const by = p?.by ?? 'person';
   const tz = p?.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (!isValidTimeZone(tz)) {

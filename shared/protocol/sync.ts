@@ -1,5 +1,5 @@
-// Team sync (docs/team-sync.md): the outbox's state and the team report read from the
-// team store (PostgreSQL).
+// Team sync (docs/team-sync.md): the outbox's state, and the team report and claims read
+// from the team store (PostgreSQL).
 import { z } from 'zod';
 import { method } from './define.js';
 
@@ -48,6 +48,25 @@ export interface TeamReportResult {
   machines: { machine: string; last_push_at: string | null; last_pull_at: string | null }[];
 }
 
+/** An active claim in the team store: who holds which task, on which machine, since when. */
+export interface TeamClaim {
+  task: string;
+  machine: string;
+  actor: string;
+  session: string | null;
+  since: string;
+  /** Held by this machine (one of its sessions). */
+  mine: boolean;
+}
+
+export interface TeamClaimsResult {
+  team: string;
+  /** This machine's name in the team. */
+  machine: string;
+  /** Oldest first. */
+  claims: TeamClaim[];
+}
+
 const day = z
   .string()
   .trim()
@@ -72,6 +91,13 @@ export const syncMethods = {
       .strict()
       .optional(),
     errors: ['invalid_params', 'invalid_state', 'storage_unavailable'],
+    mutates: false,
+  }),
+  'team.claims': method<TeamClaimsResult>()({
+    summary:
+      "The team's active claims across machines (task, machine, actor, session, since), read from the team store.",
+    params: z.object({}).strict().optional(),
+    errors: ['invalid_state', 'storage_unavailable'],
     mutates: false,
   }),
 } as const;

@@ -29,6 +29,8 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 const consoleErrors: string[] = [];
+/** Methods the page called (read from its requests). */
+const called: string[] = [];
 
 async function work(actor: string, minutes: number): Promise<void> {
   for (let i = 0; i < minutes; i += 5) {
@@ -122,6 +124,10 @@ beforeAll(async () => {
   page = await context.newPage();
   page.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(m.text())));
   page.on('pageerror', (e) => consoleErrors.push(e.message));
+  page.on('request', (r) => {
+    if (r.url().endsWith('/dashboard/rpc'))
+      called.push((JSON.parse(r.postData() ?? '{}') as { method: string }).method);
+  });
   await page.goto(await loginUrl());
   await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
   await page.waitForSelector('#live.on', { timeout: 10_000 });
@@ -268,6 +274,15 @@ describe('the dashboard in Chromium', () => {
     expect(last.intervals.find((iv: any) => iv.id === first.id).end).toBe(newEnd);
     expect(last.intervals.some((iv: any) => iv.id === half.id)).toBe(false);
     expect(last.intervals).toHaveLength(before.intervals.length);
+  });
+
+  it('shows no team section, and asks nothing of a team store, with sync off', async () => {
+    // The section is there, hidden: the page asked sync.status and was told sync is off.
+    expect(await page.locator('#team').count()).toBe(1);
+    expect(await page.locator('#team').isHidden()).toBe(true);
+    expect(await page.locator('#team-link').isHidden()).toBe(true);
+    expect(called).toContain('sync.status');
+    expect(called.filter((m) => m.startsWith('team.'))).toEqual([]);
   });
 
   it('loaded and ran with no console error', () => {

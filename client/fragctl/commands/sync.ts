@@ -1,8 +1,10 @@
-// fragctl sync status: the team sync's queue, lag and last error (docs/team-sync.md).
+// fragctl sync status: the team sync's queue, lag and last error; fragctl sync claims: who
+// holds which task on which machine, read from the team store (docs/team-sync.md).
 import type { Argv } from 'yargs';
-import type { SyncStatusView } from '../../../shared/protocol/sync.js';
+import type { SyncStatusView, TeamClaimsResult } from '../../../shared/protocol/sync.js';
 import { fragctl } from '../../../shared/command.js';
-import { localTime } from '../output.js';
+import { boxTable } from '../box-table.js';
+import { localTime, one } from '../output.js';
 import { run, type GlobalArgs } from '../runner.js';
 
 const ago = (isoTime: string | null | undefined) => (isoTime ? localTime(isoTime) : 'never');
@@ -34,6 +36,23 @@ export function syncStatusLines(s: SyncStatusView): string[] {
   ];
 }
 
+/** The team's active claims as a table; this machine's marked "(here)". */
+export function teamClaimsLines(r: TeamClaimsResult): string[] {
+  const rows = r.claims.map((c) => [
+    one(c.task),
+    one(c.machine) + (c.mine ? ' (here)' : ''),
+    one(c.actor),
+    one(c.session ?? '-'),
+    localTime(c.since),
+  ]);
+  return [
+    `team ${one(r.team)} · claims across machines · this machine ${one(r.machine)} · from the team store`,
+    rows.length
+      ? boxTable(['Task', 'Machine', 'Actor', 'Session', 'Since'], rows)
+      : '(no task is claimed on any machine of the team)',
+  ];
+}
+
 export function syncCommands(y: Argv<GlobalArgs>) {
   return y.command('sync', 'Team sync with PostgreSQL (docs/team-sync.md)', (b) =>
     b
@@ -43,6 +62,12 @@ export function syncCommands(y: Argv<GlobalArgs>) {
         (s) => s,
         (argv) => run(argv, (c) => c.call('sync.status', {}), syncStatusLines),
       )
-      .demandCommand(1, 'name a sync command: status'),
+      .command(
+        'claims',
+        "The team's active claims across machines: who holds which task, where, since when",
+        (s) => s,
+        (argv) => run(argv, (c) => c.call('team.claims', {}), teamClaimsLines),
+      )
+      .demandCommand(1, 'name a sync command: status, claims'),
   );
 }

@@ -1,0 +1,293 @@
+// The dashboard's team section in a real browser: two real fragd daemons (machines alpha
+// and beta) on one real PostgreSQL (test/support/pg.ts), alpha's dashboard open in
+// Debian's Chromium. What beta does must show on alpha's page — its claim, its time, equal
+// to `fragctl report --team --json` on alpha — and change there without a reload, though
+// it makes no event on alpha (it comes by pull); a take-over by beta must show in alpha's
+// sync state. When PostgreSQL stops answering, the section says so and the rest of the
+// page keeps working. A screenshot of the section goes to test-results/screens/team.png
+// (gitignored).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FragClient } from '../../client/lib/client.js';
+import type { TeamClaimsResult } from '../../shared/protocol/sync.js';
+import { PG_PASSWORD, pgBinDir, TestPg } from '../support/pg.js';
+import { ROOT, TestDaemon, tempHome, until } from '../support/daemon.js';
+
+const CHROMIUM = process.env.FRAGD_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const SCREENS = join(ROOT, 'test-results', 'screens');
+const bin = pgBinDir();
+if (!bin)
+  console.log('dashboard team tests skipped: PostgreSQL binaries are not installed (apt-get install postgresql)');
+
+const MIN = 60_000;
+const T0 = Date.parse('2026-03-10T09:00:00Z');
+const UTC = { TZ: 'UTC' };
+
+describe.skipIf(!bin)('the dashboard shows the team when sync is on', () => {
+  let pg: TestPg;
+  let alpha: TestDaemon;
+  let beta: TestDaemon;
+  let ca: FragClient;
+  let cb: FragClient;
+  let browser: Browser;
+  let page: Page;
+  /** Methods the page called, in order (read from its requests). */
+  const called: string[] = [];
+  const consoleErrors: string[] = [];
+
+  /** A machine of team acme, on the test clock, with fast push and pull (as team-sync.test.ts). */
+  function machine(url: string, name: string, config: Record<string, unknown> = {}): Promise<TestDaemon> {
+    const d = new TestDaemon(tempHome(), { FRAGD_PG_URL: url, FRAGD_TEST_CLOCK: String(T0), ...UTC });
+    d.writeConfig({
+      // No idle pause while the clocks jump: the time is work.
+      idle_timeout_seconds: 86_400,
+      ...config,
+      sync: { enabled: true, team: 'acme', machine: name, push_interval_ms: 50, pull_interval_ms: 100 },
+    });
+    return d.start();
+  }
+
+  /** Both outboxes empty: what each machine did is in the team store. */
+  async function drained(c: FragClient): Promise<void> {
+    await until(
+      'the outbox to drain',
+      async () => {
+        const s = await c.call('sync.status', {});
+        return s.queue === 0 && s.last_push_at !== null;
+      },
+      30_000,
+    );
+  }
+
+  /** What `fragctl report --team --json` prints on alpha, by key. */
+  async function teamReport(by: string): Promise<Record<string, number>> {
+    const r = await alpha.json(['report', '--team', '--by', by], { env: UTC });
+    expect(r.code).toBe(0);
+    return Object.fromEntries((r.body.rows as { key: string; seconds: number }[]).map((x) => [x.key, x.seconds]));
+  }
+
+  /** The page's team table: key → data-seconds. */
+  const pageSeconds = (): Promise<Record<string, number>> =>
+    page.$$eval('#team-table tbody tr', (rows) =>
+      Object.fromEntries(
+        rows
+          .filter((r) => r.children.length > 1)
+          .map((r) => [r.children[0].textContent, Number(r.children[1].getAttribute('data-seconds'))]),
+      ),
+    );
+
+  /** The page's claims table: task → [machine, actor]. */
+  const pageClaims = (): Promise<Record<string, string[]>> =>
+    page.$$eval('#team-claims tbody tr', (rows) =>
+      Object.fromEntries(
+        rows
+          .filter((r) => r.children.length > 1)
+          .map((r) => [
+            r.children[0].textContent,
+            [r.children[1].getAttribute('data-machine') ?? '', r.children[2].textContent ?? ''],
+          ]),
+      ),
+    );
+
+  beforeAll(async () => {
+    pg = await TestPg.start();
+    const url = await pg.database('dashboard');
+    [alpha, beta] = await Promise.all([
+      machine(url, 'alpha', { http: { enabled: true, port: 0 } }),
+      machine(url, 'beta'),
+    ]);
+    [ca, cb] = await Promise.all([alpha.client(), beta.client()]);
+    await ca.call('project.create', { code: 'P', title: 'Plan' });
+    await ca.call('task.create', { code: 'T-1', title: 'one', project: 'P' });
+    await ca.call('task.create', { code: 'T-2', title: 'two', project: 'P' });
+    await until('beta to see the plan', async () => (await cb.call('task.list', {})).tasks.length === 2, 30_000);
+    // Alpha: ann works an hour on T-1 and pauses (her claim stays, her time stops).
+    await ca.call('session.start', { os_user: 'ann' });
+    await ca.call('task.activate', { code: 'T-1' });
+    await ca.call('debug.clock', { advance_ms: 60 * MIN, ticking: true });
+    await ca.call('session.pause', {});
+    // Beta: bob's agent works half an hour on T-2 and pauses.
+    await cb.call('session.start', { actor: 'claude', os_user: 'bob' });
+    await cb.call('task.activate', { code: 'T-2', actor: 'claude' });
+    await cb.call('debug.clock', { advance_ms: 30 * MIN, ticking: true });
+    await cb.call('session.pause', { actor: 'claude' });
+    await Promise.all([drained(ca), drained(cb)]);
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+    });
+    const context = await browser.newContext({ timezoneId: 'UTC', viewport: { width: 1100, height: 900 } });
+    page = await context.newPage();
+    page.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(m.text())));
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    page.on('request', (r) => {
+      if (r.url().endsWith('/dashboard/rpc'))
+        called.push((JSON.parse(r.postData() ?? '{}') as { method: string }).method);
+    });
+    const login = await alpha.json(['open', '--no-browser']);
+    await page.goto(login.body.url as string);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    ca?.close();
+    cb?.close();
+    await alpha?.dispose();
+    await beta?.dispose();
+    pg?.stop();
+  });
+
+  it('shows the sync state, the team’s time (equal to fragctl report --team), the machines and the claims', async () => {
+    await page.locator('#team[data-state="ok"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#team').isVisible()).toBe(true);
+    expect(await page.locator('#team-link').isVisible()).toBe(true);
+    const field = (name: string) => page.locator(`#team-state dd[data-field="${name}"]`).textContent();
+    expect(await field('team')).toBe('acme');
+    expect(await field('machine')).toBe('alpha');
+    expect(await field('connected')).toBe('connected');
+    expect(await field('last-error')).toBe('—');
+
+    // Known data, and the page's exact seconds equal the CLI's JSON, by person and by machine.
+    expect(await teamReport('person')).toEqual({ ann: 3600, bob: 1800 });
+    expect(await pageSeconds()).toEqual(await teamReport('person'));
+    await page.selectOption('#team-by', 'machine');
+    await until('the table by machine', async () => (await pageSeconds()).alpha !== undefined);
+    expect(await pageSeconds()).toEqual(await teamReport('machine'));
+    expect(await page.locator('#team-key-h').textContent()).toBe('Machine');
+    await page.selectOption('#team-by', 'task');
+    await until('the table by task', async () => (await pageSeconds())['T-2'] !== undefined);
+    expect(await pageSeconds()).toEqual({ 'T-1': 3600, 'T-2': 1800 });
+    expect(await pageSeconds()).toEqual(await teamReport('task'));
+
+    // Beta's claim, read on alpha, and alpha's own marked as this machine's.
+    expect(await pageClaims()).toEqual({ 'T-1': ['alpha', 'human'], 'T-2': ['beta', 'claude'] });
+    expect(await page.locator('#team-claims tbody tr', { hasText: 'T-1' }).locator('td').nth(1).textContent()).toBe(
+      'alpha (this machine)',
+    );
+    const machines = await page.$$eval('#team-machines tbody tr', (rows) =>
+      rows.map((r) => [r.children[0].getAttribute('data-key'), r.children[1].getAttribute('data-at')]),
+    );
+    expect(machines.map(([m]) => m)).toEqual(['alpha', 'beta']);
+    for (const [, at] of machines) expect(Number.isNaN(Date.parse(at ?? ''))).toBe(false);
+    mkdirSync(SCREENS, { recursive: true });
+    await page.locator('#team details').evaluate((el) => ((el as HTMLDetailsElement).open = true));
+    await page.locator('#team').screenshot({ path: join(SCREENS, 'team.png') });
+  });
+
+  it('fragctl sync claims prints the team store’s claims, --json exactly as team.claims answers', async () => {
+    const json = await alpha.json(['sync', 'claims']);
+    expect(json.code).toBe(0);
+    const body = json.body as TeamClaimsResult;
+    expect(body).toEqual(await ca.call('team.claims', {}));
+    expect(body.team).toBe('acme');
+    expect(body.machine).toBe('alpha');
+    expect(body.claims.map((c) => [c.task, c.machine, c.actor, c.mine])).toEqual([
+      ['T-1', 'alpha', 'human', true],
+      ['T-2', 'beta', 'claude', false],
+    ]);
+    const session = body.claims.find((c) => c.task === 'T-2')!.session;
+    expect(session).toBe((await cb.call('session.list', { status: 'paused' })).sessions[0].key);
+    const text = await alpha.fragctl(['sync', 'claims']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/team acme · claims across machines · this machine alpha/);
+    expect(text.stdout).toMatch(/T-1\s*│\s*alpha \(here\)\s*│\s*human/);
+    expect(text.stdout).toMatch(/T-2\s*│\s*beta\s*│\s*claude/);
+  });
+
+  it('follows what another machine does, without a reload (by polling: it makes no event here)', async () => {
+    await page.selectOption('#team-by', 'person');
+    await until('the table by person', async () => (await pageSeconds()).ann !== undefined);
+    await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+    // Beta: bob's agent works ten more minutes and ends its session, which releases its
+    // claim of T-2 in the team store. Nothing of it is an event on alpha.
+    await cb.call('session.resume', { actor: 'claude' });
+    await cb.call('debug.clock', { advance_ms: 10 * MIN, ticking: true });
+    await cb.call('session.end', { actor: 'claude' });
+    await drained(cb);
+    await until('beta’s claim to be released in the team store', async () => {
+      const c = await ca.call('team.claims', {});
+      return c.claims.every((x) => x.task !== 'T-2');
+    });
+    const expected = await teamReport('person');
+    expect(expected.bob).toBeGreaterThanOrEqual(2400);
+    await until(
+      'alpha’s page to show beta’s change',
+      async () => {
+        const [seconds, claims] = await Promise.all([pageSeconds(), pageClaims()]);
+        return seconds.bob === expected.bob && claims['T-2'] === undefined;
+      },
+      20_000,
+    );
+    expect(await pageSeconds()).toEqual(await teamReport('person'));
+    expect(await pageClaims()).toEqual({ 'T-1': ['alpha', 'human'] });
+    expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+  });
+
+  it('says when another machine took a task over from this one, as fragctl sync status does', async () => {
+    expect(await page.locator('#team-state dd[data-field="conflicts"]').count()).toBe(0);
+    await cb.call('session.start', { actor: 'bob' });
+    await cb.call('task.activate', { code: 'T-1', actor: 'bob', take_over: true });
+    const conflicts = page.locator('#team-state dd[data-field="conflicts"]');
+    await conflicts.waitFor({ timeout: 20_000 });
+    expect(await conflicts.textContent()).toMatch(
+      /^taken over: T-1 was taken by bob on beta; the session here that still has it should let go \(fragctl task deactivate\)$/,
+    );
+    expect((await alpha.fragctl(['sync', 'status'])).stdout).toMatch(/taken over: T-1 was taken by bob on beta/);
+    await until(
+      'the claims table to show T-1 on beta',
+      async () => (await pageClaims())['T-1']?.[0] === 'beta',
+      20_000,
+    );
+    expect(await pageClaims()).toEqual({ 'T-1': ['beta', 'bob'] });
+  }, 60_000);
+
+  it('says so when PostgreSQL does not answer, and the rest of the page keeps working', async () => {
+    pg.down();
+    try {
+      await page.locator('#team[data-state="unavailable"]').waitFor({ timeout: 20_000 });
+      const error = await page.locator('#team-error').textContent();
+      expect(error).toMatch(/the team store \(PostgreSQL\) does not answer/);
+      expect(error).toMatch(/fragctl sync status shows the last error/);
+      expect(await page.locator('#team-data').isHidden()).toBe(true);
+      // The local views still answer: an update typed on alpha shows on its page.
+      const r = await alpha.fragctl(['update', 'still working while the store is away']);
+      expect(r.code).toBe(0);
+      await page.locator('#feed li', { hasText: 'still working while the store is away' }).waitFor({ timeout: 5000 });
+      await until('the sync state to show the failure', async () =>
+        /not connected/.test((await page.locator('#team-state dd[data-field="connected"]').textContent()) ?? ''),
+      );
+      expect(await page.content()).not.toContain(PG_PASSWORD);
+    } finally {
+      pg.up();
+    }
+    // Back: the section shows the team again (the syncer retries with backoff).
+    await page.locator('#team[data-state="ok"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('#team-error').isHidden()).toBe(true);
+  }, 90_000);
+
+  it('loaded and ran with no console error, and asked the team store only through team.* methods', () => {
+    // A failed call is an answer with an error, not a console error: the page handled it.
+    expect(consoleErrors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+    expect(called).toContain('team.report');
+    expect(called).toContain('team.claims');
+  });
+});
+
+describe('team.claims with sync off', () => {
+  it('is refused with the same error as the team report, and a hint', async () => {
+    const d = await new TestDaemon(tempHome(), {}).start();
+    try {
+      const r = await d.json(['sync', 'claims']);
+      expect(r.code).toBe(5);
+      expect(JSON.stringify(r.body)).toMatch(/the team's claims are read from the team store, and sync is off/);
+      const text = await d.fragctl(['sync', 'claims']);
+      expect(text.stderr).toMatch(/turn sync on in config.json \(docs\/team-sync.md\), or use fragctl task list/);
+    } finally {
+      await d.dispose();
+    }
+  }, 30_000);
+});
