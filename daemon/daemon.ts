@@ -286,7 +286,7 @@ export class Daemon {
       this.http?.publish(e);
       if (e.some((ev) => ev.type !== 'activity.logged')) this.statusFiles?.changed();
       // Team sync pushes what just committed now, not at its next interval.
-      this.syncer?.nudge();
+      if (e.some((ev) => ev.type !== 'sync.pulled')) this.syncer?.nudge();
     };
     this.dispatcher = new Dispatcher({
       app: this.app,
@@ -322,6 +322,7 @@ export class Daemon {
         },
         opts.log,
         () => localHolds(this.app.sql),
+        (data) => publish([{ type: 'sync.pulled', session: null, at: iso(this.app.clock.now()), data }]),
       );
       registerSyncer(this.app, this.syncer);
     } else dropTriggers(this.db);

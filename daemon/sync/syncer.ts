@@ -109,6 +109,8 @@ export class Syncer {
     private readonly log: Logger,
     /** What this machine's sessions hold; the one place claims are read locally. */
     private readonly localHolds: () => LocalHold[],
+    /** Told when a pull changed something here (the daemon publishes it as `sync.pulled`). */
+    private readonly pulled: (change: { items: number; claims_changed: boolean }) => void = () => {},
   ) {
     this.pool = new pg.Pool({
       connectionString: target.url,
@@ -362,6 +364,7 @@ export class Syncer {
   private async pull(): Promise<void> {
     const { team, machine } = this.target;
     let seq = this.pullSeq();
+    let items = 0;
     for (let page = 0; page < 20; page++) {
       const r = await this.pool.query<{
         seq: string;
@@ -392,6 +395,7 @@ export class Syncer {
         .prepare("INSERT INTO meta (key, value) VALUES ('sync_pull_seq', ?) ON CONFLICT (key) DO UPDATE SET value = ?")
         .run(String(seq), String(seq));
       this.pulledTotal += applied;
+      items += applied;
       if (r.rows.length < 1000 || waiting.length) break;
     }
     const claims = await this.pool.query<{
@@ -417,6 +421,7 @@ export class Syncer {
             [team, machine],
           )
         : null;
+    const claimsBefore = this.mirrorKey();
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM sync_claims').run();
       const ins = this.db.prepare(
@@ -434,6 +439,18 @@ export class Syncer {
       machine,
     ]);
     this.lastPullAt = Date.now();
+    const claimsChanged = this.mirrorKey() !== claimsBefore;
+    if (items || claimsChanged) this.pulled({ items, claims_changed: claimsChanged });
+  }
+
+  /** The mirror of the other machines' claims as one string, to tell whether a pull changed it. */
+  private mirrorKey(): string {
+    return (
+      this.db
+        .prepare("SELECT task_code || ' ' || machine || ' ' || actor || ' ' || claimed_at FROM sync_claims ORDER BY 1")
+        .pluck()
+        .all() as string[]
+    ).join('\n');
   }
 
   /**

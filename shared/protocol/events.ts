@@ -53,6 +53,13 @@ export interface EventData {
         /** The correction (docs/corrections.md): track, edit, split, join, move, delete or annotate. */
         intervals: string;
       };
+  /** Team sync: a pull brought the other machines' work items or changed who holds what there (docs/team-sync.md). */
+  'sync.pulled': {
+    /** Work items (projects, sprints, tasks) applied here by this pull. */
+    items: number;
+    /** Whether the other machines' claims differ from the last pull's. */
+    claims_changed: boolean;
+  };
   /** The last event of a subscriber that did not read: its connection closes after it (docs/limits.md). */
   'subscription.dropped': {
     reason: 'slow_subscriber';

@@ -596,12 +596,23 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
     await until('both to have made their first turn', async () =>
       (await Promise.all([ca.call('sync.status', {}), cb.call('sync.status', {})])).every((st) => st.last_pull_at),
     );
+    // Beta's subscribers (the dashboard, editors) hear of it as an event, not by polling.
+    const heard: unknown[] = [];
+    const watcher = await client(b);
+    await watcher.subscribe((e) => {
+      if (e.type === 'sync.pulled') heard.push(e.data);
+    });
     await ca.call('task.create', { code: 'W-1', title: 'announced' });
     await until('beta to see W-1', async () => (await cb.call('task.list', {})).tasks.some((t) => t.code === 'W-1'));
+    await until('beta to publish the pull', () => heard.length > 0);
+    expect(heard[0]).toEqual({ items: 1, claims_changed: false });
     // A claim announces itself too: beta's view of who holds what follows without a pull interval.
     await ca.call('session.start', {});
     await ca.call('task.activate', { code: 'W-1' });
     await until('beta to see alpha’s claim', async () => (await cb.call('sync.status', {})).remote_claims === 1);
+    await until('beta to publish the changed claims', () =>
+      heard.some((d) => (d as { claims_changed: boolean }).claims_changed),
+    );
   }, 60_000);
 
   it('pushes corrections and their undo like any other change', async () => {

@@ -45,6 +45,7 @@ describe('protocol reference', () => {
       'session.idle_paused': true,
       'session.resumed': true,
       'item.changed': true,
+      'sync.pulled': true,
       'subscription.dropped': true,
     };
     for (const t of Object.keys(types)) expect(generated).toMatch(new RegExp(`### \`${t}\`\\n[^#]+data: \\{`));
