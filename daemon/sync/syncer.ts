@@ -477,8 +477,8 @@ export class Syncer {
   private async reconcileNow(): Promise<void> {
     const now = Date.now();
     for (const [code, p] of this.pending) if (now - p.at > PENDING_GRACE_MS) this.pending.delete(code);
-    const r = await this.pool.query<{ id: string; task_code: string }>(
-      'SELECT id, task_code FROM fragd_claims WHERE team = $1 AND machine = $2 AND active',
+    const r = await this.pool.query<{ id: string; task_code: string; session_key: string | null }>(
+      'SELECT id, task_code, session_key FROM fragd_claims WHERE team = $1 AND machine = $2 AND active',
       [this.target.team, this.target.machine],
     );
     // Read after PG answered: what this machine holds now, with every grant before it settled.
@@ -493,6 +493,16 @@ export class Syncer {
         [release.map((c) => c.id)],
       );
       await this.announce();
+    }
+    // A claim granted before its session existed (an agent's first event) gets its holder now.
+    for (const c of r.rows) {
+      const h = c.session_key === null ? held.get(c.task_code.toLowerCase()) : undefined;
+      if (h?.session)
+        await this.pool.query('UPDATE fragd_claims SET actor = $2, session_key = $3 WHERE id = $1 AND active', [
+          c.id,
+          h.actor,
+          h.session,
+        ]);
     }
     const conflicts: SyncStatus['claim_conflicts'] = [];
     for (const [key, h] of held) {
@@ -538,11 +548,14 @@ export class Syncer {
       const row = holder.rows[0];
       if (!row) continue; // released between the two statements: ask again
       if (row.machine === machine) {
-        await this.pool.query('UPDATE fragd_claims SET actor = $2, session_key = $3 WHERE id = $1 AND active', [
-          row.id,
-          h.actor,
-          h.session,
-        ]);
+        // The session is known only once it exists (an agent's first event asks before): until
+        // then the row keeps the holder it names, which reconciliation corrects.
+        if (h.session !== null)
+          await this.pool.query('UPDATE fragd_claims SET actor = $2, session_key = $3 WHERE id = $1 AND active', [
+            row.id,
+            h.actor,
+            h.session,
+          ]);
         return { granted: true };
       }
       if (!takeOver) return { granted: false, holder: row };

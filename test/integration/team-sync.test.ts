@@ -534,12 +534,15 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
     );
     expect(r.code).toBe(0);
     await until('the prompt to put T-1 on the agent’s stack', async () => (await stackOf()).includes('T-1'));
-    const holder = await pg.sql(
-      "SELECT machine, actor FROM fragd_claims WHERE active AND task_code = 'T-1'",
-      [],
-      'agentbranch',
-    );
-    expect(holder).toEqual([{ machine: 'beta', actor: 'claude' }]);
+    // Granted before the ingest knew the session; the holder's session is filled in after.
+    await until('the claim to name the agent’s session', async () => {
+      const rows = await pg.sql(
+        "SELECT machine, actor, session_key FROM fragd_claims WHERE active AND task_code = 'T-1'",
+        [],
+        'agentbranch',
+      );
+      return JSON.stringify(rows) === JSON.stringify([{ machine: 'beta', actor: 'claude', session_key: key }]);
+    });
   }, 120_000);
 
   it('takes a task over from another machine only when asked, records it on both sides, and says so on the machine that lost it', async () => {
