@@ -60,6 +60,9 @@ export interface RemoteClaim {
   how?: string;
 }
 
+/** The columns of fragd_claims a RemoteClaim is read from. */
+export const CLAIM_COLUMNS = 'task_code, machine, actor, session_key, claimed_at, how';
+
 /** A task this machine's sessions hold (their work frames). */
 export interface LocalHold {
   task: string;
@@ -398,15 +401,8 @@ export class Syncer {
       items += applied;
       if (r.rows.length < 1000 || waiting.length) break;
     }
-    const claims = await this.pool.query<{
-      task_code: string;
-      machine: string;
-      actor: string;
-      session_key: string | null;
-      claimed_at: Date;
-    }>(
-      `SELECT task_code, machine, actor, session_key, claimed_at FROM fragd_claims
-        WHERE team = $1 AND active AND machine <> $2`,
+    const claims = await this.pool.query<RemoteClaim>(
+      `SELECT ${CLAIM_COLUMNS} FROM fragd_claims WHERE team = $1 AND active AND machine <> $2`,
       [team, machine],
     );
     const progress =

@@ -5,20 +5,13 @@
 import type { TeamClaimsResult } from '../../shared/protocol/sync.js';
 import type { Call } from '../app/app.js';
 import { teamStore } from './team-report.js';
+import { CLAIM_COLUMNS, type RemoteClaim } from './syncer.js';
 
 export async function teamClaims(call: Call): Promise<TeamClaimsResult> {
   const syncer = teamStore(call, "the team's claims are read from", ['task', 'list']);
   const { team, machine } = syncer.target;
-  const rows = await syncer.query<{
-    task_code: string;
-    machine: string;
-    actor: string;
-    session_key: string | null;
-    claimed_at: Date;
-  }>(
-    `SELECT task_code, machine, actor, session_key, claimed_at FROM fragd_claims
-      WHERE team = $1 AND active
-      ORDER BY claimed_at, id`,
+  const rows = await syncer.query<RemoteClaim>(
+    `SELECT ${CLAIM_COLUMNS} FROM fragd_claims WHERE team = $1 AND active ORDER BY claimed_at, id`,
     [team],
   );
   return {

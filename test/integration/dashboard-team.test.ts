@@ -12,7 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FragClient } from '../../client/lib/client.js';
 import type { TeamClaimsResult } from '../../shared/protocol/sync.js';
-import { PG_PASSWORD, pgBinDir, TestPg } from '../support/pg.js';
+import { drained, PG_PASSWORD, pgBinDir, teamMachine, TestPg } from '../support/pg.js';
 import { ROOT, TestDaemon, tempHome, until } from '../support/daemon.js';
 
 const CHROMIUM = process.env.FRAGD_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -39,26 +39,11 @@ describe.skipIf(!bin)('the dashboard shows the team when sync is on', () => {
 
   /** A machine of team acme, on the test clock, with fast push and pull (as team-sync.test.ts). */
   function machine(url: string, name: string, config: Record<string, unknown> = {}): Promise<TestDaemon> {
-    const d = new TestDaemon(tempHome(), { FRAGD_PG_URL: url, FRAGD_TEST_CLOCK: String(T0), ...UTC });
-    d.writeConfig({
+    return teamMachine(url, name, {
+      env: { FRAGD_TEST_CLOCK: String(T0), ...UTC },
       // No idle pause while the clocks jump: the time is work.
-      idle_timeout_seconds: 86_400,
-      ...config,
-      sync: { enabled: true, team: 'acme', machine: name, push_interval_ms: 50, pull_interval_ms: 100 },
-    });
-    return d.start();
-  }
-
-  /** Both outboxes empty: what each machine did is in the team store. */
-  async function drained(c: FragClient): Promise<void> {
-    await until(
-      'the outbox to drain',
-      async () => {
-        const s = await c.call('sync.status', {});
-        return s.queue === 0 && s.last_push_at !== null;
-      },
-      30_000,
-    );
+      config: { idle_timeout_seconds: 86_400, ...config },
+    }).start();
   }
 
   /** What `fragctl report --team --json` prints on alpha, by key. */

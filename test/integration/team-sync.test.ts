@@ -5,7 +5,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FragClient, RpcError } from '../../client/lib/client.js';
-import { PG_PASSWORD, pgBinDir, TestPg } from '../support/pg.js';
+import { drained, PG_PASSWORD, pgBinDir, teamMachine, TestPg, type TeamMachineOptions } from '../support/pg.js';
 import { TestDaemon, tempHome, until, sleep } from '../support/daemon.js';
 import { TestRepo } from '../support/git.js';
 import { fixture, runHook } from '../support/agents.js';
@@ -29,29 +29,8 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
     for (const d of daemons.splice(0)) await d.dispose();
   });
 
-  async function machine(
-    url: string,
-    name: string,
-    opts: {
-      env?: NodeJS.ProcessEnv;
-      sync?: Record<string, unknown>;
-      enabled?: boolean;
-      home?: string;
-      config?: Record<string, unknown>;
-    } = {},
-  ): Promise<TestDaemon> {
-    const d = new TestDaemon(opts.home ?? tempHome(), { FRAGD_PG_URL: url, ...opts.env });
-    d.writeConfig({
-      ...opts.config,
-      sync: {
-        enabled: opts.enabled ?? true,
-        team: 'acme',
-        machine: name,
-        push_interval_ms: 50,
-        pull_interval_ms: 100,
-        ...opts.sync,
-      },
-    });
+  async function machine(url: string, name: string, opts: TeamMachineOptions = {}): Promise<TestDaemon> {
+    const d = teamMachine(url, name, opts);
     daemons.push(d);
     return d.start();
   }
@@ -107,17 +86,6 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
       database,
     );
     expect(dup).toEqual([]);
-  }
-
-  async function drained(c: FragClient) {
-    return until(
-      'the outbox to drain',
-      async () => {
-        const s = await c.call('sync.status', {});
-        return s.queue === 0 && s.last_push_at ? s : false;
-      },
-      30_000,
-    );
   }
 
   /**

@@ -9,6 +9,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import type { FragClient } from '../../client/lib/client.js';
+import { TestDaemon, tempHome, until } from './daemon.js';
 
 const PG_USER = 'fragd-pg';
 /** The role tests connect as; trust authentication ignores the password, which is there to be redacted. */
@@ -120,4 +122,43 @@ export class TestPg {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+export interface TeamMachineOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Merged into the sync section (defaults: team acme, push every 50 ms, pull every 100 ms). */
+  sync?: Record<string, unknown>;
+  enabled?: boolean;
+  home?: string;
+  /** The rest of config.json. */
+  config?: Record<string, unknown>;
+}
+
+/** A daemon (not started) of team acme named `name`, syncing with the database at `url`. */
+export function teamMachine(url: string, name: string, opts: TeamMachineOptions = {}): TestDaemon {
+  const d = new TestDaemon(opts.home ?? tempHome(), { FRAGD_PG_URL: url, ...opts.env });
+  d.writeConfig({
+    ...opts.config,
+    sync: {
+      enabled: opts.enabled ?? true,
+      team: 'acme',
+      machine: name,
+      push_interval_ms: 50,
+      pull_interval_ms: 100,
+      ...opts.sync,
+    },
+  });
+  return d;
+}
+
+/** Waits until the machine's outbox is empty and it has pushed: what it did is in the team store. */
+export function drained(c: FragClient) {
+  return until(
+    'the outbox to drain',
+    async () => {
+      const s = await c.call('sync.status', {});
+      return s.queue === 0 && s.last_push_at ? s : false;
+    },
+    30_000,
+  );
 }
