@@ -292,6 +292,21 @@ describe('undo', () => {
     expect((await c.call('task.show', { code: 'U-9' })).task.claim).toMatchObject({ actor: 'waiter' });
   });
 
+  it('next --activate is one undo step: its claim and stack go back, a plain next leaves no step', async () => {
+    await c.call('task.create', { code: 'U-12', title: 'next takes me', sprint: '2', priority: 'urgent' });
+    await c.call('session.start', { actor: 'undo-nexter' });
+    const steps = async () => (await c.call('undo.list', { actor: 'undo-nexter' })).steps.length;
+    const before = await steps();
+    await c.call('task.next', { actor: 'undo-nexter' });
+    expect(await steps()).toBe(before);
+    const next = await c.call('task.next', { actor: 'undo-nexter', activate: true });
+    expect(next).toMatchObject({ activated: true, task: { code: 'U-12' } });
+    expect(await steps()).toBe(before + 1);
+    await c.call('undo', { actor: 'undo-nexter' });
+    expect((await c.call('task.show', { code: 'U-12' })).task).toMatchObject({ claim: null, status: 'todo' });
+    expect((await c.call('context.show', { actor: 'undo-nexter' })).stack).toEqual([]);
+  });
+
   it('undoing a dependency edit restores the dependencies and the priority', async () => {
     await c.call('task.create', { code: 'U-10', title: 'base for undo', sprint: '2' });
     await c.call('task.create', { code: 'U-11', title: 'edited then undone', sprint: '2', depends_on: ['U-10'] });

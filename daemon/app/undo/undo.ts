@@ -29,6 +29,8 @@ export const UNDOABLE: ReadonlySet<MethodName> = new Set<MethodName>([
   'sprint.activate',
   'task.activate',
   'task.deactivate',
+  // With activate only: a plain `next` changes nothing (see inStep).
+  'task.next',
   'task.complete',
   'tasks.bulk_complete',
   'sprint.complete',
@@ -99,7 +101,7 @@ function labelOf(method: string, params: unknown): string {
 
 /** Runs `run` as one undo step when the method is undoable (inside the caller's transaction). */
 export function inStep<T>(call: Call, method: MethodName, params: unknown, run: () => T): T {
-  if (!UNDOABLE.has(method)) return run();
+  if (!UNDOABLE.has(method) || (method === 'task.next' && !(params as { activate?: boolean })?.activate)) return run();
   const { sql } = call.app;
   const actor = actorOfCall(sql, params);
   const step = sql.run(
