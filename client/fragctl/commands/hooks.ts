@@ -61,6 +61,15 @@ function topLevel(dir: string): string {
 const commitLine = (c: CommitView) =>
   `${c.commit.slice(0, 7)}  ${localTime(c.at)}  ${one(c.task ?? '-').padEnd(8)} ${one(c.branch ?? '-').padEnd(12)} ${one(c.subject)}${c.rewritten_from ? `  (rewritten from ${c.rewritten_from.slice(0, 7)})` : ''}${c.rewritten_to ? `  (now ${c.rewritten_to.slice(0, 7)})` : ''}`;
 
+const repoOption = (b: Argv<GlobalArgs>) =>
+  b.option('repo', { type: 'string', default: '.', describe: 'the repository (default: the current directory)' });
+
+/** What an install or uninstall did to each hook. */
+const hookLines = (r: { hooks_dir: string; hooks: HookChange[] }) => [
+  `hooks in ${r.hooks_dir}:`,
+  ...r.hooks.map((x) => `  ${x.hook.padEnd(14)} ${describe[x.action]}`),
+];
+
 export function hooksCommands(y: Argv<GlobalArgs>) {
   return y
     .command('hooks', 'Git hooks that log commits, checkouts, merges and rewrites', (h) =>
@@ -68,64 +77,33 @@ export function hooksCommands(y: Argv<GlobalArgs>) {
         .command(
           'install',
           'Install post-commit, post-checkout, post-merge and post-rewrite (existing hooks are chained)',
-          (b) =>
-            b.option('repo', {
-              type: 'string',
-              default: '.',
-              describe: 'the repository (default: the current directory)',
-            }),
+          repoOption,
           (argv) =>
             local(
               argv,
               () => installHooks(argv.repo),
               (r) => [
-                `hooks in ${r.hooks_dir}:`,
-                ...r.hooks.map((x) => `  ${x.hook.padEnd(14)} ${describe[x.action]}`),
+                ...hookLines(r),
                 'commits here are now logged into your session (FRAGMENTS_SESSION, else your current one)',
               ],
             ),
         )
-        .command(
-          'uninstall',
-          "Remove fragd's hooks and put back the hooks they chained",
-          (b) =>
-            b.option('repo', {
-              type: 'string',
-              default: '.',
-              describe: 'the repository (default: the current directory)',
-            }),
-          (argv) =>
-            local(
-              argv,
-              () => uninstallHooks(argv.repo),
-              (r) => [
-                `hooks in ${r.hooks_dir}:`,
-                ...r.hooks.map((x) => `  ${x.hook.padEnd(14)} ${describe[x.action]}`),
-              ],
-            ),
+        .command('uninstall', "Remove fragd's hooks and put back the hooks they chained", repoOption, (argv) =>
+          local(argv, () => uninstallHooks(argv.repo), hookLines),
         )
-        .command(
-          'status',
-          'Which hooks are installed, and how many records wait in the spool',
-          (b) =>
-            b.option('repo', {
-              type: 'string',
-              default: '.',
-              describe: 'the repository (default: the current directory)',
-            }),
-          (argv) =>
-            local(
-              argv,
-              () => {
-                const spool = resolvePaths().spoolDir;
-                return { ...hookStatus(argv.repo), spool_dir: spool, spooled: spoolBacklog(spool) };
-              },
-              (r) => [
-                `hooks in ${r.hooks_dir}:`,
-                ...r.hooks.map((x) => `  ${stateLine(x)}`),
-                `spool ${r.spool_dir}: ${r.spooled} record(s) waiting`,
-              ],
-            ),
+        .command('status', 'Which hooks are installed, and how many records wait in the spool', repoOption, (argv) =>
+          local(
+            argv,
+            () => {
+              const spool = resolvePaths().spoolDir;
+              return { ...hookStatus(argv.repo), spool_dir: spool, spooled: spoolBacklog(spool) };
+            },
+            (r) => [
+              `hooks in ${r.hooks_dir}:`,
+              ...r.hooks.map((x) => `  ${stateLine(x)}`),
+              `spool ${r.spool_dir}: ${r.spooled} record(s) waiting`,
+            ],
+          ),
         )
         .command(
           'ingest',
