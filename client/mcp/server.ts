@@ -6,7 +6,16 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { CallToolResult, JSONRPCMessage, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import { FragClient, RpcError, DaemonUnreachable, UnsafeSocket } from '../lib/client.js';
 import type { MethodName } from '../../shared/protocol/methods.js';
-import { paramsFor, resolveTools, type AgentIdentity, type ResolvedTool } from './tools.js';
+import { ErrorCode } from '../../shared/errors.js';
+import {
+  callForOp,
+  paramsFor,
+  resolveOpTools,
+  resolveTools,
+  ToolArgsError,
+  type AgentIdentity,
+  type ResolvedTool,
+} from './tools.js';
 
 declare const __FRAGD_VERSION__: string;
 const VERSION = typeof __FRAGD_VERSION__ === 'string' ? __FRAGD_VERSION__ : '0.0.0-dev';
@@ -71,6 +80,8 @@ export function failure(err: unknown): CallToolResult {
   if (err instanceof RpcError) error = { code: err.code, message: err.message, data: err.data };
   else if (err instanceof DaemonUnreachable) error = { code: 'unreachable', message: err.message };
   else if (err instanceof UnsafeSocket) error = { code: err.code, message: err.message };
+  else if (err instanceof ToolArgsError)
+    error = { code: ErrorCode.InvalidParams, message: err.message, data: { error: 'invalid_params', hint: err.hint } };
   else error = { code: 'internal', message: (err as Error)?.message ?? String(err) };
   const hint = (error.data as { hint?: string } | undefined)?.hint;
   return {
@@ -108,6 +119,17 @@ export function createMcpServer(opts: McpOptions): { server: McpServer; link: Da
     }
   };
 
+  /** The agent's own session's instructions (by FRAGMENTS_SESSION, else its actor's current session). */
+  const ownInstructions = async (result: Record<string, unknown>) => {
+    const target = { ...(opts.who.session ? { session: opts.who.session } : { actor: opts.who.actor }), source: 'mcp' };
+    try {
+      return { ...result, instructions: (await link.call('session.instructions', target)).instructions };
+    } catch {
+      // No session to speak of (an agent correcting time after its sessions ended): the answer alone.
+      return result;
+    }
+  };
+
   for (const tool of tools) {
     server.registerTool(
       tool.name,
@@ -117,6 +139,23 @@ export function createMcpServer(opts: McpOptions): { server: McpServer; link: Da
         try {
           const result = await link.call(tool.method, params);
           return success(await withInstructions(tool, params, result));
+        } catch (err) {
+          return failure(err);
+        }
+      },
+    );
+  }
+
+  // Op tools (time_correct): the op picks the method; the answer gets the agent's own instructions.
+  for (const tool of resolveOpTools()) {
+    server.registerTool(
+      tool.name,
+      { description: tool.description, inputSchema: tool.inputSchema, annotations: { readOnlyHint: false } },
+      async (args: Record<string, unknown>) => {
+        try {
+          const { method, params } = callForOp(tool, args, opts.who);
+          const result = await link.call(method, params);
+          return success(await ownInstructions(result));
         } catch (err) {
           return failure(err);
         }

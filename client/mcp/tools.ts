@@ -1,6 +1,8 @@
 // The MCP tools: each is one protocol method, its input schema derived from that method's
 // params schema in the protocol table (minus the target, which the server supplies, plus an
 // optional session_key). Descriptions come from the table unless a shorter one reads better.
+// One tool, time_correct, stands for a family of methods (the corrections and undo) chosen
+// by its `op` argument: one tool costs an agent far less context than ten.
 import { z } from 'zod';
 import { methods, type MethodName } from '../../shared/protocol/methods.js';
 
@@ -148,7 +150,8 @@ function paramsObject(method: MethodName): z.ZodObject | null {
   return schema instanceof z.ZodObject ? schema : null;
 }
 
-export const sessionKeyInput = z.string().max(40).optional().describe('SESSION-NNN; default: your current session');
+// Repeated in most tools' schemas, so said in few words.
+export const sessionKeyInput = z.string().max(40).optional().describe('SESSION-NNN; default: yours');
 
 /** The tools whose methods exist in this build's protocol table. */
 export function resolveTools(specs: ToolSpec[] = toolSpecs): ResolvedTool[] {
@@ -202,4 +205,126 @@ export function paramsFor(
   if (tool.takesActor) params.actor = who.actor;
   if (tool.takesSource) params.source = 'mcp';
   return params;
+}
+
+/** An argument of a tool whose `op` picks the method (see opToolSpecs). */
+export interface OpSpec {
+  method: MethodName;
+  /** The tool's arguments this op uses; any other is refused (it would be silently ignored). */
+  takes: string[];
+  /** Groups of arguments of which the op needs at least one each (a group of one: required). */
+  needs?: string[][];
+  /** The method's params from the op's arguments, when they are not the same names. */
+  params?: (args: Record<string, unknown>) => Record<string, unknown>;
+  /** Params sent unless the agent gave them (e.g. a short page for a list). */
+  defaults?: Record<string, unknown>;
+}
+
+export interface OpToolSpec {
+  name: string;
+  description: string;
+  args: Record<string, z.ZodType>;
+  ops: Record<string, OpSpec>;
+}
+
+/**
+ * Times an agent sends: instants in ISO 8601 with an offset or Z, as the protocol takes them
+ * (the daemon validates them and names the field that is wrong).
+ */
+const instantArg = z.string();
+const refArg = z.string().describe('@N from list (@1 newest) or #ID');
+
+/** Corrections of the agent's own tracked time, and undo of its own last changes (docs/corrections.md). */
+export const opToolSpecs: OpToolSpec[] = [
+  {
+    name: 'time_correct',
+    description:
+      'Your tracked time: list intervals, track past time, edit/split/join/move/delete/annotate one; undo your last change.',
+    args: {
+      op: z.enum(['list', 'track', 'edit', 'split', 'join', 'move', 'delete', 'annotate', 'undo', 'undo_list']),
+      ref: refArg,
+      with: z.string().describe('join: the other ref'),
+      start: instantArg.describe('ISO 8601 with offset, as are end, at, since, until'),
+      end: instantArg,
+      at: instantArg,
+      since: instantArg,
+      until: instantArg,
+      task: z.string().nullable(),
+      text: z.string(),
+      adjust: z.boolean().describe('trim what it overlaps'),
+      limit: z.number(),
+    },
+    ops: {
+      list: { method: 'interval.list', takes: ['since', 'until', 'task', 'limit'], defaults: { limit: 20 } },
+      track: {
+        method: 'interval.track',
+        takes: ['start', 'end', 'task', 'text', 'adjust'],
+        needs: [['start'], ['end']],
+        params: ({ text, ...a }) => (text === undefined ? a : { ...a, annotation: text }),
+      },
+      edit: { method: 'interval.edit', takes: ['ref', 'start', 'end', 'adjust'], needs: [['ref'], ['start', 'end']] },
+      split: { method: 'interval.split', takes: ['ref', 'at'], needs: [['ref'], ['at']] },
+      join: {
+        method: 'interval.join',
+        takes: ['ref', 'with', 'adjust'],
+        needs: [['ref'], ['with']],
+        params: ({ ref, with: other, ...a }) => ({ ...a, refs: [ref, other] }),
+      },
+      move: { method: 'interval.move', takes: ['ref', 'task'], needs: [['ref'], ['task']] },
+      delete: { method: 'interval.delete', takes: ['ref'], needs: [['ref']] },
+      annotate: { method: 'interval.annotate', takes: ['ref', 'text'], needs: [['ref'], ['text']] },
+      undo: { method: 'undo', takes: [] },
+      undo_list: { method: 'undo.list', takes: ['limit'] },
+    },
+  },
+];
+
+/** Arguments a tool refused before any call reached the daemon (answered like the daemon's invalid_params). */
+export class ToolArgsError extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ResolvedOpTool {
+  name: string;
+  description: string;
+  inputSchema: z.ZodObject;
+  ops: Record<string, OpSpec>;
+}
+
+/** The op tools whose methods exist in this build's protocol table (an op without its method is left out). */
+export function resolveOpTools(specs: OpToolSpec[] = opToolSpecs): ResolvedOpTool[] {
+  return specs.flatMap((spec) => {
+    const ops = Object.fromEntries(Object.entries(spec.ops).filter(([, o]) => o.method in methods));
+    const names = Object.keys(ops);
+    if (!names.length) return [];
+    const { op: _op, ...args } = spec.args;
+    const optional = Object.fromEntries(Object.entries(args).map(([k, v]) => [k, v.optional()]));
+    const inputSchema = z.object({ op: z.enum(names as [string, ...string[]]), ...optional }).strict();
+    return [{ name: spec.name, description: spec.description, inputSchema, ops }];
+  });
+}
+
+/** The method and params one call of an op tool makes; the agent's own actor, from MCP. */
+export function callForOp(
+  tool: ResolvedOpTool,
+  args: Record<string, unknown>,
+  who: AgentIdentity,
+): { method: MethodName; params: Record<string, unknown> } {
+  const { op: given, ...rest } = args;
+  const op = String(given);
+  const spec = Object.hasOwn(tool.ops, op) ? tool.ops[op] : undefined;
+  if (!spec)
+    throw new ToolArgsError(`${tool.name} has no op ${op}`, `op is one of ${Object.keys(tool.ops).join(', ')}`);
+  const usage = `${op} takes ${spec.takes.length ? spec.takes.join(', ') : 'no other argument'}`;
+  const extra = Object.keys(rest).filter((k) => !spec.takes.includes(k));
+  if (extra.length) throw new ToolArgsError(`${tool.name} op ${op} does not take ${extra.join(', ')}`, usage);
+  const missing = (spec.needs ?? []).find((group) => !group.some((k) => k in rest));
+  if (missing) throw new ToolArgsError(`${tool.name} op ${op} needs ${missing.join(' or ')}`, usage);
+  const own = spec.params ? spec.params(rest) : rest;
+  return { method: spec.method, params: { ...spec.defaults, ...own, actor: who.actor, source: 'mcp' } };
 }

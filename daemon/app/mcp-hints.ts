@@ -36,7 +36,17 @@ interface Rule {
   positionals?: string[];
   /** --flag → argument name (boolean flags map to true). */
   flags?: Record<string, string>;
+  /** Arguments the tool call always carries (the op of time_correct). */
+  fixed?: Record<string, unknown>;
 }
+
+/** A correction verb of fragctl as an op of the time_correct tool. */
+const correction = (words: string[], op: string, positionals?: string[]): Rule => ({
+  words,
+  tool: 'time_correct',
+  fixed: { op },
+  positionals,
+});
 
 const RULES: Rule[] = [
   { words: ['task', 'activate'], tool: 'task_activate', positionals: ['code'] },
@@ -60,6 +70,15 @@ const RULES: Rule[] = [
   { words: ['sprint', 'show'], tool: 'task_list', positionals: ['sprint'] },
   { words: ['sprint', 'list'], tool: 'task_list' },
   { words: ['sprint', 'edit'], tool: 'sprint_complete', positionals: ['code'] },
+  correction(['intervals'], 'list'),
+  correction(['track'], 'track'),
+  correction(['interval', 'edit'], 'edit', ['ref']),
+  correction(['interval', 'split'], 'split', ['ref', 'at']),
+  correction(['interval', 'join'], 'join', ['ref', 'with']),
+  correction(['interval', 'move'], 'move', ['ref', 'task']),
+  correction(['interval', 'delete'], 'delete', ['ref']),
+  correction(['interval', 'annotate'], 'annotate', ['ref', 'text']),
+  correction(['undo'], 'undo'),
 ];
 
 const camel = (flag: string) => flag.replace(/-/g, '_');
@@ -71,7 +90,7 @@ export function commandForMcp(command: string): string {
   const rest = words.slice(1);
   const rule = RULES.find((r) => r.words.every((w, i) => rest[i] === w));
   if (!rule) return command;
-  const args: Record<string, unknown> = {};
+  const args: Record<string, unknown> = { ...rule.fixed };
   const pos = [...(rule.positionals ?? [])];
   const tail = rest.slice(rule.words.length);
   for (let i = 0; i < tail.length; i++) {
@@ -99,15 +118,33 @@ export function commandForMcp(command: string): string {
 
 /** Names inside prose ("finish it with fragctl done …") become tool names too. */
 function proseForMcp(text: string): string {
-  return text.replace(/ --session SESSION-\d+/g, '').replace(/\bfragctl ((?:[a-z]+ ?){1,2})/g, (whole, cmd: string) => {
-    const words = cmd.trim().split(' ');
-    const rule =
-      RULES.find((r) => r.words.length === 2 && r.words.every((w, i) => words[i] === w)) ??
-      RULES.find((r) => r.words.length === 1 && r.words[0] === words[0]);
-    if (!rule) return whole;
-    const used = rule.words.join(' ');
-    return `the ${rule.tool} tool${cmd.slice(used.length).replace(/^(\S)/, ' $1')}`;
-  });
+  return text
+    .replace(/ --(session|actor) [A-Za-z0-9._@-]+/g, '')
+    .replace(/\bfragctl ((?:[a-z]+ ?){1,2})/g, (whole, cmd: string) => {
+      const words = cmd.trim().split(' ');
+      const rule =
+        RULES.find((r) => r.words.length === 2 && r.words.every((w, i) => words[i] === w)) ??
+        RULES.find((r) => r.words.length === 1 && r.words[0] === words[0]);
+      if (!rule) return whole;
+      const used = rule.words.join(' ');
+      const name = rule.fixed ? `${rule.tool} ${JSON.stringify(rule.fixed)}` : `the ${rule.tool} tool`;
+      return `${name}${cmd.slice(used.length).replace(/^(\S)/, ' $1')}`;
+    });
+}
+
+/** fragctl's boolean flags that hints name; over MCP they are arguments set to true. */
+const BOOLEAN_FLAGS = new Set(['adjust', 'force', 'join', 'take-over']);
+
+/**
+ * An error's hint for an MCP caller: commands become tools, and once no fragctl command is
+ * left, the flags it names become the tool arguments ("add --adjust" → "add adjust: true").
+ */
+export function hintForMcp(hint: string): string {
+  const prose = proseForMcp(hint);
+  if (/\bfragctl\b/.test(prose)) return prose;
+  return prose.replace(/(^|[\s(])--([a-z][a-z-]*)\b/g, (_, before: string, flag: string) =>
+    BOOLEAN_FLAGS.has(flag) ? `${before}${camel(flag)}: true` : `${before}${camel(flag)}`,
+  );
 }
 
 export function instructionsForMcp(i: Instructions): Instructions {

@@ -10,6 +10,7 @@ import { newCall, type App } from '../app/app.js';
 import { CommitQueue } from './commit-queue.js';
 import { withIdleResume } from '../app/time/heartbeat.js';
 import { inStep } from '../app/undo/undo.js';
+import { hintForMcp } from '../app/mcp-hints.js';
 import { closeMcpTime } from '../app/agents/mcp.js';
 import { storageAdvice, storageProblemOf } from '../safety/storage-problem.js';
 import { handlers, preparers, type Connection, type DaemonFacts, type Handler, type Prepared } from './handlers.js';
@@ -152,6 +153,8 @@ export class Dispatcher {
       return value;
     } catch (err) {
       const rpc = toRpcError(err, name, this.deps.storage);
+      // An agent over MCP has no shell: the hint names its tools (as its instructions do).
+      if ((raw as { source?: unknown } | undefined)?.source === 'mcp') forMcp(rpc);
       const level =
         rpc.code === ErrorCode.InternalError || rpc.code === ErrorCode.StorageUnavailable ? 'error' : 'debug';
       // The error path never throws: a log line that cannot be written must not replace
@@ -169,6 +172,12 @@ export class Dispatcher {
       this.inflight--;
     }
   }
+}
+
+/** Gives an error's hint for an MCP caller (see mcp-hints.ts); a copy, the error's data may be shared. */
+function forMcp(rpc: JSONRPCErrorException): void {
+  const data = rpc.data as Record<string, unknown> | undefined;
+  if (data && typeof data.hint === 'string') rpc.data = { ...data, hint: hintForMcp(data.hint) };
 }
 
 /** Remembers, per MCP connection, the session it works in and when it last called. */

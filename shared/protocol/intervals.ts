@@ -81,7 +81,10 @@ const instant = z
 const ref = z
   .string()
   .trim()
-  .regex(/^(@[1-9]\d{0,8}|#[1-9]\d{0,15})$/, 'an interval is @N (as fragctl intervals lists it) or #ID');
+  .regex(
+    /^(@[1-9]\d{0,8}|#[1-9]\d{0,15})$/,
+    'an interval is @N (as the interval list numbers them, @1 the newest) or #ID',
+  );
 const who = { actor: actor.optional(), source: source.optional() };
 const adjust = z.boolean().optional();
 

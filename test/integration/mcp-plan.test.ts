@@ -82,6 +82,10 @@ describe('a plan worked over MCP alone', () => {
       holder: { actor: 'mcp-a' },
       ways_out: ['next', 'join', 'take_over'],
     });
+    // The hint names the tool and its arguments, not fragctl and its flags.
+    expect(refused.structuredContent.error.data.hint).toMatch(
+      /^take another task with: the next tool; pair with mcp-a with join: true; or take it with take_over: true/,
+    );
     const nothing = await run(b, 'next');
     expect(nothing.structuredContent.task).toBeNull();
     expect(nothing.structuredContent.waiting.map((w: any) => w.code).sort()).toEqual(['M-1', 'M-2']);

@@ -65,12 +65,14 @@ describe('fragctl mcp', () => {
       'validate',
       'report',
       'time_report',
+      'time_correct',
     ];
     expect([...names].sort()).toEqual([...expected].sort());
     for (const t of tools) {
       expect(t.description!.length).toBeLessThanOrEqual(140);
-      // Plan tools (task_list … task_edit) act on the plan, not on a session.
-      if (!['session_start', 'time_report', 'task_list', 'task_show', 'task_create', 'task_edit'].includes(t.name))
+      // Plan tools (task_list … task_edit) act on the plan, time_correct on the agent's own time, not on a session.
+      const sessionless = ['session_start', 'time_report', 'time_correct', 'task_list', 'task_show', 'task_create'];
+      if (![...sessionless, 'task_edit'].includes(t.name))
         expect(Object.keys(t.inputSchema.properties ?? {})).toContain('session_key');
       // The server supplies who and where from; the agent cannot set them.
       expect(Object.keys(t.inputSchema.properties ?? {})).not.toContain('source');
@@ -90,6 +92,23 @@ describe('fragctl mcp', () => {
     expect(Object.keys(tools.find((t) => t.name === 'time_report')!.inputSchema.properties ?? {})).toEqual(
       expect.arrayContaining(['by', 'since', 'until', 'actor', 'session_key']),
     );
+    // One tool for every correction: the op picks it; times are ISO 8601 with an offset, said in the schema.
+    const correct = tools.find((t) => t.name === 'time_correct')!;
+    expect(correct.inputSchema.required).toEqual(['op']);
+    expect((correct.inputSchema.properties as any).op.enum).toEqual([
+      'list',
+      'track',
+      'edit',
+      'split',
+      'join',
+      'move',
+      'delete',
+      'annotate',
+      'undo',
+      'undo_list',
+    ]);
+    expect((correct.inputSchema.properties as any).start.description).toMatch(/ISO 8601 with offset/);
+    expect(Object.keys(correct.inputSchema.properties ?? {})).not.toContain('actor');
     // The whole list stays small in an agent's context (about 4k tokens), measured as the
     // JSON the real SDK client received.
     const size = JSON.stringify(tools).length;

@@ -2,7 +2,7 @@
 // tool form, with the arguments the command carried (quoted words included).
 import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../shared/command.js';
-import { commandForMcp, instructionsForMcp, splitWords } from '../../daemon/app/mcp-hints.js';
+import { commandForMcp, hintForMcp, instructionsForMcp, splitWords } from '../../daemon/app/mcp-hints.js';
 
 describe('MCP hints', () => {
   it('splits what commandLine quoted back into the same words', () => {
@@ -35,5 +35,40 @@ describe('MCP hints', () => {
     });
     expect(i.next_actions).toEqual(['Finish with the done tool "<summary>".']);
     expect(i.context_reminder).toBe('no session: start one with the session_start tool');
+  });
+
+  it('names the time_correct tool and its op for the correction commands', () => {
+    expect(commandForMcp(commandLine(['fragctl', 'interval', 'split', '@2', '2026-03-02T10:00:00Z']))).toBe(
+      'time_correct {"op":"split","ref":"@2","at":"2026-03-02T10:00:00Z"}',
+    );
+    expect(commandForMcp("fragctl interval annotate @1 'on the train'")).toBe(
+      'time_correct {"op":"annotate","ref":"@1","text":"on the train"}',
+    );
+    expect(commandForMcp('fragctl intervals --actor claude')).toBe('time_correct {"op":"list"}');
+    expect(commandForMcp('fragctl undo')).toBe('time_correct {"op":"undo"}');
+  });
+
+  it('rewrites error hints: commands become tools, then flags become arguments', () => {
+    expect(hintForMcp('choose other times, or add --adjust to trim, split or remove what it overlaps')).toBe(
+      'choose other times, or add adjust: true to trim, split or remove what it overlaps',
+    );
+    expect(hintForMcp('list them with: fragctl intervals --actor claude')).toBe(
+      'list them with: time_correct {"op":"list"}',
+    );
+    expect(
+      hintForMcp('ask human to undo theirs first, or correct it by hand (fragctl intervals, fragctl interval edit)'),
+    ).toBe(
+      'ask human to undo theirs first, or correct it by hand (time_correct {"op":"list"}, time_correct {"op":"edit"})',
+    );
+    expect(hintForMcp('pause the session (fragctl session pause) or stop the task first, then correct it')).toBe(
+      'pause the session (the session_pause tool) or stop the task first, then correct it',
+    );
+    expect(
+      hintForMcp('take another task with: fragctl next; pair with ann with --join; or take it with --take-over'),
+    ).toBe('take another task with: the next tool; pair with ann with join: true; or take it with take_over: true');
+    // A command with no tool stays whole, its flags too: they belong to it.
+    expect(hintForMcp('fragctl watch --json prints one event per line')).toBe(
+      'fragctl watch --json prints one event per line',
+    );
   });
 });

@@ -1,6 +1,14 @@
 // How MCP tool arguments become method params: the server supplies who and where from.
 import { describe, expect, it } from 'vitest';
-import { paramsFor, resolveTools, type ToolSpec } from '../../client/mcp/tools.js';
+import {
+  callForOp,
+  opToolSpecs,
+  paramsFor,
+  resolveOpTools,
+  resolveTools,
+  ToolArgsError,
+  type ToolSpec,
+} from '../../client/mcp/tools.js';
 import { methods } from '../../shared/protocol/methods.js';
 
 const tool = (name: string) => resolveTools().find((t) => t.name === name)!;
@@ -74,5 +82,61 @@ describe('paramsFor', () => {
     ])[0];
     expect(paramsFor(t, { actor: 'human' }, who)).toEqual({ actor: 'human' });
     expect(paramsFor(t, {}, { actor: 'claude', session: 'SESSION-002' })).toEqual({});
+  });
+});
+
+describe('time_correct: one tool, its op picks the method', () => {
+  const [tc] = resolveOpTools();
+  const who = { actor: 'claude', session: 'SESSION-002' };
+
+  it('maps every op onto a method of the table, always as the agent itself', () => {
+    expect(tc.name).toBe('time_correct');
+    for (const o of Object.values(tc.ops)) expect(Object.hasOwn(methods, o.method)).toBe(true);
+    expect(callForOp(tc, { op: 'list' }, who)).toEqual({
+      method: 'interval.list',
+      params: { limit: 20, actor: 'claude', source: 'mcp' },
+    });
+    expect(callForOp(tc, { op: 'track', start: 'S', end: 'E', task: 'T-1', text: 'train' }, who)).toEqual({
+      method: 'interval.track',
+      params: { start: 'S', end: 'E', task: 'T-1', annotation: 'train', actor: 'claude', source: 'mcp' },
+    });
+    expect(callForOp(tc, { op: 'join', ref: '@1', with: '@2', adjust: true }, who).params).toEqual({
+      refs: ['@1', '@2'],
+      adjust: true,
+      actor: 'claude',
+      source: 'mcp',
+    });
+    expect(callForOp(tc, { op: 'move', ref: '@1', task: null }, who).params).toMatchObject({ task: null });
+    expect(callForOp(tc, { op: 'undo' }, who)).toEqual({ method: 'undo', params: { actor: 'claude', source: 'mcp' } });
+  });
+
+  it('refuses what an op does not take or lacks, naming what it takes', () => {
+    const refused = (args: Record<string, unknown>) => {
+      try {
+        callForOp(tc, args, who);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ToolArgsError);
+        return `${(e as ToolArgsError).message} | ${(e as ToolArgsError).hint}`;
+      }
+      throw new Error('not refused');
+    };
+    expect(refused({ op: 'split', ref: '@1' })).toBe('time_correct op split needs at | split takes ref, at');
+    expect(refused({ op: 'edit', ref: '@1' })).toBe(
+      'time_correct op edit needs start or end | edit takes ref, start, end, adjust',
+    );
+    expect(refused({ op: 'delete', ref: '@1', at: 'x' })).toMatch(/^time_correct op delete does not take at/);
+    expect(refused({ op: 'undo', ref: '@1' })).toMatch(/undo takes no other argument$/);
+    // The agent cannot act as someone else: actor is no argument of the tool.
+    expect(tc.inputSchema.safeParse({ op: 'undo', actor: 'human' }).success).toBe(false);
+  });
+
+  it('leaves out an op whose method this build lacks', () => {
+    const spec = {
+      ...opToolSpecs[0],
+      ops: { ...opToolSpecs[0].ops, ghost: { method: 'no.such' as never, takes: [] } },
+    };
+    const [t] = resolveOpTools([spec]);
+    expect(Object.keys(t.ops)).not.toContain('ghost');
+    expect(t.inputSchema.safeParse({ op: 'ghost' }).success).toBe(false);
   });
 });

@@ -490,7 +490,7 @@ export function moveInterval(call: Call, p: ParsedParamsOf<'interval.move'>): Co
     throw invalidState(
       `${p.ref} is running on the task at the top of the stack; switch task to re-attribute time from now`,
       {
-        hint: 'fragctl task activate CODE (then move the earlier part with fragctl interval split and move)',
+        hint: 'fragctl task activate CODE, then split the earlier part off (fragctl interval split) and move it (fragctl interval move)',
       },
     );
   const task = p.task ? taskByCode(sql, p.task) : null;
