@@ -608,6 +608,7 @@ async function renderTeamData(): Promise<void> {
     ]),
     'no task is claimed on any machine',
   );
+  $('team').dataset.range = `${since}/${until}`;
 }
 
 /**
@@ -640,7 +641,6 @@ async function renderTeam(): Promise<void> {
     $('team').dataset.state = 'unavailable';
   }
   $('team').dataset.updated = new Date().toISOString();
-  $('team').dataset.range = `${shown.since}/${shown.until}`;
 }
 
 let teamAgain = false;

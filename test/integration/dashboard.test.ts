@@ -283,6 +283,7 @@ describe('the dashboard in Chromium', () => {
     await page.goBack();
     await expectRangeEqualsReport('2026-11-01', '2026-11-30');
     expect(search()).toBe('?range=this-month');
+    expect(await page.inputValue('#range-preset')).toBe('this-month');
     await page.goBack();
     await expectRangeEqualsReport('2026-10-01', '2026-10-31');
     expect(await page.inputValue('#range-preset')).toBe('last-month');
