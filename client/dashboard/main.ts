@@ -255,7 +255,7 @@ function rangeShown(r: typeof shown): void {
   const name = choice.preset === 'custom' ? '' : `${select.options[PRESETS.indexOf(choice.preset)].text}, `;
   $('range-note').textContent =
     `Tasks, sprints, people and agents, and the team's time: ${name}${r.since} to ${r.until} ` +
-    `(as ${fragctl('report', '--since', r.since, '--until', r.until)}). Now, Today and the last year do not follow it.`;
+    `(as ${fragctl('report', '--since', r.since, '--until', r.until)}). Now, Today, the last year, the burndown and the intervals do not follow it.`;
   document.body.dataset.range = `${r.since}/${r.until}`;
 }
 
