@@ -251,8 +251,8 @@ async function renderRanged(): Promise<void> {
  */
 function rangeShown(r: typeof shown): void {
   if (r !== shown) return;
-  const select = $<HTMLSelectElement>('range-preset');
-  const name = choice.preset === 'custom' ? '' : `${select.options[PRESETS.indexOf(choice.preset)].text}, `;
+  const option = [...$<HTMLSelectElement>('range-preset').options].find((o) => o.value === choice.preset);
+  const name = choice.preset === 'custom' ? '' : `${option?.text ?? ''}, `;
   $('range-note').textContent =
     `Tasks, sprints, people and agents, and the team's time: ${name}${r.since} to ${r.until} ` +
     `(as ${fragctl('report', '--since', r.since, '--until', r.until)}). Now, Today, the last year, the burndown and the intervals do not follow it.`;
