@@ -8,6 +8,15 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { fragctl } from '../../shared/command.js';
 import type { ResultOf, MethodName, ParamsOf } from '../../shared/protocol/methods.js';
+import {
+  DEFAULT_PRESET,
+  PRESETS,
+  choiceFromQuery,
+  queryFromChoice,
+  resolveRange,
+  type Preset,
+  type RangeChoice,
+} from './range.js';
 
 let nextId = 1;
 
@@ -149,6 +158,107 @@ async function renderToday(): Promise<void> {
   );
 }
 
+// ---- The range of the ranged views (client/dashboard/range.ts) -------------------------------
+
+/** The choice in the URL (or the one last shown when the URL's could not be). */
+let choice: RangeChoice = { preset: DEFAULT_PRESET };
+/** The days the ranged views show; each render checks it is still the one it was asked for. */
+let shown = { since: '', until: '' };
+
+/** The days of the current choice, counted from the daemon's today (a new object when they change). */
+function currentRange(): typeof shown {
+  const r = resolveRange(choice, today);
+  // choice only ever holds a choice that resolved (choiceFromUrl, applyChoice); named ones always do.
+  if (r.ok && (r.since !== shown.since || r.until !== shown.until)) shown = { since: r.since, until: r.until };
+  return shown;
+}
+
+function rangeError(message: string | null, field?: 'from' | 'to'): void {
+  const error = $('range-error');
+  error.textContent = message ?? '';
+  error.hidden = message === null;
+  for (const f of ['from', 'to'] as const) {
+    const input = $<HTMLInputElement>(`range-${f}`);
+    if (message !== null && f === field) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+  }
+}
+
+/** The controls show a choice. */
+function showChoice(c: RangeChoice): void {
+  $<HTMLSelectElement>('range-preset').value = c.preset;
+  $('range-custom').hidden = c.preset !== 'custom';
+  if (c.preset === 'custom') {
+    $<HTMLInputElement>('range-from').value = c.from ?? '';
+    $<HTMLInputElement>('range-to').value = c.to ?? '';
+  }
+}
+
+/** The choice the URL holds; one that cannot be shown is said on the page, and the default shown meanwhile. */
+function choiceFromUrl(): void {
+  const c = choiceFromQuery(location.search);
+  if ('unknown' in c) {
+    rangeError(`There is no range "${c.unknown}" (the link's range=…); showing the last 7 days.`);
+    choice = { preset: DEFAULT_PRESET };
+    showChoice(choice);
+    return;
+  }
+  showChoice(c);
+  const r = resolveRange(c, today);
+  if (r.ok) {
+    rangeError(null);
+    choice = c;
+  } else {
+    rangeError(`${r.message} Showing the last 7 days meanwhile.`, r.field);
+    choice = { preset: DEFAULT_PRESET };
+  }
+}
+
+/** What the controls say now. */
+function choiceFromForm(): RangeChoice {
+  const preset = $<HTMLSelectElement>('range-preset').value as Preset;
+  if (!(PRESETS as readonly string[]).includes(preset)) return { preset: DEFAULT_PRESET };
+  if (preset !== 'custom') return { preset };
+  return { preset, from: $<HTMLInputElement>('range-from').value, to: $<HTMLInputElement>('range-to').value };
+}
+
+/** Shows the controls' choice: refused with the reason, or put in the URL (a history step) and read. */
+async function applyChoice(): Promise<void> {
+  const c = choiceFromForm();
+  const r = resolveRange(c, today);
+  if (!r.ok) {
+    rangeError(r.message, r.field);
+    return;
+  }
+  rangeError(null);
+  choice = c;
+  const url = `${location.pathname}${queryFromChoice(c)}${location.hash}`;
+  if (url !== `${location.pathname}${location.search}${location.hash}`) history.pushState(null, '', url);
+  await renderRanged();
+}
+
+/** The views that follow the range, read again for it (the team's on its own: a remote store can be slow). */
+async function renderRanged(): Promise<void> {
+  const r = currentRange();
+  if (teamOn) teamSoon().catch(report);
+  await Promise.all([renderTasks(), renderActors()]);
+  rangeShown(r);
+}
+
+/**
+ * Says which days the ranged views show, and marks the page (data-range) once this
+ * machine's ranged views show them: unless another choice came meanwhile.
+ */
+function rangeShown(r: typeof shown): void {
+  if (r !== shown) return;
+  const option = [...$<HTMLSelectElement>('range-preset').options].find((o) => o.value === choice.preset);
+  const name = choice.preset === 'custom' ? '' : `${option?.text ?? ''}, `;
+  $('range-note').textContent =
+    `Tasks, sprints, people and agents, and the team's time: ${name}${r.since} to ${r.until} ` +
+    `(as ${fragctl('report', '--since', r.since, '--until', r.until)}). Now, Today, the last year, the burndown and the intervals do not follow it.`;
+  document.body.dataset.range = `${r.since}/${r.until}`;
+}
+
 // ---- The year: a heatmap of days ----------------------------------------------------------
 
 async function renderYear(): Promise<void> {
@@ -232,9 +342,15 @@ function barChart(id: string, labels: string[], series: { label: string; color: 
 }
 
 async function renderTasks(): Promise<void> {
-  const [tasks, sprints] = await Promise.all([rpc('report', { by: 'task', tz }), rpc('report', { by: 'sprint', tz })]);
+  const range = currentRange();
+  const { since, until } = range;
+  const [tasks, sprints] = await Promise.all([
+    rpc('report', { by: 'task', tz, since, until }),
+    rpc('report', { by: 'sprint', tz, since, until }),
+  ]);
+  if (range !== shown) return; // another range was chosen meanwhile: its read fills the tables
   $('tasks-range').textContent =
-    `Time in range: ${tasks.since} to ${tasks.until} (as fragctl report --by task); all time and estimates over every day.`;
+    `Time in range: ${tasks.since} to ${tasks.until} (as ${fragctl('report', '--by', 'task', '--since', since, '--until', until)}); all time and estimates over every day.`;
   const rows = tasks.rows.filter((r) => r.key !== '(none)');
   fill(
     'tasks-table',
@@ -337,7 +453,12 @@ async function renderBurndown(): Promise<void> {
 // ---- People and agents --------------------------------------------------------------------
 
 async function renderActors(): Promise<void> {
-  const [r, all] = await Promise.all([rpc('report', { by: 'actor', tz }), rpc('session.list', { limit: 1000 })]);
+  const range = currentRange();
+  const [r, all] = await Promise.all([
+    rpc('report', { by: 'actor', tz, since: range.since, until: range.until }),
+    rpc('session.list', { limit: 1000 }),
+  ]);
+  if (range !== shown) return; // another range was chosen meanwhile: its read fills the table
   const agents = new Set(all.sessions.filter(isAgent).map((s) => s.actor));
   fill(
     'actors-table',
@@ -437,9 +558,13 @@ function renderSyncState(s: ResultOf<'sync.status'>): void {
 /** The team store's answers: time by the chosen grouping, the machines, the claims. */
 async function renderTeamData(): Promise<void> {
   const by = $<HTMLSelectElement>('team-by').value as 'person' | 'machine' | 'actor' | 'task';
-  const [r, claims] = await Promise.all([rpc('team.report', { by, tz }), rpc('team.claims', {})]);
+  const range = currentRange();
+  const { since, until } = range;
+  const [r, claims] = await Promise.all([rpc('team.report', { by, tz, since, until }), rpc('team.claims', {})]);
+  // Another range was chosen meanwhile: the read it started (teamSoon reads once more) fills the section.
+  if (range !== shown) return;
   $('team-range').textContent =
-    `Team ${r.team}, ${r.since} to ${r.until} (as ${fragctl('report', '--team', '--by', r.by)}): ${duration(r.total_seconds)} in all.`;
+    `Team ${r.team}, ${r.since} to ${r.until} (as ${fragctl('report', '--team', '--by', r.by, '--since', since, '--until', until)}): ${duration(r.total_seconds)} in all.`;
   $('team-key-h').textContent = by[0].toUpperCase() + by.slice(1);
   fill(
     'team-table',
@@ -483,6 +608,7 @@ async function renderTeamData(): Promise<void> {
     ]),
     'no task is claimed on any machine',
   );
+  $('team').dataset.range = `${since}/${until}`;
 }
 
 /**
@@ -633,11 +759,15 @@ function report(err: unknown): void {
 }
 
 async function refresh(): Promise<void> {
+  // First the daemon's today: the named ranges count from it.
+  await renderToday();
+  const range = currentRange();
   // The team section reads a remote store (a connection can take seconds to fail): it
   // renders on its own, and this machine's views do not wait for it.
   teamSoon().catch(report);
   await renderActors();
-  await Promise.all([renderNow(), renderToday(), renderTasks(), renderIntervals()]);
+  await Promise.all([renderNow(), renderTasks(), renderIntervals()]);
+  rangeShown(range);
 }
 
 let pending: number | undefined;
@@ -688,6 +818,33 @@ async function start(): Promise<void> {
   $<HTMLFormElement>('correct').addEventListener('submit', (ev) => void correct(ev));
   $('intervals-actor').addEventListener('change', () => void renderIntervals().catch(report));
   $('team-by').addEventListener('change', () => void teamSoon().catch(report));
+  const rangeForm = $<HTMLFormElement>('range');
+  rangeForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    applyChoice().catch(report);
+  });
+  // A named range shows at once; "From … to …" waits for its days and Show (or Enter).
+  $('range-preset').addEventListener('change', () => {
+    const custom = $<HTMLSelectElement>('range-preset').value === 'custom';
+    $('range-custom').hidden = !custom;
+    if (custom) {
+      rangeError(null);
+      // Start from the days shown, so a small change is a small edit.
+      const from = $<HTMLInputElement>('range-from');
+      const to = $<HTMLInputElement>('range-to');
+      if (!from.value && !to.value) {
+        from.value = shown.since;
+        to.value = shown.until;
+      }
+    } else applyChoice().catch(report);
+  });
+  // Back and forward step through the choices made on the page.
+  window.addEventListener('popstate', () => {
+    choiceFromUrl();
+    renderRanged().catch(report);
+  });
+  // A named range needs no today to be valid, and a custom one is checked on its own days.
+  choiceFromUrl();
   await refresh();
   await Promise.all([renderYear(), renderBurndown()]);
   document.body.dataset.ready = 'true';

@@ -47,8 +47,8 @@ describe.skipIf(!bin)('the dashboard shows the team when sync is on', () => {
   }
 
   /** What `fragctl report --team --json` prints on alpha, by key. */
-  async function teamReport(by: string): Promise<Record<string, number>> {
-    const r = await alpha.json(['report', '--team', '--by', by], { env: UTC });
+  async function teamReport(by: string, ...range: string[]): Promise<Record<string, number>> {
+    const r = await alpha.json(['report', '--team', '--by', by, ...range], { env: UTC });
     expect(r.code).toBe(0);
     return Object.fromEntries((r.body.rows as { key: string; seconds: number }[]).map((x) => [x.key, x.seconds]));
   }
@@ -161,6 +161,27 @@ describe.skipIf(!bin)('the dashboard shows the team when sync is on', () => {
     mkdirSync(SCREENS, { recursive: true });
     await page.locator('#team details').evaluate((el) => ((el as HTMLDetailsElement).open = true));
     await page.locator('#team').screenshot({ path: join(SCREENS, 'team.png') });
+  });
+
+  it('follows the range chosen at the top of the page, as fragctl report --team --since --until', async () => {
+    await page.selectOption('#team-by', 'person');
+    // Last week (Monday 2 to Sunday 8 March): nobody worked, on either machine.
+    await page.selectOption('#range-preset', 'last-week');
+    await page.locator('#team[data-range="2026-03-02/2026-03-08"]').waitFor({ timeout: 10_000 });
+    expect(await teamReport('person', '--since', '2026-03-02', '--until', '2026-03-08')).toEqual({});
+    expect(await pageSeconds()).toEqual({});
+    expect(await page.locator('#team-range').textContent()).toContain('2026-03-02 to 2026-03-08');
+    // Today alone: both people's work.
+    await page.selectOption('#range-preset', 'custom');
+    await page.fill('#range-from', '2026-03-10');
+    await page.fill('#range-to', '2026-03-10');
+    await page.click('#range button[type=submit]');
+    await page.locator('#team[data-range="2026-03-10/2026-03-10"]').waitFor({ timeout: 10_000 });
+    expect(await pageSeconds()).toEqual({ ann: 3600, bob: 1800 });
+    expect(await pageSeconds()).toEqual(await teamReport('person', '--since', '2026-03-10', '--until', '2026-03-10'));
+    // Back to the default seven days for the tests after this one.
+    await page.selectOption('#range-preset', 'last-7-days');
+    await page.locator('#team[data-range="2026-03-04/2026-03-10"]').waitFor({ timeout: 10_000 });
   });
 
   it('fragctl sync claims prints the team store’s claims, --json exactly as team.claims answers', async () => {

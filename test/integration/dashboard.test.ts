@@ -78,6 +78,27 @@ async function secondsByKey(table: string, column: number): Promise<Record<strin
   );
 }
 
+/** The ranged tables once the page shows since–until, against fragctl report --json for those days. */
+async function expectRangeEqualsReport(since: string, until: string): Promise<Record<string, number>> {
+  await page.waitForSelector(`body[data-range="${since}/${until}"]`, { timeout: 10_000 });
+  let tasks: Record<string, number> = {};
+  for (const [table, by, column] of [
+    ['tasks-table', 'task', 1],
+    ['sprints-table', 'sprint', 1],
+    ['actors-table', 'actor', 2],
+  ] as const) {
+    const r = (await d.json(['report', '--by', by, '--since', since, '--until', until], { env: UTC })).body;
+    expect([r.since, r.until]).toEqual([since, until]);
+    const rows = Object.fromEntries(r.rows.map((x: any) => [x.key, x.seconds]));
+    expect(await secondsByKey(table, column), `${table} for ${since}..${until}`).toEqual(rows);
+    if (by === 'task') tasks = rows;
+  }
+  expect(await page.textContent('#range-note')).toContain(`${since} to ${until}`);
+  return tasks;
+}
+
+const search = () => new URL(page.url()).search;
+
 beforeAll(async () => {
   // The sprint starts two days before "today": T-2 is done on its first day.
   d = await startDaemon({ FRAGD_TEST_CLOCK: String(T0 - 2 * DAY), ...UTC }, { http: { enabled: true, port: 0 } });
@@ -120,7 +141,8 @@ beforeAll(async () => {
       '--disable-sync',
     ],
   });
-  context = await browser.newContext({ timezoneId: 'UTC', viewport: { width: 1100, height: 900 } });
+  // en-US: the keyboard test types dates as that locale's date field takes them.
+  context = await browser.newContext({ timezoneId: 'UTC', locale: 'en-US', viewport: { width: 1100, height: 900 } });
   page = await context.newPage();
   page.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(m.text())));
   page.on('pageerror', (e) => consoleErrors.push(e.message));
@@ -212,7 +234,7 @@ describe('the dashboard in Chromium', () => {
   });
 
   it('saves a screenshot of each view', async () => {
-    for (const view of ['now', 'today', 'year', 'tasks', 'burndown', 'actors', 'intervals']) {
+    for (const view of ['range', 'now', 'today', 'year', 'tasks', 'burndown', 'actors', 'intervals']) {
       await page.locator(`#${view}`).screenshot({ path: join(SCREENS, `${view}.png`) });
     }
     await page.screenshot({ path: join(SCREENS, 'full-light.png'), fullPage: true });
@@ -224,6 +246,128 @@ describe('the dashboard in Chromium', () => {
     }
     await page.emulateMedia({ colorScheme: 'light' });
     await page.waitForSelector('body[data-scheme="light"]');
+  });
+
+  it('shows a chosen range with fragctl report --since --until numbers, kept in the URL, by reload and history', async () => {
+    // The default is what the page showed before: report's seven days ending today.
+    expect(search()).toBe('');
+    expect(await page.inputValue('#range-preset')).toBe('last-7-days');
+    await expectRangeEqualsReport('2026-11-24', '2026-11-30');
+
+    // Last week (Monday to Sunday): only Saturday's 40 minutes on T-2.
+    await page.selectOption('#range-preset', 'last-week');
+    const lastWeek = await expectRangeEqualsReport('2026-11-23', '2026-11-29');
+    expect(Object.keys(lastWeek)).toEqual(['T-2']);
+    expect(search()).toBe('?range=last-week');
+
+    // A reload keeps it.
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+    expect(await page.inputValue('#range-preset')).toBe('last-week');
+    await expectRangeEqualsReport('2026-11-23', '2026-11-29');
+
+    // This week (from Monday, today): T-1's work, not T-2's.
+    await page.selectOption('#range-preset', 'this-week');
+    const thisWeek = await expectRangeEqualsReport('2026-11-30', '2026-11-30');
+    expect(thisWeek['T-1']).toBeGreaterThan(0);
+    expect(thisWeek['T-2']).toBeUndefined();
+    await page.selectOption('#range-preset', 'last-month');
+    expect(await expectRangeEqualsReport('2026-10-01', '2026-10-31')).toEqual({});
+    await page.selectOption('#range-preset', 'this-month');
+    await expectRangeEqualsReport('2026-11-01', '2026-11-30');
+    await page.selectOption('#range-preset', 'last-30-days');
+    await expectRangeEqualsReport('2026-11-01', '2026-11-30');
+    expect(search()).toBe('?range=last-30-days');
+
+    // Back and forward step through the choices, the controls following.
+    await page.goBack();
+    await expectRangeEqualsReport('2026-11-01', '2026-11-30');
+    expect(search()).toBe('?range=this-month');
+    expect(await page.inputValue('#range-preset')).toBe('this-month');
+    await page.goBack();
+    await expectRangeEqualsReport('2026-10-01', '2026-10-31');
+    expect(await page.inputValue('#range-preset')).toBe('last-month');
+    await page.goForward();
+    await expectRangeEqualsReport('2026-11-01', '2026-11-30');
+    expect(await page.inputValue('#range-preset')).toBe('this-month');
+
+    // Back to the default: the plain URL again.
+    await page.selectOption('#range-preset', 'last-7-days');
+    await expectRangeEqualsReport('2026-11-24', '2026-11-30');
+    expect(search()).toBe('');
+  });
+
+  it('refuses a custom range that ends before it starts, saying so on the page', async () => {
+    await page.selectOption('#range-preset', 'custom');
+    expect(await page.isVisible('#range-from')).toBe(true);
+    await page.fill('#range-from', '2026-11-29');
+    await page.fill('#range-to', '2026-11-20');
+    await page.click('#range button[type=submit]');
+    const error = page.locator('#range-error');
+    await error.waitFor();
+    expect(await error.textContent()).toBe(
+      'The range starts on 2026-11-29, after it ends on 2026-11-20: choose a "From" day on or before the "To" day (or swap them).',
+    );
+    expect(await error.getAttribute('role')).toBe('alert');
+    expect(await page.getAttribute('#range-from', 'aria-invalid')).toBe('true');
+    // Nothing was asked for it: the URL and the views still show the last range.
+    expect(search()).toBe('');
+    expect(await page.getAttribute('body', 'data-range')).toBe('2026-11-24/2026-11-30');
+
+    // A good custom range: Saturday alone.
+    await page.fill('#range-from', '2026-11-28');
+    await page.fill('#range-to', '2026-11-28');
+    await page.click('#range button[type=submit]');
+    expect(Object.keys(await expectRangeEqualsReport('2026-11-28', '2026-11-28'))).toEqual(['T-2']);
+    expect(await error.isHidden()).toBe(true);
+    expect(await page.getAttribute('#range-from', 'aria-invalid')).toBeNull();
+    expect(search()).toBe('?range=custom&from=2026-11-28&to=2026-11-28');
+
+    // The same refusal for a link that carries such a range; the default is shown meanwhile.
+    await page.goto(`http://127.0.0.1:${port}/dashboard/?range=custom&from=2026-11-29&to=2026-11-20`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+    await expectRangeEqualsReport('2026-11-24', '2026-11-30');
+    expect(await error.textContent()).toContain('The range starts on 2026-11-29, after it ends on 2026-11-20');
+    expect(await error.textContent()).toContain('Showing the last 7 days meanwhile.');
+    expect(await page.inputValue('#range-from')).toBe('2026-11-29');
+  });
+
+  it('chooses a range with the keyboard alone', async () => {
+    await page.goto(`http://127.0.0.1:${port}/dashboard/`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+    // Tab from the top of the page reaches the range control before any view.
+    const focused = () => page.evaluate(() => document.activeElement?.id ?? '');
+    const tabTo = async (id: string) => {
+      for (let tabs = 0; tabs < 20 && (await focused()) !== id; tabs++) await page.keyboard.press('Tab');
+      expect(await focused()).toBe(id);
+    };
+    await tabTo('range-preset');
+    // The label names it for a screen reader.
+    expect(await page.locator('#range-preset').evaluate((el: HTMLSelectElement) => el.labels[0].textContent)).toContain(
+      'Range',
+    );
+    // Down twice: this week, then last week.
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await expectRangeEqualsReport('2026-11-23', '2026-11-29');
+    expect(search()).toBe('?range=last-week');
+    // The last choice, "From … to …": its days start as the ones shown; type new ones, Enter shows them.
+    await page.keyboard.press('End');
+    await page.locator('#range-from').waitFor();
+    expect(await page.inputValue('#range-from')).toBe('2026-11-23');
+    await tabTo('range-from');
+    // Typed as the en-US date field takes it (month, day, year); Tab also steps through its parts.
+    await page.keyboard.type('11282026');
+    expect(await page.inputValue('#range-from')).toBe('2026-11-28');
+    await tabTo('range-to');
+    await page.keyboard.type('11302026');
+    await page.keyboard.press('Enter');
+    await expectRangeEqualsReport('2026-11-28', '2026-11-30');
+    expect(search()).toBe('?range=custom&from=2026-11-28&to=2026-11-30');
+    // Back to the default for the tests after this one.
+    await page.goto(`http://127.0.0.1:${port}/dashboard/`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+    await page.waitForSelector('#live.on', { timeout: 10_000 });
   });
 
   it('shows an update made in a terminal without a reload (pushed, not polled)', async () => {
