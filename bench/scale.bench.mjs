@@ -139,6 +139,18 @@ async function measure(d, session) {
   r.weekTask = await time(() => c.call('report', { by: 'task', ...week }), QUICK ? 10 : 30);
   r.year = await time(() => c.call('report', { by: 'day', ...year }), QUICK ? 3 : 7);
   r.yearIntervals = (await c.call('report', { by: 'day', ...year })).counts.intervals;
+  // session.start answers with resume suggestions: the in-progress tasks by when they were
+  // last worked on (the live task holds half of all intervals and activities). The daemon's
+  // CPU per start and end, so the fsyncs of the two writes do not hide it.
+  let starter = 0;
+  r.start = await cpu(
+    async () => {
+      const actor = `starter-${starter++}`;
+      await c.call('session.start', { actor });
+      await c.call('session.end', { actor });
+    },
+    QUICK ? 100 : 300,
+  );
   // The tick: 20 ticks 30 s apart (the session stays active: a heartbeat between them).
   let tickCpu = 0;
   for (let i = 0; i < 20; i++) {
@@ -242,6 +254,7 @@ const table = [
   line('daemon CPU per heartbeat (coalesced)', (r) => r.heartbeat, 'µs', 0),
   line('daemon CPU per activity.update (with instructions)', (r) => r.update, 'µs', 0),
   line('daemon CPU per debug.tick (checkpoint)', (r) => r.tick, 'µs', 0),
+  line('daemon CPU per session.start + end (resume suggestions)', (r) => r.start, 'µs', 0),
   line('daemon resident memory after the load', (r) => r.rss, 'MB', 1),
 ];
 const widths = head.map((_, i) => Math.max(...table.map((row) => String(row[i]).length)));
@@ -252,7 +265,7 @@ for (const row of table)
 const largest = results[results.length - 1];
 // Flat: each read's round trip relative to hello's, each write's CPU relative to hello's CPU, largest size against smallest.
 const rel = (r, k) => (['status', 'context', 'week', 'weekTask'].includes(k) ? r[k] / r.hello : r[k] / r.helloCpu);
-const flat = ['status', 'context', 'week', 'weekTask', 'heartbeat', 'update', 'tick'];
+const flat = ['status', 'context', 'week', 'weekTask', 'heartbeat', 'update', 'tick', 'start'];
 const growth = flat.map((k) => [k, rel(largest, k) / rel(results[0], k)]);
 const worst = growth.reduce((a, b) => (b[1] > a[1] ? b : a));
 console.log(

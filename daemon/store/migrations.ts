@@ -461,6 +461,12 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (tbl, item_id)
   );
   `,
+  `
+  -- "Last worked on" of a task (resume suggestions) is its latest interval: one index
+  -- step per task, where reading its activities grew with every tool call and note.
+  CREATE INDEX intervals_task_started ON intervals(task_id, started_at);
+  DROP INDEX intervals_task;
+  `,
 ];
 
 /**

@@ -132,8 +132,13 @@ export type ResumeSuggestions = ResumeSuggestionsView;
 /** What a new session could pick up: in-progress tasks (most recent first) and active sprints. */
 export function resumeSuggestions(call: Call, limit = 5): ResumeSuggestions {
   const { sql } = call.app;
+  // Last worked: the end (or last checkpoint) of the latest interval on the task or one of
+  // its subtasks, each read at the top of the (task_id, started_at) index.
   const tasks = sql.all<TaskRow & { last_at: number | null; sprint_code: string | null }>(
-    `SELECT t.*, (SELECT max(at) FROM activities a WHERE a.task_id = t.id OR a.subtask_id = t.id) AS last_at,
+    `SELECT t.*,
+            (SELECT max((SELECT coalesce(i.ended_at, i.checkpoint_at) FROM intervals i
+                          WHERE i.task_id = w.id ORDER BY i.started_at DESC LIMIT 1))
+               FROM (SELECT t.id AS id UNION ALL SELECT id FROM tasks WHERE parent_id = t.id) w) AS last_at,
             (SELECT code FROM sprints sp WHERE sp.id = t.sprint_id) AS sprint_code
        FROM tasks t WHERE t.status = 'in_progress' ORDER BY last_at DESC NULLS LAST, t.id LIMIT ?`,
     limit,

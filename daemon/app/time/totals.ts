@@ -23,7 +23,7 @@ export function sessionMs(sql: Sql, sessionId: number, now: number): number {
 /** All tracked time on a task and its subtasks, across sessions and actors; open intervals up to now. */
 export function taskMs(sql: Sql, taskId: number, now: number): number {
   // `+task_id` keeps the planner on the (small) open-interval index instead of walking
-  // every interval of the task through intervals_task.
+  // every interval of the task through intervals_task_started.
   return (
     sql.value<number>(
       `SELECT coalesce((SELECT sum(ms) FROM time_totals WHERE scope = 'task' AND sub = 0 AND id IN (${TASK_AND_SUBTASKS})), 0)
