@@ -190,7 +190,7 @@ describe('eight fragctl agents, one plan', () => {
               `${actor}: told to activate with nothing ready`,
             ).toBeNull();
             // Others are working on what it waits for: ask again in a while.
-            await sleep(200 + Math.floor(Math.random() * 300));
+            await sleep(500 + Math.floor(Math.random() * 500));
             continue;
           }
           expect(next.code, `${actor}: next --activate: ${JSON.stringify(next.body)}`).toBe(0);
