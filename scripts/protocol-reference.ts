@@ -458,6 +458,10 @@ export const EXIT_DOCS: Record<keyof typeof Exit, string> = {
   validation: 'Validation failed: a plan file with errors, a blocked completion (`validation_failed`).',
   storage:
     'Storage unavailable: disk full, read-only, locked by another process, corrupt (`storage_unavailable`, [operations.md](operations.md)).',
+  nothingReady:
+    '`next --activate` activated nothing, but open tasks wait for their dependencies or for another actor to let go: try again later. The answer is printed as usual (`--json`: `task` is null, `waiting` lists them).',
+  nothingLeft:
+    '`next --activate` activated nothing and no open task is left for you (all are completed or cancelled, or only your own are open): stop the loop. The answer is printed as usual (`--json`: `task` is null, `waiting` is empty).',
   cancelled: 'Cancelled at a prompt (Ctrl-C or end of input): nothing was changed (128 + SIGINT, as shells report it).',
 };
 

@@ -11,6 +11,10 @@ export const Exit = {
   invalidState: 5,
   validation: 6,
   storage: 7,
+  /** `next --activate` activated nothing, but open tasks wait (dependencies, other actors): try again later. */
+  nothingReady: 8,
+  /** `next --activate` activated nothing and nothing is left to wait for: the plan is done for this actor. */
+  nothingLeft: 9,
   /** Ctrl-C or end of input at a prompt: nothing was changed (128 + SIGINT, as shells report it). */
   cancelled: 130,
 } as const;

@@ -45,8 +45,12 @@ export function chooseNext(call: Call, s: SessionRow | null, sprintId?: number |
   );
   const ready: TaskRow[] = [];
   const waiting: { code: string; reason: string }[] = [];
+  const yours: string[] = [];
   for (const t of open) {
-    if (mine.has(t.id)) continue;
+    if (mine.has(t.id)) {
+      yours.push(t.code);
+      continue;
+    }
     if (held.has(t.id)) {
       const h = liveHolder(call, t.id);
       const remote = h ? null : remoteHolder(sql, t.code);
@@ -63,7 +67,7 @@ export function chooseNext(call: Call, s: SessionRow | null, sprintId?: number |
     }
   }
   const task = ready[0] ?? null;
-  return { task, why: task ? whyChosen(call, task, preferred, ready.length) : whyNone(waiting), ready, waiting };
+  return { task, why: task ? whyChosen(call, task, preferred, ready.length) : whyNone(waiting, yours), ready, waiting };
 }
 
 function whyChosen(call: Call, t: TaskRow, preferred: number | null, count: number): string {
@@ -83,10 +87,15 @@ function whyChosen(call: Call, t: TaskRow, preferred: number | null, count: numb
   ].join('; ');
 }
 
-const whyNone = (waiting: { code: string; reason: string }[]) =>
+// `waiting` empty means nothing will become ready later: fragctl's exit code for
+// `next --activate` (docs/claims.md) is decided on it, so it must list every open task
+// another session could still free or unblock.
+const whyNone = (waiting: { code: string; reason: string }[], yours: string[]) =>
   waiting.length
     ? `no task is ready for you: ${waiting.length} open task${waiting.length === 1 ? ' waits' : 's wait'} (held by another actor or for dependencies)`
-    : 'no open task is left';
+    : yours.length
+      ? `no other open task is left (yours: ${yours.join(', ')})`
+      : 'no open task is left';
 
 /**
  * The params of `task.next` as its handler gets them: with team sync on, the preparer has
@@ -109,6 +118,11 @@ export function nextTask(call: Call, p: NextParams): NextResult {
   const choice = chooseNext(call, s, sprintId);
   if (p.granted === null && p.activate) {
     // Team sync: every ready task is being granted to another call here right now.
+    // They are still open work that may come back: they wait, so the caller tries again.
+    choice.waiting = [
+      ...choice.ready.map((t) => ({ code: t.code, reason: 'being claimed by another session on this machine' })),
+      ...choice.waiting,
+    ];
     choice.ready = [];
     choice.task = null;
     choice.why = 'no task is ready for you: the ready ones are being claimed by other sessions on this machine';
