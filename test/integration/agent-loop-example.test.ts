@@ -3,11 +3,10 @@
 // of `next --activate`), every task is completed once, each claimed by one agent, and
 // both sessions ended.
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FRAGCTL, ROOT, startDaemon, type RunResult, type TestDaemon } from '../support/daemon.js';
+import { FRAGCTL, ROOT, runProcess, startDaemon, type RunResult, type TestDaemon } from '../support/daemon.js';
 
 let d: TestDaemon;
 let bin: string;
@@ -53,17 +52,9 @@ beforeAll(async () => {
 afterAll(() => d?.dispose());
 
 function loop(actor: string): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', [join(ROOT, 'examples/agent-loop.sh'), actor, 'work'], {
-      env: { ...d.env, PATH: `${bin}:${process.env.PATH}` },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  return runProcess('/bin/sh', [join(ROOT, 'examples/agent-loop.sh'), actor, 'work'], {
+    ...d.env,
+    PATH: `${bin}:${process.env.PATH}`,
   });
 }
 

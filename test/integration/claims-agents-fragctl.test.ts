@@ -8,12 +8,11 @@
 // exactly once, none started before its dependencies completed, no task ever held by two
 // agents, and `report --by actor` equal to the intervals.
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandLine } from '../../shared/command.js';
-import { FRAGCTL, sleep, startDaemon, type RunResult, type TestDaemon } from '../support/daemon.js';
+import { FRAGCTL, runProcess, sleep, startDaemon, type RunResult, type TestDaemon } from '../support/daemon.js';
 
 const AGENTS = 8;
 const TASKS = 24;
@@ -64,17 +63,11 @@ afterAll(() => d?.dispose());
 
 /** A suggested command run as a shell runs it: `fragctl` is a function calling the built CLI. */
 function shell(line: string, env: NodeJS.ProcessEnv): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', `fragctl() { "$FRAGD_TEST_NODE" "$FRAGD_TEST_FRAGCTL" "$@"; }\n${line}`], {
-      env: { ...d.env, ...env, FRAGD_TEST_NODE: process.execPath, FRAGD_TEST_FRAGCTL: FRAGCTL },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  return runProcess('/bin/sh', ['-c', `fragctl() { "$FRAGD_TEST_NODE" "$FRAGD_TEST_FRAGCTL" "$@"; }\n${line}`], {
+    ...d.env,
+    ...env,
+    FRAGD_TEST_NODE: process.execPath,
+    FRAGD_TEST_FRAGCTL: FRAGCTL,
   });
 }
 

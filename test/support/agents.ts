@@ -1,10 +1,9 @@
 // Replaying a coding agent's conversation through the real hook entry
 // (dist/fragd-agent-hook.sh), with payloads shaped as the agents' docs show them
 // (test/fixtures/agents/<agent>/<event>.json, their _source stripped).
-import { spawn } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DIST, ROOT, until, type RunResult, type TestDaemon } from './daemon.js';
+import { DIST, ROOT, runProcess, until, type RunResult, type TestDaemon } from './daemon.js';
 
 export const AGENT_HOOK = join(DIST, 'fragd-agent-hook.sh');
 
@@ -25,19 +24,12 @@ export function runHook(
   at: number,
   env: NodeJS.ProcessEnv = {},
 ): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(AGENT_HOOK, [agent, event], {
-      env: { ...d.env, FRAGD_AGENT_HOOK_TIME: String(at), ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(JSON.stringify(payload));
-  });
+  return runProcess(
+    AGENT_HOOK,
+    [agent, event],
+    { ...d.env, FRAGD_AGENT_HOOK_TIME: String(at), ...env },
+    JSON.stringify(payload),
+  );
 }
 
 const pending = (d: TestDaemon) => {

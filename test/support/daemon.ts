@@ -26,9 +26,15 @@ export interface RunResult {
   stderr: string;
 }
 
-export function runNode(script: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<RunResult> {
+/** Runs a program to its end: exit code and everything it wrote; `input` goes to its stdin. */
+export function runProcess(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  input?: string,
+): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -38,6 +44,9 @@ export function runNode(script: string, args: string[], env: NodeJS.ProcessEnv, 
     child.stdin.end(input ?? '');
   });
 }
+
+export const runNode = (script: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<RunResult> =>
+  runProcess(process.execPath, [script, ...args], env, input);
 
 export class TestDaemon {
   proc: ChildProcess | null = null;
