@@ -118,6 +118,8 @@ async function measure(d, session) {
   r.hello = await time(() => c.call('daemon.hello', { protocol: 1 }));
   r.status = await time(() => c.call('session.status', { session: key }));
   r.context = await time(() => c.call('context.show', { session: key }));
+  // The live task holds a third of all activities as updates: task show reads its latest only.
+  r.taskShow = await time(() => c.call('task.show', { code: 'B-1' }), QUICK ? 100 : 300);
   // Writes wait for their fsync, whose latency on a shared disk would hide the daemon's
   // own cost: they are measured as the daemon's CPU time per call (utime + stime from
   // /proc), over many calls with 16 in flight.
@@ -132,7 +134,8 @@ async function measure(d, session) {
   // Each update its own text: the gate refuses one that repeats an earlier update of the task.
   let step = 0;
   r.update = await cpu(() => c.call('activity.update', { session: key, message: `step ${++step}` }), W);
-  r.helloCpu = await cpu(() => c.call('daemon.hello', { protocol: 1 }), W);
+  // Many more calls for the baseline: at ~10 µs each, W calls are one or two 10 ms clock ticks.
+  r.helloCpu = await cpu(() => c.call('daemon.hello', { protocol: 1 }), W * 10);
   const week = { since: '2026-10-27', until: '2026-11-02', tz: 'UTC' };
   const year = { since: '2025-11-03', until: '2026-11-02', tz: 'UTC' };
   r.week = await time(() => c.call('report', { by: 'day', ...week }), QUICK ? 10 : 30);
@@ -151,16 +154,17 @@ async function measure(d, session) {
     },
     QUICK ? 100 : 300,
   );
-  // The tick: 20 ticks 30 s apart (the session stays active: a heartbeat between them).
+  // The tick: 20 rounds 30 s apart (the session stays active: a heartbeat between them).
   let tickCpu = 0;
   for (let i = 0; i < 20; i++) {
     await c.call('debug.clock', { advance_ms: 30_000 });
     await c.call('heartbeat', { session: key, file: 'live.ts' });
     const before = cpuMs(d.proc.pid);
-    for (let j = 0; j < 10; j++) await c.call('debug.tick', {});
+    // 50 ticks a round: the CPU clock counts 10 ms steps, so fewer calls measure the step.
+    for (let j = 0; j < 50; j++) await c.call('debug.tick', {});
     tickCpu += cpuMs(d.proc.pid) - before;
   }
-  r.tick = (tickCpu * 1000) / 200;
+  r.tick = (tickCpu * 1000) / 1000;
   // The write load of rpc.mjs (8 clients, activity.log) so memory is read after real work.
   const clients = await Promise.all(Array.from({ length: 8 }, () => RawClient.open(d.socket)));
   let next = 0;
@@ -242,6 +246,7 @@ const table = [
   line('daemon.hello round trip (baseline)', (r) => r.hello, 'ms'),
   line('session.status (= status --short) round trip', (r) => r.status, 'ms'),
   line('context.show round trip', (r) => r.context, 'ms'),
+  line('task.show of the live task (its latest 50 updates)', (r) => r.taskShow, 'ms'),
   line('report by day, last 7 days (7,000 intervals)', (r) => r.week, 'ms', 2),
   line('report by task, last 7 days', (r) => r.weekTask, 'ms', 2),
   line('report by day, last year', (r) => r.year, 'ms', 1),
@@ -264,8 +269,9 @@ for (const row of table)
   );
 const largest = results[results.length - 1];
 // Flat: each read's round trip relative to hello's, each write's CPU relative to hello's CPU, largest size against smallest.
-const rel = (r, k) => (['status', 'context', 'week', 'weekTask'].includes(k) ? r[k] / r.hello : r[k] / r.helloCpu);
-const flat = ['status', 'context', 'week', 'weekTask', 'heartbeat', 'update', 'tick', 'start'];
+const rel = (r, k) =>
+  ['status', 'context', 'taskShow', 'week', 'weekTask'].includes(k) ? r[k] / r.hello : r[k] / r.helloCpu;
+const flat = ['status', 'context', 'taskShow', 'week', 'weekTask', 'heartbeat', 'update', 'tick', 'start'];
 const growth = flat.map((k) => [k, rel(largest, k) / rel(results[0], k)]);
 const worst = growth.reduce((a, b) => (b[1] > a[1] ? b : a));
 console.log(

@@ -186,8 +186,6 @@ function heldElsewhereView(sql: Sql, t: TaskRow): TaskView['held_elsewhere'] {
   return h && { machine: h.machine, actor: h.actor, session: h.session, since: h.since };
 }
 
+/** The task's context updates (its own and those filed under it as a subtask), kept by triggers. */
 export const countUpdates = (sql: Sql, taskId: number): number =>
-  sql.value<number>(
-    "SELECT count(*) FROM activities WHERE kind = 'update' AND (task_id = ?1 OR subtask_id = ?1)",
-    taskId,
-  ) ?? 0;
+  sql.value<number>('SELECT n FROM task_update_counts WHERE task_id = ?', taskId) ?? 0;

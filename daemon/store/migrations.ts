@@ -467,6 +467,42 @@ export const migrations: readonly string[] = [
   CREATE INDEX intervals_task_started ON intervals(task_id, started_at);
   DROP INDEX intervals_task;
   `,
+  `
+  -- How many context updates each task (or subtask) has, kept by triggers: every task view
+  -- shows it, and counting them read every update of the task (43 ms at 333k of them).
+  -- An update filed under a task and a subtask counts for both.
+  CREATE TABLE task_update_counts (task_id INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+  INSERT INTO task_update_counts (task_id, n)
+    SELECT id, count(*) FROM (
+      SELECT task_id AS id FROM activities WHERE kind = 'update' AND task_id IS NOT NULL
+      UNION ALL
+      SELECT subtask_id FROM activities
+       WHERE kind = 'update' AND subtask_id IS NOT NULL AND subtask_id IS NOT task_id)
+    GROUP BY id;
+  CREATE TRIGGER task_updates_i AFTER INSERT ON activities WHEN NEW.kind = 'update' BEGIN
+    INSERT INTO task_update_counts (task_id, n) SELECT NEW.task_id, 1 WHERE NEW.task_id IS NOT NULL
+      ON CONFLICT (task_id) DO UPDATE SET n = n + 1;
+    INSERT INTO task_update_counts (task_id, n) SELECT NEW.subtask_id, 1
+     WHERE NEW.subtask_id IS NOT NULL AND NEW.subtask_id IS NOT NEW.task_id
+      ON CONFLICT (task_id) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER task_updates_d AFTER DELETE ON activities WHEN OLD.kind = 'update' BEGIN
+    UPDATE task_update_counts SET n = n - 1
+     WHERE task_id = OLD.task_id OR (task_id = OLD.subtask_id AND OLD.subtask_id IS NOT OLD.task_id);
+  END;
+  CREATE TRIGGER task_updates_u AFTER UPDATE OF kind, task_id, subtask_id ON activities
+    WHEN OLD.kind = 'update' OR NEW.kind = 'update' BEGIN
+    UPDATE task_update_counts SET n = n - 1
+     WHERE OLD.kind = 'update'
+       AND (task_id = OLD.task_id OR (task_id = OLD.subtask_id AND OLD.subtask_id IS NOT OLD.task_id));
+    INSERT INTO task_update_counts (task_id, n) SELECT NEW.task_id, 1
+     WHERE NEW.kind = 'update' AND NEW.task_id IS NOT NULL
+      ON CONFLICT (task_id) DO UPDATE SET n = n + 1;
+    INSERT INTO task_update_counts (task_id, n) SELECT NEW.subtask_id, 1
+     WHERE NEW.kind = 'update' AND NEW.subtask_id IS NOT NULL AND NEW.subtask_id IS NOT NEW.task_id
+      ON CONFLICT (task_id) DO UPDATE SET n = n + 1;
+  END;
+  `,
 ];
 
 /**

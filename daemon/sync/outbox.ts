@@ -21,6 +21,7 @@ const LOCAL_ONLY = new Set([
   // Derived from intervals by triggers: each machine keeps its own.
   'time_totals',
   'interval_bounds',
+  'task_update_counts',
   // Undo is per machine: its log holds row images; what an undo changes travels as changes.
   'undo_steps',
   'undo_log',

@@ -447,12 +447,15 @@ export const coreMethods = {
   'task.show': method<{
     task: TaskView;
     subtasks: TaskView[];
+    /** Its latest updates and notes (updates_limit, default 50), oldest first. */
     updates: ActivityView[];
+    /** Whether older updates or notes exist than those shown. */
+    older_updates: boolean;
     /** Team sync: time on the task and its subtasks on the other machines, as of the last progress pull. */
     time_elsewhere: { machine: string; seconds: number }[];
   }>()({
-    summary: 'A task, its subtasks, its context updates and (team sync) its time on the other machines.',
-    params: z.object({ code }).strict(),
+    summary: 'A task, its subtasks, its latest context updates and (team sync) its time on the other machines.',
+    params: z.object({ code, updates_limit: z.number().int().min(1).max(1000).optional() }).strict(),
     errors: ['not_found'],
     mutates: false,
   }),

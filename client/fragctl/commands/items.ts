@@ -252,36 +252,49 @@ export function taskCommands(y: Argv<GlobalArgs>) {
             (r) => (r.tasks.length ? taskLines(r.tasks, layoutOf(argv)) : ['no tasks']),
           ),
       )
-      .command('show <code>', 'Show a task, its subtasks and updates', code, (argv) =>
-        run(
-          argv,
-          (c) => c.call('task.show', { code: String(argv.code) }),
-          (r) => [
-            `${r.task.code}: ${one(r.task.title)}`,
-            `status ${r.task.status} · delegation ${r.task.delegation_status}${r.task.assignee ? ` (${r.task.assignee})` : ''} · estimate ${r.task.estimate_minutes != null ? formatDuration(r.task.estimate_minutes * 60) : '-'} · sprint ${r.task.sprint ?? '-'}${r.task.parent ? ` · parent ${r.task.parent}` : ''}`,
-            `priority ${r.task.priority}${r.task.depends_on.length ? ` · depends on ${r.task.depends_on.join(', ')}` : ''}${r.task.blocked_by.length ? ` · blocked by ${r.task.blocked_by.join(', ')}` : ''}`,
-            ...(r.task.claim
-              ? [
-                  `held by ${r.task.claim.actor} (${r.task.claim.session}) since ${localTime(r.task.claim.since)}${r.task.claim.joined.length ? `, joined by ${r.task.claim.joined.join(', ')}` : ''}`,
-                ]
-              : []),
-            ...(r.task.held_elsewhere
-              ? [
-                  `held by ${r.task.held_elsewhere.actor} on machine ${r.task.held_elsewhere.machine} since ${localTime(r.task.held_elsewhere.since)}`,
-                ]
-              : []),
-            ...(r.time_elsewhere.length
-              ? [
-                  `time on other machines: ${r.time_elsewhere.map((m) => `${m.machine} ${formatDuration(m.seconds)}`).join(', ')}`,
-                ]
-              : []),
-            ...(r.task.description ? [terminalSafe(r.task.description, { multiline: true })] : []),
-            ...(r.task.summary ? [`summary: ${one(r.task.summary)}`] : []),
-            ...(r.subtasks.length ? ['subtasks:', ...taskLines(r.subtasks, layoutOf(argv), '  ')] : []),
-            ...(r.updates.length ? ['updates:', ...activityLines(r.updates, layoutOf(argv))] : []),
-            ...(r.task.completed_at ? [`completed ${localTime(r.task.completed_at)}`] : []),
-          ],
-        ),
+      .command(
+        'show <code>',
+        'Show a task, its subtasks and its latest updates',
+        (b) =>
+          code(b).option('updates', {
+            type: 'number',
+            describe: 'how many of the latest updates and notes to show (default 50, at most 1000)',
+          }),
+        (argv) =>
+          run(
+            argv,
+            (c) => c.call('task.show', { code: String(argv.code), updates_limit: argv.updates }),
+            (r) => [
+              `${r.task.code}: ${one(r.task.title)}`,
+              `status ${r.task.status} · delegation ${r.task.delegation_status}${r.task.assignee ? ` (${r.task.assignee})` : ''} · estimate ${r.task.estimate_minutes != null ? formatDuration(r.task.estimate_minutes * 60) : '-'} · sprint ${r.task.sprint ?? '-'}${r.task.parent ? ` · parent ${r.task.parent}` : ''}`,
+              `priority ${r.task.priority}${r.task.depends_on.length ? ` · depends on ${r.task.depends_on.join(', ')}` : ''}${r.task.blocked_by.length ? ` · blocked by ${r.task.blocked_by.join(', ')}` : ''}`,
+              ...(r.task.claim
+                ? [
+                    `held by ${r.task.claim.actor} (${r.task.claim.session}) since ${localTime(r.task.claim.since)}${r.task.claim.joined.length ? `, joined by ${r.task.claim.joined.join(', ')}` : ''}`,
+                  ]
+                : []),
+              ...(r.task.held_elsewhere
+                ? [
+                    `held by ${r.task.held_elsewhere.actor} on machine ${r.task.held_elsewhere.machine} since ${localTime(r.task.held_elsewhere.since)}`,
+                  ]
+                : []),
+              ...(r.time_elsewhere.length
+                ? [
+                    `time on other machines: ${r.time_elsewhere.map((m) => `${m.machine} ${formatDuration(m.seconds)}`).join(', ')}`,
+                  ]
+                : []),
+              ...(r.task.description ? [terminalSafe(r.task.description, { multiline: true })] : []),
+              ...(r.task.summary ? [`summary: ${one(r.task.summary)}`] : []),
+              ...(r.subtasks.length ? ['subtasks:', ...taskLines(r.subtasks, layoutOf(argv), '  ')] : []),
+              ...(r.updates.length
+                ? [
+                    r.older_updates ? `updates (the latest ${r.updates.length}; --updates N shows more):` : 'updates:',
+                    ...activityLines(r.updates, layoutOf(argv)),
+                  ]
+                : []),
+              ...(r.task.completed_at ? [`completed ${localTime(r.task.completed_at)}`] : []),
+            ],
+          ),
       )
       .command(
         'edit <code>',

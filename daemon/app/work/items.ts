@@ -4,6 +4,7 @@ import { ErrorCode, FragError, notFound, invalidState } from '../../../shared/er
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
+import type { Sql } from '../../store/sql.js';
 import type { ProjectRow, SprintRow, TaskRow } from '../rows.js';
 import { activityView, projectView, sprintView, taskView } from '../views.js';
 import { recordActivity } from '../activities.js';
@@ -342,18 +343,38 @@ export function listTasks(call: Call, p: ParsedParamsOf<'task.list'>) {
   return { tasks: page.items, next_cursor: page.next === null ? null : String(page.next) };
 }
 
+const DEFAULT_TASK_UPDATES = 50;
+
+/**
+ * The task's latest `n` updates and notes (filed under it as task or subtask), oldest first.
+ * Four reads, each from the top of an index ordered by id, so the cost does not grow with
+ * the task's history.
+ */
+function latestUpdates(sql: Sql, taskId: number, n: number): ActivityRow[] {
+  const byId = new Map<number, ActivityRow>();
+  for (const column of ['task_id', 'subtask_id'])
+    for (const kind of ['update', 'note'])
+      for (const a of sql.all<ActivityRow>(
+        `SELECT * FROM activities WHERE ${column} = ? AND kind = ? ORDER BY id DESC LIMIT ?`,
+        taskId,
+        kind,
+        n,
+      ))
+        byId.set(a.id, a);
+  return [...byId.values()].sort((a, b) => a.id - b.id).slice(-n);
+}
+
 export function showTask(call: Call, p: ParsedParamsOf<'task.show'>) {
   const { sql } = call.app;
   const row = findTask(call, p.code);
   const subtasks = sql.all<TaskRow>('SELECT * FROM tasks WHERE parent_id = ? ORDER BY id', row.id);
-  const updates = sql.all<ActivityRow>(
-    "SELECT * FROM activities WHERE kind IN ('update','note') AND (task_id = ?1 OR subtask_id = ?1) ORDER BY id",
-    row.id,
-  );
+  const limit = p.updates_limit ?? DEFAULT_TASK_UPDATES;
+  const updates = latestUpdates(sql, row.id, limit + 1);
   return {
     task: taskView(sql, row),
     subtasks: subtasks.map((t) => taskView(sql, t)),
-    updates: updates.map((a) => activityView(sql, a)),
+    updates: updates.slice(-limit).map((a) => activityView(sql, a)),
+    older_updates: updates.length > limit,
     time_elsewhere: taskMsElsewhere(sql, row.id).map((m) => ({ machine: m.machine, seconds: Math.round(m.ms / 1000) })),
   };
 }
