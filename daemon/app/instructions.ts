@@ -92,18 +92,21 @@ export function nextCandidate(call: Call, s: SessionRow | null): TaskRow | undef
 }
 
 function pickNext(call: Call, s: SessionRow | null, flag: string[], next: string[], cmds: string[]): void {
-  const cand = nextCandidate(call, s);
+  const choice = chooseNext(call, s);
+  const cand = choice.task;
   if (cand) {
     next.push(
       `Next: ${cand.code} “${cand.title}” (${cand.status === 'in_progress' ? 'in progress' : 'todo'}); activate it to track time on it.`,
     );
     cmds.push(fragctl('task', 'activate', flag, cand.code));
-  } else if (call.app.sql.value("SELECT 1 FROM tasks WHERE status IN ('todo','in_progress') LIMIT 1")) {
+  } else if (choice.waiting.length) {
     next.push('No task is ready for you: the open ones are held by other actors or wait for their dependencies.');
     cmds.push(fragctl('task', 'list', '--blocked'));
   } else {
+    // Open tasks left but none waiting: they are the caller's own, on its stack.
+    const own = call.app.sql.value("SELECT 1 FROM tasks WHERE status IN ('todo','in_progress') LIMIT 1") != null;
     next.push(
-      `No open task is left: create one with ${fragctl('task', 'create', 'CODE', 'TITLE', '--sprint', 'SPRINT')}, or import a plan.`,
+      `No ${own ? 'other ' : ''}open task is left: create one with ${fragctl('task', 'create', 'CODE', 'TITLE', '--sprint', 'SPRINT')}, or import a plan.`,
     );
     cmds.push(fragctl('task', 'list'));
   }

@@ -50,6 +50,8 @@ describe('next --activate exit codes', () => {
     const onlyTheirs = await d.json(['next', '--activate'], as('two'));
     expect(onlyTheirs.code).toBe(9);
     expect(onlyTheirs.body.why).toBe('no other open task is left (yours: N-2)');
+    // Its instructions say the same (not "held by other actors").
+    expect(onlyTheirs.body.instructions.next_actions.join('\n')).toMatch(/No other open task is left: create one with/);
     // N-2 is held by two: one waits for it.
     expect((await d.json(['next', '--activate'], as('one'))).code).toBe(8);
 
