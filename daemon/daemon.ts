@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import { resolvePaths, socketPathProblem, type FragPaths } from '../shared/paths.js';
 import { MIN_CLIENT_PROTOCOL, PROTOCOL_VERSION } from '../shared/protocol/version.js';
 import { ErrorCode, FragError } from '../shared/errors.js';
-import type { App } from './app/app.js';
+import { newCall, type App } from './app/app.js';
+import { releaseTakenElsewhere } from './app/work/claims.js';
 import type { DaemonEvent } from '../shared/protocol/views.js';
 import { systemClock, iso, type Clock } from './clock.js';
 import { loadConfig, type FragConfig } from './config.js';
@@ -199,6 +200,26 @@ export class Daemon {
     }
   }
 
+  /**
+   * Team sync saw tasks held here taken over by another machine: their local claims end and
+   * each holder's session records it, in the write queue like any other change.
+   */
+  private async releaseTakenElsewhere(
+    taken: { task: string; machine: string; actor: string }[],
+    publish: (e: DaemonEvent[]) => void,
+  ): Promise<void> {
+    try {
+      const events = await this.dispatcher.queue.submit(() => {
+        const call = newCall(this.app, 'cli');
+        for (const t of taken) releaseTakenElsewhere(call, t.task, t);
+        return call.events;
+      });
+      if (events.length) publish(events);
+    } catch (err) {
+      this.opts.log.warn({ err }, 'could not record a take-over by another machine; the next sync round tries again');
+    }
+  }
+
   /** The start once the lock is held: database, dispatcher, HTTP, socket, spool. */
   private async serve(fd: number | null): Promise<void> {
     const { paths, opts } = this;
@@ -323,6 +344,7 @@ export class Daemon {
         opts.log,
         () => localHolds(this.app.sql),
         (data) => publish([{ type: 'sync.pulled', session: null, at: iso(this.app.clock.now()), data }]),
+        (taken) => void this.releaseTakenElsewhere(taken, publish),
       );
       registerSyncer(this.app, this.syncer);
     } else dropTriggers(this.db);

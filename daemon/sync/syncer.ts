@@ -114,6 +114,8 @@ export class Syncer {
     private readonly localHolds: () => LocalHold[],
     /** Told when a pull changed something here (the daemon publishes it as `sync.pulled`). */
     private readonly pulled: (change: { items: number; claims_changed: boolean }) => void = () => {},
+    /** Told of tasks held here that another machine took over (the daemon ends the local claims). */
+    private readonly takenOver: (tasks: { task: string; machine: string; actor: string }[]) => void = () => {},
   ) {
     this.pool = new pg.Pool({
       connectionString: target.url,
@@ -513,6 +515,9 @@ export class Syncer {
         });
     }
     this.conflicts = conflicts;
+    const taken = conflicts.filter((c) => c.taken_over);
+    if (taken.length)
+      this.takenOver(taken.map((c) => ({ task: c.task, machine: c.holder_machine, actor: c.holder_actor })));
   }
 
   /**

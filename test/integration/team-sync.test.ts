@@ -551,8 +551,25 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
     });
     expect(s.claim_conflicts).toEqual([{ task: 'T-2', holder_machine: 'beta', holder_actor: 'bob', taken_over: true }]);
     expect((await a.fragctl(['sync', 'status'])).stdout).toMatch(/taken over: T-2 was taken by bob on beta/);
-    // And the team store keeps it with beta: alpha's reconciliation does not grab it back.
+    // Alpha's session records who took it, once, and its local claim ends (its stack is its user's to change).
+    const taken = await until('alpha’s session to record the take-over', async () => {
+      const acts = (await ca.call('session.history', { actor: 'ann' })).activities;
+      const found = acts.filter((x) => x.kind === 'claim.taken');
+      return found.length ? found : false;
+    });
+    expect(taken).toHaveLength(1);
+    expect(taken[0]).toMatchObject({
+      message: 'bob on machine beta took T-2 over',
+      data: { by_machine: 'beta', actor: 'bob' },
+    });
+    expect((await ca.call('task.show', { code: 'T-2' })).task.claim).toBeNull();
+    expect((await ca.call('context.show', { actor: 'ann' })).stack.map((f) => f.code)).toEqual(['T-2']);
+    // And the team store keeps it with beta: alpha's reconciliation does not grab it back,
+    // and the take-over is recorded on alpha once however many rounds see it.
     await sleep(500);
+    expect(
+      (await ca.call('session.history', { actor: 'ann' })).activities.filter((x) => x.kind === 'claim.taken'),
+    ).toHaveLength(1);
     expect(await pg.sql("SELECT machine FROM fragd_claims WHERE active AND task_code = 'T-2'", [], 'takeover')).toEqual(
       [{ machine: 'beta' }],
     );

@@ -328,6 +328,29 @@ export function claimTask(call: Call, s: SessionRow, task: TaskRow, o: ClaimOpti
   );
 }
 
+/**
+ * Team sync: another machine took `code` over (daemon/sync/syncer.ts saw it in the team
+ * store). The local holder's claim ends and its session records who took it, as a local
+ * take-over does; its stack stays as it was, for its user to move on. Returns whether a
+ * live claim was ended (false once done, so repeating it records nothing).
+ */
+export function releaseTakenElsewhere(call: Call, code: string, by: { machine: string; actor: string }): boolean {
+  const task = call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE code = ?', code);
+  const holder = task ? liveHolder(call, task.id) : null;
+  if (!task || !holder) return false;
+  release(call, holder.claim, 'taken_elsewhere');
+  claimRecord(
+    call,
+    holder.session,
+    task,
+    'claim.taken',
+    `${by.actor} on machine ${by.machine} took ${task.code} over`,
+    { by_machine: by.machine, actor: by.actor },
+    true,
+  );
+  return true;
+}
+
 /** A task's holder for views (a read: nothing is released here): who, since when, who joined. */
 export function claimView(sql: Sql, taskId: number) {
   for (const c of sql.all<ClaimRow>(
