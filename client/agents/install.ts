@@ -291,14 +291,17 @@ function notesFor(agent: Agent, scope: Scope, files: TargetFile[]): string[] {
 const scopeInfo = (scope: Scope) =>
   scope.kind === 'project' ? { scope: 'project' as const, project: scope.dir } : { scope: 'user' as const };
 
+/** A target file as it is now: its real path, its text (null: absent), what fragd recorded of it. */
+function current<F extends { path: string }>(file: F, store: RecordStore) {
+  const path = realTarget(file.path);
+  return { path, text: readText(path), rec: store.get(path), target: { ...file, path } };
+}
+
 export function installAgent(agent: Agent, scope: Scope, store: RecordStore, env = process.env): AgentResult {
   const files = targetFiles(agent, scope, env);
   // Plan every file first, so a file that does not parse leaves all of them untouched.
   const plans = files.map((file) => {
-    const path = realTarget(file.path);
-    const text = readText(path);
-    const rec = store.get(path);
-    const target = { ...file, path };
+    const { path, text, rec, target } = current(file, store);
     let original: string | null;
     let base: string;
     if (rec && text !== null && text === rec.installed) {
@@ -335,10 +338,7 @@ export function installAgent(agent: Agent, scope: Scope, store: RecordStore, env
 export function uninstallAgent(agent: Agent, scope: Scope, store: RecordStore, env = process.env): AgentResult {
   const files = targetFiles(agent, scope, env);
   const plans = files.map((file) => {
-    const path = realTarget(file.path);
-    const text = readText(path);
-    const rec = store.get(path);
-    const target = { ...file, path };
+    const { path, text, rec, target } = current(file, store);
     const stripped = text === null ? null : stripEntries(text, target, rec ? new Set(rec.created) : null);
     return { file: target, shown: file.path, path, text, rec, stripped };
   });

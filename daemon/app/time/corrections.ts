@@ -99,30 +99,19 @@ export function listIntervals(call: Call, p: ParsedParamsOf<'interval.list'>): R
   const numbered = `SELECT *, ${newer} + row_number() OVER (ORDER BY started_at DESC, id DESC) AS n ${inRange}`;
   const limit = p?.limit ?? 1000;
   const offset = p?.offset ?? 0;
+  const args = [actor, since, until, taskId, call.now, limit, offset] as const;
   const rows =
     taskId === null
       ? // Without a task filter the listing is a plain range of the index: no numbering of the whole year.
         sql
           .all<StoredInterval>(
             `SELECT * ${inRange} AND ?4 IS NULL ORDER BY started_at DESC, id DESC LIMIT ?6 OFFSET ?7`,
-            actor,
-            since,
-            until,
-            taskId,
-            call.now,
-            limit,
-            offset,
+            ...args,
           )
           .map((r, i) => ({ ...r, n: newer + offset + i + 1 }))
       : sql.all<StoredInterval & { n: number }>(
           `SELECT * FROM (${numbered}) WHERE ${where} ORDER BY n LIMIT ?6 OFFSET ?7`,
-          actor,
-          since,
-          until,
-          taskId,
-          call.now,
-          limit,
-          offset,
+          ...args,
         );
   const sums = sql.get<{ matched: number; ms: number }>(
     `SELECT count(*) AS matched,
