@@ -53,10 +53,36 @@ export function migrate(db: Db): void {
       `the database is at schema version ${current}, newer than this fragd knows (${migrations.length}); upgrade fragd or point FRAGMENTS_HOME elsewhere`,
     );
   }
-  for (let v = current; v < migrations.length; v++) {
+  const run = (v: number, version: number) =>
     db.transaction(() => {
       db.exec(migrations[v]);
-      db.pragma(`user_version = ${v + 1}`);
+      db.pragma(`user_version = ${version}`);
     })();
+  let from = current;
+  const missed = missedByFirstRelease(db, current);
+  if (missed) {
+    for (const v of missed.run) run(v, current);
+    db.pragma(`user_version = ${missed.resumeAt}`);
+    from = missed.resumeAt;
   }
+  for (let v = from; v < migrations.length; v++) run(v, v + 1);
+}
+
+/**
+ * The first release ran five migrations, the fifth being "idempotency per writer". The next
+ * one put three migrations (agents, running totals, corrections) before it, so a database
+ * of the first release, at version 5, would skip the agents migration and rebuild the
+ * activities table a second time. Such a database — version 5, already with activities'
+ * event_scope and without agent_transcripts — runs the three it missed and goes on after
+ * the one it has run. Found by finding those migrations, not by their numbers.
+ */
+function missedByFirstRelease(db: Db, current: number): { run: number[]; resumeAt: number } | null {
+  if (current !== 5) return null;
+  const has = (sql: string) => db.prepare(sql).get() !== undefined;
+  const firstRelease =
+    !has("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'agent_transcripts'") &&
+    has("SELECT 1 FROM pragma_table_info('activities') WHERE name = 'event_scope'");
+  if (!firstRelease) return null;
+  const idempotency = migrations.findIndex((m) => m.includes('CREATE TABLE activities_new'));
+  return { run: Array.from({ length: idempotency - 4 }, (_, i) => 4 + i), resumeAt: idempotency + 1 };
 }

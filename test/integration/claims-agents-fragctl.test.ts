@@ -11,50 +11,33 @@ import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dependentPlan } from '../support/plans.js';
 import { commandLine } from '../../shared/command.js';
 import { FRAGCTL, runProcess, sleep, startDaemon, type RunResult, type TestDaemon } from '../support/daemon.js';
 
 const AGENTS = 8;
 const TASKS = 24;
-const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const;
 /** fragctl's exit codes for `next --activate` that activated nothing (docs/claims.md). */
 const NOTHING_READY = 8;
 const NOTHING_LEFT = 9;
-
-/** A deterministic plan: two sprints, each task depending on up to two earlier ones. */
-function plan() {
-  let seed = 20;
-  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  const task = (i: number) => {
-    const deps = new Set<string>();
-    if (i > 1 && rand() < 0.6) deps.add(`F-${1 + Math.floor(rand() * (i - 1))}`);
-    if (i > 4 && rand() < 0.3) deps.add(`F-${i - 1}`);
-    return {
-      code: `F-${i}`,
-      title: `fragctl work item ${i}`,
-      estimate: i % 3 === 0 ? '1.25h' : '30m',
-      priority: PRIORITIES[Math.floor(rand() * 4)],
-      ...(deps.size ? { depends_on: [...deps] } : {}),
-    };
-  };
-  const all = Array.from({ length: TASKS }, (_, i) => task(i + 1));
-  return {
-    project: {
-      code: 'CLI',
-      title: 'agents on the command line',
-      sprints: [
-        { code: 1, title: 'first half', tasks: all.slice(0, TASKS / 2) },
-        { code: 2, title: 'second half', tasks: all.slice(TASKS / 2) },
-      ],
-    },
-  };
-}
 
 let d: TestDaemon;
 beforeAll(async () => {
   d = await startDaemon();
   const file = join(d.home, 'plan.json');
-  writeFileSync(file, JSON.stringify(plan()));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      dependentPlan({
+        prefix: 'F',
+        tasks: TASKS,
+        seed: 20,
+        code: 'CLI',
+        projectTitle: 'agents on the command line',
+        title: 'fragctl work item',
+      }),
+    ),
+  );
   const imported = await d.json(['import', file]);
   expect(imported.code, imported.stderr).toBe(0);
   expect(imported.body.tasks).toBe(TASKS);

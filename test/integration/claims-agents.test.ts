@@ -5,47 +5,31 @@
 // and no agent was ever pointed at a task it could not take.
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dependentPlan } from '../support/plans.js';
 import type { FragClient } from '../../client/lib/client.js';
 import { sleep, startDaemon, type TestDaemon } from '../support/daemon.js';
 
 const AGENTS = 8;
 const TASKS = 50;
-const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const;
-
-/** A deterministic plan: two sprints, each task depending on up to two earlier ones. */
-function plan() {
-  let seed = 12;
-  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  const task = (i: number) => {
-    const deps = new Set<string>();
-    if (i > 1 && rand() < 0.6) deps.add(`W-${1 + Math.floor(rand() * (i - 1))}`);
-    if (i > 4 && rand() < 0.3) deps.add(`W-${i - 1}`);
-    return {
-      code: `W-${i}`,
-      title: `work item ${i}`,
-      estimate: i % 3 === 0 ? '1.25h' : '30m',
-      priority: PRIORITIES[Math.floor(rand() * 4)],
-      ...(deps.size ? { depends_on: [...deps] } : {}),
-    };
-  };
-  const all = Array.from({ length: TASKS }, (_, i) => task(i + 1));
-  return {
-    project: {
-      code: 'MANY',
-      title: 'many agents',
-      sprints: [
-        { code: 1, title: 'first half', tasks: all.slice(0, 25) },
-        { code: 2, title: 'second half', tasks: all.slice(25) },
-      ],
-    },
-  };
-}
 
 let d: TestDaemon;
 beforeAll(async () => {
   d = await startDaemon();
   const c = await d.client();
-  await c.call('plan.import', { content: JSON.stringify(plan()), filename: 'many.json', format: 'json' });
+  await c.call('plan.import', {
+    content: JSON.stringify(
+      dependentPlan({
+        prefix: 'W',
+        tasks: TASKS,
+        seed: 12,
+        code: 'MANY',
+        projectTitle: 'many agents',
+        title: 'work item',
+      }),
+    ),
+    filename: 'many.json',
+    format: 'json',
+  });
   c.close();
 });
 afterAll(() => d?.dispose());
