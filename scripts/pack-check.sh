@@ -21,5 +21,6 @@ FRAGCTL=fragctl PLAN="$installed/examples/plan.yaml" bash "$root/scripts/demo.sh
   echo "pack-check: the demo failed with the installed package" >&2
   exit 1
 }
-grep -q "login form shipped" "$work/demo.log" || { cat "$work/demo.log" >&2; exit 1; }
+# A line only fragd's answer prints (the demo echoes each command line too).
+grep -q "^ended SESSION-" "$work/demo.log" || { cat "$work/demo.log" >&2; exit 1; }
 echo "pack-check: npm pack → npm install -g → session flow from $work/prefix passed"

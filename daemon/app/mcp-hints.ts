@@ -69,7 +69,6 @@ const RULES: Rule[] = [
   { words: ['sprint', 'complete'], tool: 'sprint_complete', positionals: ['code'] },
   { words: ['sprint', 'show'], tool: 'task_list', positionals: ['sprint'] },
   { words: ['sprint', 'list'], tool: 'task_list' },
-  { words: ['sprint', 'edit'], tool: 'sprint_complete', positionals: ['code'] },
   correction(['intervals'], 'list'),
   correction(['track'], 'track'),
   correction(['interval', 'edit'], 'edit', ['ref']),

@@ -185,5 +185,13 @@ function noteMcpCall(conn: Connection, params: unknown, at: number): void {
   const p = (params ?? {}) as { session?: unknown; actor?: unknown };
   const key = typeof p.session === 'string' ? p.session : typeof p.actor === 'string' ? `actor:${p.actor}` : null;
   if (!key) return;
-  (conn.mcpCalls ??= new Map()).set(key, at);
+  const calls = (conn.mcpCalls ??= new Map());
+  // Bounded whatever a client sends: an MCP server works in one session, so the oldest of
+  // many keys is not one it is still using.
+  calls.delete(key);
+  calls.set(key, at);
+  if (calls.size > MAX_MCP_SESSIONS) calls.delete(calls.keys().next().value);
 }
+
+/** Sessions remembered per MCP connection (its own, plus what a confused client named). */
+const MAX_MCP_SESSIONS = 16;

@@ -17,6 +17,8 @@ import {
 } from './outbox.js';
 import { ErrorCode, FragError } from '../../shared/errors.js';
 import { migratePg } from './pg-schema.js';
+import { fragctl } from '../../shared/command.js';
+import type { SyncStatusView } from '../../shared/protocol/sync.js';
 import { heldElsewhere, teamStoreUnreachable } from './errors.js';
 import { randomUUID } from 'node:crypto';
 
@@ -46,7 +48,7 @@ export interface SyncStatus {
   next_retry_at: string | null;
   last_error: { message: string; at: string } | null;
   remote_claims: number;
-  claim_conflicts: { task: string; holder_machine: string; holder_actor: string; taken_over: boolean }[];
+  claim_conflicts: NonNullable<SyncStatusView['claim_conflicts']>;
 }
 
 /** An active claim in the team store. */
@@ -512,6 +514,7 @@ export class Syncer {
           holder_machine: got.holder.machine,
           holder_actor: got.holder.actor,
           taken_over: got.holder.how === 'take_over',
+          session: h.session,
         });
     }
     this.conflicts = conflicts;
@@ -715,7 +718,7 @@ export class Syncer {
       throw new FragError(
         ErrorCode.StorageUnavailable,
         `the team store (PostgreSQL) does not answer: ${this.redacted(err)}`,
-        { error: 'storage_unavailable', store: 'team', hint: 'fragctl sync status shows the last error' },
+        { error: 'storage_unavailable', store: 'team', hint: `${fragctl('sync', 'status')} shows the last error` },
       );
     }
   }

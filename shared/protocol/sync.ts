@@ -23,7 +23,14 @@ export interface SyncStatusView {
   last_error?: { message: string; at: string } | null;
   remote_claims?: number;
   /** Tasks this machine's sessions hold that the team store gives another machine (taken_over: it took them from here). */
-  claim_conflicts?: { task: string; holder_machine: string; holder_actor: string; taken_over: boolean }[];
+  claim_conflicts?: {
+    task: string;
+    holder_machine: string;
+    holder_actor: string;
+    taken_over: boolean;
+    /** The session here that has the task on its stack. */
+    session: string | null;
+  }[];
 }
 
 export type TeamReportBy = 'person' | 'machine' | 'actor' | 'task';

@@ -76,6 +76,9 @@ describe('intervals and corrections', () => {
     expect(earlier.code).toBe(0);
     expect(earlier.body.after[0]).toMatchObject({ open: true, end: null });
     expect(earlier.body.after[0].seconds).toBeGreaterThanOrEqual(1800);
+    // The undo it suggests reverts cleo's change, not the person's.
+    const text = await d.fragctl(['interval', 'annotate', '@1', 'started late', '--actor', a], { env: BERLIN });
+    expect(text.stdout).toMatch(/^undo with: fragctl undo --actor cleo$/m);
   });
 
   it('splits, joins, moves, annotates and deletes, and undo takes each back exactly', async () => {

@@ -417,7 +417,13 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
       return st.claim_conflicts?.length ? st : false;
     });
     expect(s.claim_conflicts).toEqual([
-      { task: 'T-1', holder_machine: 'beta', holder_actor: 'human', taken_over: false },
+      {
+        task: 'T-1',
+        holder_machine: 'beta',
+        holder_actor: 'human',
+        taken_over: false,
+        session: expect.stringMatching(/^SESSION-\d+$/),
+      },
     ]);
     expect((await a.fragctl(['sync', 'status'])).stdout).toMatch(
       /conflict: T-1 is held here and by human on beta; one of them must let go/,
@@ -549,8 +555,18 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
       const st = await ca.call('sync.status', {});
       return st.claim_conflicts?.length ? st : false;
     });
-    expect(s.claim_conflicts).toEqual([{ task: 'T-2', holder_machine: 'beta', holder_actor: 'bob', taken_over: true }]);
-    expect((await a.fragctl(['sync', 'status'])).stdout).toMatch(/taken over: T-2 was taken by bob on beta/);
+    expect(s.claim_conflicts).toEqual([
+      {
+        task: 'T-2',
+        holder_machine: 'beta',
+        holder_actor: 'bob',
+        taken_over: true,
+        session: expect.stringMatching(/^SESSION-\d+$/),
+      },
+    ]);
+    expect((await a.fragctl(['sync', 'status'])).stdout).toMatch(
+      /taken over: T-2 was taken by bob on beta; .*\(fragctl task deactivate --session SESSION-\d+\)/,
+    );
     // Alpha's session records who took it, once, and its local claim ends (its stack is its user's to change).
     const taken = await until('alpha’s session to record the take-over', async () => {
       const acts = (await ca.call('session.history', { actor: 'ann' })).activities;

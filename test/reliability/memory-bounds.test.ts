@@ -89,9 +89,9 @@ describe(`memory stays under ${BOUND_MB} MB whatever a client does`, () => {
   });
 
   it('(e) another local user without the token cannot exhaust the file descriptors through HTTP', async () => {
-    const before = { fds: 0 };
+    // The daemon's descriptors before the attack: what it holds with no attacker.
+    const before = { fds: fdCount(d!.proc!.pid!) };
     const o = await attack('httpFlood', { connections: scale(300, 600) }, scale(4000, 15_000));
-    before.fds = fdCount(d!.proc!.pid!);
     // At most MAX_HTTP_CONNECTIONS (64) are held at once, whatever the attacker opens.
     expect(o.peakFds, `peak ${o.peakFds} descriptors`).toBeLessThan(before.fds + 64 + 40);
     // The open-files limit in force is reported, its soft value raised to the hard one.

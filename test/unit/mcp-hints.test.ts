@@ -27,6 +27,11 @@ describe('MCP hints', () => {
     expect(commandForMcp('fragctl report --by day')).toBe('fragctl report --by day');
   });
 
+  it('leaves a command no tool does as it is, rather than naming a tool that does something else', () => {
+    // There is no sprint_edit tool: reopening a sprint must not read as completing it.
+    expect(commandForMcp('fragctl sprint edit S1 --status active')).toBe('fragctl sprint edit S1 --status active');
+  });
+
   it('rewrites prose that names a command', () => {
     const i = instructionsForMcp({
       next_actions: ['Finish with fragctl done --session SESSION-002 "<summary>".'],

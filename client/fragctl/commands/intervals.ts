@@ -9,7 +9,8 @@ import type { CorrectionResult, ImportResult, IntervalView } from '../../../shar
 import type { ParamsOf } from '../../../shared/protocol/methods.js';
 import { RpcError, type FragClient } from '../../lib/client.js';
 import { parseTimeExpr, TimeExprError } from '../../lib/time-expr.js';
-import { localTime } from '../output.js';
+import { localTime, one } from '../output.js';
+import { fragctl } from '../../../shared/command.js';
 import { printData, run, UsageError, type GlobalArgs } from '../runner.js';
 
 /** An instant (ISO, UTC) from what the user typed, or a usage error naming the option. */
@@ -95,16 +96,19 @@ type CorrectionMethod =
   | 'interval.delete'
   | 'interval.annotate';
 
-function correctionLines(r: CorrectionResult): string[] {
-  const line = (tag: string, v: IntervalView) =>
-    `  ${tag} ${v.ref.padEnd(4)} ${(v.task ?? '-').padEnd(10)} ${span(v)}  ${formatDuration(v.seconds)}${v.annotation ? `  “${v.annotation}”` : ''}`;
-  return [
-    `${r.verb}${r.adjusted ? ` (adjusted ${r.adjusted} neighbour${r.adjusted === 1 ? '' : 's'})` : ''}`,
-    ...r.before.map((v) => line('-', v)),
-    ...r.after.map((v) => line('+', v)),
-    'undo with: fragctl undo',
-  ];
-}
+/** What a correction changed, and the undo that reverts it for the same actor. */
+const correctionLines =
+  (argv: GlobalArgs) =>
+  (r: CorrectionResult): string[] => {
+    const line = (tag: string, v: IntervalView) =>
+      `  ${tag} ${v.ref.padEnd(4)} ${one(v.task ?? '-').padEnd(10)} ${span(v)}  ${formatDuration(v.seconds)}${v.annotation ? `  “${one(v.annotation)}”` : ''}`;
+    return [
+      `${r.verb}${r.adjusted ? ` (adjusted ${r.adjusted} neighbour${r.adjusted === 1 ? '' : 's'})` : ''}`,
+      ...r.before.map((v) => line('-', v)),
+      ...r.after.map((v) => line('+', v)),
+      `undo with: ${fragctl('undo', ...(argv.actor ? ['--actor', argv.actor] : []))}`,
+    ];
+  };
 
 interface ListArgs extends GlobalArgs {
   since?: string;
@@ -216,7 +220,7 @@ export function intervalCommands(y: Argv<GlobalArgs>) {
         run(
           argv,
           (c, _t, p) => correct(c, 'interval.track', p),
-          correctionLines,
+          correctionLines(argv),
           () => {
             const w = parseTrackWords(rawTrackWords());
             const task = argv.task ?? w.task;
@@ -248,7 +252,7 @@ export function intervalCommands(y: Argv<GlobalArgs>) {
             run(
               argv,
               (c, _t, p) => correct(c, 'interval.edit', p),
-              correctionLines,
+              correctionLines(argv),
               () => {
                 if (!argv.start && !argv.end) throw new UsageError('give --start, --end or both');
                 return {
@@ -269,7 +273,7 @@ export function intervalCommands(y: Argv<GlobalArgs>) {
             run(
               argv,
               (c, _t, p) => correct(c, 'interval.split', p),
-              correctionLines,
+              correctionLines(argv),
               () => ({
                 ...actorOf(argv),
                 ref: refOf(argv.ref!),
@@ -285,7 +289,7 @@ export function intervalCommands(y: Argv<GlobalArgs>) {
             run(
               argv,
               (c, _t, p) => correct(c, 'interval.join', p),
-              correctionLines,
+              correctionLines(argv),
               () => ({
                 ...actorOf(argv),
                 refs: [refOf(argv.a!), refOf(argv.b!)] as [string, string],
@@ -301,7 +305,7 @@ export function intervalCommands(y: Argv<GlobalArgs>) {
             run(
               argv,
               (c, _t, p) => correct(c, 'interval.move', p),
-              correctionLines,
+              correctionLines(argv),
               () => ({
                 ...actorOf(argv),
                 ref: refOf(argv.ref!),
@@ -317,7 +321,7 @@ export function intervalCommands(y: Argv<GlobalArgs>) {
             run(
               argv,
               (c, _t, p) => correct(c, 'interval.delete', p),
-              correctionLines,
+              correctionLines(argv),
               () => ({ ...actorOf(argv), ref: refOf(argv.ref!) }),
             ),
         )
@@ -329,7 +333,7 @@ export function intervalCommands(y: Argv<GlobalArgs>) {
             run(
               argv,
               (c, _t, p) => correct(c, 'interval.annotate', p),
-              correctionLines,
+              correctionLines(argv),
               () => ({
                 ...actorOf(argv),
                 ref: refOf(argv.ref!),

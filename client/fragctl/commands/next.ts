@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import type { NextResult } from '../../../shared/protocol/methods.js';
 import { run, type GlobalArgs } from '../runner.js';
-import { breadcrumb } from '../output.js';
+import { breadcrumb, one } from '../output.js';
 import { Exit } from '../exit-codes.js';
 
 /**
@@ -38,14 +38,14 @@ export function nextCommand(y: Argv<GlobalArgs>) {
         },
         (r) => [
           r.task
-            ? `${r.activated ? 'working on' : 'next:'} ${r.task.code} “${r.task.title}” (${r.task.priority})`
+            ? `${r.activated ? 'working on' : 'next:'} ${r.task.code} “${one(r.task.title)}” (${r.task.priority})`
             : r.waiting.length
               ? 'nothing is ready for you yet'
               : 'nothing is left for you',
-          `why: ${r.why}`,
+          `why: ${one(r.why)}`,
           ...(r.stack ? [`stack: ${breadcrumb(r.stack)}`] : []),
           ...(r.also_ready.length ? [`also ready: ${r.also_ready.map((a) => a.code).join(', ')}`] : []),
-          ...(r.waiting.length ? ['waiting:', ...r.waiting.map((w) => `  ${w.code}: ${w.reason}`)] : []),
+          ...(r.waiting.length ? ['waiting:', ...r.waiting.map((w) => `  ${w.code}: ${one(w.reason)}`)] : []),
         ],
       ),
   );

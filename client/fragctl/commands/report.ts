@@ -170,7 +170,7 @@ export function reportTable(r: ReportResult, width = outputWidth()): string[] {
 export function teamReportTable(r: TeamReportResult): string[] {
   const head = [r.by[0].toUpperCase() + r.by.slice(1), 'Time', 'Intervals', 'Machines', 'Actors'];
   const rows = r.rows.map((row) => [
-    row.key,
+    one(row.key),
     formatDuration(row.seconds),
     String(row.intervals),
     String(row.machines),
@@ -180,7 +180,7 @@ export function teamReportTable(r: TeamReportResult): string[] {
   return [
     `team ${r.team} · time by ${r.by} · ${r.since} → ${r.until} (${r.tz}) · from the team store`,
     r.rows.length ? boxTable(head, rows) : '(no tracked time in this range)',
-    `machines: ${r.machines.map((m) => `${m.machine} (last push ${m.last_push_at ?? 'never'})`).join(', ') || 'none'}`,
+    `machines: ${r.machines.map((m) => `${one(m.machine)} (last push ${m.last_push_at ?? 'never'})`).join(', ') || 'none'}`,
   ];
 }
 

@@ -24,12 +24,12 @@ export function syncStatusLines(s: SyncStatusView): string[] {
     `claims of other machines: ${s.remote_claims ?? 0}`,
     ...(s.claim_conflicts ?? []).map((c) =>
       c.taken_over
-        ? `taken over: ${c.task} was taken by ${c.holder_actor} on ${c.holder_machine}; the session here that still has it should let go (${fragctl('task', 'deactivate')})`
-        : `conflict: ${c.task} is held here and by ${c.holder_actor} on ${c.holder_machine}; one of them must let go`,
+        ? `taken over: ${one(c.task)} was taken by ${one(c.holder_actor)} on ${one(c.holder_machine)}; the session here that still has it should let go (${fragctl('task', 'deactivate', ...(c.session ? ['--session', c.session] : []))})`
+        : `conflict: ${one(c.task)} is held here and by ${one(c.holder_actor)} on ${one(c.holder_machine)}; one of them must let go`,
     ),
     ...(s.last_error
       ? [
-          `last error (${ago(s.last_error.at)}, ${s.failures ?? 0} in a row): ${s.last_error.message}`,
+          `last error (${ago(s.last_error.at)}, ${s.failures ?? 0} in a row): ${one(s.last_error.message)}`,
           ...(s.next_retry_at ? [`next try: ${ago(s.next_retry_at)}`] : []),
         ]
       : []),

@@ -121,7 +121,8 @@ function applyPlace(call: Call, s: SessionRow, place: RepoPlace): SessionRow {
     if (task && task.status !== 'completed' && task.status !== 'cancelled') {
       if (workFrame(stack)?.id !== task.id) {
         try {
-          activateTask(call, { session: s.key, code: task.code, source: 'hook' });
+          // In a savepoint of its own: a refusal caught here leaves nothing of the attempt.
+          call.app.sql.db.transaction(() => activateTask(call, { session: s.key, code: task.code, source: 'hook' }))();
         } catch (err) {
           // The branch names a task another actor holds, a blocked one, or (team sync) one the
           // team store did not grant: the agent's event is still recorded, its stack stays as

@@ -129,20 +129,22 @@ export function ago(ms: number): string {
 /** What can be resumed, as the wire type says (shared/protocol/completion.ts). */
 export type ResumeSuggestions = ResumeSuggestionsView;
 
+/**
+ * In-progress tasks by when they were last worked on: the end (or last checkpoint) of the
+ * latest interval on the task or one of its subtasks, each read at the top of the
+ * (task_id, started_at) index (test/unit/resume-suggestions.test.ts checks the plan).
+ */
+export const RESUME_TASKS_SQL = `SELECT t.*,
+        (SELECT max((SELECT coalesce(i.ended_at, i.checkpoint_at) FROM intervals i
+                      WHERE i.task_id = w.id ORDER BY i.started_at DESC LIMIT 1))
+           FROM (SELECT t.id AS id UNION ALL SELECT id FROM tasks WHERE parent_id = t.id) w) AS last_at,
+        (SELECT code FROM sprints sp WHERE sp.id = t.sprint_id) AS sprint_code
+   FROM tasks t WHERE t.status = 'in_progress' ORDER BY last_at DESC NULLS LAST, t.id LIMIT ?`;
+
 /** What a new session could pick up: in-progress tasks (most recent first) and active sprints. */
 export function resumeSuggestions(call: Call, limit = 5): ResumeSuggestions {
   const { sql } = call.app;
-  // Last worked: the end (or last checkpoint) of the latest interval on the task or one of
-  // its subtasks, each read at the top of the (task_id, started_at) index.
-  const tasks = sql.all<TaskRow & { last_at: number | null; sprint_code: string | null }>(
-    `SELECT t.*,
-            (SELECT max((SELECT coalesce(i.ended_at, i.checkpoint_at) FROM intervals i
-                          WHERE i.task_id = w.id ORDER BY i.started_at DESC LIMIT 1))
-               FROM (SELECT t.id AS id UNION ALL SELECT id FROM tasks WHERE parent_id = t.id) w) AS last_at,
-            (SELECT code FROM sprints sp WHERE sp.id = t.sprint_id) AS sprint_code
-       FROM tasks t WHERE t.status = 'in_progress' ORDER BY last_at DESC NULLS LAST, t.id LIMIT ?`,
-    limit,
-  );
+  const tasks = sql.all<TaskRow & { last_at: number | null; sprint_code: string | null }>(RESUME_TASKS_SQL, limit);
   const sprints = sql.all<{ code: string; title: string; total: number; completed: number }>(
     `SELECT sp.code, sp.title,
             (SELECT count(*) FROM tasks WHERE sprint_id = sp.id AND parent_id IS NULL) AS total,

@@ -12,6 +12,7 @@ import type { Call } from '../app.js';
 import { recordActivity } from '../activities.js';
 import type { IntervalRow, SessionRow } from '../rows.js';
 import { activityView } from '../views.js';
+import { fragctl } from '../../../shared/command.js';
 import { DEFAULT_ACTOR, currentSessionOf, nextKey } from '../sessions/sessions.js';
 
 /** An interval as stored, with the columns corrections add. */
@@ -141,7 +142,7 @@ export function resolveRef(call: Call, actor: string, ref: string): StoredInterv
         actor,
         Number(ref.slice(1)) - 1,
       );
-  if (!row) throw notFound(`interval of ${actor}`, ref, `list them with: fragctl intervals --actor ${actor}`);
+  if (!row) throw notFound(`interval of ${actor}`, ref, `list them with: ${fragctl('intervals', '--actor', actor)}`);
   return row;
 }
 

@@ -234,6 +234,11 @@ export function claimTask(call: Call, s: SessionRow, task: TaskRow, o: ClaimOpti
       hint: `finish ${open.join(', ')} first, take another task with: fragctl next, or start it anyway with --force (recorded)`,
     });
   }
+  // With team sync on, nothing is claimed here that the team store has not granted: checked
+  // before anything is recorded, so a refusal caught by a caller (an agent's branch) leaves
+  // no record of a start or take-over that did not happen. Joining a holder here needs none.
+  const joining = o.join === true && holder !== null && holder.session.actor !== s.actor;
+  if (!joining) requireTeamGrant(call.app, task.code);
   if (open.length) {
     claimRecord(call, s, task, 'task.forced_start', `${task.code} started with open dependencies ${open.join(', ')}`, {
       open_dependencies: open,
@@ -303,8 +308,6 @@ export function claimTask(call: Call, s: SessionRow, task: TaskRow, o: ClaimOpti
       true,
     );
   }
-  // With team sync on, nothing is claimed here that the team store has not granted.
-  requireTeamGrant(call.app, task.code);
   if (o.taken_from) {
     const from = o.taken_from;
     how = 'take_over';

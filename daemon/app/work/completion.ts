@@ -14,7 +14,7 @@ import { estimateCheck, taskTrackedMs, withEstimateInstructions } from '../time/
 import { parseStack, type SessionRow, type SprintRow, type TaskRow } from '../rows.js';
 import { reloadSession, resolveOpenSession, resolveSession, type Target } from '../sessions/sessions.js';
 import { popFrom, workFrame } from '../context/stack.js';
-import { frameView, sprintView, taskView } from '../views.js';
+import { countUpdates, frameView, sprintView, taskView } from '../views.js';
 import {
   validateSprintCompletion,
   validateTaskCompletion,
@@ -108,11 +108,7 @@ export function taskFacts(
     status: t.status,
     summary: summary ?? t.summary,
     summary_canned: (summary ?? t.summary) ? cannedReason(call, t.id, (summary ?? t.summary)!) : null,
-    updates:
-      sql.value<number>(
-        "SELECT count(*) FROM activities WHERE kind = 'update' AND (task_id = ?1 OR subtask_id = ?1)",
-        t.id,
-      ) ?? 0,
+    updates: countUpdates(sql, t.id),
     subtasks,
     tracked_ms: trackedMs,
     estimate_minutes: t.estimate_minutes,
