@@ -63,6 +63,11 @@ export const pgMigrations: readonly string[] = [
     ADD COLUMN taken_by_machine text,
     ADD COLUMN taken_by_actor text;
   `,
+  `
+  -- Pulls read the work items changed since their cursor; on the (team, seq) index that walked
+  -- every interval and activity pushed since the last plan edit, on every pull.
+  CREATE INDEX fragd_rows_work_pull ON fragd_rows (team, seq) WHERE tbl IN ('projects', 'sprints', 'tasks');
+  `,
 ];
 
 /** Any number that is fragd's own: the advisory lock of migrations. */

@@ -62,6 +62,9 @@ export interface RemoteClaim {
   how?: string;
 }
 
+/** The work items' rows, written as the partial index fragd_rows_work_pull says (pg-schema.ts), so a pull uses it. */
+const WORK_ROWS = `tbl IN (${WORK_TABLES.map((t) => `'${t}'`).join(', ')})`;
+
 /** The columns of fragd_claims a RemoteClaim is read from. */
 export const CLAIM_COLUMNS = 'task_code, machine, actor, session_key, claimed_at, how';
 
@@ -381,9 +384,9 @@ export class Syncer {
         version: string;
       }>(
         `SELECT seq, tbl, data, machine, version FROM fragd_rows
-          WHERE team = $1 AND machine <> $2 AND seq > $3 AND tbl = ANY($4) AND NOT deleted
+          WHERE team = $1 AND machine <> $2 AND seq > $3 AND ${WORK_ROWS} AND NOT deleted
           ORDER BY seq LIMIT 1000`,
-        [team, machine, seq, WORK_TABLES],
+        [team, machine, seq],
       );
       if (r.rows.length === 0) break;
       const { applied, waiting } = applyWorkItems(
