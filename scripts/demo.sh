@@ -9,7 +9,17 @@ if [ -n "${FRAGCTL:-}" ]; then fragctl=("$FRAGCTL"); else fragctl=(node "$root/d
 plan=${PLAN:-$root/examples/plan.yaml}
 export FRAGMENTS_HOME=${FRAGMENTS_HOME:-$(mktemp -d /tmp/fragd-demo.XXXXXX)}
 chmod 700 "$FRAGMENTS_HOME"
-f() { echo; echo "\$ fragctl $*"; "${fragctl[@]}" "$@"; }
+# Shows each command as a shell would need it typed: words with spaces or quotes single-quoted.
+shown() {
+  local a q="'\\''"
+  for a in "$@"; do
+    case $a in
+    '' | *[!A-Za-z0-9_./:=@,+-]*) printf " '%s'" "${a//\'/$q}" ;;
+    *) printf ' %s' "$a" ;;
+    esac
+  done
+}
+f() { echo; echo "\$ fragctl$(shown "$@")"; "${fragctl[@]}" "$@"; }
 # If a step fails, stop the daemon the demo started rather than leave it running.
 trap 'status=$?; [ $status -eq 0 ] || "${fragctl[@]}" daemon stop --no-autostart >/dev/null 2>&1; exit $status' EXIT
 echo "demo home: $FRAGMENTS_HOME (socket, database and log live here)"
