@@ -18,6 +18,41 @@ import { HOOK_SCRIPT } from './script.js';
 import { fragctl } from '../../shared/command.js';
 
 export const HOOKS = ['post-commit', 'post-checkout', 'post-merge', 'post-rewrite'] as const;
+
+/**
+ * With git's global core.hooksPath pointing at fragd's directory, git runs no hook from a
+ * repository's own .git/hooks. fragd's four run the repository's own; these pass the other
+ * hooks githooks(5) names through, so a pre-commit or pre-push still runs. Left out:
+ * reference-transaction and post-index-change, which git runs on every ref or index update.
+ */
+export const PASS_THROUGH_HOOKS = [
+  'applypatch-msg',
+  'pre-applypatch',
+  'post-applypatch',
+  'pre-commit',
+  'pre-merge-commit',
+  'prepare-commit-msg',
+  'commit-msg',
+  'pre-rebase',
+  'pre-push',
+  'pre-auto-gc',
+  'push-to-checkout',
+  'sendemail-validate',
+  'pre-receive',
+  'update',
+  'proc-receive',
+  'post-receive',
+  'post-update',
+] as const;
+
+/** Runs the repository's own hook of the same name, with the same arguments and stdin. */
+export const PASS_THROUGH_SCRIPT = `#!/bin/sh
+# fragd: git's global core.hooksPath points here; run this repository's own hook, as git would.
+own=$(git rev-parse --git-common-dir 2>/dev/null) || exit 0
+own=$own/hooks/\${0##*/}
+[ -x "$own" ] && [ ! "$own" -ef "$0" ] || exit 0
+exec "$own" "$@"
+`;
 export type Hook = (typeof HOOKS)[number];
 const MARKER = 'fragd-hook-version:';
 export const CHAINED_SUFFIX = '.fragd-chained';

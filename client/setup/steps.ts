@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { FRAGD_NODE_FLAGS } from '../../shared/daemon-flags.js';
 import { commandLine, fragctl } from '../../shared/command.js';
 import type { FragPaths } from '../../shared/paths.js';
-import { installHooksIn } from '../hooks/install.js';
+import { installHooksIn, PASS_THROUGH_HOOKS, PASS_THROUGH_SCRIPT } from '../hooks/install.js';
 import { addBlock, hasBlock, writeFileChange, type Change } from './changes.js';
 import { AGENTS, type Agent } from '../agents/events.js';
 import { installAgent, RecordStore } from '../agents/install.js';
@@ -172,7 +172,7 @@ function gitHooksStep(c: SetupContext): Step {
       ? [`install fragd's hooks into your global hooks directory ${current} (hooks there run first)`]
       : [
           `install fragd's hooks into ${own}`,
-          `${commandLine(['git', 'config', '--global', 'core.hooksPath', own])} (each repository's own hooks still run first)`,
+          `${commandLine(['git', 'config', '--global', 'core.hooksPath', own])} (each repository's own hooks still run)`,
         ],
     apply: () => {
       const dir = current ?? own;
@@ -180,6 +180,8 @@ function gitHooksStep(c: SetupContext): Step {
       const changes: Change[] = [{ kind: 'hooks-dir', dir }];
       if (!current) {
         changes.push(writeFileChange(join(own, '.fragd-global'), 'run each repository’s own hooks too\n'));
+        for (const hook of PASS_THROUGH_HOOKS)
+          changes.push(writeFileChange(join(own, hook), PASS_THROUGH_SCRIPT, 0o755));
         const gitconfig = join(c.home, '.gitconfig');
         const created = !existsSync(gitconfig) && !existsSync(join(xdgConfig(c), 'git', 'config'));
         c.run(['git', 'config', '--global', 'core.hooksPath', own]);

@@ -98,6 +98,15 @@ describe('fragctl setup', () => {
     execFileSync('git', ['-C', repo, 'commit', '-q', '--allow-empty', '-m', 'first'], { env });
     expect(existsSync(marker)).toBe(true);
     expect(readdirSync(join(fr, 'spool')).some((f) => f.startsWith('post-commit-'))).toBe(true);
+    // The repository's other hooks still run too: its pre-commit can stop a commit.
+    writeFileSync(join(repo, '.git/hooks/pre-commit'), '#!/bin/sh\necho "own pre-commit says no" >&2\nexit 1\n');
+    chmodSync(join(repo, '.git/hooks/pre-commit'), 0o755);
+    const refused = spawnSync('git', ['-C', repo, 'commit', '-q', '--allow-empty', '-m', 'second'], {
+      env,
+      encoding: 'utf8',
+    });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('own pre-commit says no');
 
     // Claude Code's hooks run fragd's hook script; the prompt snippet is sourced too.
     expect(readFileSync(join(h, '.claude/settings.json'), 'utf8')).toContain('fragd-agent-hook.sh');
