@@ -16,8 +16,12 @@ case $event in
   SessionStart)
     # fragctl.js sits beside this script (dist/). It bounds its own time, spools the
     # payload itself when fragd cannot answer, and prints only what the agent injects.
-    "${0%/*}/fragctl.js" agent hook "$agent" "$event" 2>/dev/null
-    exit 0
+    # Without node on the agent's PATH (nvm, an agent started from a desktop) it cannot
+    # run: the event is spooled below like any other, so it is still recorded.
+    if command -v node >/dev/null 2>&1; then
+      "${0%/*}/fragctl.js" agent hook "$agent" "$event" 2>/dev/null
+      exit 0
+    fi
     ;;
 esac
 

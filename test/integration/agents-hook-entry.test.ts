@@ -1,9 +1,9 @@
 // The hook entry never fails or blocks the agent, fragd running or not, and loses nothing:
 // what it records while fragd is down is taken in when fragd starts.
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { ROOT, TestDaemon, tempHome, until } from '../support/daemon.js';
 import { AGENT_HOOK, fixture, runHook } from '../support/agents.js';
 import { agentHookArgv } from '../../client/agents/hook-command.js';
@@ -44,8 +44,18 @@ it('with fragd down: exits 0 at once, prints nothing, and spools every event, Se
     Date.now(),
   );
   const tool = await runHook(d, 'claude', 'PreToolUse', { ...fixture('claude', 'PreToolUse'), ...ids }, Date.now());
+  // Started from a desktop or under nvm, an agent's PATH may have no node: SessionStart is spooled too.
+  const bin = join(d.home, 'bin-without-node');
+  mkdirSync(bin);
+  for (const tool of ['cat', 'mkdir'])
+    symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
+  const noNode = spawnSync(AGENT_HOOK, ['claude', 'SessionStart'], {
+    input: JSON.stringify({ ...fixture('claude', 'SessionStart'), ...ids, session_id: 'down-2' }),
+    env: { ...d.env, PATH: bin },
+  });
+  expect([noNode.status, noNode.stdout.length]).toEqual([0, 0]);
   for (const r of [start, prompt, tool]) expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
-  expect(records()).toHaveLength(3);
+  expect(records()).toHaveLength(4);
   // Garbage on stdin, an unknown event, no arguments: still exit 0, silently.
   const garbage = spawnSync(AGENT_HOOK, ['claude', 'PostToolUse'], { input: '{not json', env: d.env });
   const bare = spawnSync(AGENT_HOOK, [], { input: '{}', env: d.env });
