@@ -5,6 +5,7 @@ import { ErrorCode, FragError } from '../../../shared/errors.js';
 import type { ParsedParamsOf, ResultOf } from '../../../shared/protocol/methods.js';
 import type { DaySegment, DayState } from '../../../shared/protocol/dashboard.js';
 import { iso } from '../../clock.js';
+import { maxSpanBefore } from './totals.js';
 import type { Call } from '../app.js';
 import { dayStart, isValidTimeZone, localDayKey, nextDayKey, parseDay } from './timeline.js';
 
@@ -56,11 +57,14 @@ export function dayTimeline(call: Call, p: ParsedParamsOf<'time.day'>): ResultOf
   const rows = call.app.sql.all<DayRow>(
     `SELECT i.actor, i.started_at, i.ended_at, i.end_reason, s.key, s.source, s.metadata, s.status, t.code AS task
        FROM intervals i JOIN sessions s ON s.id = i.session_id LEFT JOIN tasks t ON t.id = i.task_id
-      WHERE i.started_at < ? AND (i.ended_at IS NULL OR i.ended_at > ?)
+      WHERE i.started_at < ?1 AND i.started_at >= ?3 AND (i.ended_at IS NULL OR i.ended_at > ?2)
       ORDER BY i.actor, i.started_at, i.id`,
     to,
     // An interval that ended before the day may leave a gap reaching into it.
     from - 86_400_000,
+    // Both ends of the range bound started_at (as reports do): none reaching the window began
+    // before it by more than the longest interval, so older history is not read.
+    from - 86_400_000 - maxSpanBefore(call.app.sql, call.now),
   );
   const byActor = new Map<string, DayRow[]>();
   for (const r of rows) byActor.set(r.actor, [...(byActor.get(r.actor) ?? []), r]);
