@@ -15,6 +15,8 @@ export interface SegmentFilter {
   now: number;
   actor: string | null;
   session: number | null;
+  /** No interval overlapping [from, to) started before this (reports.ts Filter.floor). */
+  floor: number;
 }
 
 /** Views only this module answers; the others it answers when the detail is asked for. */
@@ -121,7 +123,7 @@ function clippedIntervals(sql: Sql, f: SegmentFilter): Clipped[] {
     `SELECT id, actor, session_id, task_id, sprint_id, project_id, max(started_at, ?1) AS s,
             min(coalesce(ended_at, max(?3, started_at)), ?2) AS e
        FROM intervals
-      WHERE started_at < ?2 AND coalesce(ended_at, max(?3, started_at)) > ?1
+      WHERE started_at < ?2 AND started_at >= ?6 AND coalesce(ended_at, max(?3, started_at)) > ?1
         AND coalesce(ended_at, max(?3, started_at)) > started_at
         AND (?4 IS NULL OR actor = ?4) AND (?5 IS NULL OR session_id = ?5)
       ORDER BY actor, started_at`,
@@ -130,6 +132,7 @@ function clippedIntervals(sql: Sql, f: SegmentFilter): Clipped[] {
     f.now,
     f.actor,
     f.session,
+    f.floor,
   );
 }
 
