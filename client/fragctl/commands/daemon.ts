@@ -1,6 +1,6 @@
 // fragctl daemon start|stop|status|logs.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, watchFile } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, watchFile } from 'node:fs';
 import type { Argv } from 'yargs';
 import { formatDuration } from '../../../shared/format.js';
 import { resolvePaths } from '../../../shared/paths.js';
@@ -152,7 +152,7 @@ export function daemonCommands(y: Argv<GlobalArgs>) {
             if (now.size < offset) offset = 0;
             if (now.size === offset) return;
             process.stdout.write(
-              terminalSafe(readFileSync(log).subarray(offset, now.size).toString('utf8'), { multiline: true }),
+              terminalSafe(readRange(log, offset, now.size), { multiline: true }),
             );
             offset = now.size;
           });
@@ -161,4 +161,16 @@ export function daemonCommands(y: Argv<GlobalArgs>) {
       )
       .demandCommand(1, 'name a daemon command (see fragctl daemon --help)'),
   );
+}
+
+/** Bytes [start, end) of a file, read from there (not the whole file each time it grows). */
+function readRange(path: string, start: number, end: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(end - start);
+    const n = readSync(fd, buf, 0, buf.length, start);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
