@@ -8,6 +8,7 @@ import { resolvePaths, socketPathProblem, type FragPaths } from '../shared/paths
 import { MIN_CLIENT_PROTOCOL, PROTOCOL_VERSION } from '../shared/protocol/version.js';
 import { ErrorCode, FragError } from '../shared/errors.js';
 import { newCall, type App } from './app/app.js';
+import { fragctl } from '../shared/command.js';
 import { releaseTakenElsewhere } from './app/work/claims.js';
 import type { DaemonEvent } from '../shared/protocol/views.js';
 import { systemClock, iso, type Clock } from './clock.js';
@@ -287,7 +288,7 @@ export class Daemon {
               : 'the dashboard is served by the HTTP server, which is off',
             {
               error: 'invalid_state',
-              hint: `set "http": { "enabled": true } in ${paths.config} and restart fragd (fragctl daemon restart)`,
+              hint: `set "http": { "enabled": true } in ${paths.config} and restart fragd (${fragctl('daemon', 'restart')})`,
             },
           );
         }

@@ -1,7 +1,7 @@
 // One builder for the `instructions` every state-changing answer carries: what to do
 // next, exact commands that run as written, and a reminder of where the session stands.
 import { formatDuration } from '../../shared/format.js';
-import { commandLine, fragctl } from '../../shared/command.js';
+import { fragctl } from '../../shared/command.js';
 import type { CommandTemplate, Instructions } from '../../shared/protocol/views.js';
 import { HOLES, template as commandTemplate } from './templates.js';
 import type { Call } from './app.js';
@@ -176,17 +176,7 @@ function fixCommands(
   if (failing.has('subtasks')) return;
   if (failing.has('summary'))
     tpls.push(commandTemplate(['fragctl', 'task', 'complete', ...sess, t.code, '--summary', '{summary}'], {}));
-  else
-    add(
-      commandLine([
-        'fragctl',
-        'task',
-        'complete',
-        ...sess,
-        t.code,
-        ...(extra.summary ? ['--summary', extra.summary] : []),
-      ]),
-    );
+  else add(fragctl('task', 'complete', ...sess, t.code, ...(extra.summary ? ['--summary', extra.summary] : [])));
 }
 
 /** For an agent's session, commands name it (--session), so they work from any process. */

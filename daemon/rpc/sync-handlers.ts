@@ -2,6 +2,7 @@
 import type { syncMethods } from '../../shared/protocol/sync.js';
 import type { ResultOf } from '../../shared/protocol/methods.js';
 import { syncerOf } from '../sync/claims.js';
+import { queueStats } from '../sync/outbox.js';
 import { teamClaims } from '../sync/team-claims.js';
 import { teamReport } from '../sync/team-report.js';
 import type { HandlersFor } from './handlers.js';
@@ -10,8 +11,7 @@ export const syncHandlers: HandlersFor<keyof typeof syncMethods> = {
   'sync.status': (c) => {
     const s = syncerOf(c.app);
     if (s) return s.status();
-    const queue = c.app.sql.value<number>('SELECT count(*) FROM sync_outbox') ?? 0;
-    return { enabled: false, queue };
+    return { enabled: false, queue: queueStats(c.app.sql.db).length };
   },
   // Read-only methods are not queued, so the dispatcher awaits what the handler returns:
   // the report is a query on PostgreSQL, off the SQLite write path.
