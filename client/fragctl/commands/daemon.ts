@@ -151,9 +151,7 @@ export function daemonCommands(y: Argv<GlobalArgs>) {
           watchFile(log, { interval: 250 }, (now) => {
             if (now.size < offset) offset = 0;
             if (now.size === offset) return;
-            process.stdout.write(
-              terminalSafe(readRange(log, offset, now.size), { multiline: true }),
-            );
+            process.stdout.write(terminalSafe(readRange(log, offset, now.size), { multiline: true }));
             offset = now.size;
           });
           await new Promise(() => {});
