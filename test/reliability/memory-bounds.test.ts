@@ -30,6 +30,8 @@ async function attack(name: AttackName, options: Record<string, unknown> = {}, d
   const { session } = await c.call('session.start', { actor: 'probe' });
   await seedHeavyHistory((m, p) => c!.call(m as never, p as never), session.key);
   let n = 0;
+  // What the daemon holds with no attacker: the baseline of the descriptor bound.
+  const fdsBefore = fdCount(d.proc!.pid!);
   const outcome = await underAttack({
     pid: d.proc!.pid!,
     path: d.paths.socket,
@@ -54,7 +56,7 @@ async function attack(name: AttackName, options: Record<string, unknown> = {}, d
   // And after it, the daemon is whole: a write is acknowledged and read back.
   const after = await c.call('activity.note', { session: session.key, message: 'after the attack' });
   expect(after.duplicate).toBe(false);
-  return outcome;
+  return { ...outcome, fdsBefore };
 }
 
 describe(`memory stays under ${BOUND_MB} MB whatever a client does`, () => {
@@ -89,9 +91,8 @@ describe(`memory stays under ${BOUND_MB} MB whatever a client does`, () => {
   });
 
   it('(e) another local user without the token cannot exhaust the file descriptors through HTTP', async () => {
-    // The daemon's descriptors before the attack: what it holds with no attacker.
-    const before = { fds: fdCount(d!.proc!.pid!) };
     const o = await attack('httpFlood', { connections: scale(300, 600) }, scale(4000, 15_000));
+    const before = { fds: o.fdsBefore };
     // At most MAX_HTTP_CONNECTIONS (64) are held at once, whatever the attacker opens.
     expect(o.peakFds, `peak ${o.peakFds} descriptors`).toBeLessThan(before.fds + 64 + 40);
     // The open-files limit in force is reported, its soft value raised to the hard one.
