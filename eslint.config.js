@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.test-dist/', '.vitest-tmp/', '**/*.mjs', '**/*.js'] },
+  { ignores: ['node_modules/', 'dist/', '.test-dist/', '.vitest-tmp/', '**/*.mjs', '**/*.js', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

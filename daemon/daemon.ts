@@ -10,12 +10,12 @@ import { ErrorCode, FragError } from '../shared/errors.js';
 import { newCall, type App } from './app/app.js';
 import { fragctl } from '../shared/command.js';
 import { releaseTakenElsewhere } from './app/work/claims.js';
-import type { DaemonEvent } from '../shared/protocol/views.js';
+import type { DaemonEvent } from '../shared/protocol/events.js';
 import { systemClock, iso, type Clock } from './clock.js';
 import { loadConfig, type FragConfig } from './config.js';
 import { Dispatcher } from './rpc/dispatcher.js';
 import { FrameAnswerer } from './rpc/frames.js';
-import type { DaemonFacts } from './rpc/handlers.js';
+import type { DaemonFacts } from './rpc/handler-types.js';
 import { ensureOwnedPrivateDir } from '../shared/safety/owned-dir.js';
 import { acquirePidLock, LockWriteError } from './safety/pid-lock.js';
 import { corruptRecovery, storageAdvice, storageProblemOf } from './safety/storage-problem.js';
@@ -28,11 +28,12 @@ import { startHttpApi, type HttpApi } from './transport/http-start.js';
 import { recoverOpenIntervals } from './app/sessions/recovery.js';
 import { closeInterval } from './app/time/intervals.js';
 import { registerSpool, SpoolWatcher } from './app/git/spool.js';
-import { clockFromEnv, registerTicker, Ticker } from './app/time/tick.js';
+import { clockFromEnv, registerTicker, Ticker } from './app/sessions/tick.js';
 import { StatusFiles } from './status-file.js';
 import { resolveSyncTarget, SyncConfigError, type SyncTarget } from './sync/connection.js';
 import { Syncer } from './sync/syncer.js';
-import { localHolds, registerSyncer } from './sync/claims.js';
+import { localHolds } from './app/team/claims.js';
+import { assembleApp } from './assemble-app.js';
 import { dropTriggers } from './sync/outbox.js';
 
 declare const __FRAGD_VERSION__: string;
@@ -251,7 +252,7 @@ export class Daemon {
           : `cannot open the database ${paths.db}: ${(err as Error).message}${problem ? `; ${storageAdvice(problem, { db: paths.db, dir: paths.stateDir })}` : ''}`;
       throw new StartupError(message, problem ? EXIT_STORAGE : 1);
     }
-    this.app = { sql: new Sql(this.db), clock: this.clock, config: this.config };
+    this.app = assembleApp({ sql: new Sql(this.db), clock: this.clock, config: this.config });
     const recovered = recoverOpenIntervals(this.app);
     if (recovered) opts.log.info({ recovered }, 'closed intervals left open by an unclean stop');
 
@@ -347,7 +348,7 @@ export class Daemon {
         (data) => publish([{ type: 'sync.pulled', session: null, at: iso(this.app.clock.now()), data }]),
         (taken) => void this.releaseTakenElsewhere(taken, publish),
       );
-      registerSyncer(this.app, this.syncer);
+      this.app.syncer = this.syncer;
     } else dropTriggers(this.db);
     if (!this.testClock) this.ticker.start();
 

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { shortStatus, statusFileLine, statusFileName } from '../shared/status-line.js';
 import { newCall, type App } from './app/app.js';
-import { currentSessionOf } from './app/sessions/sessions.js';
-import { sessionView } from './app/views.js';
+import { currentSessionOf } from './app/sessions/lookup.js';
+import { sessionView } from './app/sessions/session-view.js';
 
 const PREFIX = statusFileName('');
 

@@ -6,13 +6,13 @@ import { readFileSync } from 'node:fs';
 import { resolvePaths, type FragPaths } from '../../shared/paths.js';
 import { PROTOCOL_VERSION } from '../../shared/protocol/version.js';
 import type { MethodName, ParamsOf, ResultOf } from '../../shared/protocol/methods.js';
-import type { DaemonEvent } from '../../shared/protocol/views.js';
+import type { DaemonEvent } from '../../shared/protocol/events.js';
 import { spawnDaemon, startLogPath } from './launcher.js';
 import { callTimeoutMs, RpcConnection, RpcError, DISCONNECTED, UnsafeSocket } from './rpc-client.js';
 import { fragctl } from '../../shared/command.js';
 
 export { RpcError, DISCONNECTED, CALL_TIMEOUT, UnsafeSocket } from './rpc-client.js';
-export type { DaemonEvent } from '../../shared/protocol/views.js';
+export type { DaemonEvent } from '../../shared/protocol/events.js';
 
 export interface ConnectOptions {
   env?: NodeJS.ProcessEnv;

@@ -8,7 +8,7 @@ import { ErrorCode, errorNameByCode, type ErrorData } from '../../shared/errors.
 import { DEFAULT_CALL_TIMEOUT_MS } from '../../shared/limits.js';
 import { checkSocketPlace } from '../../shared/safety/owned-dir.js';
 import type { MethodName, ParamsOf, ResultOf } from '../../shared/protocol/methods.js';
-import type { DaemonEvent } from '../../shared/protocol/views.js';
+import type { DaemonEvent } from '../../shared/protocol/events.js';
 import { fragctl } from '../../shared/command.js';
 
 /** An error answer from the daemon (or a transport failure, with a code of our own). */

@@ -1,8 +1,8 @@
 // Handlers of shared/protocol/agent.ts.
 import type { agentMethods } from '../../shared/protocol/agent.js';
-import { instructionsFor } from '../app/instructions.js';
-import { resolveSession } from '../app/sessions/sessions.js';
-import type { HandlersFor } from './handlers.js';
+import { instructionsFor } from '../app/answers.js';
+import { resolveSession } from '../app/sessions/lookup.js';
+import type { HandlersFor } from './handler-types.js';
 
 export const agentHandlers: HandlersFor<keyof typeof agentMethods> = {
   'session.instructions': (c, p) => {

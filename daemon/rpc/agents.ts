@@ -3,7 +3,7 @@ import type { agentsMethods } from '../../shared/protocol/agents.js';
 import { ANSWERING_EVENTS } from '../app/agents/events.js';
 import { applyAgentEvent, sessionStartAnswer } from '../app/agents/agents.js';
 import { ingestSpool } from '../app/git/spool.js';
-import type { HandlersFor } from './handlers.js';
+import type { HandlersFor } from './handler-types.js';
 
 export const agentsHandlers: HandlersFor<keyof typeof agentsMethods> = {
   'agent.hook': (c, p) => {

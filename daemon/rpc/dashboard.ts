@@ -1,7 +1,7 @@
 // Handlers of the dashboard methods (shared/protocol/dashboard.ts).
 import type { dashboardMethods } from '../../shared/protocol/dashboard.js';
 import { dayTimeline, sprintBurndown } from '../app/time/day-view.js';
-import type { HandlersFor } from './handlers.js';
+import type { HandlersFor } from './handler-types.js';
 
 export const dashboardHandlers: HandlersFor<keyof typeof dashboardMethods> = {
   'dashboard.login': (c, _p, _conn, d) => d.dashboardLogin(c.now),

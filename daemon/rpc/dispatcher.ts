@@ -5,15 +5,17 @@ import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
 import type { Logger } from 'pino';
 import { ErrorCode, FragError } from '../../shared/errors.js';
 import { methods, type MethodName } from '../../shared/protocol/methods.js';
-import type { DaemonEvent, Source } from '../../shared/protocol/views.js';
+import type { Source } from '../../shared/protocol/views.js';
+import type { DaemonEvent } from '../../shared/protocol/events.js';
 import { newCall, type App } from '../app/app.js';
 import { CommitQueue } from './commit-queue.js';
-import { withIdleResume } from '../app/time/heartbeat.js';
+import { withIdleResume } from '../app/sessions/heartbeat.js';
 import { inStep } from '../app/undo/undo.js';
-import { hintForMcp } from '../app/mcp-hints.js';
+import { hintForMcp } from '../app/instructions/mcp-hints.js';
 import { closeMcpTime } from '../app/agents/mcp.js';
 import { storageAdvice, storageProblemOf } from '../safety/storage-problem.js';
-import { handlers, preparers, type Connection, type DaemonFacts, type Handler, type Prepared } from './handlers.js';
+import { handlers, preparers } from './handlers.js';
+import type { Connection, DaemonFacts, Handler, Prepared } from './handler-types.js';
 import { fragctl } from '../../shared/command.js';
 
 /** Where the storage is, for hints that name the file or directory to act on. */

@@ -11,7 +11,7 @@ import { MAX_ANSWER_BYTES, MAX_BATCH_LENGTH } from '../../shared/limits.js';
 import { methods, type MethodName } from '../../shared/protocol/methods.js';
 import type { Dispatcher } from './dispatcher.js';
 import { toRpcError } from './dispatcher.js';
-import type { Connection } from './handlers.js';
+import type { Connection } from './handler-types.js';
 
 /** One element of a frame, checked: a call to run, or the answer it gets without running. */
 type Checked =

@@ -2,7 +2,7 @@
 import type { gitMethods } from '../../shared/protocol/git.js';
 import { listCommits } from '../app/git/git.js';
 import { ingestSpool, prefetchRegisteredSpool } from '../app/git/spool.js';
-import type { HandlersFor, Preparers } from './handlers.js';
+import type { HandlersFor, Preparers } from './handler-types.js';
 
 export const gitHandlers: HandlersFor<keyof typeof gitMethods> = {
   'spool.ingest': (c, p) => ingestSpool(c, p),

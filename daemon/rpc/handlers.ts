@@ -1,14 +1,15 @@
 // Method name → operation. The table is typed by the protocol, so a handler whose params
 // or result drift from shared/protocol/methods.ts fails to compile.
-import type { coreMethods, MethodName, ParsedParamsOf, ResultOf } from '../../shared/protocol/methods.js';
-import type { App, Call } from '../app/app.js';
+import type { coreMethods, MethodName } from '../../shared/protocol/methods.js';
+import type { HandlerTable, HandlersFor, Preparers } from './handler-types.js';
 import * as sessions from '../app/sessions/sessions.js';
+import { getSession } from '../app/sessions/lookup.js';
 import { checkDatabase } from '../store/check.js';
 import * as context from '../app/context/context.js';
 import * as items from '../app/work/items.js';
 import { importPlan } from '../app/work/plan-import.js';
-import { nextTask } from '../app/work/next.js';
-import { completionHandlers } from '../app/work/completion-handlers.js';
+import { nextTask } from '../app/context/next-task.js';
+import { completionHandlers } from './completion-handlers.js';
 import { agentHandlers } from './agent-handlers.js';
 import { agentsHandlers } from './agents.js';
 import { timeHandlers } from './time-handlers.js';
@@ -17,51 +18,8 @@ import { intervalHandlers } from './interval-handlers.js';
 import { reportPreparers } from '../app/time/report-views.js';
 import { gitHandlers, gitPreparers } from './git.js';
 import { syncHandlers } from './sync-handlers.js';
-import { claimBeforeActivate, grantAgentPlaces, grantNextChoice } from '../sync/claims.js';
+import { claimBeforeActivate, grantAgentPlaces, grantNextChoice } from '../app/team/claims.js';
 import { spooledAgentPlaces } from '../app/git/spool.js';
-
-/** What a handler may need beyond the store: the transport's view of the daemon. */
-export interface DaemonFacts {
-  status(call: Call): ResultOf<'daemon.status'>;
-  hello(params: ParsedParamsOf<'daemon.hello'>): ResultOf<'daemon.hello'>;
-  shutdown(): void;
-  /** A one-time dashboard login URL (docs/dashboard.md); refused when the HTTP server is off. */
-  dashboardLogin(now: number): ResultOf<'dashboard.login'>;
-}
-
-export interface Connection {
-  id: number;
-  subscribed: boolean;
-  /** Only events of this session, when set. */
-  sessionFilter: string | null;
-  /** An MCP client's sessions (key, or actor:NAME) and its last call on each, to close its time when it hangs up. */
-  mcpCalls?: Map<string, number>;
-}
-
-export type Handler<M extends MethodName> = (
-  call: Call,
-  params: ParsedParamsOf<M>,
-  conn: Connection,
-  daemon: DaemonFacts,
-) => ResultOf<M>;
-export type HandlerTable = { [M in MethodName]: Handler<M> };
-/**
- * Asynchronous work a write needs done before it is queued (handlers run synchronously
- * inside the group commit, so anything slow — git, the file system — happens here).
- */
-export type Preparers<K extends MethodName> = {
-  [M in K]?: (app: App, params: ParsedParamsOf<M>) => Promise<Prepared<ParsedParamsOf<M>> | void>;
-};
-/** What a preparer may hand back: told whether the write it prepared committed. */
-export type Settle = (committed: boolean) => void;
-/**
- * A settle function, or params for the handler with what the preparer decided (the task
- * the team store granted `task.next`) and the settle function of that decision.
- */
-export type Prepared<P> = Settle | { params: P; settle?: Settle };
-
-/** The handlers of some methods; each area exports one, all are merged below. */
-export type HandlersFor<K extends MethodName> = { [M in K]: Handler<M> };
 
 const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
   'daemon.hello': (_c, p, _conn, d) => d.hello(p),
@@ -72,7 +30,7 @@ const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
     return { stopping: true };
   },
   'events.subscribe': (c, p, conn) => {
-    if (p?.session) sessions.getSession(c, p.session);
+    if (p?.session) getSession(c, p.session);
     conn.subscribed = true;
     conn.sessionFilter = p?.session ?? null;
     return { subscribed: true, session: conn.sessionFilter };
@@ -135,7 +93,7 @@ export const handlers: HandlerTable = {
 export const preparers: Preparers<MethodName> = {
   ...reportPreparers,
   // With team sync on, the team store grants a task before every path that activates one
-  // (daemon/sync/claims.ts); the claim function refuses any activation without a grant.
+  // (daemon/app/team/claims.ts); the claim function refuses any activation without a grant.
   'task.activate': (app, p) => claimBeforeActivate(app, p),
   'context.push': (app, p) =>
     p.type === 'task' || p.type === 'subtask' ? claimBeforeActivate(app, p) : Promise.resolve(),

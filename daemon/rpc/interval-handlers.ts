@@ -1,9 +1,9 @@
 // Handlers of the correction, import and undo methods (shared/protocol/intervals.ts).
 import type { intervalMethods } from '../../shared/protocol/intervals.js';
-import * as corrections from '../app/time/corrections.js';
-import { importIntervals } from '../app/time/timewarrior.js';
+import * as corrections from '../app/corrections/corrections.js';
+import { importIntervals } from '../app/corrections/timewarrior.js';
 import { listUndo, undo } from '../app/undo/undo.js';
-import type { HandlersFor } from './handlers.js';
+import type { HandlersFor } from './handler-types.js';
 
 export const intervalHandlers: HandlersFor<keyof typeof intervalMethods> = {
   'interval.list': (c, p) => corrections.listIntervals(c, p),

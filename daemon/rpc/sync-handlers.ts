@@ -1,15 +1,14 @@
 // Handlers of the team sync methods (shared/protocol/sync.ts).
 import type { syncMethods } from '../../shared/protocol/sync.js';
 import type { ResultOf } from '../../shared/protocol/methods.js';
-import { syncerOf } from '../sync/claims.js';
 import { queueStats } from '../sync/outbox.js';
-import { teamClaims } from '../sync/team-claims.js';
-import { teamReport } from '../sync/team-report.js';
-import type { HandlersFor } from './handlers.js';
+import { teamClaims } from '../app/team/team-claims.js';
+import { teamReport } from '../app/team/team-report.js';
+import type { HandlersFor } from './handler-types.js';
 
 export const syncHandlers: HandlersFor<keyof typeof syncMethods> = {
   'sync.status': (c) => {
-    const s = syncerOf(c.app);
+    const s = c.app.syncer;
     if (s) return s.status();
     return { enabled: false, queue: queueStats(c.app.sql.db).length };
   },

@@ -3,10 +3,10 @@ import { ErrorCode, FragError } from '../../shared/errors.js';
 import type { timeMethods } from '../../shared/protocol/time.js';
 import { iso, ManualClock } from '../clock.js';
 import type { Call } from '../app/app.js';
-import { heartbeat } from '../app/time/heartbeat.js';
+import { heartbeat } from '../app/sessions/heartbeat.js';
 import { report } from '../app/time/reports.js';
-import { tickerOf, type Ticker, type TickReport } from '../app/time/tick.js';
-import type { HandlersFor } from './handlers.js';
+import { tickerOf, type Ticker, type TickReport } from '../app/sessions/tick.js';
+import type { HandlersFor } from './handler-types.js';
 
 /** The debug methods exist only on a daemon started with FRAGD_TEST_CLOCK. */
 function testClock(call: Call, method: string): { clock: ManualClock; ticker: Ticker } {

@@ -7,7 +7,7 @@
 import { commandLine } from '../../shared/command.js';
 import { terminalSafe } from '../../shared/terminal.js';
 import { ACTOR_PATTERN, CODE_PATTERN, CODE_RULE, ACTOR_RULE } from '../../shared/charset.js';
-import type { Db } from './database.js';
+import type Database from 'better-sqlite3';
 
 export class StoredNamesError extends Error {}
 
@@ -28,7 +28,7 @@ function safeName(value: string, max: number): string {
   return s || 'RENAMED';
 }
 
-export function checkStoredNames(db: Db, dbPath: string): void {
+export function checkStoredNames(db: Database.Database, dbPath: string): void {
   const bad: Bad[] = [];
   for (const table of ['projects', 'sprints', 'tasks'] as const) {
     for (const r of db.prepare(`SELECT id, code FROM ${table}`).all() as { id: number; code: string }[])

@@ -14,7 +14,7 @@ export interface RemoteHolder {
 
 /**
  * The holder on another machine, if the last pull (or the team store's last refusal) named
- * one. The team store's grant is the guarantee (daemon/sync/claims.ts); this local read lets
+ * one. The team store's grant is the guarantee (daemon/app/team/claims.ts); this local read lets
  * `next`, suggestions and views pass by what another machine holds without asking it.
  */
 export function remoteHolder(sql: Sql, code: string): RemoteHolder | null {

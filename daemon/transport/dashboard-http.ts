@@ -14,10 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { ErrorCode, FragError } from '../../shared/errors.js';
 import { methods, type MethodName } from '../../shared/protocol/methods.js';
-import type { DaemonEvent } from '../../shared/protocol/views.js';
+import type { DaemonEvent } from '../../shared/protocol/events.js';
 import { FrameAnswerer } from '../rpc/frames.js';
 import type { Dispatcher } from '../rpc/dispatcher.js';
-import type { Connection } from '../rpc/handlers.js';
+import type { Connection } from '../rpc/handler-types.js';
 import { httpStatusFor } from './http-status.js';
 import { COOKIE_NAME, cookieValue, DASHBOARD_SESSION_HOURS, DashboardAuth } from './dashboard-auth.js';
 

@@ -17,7 +17,7 @@ import {
 import { errorText, FrameAnswerer } from '../rpc/frames.js';
 import { methods, type MethodName } from '../../shared/protocol/methods.js';
 import type { Dispatcher } from '../rpc/dispatcher.js';
-import type { Connection } from '../rpc/handlers.js';
+import type { Connection } from '../rpc/handler-types.js';
 import { httpStatusFor } from './http-status.js';
 import { tokenMatches } from './http-token.js';
 import { DashboardHttp } from './dashboard-http.js';

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { FragPaths } from '../../shared/paths.js';
 import type { FragConfig } from '../config.js';
 import type { Dispatcher } from '../rpc/dispatcher.js';
-import type { DaemonEvent } from '../../shared/protocol/views.js';
+import type { DaemonEvent } from '../../shared/protocol/events.js';
 import { HttpServer } from './http-server.js';
 import { loadOrCreateToken } from './http-token.js';
 

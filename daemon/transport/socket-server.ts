@@ -25,9 +25,9 @@ import {
   PARTIAL_FRAME_BUDGET_BYTES,
   SUBSCRIBER_BUDGET_BYTES,
 } from '../../shared/limits.js';
-import type { DaemonEvent } from '../../shared/protocol/views.js';
+import type { DaemonEvent } from '../../shared/protocol/events.js';
 import { errorText, type FrameAnswerer } from '../rpc/frames.js';
-import type { Connection } from '../rpc/handlers.js';
+import type { Connection } from '../rpc/handler-types.js';
 
 export interface SocketLimits {
   halfFrameSeconds: number;

@@ -144,5 +144,3 @@ export interface Instructions {
 export interface WithInstructions {
   instructions: Instructions;
 }
-
-export type { DaemonEvent, EventData, EventType } from './events.js';

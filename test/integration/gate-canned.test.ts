@@ -2,7 +2,7 @@
 // word for word, round after round, never gets a task completed; the gate says why it
 // refuses template text, the title and a repeated update; the worker's own words pass.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { splitWords } from '../../daemon/app/mcp-hints.js';
+import { splitWords } from '../../daemon/app/instructions/mcp-hints.js';
 import { startDaemon, type TestDaemon } from '../support/daemon.js';
 
 let d: TestDaemon;

@@ -11,11 +11,13 @@ import { defaultConfig } from '../../daemon/config.js';
 import { openDatabase } from '../../daemon/store/database.js';
 import { Sql } from '../../daemon/store/sql.js';
 import { newCall, type App } from '../../daemon/app/app.js';
-import { handlers, type Connection, type DaemonFacts } from '../../daemon/rpc/handlers.js';
+import { handlers } from '../../daemon/rpc/handlers.js';
+import type { Connection, DaemonFacts } from '../../daemon/rpc/handler-types.js';
 import { inStep } from '../../daemon/app/undo/undo.js';
 import { methods, type MethodName } from '../../shared/protocol/methods.js';
 import { FragError } from '../../shared/errors.js';
 import { report } from '../../daemon/app/time/reports.js';
+import { assembleApp } from '../../daemon/assemble-app.js';
 
 const ACTORS = ['human', 'claude'] as const;
 const TASKS = ['A', 'B', 'C'] as const;
@@ -25,7 +27,7 @@ const MIN = 60_000;
 function world() {
   const clock = new ManualClock(T0);
   const sql = new Sql(openDatabase(':memory:'));
-  const app: App = { sql, clock, config: defaultConfig() };
+  const app: App = assembleApp({ sql, clock, config: defaultConfig() });
   const conn: Connection = { id: 0, subscribed: false, sessionFilter: null };
   const facts = {} as DaemonFacts;
   /** One call as the dispatcher makes it: params parsed, one transaction, one undo step. */

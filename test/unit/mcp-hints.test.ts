@@ -2,7 +2,7 @@
 // tool form, with the arguments the command carried (quoted words included).
 import { describe, expect, it } from 'vitest';
 import { commandLine } from '../../shared/command.js';
-import { commandForMcp, hintForMcp, instructionsForMcp, splitWords } from '../../daemon/app/mcp-hints.js';
+import { commandForMcp, hintForMcp, instructionsForMcp, splitWords } from '../../daemon/app/instructions/mcp-hints.js';
 
 describe('MCP hints', () => {
   it('splits what commandLine quoted back into the same words', () => {

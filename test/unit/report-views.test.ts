@@ -9,13 +9,15 @@ import { openDatabase } from '../../daemon/store/database.js';
 import { Sql } from '../../daemon/store/sql.js';
 import { newCall, type App } from '../../daemon/app/app.js';
 import * as sessions from '../../daemon/app/sessions/sessions.js';
+import { resolveSession } from '../../daemon/app/sessions/lookup.js';
 import * as context from '../../daemon/app/context/context.js';
 import { createTask } from '../../daemon/app/work/items.js';
-import { heartbeat } from '../../daemon/app/time/heartbeat.js';
+import { heartbeat } from '../../daemon/app/sessions/heartbeat.js';
 import { recordActivity } from '../../daemon/app/activities.js';
 import { report } from '../../daemon/app/time/reports.js';
 import { isoWeek, languageOf, loadLanguages } from '../../daemon/app/time/report-views.js';
 import type { ReportBy } from '../../shared/protocol/time.js';
+import { assembleApp } from '../../daemon/assemble-app.js';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-06-01T09:00:00Z'); // a Monday
@@ -25,7 +27,7 @@ let clock: ManualClock;
 beforeAll(async () => {
   await loadLanguages();
   clock = new ManualClock(T0);
-  app = { sql: new Sql(openDatabase(':memory:')), clock, config: defaultConfig() };
+  app = assembleApp({ sql: new Sql(openDatabase(':memory:')), clock, config: defaultConfig() });
   const call = () => newCall(app);
   const tx = <T>(f: () => T) => app.sql.db.transaction(f)();
   tx(() => createTask(call(), { code: 'A', title: 'task A' }));
@@ -38,7 +40,7 @@ beforeAll(async () => {
   tx(() => heartbeat(call(), { file: 'tools/b.py', editor: 'code' }));
   clock.advance(2 * MIN);
   tx(() => {
-    const s = sessions.resolveSession(call(), {});
+    const s = resolveSession(call(), {});
     recordActivity(call(), s, { kind: 'git.checkout', data: { repo: '/r', branch: 'feature', from: 'a', to: 'b' } });
   });
   clock.advance(8 * MIN);
@@ -46,7 +48,7 @@ beforeAll(async () => {
   clock.advance(10 * MIN);
   // A coding agent's hook event names the repository and branch it ran in.
   tx(() => {
-    const s = sessions.resolveSession(call(), {});
+    const s = resolveSession(call(), {});
     recordActivity(call(), s, { kind: 'agent.tool', data: { repo: '/r', branch: 'fix-1', tool: 'Edit' } });
   });
   clock.advance(30 * MIN);

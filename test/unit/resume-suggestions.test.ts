@@ -11,6 +11,7 @@ import * as sessions from '../../daemon/app/sessions/sessions.js';
 import * as context from '../../daemon/app/context/context.js';
 import { createTask } from '../../daemon/app/work/items.js';
 import { RESUME_TASKS_SQL, resumeSuggestions } from '../../daemon/app/sessions/session-report.js';
+import { assembleApp } from '../../daemon/assemble-app.js';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-06-01T09:00:00Z');
@@ -18,7 +19,7 @@ const T0 = Date.parse('2026-06-01T09:00:00Z');
 describe('resume suggestions', () => {
   it('rank in-progress tasks by the end of their latest interval', () => {
     const clock = new ManualClock(T0);
-    const app: App = { sql: new Sql(openDatabase(':memory:')), clock, config: defaultConfig() };
+    const app: App = assembleApp({ sql: new Sql(openDatabase(':memory:')), clock, config: defaultConfig() });
     const tx = <T>(f: () => T) => app.sql.db.transaction(f)();
     const call = () => newCall(app);
     for (const code of ['A', 'B', 'C']) tx(() => createTask(call(), { code, title: `task ${code}` }));

@@ -23,6 +23,7 @@ import { defaultConfig } from '../../daemon/config.js';
 import { openDatabase } from '../../daemon/store/database.js';
 import { Sql } from '../../daemon/store/sql.js';
 import { TestRepo } from '../support/git.js';
+import { assembleApp } from '../../daemon/assemble-app.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
@@ -80,7 +81,7 @@ describe('ingestSpool', () => {
     dir = mkdtempSync(join(tmpdir(), 'fr-spool-'));
     const spool = join(dir, 'spool');
     const db = openDatabase(join(dir, 'db.sqlite'));
-    const app: App = { sql: new Sql(db), clock: new ManualClock(Date.now()), config: defaultConfig() };
+    const app: App = assembleApp({ sql: new Sql(db), clock: new ManualClock(Date.now()), config: defaultConfig() });
     registerSpool(app, spool);
     mkdirSync(spool);
     writeFileSync(join(spool, `post-commit-${A}-1.rec`), record('post-commit'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { popFrom, replaceWith, workFrame } from '../../daemon/app/context/stack.js';
+import { popFrom, replaceWith, workFrame } from '../../daemon/app/sessions/stack.js';
 import type { StoredFrame } from '../../daemon/app/rows.js';
 
 const f = (type: StoredFrame['type'], id: number, at = 0): StoredFrame => ({

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../daemon/store/database.js';
 import { Sql } from '../../daemon/store/sql.js';
-import { localHolds, registerSyncer } from '../../daemon/sync/claims.js';
+import { localHolds } from '../../daemon/app/team/claims.js';
 import { remoteHolder, remotelyHeldTaskIds } from '../../daemon/sync/mirror.js';
 import type { Syncer } from '../../daemon/sync/syncer.js';
 import { ManualClock } from '../../daemon/clock.js';
@@ -12,6 +12,7 @@ import { startSession } from '../../daemon/app/sessions/sessions.js';
 import { activateTask } from '../../daemon/app/context/context.js';
 import { createTask } from '../../daemon/app/work/items.js';
 import { ErrorCode, FragError } from '../../shared/errors.js';
+import { assembleApp } from '../../daemon/assemble-app.js';
 
 const T0 = Date.parse('2026-03-10T10:00:00Z');
 
@@ -59,8 +60,12 @@ describe('the claim function with team sync on', () => {
   // A stand-in for the syncer's one answer the claim function reads: which grants are in hand.
   // Everything that asks PostgreSQL is tested against a real one (test/integration/team-sync.test.ts).
   function appWithGrants(granted: Set<string>): App {
-    const app: App = { sql: new Sql(openDatabase(':memory:')), clock: new ManualClock(T0), config: defaultConfig() };
-    registerSyncer(app, { granted: (code: string) => granted.has(code.toLowerCase()) } as unknown as Syncer);
+    const app: App = assembleApp({
+      sql: new Sql(openDatabase(':memory:')),
+      clock: new ManualClock(T0),
+      config: defaultConfig(),
+    });
+    app.syncer = { granted: (code: string) => granted.has(code.toLowerCase()) } as unknown as Syncer;
     const tx = <T>(f: () => T) => app.sql.db.transaction(f)();
     tx(() => createTask(newCall(app), { code: 'T-1', title: 'one' }));
     tx(() => createTask(newCall(app), { code: 'T-1a', title: 'its subtask', parent: 'T-1' }));

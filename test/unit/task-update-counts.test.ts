@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../../daemon/store/database.js';
 import { migrations } from '../../daemon/store/migrations.js';
 import { Sql } from '../../daemon/store/sql.js';
-import { countUpdates } from '../../daemon/app/views.js';
+import { countUpdates } from '../../daemon/app/work/views.js';
 
 const TASKS = [1, 2, 3, 4];
 const taskRef = fc.option(fc.constantFrom(...TASKS), { nil: null });

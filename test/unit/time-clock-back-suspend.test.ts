@@ -10,9 +10,10 @@ import { openDatabase } from '../../daemon/store/database.js';
 import { Sql } from '../../daemon/store/sql.js';
 import { newCall, type App } from '../../daemon/app/app.js';
 import { startSession } from '../../daemon/app/sessions/sessions.js';
-import { decideTick, Ticker, type TickSession } from '../../daemon/app/time/tick.js';
+import { decideTick, Ticker, type TickSession } from '../../daemon/app/sessions/tick.js';
 import { recoverOpenIntervals } from '../../daemon/app/sessions/recovery.js';
 import type { IntervalRow } from '../../daemon/app/rows.js';
+import { assembleApp } from '../../daemon/assemble-app.js';
 
 const T0 = Date.parse('2026-06-01T07:00:00Z');
 const policy = { tickMs: 30_000, graceMs: 30_000, idleTimeoutMs: 15 * 60_000, agentIdleTimeoutMs: 150_000 };
@@ -20,7 +21,7 @@ const policy = { tickMs: 30_000, graceMs: 30_000, idleTimeoutMs: 15 * 60_000, ag
 function world() {
   const clock = new ManualClock(T0);
   const sql = new Sql(openDatabase(':memory:'));
-  const app: App = { sql, clock, config: defaultConfig() };
+  const app: App = assembleApp({ sql, clock, config: defaultConfig() });
   const log = pino({ level: 'silent' });
   const newTicker = () => new Ticker(app, { submit: async (r) => r(), publish: () => undefined, log });
   let ticker = newTicker();

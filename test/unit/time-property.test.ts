@@ -13,13 +13,14 @@ import { newCall, type App, type Call } from '../../daemon/app/app.js';
 import * as sessions from '../../daemon/app/sessions/sessions.js';
 import * as context from '../../daemon/app/context/context.js';
 import { createTask } from '../../daemon/app/work/items.js';
-import { heartbeat } from '../../daemon/app/time/heartbeat.js';
+import { heartbeat } from '../../daemon/app/sessions/heartbeat.js';
 import { report } from '../../daemon/app/time/reports.js';
-import { Ticker } from '../../daemon/app/time/tick.js';
+import { Ticker } from '../../daemon/app/sessions/tick.js';
 import { recoverOpenIntervals } from '../../daemon/app/sessions/recovery.js';
 import { FragError } from '../../shared/errors.js';
 import type { IntervalRow } from '../../daemon/app/rows.js';
 import { daysBetween, dayStart, splitByDay } from '../../daemon/app/time/timeline.js';
+import { assembleApp } from '../../daemon/assemble-app.js';
 
 const ACTORS = ['human', 'claude'] as const;
 const TASKS = ['A', 'B', 'C'] as const;
@@ -49,7 +50,7 @@ type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
 function world() {
   const clock = new ManualClock(T0);
   const sql = new Sql(openDatabase(':memory:'));
-  const app: App = { sql, clock, config: defaultConfig() };
+  const app: App = assembleApp({ sql, clock, config: defaultConfig() });
   const log = pino({ level: 'silent' });
   let ticker = new Ticker(app, { submit: async (r) => r(), publish: () => undefined, log });
   const call = (): Call => newCall(app, 'cli');
@@ -205,7 +206,7 @@ describe('report by day (SQL, offset segments) against the pure day split', () =
         fc.property(fc.array(span, { minLength: 1, maxLength: 30 }), fc.constantFrom(...zones), (spans, tz) => {
           const clock = new ManualClock(Date.parse('2026-05-01T00:00:00Z'));
           const sql = new Sql(openDatabase(':memory:'));
-          const app: App = { sql, clock, config: defaultConfig() };
+          const app: App = assembleApp({ sql, clock, config: defaultConfig() });
           // One actor per span: spans of one actor must not overlap, and here they may.
           spans.forEach((s, k) => {
             const sid = sql.run(

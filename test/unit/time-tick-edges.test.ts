@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideTick, type TickSession } from '../../daemon/app/time/tick.js';
+import { decideTick, type TickSession } from '../../daemon/app/sessions/tick.js';
 
 const policy = { tickMs: 30_000, graceMs: 30_000, idleTimeoutMs: 15 * 60_000, agentIdleTimeoutMs: 150_000 };
 const session = (over: Partial<TickSession>): TickSession => ({

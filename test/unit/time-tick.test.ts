@@ -1,7 +1,7 @@
 // The tick's decision, as a pure function of the previous tick, the clocks and the rows.
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../daemon/clock.js';
-import { cronFor, decideTick, detectGap, type TickPolicy, type TickSession } from '../../daemon/app/time/tick.js';
+import { cronFor, decideTick, detectGap, type TickPolicy, type TickSession } from '../../daemon/app/sessions/tick.js';
 
 const policy: TickPolicy = { tickMs: 30_000, graceMs: 30_000, idleTimeoutMs: 15 * 60_000, agentIdleTimeoutMs: 150_000 };
 const T0 = Date.parse('2026-05-04T09:00:00Z');

@@ -1,7 +1,7 @@
 // Every completion rule, each way round, over plain facts (no database, no clock).
 import { describe, expect, it } from 'vitest';
+import { estimateVariance } from '../../daemon/app/time/estimates.js';
 import {
-  estimateVariance,
   validateSprintCompletion,
   validateTaskCompletion,
   type SprintFacts,

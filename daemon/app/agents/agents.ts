@@ -10,15 +10,9 @@ import { AGENT_EVENTS, findByEventId, recordActivity } from '../activities.js';
 import type { SessionRow, TaskRow } from '../rows.js';
 import { parseStack } from '../rows.js';
 import { activateTask, pushContext } from '../context/context.js';
-import {
-  endSession,
-  getSession,
-  pauseSessionRow,
-  reloadSession,
-  resumeSessionRow,
-  startSession,
-} from '../sessions/sessions.js';
-import { workFrame } from '../context/stack.js';
+import { endSession, pauseSessionRow, resumeSessionRow, startSession } from '../sessions/sessions.js';
+import { getSession, reloadSession } from '../sessions/lookup.js';
+import { workFrame } from '../sessions/stack.js';
 import { dialectOf, eventKind, type AgentEventKind } from './events.js';
 import { placeOf, type RepoPlace } from './repo.js';
 import { readTranscript } from './tokens.js';

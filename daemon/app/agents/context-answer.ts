@@ -4,8 +4,8 @@
 // most AGENT_CONTEXT_MAX characters, in the form the agent injects into its context.
 import type { Call } from '../app.js';
 import { parseStack, type SessionRow, type TaskRow } from '../rows.js';
-import { workFrame } from '../context/stack.js';
-import { instructionsFor } from '../instructions.js';
+import { workFrame } from '../sessions/stack.js';
+import { instructionsFor } from '../answers.js';
 import { lastStep } from '../sessions/session-report.js';
 import { rulesOf, taskFacts } from '../work/completion.js';
 import { validateTaskCompletion } from '../work/validation.js';

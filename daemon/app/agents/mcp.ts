@@ -3,7 +3,8 @@
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
 import type { SessionRow } from '../rows.js';
-import { currentSessionOf, pauseSessionRow } from '../sessions/sessions.js';
+import { pauseSessionRow } from '../sessions/sessions.js';
+import { currentSessionOf } from '../sessions/lookup.js';
 
 export const disconnectedReason = (lastCall: number): string =>
   `disconnected: the MCP client went away after its last call at ${iso(lastCall)}`;

@@ -6,22 +6,18 @@ import type { ContextFrame, ContextType } from '../../../shared/protocol/views.j
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
 import { findByEventId, recordActivity, writerScope } from '../activities.js';
-import { activeMsOn, retime } from '../time/intervals.js';
-import { findProject, findSprint, findTask, projectById, sprintById, taskById } from '../work/items.js';
+import { applyStack } from '../sessions/apply-stack.js';
+import { activeMsOn } from '../time/intervals.js';
+import { findProject, findSprint, findTask, projectById, sprintById, taskById } from '../work/lookup.js';
 import { parseStack, type ActivityRow, type ContextHistoryRow, type SessionRow, type StoredFrame } from '../rows.js';
-import { popFrom, replaceWith, workFrame, type StackChange } from './stack.js';
-import {
-  reloadSession,
-  resolveOpenSession,
-  resolveSession,
-  resumableByActivity,
-  resumeSessionRow,
-  type Target,
-} from '../sessions/sessions.js';
-import { activityView, frameView, sprintView, taskView } from '../views.js';
+import { popFrom, replaceWith, workFrame } from '../sessions/stack.js';
+import { resumableByActivity, resumeSessionRow } from '../sessions/sessions.js';
+import { reloadSession, resolveOpenSession, resolveSession, type Target } from '../sessions/lookup.js';
+import { activityView, frameView } from '../views.js';
+import { sprintView, taskView } from '../work/views.js';
 import { badCursor, collectPage, pageBudget } from '../paging.js';
 import { MAX_FREEFORM_BYTES } from '../../../shared/limits.js';
-import { instructionsFor } from '../instructions.js';
+import { instructionsFor } from '../answers.js';
 import { withEstimateCheck } from '../time/reports.js';
 import { finishTask, gateTask } from '../work/completion.js';
 import { fragctl } from '../../../shared/command.js';
@@ -61,57 +57,6 @@ export function lineageOf(call: Call, type: ContextType, code: string): StoredFr
     frame('task', top, at),
     ...(parent ? [frame('subtask', t, at)] : []),
   ];
-}
-
-const column = { project: 'project_id', sprint: 'sprint_id', task: 'task_id', subtask: 'task_id' } as const;
-
-/** Writes a new stack: history rows, denormalised active ids, time intervals, activity, event. */
-export function applyStack(call: Call, s: SessionRow, next: StoredFrame[], changes: StackChange[]): SessionRow {
-  const { sql } = call.app;
-  if (changes.length === 0) return s;
-  const find = (t: ContextType) => next.find((f) => f.type === t)?.id ?? null;
-  const spent = (f: StoredFrame) =>
-    Math.round(activeMsOn(sql, s.id, column[f.type], f.id, f.pushed_at, call.now) / 1000);
-  for (const c of changes) {
-    sql.run(
-      'INSERT INTO context_history (session_id, action, type, code, ref_id, stack, seconds_spent, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      s.id,
-      c.action,
-      c.frame.type,
-      c.frame.code,
-      c.frame.id,
-      JSON.stringify(next.map(frameView)),
-      c.left ? spent(c.left) : null,
-      call.now,
-    );
-  }
-  sql.run(
-    'UPDATE sessions SET stack = ?, active_project_id = ?, active_sprint_id = ?, active_task_id = ? WHERE id = ?',
-    JSON.stringify(next),
-    find('project'),
-    find('sprint'),
-    find('subtask') ?? find('task'),
-    s.id,
-  );
-  const updated = reloadSession(call, s);
-  retime(sql, updated, call.now);
-  const describe = changes
-    .map((c) => (c.action === 'switch' ? `switch ${c.left!.code} → ${c.frame.code}` : `${c.action} ${c.frame.code}`))
-    .join(', ');
-  recordActivity(call, updated, {
-    kind: 'context.change',
-    message: describe,
-    data: {
-      changes: changes.map((c) => ({ action: c.action, type: c.frame.type, code: c.frame.code, from: c.left?.code })),
-    },
-  });
-  call.events.push({
-    type: 'context.changed',
-    session: s.key,
-    at: iso(call.now),
-    data: { stack: next.map((f) => f.code) },
-  });
-  return updated;
 }
 
 function contextResult(

@@ -7,13 +7,8 @@ import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
 import { findByEventId, GIT_EVENTS, recordActivity } from '../activities.js';
 import type { SessionRow } from '../rows.js';
-import {
-  currentSessionOf,
-  DEFAULT_ACTOR,
-  getSession,
-  resumableByActivity,
-  resumeSessionRow,
-} from '../sessions/sessions.js';
+import { resumableByActivity, resumeSessionRow } from '../sessions/sessions.js';
+import { currentSessionOf, DEFAULT_ACTOR, getSession } from '../sessions/lookup.js';
 import { notFound } from '../../../shared/errors.js';
 import type { CommitView } from '../../../shared/protocol/git.js';
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';

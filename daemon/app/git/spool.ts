@@ -158,7 +158,7 @@ function reject(spool: Spool, file: SpoolFile, reason: string): void {
 /**
  * The agents' events waiting in the spool (up to `limit` records, in the order an ingest
  * takes them) whose repository and branch may choose a task: what team sync asks the team
- * store for before the ingest (daemon/sync/claims.ts). Unreadable records are skipped here;
+ * store for before the ingest (daemon/app/team/claims.ts). Unreadable records are skipped here;
  * the ingest deals with them.
  */
 export function spooledAgentPlaces(

@@ -11,7 +11,7 @@ import { closeInterval, openInterval } from '../time/intervals.js';
 import type { IntervalRow, SessionRow } from '../rows.js';
 import { recordActivity } from '../activities.js';
 import { idleReason, pauseSessionRow } from './sessions.js';
-import { idleTimeoutMsOf, isAgentSession } from '../time/tick.js';
+import { idleTimeoutMsOf, isAgentSession } from './tick.js';
 
 export function recoverOpenIntervals(app: App): number {
   const call = newCall(app, 'cli');

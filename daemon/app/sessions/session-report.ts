@@ -8,8 +8,8 @@ import type { Call } from '../app.js';
 import { activeMs } from '../time/intervals.js';
 import { sessionTaskIds, sessionTaskMs } from '../time/totals.js';
 import { parseStack, type ActivityRow, type SessionRow, type TaskRow } from '../rows.js';
-import { resolveSession } from './sessions.js';
-import { sessionView } from '../views.js';
+import { resolveSession } from './lookup.js';
+import { sessionView } from './session-view.js';
 import { fragctl } from '../../../shared/command.js';
 
 const secondsOn = (call: Call, sessionId: number, taskId: number): number =>

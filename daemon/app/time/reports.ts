@@ -7,7 +7,7 @@ import type { EstimateCheck, ReportBy, ReportResult, ReportRow, TokenTotals } fr
 import type { Instructions } from '../../../shared/protocol/views.js';
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
-import { estimateVariance } from '../work/validation.js';
+import { estimateVariance } from './estimates.js';
 import {
   daysBetween,
   dayStart,

@@ -12,7 +12,7 @@ import type { Call } from '../app.js';
 import { recordActivity } from '../activities.js';
 import type { SessionRow } from '../rows.js';
 import { activityView } from '../views.js';
-import { DEFAULT_ACTOR, currentSessionOf } from '../sessions/sessions.js';
+import { DEFAULT_ACTOR, currentSessionOf } from '../sessions/lookup.js';
 
 /** State changes a person can take back: corrections, context changes, completions, item edits. */
 export const UNDOABLE: ReadonlySet<MethodName> = new Set<MethodName>([

@@ -11,12 +11,11 @@ import { ErrorCode, FragError } from '../../../shared/errors.js';
 import { formatDuration } from '../../../shared/format.js';
 import { iso } from '../../clock.js';
 import type { Sql } from '../../store/sql.js';
-import type { Call } from '../app.js';
+import type { App, Call } from '../app.js';
 import { recordActivity } from '../activities.js';
 import { parseStack, type SessionRow, type TaskRow } from '../rows.js';
-import { requireTeamGrant } from '../../sync/claims.js';
 import { remoteHolder, remotelyHeldTaskIds } from '../../sync/mirror.js';
-import { heldElsewhere } from '../../sync/errors.js';
+import { heldElsewhere, notGranted } from '../../sync/errors.js';
 
 /** Priority scale: 1 is the most urgent. Stored as the number, shown as the name. */
 export {
@@ -48,7 +47,7 @@ export interface ClaimOptions {
   taken_from?: RemoteTakenFrom;
 }
 
-/** Whom the team store took a claim from for this machine (daemon/sync/claims.ts). */
+/** Whom the team store took a claim from for this machine (daemon/app/team/claims.ts). */
 export interface RemoteTakenFrom {
   machine: string;
   actor: string;
@@ -373,4 +372,9 @@ export function claimView(sql: Sql, taskId: number) {
     return { actor: s.actor, session: s.key, since: iso(c.claimed_at), last_activity: iso(s.last_activity_at), joined };
   }
   return null;
+}
+
+/** With a team store, the store must have granted this machine the task before it starts here. */
+function requireTeamGrant(app: App, code: string): void {
+  if (app.syncer && !app.syncer.granted(code)) throw notGranted(code);
 }

@@ -6,15 +6,16 @@ import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
 import type { TaskCompleteResult } from '../../../shared/protocol/completion.js';
 import type { Call } from '../app.js';
 import { recordActivity } from '../activities.js';
-import { applyStack } from '../context/context.js';
+import { applyStack } from '../sessions/apply-stack.js';
 import { cannedReason } from './canned.js';
-import { instructionsFor } from '../instructions.js';
-import { findSprint, findTask, sprintById, taskById } from './items.js';
+import { instructionsFor } from '../answers.js';
+import { findSprint, findTask, sprintById, taskById } from './lookup.js';
 import { estimateCheck, taskTrackedMs, withEstimateInstructions } from '../time/reports.js';
 import { parseStack, type SessionRow, type SprintRow, type TaskRow } from '../rows.js';
-import { reloadSession, resolveOpenSession, resolveSession, type Target } from '../sessions/sessions.js';
-import { popFrom, workFrame } from '../context/stack.js';
-import { countUpdates, frameView, sprintView, taskView } from '../views.js';
+import { reloadSession, resolveOpenSession, resolveSession, type Target } from '../sessions/lookup.js';
+import { popFrom, workFrame } from '../sessions/stack.js';
+import { frameView } from '../views.js';
+import { countUpdates, sprintView, taskView } from './views.js';
 import {
   validateSprintCompletion,
   validateTaskCompletion,

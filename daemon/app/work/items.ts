@@ -1,14 +1,16 @@
 // Projects, sprints and tasks: the work items a session's context points at.
 import { collectPage, idCursor, pageBudget } from '../paging.js';
-import { ErrorCode, FragError, notFound, invalidState } from '../../../shared/errors.js';
+import { ErrorCode, FragError, invalidState } from '../../../shared/errors.js';
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
 import type { Sql } from '../../store/sql.js';
 import type { ProjectRow, SprintRow, TaskRow } from '../rows.js';
-import { activityView, projectView, sprintView, taskView } from '../views.js';
+import { activityView, projectView } from '../views.js';
+import { sprintView, taskView } from './views.js';
+import { findProject, findSprint, findTask, normalizeSprintCode, sprintById } from './lookup.js';
 import { recordActivity } from '../activities.js';
-import { instructionsFor } from '../instructions.js';
+import { instructionsFor } from '../answers.js';
 import { finishTask, gateSprint, gateTask, recordSprintCompletion } from './completion.js';
 import type { ActivityRow } from '../rows.js';
 import { taskTrackedMs, withEstimateCheck } from '../time/reports.js';
@@ -16,36 +18,6 @@ import { taskMsElsewhere } from '../time/totals.js';
 import { fragctl } from '../../../shared/command.js';
 import { priorityNumber, setDependencies } from './claims.js';
 import { chooseNext } from './next.js';
-
-/** `1` and `sprint-1` both mean SPRINT-1. */
-export const normalizeSprintCode = (code: string): string =>
-  /^\d+$/.test(code) ? `SPRINT-${code}` : code.toUpperCase();
-
-export function findProject(call: Call, code: string): ProjectRow {
-  const p = call.app.sql.get<ProjectRow>('SELECT * FROM projects WHERE code = ?', code);
-  if (!p) throw notFound('project', code, `list projects with: ${fragctl('project', 'list')}`);
-  return p;
-}
-
-export function findSprint(call: Call, code: string): SprintRow {
-  const c = normalizeSprintCode(code);
-  const s = call.app.sql.get<SprintRow>('SELECT * FROM sprints WHERE code = ?', c);
-  if (!s) throw notFound('sprint', c, `list sprints with: ${fragctl('sprint', 'list')}`);
-  return s;
-}
-
-export function findTask(call: Call, code: string): TaskRow {
-  const t = call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE code = ?', code);
-  if (!t) throw notFound('task', code, `list tasks with: ${fragctl('task', 'list')}`);
-  return t;
-}
-
-export const taskById = (call: Call, id: number): TaskRow =>
-  call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE id = ?', id)!;
-export const sprintById = (call: Call, id: number): SprintRow =>
-  call.app.sql.get<SprintRow>('SELECT * FROM sprints WHERE id = ?', id)!;
-export const projectById = (call: Call, id: number): ProjectRow =>
-  call.app.sql.get<ProjectRow>('SELECT * FROM projects WHERE id = ?', id)!;
 
 function conflictIfExists(call: Call, table: 'projects' | 'sprints' | 'tasks', what: string, code: string): void {
   if (call.app.sql.value(`SELECT 1 FROM ${table} WHERE code = ?`, code)) {

@@ -3,6 +3,7 @@
 import { formatDuration } from '../../../shared/format.js';
 import { fragctl } from '../../../shared/command.js';
 import type { TaskStatus, SprintStatus } from '../../../shared/protocol/views.js';
+import { estimateVariance } from '../time/estimates.js';
 
 export interface ChecklistItem {
   /** Stable rule id an agent can switch on. */
@@ -86,16 +87,6 @@ class Checks {
 }
 
 const closed = (s: TaskStatus) => s === 'completed' || s === 'cancelled';
-
-/** Actual vs estimate: percent over (positive) or under (negative) the estimate. */
-export function estimateVariance(
-  estimateMinutes: number | null,
-  trackedMs: number,
-): { actual_minutes: number; variance_percent: number | null } {
-  const actual = Math.round((trackedMs / 60_000) * 10) / 10;
-  if (estimateMinutes == null || estimateMinutes <= 0) return { actual_minutes: actual, variance_percent: null };
-  return { actual_minutes: actual, variance_percent: Math.round(((actual - estimateMinutes) / estimateMinutes) * 100) };
-}
 
 export function validateTaskCompletion(t: TaskFacts, rules: ValidationRules): ValidationResult {
   const c = new Checks();

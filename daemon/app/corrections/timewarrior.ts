@@ -8,7 +8,7 @@ import type { Sql } from '../../store/sql.js';
 import type { Call } from '../app.js';
 import { recordActivity } from '../activities.js';
 import type { SessionRow } from '../rows.js';
-import { DEFAULT_ACTOR } from '../sessions/sessions.js';
+import { DEFAULT_ACTOR } from '../sessions/lookup.js';
 import { createPastSession, hitsOf, refOf } from './corrections.js';
 
 interface Target {

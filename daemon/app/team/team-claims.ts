@@ -2,10 +2,10 @@
 // machine, since when. sync_claims holds the other machines' claims as of the last pull
 // (for the local claim check); this reads PostgreSQL itself, this machine's claims
 // included, so a view of the team is as fresh as the store.
-import type { TeamClaimsResult } from '../../shared/protocol/sync.js';
-import type { Call } from '../app/app.js';
+import type { TeamClaimsResult } from '../../../shared/protocol/sync.js';
+import type { Call } from '../app.js';
 import { teamStore } from './team-report.js';
-import { CLAIM_COLUMNS, type RemoteClaim } from './syncer.js';
+import { CLAIM_COLUMNS, type RemoteClaim } from '../../sync/syncer.js';
 
 export async function teamClaims(call: Call): Promise<TeamClaimsResult> {
   const syncer = teamStore(call, "the team's claims are read from", ['task', 'list']);

@@ -13,7 +13,8 @@ import { recordActivity } from '../activities.js';
 import type { IntervalRow, SessionRow } from '../rows.js';
 import { activityView } from '../views.js';
 import { fragctl } from '../../../shared/command.js';
-import { DEFAULT_ACTOR, currentSessionOf, nextKey } from '../sessions/sessions.js';
+import { nextKey } from '../sessions/sessions.js';
+import { DEFAULT_ACTOR, currentSessionOf } from '../sessions/lookup.js';
 
 /** An interval as stored, with the columns corrections add. */
 export interface StoredInterval extends IntervalRow {

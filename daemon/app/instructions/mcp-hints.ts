@@ -2,8 +2,8 @@
 // without a shell cannot run `fragctl task activate T-1`, it calls `task_activate
 // {"code":"T-1"}`. The daemon knows the call's source (call.source), so the translation
 // happens once, here, on the finished instructions.
-import type { Instructions } from '../../shared/protocol/views.js';
-import { parseMinutes } from '../../shared/format.js';
+import type { Instructions } from '../../../shared/protocol/views.js';
+import { parseMinutes } from '../../../shared/format.js';
 
 /** Splits a command line quoted by shellQuote (bare words and '…' with '\'' escapes). */
 export function splitWords(line: string): string[] {

@@ -1,8 +1,8 @@
 // Method → operation for the completion area (shared/protocol/completion.ts).
-import type { completionMethods } from '../../../shared/protocol/completion.js';
-import type { HandlersFor } from '../../rpc/handlers.js';
-import * as completion from './completion.js';
-import { sessionReportMethod } from '../sessions/session-report.js';
+import type { completionMethods } from '../../shared/protocol/completion.js';
+import type { HandlersFor } from './handler-types.js';
+import * as completion from '../app/work/completion.js';
+import { sessionReportMethod } from '../app/sessions/session-report.js';
 
 export const completionHandlers: HandlersFor<keyof typeof completionMethods> = {
   'task.validate': (c, p) => completion.validateTaskMethod(c, p),

@@ -1,39 +1,18 @@
 // One builder for the `instructions` every state-changing answer carries: what to do
 // next, exact commands that run as written, and a reminder of where the session stands.
-import { formatDuration } from '../../shared/format.js';
-import { fragctl } from '../../shared/command.js';
-import type { CommandTemplate, Instructions } from '../../shared/protocol/views.js';
-import { HOLES, template as commandTemplate } from './templates.js';
-import type { Call } from './app.js';
-import { activeMs } from './time/intervals.js';
-import { taskTrackedMs } from './time/reports.js';
-import { parseStack, type SessionRow, type TaskRow } from './rows.js';
-import { workFrame } from './context/stack.js';
-import { chooseNext } from './work/next.js';
-import { openDependencies } from './work/claims.js';
+import { formatDuration } from '../../../shared/format.js';
+import { fragctl } from '../../../shared/command.js';
+import type { CommandTemplate, Instructions } from '../../../shared/protocol/views.js';
+import { HOLES, template as commandTemplate } from '../templates.js';
+import type { Call } from '../app.js';
+import type { InstructionBuilder, InstructionExtra } from '../answers.js';
+import { activeMs } from '../time/intervals.js';
+import { taskTrackedMs } from '../time/reports.js';
+import { parseStack, type SessionRow, type TaskRow } from '../rows.js';
+import { workFrame } from '../sessions/stack.js';
+import { chooseNext } from '../work/next.js';
+import { openDependencies } from '../work/claims.js';
 import { instructionsForMcp } from './mcp-hints.js';
-
-export type Template =
-  | 'session_started'
-  | 'session_paused'
-  | 'session_resumed'
-  | 'session_ended'
-  | 'context_activated'
-  | 'context_popped'
-  | 'task_completed'
-  | 'progress'
-  | 'item_created'
-  | 'item_changed'
-  | 'plan_imported'
-  | 'recovery'
-  | 'validation_failed'
-  | 'sprint_completed'
-  | 'next_suggested';
-
-export interface ItemRef {
-  kind: 'project' | 'sprint' | 'task';
-  code: string;
-}
 
 export function contextReminder(call: Call, s: SessionRow | null): string {
   if (!s) return `no session: start one with ${fragctl('session', 'start')}`;
@@ -59,21 +38,6 @@ export function contextReminder(call: Call, s: SessionRow | null): string {
   }
   parts.push(`${formatDuration(Math.floor(activeMs(call.app.sql, s.id, call.now) / 1000))} active`);
   return parts.join(' · ');
-}
-
-/** Details some templates need beyond the session: a failed validation, a recovery's last step. */
-export interface InstructionExtra {
-  validation?: {
-    errors: string[];
-    requirements: string[];
-    details: Record<string, unknown>;
-    checklist: { rule: string; done: boolean; severity: string }[];
-  };
-  /** The item a validation or completion is about. */
-  target?: { kind: 'task' | 'sprint'; code: string; id: number };
-  last_step?: string | null;
-  /** The summary a refused completion was given: the retry keeps it. */
-  summary?: string;
 }
 
 const CLOSED = "('completed','cancelled')";
@@ -187,13 +151,7 @@ export const sessionFlag = (s: Pick<SessionRow, 'actor' | 'key'> | null): string
 const doneProse = (call: Call, flag: string[]): string =>
   fragctl('done', flag, `<summary of at least ${call.app.config.validation.summary_min_chars} characters>`);
 
-export function instructionsFor(
-  call: Call,
-  template: Template,
-  s: SessionRow | null,
-  item?: ItemRef,
-  extra: InstructionExtra = {},
-): Instructions {
+export const buildInstructions: InstructionBuilder = (call, template, s, item, extra = {}): Instructions => {
   const flag = sessionFlag(s);
   const stack = s ? parseStack(s) : [];
   const work = workFrame(stack);
@@ -371,4 +329,4 @@ export function instructionsFor(
     ...out,
   };
   return call.source === 'mcp' ? instructionsForMcp(result) : result;
-}
+};

@@ -7,10 +7,11 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import { newCall, type App, type Call } from '../app.js';
 import { iso, ManualClock, type Clock } from '../../clock.js';
-import type { DaemonEvent } from '../../../shared/protocol/views.js';
-import { closeInterval, openInterval } from './intervals.js';
+import type { DaemonEvent } from '../../../shared/protocol/events.js';
+import { closeInterval, openInterval } from '../time/intervals.js';
 import { recordActivity } from '../activities.js';
-import { idleReason, pauseSessionRow, reloadSession } from '../sessions/sessions.js';
+import { idleReason, pauseSessionRow } from './sessions.js';
+import { reloadSession } from './lookup.js';
 import type { SessionRow } from '../rows.js';
 
 export interface ClockSample {

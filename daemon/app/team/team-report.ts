@@ -2,15 +2,14 @@
 // machine pushes its intervals there (with the codes and the person they belong to), so
 // the report is one aggregate in PostgreSQL. An open interval counts to its last
 // checkpoint, the latest instant its machine has pushed.
-import { fragctl } from '../../shared/command.js';
-import { ErrorCode, FragError } from '../../shared/errors.js';
-import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
-import type { TeamReportBy, TeamReportResult } from '../../shared/protocol/sync.js';
-import type { Call } from '../app/app.js';
-import { resolveRange } from '../app/time/reports.js';
-import { isValidTimeZone } from '../app/time/timeline.js';
-import { syncerOf } from './claims.js';
-import type { Syncer } from './syncer.js';
+import { fragctl } from '../../../shared/command.js';
+import { ErrorCode, FragError } from '../../../shared/errors.js';
+import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
+import type { TeamReportBy, TeamReportResult } from '../../../shared/protocol/sync.js';
+import type { Call } from '../app.js';
+import { resolveRange } from '../time/reports.js';
+import { isValidTimeZone } from '../time/timeline.js';
+import type { Syncer } from '../../sync/syncer.js';
 
 const KEY: Record<TeamReportBy, string> = {
   person: "coalesce(data->>'person', '(unknown)')",
@@ -24,7 +23,7 @@ const KEY: Record<TeamReportBy, string> = {
  * on this machine: what it reads, and the command (argv) to use instead for this machine alone.
  */
 export function teamStore(call: Call, reads: string, instead: string[]): Syncer {
-  const syncer = syncerOf(call.app);
+  const syncer = call.app.syncer;
   if (syncer) return syncer;
   throw new FragError(ErrorCode.InvalidState, `${reads} the team store, and sync is off on this machine`, {
     error: 'invalid_state',

@@ -2,25 +2,22 @@
 // (daemon/sync/syncer.ts claim()). This file is the seam between the activation methods
 // and the syncer: who would hold the task (from the call's target, resolved as the
 // handler will), and what this machine's sessions hold now (for reconciliation).
-import type { App } from '../app/app.js';
-import { newCall } from '../app/app.js';
-import { resolveOpenSession } from '../app/sessions/sessions.js';
-import type { Sql } from '../store/sql.js';
-import { ErrorCode, FragError } from '../../shared/errors.js';
-import { fragctl } from '../../shared/command.js';
-import type { ParsedParamsOf } from '../../shared/protocol/methods.js';
-import type { Prepared, Settle } from '../rpc/handlers.js';
-import type { RemoteTakenFrom } from '../app/work/claims.js';
-import { placeOf } from '../app/agents/repo.js';
-import { eventKind } from '../app/agents/events.js';
-import { chooseNext, type NextParams } from '../app/work/next.js';
-import { findSprint } from '../app/work/items.js';
-import { notGranted, teamStoreUnreachable } from './errors.js';
-import type { LocalHold, Syncer } from './syncer.js';
-
-const syncers = new WeakMap<App, Syncer>();
-export const registerSyncer = (app: App, s: Syncer): void => void syncers.set(app, s);
-export const syncerOf = (app: App): Syncer | undefined => syncers.get(app);
+import type { App } from '../app.js';
+import { newCall } from '../app.js';
+import { resolveOpenSession } from '../sessions/lookup.js';
+import type { Sql } from '../../store/sql.js';
+import { ErrorCode, FragError } from '../../../shared/errors.js';
+import { fragctl } from '../../../shared/command.js';
+import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
+import type { Prepared, Settle } from '../app.js';
+import type { RemoteTakenFrom } from '../work/claims.js';
+import { placeOf } from '../agents/repo.js';
+import { eventKind } from '../agents/events.js';
+import { chooseNext } from '../work/next.js';
+import type { NextParams } from '../context/next-task.js';
+import { findSprint } from '../work/lookup.js';
+import { teamStoreUnreachable } from '../../sync/errors.js';
+import type { LocalHold } from '../../sync/syncer.js';
 
 /**
  * The tasks this machine's open sessions hold in the team store's sense: the top-level
@@ -60,7 +57,7 @@ function claimedCode(app: App, code: string): string | null {
  * session or task cannot be resolved is left to the handler, which refuses it as usual.
  */
 export async function claimBeforeActivate<P extends ActivationParams>(app: App, p: P): Promise<Prepared<P> | void> {
-  const syncer = syncerOf(app);
+  const syncer = app.syncer;
   if (!syncer) return;
   let session;
   try {
@@ -94,7 +91,7 @@ interface ActivationParams {
  * carry it). With nothing ready the handler answers as without sync.
  */
 export async function grantNextChoice(app: App, p: ParsedParamsOf<'task.next'>): Promise<Prepared<NextParams> | void> {
-  const syncer = syncerOf(app);
+  const syncer = app.syncer;
   if (!syncer || !p.activate) return;
   const call = newCall(app);
   let session;
@@ -136,7 +133,7 @@ export async function grantAgentPlaces(
   app: App,
   events: () => { agent: string; event: string; cwd: string | null }[],
 ): Promise<Settle | void> {
-  const syncer = syncerOf(app);
+  const syncer = app.syncer;
   if (!syncer) return;
   const settles: Settle[] = [];
   const asked = new Set<string>();
@@ -159,8 +156,3 @@ export async function grantAgentPlaces(
  * only while the team store's grant for it is in hand. A path that activates a task without
  * asking first is refused rather than allowed to double-book it.
  */
-export function requireTeamGrant(app: App, code: string): void {
-  const syncer = syncerOf(app);
-  if (!syncer || syncer.granted(code)) return;
-  throw notGranted(code);
-}

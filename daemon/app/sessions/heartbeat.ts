@@ -3,11 +3,12 @@
 // the same session, file and task within one window share one activity row, whose data
 // counts them.
 import type { ParsedParamsOf, ResultOf } from '../../../shared/protocol/methods.js';
-import type { DaemonEvent } from '../../../shared/protocol/views.js';
+import type { DaemonEvent } from '../../../shared/protocol/events.js';
 import type { Call } from '../app.js';
 import { recordActivity } from '../activities.js';
-import { instructionsFor } from '../instructions.js';
-import { resolveOpenSession, resumableByActivity, resumeSessionRow, reloadSession } from '../sessions/sessions.js';
+import { instructionsFor } from '../answers.js';
+import { resumableByActivity, resumeSessionRow } from './sessions.js';
+import { resolveOpenSession, reloadSession } from './lookup.js';
 
 export const HEARTBEAT_WINDOW_MS = 60_000;
 
