@@ -7,7 +7,7 @@ import { activityView } from './views.js';
 import { INLINE_DATA_BYTES } from '../../shared/limits.js';
 import type { ActivityView } from '../../shared/protocol/views.js';
 
-const counterColumn: Record<string, string | undefined> = {
+const counterColumn: Record<string, 'update_count' | 'note_count' | 'log_count' | undefined> = {
   update: 'update_count',
   note: 'note_count',
   log: 'log_count',
@@ -77,6 +77,10 @@ export function recordActivity(call: Call, session: SessionRow | null, input: Ac
       at,
       session.id,
     );
+    // The call's one loaded value of the session stays current, so nothing below re-reads it.
+    session.activity_count += 1;
+    session.last_activity_at = Math.max(session.last_activity_at, at);
+    if (counter) session[counter] += 1;
   }
   // The row as stored, without reading it back: this is the hottest write path.
   const row: ActivityRow = {
@@ -101,6 +105,19 @@ export function recordActivity(call: Call, session: SessionRow | null, input: Ac
     data: { id: row.id, kind: row.kind, message: row.message },
   });
   return row;
+}
+
+/**
+ * Runs writes that record activity in `s` for fragd's own reasons (a restart, a wake-up, a
+ * take-over by someone else), which are no sign of life of the session: its last activity,
+ * in the store and in the loaded row, stays what it was, so idle and stale clocks go on.
+ */
+export function withoutSignOfLife<T>(call: Call, s: SessionRow, write: () => T): T {
+  const last = s.last_activity_at;
+  const result = write();
+  call.app.sql.run('UPDATE sessions SET last_activity_at = ? WHERE id = ?', last, s.id);
+  s.last_activity_at = last;
+  return result;
 }
 
 /** The session's last activities, newest first; codes come from its stack where they can. */

@@ -29,7 +29,8 @@ export interface SessionRow {
   paused_at: number | null;
   pause_reason: string | null;
   last_activity_at: number;
-  total_active_seconds: number;
+  // total_active_seconds is not here on purpose: the interval triggers keep it in the store,
+  // so a loaded row's copy would go stale within the call; read totals from time/totals.ts.
   activity_count: number;
   update_count: number;
   note_count: number;

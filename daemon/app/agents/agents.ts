@@ -9,9 +9,9 @@ import type { Call } from '../app.js';
 import { AGENT_EVENTS, findByEventId, recordActivity } from '../activities.js';
 import type { SessionRow, TaskRow } from '../rows.js';
 import { parseStack } from '../rows.js';
-import { activateTask, pushContext } from '../context/context.js';
-import { endSession, pauseSessionRow, resumeSessionRow, startSession } from '../sessions/sessions.js';
-import { getSession, reloadSession } from '../sessions/lookup.js';
+import { activateTaskOn, pushProjectOn } from '../context/context.js';
+import { endSessionRow, openSession, pauseSessionRow, resumeSessionRow } from '../sessions/sessions.js';
+import { getSession } from '../sessions/lookup.js';
 import { workFrame } from '../sessions/stack.js';
 import { dialectOf, eventKind, type AgentEventKind } from './events.js';
 import { placeOf, type RepoPlace } from './repo.js';
@@ -82,20 +82,19 @@ function freeActor(call: Call, actor: string): string {
         kind: 'agent.gone',
         message: `${name} started a new conversation; this one had gone silent (${dead.pause_reason})`,
       });
-      endSession(call, { session: dead.key });
+      endSessionRow(call, dead);
     }
     return name;
   }
 }
 
 function newSession(call: Call, e: AgentEvent, actor: string, chatId: string, waiting: boolean): SessionRow {
-  const started = startSession(call, {
+  const s = openSession(call, {
     actor: freeActor(call, actor),
     chat_session_id: chatId,
     source: 'hook',
     metadata: { agent: e.agent, cwd: str(e.payload.cwd), transcript_path: str(e.payload.transcript_path) },
   });
-  const s = getSession(call, started.session.key);
   // Opened by a SessionStart, the agent waits for its first prompt: none of it is work.
   return waiting ? pauseSessionRow(call, s, waitingReason('for the first prompt', e.at), e.at, 'pause') : s;
 }
@@ -116,21 +115,25 @@ function applyPlace(call: Call, s: SessionRow, place: RepoPlace): SessionRow {
       if (workFrame(stack)?.id !== task.id) {
         try {
           // In a savepoint of its own: a refusal caught here leaves nothing of the attempt.
-          call.app.sql.db.transaction(() => activateTask(call, { session: s.key, code: task.code, source: 'hook' }))();
+          call.app.sql.db.transaction(() =>
+            activateTaskOn(call, s, { session: s.key, code: task.code, source: 'hook' }),
+          )();
         } catch (err) {
           // The branch names a task another actor holds, a blocked one, or (team sync) one the
           // team store did not grant: the agent's event is still recorded, its stack stays as
           // it was, and the refusal is in its log.
           if (!refusedActivation(err)) throw err;
+          // The savepoint undid the attempt in the store; the loaded session goes back with it.
+          Object.assign(s, getSession(call, s.key));
           recordActivity(call, s, { kind: 'claim.refused', message: err.message, data: { ...err.data } });
         }
       }
-      return reloadSession(call, s);
+      return s;
     }
   }
   if (place.project && !stack.length && sql.value('SELECT 1 FROM projects WHERE code = ?', place.project))
-    pushContext(call, { session: s.key, type: 'project', code: place.project, source: 'hook' });
-  return reloadSession(call, s);
+    pushProjectOn(call, s, place.project);
+  return s;
 }
 
 function describe(kind: AgentEventKind, e: AgentEvent): { message: string; data: Record<string, unknown> } {
@@ -240,7 +243,6 @@ export function applyAgentEvent(outer: Call, e: AgentEvent): AgentOutcome {
     eventId: e.eventId ?? undefined,
     eventScope: AGENT_EVENTS,
   });
-  s = reloadSession(call, s);
 
   // Tokens: what the transcripts gained since the last read (every event may carry new
   // messages), each stored on the task its message's time fell in.
@@ -252,8 +254,7 @@ export function applyAgentEvent(outer: Call, e: AgentEvent): AgentOutcome {
   else if (askingPermission && s.status === 'active')
     s = pauseSessionRow(call, s, waitingReason('for permission', e.at), e.at, 'pause');
   else if (kind === 'end') {
-    endSession(call, { session: s.key });
-    s = reloadSession(call, s);
+    s = endSessionRow(call, s);
   }
   return { outcome: 'ingested', session: s, kind, place };
 }

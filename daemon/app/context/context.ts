@@ -12,7 +12,7 @@ import { findProject, findSprint, findTask, projectById, sprintById, taskById } 
 import { parseStack, type ActivityRow, type ContextHistoryRow, type SessionRow, type StoredFrame } from '../rows.js';
 import { popFrom, replaceWith, workFrame } from '../sessions/stack.js';
 import { resumableByActivity, resumeSessionRow } from '../sessions/sessions.js';
-import { reloadSession, resolveOpenSession, resolveSession, type Target } from '../sessions/lookup.js';
+import { resolveOpenSession, resolveSession, type Target } from '../sessions/lookup.js';
 import { activityView, frameView } from '../views.js';
 import { sprintView, taskView } from '../work/views.js';
 import { badCursor, collectPage, pageBudget } from '../paging.js';
@@ -74,9 +74,11 @@ function contextResult(
 
 /** Work on a session that may have been idle-paused: activity brings it back (config). */
 function workingSession(call: Call, target: Target): SessionRow {
-  const s = resolveOpenSession(call, target);
-  return resumableByActivity(call, s) ? resumeSessionRow(call, s, 'activity after idle').session : s;
+  return working(call, resolveOpenSession(call, target));
 }
+
+const working = (call: Call, s: SessionRow): SessionRow =>
+  resumableByActivity(call, s) ? resumeSessionRow(call, s, 'activity after idle').session : s;
 
 function push(call: Call, s: SessionRow, type: ContextType, code: string): SessionRow {
   const { stack, changes } = replaceWith(parseStack(s), lineageOf(call, type, code));
@@ -88,6 +90,11 @@ export function pushContext(call: Call, p: ParsedParamsOf<'context.push'>): Cont
   if (p.type === 'sprint') return activateSprint(call, p);
   const s = push(call, workingSession(call, p), p.type, p.code);
   return contextResult(call, s, 'context_activated');
+}
+
+/** Puts a project on the stack of a session the caller has already loaded (it is kept current). */
+export function pushProjectOn(call: Call, s: SessionRow, code: string): ContextResult {
+  return contextResult(call, push(call, working(call, s), 'project', code), 'context_activated');
 }
 
 export function popContext(call: Call, p: ParsedParamsOf<'context.pop'>) {
@@ -161,6 +168,16 @@ export function activateSprint(call: Call, p: ParsedParamsOf<'sprint.activate'>)
 
 /** `as: 'subtask'` (context push subtask) refuses a top-level task; otherwise the task's own kind decides. */
 export function activateTask(call: Call, p: ParsedParamsOf<'task.activate'>, as: 'task' | 'subtask' = 'task') {
+  return activate(call, p, as, () => workingSession(call, p));
+}
+
+/** Activates a task in a session the caller has already loaded (it is kept current, not re-read). */
+export function activateTaskOn(call: Call, s: SessionRow, p: ParsedParamsOf<'task.activate'>) {
+  return activate(call, p, 'task', () => working(call, s));
+}
+
+/** The session is loaded after the task's own checks, so their errors come first. */
+function activate(call: Call, p: ParsedParamsOf<'task.activate'>, as: 'task' | 'subtask', session: () => SessionRow) {
   const task = findTask(call, p.code);
   if (task.status === 'completed' || task.status === 'cancelled') {
     throw invalidState(
@@ -171,7 +188,7 @@ export function activateTask(call: Call, p: ParsedParamsOf<'task.activate'>, as:
       },
     );
   }
-  const s0 = workingSession(call, p);
+  const s0 = session();
   // The one gate every activation passes: the claim is on the top-level task.
   claimTask(call, s0, task.parent_id ? taskById(call, task.parent_id) : task, p);
   const s = push(call, s0, as === 'subtask' || task.parent_id ? 'subtask' : 'task', task.code);
@@ -214,7 +231,7 @@ export function deactivateTask(call: Call, p: ParsedParamsOf<'task.deactivate'>)
   const { stack: next, removed } = popFrom(stack, work.type);
   const updated = applyStack(
     call,
-    reloadSession(call, s),
+    s,
     next,
     removed.map((f) => ({ action: 'pop' as const, frame: f, left: f })),
   );

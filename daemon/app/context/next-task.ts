@@ -6,7 +6,7 @@ import { fragctl } from '../../../shared/command.js';
 import type { Call } from '../app.js';
 import type { SessionRow } from '../rows.js';
 import { instructionsFor } from '../answers.js';
-import { resolveOpenSession, reloadSession } from '../sessions/lookup.js';
+import { resolveOpenSession } from '../sessions/lookup.js';
 import { findSprint } from '../work/lookup.js';
 import { chooseNext, sprintCode, whyChosen } from '../work/next.js';
 import { priorityName } from '../work/claims.js';
@@ -82,6 +82,5 @@ export function nextTask(call: Call, p: NextParams): NextResult {
       instructions: r.instructions,
     };
   }
-  const after = s ? reloadSession(call, s) : null;
-  return { ...base, activated: false, instructions: instructionsFor(call, 'next_suggested', after) };
+  return { ...base, activated: false, instructions: instructionsFor(call, 'next_suggested', s) };
 }

@@ -8,7 +8,6 @@ import type { SessionRow, StoredFrame } from '../rows.js';
 import { activeMsOn, retime } from '../time/intervals.js';
 import { frameView } from '../views.js';
 import type { ContextType } from '../../../shared/protocol/views.js';
-import { reloadSession } from './lookup.js';
 import type { StackChange } from './stack.js';
 
 const column = { project: 'project_id', sprint: 'sprint_id', task: 'task_id', subtask: 'task_id' } as const;
@@ -33,15 +32,21 @@ export function applyStack(call: Call, s: SessionRow, next: StoredFrame[], chang
       call.now,
     );
   }
+  const written = {
+    stack: JSON.stringify(next),
+    active_project_id: find('project'),
+    active_sprint_id: find('sprint'),
+    active_task_id: find('subtask') ?? find('task'),
+  };
   sql.run(
     'UPDATE sessions SET stack = ?, active_project_id = ?, active_sprint_id = ?, active_task_id = ? WHERE id = ?',
-    JSON.stringify(next),
-    find('project'),
-    find('sprint'),
-    find('subtask') ?? find('task'),
+    written.stack,
+    written.active_project_id,
+    written.active_sprint_id,
+    written.active_task_id,
     s.id,
   );
-  const updated = reloadSession(call, s);
+  const updated = Object.assign(s, written);
   retime(sql, updated, call.now);
   const describe = changes
     .map((c) => (c.action === 'switch' ? `switch ${c.left!.code} → ${c.frame.code}` : `${c.action} ${c.frame.code}`))

@@ -8,7 +8,7 @@ import type { Call } from '../app.js';
 import { recordActivity } from '../activities.js';
 import { instructionsFor } from '../answers.js';
 import { resumableByActivity, resumeSessionRow } from './sessions.js';
-import { resolveOpenSession, reloadSession } from './lookup.js';
+import { resolveOpenSession } from './lookup.js';
 
 export const HEARTBEAT_WINDOW_MS = 60_000;
 
@@ -83,7 +83,6 @@ export function heartbeat(call: Call, p: ParsedParamsOf<'heartbeat'>): ResultOf<
       last_at: call.now,
     },
   });
-  s = reloadSession(call, s);
   return {
     session: s.key,
     status: s.status,

@@ -9,7 +9,7 @@ import { newCall } from '../app.js';
 import { iso } from '../../clock.js';
 import { closeInterval, openInterval } from '../time/intervals.js';
 import type { IntervalRow, SessionRow } from '../rows.js';
-import { recordActivity } from '../activities.js';
+import { recordActivity, withoutSignOfLife } from '../activities.js';
 import { idleReason, pauseSessionRow } from './sessions.js';
 import { idleTimeoutMsOf, isAgentSession } from './tick.js';
 
@@ -29,21 +29,21 @@ export function recoverOpenIntervals(app: App): number {
           ? Math.min(Math.max(s.last_activity_at + grace, iv.started_at), iv.checkpoint_at)
           : iv.checkpoint_at;
       closeInterval(sql, iv.session_id, endAt, 'crash');
-      recordActivity(call, s, {
-        kind: 'daemon.recovered',
-        message: `daemon restarted; time after ${iso(endAt)} was not counted`,
-        data: { interval: iv.id, checkpoint_at: iv.checkpoint_at, ended_at: endAt },
-      });
       // A restart is not the person working: idle detection keeps counting from their last activity.
-      sql.run('UPDATE sessions SET last_activity_at = ? WHERE id = ?', s.last_activity_at, s.id);
+      withoutSignOfLife(call, s, () =>
+        recordActivity(call, s, {
+          kind: 'daemon.recovered',
+          message: `daemon restarted; time after ${iso(endAt)} was not counted`,
+          data: { interval: iv.id, checkpoint_at: iv.checkpoint_at, ended_at: endAt },
+        }),
+      );
     }
     const active = sql.all<SessionRow>("SELECT * FROM sessions WHERE status = 'active'");
     for (const s of active) {
       if (sql.value('SELECT 1 FROM intervals WHERE session_id = ? AND ended_at IS NULL', s.id)) continue;
       if (call.now - s.last_activity_at >= idleTimeoutMsOf(s, config)) {
         const pauseAt = Math.min(s.last_activity_at + (isAgentSession(s) ? 0 : graceMs), call.now);
-        pauseSessionRow(call, s, idleReason(s.last_activity_at), pauseAt, 'idle');
-        sql.run('UPDATE sessions SET last_activity_at = ? WHERE id = ?', s.last_activity_at, s.id);
+        withoutSignOfLife(call, s, () => pauseSessionRow(call, s, idleReason(s.last_activity_at), pauseAt, 'idle'));
       } else {
         openInterval(sql, s, call.now);
       }

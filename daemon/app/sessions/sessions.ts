@@ -12,14 +12,7 @@ import { collectPage, idCursor, pageBudget } from '../paging.js';
 import { closeInterval, openInterval, type EndReason } from '../time/intervals.js';
 import type { SessionRow } from '../rows.js';
 import { sessionView } from './session-view.js';
-import {
-  activeSessionOf,
-  DEFAULT_ACTOR,
-  getSession,
-  reloadSession,
-  resolveOpenSession,
-  resolveSession,
-} from './lookup.js';
+import { activeSessionOf, DEFAULT_ACTOR, getSession, resolveOpenSession, resolveSession } from './lookup.js';
 import { instructionsFor } from '../answers.js';
 import { activeTaskElapsed } from '../time/reports.js';
 import { lastStep, resumeSuggestions, sessionReport } from './session-report.js';
@@ -47,11 +40,16 @@ export function emitSessionChanged(
 }
 
 function result(call: Call, s: SessionRow, template: Parameters<typeof instructionsFor>[1]): SessionResult {
-  const fresh = reloadSession(call, s);
-  return { session: sessionView(call.app.sql, fresh, call.now), instructions: instructionsFor(call, template, fresh) };
+  return { session: sessionView(call.app.sql, s, call.now), instructions: instructionsFor(call, template, s) };
 }
 
 export function startSession(call: Call, p: ParsedParamsOf<'session.start'>) {
+  const s = openSession(call, p);
+  return { ...result(call, s, 'session_started'), suggestions: resumeSuggestions(call) };
+}
+
+/** Starts a session and returns its row, for callers that build their own answer (agents). */
+export function openSession(call: Call, p: ParsedParamsOf<'session.start'>): SessionRow {
   const { sql } = call.app;
   const actor = p.actor ?? DEFAULT_ACTOR;
   const existing = activeSessionOf(call, actor);
@@ -99,7 +97,7 @@ export function startSession(call: Call, p: ParsedParamsOf<'session.start'>) {
     data: { type, source },
   });
   emitSessionChanged(call, s, 'started');
-  return { ...result(call, s, 'session_started'), suggestions: resumeSuggestions(call) };
+  return s;
 }
 
 /** Closes time and marks a session paused; shared by a manual pause, idle and switch. */
@@ -117,7 +115,7 @@ export function pauseSessionRow(
     reason,
     s.id,
   );
-  const paused = reloadSession(call, s);
+  const paused = Object.assign(s, { status: 'paused' as const, paused_at: at, pause_reason: reason });
   recordActivity(call, paused, {
     kind: 'session.pause',
     message: reason,
@@ -167,13 +165,14 @@ export function resumeSessionRow(
     );
   }
   const interrupted = Math.max(0, Math.round((call.now - (s.paused_at ?? call.now)) / 1000));
+  const pausedReason = s.pause_reason;
   call.app.sql.run("UPDATE sessions SET status = 'active', paused_at = NULL, pause_reason = NULL WHERE id = ?", s.id);
-  const active = reloadSession(call, s);
+  const active = Object.assign(s, { status: 'active' as const, paused_at: null, pause_reason: null });
   openInterval(call.app.sql, active, call.now);
   recordActivity(call, active, {
     kind: 'session.resume',
     message: `resumed after ${interrupted}s (${cause})`,
-    data: { interrupted_seconds: interrupted, paused_reason: s.pause_reason, cause },
+    data: { interrupted_seconds: interrupted, paused_reason: pausedReason, cause },
   });
   call.events.push({
     type: 'session.resumed',
@@ -194,14 +193,12 @@ export function resumeSession(call: Call, p: ParsedParamsOf<'session.resume'>) {
     ({ session: current, interrupted } = resumeSessionRow(call, s, 'resume'));
   } else {
     recordActivity(call, s, { kind: 'session.attach', message: 'attached to the running session' });
-    current = reloadSession(call, s);
   }
   // Read before this call's own resume/attach row, so it is the step the session left off at.
   const last = lastStepBefore;
-  const fresh = reloadSession(call, current);
   return {
-    session: sessionView(call.app.sql, fresh, call.now),
-    instructions: instructionsFor(call, 'recovery', fresh, undefined, { last_step: last?.line ?? null }),
+    session: sessionView(call.app.sql, current, call.now),
+    instructions: instructionsFor(call, 'recovery', current, undefined, { last_step: last?.line ?? null }),
     interrupted_seconds: interrupted,
     recent: recentActivities(call, s, 5),
     last_step: last,
@@ -228,6 +225,9 @@ export function switchSession(call: Call, p: ParsedParamsOf<'session.switch'>) {
   return { ...result(call, now, 'session_resumed'), paused };
 }
 
+/** Ends a session the caller has already loaded (agents' SessionEnd). */
+export const endSessionRow = (call: Call, s: SessionRow): SessionRow => finish(call, s, 'completed', null);
+
 function finish(call: Call, s: SessionRow, status: 'completed' | 'abandoned', summary: string | null): SessionRow {
   if (s.status === 'active') closeInterval(call.app.sql, s.id, call.now, status === 'completed' ? 'end' : 'abandon');
   call.app.sql.run(
@@ -237,7 +237,7 @@ function finish(call: Call, s: SessionRow, status: 'completed' | 'abandoned', su
     summary,
     s.id,
   );
-  const done = reloadSession(call, s);
+  const done = Object.assign(s, { status, ended_at: call.now, paused_at: null, summary: summary ?? s.summary });
   recordActivity(call, done, { kind: status === 'completed' ? 'session.end' : 'session.abandon', message: summary });
   emitSessionChanged(call, done, status);
   return done;

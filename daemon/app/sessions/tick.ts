@@ -9,9 +9,8 @@ import { newCall, type App, type Call } from '../app.js';
 import { iso, ManualClock, type Clock } from '../../clock.js';
 import type { DaemonEvent } from '../../../shared/protocol/events.js';
 import { closeInterval, openInterval } from '../time/intervals.js';
-import { recordActivity } from '../activities.js';
+import { recordActivity, withoutSignOfLife } from '../activities.js';
 import { idleReason, pauseSessionRow } from './sessions.js';
-import { reloadSession } from './lookup.js';
 import type { SessionRow } from '../rows.js';
 
 export interface ClockSample {
@@ -219,22 +218,22 @@ export function applyTick(call: Call, d: TickDecision): TickReport {
       report.idle_paused.push(paused.key);
     } else {
       closeInterval(sql, s.id, a.end_at, 'suspend');
-      const fresh = reloadSession(call, s);
-      openInterval(sql, fresh, a.reopen_at);
-      recordActivity(call, fresh, {
-        kind: 'time.suspend',
-        message: `clock gap of ${Math.round(d.gap.wall_ms / 1000)}s (${a.why}); time from ${iso(a.end_at)} to ${iso(a.reopen_at)} not counted`,
-        data: {
-          from: a.end_at,
-          to: a.reopen_at,
-          wall_ms: d.gap.wall_ms,
-          monotonic_ms: d.gap.monotonic_ms,
-          why: a.why,
-        },
-        at: a.reopen_at,
-      });
+      openInterval(sql, s, a.reopen_at);
       // Waking up is not the person working: the idle clock keeps counting from their last activity.
-      sql.run('UPDATE sessions SET last_activity_at = ? WHERE id = ?', s.last_activity_at, s.id);
+      withoutSignOfLife(call, s, () =>
+        recordActivity(call, s, {
+          kind: 'time.suspend',
+          message: `clock gap of ${Math.round(d.gap.wall_ms / 1000)}s (${a.why}); time from ${iso(a.end_at)} to ${iso(a.reopen_at)} not counted`,
+          data: {
+            from: a.end_at,
+            to: a.reopen_at,
+            wall_ms: d.gap.wall_ms,
+            monotonic_ms: d.gap.monotonic_ms,
+            why: a.why,
+          },
+          at: a.reopen_at,
+        }),
+      );
       report.suspended.push(s.key);
     }
   }

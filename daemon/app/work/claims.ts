@@ -12,7 +12,7 @@ import { formatDuration } from '../../../shared/format.js';
 import { iso } from '../../clock.js';
 import type { Sql } from '../../store/sql.js';
 import type { App, Call } from '../app.js';
-import { recordActivity } from '../activities.js';
+import { recordActivity, withoutSignOfLife } from '../activities.js';
 import { parseStack, type SessionRow, type TaskRow } from '../rows.js';
 import { remoteHolder, remotelyHeldTaskIds } from '../../sync/mirror.js';
 import { heldElsewhere, notGranted } from '../../sync/errors.js';
@@ -201,9 +201,10 @@ function claimRecord(
   data: object,
   other = false,
 ) {
-  const row = recordActivity(call, s, { kind, message, data: { code: task.code, ...data } });
+  const record = () => recordActivity(call, s, { kind, message, data: { code: task.code, ...data } });
+  // Recorded in another actor's session, it is no sign of life of that session.
+  const row = other ? withoutSignOfLife(call, s, record) : record();
   call.app.sql.run('UPDATE activities SET task_id = ? WHERE id = ?', task.id, row.id);
-  if (other) call.app.sql.run('UPDATE sessions SET last_activity_at = ? WHERE id = ?', s.last_activity_at, s.id);
 }
 
 /**

@@ -12,7 +12,7 @@ import { instructionsFor } from '../answers.js';
 import { findSprint, findTask, sprintById, taskById } from './lookup.js';
 import { estimateCheck, taskTrackedMs, withEstimateInstructions } from '../time/reports.js';
 import { parseStack, type SessionRow, type SprintRow, type TaskRow } from '../rows.js';
-import { reloadSession, resolveOpenSession, resolveSession, type Target } from '../sessions/lookup.js';
+import { resolveOpenSession, resolveSession, type Target } from '../sessions/lookup.js';
 import { popFrom, workFrame } from '../sessions/stack.js';
 import { frameView } from '../views.js';
 import { countUpdates, sprintView, taskView } from './views.js';
@@ -290,7 +290,7 @@ export function completeTask(call: Call, p: ParsedParamsOf<'task.complete'>): Ta
   const task = targetTask(call, s, p.code, p, 'complete');
   const g = gateTask(call, s, task, { summary: p.summary, force: p.force });
   finishTask(call, s, g);
-  const after = popCompleted(call, s ? reloadSession(call, s) : null, [task.id]);
+  const after = popCompleted(call, s, [task.id]);
   const r = completeResult(call, after, g);
   return {
     ...r,
@@ -336,7 +336,7 @@ export function bulkComplete(call: Call, p: ParsedParamsOf<'tasks.bulk_complete'
   for (const g of gates) finishTask(call, s, g);
   const after = popCompleted(
     call,
-    s ? reloadSession(call, s) : null,
+    s,
     gates.map((g) => g.task.id),
   );
   const results = gates.map((g) => completeResult(call, after, g));
@@ -409,7 +409,7 @@ export function completeSprint(call: Call, p: ParsedParamsOf<'sprint.complete'>)
       const { stack: next, removed } = popFrom(stack, 'sprint');
       after = applyStack(
         call,
-        reloadSession(call, s),
+        s,
         next,
         removed.map((f) => ({ action: 'pop' as const, frame: f, left: f })),
       );
@@ -428,10 +428,9 @@ export function addArtifact(call: Call, p: ParsedParamsOf<'artifact.add'>) {
   const stack = parseStack(s);
   const code = (t: string) => stack.find((f) => f.type === t)?.code ?? null;
   recordActivity(call, s, { kind: 'artifact', message: p.path, data: { path: p.path, note: p.note ?? null } });
-  const fresh = reloadSession(call, s);
   return {
     artifact: { path: p.path, note: p.note ?? null, task: code('subtask') ?? code('task'), sprint: code('sprint') },
     session: s.key,
-    instructions: instructionsFor(call, 'progress', fresh),
+    instructions: instructionsFor(call, 'progress', s),
   };
 }
