@@ -50,13 +50,6 @@ export function openDatabase(
     // and of a report's range fit in 4 MB; the rest is in the OS page cache anyway.
     db.pragma('cache_size = -4000');
     db.pragma('temp.cache_size = -1000');
-    // Statement and savepoint journals in memory (issue 20). Every write runs in a savepoint
-    // of its own (the group commit) and fires triggers (running totals, undo log), so SQLite
-    // journals the pages it changes; past 64 KiB that journal spilled into a temporary file,
-    // and a write paid file I/O for it: an imported interval cost about 40 µs instead of 10.
-    // This also keeps a big sort in memory rather than in a temporary file (a year's report
-    // at 1M intervals sorts about 365k rows), which bench/scale.bench.mjs measures.
-    db.pragma('temp_store = MEMORY');
     const trusted = clean.clean && clean.user_version === migrations.length;
     if (trusted) {
       // The cheap check: the header and every schema entry parse (a file that is not a
