@@ -21,7 +21,9 @@ import { acquirePidLock, LockWriteError } from './safety/pid-lock.js';
 import { corruptRecovery, storageAdvice, storageProblemOf } from './safety/storage-problem.js';
 import type { LogFile } from './log-file.js';
 import { raiseFdLimit, type FdLimit } from './safety/fd-limit.js';
-import { openDatabase, type Db } from './store/database.js';
+import { openDatabase, type Db, type StartCheck } from './store/database.js';
+import { migrations } from './store/migrations.js';
+import { writeCleanStop } from './store/clean-stop.js';
 import { Sql } from './store/sql.js';
 import { SocketServer } from './transport/socket-server.js';
 import { startHttpApi, type HttpApi } from './transport/http-start.js';
@@ -112,6 +114,8 @@ export class Daemon {
   private http: HttpApi | null = null;
   private releaseLock: () => void = () => {};
   private stopping: Promise<void> | null = null;
+  /** How the start checked the database (full quick_check or trusted after a clean stop). */
+  startCheck: StartCheck | null = null;
   private socketActivated = false;
   private fdLimit: FdLimit | null = null;
   config!: FragConfig;
@@ -243,7 +247,8 @@ export class Daemon {
 
     mkdirSync(paths.spoolDir, { recursive: true, mode: 0o700 });
     try {
-      this.db = openDatabase(paths.db);
+      this.db = openDatabase(paths.db, { trustCleanStop: true, onCheck: (c) => (this.startCheck = c) });
+      opts.log.info({ start_check: this.startCheck }, 'database opened');
     } catch (err) {
       const problem = storageProblemOf((err as { code?: unknown }).code);
       const message =
@@ -398,6 +403,7 @@ export class Daemon {
       paths: { socket: this.paths.socket, db: this.paths.db, log: this.paths.log, config: this.paths.config },
       memory: memoryMb(),
       commits: { ...this.dispatcher.queue.stats },
+      start_check: this.startCheck,
       counts: {
         sessions: count('SELECT count(*) FROM sessions'),
         active_sessions: count("SELECT count(*) FROM sessions WHERE status = 'active'"),
@@ -438,6 +444,9 @@ export class Daemon {
       // After the last local write: what is left in the outbox goes at the next start.
       await this.syncer?.stop();
       this.db.close();
+      // Only after every write and the close: the next start may skip the full check.
+      if (!writeCleanStop(this.paths.db, migrations.length))
+        this.opts.log.warn('could not write the clean-stop marker');
       if (!this.socketActivated) {
         try {
           unlinkSync(this.paths.socket);

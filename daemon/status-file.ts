@@ -13,6 +13,10 @@ import { sessionView } from './app/sessions/session-view.js';
 
 const PREFIX = statusFileName('');
 
+/** The actors with an open session, from the index of open sessions only (not every session ever made). */
+export const OPEN_ACTORS_SQL =
+  "SELECT DISTINCT actor FROM sessions INDEXED BY sessions_open WHERE status IN ('active','paused')";
+
 export class StatusFiles {
   /** What each file holds now, by actor, with its `run` origin normalised (see `same`). */
   private written = new Map<string, string>();
@@ -41,9 +45,7 @@ export class StatusFiles {
     try {
       const call = newCall(this.app);
       const { sql } = this.app;
-      const actors = sql.all<{ actor: string }>(
-        "SELECT DISTINCT actor FROM sessions WHERE status IN ('active','paused')",
-      );
+      const actors = sql.all<{ actor: string }>(OPEN_ACTORS_SQL);
       const keep = new Set<string>();
       for (const { actor } of actors) {
         const s = currentSessionOf(call, actor);

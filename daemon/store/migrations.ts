@@ -503,6 +503,18 @@ export const migrations: readonly string[] = [
       ON CONFLICT (task_id) DO UPDATE SET n = n + 1;
   END;
   `,
+  `
+  -- Flat with history (issue 20). The status files list the actors with an open session:
+  -- SELECT DISTINCT actor … WHERE status IN ('active','paused') walked every session ever
+  -- made (sessions_actor_status); this index holds the open ones only.
+  CREATE INDEX sessions_open ON sessions(actor) WHERE status IN ('active','paused');
+  -- "What next" walks the open top-level tasks in the order it ranks them (the session's
+  -- sprint first, then priority, then plan order) and stops at the first ready ones;
+  -- these hold only open top-level tasks, so closed history is never read.
+  CREATE INDEX tasks_open_order ON tasks(priority, id) WHERE parent_id IS NULL AND status IN ('todo','in_progress');
+  CREATE INDEX tasks_open_sprint ON tasks(sprint_id, priority, id)
+    WHERE parent_id IS NULL AND status IN ('todo','in_progress');
+  `,
 ];
 
 /**

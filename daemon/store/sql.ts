@@ -43,6 +43,11 @@ export class Sql {
     const r = e.stmt.run(...Sql.bind(e, args));
     return { changes: r.changes, lastInsertRowid: Number(r.lastInsertRowid) };
   }
+  /** Rows one at a time: a caller that stops early reads no further (end it with return()). */
+  iterate<T>(sql: string, ...args: unknown[]): IterableIterator<T> {
+    const e = this.entry(sql, false);
+    return e.stmt.iterate(...Sql.bind(e, args)) as IterableIterator<T>;
+  }
   value<T>(sql: string, ...args: unknown[]): T | undefined {
     const e = this.entry(sql, true);
     return e.stmt.get(...Sql.bind(e, args)) as T | undefined;

@@ -117,6 +117,8 @@ export const coreMethods = {
     memory: { rss_mb: number; heap_used_mb: number; heap_total_mb: number; external_mb: number };
     /** Group commits since start and the calls they held (calls / batches: calls per fsync). */
     commits: { batches: number; calls: number };
+    /** How this start checked the database: the full quick_check, or the cheap check after a clean stop (docs/reliability.md). */
+    start_check: { check: 'quick_check' | 'clean_stop'; why: string; ms: number } | null;
     /** The HTTP API: its URL when it listens, the reason when it could not start. */
     http: { enabled: boolean; url?: string; port?: number; port_file?: string; token_file?: string; error?: string };
     /** The log file, its rotation limits, and lines it could not write (disk full). */

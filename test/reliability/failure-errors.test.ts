@@ -147,6 +147,49 @@ describe('a database with corrupted pages', () => {
   });
 });
 
+describe('the check at start (issue 20: full after an unclean stop, cheap after a clean one)', () => {
+  it('skips quick_check only right after a clean stop, and refuses a file corrupted after a crash', async () => {
+    const d = new TestDaemon(tempHome());
+    cleanup.push(() => d.dispose());
+    const startCheck = async () => {
+      const c = await d.client();
+      const { start_check } = await c.call('daemon.status', {});
+      c.close();
+      return start_check;
+    };
+    await d.start();
+    expect(await startCheck()).toMatchObject({
+      check: 'quick_check',
+      why: expect.stringMatching(/no clean-stop marker/),
+    });
+    const c = await d.client();
+    const { session } = await c.call('session.start', { actor: 'me' });
+    for (let i = 0; i < 400; i++)
+      await c.call('activity.log', { session: session.key, message: `line ${i} ${'x'.repeat(200)}` });
+    c.close();
+    expect(await d.stop()).toBe(0);
+    await d.start();
+    expect(await startCheck()).toMatchObject({ check: 'clean_stop', why: 'unchanged since a clean stop' });
+    // A crash leaves no marker: the next start reads every page.
+    await d.crash();
+    await d.start();
+    expect(await startCheck()).toMatchObject({
+      check: 'quick_check',
+      why: expect.stringMatching(/no clean-stop marker/),
+    });
+    await d.crash();
+    const pages = statSync(d.paths.db).size / 4096;
+    expect(pages).toBeGreaterThan(20);
+    const fd = openSync(d.paths.db, 'r+');
+    const garbage = Buffer.alloc(4096 * 4, 0xa5);
+    writeSync(fd, garbage, 0, garbage.length, Math.floor(pages / 2) * 4096);
+    closeSync(fd);
+    const r = await runNode(FRAGD, ['--foreground'], d.env);
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain(`fragd: the database ${d.paths.db} is corrupt`);
+  });
+});
+
 const mnt = mkdtempSync(join(tmpdir(), 'fe-'));
 const canMount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=0700', 'tmpfs', mnt]).status === 0;
 afterAll(() => {

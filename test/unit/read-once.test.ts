@@ -31,11 +31,11 @@ function countingApp() {
   sql.get = ((q: string, ...a: unknown[]) => {
     if (isSessionRead(q)) reads.sessionRows++;
     return get(q, ...a);
-  }) as typeof sql.get;
+  });
   sql.all = ((q: string, ...a: unknown[]) => {
     if (isSessionRead(q)) reads.sessionRows++;
     return all(q, ...a);
-  }) as typeof sql.all;
+  });
   const app = assembleApp({ sql, clock: new ManualClock(T0), config: defaultConfig() });
   return { app, sql, reads };
 }
@@ -49,8 +49,8 @@ describe('an agent hook event reads its session once', () => {
     repo.git(['checkout', '-q', '-b', 'feature/T-1-read-once']);
     const c = newCall(app);
     sql.db.transaction(() => {
-      createProject(c, { code: 'P', title: 'project' } as never);
-      createTask(c, { code: 'T-1', title: 'task one', project: 'P' } as never);
+      createProject(c, { code: 'P', title: 'project' });
+      createTask(c, { code: 'T-1', title: 'task one', project: 'P' });
     })();
     const event = (name: string, at: number, payload: Record<string, unknown>) => {
       reads.sessionRows = 0;

@@ -31,7 +31,9 @@ export function nextTask(call: Call, p: NextParams): NextResult {
     if (p.activate || !(err instanceof FragError) || err.code !== ErrorCode.NoActiveSession) throw err;
   }
   const sprintId = p.sprint ? findSprint(call, p.sprint).id : undefined;
-  const choice = chooseNext(call, s, sprintId);
+  // The answer shows the first ready task and ten more: a walk of 11 ready ones is enough,
+  // unless the team store granted a task chosen earlier, which must be found among all.
+  const choice = chooseNext(call, s, sprintId, p.granted === undefined ? 11 : Infinity);
   if (p.granted === null && p.activate) {
     // Team sync: every ready task is being granted to another call here right now.
     // They are still open work that may come back: they wait, so the caller tries again.
@@ -55,7 +57,7 @@ export function nextTask(call: Call, p: NextParams): NextResult {
     if (granted !== choice.task) {
       choice.ready = [granted, ...choice.ready.filter((t) => t !== granted)];
       choice.task = granted;
-      choice.why = whyChosen(call, granted, sprintId ?? null, choice.ready.length);
+      choice.why = whyChosen(call, granted, sprintId ?? null, choice.ready.length, choice.more_ready);
     }
   }
   const base = {

@@ -52,11 +52,11 @@ const blockedBy = (call: Call, code: string): string[] => {
  * so a suggestion never names a task another actor holds or one that is blocked.
  */
 export function nextCandidate(call: Call, s: SessionRow | null): TaskRow | undefined {
-  return chooseNext(call, s).task ?? undefined;
+  return chooseNext(call, s, undefined, 1).task ?? undefined;
 }
 
 function pickNext(call: Call, s: SessionRow | null, flag: string[], next: string[], cmds: string[]): void {
-  const choice = chooseNext(call, s);
+  const choice = chooseNext(call, s, undefined, 1);
   const cand = choice.task;
   if (cand) {
     next.push(

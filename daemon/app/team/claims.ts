@@ -27,7 +27,8 @@ import type { LocalHold } from '../../sync/syncer.js';
  */
 export function localHolds(sql: Sql): LocalHold[] {
   const rows = sql.all<{ key: string; actor: string; stack: string }>(
-    "SELECT key, actor, stack FROM sessions WHERE status IN ('active','paused') AND stack <> '[]'",
+    // In session order (the open-sessions index would otherwise hand them out by actor).
+    "SELECT key, actor, stack FROM sessions WHERE status IN ('active','paused') AND stack <> '[]' ORDER BY id",
   );
   const out: LocalHold[] = [];
   for (const r of rows) {

@@ -237,7 +237,7 @@ export function finishTask(call: Call, s: SessionRow | null, g: Gate): void {
   });
   // Done here is done everywhere: other sessions working on the task stop counting time on it.
   const others = sql.all<SessionRow>(
-    "SELECT * FROM sessions WHERE status IN ('active','paused') AND id != ? AND stack LIKE ?",
+    "SELECT * FROM sessions WHERE status IN ('active','paused') AND id != ? AND stack LIKE ? ORDER BY id",
     s?.id ?? -1,
     `%"id":${g.task.id},%`,
   );

@@ -19,50 +19,113 @@ export interface NextChoice {
 export const sprintCode = (call: Call, id: number | null) =>
   id == null ? null : (call.app.sql.value<string>('SELECT code FROM sprints WHERE id = ?', id) ?? null);
 
-/** The next task for session `s` (or for nobody in particular when null). */
-export function chooseNext(call: Call, s: SessionRow | null, sprintId?: number | null): NextChoice {
+type OpenTask = TaskRow & { blocked: number };
+
+/** Open top-level tasks in no closed sprint, with whether an open dependency blocks them. */
+export const openTasks = (
+  index = '',
+) => `SELECT t.*, EXISTS (SELECT 1 FROM task_deps d JOIN tasks x ON x.id = d.depends_on_id
+                          WHERE d.task_id = t.id AND x.status NOT IN ('completed','cancelled')) AS blocked
+       FROM tasks t ${index && `INDEXED BY ${index}`} LEFT JOIN sprints sp ON sp.id = t.sprint_id
+      WHERE t.parent_id IS NULL AND t.status IN ('todo','in_progress')
+        AND (sp.id IS NULL OR sp.status NOT IN ('completed','cancelled'))`;
+/** The walks in rank order: the planner may not know how few rows the partial indexes hold. */
+export const RANKED = {
+  all: `${openTasks('tasks_open_order')} ORDER BY t.priority, t.id`,
+  sprint: `${openTasks('tasks_open_sprint')} AND t.sprint_id = ? ORDER BY t.priority, t.id`,
+  others: `${openTasks('tasks_open_order')} AND t.sprint_id IS NOT ? ORDER BY t.priority, t.id`,
+};
+
+/**
+ * The next task for session `s` (or for nobody in particular when null).
+ *
+ * `enough` bounds the walk (issue 20): with it, the walk stops once that many ready tasks
+ * are found, so a suggestion costs the same at 16k open tasks as at 10. The open tasks are
+ * walked in the order "what next" ranks them, on partial indexes (the session's sprint
+ * first on `tasks_open_sprint`, then the rest on `tasks_open_order`), so the first ready
+ * ones come first. When it stops early, `ready` holds the first `enough`, `more_ready` is
+ * true, and `waiting` holds every task that waits for its dependencies or another actor
+ * (read from the claims and dependencies, not from the open tasks), in plan order.
+ * Without a task ready the walk reads every open task, as before.
+ */
+export function chooseNext(
+  call: Call,
+  s: SessionRow | null,
+  sprintId?: number | null,
+  enough = Infinity,
+): NextChoice & { more_ready: boolean } {
   const { sql } = call.app;
   const stack = s ? parseStack(s) : [];
   const mine = new Set(stack.filter((f) => f.type === 'task' || f.type === 'subtask').map((f) => f.id));
   const preferred = sprintId ?? stack.find((f) => f.type === 'sprint')?.id ?? null;
   const held = heldByOthers(call, s);
-  const open = sql.all<TaskRow & { blocked: number }>(
-    `SELECT t.*, EXISTS (SELECT 1 FROM task_deps d JOIN tasks x ON x.id = d.depends_on_id
-                          WHERE d.task_id = t.id AND x.status NOT IN ('completed','cancelled')) AS blocked
-       FROM tasks t LEFT JOIN sprints sp ON sp.id = t.sprint_id
-      WHERE t.parent_id IS NULL AND t.status IN ('todo','in_progress')
-        AND (sp.id IS NULL OR sp.status NOT IN ('completed','cancelled'))
-      ORDER BY (?1 IS NOT NULL AND t.sprint_id = ?1) DESC, t.priority, t.id`,
-    preferred,
-  );
+  const passes =
+    preferred == null
+      ? [() => sql.iterate<OpenTask>(RANKED.all)]
+      : [() => sql.iterate<OpenTask>(RANKED.sprint, preferred), () => sql.iterate<OpenTask>(RANKED.others, preferred)];
   const ready: TaskRow[] = [];
-  const waiting: { code: string; reason: string }[] = [];
+  const waiting: { code: string; reason: string; order: number }[] = [];
   const yours: string[] = [];
-  for (const t of open) {
-    if (mine.has(t.id)) {
-      yours.push(t.code);
-      continue;
-    }
+  let more = false;
+  let order = 0;
+  const wait = (t: OpenTask, at: number) => {
     if (held.has(t.id)) {
       const h = liveHolder(call, t.id);
       const remote = h ? null : remoteHolder(sql, t.code);
       waiting.push({
         code: t.code,
+        order: at,
         reason: h
           ? `held by ${h.session.actor} (${h.session.key})`
           : `held by ${remote?.actor ?? 'another actor'} on machine ${remote?.machine ?? '?'}`,
       });
-    } else if (t.blocked) {
-      waiting.push({ code: t.code, reason: `waits for ${openDependencies(call, t.id).join(', ')}` });
     } else {
-      ready.push(t);
+      waiting.push({ code: t.code, order: at, reason: `waits for ${openDependencies(call, t.id).join(', ')}` });
+    }
+  };
+  const seen = new Set<number>();
+  // Nothing may write while a statement iterates: the waiting ones are described after the walk.
+  const met: [OpenTask, number][] = [];
+  walk: for (const pass of passes) {
+    for (const t of pass()) {
+      seen.add(t.id);
+      if (mine.has(t.id)) yours.push(t.code);
+      else if (held.has(t.id) || t.blocked) met.push([t, ++order]);
+      else ready.push(t);
+      // One beyond enough: then "more than enough are ready" is known, not guessed.
+      if (ready.length > enough) {
+        more = true;
+        ready.pop();
+        break walk;
+      }
     }
   }
+  for (const [t, at] of met) wait(t, at);
+  if (more) {
+    // The walk stopped early: the tasks that wait further down come from the claims and
+    // the dependencies, a read as large as they are, placed after the ones already met.
+    const later = sql.all<OpenTask>(
+      `${openTasks()} AND t.id IN (SELECT d.task_id FROM task_deps d JOIN tasks x ON x.id = d.depends_on_id
+                                  WHERE x.status NOT IN ('completed','cancelled')
+                                  UNION SELECT value FROM json_each(?1))
+        ORDER BY (?2 IS NOT NULL AND t.sprint_id = ?2) DESC, t.priority, t.id`,
+      JSON.stringify([...held]),
+      preferred,
+    );
+    for (const t of later) if (!seen.has(t.id) && !mine.has(t.id)) wait(t, ++order);
+  }
   const task = ready[0] ?? null;
-  return { task, why: task ? whyChosen(call, task, preferred, ready.length) : whyNone(waiting, yours), ready, waiting };
+  const out = waiting.map(({ code, reason }) => ({ code, reason }));
+  return {
+    task,
+    why: task ? whyChosen(call, task, preferred, ready.length, more) : whyNone(out, yours),
+    ready,
+    waiting: out,
+    more_ready: more,
+  };
 }
 
-export function whyChosen(call: Call, t: TaskRow, preferred: number | null, count: number): string {
+export function whyChosen(call: Call, t: TaskRow, preferred: number | null, count: number, more = false): string {
   const where =
     preferred != null && t.sprint_id === preferred
       ? `in your sprint ${sprintCode(call, preferred)}`
@@ -73,7 +136,9 @@ export function whyChosen(call: Call, t: TaskRow, preferred: number | null, coun
   return [
     `${t.code} is ${where}`,
     `${priorityName(t.priority)} priority`,
-    `first in plan order of ${count} ready task${count === 1 ? '' : 's'}`,
+    more
+      ? `first in plan order of more than ${count} ready tasks`
+      : `first in plan order of ${count} ready task${count === 1 ? '' : 's'}`,
     deps ? 'its dependencies are complete' : 'it has no dependencies',
     'nobody else holds it',
   ].join('; ');
