@@ -58,17 +58,7 @@ beforeAll(async () => {
   ])
     await d.json(['task', 'create', code, title, '--project', 'APP']);
 });
-afterAll(() => {
-  if (process.env.DUMP_LOG)
-    console.log(
-      d.output
-        .split('\n')
-        .filter((l) => /"level":(40|50)/.test(l))
-        .join('\n')
-        .slice(0, 3000),
-    );
-  return d.dispose();
-});
+afterAll(() => d.dispose());
 
 describe('one Claude Code conversation across exits, resumes and /clear', () => {
   let key: string;
@@ -150,5 +140,83 @@ describe('one Claude Code conversation across exits, resumes and /clear', () => 
     expect(tick.ended).toContain(key);
     expect((await session(key)).status).toBe('completed');
     expect(kinds(key)).toContain('agent.expired');
+  });
+});
+
+describe('claims of agents that are gone', () => {
+  const B = 5000; // minutes: after the conversations above
+  const ids = (id: string) => ({ session_id: id, cwd: repo.dir, transcript_path: join(d.home, `${id}.jsonl`) });
+  const setClock = async (minutes: number) => {
+    const c = await d.client();
+    await c.call('debug.clock', { set_ms: at(minutes) });
+    c.close();
+  };
+  let second: string;
+
+  it('the same agent’s next conversation on the branch takes its predecessor’s task over, without a refusal', async () => {
+    repo.git(['checkout', '-q', '-b', 'feature/T-4-export']);
+    const first = new Conversation(d, 'codex', ids('codex-a'));
+    const firstKey = keyOf((await first.send('SessionStart', at(B))).stdout);
+    await first.send('UserPromptSubmit', at(B + 1));
+    await first.send('Stop', at(B + 2));
+    expect((await holderOf('T-4')).session).toBe(firstKey);
+    // A minute later (its claim is not stale yet) a new Codex conversation opens on the branch.
+    const next = new Conversation(d, 'codex', ids('codex-b'));
+    const r = await next.send('SessionStart', at(B + 3));
+    second = keyOf(r.stdout);
+    expect(second).not.toBe(firstKey);
+    expect(contextOf(r.stdout)).toContain('Stack: project APP “The app” › task T-4 “Export”');
+    expect((await holderOf('T-4')).session).toBe(second);
+    expect(kinds(second)).toContain('claim.take_over');
+    expect(kinds(second)).not.toContain('claim.refused');
+  });
+
+  it('an agent’s claim goes stale after the agents’ idle timeout (150 s), not the people’s 30 minutes', async () => {
+    await new Conversation(d, 'codex', ids('codex-b')).send('UserPromptSubmit', at(B + 4));
+    await new Conversation(d, 'codex', ids('codex-b')).send('Stop', at(B + 5));
+    await d.json(['session', 'start']);
+    await setClock(B + 6); // 60 s after its last sign of life
+    const refused = await d.json(['task', 'activate', 'T-4']);
+    expect(refused.code).toBe(5);
+    expect(refused.body.error.data.stale_after_seconds).toBe(150);
+    await setClock(B + 8); // 180 s after
+    const took = await d.json(['task', 'activate', 'T-4']);
+    expect(took.code).toBe(0);
+    expect((await holderOf('T-4')).actor).toBe('human');
+    expect(kinds(second)).toContain('claim.taken');
+    await d.json(['session', 'end']);
+  });
+});
+
+describe('the agent’s own shell reaches its session', () => {
+  const C = 6000;
+  const ids = (id: string) => ({ session_id: id, cwd: repo.dir, transcript_path: join(d.home, `${id}.jsonl`) });
+
+  it('Codex: SessionStart hands FRAGMENTS_SESSION to its shell through hookSpecificOutput.env', async () => {
+    repo.git(['checkout', '-q', '-b', 'feature/T-5-import']);
+    const r = await new Conversation(d, 'codex', ids('codex-env')).send('SessionStart', at(C));
+    const out = JSON.parse(r.stdout) as { hookSpecificOutput: { env: Record<string, string> } };
+    expect(out.hookSpecificOutput.env).toEqual({ FRAGMENTS_SESSION: keyOf(r.stdout) });
+    await d.json(['session', 'end', '--session', keyOf(r.stdout)]);
+  });
+
+  it('Gemini (no env of its own): every command its context shows names its session, and runs there', async () => {
+    const gemini = new Conversation(d, 'gemini', ids('gemini-env'));
+    const r = await gemini.send('SessionStart', at(C + 1));
+    const key = keyOf(r.stdout);
+    expect(JSON.parse(r.stdout).hookSpecificOutput.env).toBeUndefined();
+    const ctx = contextOf(r.stdout);
+    const commands = ctx.match(/fragctl (update|note|done|task (activate|deactivate|complete)|session \w+)[^\n]*/g)!;
+    expect(commands.length).toBeGreaterThan(2);
+    for (const c of commands) expect(c).toContain(`--session ${key}`);
+    // A person's session is open too: the agent's update still lands in its own.
+    await d.json(['session', 'start']);
+    const template = /write, in your own words: (fragctl update [^(]*)</.exec(ctx)![1].trim();
+    const argv = [...template.split(' ').slice(1), 'checked the importer against the fixtures'];
+    const { FRAGMENTS_SESSION: _s, ...env } = d.env;
+    const run = await d.fragctl(argv, { env: { ...env, FRAGMENTS_SESSION: '' } });
+    expect(run.code).toBe(0);
+    expect(kinds(key)).toContain('update');
+    await d.json(['session', 'end']);
   });
 });
