@@ -115,11 +115,14 @@ describe('suggested commands run as written', () => {
 
   it('context activated, progress, context popped', async () => {
     await runAsWritten('context_activated', await instructionsOf(['task', 'activate', 'T-2']));
-    await runAsWritten(
-      'progress',
-      await instructionsOf(['task', 'activate', 'T-3']).then(() => instructionsOf(['update', 'tokens for numbers'])),
+    const progress = await instructionsOf(['task', 'activate', 'T-3']).then(() =>
+      instructionsOf(['update', 'tokens for numbers']),
     );
-    await instructionsOf(['task', 'activate', 'T-3']);
+    // What finishes the task: the update its gate still wants, then done with a summary.
+    expect(progress.templates!.map((t) => t.rendered)).toEqual(['fragctl update <update>', 'fragctl done <summary>']);
+    await runAsWritten('progress', progress);
+    expect((await d.json(['task', 'show', 'T-3'])).body.task.status).toBe('completed');
+    await instructionsOf(['task', 'activate', 'T-2']);
     await runAsWritten('context_popped', await instructionsOf(['context', 'pop']));
   });
 
@@ -161,7 +164,7 @@ describe('suggested commands run as written', () => {
   it('sprint validation failure, sprint completed', async () => {
     const i = await instructionsOf(['sprint', 'complete', '1'], 6);
     await runAsWritten('validation_failed:sprint', i);
-    await d.json(['tasks', 'bulk-complete', 'T-2,T-3', '--force']);
+    await d.json(['tasks', 'bulk-complete', 'T-2', '--force']);
     await runAsWritten(
       'sprint_completed',
       await instructionsOf(['sprint', 'complete', '1', '--summary', 'parser and lexer shipped, docs forced']),
