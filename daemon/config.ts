@@ -56,6 +56,16 @@ export const configSchema = z
     auto_resume_on_activity: z.boolean().default(true),
     /** Coding agents reported by their hooks or MCP: a dead agent stops counting this soon after its last sign of life. */
     agent_idle_timeout_seconds: z.number().int().min(30).default(150),
+    /**
+     * An agent's conversation left paused (exited, died, waiting) this long is ended by the
+     * tick. 72 h: a conversation left on Friday evening and resumed on Monday morning stays
+     * one session; its claim was released at the exit, so nothing is held meanwhile.
+     */
+    agent_session_end_hours: z
+      .number()
+      .min(1)
+      .max(24 * 365)
+      .default(72),
     /** A task claim whose holder has shown no sign of life this long may be taken by anyone (recorded). */
     claim_stale_seconds: z
       .number()

@@ -33,7 +33,8 @@ export const AGENT_EVENTS: Record<Agent, AgentEvents> = {
     ],
     doc: 'https://docs.claude.com/en/docs/claude-code/hooks',
   },
-  // Codex has no SessionEnd; a conversation ends at its last Stop (the agents' idle timeout).
+  // SessionEnd: Codex runs it when the main thread ends (reason "other"); it pauses the
+  // conversation, which `codex exec resume` continues.
   codex: {
     events: [
       'SessionStart',
@@ -46,6 +47,7 @@ export const AGENT_EVENTS: Record<Agent, AgentEvents> = {
       'SubagentStop',
       'PreCompact',
       'PostCompact',
+      'SessionEnd',
     ],
     doc: 'https://developers.openai.com/codex/hooks',
   },

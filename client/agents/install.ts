@@ -271,7 +271,7 @@ function notesFor(agent: Agent, scope: Scope, files: TargetFile[]): string[] {
   if (!existsSync(script))
     notes.push(`${script} does not exist yet: build fragd (npm run build) before the agent runs`);
   if (agent === 'codex') {
-    notes.push('Codex asks you to review and trust new hooks before they run: open /hooks in Codex once');
+    notes.push(CODEX_TRUST_STEP);
     const config = files.find((f) => f.format === 'toml');
     const text = config && readText(realTarget(config.path));
     if (text && parseToml(text, config.path).value.hooks !== undefined)
@@ -396,6 +396,45 @@ export interface AgentStatus {
   /** all: every hook and the MCP server; partial: some; none. */
   installed: 'all' | 'partial' | 'none';
   files: FileStatus[];
+  /**
+   * Codex runs a hook only once the person trusted it (in /hooks): fragd's installed hooks
+   * with no trust record in Codex's config.toml, and the step that trusts them.
+   */
+  trust?: { untrusted: string[]; step: string };
+}
+
+/**
+ * Only the person can trust Codex hooks: Codex records the trust of each hook's exact
+ * definition (a hash it computes) when they review it in /hooks, and skips an untrusted
+ * hook without a word. fragd never writes that trust for them.
+ */
+export const CODEX_TRUST_STEP =
+  'Codex skips new or changed hooks until you trust them: run `codex` in a terminal, type /hooks, and trust the fragd hooks (once per install or upgrade of fragd); a one-off headless run may instead pass `codex exec --dangerously-bypass-hook-trust`';
+
+/** `PreToolUse` → `pre_tool_use`, the spelling of Codex's trust keys. */
+const snake = (event: string): string => event.replace(/(?<!^)(?=[A-Z])/g, '_').toLowerCase();
+
+/**
+ * fragd's Codex hooks with no trust record: Codex keeps one per hook in config.toml as
+ * [hooks.state."<hooks.json path>:<event>:<group>:<handler>"] trusted_hash = "…". A record
+ * there is taken as trust (whether its hash still matches is Codex's to say).
+ */
+function codexUntrusted(hooksFile: string, configFile: string, events: string[]): string[] {
+  const text = readText(configFile);
+  let state: Record<string, unknown> = {};
+  try {
+    const hooks = text ? (parseToml(text, configFile).value.hooks as { state?: unknown } | undefined) : undefined;
+    if (hooks && typeof hooks.state === 'object' && hooks.state) state = hooks.state as Record<string, unknown>;
+  } catch {
+    /* an unreadable config.toml is reported with the file */
+  }
+  const trusted = (event: string) =>
+    Object.entries(state).some(
+      ([key, v]) =>
+        key.startsWith(`${hooksFile}:${snake(event)}:`) &&
+        typeof (v as { trusted_hash?: unknown } | null)?.trusted_hash === 'string',
+    );
+  return events.filter((e) => !trusted(e));
 }
 
 export function agentStatus(agent: Agent, scope: Scope, store: RecordStore, env = process.env): AgentStatus {
@@ -422,10 +461,15 @@ export function agentStatus(agent: Agent, scope: Scope, store: RecordStore, env 
   const wanted = AGENT_EVENTS[agent].events.length + 1;
   const have = files.reduce((n, f) => n + f.hooks.length + (f.mcp ? 1 : 0), 0);
   const complete = files.every((f) => f.missing.length === 0 && f.mcp !== false);
+  const hooksFile = agent === 'codex' ? files.find((f) => f.hooks.length) : undefined;
+  const config = agent === 'codex' ? targetFiles(agent, scope, env).find((f) => f.format === 'toml') : undefined;
+  const untrusted =
+    hooksFile && config ? codexUntrusted(realTarget(hooksFile.path), realTarget(config.path), hooksFile.hooks) : [];
   return {
     agent,
     ...scopeInfo(scope),
     installed: complete && have >= wanted ? 'all' : have > 0 ? 'partial' : 'none',
     files,
+    ...(untrusted.length ? { trust: { untrusted, step: CODEX_TRUST_STEP } } : {}),
   };
 }

@@ -86,6 +86,13 @@ export const isFragdServer = (server: unknown): boolean => {
   );
 };
 
+/**
+ * Codex holds its SessionEnd hooks to a few seconds (it warns at start about a longer
+ * timeout); fragd's SessionEnd only writes a spool record, which takes milliseconds.
+ */
+const timeoutOf = (agent: Agent, event: string): number =>
+  agent === 'codex' && event === 'SessionEnd' ? 3 : HOOK_TIMEOUT_SECONDS;
+
 function hookGroups(agent: Agent, env: NodeJS.ProcessEnv): Record<string, Record<string, unknown>> {
   const groups: Record<string, Record<string, unknown>> = {};
   for (const event of AGENT_EVENTS[agent].events) {
@@ -96,7 +103,7 @@ function hookGroups(agent: Agent, env: NodeJS.ProcessEnv): Record<string, Record
         ? {
             hooks: [{ name: `fragd-${event}`, type: 'command', command, timeout: HOOK_TIMEOUT_SECONDS * 1000 }],
           }
-        : { hooks: [{ type: 'command', command, timeout: HOOK_TIMEOUT_SECONDS }] };
+        : { hooks: [{ type: 'command', command, timeout: timeoutOf(agent, event) }] };
   }
   return groups;
 }

@@ -313,6 +313,14 @@ function agentChecks(env: NodeJS.ProcessEnv, paths: FragPaths): CheckResult[] {
         `fragd's entries are incomplete or name another install (${st.files.map((f) => f.path).join(', ')})`,
         `${fragctl('agent', 'install', agent)} (it replaces them)`,
       );
+    if (st.trust)
+      return bad(
+        id,
+        title,
+        'warn',
+        `Codex skips fragd's hooks it has not trusted: ${st.trust.untrusted.join(', ')}`,
+        st.trust.step,
+      );
     return ok(id, title, `hooks and MCP server in ${st.files.map((f) => f.path).join(', ')}`);
   });
 }

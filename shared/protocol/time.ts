@@ -74,6 +74,8 @@ export interface TickReportView {
   checkpointed: number;
   idle_paused: string[];
   suspended: string[];
+  /** Agents' conversations paused longer than agent_session_end_hours, ended by this tick. */
+  ended: string[];
 }
 
 const day = z

@@ -127,6 +127,8 @@ export interface CommandTemplate {
   holes: Record<string, string>;
   /** For people: `fragctl update <update>`. */
   rendered: string;
+  /** Over MCP: the tool to call, its arguments holding `{hole}` strings to replace with the worker's words. */
+  tool?: { name: string; arguments: Record<string, unknown> };
 }
 
 export interface Instructions {

@@ -284,8 +284,12 @@ describe('codex', () => {
     expect(t.profiles).toEqual({ fast: { model: 'o4-mini' } });
     expect(t.mcp_servers.fragd).toEqual(mcpServer('codex'));
     const h = jsonc(hooksJson());
+    // SessionEnd pauses the conversation at an exit; Codex holds it to a few seconds.
+    expect(AGENT_EVENTS.codex.events).toContain('SessionEnd');
     for (const event of AGENT_EVENTS.codex.events)
-      expect(fragdHandlers(h, event)).toEqual([{ type: 'command', command: hookCommand('codex', event), timeout: 10 }]);
+      expect(fragdHandlers(h, event)).toEqual([
+        { type: 'command', command: hookCommand('codex', event), timeout: event === 'SessionEnd' ? 3 : 10 },
+      ]);
 
     const once = [read(config()), read(hooksJson())];
     json(['agent', 'install', 'codex']);
@@ -309,6 +313,32 @@ describe('codex', () => {
     expect(text).toContain('model = "o3" # added later');
     expect(parseToml(text)).toEqual(parseToml(CODEX_TOML + '\n[profiles.deep]\nmodel = "o3"\n'));
     expect(jsonc(hooksJson())).toEqual({ hooks: { Stop: [{ hooks: [{ type: 'command', command: 'bell' }] }] } });
+  });
+
+  it('says, in install, status and doctor, that only the person can trust the hooks, and how', () => {
+    const r = json(['agent', 'install', 'codex']);
+    expect(r.body.notes.join('\n')).toContain('type /hooks, and trust the fragd hooks');
+    const st = json(['agent', 'status', 'codex']).body.agents[0];
+    expect(st.installed).toBe('all');
+    expect(st.trust.untrusted).toEqual([...AGENT_EVENTS.codex.events]);
+    expect(st.trust.step).toContain('codex exec --dangerously-bypass-hook-trust');
+    expect(fragctl(['agent', 'status', 'codex']).stdout).toContain('not trusted by Codex yet (skipped): SessionStart,');
+    const doctor = JSON.parse(fragctl(['doctor', '--json']).stdout);
+    const check = doctor.checks.find((c: any) => c.id === 'agent-codex');
+    expect(check).toMatchObject({ verdict: 'warn' });
+    expect(check.fix).toContain('/hooks');
+    // Once the person trusted them in /hooks, Codex keeps a record per hook in config.toml.
+    const hooksPath = realpathSync(hooksJson());
+    const snake = (e: string) => e.replace(/(?<!^)(?=[A-Z])/g, '_').toLowerCase();
+    const records = AGENT_EVENTS.codex.events
+      .filter((e) => e !== 'Stop')
+      .map((e) => `[hooks.state."${hooksPath}:${snake(e)}:0:0"]\ntrusted_hash = "sha256:00"\n`);
+    writeFileSync(config(), `${read(config())}\n${records.join('\n')}`);
+    expect(json(['agent', 'status', 'codex']).body.agents[0].trust.untrusted).toEqual(['Stop']);
+    writeFileSync(config(), `${read(config())}\n[hooks.state."${hooksPath}:stop:0:0"]\ntrusted_hash = "sha256:01"\n`);
+    expect(json(['agent', 'status', 'codex']).body.agents[0].trust).toBeUndefined();
+    const after = JSON.parse(fragctl(['doctor', '--json']).stdout);
+    expect(after.checks.find((c: any) => c.id === 'agent-codex').verdict).toBe('ok');
   });
 
   it('refuses a malformed config.toml and writes neither file', () => {

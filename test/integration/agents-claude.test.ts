@@ -278,9 +278,12 @@ describe('a Claude Code conversation', () => {
     expect(rep.tokens.output).toBe(usage.m1.output + usage.m2.output + usage.m3.output + usage.m4.output);
   });
 
-  it('SessionEnd ends the session', async () => {
+  it('SessionEnd pauses the session (a resume may continue it); session end ends it', async () => {
     await claude.send('SessionEnd', at(91), { reason: 'prompt_input_exit' });
     const s = (await d.json(['session', 'list', '--actor', 'claude'])).body.sessions[0];
-    expect(s).toMatchObject({ key, status: 'completed' });
+    expect(s).toMatchObject({ key, status: 'paused' });
+    expect(s.pause_reason).toMatch(/^exited: claude closed the conversation \(prompt_input_exit\)/);
+    await d.json(['session', 'end', '--session', key]);
+    expect((await d.json(['status', '--session', key])).body.session.status).toBe('completed');
   });
 });

@@ -154,14 +154,16 @@ describe('a Gemini CLI conversation', () => {
     await gemini.send('SessionEnd', at(106), { reason: 'exit' });
     expect(intervals(key)).toEqual([[101, 104, 'pause']]);
     const s = (await d.json(['session', 'report', '--session', key])).body;
-    expect(s.session.status).toBe('completed');
+    // Gemini's exit pauses the conversation: `gemini --resume` may continue it.
+    expect(s.session.status).toBe('paused');
+    expect(s.session.pause_reason).toMatch(/^exited: gemini closed the conversation \(exit\)/);
     expect(s.session.actor).toBe('gemini');
     expect(s.report.tokens).toEqual({ input: 0, output: 0, cache_creation: 0, cache_read: 0, by_task: [] });
   });
 });
 
 describe('conversations of one agent side by side', () => {
-  it('a second open conversation runs as codex-2; one that waited half a day gives its name up', async () => {
+  it('a second open conversation runs as codex-2; one that waited half a day gives its name up and stays open', async () => {
     const ids = (n: number) => ({
       session_id: `codex-par-${n}`,
       cwd: repo.dir,
@@ -184,7 +186,7 @@ describe('conversations of one agent side by side', () => {
     const third = new Conversation(d, 'codex', ids(3));
     await third.send('SessionStart', at(33 + 12 * 60));
     expect(await list()).toContainEqual(['codex-par-3', 'codex', 'paused']);
-    expect(await list()).toContainEqual(['codex-1', 'codex', 'completed']);
+    expect(await list()).toContainEqual(['codex-1', 'codex', 'paused']);
     expect(await list()).toContainEqual(['codex-par-2', 'codex-2', 'active']);
   });
 });

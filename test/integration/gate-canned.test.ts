@@ -62,6 +62,8 @@ describe('an agent following suggestions literally', () => {
       const t = await d.json(['task', 'show', code]);
       expect(t.body.task.status, `${code} after: ${ran.join(' | ')}`).not.toBe('completed');
     }
+    // The literal agent leaves; the task it held is free again.
+    await d.json(['session', 'end'], { env });
   });
 });
 

@@ -115,11 +115,15 @@ describe('suggested commands run as written', () => {
 
   it('context activated, progress, context popped', async () => {
     await runAsWritten('context_activated', await instructionsOf(['task', 'activate', 'T-2']));
-    await runAsWritten(
-      'progress',
-      await instructionsOf(['task', 'activate', 'T-3']).then(() => instructionsOf(['update', 'tokens for numbers'])),
+    const progress = await instructionsOf(['task', 'activate', 'T-3']).then(() =>
+      instructionsOf(['update', 'tokens for numbers']),
     );
-    await instructionsOf(['task', 'activate', 'T-3']);
+    // What finishes the task: the update its gate still wants, then done with a summary.
+    expect(progress.templates!.map((t) => t.rendered)).toEqual(['fragctl update <update>', 'fragctl done <summary>']);
+    await runAsWritten('progress', progress);
+    expect((await d.json(['task', 'show', 'T-3'])).body.task.status).toBe('completed');
+    await d.json(['task', 'create', 'T-7', 'Pretty printer', '--sprint', '1']);
+    await instructionsOf(['task', 'activate', 'T-7']);
     await runAsWritten('context_popped', await instructionsOf(['context', 'pop']));
   });
 
@@ -159,9 +163,11 @@ describe('suggested commands run as written', () => {
   });
 
   it('sprint validation failure, sprint completed', async () => {
+    // The templates above finish the tasks they are shown on: the sprint gets one left open.
+    await d.json(['task', 'create', 'T-8', 'Left open', '--sprint', '1']);
     const i = await instructionsOf(['sprint', 'complete', '1'], 6);
     await runAsWritten('validation_failed:sprint', i);
-    await d.json(['tasks', 'bulk-complete', 'T-2,T-3', '--force']);
+    await d.json(['tasks', 'bulk-complete', 'T-8', '--force']);
     await runAsWritten(
       'sprint_completed',
       await instructionsOf(['sprint', 'complete', '1', '--summary', 'parser and lexer shipped, docs forced']),

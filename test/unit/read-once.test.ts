@@ -27,21 +27,22 @@ function countingApp() {
   const reads = { sessionRows: 0 };
   const get = sql.get.bind(sql);
   const all = sql.all.bind(sql);
-  const isSessionRead = (q: string) => /^\s*SELECT \* FROM sessions\b/.test(q);
-  sql.get = ((q: string, ...a: unknown[]) => {
+  // A read of a row the call already knows (by key or id): what handing the row down saves.
+  const isSessionRead = (q: string) => /^\s*SELECT \* FROM sessions WHERE (key|id) = \?\s*$/.test(q);
+  sql.get = (q: string, ...a: unknown[]) => {
     if (isSessionRead(q)) reads.sessionRows++;
     return get(q, ...a);
-  });
-  sql.all = ((q: string, ...a: unknown[]) => {
+  };
+  sql.all = (q: string, ...a: unknown[]) => {
     if (isSessionRead(q)) reads.sessionRows++;
     return all(q, ...a);
-  });
+  };
   const app = assembleApp({ sql, clock: new ManualClock(T0), config: defaultConfig() });
   return { app, sql, reads };
 }
 
-describe('an agent hook event reads its session once', () => {
-  it('start, prompt, tool, stop: one read of the conversation, plus the rows a start must check', () => {
+describe('an agent hook event never reads its session row again', () => {
+  it('start, prompt, tool, stop: the row found for the conversation is handed down and kept current', () => {
     const { app, sql, reads } = countingApp();
     const repo = TestRepo.create({});
     cleanup.push(dirname(repo.dir));
@@ -66,18 +67,17 @@ describe('an agent hook event reads its session once', () => {
       return { r, reads: reads.sessionRows };
     };
 
-    // A start looks the conversation up, checks the actor's open sessions (its name and
-    // whether one is active), reads the new row once, and the claim looks for the task's
-    // holder; the task activation reuses the row (it read the session 12 times before).
+    // A start reads the new row once (and the claim looks its task's holder up by id); the
+    // task activation reuses the row. Before, a start read its row by key 8 times, a prompt
+    // 3 times, a tool call once and a stop twice.
     const start = event('SessionStart', T0, { source: 'startup' });
     expect(start.r.outcome).toBe('ingested');
-    expect(start.reads).toBeLessThanOrEqual(5);
+    expect(start.reads).toBeLessThanOrEqual(2);
     const prompt = event('UserPromptSubmit', T0 + 1_000, { prompt: 'go' });
-    // The conversation, and whether another session of the actor is active before resuming.
-    expect(prompt.reads).toBeLessThanOrEqual(2);
-    expect(event('PreToolUse', T0 + 2_000, { tool_name: 'Bash', tool_input: { command: 'ls' } }).reads).toBe(1);
+    expect(prompt.reads).toBe(0);
+    expect(event('PreToolUse', T0 + 2_000, { tool_name: 'Bash', tool_input: { command: 'ls' } }).reads).toBe(0);
     const stop = event('Stop', T0 + 3_000, {});
-    expect(stop.reads).toBe(1);
+    expect(stop.reads).toBe(0);
 
     // The row handed down was kept current: it equals what the store holds.
     // (total_active_seconds, kept by the interval triggers, is no field of the row type.)

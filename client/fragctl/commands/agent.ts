@@ -120,6 +120,7 @@ function statusLines(list: AgentStatus[]): string[] {
             ].filter(Boolean);
       return `  ${tilde(f.path)}: ${bits.join('; ') || 'nothing of fragd’s'}`;
     }),
+    ...(s.trust ? [`  not trusted by Codex yet (skipped): ${s.trust.untrusted.join(', ')}`, `  ${s.trust.step}`] : []),
   ]);
 }
 

@@ -10,6 +10,9 @@ import { lastStep } from '../sessions/session-report.js';
 import { rulesOf, taskFacts } from '../work/completion.js';
 import { validateTaskCompletion } from '../work/validation.js';
 import type { RepoPlace } from './repo.js';
+import { fragctl } from '../../../shared/command.js';
+import { claimView, openDependencies } from '../work/claims.js';
+import { dialectOf } from './events.js';
 
 export const AGENT_CONTEXT_MAX = 2000;
 
@@ -38,7 +41,7 @@ export function contextLines(call: Call, s: SessionRow, place: RepoPlace | null)
   } else if (place?.root) {
     lines.push(
       place.task
-        ? `Branch ${place.branch} names ${place.task}, which fragd does not know.`
+        ? branchTaskLine(call, s, place.branch ?? '', place.task)
         : `No task is mapped from ${place.branch ? `branch ${place.branch}` : 'this checkout'}${place.project ? '' : ' and no project from this repository'}.`,
     );
   }
@@ -52,8 +55,34 @@ export function contextLines(call: Call, s: SessionRow, place: RepoPlace | null)
         .map(([k, v]) => `<${k}>: ${v}`)
         .join('; ')})`,
     );
-  return lines;
+  return lines.map((l) => withSessionFlag(l, s.key));
 }
+
+/** Why the task the branch names is not on the stack: unknown, closed, waiting, or whose it is. */
+function branchTaskLine(call: Call, s: SessionRow, branch: string, code: string): string {
+  const task = call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE code = ?', code);
+  if (!task) return `Branch ${branch} names ${code}, which fragd does not know.`;
+  const named = `Branch ${branch} names ${task.code} “${task.title}”`;
+  if (task.status === 'completed' || task.status === 'cancelled') return `${named}, which is ${task.status}.`;
+  const holder = claimView(call.app.sql, task.id);
+  if (holder && holder.session !== s.key)
+    return `${named}, held by ${holder.actor} (${holder.session}) since ${holder.since}, last active ${holder.last_activity}: take it over with ${fragctl('task', 'activate', '--session', s.key, task.code, '--take-over')}, pair with --join, or take another task.`;
+  const open = openDependencies(call, task.id);
+  if (open.length) return `${named}, which waits for ${open.join(', ')}.`;
+  return `${named}; it is not on this session's stack: ${fragctl('task', 'activate', '--session', s.key, task.code)}`;
+}
+
+/** fragctl commands that act on a session: the ones the context shows name the agent's. */
+const SESSION_COMMANDS =
+  /\bfragctl (update|note|done|task (?:activate|deactivate|complete)|session (?:status|pause|end))\b(?! --session)/g;
+
+/**
+ * Every command the context shows carries `--session KEY`: an agent whose shell gets no
+ * FRAGMENTS_SESSION from its hooks (Gemini CLI has no way to set one) still reaches its own
+ * session, never a person's. Session keys are [A-Z0-9-] only, safe unquoted.
+ */
+export const withSessionFlag = (line: string, key: string): string =>
+  line.replace(SESSION_COMMANDS, (_, cmd: string) => `fragctl ${cmd} --session ${key}`);
 
 /** Joins lines up to the limit; a line that does not fit is left out whole, never cut mid-way. */
 export function boundedText(lines: string[], max = AGENT_CONTEXT_MAX): string {
@@ -69,9 +98,15 @@ export function boundedText(lines: string[], max = AGENT_CONTEXT_MAX): string {
 /**
  * The hook's stdout for each agent. Claude Code and Codex take hookSpecificOutput.
  * additionalContext from SessionStart's JSON (plain stdout works too); Gemini CLI wants
- * JSON only on stdout, with hookSpecificOutput.additionalContext.
+ * JSON only on stdout, with hookSpecificOutput.additionalContext. Codex applies
+ * hookSpecificOutput.env to the shell commands it runs after (its session-start output
+ * schema), so the agent's own `fragctl` lands in its session (Claude Code gets the same
+ * through CLAUDE_ENV_FILE, written by the hook client).
  */
-export function hookOutput(agent: string, event: string, text: string): string {
-  if (!text) return '';
-  return JSON.stringify({ hookSpecificOutput: { hookEventName: event, additionalContext: text } });
+export function hookOutput(agent: string, event: string, text: string, session?: string): string {
+  const env = session && dialectOf(agent) === 'codex' ? { env: { FRAGMENTS_SESSION: session } } : {};
+  if (!text && !Object.keys(env).length) return '';
+  return JSON.stringify({
+    hookSpecificOutput: { hookEventName: event, ...(text ? { additionalContext: text } : {}), ...env },
+  });
 }

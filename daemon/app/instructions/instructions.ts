@@ -12,6 +12,8 @@ import { parseStack, type SessionRow, type TaskRow } from '../rows.js';
 import { workFrame } from '../sessions/stack.js';
 import { chooseNext } from '../work/next.js';
 import { openDependencies } from '../work/claims.js';
+import { rulesOf, taskFacts } from '../work/completion.js';
+import { validateTaskCompletion } from '../work/validation.js';
 import { instructionsForMcp } from './mcp-hints.js';
 
 export function contextReminder(call: Call, s: SessionRow | null): string {
@@ -160,16 +162,31 @@ export const buildInstructions: InstructionBuilder = (call, template, s, item, e
   const tpls: CommandTemplate[] = [];
   const sess = flag;
   const updateTemplate = () => tpls.push(commandTemplate(['fragctl', 'update', ...sess, '{update}'], {}));
-  // Leaving a task with a summary always works; completing it (fragctl done) is in the prose.
-  const doneTemplate = () =>
-    tpls.push(commandTemplate(['fragctl', 'task', 'deactivate', ...sess, '--summary', '{summary}'], {}));
+  // What finishes the active task, as templates an agent can run with its own words in the
+  // holes: the updates its gate still wants, then `done <summary>` as soon as a summary is
+  // all that is left (an agent that runs only what answers give it completes the task).
+  const finishTemplates = () => {
+    const task = work && call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE id = ?', work.id);
+    if (!task) return updateTemplate();
+    const v = validateTaskCompletion(taskFacts(call, task), rulesOf(call));
+    const failing = new Set(v.checklist.filter((c) => !c.done && c.severity === 'error').map((c) => c.rule));
+    const missing = failing.has('updates')
+      ? Math.max(1, call.app.config.validation.min_context_updates - Number(v.details.updates ?? 0))
+      : 0;
+    for (let i = 0; i < missing; i++) updateTemplate();
+    // Only what the worker's words fix stands between the task and its completion.
+    if ([...failing].every((r) => r === 'summary' || r === 'updates')) {
+      tpls.push(commandTemplate(['fragctl', 'done', ...sess, '{summary}'], {}));
+      if (!missing) updateTemplate();
+    }
+  };
   const out: Partial<Instructions> = {};
   switch (template) {
     case 'session_started':
     case 'session_resumed':
       if (work) {
         next.push(`Continue ${work.code} “${work.title}”: post progress as you go.`);
-        updateTemplate();
+        finishTemplates();
       } else {
         next.push('Choose what to work on, then activate it.');
         pickNext(call, s, flag, next, cmds);
@@ -185,7 +202,7 @@ export const buildInstructions: InstructionBuilder = (call, template, s, item, e
           `Continue ${work.code} “${work.title}”: post progress with update, and when it is done finish it with ${doneProse(call, flag)}.`,
         );
         cmds.push(fragctl('task', 'show', work.code));
-        updateTemplate();
+        finishTemplates();
       } else {
         pickNext(call, s, flag, next, cmds);
       }
@@ -205,8 +222,7 @@ export const buildInstructions: InstructionBuilder = (call, template, s, item, e
           `Work on ${work.code}; record progress with update (at least ${call.app.config.validation.min_context_updates} before it can complete), decisions with note.`,
           `Finish with ${doneProse(call, flag)}.`,
         );
-        updateTemplate();
-        doneTemplate();
+        finishTemplates();
       } else {
         next.push('Activate a task to start tracking time on it.');
         pickNext(call, s, flag, next, cmds);
@@ -219,7 +235,7 @@ export const buildInstructions: InstructionBuilder = (call, template, s, item, e
       if (template === 'task_completed' && item) next.push(`${item.code} is completed.`);
       if (work) {
         next.push(`Back on ${work.code}.`);
-        updateTemplate();
+        finishTemplates();
       } else {
         next.push('No task is active: pick the next one.');
         pickNext(call, s, flag, next, cmds);
@@ -228,7 +244,7 @@ export const buildInstructions: InstructionBuilder = (call, template, s, item, e
     case 'progress':
       if (work) {
         next.push(`Keep going on ${work.code}.`);
-        doneTemplate();
+        finishTemplates();
       } else {
         next.push('Activate a task so updates attach to it.');
         pickNext(call, s, flag, next, cmds);

@@ -2,7 +2,8 @@
 // without a shell cannot run `fragctl task activate T-1`, it calls `task_activate
 // {"code":"T-1"}`. The daemon knows the call's source (call.source), so the translation
 // happens once, here, on the finished instructions.
-import type { Instructions } from '../../../shared/protocol/views.js';
+import type { CommandTemplate, Instructions } from '../../../shared/protocol/views.js';
+import { quoteArg } from '../../../shared/command.js';
 import { parseMinutes } from '../../../shared/format.js';
 
 /** Splits a command line quoted by shellQuote (bare words and '…' with '\'' escapes). */
@@ -82,13 +83,13 @@ const RULES: Rule[] = [
 
 const camel = (flag: string) => flag.replace(/-/g, '_');
 
-/** `fragctl task activate T-1` → `task_activate {"code":"T-1"}`; a command with no tool stays. */
-export function commandForMcp(command: string): string {
+/** The MCP tool call a fragctl command line stands for, if a tool does what it does. */
+function toolCallOf(command: string): { tool: string; args: Record<string, unknown> } | null {
   const words = splitWords(command);
-  if (words[0] !== 'fragctl') return command;
+  if (words[0] !== 'fragctl') return null;
   const rest = words.slice(1);
   const rule = RULES.find((r) => r.words.every((w, i) => rest[i] === w));
-  if (!rule) return command;
+  if (!rule) return null;
   const args: Record<string, unknown> = { ...rule.fixed };
   const pos = [...(rule.positionals ?? [])];
   const tail = rest.slice(rule.words.length);
@@ -112,7 +113,35 @@ export function commandForMcp(command: string): string {
       args[pos.shift()!] = w;
     }
   }
-  return Object.keys(args).length ? `${rule.tool} ${JSON.stringify(args)}` : rule.tool;
+  return { tool: rule.tool, args };
+}
+
+/** `fragctl task activate T-1` → `task_activate {"code":"T-1"}`; a command with no tool stays. */
+export function commandForMcp(command: string): string {
+  const call = toolCallOf(command);
+  if (!call) return command;
+  return Object.keys(call.args).length ? `${call.tool} ${JSON.stringify(call.args)}` : call.tool;
+}
+
+const HOLE = /^\{(\w+)\}$/;
+
+/**
+ * A template as an MCP tool call with its holes in the arguments: `template` is the tool
+ * and its arguments as JSON, `tool` the same as an object whose `{hole}` values the agent
+ * replaces with its own words (no quoting to get wrong), `rendered` shows holes as <hole>.
+ */
+export function templateForMcp(t: CommandTemplate): CommandTemplate {
+  const call = toolCallOf(t.template.map((w) => (HOLE.test(w) ? w : quoteArg(w))).join(' '));
+  if (!call) return t;
+  const shown = Object.fromEntries(
+    Object.entries(call.args).map(([k, v]) => [k, typeof v === 'string' ? v.replace(/^\{(\w+)\}$/, '<$1>') : v]),
+  );
+  return {
+    template: [call.tool, JSON.stringify(call.args)],
+    holes: t.holes,
+    rendered: `${call.tool} ${JSON.stringify(shown)}`,
+    tool: { name: call.tool, arguments: call.args },
+  };
 }
 
 /** Names inside prose ("finish it with fragctl done …") become tool names too. */
@@ -151,7 +180,7 @@ export function instructionsForMcp(i: Instructions): Instructions {
     ...i,
     next_actions: i.next_actions.map(proseForMcp),
     suggested_commands: i.suggested_commands.map(commandForMcp),
-    ...(i.templates ? { templates: i.templates.map((t) => ({ ...t, rendered: commandForMcp(t.rendered) })) } : {}),
+    ...(i.templates ? { templates: i.templates.map(templateForMcp) } : {}),
     context_reminder: proseForMcp(i.context_reminder),
     ...(i.required_actions ? { required_actions: i.required_actions.map(proseForMcp) } : {}),
   };

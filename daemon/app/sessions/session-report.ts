@@ -159,7 +159,11 @@ export function resumeSuggestions(call: Call, limit = 5): ResumeSuggestions {
       sprint: t.sprint_code,
       last_worked_at: t.last_at == null ? null : iso(t.last_at),
       last_worked: t.last_at == null ? 'never worked' : `last worked ${ago(call.now - t.last_at)}`,
-      command: fragctl('task', 'activate', t.code),
+      // Over MCP the suggestion names the tool an agent without a shell calls.
+      command:
+        call.source === 'mcp'
+          ? `task_activate ${JSON.stringify({ code: t.code })}`
+          : fragctl('task', 'activate', t.code),
     })),
     sprints: sprints.map((sp) => ({ ...sp, progress: `${sp.completed} of ${sp.total} tasks` })),
   };

@@ -11,6 +11,7 @@ import type { DaemonEvent } from '../../../shared/protocol/events.js';
 import { closeInterval, openInterval } from '../time/intervals.js';
 import { recordActivity, withoutSignOfLife } from '../activities.js';
 import { idleReason, pauseSessionRow } from './sessions.js';
+import { endLongPausedAgents } from './agent-pauses.js';
 import type { SessionRow } from '../rows.js';
 
 export interface ClockSample {
@@ -160,6 +161,8 @@ export interface TickReport {
   checkpointed: number;
   idle_paused: string[];
   suspended: string[];
+  /** Agents' conversations paused longer than agent_session_end_hours, ended by this tick. */
+  ended: string[];
 }
 
 /** Active sessions and their open interval, in one query (1,000 sessions: one statement). */
@@ -198,7 +201,14 @@ export function policyOf(call: Call, tickSeconds = call.app.config.tick_seconds)
 /** Carries out a decision inside the caller's transaction. */
 export function applyTick(call: Call, d: TickDecision): TickReport {
   const { sql } = call.app;
-  const report: TickReport = { at: iso(d.checkpoint_at), gap: d.gap, checkpointed: 0, idle_paused: [], suspended: [] };
+  const report: TickReport = {
+    at: iso(d.checkpoint_at),
+    gap: d.gap,
+    checkpointed: 0,
+    idle_paused: [],
+    suspended: [],
+    ended: [],
+  };
   for (const a of d.actions) {
     const s = sql.get<SessionRow>('SELECT * FROM sessions WHERE id = ?', a.session);
     if (!s || s.status !== 'active') continue;
@@ -241,6 +251,7 @@ export function applyTick(call: Call, d: TickDecision): TickReport {
     'UPDATE intervals SET checkpoint_at = max(checkpoint_at, ?) WHERE ended_at IS NULL',
     d.checkpoint_at,
   ).changes;
+  report.ended = endLongPausedAgents(call);
   return report;
 }
 

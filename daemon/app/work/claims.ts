@@ -16,6 +16,7 @@ import { recordActivity, withoutSignOfLife } from '../activities.js';
 import { parseStack, type SessionRow, type TaskRow } from '../rows.js';
 import { remoteHolder, remotelyHeldTaskIds } from '../../sync/mirror.js';
 import { heldElsewhere, notGranted } from '../../sync/errors.js';
+import { isAgentSession } from '../sessions/tick.js';
 
 /** Priority scale: 1 is the most urgent. Stored as the number, shown as the name. */
 export {
@@ -148,13 +149,38 @@ export function liveHolder(call: Call, taskId: number): LiveClaim | null {
     const s = sql.get<SessionRow>('SELECT * FROM sessions WHERE id = ?', c.session_id)!;
     if (isOpen(s) && onStack(s, taskId)) {
       const last = s.last_activity_at;
-      const stale = call.now - last > call.app.config.claim_stale_seconds * 1000;
+      const stale = call.now - last > staleAfterSeconds(call, s) * 1000;
       return { claim: c, session: s, stale, last_sign_of_life: last };
     }
     release(call, c, isOpen(s) ? 'left' : `session ${s.status}`);
   }
   return null;
 }
+
+/**
+ * How long a holder may stay silent before its claim is stale: a coding agent's own idle
+ * timeout (a dead agent shows no sign of life within it), a person's claim_stale_seconds.
+ */
+export const staleAfterSeconds = (call: Call, s: SessionRow): number =>
+  isAgentSession(s) ? call.app.config.agent_idle_timeout_seconds : call.app.config.claim_stale_seconds;
+
+/** Releases every claim a session holds or joined (an agent's process exited); its stack stays. */
+export function releaseClaimsOf(call: Call, s: SessionRow, reason: string): number {
+  return call.app.sql.run(
+    'UPDATE claims SET released_at = ?, release_reason = ? WHERE session_id = ? AND released_at IS NULL',
+    call.now,
+    reason,
+    s.id,
+  ).changes;
+}
+
+/** Whether the session holds (or joined) the task by a live claim row. */
+export const holdsClaim = (call: Call, s: SessionRow, taskId: number): boolean =>
+  call.app.sql.value(
+    'SELECT 1 FROM claims WHERE task_id = ? AND session_id = ? AND released_at IS NULL',
+    taskId,
+    s.id,
+  ) != null;
 
 function release(call: Call, c: ClaimRow, reason: string): void {
   call.app.sql.run('UPDATE claims SET released_at = ?, release_reason = ? WHERE id = ?', call.now, reason, c.id);
@@ -283,7 +309,7 @@ export function claimTask(call: Call, s: SessionRow, task: TaskRow, o: ClaimOpti
           task: task.code,
           holder: { actor: h.actor, session: h.key, since: iso(holder.claim.claimed_at) },
           last_activity: iso(holder.last_sign_of_life),
-          stale_after_seconds: call.app.config.claim_stale_seconds,
+          stale_after_seconds: staleAfterSeconds(call, h),
           ways_out: ['next', 'join', 'take_over'],
           hint: `take another task with: fragctl next; pair with ${h.actor} with --join; or take it with --take-over (recorded on both sessions)`,
         },
