@@ -98,12 +98,14 @@ const anthropicMain = (body) => Array.isArray(body.tools) && body.tools.length >
 function openaiResponses(res, body, step, n) {
   const id = `resp_fragd_${step.conversation}_${n}`;
   const u = step.usage;
+  // input_tokens counts every input token, cached reads and writes included.
+  const input = u.input + (u.cache_read ?? 0) + (u.cache_write ?? 0);
   const usage = {
-    input_tokens: u.input + (u.cache_read ?? 0),
-    input_tokens_details: { cached_tokens: u.cache_read ?? 0 },
+    input_tokens: input,
+    input_tokens_details: { cached_tokens: u.cache_read ?? 0, cache_write_tokens: u.cache_write ?? 0 },
     output_tokens: u.output,
     output_tokens_details: { reasoning_tokens: 0 },
-    total_tokens: u.input + (u.cache_read ?? 0) + u.output,
+    total_tokens: input + u.output,
   };
   const item = step.tool
     ? {

@@ -7,7 +7,7 @@
 // the SessionStart context reaching the model, tokens equal to the server's usage.
 // An agent that is not installed is skipped with the command that installs it.
 import Database from 'better-sqlite3';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, tempHome, until, type TestDaemon } from '../support/daemon.js';
@@ -59,7 +59,7 @@ const pending = (d: TestDaemon) => {
 };
 
 /** A daemon, a repository on a branch naming T-1, a private HOME with the agent's hooks installed. */
-async function setup(agent: RealAgent) {
+async function setup(agent: RealAgent, prepare?: (home: string) => void) {
   const d = await startDaemon({}, {});
   const repo = TestRepo.create(d.env);
   repo.commit('README.md', '# app\n', 'first');
@@ -68,6 +68,7 @@ async function setup(agent: RealAgent) {
   await d.json(['project', 'create', 'APP', 'The app']);
   await d.json(['task', 'create', 'T-1', 'Login page', '--project', 'APP']);
   const home = mkdtempSync(join(tempHome(), `${agent}-`));
+  prepare?.(home);
   await installedHome(d, agent, home);
   return { d, repo, home };
 }
@@ -179,5 +180,77 @@ describe.skipIf(!claude)(`Claude Code (real program${claude ? '' : `: ${notInsta
     const first = server.requests.find((r) => r.main)!;
     expect(first.body).toContain(`fragd session ${s.key}`);
     expect(first.body).toContain('task T-1');
+  });
+});
+
+describe.skipIf(!codex)(`Codex (real program${codex ? '' : `: ${notInstalled('codex')}`})`, () => {
+  let d: TestDaemon;
+  let repo: TestRepo;
+  let home: string;
+  let server: ModelServer;
+  beforeAll(async () => {
+    server = await startModelServer({
+      script: script(
+        { name: 'exec_command', input: { cmd: 'echo checked > checked.txt' } },
+        { name: 'exec_command', input: { cmd: "printf '# Note\\n' > note.md" } },
+      ),
+    });
+    ({ d, repo, home } = await setup('codex', (h) => {
+      // The tests' model server as a custom provider, in Codex's private home (CODEX_HOME).
+      mkdirSync(join(h, '.codex'), { recursive: true });
+      writeFileSync(
+        join(h, '.codex', 'config.toml'),
+        [
+          'model = "gpt-test"',
+          'model_provider = "fragdtest"',
+          '[model_providers.fragdtest]',
+          'name = "fragd test model server"',
+          `base_url = "${server.url}/v1"`,
+          'env_key = "FRAGD_TEST_MODEL_KEY"',
+          'wire_api = "responses"',
+          '',
+        ].join('\n'),
+      );
+    }));
+  });
+  afterAll(async () => {
+    await server?.close();
+    await d?.dispose();
+  });
+
+  it('codex exec: one session on the branch’s task, its turn timed, its tools logged, tokens as served', async () => {
+    const run = await runAgent(
+      codex!,
+      [
+        'exec',
+        '--json',
+        '--dangerously-bypass-approvals-and-sandbox',
+        // The hooks fragctl installed are not trusted in this fresh CODEX_HOME; trusting them
+        // is `agent install`'s business, not this test's.
+        '--dangerously-bypass-hook-trust',
+        'Check the login page and write a note',
+      ],
+      {
+        cwd: repo.dir,
+        env: agentEnv(d, home, { CODEX_HOME: join(home, '.codex'), FRAGD_TEST_MODEL_KEY: 'sk-test' }),
+      },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const thread = /"thread_id":"([^"]+)"/.exec(run.stdout)?.[1];
+    expect(thread, run.stdout).toBeTruthy();
+    expect(readFileSync(join(repo.dir, 'checked.txt'), 'utf8')).toBe('checked\n');
+    expect(readFileSync(join(repo.dir, 'note.md'), 'utf8')).toBe('# Note\n');
+
+    const s = await settled(d, 'codex');
+    expect(s.chat_session_id).toBe(thread);
+    expect(query(d, "SELECT key FROM sessions WHERE actor LIKE 'codex%'")).toHaveLength(1);
+    expectRecorded(d, s, run, server);
+    const log = activities(d, s.id);
+    expect(log.map((a) => a.kind)).toEqual(
+      expect.arrayContaining(['agent.start', 'agent.prompt', 'agent.tool_before', 'agent.tool_after', 'agent.stop']),
+    );
+    expect(log.map((a) => a.message).join('\n')).toContain('echo checked > checked.txt');
+    const first = server.requests.find((r) => r.main)!;
+    expect(first.body).toContain(`fragd session ${s.key}`);
   });
 });
