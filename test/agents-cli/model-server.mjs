@@ -214,14 +214,21 @@ export function startModelServer({ script, conversations = [] }) {
         entry.step = n;
         return openaiResponses(res, body, answer(body, n), n);
       }
-      if (req.method === 'POST' && /:(stream)?generateContent/.test(url)) {
+      if (req.method === 'POST' && /:(streamGenerateContent|generateContent)/.test(url)) {
         const main = geminiMain(body);
         const n = geminiStep(body);
         entry.main = main;
         entry.step = n;
         if (!main)
+          // The CLI's helpers ask for JSON (model routing, who speaks next): one answer fits them all.
           return gemini(res, url, {
-            text: '{"reasoning":"test","next_speaker":"user","model_choice":"flash"}',
+            text: JSON.stringify({
+              reasoning: 'scripted',
+              model_choice: 'flash',
+              complexity_reasoning: 'scripted',
+              complexity_score: 1,
+              next_speaker: 'user',
+            }),
             usage: { input: 0, output: 0 },
           });
         return gemini(res, url, answer(body, n));

@@ -254,3 +254,60 @@ describe.skipIf(!codex)(`Codex (real program${codex ? '' : `: ${notInstalled('co
     expect(first.body).toContain(`fragd session ${s.key}`);
   });
 });
+
+describe.skipIf(!gemini)(`Gemini CLI (real program${gemini ? '' : `: ${notInstalled('gemini')}`})`, () => {
+  let d: TestDaemon;
+  let repo: TestRepo;
+  let home: string;
+  let server: ModelServer;
+  beforeAll(async () => {
+    server = await startModelServer({
+      script: script(
+        { name: 'run_shell_command', input: { command: 'echo checked > checked.txt' } },
+        { name: 'run_shell_command', input: { command: "printf '# Note\\n' > note.md" } },
+      ).map((s) => ({ ...s, usage: { ...s.usage, cache_write: 0 } })), // Gemini reports no cache writes
+    });
+    ({ d, repo, home } = await setup('gemini', (h) => {
+      mkdirSync(join(h, '.gemini'), { recursive: true });
+      // An API key as the way in (the key and the tests' server come from the environment).
+      writeFileSync(
+        join(h, '.gemini', 'settings.json'),
+        JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }),
+      );
+    }));
+    // A headless run in a folder that is not trusted runs no tool without asking.
+    writeFileSync(join(home, '.gemini', 'trustedFolders.json'), JSON.stringify({ [repo.dir]: 'TRUST_FOLDER' }));
+  });
+  afterAll(async () => {
+    await server?.close();
+    await d?.dispose();
+  });
+
+  it('gemini -p: one session on the branch’s task, its turn timed, its tools logged, tokens as served', async () => {
+    const run = await runAgent(
+      gemini!,
+      ['-p', 'Check the login page and write a note', '--yolo', '--output-format', 'json'],
+      {
+        cwd: repo.dir,
+        env: agentEnv(d, home, { GEMINI_API_KEY: 'sk-test', GOOGLE_GEMINI_BASE_URL: server.url, TMPDIR: home }),
+        timeoutMs: 120_000,
+      },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { session_id: string; response: string };
+    expect(result.response).toBe('The note is written.');
+    expect(readFileSync(join(repo.dir, 'checked.txt'), 'utf8')).toBe('checked\n');
+
+    const s = await settled(d, 'gemini');
+    expect(s.chat_session_id).toBe(result.session_id);
+    expect(query(d, "SELECT key FROM sessions WHERE actor LIKE 'gemini%'")).toHaveLength(1);
+    expectRecorded(d, s, run, server);
+    const log = activities(d, s.id);
+    expect(log.map((a) => a.kind)).toEqual(
+      expect.arrayContaining(['agent.start', 'agent.prompt', 'agent.tool_before', 'agent.tool_after', 'agent.stop']),
+    );
+    expect(log.map((a) => a.message).join('\n')).toContain('echo checked > checked.txt');
+    const first = server.requests.find((r) => r.main)!;
+    expect(first.body).toContain(`fragd session ${s.key}`);
+  }, 150_000);
+});

@@ -2,8 +2,8 @@
 // transcript_path; assistant lines carry message.usage, one line per content block, so one
 // message id may appear on several lines) and Codex's rollout file (JSONL; event_msg lines
 // of payload.type token_count carry info.last_token_usage and the cumulative
-// info.total_token_usage). Gemini CLI's hooks document no per-message usage record, so
-// fragd reads none for it. Reading is incremental: the offset of the last complete line
+// info.total_token_usage), and Gemini CLI's chat file (JSONL; "gemini" lines carry tokens).
+// Reading is incremental: the offset of the last complete line
 // read is kept per file, and every usage is stored once per message id (a restart, a
 // rewritten file or a compaction that shortens it starts over without counting twice).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
@@ -75,10 +75,35 @@ export function codexUsage(line: Record<string, unknown>, file: string): Usage |
   };
 }
 
+/**
+ * Gemini CLI (0.61): its chat file (JSONL at transcript_path) has a line per model message,
+ * type "gemini", with tokens {input, output, cached, thoughts, tool, total}; the same id is
+ * written again when the message's tool calls finish. input includes the cached part;
+ * thoughts are billed as output and tool-use prompts as input, so they are added there.
+ */
+export function geminiUsage(line: Record<string, unknown>): Usage | null {
+  const tokens = obj(line.tokens);
+  if (line.type !== 'gemini' || !tokens || typeof line.id !== 'string') return null;
+  const cached = num(tokens.cached);
+  return {
+    message_id: `gemini:${line.id}`,
+    model: typeof line.model === 'string' ? line.model : null,
+    input: Math.max(0, num(tokens.input) - cached) + num(tokens.tool),
+    output: num(tokens.output) + num(tokens.thoughts),
+    cache_creation: 0,
+    cache_read: cached,
+    at: time(line.timestamp),
+  };
+}
+
+const READERS: Record<string, (line: Record<string, unknown>, file: string) => Usage | null> = {
+  claude: claudeUsage,
+  codex: codexUsage,
+  gemini: geminiUsage,
+};
+
 export function usageOf(dialect: string, line: Record<string, unknown>, file: string): Usage | null {
-  if (dialect === 'claude') return claudeUsage(line);
-  if (dialect === 'codex') return codexUsage(line, file);
-  return null;
+  return READERS[dialect]?.(line, file) ?? null;
 }
 
 /** Where the next newline at or after `from` is, or -1 (the line is still being written). */
@@ -135,7 +160,7 @@ export function readNewLines(
  * (and project, sprint) the session's interval held at the message's time.
  */
 export function readTranscript(call: Call, s: SessionRow, dialect: string, path: unknown): number {
-  if (typeof path !== 'string' || !isAbsolute(path) || (dialect !== 'claude' && dialect !== 'codex')) return 0;
+  if (typeof path !== 'string' || !isAbsolute(path) || !(dialect in READERS)) return 0;
   const { sql } = call.app;
   const known = sql.get<{ offset: number }>('SELECT offset FROM agent_transcripts WHERE path = ?', path);
   let offset = known?.offset ?? 0;
