@@ -28,4 +28,5 @@ export interface ModelServer {
 export function startModelServer(opts: {
   script: Step[];
   conversations?: { match: string; steps: Step[] }[];
+  compaction?: Step;
 }): Promise<ModelServer>;

@@ -174,10 +174,14 @@ const firstMessage = (body) => JSON.stringify((body.messages ?? body.contents ??
 /**
  * Starts the server. `script` is the conversation: step i answers the request that already
  * holds i model turns; past its end the model says "done". `conversations` adds others
- * (a subagent's), each chosen when its first message contains `match`.
- * @param {{ script: Step[], conversations?: { match: string, steps: Step[] }[] }} opts
+ * (a subagent's), each chosen when its first message contains `match`. `compaction` answers
+ * every request for a summary of the conversation (Claude Code's /compact and auto-compact).
+ * @param {{ script: Step[], conversations?: { match: string, steps: Step[] }[], compaction?: Step }} opts
  */
-export function startModelServer({ script, conversations = [] }) {
+/** Claude Code's compaction asks for a summary of the conversation in these words. */
+const COMPACTION = 'Your task is to create a detailed summary';
+
+export function startModelServer({ script, conversations = [], compaction }) {
   /** @type {Map<string, StepUsage>} */
   const served = new Map();
   const requests = [];
@@ -186,7 +190,13 @@ export function startModelServer({ script, conversations = [] }) {
     const i = conversations.findIndex((c) => first.includes(c.match));
     return i === -1 ? { name: 'main', steps: script } : { name: `c${i}`, steps: conversations[i].steps };
   };
+  let compactions = 0;
   const answer = (body, n) => {
+    if (compaction && JSON.stringify(body.messages ?? []).includes(COMPACTION)) {
+      const i = compactions++;
+      served.set(`compaction:${i}`, compaction.usage);
+      return { ...compaction, conversation: `compaction${i}` };
+    }
     const { name, steps } = pick(body);
     const step = steps[n] ?? { text: 'done', usage: { input: 0, output: 0 } };
     served.set(`${name}:${n}`, step.usage);

@@ -115,8 +115,8 @@ function activities(d: TestDaemon, sessionId: number) {
 
 /** Checks shared by every agent: one session on T-1, its turn timed inside the run, tokens as served. */
 function expectRecorded(d: TestDaemon, s: SessionRowLite, run: AgentRun, server: ModelServer) {
-  const ivs = intervals(d, s.id).filter((i) => (i.ended_at ?? Infinity) > i.started_at);
-  // No empty interval with no task at the start: all work is on the branch's task.
+  const ivs = intervals(d, s.id);
+  // No empty interval with no task at the start (not even of 0 s): all is on the branch's task.
   expect(ivs.map((i) => i.task)).toEqual(['T-1']);
   const [turn] = ivs;
   expect(turn.ended_at).not.toBeNull();
@@ -141,6 +141,8 @@ describe.skipIf(!claude)(`Claude Code (real program${claude ? '' : `: ${notInsta
   let repo: TestRepo;
   let home: string;
   let server: ModelServer;
+  let chat = '';
+  let firstRun: AgentRun;
   beforeAll(async () => {
     ({ d, repo, home } = await setup('claude'));
     server = await startModelServer({
@@ -148,6 +150,10 @@ describe.skipIf(!claude)(`Claude Code (real program${claude ? '' : `: ${notInsta
         { name: 'Bash', input: { command: 'echo checked > checked.txt', description: 'Write a check file' } },
         { name: 'Write', input: { file_path: join(repo.dir, 'note.md'), content: '# Note\n' } },
       ),
+      compaction: {
+        text: '<analysis>A note was asked for.</analysis>\n<summary>The note is written.</summary>',
+        usage: { input: 9, output: 410, cache_write: 0, cache_read: 7100 },
+      },
     });
   });
   afterAll(async () => {
@@ -180,6 +186,43 @@ describe.skipIf(!claude)(`Claude Code (real program${claude ? '' : `: ${notInsta
     const first = server.requests.find((r) => r.main)!;
     expect(first.body).toContain(`fragd session ${s.key}`);
     expect(first.body).toContain('task T-1');
+    chat = result.session_id;
+    firstRun = run;
+  });
+
+  it('a /compact between turns is no work: no time billed; the turns’ tokens stay as served', async () => {
+    const run = await runAgent(claude!, ['-p', '/compact', '--resume', chat, '--output-format', 'json'], {
+      cwd: repo.dir,
+      env: agentEnv(d, home, { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'sk-test' }),
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(server.served.has('compaction:0')).toBe(true);
+    await until('the compaction in fragd’s log', () =>
+      pending(d) === 0 && query(d, "SELECT 1 FROM activities WHERE kind = 'agent.compact_before'").length > 0
+        ? true
+        : false,
+    );
+    const sessions = query<SessionRowLite>(d, "SELECT * FROM sessions WHERE actor LIKE 'claude%' ORDER BY id");
+    await settled(d, 'claude');
+    // However the resume is kept (one session or two), the only work is the first turn.
+    const work = sessions.flatMap((s) => intervals(d, s.id)).filter((i) => (i.ended_at ?? Date.now()) > i.started_at);
+    expect(work).toHaveLength(1);
+    expect(work[0].ended_at!).toBeLessThanOrEqual(firstRun.endedAt + 1000);
+    // Claude Code writes no usage for the compaction's own model call (neither in the
+    // conversation's transcript nor in a subagent's): only the turns' usage can be counted.
+    const t = server.total();
+    const summary = server.served.get('compaction:0')!;
+    expect(summary.output).toBe(410);
+    t.input -= summary.input;
+    t.output -= summary.output;
+    t.cache_read -= summary.cache_read ?? 0;
+    const counted = sessions.flatMap((s) => tokens(d, s.id));
+    expect({
+      input: counted.reduce((a, r) => a + r.input, 0),
+      output: counted.reduce((a, r) => a + r.output, 0),
+      cache_creation: counted.reduce((a, r) => a + r.cache_creation, 0),
+      cache_read: counted.reduce((a, r) => a + r.cache_read, 0),
+    }).toEqual({ input: t.input, output: t.output, cache_creation: t.cache_write, cache_read: t.cache_read });
   });
 });
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAgentRecord } from '../../daemon/app/agents/record.js';
 import { placeOf, taskCodeIn } from '../../daemon/app/agents/repo.js';
-import { claudeUsage, codexUsage, readNewLines } from '../../daemon/app/agents/tokens.js';
+import { claudeUsage, codexUsage, geminiUsage, readNewLines } from '../../daemon/app/agents/tokens.js';
 import { boundedText } from '../../daemon/app/agents/context-answer.js';
 import { eventKind } from '../../daemon/app/agents/events.js';
 import { defaultConfig, DEFAULT_TASK_PATTERN } from '../../daemon/config.js';
@@ -181,6 +181,26 @@ describe('transcripts', () => {
       message_id: 'codex:/r.jsonl:12:10:2',
     });
     expect(codexUsage({ type: 'event_msg', payload: { type: 'token_count', info: null } }, '/r')).toBeNull();
+  });
+
+  it("takes Gemini CLI's per-message tokens: cached apart, thoughts as output, tool prompts as input", () => {
+    const line = {
+      id: 'm1',
+      timestamp: '2026-05-04T09:00:00Z',
+      type: 'gemini',
+      model: 'gemini-x',
+      tokens: { input: 150, output: 20, cached: 50, thoughts: 7, tool: 3, total: 180 },
+    };
+    expect(geminiUsage(line)).toEqual({
+      message_id: 'gemini:m1',
+      model: 'gemini-x',
+      input: 103,
+      output: 27,
+      cache_creation: 0,
+      cache_read: 50,
+      at: Date.parse('2026-05-04T09:00:00Z'),
+    });
+    expect(geminiUsage({ id: 'u', type: 'user', content: [] })).toBeNull();
   });
 
   it('takes the cache writes Codex 0.171 counts inside input_tokens as cache creation', () => {

@@ -190,7 +190,8 @@ export function readTranscript(call: Call, s: SessionRow, dialect: string, path:
   if (!r) return stored;
   sql.run(
     `INSERT INTO agent_transcripts (path, session_id, offset, size, read_at) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (path) DO UPDATE SET session_id = excluded.session_id, offset = excluded.offset, size = excluded.size, read_at = excluded.read_at`,
+     ON CONFLICT (path) DO UPDATE SET session_id = excluded.session_id, offset = excluded.offset, size = excluded.size,
+       read_at = CASE WHEN excluded.offset != offset THEN excluded.read_at ELSE read_at END`,
     path,
     s.id,
     r.offset,
@@ -234,4 +235,24 @@ function storeUsage(call: Call, s: SessionRow, u: Usage): number {
     at,
   );
   return res.changes;
+}
+
+/** A subagent transcript that gained lines this recently may still gain its last message. */
+const SUBAGENT_RECENT_MS = 30 * 60_000;
+
+/**
+ * Reads again the session's other transcripts (its subagents') that were still growing
+ * lately: Claude Code writes a subagent's last message after SubagentStop, so it is taken
+ * on the parent's next event, its Stop or its SessionEnd.
+ */
+export function readSubagentTranscripts(call: Call, s: SessionRow, dialect: string, main: unknown): number {
+  const rows = call.app.sql.all<{ path: string }>(
+    `SELECT path FROM agent_transcripts WHERE session_id = ? AND path != ? AND read_at >= ? ORDER BY read_at DESC LIMIT 20`,
+    s.id,
+    typeof main === 'string' ? main : '',
+    call.now - SUBAGENT_RECENT_MS,
+  );
+  let stored = 0;
+  for (const { path } of rows) stored += readTranscript(call, s, dialect, path);
+  return stored;
 }
