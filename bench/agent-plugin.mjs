@@ -7,7 +7,7 @@
 //   - The whole real `claude -p` run (test/agents-cli, when installed) against the tests'
 //     model server, with fragd's hooks and MCP server installed and without.
 //
-//   node scripts/build.mjs && node bench/agent-plugin.mjs [ROUNDS] [--quick]
+//   node scripts/build.mjs && node bench/agent-plugin.mjs [ROUNDS] [--quick] [--no-claude]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -121,7 +121,9 @@ if (answered < ROUNDS)
   console.log(`  ✗ SessionStart answered with context in only ${answered} of ${WARMUP + ROUNDS} runs`);
 
 // The whole real `claude -p` run, with and without fragd.
-if (existsSync(CLAUDE) && spawnSync(CLAUDE, ['--version']).status === 0) {
+if (process.argv.includes('--no-claude')) {
+  console.log('\n  whole claude -p run: not measured (--no-claude)');
+} else if (existsSync(CLAUDE) && spawnSync(CLAUDE, ['--version']).status === 0) {
   const { startModelServer } = await import('../test/agents-cli/model-server.mjs');
   const server = await startModelServer({ script: [{ text: 'ok', usage: { input: 10, output: 2 } }] });
   const homes = { bare: join(work, 'bare'), fragd: join(work, 'fragd') };

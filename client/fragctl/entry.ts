@@ -1,6 +1,5 @@
 // fragctl's entry: an agent's hook and the hot commands take short paths; everything else loads the full CLI.
 import { parseArgs } from 'node:util';
-import { fastPath } from './fast-path.js';
 
 // A reader that went away (`fragctl session history | head -1`) is not an error: stop
 // quietly, with the exit status the command already has, instead of a stack trace.
@@ -34,4 +33,5 @@ const args = process.argv.slice(2);
 const mcp = args[0] === 'mcp' ? mcpArgs(args.slice(1)) : null;
 if (args[0] === 'agent' && args[1] === 'hook') await (await import('./agent-hook.js')).main(args.slice(2));
 else if (mcp) await (await import('./commands/mcp.js')).serveMcp(mcp);
-else if (!(await fastPath(args))) await import('./main.js');
+// The hot commands' parser is loaded only for them: an agent's hook and the MCP server skip it.
+else if (!(await (await import('./fast-path.js')).fastPath(args))) await import('./main.js');
