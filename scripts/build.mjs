@@ -2,6 +2,7 @@
 // so that its hot commands load only what they use (yargs, prompts and the MCP server are
 // separate chunks, loaded on demand); the daemon keeps its dependencies external because
 // better-sqlite3 is a native module and pino loads its own files.
+import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
 import { chmodSync, copyFileSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 
@@ -67,3 +68,7 @@ copyFileSync('client/dashboard/index.html', `${outdir}/dashboard/index.html`);
 // The agents' hook entry (client/agents/hook-command.ts names it): a POSIX script beside fragctl.js.
 copyFileSync('client/agents/fragd-agent-hook.sh', `${outdir}/fragd-agent-hook.sh`);
 for (const f of ['fragd.js', 'fragctl.js', 'fragd-agent-hook.sh']) chmodSync(`${outdir}/${f}`, 0o755);
+// What `fragctl mcp` answers to initialize and tools/list, recorded from the server just
+// built, so that it answers them before loading the MCP SDK (client/mcp/fast-start.ts).
+const recorded = spawnSync(process.execPath, ['scripts/mcp-start.mjs', outdir], { stdio: 'inherit' });
+if (recorded.status !== 0) throw new Error('recording the MCP server’s start answers failed');

@@ -1,5 +1,5 @@
 // fragctl's entry: an agent's hook and the hot commands take short paths; everything else loads the full CLI.
-import { fastPath } from './fast-path.js';
+import { parseArgs } from 'node:util';
 
 // A reader that went away (`fragctl session history | head -1`) is not an error: stop
 // quietly, with the exit status the command already has, instead of a stack trace.
@@ -10,6 +10,28 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+/**
+ * `fragctl mcp [--actor A] [--session S] [--no-autostart]`, as an agent's settings start it:
+ * straight to the server, without yargs and the rest of the CLI (an agent waits for it at
+ * its start). Anything else (--help, another option) goes to the full CLI.
+ */
+function mcpArgs(rest: string[]): { actor?: string; session?: string; autostart?: boolean } | null {
+  try {
+    const { values } = parseArgs({
+      args: rest,
+      options: { actor: { type: 'string' }, session: { type: 'string' }, 'no-autostart': { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    });
+    return { actor: values.actor, session: values.session, autostart: values['no-autostart'] ? false : undefined };
+  } catch {
+    return null;
+  }
+}
+
 const args = process.argv.slice(2);
+const mcp = args[0] === 'mcp' ? mcpArgs(args.slice(1)) : null;
 if (args[0] === 'agent' && args[1] === 'hook') await (await import('./agent-hook.js')).main(args.slice(2));
-else if (!(await fastPath(args))) await import('./main.js');
+else if (mcp) await (await import('./commands/mcp.js')).serveMcp(mcp);
+// The hot commands' parser is loaded only for them: an agent's hook and the MCP server skip it.
+else if (!(await (await import('./fast-path.js')).fastPath(args))) await import('./main.js');

@@ -2,6 +2,7 @@
 // protocol method called through FragClient (which starts fragd when none answers); the
 // daemon decides everything. stdout carries the MCP protocol, so notices go to stderr.
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Readable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { CallToolResult, JSONRPCMessage, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import { FragClient, RpcError, DaemonUnreachable, UnsafeSocket } from '../lib/client.js';
@@ -232,16 +233,36 @@ function trackOutstanding(transport: StdioServerTransport) {
   };
 }
 
+/** What the fast start (fast-start.ts) received and answered before it handed over. */
+export interface Handover {
+  pending: JSONRPCMessage[];
+  answered: Set<string | number>;
+  /** The client's input from the first message not yet read on. */
+  input: Readable;
+}
+
 /** Serves MCP on stdin/stdout until the client closes stdin, answering what it already asked. */
-export async function runMcpStdio(opts: McpOptions): Promise<void> {
+export async function runMcpStdio(opts: McpOptions, handover?: Handover): Promise<void> {
   const { server, link } = createMcpServer(opts);
-  const transport = new StdioServerTransport();
+  const input = handover?.input ?? process.stdin;
+  const transport = new StdioServerTransport(input);
   const closed = new Promise<'closed' | 'eof'>((resolve) => {
     server.server.onclose = () => resolve('closed');
-    process.stdin.once('end', () => resolve('eof'));
+    input.once('end', () => resolve('eof'));
   });
+  if (handover) {
+    // The answers the fast start gave are not given twice; the server still sees every
+    // message, initialize included, so its state is as if it had read them itself.
+    // (Wrapped before trackOutstanding's wrapper, which must still see them answered.)
+    const send = transport.send.bind(transport);
+    transport.send = async (msg: JSONRPCMessage) => {
+      if (!('method' in msg) && 'id' in msg && msg.id !== undefined && handover.answered.delete(msg.id)) return;
+      await send(msg);
+    };
+  }
   await server.connect(transport);
   const outstanding = trackOutstanding(transport);
+  for (const msg of handover?.pending ?? []) transport.onmessage?.(msg);
   if ((await closed) === 'eof') await outstanding.settled(30_000);
   link.close();
   await server.close().catch(() => undefined);

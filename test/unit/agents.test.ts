@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAgentRecord } from '../../daemon/app/agents/record.js';
 import { placeOf, taskCodeIn } from '../../daemon/app/agents/repo.js';
-import { claudeUsage, codexUsage, readNewLines } from '../../daemon/app/agents/tokens.js';
+import { claudeUsage, codexUsage, geminiUsage, readNewLines } from '../../daemon/app/agents/tokens.js';
 import { boundedText } from '../../daemon/app/agents/context-answer.js';
 import { eventKind } from '../../daemon/app/agents/events.js';
 import { defaultConfig, DEFAULT_TASK_PATTERN } from '../../daemon/config.js';
@@ -127,6 +127,20 @@ describe('transcripts', () => {
     expect(readNewLines(join(dir, 'missing'), 0)).toBeNull();
   });
 
+  it('skips a line longer than it reads at once, and reads on after it', () => {
+    const f = join(dir, 'oversize.jsonl');
+    writeFileSync(f, `{"a":1}\n{"big":"${'x'.repeat(100)}"}\n{"b":2}\n`);
+    const first = readNewLines(f, 0, 40)!;
+    expect(first).toMatchObject({ lines: ['{"a":1}'], skipped: 0 });
+    const second = readNewLines(f, first.offset, 40)!;
+    expect(second).toMatchObject({ lines: [], skipped: 1 });
+    expect(readNewLines(f, second.offset, 40)!.lines).toEqual(['{"b":2}']);
+    // An oversize line still being written (no newline yet) is waited for, not skipped.
+    const g = join(dir, 'growing.jsonl');
+    writeFileSync(g, `{"big":"${'x'.repeat(100)}`);
+    expect(readNewLines(g, 0, 40)).toMatchObject({ lines: [], offset: 0, skipped: 0 });
+  });
+
   it('takes the four counts from a Claude Code assistant line, and nothing from others', () => {
     const u = claudeUsage({
       type: 'assistant',
@@ -167,6 +181,38 @@ describe('transcripts', () => {
       message_id: 'codex:/r.jsonl:12:10:2',
     });
     expect(codexUsage({ type: 'event_msg', payload: { type: 'token_count', info: null } }, '/r')).toBeNull();
+  });
+
+  it("takes Gemini CLI's per-message tokens: cached apart, thoughts as output, tool prompts as input", () => {
+    const line = {
+      id: 'm1',
+      timestamp: '2026-05-04T09:00:00Z',
+      type: 'gemini',
+      model: 'gemini-x',
+      tokens: { input: 150, output: 20, cached: 50, thoughts: 7, tool: 3, total: 180 },
+    };
+    expect(geminiUsage(line)).toEqual({
+      message_id: 'gemini:m1',
+      model: 'gemini-x',
+      input: 103,
+      output: 27,
+      cache_creation: 0,
+      cache_read: 50,
+      at: Date.parse('2026-05-04T09:00:00Z'),
+    });
+    expect(geminiUsage({ id: 'u', type: 'user', content: [] })).toBeNull();
+  });
+
+  it('takes the cache writes Codex 0.171 counts inside input_tokens as cache creation', () => {
+    const usage = { input_tokens: 450, cached_input_tokens: 50, cache_write_input_tokens: 300, output_tokens: 20 };
+    const line = {
+      type: 'event_msg',
+      payload: {
+        type: 'token_count',
+        info: { total_token_usage: { ...usage, total_tokens: 470 }, last_token_usage: { ...usage, total_tokens: 470 } },
+      },
+    };
+    expect(codexUsage(line, '/r.jsonl')).toMatchObject({ input: 100, cache_read: 50, cache_creation: 300, output: 20 });
   });
 });
 

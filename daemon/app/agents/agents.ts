@@ -19,7 +19,7 @@ import { exitedReason, isAutomaticPause, isExited, waitingReason } from '../sess
 import { claimTask, holdsClaim, liveHolder, releaseClaimsOf } from '../work/claims.js';
 import { dialectOf, eventKind, type AgentEventKind } from './events.js';
 import { placeOf, type RepoPlace } from './repo.js';
-import { readTranscript } from './tokens.js';
+import { readSubagentTranscripts, readTranscript } from './tokens.js';
 import { boundedText, contextLines, hookOutput } from './context-answer.js';
 
 export { WAITING, waitingReason, isAutomaticPause } from '../sessions/agent-pauses.js';
@@ -204,8 +204,12 @@ function newSession(call: Call, e: AgentEvent, actor: string, chatId: string, wa
     source: 'hook',
     metadata: { agent: e.agent, cwd: str(e.payload.cwd), transcript_path: str(e.payload.transcript_path) },
   });
-  // Opened by a SessionStart, the agent waits for its first prompt: none of it is work.
-  return waiting ? pauseSessionRow(call, s, waitingReason('for the first prompt', e.at), e.at, 'pause') : s;
+  if (!waiting) return s;
+  // Opened by a SessionStart, the agent waits for its first prompt: none of it is work, and
+  // the empty interval the start opened (no task yet, 0 s) is not kept.
+  const paused = pauseSessionRow(call, s, waitingReason('for the first prompt', e.at), e.at, 'pause');
+  call.app.sql.run('DELETE FROM intervals WHERE session_id = ? AND ended_at = started_at', s.id);
+  return paused;
 }
 
 const refusedActivation = (err: unknown): err is FragError =>
@@ -303,10 +307,31 @@ const SIGN_OF_WORK: ReadonlySet<AgentEventKind> = new Set([
   'subagent_stop',
 ]);
 
+/**
+ * A compaction is under way between turns: the session's last prompt, stop or compaction
+ * is a compaction. Claude Code's /compact runs its summary as subagents, which are then not
+ * the agent working for its person.
+ */
+function compacting(call: Call, s: SessionRow): boolean {
+  const last = call.app.sql.value<string>(
+    `SELECT kind FROM activities WHERE session_id = ? AND kind IN ('agent.prompt','agent.stop','agent.compact_before','agent.start')
+      ORDER BY id DESC LIMIT 1`,
+    s.id,
+  );
+  return last === 'agent.compact_before';
+}
+
+/** Notifications that mean the agent waits for a person's permission (Claude Code, Gemini CLI). */
+const PERMISSION_NOTIFICATIONS = new Set(['permission_prompt', 'ToolPermission']);
+
 /** Applies one hook event inside the caller's transaction. */
 export function applyAgentEvent(outer: Call, e: AgentEvent): AgentOutcome {
   const kind = eventKind(e.agent, e.event);
   if (!kind) return { outcome: 'skipped', session: null, reason: `${e.agent} event ${e.event} means nothing to fragd` };
+  // Gemini CLI fires PreCompress (auto) before every model call, before it checks whether
+  // anything needs compressing, and tells nothing of what it then did: not a compaction.
+  if (kind === 'compact_before' && dialectOf(e.agent) === 'gemini' && str(e.payload.trigger) === 'auto')
+    return { outcome: 'skipped', session: null, reason: 'Gemini’s automatic PreCompress compacts nothing by itself' };
   if (e.eventId && findByEventId(outer, AGENT_EVENTS, e.eventId))
     return { outcome: 'duplicate', session: null, reason: 'replay' };
   const chatId = str(e.payload.session_id);
@@ -340,10 +365,12 @@ export function applyAgentEvent(outer: Call, e: AgentEvent): AgentOutcome {
   }
 
   // Time: a prompt or any sign of work ends an automatic pause; a stop, or a request for permission, starts one.
-  if (SIGN_OF_WORK.has(kind) && s.status === 'paused' && isAutomaticPause(s.pause_reason))
+  const compaction = (kind === 'subagent_start' || kind === 'subagent_stop') && compacting(call, s);
+  if (SIGN_OF_WORK.has(kind) && !compaction && s.status === 'paused' && isAutomaticPause(s.pause_reason))
     s = resumeSessionRow(call, s, kind === 'prompt' ? 'prompt' : `${e.event} after a pause`).session;
   const askingPermission =
-    kind === 'permission' || (kind === 'notification' && str(e.payload.notification_type) === 'permission_prompt');
+    kind === 'permission' ||
+    (kind === 'notification' && PERMISSION_NOTIFICATIONS.has(str(e.payload.notification_type) ?? ''));
   if (place) {
     if (place.problem) recordActivity(call, s, { kind: 'agent.mapping', message: place.problem });
     s = applyPlace(call, s, place, actor);
@@ -363,6 +390,8 @@ export function applyAgentEvent(outer: Call, e: AgentEvent): AgentOutcome {
   // messages), each stored on the task its message's time fell in.
   readTranscript(call, s, dialect, e.payload.transcript_path);
   if (kind === 'subagent_stop') readTranscript(call, s, dialect, e.payload.agent_transcript_path);
+  // A subagent's last message is written after its SubagentStop: read on the next events.
+  else readSubagentTranscripts(call, s, dialect, e.payload.transcript_path);
 
   if (kind === 'stop' && s.status === 'active')
     s = pauseSessionRow(call, s, waitingReason('for a person', e.at), e.at, 'pause');

@@ -26,7 +26,16 @@ export function contextLines(call: Call, s: SessionRow, place: RepoPlace | null)
       : 'Stack: empty (no project or task)',
   );
   const work = workFrame(stack);
-  const instructions = instructionsFor(call, 'recovery', s, undefined, { last_step: lastStep(call, s)?.line ?? null });
+  // "You are resuming" only for a conversation that had a prompt already (a resume, a
+  // compaction, a /clear): a new one is told it started.
+  const resumed = call.app.sql.value(
+    'SELECT 1 FROM activities WHERE session_id = ? AND kind = ? LIMIT 1',
+    s.id,
+    'agent.prompt',
+  );
+  const instructions = resumed
+    ? instructionsFor(call, 'recovery', s, undefined, { last_step: lastStep(call, s)?.line ?? null })
+    : instructionsFor(call, 'session_started', s);
   const last = lastStep(call, s);
   if (last) lines.push(`Last step: ${last.line}`);
   if (work) {

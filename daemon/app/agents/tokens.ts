@@ -2,8 +2,8 @@
 // transcript_path; assistant lines carry message.usage, one line per content block, so one
 // message id may appear on several lines) and Codex's rollout file (JSONL; event_msg lines
 // of payload.type token_count carry info.last_token_usage and the cumulative
-// info.total_token_usage). Gemini CLI's hooks document no per-message usage record, so
-// fragd reads none for it. Reading is incremental: the offset of the last complete line
+// info.total_token_usage), and Gemini CLI's chat file (JSONL; "gemini" lines carry tokens).
+// Reading is incremental: the offset of the last complete line
 // read is kept per file, and every usage is stored once per message id (a restart, a
 // rewritten file or a compaction that shortens it starts over without counting twice).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
@@ -11,8 +11,9 @@ import { isAbsolute } from 'node:path';
 import type { Call } from '../app.js';
 import type { SessionRow } from '../rows.js';
 
-/** At most this much of a transcript is read per event (the rest on the next one). */
+/** At most this much of a transcript is read at once (the rest on the next read or event). */
 const READ_MAX = 16 * 1024 * 1024;
+const READS_PER_EVENT = 4;
 
 export interface Usage {
   message_id: string;
@@ -49,9 +50,10 @@ export function claudeUsage(line: Record<string, unknown>): Usage | null {
 }
 
 /**
- * Codex: a token_count event. Its input_tokens include the cached ones, so input is the
- * uncached part and cache_read the cached part. The cumulative total names the event, so
- * the same count written twice is one usage.
+ * Codex: a token_count event. Its input_tokens include the cached reads
+ * (cached_input_tokens) and, since 0.171, the cache writes (cache_write_input_tokens), so
+ * input is what is left of it. The cumulative total names the event, so the same count
+ * written twice is one usage.
  */
 export function codexUsage(line: Record<string, unknown>, file: string): Usage | null {
   const payload = obj(line.payload);
@@ -61,25 +63,70 @@ export function codexUsage(line: Record<string, unknown>, file: string): Usage |
   const total = obj(info?.total_token_usage);
   if (!last || !total) return null;
   const cached = num(last.cached_input_tokens);
+  const written = num(last.cache_write_input_tokens);
   return {
     message_id: `codex:${file}:${num(total.total_tokens)}:${num(total.input_tokens)}:${num(total.output_tokens)}`,
     model: null,
-    input: Math.max(0, num(last.input_tokens) - cached),
+    input: Math.max(0, num(last.input_tokens) - cached - written),
     output: num(last.output_tokens),
+    cache_creation: written,
+    cache_read: cached,
+    at: time(line.timestamp),
+  };
+}
+
+/**
+ * Gemini CLI (0.61): its chat file (JSONL at transcript_path) has a line per model message,
+ * type "gemini", with tokens {input, output, cached, thoughts, tool, total}; the same id is
+ * written again when the message's tool calls finish. input includes the cached part;
+ * thoughts are billed as output and tool-use prompts as input, so they are added there.
+ */
+export function geminiUsage(line: Record<string, unknown>): Usage | null {
+  const tokens = obj(line.tokens);
+  if (line.type !== 'gemini' || !tokens || typeof line.id !== 'string') return null;
+  const cached = num(tokens.cached);
+  return {
+    message_id: `gemini:${line.id}`,
+    model: typeof line.model === 'string' ? line.model : null,
+    input: Math.max(0, num(tokens.input) - cached) + num(tokens.tool),
+    output: num(tokens.output) + num(tokens.thoughts),
     cache_creation: 0,
     cache_read: cached,
     at: time(line.timestamp),
   };
 }
 
+const READERS: Record<string, (line: Record<string, unknown>, file: string) => Usage | null> = {
+  claude: claudeUsage,
+  codex: codexUsage,
+  gemini: geminiUsage,
+};
+
 export function usageOf(dialect: string, line: Record<string, unknown>, file: string): Usage | null {
-  if (dialect === 'claude') return claudeUsage(line);
-  if (dialect === 'codex') return codexUsage(line, file);
-  return null;
+  return READERS[dialect]?.(line, file) ?? null;
 }
 
-/** Reads the complete lines added to a file since `offset` (a shorter file starts over). */
-export function readNewLines(path: string, offset: number): { lines: string[]; offset: number; size: number } | null {
+/** Where the next newline at or after `from` is, or -1 (the line is still being written). */
+function nextNewline(fd: number, from: number, size: number): number {
+  const chunk = Buffer.alloc(1024 * 1024);
+  for (let at = from; at < size; at += chunk.length) {
+    const n = readSync(fd, chunk, 0, Math.min(chunk.length, size - at), at);
+    const i = chunk.subarray(0, n).indexOf(0x0a);
+    if (i !== -1) return at + i;
+  }
+  return -1;
+}
+
+/**
+ * Reads the complete lines added to a file since `offset` (a shorter file starts over), at
+ * most `max` bytes of them. A single line longer than that (a huge tool output) is skipped
+ * whole, counted in `skipped`, so that counting goes on after it.
+ */
+export function readNewLines(
+  path: string,
+  offset: number,
+  max = READ_MAX,
+): { lines: string[]; offset: number; size: number; skipped: number } | null {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -89,14 +136,20 @@ export function readNewLines(path: string, offset: number): { lines: string[]; o
   try {
     const size = fstatSync(fd).size;
     const from = size < offset ? 0 : offset;
-    const length = Math.min(size - from, READ_MAX);
-    if (length <= 0) return { lines: [], offset: from, size };
+    const length = Math.min(size - from, max);
+    if (length <= 0) return { lines: [], offset: from, size, skipped: 0 };
     const buf = Buffer.alloc(length);
     const n = readSync(fd, buf, 0, length, from);
     const end = buf.subarray(0, n).lastIndexOf(0x0a);
-    if (end === -1) return { lines: [], offset: from, size };
+    if (end === -1) {
+      if (n < max) return { lines: [], offset: from, size, skipped: 0 };
+      const skipTo = nextNewline(fd, from + n, size);
+      return skipTo === -1
+        ? { lines: [], offset: from, size, skipped: 0 }
+        : { lines: [], offset: skipTo + 1, size, skipped: 1 };
+    }
     const text = buf.subarray(0, end).toString('utf8');
-    return { lines: text.split('\n'), offset: from + end + 1, size };
+    return { lines: text.split('\n'), offset: from + end + 1, size, skipped: 0 };
   } finally {
     closeSync(fd);
   }
@@ -107,28 +160,38 @@ export function readNewLines(path: string, offset: number): { lines: string[]; o
  * (and project, sprint) the session's interval held at the message's time.
  */
 export function readTranscript(call: Call, s: SessionRow, dialect: string, path: unknown): number {
-  if (typeof path !== 'string' || !isAbsolute(path) || (dialect !== 'claude' && dialect !== 'codex')) return 0;
+  if (typeof path !== 'string' || !isAbsolute(path) || !(dialect in READERS)) return 0;
   const { sql } = call.app;
   const known = sql.get<{ offset: number }>('SELECT offset FROM agent_transcripts WHERE path = ?', path);
-  const r = readNewLines(path, known?.offset ?? 0);
-  if (!r) return 0;
+  let offset = known?.offset ?? 0;
+  let r: ReturnType<typeof readNewLines> = null;
   let stored = 0;
-  for (const text of r.lines) {
-    if (!text.trim()) continue;
-    let line: unknown;
-    try {
-      line = JSON.parse(text);
-    } catch {
-      continue;
+  // A few reads per event: past a skipped oversize line the lines after it are read at once.
+  for (let round = 0; round < READS_PER_EVENT; round++) {
+    r = readNewLines(path, offset);
+    if (!r) return stored;
+    for (const text of r.lines) {
+      if (!text.trim()) continue;
+      let line: unknown;
+      try {
+        line = JSON.parse(text);
+      } catch {
+        continue;
+      }
+      const o = obj(line);
+      const u = o && usageOf(dialect, o, path);
+      if (!u) continue;
+      stored += storeUsage(call, s, u);
     }
-    const o = obj(line);
-    const u = o && usageOf(dialect, o, path);
-    if (!u) continue;
-    stored += storeUsage(call, s, u);
+    const advanced = r.offset !== offset;
+    offset = r.offset;
+    if (!advanced || offset >= r.size) break;
   }
+  if (!r) return stored;
   sql.run(
     `INSERT INTO agent_transcripts (path, session_id, offset, size, read_at) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (path) DO UPDATE SET session_id = excluded.session_id, offset = excluded.offset, size = excluded.size, read_at = excluded.read_at`,
+     ON CONFLICT (path) DO UPDATE SET session_id = excluded.session_id, offset = excluded.offset, size = excluded.size,
+       read_at = CASE WHEN excluded.offset != offset THEN excluded.read_at ELSE read_at END`,
     path,
     s.id,
     r.offset,
@@ -172,4 +235,24 @@ function storeUsage(call: Call, s: SessionRow, u: Usage): number {
     at,
   );
   return res.changes;
+}
+
+/** A subagent transcript that gained lines this recently may still gain its last message. */
+const SUBAGENT_RECENT_MS = 30 * 60_000;
+
+/**
+ * Reads again the session's other transcripts (its subagents') that were still growing
+ * lately: Claude Code writes a subagent's last message after SubagentStop, so it is taken
+ * on the parent's next event, its Stop or its SessionEnd.
+ */
+export function readSubagentTranscripts(call: Call, s: SessionRow, dialect: string, main: unknown): number {
+  const rows = call.app.sql.all<{ path: string }>(
+    `SELECT path FROM agent_transcripts WHERE session_id = ? AND path != ? AND read_at >= ? ORDER BY read_at DESC LIMIT 20`,
+    s.id,
+    typeof main === 'string' ? main : '',
+    call.now - SUBAGENT_RECENT_MS,
+  );
+  let stored = 0;
+  for (const { path } of rows) stored += readTranscript(call, s, dialect, path);
+  return stored;
 }
