@@ -56,7 +56,7 @@ export class DashboardAuth {
    * Whether a cookie value is a live session (compared in constant time); with `key`, also
    * whether the page key presented is that session's.
    */
-  valid(presented: string | undefined, key?: string | undefined): boolean {
+  valid(presented: string | undefined, key?: string): boolean {
     if (!presented) return false;
     const now = this.monotonic();
     for (const [s, v] of this.sessions)
