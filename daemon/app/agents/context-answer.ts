@@ -10,22 +10,38 @@ import { lastStep } from '../sessions/session-report.js';
 import { rulesOf, taskFacts } from '../work/completion.js';
 import { validateTaskCompletion } from '../work/validation.js';
 import type { RepoPlace } from './repo.js';
+import { terminalSafe } from '../../../shared/terminal.js';
+
+/**
+ * Text someone else wrote (a tool's command, a prompt, a title, a note, a branch name), as
+ * quoted data: control and bidi characters shown as visible escapes (so it stays on its
+ * line and reads in order), and inside “…” with quotes of its own turned plain, so it can
+ * neither end its quote nor pass for one of fragd's own lines ("Next actions:", "- run: …").
+ */
+export function quoted(text: string): string {
+  return `“${terminalSafe(text).replace(/[“”]/g, '"')}”`;
+}
 
 export const AGENT_CONTEXT_MAX = 2000;
 
 /** The lines of the context, most important first, so a cut at the limit drops the least useful. */
 export function contextLines(call: Call, s: SessionRow, place: RepoPlace | null): string[] {
   const stack = parseStack(s);
-  const lines = [`fragd session ${s.key} (${s.actor}, ${s.status}${s.pause_reason ? `: ${s.pause_reason}` : ''})`];
+  const lines = [
+    `fragd session ${s.key} (${s.actor}, ${s.status}${s.pause_reason ? `: ${quoted(s.pause_reason)}` : ''})`,
+  ];
   lines.push(
     stack.length
-      ? `Stack: ${stack.map((f) => `${f.type} ${f.code} “${f.title}”`).join(' › ')}`
+      ? `Stack: ${stack.map((f) => `${f.type} ${f.code} ${quoted(f.title)}`).join(' › ')}`
       : 'Stack: empty (no project or task)',
   );
   const work = workFrame(stack);
-  const instructions = instructionsFor(call, 'recovery', s, undefined, { last_step: lastStep(call, s)?.line ?? null });
   const last = lastStep(call, s);
-  if (last) lines.push(`Last step: ${last.line}`);
+  const step = last
+    ? `${last.kind}${last.message ? `: ${quoted(last.message)}` : ''}${last.line.slice(last.line.lastIndexOf(' ('))}`
+    : null;
+  const instructions = instructionsFor(call, 'recovery', s, undefined, { last_step: step });
+  if (step) lines.push(`Last step: ${step}`);
   if (work) {
     const task = call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE id = ?', work.id);
     if (task) {
@@ -38,8 +54,8 @@ export function contextLines(call: Call, s: SessionRow, place: RepoPlace | null)
   } else if (place?.root) {
     lines.push(
       place.task
-        ? `Branch ${place.branch} names ${place.task}, which fragd does not know.`
-        : `No task is mapped from ${place.branch ? `branch ${place.branch}` : 'this checkout'}${place.project ? '' : ' and no project from this repository'}.`,
+        ? `Branch ${quoted(place.branch ?? '')} names ${quoted(place.task)}, which fragd does not know.`
+        : `No task is mapped from ${place.branch ? `branch ${quoted(place.branch)}` : 'this checkout'}${place.project ? '' : ' and no project from this repository'}.`,
     );
   }
   lines.push('Next actions:');
@@ -52,7 +68,8 @@ export function contextLines(call: Call, s: SessionRow, place: RepoPlace | null)
         .map(([k, v]) => `<${k}>: ${v}`)
         .join('; ')})`,
     );
-  return lines;
+  // Whatever a line holds, it stays one line: no text can start a line of its own.
+  return lines.map((l) => terminalSafe(l));
 }
 
 /** Joins lines up to the limit; a line that does not fit is left out whole, never cut mid-way. */
