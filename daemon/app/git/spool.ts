@@ -79,7 +79,11 @@ export function parseRecord(name: string, text: string, at: number): Parsed {
   const hook = field.get('hook') as HookName;
   if (!HOOK_NAMES.includes(hook))
     return { ok: false, incomplete: false, reason: `unknown hook ${JSON.stringify(field.get('hook'))}` };
-  const repo = physical(field.get('repo') ?? '');
+  // A path with a newline comes base64-encoded (client/hooks/fragd-hook.sh), so it is stored whole.
+  const repo64 = field.get('repo64');
+  const repo = physical(
+    repo64 !== undefined ? Buffer.from(repo64, 'base64').toString('utf8') : (field.get('repo') ?? ''),
+  );
   if (!repo.startsWith('/'))
     return { ok: false, incomplete: false, reason: `repository path ${JSON.stringify(repo)} is not absolute` };
   const head = field.get('head') ?? '';
