@@ -253,7 +253,7 @@ export class Daemon {
       const problem = storageProblemOf((err as { code?: unknown }).code);
       const message =
         problem === 'corrupt'
-          ? `the database ${paths.db} is corrupt (${(err as Error).message}); fragd will not start on it: ${corruptRecovery(paths.db)}`
+          ? `the database ${paths.db} is corrupt (${(err as Error).message}); fragd will not start on it: ${corruptRecovery(paths.db, (err as { userVersion?: number }).userVersion)}`
           : `cannot open the database ${paths.db}: ${(err as Error).message}${problem ? `; ${storageAdvice(problem, { db: paths.db, dir: paths.stateDir })}` : ''}`;
       throw new StartupError(message, problem ? EXIT_STORAGE : 1);
     }

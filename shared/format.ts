@@ -10,13 +10,20 @@ export function formatDuration(totalSeconds: number): string {
   return `${s}s`;
 }
 
-/** "90" → 90; "1h30m" → 90; "45m" → 45; "2h" → 120; "1.25h" → 75; anything else → null. */
+/**
+ * The largest estimate, in minutes (about 1.9 years of work; the protocol's bound too): a
+ * plan's 1e300 printed as "1.67e+298h15m" before.
+ */
+export const MAX_ESTIMATE_MINUTES = 1_000_000;
+
+/** "90" → 90; "1h30m" → 90; "45m" → 45; "2h" → 120; "1.25h" → 75; anything else (or above the maximum) → null. */
 export function parseMinutes(value: string | number): number | null {
-  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 ? value : null;
+  const bounded = (n: number) => (Number.isInteger(n) && n >= 0 && n <= MAX_ESTIMATE_MINUTES ? n : null);
+  if (typeof value === 'number') return bounded(value);
   const t = value.trim();
-  if (/^\d+$/.test(t)) return Number(t);
+  if (/^\d+$/.test(t)) return bounded(Number(t));
   // Decimal hours (as plans write them) round to the nearest minute.
   const m = /^(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+)m)?$/.exec(t);
   if (!m || (m[1] === undefined && m[2] === undefined)) return null;
-  return Math.round(Number(m[1] ?? 0) * 60) + Number(m[2] ?? 0);
+  return bounded(Math.round(Number(m[1] ?? 0) * 60) + Number(m[2] ?? 0));
 }

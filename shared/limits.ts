@@ -52,3 +52,10 @@ export const INLINE_DATA_BYTES = 4 * 1024;
 
 /** How long a client waits for an answer before failing the call (FRAGMENTS_CALL_TIMEOUT_MS overrides). */
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+
+/**
+ * A spool record (a git hook's or a coding agent's) larger than this is refused without
+ * being read: moved to spool/rejected with a log line. An agent payload carries a prompt or
+ * a tool's output; 16 MiB is far above any real one.
+ */
+export const SPOOL_RECORD_MAX_BYTES = 16 * 1024 * 1024;

@@ -5,14 +5,18 @@ import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
 import { z } from 'zod';
 import { ErrorCode, FragError } from './errors.js';
-import { parseMinutes } from './format.js';
+import { MAX_ESTIMATE_MINUTES, parseMinutes } from './format.js';
 import { fragctl } from './command.js';
 import { ACTOR_PATTERN, ACTOR_RULE, CODE_PATTERN, CODE_RULE } from './charset.js';
 import { PRIORITIES, priorityNumber } from './priority.js';
 
 const estimate = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const minutes = parseMinutes(v);
-  if (minutes === null) ctx.addIssue({ code: 'custom', message: 'an estimate is minutes (90) or a duration (1h30m)' });
+  if (minutes === null)
+    ctx.addIssue({
+      code: 'custom',
+      message: `an estimate is minutes (90) or a duration (1h30m), at most ${MAX_ESTIMATE_MINUTES} minutes`,
+    });
   return minutes ?? 0;
 });
 const code = z.string().trim().min(1).max(64).regex(CODE_PATTERN, CODE_RULE);

@@ -32,6 +32,12 @@ esac
   if [ -n "$FRAGMENTS_HOME" ]; then spool=$FRAGMENTS_HOME/spool
   else spool=${XDG_STATE_HOME:-$HOME/.local/state}/fragments/spool; fi
   [ -d "$spool" ] || (umask 077 && mkdir -p "$spool")
+  # Only into this user's own spool, as fragctl checks: a directory another user created
+  # first (in a shared place) would receive the user's prompts. Not a symlink, owned by us,
+  # and so is the directory holding it; and the record is created new (noclobber: a name
+  # planted there, or a symlink, makes the write fail instead of going through it).
+  if [ -L "$spool" ] || [ ! -O "$spool" ] || [ ! -O "${spool%/*}" ]; then exit 0; fi
+  set -C
   # Makes the name unique with no fork: our pid and the boot clock (a builtin read).
   up=; read -r up _ </proc/uptime
   # fragd dates the record by the file's mtime; FRAGD_AGENT_HOOK_TIME (epoch ms) overrides

@@ -20,6 +20,20 @@ import {
 
 let nextId = 1;
 
+// The session's page key: handed over once in the login's URL fragment (never sent to a
+// server), kept in this origin's localStorage, which, unlike the cookie, other ports of
+// 127.0.0.1 cannot read; every call and the event stream present it.
+const KEY_ITEM = 'fragd_dashboard_key';
+function pageKey(): string {
+  const m = /^#key=([\w-]+)$/.exec(location.hash);
+  if (m) {
+    localStorage.setItem(KEY_ITEM, m[1]);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  return localStorage.getItem(KEY_ITEM) ?? '';
+}
+const KEY = pageKey();
+
 class RpcError extends Error {
   constructor(
     message: string,
@@ -33,9 +47,11 @@ async function rpc<M extends MethodName>(method: M, params: ParamsOf<M>): Promis
   const res = await fetch('/dashboard/rpc', {
     method: 'POST',
     credentials: 'same-origin',
-    headers: { 'Content-Type': 'application/json', 'X-Fragd-Dashboard': '1' },
+    headers: { 'Content-Type': 'application/json', 'X-Fragd-Dashboard': KEY },
     body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }),
   });
+  // Without this session's page key (a tab opened from a bookmark, another browser profile).
+  if (res.status === 403) throw new RpcError(await res.text(), 'open the dashboard with fragctl open');
   if (res.status === 401) {
     location.assign('/dashboard/');
     throw new RpcError('not logged in', 'run fragctl open');
@@ -797,7 +813,7 @@ function feed(e: { type: string; session: string | null; at: string; data: Recor
 }
 
 function connect(): void {
-  const events = new EventSource('/dashboard/events');
+  const events = new EventSource(`/dashboard/events?key=${encodeURIComponent(KEY)}`);
   const live = $('live');
   events.addEventListener('open', () => {
     live.textContent = 'live';

@@ -56,6 +56,15 @@ if [ "${FRAGMENTS_HOOKS:-on}" != off ]; then
     if [ -n "$FRAGMENTS_HOME" ]; then spool=$FRAGMENTS_HOME/spool
     else spool=${XDG_STATE_HOME:-$HOME/.local/state}/fragments/spool; fi
     [ -d "$spool" ] || (umask 077 && mkdir -p "$spool")
+    # Only into this user's own spool, as fragctl checks (a directory another user created
+    # first would learn every commit): not a symlink, owned by us as is its parent; records
+    # are created new (noclobber: a planted name or symlink fails instead of being written).
+    if [ -L "$spool" ] || [ ! -O "$spool" ] || [ ! -O "${spool%/*}" ]; then exit $status; fi
+    set -C
+    # A path with a newline would end the line: such a path (only) goes base64-encoded.
+    repo="repo $PWD"
+    case $PWD in *'
+'*) repo="repo64 $(printf %s "$PWD" | base64 | tr -d '\n')" ;; esac
     a1=$1 a2=$2 a3=$3
     # Makes two runs of one hook on one HEAD distinct (git's pid and ours may both recur):
     # the boot clock, read by a builtin (Linux; empty elsewhere).
@@ -69,8 +78,8 @@ if [ "${FRAGMENTS_HOOKS:-on}" != off ]; then
     fi
     # One printf: a single small write. fragd skips a record without its "end" line
     # (still being written) and takes the time of the record from the file's mtime.
-    [ -n "$1" ] && printf 'fragd-spool 1\nhook %s\nrepo %s\nhead %s\nref %s\norig %s\nargs %s %s %s\nsession %s\nactor %s\nnonce %s\n%send\n' \
-      "$hook" "$PWD" "$1" "$2" "$3" "$a1" "$a2" "$a3" "$FRAGMENTS_SESSION" "$FRAGMENTS_ACTOR" "$up" "$pairs" \
+    [ -n "$1" ] && printf 'fragd-spool 1\nhook %s\n%s\nhead %s\nref %s\norig %s\nargs %s %s %s\nsession %s\nactor %s\nnonce %s\n%send\n' \
+      "$hook" "$repo" "$1" "$2" "$3" "$a1" "$a2" "$a3" "$FRAGMENTS_SESSION" "$FRAGMENTS_ACTOR" "$up" "$pairs" \
       >"$spool/$hook-$1-$PPID-$$.rec"
   } 2>/dev/null
 fi

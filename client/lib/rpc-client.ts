@@ -61,7 +61,9 @@ export class RpcConnection {
   ) {
     this.rpc = new JSONRPCClient((request) => {
       if (this.closed)
-        throw new RpcError('the connection to fragd is closed', DISCONNECTED, { error: 'internal_error' });
+        throw (
+          this.failure ?? new RpcError('the connection to fragd is closed', DISCONNECTED, { error: 'internal_error' })
+        );
       let text: string;
       try {
         text = encodeFrame(request);
@@ -127,7 +129,22 @@ export class RpcConnection {
     });
   }
 
-  private dispatch(m: { method?: string; params?: unknown; id?: unknown }): void {
+  private dispatch(m: { method?: string; params?: unknown; id?: unknown; error?: unknown }): void {
+    // An error answering no request (id null) is fragd refusing the connection itself (too
+    // many connections, a frame it could not read): its reason, not "the connection closed",
+    // is what every pending and later call reports.
+    if (m && m.id === null && m.error && typeof m.error === 'object') {
+      const e = m.error as { code?: unknown; message?: unknown; data?: unknown };
+      const code = typeof e.code === 'number' ? e.code : DISCONNECTED;
+      this.failAll(
+        new RpcError(
+          typeof e.message === 'string' ? e.message : 'fragd refused the connection',
+          code,
+          (e.data as ErrorData | undefined) ?? { error: errorNameByCode[code] ?? 'internal_error' },
+        ),
+      );
+      return;
+    }
     if (m && m.method === 'event') {
       for (const l of this.listeners) l(m.params as DaemonEvent);
     } else if (m && 'id' in m) {

@@ -16,9 +16,23 @@ export function storageProblemOf(code: unknown): StorageProblem | null {
   return null;
 }
 
-/** How to get a corrupt database back (with fragd stopped). */
-export const corruptRecovery = (db: string): string =>
-  `restore it from a backup, or salvage it with: sqlite3 ${q(db)} .recover | sqlite3 recovered.db, then put recovered.db in its place (with fragd stopped)`;
+/**
+ * How to get a corrupt database back (with fragd stopped). Tested as printed, with the
+ * sqlite3 shell Debian 12 ships (test/reliability/failure-errors.test.ts). Not `.recover`:
+ * 3.40.1's fails ("SQL logic error") even on an intact database, and the pipe hid it. `.dump`
+ * writes every row it can read but ends with "ROLLBACK; -- due to errors" when it met a bad
+ * page, which would throw the rest away: sed makes that a COMMIT. The dump carries no schema
+ * version, so it is set to the one the damaged file had. A recovery that comes out empty is
+ * refused at start (daemon/store/database.ts), never silently started on.
+ */
+export const corruptRecovery = (db: string, userVersion?: number): string => {
+  const version = userVersion ? ` && sqlite3 recovered.db ${q(`PRAGMA user_version = ${userVersion}`)}` : '';
+  return (
+    `restore it from a backup, or salvage what can be read (with fragd stopped, in a directory of your own): ` +
+    `sqlite3 ${q(db)} .dump | sed ${q('s/^ROLLBACK; -- due to errors$/COMMIT;/')} | sqlite3 recovered.db${version}, ` +
+    `then put recovered.db in its place (mv recovered.db ${q(db)}, and remove ${q(`${db}-wal`)} and ${q(`${db}-shm`)})`
+  );
+};
 
 /** One line each: what is wrong, and what to do; `db` is the database file, `dir` the directory written to. */
 export function storageAdvice(problem: StorageProblem, where: { db?: string; dir?: string }): string {

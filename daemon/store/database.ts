@@ -1,6 +1,7 @@
 // Opens the SQLite store: WAL, synchronous FULL (an acknowledged write survives a crash
 // of the daemon and of the machine), foreign keys, versioned migrations.
 import Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
 import { migrations } from './migrations.js';
 import { checkStoredNames } from './stored-names.js';
 import { takeCleanStop } from './clean-stop.js';
@@ -10,7 +11,11 @@ export type Db = Database.Database;
 /** The database failed PRAGMA quick_check: fragd must not acknowledge writes into it. */
 export class CorruptDatabase extends Error {
   readonly code = 'SQLITE_CORRUPT';
-  constructor(readonly problems: string[]) {
+  constructor(
+    readonly problems: string[],
+    /** The schema version the damaged file had (its header), for the recovery to set again. */
+    readonly userVersion?: number,
+  ) {
     super(`PRAGMA quick_check found: ${problems.join('; ')}`);
   }
 }
@@ -21,6 +26,28 @@ export interface StartCheck {
   why: string;
   ms: number;
 }
+
+/**
+ * A database file that exists but holds no table: what a recovery that failed behind a
+ * pipe leaves. Migrating it would start fragd on nothing, the history gone without a word.
+ */
+export class EmptyDatabase extends Error {
+  constructor(path: string) {
+    super(
+      `${path} exists but holds no tables (a recovery that came out empty?); fragd will not start on it, ` +
+        `so no history is replaced by an empty one: put the original or a good recovery back, ` +
+        `or, to start afresh on purpose, remove it (rm ${path})`,
+    );
+  }
+}
+
+const sizeOf = (path: string): number => {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+};
 
 /**
  * Opens, checks and migrates the store. The full check is PRAGMA quick_check (every page
@@ -38,7 +65,16 @@ export function openDatabase(
 ): Db {
   const t0 = performance.now();
   const clean = opts.trustCleanStop ? takeCleanStop(path) : { clean: false, why: 'always checked' };
+  const existed = sizeOf(path) > 0;
   const db = new Database(path);
+  // The schema version is in the header (page 1): readable when other pages are not, and
+  // what a recovery must set again (a dump does not carry it).
+  let version: number | undefined;
+  try {
+    version = db.pragma('user_version', { simple: true }) as number;
+  } catch {
+    /* the header is unreadable too: the hint goes without it */
+  }
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
@@ -58,8 +94,9 @@ export function openDatabase(
     } else {
       const rows = db.pragma('quick_check(5)') as { quick_check: string }[];
       const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
-      if (problems.length) throw new CorruptDatabase(problems);
+      if (problems.length) throw new CorruptDatabase(problems, version);
     }
+    if (existed && !db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table'").get()) throw new EmptyDatabase(path);
     migrate(db);
     // Names were checked at the start that preceded the clean stop, and fragd writes none outside the set.
     if (!trusted) checkStoredNames(db, path);
@@ -70,6 +107,9 @@ export function openDatabase(
     });
   } catch (err) {
     db.close();
+    // SQLite may report the damage itself (SQLITE_CORRUPT) before quick_check can.
+    if (err instanceof Error && !(err instanceof CorruptDatabase))
+      Object.assign(err, { userVersion: (err as { userVersion?: number }).userVersion ?? version });
     throw err;
   }
   return db;

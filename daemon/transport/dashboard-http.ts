@@ -6,7 +6,9 @@
 // from this very origin. Other origins — another page on another loopback port included —
 // are refused by Origin and Sec-Fetch-Site; a call that changes state must also carry a
 // custom header, which no form or plain cross-site request can send without a CORS
-// preflight, and this server answers no preflight.
+// preflight, and this server answers no preflight. That header holds the session's page
+// key (dashboard-auth.ts): a cookie replayed by another local server, which received it
+// because cookies ignore ports, opens no call and no stream.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -19,9 +21,9 @@ import { FrameAnswerer } from '../rpc/frames.js';
 import type { Dispatcher } from '../rpc/dispatcher.js';
 import type { Connection } from '../rpc/handler-types.js';
 import { httpStatusFor } from './http-status.js';
-import { COOKIE_NAME, cookieValue, DASHBOARD_SESSION_HOURS, DashboardAuth } from './dashboard-auth.js';
+import { cookieName, cookieValue, DASHBOARD_SESSION_HOURS, DashboardAuth } from './dashboard-auth.js';
 
-/** The header every state-changing call of the page carries (a CSRF guard: forms cannot set it). */
+/** The header every call of the page carries, with its page key (forms cannot set it; other ports do not know the key). */
 export const DASHBOARD_HEADER = 'x-fragd-dashboard';
 /** Event streams open at once (each holds a connection of the capped pool). */
 const MAX_STREAMS = 8;
@@ -94,6 +96,7 @@ export class DashboardHttp {
   constructor(
     private readonly dispatcher: Dispatcher,
     private readonly origins: () => string[],
+    private readonly port: () => number,
     private readonly dir = fileURLToPath(new URL('./dashboard/', import.meta.url)),
   ) {}
 
@@ -111,8 +114,19 @@ export class DashboardHttp {
     return null;
   }
 
+  private cookie(req: IncomingMessage): string | undefined {
+    return cookieValue(req.headers.cookie, cookieName(this.port()));
+  }
+
   private loggedIn(req: IncomingMessage): boolean {
-    return this.auth.valid(cookieValue(req.headers.cookie, COOKIE_NAME));
+    return this.auth.valid(this.cookie(req));
+  }
+
+  /** The page key a call (header) or the event stream (query, EventSource sends no header) presents. */
+  private keyMatches(req: IncomingMessage, url: URL): boolean {
+    const header = req.headers[DASHBOARD_HEADER];
+    const key = typeof header === 'string' ? header : (url.searchParams.get('key') ?? '');
+    return this.auth.valid(this.cookie(req), key);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -125,6 +139,13 @@ export class DashboardHttp {
         return this.html(res, 401, LOGIN_NEEDED);
       return this.text(res, 401, 'not logged in: run fragctl open and follow the link it prints', true);
     }
+    if ((path === '/dashboard/rpc' || path === '/dashboard/events') && !this.keyMatches(req, url))
+      return this.text(
+        res,
+        403,
+        `a call needs this page's key in the ${DASHBOARD_HEADER} header: open the dashboard with fragctl open`,
+        true,
+      );
     if (path === '/dashboard/rpc') return this.rpc(req, res);
     if (path === '/dashboard/events') return this.events(req, res);
     if (req.method !== 'GET') return this.text(res, 405, 'use GET', false, { Allow: 'GET' });
@@ -147,12 +168,13 @@ export class DashboardHttp {
   /** The one-time code for a session cookie, then a redirect to a URL without the code. */
   private login(req: IncomingMessage, res: ServerResponse, url: URL): void {
     if (req.method !== 'GET') return this.text(res, 405, 'use GET', false, { Allow: 'GET' });
-    const session = this.auth.redeem(url.searchParams.get('code') ?? '');
-    if (!session) return this.html(res, 403, CODE_REFUSED);
+    const login = this.auth.redeem(url.searchParams.get('code') ?? '');
+    if (!login) return this.html(res, 403, CODE_REFUSED);
     res.writeHead(303, {
       ...SECURITY_HEADERS,
-      Location: '/dashboard/',
-      'Set-Cookie': `${COOKIE_NAME}=${session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${DASHBOARD_SESSION_HOURS * 3600}`,
+      // The key in the fragment: a browser never sends it to a server, this one included.
+      Location: `/dashboard/#key=${login.key}`,
+      'Set-Cookie': `${cookieName(this.port())}=${login.session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${DASHBOARD_SESSION_HOURS * 3600}`,
       'Content-Length': 0,
     });
     res.end();
@@ -162,7 +184,7 @@ export class DashboardHttp {
   private async rpc(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') return this.text(res, 405, 'use POST', false, { Allow: 'POST' });
     // Same origin is proven, not assumed: a POST must name its origin and carry our header.
-    if (req.headers.origin === undefined || req.headers[DASHBOARD_HEADER] !== '1')
+    if (req.headers.origin === undefined || req.headers[DASHBOARD_HEADER] === undefined)
       return this.text(res, 403, `a call needs the page's Origin and the ${DASHBOARD_HEADER} header`, true);
     if ((req.headers['content-type'] ?? '').split(';')[0].trim() !== 'application/json')
       return this.text(res, 415, 'send application/json');

@@ -156,7 +156,11 @@ export class HttpServer {
     this.server.headersTimeout = HTTP_HEADERS_TIMEOUT_MS;
     this.server.keepAliveTimeout = 5000;
     this.server.maxConnections = MAX_HTTP_CONNECTIONS;
-    this.dashboard = new DashboardHttp(dispatcher, () => this.origins);
+    this.dashboard = new DashboardHttp(
+      dispatcher,
+      () => this.origins,
+      () => this.port,
+    );
   }
 
   /** The origins of this server's own pages. */

@@ -136,7 +136,7 @@ describe('a Claude Code conversation', () => {
     expect(ctx.split('\n').slice(0, 4)).toEqual([
       `fragd session ${key} (claude, active)`,
       'Stack: project APP “The app” › task T-2 “API client”',
-      'Last step: agent.tool_after: Bash npm test (just now)',
+      'Last step: agent.tool_after: “Bash npm test” (just now)',
       'Open requirements of T-2 before it can complete:',
     ]);
     // Nothing in it that fragd did not store: every requirement and command is fragd's own.

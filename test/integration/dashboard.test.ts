@@ -98,6 +98,8 @@ async function expectRangeEqualsReport(since: string, until: string): Promise<Re
 }
 
 const search = () => new URL(page.url()).search;
+/** The page key the dashboard keeps in its origin's storage. */
+const pageKey = () => page.evaluate(() => localStorage.getItem('fragd_dashboard_key') ?? '');
 
 beforeAll(async () => {
   // The sprint starts two days before "today": T-2 is done on its first day.
@@ -166,7 +168,15 @@ describe('the dashboard in Chromium', () => {
     expect(page.url()).toBe(`http://127.0.0.1:${port}/dashboard/`);
     const cookies = await context.cookies();
     expect(cookies).toHaveLength(1);
-    expect(cookies[0]).toMatchObject({ name: 'fragd_dashboard', httpOnly: true, sameSite: 'Strict', path: '/' });
+    expect(cookies[0]).toMatchObject({
+      name: `fragd_dashboard_${port}`,
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/',
+    });
+    // The page key left the URL (its fragment) for this origin's storage.
+    expect(new URL(page.url()).hash).toBe('');
+    expect(await pageKey()).toMatch(/^[\w-]{43}$/);
     // Not the API token: the cookie is a session secret of its own.
     expect(cookies[0].value).not.toBe(readFileSync(d.paths.httpToken, 'utf8').trim());
     expect(await page.evaluate(() => document.cookie)).toBe('');
@@ -461,7 +471,7 @@ describe('login and origin rules', () => {
     const url = new URL(await loginUrl());
     const first = await raw('GET', url.pathname + url.search);
     expect(first.status).toBe(303);
-    expect(first.headers.location).toBe('/dashboard/');
+    expect(first.headers.location).toMatch(/^\/dashboard\/#key=[\w-]{43}$/);
     expect(String(first.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict; Path=\//);
     const again = await raw('GET', url.pathname + url.search);
     expect(again.status).toBe(403);
@@ -473,7 +483,7 @@ describe('login and origin rules', () => {
     const cookie = (await context.cookies())[0];
     const headers = {
       'Content-Type': 'application/json',
-      'X-Fragd-Dashboard': '1',
+      'X-Fragd-Dashboard': await pageKey(),
       Cookie: `${cookie.name}=${cookie.value}`,
     };
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'report', params: {} });
@@ -545,5 +555,43 @@ describe('login and origin rules', () => {
     await new Promise((r) => evil.close(r));
     // The daemon's data is unchanged and nobody was logged in by it.
     expect((await context.cookies()).length).toBe(1);
+  });
+
+  it('a cookie leaked to a server on another port cannot be replayed (issue 22)', async () => {
+    // Cookies ignore ports: the browser sends the dashboard's cookie to a page another local
+    // user serves on 127.0.0.1. That server records it and replays it with a forged Origin
+    // and the custom header.
+    const leaked: string[] = [];
+    const evil: Server = createServer((req, res) => {
+      leaked.push(String(req.headers.cookie ?? ''));
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end('<!doctype html><title>other</title>');
+    });
+    await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r));
+    const p = await context.newPage();
+    await p.goto(`http://127.0.0.1:${(evil.address() as AddressInfo).port}/`);
+    await p.close();
+    await new Promise((r) => evil.close(r));
+    const cookie = leaked.find((c) => c.includes(`fragd_dashboard_${port}=`));
+    expect(cookie, 'the browser sends the cookie to the other port').toBeDefined();
+    const forged = { Cookie: cookie!, Origin: `http://127.0.0.1:${port}`, 'Content-Type': 'application/json' };
+    const history = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'report', params: {} });
+    for (const guess of ['1', '', 'x'.repeat(43)]) {
+      const r = await raw('POST', '/dashboard/rpc', { ...forged, 'X-Fragd-Dashboard': guess }, history);
+      expect(r.status, `replayed with the header ${JSON.stringify(guess)}`).toBe(403);
+      expect(r.text).toContain('fragctl open');
+    }
+    expect((await raw('GET', '/dashboard/events', { Cookie: cookie! })).status).toBe(403);
+    expect((await raw('GET', '/dashboard/events?key=1', { Cookie: cookie! })).status).toBe(403);
+    const del = await raw(
+      'POST',
+      '/dashboard/rpc',
+      { ...forged, 'X-Fragd-Dashboard': '1' },
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'interval.delete', params: { id: 1 } }),
+    );
+    expect(del.status).toBe(403);
+    // The page itself, holding the key, still works.
+    const own = await raw('POST', '/dashboard/rpc', { ...forged, 'X-Fragd-Dashboard': await pageKey() }, history);
+    expect(own.status).toBe(200);
   });
 });

@@ -139,7 +139,9 @@ describe('a database with corrupted pages', () => {
     const r = await runNode(FRAGD, ['--foreground'], d.env);
     expect(r.code).toBe(6);
     expect(r.stderr).toContain(`fragd: the database ${d.paths.db} is corrupt`);
-    expect(r.stderr).toMatch(/restore it from a backup, or salvage it with: sqlite3 .*fragments\.db \.recover/);
+    expect(r.stderr).toMatch(
+      /restore it from a backup, or salvage what can be read .*: sqlite3 .*fragments\.db \.dump/,
+    );
     // Auto-start reports the same reason; nothing was acknowledged meanwhile.
     const ctl = await d.fragctl(['note', 'is anybody there']);
     expect(ctl.code).toBe(3);

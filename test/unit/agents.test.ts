@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAgentRecord } from '../../daemon/app/agents/record.js';
 import { placeOf, taskCodeIn } from '../../daemon/app/agents/repo.js';
-import { claudeUsage, codexUsage, geminiUsage, readNewLines } from '../../daemon/app/agents/tokens.js';
+import { claudeUsage, codexUsage, geminiUsage, LINE_MAX, readNewLines } from '../../daemon/app/agents/tokens.js';
 import { boundedText } from '../../daemon/app/agents/context-answer.js';
 import { eventKind } from '../../daemon/app/agents/events.js';
 import { defaultConfig, DEFAULT_TASK_PATTERN } from '../../daemon/config.js';
@@ -127,18 +127,19 @@ describe('transcripts', () => {
     expect(readNewLines(join(dir, 'missing'), 0)).toBeNull();
   });
 
-  it('skips a line longer than it reads at once, and reads on after it', () => {
+  it('skips past an unfinished line longer than LINE_MAX, and reads the lines after it', () => {
     const f = join(dir, 'oversize.jsonl');
-    writeFileSync(f, `{"a":1}\n{"big":"${'x'.repeat(100)}"}\n{"b":2}\n`);
-    const first = readNewLines(f, 0, 40)!;
-    expect(first).toMatchObject({ lines: ['{"a":1}'], skipped: 0 });
-    const second = readNewLines(f, first.offset, 40)!;
-    expect(second).toMatchObject({ lines: [], skipped: 1 });
-    expect(readNewLines(f, second.offset, 40)!.lines).toEqual(['{"b":2}']);
-    // An oversize line still being written (no newline yet) is waited for, not skipped.
+    writeFileSync(f, `{"a":1}\n{"big":"${'x'.repeat(LINE_MAX + 10)}`);
+    const first = readNewLines(f, 0)!;
+    expect(first.lines).toEqual(['{"a":1}']);
+    // Past the long tail: the next read does not wait for that line to end.
+    expect(first.offset).toBe(first.size);
+    appendFileSync(f, '"}\n{"b":2}\n');
+    expect(readNewLines(f, first.offset)!.lines).toEqual(['{"b":2}']);
+    // A short unfinished line is waited for, not skipped.
     const g = join(dir, 'growing.jsonl');
-    writeFileSync(g, `{"big":"${'x'.repeat(100)}`);
-    expect(readNewLines(g, 0, 40)).toMatchObject({ lines: [], offset: 0, skipped: 0 });
+    writeFileSync(g, '{"c":');
+    expect(readNewLines(g, 0)).toMatchObject({ lines: [], offset: 0 });
   });
 
   it('takes the four counts from a Claude Code assistant line, and nothing from others', () => {

@@ -14,9 +14,14 @@ describe('DashboardAuth', () => {
     const { a } = auth();
     const { code, seconds } = a.issueCode();
     expect(seconds).toBe(LOGIN_CODE_SECONDS);
-    const session = a.redeem(code);
+    const { session, key } = a.redeem(code)!;
     expect(session).toMatch(/^[\w-]{43}$/);
-    expect(a.valid(session!)).toBe(true);
+    expect(a.valid(session)).toBe(true);
+    // The page key binds calls to the session: the cookie alone, or another key, opens nothing.
+    expect(a.valid(session, key)).toBe(true);
+    expect(a.valid(session, '')).toBe(false);
+    expect(a.valid(session, '1')).toBe(false);
+    expect(a.valid(session, a.redeem(a.issueCode().code)!.key)).toBe(false);
     expect(a.redeem(code)).toBeNull();
     expect(a.valid(code)).toBe(false);
   });
@@ -32,7 +37,7 @@ describe('DashboardAuth', () => {
 
   it('ends a session after its hours', () => {
     const { a, advance } = auth();
-    const session = a.redeem(a.issueCode().code)!;
+    const { session } = a.redeem(a.issueCode().code)!;
     advance(12 * 3_600_000 - 1);
     expect(a.valid(session)).toBe(true);
     advance(1);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseMinutes } from '../../shared/format.js';
+import { formatDuration, MAX_ESTIMATE_MINUTES, parseMinutes } from '../../shared/format.js';
+import { parsePlan } from '../../shared/plan.js';
 import { commandLine, fragctl, quoteArg } from '../../shared/command.js';
 import { terminalSafe } from '../../shared/terminal.js';
 
@@ -33,6 +34,16 @@ describe('formats', () => {
       null,
     ]);
     expect(parseMinutes(1.5)).toBeNull();
+  });
+
+  it('caps an estimate at MAX_ESTIMATE_MINUTES: 1e300 is refused, not printed as 1.67e+298h15m (issue 22)', () => {
+    expect(parseMinutes(MAX_ESTIMATE_MINUTES)).toBe(MAX_ESTIMATE_MINUTES);
+    expect(
+      [1e300, MAX_ESTIMATE_MINUTES + 1, '1e300', '9'.repeat(400), '99999999h'].map((v) => parseMinutes(v)),
+    ).toEqual([null, null, null, null, null]);
+    expect(() =>
+      parsePlan('sprints: [{code: S1, title: s, tasks: [{code: T-1, title: t, estimate: 1e300}]}]', 'p.yaml'),
+    ).toThrow(/estimate.*at most 1000000 minutes/);
   });
 
   it('quotes shell arguments only when needed, so suggested commands run as written', () => {

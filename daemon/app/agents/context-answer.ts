@@ -13,16 +13,29 @@ import type { RepoPlace } from './repo.js';
 import { fragctl } from '../../../shared/command.js';
 import { claimView, openDependencies } from '../work/claims.js';
 import { dialectOf } from './events.js';
+import { terminalSafe } from '../../../shared/terminal.js';
+
+/**
+ * Text someone else wrote (a tool's command, a prompt, a title, a note, a branch name), as
+ * quoted data: control and bidi characters shown as visible escapes (so it stays on its
+ * line and reads in order), and inside “…” with quotes of its own turned plain, so it can
+ * neither end its quote nor pass for one of fragd's own lines ("Next actions:", "- run: …").
+ */
+export function quoted(text: string): string {
+  return `“${terminalSafe(text).replace(/[“”]/g, '"')}”`;
+}
 
 export const AGENT_CONTEXT_MAX = 2000;
 
 /** The lines of the context, most important first, so a cut at the limit drops the least useful. */
 export function contextLines(call: Call, s: SessionRow, place: RepoPlace | null): string[] {
   const stack = parseStack(s);
-  const lines = [`fragd session ${s.key} (${s.actor}, ${s.status}${s.pause_reason ? `: ${s.pause_reason}` : ''})`];
+  const lines = [
+    `fragd session ${s.key} (${s.actor}, ${s.status}${s.pause_reason ? `: ${quoted(s.pause_reason)}` : ''})`,
+  ];
   lines.push(
     stack.length
-      ? `Stack: ${stack.map((f) => `${f.type} ${f.code} “${f.title}”`).join(' › ')}`
+      ? `Stack: ${stack.map((f) => `${f.type} ${f.code} ${quoted(f.title)}`).join(' › ')}`
       : 'Stack: empty (no project or task)',
   );
   const work = workFrame(stack);
@@ -33,11 +46,14 @@ export function contextLines(call: Call, s: SessionRow, place: RepoPlace | null)
     s.id,
     'agent.prompt',
   );
-  const instructions = resumed
-    ? instructionsFor(call, 'recovery', s, undefined, { last_step: lastStep(call, s)?.line ?? null })
-    : instructionsFor(call, 'session_started', s);
   const last = lastStep(call, s);
-  if (last) lines.push(`Last step: ${last.line}`);
+  const step = last
+    ? `${last.kind}${last.message ? `: ${quoted(last.message)}` : ''}${last.line.slice(last.line.lastIndexOf(' ('))}`
+    : null;
+  const instructions = resumed
+    ? instructionsFor(call, 'recovery', s, undefined, { last_step: step })
+    : instructionsFor(call, 'session_started', s);
+  if (step) lines.push(`Last step: ${step}`);
   if (work) {
     const task = call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE id = ?', work.id);
     if (task) {
@@ -51,7 +67,7 @@ export function contextLines(call: Call, s: SessionRow, place: RepoPlace | null)
     lines.push(
       place.task
         ? branchTaskLine(call, s, place.branch ?? '', place.task)
-        : `No task is mapped from ${place.branch ? `branch ${place.branch}` : 'this checkout'}${place.project ? '' : ' and no project from this repository'}.`,
+        : `No task is mapped from ${place.branch ? `branch ${quoted(place.branch)}` : 'this checkout'}${place.project ? '' : ' and no project from this repository'}.`,
     );
   }
   lines.push('Next actions:');
@@ -64,14 +80,15 @@ export function contextLines(call: Call, s: SessionRow, place: RepoPlace | null)
         .map(([k, v]) => `<${k}>: ${v}`)
         .join('; ')})`,
     );
-  return lines.map((l) => withSessionFlag(l, s.key));
+  // Whatever a line holds, it stays one line: no text can start a line of its own.
+  return lines.map((l) => terminalSafe(withSessionFlag(l, s.key)));
 }
 
 /** Why the task the branch names is not on the stack: unknown, closed, waiting, or whose it is. */
 function branchTaskLine(call: Call, s: SessionRow, branch: string, code: string): string {
   const task = call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE code = ?', code);
-  if (!task) return `Branch ${branch} names ${code}, which fragd does not know.`;
-  const named = `Branch ${branch} names ${task.code} “${task.title}”`;
+  if (!task) return `Branch ${quoted(branch)} names ${quoted(code)}, which fragd does not know.`;
+  const named = `Branch ${quoted(branch)} names ${task.code} ${quoted(task.title)}`;
   if (task.status === 'completed' || task.status === 'cancelled') return `${named}, which is ${task.status}.`;
   const holder = claimView(call.app.sql, task.id);
   if (holder && holder.session !== s.key)

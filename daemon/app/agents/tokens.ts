@@ -6,9 +6,10 @@
 // Reading is incremental: the offset of the last complete line
 // read is kept per file, and every usage is stored once per message id (a restart, a
 // rewritten file or a compaction that shortens it starts over without counting twice).
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import type { Call } from '../app.js';
+import { readSafely } from '../../safety/safe-file.js';
+import { ErrorCode, FragError } from '../../../shared/errors.js';
 import type { SessionRow } from '../rows.js';
 
 /** At most this much of a transcript is read at once (the rest on the next read or event). */
@@ -106,53 +107,53 @@ export function usageOf(dialect: string, line: Record<string, unknown>, file: st
   return READERS[dialect]?.(line, file) ?? null;
 }
 
-/** Where the next newline at or after `from` is, or -1 (the line is still being written). */
-function nextNewline(fd: number, from: number, size: number): number {
-  const chunk = Buffer.alloc(1024 * 1024);
-  for (let at = from; at < size; at += chunk.length) {
-    const n = readSync(fd, chunk, 0, Math.min(chunk.length, size - at), at);
-    const i = chunk.subarray(0, n).indexOf(0x0a);
-    if (i !== -1) return at + i;
-  }
-  return -1;
+/**
+ * A line longer than this is no usage line: it is skipped rather than waited for, so a
+ * transcript that grows without newlines costs each event what it gained plus at most this.
+ */
+export const LINE_MAX = 1024 * 1024;
+
+export interface NewLines {
+  lines: string[];
+  offset: number;
+  size: number;
+  /** Why nothing was read: not a regular file (kind), or another user's. */
+  refused?: { reason: string; kind: boolean };
 }
 
 /**
- * Reads the complete lines added to a file since `offset` (a shorter file starts over), at
- * most `max` bytes of them. A single line longer than that (a huge tool output) is skipped
- * whole, counted in `skipped`, so that counting goes on after it.
+ * Reads the complete lines added to a file since `offset` (a shorter file starts over).
+ * Only a regular file of this user (or root) is read, opened without blocking: a FIFO,
+ * a device or a directory is refused (kind: true), another user's file ignored.
  */
-export function readNewLines(
-  path: string,
-  offset: number,
-  max = READ_MAX,
-): { lines: string[]; offset: number; size: number; skipped: number } | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const from = size < offset ? 0 : offset;
-    const length = Math.min(size - from, max);
-    if (length <= 0) return { lines: [], offset: from, size, skipped: 0 };
-    const buf = Buffer.alloc(length);
-    const n = readSync(fd, buf, 0, length, from);
-    const end = buf.subarray(0, n).lastIndexOf(0x0a);
-    if (end === -1) {
-      if (n < max) return { lines: [], offset: from, size, skipped: 0 };
-      const skipTo = nextNewline(fd, from + n, size);
-      return skipTo === -1
-        ? { lines: [], offset: from, size, skipped: 0 }
-        : { lines: [], offset: skipTo + 1, size, skipped: 1 };
-    }
-    const text = buf.subarray(0, end).toString('utf8');
-    return { lines: text.split('\n'), offset: from + end + 1, size, skipped: 0 };
-  } finally {
-    closeSync(fd);
-  }
+export function readNewLines(path: string, offset: number): NewLines | null {
+  // One byte before the offset says whether the read starts at a line's beginning.
+  const before = offset > 0 ? 1 : 0;
+  const r = readSafely(path, {
+    max: READ_MAX + before,
+    from: offset - before,
+    oversize: 'truncate',
+    symlinks: 'follow',
+  });
+  if (!r.ok)
+    return r.why === 'missing'
+      ? null
+      : { lines: [], offset, size: 0, refused: { reason: r.reason, kind: r.why === 'kind' } };
+  const { size } = r;
+  if (size < offset) return readNewLines(path, 0);
+  const midLine = before === 1 && r.data[0] !== 0x0a;
+  const buf = r.data.subarray(before);
+  const from = offset;
+  if (buf.length === 0) return { lines: [], offset: from, size };
+  const end = buf.lastIndexOf(0x0a);
+  // An unfinished line longer than LINE_MAX is dropped: the next read starts past it, mid-line.
+  const tail = buf.length - (end + 1);
+  const next = tail > LINE_MAX ? from + buf.length : from + end + 1;
+  if (end === -1) return { lines: [], offset: next, size };
+  const lines = buf.subarray(0, end).toString('utf8').split('\n');
+  // Starting mid-line (after a dropped long line), the first piece is that line's tail.
+  if (midLine) lines.shift();
+  return { lines, offset: next, size };
 }
 
 /**
@@ -164,12 +165,19 @@ export function readTranscript(call: Call, s: SessionRow, dialect: string, path:
   const { sql } = call.app;
   const known = sql.get<{ offset: number }>('SELECT offset FROM agent_transcripts WHERE path = ?', path);
   let offset = known?.offset ?? 0;
-  let r: ReturnType<typeof readNewLines> = null;
+  let r: NewLines | null = null;
   let stored = 0;
   // A few reads per event: past a skipped oversize line the lines after it are read at once.
   for (let round = 0; round < READS_PER_EVENT; round++) {
     r = readNewLines(path, offset);
     if (!r) return stored;
+    // Not a file (a FIFO, a device, a directory): the payload is refused, with why, and the
+    // record set aside. Another user's file: not this user's tokens, so not counted.
+    if (r.refused) {
+      if (r.refused.kind)
+        throw new FragError(ErrorCode.InvalidParams, `transcript ${r.refused.reason}; the record was set aside`);
+      return stored;
+    }
     for (const text of r.lines) {
       if (!text.trim()) continue;
       let line: unknown;

@@ -7,7 +7,6 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
-  readFileSync,
   realpathSync,
   renameSync,
   statSync,
@@ -37,6 +36,8 @@ import { isAgentRecord, parseAgentRecord } from '../agents/record.js';
 import { applyAgentEvent } from '../agents/agents.js';
 import type { SpoolIngestResult } from '../../../shared/protocol/git.js';
 import { AGENT_EVENTS, GIT_EVENTS } from '../activities.js';
+import { readSafely, type SafeRead } from '../../safety/safe-file.js';
+import { SPOOL_RECORD_MAX_BYTES } from '../../../shared/limits.js';
 
 /** A record without its end line this long after it was written will never be finished. */
 const ABANDONED_AFTER_MS = 60_000;
@@ -78,7 +79,11 @@ export function parseRecord(name: string, text: string, at: number): Parsed {
   const hook = field.get('hook') as HookName;
   if (!HOOK_NAMES.includes(hook))
     return { ok: false, incomplete: false, reason: `unknown hook ${JSON.stringify(field.get('hook'))}` };
-  const repo = physical(field.get('repo') ?? '');
+  // A path with a newline comes base64-encoded (client/hooks/fragd-hook.sh), so it is stored whole.
+  const repo64 = field.get('repo64');
+  const repo = physical(
+    repo64 !== undefined ? Buffer.from(repo64, 'base64').toString('utf8') : (field.get('repo') ?? ''),
+  );
   if (!repo.startsWith('/'))
     return { ok: false, incomplete: false, reason: `repository path ${JSON.stringify(repo)} is not absolute` };
   const head = field.get('head') ?? '';
@@ -132,6 +137,14 @@ export function listSpool(dir: string): SpoolFile[] {
   return files.sort((a, b) => (a.mtimeNs < b.mtimeNs ? -1 : a.mtimeNs > b.mtimeNs ? 1 : a.name.localeCompare(b.name)));
 }
 
+/**
+ * A record's text, if it is a regular file of this user within the size cap (it is never
+ * read otherwise: a 600 MB record would be re-read, and fail, on every pass).
+ */
+function readRecord(file: SpoolFile): SafeRead {
+  return readSafely(file.path, { max: SPOOL_RECORD_MAX_BYTES });
+}
+
 interface Spool {
   dir: string;
   log?: Logger;
@@ -155,6 +168,15 @@ function reject(spool: Spool, file: SpoolFile, reason: string): void {
   }
 }
 
+function discard(spool: Spool, file: SpoolFile, reason: string): void {
+  try {
+    unlinkSync(file.path);
+    spool.log?.warn({ file: file.name, reason }, 'spool record deleted');
+  } catch (err) {
+    spool.log?.warn({ file: file.name, err: (err as Error).message }, 'cannot delete a spool record');
+  }
+}
+
 /**
  * The agents' events waiting in the spool (up to `limit` records, in the order an ingest
  * takes them) whose repository and branch may choose a task: what team sync asks the team
@@ -169,12 +191,9 @@ export function spooledAgentPlaces(
   if (!spool) return [];
   const out: { agent: string; event: string; cwd: string | null }[] = [];
   for (const file of listSpool(spool.dir).slice(0, limit)) {
-    let text: string;
-    try {
-      text = readFileSync(file.path, 'utf8');
-    } catch {
-      continue;
-    }
+    const read = readRecord(file);
+    if (!read.ok) continue;
+    const text = read.data.toString('utf8');
     if (!isAgentRecord(text)) continue;
     const r = parseAgentRecord(basename(file.name, '.rec'), text, 0);
     if (r.ok) {
@@ -206,13 +225,24 @@ export function ingestSpool(
       result.remaining = files.length - i;
       break;
     }
-    let text: string;
-    try {
-      text = readFileSync(file.path, 'utf8');
-    } catch {
+    const at = Number(file.mtimeNs / 1_000_000n);
+    const read = readRecord(file);
+    if (!read.ok) {
+      // Gone (taken by a concurrent pass) or unreadable for now: next pass. Anything else
+      // (too large, not a regular file, not ours) will never be a record: set it aside.
+      if (read.why !== 'missing' && read.why !== 'error') {
+        reject(spool, file, read.reason);
+        result.rejected++;
+      }
       continue;
     }
-    const at = Number(file.mtimeNs / 1_000_000n);
+    const text = read.data.toString('utf8');
+    // An empty record is a hook that could not write (a full disk): nothing to keep.
+    if (text === '' && call.now - at > ABANDONED_AFTER_MS) {
+      discard(spool, file, 'empty record (the hook could not write it, e.g. a full disk)');
+      result.rejected++;
+      continue;
+    }
     // Coding agents' hook records (client/agents/fragd-agent-hook.sh) share the spool: no git to read.
     if (isAgentRecord(text)) {
       const agent = parseAgentRecord(basename(file.name, '.rec'), text, at);
@@ -292,13 +322,9 @@ export async function prefetchSpool(dir: string, limit = DEFAULT_LIMIT): Promise
   const wanted: { repo: string; need: GitNeed }[] = [];
   let readsOn = false;
   for (const file of listSpool(dir).slice(0, limit)) {
-    let text: string;
-    try {
-      text = readFileSync(file.path, 'utf8');
-    } catch {
-      continue;
-    }
-    const p = parseRecord(file.name, text, 0);
+    const read = readRecord(file);
+    if (!read.ok) continue;
+    const p = parseRecord(file.name, read.data.toString('utf8'), 0);
     if (!p.ok) continue;
     const needs = needsOf(p.record);
     // Whole records only, up to the cache's bound; but always the first record not yet read

@@ -213,6 +213,15 @@ export function switchSession(call: Call, p: ParsedParamsOf<'session.switch'>) {
       hint: `start a new session with: ${fragctl('session', 'start')}`,
     });
   }
+  // An actor acts on its own sessions (DESIGN.md §9): switching to another actor's would
+  // pause that actor's running session and resume one of theirs on the caller's say-so.
+  // Acting as that actor is possible, but said: --actor names it, and the row records it.
+  const caller = p.actor ?? DEFAULT_ACTOR;
+  if (target.actor !== caller)
+    throw invalidState(`${target.key} belongs to ${target.actor}, not to ${caller}; nothing was switched`, {
+      session: target.key,
+      hint: `to act as ${target.actor}, say so: ${fragctl('session', 'switch', target.key, '--actor', target.actor)}; to work as ${caller}, start your own: ${fragctl('session', 'start', '--actor', caller)}`,
+    });
   const actor = target.actor;
   const current = activeSessionOf(call, actor);
   let paused: string | null = null;
