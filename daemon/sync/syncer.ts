@@ -89,6 +89,7 @@ export interface LocalHold {
 const MAX_BACKOFF_MS = 60_000;
 /** While backing off, the store's port is tried this often; when it answers again the loop runs at once. */
 const PROBE_MS = 1000;
+const PROBE_RETRIES = 10;
 /** A claim the store has not answered within this is refused (exit 7), as docs/team-sync.md says. */
 export const CLAIM_DEADLINE_MS = 5000;
 /** Pushes, pulls and reports: past this the connection is cut and the loop backs off. */
@@ -135,6 +136,8 @@ export class Syncer {
   private failures = 0;
   private nextRetryAt: number | null = null;
   private probeTimer: NodeJS.Timeout | null = null;
+  /** The probe saw the store's port closed: retries left at the probe's pace once it opens. */
+  private outageSeen = 0;
   private lastError: { message: string; at: number } | null = null;
   /** Something this round changed that the others pull (work items, claims): one NOTIFY at the round's end. */
   private announceDue = false;
@@ -312,6 +315,7 @@ export class Syncer {
       this.failures = 0;
       this.nextRetryAt = null;
       this.lastError = null;
+      this.outageSeen = 0;
     } catch (err) {
       this.failed(err);
     }
@@ -341,23 +345,29 @@ export class Syncer {
 
   /**
    * While backing off, a TCP connect to the store every second: once it has been seen down
-   * and answers again, the loop runs at once instead of waiting out the backoff. (A store
-   * that answers TCP but refuses fragd, e.g. a wrong password, keeps the backoff.)
+   * and answers again, the loop runs at once instead of waiting out the backoff, and again
+   * each second while the store is still starting up (it takes connections before it
+   * accepts them), up to PROBE_RETRIES. A store that answers TCP but refuses fragd (a wrong
+   * password) was never seen down: the backoff stands.
    */
   private startProbe(): void {
     if (this.probeTimer || this.stopped) return;
-    let sawDown = false;
     const tick = async () => {
-      this.probeTimer = null;
-      if (this.stopped || this.nextRetryAt === null) return;
+      if (this.stopped || this.nextRetryAt === null) {
+        this.probeTimer = null;
+        return;
+      }
       const up = await this.link.probe();
-      if (this.stopped || this.nextRetryAt === null) return;
-      if (!up) sawDown = true;
-      else if (sawDown) {
+      if (this.stopped || this.nextRetryAt === null) {
+        this.probeTimer = null;
+        return;
+      }
+      if (!up) this.outageSeen = PROBE_RETRIES;
+      else if (this.outageSeen > 0) {
+        this.outageSeen--;
         this.log.info('team store answers again; syncing now');
         this.nextRetryAt = null;
         if (!this.running) this.schedule(0);
-        return;
       }
       this.probeTimer = setTimeout(() => void tick(), PROBE_MS);
       this.probeTimer.unref();

@@ -4,9 +4,10 @@
 // Real daemons, a real PostgreSQL of the test's own, and a TCP proxy of its own to cut one
 // machine off.
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import pg_ from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FragClient } from '../../client/lib/client.js';
-import { pgBinDir, teamMachine, TestPg, type TeamMachineOptions } from '../support/pg.js';
+import { drained, pgBinDir, teamMachine, TestPg, type TeamMachineOptions } from '../support/pg.js';
 import { TestDaemon, until, sleep } from '../support/daemon.js';
 
 const bin = pgBinDir();
@@ -19,6 +20,8 @@ const RACE_RUNS = Number(process.env.FRAGD_RACE_RUNS ?? 2);
 class Proxy {
   private readonly sockets = new Set<Socket>();
   frozen = false;
+  /** Freeze as soon as the client sends a statement matching this. */
+  freezeAfter: RegExp | null = null;
   private constructor(
     readonly server: Server,
     readonly port: number,
@@ -35,7 +38,12 @@ class Proxy {
           s.on('close', () => proxy.sockets.delete(s));
         }
         // While frozen, nothing is passed on (and never delivered later): packets dropped.
-        client.on('data', (d) => !proxy.frozen && upstream.write(d));
+        client.on('data', (d) => {
+          if (proxy.frozen) return;
+          upstream.write(d);
+          // Cut right after this statement went out: its answer (and all after) never arrive.
+          if (proxy.freezeAfter?.test(d.toString('latin1'))) proxy.frozen = true;
+        });
         upstream.on('data', (d) => !proxy.frozen && client.write(d));
         client.on('close', () => upstream.destroy());
         upstream.on('close', () => client.destroy());
@@ -120,4 +128,106 @@ describe.skipIf(!bin)('the team store under load and failure', () => {
     },
     60_000 + RACE_RUNS * 60_000,
   );
+
+  /** Milliseconds from a note on `c` to its row in the team store, p50 of `n`. */
+  async function pushLatency(c: FragClient, database: string, machineName: string, n: number): Promise<number> {
+    const reader = new pg_.Client({ connectionString: pg.url(database) });
+    await reader.connect();
+    try {
+      const samples: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const message = `probe ${machineName} ${Date.now()} ${i}`;
+        const t0 = performance.now();
+        await c.call('activity.note', { message });
+        for (const deadline = Date.now() + 20_000; ; await sleep(5)) {
+          const r = await reader.query(
+            "SELECT 1 FROM fragd_rows WHERE machine = $1 AND tbl = 'activities' AND data->>'message' = $2",
+            [machineName, message],
+          );
+          if (r.rowCount) break;
+          if (Date.now() > deadline) throw new Error(`the note of ${machineName} did not reach the team store`);
+        }
+        samples.push(performance.now() - t0);
+      }
+      return samples.sort((a, b) => a - b)[Math.floor(n / 2)];
+    } finally {
+      await reader.end();
+    }
+  }
+
+  it('a machine cut off in the middle of its push costs the others nothing: their push latency stays within 2× of normal', async () => {
+    const url = await pg.database('stall');
+    const proxy = await Proxy.start(pg.port);
+    proxies.push(proxy);
+    const viaProxy = url.replace(`:${pg.port}/`, `:${proxy.port}/`);
+    const [a, b] = await Promise.all([machine(viaProxy, 'alpha'), machine(url, 'beta')]);
+    await Promise.all([a.c.call('session.start', {}), b.c.call('session.start', {})]);
+    await Promise.all([drained(a.c), drained(b.c)]);
+    const normal = await pushLatency(b.c, 'stall', 'beta', 9);
+    // Alpha's next push goes out and is committed by PostgreSQL, but alpha never hears back
+    // (with the former team lock, it would now hold it until the network gave up).
+    proxy.freezeAfter = /INSERT INTO fragd_rows/;
+    await a.c.call('activity.note', { message: 'the push that is cut' });
+    await until('alpha to be cut off mid-push', async () => proxy.frozen, 10_000);
+    const cut = await pushLatency(b.c, 'stall', 'beta', 9);
+    // No lock of alpha's is held in PostgreSQL.
+    const waiting = await pg.sql(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = 'stall' AND wait_event_type = 'Lock'",
+      [],
+      'stall',
+    );
+    expect(waiting).toEqual([{ n: 0 }]);
+    console.log(`push latency of beta: normal p50 ${normal.toFixed(0)} ms, with alpha cut off ${cut.toFixed(0)} ms`);
+    // A little absolute slack: a few milliseconds of noise on a shared machine is not a stall.
+    expect(cut).toBeLessThanOrEqual(2 * normal + 25);
+  }, 90_000);
+
+  it('heals fast: once the store is back every machine drains within a few seconds, not after the backoff', async () => {
+    const url = await pg.database('heal');
+    const ms = await Promise.all(['alpha', 'beta'].map((n) => machine(url, n)));
+    for (const m of ms) await m.c.call('session.start', {});
+    await Promise.all(ms.map((m) => drained(m.c)));
+    pg.down();
+    try {
+      for (const m of ms) for (let i = 0; i < 20; i++) await m.c.call('activity.note', { message: `offline ${i}` });
+      // Long enough for the backoff to reach 8–16 s.
+      await until('the backoff to grow', async () => (await ms[0].c.call('sync.status', {})).failures! >= 4, 30_000);
+      const st = await ms[0].c.call('sync.status', {});
+      expect(st.connected).toBe(false);
+      expect(st.last_error?.message).toBeTruthy();
+    } finally {
+      pg.up();
+    }
+    const t0 = Date.now();
+    await Promise.all(ms.map((m) => drained(m.c)));
+    const healed = Date.now() - t0;
+    console.log(`drained ${healed} ms after the store came back`);
+    expect(healed).toBeLessThan(5000);
+    // Connected again: the error from the outage is history, not shown.
+    const st = await until('alpha connected', async () => {
+      const s = await ms[0].c.call('sync.status', {});
+      return s.connected ? s : false;
+    });
+    expect(st.last_error).toBeNull();
+  }, 90_000);
+
+  it('a claim the store does not answer gives up at 5 s with exit 7 and the reason', async () => {
+    const url = await pg.database('silent');
+    const proxy = await Proxy.start(pg.port);
+    proxies.push(proxy);
+    const a = await machine(url.replace(`:${pg.port}/`, `:${proxy.port}/`), 'alpha');
+    await a.c.call('task.create', { code: 'T-1', title: 'one' });
+    await a.c.call('session.start', {});
+    await drained(a.c);
+    proxy.frozen = true; // packets dropped silently: no reset, no refusal, nothing
+    const t0 = Date.now();
+    const r = await a.d.fragctl(['task', 'activate', 'T-1']);
+    const took = Date.now() - t0;
+    expect(r.code).toBe(7);
+    expect(r.stderr).toMatch(
+      /cannot claim T-1: the team store \(PostgreSQL\) does not answer \(.*no answer within 5 s\)/,
+    );
+    expect(took).toBeGreaterThanOrEqual(4900);
+    expect(took).toBeLessThan(9000);
+  }, 60_000);
 });
