@@ -100,6 +100,7 @@ describe.skipIf(!bin)('the team store under load and failure', () => {
         for (const m of ms.slice(1))
           await until('the plan to arrive', async () => (await m.c.call('task.list', {})).tasks.length === 30, 30_000);
         const done: string[] = [];
+        const log: string[] = [];
         const agent = async (c: FragClient, name: string, actor: string) => {
           await c.call('session.start', { actor });
           for (let idle = 0; idle < 3;) {
@@ -118,10 +119,25 @@ describe.skipIf(!bin)('the team store under load and failure', () => {
             idle = 0;
             await c.call('task.deactivate', { actor, complete: true, force: true, summary: `by ${actor}@${name}` });
             done.push(r.task.code);
+            log.push(`${r.task.code} done by ${actor}@${name} at ${Date.now()}`);
           }
         };
         await Promise.all(ms.flatMap((m, mi) => Array.from({ length: 5 }, (_, i) => agent(m.c, `m${mi}`, `ag${i}`))));
         const twice = [...new Set(done.filter((code, i) => done.indexOf(code) !== i))];
+        if (twice.length) {
+          console.log(log.filter((l) => twice.some((t) => l.startsWith(`${t} `))).join('\n'));
+          console.log(
+            JSON.stringify(
+              await pg.sql(
+                'SELECT task_code, machine, actor, how, active, closed, claimed_at, released_at FROM fragd_claims WHERE task_code = ANY($1) ORDER BY id',
+                [twice],
+                `once${run}`,
+              ),
+              null,
+              1,
+            ),
+          );
+        }
         expect({ run, twice }).toEqual({ run, twice: [] });
         expect(new Set(done).size).toBe(30);
         for (const c of clients.splice(0)) c.close();
@@ -251,4 +267,36 @@ describe.skipIf(!bin)('the team store under load and failure', () => {
     expect(took).toBeGreaterThanOrEqual(4900);
     expect(took).toBeLessThan(9000);
   }, 60_000);
+
+  it('behind PgBouncer in transaction mode (sync.pooler): polls instead of LISTEN, and claims still hold', async (ctx) => {
+    const bouncer = pg.pgbouncer();
+    if (!bouncer) return ctx.skip(); // apt-get install pgbouncer (.ci/run installs it)
+    try {
+      await pg.sql('CREATE DATABASE pooled');
+      const url = pg.url('pooled').replace(`:${pg.port}/`, `:${await bouncer.port}/`);
+      const o = { sync: { pooler: true, pull_interval_ms: 200 } };
+      const a = await machine(url, 'alpha', o);
+      const b = await machine(url, 'beta', o);
+      await a.c.call('task.create', { code: 'T-1', title: 'one' });
+      await until('beta to poll the plan', async () => (await b.c.call('task.list', {})).tasks.length === 1, 20_000);
+      await a.c.call('session.start', {});
+      await b.c.call('session.start', {});
+      await a.c.call('task.activate', { code: 'T-1' });
+      const held = await b.d.fragctl(['task', 'activate', 'T-1']);
+      expect(held.code).toBe(5);
+      expect(held.stderr).toMatch(/T-1 is held by human on machine alpha/);
+      await a.c.call('task.deactivate', { complete: true, force: true });
+      await drained(a.c);
+      const closed = await b.d.fragctl(['task', 'activate', 'T-1']);
+      expect(closed.stderr).toMatch(/already completed|T-1 is completed/);
+      // No LISTEN went through the pooler; PostgreSQL saw at most the pool's connections.
+      const server = await pg.sql<{ n: number; listen: number }>(
+        "SELECT count(*)::int AS n, count(*) FILTER (WHERE query ILIKE 'LISTEN%')::int AS listen FROM pg_stat_activity WHERE datname = 'pooled'",
+      );
+      expect(server[0].listen).toBe(0);
+      expect(server[0].n).toBeLessThanOrEqual(4);
+    } finally {
+      bouncer.stop();
+    }
+  }, 90_000);
 });
