@@ -13,6 +13,7 @@ import {
   queueStats,
   readBatch,
   WORK_TABLES,
+  type Batch,
   type WorkTable,
 } from './outbox.js';
 import { ErrorCode, FragError } from '../../shared/errors.js';
@@ -106,6 +107,8 @@ const NUDGE_MS = 25;
 const CHANNEL = 'fragd_changes';
 /** A claim granted in PG whose local write has not settled yet is not reconciled away. */
 const PENDING_GRACE_MS = 30_000;
+/** A release goes with everything not pushed yet, in one statement, when that is at most this many changes. */
+const RELEASE_BATCH = 5000;
 
 const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -406,10 +409,11 @@ export class Syncer {
 
   /** Pushes run one at a time (the loop's and a reconciliation's), so no batch is read twice. */
   private pushAll(): Promise<void> {
-    const run = this.pushChain.then(
-      () => this.pushNow(),
-      () => this.pushNow(),
-    );
+    return this.pushing(() => this.pushNow());
+  }
+
+  private pushing<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.pushChain.then(fn, fn);
     this.pushChain = run.catch(() => {});
     return run;
   }
@@ -424,9 +428,19 @@ export class Syncer {
     for (let i = 0; i < 20; i++) {
       const batch = readBatch(this.db, this.opts.batchSize);
       if (!batch) return;
-      const b = batch.rows;
-      const r = await this.link.query<{ claims: string }>(
-        `WITH up AS (
+      await this.pushBatch(batch, []);
+    }
+  }
+
+  /**
+   * One batch in one statement, with the claims to release (ids): a claim is released in
+   * the same transaction as every change committed here before the release was decided,
+   * so a completion is always in the store no later than its claim's release.
+   */
+  private async pushBatch(batch: Batch | null, release: string[]): Promise<void> {
+    const b = batch?.rows ?? [];
+    const r = await this.link.query<{ claims: string }>(
+      `WITH up AS (
            INSERT INTO fragd_rows (team, machine, tbl, row_id, version, deleted, data, xid)
            SELECT $1, $2, t.tbl, t.row_id, t.version, t.deleted, t.data, txid_current()
              FROM unnest($3::text[], $4::bigint[], $5::bigint[], $6::boolean[], $7::jsonb[])
@@ -452,28 +466,40 @@ export class Syncer {
               AND c.team = $1 AND c.active AND c.closed AND lower(c.task_code) = lower(up.data->>'code')
               AND (up.data->>'updated_at')::bigint > coalesce(c.closed_updated_at, 0)
            RETURNING 1),
-         seen AS (UPDATE fragd_machines SET last_push_at = now() WHERE team = $1 AND machine = $2 RETURNING 1)
-         SELECT (SELECT count(*) FROM closing) + (SELECT count(*) FROM reopening) + 0 * (SELECT count(*) FROM seen) AS claims`,
-        [
-          this.target.team,
-          this.target.machine,
-          b.map((r) => r.tbl),
-          b.map((r) => r.row_id),
-          b.map((r) => r.version),
-          b.map((r) => r.deleted),
-          b.map((r) => (r.data === null ? null : JSON.stringify(r.data))),
-        ],
-        ROUND_DEADLINE_MS,
-        'the team store (push)',
-      );
-      if (this.opts.crashAfterCommit) process.kill(process.pid, 'SIGKILL');
-      markPushed(this.db, batch.through);
-      // Work items and claims are what the others pull at once; time and activities wait for their next pull.
-      if (Number(r.rows[0].claims) > 0 || b.some((x) => (WORK_TABLES as readonly string[]).includes(x.tbl)))
-        this.announceDue = true;
-      this.pushedTotal += batch.rows.length;
-      this.lastPushAt = Date.now();
+         releasing AS (
+           UPDATE fragd_claims SET active = false, released_at = now(), changed = nextval('fragd_rows_seq')
+            WHERE id = ANY($8::bigint[]) AND active AND NOT closed
+              AND lower(task_code) NOT IN (SELECT lower(data->>'code') FROM up WHERE tbl = 'tasks'
+                    AND data->>'code' IS NOT NULL AND data->>'status' IN ('completed', 'cancelled'))
+           RETURNING 1),
+         seen AS (UPDATE fragd_machines SET last_push_at = now() WHERE team = $1 AND machine = $2 AND $9 RETURNING 1)
+         SELECT (SELECT count(*) FROM closing) + (SELECT count(*) FROM reopening) + (SELECT count(*) FROM releasing)
+                + 0 * (SELECT count(*) FROM seen) AS claims`,
+      [
+        this.target.team,
+        this.target.machine,
+        b.map((r) => r.tbl),
+        b.map((r) => r.row_id),
+        b.map((r) => r.version),
+        b.map((r) => r.deleted),
+        b.map((r) => (r.data === null ? null : JSON.stringify(r.data))),
+        release,
+        b.length > 0,
+      ],
+      ROUND_DEADLINE_MS,
+      'the team store (push)',
+    );
+    if (!batch) {
+      if (Number(r.rows[0].claims) > 0) this.announceDue = true;
+      return;
     }
+    if (this.opts.crashAfterCommit) process.kill(process.pid, 'SIGKILL');
+    markPushed(this.db, batch.through);
+    // Work items and claims are what the others pull at once; time and activities wait for their next pull.
+    if (Number(r.rows[0].claims) > 0 || b.some((x) => (WORK_TABLES as readonly string[]).includes(x.tbl)))
+      this.announceDue = true;
+    this.pushedTotal += batch.rows.length;
+    this.lastPushAt = Date.now();
   }
 
   private cursor(key: string, legacySeqKey?: string): Cursor {
@@ -648,34 +674,35 @@ export class Syncer {
     const now = Date.now();
     this.reconcileDue = false;
     for (const [code, p] of this.pending) if (now - p.at > PENDING_GRACE_MS) this.pending.delete(code);
-    // What this machine holds, read first; then everything committed here before that read
-    // (a completion included) is pushed, so the team store has a task closed before its claim
-    // is released: a completed task is never free to be granted again.
-    const holds = this.localHolds();
-    await this.pushAll();
     const r = await this.link.query<{ id: string; task_code: string; session_key: string | null }>(
       'SELECT id, task_code, session_key FROM fragd_claims WHERE team = $1 AND machine = $2 AND active AND NOT closed',
       [this.target.team, this.target.machine],
       ROUND_DEADLINE_MS,
     );
-    // Read again after PG answered: a grant settled meanwhile is held now. A task held at
-    // either read is kept this round (one given up between the reads goes at the next round,
-    // after its own push).
-    const held = new Map(this.localHolds().map((h) => [h.task.toLowerCase(), h]));
-    const kept = new Set([...held.keys(), ...holds.map((h) => h.task.toLowerCase())]);
     const mine = new Set(r.rows.map((c) => c.task_code.toLowerCase()));
-    const release = r.rows.filter(
-      (c) => !kept.has(c.task_code.toLowerCase()) && !this.pending.has(c.task_code.toLowerCase()),
-    );
-    if (release.length) {
-      await this.link.query(
-        `UPDATE fragd_claims SET active = false, released_at = now(), changed = nextval('fragd_rows_seq')
-          WHERE id = ANY($1::bigint[]) AND active AND NOT closed`,
-        [release.map((c) => c.id)],
-        ROUND_DEADLINE_MS,
+    let held = new Map<string, LocalHold>();
+    await this.pushing(async () => {
+      // The backlog first, so what is left fits the one statement below.
+      await this.pushNow();
+      // What this machine holds and what it has not pushed yet, read at one instant (nothing
+      // awaits in between): a claim is released in the same statement that pushes every
+      // change committed before (a completion included), so a completed task is closed in the
+      // team store before its claim could be free, never after.
+      held = new Map(this.localHolds().map((h) => [h.task.toLowerCase(), h]));
+      const release = r.rows.filter(
+        (c) => !held.has(c.task_code.toLowerCase()) && !this.pending.has(c.task_code.toLowerCase()),
       );
-      this.announceDue = true;
-    }
+      if (!release.length) return;
+      if (queueStats(this.db).length > RELEASE_BATCH) {
+        this.reconcileDue = true; // still a backlog: release at the next round
+        return;
+      }
+      const batch = readBatch(this.db, RELEASE_BATCH);
+      await this.pushBatch(
+        batch,
+        release.map((c) => c.id),
+      );
+    });
     // A claim granted before its session existed (an agent's first event) gets its holder now.
     for (const c of r.rows) {
       const h = c.session_key === null ? held.get(c.task_code.toLowerCase()) : undefined;
@@ -700,7 +727,7 @@ export class Syncer {
         });
     }
     this.conflicts = conflicts;
-    this.holdsKey = holdsKeyOf(holds);
+    this.holdsKey = holdsKeyOf([...held.values()]);
     this.reconciledAt = Date.now();
     const taken = conflicts.filter((c) => c.taken_over);
     if (taken.length)
