@@ -269,8 +269,6 @@ export class Syncer {
     if (from.team !== this.target.team || from.machine === this.target.machine) return;
     this.nextPullAt = 0;
     this.fingerprint = null;
-    // A claim of this machine may have been taken over: compare at this turn.
-    this.reconcileDue = true;
     this.nudge();
   }
 
@@ -313,6 +311,7 @@ export class Syncer {
       if (Date.now() >= this.nextPullAt) {
         await this.pullIfChanged();
         this.nextPullAt = Math.max(this.nextPullAt, Date.now() + this.pullEveryMs());
+        if (this.reconcileDue) await this.reconcileClaims();
       }
       await this.announce();
       this.failures = 0;
@@ -636,6 +635,9 @@ export class Syncer {
       this.nextPullAt = Date.now() + 200;
     } else this.fingerprint = fp;
     const claimsChanged = this.mirrorKey() !== claimsBefore;
+    // Another machine holds a task a session here holds (a take-over): compare this turn.
+    const here = new Set(this.localHolds().map((h) => h.task.toLowerCase()));
+    if (claims.some((c) => here.has(c.task_code.toLowerCase()))) this.reconcileDue = true;
     if (items || claimsChanged) this.pulled({ items, claims_changed: claimsChanged });
   }
 
