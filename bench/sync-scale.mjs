@@ -62,7 +62,6 @@ async function startPg(bin) {
   };
 }
 
-
 const bin = pgBin();
 console.log(`\n== Team sync at scale: ${N} daemons on one PostgreSQL (node ${process.version}) ==`);
 if (!bin) {
@@ -74,14 +73,20 @@ const store = await startPg(bin);
 const admin = new pg.Client({ connectionString: store.url });
 await admin.connect();
 const xacts = async () =>
-  Number((await admin.query("SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = 'postgres'")).rows[0].n);
+  Number(
+    (await admin.query("SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = 'postgres'"))
+      .rows[0].n,
+  );
 const started = [];
 try {
   const clients = [];
   for (let i = 0; i < N; i++) {
     const d = new BenchDaemon();
     d.env.FRAGD_PG_URL = store.url;
-    writeFileSync(join(d.home, 'config.json'), JSON.stringify({ sync: { enabled: true, team: 'scale', machine: `m${i}` } }));
+    writeFileSync(
+      join(d.home, 'config.json'),
+      JSON.stringify({ sync: { enabled: true, team: 'scale', machine: `m${i}` } }),
+    );
     started.push(d);
     await d.start();
     clients.push(await RawClient.open(d.socket));
