@@ -20,6 +20,7 @@ const syncDefaults = {
   pull_interval_ms: 2000,
   batch_size: 500,
   listen: true,
+  pooler: false,
   claims_offline: 'refuse' as const,
 };
 const syncSchema = z
@@ -39,6 +40,12 @@ const syncSchema = z
      * where LISTEN does not work.
      */
     listen: z.boolean().default(true),
+    /**
+     * The connection string points at a pooler in transaction mode (PgBouncer): no LISTEN (fragd
+     * polls every pull interval), and no session settings in the startup packet, which
+     * PgBouncer refuses; the role's settings from `fragctl sync setup` carry the timeouts.
+     */
+    pooler: z.boolean().default(false),
     /** What activating a task does when the team store cannot be reached: only 'refuse' (see the docs). */
     claims_offline: z.enum(['refuse']).default('refuse'),
   })

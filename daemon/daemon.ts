@@ -346,6 +346,7 @@ export class Daemon {
           pullIntervalMs: this.config.sync.pull_interval_ms,
           batchSize: this.config.sync.batch_size,
           listen: this.config.sync.listen,
+          pooler: this.config.sync.pooler,
           crashAfterCommit: (opts.env ?? process.env).FRAGD_SYNC_CRASH_AFTER_COMMIT === '1',
         },
         opts.log,

@@ -47,3 +47,20 @@ export function teamStoreUnreachable(task: string, message: string): FragError {
     },
   );
 }
+
+/**
+ * The team store has the task completed or cancelled (on `machine`, perhaps not pulled here
+ * yet): it is never claimed again, so no two machines do it twice. Reopening it is the way back.
+ */
+export function closedElsewhere(task: string, machine: string): FragError {
+  return new FragError(
+    ErrorCode.InvalidState,
+    `${task} is already completed or cancelled in the team store (closed by machine ${machine}); it cannot be claimed again`,
+    {
+      error: 'invalid_state',
+      task,
+      closed_by: machine,
+      hint: `take another task with: ${fragctl('next')}; or, if it must be worked on again, reopen it with: ${fragctl('task', 'edit', task, '--status', 'in_progress')}`,
+    },
+  );
+}

@@ -86,6 +86,13 @@ export const syncMethods = {
     errors: [],
     mutates: false,
   }),
+  'sync.now': method<SyncStatusView>()({
+    summary:
+      'Team sync: push, reconcile claims and pull now, whatever the backoff says; answers the status after that round.',
+    params: z.object({}).strict().optional(),
+    errors: ['invalid_state'],
+    mutates: false,
+  }),
   'team.report': method<TeamReportResult>()({
     summary: 'Tracked time of the whole team by person, machine, actor or task, read from the team store.',
     params: z

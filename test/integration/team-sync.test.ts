@@ -384,10 +384,11 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
     const url = await pg.database('giveback');
     const a = await machine(url, 'alpha');
     const c = await client(a);
-    await c.call('task.create', { code: 'T-1', title: 'done already' });
-    await c.call('task.edit', { code: 'T-1', status: 'completed', force: true });
+    // Blocked by an open dependency: the team store grants T-1, the local write refuses it.
+    await c.call('task.create', { code: 'T-0', title: 'first' });
+    await c.call('task.create', { code: 'T-1', title: 'blocked', depends_on: ['T-0'] });
     await c.call('session.start', {});
-    await expect(c.call('task.activate', { code: 'T-1' })).rejects.toThrow(/T-1 is completed/);
+    await expect(c.call('task.activate', { code: 'T-1' })).rejects.toThrow(/blocked|depends/);
     // Well before the 30 s that a granted-but-unsettled claim is kept for.
     await until('the claim to be given back', async () => {
       const rows = await pg.sql('SELECT 1 FROM fragd_claims WHERE active', [], 'giveback');

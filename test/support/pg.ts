@@ -114,6 +114,47 @@ export class TestPg {
     }
   }
 
+  /**
+   * PgBouncer in transaction mode in front of this cluster (as the pg user: it refuses to run
+   * as root); null when it is not installed. Returns its port and how to stop it.
+   */
+  pgbouncer(): { port: Promise<number>; stop: () => void } | null {
+    const exe = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'].find((f) => existsSync(f));
+    if (!exe) return null;
+    const dir = join(this.dir, 'bouncer');
+    const port = freePort().then((p) => {
+      asPgUser('/bin/mkdir', ['-p', dir]);
+      const ini = [
+        '[databases]',
+        `* = host=127.0.0.1 port=${this.port} user=fragd`,
+        '[pgbouncer]',
+        'listen_addr = 127.0.0.1',
+        `listen_port = ${p}`,
+        'auth_type = any',
+        'pool_mode = transaction',
+        'default_pool_size = 4',
+        'max_client_conn = 200',
+        'unix_socket_dir =',
+        `logfile = ${join(dir, 'log')}`,
+        `pidfile = ${join(dir, 'pid')}`,
+        '',
+      ].join('\n');
+      asPgUser('/bin/sh', ['-c', `cat > ${join(dir, 'pgbouncer.ini')} <<'EOF'\n${ini}EOF`]);
+      asPgUser(exe, ['-d', join(dir, 'pgbouncer.ini')]);
+      return p;
+    });
+    return {
+      port,
+      stop: () => {
+        try {
+          asPgUser('/bin/sh', ['-c', `kill $(cat ${join(dir, 'pid')})`]);
+        } catch {
+          /* not running */
+        }
+      },
+    };
+  }
+
   stop(): void {
     try {
       this.down();

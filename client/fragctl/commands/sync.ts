@@ -68,6 +68,12 @@ export function syncCommands(y: Argv<GlobalArgs>) {
         (s) => s,
         (argv) => run(argv, (c) => c.call('team.claims', {}), teamClaimsLines),
       )
-      .demandCommand(1, 'name a sync command: status, claims'),
+      .command(
+        'now',
+        'Push, reconcile claims and pull now, without waiting for the backoff; prints the status after',
+        (s) => s,
+        (argv) => run(argv, (c) => c.call('sync.now', {}), syncStatusLines),
+      )
+      .demandCommand(1, 'name a sync command: status, claims, now'),
   );
 }

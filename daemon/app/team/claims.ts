@@ -111,7 +111,7 @@ export async function grantNextChoice(app: App, p: ParsedParamsOf<'task.next'>):
     if (got.outcome === 'unreachable') throw teamStoreUnreachable(task.code, got.message);
     if (got.outcome === 'granted')
       return { params: { ...p, granted: task.code } satisfies NextParams, settle: got.settle };
-    // Held on another machine: the mirror has it now, so the next choice passes it by.
+    // Held on another machine, or closed there (completed, not pulled here yet): the mirror has it now, so the next choice passes it by.
   }
   throw new FragError(
     ErrorCode.Conflict,
