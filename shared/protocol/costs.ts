@@ -1,0 +1,32 @@
+// Costs of agents' tokens (docs/costs.md): what every answer that shows tokens carries beside them.
+
+/**
+ * A cost in US dollars. `usd` is rounded to cents for display; `exact_usd` is the exact sum
+ * of every request's price (a finite decimal: prices have at most six decimals per million
+ * tokens). Tokens of a model the price table does not know are counted apart and never as
+ * $0: when nothing in the sum has a price, `usd` and `exact_usd` are null.
+ */
+export interface Cost {
+  currency: 'USD';
+  usd: string | null;
+  exact_usd: string | null;
+  unpriced_tokens: number;
+  unpriced_models: string[];
+}
+
+/** The price table a cost was computed with. */
+export interface PricesInForce {
+  /** When the prices were taken from the vendors (YYYY-MM-DD). */
+  date: string;
+  /** The user's prices.json when it is in force. */
+  file: string | null;
+  /** Why the user's prices.json is not in force (the shipped prices are used), if it is not. */
+  error: string | null;
+}
+
+/** "$4.80", "$4.80 + 1200 unpriced tokens", "unpriced (1200 tokens)". */
+export function costText(c: Cost | null | undefined): string {
+  if (!c) return '';
+  if (c.usd === null) return `unpriced (${c.unpriced_tokens} tokens)`;
+  return c.unpriced_tokens > 0 ? `$${c.usd} + ${c.unpriced_tokens} unpriced tokens` : `$${c.usd}`;
+}
