@@ -30,3 +30,10 @@ export function costText(c: Cost | null | undefined): string {
   if (c.usd === null) return `unpriced (${c.unpriced_tokens} tokens)`;
   return c.unpriced_tokens > 0 ? `$${c.usd} + ${c.unpriced_tokens} unpriced tokens` : `$${c.usd}`;
 }
+
+/** All time and tokens a task (with its subtasks) or sprint has used, with their cost. */
+export interface Spend {
+  seconds: number;
+  tokens: { input: number; output: number; cache_creation: number; cache_read: number };
+  cost: Cost;
+}

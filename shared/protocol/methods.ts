@@ -1,6 +1,7 @@
 // The one protocol table (DESIGN.md §2). Every method the daemon serves is declared here,
 // once; the daemon validates against these schemas, and fragctl, the MCP server and the
 // HTTP API are typed by them.
+import type { Spend } from './costs.js';
 import { z } from 'zod';
 import { method } from './define.js';
 import {
@@ -453,8 +454,11 @@ export const coreMethods = {
     older_updates: boolean;
     /** Team sync: time on the task and its subtasks on the other machines, as of the last progress pull. */
     time_elsewhere: { machine: string; seconds: number }[];
+    /** All time tracked on it and its subtasks, and its agents' tokens with their cost (docs/costs.md). */
+    spend: Spend;
   }>()({
-    summary: 'A task, its subtasks, its latest context updates and (team sync) its time on the other machines.',
+    summary:
+      "A task, its subtasks, its latest context updates, its time and agents' cost, and (team sync) its time on the other machines.",
     params: z.object({ code, updates_limit: z.number().int().min(1).max(1000).optional() }).strict(),
     errors: ['not_found'],
     mutates: false,

@@ -1,4 +1,5 @@
 // fragctl project|sprint|task create/list/show/edit, and import.
+import { costText } from '../../../shared/protocol/costs.js';
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { importLines, importTimewarrior, parseMap, readTimewarrior } from './intervals.js';
@@ -278,6 +279,7 @@ export function taskCommands(y: Argv<GlobalArgs>) {
                     `held by ${r.task.held_elsewhere.actor} on machine ${r.task.held_elsewhere.machine} since ${localTime(r.task.held_elsewhere.since)}`,
                   ]
                 : []),
+              `tracked ${formatDuration(r.spend.seconds)}${r.task.estimate_minutes != null ? ` of an estimate of ${formatDuration(r.task.estimate_minutes * 60)}` : ''} · agents' tokens ${r.spend.tokens.input + r.spend.tokens.cache_creation + r.spend.tokens.cache_read} in, ${r.spend.tokens.output} out · cost ${costText(r.spend.cost)}`,
               ...(r.time_elsewhere.length
                 ? [
                     `time on other machines: ${r.time_elsewhere.map((m) => `${m.machine} ${formatDuration(m.seconds)}`).join(', ')}`,

@@ -1,4 +1,5 @@
 // Projects, sprints and tasks: the work items a session's context points at.
+import { taskSpend } from '../costs/spend.js';
 import { collectPage, idCursor, pageBudget } from '../paging.js';
 import { ErrorCode, FragError, invalidState } from '../../../shared/errors.js';
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
@@ -348,5 +349,6 @@ export function showTask(call: Call, p: ParsedParamsOf<'task.show'>) {
     updates: updates.slice(-limit).map((a) => activityView(sql, a)),
     older_updates: updates.length > limit,
     time_elsewhere: taskMsElsewhere(sql, row.id).map((m) => ({ machine: m.machine, seconds: Math.round(m.ms / 1000) })),
+    spend: taskSpend(call, row.id),
   };
 }
