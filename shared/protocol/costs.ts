@@ -37,3 +37,39 @@ export interface Spend {
   tokens: { input: number; output: number; cache_creation: number; cache_read: number };
   cost: Cost;
 }
+
+/** One rolling window a vendor meters a subscription in (docs/costs.md, "Usage windows"). */
+export interface UsageWindow {
+  /** block: opens with the first message after the last block closed (Claude's 5 hours); week: 7 days. */
+  kind: 'block' | 'week';
+  start: string;
+  /** When it resets. */
+  end: string;
+  /** False when no block is open (the last one closed; the next opens with the next message). */
+  active: boolean;
+  elapsed_seconds: number;
+  remaining_seconds: number;
+  tokens: { input: number; output: number; cache_creation: number; cache_read: number };
+  /** All four counts. */
+  total_tokens: number;
+  cost: Cost;
+  /** Since the window's first message, per hour. */
+  burn: { tokens_per_hour: number; usd_per_hour: string | null };
+  /** At the current burn rate, at the window's end. */
+  projected: { tokens: number; usd: string | null };
+  /** The configured limit, how much of it is used, and how much the projection reaches. */
+  limit: {
+    usd: string | null;
+    tokens: number | null;
+    used_percent: number;
+    projected_percent: number;
+  } | null;
+  /** Set when the used or projected share reaches warn_percent. */
+  warning: string | null;
+}
+
+export interface UsageResult {
+  at: string;
+  agents: { actor: string; windows: UsageWindow[] }[];
+  prices: PricesInForce;
+}

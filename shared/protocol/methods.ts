@@ -17,6 +17,7 @@ import { timeMethods, type EstimateCheck } from './time.js';
 import { dashboardMethods } from './dashboard.js';
 import { intervalMethods } from './intervals.js';
 import { syncMethods } from './sync.js';
+import { usageMethods } from './usage.js';
 import {
   code,
   text,
@@ -523,6 +524,7 @@ export const methods = {
   ...dashboardMethods,
   ...intervalMethods,
   ...syncMethods,
+  ...usageMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -171,6 +171,27 @@ describe('tokens priced end to end', () => {
   });
 });
 
+describe('fragctl usage', () => {
+  it("shows the agent's open 5-hour block with its cost and reset", async () => {
+    const c = await d.client();
+    await c.call('debug.clock', { set_ms: at(DAY + 10) });
+    c.close();
+    const r = (await d.json(['usage'])).body;
+    const block = r.agents.find((a: any) => a.actor === 'claude').windows[0];
+    // The block opened at 09:00 on the second day with the Opus message; local-llama's tokens are unpriced.
+    expect(block).toMatchObject({
+      kind: 'block',
+      start: '2026-05-05T09:00:00.000Z',
+      end: '2026-05-05T14:00:00.000Z',
+      active: true,
+    });
+    expect(block.cost).toMatchObject({ exact_usd: '0.001735', unpriced_tokens: 110 });
+    const text = (await d.fragctl(['usage'])).stdout;
+    expect(text).toContain('claude:');
+    expect(text).toMatch(/block: .* resets .*\(4h 50m left\)/);
+  });
+});
+
 describe('the same numbers as ccusage on the same transcript', () => {
   it('token totals per day and per model are equal; cost differs only by the long-context request', async () => {
     expect(existsSync(CCUSAGE), 'npm ci in test/tools installs ccusage (.ci/run does)').toBe(true);
