@@ -188,7 +188,7 @@ describe('fragctl usage', () => {
     expect(block.cost).toMatchObject({ exact_usd: '0.001735', unpriced_tokens: 110 });
     const text = (await d.fragctl(['usage'])).stdout;
     expect(text).toContain('claude:');
-    expect(text).toMatch(/block: .* resets .*\(4h 50m left\)/);
+    expect(text).toMatch(/block: .* resets .*\(4h50m left\)/);
   });
 });
 
