@@ -73,3 +73,20 @@ export interface UsageResult {
   agents: { actor: string; windows: UsageWindow[] }[];
   prices: PricesInForce;
 }
+
+/** A task's or sprint's budget and how much of it is left (docs/costs.md, "Budgets"). */
+export interface BudgetView {
+  minutes: number | null;
+  /** Exact dollars. */
+  usd: string | null;
+  /** The plan made it a limit: over it, the task is not offered by next. */
+  enforce: boolean;
+  time_used_percent: number | null;
+  /** Negative when over. */
+  time_left_seconds: number | null;
+  cost_used_percent: number | null;
+  /** Exact dollars, negative when over. */
+  cost_left_usd: string | null;
+  /** "1h10m of 2h left · $3.20 of $5.00 left" */
+  line: string;
+}

@@ -1,7 +1,7 @@
 // The one protocol table (DESIGN.md §2). Every method the daemon serves is declared here,
 // once; the daemon validates against these schemas, and fragctl, the MCP server and the
 // HTTP API are typed by them.
-import type { Spend } from './costs.js';
+import type { BudgetView, Spend } from './costs.js';
 import { z } from 'zod';
 import { method } from './define.js';
 import {
@@ -457,6 +457,8 @@ export const coreMethods = {
     time_elsewhere: { machine: string; seconds: number }[];
     /** All time tracked on it and its subtasks, and its agents' tokens with their cost (docs/costs.md). */
     spend: Spend;
+    /** Its time and cost budget and how much is left, if it has one. */
+    budget: BudgetView | null;
   }>()({
     summary:
       "A task, its subtasks, its latest context updates, its time and agents' cost, and (team sync) its time on the other machines.",
@@ -466,7 +468,7 @@ export const coreMethods = {
   }),
   'task.edit': method<{ task: TaskView; estimate_check?: EstimateCheck | null } & WithInstructions>()({
     summary:
-      "Change a task's title, description, status, estimate, delegation, assignee, summary, sprint, priority or dependencies.",
+      "Change a task's title, description, status, estimate, delegation, assignee, summary, sprint, priority, dependencies or budgets.",
     params: z
       .object({
         code,
@@ -483,6 +485,14 @@ export const coreMethods = {
         depends_on: dependsOn.optional(),
         /** With status completed: close despite failed checks (recorded). */
         force: z.boolean().optional(),
+        /** Time budget in minutes (docs/costs.md); 0 clears it. */
+        budget_minutes: minutes.optional(),
+        /** Cost budget in dollars ("5", "12.50"); "0" clears it. */
+        budget_usd: z
+          .string()
+          .trim()
+          .regex(/^\d{1,9}(\.\d{1,6})?$/, 'a cost budget is dollars, e.g. 5 or 12.50')
+          .optional(),
         source: source.optional(),
       })
       .strict(),

@@ -279,6 +279,9 @@ export function taskCommands(y: Argv<GlobalArgs>) {
                     `held by ${r.task.held_elsewhere.actor} on machine ${r.task.held_elsewhere.machine} since ${localTime(r.task.held_elsewhere.since)}`,
                   ]
                 : []),
+              ...(r.budget
+                ? [`budget: ${r.budget.line}${r.budget.enforce ? ' (a limit: the plan says so)' : ''}`]
+                : []),
               `tracked ${formatDuration(r.spend.seconds)}${r.task.estimate_minutes != null ? ` of an estimate of ${formatDuration(r.task.estimate_minutes * 60)}` : ''} · agents' tokens ${r.spend.tokens.input + r.spend.tokens.cache_creation + r.spend.tokens.cache_read} in, ${r.spend.tokens.output} out · cost ${costText(r.spend.cost)}`,
               ...(r.time_elsewhere.length
                 ? [
@@ -320,12 +323,22 @@ export function taskCommands(y: Argv<GlobalArgs>) {
             .option('force', {
               type: 'boolean',
               describe: 'with --status completed: close despite failed checks (recorded)',
-            }),
+            })
+            .option('budget-time', {
+              type: 'string',
+              describe: 'time budget: minutes (90) or a duration (2h); 0 clears it',
+            })
+            .option('budget-cost', { type: 'string', describe: 'cost budget in dollars (5, 12.50); 0 clears it' })
+            .example('$0 task edit T-14 --budget-time 2h --budget-cost 5', 'warn at 80% and 100% of 2 hours or $5'),
         (argv) =>
           run(
             argv,
             (c, _t, estimate_minutes) =>
               c.call('task.edit', {
+                ...(argv['budget-time'] !== undefined ? { budget_minutes: minutes(argv['budget-time']) } : {}),
+                ...(argv['budget-cost'] !== undefined
+                  ? { budget_usd: String(argv['budget-cost']).replace(/^\$/, '') }
+                  : {}),
                 code: String(argv.code),
                 title: argv.title,
                 description: argv.description,

@@ -16,7 +16,8 @@ import { workFrame } from '../sessions/stack.js';
 import { dialectOf, eventKind, type AgentEventKind } from './events.js';
 import { placeOf, type RepoPlace } from './repo.js';
 import { readTranscript } from './tokens.js';
-import { boundedText, contextLines, hookOutput } from './context-answer.js';
+import { boundedText, contextLines, hookOutput, queuePromptContext } from './context-answer.js';
+import { checkBudgets } from '../costs/budgets.js';
 
 export interface AgentEvent {
   agent: string;
@@ -246,6 +247,13 @@ export function applyAgentEvent(outer: Call, e: AgentEvent): AgentOutcome {
   // messages), each stored on the task its message's time fell in.
   readTranscript(call, s, dialect, e.payload.transcript_path);
   if (kind === 'subagent_stop') readTranscript(call, s, dialect, e.payload.agent_transcript_path);
+  // Budgets: a crossing of 80% or 100% is recorded and told to the agent at its next prompt.
+  queuePromptContext(
+    call,
+    e.agent,
+    chatId,
+    checkBudgets(call, s, s.active_task_id).map((c) => c.line),
+  );
 
   if (kind === 'stop' && s.status === 'active')
     s = pauseSessionRow(call, s, waitingReason('for a person', e.at), e.at, 'pause');
