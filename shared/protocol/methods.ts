@@ -381,8 +381,18 @@ export const coreMethods = {
     errors: ['not_found'],
     mutates: false,
   }),
-  'sprint.show': method<{ sprint: SprintView; tasks: TaskView[] }>()({
-    summary: 'A sprint and its tasks.',
+  'sprint.show': method<{
+    sprint: SprintView;
+    tasks: TaskView[];
+    /** Estimate against actual, time and cost side by side, per task and summed for the sprint (docs/costs.md). */
+    spend: {
+      estimate_minutes: number;
+      total: Spend;
+      tasks: { code: string; estimate_minutes: number | null; spend: Spend }[];
+    };
+    budget: BudgetView | null;
+  }>()({
+    summary: 'A sprint and its tasks, with estimate against actual time and cost per task and in total.',
     params: z.object({ code }).strict(),
     errors: ['not_found'],
     mutates: false,

@@ -38,7 +38,7 @@ beforeAll(async () => {
             code: 'S1',
             title: 'First',
             budget: { time: '8h', cost: 10 },
-            tasks: [{ code: 'T-1', title: 'Login page', budget: { time: '2h', cost: '0.05' } }],
+            tasks: [{ code: 'T-1', title: 'Login page', estimate: 90, budget: { time: '2h', cost: '0.05' } }],
           },
         ],
       },
@@ -108,5 +108,23 @@ describe('a budget the agent is told about', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.body.instructions.context_reminder).toContain('budget of T-1: ');
     expect(r.body.instructions.context_reminder).toContain('$0.01 over its $0.05 cost budget');
+  });
+
+  it('the sprint view sums estimate, time and cost, and shows its budget', async () => {
+    const r = (await d.json(['sprint', 'show', 'S1'])).body;
+    expect(r.spend.estimate_minutes).toBe(90);
+    expect(r.spend.tasks).toEqual([
+      {
+        code: 'T-1',
+        estimate_minutes: 90,
+        spend: expect.objectContaining({ cost: expect.objectContaining({ exact_usd: '0.063' }) }),
+      },
+    ]);
+    expect(r.spend.total.cost.exact_usd).toBe('0.063');
+    expect(r.budget).toMatchObject({ minutes: 480, usd: '10', cost_left_usd: '9.937' });
+    const text = (await d.fragctl(['sprint', 'show', 'S1'])).stdout;
+    expect(text).toContain('T-1: estimate 1h30m · tracked');
+    expect(text).toMatch(/total: estimate 1h30m · tracked .* · cost \$0\.06/);
+    expect(text).toContain('budget: ');
   });
 });

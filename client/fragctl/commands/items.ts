@@ -146,6 +146,21 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
             `${r.sprint.code}: ${one(r.sprint.title)} (${r.sprint.status}) · ${r.sprint.tasks.completed} of ${r.sprint.tasks.total} tasks done`,
             ...(r.sprint.goal ? [`goal: ${one(r.sprint.goal)}`] : []),
             ...taskLines(r.tasks, layoutOf(argv)),
+            // Estimate against actual: time and cost side by side, per task and summed.
+            ...r.spend.tasks
+              .filter(
+                (t) =>
+                  t.estimate_minutes != null ||
+                  t.spend.seconds > 0 ||
+                  t.spend.cost.unpriced_tokens > 0 ||
+                  t.spend.cost.exact_usd !== '0',
+              )
+              .map(
+                (t) =>
+                  `  ${one(t.code)}: estimate ${t.estimate_minutes != null ? formatDuration(t.estimate_minutes * 60) : '-'} · tracked ${formatDuration(t.spend.seconds)} · cost ${costText(t.spend.cost)}`,
+              ),
+            `total: estimate ${formatDuration(r.spend.estimate_minutes * 60)} · tracked ${formatDuration(r.spend.total.seconds)} · cost ${costText(r.spend.total.cost)}`,
+            ...(r.budget ? [`budget: ${r.budget.line}`] : []),
           ],
         ),
       )

@@ -1,5 +1,6 @@
 // Projects, sprints and tasks: the work items a session's context points at.
-import { taskBudget } from '../costs/budgets.js';
+import { sprintBudget, taskBudget } from '../costs/budgets.js';
+import { taskSpend } from '../costs/spend.js';
 import { collectPage, idCursor, pageBudget } from '../paging.js';
 import { ErrorCode, FragError, invalidState } from '../../../shared/errors.js';
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
@@ -173,7 +174,19 @@ export function listSprints(call: Call, p: ParsedParamsOf<'sprint.list'>) {
 export function showSprint(call: Call, p: ParsedParamsOf<'sprint.show'>) {
   const row = findSprint(call, p.code);
   const tasks = call.app.sql.all<TaskRow>('SELECT * FROM tasks WHERE sprint_id = ? ORDER BY id', row.id);
-  return { sprint: sprintView(call.app.sql, row), tasks: tasks.map((t) => taskView(call.app.sql, t)) };
+  const { spend, budget } = sprintBudget(call, row.id);
+  // Top-level tasks only: a subtask's time and tokens are in its task's.
+  const top = tasks.filter((t) => t.parent_id == null);
+  return {
+    sprint: sprintView(call.app.sql, row),
+    tasks: tasks.map((t) => taskView(call.app.sql, t)),
+    spend: {
+      estimate_minutes: top.reduce((a, t) => a + (t.estimate_minutes ?? 0), 0),
+      total: spend,
+      tasks: top.map((t) => ({ code: t.code, estimate_minutes: t.estimate_minutes, spend: taskSpend(call, t.id) })),
+    },
+    budget,
+  };
 }
 
 export function createTask(call: Call, p: ParsedParamsOf<'task.create'>) {
