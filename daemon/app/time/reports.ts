@@ -394,7 +394,8 @@ function tokensOf(call: Call, view: ReportBy, f: Filter, tz: string, rows: Repor
   const found = pricedBy(app, groups, (g) => rowKey(keyOf(g.k).key, g.a));
   const seen = new Set<string>();
   for (const row of rows) {
-    const k = rowKey(row.key, view === 'actor' ? null : row.actor);
+    // Rows carry their actor in views by session too; tokens are split by actor only per_actor.
+    const k = rowKey(row.key, perActor && view !== 'actor' ? row.actor : null);
     const g = found.get(k);
     seen.add(k);
     row.tokens = g ? g.tokens : { ...NO_TOKENS };
