@@ -17,6 +17,8 @@ const LAYERS = [
   // command templates, and the instruction builder's signature (answers.ts).
   ['core', '^daemon/app/[^/]+\\.ts$'],
   ['time', '^daemon/app/time/'],
+  // Prices, usage windows and budgets: read time's totals; sessions and above show them.
+  ['costs', '^daemon/app/costs/'],
   ['sessions', '^daemon/app/sessions/'],
   ['work', '^daemon/app/work/'],
   ['context', '^daemon/app/context/'],

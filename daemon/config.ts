@@ -51,6 +51,25 @@ const syncSchema = z
   })
   .strict();
 
+const dollars = z
+  .union([z.string(), z.number()])
+  .transform((v) => String(v))
+  .refine((v) => /^\d{1,9}(\.\d{1,6})?$/.test(v), { message: 'dollars, e.g. "20" or "12.50"' });
+const usageWindowSchema = z
+  .object({
+    /** The length of a window that opens with the first message after the last one closed (Claude, Codex: 5). */
+    block_hours: z.number().int().min(1).max(168).default(5),
+    block_limit_usd: dollars.optional(),
+    block_limit_tokens: z.number().int().min(1).optional(),
+    /** The weekly window: from this instant, every 7 days (else the 7 days up to now). */
+    week_starts: z.string().datetime({ offset: true }).optional(),
+    week_limit_usd: dollars.optional(),
+    week_limit_tokens: z.number().int().min(1).optional(),
+    /** Warn from this share of a limit, used or projected to the window's end. */
+    warn_percent: z.number().int().min(1).max(100).default(80),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     idle_timeout_seconds: z
@@ -138,6 +157,11 @@ export const configSchema = z
       .strict()
       .default({ summary_min_chars: 20, min_context_updates: 2 }),
     sync: syncSchema.default(syncDefaults),
+    /**
+     * Usage windows per actor (docs/costs.md): the rolling windows a vendor meters a
+     * subscription in, and the limits to warn about before they are reached.
+     */
+    usage: z.record(z.string().regex(/^[\w.@-]{1,64}$/), usageWindowSchema).default({}),
   })
   .strict();
 

@@ -257,7 +257,7 @@ export class Daemon {
           : `cannot open the database ${paths.db}: ${(err as Error).message}${problem ? `; ${storageAdvice(problem, { db: paths.db, dir: paths.stateDir })}` : ''}`;
       throw new StartupError(message, problem ? EXIT_STORAGE : 1);
     }
-    this.app = assembleApp({ sql: new Sql(this.db), clock: this.clock, config: this.config });
+    this.app = assembleApp({ sql: new Sql(this.db), clock: this.clock, config: this.config, pricesFile: paths.prices });
     const recovered = recoverOpenIntervals(this.app);
     if (recovered) opts.log.info({ recovered }, 'closed intervals left open by an unclean stop');
 

@@ -14,6 +14,8 @@ export interface FragPaths {
   httpToken: string;
   configDir: string;
   config: string;
+  /** The user's prices per model, overriding the shipped table (docs/costs.md). */
+  prices: string;
 }
 
 /** Longest path a Unix socket address can hold on Linux (sun_path is 108 bytes with the NUL). */
@@ -41,6 +43,7 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): FragPaths {
     httpToken: join(stateDir, 'http-token'),
     configDir,
     config: join(configDir, 'config.json'),
+    prices: join(configDir, 'prices.json'),
   };
 }
 

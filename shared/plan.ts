@@ -20,12 +20,25 @@ const estimate = z.union([z.number(), z.string()]).transform((v, ctx) => {
   return minutes ?? 0;
 });
 const code = z.string().trim().min(1).max(64).regex(CODE_PATTERN, CODE_RULE);
+/** A time and a cost budget (docs/costs.md): warnings at 80% and 100%, a limit only with enforce. */
+const budget = z
+  .object({
+    time: estimate.optional(),
+    cost: z
+      .union([z.number(), z.string()])
+      .transform((v) => String(v).replace(/^\$/, ''))
+      .refine((v) => /^\d{1,9}(\.\d{1,6})?$/.test(v), { message: 'a cost budget is dollars, e.g. 5 or "12.50"' })
+      .optional(),
+    enforce: z.boolean().optional(),
+  })
+  .strict();
 const title = z.string().trim().min(1).max(500);
 const baseTask = {
   code,
   title,
   description: z.string().optional(),
   estimate: estimate.optional(),
+  budget: budget.optional(),
   assignee: z.string().trim().regex(ACTOR_PATTERN, ACTOR_RULE).optional(),
   /** urgent, high, normal, low, or 1 (urgent) … 4 (low). */
   priority: z
@@ -59,6 +72,7 @@ export const planSprint = z
       .pipe(code),
     title,
     goal: z.string().optional(),
+    budget: budget.optional(),
     tasks: z.array(planTask).optional(),
   })
   .strict();

@@ -7,7 +7,8 @@
 # answer with context, so it asks fragd (one round trip, through fragctl). Every other
 # event is written as one spool record, with no Node.js start: fragd ingests the spool at
 # start, on a file-system watch and on a timer, so nothing is lost while it is down.
-# Always exits 0; prints nothing except SessionStart's context.
+# Always exits 0; prints nothing except SessionStart's context and, at a prompt, what fragd
+# queued for the conversation's context.
 agent=$1 event=$2
 
 if [ "${FRAGMENTS_HOOKS:-on}" = off ]; then exit 0; fi
@@ -43,9 +44,26 @@ esac
   # fragd dates the record by the file's mtime; FRAGD_AGENT_HOOK_TIME (epoch ms) overrides
   # it, for replaying a conversation on a test clock. fragd skips a record without its
   # final "end" line (still being written) and takes the payload between "payload" and it.
+  rec=$spool/agent-$$-$up.rec
+  # A prompt's record is written under another name first (below); every other event's directly.
+  case $event in UserPromptSubmit|BeforeAgent) out=$rec.part ;; *) out=$rec ;; esac
   { printf 'fragd-agent 1\nagent %s\nevent %s\ntime %s\npayload\n' "$agent" "$event" "$FRAGD_AGENT_HOOK_TIME"
     cat
     printf '\nend\n'
-  } >"$spool/agent-$$-$up.rec"
+  } >"$out"
+  # At a prompt: what fragd queued for this conversation's context (a budget crossed, docs/costs.md),
+  # already in the agent's hook output form; taken by a rename, so it is printed once. The
+  # conversation id is read before the record is named .rec (fragd takes .rec files at once).
+  id=
+  case $event in
+    UserPromptSubmit|BeforeAgent)
+      id=$(sed -n 's/.*"session_id"[[:space:]]*:[[:space:]]*"\([A-Za-z0-9_-]\{1,128\}\)".*/\1/p' "$out" | head -n 1)
+      mv "$out" "$rec" ;;
+  esac
+  queued=$spool/context/$id
+  if [ -n "$id" ] && [ -f "$queued" ] && mv "$queued" "$queued.$$" 2>/dev/null; then
+    cat "$queued.$$"
+    rm -f "$queued.$$"
+  fi
 } 2>/dev/null
 exit 0

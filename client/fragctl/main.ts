@@ -12,6 +12,7 @@ import { hooksCommands } from './commands/hooks.js';
 import { watchCommand } from './commands/watch.js';
 import { mcpCommand } from './commands/mcp.js';
 import { reportCommand } from './commands/report.js';
+import { usageCommand } from './commands/usage.js';
 import { heartbeatCommand } from './commands/heartbeat.js';
 import { promptCommand } from './commands/prompt.js';
 import { intervalCommands } from './commands/intervals.js';
@@ -64,6 +65,7 @@ for (const add of [
   ...completionCommands,
   mcpCommand,
   reportCommand,
+  usageCommand,
   intervalCommands,
   heartbeatCommand,
   hooksCommands,

@@ -8,6 +8,7 @@ import type { FragConfig } from '../config.js';
 import type { Syncer } from '../sync/syncer.js';
 import type { Instructions } from '../../shared/protocol/views.js';
 import type { SessionRow } from './rows.js';
+import type { Cost, PricesInForce } from '../../shared/protocol/costs.js';
 
 export interface App {
   sql: Sql;
@@ -15,6 +16,8 @@ export interface App {
   config: FragConfig;
   /** Builds the instructions of an answer; handed down at assembly (daemon/assemble-app.ts). */
   instructions: InstructionBuilder;
+  /** Prices tokens; handed down at assembly (daemon/app/costs/prices.ts) so every layer can price. */
+  pricing: Pricing;
   /** The team store, when one is set up (docs/team-sync.md). */
   syncer?: Syncer;
 }
@@ -85,3 +88,21 @@ export type InstructionBuilder = (
   item?: ItemRef,
   extra?: InstructionExtra,
 ) => Instructions;
+
+/** Tokens of one model in requests whose prompts were above `tier_above` tokens (0: no tier). */
+export interface PricedGroup {
+  model: string | null;
+  tier_above: number;
+  input: number;
+  output: number;
+  cache_creation: number;
+  cache_read: number;
+}
+
+/** The price table in force, as the layers below costs see it (daemon/app/costs/prices.ts). */
+export interface Pricing {
+  /** The prompt sizes where some model's price changes, ascending (token-costs.ts buckets by them). */
+  thresholds(): readonly number[];
+  cost(groups: readonly PricedGroup[]): Cost;
+  about(): PricesInForce;
+}

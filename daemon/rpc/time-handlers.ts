@@ -5,6 +5,8 @@ import { iso, ManualClock } from '../clock.js';
 import type { Call } from '../app/app.js';
 import { heartbeat } from '../app/sessions/heartbeat.js';
 import { report } from '../app/time/reports.js';
+import { usage } from '../app/costs/usage.js';
+import type { usageMethods } from '../../shared/protocol/usage.js';
 import { tickerOf, type Ticker, type TickReport } from '../app/sessions/tick.js';
 import type { HandlersFor } from './handler-types.js';
 
@@ -25,7 +27,8 @@ function testClock(call: Call, method: string): { clock: ManualClock; ticker: Ti
   return { clock, ticker };
 }
 
-export const timeHandlers: HandlersFor<keyof typeof timeMethods> = {
+export const timeHandlers: HandlersFor<keyof typeof timeMethods | keyof typeof usageMethods> = {
+  usage: (c, p) => usage(c, p),
   heartbeat: (c, p) => heartbeat(c, p),
   report: (c, p) => report(c, p),
   'debug.tick': (c) => {

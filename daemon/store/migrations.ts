@@ -515,6 +515,25 @@ export const migrations: readonly string[] = [
   CREATE INDEX tasks_open_sprint ON tasks(sprint_id, priority, id)
     WHERE parent_id IS NULL AND status IN ('todo','in_progress');
   `,
+  // Budgets (docs/costs.md): a time and a cost budget per task or sprint (cost as exact
+  // dollars, text), and whether the plan makes it a limit rather than a warning; each
+  // crossing of 80% and 100% of a budget is noted once, so it is told once.
+  `
+  ALTER TABLE tasks ADD COLUMN budget_minutes INTEGER;
+  ALTER TABLE tasks ADD COLUMN budget_usd TEXT;
+  ALTER TABLE tasks ADD COLUMN budget_enforce INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE sprints ADD COLUMN budget_minutes INTEGER;
+  ALTER TABLE sprints ADD COLUMN budget_usd TEXT;
+  ALTER TABLE sprints ADD COLUMN budget_enforce INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE budget_marks (
+    scope TEXT NOT NULL CHECK (scope IN ('task','sprint')),
+    item_id INTEGER NOT NULL,
+    measure TEXT NOT NULL CHECK (measure IN ('time','cost')),
+    level INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (scope, item_id, measure, level)
+  );
+  `,
 ];
 
 /**

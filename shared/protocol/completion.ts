@@ -1,4 +1,5 @@
 // Completion gates, artifacts and the session report (issue 4).
+import type { Cost } from './costs.js';
 import { z } from 'zod';
 import type { TokenTotals } from './time.js';
 import { method } from './define.js';
@@ -79,7 +80,7 @@ export interface SessionReport {
   notes: number;
   artifacts: { path: string; note: string | null; at: string; task: string | null }[];
   /** Tokens the session's agent used (from its transcript), in total and per task ("(none)" outside any). */
-  tokens: TokenTotals & { by_task: ({ task: string } & TokenTotals)[] };
+  tokens: TokenTotals & { cost: Cost; by_task: ({ task: string; cost: Cost } & TokenTotals)[] };
   warnings: string[];
 }
 

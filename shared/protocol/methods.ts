@@ -1,6 +1,7 @@
 // The one protocol table (DESIGN.md §2). Every method the daemon serves is declared here,
 // once; the daemon validates against these schemas, and fragctl, the MCP server and the
 // HTTP API are typed by them.
+import type { BudgetView, Spend } from './costs.js';
 import { z } from 'zod';
 import { method } from './define.js';
 import {
@@ -16,6 +17,7 @@ import { timeMethods, type EstimateCheck } from './time.js';
 import { dashboardMethods } from './dashboard.js';
 import { intervalMethods } from './intervals.js';
 import { syncMethods } from './sync.js';
+import { usageMethods } from './usage.js';
 import {
   code,
   text,
@@ -381,8 +383,18 @@ export const coreMethods = {
     errors: ['not_found'],
     mutates: false,
   }),
-  'sprint.show': method<{ sprint: SprintView; tasks: TaskView[] }>()({
-    summary: 'A sprint and its tasks.',
+  'sprint.show': method<{
+    sprint: SprintView;
+    tasks: TaskView[];
+    /** Estimate against actual, time and cost side by side, per task and summed for the sprint (docs/costs.md). */
+    spend: {
+      estimate_minutes: number;
+      total: Spend;
+      tasks: { code: string; estimate_minutes: number | null; spend: Spend }[];
+    };
+    budget: BudgetView | null;
+  }>()({
+    summary: 'A sprint and its tasks, with estimate against actual time and cost per task and in total.',
     params: z.object({ code }).strict(),
     errors: ['not_found'],
     mutates: false,
@@ -455,15 +467,20 @@ export const coreMethods = {
     older_updates: boolean;
     /** Team sync: time on the task and its subtasks on the other machines, as of the last progress pull. */
     time_elsewhere: { machine: string; seconds: number }[];
+    /** All time tracked on it and its subtasks, and its agents' tokens with their cost (docs/costs.md). */
+    spend: Spend;
+    /** Its time and cost budget and how much is left, if it has one. */
+    budget: BudgetView | null;
   }>()({
-    summary: 'A task, its subtasks, its latest context updates and (team sync) its time on the other machines.',
+    summary:
+      "A task, its subtasks, its latest context updates, its time and agents' cost, and (team sync) its time on the other machines.",
     params: z.object({ code, updates_limit: z.number().int().min(1).max(1000).optional() }).strict(),
     errors: ['not_found'],
     mutates: false,
   }),
   'task.edit': method<{ task: TaskView; estimate_check?: EstimateCheck | null } & WithInstructions>()({
     summary:
-      "Change a task's title, description, status, estimate, delegation, assignee, summary, sprint, priority or dependencies.",
+      "Change a task's title, description, status, estimate, delegation, assignee, summary, sprint, priority, dependencies or budgets.",
     params: z
       .object({
         code,
@@ -480,6 +497,14 @@ export const coreMethods = {
         depends_on: dependsOn.optional(),
         /** With status completed: close despite failed checks (recorded). */
         force: z.boolean().optional(),
+        /** Time budget in minutes (docs/costs.md); 0 clears it. */
+        budget_minutes: minutes.optional(),
+        /** Cost budget in dollars ("5", "12.50"); "0" clears it. */
+        budget_usd: z
+          .string()
+          .trim()
+          .regex(/^\d{1,9}(\.\d{1,6})?$/, 'a cost budget is dollars, e.g. 5 or 12.50')
+          .optional(),
         source: source.optional(),
       })
       .strict(),
@@ -521,6 +546,7 @@ export const methods = {
   ...dashboardMethods,
   ...intervalMethods,
   ...syncMethods,
+  ...usageMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -12,7 +12,8 @@ export type ReportBy =
   | 'branch'
   | 'file'
   | 'language'
-  | 'editor';
+  | 'editor'
+  | 'model';
 export const REPORT_BY = [
   'day',
   'week',
@@ -26,4 +27,5 @@ export const REPORT_BY = [
   'file',
   'language',
   'editor',
+  'model',
 ] as const satisfies readonly ReportBy[];

@@ -4,6 +4,7 @@ import { method } from './define.js';
 import { actor, kind, sessionKey, T } from './common.js';
 import type { SessionStatus, WithInstructions } from './views.js';
 import { REPORT_BY, type ReportBy } from './report-by.js';
+import type { Cost, PricesInForce } from './costs.js';
 
 export { REPORT_BY, type ReportBy };
 
@@ -39,8 +40,10 @@ export interface ReportRow {
   variance_percent?: number | null;
   /** With intervals: true, the intervals (or their parts) that make up the row. */
   detail?: ReportDetail[];
-  /** Tokens used in the range on this row's task, sprint, project, actor or session (not by day). */
+  /** Tokens used in the range on this row's day, week, month, model, task, sprint, project, actor or session. */
   tokens?: TokenTotals;
+  /** What those tokens cost (docs/costs.md). */
+  cost?: Cost;
 }
 
 export interface ReportResult {
@@ -56,6 +59,9 @@ export interface ReportResult {
   total_seconds: number;
   /** All tokens recorded in the range (under the same actor/session filter). */
   tokens: TokenTotals;
+  /** What those tokens cost, exactly (`exact_usd`) and to the cent (`usd`). */
+  cost: Cost;
+  prices: PricesInForce;
   counts: { intervals: number; sessions: number; actors: number };
 }
 

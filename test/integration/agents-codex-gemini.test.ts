@@ -158,7 +158,8 @@ describe('a Gemini CLI conversation', () => {
     expect(s.session.status).toBe('paused');
     expect(s.session.pause_reason).toMatch(/^exited: gemini closed the conversation \(exit\)/);
     expect(s.session.actor).toBe('gemini');
-    expect(s.report.tokens).toEqual({ input: 0, output: 0, cache_creation: 0, cache_read: 0, by_task: [] });
+    expect(s.report.tokens).toMatchObject({ input: 0, output: 0, cache_creation: 0, cache_read: 0, by_task: [] });
+    expect(s.report.tokens.cost).toMatchObject({ usd: '0.00', unpriced_tokens: 0 });
   });
 });
 

@@ -1,4 +1,5 @@
 // fragctl validate, done, task complete, tasks bulk-complete, sprint complete, artifact add.
+import { costText } from '../../../shared/protocol/costs.js';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { formatDuration } from '../../../shared/format.js';
@@ -221,9 +222,10 @@ export function reportLines(r: SessionReport): string[] {
       : []),
     ...(r.tokens && r.tokens.by_task.length
       ? [
-          `tokens: ${r.tokens.input} in, ${r.tokens.output} out, cache ${r.tokens.cache_creation} written / ${r.tokens.cache_read} read`,
+          `tokens: ${r.tokens.input} in, ${r.tokens.output} out, cache ${r.tokens.cache_creation} written / ${r.tokens.cache_read} read · cost ${costText(r.tokens.cost)}`,
           ...r.tokens.by_task.map(
-            (t) => `  ${t.task.padEnd(10)} ${t.input} in, ${t.output} out, cache ${t.cache_creation} / ${t.cache_read}`,
+            (t) =>
+              `  ${one(t.task).padEnd(10)} ${t.input} in, ${t.output} out, cache ${t.cache_creation} / ${t.cache_read} · ${costText(t.cost)}`,
           ),
         ]
       : []),

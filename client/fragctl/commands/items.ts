@@ -1,4 +1,5 @@
 // fragctl project|sprint|task create/list/show/edit, and import.
+import { costText } from '../../../shared/protocol/costs.js';
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { importLines, importTimewarrior, parseMap, readTimewarrior } from './intervals.js';
@@ -145,6 +146,21 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
             `${r.sprint.code}: ${one(r.sprint.title)} (${r.sprint.status}) · ${r.sprint.tasks.completed} of ${r.sprint.tasks.total} tasks done`,
             ...(r.sprint.goal ? [`goal: ${one(r.sprint.goal)}`] : []),
             ...taskLines(r.tasks, layoutOf(argv)),
+            // Estimate against actual: time and cost side by side, per task and summed.
+            ...r.spend.tasks
+              .filter(
+                (t) =>
+                  t.estimate_minutes != null ||
+                  t.spend.seconds > 0 ||
+                  t.spend.cost.unpriced_tokens > 0 ||
+                  t.spend.cost.exact_usd !== '0',
+              )
+              .map(
+                (t) =>
+                  `  ${one(t.code)}: estimate ${t.estimate_minutes != null ? formatDuration(t.estimate_minutes * 60) : '-'} · tracked ${formatDuration(t.spend.seconds)} · cost ${costText(t.spend.cost)}`,
+              ),
+            `total: estimate ${formatDuration(r.spend.estimate_minutes * 60)} · tracked ${formatDuration(r.spend.total.seconds)} · cost ${costText(r.spend.total.cost)}`,
+            ...(r.budget ? [`budget: ${r.budget.line}`] : []),
           ],
         ),
       )
@@ -278,6 +294,10 @@ export function taskCommands(y: Argv<GlobalArgs>) {
                     `held by ${r.task.held_elsewhere.actor} on machine ${r.task.held_elsewhere.machine} since ${localTime(r.task.held_elsewhere.since)}`,
                   ]
                 : []),
+              ...(r.budget
+                ? [`budget: ${r.budget.line}${r.budget.enforce ? ' (a limit: the plan says so)' : ''}`]
+                : []),
+              `tracked ${formatDuration(r.spend.seconds)}${r.task.estimate_minutes != null ? ` of an estimate of ${formatDuration(r.task.estimate_minutes * 60)}` : ''} · agents' tokens ${r.spend.tokens.input + r.spend.tokens.cache_creation + r.spend.tokens.cache_read} in, ${r.spend.tokens.output} out · cost ${costText(r.spend.cost)}`,
               ...(r.time_elsewhere.length
                 ? [
                     `time on other machines: ${r.time_elsewhere.map((m) => `${m.machine} ${formatDuration(m.seconds)}`).join(', ')}`,
@@ -318,12 +338,22 @@ export function taskCommands(y: Argv<GlobalArgs>) {
             .option('force', {
               type: 'boolean',
               describe: 'with --status completed: close despite failed checks (recorded)',
-            }),
+            })
+            .option('budget-time', {
+              type: 'string',
+              describe: 'time budget: minutes (90) or a duration (2h); 0 clears it',
+            })
+            .option('budget-cost', { type: 'string', describe: 'cost budget in dollars (5, 12.50); 0 clears it' })
+            .example('$0 task edit T-14 --budget-time 2h --budget-cost 5', 'warn at 80% and 100% of 2 hours or $5'),
         (argv) =>
           run(
             argv,
             (c, _t, estimate_minutes) =>
               c.call('task.edit', {
+                ...(argv['budget-time'] !== undefined ? { budget_minutes: minutes(argv['budget-time']) } : {}),
+                ...(argv['budget-cost'] !== undefined
+                  ? { budget_usd: String(argv['budget-cost']).replace(/^\$/, '') }
+                  : {}),
                 code: String(argv.code),
                 title: argv.title,
                 description: argv.description,

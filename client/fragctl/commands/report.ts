@@ -4,6 +4,7 @@ import type { Argv } from 'yargs';
 import { formatDuration } from '../../../shared/format.js';
 import { REPORT_BY } from '../../../shared/protocol/report-by.js';
 import type { ReportResult, ReportRow, TokenTotals } from '../../../shared/protocol/time.js';
+import { costText, type Cost } from '../../../shared/protocol/costs.js';
 import { formatOf, run, UsageError, type GlobalArgs } from '../runner.js';
 import type { TeamReportResult } from '../../../shared/protocol/sync.js';
 import { boxTable } from '../box-table.js';
@@ -47,9 +48,14 @@ export function reportCsv(r: ReportResult): string[] {
     'output_tokens',
     'cache_creation_tokens',
     'cache_read_tokens',
+    'cost_usd',
+    'cost_exact_usd',
+    'unpriced_tokens',
   ];
-  const tokenCells = (t: TokenTotals | undefined) =>
-    t ? [t.input, t.output, t.cache_creation, t.cache_read] : ['', '', '', ''];
+  const tokenCells = (t: TokenTotals | undefined, c: Cost | undefined) => [
+    ...(t ? [t.input, t.output, t.cache_creation, t.cache_read] : ['', '', '', '']),
+    ...(c ? [c.usd, c.exact_usd, c.unpriced_tokens] : ['', '', '']),
+  ];
   const line = (row: ReportRow) =>
     [
       r.by,
@@ -62,7 +68,7 @@ export function reportCsv(r: ReportResult): string[] {
       row.estimate_minutes,
       row.total_seconds,
       row.variance_percent,
-      ...tokenCells(row.tokens),
+      ...tokenCells(row.tokens, row.cost),
     ]
       .map(csvCell)
       .join(',');
@@ -80,7 +86,7 @@ export function reportCsv(r: ReportResult): string[] {
       '',
       '',
       '',
-      ...tokenCells(r.tokens),
+      ...tokenCells(r.tokens, r.cost),
     ]
       .map(csvCell)
       .join(','),
@@ -89,14 +95,17 @@ export function reportCsv(r: ReportResult): string[] {
 
 const tokenCount = (n: number): string =>
   n >= 1_000_000 ? `${(n / 1_000_000).toFixed(1)}M` : n >= 10_000 ? `${Math.round(n / 1000)}k` : String(n);
-/** in/out, and cache written/read: the four counts an agent's transcript records. */
-const tokenText = (t: TokenTotals | undefined): [string, string] =>
+/** in/out, cache written/read (the four counts an agent's transcript records), and their cost. */
+const tokenText = (t: TokenTotals | undefined, c: Cost | undefined): [string, string, string] =>
   t
     ? [
         `${tokenCount(t.input)} / ${tokenCount(t.output)}`,
         `${tokenCount(t.cache_creation)} / ${tokenCount(t.cache_read)}`,
+        costCell(c),
       ]
-    : ['-', '-'];
+    : ['-', '-', '-'];
+const costCell = (c: Cost | undefined): string =>
+  !c ? '-' : c.usd === null ? 'unpriced' : `$${c.usd}${c.unpriced_tokens > 0 ? '+' : ''}`;
 
 const pct = (v: number | null | undefined) => (v == null ? '-' : `${v > 0 ? '+' : ''}${v}%`);
 
@@ -107,9 +116,9 @@ export function reportTable(r: ReportResult, width = outputWidth()): string[] {
   const withActor = r.per_actor && r.by !== 'actor';
   const isTask = r.by === 'task';
   const titled = ['task', 'sprint', 'project', 'session', 'week', 'month'].includes(r.by);
-  // Token columns when agents recorded any (never by day: tokens are not cut at midnights).
+  // Token and cost columns when agents recorded any (always by model: that view is tokens alone).
   const withTokens =
-    r.by !== 'day' && r.tokens.input + r.tokens.output + r.tokens.cache_creation + r.tokens.cache_read > 0;
+    r.by === 'model' || r.tokens.input + r.tokens.output + r.tokens.cache_creation + r.tokens.cache_read > 0;
   const head = [
     r.by === 'day' ? 'Day' : r.by[0].toUpperCase() + r.by.slice(1),
     ...(titled ? [r.by === 'week' || r.by === 'month' ? 'Days' : 'Title'] : []),
@@ -117,7 +126,7 @@ export function reportTable(r: ReportResult, width = outputWidth()): string[] {
     'Time',
     ...(isTask ? ['Tracked (all)', 'Estimate', 'Variance'] : []),
     'Intervals',
-    ...(withTokens ? ['Tokens in/out', 'Cache write/read'] : []),
+    ...(withTokens ? ['Tokens in/out', 'Cache write/read', 'Cost'] : []),
   ];
   const body: string[][] = [];
   for (const row of r.rows) {
@@ -134,7 +143,7 @@ export function reportTable(r: ReportResult, width = outputWidth()): string[] {
           ]
         : []),
       String(row.intervals),
-      ...(withTokens ? tokenText(row.tokens) : []),
+      ...(withTokens ? tokenText(row.tokens, row.cost) : []),
     ]);
     // --intervals: the parts of intervals that make up the row, under it.
     for (const d of row.detail ?? [])
@@ -145,7 +154,7 @@ export function reportTable(r: ReportResult, width = outputWidth()): string[] {
         `${localTime(d.start)} → ${localTime(d.end).slice(0, 10) === localTime(d.start).slice(0, 10) ? localTime(d.end).slice(11) : localTime(d.end)} ${formatDuration(d.seconds)}`,
         ...(isTask ? ['', '', ''] : []),
         '',
-        ...(withTokens ? tokenText(undefined).map(() => '') : []),
+        ...(withTokens ? tokenText(undefined, undefined).map(() => '') : []),
       ]);
   }
   const blanks = new Array<string>(head.indexOf('Time') - 1).fill('');
@@ -155,7 +164,7 @@ export function reportTable(r: ReportResult, width = outputWidth()): string[] {
     formatDuration(r.total_seconds),
     ...(isTask ? ['', '', ''] : []),
     String(r.counts.intervals),
-    ...(withTokens ? tokenText(r.tokens) : []),
+    ...(withTokens ? tokenText(r.tokens, r.cost) : []),
   ]);
   // Fit the terminal: the Title column gives up room first (cut with …), then headers wrap; codes stay whole.
   const title = head.indexOf('Title');
@@ -164,7 +173,23 @@ export function reportTable(r: ReportResult, width = outputWidth()): string[] {
   // Figures right-aligned: from Time to the end.
   const right = head.map((_, i) => i).filter((i) => i >= head.indexOf('Time'));
   const table = boxTable(head, body, { right, footer: true, ...(widths ? { widths } : {}) });
-  return [cut(heading(r), width), r.rows.length ? table : '(no tracked time in this range)'];
+  return [
+    cut(heading(r), width),
+    r.rows.length ? table : '(no tracked time in this range)',
+    ...(withTokens ? costNotes(r) : []),
+  ];
+}
+
+/** The exact total, what is unpriced, and the prices used (docs/costs.md). */
+function costNotes(r: ReportResult): string[] {
+  const c = r.cost;
+  const lines = [
+    `cost ${costText(c)}${c.exact_usd !== null ? ` (exactly $${c.exact_usd})` : ''} · prices of ${r.prices.date}${r.prices.file ? ` from ${one(r.prices.file)}` : ''}`,
+  ];
+  if (c.unpriced_models.length)
+    lines.push(`unpriced models (no price in the table, not counted as $0): ${c.unpriced_models.map(one).join(', ')}`);
+  if (r.prices.error) lines.push(`prices.json not used: ${one(r.prices.error)}`);
+  return lines;
 }
 
 export function teamReportTable(r: TeamReportResult): string[] {
@@ -218,7 +243,7 @@ function runTeamReport(argv: Omit<ReportArgs, 'by'> & { by?: string }): Promise<
 export function reportCommand(y: Argv<GlobalArgs>) {
   return y.command(
     'report',
-    "Tracked time (and agents' tokens) by day, week, month, task, sprint, project, actor, session, branch, file, language or editor (local days; default: the last 7)",
+    "Tracked time (and agents' tokens and their cost) by day, week, month, task, sprint, project, actor, session, branch, file, language, editor or model (local days; default: the last 7)",
     (b) =>
       b
         .option('by', {
@@ -244,6 +269,7 @@ export function reportCommand(y: Argv<GlobalArgs>) {
         .example('$0 report --by file --since 2026-03-01', 'time per file, from heartbeats (as WakaTime shows it)')
         .example('$0 report --by week --intervals', 'each week with the intervals that make it up')
         .example('$0 report --by task --since 2026-03-01', 'time per task since March 1st, with estimate vs actual')
+        .example('$0 report --by model --since 2026-03-01', "agents' tokens and their cost per model")
         .example('$0 report --by day --per-actor', 'human and agent time side by side, per day') as unknown as Argv<
         Omit<ReportArgs, 'by'> & { by?: string; team?: boolean }
       >,

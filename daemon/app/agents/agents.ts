@@ -20,7 +20,8 @@ import { claimTask, holdsClaim, liveHolder, releaseClaimsOf } from '../work/clai
 import { dialectOf, eventKind, type AgentEventKind } from './events.js';
 import { placeOf, type RepoPlace } from './repo.js';
 import { readSubagentTranscripts, readTranscript } from './tokens.js';
-import { boundedText, contextLines, hookOutput } from './context-answer.js';
+import { boundedText, contextLines, hookOutput, queuePromptContext } from './context-answer.js';
+import { checkBudgets } from '../costs/budgets.js';
 
 export { WAITING, waitingReason, isAutomaticPause } from '../sessions/agent-pauses.js';
 
@@ -392,6 +393,13 @@ export function applyAgentEvent(outer: Call, e: AgentEvent): AgentOutcome {
   if (kind === 'subagent_stop') readTranscript(call, s, dialect, e.payload.agent_transcript_path);
   // A subagent's last message is written after its SubagentStop: read on the next events.
   else readSubagentTranscripts(call, s, dialect, e.payload.transcript_path);
+  // Budgets: a crossing of 80% or 100% is recorded and told to the agent at its next prompt.
+  queuePromptContext(
+    call,
+    e.agent,
+    chatId,
+    checkBudgets(call, s, s.active_task_id).map((c) => c.line),
+  );
 
   if (kind === 'stop' && s.status === 'active')
     s = pauseSessionRow(call, s, waitingReason('for a person', e.at), e.at, 'pause');

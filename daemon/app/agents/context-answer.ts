@@ -2,6 +2,8 @@
 // where its fragd session stands, from what fragd stored: the session key, the stack, the
 // last step, the active task's open requirements and next actions. Nothing invented, at
 // most AGENT_CONTEXT_MAX characters, in the form the agent injects into its context.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Call } from '../app.js';
 import { parseStack, type SessionRow, type TaskRow } from '../rows.js';
 import { workFrame } from '../sessions/stack.js';
@@ -135,4 +137,28 @@ export function hookOutput(agent: string, event: string, text: string, session?:
   return JSON.stringify({
     hookSpecificOutput: { hookEventName: event, ...(text ? { additionalContext: text } : {}), ...env },
   });
+}
+
+/**
+ * Queues lines for the agent's context at its next prompt: the prompt hook prints this file
+ * (in the agent's hook output form) and removes it, with no Node start (client/agents/
+ * fragd-agent-hook.sh). Lines queued before that prompt are kept together.
+ */
+export function queuePromptContext(call: Call, agent: string, chatId: string | null, lines: string[]): void {
+  const db = call.app.sql.db.name;
+  if (!lines.length || !chatId || !/^[A-Za-z0-9_-]{1,128}$/.test(chatId) || !db || db === ':memory:') return;
+  const dir = join(dirname(db), 'spool', 'context');
+  const file = join(dir, chatId);
+  const event = agent === 'gemini' ? 'BeforeAgent' : 'UserPromptSubmit';
+  let before: string[] = [];
+  try {
+    const old = JSON.parse(readFileSync(file, 'utf8')) as { hookSpecificOutput?: { additionalContext?: string } };
+    before = (old.hookSpecificOutput?.additionalContext ?? '').split('\n').filter(Boolean);
+  } catch {
+    // none queued (or unreadable: replaced)
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, hookOutput(agent, event, boundedText([...before, ...lines])), { mode: 0o600 });
+  renameSync(tmp, file);
 }

@@ -1,5 +1,6 @@
 // One builder for the `instructions` every state-changing answer carries: what to do
 // next, exact commands that run as written, and a reminder of where the session stands.
+import { taskBudget } from '../costs/budgets.js';
 import { formatDuration } from '../../../shared/format.js';
 import { fragctl } from '../../../shared/command.js';
 import type { CommandTemplate, Instructions } from '../../../shared/protocol/views.js';
@@ -35,6 +36,14 @@ export function contextReminder(call: Call, s: SessionRow | null): string {
           : `over estimate by ${formatDuration(-left)}`,
       );
     }
+    // The budget of the task (a subtask's counts towards its task's): every answer says what is left.
+    const budgeted = call.app.sql.get<{ id: number; code: string }>(
+      `SELECT id, code FROM tasks WHERE id IN (?1, (SELECT parent_id FROM tasks WHERE id = ?1))
+         AND (budget_minutes IS NOT NULL OR budget_usd IS NOT NULL) ORDER BY parent_id IS NULL LIMIT 1`,
+      work.id,
+    );
+    const budget = budgeted ? taskBudget(call, budgeted.id).budget : null;
+    if (budgeted && budget) parts.push(`budget of ${budgeted.code}: ${budget.line}`);
   } else {
     parts.push('no active task');
   }

@@ -2,9 +2,9 @@
 // last step of a session an agent comes back to.
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
 import type { ResumeSuggestionsView, SessionReport } from '../../../shared/protocol/completion.js';
-import type { TokenTotals } from '../../../shared/protocol/time.js';
 import { iso } from '../../clock.js';
-import type { Call } from '../app.js';
+import type { Call, PricedGroup } from '../app.js';
+import { priced, pricedBy, pricedSums } from '../token-costs.js';
 import { activeMs } from '../time/intervals.js';
 import { sessionTaskIds, sessionTaskMs } from '../time/totals.js';
 import { parseStack, type ActivityRow, type SessionRow, type TaskRow } from '../rows.js';
@@ -59,14 +59,19 @@ export function sessionReport(call: Call, s: SessionRow): SessionReport {
     }
   }
   const end = s.ended_at ?? call.now;
-  const byTask = sql.all<{ task: string } & TokenTotals>(
-    `SELECT coalesce((SELECT code FROM tasks WHERE id = t.task_id), '(none)') AS task,
-            sum(input_tokens) AS input, sum(output_tokens) AS output,
-            sum(cache_creation_tokens) AS cache_creation, sum(cache_read_tokens) AS cache_read
-       FROM agent_tokens t WHERE session_id = ? GROUP BY task_id ORDER BY min(at)`,
+  // Per task in order of first use, each priced; the whole session priced from the same groups.
+  const groups = sql.all<PricedGroup & { task: string; first: number }>(
+    `SELECT coalesce((SELECT code FROM tasks WHERE id = t.task_id), '(none)') AS task, min(at) AS first, ${pricedSums(call.app)}
+       FROM agent_tokens t WHERE session_id = ? GROUP BY task_id, model, tier_above`,
     s.id,
   );
-  const sum = (k: keyof TokenTotals) => byTask.reduce((a, r) => a + r[k], 0);
+  const firstUse = new Map<string, number>();
+  for (const g of groups) firstUse.set(g.task, Math.min(firstUse.get(g.task) ?? Infinity, g.first));
+  const perTask = pricedBy(call.app, groups, (g) => g.task);
+  const byTask = [...perTask]
+    .sort((a, b) => firstUse.get(a[0])! - firstUse.get(b[0])!)
+    .map(([task, p]) => ({ task, ...p.tokens, cost: p.cost }));
+  const whole = priced(call.app, groups);
   return {
     session: s.key,
     started_at: iso(s.started_at),
@@ -99,13 +104,7 @@ export function sessionReport(call: Call, s: SessionRow): SessionReport {
             : null,
       };
     }),
-    tokens: {
-      input: sum('input'),
-      output: sum('output'),
-      cache_creation: sum('cache_creation'),
-      cache_read: sum('cache_read'),
-      by_task: byTask,
-    },
+    tokens: { ...whole.tokens, cost: whole.cost, by_task: byTask },
     warnings,
   };
 }

@@ -332,6 +332,10 @@ export function segmentReport(
     case 'editor':
       segs = byMarks(ivs, heartbeatMarks(sql, f, by), '(no heartbeat)');
       break;
+    case 'model':
+      // Time is not cut by model (reports.ts answers this view from tokens alone).
+      segs = [];
+      break;
   }
   const groups = new Map<
     string,

@@ -3,7 +3,7 @@
 // are local calendar days of the reader's time zone; storage stays UTC.
 import { ErrorCode, FragError } from '../../../shared/errors.js';
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
-import type { EstimateCheck, ReportBy, ReportResult, ReportRow, TokenTotals } from '../../../shared/protocol/time.js';
+import type { EstimateCheck, ReportBy, ReportResult, ReportRow } from '../../../shared/protocol/time.js';
 import type { Instructions } from '../../../shared/protocol/views.js';
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
@@ -22,7 +22,9 @@ import {
 } from './timeline.js';
 import { fragctl } from '../../../shared/command.js';
 import { maxSpanBefore, sessionTaskMs, taskMs, taskMsElsewhere } from './totals.js';
-import { SEGMENT_VIEWS, segmentReport } from './report-views.js';
+import { isoWeek, SEGMENT_VIEWS, segmentReport } from './report-views.js';
+import type { PricedGroup } from '../app.js';
+import { NO_TOKENS, pricedBy, pricedSums, pricedWhere, type Priced } from '../token-costs.js';
 
 function badParam(message: string, extra: Record<string, unknown> = {}): FragError {
   return new FragError(ErrorCode.InvalidParams, message, { error: 'invalid_params', ...extra });
@@ -325,40 +327,101 @@ function grouped(call: Call, by: SqlBy, f: Filter, perActor: boolean): Summary {
   return r;
 }
 
-const NO_TOKENS: TokenTotals = { input: 0, output: 0, cache_creation: 0, cache_read: 0 };
-const TOKEN_SUMS = `coalesce(sum(input_tokens), 0) AS input, coalesce(sum(output_tokens), 0) AS output,
-  coalesce(sum(cache_creation_tokens), 0) AS cache_creation, coalesce(sum(cache_read_tokens), 0) AS cache_read`;
 // The same five bound values as the intervals' queries (?3, now, has no use for tokens: named so the binding matches).
 const TOKEN_WHERE =
   'at >= ?1 AND at < ?2 AND ?3 IS NOT NULL AND (?4 IS NULL OR actor = ?4) AND (?5 IS NULL OR session_id = ?5)';
 
-/** Tokens in range, in total and per row of a report by task, sprint, project, actor or session. */
-function tokensOf(call: Call, view: ReportBy, f: Filter, rows: ReportRow[], perActor: boolean): TokenTotals {
-  const { sql } = call.app;
-  const total = sql.get<TokenTotals>(`SELECT ${TOKEN_SUMS} FROM agent_tokens WHERE ${TOKEN_WHERE}`, ...args(f))!;
-  // Tokens are counted per item, actor or session, not cut by calendar, branch, file or editor.
-  if (view === 'day' || SEGMENT_VIEWS.has(view)) return total;
-  const by = view as SqlBy;
-  const col = column[by];
-  const actorCol = perActor && by !== 'actor' ? 'actor' : 'NULL';
-  const keyOf =
-    by === 'actor'
-      ? 'k'
-      : by === 'session'
-        ? '(SELECT key FROM sessions WHERE id = k)'
-        : `coalesce((SELECT code FROM ${table[by]} WHERE id = k), '(none)')`;
-  const grouped = sql.all<TokenTotals & { key: string; actor: string | null }>(
-    `SELECT ${keyOf} AS key, a AS actor, input, output, cache_creation, cache_read FROM (
-       SELECT ${col} AS k, ${actorCol} AS a, ${TOKEN_SUMS} FROM agent_tokens WHERE ${TOKEN_WHERE} GROUP BY ${col}, ${actorCol})`,
+type TokenGroup = PricedGroup & { k: number | string | null; a: string | null };
+
+/**
+ * Tokens and their cost in range, in total and per row. By day, week and month a token
+ * counts on the local day of its message; by model on its model; by task, sprint, project,
+ * actor and session on what it was recorded against. Tokens are not cut by branch, file,
+ * language or editor (those rows carry none; the total does). A key with tokens and no
+ * time gets a row of its own, so the rows' costs add up to the total.
+ */
+function tokensOf(call: Call, view: ReportBy, f: Filter, tz: string, rows: ReportRow[], perActor: boolean): Priced {
+  const { app } = call;
+  const { sql } = app;
+  const total = pricedWhere(app, TOKEN_WHERE, ...args(f));
+  if (SEGMENT_VIEWS.has(view) && view !== 'week' && view !== 'month') return total;
+  const calendar = view === 'day' || view === 'week' || view === 'month';
+  const actorCol = perActor && view !== 'actor' ? 'actor' : 'NULL';
+  let keyCol: string;
+  if (calendar) {
+    const segs = offsetSegments(f.from, f.to, tz);
+    // Only numbers computed here are spliced into the SQL text.
+    const offset =
+      segs.length === 1
+        ? `${segs[0].offset}`
+        : `CASE ${segs
+            .slice(1)
+            .map((g, i) => `WHEN at < ${g.start} THEN ${segs[i].offset}`)
+            .join(' ')} ELSE ${segs[segs.length - 1].offset} END`;
+    keyCol = `(at + ${offset}) / ${DAY_MS}`;
+  } else if (view === 'model') keyCol = "coalesce(model, '(no model recorded)')";
+  else keyCol = column[view as SqlBy];
+  const groups = sql.all<TokenGroup>(
+    `SELECT ${keyCol} AS k, ${actorCol} AS a, ${pricedSums(app)} FROM agent_tokens WHERE ${TOKEN_WHERE}
+      GROUP BY k, a, model, tier_above`,
     ...args(f),
   );
-  const found = new Map(grouped.map((g) => [`${g.key}\u0000${g.actor ?? ''}`, g]));
+  const codes = new Map<string, { key: string; label: string | null }>();
+  const keyOf = (k: number | string | null): { key: string; label: string | null } => {
+    const id = String(k);
+    const known = codes.get(id);
+    if (known) return known;
+    let r: { key: string; label: string | null };
+    if (calendar) {
+      const day = new Date(Number(k) * DAY_MS).toISOString().slice(0, 10);
+      r = { key: view === 'day' ? day : view === 'week' ? isoWeek(day) : day.slice(0, 7), label: null };
+    } else if (view === 'model' || view === 'actor') r = { key: id, label: null };
+    else if (k == null) r = { key: '(none)', label: `no ${view} on the stack` };
+    else if (view === 'session') {
+      const s = sql.get<{ key: string }>('SELECT key FROM sessions WHERE id = ?', k);
+      r = { key: s?.key ?? `#${k}`, label: null };
+    } else {
+      const item = sql.get<{ code: string; title: string }>(
+        `SELECT code, title FROM ${table[view as 'task' | 'sprint' | 'project']} WHERE id = ?`,
+        k,
+      );
+      r = { key: item?.code ?? `#${k}`, label: item?.title ?? null };
+    }
+    codes.set(id, r);
+    return r;
+  };
+  const rowKey = (key: string, actor: string | null) => `${key}\u0000${actor ?? ''}`;
+  const found = pricedBy(app, groups, (g) => rowKey(keyOf(g.k).key, g.a));
+  const seen = new Set<string>();
   for (const row of rows) {
-    const g = found.get(`${row.key}\u0000${by === 'actor' ? '' : (row.actor ?? '')}`) ?? found.get(`${row.key}\u0000`);
-    row.tokens = g
-      ? { input: g.input, output: g.output, cache_creation: g.cache_creation, cache_read: g.cache_read }
-      : { ...NO_TOKENS };
+    // Rows carry their actor in views by session too; tokens are split by actor only per_actor.
+    const k = rowKey(row.key, perActor && view !== 'actor' ? row.actor : null);
+    const g = found.get(k);
+    seen.add(k);
+    row.tokens = g ? g.tokens : { ...NO_TOKENS };
+    row.cost = g ? g.cost : app.pricing.cost([]);
   }
+  for (const g of groups) {
+    const { key, label } = keyOf(g.k);
+    const k = rowKey(key, g.a);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    const p = found.get(k)!;
+    rows.push({
+      key,
+      label: view === 'model' ? 'tokens only: time is not cut by model' : label,
+      actor: view === 'actor' ? key : g.a,
+      seconds: 0,
+      intervals: 0,
+      tokens: p.tokens,
+      cost: p.cost,
+    });
+  }
+  if (calendar) rows.sort((a, b) => a.key.localeCompare(b.key) || (a.actor ?? '').localeCompare(b.actor ?? ''));
+  else if (view === 'model')
+    rows.sort(
+      (a, b) => Number(b.cost?.exact_usd ?? -1) - Number(a.cost?.exact_usd ?? -1) || a.key.localeCompare(b.key),
+    );
   return total;
 }
 
@@ -391,14 +454,18 @@ export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
   const perActor = p?.per_actor ?? false;
   const detail = p?.intervals ?? false;
   const { rows, intervals, totalMs } =
-    SEGMENT_VIEWS.has(by) || detail
-      ? segmentReport(call, by, f, tz, perActor, detail)
-      : by === 'day'
-        ? byDay(call, f, tz, perActor)
-        : grouped(call, by as SqlBy, f, perActor);
+    by === 'model'
+      ? { rows: [] as ReportRow[], intervals: 0, totalMs: 0 }
+      : SEGMENT_VIEWS.has(by) || detail
+        ? segmentReport(call, by, f, tz, perActor, detail)
+        : by === 'day'
+          ? byDay(call, f, tz, perActor)
+          : grouped(call, by as SqlBy, f, perActor);
   if (by === 'task' && detail) for (const row of rows) Object.assign(row, estimateOf(call, row.key, f.now));
   const counts = { intervals, ...who(call, f) };
-  const tokens = tokensOf(call, by, f, rows, perActor);
+  // By model, time is the report's total (not cut by model): the rows carry tokens alone.
+  const time = by === 'model' ? grouped(call, 'actor', f, false) : null;
+  const { tokens, cost } = tokensOf(call, by, f, tz, rows, perActor);
   return {
     by,
     tz,
@@ -408,9 +475,11 @@ export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
     actor: f.actor,
     per_actor: perActor,
     rows,
-    total_seconds: Math.round(totalMs / 1000),
+    total_seconds: Math.round((time ? time.totalMs : totalMs) / 1000),
     tokens,
-    counts,
+    cost,
+    prices: call.app.pricing.about(),
+    counts: time ? { ...counts, intervals: time.intervals } : counts,
   };
 }
 

@@ -1,4 +1,6 @@
 // Projects, sprints and tasks: the work items a session's context points at.
+import { sprintBudget, taskBudget } from '../costs/budgets.js';
+import { taskSpend } from '../costs/spend.js';
 import { collectPage, idCursor, pageBudget } from '../paging.js';
 import { ErrorCode, FragError, invalidState } from '../../../shared/errors.js';
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
@@ -172,7 +174,19 @@ export function listSprints(call: Call, p: ParsedParamsOf<'sprint.list'>) {
 export function showSprint(call: Call, p: ParsedParamsOf<'sprint.show'>) {
   const row = findSprint(call, p.code);
   const tasks = call.app.sql.all<TaskRow>('SELECT * FROM tasks WHERE sprint_id = ? ORDER BY id', row.id);
-  return { sprint: sprintView(call.app.sql, row), tasks: tasks.map((t) => taskView(call.app.sql, t)) };
+  const { spend, budget } = sprintBudget(call, row.id);
+  // Top-level tasks only: a subtask's time and tokens are in its task's.
+  const top = tasks.filter((t) => t.parent_id == null);
+  return {
+    sprint: sprintView(call.app.sql, row),
+    tasks: tasks.map((t) => taskView(call.app.sql, t)),
+    spend: {
+      estimate_minutes: top.reduce((a, t) => a + (t.estimate_minutes ?? 0), 0),
+      total: spend,
+      tasks: top.map((t) => ({ code: t.code, estimate_minutes: t.estimate_minutes, spend: taskSpend(call, t.id) })),
+    },
+    budget,
+  };
 }
 
 export function createTask(call: Call, p: ParsedParamsOf<'task.create'>) {
@@ -220,6 +234,7 @@ export function editTask(call: Call, p: ParsedParamsOf<'task.edit'>) {
   }
   if (p.depends_on) setDependencies(call, row, p.depends_on);
   if (p.priority) call.app.sql.run('UPDATE tasks SET priority = ? WHERE id = ?', priorityNumber(p.priority), row.id);
+  if (p.budget_minutes !== undefined || p.budget_usd !== undefined) setTaskBudget(call, row, p);
   const completing = p.status === 'completed' && row.status !== 'completed';
   // Setting the status to completed is a completion: the same gate as task.complete.
   const gate = completing ? gateTask(call, null, row, { summary: p.summary, force: p.force }) : null;
@@ -348,5 +363,28 @@ export function showTask(call: Call, p: ParsedParamsOf<'task.show'>) {
     updates: updates.slice(-limit).map((a) => activityView(sql, a)),
     older_updates: updates.length > limit,
     time_elsewhere: taskMsElsewhere(sql, row.id).map((m) => ({ machine: m.machine, seconds: Math.round(m.ms / 1000) })),
+    ...taskBudget(call, row.id),
   };
+}
+
+/** Sets (0 clears) a task's budgets; a new budget is told afresh, so its crossings are forgotten. */
+function setTaskBudget(call: Call, row: TaskRow, p: { budget_minutes?: number; budget_usd?: string }): void {
+  const { sql } = call.app;
+  if (p.budget_minutes !== undefined) {
+    sql.run('UPDATE tasks SET budget_minutes = ? WHERE id = ?', p.budget_minutes || null, row.id);
+    sql.run("DELETE FROM budget_marks WHERE scope = 'task' AND item_id = ? AND measure = 'time'", row.id);
+  }
+  if (p.budget_usd !== undefined) {
+    sql.run(
+      'UPDATE tasks SET budget_usd = ? WHERE id = ?',
+      /^0*(\.0*)?$/.test(p.budget_usd) ? null : p.budget_usd,
+      row.id,
+    );
+    sql.run("DELETE FROM budget_marks WHERE scope = 'task' AND item_id = ? AND measure = 'cost'", row.id);
+  }
+  recordActivity(call, null, {
+    kind: 'budget.change',
+    message: `${row.code} budget: ${[p.budget_minutes !== undefined ? `time ${p.budget_minutes || 'none'} min` : null, p.budget_usd !== undefined ? `cost $${p.budget_usd}` : null].filter(Boolean).join(', ')}`,
+    data: { task: row.code, budget_minutes: p.budget_minutes ?? null, budget_usd: p.budget_usd ?? null },
+  });
 }

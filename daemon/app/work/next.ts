@@ -4,6 +4,7 @@
 // the session's own stack, not held by another actor's live claim, and its dependencies
 // are complete. Ready tasks are ordered: the session's sprint first, then priority, then
 // plan order (creation order, which is the order of the plan file).
+import { overEnforcedBudget, taskBudget } from '../costs/budgets.js';
 import type { Call } from '../app.js';
 import { parseStack, type SessionRow, type TaskRow } from '../rows.js';
 import { heldByOthers, liveHolder, openDependencies, priorityName } from './claims.js';
@@ -63,7 +64,7 @@ export function chooseNext(
     preferred == null
       ? [() => sql.iterate<OpenTask>(RANKED.all)]
       : [() => sql.iterate<OpenTask>(RANKED.sprint, preferred), () => sql.iterate<OpenTask>(RANKED.others, preferred)];
-  const ready: TaskRow[] = [];
+  let ready: TaskRow[] = [];
   const waiting: { code: string; reason: string; order: number }[] = [];
   const yours: string[] = [];
   let more = false;
@@ -114,6 +115,14 @@ export function chooseNext(
     );
     for (const t of later) if (!seen.has(t.id) && !mine.has(t.id)) wait(t, ++order);
   }
+  // Over a budget the plan makes a limit: waiting, not ready (after the walk, which reads
+  // nothing else while it runs). Within their budgets first: a budget is a warning, and a
+  // task over it is still offered, last.
+  for (const t of ready.filter((r) => overBudget(call, r) === 'limit'))
+    waiting.push({ code: t.code, order: ++order, reason: 'over its budget, which the plan makes a limit' });
+  ready = ready.filter((r) => overBudget(call, r) !== 'limit');
+  const over = new Set(ready.filter((t) => overBudget(call, t) === 'warning').map((t) => t.id));
+  if (over.size) ready.sort((a, b) => Number(over.has(a.id)) - Number(over.has(b.id)));
   const task = ready[0] ?? null;
   const out = waiting.map(({ code, reason }) => ({ code, reason }));
   return {
@@ -153,3 +162,19 @@ const whyNone = (waiting: { code: string; reason: string }[], yours: string[]) =
     : yours.length
       ? `no other open task is left (yours: ${yours.join(', ')})`
       : 'no open task is left';
+
+/** Whether a task (or its sprint) has used all of a budget: null, a warning, or a limit the plan set. */
+function overBudget(call: Call, t: TaskRow): 'warning' | 'limit' | null {
+  const row = t as TaskRow & { budget_minutes?: number | null; budget_usd?: string | null };
+  const sprintBudgeted =
+    t.sprint_id != null &&
+    call.app.sql.value<number>(
+      'SELECT 1 FROM sprints WHERE id = ? AND (budget_minutes IS NOT NULL OR budget_usd IS NOT NULL)',
+      t.sprint_id,
+    ) === 1;
+  if (row.budget_minutes == null && row.budget_usd == null && !sprintBudgeted) return null;
+  if (overEnforcedBudget(call, t.id)) return 'limit';
+  const used = (b: { time_used_percent: number | null; cost_used_percent: number | null } | null) =>
+    !!b && ((b.time_used_percent ?? 0) >= 100 || (b.cost_used_percent ?? 0) >= 100);
+  return used(taskBudget(call, t.id).budget) ? 'warning' : null;
+}

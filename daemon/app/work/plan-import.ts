@@ -92,8 +92,19 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
     );
     const id = idOf('tasks', t.code);
     if (t.priority !== undefined) sql.run('UPDATE tasks SET priority = ? WHERE id = ?', t.priority, id);
+    if (t.budget) setBudget('tasks', id, t.budget);
     (t.subtasks ?? []).forEach((st, i) => importTask(st, sprintId, projectId, id, [...path, 'subtasks', i]));
   };
+
+  // A plan's budget replaces the item's (docs/costs.md); enforce only when the plan says so.
+  const setBudget = (tbl: 'tasks' | 'sprints', id: number, b: { time?: number; cost?: string; enforce?: boolean }) =>
+    sql.run(
+      `UPDATE ${tbl} SET budget_minutes = ?, budget_usd = ?, budget_enforce = ? WHERE id = ?`,
+      b.time || null,
+      b.cost && !/^0*(\.0*)?$/.test(b.cost) ? b.cost : null,
+      b.enforce ? 1 : 0,
+      id,
+    );
 
   const importSprint = (s: PlanSprint, projectId: number | null, path: (string | number)[]) => {
     const c = normalizeSprintCode(s.code);
@@ -123,6 +134,7 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
         ),
     );
     const id = idOf('sprints', c);
+    if (s.budget) setBudget('sprints', id, s.budget);
     (s.tasks ?? []).forEach((t, i) => importTask(t, id, projectId, null, [...path, 'tasks', i]));
   };
 
