@@ -64,7 +64,7 @@ describe('an agent following suggestions literally', () => {
     }
     // The literal agent leaves; the task it held is free again.
     await d.json(['session', 'end'], { env });
-  });
+  }, 120_000); // a few hundred fragctl processes: slow on a shared machine
 });
 
 describe('the gate on summaries and updates', () => {
