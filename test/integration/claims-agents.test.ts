@@ -132,7 +132,7 @@ describe('eight agents, one plan', () => {
       // Every suggestion an agent got named a task it could take when the call ran: not held
       // by another agent for the whole call, and with no dependency completed after the answer.
       const holder = new Map(claims.map((cl) => [cl.task_id, cl]));
-      expect(seen.length).toBeGreaterThan(TASKS);
+      expect(seen.length).toBeGreaterThanOrEqual(TASKS);
       for (const s of seen) {
         const t = byCode.get(s.code)!;
         const h = holder.get(t.id)!;
