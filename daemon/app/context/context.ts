@@ -22,7 +22,7 @@ import { withEstimateCheck } from '../time/reports.js';
 import { finishTask, gateTask } from '../work/completion.js';
 import { fragctl } from '../../../shared/command.js';
 import { claimTask } from '../work/claims.js';
-import { cannedReason } from '../work/canned.js';
+import { cannedDetail } from '../work/canned.js';
 
 const frame = (type: ContextType, row: { id: number; code: string; title: string }, at: number): StoredFrame => ({
   type,
@@ -249,12 +249,12 @@ export function logActivity(call: Call, kind: 'update' | 'note' | 'log', p: Acti
     };
   }
   const work = kind === 'update' ? workFrame(parseStack(s)) : undefined;
-  const canned = work ? cannedReason(call, work.id, p.message) : null;
+  const canned = work ? cannedDetail(call, work.id, p.message) : null;
   if (canned) {
     throw new FragError(
       ErrorCode.ValidationFailed,
-      `update refused: ${canned}; say what you just did on ${work!.code}, in your own words`,
-      { reason: 'canned_text', why: canned, task: work!.code },
+      `update refused: ${canned.why}; say what you just did on ${work!.code} (what changed, where, what is left), in your own words`,
+      { reason: 'canned_text', kind: canned.kind, why: canned.why, task: work!.code },
     );
   }
   const row = recordActivity(call, s, {
