@@ -6,6 +6,7 @@ import { method } from './define.js';
 import {
   completionMethods,
   type ResumeSuggestionsView,
+  type PausedSessionOffer,
   type SessionReport,
   type ValidationView,
 } from './completion.js';
@@ -156,10 +157,20 @@ export const coreMethods = {
   }),
 
   // sessions
-  'session.start': method<SessionResult & { suggestions: ResumeSuggestionsView }>()({
-    summary: 'Start a session for an actor.',
+  'session.start': method<
+    SessionResult & {
+      suggestions: ResumeSuggestionsView;
+      /** False when the actor's paused session was offered back instead (if_paused: 'offer'). */
+      started: boolean;
+      /** The actor's latest paused session, if any: with if_paused 'offer', `session` is that one, not started. */
+      paused_session: PausedSessionOffer | null;
+    }
+  >()({
+    summary:
+      "Start a session for an actor. With if_paused 'offer', an actor's paused session is offered back (started: false) instead of starting another.",
     params: z
       .object({
+        if_paused: z.enum(['offer', 'new']).optional(),
         actor: actor.optional(),
         source: source.optional(),
         type: z.enum(['work', 'planning', 'review']).optional(),

@@ -77,7 +77,14 @@ describe('task completion', () => {
   });
 
   it('time tracked: any positive time passes, none fails', () => {
-    expect(task({ tracked_ms: 1 }).valid).toBe(true);
+    expect(task({ tracked_ms: 1000 }).valid).toBe(true);
+    // Under a second shows as 0s: not met, and said so (issue 26).
+    const blink = task({ tracked_ms: 400 });
+    expect(blink.valid).toBe(false);
+    expect(blink.checklist.find((c) => c.rule === 'time')).toMatchObject({
+      done: false,
+      detail: expect.stringMatching(/^0s so far: not yet met/),
+    });
     const r = task({ tracked_ms: 0, estimate_minutes: null });
     expect(r.valid).toBe(false);
     expect(r.requirements).toEqual(['track time on T-1: fragctl task activate T-1']);

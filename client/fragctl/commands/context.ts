@@ -182,6 +182,7 @@ export function taskActivation(task: Argv<GlobalArgs>) {
               argv,
               (o) => c.call('task.deactivate', { ...t, summary: o.summary, complete: argv.complete, force: o.force }),
               { summary: argv.summary, force: argv.force },
+              { postUpdate: (message) => c.call('activity.update', { ...t, message }) },
             );
             await askNewEstimate(argv, c, r.estimate_check);
             return r;

@@ -22,7 +22,10 @@ import {
 } from './lookup.js';
 import { instructionsFor } from '../answers.js';
 import { activeTaskElapsed } from '../time/reports.js';
-import { lastStep, resumeSuggestions, sessionReport } from './session-report.js';
+import { ago, lastStep, resumeSuggestions, sessionReport } from './session-report.js';
+import type { PausedSessionOffer } from '../../../shared/protocol/completion.js';
+import { parseStack } from '../rows.js';
+import { workFrame } from './stack.js';
 import { fragctl } from '../../../shared/command.js';
 
 export function nextKey(call: Call): string {
@@ -71,6 +74,26 @@ export function startSession(call: Call, p: ParsedParamsOf<'session.start'>) {
       },
     );
   }
+  const paused = pausedOffer(call, actor);
+  if (paused && p.if_paused === 'offer') {
+    // Offered back, not started: one decision for the person (resume, or start --new).
+    const row = getSession(call, paused.key);
+    const base = instructionsFor(call, 'session_resumed', row);
+    return {
+      session: sessionView(sql, row, call.now),
+      instructions: {
+        ...base,
+        next_actions: [
+          `${paused.line} is still paused: resume it to carry on where it stopped, or start another beside it.`,
+          ...base.next_actions,
+        ],
+        suggested_commands: [paused.resume_command, fragctl('session', 'start', '--new')],
+      },
+      suggestions: resumeSuggestions(call),
+      started: false,
+      paused_session: paused,
+    };
+  }
   const key = nextKey(call);
   const source: Source = p.source ?? call.source;
   const type: SessionType = p.type ?? 'work';
@@ -99,7 +122,36 @@ export function startSession(call: Call, p: ParsedParamsOf<'session.start'>) {
     data: { type, source },
   });
   emitSessionChanged(call, s, 'started');
-  return { ...result(call, s, 'session_started'), suggestions: resumeSuggestions(call) };
+  const answer = result(call, s, 'session_started');
+  if (paused) {
+    // Started beside a paused one: say so, so it is not forgotten.
+    answer.instructions.next_actions.push(
+      `${paused.line} is still paused; end it when it is done with: ${fragctl('session', 'end', '--session', paused.key)}`,
+    );
+  }
+  return { ...answer, suggestions: resumeSuggestions(call), started: true, paused_session: paused };
+}
+
+/** The actor's most recently paused session, as an offer to resume it. */
+export function pausedOffer(call: Call, actor: string): PausedSessionOffer | null {
+  const row = call.app.sql.get<SessionRow>(
+    "SELECT * FROM sessions WHERE actor = ? AND status = 'paused' ORDER BY paused_at DESC, id DESC LIMIT 1",
+    actor,
+  );
+  if (!row) return null;
+  const task = workFrame(parseStack(row))?.code ?? null;
+  const pausedAt = row.paused_at ?? row.last_activity_at;
+  const since = ago(call.now - pausedAt);
+  const detail = [`paused ${since}`, task ? `on ${task}` : null].filter(Boolean).join(', ');
+  return {
+    key: row.key,
+    paused_at: iso(pausedAt),
+    paused_ago: since,
+    reason: row.pause_reason,
+    task,
+    line: `${row.key} (${detail}${row.pause_reason ? `: ${row.pause_reason}` : ''})`,
+    resume_command: fragctl('session', 'resume', row.key),
+  };
 }
 
 /** Closes time and marks a session paused; shared by a manual pause, idle and switch. */

@@ -147,12 +147,18 @@ export function validateTaskCompletion(t: TaskFacts, rules: ValidationRules): Va
     `complete or cancel the open subtasks first: ${open.map((s) => s.code).join(', ')} (see ${fragctl('validate', 'task', open[0]?.code ?? t.code)})`,
   );
 
+  // A whole second at least: "✓ 0s" right after activation read as met while nothing was tracked.
+  const trackedSeconds = Math.floor(t.tracked_ms / 1000);
   c.check(
     'time',
     'error',
     'time tracked',
-    t.tracked_ms > 0,
-    t.tracked_ms > 0 ? formatDuration(t.tracked_ms / 1000) : 'no time tracked on this task',
+    trackedSeconds >= 1,
+    trackedSeconds >= 1
+      ? formatDuration(trackedSeconds)
+      : t.tracked_ms > 0
+        ? '0s so far: not yet met (work on the task, then complete it)'
+        : 'no time tracked on this task',
     `track time on ${t.code}: ${fragctl('task', 'activate', t.code)}`,
   );
 
