@@ -35,6 +35,8 @@ import {
   dependsOn,
   freeform,
   cursor,
+  filters,
+  labels,
   pageLimit,
   T,
 } from './common.js';
@@ -231,6 +233,7 @@ export const coreMethods = {
       .object({
         status: sessionStatus.optional(),
         actor: actor.optional(),
+        ...filters,
         limit: pageLimit(1000).optional(),
         cursor: cursor.optional(),
       })
@@ -371,7 +374,14 @@ export const coreMethods = {
   'sprint.create': method<{ sprint: SprintView } & WithInstructions>()({
     summary: 'Create a sprint (in a project).',
     params: z
-      .object({ code, title: text, project: code.optional(), goal: text.optional(), source: source.optional() })
+      .object({
+        code,
+        title: text,
+        project: code.optional(),
+        goal: text.optional(),
+        labels: labels.optional(),
+        source: source.optional(),
+      })
       .strict(),
     errors: ['conflict', 'not_found'],
     mutates: true,
@@ -382,6 +392,9 @@ export const coreMethods = {
       .object({
         project: code.optional(),
         status: sprintStatus.optional(),
+        label: filters.label,
+        actor: actor.optional(),
+        kind: filters.kind,
         limit: pageLimit(1000).optional(),
         cursor: cursor.optional(),
       })
@@ -407,6 +420,8 @@ export const coreMethods = {
         summary: text.optional(),
         retrospective: text.optional(),
         deliverables: text.optional(),
+        /** Replaces the sprint's labels ([] removes them all). */
+        labels: labels.optional(),
         /** With status completed: close despite failed checks (recorded). */
         force: z.boolean().optional(),
         source: source.optional(),
@@ -428,6 +443,7 @@ export const coreMethods = {
         estimate_minutes: minutes.optional(),
         assignee: actor.optional(),
         priority: priority.optional(),
+        labels: labels.optional(),
         depends_on: dependsOn.optional(),
         source: source.optional(),
       })
@@ -447,6 +463,9 @@ export const coreMethods = {
         priority: priority.optional(),
         ready: z.boolean().optional(),
         blocked: z.boolean().optional(),
+        label: filters.label,
+        actor: actor.optional(),
+        kind: filters.kind,
         limit: pageLimit(1000).optional(),
         cursor: cursor.optional(),
       })
@@ -485,6 +504,8 @@ export const coreMethods = {
         summary: text.optional(),
         sprint: code.optional(),
         priority: priority.optional(),
+        /** Replaces the task's labels ([] removes them all). */
+        labels: labels.optional(),
         /** Replaces the dependencies ([] clears them). */
         depends_on: dependsOn.optional(),
         /** With status completed: close despite failed checks (recorded). */

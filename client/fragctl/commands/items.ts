@@ -1,6 +1,7 @@
 // fragctl project|sprint|task create/list/show/edit, and import.
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
+import { filterParams, labelList, withFilters } from '../filters.js';
 import { importLines, importTimewarrior, parseMap, readTimewarrior } from './intervals.js';
 import { parseMinutes, formatDuration } from '../../../shared/format.js';
 import { activityLines, localTime, one, projectLines, sprintLines, taskLines } from '../output.js';
@@ -105,7 +106,12 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
     s.command(
       'create <code> <title>',
       'Create a sprint (1 means SPRINT-1)',
-      (b) => created(b).option('project', { type: 'string' }).option('goal', { type: 'string' }),
+      (b) =>
+        created(b).option('project', { type: 'string' }).option('goal', { type: 'string' }).option('label', {
+          type: 'string',
+          array: true,
+          describe: 'labels (repeat or comma-separate); on edit they replace the set, --label with none clears it',
+        }),
       (argv) =>
         run(
           argv,
@@ -115,6 +121,7 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
               title: String(argv.title),
               project: argv.project,
               goal: argv.goal,
+              labels: labelList(argv.label),
             }),
           (r) => [`created sprint ${r.sprint.code}`],
         ),
@@ -123,7 +130,7 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
         'list',
         'List sprints',
         (b) =>
-          b
+          withFilters(b, 'sprints', false)
             .option('project', { type: 'string' })
             .option('status', { choices: ['planned', 'active', 'completed', 'cancelled'] as const }),
         (argv) =>
@@ -131,7 +138,14 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
             argv,
             (c) =>
               followPages(
-                (cursor) => c.call('sprint.list', { project: argv.project, status: argv.status, cursor }),
+                (cursor) =>
+                  c.call('sprint.list', {
+                    project: argv.project,
+                    status: argv.status,
+                    actor: argv.actor,
+                    ...filterParams(argv),
+                    cursor,
+                  }),
                 (acc, next) => acc.sprints.push(...next.sprints),
               ),
             (r) => (r.sprints.length ? sprintLines(r.sprints, layoutOf(argv)) : ['no sprints']),
@@ -159,6 +173,11 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
             .option('summary', { type: 'string' })
             .option('retrospective', { type: 'string' })
             .option('deliverables', { type: 'string' })
+            .option('label', {
+              type: 'string',
+              array: true,
+              describe: 'labels (repeat or comma-separate); on edit they replace the set, --label with none clears it',
+            })
             .option('force', {
               type: 'boolean',
               describe: 'with --status completed: close despite failed checks (recorded)',
@@ -175,6 +194,7 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
                 summary: argv.summary,
                 retrospective: argv.retrospective,
                 deliverables: argv.deliverables,
+                labels: labelList(argv.label),
                 force: argv.force,
               }),
             (r) => [`updated sprint ${r.sprint.code}`],
@@ -198,7 +218,12 @@ export function taskCommands(y: Argv<GlobalArgs>) {
           .option('assignee', { type: 'string' })
           .option('description', { type: 'string' })
           .option('priority', { choices: PRIORITY_CHOICES, describe: 'urgent, high, normal (default) or low' })
-          .option('depends-on', { type: 'string', array: true, describe: 'task codes that must complete first' }),
+          .option('depends-on', { type: 'string', array: true, describe: 'task codes that must complete first' })
+          .option('label', {
+            type: 'string',
+            array: true,
+            describe: 'labels (repeat or comma-separate); on edit they replace the set, --label with none clears it',
+          }),
       (argv) =>
         run(
           argv,
@@ -214,6 +239,7 @@ export function taskCommands(y: Argv<GlobalArgs>) {
               description: argv.description,
               priority: argv.priority,
               depends_on: codes(argv['depends-on']),
+              labels: labelList(argv.label),
             }),
           (r) => [`created task ${r.task.code}${r.task.sprint ? ` in ${r.task.sprint}` : ''}`],
           () => minutes(argv.estimate),
@@ -223,7 +249,7 @@ export function taskCommands(y: Argv<GlobalArgs>) {
         'list',
         'List tasks',
         (b) =>
-          b
+          withFilters(b, 'tasks', false)
             .option('sprint', { type: 'string' })
             .option('project', { type: 'string' })
             .option('parent', { type: 'string' })
@@ -245,6 +271,8 @@ export function taskCommands(y: Argv<GlobalArgs>) {
                     priority: argv.priority,
                     ready: argv.ready,
                     blocked: argv.blocked,
+                    actor: argv.actor,
+                    ...filterParams(argv),
                     cursor,
                   }),
                 (acc, next) => acc.tasks.push(...next.tasks),
@@ -267,7 +295,7 @@ export function taskCommands(y: Argv<GlobalArgs>) {
             (r) => [
               `${r.task.code}: ${one(r.task.title)}`,
               `status ${r.task.status} · delegation ${r.task.delegation_status}${r.task.assignee ? ` (${r.task.assignee})` : ''} · estimate ${r.task.estimate_minutes != null ? formatDuration(r.task.estimate_minutes * 60) : '-'} · sprint ${r.task.sprint ?? '-'}${r.task.parent ? ` · parent ${r.task.parent}` : ''}`,
-              `priority ${r.task.priority}${r.task.depends_on.length ? ` · depends on ${r.task.depends_on.join(', ')}` : ''}${r.task.blocked_by.length ? ` · blocked by ${r.task.blocked_by.join(', ')}` : ''}`,
+              `priority ${r.task.priority}${r.task.labels.length ? ` · labels ${r.task.labels.join(", ")}` : ""}${r.task.depends_on.length ? ` · depends on ${r.task.depends_on.join(', ')}` : ''}${r.task.blocked_by.length ? ` · blocked by ${r.task.blocked_by.join(', ')}` : ''}`,
               ...(r.task.claim
                 ? [
                     `held by ${r.task.claim.actor} (${r.task.claim.session}) since ${localTime(r.task.claim.since)}${r.task.claim.joined.length ? `, joined by ${r.task.claim.joined.join(', ')}` : ''}`,
@@ -315,6 +343,11 @@ export function taskCommands(y: Argv<GlobalArgs>) {
               array: true,
               describe: 'replaces the dependencies (--depends-on with no code clears them)',
             })
+            .option('label', {
+              type: 'string',
+              array: true,
+              describe: 'labels (repeat or comma-separate); on edit they replace the set, --label with none clears it',
+            })
             .option('force', {
               type: 'boolean',
               describe: 'with --status completed: close despite failed checks (recorded)',
@@ -335,6 +368,7 @@ export function taskCommands(y: Argv<GlobalArgs>) {
                 sprint: argv.sprint,
                 priority: argv.priority,
                 depends_on: codes(argv['depends-on']),
+                labels: labelList(argv.label),
                 force: argv.force,
               }),
             (r) => [`updated task ${r.task.code} (${r.task.status})`],

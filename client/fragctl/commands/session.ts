@@ -1,5 +1,6 @@
 // fragctl session …, and the top-level status.
 import type { Argv } from 'yargs';
+import { filterParams, withFilters } from '../filters.js';
 import { formatDuration } from '../../../shared/format.js';
 import { shortLineOf, shortStatus } from '../../../shared/status-line.js';
 import type { ResultOf } from '../../../shared/protocol/methods.js';
@@ -204,7 +205,7 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
         'list',
         "List sessions, newest first: every actor's, or only --actor's",
         (b) =>
-          b
+          withFilters(b, 'sessions (that tracked time on them)')
             .option('status', { choices: ['active', 'paused', 'completed', 'abandoned'] as const })
             .option('limit', { type: 'number', describe: 'at most this many (default 50)' }),
         (argv) =>
@@ -220,6 +221,7 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
                     status: argv.status,
                     limit: Math.min(want, 1000),
                     actor: argv.actor,
+                    ...filterParams(argv),
                     cursor,
                   }),
                 (acc, next) => acc.sessions.push(...next.sessions.slice(0, want - acc.sessions.length)),

@@ -7,6 +7,7 @@ import type { SessionType, Source } from '../../../shared/protocol/views.js';
 import type { SessionChange } from '../../../shared/protocol/events.js';
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
+import { filterSql, hasFilters, HUMAN_ACTOR, resolveFilters } from '../filters.js';
 import { recordActivity, recentActivities } from '../activities.js';
 import { collectPage, idCursor, pageBudget } from '../paging.js';
 import { closeInterval, openInterval, type EndReason } from '../time/intervals.js';
@@ -319,10 +320,16 @@ export function sessionStatus(call: Call, p: ParsedParamsOf<'session.status'>) {
 
 export function listSessions(call: Call, p: ParsedParamsOf<'session.list'>) {
   const { sql } = call.app;
+  const f = resolveFilters(call, p);
+  // A session is of a project, sprint or label when it tracked time on one; the kind is its actor's.
+  const onWork = { ...f, actor: null, kind: null };
+  const where =
+    (hasFilters(onWork) ? ` AND id IN (SELECT session_id FROM intervals WHERE 1${filterSql(onWork)})` : '') +
+    (f.kind ? ` AND actor ${f.kind === 'human' ? '=' : '<>'} '${HUMAN_ACTOR}'` : '');
   const page = collectPage({
     fetch: (after: number | undefined, n) =>
       sql.all<SessionRow>(
-        `SELECT * FROM sessions WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR actor = ?2) AND id < ?3
+        `SELECT * FROM sessions WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR actor = ?2) AND id < ?3${where}
           ORDER BY id DESC LIMIT ?4`,
         p?.status ?? null,
         p?.actor ?? null,
