@@ -17,6 +17,7 @@ import { timeMethods, type EstimateCheck } from './time.js';
 import { dashboardMethods } from './dashboard.js';
 import { intervalMethods } from './intervals.js';
 import { syncMethods } from './sync.js';
+import { estimateMethods, type EstimateSuggestion } from './estimates.js';
 import {
   code,
   text,
@@ -287,7 +288,7 @@ export const coreMethods = {
     errors: ['no_active_session', 'not_found', 'invalid_state'],
     mutates: true,
   }),
-  'task.activate': method<ContextResult & { task: TaskView }>()({
+  'task.activate': method<ContextResult & { task: TaskView; estimate_suggestion?: EstimateSuggestion | null }>()({
     summary: 'Claim a task and work on it (refused while another actor holds it or its dependencies are open).',
     params: T.extend({ code, ...claimOptions }),
     errors: ['no_active_session', 'not_found', 'invalid_state', 'task_claimed', 'task_blocked', 'storage_unavailable'],
@@ -430,7 +431,7 @@ export const coreMethods = {
     errors: ['not_found', 'invalid_state', 'validation_failed'],
     mutates: true,
   }),
-  'task.create': method<{ task: TaskView } & WithInstructions>()({
+  'task.create': method<{ task: TaskView; estimate_suggestion?: EstimateSuggestion | null } & WithInstructions>()({
     summary: 'Create a task (in a sprint, or as a subtask of a parent).',
     params: z
       .object({
@@ -524,12 +525,24 @@ export const coreMethods = {
     mutates: true,
   }),
   'plan.import': method<
-    { projects: number; sprints: number; tasks: number; created: string[]; updated: string[] } & WithInstructions
+    {
+      projects: number;
+      sprints: number;
+      tasks: number;
+      created: string[];
+      updated: string[];
+      /** With suggest_estimates: the estimates filled in, each with its basis. */
+      estimated: { code: string; minutes: number; basis: string }[];
+      /** Tasks of the plan still without an estimate. */
+      without_estimate: string[];
+    } & WithInstructions
   >()({
-    summary: 'Load a plan (JSON or YAML text) in one transaction.',
+    summary:
+      'Load a plan (JSON or YAML text) in one transaction; suggest_estimates fills missing estimates from similar completed tasks.',
     params: z
       .object({
         content: z.string().max(900_000),
+        suggest_estimates: z.boolean().optional(),
         filename: z.string().max(4096).optional(),
         format: z.enum(['json', 'yaml']).optional(),
         source: source.optional(),
@@ -551,6 +564,7 @@ export const methods = {
   ...dashboardMethods,
   ...intervalMethods,
   ...syncMethods,
+  ...estimateMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -295,7 +295,7 @@ export function taskCommands(y: Argv<GlobalArgs>) {
             (r) => [
               `${r.task.code}: ${one(r.task.title)}`,
               `status ${r.task.status} · delegation ${r.task.delegation_status}${r.task.assignee ? ` (${r.task.assignee})` : ''} · estimate ${r.task.estimate_minutes != null ? formatDuration(r.task.estimate_minutes * 60) : '-'} · sprint ${r.task.sprint ?? '-'}${r.task.parent ? ` · parent ${r.task.parent}` : ''}`,
-              `priority ${r.task.priority}${r.task.labels.length ? ` · labels ${r.task.labels.join(", ")}` : ""}${r.task.depends_on.length ? ` · depends on ${r.task.depends_on.join(', ')}` : ''}${r.task.blocked_by.length ? ` · blocked by ${r.task.blocked_by.join(', ')}` : ''}`,
+              `priority ${r.task.priority}${r.task.labels.length ? ` · labels ${r.task.labels.join(', ')}` : ''}${r.task.depends_on.length ? ` · depends on ${r.task.depends_on.join(', ')}` : ''}${r.task.blocked_by.length ? ` · blocked by ${r.task.blocked_by.join(', ')}` : ''}`,
               ...(r.task.claim
                 ? [
                     `held by ${r.task.claim.actor} (${r.task.claim.session}) since ${localTime(r.task.claim.since)}${r.task.claim.joined.length ? `, joined by ${r.task.claim.joined.join(', ')}` : ''}`,
@@ -421,6 +421,10 @@ export function importCommand(y: Argv<GlobalArgs>) {
           array: true,
           describe: 'timewarrior: tag=TASK, tag=project:CODE or tag=sprint:CODE (repeatable)',
         })
+        .option('suggest-estimates', {
+          type: 'boolean',
+          describe: 'plan: fill missing estimates from similar completed tasks (says which, and on what basis)',
+        })
         .option('create-tasks', {
           type: 'boolean',
           describe: 'timewarrior: make a task from the first unmapped tag of intervals that match no task',
@@ -443,9 +447,12 @@ export function importCommand(y: Argv<GlobalArgs>) {
           )
         : run(
             argv,
-            (c, _t, plan) => c.call('plan.import', plan),
+            (c, _t, plan) =>
+              c.call('plan.import', { ...plan, ...(argv['suggest-estimates'] ? { suggest_estimates: true } : {}) }),
             (r) => [
               `imported ${r.projects} projects, ${r.sprints} sprints, ${r.tasks} tasks (${r.created.length} new, ${r.updated.length} updated)`,
+              ...r.estimated.map((e) => `  estimated ${e.code}: ${e.minutes} min (${e.basis})`),
+              ...(r.without_estimate.length ? [`no estimate: ${r.without_estimate.join(', ')}`] : []),
             ],
             () => readPlan(String(argv.file)),
           ),
