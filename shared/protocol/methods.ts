@@ -66,7 +66,12 @@ export type StatusResult = {
     estimate_minutes?: number | null;
   } | null;
 };
-export type ActivityResult = { activity: ActivityView; duplicate: boolean } & WithInstructions;
+export type ActivityResult = {
+  activity: ActivityView;
+  duplicate: boolean;
+  /** On an update of a task: how many it has, and how many more the completion gate wants. */
+  task_updates?: { task: string; count: number; required: number; more_needed: number };
+} & WithInstructions;
 export type ContextResult = { stack: ContextFrame[]; session: string } & WithInstructions;
 export type NextResult = {
   /** The chosen task, or null when nothing is ready for the caller. */

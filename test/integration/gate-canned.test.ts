@@ -75,7 +75,14 @@ describe('the gate on summaries and updates', () => {
     expect(canned.body.error.message).toMatch(/update refused: it repeats the text of a suggested command/);
     const title = await d.json(['update', 'second TASK'], { env });
     expect(title.body.error.message).toMatch(/repeats the title of G-2/);
-    expect((await d.json(['update', 'wrote the tokenizer'], { env })).code).toBe(0);
+    const first = await d.json(['update', 'wrote the tokenizer'], { env });
+    expect(first.code).toBe(0);
+    // The answer counts the task's updates against the gate (issue 26).
+    expect(first.body.task_updates).toEqual({ task: 'G-2', count: 1, required: 2, more_needed: 1 });
+    expect(first.body.instructions.next_actions[0]).toBe('G-2 has 1 update: 1 more before it can complete.');
+    expect((await d.fragctl(['update', 'wrote the lexer tables'], { env })).stdout).toMatch(
+      /update logged on G-2 \(2 updates\)/,
+    );
     const again = await d.json(['update', 'Wrote the tokenizer!'], { env });
     expect(again.body.error.message).toMatch(/repeats an earlier update of G-2/);
     expect((await d.json(['update', 'added tests for nesting'], { env })).code).toBe(0);

@@ -96,7 +96,11 @@ export function runActivity(kind: ActivityKind, argv: ActivityArgs): Promise<voi
           : kind === 'note'
             ? 'note added'
             : `logged ${r.activity.kind}`;
-      return [`${what}${r.duplicate ? ' (already recorded)' : ''}`];
+      const u = r.task_updates;
+      const count = u
+        ? ` (${u.count} update${u.count === 1 ? '' : 's'}${u.more_needed ? `, ${u.more_needed} more before it can complete` : ''})`
+        : '';
+      return [`${what}${r.duplicate ? ' (already recorded)' : count}`];
     },
   );
 }
