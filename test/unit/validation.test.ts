@@ -158,6 +158,16 @@ describe('sprint completion', () => {
     expect(sprint({})).toMatchObject({ valid: true, errors: [], warnings: [] });
   });
 
+  it('warns (never blocks) when no next sprint is planned', () => {
+    const none = sprint({ next_sprint: null });
+    expect(none.valid).toBe(true);
+    expect(none.warnings).toEqual([
+      'next sprint planned: no other planned or active sprint: plan the next one (fragctl sprint create CODE TITLE)',
+    ]);
+    expect(sprint({ next_sprint: 'SPRINT-2' }).warnings).toEqual([]);
+    expect(sprint({ next_sprint: 'SPRINT-2' }).checklist.at(-1)).toMatchObject({ rule: 'next_sprint', done: true });
+  });
+
   it('an open task blocks, and is named', () => {
     const r = sprint({ tasks: [...goodSprint.tasks, { code: 'C', status: 'in_progress' }] });
     expect(r.valid).toBe(false);

@@ -56,6 +56,8 @@ export interface SprintFacts {
   /** Artifacts recorded (fragctl artifact add) while the sprint was active on a stack. */
   artifacts: number;
   tasks: { code: string; status: TaskStatus }[];
+  /** Another planned or active sprint of the same project, if any (undefined: not checked). */
+  next_sprint?: string | null;
 }
 
 class Checks {
@@ -251,6 +253,17 @@ export function validateSprintCompletion(
       ? [s.deliverables ? 'noted' : null, s.artifacts ? `${s.artifacts} artifact(s)` : null].filter(Boolean).join(', ')
       : 'no deliverables noted and no artifacts recorded',
   );
+
+  if (s.next_sprint !== undefined)
+    c.check(
+      'next_sprint',
+      'warning',
+      'next sprint planned',
+      s.next_sprint !== null,
+      s.next_sprint
+        ? `${s.next_sprint} is next`
+        : `no other planned or active sprint: plan the next one (${fragctl('sprint', 'create', 'CODE', 'TITLE')})`,
+    );
 
   return c.result({
     code: s.code,
