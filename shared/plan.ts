@@ -33,12 +33,29 @@ const budget = z
   })
   .strict();
 const title = z.string().trim().min(1).max(500);
+/** One label or a list: `labels: backend` or `labels: [backend, parser]`. */
+const labels = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : [v]))
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .trim()
+          .min(1)
+          .max(40)
+          .regex(/^[\p{L}\p{N}][\p{L}\p{N}._-]*$/u, 'a label is one word: letters, digits, . _ -'),
+      )
+      .max(20),
+  );
 const baseTask = {
   code,
   title,
   description: z.string().optional(),
   estimate: estimate.optional(),
   budget: budget.optional(),
+  labels: labels.optional(),
   assignee: z.string().trim().regex(ACTOR_PATTERN, ACTOR_RULE).optional(),
   /** urgent, high, normal, low, or 1 (urgent) … 4 (low). */
   priority: z
@@ -73,6 +90,7 @@ export const planSprint = z
     title,
     goal: z.string().optional(),
     budget: budget.optional(),
+    labels: labels.optional(),
     tasks: z.array(planTask).optional(),
   })
   .strict();

@@ -88,6 +88,8 @@ export interface SprintView {
   summary: string | null;
   retrospective: string | null;
   deliverables: string | null;
+  /** Labels, lower-cased (issue 26). */
+  labels: string[];
   started_at: string | null;
   completed_at: string | null;
   tasks: { total: number; completed: number; cancelled: number; in_progress: number };
@@ -109,6 +111,8 @@ export interface TaskView {
   subtasks: string[];
   /** urgent, high, normal (default) or low. */
   priority: 'urgent' | 'high' | 'normal' | 'low';
+  /** Labels, lower-cased (issue 26); a task also matches its parent's and sprint's in filters. */
+  labels: string[];
   depends_on: string[];
   /** Dependencies not yet complete: the task is blocked while this is not empty. */
   blocked_by: string[];

@@ -68,6 +68,7 @@ function completeTaskCommand(argv: GlobalArgs & { code?: string; summary?: strin
           summary: argv.summary,
           force: argv.force,
         },
+        { postUpdate: (message) => c.call('activity.update', { ...t, message }) },
       );
       await askNewEstimate(argv, c, r.estimate_check);
       return r;

@@ -1,6 +1,7 @@
 // fragctl report: tracked time by day, task, sprint, project or actor. The daemon
 // aggregates; this file only lays the answer out (table, CSV or JSON).
 import type { Argv } from 'yargs';
+import { filterParams, filtersLine, withFilters, type FilterArgs } from '../filters.js';
 import { formatDuration } from '../../../shared/format.js';
 import { REPORT_BY } from '../../../shared/protocol/report-by.js';
 import type { ReportResult, ReportRow, TokenTotals } from '../../../shared/protocol/time.js';
@@ -15,7 +16,7 @@ import { localTime, one } from '../output.js';
 export const BY = REPORT_BY;
 const TEAM_BY = ['person', 'machine', 'actor', 'task'] as const;
 
-export interface ReportArgs extends GlobalArgs {
+export interface ReportArgs extends GlobalArgs, FilterArgs {
   by: (typeof BY)[number];
   since?: string;
   until?: string;
@@ -110,7 +111,7 @@ const costCell = (c: Cost | undefined): string =>
 const pct = (v: number | null | undefined) => (v == null ? '-' : `${v > 0 ? '+' : ''}${v}%`);
 
 const heading = (r: ReportResult) =>
-  `time by ${r.by} · ${r.since} → ${r.until} (${r.tz})${r.actor ? ` · actor ${r.actor}` : ''} · ${r.counts.intervals} intervals, ${r.counts.sessions} sessions, ${r.counts.actors} actors`;
+  `time by ${r.by} · ${r.since} → ${r.until} (${r.tz})${r.actor ? ` · actor ${r.actor}` : ''}${filtersLine(r.filters)} · ${r.counts.intervals} intervals, ${r.counts.sessions} sessions, ${r.counts.actors} actors`;
 
 export function reportTable(r: ReportResult, width = outputWidth()): string[] {
   const withActor = r.per_actor && r.by !== 'actor';
@@ -245,7 +246,7 @@ export function reportCommand(y: Argv<GlobalArgs>) {
     'report',
     "Tracked time (and agents' tokens and their cost) by day, week, month, task, sprint, project, actor, session, branch, file, language, editor or model (local days; default: the last 7)",
     (b) =>
-      b
+      withFilters(b)
         .option('by', {
           choices: [...new Set([...BY, ...TEAM_BY])],
           describe: 'group rows by (default day; with --team: person, machine, actor or task, default person)',
@@ -266,6 +267,7 @@ export function reportCommand(y: Argv<GlobalArgs>) {
         })
         .example('$0 report --chart', 'the last 7 days as bars, with a sparkline')
         .option('intervals', { type: 'boolean', describe: 'list the intervals (or their parts) under each row' })
+        .example('$0 report --by task --label backend --agent', "agents' time on tasks labelled backend")
         .example('$0 report --by file --since 2026-03-01', 'time per file, from heartbeats (as WakaTime shows it)')
         .example('$0 report --by week --intervals', 'each week with the intervals that make it up')
         .example('$0 report --by task --since 2026-03-01', 'time per task since March 1st, with estimate vs actual')
@@ -307,6 +309,7 @@ export function runReport(argv: ReportArgs): Promise<void> {
         ...(argv.intervals ? { intervals: true } : {}),
         ...(argv.actor ? { actor: argv.actor } : {}),
         ...(argv.session ? { session: argv.session } : {}),
+        ...filterParams(argv),
       };
       const report = await c.call('report', params);
       // The sparkline needs every day of the range: the report by day, unless that is this
