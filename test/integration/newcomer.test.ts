@@ -1,0 +1,75 @@
+// The stumbles of a newcomer's first hour (issue 27), each checked the way a person meets it:
+// a real daemon, real fragctl, the real demo script.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DIST, ROOT, startDaemon, type TestDaemon } from '../support/daemon.js';
+
+const daemons: TestDaemon[] = [];
+afterEach(async () => {
+  while (daemons.length) {
+    const d = daemons.pop()!;
+    await d.fragctl(['daemon', 'stop']); // the one `daemon restart` started, if any
+    await d.dispose();
+  }
+});
+
+describe('fragctl daemon restart', () => {
+  it('is the command the HTTP-off hint names, and it brings the dashboard up after config.json changes', async () => {
+    const d = await startDaemon();
+    daemons.push(d);
+    const off = await d.fragctl(['open', '--no-browser']);
+    expect(off.code).toBe(5);
+    expect(off.stderr).toContain('fragctl daemon restart');
+    d.writeConfig({ http: { enabled: true, port: 0 } });
+    const r = await d.fragctl(['daemon', 'restart']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^fragd restarted \(pid \d+ → \d+\) on /);
+    const on = await d.fragctl(['open', '--no-browser']);
+    expect(on.code).toBe(0);
+    expect(on.stdout).toMatch(/http:\/\/127\.0\.0\.1:\d+\/login\?code=/);
+  });
+
+  it('starts fragd when none runs', async () => {
+    const d = await startDaemon();
+    daemons.push(d);
+    await d.stop();
+    const r = await d.json(['daemon', 'restart']);
+    expect(r.code).toBe(0);
+    expect(r.body).toMatchObject({ restarted: true, stopped_pid: null });
+    expect((await d.json(['daemon', 'status'])).body.pid).toBe(r.body.pid);
+  });
+});
+
+describe('the demo', () => {
+  it('removes the throw-away home it made', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'demo-tmp-'));
+    try {
+      const { FRAGMENTS_HOME: _h, FRAGMENTS_SESSION: _s, FRAGMENTS_NO_AUTOSTART: _n, ...env } = process.env;
+      const r = spawnSync('bash', [join(ROOT, 'scripts/demo.sh')], {
+        env: { ...env, TMPDIR: tmp, FRAGCTL: join(DIST, 'fragctl.js'), FRAGD_BIN: join(DIST, 'fragd.js') },
+        encoding: 'utf8',
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^ended SESSION-001/m);
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('the package', () => {
+  it('runs no script of its own when installed from its tarball (the build is in it)', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+      files: string[];
+    };
+    for (const s of ['preinstall', 'install', 'postinstall', 'prepare']) expect(pkg.scripts[s]).toBeUndefined();
+    expect(pkg.scripts.prepack).toContain('build');
+    expect(pkg.files).toContain('dist');
+  });
+});
