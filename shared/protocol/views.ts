@@ -127,6 +127,11 @@ export interface CommandTemplate {
   holes: Record<string, string>;
   /** For people: `fragctl update <update>`. */
   rendered: string;
+  /**
+   * Index in suggested_commands this template comes before (the updates a retry needs come
+   * before the retry); absent: after every command.
+   */
+  before?: number;
 }
 
 export interface Instructions {

@@ -44,6 +44,51 @@ describe('fragctl daemon restart', () => {
   });
 });
 
+describe('answers that read right', () => {
+  it('a refused task edit --status completed is about the session that is there; log says logged; pause suggests plain session resume', async () => {
+    const d = await startDaemon();
+    daemons.push(d);
+    expect((await d.fragctl(['import', join(ROOT, 'examples/plan.yaml')])).code).toBe(0);
+    await d.fragctl(['session', 'start']);
+    await d.fragctl(['task', 'activate', 'T-01a']);
+    const refused = await d.json([
+      'task',
+      'edit',
+      'T-01a',
+      '--status',
+      'completed',
+      '--summary',
+      'a summary long enough',
+    ]);
+    expect(refused.code).toBe(6);
+    const i = refused.body.error.data.instructions;
+    expect(i.context_reminder).toMatch(/^SESSION-001 \(active\)/);
+    expect(i.suggested_commands).not.toContain('fragctl session start');
+    expect(i.suggested_commands).not.toContain('fragctl task activate T-01a');
+    // The two missing updates come before the retry.
+    const text = await d.fragctl([
+      'task',
+      'edit',
+      'T-01a',
+      '--status',
+      'completed',
+      '--summary',
+      'a summary long enough',
+    ]);
+    const cmds = text.stderr.split('\n').filter((l) => l.startsWith('  $'));
+    expect(cmds.at(-1)).toBe("  $ fragctl task complete T-01a --summary 'a summary long enough'");
+
+    const log = await d.fragctl(['log', 'built the form']);
+    expect(log.stdout.split('\n')[0]).toBe('logged on T-01a');
+    const deploy = await d.fragctl(['log', '--kind', 'deploy', 'to staging']);
+    expect(deploy.stdout.split('\n')[0]).toBe('logged as deploy on T-01a');
+
+    const paused = await d.json(['session', 'pause']);
+    expect(paused.body.instructions.suggested_commands).toEqual(['fragctl session resume']);
+    expect((await d.fragctl(['session', 'resume'])).stdout).toMatch(/^resumed SESSION-001/);
+  }, 120_000);
+});
+
 describe('the demo', () => {
   it('removes the throw-away home it made', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'demo-tmp-'));
