@@ -59,7 +59,7 @@ describe('the end-of-session report', () => {
       artifacts: [],
       tokens: { input: 0, output: 0, cache_creation: 0, cache_read: 0, by_task: [] },
       warnings: [],
-    } as never);
+    });
     const rows = lines.filter((l) => l.startsWith('  ✓'));
     expect(rows).toHaveLength(2);
     expect(rows[0].indexOf('short')).toBe(rows[1].indexOf('long'));
