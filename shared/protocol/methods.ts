@@ -2,6 +2,8 @@
 // once; the daemon validates against these schemas, and fragctl, the MCP server and the
 // HTTP API are typed by them.
 import { z } from 'zod';
+// Validation messages in fragctl's words for every schema of the table (shared/zod-words.ts).
+import '../zod-words.js';
 import { method } from './define.js';
 import {
   completionMethods,

@@ -89,6 +89,26 @@ describe('answers that read right', () => {
   }, 120_000);
 });
 
+describe('one reader of times and dates', () => {
+  it('report takes yesterday and :week as intervals does; --priority takes medium; a bad day names the forms', async () => {
+    const d = await startDaemon();
+    daemons.push(d);
+    const y = await d.json(['report', '--since', 'yesterday']);
+    expect(y.code).toBe(0);
+    const week = await d.json(['report', '--since', ':week']);
+    expect(week.code).toBe(0);
+    expect(week.body.since <= week.body.until).toBe(true);
+    expect((await d.json(['intervals', '--since', ':week'])).code).toBe(0);
+    const bad = await d.fragctl(['report', '--since', 'someday soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--since: cannot read "someday soon" as a day; try 2026-03-29, today, yesterday');
+    expect((await d.fragctl(['project', 'create', 'P', 'P'])).code).toBe(0);
+    const made = await d.json(['task', 'create', 'T-1', 'one', '--priority', 'medium']);
+    expect(made.code).toBe(0);
+    expect(made.body.task.priority).toBe('normal');
+  }, 120_000);
+});
+
 describe('the demo', () => {
   it('removes the throw-away home it made', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'demo-tmp-'));
