@@ -195,7 +195,7 @@ export function intervalCommands(y: Argv<GlobalArgs>) {
   return y
     .command(
       'intervals',
-      'List tracked intervals, newest first, with short ids (@1 the newest) for corrections',
+      'List tracked intervals, newest first, with short ids (@N, fixed for each interval) for corrections',
       (b) =>
         b
           .option('since', {
@@ -265,8 +265,8 @@ export function intervalCommands(y: Argv<GlobalArgs>) {
               .option('start', { type: 'string', describe: 'new start (09:15, yesterday 14:00, --start=-45m)' })
               .option('end', { type: 'string', describe: 'new end' })
               .option('adjust', adjustOpt)
-              .example('$0 interval edit @1 --start 08:45', 'the running interval started earlier')
-              .example('$0 interval edit @3 --end 17:30 --adjust', 'lengthen @3, trimming what follows'),
+              .example('$0 interval edit @12 --start 08:45', 'interval @12 started earlier')
+              .example('$0 interval edit @9 --end 17:30 --adjust', 'lengthen @9, trimming what follows'),
           (argv) =>
             run(
               argv,
