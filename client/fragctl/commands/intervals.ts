@@ -11,6 +11,7 @@ import { RpcError, type FragClient } from '../../lib/client.js';
 import { parseTimeExpr, TimeExprError } from '../../lib/time-expr.js';
 import { rangeOf } from '../../lib/when.js';
 import { localTime, one } from '../output.js';
+import { progress } from '../progress.js';
 import { fragctl } from '../../../shared/command.js';
 import { printData, run, UsageError, type GlobalArgs } from '../runner.js';
 
@@ -556,7 +557,10 @@ export async function importTimewarrior(
     skipped: [],
     tasks_created: [],
   };
-  for (let i = 0; i < input.intervals.length || i === 0; i += 2000) {
+  const shown = progress();
+  const count = input.intervals.length;
+  for (let i = 0; i < count || i === 0; i += 2000) {
+    if (count > 2000) shown.update(`importing intervals ${i + 1}–${Math.min(count, i + 2000)} of ${count}…`);
     const r = await c.call('interval.import', {
       ...(input.actor ? { actor: input.actor } : {}),
       format: 'timewarrior',
@@ -572,6 +576,7 @@ export async function importTimewarrior(
     total.skipped.push(...r.skipped);
     total.tasks_created.push(...r.tasks_created);
   }
+  shown.done();
   return total;
 }
 
