@@ -3,6 +3,8 @@
 // HTTP API are typed by them.
 import type { BudgetView, Spend } from './costs.js';
 import { z } from 'zod';
+// Validation messages in fragctl's words for every schema of the table (shared/zod-words.ts).
+import '../zod-words.js';
 import { method } from './define.js';
 import {
   completionMethods,

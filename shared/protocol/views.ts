@@ -133,6 +133,11 @@ export interface CommandTemplate {
   rendered: string;
   /** Over MCP: the tool to call, its arguments holding `{hole}` strings to replace with the worker's words. */
   tool?: { name: string; arguments: Record<string, unknown> };
+  /**
+   * Index in suggested_commands this template comes before (the updates a retry needs come
+   * before the retry); absent: after every command.
+   */
+  before?: number;
 }
 
 export interface Instructions {

@@ -95,7 +95,7 @@ export function runActivity(kind: ActivityKind, argv: ActivityArgs): Promise<voi
           ? `update logged${on ? ` on ${on}` : ''}`
           : kind === 'note'
             ? 'note added'
-            : `logged ${r.activity.kind}`;
+            : `logged${r.activity.kind === 'log' ? '' : ` as ${one(r.activity.kind)}`}${on ? ` on ${on}` : ''}`;
       const u = r.task_updates;
       const count = u
         ? ` (${u.count} update${u.count === 1 ? '' : 's'}${u.more_needed ? `, ${u.more_needed} more before it can complete` : ''})`

@@ -13,6 +13,7 @@ import { Exit } from '../exit-codes.js';
 import { sprintActivation, taskActivation } from './context.js';
 import { sprintCompletion, taskCompletion } from './completion.js';
 import { terminalSafe } from '../../../shared/terminal.js';
+import { PRIORITY_FORMS, readPriority } from '../../../shared/priority.js';
 
 const minutes = (v: string | number | undefined): number | undefined => {
   if (v === undefined) return undefined;
@@ -20,7 +21,17 @@ const minutes = (v: string | number | undefined): number | undefined => {
   if (m === null) throw new UsageError(`--estimate takes minutes (90) or a duration (1h30m, 1.25h), not ${String(v)}`);
   return m;
 };
-const PRIORITY_CHOICES = ['urgent', 'high', 'normal', 'low'] as const;
+/** --priority: the four levels or a synonym (medium = normal…), read by shared/priority.ts. */
+const priorityOption = (describe = 'urgent, high, normal (default) or low; also medium, critical, minor…') => ({
+  type: 'string' as const,
+  describe,
+  coerce: (v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const p = readPriority(String(v));
+    if (!p) throw new UsageError(`--priority ${v}: use ${PRIORITY_FORMS}`);
+    return p;
+  },
+});
 /** `--depends-on A B` and `--depends-on A,B` both name two tasks. */
 const codes = (v: (string | number)[] | undefined): string[] | undefined =>
   v === undefined
@@ -233,7 +244,7 @@ export function taskCommands(y: Argv<GlobalArgs>) {
           .option('estimate', { type: 'string', describe: 'minutes (90) or a duration (1h30m, 1.25h)' })
           .option('assignee', { type: 'string' })
           .option('description', { type: 'string' })
-          .option('priority', { choices: PRIORITY_CHOICES, describe: 'urgent, high, normal (default) or low' })
+          .option('priority', priorityOption())
           .option('depends-on', { type: 'string', array: true, describe: 'task codes that must complete first' })
           .option('label', {
             type: 'string',
@@ -270,7 +281,7 @@ export function taskCommands(y: Argv<GlobalArgs>) {
             .option('project', { type: 'string' })
             .option('parent', { type: 'string' })
             .option('status', { choices: ['todo', 'in_progress', 'blocked', 'completed', 'cancelled'] as const })
-            .option('priority', { choices: PRIORITY_CHOICES })
+            .option('priority', priorityOption('urgent, high, normal or low; also medium, critical, minor…'))
             .option('ready', { type: 'boolean', describe: 'open, dependencies complete, nobody holds it' })
             .option('blocked', { type: 'boolean', describe: 'open with dependencies not yet complete' }),
         (argv) =>
@@ -357,7 +368,7 @@ export function taskCommands(y: Argv<GlobalArgs>) {
             .option('assignee', { type: 'string' })
             .option('summary', { type: 'string' })
             .option('sprint', { type: 'string' })
-            .option('priority', { choices: PRIORITY_CHOICES })
+            .option('priority', priorityOption('urgent, high, normal or low; also medium, critical, minor…'))
             .option('depends-on', {
               type: 'string',
               array: true,

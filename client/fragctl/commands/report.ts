@@ -12,6 +12,7 @@ import { boxTable } from '../box-table.js';
 import { cut, layoutOf, outputWidth, tableWidths } from '../layout.js';
 import { daysLine, reportChart } from '../charts.js';
 import { localTime, one } from '../output.js';
+import { dayRange, inZone, WhenError } from '../../lib/when.js';
 
 export const BY = REPORT_BY;
 const TEAM_BY = ['person', 'machine', 'actor', 'task'] as const;
@@ -221,22 +222,32 @@ function teamCsv(r: TeamReportResult): string[] {
   ];
 }
 
+/** --since/--until as local days, read by the one time reader (client/lib/when.ts) in the report's zone. */
+async function reportDays(argv: { since?: string; until?: string; tz?: string }) {
+  try {
+    return await inZone(argv.tz, () => dayRange(argv.since, argv.until));
+  } catch (err) {
+    if (err instanceof WhenError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 /** fragctl report --team: the whole team's time, read by the daemon from the team store. */
 function runTeamReport(argv: Omit<ReportArgs, 'by'> & { by?: string }): Promise<void> {
   const by = argv.by ?? 'person';
   return run(
     argv,
-    (c) =>
+    (c, _t, days) =>
       c.call('team.report', {
         by: by as (typeof TEAM_BY)[number],
-        since: argv.since,
-        until: argv.until,
+        ...days,
         tz: argv.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
       }),
     (r) => (argv.csv ? teamCsv(r) : teamReportTable(r)),
     () => {
       if (!(TEAM_BY as readonly string[]).includes(by))
         throw new UsageError(`--team reports by ${TEAM_BY.join(', ')}; not by ${by}`);
+      return reportDays(argv);
     },
   );
 }
@@ -252,8 +263,11 @@ export function reportCommand(y: Argv<GlobalArgs>) {
           describe: 'group rows by (default day; with --team: person, machine, actor or task, default person)',
         })
         .option('team', { type: 'boolean', describe: 'the whole team, read from the team store (sync on)' })
-        .option('since', { type: 'string', describe: 'first local day, YYYY-MM-DD' })
-        .option('until', { type: 'string', describe: 'last local day, YYYY-MM-DD (inclusive; default today)' })
+        .option('since', {
+          type: 'string',
+          describe: 'first local day: 2026-03-29, yesterday, monday, -7d, or a range (:week, :lastmonth, :year…)',
+        })
+        .option('until', { type: 'string', describe: 'last local day, same forms (inclusive; default today)' })
         .option('tz', { type: 'string', describe: 'time zone for days (default: $TZ / the system zone)' })
         .option('per-actor', {
           type: 'boolean',
@@ -299,11 +313,10 @@ export function reportCommand(y: Argv<GlobalArgs>) {
 export function runReport(argv: ReportArgs): Promise<void> {
   return run(
     argv,
-    async (c) => {
+    async (c, _t, days) => {
       const params = {
         by: argv.by,
-        since: argv.since,
-        until: argv.until,
+        ...days,
         tz: argv.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
         per_actor: argv['per-actor'],
         ...(argv.intervals ? { intervals: true } : {}),
@@ -329,5 +342,6 @@ export function runReport(argv: ReportArgs): Promise<void> {
               daysLine(r.days, layoutOf(argv)),
             ]
           : reportTable(r),
+    () => reportDays(argv),
   );
 }

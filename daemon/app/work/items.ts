@@ -9,7 +9,8 @@ import type { Call } from '../app.js';
 import { filterSql, labelledTasks, quoteSql, resolveFilters } from '../filters.js';
 import { setLabels } from './labels.js';
 import type { Sql } from '../../store/sql.js';
-import type { ProjectRow, SprintRow, TaskRow } from '../rows.js';
+import type { ProjectRow, SessionRow, SprintRow, TaskRow } from '../rows.js';
+import { currentSessionOf, DEFAULT_ACTOR } from '../sessions/lookup.js';
 import { activityView, projectView } from '../views.js';
 import { sprintView, taskView } from './views.js';
 import { findProject, findSprint, findTask, normalizeSprintCode, sprintById } from './lookup.js';
@@ -238,6 +239,24 @@ export function createTask(call: Call, p: ParsedParamsOf<'task.create'>) {
   };
 }
 
+/**
+ * task.edit names no session: the one working on the task (the task or its parent on top of
+ * the stack), else the person's current one, so a refusal's fixes and reminder are about the
+ * session that is there, not "no session".
+ */
+function sessionOf(call: Call, task: TaskRow): SessionRow | null {
+  return (
+    call.app.sql.get<SessionRow>(
+      `SELECT * FROM sessions WHERE status IN ('active','paused') AND active_task_id IN (?, ?)
+        ORDER BY status = 'active' DESC, last_activity_at DESC, id DESC LIMIT 1`,
+      task.id,
+      task.parent_id ?? task.id,
+    ) ??
+    currentSessionOf(call, DEFAULT_ACTOR) ??
+    null
+  );
+}
+
 export function editTask(call: Call, p: ParsedParamsOf<'task.edit'>) {
   const row = findTask(call, p.code);
   const sprint = p.sprint ? findSprint(call, p.sprint) : null;
@@ -254,7 +273,7 @@ export function editTask(call: Call, p: ParsedParamsOf<'task.edit'>) {
   if (p.budget_minutes !== undefined || p.budget_usd !== undefined) setTaskBudget(call, row, p);
   const completing = p.status === 'completed' && row.status !== 'completed';
   // Setting the status to completed is a completion: the same gate as task.complete.
-  const gate = completing ? gateTask(call, null, row, { summary: p.summary, force: p.force }) : null;
+  const gate = completing ? gateTask(call, sessionOf(call, row), row, { summary: p.summary, force: p.force }) : null;
   call.app.sql.run(
     `UPDATE tasks SET title = coalesce(?, title), description = coalesce(?, description), status = coalesce(?, status),
        estimate_minutes = coalesce(?, estimate_minutes), delegation_status = coalesce(?, delegation_status),
