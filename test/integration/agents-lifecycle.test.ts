@@ -121,7 +121,7 @@ describe('one Claude Code conversation across exits, resumes and /clear', () => 
     const r = await cleared.send('SessionStart', at(70), { source: 'resume' });
     const ctx = contextOf(r.stdout);
     expect(keyOf(r.stdout)).toBe(key);
-    expect(ctx).toMatch(/Branch feature\/T-3-sync names T-3 “Sync”, held by human \(SESSION-\d+\)/);
+    expect(ctx).toMatch(/Branch “feature\/T-3-sync” names T-3 “Sync”, held by human \(SESSION-\d+\)/);
     expect(ctx).not.toContain('does not know');
     expect(await stackCodes(key)).toEqual(['APP']);
     expect(kinds(key)).toContain('claim.lost');

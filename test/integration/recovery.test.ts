@@ -101,8 +101,10 @@ describe('an agent that lost its memory needs only the key', () => {
       `fragctl session status --session ${key}`,
       'fragctl task show R-1',
     ]);
-    // The update is the agent's to write: a template, not invented text.
+    // The update and the summary are the agent's to write: templates, not invented text
+    // (done is offered as soon as only the worker's words stand between the task and its gate).
     expect(b.instructions.templates.map((t: { rendered: string }) => t.rendered)).toEqual([
+      `fragctl done --session ${key} <summary>`,
       `fragctl update --session ${key} <update>`,
     ]);
     // text for a person at another terminal

@@ -182,7 +182,7 @@ describe('time invariants under random operations', () => {
       }),
       { numRuns: 300 },
     );
-  });
+  }, 120_000);
 });
 
 describe('report by day (SQL, offset segments) against the pure day split', () => {
