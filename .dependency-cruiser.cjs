@@ -21,6 +21,8 @@ const LAYERS = [
   ['costs', '^daemon/app/costs/'],
   ['sessions', '^daemon/app/sessions/'],
   ['work', '^daemon/app/work/'],
+  // Estimates learnt from completed work (issue 26): read tasks, labels and intervals.
+  ['estimates', '^daemon/app/estimates/'],
   ['context', '^daemon/app/context/'],
   ['instructions', '^daemon/app/instructions/'],
   ['corrections', '^daemon/app/(corrections|undo)/'],

@@ -7,7 +7,13 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [ -n "${FRAGCTL:-}" ]; then fragctl=("$FRAGCTL"); else fragctl=(node "$root/dist/fragctl.js"); fi
 plan=${PLAN:-$root/examples/plan.yaml}
-export FRAGMENTS_HOME=${FRAGMENTS_HOME:-$(mktemp -d /tmp/fragd-demo.XXXXXX)}
+# A home the demo made is removed at the end; one you pass (FRAGMENTS_HOME=…) is kept.
+own_home=
+if [ -z "${FRAGMENTS_HOME:-}" ]; then
+  FRAGMENTS_HOME=$(mktemp -d "${TMPDIR:-/tmp}/fragd-demo.XXXXXX")
+  own_home=1
+fi
+export FRAGMENTS_HOME
 chmod 700 "$FRAGMENTS_HOME"
 # Shows each command as a shell would need it typed: words with spaces or quotes single-quoted.
 shown() {
@@ -21,8 +27,18 @@ shown() {
 }
 f() { echo; echo "\$ fragctl$(shown "$@")"; "${fragctl[@]}" "$@"; }
 # If a step fails, stop the daemon the demo started rather than leave it running.
-trap 'status=$?; [ $status -eq 0 ] || "${fragctl[@]}" daemon stop --no-autostart >/dev/null 2>&1; exit $status' EXIT
-echo "demo home: $FRAGMENTS_HOME (socket, database and log live here)"
+cleanup() {
+  local status=$?
+  [ $status -eq 0 ] || "${fragctl[@]}" daemon stop --no-autostart >/dev/null 2>&1
+  [ -z "$own_home" ] || rm -rf "$FRAGMENTS_HOME"
+  exit $status
+}
+trap cleanup EXIT
+if [ -n "$own_home" ]; then
+  echo "demo home: $FRAGMENTS_HOME (socket, database and log live here; removed at the end, FRAGMENTS_HOME=DIR keeps one)"
+else
+  echo "demo home: $FRAGMENTS_HOME (socket, database and log live here)"
+fi
 f import "$plan"
 f session start
 f sprint activate 1

@@ -8,7 +8,9 @@ import { ErrorCode, FragError } from './errors.js';
 import { MAX_ESTIMATE_MINUTES, parseMinutes } from './format.js';
 import { fragctl } from './command.js';
 import { ACTOR_PATTERN, ACTOR_RULE, CODE_PATTERN, CODE_RULE } from './charset.js';
-import { PRIORITIES, priorityNumber } from './priority.js';
+import { priorityNumber, PRIORITY_FORMS, readPriority } from './priority.js';
+// Validation messages in fragctl's words (shared/zod-words.ts).
+import './zod-words.js';
 
 const estimate = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const minutes = parseMinutes(v);
@@ -33,17 +35,45 @@ const budget = z
   })
   .strict();
 const title = z.string().trim().min(1).max(500);
+/** One label or a list: `labels: backend` or `labels: [backend, parser]`. */
+const labels = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : [v]))
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .trim()
+          .min(1)
+          .max(40)
+          .regex(/^[\p{L}\p{N}][\p{L}\p{N}._-]*$/u, 'a label is one word: letters, digits, . _ -'),
+      )
+      .max(20),
+  );
 const baseTask = {
   code,
   title,
   description: z.string().optional(),
   estimate: estimate.optional(),
   budget: budget.optional(),
+  labels: labels.optional(),
   assignee: z.string().trim().regex(ACTOR_PATTERN, ACTOR_RULE).optional(),
-  /** urgent, high, normal, low, or 1 (urgent) … 4 (low). */
+  /** urgent, high, normal, low (or a synonym: medium, critical, minor…), or 1 (urgent) … 4 (low). */
   priority: z
-    .union([z.enum(PRIORITIES), z.number().int().min(1).max(4)])
-    .transform((v) => (typeof v === 'number' ? v : priorityNumber(v)))
+    .union([z.string(), z.number().int().min(1).max(4)], {
+      error: () => `a priority is ${PRIORITY_FORMS}, or 1 (urgent) … 4 (low)`,
+    })
+    .transform((v, ctx) => {
+      if (typeof v === 'number') return v;
+      const p = readPriority(v);
+      if (p) return priorityNumber(p);
+      ctx.addIssue({
+        code: 'custom',
+        message: `“${v}” is not a priority: use ${PRIORITY_FORMS}, or 1 (urgent) … 4 (low)`,
+      });
+      return z.NEVER;
+    })
     .optional(),
   /** Codes of tasks (in this plan or already stored) that must complete first. */
   depends_on: z
@@ -73,6 +103,7 @@ export const planSprint = z
     title,
     goal: z.string().optional(),
     budget: budget.optional(),
+    labels: labels.optional(),
     tasks: z.array(planTask).optional(),
   })
   .strict();

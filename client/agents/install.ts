@@ -126,11 +126,14 @@ function stripEntries(text: string, file: TargetFile, created: Set<string> | nul
   let tree = parseSettings(t, file.path);
   const hooks = valueAt(tree, ['hooks']);
   if (hooks && typeof hooks === 'object' && !Array.isArray(hooks)) {
+    // A "hooks": {} the user wrote is theirs: only a container fragd's entries emptied may go.
+    let removedAny = false;
     for (const event of Object.keys(hooks)) {
       const list = valueAt(tree, ['hooks', event]);
       if (!Array.isArray(list)) continue;
       const hadOurs = list.some((g) => handlersOf(g).some(isFragdHandler));
       if (!hadOurs) continue;
+      removedAny = true;
       for (let gi = list.length - 1; gi >= 0; gi--) {
         const handlers = handlersOf(list[gi]);
         if (!handlers.some(isFragdHandler)) continue;
@@ -147,7 +150,7 @@ function stripEntries(text: string, file: TargetFile, created: Set<string> | nul
       }
     }
     const left = valueAt(tree, ['hooks']);
-    if (left && typeof left === 'object' && Object.keys(left).length === 0 && mayDrop('hooks')) {
+    if (removedAny && left && typeof left === 'object' && Object.keys(left).length === 0 && mayDrop('hooks')) {
       t = setAt(t, ['hooks'], undefined);
       tree = parseSettings(t, file.path);
     }

@@ -16,7 +16,8 @@ import { AGENTS, type Agent } from '../agents/events.js';
 import { agentStatus, RecordStore } from '../agents/install.js';
 import { checkSocketPlace } from '../../shared/safety/owned-dir.js';
 
-export type Verdict = 'ok' | 'warn' | 'fail' | 'skip';
+/** `info`: worth knowing, nothing to fix (e.g. a daemon not started yet, which fragctl starts itself). */
+export type Verdict = 'ok' | 'info' | 'warn' | 'fail' | 'skip';
 
 export interface CheckResult {
   id: string;
@@ -30,8 +31,10 @@ export interface CheckResult {
 export interface DoctorContext {
   env: NodeJS.ProcessEnv;
   paths: FragPaths;
-  /** A connection to the running daemon, or why there is none. */
-  client: FragClient | { unreachable: string };
+  /** A connection to the running daemon, or why there is none (`notRunning`: nothing listens at all). */
+  client: FragClient | { unreachable: string; notRunning?: boolean };
+  /** Whether fragctl starts fragd itself when none answers (FRAGMENTS_NO_AUTOSTART unset). */
+  autoStart?: boolean;
   clientVersion: string;
 }
 
@@ -68,13 +71,21 @@ function socketDirCheck(paths: FragPaths): CheckResult {
 async function daemonChecks(c: DoctorContext): Promise<CheckResult[]> {
   if ('unreachable' in c.client)
     return [
-      bad(
-        'daemon',
-        'daemon',
-        'fail',
-        c.client.unreachable,
-        'fragctl daemon start (fragctl daemon logs tells why it stopped)',
-      ),
+      // Right after setup nothing has started fragd yet, and that is fine: the next command starts it.
+      c.client.notRunning && c.autoStart
+        ? bad(
+            'daemon',
+            'daemon',
+            'info',
+            `not running yet: the next fragctl command starts it (or ${fragctl('daemon', 'start')} now)`,
+          )
+        : bad(
+            'daemon',
+            'daemon',
+            'fail',
+            c.client.unreachable,
+            `${fragctl('daemon', 'start')} (${fragctl('daemon', 'logs')} tells why it stopped)`,
+          ),
       bad('version', 'versions', 'skip', 'needs the daemon'),
       bad('database', 'database', 'skip', 'needs the daemon'),
       bad('http', 'HTTP API', 'skip', 'needs the daemon'),

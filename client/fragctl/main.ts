@@ -21,6 +21,7 @@ import { setupCommand } from './commands/setup.js';
 import { doctorCommand } from './commands/doctor.js';
 import { openCommand } from './commands/open.js';
 import { syncCommands } from './commands/sync.js';
+import { estimateCommands } from './commands/estimate.js';
 
 declare const __FRAGD_VERSION__: string;
 
@@ -76,6 +77,7 @@ for (const add of [
   doctorCommand,
   openCommand,
   syncCommands,
+  estimateCommands,
 ]) {
   cli = add(cli);
 }

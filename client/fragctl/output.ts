@@ -8,6 +8,7 @@ import { cellText, cut, displayWidth, pad, type Layout } from './layout.js';
 import type {
   ActivityView,
   ContextFrame,
+  CommandTemplate,
   Instructions,
   SessionView,
   TaskView,
@@ -75,6 +76,24 @@ export const activityLine = (a: ActivityView, layout: Layout = WHOLE): string =>
 export const activityLines = (as: ActivityView[], layout: Layout = WHOLE): string[] =>
   as.map((a) => activityLine(a, layout));
 
+/** A template as a line: fill each <hole> with your own words (the gate refuses the hole's text). */
+const templateLine = (t: CommandTemplate): string =>
+  `  $ ${one(t.rendered)}    # ${one(
+    Object.entries(t.holes)
+      .map(([k, v]) => `<${k}>: ${v}`)
+      .join('; '),
+  )}`;
+
+/** Commands and templates in the order they are run: a template placed `before` a command comes first. */
+function commandsInOrder(i: Instructions): string[] {
+  const tpls = i.templates ?? [];
+  const placed = (at: number) => tpls.filter((t) => t.before === at).map(templateLine);
+  return [
+    ...i.suggested_commands.flatMap((c, at) => [...placed(at), `  $ ${one(c)}`]),
+    ...tpls.filter((t) => t.before === undefined || !i.suggested_commands[t.before]).map(templateLine),
+  ];
+}
+
 export function instructionLines(i: Instructions | undefined, format: Format): string[] {
   if (!i) return [];
   if (format === 'md') {
@@ -83,11 +102,8 @@ export function instructionLines(i: Instructions | undefined, format: Format): s
       '### Next',
       ...i.next_actions.map((a) => `- ${one(a)}`),
       ...(i.required_actions?.length ? ['', '### Required', ...i.required_actions.map((a) => `- ${one(a)}`)] : []),
-      '',
-      '### Commands',
-      '```sh',
-      ...i.suggested_commands.map(one),
-      '```',
+      // Nothing to run: no empty code block.
+      ...(i.suggested_commands.length ? ['', '### Commands', '```sh', ...i.suggested_commands.map(one), '```'] : []),
       ...(i.templates?.length
         ? [
             '',
@@ -96,7 +112,9 @@ export function instructionLines(i: Instructions | undefined, format: Format): s
               (t) =>
                 `- \`${t.rendered}\` — ${Object.entries(t.holes)
                   .map(([k, v]) => `<${k}>: ${v}`)
-                  .join('; ')}`,
+                  .join(
+                    '; ',
+                  )}${t.before !== undefined && i.suggested_commands[t.before] ? ` (before \`${one(i.suggested_commands[t.before])}\`)` : ''}`,
             ),
           ]
         : []),
@@ -108,16 +126,7 @@ export function instructionLines(i: Instructions | undefined, format: Format): s
     '',
     ...(i.required_actions?.length ? ['required:', ...i.required_actions.map((a) => `  - ${one(a)}`)] : []),
     ...i.next_actions.map((a) => `→ ${one(a)}`),
-    ...i.suggested_commands.map((c) => `  $ ${one(c)}`),
-    // Templates: fill each <hole> with your own words (the gate refuses the hole's text).
-    ...(i.templates ?? []).map(
-      (t) =>
-        `  $ ${one(t.rendered)}    # ${one(
-          Object.entries(t.holes)
-            .map(([k, v]) => `<${k}>: ${v}`)
-            .join('; '),
-        )}`,
-    ),
+    ...commandsInOrder(i),
     `· ${one(i.context_reminder)}`,
   ];
 }

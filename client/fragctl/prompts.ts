@@ -72,25 +72,47 @@ export interface CompletionOptions {
   force?: boolean;
 }
 
-type Choice = 'summary' | 'force' | 'skip' | 'cancel';
+/** What a completion prompt can do besides retrying: post an update on the active task. */
+export interface CompletionHelpers {
+  postUpdate?: (message: string) => Promise<unknown>;
+}
+
+type Choice = 'summary' | 'update' | 'force' | 'skip' | 'cancel';
 
 async function askWhatNow(
   code: string,
   v: ValidationView,
   allowSkip: boolean,
-): Promise<{ choice: Choice; summary?: string }> {
+  helpers: CompletionHelpers = {},
+): Promise<{ choice: Choice; summary?: string; update?: string }> {
   say(`${code} cannot be completed yet:`);
   for (const line of checklistLines(v)) say(line);
-  const summaryMissing = v.checklist.some((c) => c.rule === 'summary' && !c.done);
+  const failing = (rule: string) => v.checklist.some((c) => c.rule === rule && !c.done);
   const min = Number(v.details.summary_min_chars ?? 20);
+  // What fixes the refusal comes first, so Enter never forces: --force is last, never the default.
   const choices: { name: string; value: Choice }[] = [
-    ...(summaryMissing ? [{ name: 'Add the summary now', value: 'summary' as const }] : []),
-    { name: 'Close anyway (--force: recorded with the errors it overrides)', value: 'force' },
+    ...(failing('updates') && helpers.postUpdate ? [{ name: 'Post an update now', value: 'update' as const }] : []),
+    ...(failing('summary') ? [{ name: 'Write the summary now', value: 'summary' as const }] : []),
     ...(allowSkip ? [{ name: `Skip ${code}`, value: 'skip' as const }] : []),
     { name: allowSkip ? 'Cancel all' : 'Cancel', value: 'cancel' },
+    { name: 'Close anyway (--force: recorded with the errors it overrides)', value: 'force' },
   ];
   const { select, input } = await inquirer();
-  const choice = await ask((ctx) => select<Choice>({ message: `What now for ${terminalSafe(code)}?`, choices }, ctx));
+  const choice = await ask((ctx) =>
+    select<Choice>({ message: `What now for ${terminalSafe(code)}?`, choices, default: choices[0].value }, ctx),
+  );
+  if (choice === 'update') {
+    const update = await ask((ctx) =>
+      input(
+        {
+          message: `Update on ${terminalSafe(code)} (what you did, in your own words):`,
+          validate: (value) => value.trim().length > 0 || 'say what you did',
+        },
+        ctx,
+      ),
+    );
+    return { choice, update: update.trim() };
+  }
   if (choice !== 'summary') return { choice };
   const summary = await ask((ctx) =>
     input(
@@ -106,13 +128,14 @@ async function askWhatNow(
 
 /**
  * Runs a completion; when the daemon refuses it and a person is at the terminal, asks
- * what to do (add the summary / close anyway / cancel) and tries again. A cancel rethrows
- * the refusal, so the command ends with the ValidationFailed exit code.
+ * what to do (post an update / write the summary / cancel / close anyway) and tries again.
+ * A cancel rethrows the refusal, so the command ends with the ValidationFailed exit code.
  */
 export async function completeWithPrompts<T>(
   argv: GlobalArgs,
   attempt: (opts: CompletionOptions) => Promise<T>,
   initial: CompletionOptions = {},
+  helpers: CompletionHelpers = {},
 ): Promise<T> {
   const opts = { ...initial };
   for (;;) {
@@ -121,13 +144,23 @@ export async function completeWithPrompts<T>(
     } catch (err) {
       if (!isValidationFailure(err) || !interactive(argv)) throw err;
       const data = err.data as unknown as ValidationFailedData;
-      const { choice, summary } = await askWhatNow(data.code, data.validation, false);
+      const { choice, summary, update } = await askWhatNow(data.code, data.validation, false, helpers);
       if (choice === 'cancel' || choice === 'skip') {
         say('cancelled: nothing was changed');
         throw err;
       }
       if (choice === 'force') opts.force = true;
       if (summary) opts.summary = summary;
+      if (update) {
+        // A refused update (canned text…) is said and the question asked again.
+        try {
+          await helpers.postUpdate!(update);
+          say(`update posted on ${data.code}`);
+        } catch (e) {
+          if (!(e instanceof RpcError)) throw e;
+          say(terminalSafe(e.message));
+        }
+      }
     }
   }
 }
@@ -225,6 +258,32 @@ export async function askResume(
     if (!(err instanceof Cancelled)) throw err;
     return false;
   }
+}
+
+/**
+ * session start found the actor's paused session: resume it, start another, or cancel.
+ * Without a terminal nothing is asked ('offer': the answer says so and starts nothing).
+ */
+export async function askPausedSession(
+  argv: GlobalArgs,
+  offer: { key: string; line: string },
+): Promise<'resume' | 'new' | 'offer'> {
+  if (!interactive(argv)) return 'offer';
+  const { select } = await inquirer();
+  // Nothing is started while this asks: cancelling leaves the paused session as it was.
+  return ask((ctx) =>
+    select<'resume' | 'new'>(
+      {
+        message: `Found ${terminalSafe(offer.line)}. Resume it?`,
+        choices: [
+          { name: `Resume ${terminalSafe(offer.key)}`, value: 'resume' },
+          { name: 'Start a new session (it stays paused)', value: 'new' },
+        ],
+        default: 'resume',
+      },
+      ctx,
+    ),
+  );
 }
 
 /** Session end: a final note, unless one was given. */

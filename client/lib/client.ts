@@ -35,7 +35,11 @@ export interface ConnectOptions {
 
 /** No daemon could be reached; the message says what to do. */
 export class DaemonUnreachable extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** True when nothing listens at all (no socket, or a stale one): not started yet, rather than broken. */
+    readonly notRunning = false,
+  ) {
     super(message);
   }
 }
@@ -165,6 +169,7 @@ export class FragClient {
           code === 'ENOENT'
             ? `no daemon is running (no socket at ${paths.socket}); start it with: ${fragctl('daemon', 'start')}`
             : `the daemon does not answer on ${paths.socket} (${code}); start it with: ${fragctl('daemon', 'start')}`,
+          code === 'ENOENT' || code === 'ECONNREFUSED',
         );
       }
       const timeoutMs = opts.startTimeoutMs ?? 8000;

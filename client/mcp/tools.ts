@@ -232,7 +232,7 @@ export interface OpToolSpec {
  * (the daemon validates them and names the field that is wrong).
  */
 const instantArg = z.string();
-const refArg = z.string().describe('@N from list (@1 newest) or #ID');
+const refArg = z.string().describe('@N from list (fixed per interval)');
 
 /** Corrections of the agent's own tracked time, and undo of its own last changes (docs/corrections.md). */
 export const opToolSpecs: OpToolSpec[] = [

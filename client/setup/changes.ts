@@ -2,15 +2,15 @@
 // exactly that back: files it wrote (with the bytes that were there before), blocks it added
 // to shell start-up files, git configuration it set (with the value before) and systemd units
 // it enabled. The record lives in fragd's state directory as setup.json.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type Change =
-  | { kind: 'file'; path: string; before: string | null; mode: number | null }
-  | { kind: 'block'; path: string; block: string; created: boolean }
+  | { kind: 'file'; path: string; before: string | null; mode: number | null; dirs?: string[] }
+  | { kind: 'block'; path: string; block: string; created: boolean; dirs?: string[] }
   | { kind: 'git-config'; key: string; before: string | null; created?: string | null }
   | { kind: 'systemd-enable'; unit: string }
-  | { kind: 'hooks-dir'; dir: string }
+  | { kind: 'hooks-dir'; dir: string; dirs?: string[] }
   | { kind: 'agent'; agent: string }
   | { kind: 'command'; undo: string[]; describe: string };
 
@@ -42,14 +42,33 @@ export function writeAtomic(path: string, content: string, mode: number): void {
   renameSync(tmp, path);
 }
 
+/** The directories above path that do not exist yet, deepest first: those a write creates. */
+export function missingParents(path: string): string[] {
+  const missing: string[] = [];
+  for (let dir = dirname(path); !existsSync(dir) && dirname(dir) !== dir; dir = dirname(dir)) missing.push(dir);
+  return missing;
+}
+
+/** Removes the directories a write created, deepest first, stopping at the first that is not empty. */
+function removeCreatedDirs(dirs: string[] | undefined): void {
+  for (const dir of dirs ?? []) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      return; // not empty (someone else's files, or another step's, undone later) or gone
+    }
+  }
+}
+
 const readOrNull = (path: string): string | null => (existsSync(path) ? readFileSync(path, 'utf8') : null);
 
 /** Writes a whole file, remembering what was there. */
 export function writeFileChange(path: string, content: string, mode = 0o644): Change {
   const before = readOrNull(path);
   const oldMode = before === null ? null : statSync(path).mode & 0o777;
+  const dirs = missingParents(path);
   writeAtomic(path, content, mode);
-  return { kind: 'file', path, before, mode: oldMode };
+  return { kind: 'file', path, before, mode: oldMode, ...(dirs.length ? { dirs } : {}) };
 }
 
 const blockBegin = (name: string) => `# >>> fragd ${name} >>>`;
@@ -68,8 +87,9 @@ export function addBlock(path: string, name: string, lines: string[]): Change {
   const before = readOrNull(path);
   const block = blockText(name, lines);
   const sep = before === null || before === '' || before.endsWith('\n') ? '' : '\n';
+  const dirs = missingParents(path);
   writeAtomic(path, (before ?? '') + sep + block, before === null ? 0o644 : statSync(path).mode & 0o777);
-  return { kind: 'block', path, block: sep + block, created: before === null };
+  return { kind: 'block', path, block: sep + block, created: before === null, ...(dirs.length ? { dirs } : {}) };
 }
 
 /** Takes one recorded change back. Returns what it did, for the user. */
@@ -84,6 +104,7 @@ export function undoChange(c: Change, { run, unhook, uninstallAgent }: Undoers):
     case 'file':
       if (c.before === null) {
         rmSync(c.path, { force: true });
+        removeCreatedDirs(c.dirs);
         return `removed ${c.path}`;
       }
       writeAtomic(c.path, c.before, c.mode ?? 0o644);
@@ -95,6 +116,7 @@ export function undoChange(c: Change, { run, unhook, uninstallAgent }: Undoers):
       const after = now.replace(c.block, '');
       if (c.created && after === '') {
         rmSync(c.path);
+        removeCreatedDirs(c.dirs);
         return `removed ${c.path}`;
       }
       writeAtomic(c.path, after, statSync(c.path).mode & 0o777);
@@ -111,6 +133,7 @@ export function undoChange(c: Change, { run, unhook, uninstallAgent }: Undoers):
       return `disabled ${c.unit}`;
     case 'hooks-dir':
       unhook(c.dir);
+      removeCreatedDirs(c.dirs);
       return `removed fragd's git hooks from ${c.dir} (hooks it chained are back)`;
     case 'agent':
       return uninstallAgent(c.agent);

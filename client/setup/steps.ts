@@ -5,12 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FRAGD_NODE_FLAGS } from '../../shared/daemon-flags.js';
 import { commandLine, fragctl } from '../../shared/command.js';
 import type { FragPaths } from '../../shared/paths.js';
 import { installHooksIn, PASS_THROUGH_HOOKS, PASS_THROUGH_SCRIPT } from '../hooks/install.js';
-import { addBlock, hasBlock, writeFileChange, type Change } from './changes.js';
+import { addBlock, hasBlock, missingParents, writeFileChange, type Change } from './changes.js';
 import { AGENTS, type Agent } from '../agents/events.js';
 import { installAgent, RecordStore } from '../agents/install.js';
 import { targetFiles } from '../agents/targets.js';
@@ -75,6 +75,16 @@ function systemdRuns(c: SetupContext): boolean {
   }
 }
 
+/** The package directory above the bundles (the one holding package.json and README.md). */
+function packageRoot(dist: string): string {
+  for (let dir = dirname(dist); dirname(dir) !== dir; dir = dirname(dir))
+    if (existsSync(join(dir, 'package.json'))) return dir;
+  return dirname(dist);
+}
+
+/** A file URL for Documentation=: percent-encoded, and % doubled, as systemd expands specifiers there. */
+const systemdDocUrl = (path: string): string => pathToFileURL(path).href.replace(/%/g, '%%');
+
 function systemdStep(c: SetupContext): Step {
   const dir = join(xdgConfig(c), 'systemd', 'user');
   const fragd = join(c.dist, 'fragd.js');
@@ -92,13 +102,16 @@ function systemdStep(c: SetupContext): Step {
         : 'systemd is not running for this user: the units are written, not enabled (fragctl starts fragd itself)',
     ],
     apply: () => {
-      const service = SERVICE_TEMPLATE.replace(
+      // The README this install ships (npm packs it beside dist/), so `systemctl --user help` opens it.
+      const docs = (unit: string) =>
+        unit.replace(/^Documentation=.*$/m, `Documentation=${systemdDocUrl(join(packageRoot(c.dist), 'README.md'))}`);
+      const service = docs(SERVICE_TEMPLATE).replace(
         /^ExecStart=.*$/m,
         `ExecStart=${systemdExec([c.node, ...FRAGD_NODE_FLAGS, fragd])}`,
       );
       const changes = [
         writeFileChange(join(dir, 'fragd.service'), service),
-        writeFileChange(join(dir, 'fragd.socket'), SOCKET_TEMPLATE),
+        writeFileChange(join(dir, 'fragd.socket'), docs(SOCKET_TEMPLATE)),
       ];
       if (runs) {
         c.run(['systemctl', '--user', 'daemon-reload']);
@@ -176,8 +189,9 @@ function gitHooksStep(c: SetupContext): Step {
         ],
     apply: () => {
       const dir = current ?? own;
+      const dirs = missingParents(join(dir, 'hook'));
       installHooksIn(dir);
-      const changes: Change[] = [{ kind: 'hooks-dir', dir }];
+      const changes: Change[] = [{ kind: 'hooks-dir', dir, ...(dirs.length ? { dirs } : {}) }];
       if (!current) {
         changes.push(writeFileChange(join(own, '.fragd-global'), 'run each repository’s own hooks too\n'));
         for (const hook of PASS_THROUGH_HOOKS)

@@ -18,6 +18,12 @@ import { intervalHandlers } from './interval-handlers.js';
 import { reportPreparers } from '../app/time/report-views.js';
 import { gitHandlers, gitPreparers } from './git.js';
 import { syncHandlers } from './sync-handlers.js';
+import {
+  estimateHandlers,
+  withPlanEstimates,
+  withSuggestionOnActivate,
+  withSuggestionOnCreate,
+} from './estimate-handlers.js';
 import { claimBeforeActivate, grantAgentPlaces, grantNextChoice } from '../app/team/claims.js';
 import { spooledAgentPlaces } from '../app/git/spool.js';
 
@@ -55,7 +61,7 @@ const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
   'context.clear': (c, p) => context.clearContext(c, p),
   'context.show': (c, p) => context.showContext(c, p),
   'sprint.activate': (c, p) => context.activateSprint(c, p),
-  'task.activate': (c, p) => context.activateTask(c, p),
+  'task.activate': (c, p) => withSuggestionOnActivate(c, context.activateTask(c, p)),
   'task.deactivate': (c, p) => context.deactivateTask(c, p),
 
   'activity.update': (c, p) => context.logActivity(c, 'update', p),
@@ -70,12 +76,12 @@ const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
   'sprint.list': (c, p) => items.listSprints(c, p),
   'sprint.show': (c, p) => items.showSprint(c, p),
   'sprint.edit': (c, p) => items.editSprint(c, p),
-  'task.create': (c, p) => items.createTask(c, p),
+  'task.create': (c, p) => withSuggestionOnCreate(c, p, items.createTask(c, p)),
   'task.list': (c, p) => items.listTasks(c, p),
   'task.show': (c, p) => items.showTask(c, p),
   'task.edit': (c, p) => items.editTask(c, p),
   'task.next': (c, p) => nextTask(c, p),
-  'plan.import': (c, p) => importPlan(c, p),
+  'plan.import': (c, p) => withPlanEstimates(c, p, importPlan(c, p)),
 };
 
 export const handlers: HandlerTable = {
@@ -88,6 +94,7 @@ export const handlers: HandlerTable = {
   ...intervalHandlers,
   ...gitHandlers,
   ...syncHandlers,
+  ...estimateHandlers,
 };
 
 export const preparers: Preparers<MethodName> = {

@@ -534,6 +534,23 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (scope, item_id, measure, level)
   );
   `,
+  `
+  -- Labels on tasks and sprints (issue 26): what makes tasks "similar" for estimates, and
+  -- what reports and lists filter by. A label is a word, compared without case.
+  CREATE TABLE labels (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE);
+  CREATE TABLE task_labels (
+    task_id INTEGER NOT NULL REFERENCES tasks(id),
+    label_id INTEGER NOT NULL REFERENCES labels(id),
+    PRIMARY KEY (task_id, label_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX task_labels_label ON task_labels(label_id, task_id);
+  CREATE TABLE sprint_labels (
+    sprint_id INTEGER NOT NULL REFERENCES sprints(id),
+    label_id INTEGER NOT NULL REFERENCES labels(id),
+    PRIMARY KEY (sprint_id, label_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX sprint_labels_label ON sprint_labels(label_id, sprint_id);
+  `,
 ];
 
 /**

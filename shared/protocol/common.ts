@@ -59,3 +59,23 @@ export function freeformProblem(value: unknown): string | null {
 export const cursor = z.string().trim().min(1).max(100);
 /** Items per page; a page also stops before PAGE_BYTES, so `next_cursor` may come sooner. */
 export const pageLimit = (max: number) => z.number().int().min(1).max(max);
+
+/** A label on a task or sprint: one word (letters, digits, `.`, `_`, `-`), compared without case. */
+export const label = z
+  .string()
+  .trim()
+  .min(1)
+  .max(40)
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N}._-]*$/u, 'a label is one word: letters, digits, . _ - (e.g. backend)');
+export const labels = z.array(label).max(20);
+
+/**
+ * The filters every report and list takes (issue 26), combinable: all given must hold.
+ * `label`: every label given (on the task, its parent or its sprint); `kind`: agents or the human.
+ */
+export const filters = {
+  project: code.optional(),
+  sprint: code.optional(),
+  label: labels.optional(),
+  kind: z.enum(['agent', 'human']).optional(),
+};

@@ -68,6 +68,21 @@ export interface ResumeSuggestionsView {
   sprints: { code: string; title: string; completed: number; total: number; progress: string }[];
 }
 
+/** The actor's paused session, offered back by session.start (issue 26). */
+export interface PausedSessionOffer {
+  key: string;
+  paused_at: string;
+  /** "2 hours ago". */
+  paused_ago: string;
+  reason: string | null;
+  /** The task on top of its stack, if any. */
+  task: string | null;
+  /** "SESSION-001 (paused 2 hours ago, on T-1: idle)". */
+  line: string;
+  /** Runs as written. */
+  resume_command: string;
+}
+
 export interface SessionReport {
   session: string;
   started_at: string;

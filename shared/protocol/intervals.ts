@@ -7,7 +7,7 @@ import { actor, code, source } from './common.js';
 import type { ActivityView } from './views.js';
 
 export interface IntervalView {
-  /** Short id: @1 is the actor's newest interval (see docs/corrections.md, "Interval ids"). */
+  /** Short id: @N, the interval's number, fixed for its life (see docs/corrections.md, "Interval ids"). */
   ref: string;
   /** Stable database id; `#ID` names the interval whatever is tracked later. */
   id: number;
@@ -81,16 +81,14 @@ const instant = z
 const ref = z
   .string()
   .trim()
-  .regex(
-    /^(@[1-9]\d{0,8}|#[1-9]\d{0,15})$/,
-    'an interval is @N (as the interval list numbers them, @1 the newest) or #ID',
-  );
+  .regex(/^(@[1-9]\d{0,8}|#[1-9]\d{0,15})$/, 'an interval is @N, as the interval list shows it (#N is the same)');
 const who = { actor: actor.optional(), source: source.optional() };
 const adjust = z.boolean().optional();
 
 export const intervalMethods = {
   'interval.list': method<IntervalListResult>()({
-    summary: "An actor's intervals, newest first, with short ids (@1 the newest), optionally in a range or for a task.",
+    summary:
+      "An actor's intervals, newest first, with their short ids (@N, fixed for the interval's life), optionally in a range or for a task.",
     params: z
       .object({
         ...who,

@@ -3,10 +3,13 @@
 // HTTP API are typed by them.
 import type { BudgetView, Spend } from './costs.js';
 import { z } from 'zod';
+// Validation messages in fragctl's words for every schema of the table (shared/zod-words.ts).
+import '../zod-words.js';
 import { method } from './define.js';
 import {
   completionMethods,
   type ResumeSuggestionsView,
+  type PausedSessionOffer,
   type SessionReport,
   type ValidationView,
 } from './completion.js';
@@ -18,6 +21,7 @@ import { dashboardMethods } from './dashboard.js';
 import { intervalMethods } from './intervals.js';
 import { syncMethods } from './sync.js';
 import { usageMethods } from './usage.js';
+import { estimateMethods, type EstimateSuggestion } from './estimates.js';
 import {
   code,
   text,
@@ -36,6 +40,8 @@ import {
   dependsOn,
   freeform,
   cursor,
+  filters,
+  labels,
   pageLimit,
   T,
 } from './common.js';
@@ -64,7 +70,12 @@ export type StatusResult = {
     estimate_minutes?: number | null;
   } | null;
 };
-export type ActivityResult = { activity: ActivityView; duplicate: boolean } & WithInstructions;
+export type ActivityResult = {
+  activity: ActivityView;
+  duplicate: boolean;
+  /** On an update of a task: how many it has, and how many more the completion gate wants. */
+  task_updates?: { task: string; count: number; required: number; more_needed: number };
+} & WithInstructions;
 export type ContextResult = { stack: ContextFrame[]; session: string } & WithInstructions;
 export type NextResult = {
   /** The chosen task, or null when nothing is ready for the caller. */
@@ -160,10 +171,20 @@ export const coreMethods = {
   }),
 
   // sessions
-  'session.start': method<SessionResult & { suggestions: ResumeSuggestionsView }>()({
-    summary: 'Start a session for an actor.',
+  'session.start': method<
+    SessionResult & {
+      suggestions: ResumeSuggestionsView;
+      /** False when the actor's paused session was offered back instead (if_paused: 'offer'). */
+      started: boolean;
+      /** The actor's latest paused session, if any: with if_paused 'offer', `session` is that one, not started. */
+      paused_session: PausedSessionOffer | null;
+    }
+  >()({
+    summary:
+      "Start a session for an actor. With if_paused 'offer', an actor's paused session is offered back (started: false) instead of starting another.",
     params: z
       .object({
+        if_paused: z.enum(['offer', 'new']).optional(),
         actor: actor.optional(),
         source: source.optional(),
         type: z.enum(['work', 'planning', 'review']).optional(),
@@ -224,6 +245,7 @@ export const coreMethods = {
       .object({
         status: sessionStatus.optional(),
         actor: actor.optional(),
+        ...filters,
         limit: pageLimit(1000).optional(),
         cursor: cursor.optional(),
       })
@@ -277,7 +299,7 @@ export const coreMethods = {
     errors: ['no_active_session', 'not_found', 'invalid_state'],
     mutates: true,
   }),
-  'task.activate': method<ContextResult & { task: TaskView }>()({
+  'task.activate': method<ContextResult & { task: TaskView; estimate_suggestion?: EstimateSuggestion | null }>()({
     summary: 'Claim a task and work on it (refused while another actor holds it or its dependencies are open).',
     params: T.extend({ code, ...claimOptions }),
     errors: ['no_active_session', 'not_found', 'invalid_state', 'task_claimed', 'task_blocked', 'storage_unavailable'],
@@ -364,7 +386,14 @@ export const coreMethods = {
   'sprint.create': method<{ sprint: SprintView } & WithInstructions>()({
     summary: 'Create a sprint (in a project).',
     params: z
-      .object({ code, title: text, project: code.optional(), goal: text.optional(), source: source.optional() })
+      .object({
+        code,
+        title: text,
+        project: code.optional(),
+        goal: text.optional(),
+        labels: labels.optional(),
+        source: source.optional(),
+      })
       .strict(),
     errors: ['conflict', 'not_found'],
     mutates: true,
@@ -375,6 +404,9 @@ export const coreMethods = {
       .object({
         project: code.optional(),
         status: sprintStatus.optional(),
+        label: filters.label,
+        actor: actor.optional(),
+        kind: filters.kind,
         limit: pageLimit(1000).optional(),
         cursor: cursor.optional(),
       })
@@ -410,6 +442,8 @@ export const coreMethods = {
         summary: text.optional(),
         retrospective: text.optional(),
         deliverables: text.optional(),
+        /** Replaces the sprint's labels ([] removes them all). */
+        labels: labels.optional(),
         /** With status completed: close despite failed checks (recorded). */
         force: z.boolean().optional(),
         source: source.optional(),
@@ -418,7 +452,7 @@ export const coreMethods = {
     errors: ['not_found', 'invalid_state', 'validation_failed'],
     mutates: true,
   }),
-  'task.create': method<{ task: TaskView } & WithInstructions>()({
+  'task.create': method<{ task: TaskView; estimate_suggestion?: EstimateSuggestion | null } & WithInstructions>()({
     summary: 'Create a task (in a sprint, or as a subtask of a parent).',
     params: z
       .object({
@@ -431,6 +465,7 @@ export const coreMethods = {
         estimate_minutes: minutes.optional(),
         assignee: actor.optional(),
         priority: priority.optional(),
+        labels: labels.optional(),
         depends_on: dependsOn.optional(),
         source: source.optional(),
       })
@@ -450,6 +485,9 @@ export const coreMethods = {
         priority: priority.optional(),
         ready: z.boolean().optional(),
         blocked: z.boolean().optional(),
+        label: filters.label,
+        actor: actor.optional(),
+        kind: filters.kind,
         limit: pageLimit(1000).optional(),
         cursor: cursor.optional(),
       })
@@ -493,6 +531,8 @@ export const coreMethods = {
         summary: text.optional(),
         sprint: code.optional(),
         priority: priority.optional(),
+        /** Replaces the task's labels ([] removes them all). */
+        labels: labels.optional(),
         /** Replaces the dependencies ([] clears them). */
         depends_on: dependsOn.optional(),
         /** With status completed: close despite failed checks (recorded). */
@@ -519,12 +559,24 @@ export const coreMethods = {
     mutates: true,
   }),
   'plan.import': method<
-    { projects: number; sprints: number; tasks: number; created: string[]; updated: string[] } & WithInstructions
+    {
+      projects: number;
+      sprints: number;
+      tasks: number;
+      created: string[];
+      updated: string[];
+      /** With suggest_estimates: the estimates filled in, each with its basis. */
+      estimated: { code: string; minutes: number; basis: string }[];
+      /** Tasks of the plan still without an estimate. */
+      without_estimate: string[];
+    } & WithInstructions
   >()({
-    summary: 'Load a plan (JSON or YAML text) in one transaction.',
+    summary:
+      'Load a plan (JSON or YAML text) in one transaction; suggest_estimates fills missing estimates from similar completed tasks.',
     params: z
       .object({
         content: z.string().max(900_000),
+        suggest_estimates: z.boolean().optional(),
         filename: z.string().max(4096).optional(),
         format: z.enum(['json', 'yaml']).optional(),
         source: source.optional(),
@@ -547,6 +599,7 @@ export const methods = {
   ...intervalMethods,
   ...syncMethods,
   ...usageMethods,
+  ...estimateMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -1,12 +1,21 @@
 // Time: heartbeats, reports, and the test-only clock controls (DESIGN.md §5).
 import { z } from 'zod';
 import { method } from './define.js';
-import { actor, kind, sessionKey, T } from './common.js';
+import { actor, filters, kind, sessionKey, T } from './common.js';
 import type { SessionStatus, WithInstructions } from './views.js';
 import { REPORT_BY, type ReportBy } from './report-by.js';
 import type { Cost, PricesInForce } from './costs.js';
 
 export { REPORT_BY, type ReportBy };
+
+/** Filters as an answer gives them back (issue 26). */
+export interface AppliedFilters {
+  project?: string;
+  sprint?: string;
+  label?: string[];
+  actor?: string;
+  kind?: 'agent' | 'human';
+}
 
 /** One interval's part in a row (report --intervals). */
 export interface ReportDetail {
@@ -54,6 +63,8 @@ export interface ReportResult {
   /** The real instants covered: local midnight of since to local midnight after until. */
   range: { from: string; to: string };
   actor: string | null;
+  /** The filters applied (project, sprint, label, actor, kind), as resolved. */
+  filters: AppliedFilters;
   per_actor: boolean;
   rows: ReportRow[];
   total_seconds: number;
@@ -121,6 +132,7 @@ export const timeMethods = {
         since: day.optional(),
         until: day.optional(),
         actor: actor.optional(),
+        ...filters,
         session: sessionKey.optional(),
         per_actor: z.boolean().optional(),
         tz: z.string().trim().min(1).max(100).optional(),
@@ -129,7 +141,7 @@ export const timeMethods = {
       })
       .strict()
       .optional(),
-    errors: ['invalid_params'],
+    errors: ['invalid_params', 'not_found'],
     mutates: false,
   }),
   'debug.clock': method<{ now: string; wall_ms: number; monotonic_ms: number; ticks: TickReportView[] }>()({

@@ -88,6 +88,8 @@ export interface SprintView {
   summary: string | null;
   retrospective: string | null;
   deliverables: string | null;
+  /** Labels, lower-cased (issue 26). */
+  labels: string[];
   started_at: string | null;
   completed_at: string | null;
   tasks: { total: number; completed: number; cancelled: number; in_progress: number };
@@ -109,6 +111,8 @@ export interface TaskView {
   subtasks: string[];
   /** urgent, high, normal (default) or low. */
   priority: 'urgent' | 'high' | 'normal' | 'low';
+  /** Labels, lower-cased (issue 26); a task also matches its parent's and sprint's in filters. */
+  labels: string[];
   depends_on: string[];
   /** Dependencies not yet complete: the task is blocked while this is not empty. */
   blocked_by: string[];
@@ -129,6 +133,11 @@ export interface CommandTemplate {
   rendered: string;
   /** Over MCP: the tool to call, its arguments holding `{hole}` strings to replace with the worker's words. */
   tool?: { name: string; arguments: Record<string, unknown> };
+  /**
+   * Index in suggested_commands this template comes before (the updates a retry needs come
+   * before the retry); absent: after every command.
+   */
+  before?: number;
 }
 
 export interface Instructions {

@@ -40,22 +40,27 @@ describe('intervals and corrections', () => {
   it('refuses an overlap naming the interval it hits, and --adjust trims the neighbour', async () => {
     const a = 'bob';
     expect((await fx(['track', 'yesterday', '09:00', '-', 'yesterday', '11:00', 'T1'], a)).code).toBe(0);
+    const first = (await list(a)).intervals[0].ref as string;
     const clash = await fx(['track', 'yesterday', '10:00', '-', 'yesterday', '12:00', 'T2'], a);
     expect(clash.code).not.toBe(0);
     // Said in the reader's local time (Berlin here), with the range that was asked for.
     expect(clash.body.error.message).toMatch(
-      /^@1 \(T1, \d{4}-\d\d-\d\d 09:00 → 11:00\) overlaps \d{4}-\d\d-\d\d 10:00 → \d{4}-\d\d-\d\d 12:00;/,
+      new RegExp(
+        `^${first} \\(T1, \\d{4}-\\d\\d-\\d\\d 09:00 → 11:00\\) overlaps \\d{4}-\\d\\d-\\d\\d 10:00 → \\d{4}-\\d\\d-\\d\\d 12:00;`,
+      ),
     );
-    expect(clash.body.error.data.interval).toMatchObject({ ref: '@1', task: 'T1' });
+    expect(clash.body.error.data.interval).toMatchObject({ ref: first, task: 'T1' });
     expect(clash.body.error.data.hint).toMatch(/--adjust/);
     const adj = await fx(['track', 'yesterday', '10:00', '-', 'yesterday', '12:00', 'T2', '--adjust'], a);
     expect(adj.code).toBe(0);
     expect(adj.body.adjusted).toBe(1);
     const l = await list(a);
+    // The trimmed neighbour keeps its number; the new interval gets one of its own.
     expect(l.intervals.map((v: any) => [v.ref, v.task, v.seconds])).toEqual([
-      ['@1', 'T2', 7200],
-      ['@2', 'T1', 3600],
+      [expect.stringMatching(/^@\d+$/), 'T2', 7200],
+      [first, 'T1', 3600],
     ]);
+    expect(l.intervals[0].ref).not.toBe(first);
   });
 
   it('keeps the future and the running interval out of nonsense', async () => {
@@ -65,19 +70,20 @@ describe('intervals and corrections', () => {
     const ahead = await d.fragctl(['track', '--actor', a, '--json', '--', '-10m', '-', '+1h'], { env: BERLIN });
     expect(ahead.code).toBe(5);
     expect(JSON.parse(ahead.stdout).error.message).toMatch(/would end in the future/);
-    const end = await fx(['interval', 'edit', '@1', '--end=-1m'], a);
-    expect(end.body.error.message).toMatch(/@1 is running/);
-    const del = await fx(['interval', 'delete', '@1'], a);
-    expect(del.body.error.message).toMatch(/@1 is running/);
-    const later = await fx(['interval', 'edit', '@1', '--start', '+1h'], a);
+    const run = (await list(a)).intervals[0].ref as string;
+    const end = await fx(['interval', 'edit', run, '--end=-1m'], a);
+    expect(end.body.error.message).toContain(`${run} is running`);
+    const del = await fx(['interval', 'delete', run], a);
+    expect(del.body.error.message).toContain(`${run} is running`);
+    const later = await fx(['interval', 'edit', run, '--start', '+1h'], a);
     expect(later.body.error.message).toMatch(/start in the future/);
     // The running interval may start earlier: the session forgot to start on time.
-    const earlier = await fx(['interval', 'edit', '@1', '--start', '30m ago'], a);
+    const earlier = await fx(['interval', 'edit', run, '--start', '30m ago'], a);
     expect(earlier.code).toBe(0);
     expect(earlier.body.after[0]).toMatchObject({ open: true, end: null });
     expect(earlier.body.after[0].seconds).toBeGreaterThanOrEqual(1800);
     // The undo it suggests reverts cleo's change, not the person's.
-    const text = await d.fragctl(['interval', 'annotate', '@1', 'started late', '--actor', a], { env: BERLIN });
+    const text = await d.fragctl(['interval', 'annotate', run, 'started late', '--actor', a], { env: BERLIN });
     expect(text.stdout).toMatch(/^undo with: fragctl undo --actor cleo$/m);
   });
 
@@ -85,18 +91,24 @@ describe('intervals and corrections', () => {
     const a = 'dora';
     await fx(['track', '2026-03-02', '09:00', '-', '2026-03-02', '12:00', 'T1'], a);
     const before = await list(a);
-    const steps: [string[], (l: any) => void][] = [
-      [['interval', 'split', '@1', '2026-03-02', '10:00'], (l) => expect(l.matched).toBe(2)],
-      [['interval', 'move', '@1', 'T2'], (l) => expect(l.intervals[0].task).toBe('T2')],
-      [['interval', 'join', '@1', '@2'], (l) => expect(l.intervals.map((v: any) => v.seconds)).toEqual([10800])],
+    // Each step names intervals by the numbers the listing before it showed (@N never shifts).
+    const newest = (l: any, k = 0) => l.intervals[k].ref as string;
+    const steps: [(l: any) => string[], (l: any) => void][] = [
+      [(l) => ['interval', 'split', newest(l), '2026-03-02', '10:00'], (l) => expect(l.matched).toBe(2)],
+      [(l) => ['interval', 'move', newest(l), 'T2'], (l) => expect(l.intervals[0].task).toBe('T2')],
       [
-        ['interval', 'annotate', '@1', 'on', 'the', 'train'],
+        (l) => ['interval', 'join', newest(l), newest(l, 1)],
+        (l) => expect(l.intervals.map((v: any) => v.seconds)).toEqual([10800]),
+      ],
+      [
+        (l) => ['interval', 'annotate', newest(l), 'on', 'the', 'train'],
         (l) => expect(l.intervals[0].annotation).toBe('on the train'),
       ],
-      [['interval', 'delete', '@1'], (l) => expect(l.matched).toBe(0)],
+      [(l) => ['interval', 'delete', newest(l)], (l) => expect(l.matched).toBe(0)],
     ];
     const states = [before];
-    for (const [args, check] of steps) {
+    for (const [argsOf, check] of steps) {
+      const args = argsOf(states[states.length - 1]);
       const r = await fx(args, a);
       expect(r.code, JSON.stringify(r.body)).toBe(0);
       const l = await list(a);
@@ -117,7 +129,7 @@ describe('intervals and corrections', () => {
       expect(u.code).toBe(0);
       expect(await list(a)).toEqual({ ...states[k], now: expect.any(String) });
     }
-  });
+  }, 120_000);
 
   it('undoes a context change, and refuses an undo over a later change by someone else', async () => {
     expect((await d.fragctl(['session', 'start'])).code).toBe(0);

@@ -77,12 +77,35 @@ describe('the gate on summaries and updates', () => {
     expect(canned.body.error.message).toMatch(/update refused: it repeats the text of a suggested command/);
     const title = await d.json(['update', 'second TASK'], { env });
     expect(title.body.error.message).toMatch(/repeats the title of G-2/);
-    expect((await d.json(['update', 'wrote the tokenizer'], { env })).code).toBe(0);
+    const first = await d.json(['update', 'wrote the tokenizer'], { env });
+    expect(first.code).toBe(0);
+    // The answer counts the task's updates against the gate (issue 26).
+    expect(first.body.task_updates).toEqual({ task: 'G-2', count: 1, required: 2, more_needed: 1 });
+    expect(first.body.instructions.next_actions[0]).toBe('G-2 has 1 update: 1 more before it can complete.');
+    expect((await d.fragctl(['update', 'wrote the lexer tables'], { env })).stdout).toMatch(
+      /update logged on G-2 \(2 updates\)/,
+    );
     const again = await d.json(['update', 'Wrote the tokenizer!'], { env });
     expect(again.body.error.message).toMatch(/repeats an earlier update of G-2/);
     expect((await d.json(['update', 'added tests for nesting'], { env })).code).toBe(0);
+    // Stock phrases and filler are refused for what they are, not as copied suggestions (issue 26).
+    const wip = await d.json(['update', 'wip'], { env });
+    expect(wip.code).toBe(6);
+    expect(wip.body.error.message).toMatch(/update refused: "wip" is a stock phrase that says nothing about the work/);
+    expect(wip.body.error.data).toMatchObject({ reason: 'canned_text', kind: 'stock_phrase' });
+    const stock = await d.json(['update', 'progress update'], { env });
+    expect(stock.body.error.data.kind).toBe('stock_phrase');
+    const repeated = await d.json(['update', 'done done done done'], { env });
+    expect(repeated.body.error.data.kind).toBe('repeated_words');
+    expect((await d.json(['update', 'fix off-by-one in tick grace'], { env })).code).toBe(0);
     // A summary that is a template, the title or an earlier update is refused by the gate.
-    for (const summary of ['what was done, how, and what is left', 'Second task', 'added tests for nesting']) {
+    for (const summary of [
+      'what was done, how, and what is left',
+      'Second task',
+      'added tests for nesting',
+      'done done done done done done',
+      'made some more progress on the task',
+    ]) {
       const r = await d.json(['done', summary], { env });
       expect(r.code, summary).toBe(6);
       expect(JSON.stringify(r.body.error)).toMatch(/the summary is refused/);

@@ -24,6 +24,9 @@ const listed = async (range: Record<string, string> = {}) => {
 };
 const span = (v: any) => [v.ref, v.task, Date.parse(v.start), v.end === null ? null : Date.parse(v.end), v.annotation];
 const at = (s: string) => Date.parse(s);
+const REF = expect.stringMatching(/^@\d+$/);
+/** The later half of the split interval, which the overlap test runs into. */
+let laterRef = '@0';
 /** An instant as an agent in UTC+02:00 writes it, `minutes` from now. */
 const fromNow = (minutes: number) =>
   new Date(Date.now() + minutes * 60_000 + 2 * 3600_000).toISOString().replace(/\.\d+Z$/, '+02:00');
@@ -59,8 +62,8 @@ describe('time_correct over MCP', () => {
     // The session's start (no task yet) and T-1 running since its activation.
     expect(first.structuredContent).toMatchObject({ actor: 'claude', matched: 2 });
     expect(first.structuredContent.intervals).toMatchObject([
-      { ref: '@1', task: 'T-1', open: true },
-      { ref: '@2', task: null, open: false },
+      { ref: REF, task: 'T-1', open: true },
+      { ref: REF, task: null, open: false },
     ]);
     // The answer carries the agent's own instructions, in tool names.
     expect(first.structuredContent.instructions.context_reminder).toContain('T-1');
@@ -76,28 +79,35 @@ describe('time_correct over MCP', () => {
     expect(tracked.isError, tracked.content[0].text).toBeFalsy();
     expect(tracked.structuredContent).toMatchObject({ verb: 'track', actor: 'claude', adjusted: 0 });
     expect(tracked.structuredContent.after.map(span)).toEqual([
-      ['@3', 'T-2', at('2026-03-02T09:00:00Z'), at('2026-03-02T12:00:00Z'), 'on the train'],
+      [REF, 'T-2', at('2026-03-02T09:00:00Z'), at('2026-03-02T12:00:00Z'), 'on the train'],
     ]);
+    const trackedRef = tracked.structuredContent.after[0].ref as string;
     expect(tracked.structuredContent.after[0].seconds).toBe(3 * 3600);
     expect(tracked.structuredContent.activity.kind).toBe('interval.correction');
 
-    const split = await correct({ op: 'split', ref: '@3', at: '2026-03-02T11:30:00+01:00' });
+    const split = await correct({ op: 'split', ref: trackedRef, at: '2026-03-02T11:30:00+01:00' });
     expect(split.isError, split.content[0].text).toBeFalsy();
-    // A range in the agent's offset; the refs stay those of all the agent's intervals.
+    // A range in the agent's offset; one half keeps the interval's number, the other gets a new one.
     const march2 = { since: '2026-03-02T00:00:00+01:00', until: '2026-03-03T00:00:00+01:00' };
-    expect((await listed(march2)).intervals.map(span)).toEqual([
-      ['@3', 'T-2', at('2026-03-02T10:30:00Z'), at('2026-03-02T12:00:00Z'), 'on the train'],
-      ['@4', 'T-2', at('2026-03-02T09:00:00Z'), at('2026-03-02T10:30:00Z'), 'on the train'],
+    const halves = (await listed(march2)).intervals;
+    expect(halves.map(span)).toEqual([
+      [REF, 'T-2', at('2026-03-02T10:30:00Z'), at('2026-03-02T12:00:00Z'), 'on the train'],
+      [REF, 'T-2', at('2026-03-02T09:00:00Z'), at('2026-03-02T10:30:00Z'), 'on the train'],
     ]);
+    const [later, earlier] = halves.map((v: any) => v.ref as string);
+    expect([later, earlier]).toContain(trackedRef);
+    expect(later).not.toBe(earlier);
+    laterRef = later;
 
-    const annotated = await correct({ op: 'annotate', ref: '@4', text: 'reading the spec' });
+    // The refs the listing showed still name the same intervals after the split.
+    const annotated = await correct({ op: 'annotate', ref: earlier, text: 'reading the spec' });
     expect(annotated.structuredContent.after.map(span)).toEqual([
-      ['@4', 'T-2', at('2026-03-02T09:00:00Z'), at('2026-03-02T10:30:00Z'), 'reading the spec'],
+      [earlier, 'T-2', at('2026-03-02T09:00:00Z'), at('2026-03-02T10:30:00Z'), 'reading the spec'],
     ]);
 
     const beforeDelete = await listed();
     expect(beforeDelete.matched).toBe(4);
-    const deleted = await correct({ op: 'delete', ref: '@3' });
+    const deleted = await correct({ op: 'delete', ref: later });
     expect(deleted.isError, deleted.content[0].text).toBeFalsy();
     expect(deleted.structuredContent.after).toEqual([]);
     expect((await listed()).matched).toBe(3);
@@ -143,13 +153,15 @@ describe('time_correct over MCP', () => {
       task: 'T-3',
     });
     expect(clash.isError).toBe(true);
-    expect(clash.content[0].text).toMatch(
-      /^@3 \(T-2, 2026-03-02T10:30:00\.000Z – 2026-03-02T12:00:00\.000Z\) overlaps /,
-    );
+    expect(
+      clash.content[0].text.startsWith(
+        `${laterRef} (T-2, 2026-03-02T10:30:00.000Z – 2026-03-02T12:00:00.000Z) overlaps `,
+      ),
+    ).toBe(true);
     expect(clash.content[0].text).toMatch(/one actor's intervals never overlap\nhint: .*add adjust: true/);
     expect(clash.structuredContent.error).toMatchObject({
       code: -32006,
-      data: { error: 'conflict', interval: { ref: '@3', task: 'T-2' } },
+      data: { error: 'conflict', interval: { ref: laterRef, task: 'T-2' } },
     });
     expect(clash.structuredContent.error.data.hint).not.toMatch(/--adjust|fragctl/);
     // With adjust it trims the neighbour, as the hint says.
@@ -172,11 +184,11 @@ describe('time_correct over MCP', () => {
     expect(future.structuredContent.error.data).toMatchObject({ error: 'invalid_state' });
     expect(future.content[0].text).toMatch(/hint: end it at now or earlier/);
 
-    const noOffset = await correct({ op: 'split', ref: '@3', at: '2026-03-02 11:00' });
+    const noOffset = await correct({ op: 'split', ref: laterRef, at: '2026-03-02 11:00' });
     expect(noOffset.isError).toBe(true);
     expect(noOffset.content[0].text).toMatch(/at: an instant is ISO 8601 with Z or an offset/);
 
-    const lacking = await correct({ op: 'split', ref: '@3' });
+    const lacking = await correct({ op: 'split', ref: laterRef });
     expect(lacking.isError).toBe(true);
     expect(lacking.structuredContent.error).toMatchObject({
       code: -32602,

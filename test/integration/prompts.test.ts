@@ -26,6 +26,8 @@ afterAll(async () => {
 async function workOn(code: string, updates: number) {
   await c.call('task.activate', { code });
   for (let i = 0; i < updates; i++) await c.call('activity.update', { message: `step ${i + 1} on ${code}` });
+  // A whole second tracked, so "time tracked" is met (0s is not: issue 26) and only what a test wants is missing.
+  await new Promise((r) => setTimeout(r, 1100));
 }
 const task = async (code: string) => (await c.call('task.show', { code })).task;
 const activities = async () => (await c.call('session.history', {})).activities;
@@ -37,7 +39,7 @@ describe('a blocked completion in a terminal', () => {
       d,
       [
         { expect: 'What now for A\\?' },
-        { expect: 'Add the summary now' },
+        { expect: 'Write the summary now' },
         { send: ENTER },
         { expect: 'Summary of A \\(at least 20 characters\\)' },
         { send: 'too short' + ENTER },
@@ -64,7 +66,8 @@ describe('a blocked completion in a terminal', () => {
       d,
       [
         { expect: 'What now for B\\?' },
-        { send: DOWN + ENTER }, // second choice, after "Add the summary now"
+        // Force is last, never the default: after "Post an update now", "Write the summary now", "Cancel".
+        { send: DOWN + DOWN + DOWN + ENTER },
         { expect: 'completed B' },
       ],
       ['done'],
@@ -106,9 +109,9 @@ describe('a blocked completion in a terminal', () => {
       d,
       [
         { expect: 'What now for D\\?' },
-        { send: DOWN + ENTER }, // close anyway
+        { send: DOWN + DOWN + DOWN + ENTER }, // close anyway: after summary, skip, cancel all
         { expect: 'What now for E\\?' },
-        { send: DOWN + DOWN + ENTER }, // skip E
+        { send: DOWN + ENTER }, // skip E
         { expect: 'completed D' },
       ],
       ['tasks', 'bulk-complete', 'D,E'],
@@ -117,6 +120,31 @@ describe('a blocked completion in a terminal', () => {
     expect(r.out).not.toMatch(/completed E/);
     expect((await task('D')).status).toBe('completed');
     expect((await task('E')).status).toBe('in_progress');
+  });
+  it('post an update now, then write the summary now: Enter twice never forces', async () => {
+    await workOn('F', 1);
+    const r = await inPty(
+      d,
+      [
+        { expect: '✗ context updates' },
+        { expect: 'Post an update now' },
+        { send: ENTER },
+        { expect: 'Update on F' },
+        { send: 'wrote the date parser for F' + ENTER },
+        { expect: 'update posted on F' },
+        { expect: 'Write the summary now' },
+        { send: ENTER },
+        { expect: 'Summary of F' },
+        { send: 'date parser written and tested on F' + ENTER },
+        { expect: 'completed F' },
+      ],
+      ['done'],
+    );
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).not.toMatch(/\(forced\)/);
+    expect((await task('F')).status).toBe('completed');
+    expect((await activities()).filter((a) => a.kind === 'update').at(-1)!.message).toBe('wrote the date parser for F');
+    expect((await activities()).some((a) => a.kind === 'task.force_complete' && a.data?.code === 'F')).toBe(false);
   });
 });
 
@@ -174,5 +202,44 @@ describe('session prompts', () => {
     );
     expect(r.code, r.out).toBe(0);
     expect((await c.call('session.status', {})).session.active.task).toBe('E');
+  });
+
+  it('session start offers the paused session back: resume in a terminal, a field and instructions in JSON, --new starts another', async () => {
+    const { session } = await c.call('session.status', {});
+    await c.call('session.pause', { reason: 'lunch' });
+    const r = await inPty(
+      d,
+      [
+        { expect: `Found ${session.key} \\(paused just now, on E: lunch\\)\\. Resume it\\?` },
+        { send: ENTER },
+        { expect: `resumed ${session.key}` },
+      ],
+      ['session', 'start'],
+    );
+    expect(r.code, r.out).toBe(0);
+    expect((await c.call('session.status', {})).session).toMatchObject({ key: session.key, status: 'active' });
+
+    await c.call('session.pause', { reason: 'lunch' });
+    const offer = await d.json(['session', 'start']);
+    expect(offer.code).toBe(0);
+    expect(offer.body).toMatchObject({
+      started: false,
+      session: { key: session.key, status: 'paused' },
+      paused_session: {
+        key: session.key,
+        task: 'E',
+        reason: 'lunch',
+        resume_command: `fragctl session resume ${session.key}`,
+      },
+    });
+    expect(offer.body.instructions.suggested_commands).toEqual([
+      `fragctl session resume ${session.key}`,
+      'fragctl session start --new',
+    ]);
+    expect(offer.body.instructions.next_actions[0]).toMatch(/is still paused: resume it/);
+    const fresh = await d.json(['session', 'start', '--new']);
+    expect(fresh.body).toMatchObject({ started: true, paused_session: { key: session.key } });
+    expect(fresh.body.session.key).not.toBe(session.key);
+    expect((await c.call('session.status', { session: session.key })).session.status).toBe('paused');
   });
 });

@@ -22,7 +22,7 @@ describe('sessions', () => {
     const again = await d.json(['session', 'pause']);
     expect(again.code).toBe(5);
     expect(again.body.error.data.hint).toContain(`fragctl session resume ${first}`);
-    const second = (await d.json(['session', 'start', '--type', 'review'])).body.session.key;
+    const second = (await d.json(['session', 'start', '--new', '--type', 'review'])).body.session.key;
     const sw = await d.json(['session', 'switch', first]);
     expect(sw.body.session).toMatchObject({ key: first, status: 'active' });
     expect(sw.body.paused).toBe(second);
@@ -37,8 +37,8 @@ describe('sessions', () => {
   });
 
   it('keeps agents and people apart: one active session per actor', async () => {
-    const human = await d.json(['session', 'start']);
-    const agent = await d.json(['session', 'start', '--actor', 'claude']);
+    const human = await d.json(['session', 'start', '--new']);
+    const agent = await d.json(['session', 'start', '--new', '--actor', 'claude']);
     expect(agent.code).toBe(0);
     expect(agent.body.session.actor).toBe('claude');
     const status = await d.json(['status', '--actor', 'claude']);
@@ -51,7 +51,7 @@ describe('sessions', () => {
 
 describe('context commands', () => {
   it('push, show, pop by type, clear; sprint numbers; subtasks bring their parent', async () => {
-    await d.json(['session', 'start']);
+    await d.json(['session', 'start', '--new']);
     const sprint = await d.json(['sprint', 'activate', '1']);
     expect(sprint.body.stack.map((f: { code: string }) => f.code)).toEqual(['P', 'SPRINT-1']);
     expect(sprint.body.sprint.status).toBe('active');
@@ -85,7 +85,7 @@ describe('context commands', () => {
 
   it('refuses to activate a completed task and says how to reopen it', async () => {
     await d.json(['task', 'edit', 'B', '--status', 'completed', '--force']);
-    await d.json(['session', 'start']);
+    await d.json(['session', 'start', '--new']);
     const r = await d.json(['task', 'activate', 'B']);
     expect(r.code).toBe(5);
     expect(r.body.error.message).toContain('fragctl task edit B --status todo');
@@ -94,9 +94,9 @@ describe('context commands', () => {
 
   it('a task completed in one session leaves the stacks of the others', async () => {
     await d.json(['task', 'create', 'SHARED', 'worked on by two', '--sprint', '1']);
-    const human = (await d.json(['session', 'start'])).body.session.key;
+    const human = (await d.json(['session', 'start', '--new'])).body.session.key;
     await d.json(['task', 'activate', 'SHARED']);
-    const agent = (await d.json(['session', 'start', '--actor', 'bot'])).body.session.key;
+    const agent = (await d.json(['session', 'start', '--new', '--actor', 'bot'])).body.session.key;
     await d.json(['task', 'activate', 'SHARED', '--actor', 'bot']);
     const done = await d.json([
       'task',

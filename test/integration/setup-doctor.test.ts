@@ -5,6 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileS
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FRAGCTL, runNode, startDaemon, tempHome, type TestDaemon } from '../support/daemon.js';
+import { resolvePaths } from '../../shared/paths.js';
 
 const daemons: TestDaemon[] = [];
 afterEach(async () => {
@@ -47,8 +48,11 @@ function snapshot(dir: string, skip: (rel: string) => boolean): Record<string, s
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (skip(r)) continue;
-      if (e.isDirectory()) walk(join(d, e.name), r);
-      else out[r] = readFileSync(join(d, e.name), 'utf8');
+      // Directories count too: an empty folder left behind is not "as before".
+      if (e.isDirectory()) {
+        out[`${r}/`] = '';
+        walk(join(d, e.name), r);
+      } else out[r] = readFileSync(join(d, e.name), 'utf8');
     }
   };
   walk(dir, '');
@@ -69,6 +73,8 @@ describe('fragctl setup', () => {
   it('--yes wires units, completion and global git hooks (a repository’s own hook still runs); --undo restores the home byte for byte', async () => {
     const { home: h, env, fr } = home();
     mkdirSync(join(h, '.claude')); // Claude Code is configured here: setup wires it in.
+    // The user's own empty "hooks" and their compact formatting come back as they were.
+    writeFileSync(join(h, '.claude/settings.json'), '{"model":"opus","hooks":{}}');
     const before = snapshot(h, (r) => r.startsWith('fr'));
     const r = await fragctl(env, 'setup', '--yes');
     expect(r.stderr).toBe('');
@@ -78,6 +84,11 @@ describe('fragctl setup', () => {
     const service = readFileSync(join(h, '.config/systemd/user/fragd.service'), 'utf8');
     expect(service).toContain(`ExecStart="${process.execPath}"`);
     expect(service).toMatch(/^ExecStart=.*\/fragd\.js"$/m);
+    // Documentation= names a file that exists: the README of this install.
+    for (const unit of ['fragd.service', 'fragd.socket']) {
+      const doc = /^Documentation=file:\/\/(.*)$/m.exec(readFileSync(join(h, '.config/systemd/user', unit), 'utf8'));
+      expect(doc && existsSync(decodeURIComponent(doc[1].replace(/%%/g, '%')))).toBe(true);
+    }
     // Completion is sourced from .bashrc, inside fragd's markers, after the user's lines.
     const bashrc = readFileSync(join(h, '.bashrc'), 'utf8');
     expect(bashrc.startsWith('# my bashrc\nalias ll="ls -l"\n# >>> fragd completion >>>')).toBe(true);
@@ -152,6 +163,26 @@ describe('fragctl setup', () => {
 });
 
 describe('fragctl doctor', () => {
+  it('right after setup, where fragctl starts fragd itself, says the daemon is not started yet as information and passes', async () => {
+    const { env } = home();
+    const { FRAGMENTS_NO_AUTOSTART: _n, ...auto } = env;
+    expect((await fragctl(auto, 'setup', '--yes')).code).toBe(0);
+    const r = await fragctl(auto, 'doctor');
+    expect(r.stdout).toMatch(/^i daemon +not running yet: the next fragctl command starts it/m);
+    expect(r.stdout).not.toContain('✗');
+    expect(r.stdout).toContain('all good');
+    expect(r.code).toBe(0);
+    const json = JSON.parse((await fragctl(auto, 'doctor', '--json')).stdout) as {
+      ok: boolean;
+      checks: { id: string; verdict: string }[];
+    };
+    expect(json.ok).toBe(true);
+    expect(json.checks.find((c) => c.id === 'daemon')?.verdict).toBe('info');
+    // Doctor looked without starting anything.
+    expect(existsSync(resolvePaths(auto).socket)).toBe(false);
+    await fragctl(auto, 'setup', '--undo');
+  });
+
   it('fails with the fix when no daemon runs, passes when one does, and flags a socket directory open to others', async () => {
     const { env } = home();
     const down = await fragctl(env, 'doctor');

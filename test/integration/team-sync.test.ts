@@ -626,7 +626,7 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
     const a = await machine(url, 'alpha');
     const c = await client(a);
     await c.call('session.start', {});
-    await c.call('interval.track', { start: '2026-03-09T09:00:00Z', end: '2026-03-09T10:00:00Z' });
+    const made = await c.call('interval.track', { start: '2026-03-09T09:00:00Z', end: '2026-03-09T10:00:00Z' });
     await drained(c);
     const tracked = () =>
       pg.sql<{ deleted: boolean }>(
@@ -635,7 +635,7 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
         'corrections',
       );
     expect(await tracked()).toEqual([{ deleted: false }]);
-    await c.call('interval.delete', { ref: '@2' }); // @1 is the running one;
+    await c.call('interval.delete', { ref: made.after[0].ref });
     await until('the deletion to reach the team store', async () => (await tracked()).some((r) => r.deleted));
     await c.call('undo', {});
     await until('the undo to reach the team store', async () => {

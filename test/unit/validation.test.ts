@@ -77,7 +77,14 @@ describe('task completion', () => {
   });
 
   it('time tracked: any positive time passes, none fails', () => {
-    expect(task({ tracked_ms: 1 }).valid).toBe(true);
+    expect(task({ tracked_ms: 1000 }).valid).toBe(true);
+    // Under a second shows as 0s: not met, and said so (issue 26).
+    const blink = task({ tracked_ms: 400 });
+    expect(blink.valid).toBe(false);
+    expect(blink.checklist.find((c) => c.rule === 'time')).toMatchObject({
+      done: false,
+      detail: expect.stringMatching(/^0s so far: not yet met/),
+    });
     const r = task({ tracked_ms: 0, estimate_minutes: null });
     expect(r.valid).toBe(false);
     expect(r.requirements).toEqual(['track time on T-1: fragctl task activate T-1']);
@@ -149,6 +156,16 @@ const sprint = (over: Partial<SprintFacts>) => validateSprintCompletion({ ...goo
 describe('sprint completion', () => {
   it('passes when all tasks are closed and it has a summary and deliverables', () => {
     expect(sprint({})).toMatchObject({ valid: true, errors: [], warnings: [] });
+  });
+
+  it('warns (never blocks) when no next sprint is planned', () => {
+    const none = sprint({ next_sprint: null });
+    expect(none.valid).toBe(true);
+    expect(none.warnings).toEqual([
+      'next sprint planned: no other planned or active sprint: plan the next one (fragctl sprint create CODE TITLE)',
+    ]);
+    expect(sprint({ next_sprint: 'SPRINT-2' }).warnings).toEqual([]);
+    expect(sprint({ next_sprint: 'SPRINT-2' }).checklist.at(-1)).toMatchObject({ rule: 'next_sprint', done: true });
   });
 
   it('an open task blocks, and is named', () => {

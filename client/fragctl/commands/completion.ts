@@ -68,6 +68,7 @@ function completeTaskCommand(argv: GlobalArgs & { code?: string; summary?: strin
           summary: argv.summary,
           force: argv.force,
         },
+        { postUpdate: (message) => c.call('activity.update', { ...t, message }) },
       );
       await askNewEstimate(argv, c, r.estimate_check);
       return r;
@@ -204,6 +205,9 @@ export function artifactCommands(y: Argv<GlobalArgs>) {
   );
 }
 
+/** The widest code of a list (codes are ASCII: their length is their width), so long codes keep columns aligned. */
+const codeWidth = (rows: { code: string }[]): number => Math.max(10, ...rows.map((t) => t.code.length));
+
 /** The end-of-session summary, for people. */
 export function reportLines(r: SessionReport): string[] {
   return [
@@ -213,7 +217,7 @@ export function reportLines(r: SessionReport): string[] {
           'completed:',
           ...r.tasks_completed.map(
             (t) =>
-              `  ✓ ${t.code.padEnd(10)} ${formatDuration(t.seconds).padStart(7)}  ${one(t.title)}${t.forced ? ' (forced)' : ''}`,
+              `  ✓ ${one(t.code).padEnd(codeWidth(r.tasks_completed))} ${formatDuration(t.seconds).padStart(7)}  ${one(t.title)}${t.forced ? ' (forced)' : ''}`,
           ),
         ]
       : ['completed: none']),

@@ -95,8 +95,12 @@ export function runActivity(kind: ActivityKind, argv: ActivityArgs): Promise<voi
           ? `update logged${on ? ` on ${on}` : ''}`
           : kind === 'note'
             ? 'note added'
-            : `logged ${r.activity.kind}`;
-      return [`${what}${r.duplicate ? ' (already recorded)' : ''}`];
+            : `logged${r.activity.kind === 'log' ? '' : ` as ${one(r.activity.kind)}`}${on ? ` on ${on}` : ''}`;
+      const u = r.task_updates;
+      const count = u
+        ? ` (${u.count} update${u.count === 1 ? '' : 's'}${u.more_needed ? `, ${u.more_needed} more before it can complete` : ''})`
+        : '';
+      return [`${what}${r.duplicate ? ' (already recorded)' : count}`];
     },
   );
 }
@@ -182,6 +186,7 @@ export function taskActivation(task: Argv<GlobalArgs>) {
               argv,
               (o) => c.call('task.deactivate', { ...t, summary: o.summary, complete: argv.complete, force: o.force }),
               { summary: argv.summary, force: argv.force },
+              { postUpdate: (message) => c.call('activity.update', { ...t, message }) },
             );
             await askNewEstimate(argv, c, r.estimate_check);
             return r;

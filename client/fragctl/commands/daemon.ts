@@ -1,4 +1,4 @@
-// fragctl daemon start|stop|status|logs.
+// fragctl daemon start|stop|restart|status|logs.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, watchFile } from 'node:fs';
 import type { Argv } from 'yargs';
@@ -27,6 +27,54 @@ async function waitGone(pid: number, ms: number): Promise<boolean> {
   return false;
 }
 
+/** Stops a running fragd: its pid, null when none ran, 'stuck' when it did not stop (reported). */
+async function stopRunning(): Promise<number | null | 'stuck'> {
+  let client: FragClient;
+  try {
+    client = await probe();
+  } catch (err) {
+    if (err instanceof DaemonUnreachable) return null;
+    throw err;
+  }
+  const { pid } = await client.call('daemon.status');
+  await client.call('daemon.shutdown');
+  client.close();
+  if (await waitGone(pid, 10_000)) return pid;
+  process.exitCode = Exit.failure;
+  printErr(`error: fragd (pid ${pid}) did not stop within 10s; kill it with: ${commandLine(['kill', String(pid)])}`);
+  return 'stuck';
+}
+
+/** Starts fragd in the background (an explicit start: FRAGMENTS_NO_AUTOSTART does not apply) and says so. */
+async function startBackground(argv: GlobalArgs, stopped?: number | null): Promise<void> {
+  const json = formatOf(argv) === 'json';
+  if (stopped === undefined) {
+    const existing = await probe().catch(() => null);
+    if (existing) {
+      const st = await existing.call('daemon.status');
+      existing.close();
+      if (json) printJson({ already_running: true, pid: st.pid });
+      else print(`fragd is already running (pid ${st.pid})`);
+      return;
+    }
+  }
+  const client = await FragClient.connect({ clientName: 'fragctl', autoStart: true });
+  const st = await client.call('daemon.status');
+  client.close();
+  const restarted = stopped !== undefined;
+  if (json)
+    printJson(
+      restarted
+        ? { restarted: true, stopped_pid: stopped, pid: st.pid }
+        : { started: true, pid: st.pid, socket: st.paths.socket },
+    );
+  else if (restarted)
+    print(
+      `fragd ${stopped === null ? 'was not running; started' : `restarted (pid ${stopped} → ${st.pid})`} on ${st.paths.socket}`,
+    );
+  else print(`fragd started (pid ${st.pid}) on ${st.paths.socket}`);
+}
+
 export function daemonCommands(y: Argv<GlobalArgs>) {
   return y.command('daemon', 'Start, stop and inspect the fragd daemon', (d) =>
     d
@@ -43,19 +91,7 @@ export function daemonCommands(y: Argv<GlobalArgs>) {
             return;
           }
           try {
-            const existing = await probe().catch(() => null);
-            if (existing) {
-              const st = await existing.call('daemon.status');
-              existing.close();
-              if (formatOf(argv) === 'json') printJson({ already_running: true, pid: st.pid });
-              else print(`fragd is already running (pid ${st.pid})`);
-              return;
-            }
-            const client = await FragClient.connect({ clientName: 'fragctl' });
-            const st = await client.call('daemon.status');
-            client.close();
-            if (formatOf(argv) === 'json') printJson({ started: true, pid: st.pid, socket: st.paths.socket });
-            else print(`fragd started (pid ${st.pid}) on ${st.paths.socket}`);
+            await startBackground(argv);
           } catch (err) {
             fail(err, argv);
           }
@@ -66,30 +102,29 @@ export function daemonCommands(y: Argv<GlobalArgs>) {
         'Stop fragd after in-flight calls finish',
         (b) => b,
         async (argv) => {
-          let client: FragClient;
           try {
-            client = await probe();
+            const stopped = await stopRunning();
+            if (stopped === 'stuck') return;
+            if (formatOf(argv) === 'json')
+              printJson(stopped === null ? { running: false } : { stopped: true, pid: stopped });
+            else print(stopped === null ? 'no daemon is running' : `fragd stopped (pid ${stopped})`);
           } catch (err) {
-            if (err instanceof DaemonUnreachable) {
-              if (formatOf(argv) === 'json') printJson({ running: false });
-              else print('no daemon is running');
-              return;
-            }
-            return fail(err, argv);
+            fail(err, argv);
           }
-          const { pid } = await client.call('daemon.status');
-          await client.call('daemon.shutdown');
-          client.close();
-          const gone = await waitGone(pid, 10_000);
-          if (!gone) {
-            process.exitCode = Exit.failure;
-            printErr(
-              `error: fragd (pid ${pid}) did not stop within 10s; kill it with: ${commandLine(['kill', String(pid)])}`,
-            );
-            return;
+        },
+      )
+      .command(
+        'restart',
+        'Stop fragd (if it runs) and start it again, e.g. after changing config.json',
+        (b) => b,
+        async (argv) => {
+          try {
+            const stopped = await stopRunning();
+            if (stopped === 'stuck') return;
+            await startBackground(argv, stopped);
+          } catch (err) {
+            fail(err, argv);
           }
-          if (formatOf(argv) === 'json') printJson({ stopped: true, pid });
-          else print(`fragd stopped (pid ${pid})`);
         },
       )
       .command(

@@ -2,13 +2,13 @@
 import type { Argv } from 'yargs';
 import { resolvePaths } from '../../../shared/paths.js';
 import { runChecks, type CheckResult, type DoctorContext } from '../../doctor/checks.js';
-import { FragClient } from '../../lib/client.js';
+import { DaemonUnreachable, FragClient } from '../../lib/client.js';
 import { Exit } from '../exit-codes.js';
 import { formatOf, print, printJson, type GlobalArgs } from '../runner.js';
 
 declare const __FRAGD_VERSION__: string;
 
-const mark: Record<CheckResult['verdict'], string> = { ok: '✓', warn: '!', fail: '✗', skip: '-' };
+const mark: Record<CheckResult['verdict'], string> = { ok: '✓', info: 'i', warn: '!', fail: '✗', skip: '-' };
 
 export const doctorLine = (r: CheckResult): string =>
   `${mark[r.verdict]} ${r.title.padEnd(16)} ${r.detail}${r.fix ? `\n  ${' '.repeat(16)} fix: ${r.fix}` : ''}`;
@@ -24,13 +24,17 @@ export function doctorCommand(y: Argv<GlobalArgs>) {
       const client: DoctorContext['client'] = await FragClient.connect({
         autoStart: false,
         clientName: 'fragctl doctor',
-      }).catch((err: Error) => ({ unreachable: err.message }));
+      }).catch((err: Error) => ({
+        unreachable: err.message,
+        notRunning: err instanceof DaemonUnreachable && err.notRunning,
+      }));
       let results: CheckResult[];
       try {
         results = await runChecks({
           env: process.env,
           paths,
           client,
+          autoStart: process.env.FRAGMENTS_NO_AUTOSTART !== '1',
           clientVersion: typeof __FRAGD_VERSION__ === 'string' ? __FRAGD_VERSION__ : 'dev',
         });
       } finally {

@@ -9,18 +9,36 @@ import type { CorrectionResult, ImportResult, IntervalView } from '../../../shar
 import type { ParamsOf } from '../../../shared/protocol/methods.js';
 import { RpcError, type FragClient } from '../../lib/client.js';
 import { parseTimeExpr, TimeExprError } from '../../lib/time-expr.js';
+import { rangeOf } from '../../lib/when.js';
 import { localTime, one } from '../output.js';
+import { progress } from '../progress.js';
 import { fragctl } from '../../../shared/command.js';
 import { printData, run, UsageError, type GlobalArgs } from '../runner.js';
 
 /** An instant (ISO, UTC) from what the user typed, or a usage error naming the option. */
-export function instantOf(what: string, text: string, now = new Date()): string {
+export function instantOf(what: string, text: string, now = new Date(), edge: 'start' | 'end' = 'start'): string {
+  // A named range (`--since :week`, `--until :lastmonth`) is its start, or its end for an --until.
+  const range = rangeOf(String(text).trim(), now);
+  if (range) return (edge === 'start' ? range.start : range.end).toISOString();
   try {
     return parseTimeExpr(text, now).toISOString();
   } catch (err) {
     if (err instanceof TimeExprError) throw new UsageError(`${what}: ${err.message}`);
     throw err;
   }
+}
+
+/** --since/--until of a listing: a range given to --since alone spans the range. */
+function instantRange(since: string | undefined, until: string | undefined): { since?: string; until?: string } {
+  const now = new Date();
+  return {
+    ...(since ? { since: instantOf('--since', since, now) } : {}),
+    ...(until
+      ? { until: instantOf('--until', until, now, 'end') }
+      : since && rangeOf(String(since).trim(), now)
+        ? { until: instantOf('--since', since, now, 'end') }
+        : {}),
+  };
 }
 
 /** "3" and "@3" are the short id @3; "#120" is the interval with database id 120. */
@@ -178,10 +196,13 @@ export function intervalCommands(y: Argv<GlobalArgs>) {
   return y
     .command(
       'intervals',
-      'List tracked intervals, newest first, with short ids (@1 the newest) for corrections',
+      'List tracked intervals, newest first, with short ids (@N, fixed for each interval) for corrections',
       (b) =>
         b
-          .option('since', { type: 'string', describe: 'from (a time: monday, yesterday 09:00, 2026-03-01, -2d)' })
+          .option('since', {
+            type: 'string',
+            describe: 'from (a time: monday, yesterday 09:00, 2026-03-01, -2d, or a range: :week, :lastmonth…)',
+          })
           .option('until', { type: 'string', describe: 'until (a time; default now)' })
           .option('task', { type: 'string', describe: 'only this task (and its subtasks)' })
           .option('limit', { type: 'number', describe: 'at most this many (default 1000)' })
@@ -197,8 +218,7 @@ export function intervalCommands(y: Argv<GlobalArgs>) {
           ],
           () => ({
             ...actorOf(argv),
-            ...(argv.since ? { since: instantOf('--since', argv.since) } : {}),
-            ...(argv.until ? { until: instantOf('--until', argv.until) } : {}),
+            ...instantRange(argv.since, argv.until),
             ...(argv.task ? { task: argv.task } : {}),
             ...(argv.limit ? { limit: argv.limit } : {}),
           }),
@@ -246,8 +266,8 @@ export function intervalCommands(y: Argv<GlobalArgs>) {
               .option('start', { type: 'string', describe: 'new start (09:15, yesterday 14:00, --start=-45m)' })
               .option('end', { type: 'string', describe: 'new end' })
               .option('adjust', adjustOpt)
-              .example('$0 interval edit @1 --start 08:45', 'the running interval started earlier')
-              .example('$0 interval edit @3 --end 17:30 --adjust', 'lengthen @3, trimming what follows'),
+              .example('$0 interval edit @12 --start 08:45', 'interval @12 started earlier')
+              .example('$0 interval edit @9 --end 17:30 --adjust', 'lengthen @9, trimming what follows'),
           (argv) =>
             run(
               argv,
@@ -376,7 +396,7 @@ export function intervalCommands(y: Argv<GlobalArgs>) {
             default: 'json' as const,
             describe: 'what to print',
           })
-          .option('since', { type: 'string', describe: 'from (a time, e.g. 2026-01-01)' })
+          .option('since', { type: 'string', describe: 'from (a time, e.g. 2026-01-01, or a range: :year…)' })
           .option('until', { type: 'string', describe: 'until (a time; default now)' })
           .example('$0 export --format timewarrior --since 2026-01-01 > fragd.json', 'then: timew import fragd.json'),
       (argv) => exportIntervals(argv as unknown as ExportArgs),
@@ -476,8 +496,7 @@ async function exportIntervals(argv: ExportArgs) {
     },
     () => ({
       ...actorOf(argv),
-      ...(argv.since ? { since: instantOf('--since', argv.since) } : {}),
-      ...(argv.until ? { until: instantOf('--until', argv.until) } : {}),
+      ...instantRange(argv.since, argv.until),
     }),
   );
 }
@@ -547,16 +566,25 @@ export async function importTimewarrior(
     skipped: [],
     tasks_created: [],
   };
+  const shown = progress();
+  const count = input.intervals.length;
+  let done = 0;
   const starts: number[] = [];
   for (let i = 0; i < input.intervals.length || i === 0; i += IMPORT_BATCH) starts.push(i);
   const send = (i: number) =>
-    c.call('interval.import', {
-      ...(input.actor ? { actor: input.actor } : {}),
-      format: 'timewarrior',
-      intervals: input.intervals.slice(i, i + IMPORT_BATCH),
-      map: input.map,
-      create_tasks: input.create_tasks,
-    });
+    c
+      .call('interval.import', {
+        ...(input.actor ? { actor: input.actor } : {}),
+        format: 'timewarrior',
+        intervals: input.intervals.slice(i, i + IMPORT_BATCH),
+        map: input.map,
+        create_tasks: input.create_tasks,
+      })
+      .then((r) => {
+        done += r.received;
+        if (count > 2000) shown.update(`importing intervals: ${done} of ${count}…`);
+        return r;
+      });
   // The first batch alone: it makes the import session the others then extend.
   const answers: Promise<ImportResult>[] = [send(starts[0])];
   await answers[0];
@@ -579,6 +607,7 @@ export async function importTimewarrior(
     total.skipped.push(...r.skipped);
     total.tasks_created.push(...r.tasks_created);
   }
+  shown.done();
   return total;
 }
 

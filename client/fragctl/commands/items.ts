@@ -2,6 +2,7 @@
 import { costText } from '../../../shared/protocol/costs.js';
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
+import { filterParams, labelList, withFilters } from '../filters.js';
 import { importLines, importTimewarrior, parseMap, readTimewarrior } from './intervals.js';
 import { parseMinutes, formatDuration } from '../../../shared/format.js';
 import { activityLines, localTime, one, projectLines, sprintLines, taskLines } from '../output.js';
@@ -12,6 +13,7 @@ import { Exit } from '../exit-codes.js';
 import { sprintActivation, taskActivation } from './context.js';
 import { sprintCompletion, taskCompletion } from './completion.js';
 import { terminalSafe } from '../../../shared/terminal.js';
+import { PRIORITY_FORMS, readPriority } from '../../../shared/priority.js';
 
 const minutes = (v: string | number | undefined): number | undefined => {
   if (v === undefined) return undefined;
@@ -19,7 +21,17 @@ const minutes = (v: string | number | undefined): number | undefined => {
   if (m === null) throw new UsageError(`--estimate takes minutes (90) or a duration (1h30m, 1.25h), not ${String(v)}`);
   return m;
 };
-const PRIORITY_CHOICES = ['urgent', 'high', 'normal', 'low'] as const;
+/** --priority: the four levels or a synonym (medium = normal…), read by shared/priority.ts. */
+const priorityOption = (describe = 'urgent, high, normal (default) or low; also medium, critical, minor…') => ({
+  type: 'string' as const,
+  describe,
+  coerce: (v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const p = readPriority(String(v));
+    if (!p) throw new UsageError(`--priority ${v}: use ${PRIORITY_FORMS}`);
+    return p;
+  },
+});
 /** `--depends-on A B` and `--depends-on A,B` both name two tasks. */
 const codes = (v: (string | number)[] | undefined): string[] | undefined =>
   v === undefined
@@ -106,7 +118,12 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
     s.command(
       'create <code> <title>',
       'Create a sprint (1 means SPRINT-1)',
-      (b) => created(b).option('project', { type: 'string' }).option('goal', { type: 'string' }),
+      (b) =>
+        created(b).option('project', { type: 'string' }).option('goal', { type: 'string' }).option('label', {
+          type: 'string',
+          array: true,
+          describe: 'labels (repeat or comma-separate); on edit they replace the set, --label with none clears it',
+        }),
       (argv) =>
         run(
           argv,
@@ -116,6 +133,7 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
               title: String(argv.title),
               project: argv.project,
               goal: argv.goal,
+              labels: labelList(argv.label),
             }),
           (r) => [`created sprint ${r.sprint.code}`],
         ),
@@ -124,7 +142,7 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
         'list',
         'List sprints',
         (b) =>
-          b
+          withFilters(b, 'sprints', false)
             .option('project', { type: 'string' })
             .option('status', { choices: ['planned', 'active', 'completed', 'cancelled'] as const }),
         (argv) =>
@@ -132,7 +150,14 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
             argv,
             (c) =>
               followPages(
-                (cursor) => c.call('sprint.list', { project: argv.project, status: argv.status, cursor }),
+                (cursor) =>
+                  c.call('sprint.list', {
+                    project: argv.project,
+                    status: argv.status,
+                    actor: argv.actor,
+                    ...filterParams(argv),
+                    cursor,
+                  }),
                 (acc, next) => acc.sprints.push(...next.sprints),
               ),
             (r) => (r.sprints.length ? sprintLines(r.sprints, layoutOf(argv)) : ['no sprints']),
@@ -175,6 +200,11 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
             .option('summary', { type: 'string' })
             .option('retrospective', { type: 'string' })
             .option('deliverables', { type: 'string' })
+            .option('label', {
+              type: 'string',
+              array: true,
+              describe: 'labels (repeat or comma-separate); on edit they replace the set, --label with none clears it',
+            })
             .option('force', {
               type: 'boolean',
               describe: 'with --status completed: close despite failed checks (recorded)',
@@ -191,6 +221,7 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
                 summary: argv.summary,
                 retrospective: argv.retrospective,
                 deliverables: argv.deliverables,
+                labels: labelList(argv.label),
                 force: argv.force,
               }),
             (r) => [`updated sprint ${r.sprint.code}`],
@@ -213,8 +244,13 @@ export function taskCommands(y: Argv<GlobalArgs>) {
           .option('estimate', { type: 'string', describe: 'minutes (90) or a duration (1h30m, 1.25h)' })
           .option('assignee', { type: 'string' })
           .option('description', { type: 'string' })
-          .option('priority', { choices: PRIORITY_CHOICES, describe: 'urgent, high, normal (default) or low' })
-          .option('depends-on', { type: 'string', array: true, describe: 'task codes that must complete first' }),
+          .option('priority', priorityOption())
+          .option('depends-on', { type: 'string', array: true, describe: 'task codes that must complete first' })
+          .option('label', {
+            type: 'string',
+            array: true,
+            describe: 'labels (repeat or comma-separate); on edit they replace the set, --label with none clears it',
+          }),
       (argv) =>
         run(
           argv,
@@ -230,6 +266,7 @@ export function taskCommands(y: Argv<GlobalArgs>) {
               description: argv.description,
               priority: argv.priority,
               depends_on: codes(argv['depends-on']),
+              labels: labelList(argv.label),
             }),
           (r) => [`created task ${r.task.code}${r.task.sprint ? ` in ${r.task.sprint}` : ''}`],
           () => minutes(argv.estimate),
@@ -239,12 +276,12 @@ export function taskCommands(y: Argv<GlobalArgs>) {
         'list',
         'List tasks',
         (b) =>
-          b
+          withFilters(b, 'tasks', false)
             .option('sprint', { type: 'string' })
             .option('project', { type: 'string' })
             .option('parent', { type: 'string' })
             .option('status', { choices: ['todo', 'in_progress', 'blocked', 'completed', 'cancelled'] as const })
-            .option('priority', { choices: PRIORITY_CHOICES })
+            .option('priority', priorityOption('urgent, high, normal or low; also medium, critical, minor…'))
             .option('ready', { type: 'boolean', describe: 'open, dependencies complete, nobody holds it' })
             .option('blocked', { type: 'boolean', describe: 'open with dependencies not yet complete' }),
         (argv) =>
@@ -261,6 +298,8 @@ export function taskCommands(y: Argv<GlobalArgs>) {
                     priority: argv.priority,
                     ready: argv.ready,
                     blocked: argv.blocked,
+                    actor: argv.actor,
+                    ...filterParams(argv),
                     cursor,
                   }),
                 (acc, next) => acc.tasks.push(...next.tasks),
@@ -283,7 +322,7 @@ export function taskCommands(y: Argv<GlobalArgs>) {
             (r) => [
               `${r.task.code}: ${one(r.task.title)}`,
               `status ${r.task.status} · delegation ${r.task.delegation_status}${r.task.assignee ? ` (${r.task.assignee})` : ''} · estimate ${r.task.estimate_minutes != null ? formatDuration(r.task.estimate_minutes * 60) : '-'} · sprint ${r.task.sprint ?? '-'}${r.task.parent ? ` · parent ${r.task.parent}` : ''}`,
-              `priority ${r.task.priority}${r.task.depends_on.length ? ` · depends on ${r.task.depends_on.join(', ')}` : ''}${r.task.blocked_by.length ? ` · blocked by ${r.task.blocked_by.join(', ')}` : ''}`,
+              `priority ${r.task.priority}${r.task.labels.length ? ` · labels ${r.task.labels.join(', ')}` : ''}${r.task.depends_on.length ? ` · depends on ${r.task.depends_on.join(', ')}` : ''}${r.task.blocked_by.length ? ` · blocked by ${r.task.blocked_by.join(', ')}` : ''}`,
               ...(r.task.claim
                 ? [
                     `held by ${r.task.claim.actor} (${r.task.claim.session}) since ${localTime(r.task.claim.since)}${r.task.claim.joined.length ? `, joined by ${r.task.claim.joined.join(', ')}` : ''}`,
@@ -329,11 +368,16 @@ export function taskCommands(y: Argv<GlobalArgs>) {
             .option('assignee', { type: 'string' })
             .option('summary', { type: 'string' })
             .option('sprint', { type: 'string' })
-            .option('priority', { choices: PRIORITY_CHOICES })
+            .option('priority', priorityOption('urgent, high, normal or low; also medium, critical, minor…'))
             .option('depends-on', {
               type: 'string',
               array: true,
               describe: 'replaces the dependencies (--depends-on with no code clears them)',
+            })
+            .option('label', {
+              type: 'string',
+              array: true,
+              describe: 'labels (repeat or comma-separate); on edit they replace the set, --label with none clears it',
             })
             .option('force', {
               type: 'boolean',
@@ -365,6 +409,7 @@ export function taskCommands(y: Argv<GlobalArgs>) {
                 sprint: argv.sprint,
                 priority: argv.priority,
                 depends_on: codes(argv['depends-on']),
+                labels: labelList(argv.label),
                 force: argv.force,
               }),
             (r) => [`updated task ${r.task.code} (${r.task.status})`],
@@ -417,6 +462,10 @@ export function importCommand(y: Argv<GlobalArgs>) {
           array: true,
           describe: 'timewarrior: tag=TASK, tag=project:CODE or tag=sprint:CODE (repeatable)',
         })
+        .option('suggest-estimates', {
+          type: 'boolean',
+          describe: 'plan: fill missing estimates from similar completed tasks (says which, and on what basis)',
+        })
         .option('create-tasks', {
           type: 'boolean',
           describe: 'timewarrior: make a task from the first unmapped tag of intervals that match no task',
@@ -439,9 +488,12 @@ export function importCommand(y: Argv<GlobalArgs>) {
           )
         : run(
             argv,
-            (c, _t, plan) => c.call('plan.import', plan),
+            (c, _t, plan) =>
+              c.call('plan.import', { ...plan, ...(argv['suggest-estimates'] ? { suggest_estimates: true } : {}) }),
             (r) => [
               `imported ${r.projects} projects, ${r.sprints} sprints, ${r.tasks} tasks (${r.created.length} new, ${r.updated.length} updated)`,
+              ...r.estimated.map((e) => `  estimated ${e.code}: ${e.minutes} min (${e.basis})`),
+              ...(r.without_estimate.length ? [`no estimate: ${r.without_estimate.join(', ')}`] : []),
             ],
             () => readPlan(String(argv.file)),
           ),

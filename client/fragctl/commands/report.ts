@@ -1,6 +1,7 @@
 // fragctl report: tracked time by day, task, sprint, project or actor. The daemon
 // aggregates; this file only lays the answer out (table, CSV or JSON).
 import type { Argv } from 'yargs';
+import { filterParams, filtersLine, withFilters, type FilterArgs } from '../filters.js';
 import { formatDuration } from '../../../shared/format.js';
 import { REPORT_BY } from '../../../shared/protocol/report-by.js';
 import type { ReportResult, ReportRow, TokenTotals } from '../../../shared/protocol/time.js';
@@ -11,11 +12,12 @@ import { boxTable } from '../box-table.js';
 import { cut, layoutOf, outputWidth, tableWidths } from '../layout.js';
 import { daysLine, reportChart } from '../charts.js';
 import { localTime, one } from '../output.js';
+import { dayRange, inZone, WhenError } from '../../lib/when.js';
 
 export const BY = REPORT_BY;
 const TEAM_BY = ['person', 'machine', 'actor', 'task'] as const;
 
-export interface ReportArgs extends GlobalArgs {
+export interface ReportArgs extends GlobalArgs, FilterArgs {
   by: (typeof BY)[number];
   since?: string;
   until?: string;
@@ -110,7 +112,7 @@ const costCell = (c: Cost | undefined): string =>
 const pct = (v: number | null | undefined) => (v == null ? '-' : `${v > 0 ? '+' : ''}${v}%`);
 
 const heading = (r: ReportResult) =>
-  `time by ${r.by} · ${r.since} → ${r.until} (${r.tz})${r.actor ? ` · actor ${r.actor}` : ''} · ${r.counts.intervals} intervals, ${r.counts.sessions} sessions, ${r.counts.actors} actors`;
+  `time by ${r.by} · ${r.since} → ${r.until} (${r.tz})${r.actor ? ` · actor ${r.actor}` : ''}${filtersLine(r.filters)} · ${r.counts.intervals} intervals, ${r.counts.sessions} sessions, ${r.counts.actors} actors`;
 
 export function reportTable(r: ReportResult, width = outputWidth()): string[] {
   const withActor = r.per_actor && r.by !== 'actor';
@@ -220,22 +222,32 @@ function teamCsv(r: TeamReportResult): string[] {
   ];
 }
 
+/** --since/--until as local days, read by the one time reader (client/lib/when.ts) in the report's zone. */
+async function reportDays(argv: { since?: string; until?: string; tz?: string }) {
+  try {
+    return await inZone(argv.tz, () => dayRange(argv.since, argv.until));
+  } catch (err) {
+    if (err instanceof WhenError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 /** fragctl report --team: the whole team's time, read by the daemon from the team store. */
 function runTeamReport(argv: Omit<ReportArgs, 'by'> & { by?: string }): Promise<void> {
   const by = argv.by ?? 'person';
   return run(
     argv,
-    (c) =>
+    (c, _t, days) =>
       c.call('team.report', {
         by: by as (typeof TEAM_BY)[number],
-        since: argv.since,
-        until: argv.until,
+        ...days,
         tz: argv.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
       }),
     (r) => (argv.csv ? teamCsv(r) : teamReportTable(r)),
     () => {
       if (!(TEAM_BY as readonly string[]).includes(by))
         throw new UsageError(`--team reports by ${TEAM_BY.join(', ')}; not by ${by}`);
+      return reportDays(argv);
     },
   );
 }
@@ -245,14 +257,17 @@ export function reportCommand(y: Argv<GlobalArgs>) {
     'report',
     "Tracked time (and agents' tokens and their cost) by day, week, month, task, sprint, project, actor, session, branch, file, language, editor or model (local days; default: the last 7)",
     (b) =>
-      b
+      withFilters(b)
         .option('by', {
           choices: [...new Set([...BY, ...TEAM_BY])],
           describe: 'group rows by (default day; with --team: person, machine, actor or task, default person)',
         })
         .option('team', { type: 'boolean', describe: 'the whole team, read from the team store (sync on)' })
-        .option('since', { type: 'string', describe: 'first local day, YYYY-MM-DD' })
-        .option('until', { type: 'string', describe: 'last local day, YYYY-MM-DD (inclusive; default today)' })
+        .option('since', {
+          type: 'string',
+          describe: 'first local day: 2026-03-29, yesterday, monday, -7d, or a range (:week, :lastmonth, :year…)',
+        })
+        .option('until', { type: 'string', describe: 'last local day, same forms (inclusive; default today)' })
         .option('tz', { type: 'string', describe: 'time zone for days (default: $TZ / the system zone)' })
         .option('per-actor', {
           type: 'boolean',
@@ -266,6 +281,7 @@ export function reportCommand(y: Argv<GlobalArgs>) {
         })
         .example('$0 report --chart', 'the last 7 days as bars, with a sparkline')
         .option('intervals', { type: 'boolean', describe: 'list the intervals (or their parts) under each row' })
+        .example('$0 report --by task --label backend --agent', "agents' time on tasks labelled backend")
         .example('$0 report --by file --since 2026-03-01', 'time per file, from heartbeats (as WakaTime shows it)')
         .example('$0 report --by week --intervals', 'each week with the intervals that make it up')
         .example('$0 report --by task --since 2026-03-01', 'time per task since March 1st, with estimate vs actual')
@@ -297,16 +313,16 @@ export function reportCommand(y: Argv<GlobalArgs>) {
 export function runReport(argv: ReportArgs): Promise<void> {
   return run(
     argv,
-    async (c) => {
+    async (c, _t, days) => {
       const params = {
         by: argv.by,
-        since: argv.since,
-        until: argv.until,
+        ...days,
         tz: argv.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
         per_actor: argv['per-actor'],
         ...(argv.intervals ? { intervals: true } : {}),
         ...(argv.actor ? { actor: argv.actor } : {}),
         ...(argv.session ? { session: argv.session } : {}),
+        ...filterParams(argv),
       };
       const report = await c.call('report', params);
       // The sparkline needs every day of the range: the report by day, unless that is this
@@ -326,5 +342,6 @@ export function runReport(argv: ReportArgs): Promise<void> {
               daysLine(r.days, layoutOf(argv)),
             ]
           : reportTable(r),
+    () => reportDays(argv),
   );
 }

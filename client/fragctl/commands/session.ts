@@ -1,5 +1,6 @@
 // fragctl session …, and the top-level status.
 import type { Argv } from 'yargs';
+import { filterParams, withFilters } from '../filters.js';
 import { formatDuration } from '../../../shared/format.js';
 import { shortLineOf, shortStatus } from '../../../shared/status-line.js';
 import type { ResultOf } from '../../../shared/protocol/methods.js';
@@ -8,7 +9,8 @@ import { estimateBar } from '../charts.js';
 import { layoutOf, type Layout } from '../layout.js';
 import { followPages, joinOlderHistory } from '../../lib/pages.js';
 import { run, type GlobalArgs } from '../runner.js';
-import { askFinalNote, askResume } from '../prompts.js';
+import { askFinalNote, askPausedSession, askResume } from '../prompts.js';
+import { fragctl } from '../../../shared/command.js';
 import { reportLines } from './completion.js';
 
 export const statusLines = (r: ResultOf<'session.status'>, layout: Layout = layoutOf({})) => [
@@ -56,18 +58,34 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
               type: 'number',
               describe: 'seconds without activity before this session pauses (default: config idle_timeout_seconds)',
             })
-            .option('source', { choices: ['cli', 'mcp', 'api', 'gui', 'hook', 'editor'] as const }),
+            .option('source', { choices: ['cli', 'mcp', 'api', 'gui', 'hook', 'editor'] as const })
+            .option('new', {
+              type: 'boolean',
+              describe: 'start another session even when you have a paused one (otherwise it is offered back)',
+            }),
         (argv) =>
           run(
             argv,
             async (c, t) => {
-              const r = await c.call('session.start', {
-                actor: t.actor,
-                type: argv.type,
-                source: argv.source ?? 'cli',
-                chat_session_id: argv['chat-session'],
-                idle_timeout_seconds: argv['idle-timeout'],
-              });
+              const start = (if_paused: 'offer' | 'new') =>
+                c.call('session.start', {
+                  actor: t.actor,
+                  type: argv.type,
+                  source: argv.source ?? 'cli',
+                  chat_session_id: argv['chat-session'],
+                  idle_timeout_seconds: argv['idle-timeout'],
+                  if_paused,
+                });
+              let r = await start(argv.new ? 'new' : 'offer');
+              if (!r.started && r.paused_session) {
+                const choice = await askPausedSession(argv, r.paused_session);
+                if (choice === 'offer') return r;
+                if (choice === 'resume') {
+                  const res = await c.call('session.resume', { session: r.paused_session.key, source: 'cli' });
+                  return { ...r, ...res, resumed_session: res.session.key };
+                }
+                r = await start('new');
+              }
               const top = r.suggestions.tasks[0];
               if (await askResume(argv, top)) {
                 const a = await c.call('task.activate', { session: r.session.key, code: top.code, source: 'cli' });
@@ -75,28 +93,38 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
               }
               return r;
             },
-            (r) => [
-              `started ${r.session.key}`,
-              ...sessionLines(r.session).slice(1),
-              ...('resumed' in r ? [`resumed ${r.resumed}: ${breadcrumb(r.stack)}`] : []),
-              ...(!('resumed' in r) && r.suggestions.tasks.length
-                ? [
-                    'in progress:',
-                    ...r.suggestions.tasks.map((s) =>
-                      fitLine(`  ${s.code.padEnd(10)} ${s.last_worked.padEnd(24)} `, s.title, layoutOf(argv)),
-                    ),
-                  ]
-                : []),
-              ...(r.suggestions.sprints.length
-                ? [
-                    'sprints:',
-                    ...r.suggestions.sprints.map((s) =>
-                      fitLine(`  ${s.code.padEnd(10)} ${s.progress.padEnd(24)} `, s.title, layoutOf(argv)),
-                    ),
-                  ]
-                : []),
-              `tip: export FRAGMENTS_SESSION=${r.session.key} to pin this terminal to it`,
-            ],
+            (r) =>
+              !r.started && r.paused_session
+                ? 'resumed_session' in r
+                  ? [`resumed ${r.session.key}`, ...sessionLines(r.session).slice(1)]
+                  : [
+                      `not started: you have a paused session, ${r.paused_session.line}`,
+                      `  resume it:        ${r.paused_session.resume_command}`,
+                      `  or start another: ${fragctl('session', 'start', '--new')}`,
+                    ]
+                : [
+                    `started ${r.session.key}`,
+                    ...(r.paused_session ? [`(${r.paused_session.line} is still paused)`] : []),
+                    ...sessionLines(r.session).slice(1),
+                    ...('resumed' in r ? [`resumed ${r.resumed}: ${breadcrumb(r.stack)}`] : []),
+                    ...(!('resumed' in r) && r.suggestions.tasks.length
+                      ? [
+                          'in progress:',
+                          ...r.suggestions.tasks.map((s) =>
+                            fitLine(`  ${s.code.padEnd(10)} ${s.last_worked.padEnd(24)} `, s.title, layoutOf(argv)),
+                          ),
+                        ]
+                      : []),
+                    ...(r.suggestions.sprints.length
+                      ? [
+                          'sprints:',
+                          ...r.suggestions.sprints.map((s) =>
+                            fitLine(`  ${s.code.padEnd(10)} ${s.progress.padEnd(24)} `, s.title, layoutOf(argv)),
+                          ),
+                        ]
+                      : []),
+                    `tip: export FRAGMENTS_SESSION=${r.session.key} to pin this terminal to it`,
+                  ],
           ),
       )
       .command(
@@ -177,7 +205,7 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
         'list',
         "List sessions, newest first: every actor's, or only --actor's",
         (b) =>
-          b
+          withFilters(b, 'sessions (that tracked time on them)')
             .option('status', { choices: ['active', 'paused', 'completed', 'abandoned'] as const })
             .option('limit', { type: 'number', describe: 'at most this many (default 50)' }),
         (argv) =>
@@ -193,6 +221,7 @@ export function sessionCommands(y: Argv<GlobalArgs>) {
                     status: argv.status,
                     limit: Math.min(want, 1000),
                     actor: argv.actor,
+                    ...filterParams(argv),
                     cursor,
                   }),
                 (acc, next) => acc.sessions.push(...next.sessions.slice(0, want - acc.sessions.length)),

@@ -12,6 +12,7 @@ import { readManifest, undoChange, writeManifest, type Manifest } from '../../se
 import { defaultContext, setupSteps, type Step } from '../../setup/steps.js';
 import { Exit } from '../exit-codes.js';
 import { interactive } from '../prompts.js';
+import { progress } from '../progress.js';
 import { CliError, fail, formatOf, print, printJson, UsageError, type GlobalArgs } from '../runner.js';
 
 interface SetupArgs extends GlobalArgs {
@@ -92,14 +93,18 @@ async function setup(argv: SetupArgs): Promise<void> {
     }
   }
   const applied: { step: string; changes: number }[] = [];
-  for (const s of todo) {
+  const shown = json ? null : progress();
+  for (const [n, s] of todo.entries()) {
     try {
+      shown?.update(`(${n + 1}/${todo.length}) ${s.title}…`);
       const changes = s.apply();
+      shown?.done();
       m.steps.push({ step: s.id, at: new Date().toISOString(), changes });
       writeManifest(path, m);
       applied.push({ step: s.id, changes: changes.length });
       if (!json) print(`✓ ${s.title}`);
     } catch (err) {
+      shown?.done();
       throw new CliError(
         `${s.title} failed: ${(err as Error).message.trim()}; the steps before it are recorded (fragctl setup --undo takes them back)`,
         Exit.failure,

@@ -22,7 +22,8 @@ import { withEstimateCheck } from '../time/reports.js';
 import { finishTask, gateTask } from '../work/completion.js';
 import { fragctl } from '../../../shared/command.js';
 import { claimTask } from '../work/claims.js';
-import { cannedReason } from '../work/canned.js';
+import { cannedDetail } from '../work/canned.js';
+import { countUpdates } from '../work/views.js';
 
 const frame = (type: ContextType, row: { id: number; code: string; title: string }, at: number): StoredFrame => ({
   type,
@@ -266,12 +267,12 @@ export function logActivity(call: Call, kind: 'update' | 'note' | 'log', p: Acti
     };
   }
   const work = kind === 'update' ? workFrame(parseStack(s)) : undefined;
-  const canned = work ? cannedReason(call, work.id, p.message) : null;
+  const canned = work ? cannedDetail(call, work.id, p.message) : null;
   if (canned) {
     throw new FragError(
       ErrorCode.ValidationFailed,
-      `update refused: ${canned}; say what you just did on ${work!.code}, in your own words`,
-      { reason: 'canned_text', why: canned, task: work!.code },
+      `update refused: ${canned.why}; say what you just did on ${work!.code} (what changed, where, what is left), in your own words`,
+      { reason: 'canned_text', kind: canned.kind, why: canned.why, task: work!.code },
     );
   }
   const row = recordActivity(call, s, {
@@ -282,7 +283,26 @@ export function logActivity(call: Call, kind: 'update' | 'note' | 'log', p: Acti
     eventScope: scope,
   });
   // Logging leaves the stack and status as they were, so `s` still describes the session.
-  return { activity: activityView(sql, row, s), duplicate: false, instructions: instructionsFor(call, 'progress', s) };
+  const instructions = instructionsFor(call, 'progress', s);
+  if (!work) return { activity: activityView(sql, row, s), duplicate: false, instructions };
+  // The count the completion gate reads (task_update_counts), said in the answer (issue 26).
+  const count = countUpdates(sql, work.id);
+  const required = call.app.config.validation.min_context_updates;
+  const more = Math.max(0, required - count);
+  return {
+    activity: activityView(sql, row, s),
+    duplicate: false,
+    task_updates: { task: work.code, count, required, more_needed: more },
+    instructions: {
+      ...instructions,
+      next_actions: [
+        more > 0
+          ? `${work.code} has ${count} update${count === 1 ? '' : 's'}: ${more} more before it can complete.`
+          : `${work.code} has ${count} update${count === 1 ? '' : 's'}, enough to complete.`,
+        ...instructions.next_actions,
+      ],
+    },
+  };
 }
 
 /**

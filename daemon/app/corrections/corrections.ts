@@ -29,16 +29,14 @@ const OPEN_END = Number.MAX_SAFE_INTEGER;
 const badParams = (message: string, data: Record<string, unknown> = {}) =>
   new FragError(ErrorCode.InvalidParams, message, data);
 
-/** Short ids are per actor, over all of the actor's intervals, newest first (like Timewarrior's). */
-export function refOf(sql: Sql, row: IntervalRow): string {
-  const newer =
-    sql.value<number>(
-      `SELECT count(*) FROM intervals WHERE actor = ?1 AND (started_at > ?2 OR (started_at = ?2 AND id > ?3))`,
-      row.actor,
-      row.started_at,
-      row.id,
-    ) ?? 0;
-  return `@${newer + 1}`;
+/**
+ * Short ids are the interval's own number (its id): fixed for its life, so `annotate @7`
+ * hits the interval the listing showed as @7 even after a split or a delete in between (a
+ * split's new part gets a new number, a deletion leaves a gap). Timewarrior renumbers @1
+ * as the newest on every change; that is what made a listing go stale.
+ */
+export function refOf(_sql: Sql, row: IntervalRow): string {
+  return `@${row.id}`;
 }
 
 interface Codes {
@@ -89,32 +87,20 @@ export function listIntervals(call: Call, p: ParsedParamsOf<'interval.list'>): R
   const since = p?.since ?? 0;
   const until = p?.until ?? OPEN_END;
   if (since >= until) throw badParams('--since must be before --until', { hint: 'swap them' });
-  // Short ids number all of the actor's intervals, newest first: those newer than the
-  // listing are counted, the listing's own are numbered in order. Intervals never overlap,
-  // so the ones ending after `since` are exactly the newest ones.
-  const newer =
-    p?.until === undefined
-      ? 0
-      : (sql.value<number>('SELECT count(*) FROM intervals WHERE actor = ? AND started_at >= ?', actor, until) ?? 0);
   const where = `started_at < ?3 AND (?4 IS NULL OR task_id = ?4 OR task_id IN (SELECT id FROM tasks WHERE parent_id = ?4))`;
   const inRange = `FROM intervals WHERE actor = ?1 AND started_at < ?3 AND coalesce(ended_at, max(?5, started_at)) > ?2`;
-  const numbered = `SELECT *, ${newer} + row_number() OVER (ORDER BY started_at DESC, id DESC) AS n ${inRange}`;
   const limit = p?.limit ?? 1000;
   const offset = p?.offset ?? 0;
-  const args = [actor, since, until, taskId, call.now, limit, offset] as const;
-  const rows =
-    taskId === null
-      ? // Without a task filter the listing is a plain range of the index: no numbering of the whole year.
-        sql
-          .all<StoredInterval>(
-            `SELECT * ${inRange} AND ?4 IS NULL ORDER BY started_at DESC, id DESC LIMIT ?6 OFFSET ?7`,
-            ...args,
-          )
-          .map((r, i) => ({ ...r, n: newer + offset + i + 1 }))
-      : sql.all<StoredInterval & { n: number }>(
-          `SELECT * FROM (${numbered}) WHERE ${where} ORDER BY n LIMIT ?6 OFFSET ?7`,
-          ...args,
-        );
+  const rows = sql.all<StoredInterval>(
+    `SELECT * ${inRange} AND ${where} ORDER BY started_at DESC, id DESC LIMIT ?6 OFFSET ?7`,
+    actor,
+    since,
+    until,
+    taskId,
+    call.now,
+    limit,
+    offset,
+  );
   const sums = sql.get<{ matched: number; ms: number }>(
     `SELECT count(*) AS matched,
             coalesce(sum(min(coalesce(ended_at, max(?5, started_at)), ?3) - max(started_at, ?2)), 0) AS ms
@@ -128,7 +114,7 @@ export function listIntervals(call: Call, p: ParsedParamsOf<'interval.list'>): R
   return {
     actor,
     now: iso(call.now),
-    intervals: rows.map((r) => intervalView(sql, r, call.now, `@${r.n}`)),
+    intervals: rows.map((r) => intervalView(sql, r, call.now)),
     matched: sums.matched,
     total_seconds: Math.round(sums.ms / 1000),
   };
@@ -136,13 +122,12 @@ export function listIntervals(call: Call, p: ParsedParamsOf<'interval.list'>): R
 
 export function resolveRef(call: Call, actor: string, ref: string): StoredInterval {
   const { sql } = call.app;
-  const row = ref.startsWith('#')
-    ? sql.get<StoredInterval>('SELECT * FROM intervals WHERE id = ? AND actor = ?', Number(ref.slice(1)), actor)
-    : sql.get<StoredInterval>(
-        'SELECT * FROM intervals WHERE actor = ? ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET ?',
-        actor,
-        Number(ref.slice(1)) - 1,
-      );
+  // @N and #N name the same interval: its number, which never changes (refOf).
+  const row = sql.get<StoredInterval>(
+    'SELECT * FROM intervals WHERE id = ? AND actor = ?',
+    Number(ref.slice(1)),
+    actor,
+  );
   if (!row) throw notFound(`interval of ${actor}`, ref, `list them with: ${fragctl('intervals', '--actor', actor)}`);
   return row;
 }

@@ -11,6 +11,7 @@ import { activeMs } from '../time/intervals.js';
 import { taskTrackedMs } from '../time/reports.js';
 import { parseStack, type SessionRow, type TaskRow } from '../rows.js';
 import { workFrame } from '../sessions/stack.js';
+import { currentSessionOf, DEFAULT_ACTOR } from '../sessions/lookup.js';
 import { chooseNext } from '../work/next.js';
 import { openDependencies } from '../work/claims.js';
 import { rulesOf, taskFacts } from '../work/completion.js';
@@ -98,6 +99,7 @@ function fixCommands(
 ): void {
   const sess = flag;
   const t = extra.target!;
+  const firstTemplate = tpls.length;
   const failing = new Set(
     extra.validation!.checklist.filter((c) => !c.done && c.severity === 'error').map((c) => c.rule),
   );
@@ -151,12 +153,21 @@ function fixCommands(
   if (failing.has('subtasks')) return;
   if (failing.has('summary'))
     tpls.push(commandTemplate(['fragctl', 'task', 'complete', ...sess, t.code, '--summary', '{summary}'], {}));
-  else add(fragctl('task', 'complete', ...sess, t.code, ...(extra.summary ? ['--summary', extra.summary] : [])));
+  else {
+    const retry = fragctl('task', 'complete', ...sess, t.code, ...(extra.summary ? ['--summary', extra.summary] : []));
+    add(retry);
+    // The fixes first, then the retry: the updates written above come before it.
+    const at = cmds.indexOf(retry);
+    for (const tpl of tpls.slice(firstTemplate)) tpl.before ??= at;
+  }
 }
 
 /** For an agent's session, commands name it (--session), so they work from any process. */
 export const sessionFlag = (s: Pick<SessionRow, 'actor' | 'key'> | null): string[] =>
   s && s.actor !== 'human' ? ['--session', s.key] : [];
+
+const isCurrentOfHuman = (call: Call, s: SessionRow): boolean =>
+  s.actor === DEFAULT_ACTOR && currentSessionOf(call, s.actor)?.id === s.id;
 
 /** The `done` command with a named hole for the summary only the worker can write (not run as is). */
 const doneProse = (call: Call, flag: string[]): string =>
@@ -219,7 +230,8 @@ export const buildInstructions: InstructionBuilder = (call, template, s, item, e
     }
     case 'session_paused':
       next.push('Resume when you are back; the pause is not counted as active time.');
-      if (s) cmds.push(fragctl('session', 'resume', s.key));
+      // A person's current session is what `session resume` takes by itself; a key would only be noise.
+      if (s) cmds.push(fragctl('session', 'resume', !isCurrentOfHuman(call, s) && s.key));
       break;
     case 'session_ended':
       next.push('The session is closed. Start a new one for more work.');

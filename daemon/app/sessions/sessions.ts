@@ -7,6 +7,7 @@ import type { SessionType, Source } from '../../../shared/protocol/views.js';
 import type { SessionChange } from '../../../shared/protocol/events.js';
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
+import { filterSql, hasFilters, HUMAN_ACTOR, resolveFilters } from '../filters.js';
 import { recordActivity, recentActivities } from '../activities.js';
 import { collectPage, idCursor, pageBudget } from '../paging.js';
 import { closeInterval, openInterval, type EndReason } from '../time/intervals.js';
@@ -15,7 +16,10 @@ import { sessionView } from './session-view.js';
 import { activeSessionOf, DEFAULT_ACTOR, getSession, resolveOpenSession, resolveSession } from './lookup.js';
 import { instructionsFor } from '../answers.js';
 import { activeTaskElapsed } from '../time/reports.js';
-import { lastStep, resumeSuggestions, sessionReport } from './session-report.js';
+import { ago, lastStep, resumeSuggestions, sessionReport } from './session-report.js';
+import type { PausedSessionOffer } from '../../../shared/protocol/completion.js';
+import { parseStack } from '../rows.js';
+import { workFrame } from './stack.js';
 import { fragctl } from '../../../shared/command.js';
 
 export function nextKey(call: Call): string {
@@ -44,14 +48,41 @@ function result(call: Call, s: SessionRow, template: Parameters<typeof instructi
 }
 
 export function startSession(call: Call, p: ParsedParamsOf<'session.start'>) {
+  const actor = p.actor ?? DEFAULT_ACTOR;
+  refuseSecondActive(call, actor);
+  const paused = pausedOffer(call, actor);
+  if (paused && p.if_paused === 'offer') {
+    // Offered back, not started: one decision for the person (resume, or start --new).
+    const row = getSession(call, paused.key);
+    const base = instructionsFor(call, 'session_resumed', row);
+    return {
+      session: sessionView(call.app.sql, row, call.now),
+      instructions: {
+        ...base,
+        next_actions: [
+          `${paused.line} is still paused: resume it to carry on where it stopped, or start another beside it.`,
+          ...base.next_actions,
+        ],
+        suggested_commands: [paused.resume_command, fragctl('session', 'start', '--new')],
+      },
+      suggestions: resumeSuggestions(call),
+      started: false,
+      paused_session: paused,
+    };
+  }
   const s = openSession(call, p);
-  return { ...result(call, s, 'session_started'), suggestions: resumeSuggestions(call) };
+  const answer = result(call, s, 'session_started');
+  if (paused) {
+    // Started beside a paused one: say so, so it is not forgotten.
+    answer.instructions.next_actions.push(
+      `${paused.line} is still paused; end it when it is done with: ${fragctl('session', 'end', '--session', paused.key)}`,
+    );
+  }
+  return { ...answer, suggestions: resumeSuggestions(call), started: true, paused_session: paused };
 }
 
-/** Starts a session and returns its row, for callers that build their own answer (agents). */
-export function openSession(call: Call, p: ParsedParamsOf<'session.start'>): SessionRow {
-  const { sql } = call.app;
-  const actor = p.actor ?? DEFAULT_ACTOR;
+/** At most one active session per actor: a second start is refused with the ways out. */
+function refuseSecondActive(call: Call, actor: string): void {
   const existing = activeSessionOf(call, actor);
   if (existing) {
     throw new FragError(
@@ -69,6 +100,13 @@ export function openSession(call: Call, p: ParsedParamsOf<'session.start'>): Ses
       },
     );
   }
+}
+
+/** Starts a session and returns its row, for callers that build their own answer (agents). */
+export function openSession(call: Call, p: ParsedParamsOf<'session.start'>): SessionRow {
+  const { sql } = call.app;
+  const actor = p.actor ?? DEFAULT_ACTOR;
+  refuseSecondActive(call, actor);
   const key = nextKey(call);
   const source: Source = p.source ?? call.source;
   const type: SessionType = p.type ?? 'work';
@@ -98,6 +136,28 @@ export function openSession(call: Call, p: ParsedParamsOf<'session.start'>): Ses
   });
   emitSessionChanged(call, s, 'started');
   return s;
+}
+
+/** The actor's most recently paused session, as an offer to resume it. */
+export function pausedOffer(call: Call, actor: string): PausedSessionOffer | null {
+  const row = call.app.sql.get<SessionRow>(
+    "SELECT * FROM sessions WHERE actor = ? AND status = 'paused' ORDER BY paused_at DESC, id DESC LIMIT 1",
+    actor,
+  );
+  if (!row) return null;
+  const task = workFrame(parseStack(row))?.code ?? null;
+  const pausedAt = row.paused_at ?? row.last_activity_at;
+  const since = ago(call.now - pausedAt);
+  const detail = [`paused ${since}`, task ? `on ${task}` : null].filter(Boolean).join(', ');
+  return {
+    key: row.key,
+    paused_at: iso(pausedAt),
+    paused_ago: since,
+    reason: row.pause_reason,
+    task,
+    line: `${row.key} (${detail}${row.pause_reason ? `: ${row.pause_reason}` : ''})`,
+    resume_command: fragctl('session', 'resume', row.key),
+  };
 }
 
 /** Closes time and marks a session paused; shared by a manual pause, idle and switch. */
@@ -276,10 +336,16 @@ export function sessionStatus(call: Call, p: ParsedParamsOf<'session.status'>) {
 
 export function listSessions(call: Call, p: ParsedParamsOf<'session.list'>) {
   const { sql } = call.app;
+  const f = resolveFilters(call, p);
+  // A session is of a project, sprint or label when it tracked time on one; the kind is its actor's.
+  const onWork = { ...f, actor: null, kind: null };
+  const where =
+    (hasFilters(onWork) ? ` AND id IN (SELECT session_id FROM intervals WHERE 1${filterSql(onWork)})` : '') +
+    (f.kind ? ` AND actor ${f.kind === 'human' ? '=' : '<>'} '${HUMAN_ACTOR}'` : '');
   const page = collectPage({
     fetch: (after: number | undefined, n) =>
       sql.all<SessionRow>(
-        `SELECT * FROM sessions WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR actor = ?2) AND id < ?3
+        `SELECT * FROM sessions WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR actor = ?2) AND id < ?3${where}
           ORDER BY id DESC LIMIT ?4`,
         p?.status ?? null,
         p?.actor ?? null,

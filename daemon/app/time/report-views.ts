@@ -10,6 +10,8 @@ import type { App, Call } from '../app.js';
 import { daysBetween, type Day } from './timeline.js';
 
 export interface SegmentFilter {
+  /** The filters' SQL condition (filters.ts), or ''. */
+  where: string;
   from: number;
   to: number;
   now: number;
@@ -125,7 +127,7 @@ function clippedIntervals(sql: Sql, f: SegmentFilter): Clipped[] {
        FROM intervals
       WHERE started_at < ?2 AND started_at >= ?6 AND coalesce(ended_at, max(?3, started_at)) > ?1
         AND coalesce(ended_at, max(?3, started_at)) > started_at
-        AND (?4 IS NULL OR actor = ?4) AND (?5 IS NULL OR session_id = ?5)
+        AND (?4 IS NULL OR actor = ?4) AND (?5 IS NULL OR session_id = ?5)${f.where}
       ORDER BY actor, started_at`,
     f.from,
     f.to,

@@ -7,6 +7,7 @@ import type { EstimateCheck, ReportBy, ReportResult, ReportRow } from '../../../
 import type { Instructions } from '../../../shared/protocol/views.js';
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
+import { filterSql, resolveFilters } from '../filters.js';
 import { estimateVariance } from './estimates.js';
 import {
   daysBetween,
@@ -49,6 +50,8 @@ export function resolveRange(call: Call, since: string | undefined, until: strin
 }
 
 interface Filter {
+  /** The filters' SQL condition over intervals' columns (filters.ts filterSql), or ''. */
+  where: string;
   from: number;
   to: number;
   now: number;
@@ -70,6 +73,8 @@ interface Filter {
 const OVERLAP = `started_at < ?2 AND started_at >= ?6 AND coalesce(ended_at, max(?3, started_at)) > ?1
   AND coalesce(ended_at, max(?3, started_at)) > started_at
   AND (?4 IS NULL OR actor = ?4) AND (?5 IS NULL OR session_id = ?5)`;
+/** OVERLAP and the filters (project, sprint, labels, kind). */
+const overlap = (f: Filter) => `${OVERLAP}${f.where}`;
 const CLIPPED = `min(coalesce(ended_at, max(?3, started_at)), ?2) - max(started_at, ?1)`;
 const args = (f: Filter) => [f.from, f.to, f.now, f.actor, f.session, f.floor];
 
@@ -98,7 +103,7 @@ function aggregate(call: Call, by: SqlBy, f: Filter, perActor: boolean): Summary
   const actorCol = perActor && by !== 'actor' ? 'actor' : 'NULL';
   const rows = sql.all<Agg>(
     `SELECT ${col} AS k, ${actorCol} AS actor, sum(${CLIPPED}) AS ms, count(*) AS n
-       FROM intervals WHERE ${OVERLAP} GROUP BY ${col}, ${actorCol}`,
+       FROM intervals WHERE ${overlap(f)} GROUP BY ${col}, ${actorCol}`,
     ...args(f),
   );
   // The groups cover every interval in range, so their sums are the report's totals.
@@ -197,7 +202,7 @@ function byDay(call: Call, f: Filter, tz: string, perActor: boolean): Summary {
   const perDay = sql.db.prepare(
     `SELECT ${actorCol} AS a, sum(min(${end}, ?6) - max(started_at, ?5)) AS ms, count(*) AS n, sum(started_at >= ?5 OR ?7) AS own
        FROM intervals WHERE started_at < ?6 AND started_at >= ?4 AND ${end} > ?5 AND ${end} > started_at
-        AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR session_id = ?3)
+        AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR session_id = ?3)${f.where}
       GROUP BY ${actorCol}`,
   );
   const rows: ReportRow[] = [];
@@ -251,7 +256,7 @@ function byDayOneScan(call: Call, f: Filter, tz: string, perActor: boolean): Sum
           .join(' ')} ELSE ${segs[segs.length - 1].offset} END`;
   const actorCol = perActor ? 'actor' : "''";
   // Only numbers computed here are spliced into the SQL text; every input is a bound parameter.
-  const clipped = `SELECT max(started_at, ?1) AS s, min(coalesce(ended_at, max(?3, started_at)), ?2) AS e, ${actorCol} AS a FROM intervals WHERE ${OVERLAP}`;
+  const clipped = `SELECT max(started_at, ?1) AS s, min(coalesce(ended_at, max(?3, started_at)), ?2) AS e, ${actorCol} AS a FROM intervals WHERE ${overlap(f)}`;
   const bucketed = `SELECT s, e, a, (s + ${offsetOf('s')}) / ${DAY_MS} AS ds, (e - 1 + ${offsetOf('(e - 1)')}) / ${DAY_MS} AS de FROM (${clipped})`;
   // One scan: intervals within one local day are grouped per day (s, e NULL); each one
   // crossing a local midnight is its own group, with its bounds, to be cut in JS.
@@ -313,7 +318,7 @@ function who(call: Call, f: Filter): { sessions: number; actors: number } {
     `SELECT count(*) AS sessions, count(DISTINCT s.actor) AS actors FROM sessions s
       WHERE s.started_at < ?2 AND (s.ended_at IS NULL OR s.ended_at >= ?6)
         AND (?4 IS NULL OR s.actor = ?4) AND (?5 IS NULL OR s.id = ?5)
-        AND EXISTS (SELECT 1 FROM intervals WHERE session_id = s.id AND ${OVERLAP.replace(/\(\?5 IS NULL OR session_id = \?5\)/, '1')})`,
+        AND EXISTS (SELECT 1 FROM intervals WHERE session_id = s.id AND ${overlap(f).replace(/\(\?5 IS NULL OR session_id = \?5\)/, '1')})`,
     ...args(f),
   )!;
 }
@@ -343,7 +348,7 @@ type TokenGroup = PricedGroup & { k: number | string | null; a: string | null };
 function tokensOf(call: Call, view: ReportBy, f: Filter, tz: string, rows: ReportRow[], perActor: boolean): Priced {
   const { app } = call;
   const { sql } = app;
-  const total = pricedWhere(app, TOKEN_WHERE, ...args(f));
+  const total = pricedWhere(app, `${TOKEN_WHERE}${f.where}`, ...args(f));
   if (SEGMENT_VIEWS.has(view) && view !== 'week' && view !== 'month') return total;
   const calendar = view === 'day' || view === 'week' || view === 'month';
   const actorCol = perActor && view !== 'actor' ? 'actor' : 'NULL';
@@ -362,7 +367,7 @@ function tokensOf(call: Call, view: ReportBy, f: Filter, tz: string, rows: Repor
   } else if (view === 'model') keyCol = "coalesce(model, '(no model recorded)')";
   else keyCol = column[view as SqlBy];
   const groups = sql.all<TokenGroup>(
-    `SELECT ${keyCol} AS k, ${actorCol} AS a, ${pricedSums(app)} FROM agent_tokens WHERE ${TOKEN_WHERE}
+    `SELECT ${keyCol} AS k, ${actorCol} AS a, ${pricedSums(app)} FROM agent_tokens WHERE ${TOKEN_WHERE}${f.where}
       GROUP BY k, a, model, tier_above`,
     ...args(f),
   );
@@ -441,7 +446,9 @@ export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
         hint: `list sessions with: ${fragctl('session', 'list')}`,
       });
   }
+  const filters = resolveFilters(call, p);
   const f: Filter = {
+    where: filterSql(filters),
     from: range.from,
     to: range.to,
     now: call.now,
@@ -473,6 +480,7 @@ export function report(call: Call, p: ParsedParamsOf<'report'>): ReportResult {
     until: range.untilKey,
     range: { from: iso(range.from), to: iso(range.to) },
     actor: f.actor,
+    filters: filters.applied,
     per_actor: perActor,
     rows,
     total_seconds: Math.round((time ? time.totalMs : totalMs) / 1000),

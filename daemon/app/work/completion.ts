@@ -136,6 +136,13 @@ function sprintValidation(
         'SELECT code, status FROM tasks WHERE sprint_id = ? AND parent_id IS NULL ORDER BY id',
         sp.id,
       ),
+      // Another open sprint of the same project (or of none): the work goes on somewhere.
+      next_sprint:
+        sql.value<string>(
+          `SELECT code FROM sprints WHERE id != ? AND status IN ('planned','active') AND project_id IS ? ORDER BY id LIMIT 1`,
+          sp.id,
+          sp.project_id,
+        ) ?? null,
     },
     rulesOf(call),
   );

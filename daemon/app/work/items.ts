@@ -6,8 +6,11 @@ import { ErrorCode, FragError, invalidState } from '../../../shared/errors.js';
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
+import { filterSql, labelledTasks, quoteSql, resolveFilters } from '../filters.js';
+import { setLabels } from './labels.js';
 import type { Sql } from '../../store/sql.js';
-import type { ProjectRow, SprintRow, TaskRow } from '../rows.js';
+import type { ProjectRow, SessionRow, SprintRow, TaskRow } from '../rows.js';
+import { currentSessionOf, DEFAULT_ACTOR } from '../sessions/lookup.js';
 import { activityView, projectView } from '../views.js';
 import { sprintView, taskView } from './views.js';
 import { findProject, findSprint, findTask, normalizeSprintCode, sprintById } from './lookup.js';
@@ -111,6 +114,7 @@ export function createSprint(call: Call, p: ParsedParamsOf<'sprint.create'>) {
     call.now,
     call.now,
   );
+  if (p.labels) setLabels(call.app.sql, 'sprint', findSprint(call, code).id, p.labels);
   itemChanged(call, 'sprint', code, 'created');
   return {
     sprint: sprintView(call.app.sql, findSprint(call, code)),
@@ -142,6 +146,7 @@ export function editSprint(call: Call, p: ParsedParamsOf<'sprint.edit'>) {
     call.now,
     row.id,
   );
+  if (p.labels) setLabels(call.app.sql, 'sprint', row.id, p.labels);
   itemChanged(call, 'sprint', row.code, 'edited');
   if (gate) recordSprintCompletion(call, null, row, gate, p.summary ?? p.retrospective ?? row.summary);
   return {
@@ -152,10 +157,21 @@ export function editSprint(call: Call, p: ParsedParamsOf<'sprint.edit'>) {
 
 export function listSprints(call: Call, p: ParsedParamsOf<'sprint.list'>) {
   const project = p?.project ? findProject(call, p.project) : null;
+  const f = resolveFilters(call, { label: p?.label, actor: p?.actor, kind: p?.kind });
+  // A sprint has a label when it or one of its tasks carries it; an actor, when it tracked time in it.
+  const where = [
+    ...f.labelIds.map(
+      (l) =>
+        ` AND (id IN (SELECT sprint_id FROM sprint_labels WHERE label_id = ${l}) OR id IN (SELECT t.sprint_id FROM tasks t WHERE t.id IN (SELECT task_id FROM task_labels WHERE label_id = ${l})))`,
+    ),
+    f.actor != null || f.kind != null
+      ? ` AND id IN (SELECT sprint_id FROM intervals WHERE sprint_id IS NOT NULL${filterSql({ ...f, labelIds: [] }, '', true)})`
+      : '',
+  ].join('');
   const page = collectPage({
     fetch: (after: number | undefined, n) =>
       call.app.sql.all<SprintRow>(
-        `SELECT * FROM sprints WHERE (?1 IS NULL OR project_id = ?1) AND (?2 IS NULL OR status = ?2) AND id > ?3
+        `SELECT * FROM sprints WHERE (?1 IS NULL OR project_id = ?1) AND (?2 IS NULL OR status = ?2) AND id > ?3${where}
           ORDER BY id LIMIT ?4`,
         project?.id ?? null,
         p?.status ?? null,
@@ -215,11 +231,30 @@ export function createTask(call: Call, p: ParsedParamsOf<'task.create'>) {
   const made = findTask(call, p.code);
   if (p.priority) call.app.sql.run('UPDATE tasks SET priority = ? WHERE id = ?', priorityNumber(p.priority), made.id);
   if (p.depends_on) setDependencies(call, made, p.depends_on);
+  if (p.labels) setLabels(call.app.sql, 'task', made.id, p.labels);
   itemChanged(call, 'task', p.code, 'created');
   return {
     task: taskView(call.app.sql, findTask(call, p.code)),
     instructions: instructionsFor(call, 'item_created', null, { kind: 'task', code: p.code }),
   };
+}
+
+/**
+ * task.edit names no session: the one working on the task (the task or its parent on top of
+ * the stack), else the person's current one, so a refusal's fixes and reminder are about the
+ * session that is there, not "no session".
+ */
+function sessionOf(call: Call, task: TaskRow): SessionRow | null {
+  return (
+    call.app.sql.get<SessionRow>(
+      `SELECT * FROM sessions WHERE status IN ('active','paused') AND active_task_id IN (?, ?)
+        ORDER BY status = 'active' DESC, last_activity_at DESC, id DESC LIMIT 1`,
+      task.id,
+      task.parent_id ?? task.id,
+    ) ??
+    currentSessionOf(call, DEFAULT_ACTOR) ??
+    null
+  );
 }
 
 export function editTask(call: Call, p: ParsedParamsOf<'task.edit'>) {
@@ -233,11 +268,12 @@ export function editTask(call: Call, p: ParsedParamsOf<'task.edit'>) {
     });
   }
   if (p.depends_on) setDependencies(call, row, p.depends_on);
+  if (p.labels) setLabels(call.app.sql, 'task', row.id, p.labels);
   if (p.priority) call.app.sql.run('UPDATE tasks SET priority = ? WHERE id = ?', priorityNumber(p.priority), row.id);
   if (p.budget_minutes !== undefined || p.budget_usd !== undefined) setTaskBudget(call, row, p);
   const completing = p.status === 'completed' && row.status !== 'completed';
   // Setting the status to completed is a completion: the same gate as task.complete.
-  const gate = completing ? gateTask(call, null, row, { summary: p.summary, force: p.force }) : null;
+  const gate = completing ? gateTask(call, sessionOf(call, row), row, { summary: p.summary, force: p.force }) : null;
   call.app.sql.run(
     `UPDATE tasks SET title = coalesce(?, title), description = coalesce(?, description), status = coalesce(?, status),
        estimate_minutes = coalesce(?, estimate_minutes), delegation_status = coalesce(?, delegation_status),
@@ -293,6 +329,16 @@ export function listTasks(call: Call, p: ParsedParamsOf<'task.list'>) {
   const sprint = p?.sprint ? findSprint(call, p.sprint) : null;
   const project = p?.project ? findProject(call, p.project) : null;
   const parent = p?.parent ? findTask(call, p.parent) : null;
+  const f = resolveFilters(call, { label: p?.label, actor: p?.actor, kind: p?.kind });
+  // Labels: the task's, its parent's or its sprint's; an actor (or kind): who tracked time on it or is its assignee.
+  const where = [
+    ...f.labelIds.map((l) => ` AND id IN (${labelledTasks(l)})`),
+    f.actor != null || f.kind != null
+      ? ` AND (id IN (SELECT task_id FROM intervals WHERE task_id IS NOT NULL${filterSql({ ...f, labelIds: [] }, '', true)})${
+          f.actor != null && f.kind == null ? ` OR assignee = ${quoteSql(f.actor)}` : ''
+        })`
+      : '',
+  ].join('');
   // Ready: what `next` could choose for nobody in particular; blocked: open with open
   // dependencies. Both are worked out first and narrow the paged query by id.
   const only: number[] | null = p?.ready
@@ -310,7 +356,7 @@ export function listTasks(call: Call, p: ParsedParamsOf<'task.list'>) {
       call.app.sql.all<TaskRow>(
         `SELECT * FROM tasks WHERE (?1 IS NULL OR sprint_id = ?1) AND (?2 IS NULL OR project_id = ?2)
            AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR parent_id = ?4) AND (?7 IS NULL OR priority = ?7)
-           AND (?8 IS NULL OR id IN (SELECT value FROM json_each(?8)))
+           AND (?8 IS NULL OR id IN (SELECT value FROM json_each(?8)))${where}
            AND id > ?5 ORDER BY id LIMIT ?6`,
         sprint?.id ?? null,
         project?.id ?? null,

@@ -10,6 +10,7 @@ import { normalizeSprintCode } from './lookup.js';
 import { recordActivity } from '../activities.js';
 import { iso } from '../../clock.js';
 import { setDependencies } from './claims.js';
+import { setLabels } from './labels.js';
 
 function fail(where: string, message: string, extra: Record<string, unknown> = {}): never {
   throw new FragError(ErrorCode.ValidationFailed, `${where}: ${message}`, {
@@ -93,6 +94,7 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
     const id = idOf('tasks', t.code);
     if (t.priority !== undefined) sql.run('UPDATE tasks SET priority = ? WHERE id = ?', t.priority, id);
     if (t.budget) setBudget('tasks', id, t.budget);
+    if (t.labels) setLabels(sql, 'task', id, t.labels);
     (t.subtasks ?? []).forEach((st, i) => importTask(st, sprintId, projectId, id, [...path, 'subtasks', i]));
   };
 
@@ -135,6 +137,7 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
     );
     const id = idOf('sprints', c);
     if (s.budget) setBudget('sprints', id, s.budget);
+    if (s.labels) setLabels(sql, 'sprint', id, s.labels);
     (s.tasks ?? []).forEach((t, i) => importTask(t, id, projectId, null, [...path, 'tasks', i]));
   };
 

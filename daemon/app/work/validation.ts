@@ -56,6 +56,8 @@ export interface SprintFacts {
   /** Artifacts recorded (fragctl artifact add) while the sprint was active on a stack. */
   artifacts: number;
   tasks: { code: string; status: TaskStatus }[];
+  /** Another planned or active sprint of the same project, if any (undefined: not checked). */
+  next_sprint?: string | null;
 }
 
 class Checks {
@@ -147,12 +149,18 @@ export function validateTaskCompletion(t: TaskFacts, rules: ValidationRules): Va
     `complete or cancel the open subtasks first: ${open.map((s) => s.code).join(', ')} (see ${fragctl('validate', 'task', open[0]?.code ?? t.code)})`,
   );
 
+  // A whole second at least: "✓ 0s" right after activation read as met while nothing was tracked.
+  const trackedSeconds = Math.floor(t.tracked_ms / 1000);
   c.check(
     'time',
     'error',
     'time tracked',
-    t.tracked_ms > 0,
-    t.tracked_ms > 0 ? formatDuration(t.tracked_ms / 1000) : 'no time tracked on this task',
+    trackedSeconds >= 1,
+    trackedSeconds >= 1
+      ? formatDuration(trackedSeconds)
+      : t.tracked_ms > 0
+        ? '0s so far: not yet met (work on the task, then complete it)'
+        : 'no time tracked on this task',
     `track time on ${t.code}: ${fragctl('task', 'activate', t.code)}`,
   );
 
@@ -245,6 +253,17 @@ export function validateSprintCompletion(
       ? [s.deliverables ? 'noted' : null, s.artifacts ? `${s.artifacts} artifact(s)` : null].filter(Boolean).join(', ')
       : 'no deliverables noted and no artifacts recorded',
   );
+
+  if (s.next_sprint !== undefined)
+    c.check(
+      'next_sprint',
+      'warning',
+      'next sprint planned',
+      s.next_sprint !== null,
+      s.next_sprint
+        ? `${s.next_sprint} is next`
+        : `no other planned or active sprint: plan the next one (${fragctl('sprint', 'create', 'CODE', 'TITLE')})`,
+    );
 
   return c.result({
     code: s.code,

@@ -6,6 +6,7 @@ import type { SprintRow, TaskRow } from '../rows.js';
 import { codeOf } from '../views.js';
 import { claimView, DEFAULT_PRIORITY, priorityName } from './claims.js';
 import { remoteHolder } from '../../sync/mirror.js';
+import { labelsOf } from './labels.js';
 
 export function sprintView(sql: Sql, s: SprintRow): SprintView {
   const counts = sql.get<{ total: number; completed: number; cancelled: number; in_progress: number }>(
@@ -25,6 +26,7 @@ export function sprintView(sql: Sql, s: SprintRow): SprintView {
     summary: s.summary,
     retrospective: s.retrospective,
     deliverables: s.deliverables,
+    labels: labelsOf(sql, 'sprint', s.id),
     started_at: isoOrNull(s.started_at),
     completed_at: isoOrNull(s.completed_at),
     tasks: counts,
@@ -49,6 +51,7 @@ export function taskView(sql: Sql, t: TaskRow): TaskView {
       .all<{ code: string }>('SELECT code FROM tasks WHERE parent_id = ? ORDER BY id', t.id)
       .map((r) => r.code),
     priority: priorityName(t.priority ?? DEFAULT_PRIORITY),
+    labels: labelsOf(sql, 'task', t.id),
     depends_on: sql
       .all<{ code: string; status: string }>(
         'SELECT t.code, t.status FROM task_deps d JOIN tasks t ON t.id = d.depends_on_id WHERE d.task_id = ? ORDER BY t.id',
