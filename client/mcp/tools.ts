@@ -4,6 +4,7 @@
 // One tool, time_correct, stands for a family of methods (the corrections and undo) chosen
 // by its `op` argument: one tool costs an agent far less context than ten.
 import { z } from 'zod';
+import { sprintStatus } from '../../shared/protocol/common.js';
 import { methods, type MethodName } from '../../shared/protocol/methods.js';
 
 export interface ToolChoice {
@@ -153,6 +154,29 @@ function paramsObject(method: MethodName): z.ZodObject | null {
 // Repeated in most tools' schemas, so said in few words.
 export const sessionKeyInput = z.string().max(40).optional().describe('SESSION-NNN; default: yours');
 
+/**
+ * The agent's copy of a param schema keeps types, enums and the limits an agent could reach
+ * (a code's 64 characters) but not the character patterns nor the lengths of free text: each
+ * costs 40–80 characters in every tool an agent loads, and the daemon checks every param
+ * against the protocol table anyway, with an error that names the rule.
+ */
+export function agentSchema(s: z.ZodType): z.ZodType {
+  const described = (out: z.ZodType) => (s.description ? out.describe(s.description) : out);
+  if (s instanceof z.ZodOptional) return described(agentSchema(s.unwrap() as z.ZodType).optional());
+  if (s instanceof z.ZodString && (s.maxLength ?? Infinity) >= 1000) return described(z.string());
+  if (s instanceof z.ZodString && s.format === 'regex') return described(z.string().max(s.maxLength ?? 1000));
+  if (s instanceof z.ZodArray) {
+    const element = s.element as z.ZodType;
+    const lighter = agentSchema(element);
+    if (lighter === element) return s;
+    const maxItems = s._zod.def.checks?.map((c) => c._zod.def).find((d) => d.check === 'max_length') as
+      { maximum?: number } | undefined;
+    const array = z.array(lighter);
+    return described(maxItems?.maximum === undefined ? array : array.max(maxItems.maximum));
+  }
+  return s;
+}
+
 /** The tools whose methods exist in this build's protocol table. */
 export function resolveTools(specs: ToolSpec[] = toolSpecs): ResolvedTool[] {
   const out: ResolvedTool[] = [];
@@ -162,7 +186,9 @@ export function resolveTools(specs: ToolSpec[] = toolSpecs): ResolvedTool[] {
     const method = choice.method as MethodName;
     const fixed = choice.fixed ?? {};
     const params = paramsObject(method);
-    const shape: Record<string, z.ZodType> = { ...(params?.shape ?? {}) };
+    const shape: Record<string, z.ZodType> = Object.fromEntries(
+      Object.entries(params?.shape ?? {}).map(([k, v]) => [k, agentSchema(v as z.ZodType)]),
+    );
     const has = (k: string) => k in shape;
     const takesSession = has('session');
     const targetIsFilter = spec.targetIsFilter ?? false;
@@ -218,6 +244,8 @@ export interface OpSpec {
   params?: (args: Record<string, unknown>) => Record<string, unknown>;
   /** Params sent unless the agent gave them (e.g. a short page for a list). */
   defaults?: Record<string, unknown>;
+  /** What of the agent's identity the method takes (default both; a list's actor would be a filter). */
+  identity?: ('actor' | 'source')[];
 }
 
 export interface OpToolSpec {
@@ -234,8 +262,45 @@ export interface OpToolSpec {
 const instantArg = z.string();
 const refArg = z.string().describe('@N from list (fixed per interval)');
 
+/** Projects and sprints, read and planned from one tool (issue 26): six tools would cost six times the context. */
+const codeArg = z.string().max(64);
+const planTool: OpToolSpec = {
+  name: 'plan',
+  description:
+    'Projects and sprints: list, show (a sprint: its tasks, estimate vs time and cost), create. Activate/complete: sprint_* tools.',
+  args: {
+    op: z.enum(['projects', 'project', 'sprints', 'sprint', 'project_create', 'sprint_create']),
+    code: codeArg,
+    title: z.string(),
+    project: codeArg.describe('sprints: filter; sprint_create: the project'),
+    goal: z.string(),
+    labels: z.array(z.string().max(40)).max(20),
+    status: sprintStatus,
+    limit: z.number(),
+  },
+  ops: {
+    projects: { method: 'project.list', takes: ['limit'], defaults: { limit: 50 }, identity: [] },
+    project: { method: 'project.show', takes: ['code'], needs: [['code']], identity: [] },
+    sprints: { method: 'sprint.list', takes: ['project', 'status', 'limit'], defaults: { limit: 50 }, identity: [] },
+    sprint: { method: 'sprint.show', takes: ['code'], needs: [['code']], identity: [] },
+    project_create: {
+      method: 'project.create',
+      takes: ['code', 'title'],
+      needs: [['code'], ['title']],
+      identity: ['source'],
+    },
+    sprint_create: {
+      method: 'sprint.create',
+      takes: ['code', 'title', 'project', 'goal', 'labels'],
+      needs: [['code'], ['title']],
+      identity: ['source'],
+    },
+  },
+};
+
 /** Corrections of the agent's own tracked time, and undo of its own last changes (docs/corrections.md). */
 export const opToolSpecs: OpToolSpec[] = [
+  planTool,
   {
     name: 'time_correct',
     description:
@@ -326,5 +391,14 @@ export function callForOp(
   const missing = (spec.needs ?? []).find((group) => !group.some((k) => k in rest));
   if (missing) throw new ToolArgsError(`${tool.name} op ${op} needs ${missing.join(' or ')}`, usage);
   const own = spec.params ? spec.params(rest) : rest;
-  return { method: spec.method, params: { ...spec.defaults, ...own, actor: who.actor, source: 'mcp' } };
+  const identity = spec.identity ?? ['actor', 'source'];
+  return {
+    method: spec.method,
+    params: {
+      ...spec.defaults,
+      ...own,
+      ...(identity.includes('actor') ? { actor: who.actor } : {}),
+      ...(identity.includes('source') ? { source: 'mcp' } : {}),
+    },
+  };
 }

@@ -66,12 +66,21 @@ describe('fragctl mcp', () => {
       'report',
       'time_report',
       'time_correct',
+      'plan',
     ];
     expect([...names].sort()).toEqual([...expected].sort());
     for (const t of tools) {
       expect(t.description!.length).toBeLessThanOrEqual(140);
       // Plan tools (task_list … task_edit) act on the plan, time_correct on the agent's own time, not on a session.
-      const sessionless = ['session_start', 'time_report', 'time_correct', 'task_list', 'task_show', 'task_create'];
+      const sessionless = [
+        'session_start',
+        'time_report',
+        'time_correct',
+        'plan',
+        'task_list',
+        'task_show',
+        'task_create',
+      ];
       if (![...sessionless, 'task_edit'].includes(t.name))
         expect(Object.keys(t.inputSchema.properties ?? {})).toContain('session_key');
       // The server supplies who and where from; the agent cannot set them.
@@ -169,7 +178,9 @@ describe('fragctl mcp', () => {
     expect(blocked.content[0].text).toMatch(/cannot be completed: .*summary/);
     expect((await call('session_status')).structuredContent.session.active.task).toBe('T-1');
 
-    // Requirements met (two updates, a long enough summary): done completes without force.
+    // Requirements met (two updates, a long enough summary, a whole second on the task): done
+    // completes without force.
+    await new Promise((r) => setTimeout(r, 1100));
     const summary = 'tokenizer and parser written, nesting covered by tests';
     const finished = await call('done', { summary });
     expect(finished.isError).toBeFalsy();
@@ -219,6 +230,47 @@ describe('fragctl mcp', () => {
     const updates = hist.body.activities.filter((a: any) => a.kind === 'update');
     expect(updates.map((a: any) => a.source)).toEqual(['mcp', 'mcp']);
     expect(hist.body.activities.filter((a: any) => a.kind === 'task.force_complete')).toEqual([]);
+  });
+
+  it('plans projects and sprints with one plan tool; codes are checked by the daemon', async () => {
+    const plan = (await mcp.listTools()).tools.find((t) => t.name === 'plan')!;
+    // The agent's copy of a code keeps its length, not its pattern (the daemon names the rule).
+    expect((plan.inputSchema.properties as any).code).toEqual({ type: 'string', maxLength: 64 });
+    const made = await call('plan', { op: 'project_create', code: 'WEB', title: 'Web client' });
+    expect(made.isError).toBeFalsy();
+    expect(made.structuredContent.project).toMatchObject({ code: 'WEB', title: 'Web client' });
+    const sprint = await call('plan', {
+      op: 'sprint_create',
+      code: '7',
+      title: 'Forms',
+      project: 'WEB',
+      goal: 'sign-up form validates',
+      labels: ['frontend'],
+    });
+    expect(sprint.isError).toBeFalsy();
+    expect(sprint.structuredContent.sprint).toMatchObject({ code: 'SPRINT-7', labels: ['frontend'] });
+    const projects = await call('plan', { op: 'projects' });
+    expect(projects.structuredContent.projects.map((p: any) => p.code)).toEqual(['AI', 'WEB']);
+    const sprints = await call('plan', { op: 'sprints', project: 'WEB' });
+    expect(sprints.structuredContent.sprints.map((p: any) => p.code)).toEqual(['SPRINT-7']);
+    const shown = await call('plan', { op: 'sprint', code: '1' });
+    expect(shown.structuredContent.tasks.map((t: any) => t.code)).toEqual(['T-1', 'T-2']);
+    expect(shown.structuredContent.spend.total).toBeDefined();
+    const project = await call('plan', { op: 'project', code: 'WEB' });
+    expect(project.structuredContent.sprints.map((p: any) => p.code)).toEqual(['SPRINT-7']);
+    // Bad input: a code the daemon refuses, an op's missing argument, an argument the op does not take.
+    const bad = await call('plan', { op: 'project_create', code: 'no spaces', title: 'x' });
+    expect(bad.isError).toBe(true);
+    expect(bad.content[0].text).toMatch(/code/i);
+    const missing = await call('plan', { op: 'sprint' });
+    expect(missing.isError).toBe(true);
+    expect(missing.content[0].text).toMatch(/needs code/);
+    const extra = await call('plan', { op: 'projects', code: 'WEB' });
+    expect(extra.isError).toBe(true);
+    expect(extra.content[0].text).toMatch(/does not take code/);
+    // The project is the plan everyone sees, not the agent's alone.
+    const created = await d.json(['project', 'show', 'WEB']);
+    expect(created.body.project.code).toBe('WEB');
   });
 
   it('reads the current session as a resource, with instructions', async () => {

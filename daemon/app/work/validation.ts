@@ -161,7 +161,9 @@ export function validateTaskCompletion(t: TaskFacts, rules: ValidationRules): Va
       : t.tracked_ms > 0
         ? '0s so far: not yet met (work on the task, then complete it)'
         : 'no time tracked on this task',
-    `track time on ${t.code}: ${fragctl('task', 'activate', t.code)}`,
+    t.tracked_ms > 0
+      ? `work on ${t.code} a little longer (its time counts while it is active), then complete it`
+      : `track time on ${t.code}: ${fragctl('task', 'activate', t.code)}`,
   );
 
   const v = estimateVariance(t.estimate_minutes, t.tracked_ms);
