@@ -1,7 +1,12 @@
 // config.json in the config directory. Unknown keys are rejected so a typo is noticed.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { HALF_FRAME_SECONDS, MAX_SOCKET_CONNECTIONS, SUBSCRIBER_BUDGET_BYTES } from '../shared/limits.js';
+import {
+  HALF_FRAME_SECONDS,
+  MAX_SOCKET_CONNECTIONS,
+  SILENT_CONNECTION_SECONDS,
+  SUBSCRIBER_BUDGET_BYTES,
+} from '../shared/limits.js';
 
 /** A code such as ABC-12 or T-3 anywhere in the branch name (feature/ABC-12-login). */
 export const DEFAULT_TASK_PATTERN = '(?:^|[^A-Za-z0-9])([A-Za-z][A-Za-z0-9]*-\\d+)';
@@ -141,12 +146,14 @@ export const configSchema = z
       .object({
         half_frame_seconds: z.number().int().min(1).max(3600).default(HALF_FRAME_SECONDS),
         max_connections: z.number().int().min(1).max(100_000).default(MAX_SOCKET_CONNECTIONS),
+        silent_connection_seconds: z.number().int().min(1).max(3600).default(SILENT_CONNECTION_SECONDS),
         subscriber_budget_bytes: z.number().int().min(65_536).default(SUBSCRIBER_BUDGET_BYTES),
       })
       .strict()
       .default({
         half_frame_seconds: HALF_FRAME_SECONDS,
         max_connections: MAX_SOCKET_CONNECTIONS,
+        silent_connection_seconds: SILENT_CONNECTION_SECONDS,
         subscriber_budget_bytes: SUBSCRIBER_BUDGET_BYTES,
       }),
     validation: z

@@ -327,6 +327,7 @@ export class Daemon {
     this.transport = new SocketServer(new FrameAnswerer(this.dispatcher), opts.log, {
       halfFrameSeconds: this.config.limits.half_frame_seconds,
       maxConnections: this.config.limits.max_connections,
+      silentConnectionSeconds: this.config.limits.silent_connection_seconds,
       subscriberBudgetBytes: this.config.limits.subscriber_budget_bytes,
     });
     this.ticker = new Ticker(this.app, {

@@ -34,9 +34,22 @@ export const HALF_FRAME_SECONDS = 10;
 
 /** Unix-socket connections at once (config: limits.max_connections). */
 export const MAX_SOCKET_CONNECTIONS = 512;
+/**
+ * A socket connection that has not sent one whole frame this long after connecting is
+ * closed: every fragd client says daemon.hello at once, so only a stuck or hostile peer
+ * waits, holding one of the connections above.
+ */
+export const SILENT_CONNECTION_SECONDS = 30;
 
-/** HTTP connections at once, and how long a request's headers and whole body may take. */
+/**
+ * HTTP connections at once: the user's own, then those of other local users (the port is
+ * reachable by them), each and together; how long a request's headers and whole body may
+ * take, and how long another user's connection may sit idle.
+ */
 export const MAX_HTTP_CONNECTIONS = 64;
+export const MAX_HTTP_CONNECTIONS_PER_OTHER_UID = 4;
+export const MAX_HTTP_CONNECTIONS_ALL_OTHERS = 16;
+export const HTTP_OTHER_UID_IDLE_MS = 5_000;
 export const HTTP_HEADERS_TIMEOUT_MS = 10_000;
 export const HTTP_REQUEST_TIMEOUT_MS = 30_000;
 

@@ -56,7 +56,9 @@ export const toolSpecs: ToolSpec[] = [
   {
     name: 'task_list',
     choices: [{ method: 'task.list' }],
-    description: 'List tasks (filters: sprint, status, priority, ready, blocked).',
+    description: 'List tasks (filters: sprint, status, priority, ready, blocked, label, actor).',
+    // actor filters by who worked on a task: the agent names one or none, never itself by default.
+    targetIsFilter: true,
   },
   {
     name: 'task_show',
@@ -300,7 +302,6 @@ const planTool: OpToolSpec = {
 
 /** Corrections of the agent's own tracked time, and undo of its own last changes (docs/corrections.md). */
 export const opToolSpecs: OpToolSpec[] = [
-  planTool,
   {
     name: 'time_correct',
     description:
@@ -342,6 +343,7 @@ export const opToolSpecs: OpToolSpec[] = [
       undo_list: { method: 'undo.list', takes: ['limit'] },
     },
   },
+  planTool,
 ];
 
 /** Arguments a tool refused before any call reached the daemon (answered like the daemon's invalid_params). */

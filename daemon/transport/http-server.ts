@@ -4,7 +4,7 @@
 // X-Actor become the call's target), routing and error → status mapping.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { unlinkSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ErrorCode, FragError } from '../../shared/errors.js';
@@ -12,7 +12,10 @@ import {
   HTTP_HEADERS_TIMEOUT_MS,
   HTTP_REQUEST_TIMEOUT_MS,
   MAX_FRAME_BYTES,
+  HTTP_OTHER_UID_IDLE_MS,
   MAX_HTTP_CONNECTIONS,
+  MAX_HTTP_CONNECTIONS_ALL_OTHERS,
+  MAX_HTTP_CONNECTIONS_PER_OTHER_UID,
 } from '../../shared/limits.js';
 import { errorText, FrameAnswerer } from '../rpc/frames.js';
 import { methods, type MethodName } from '../../shared/protocol/methods.js';
@@ -21,6 +24,8 @@ import type { Connection } from '../rpc/handler-types.js';
 import { httpStatusFor } from './http-status.js';
 import { tokenMatches } from './http-token.js';
 import { DashboardHttp } from './dashboard-http.js';
+import { PeerBudget } from './peer-budget.js';
+import { uidOfTcpPeer } from './peer-uid.js';
 
 export const MAX_BODY_BYTES = MAX_FRAME_BYTES;
 const CLOSE = { Connection: 'close' };
@@ -139,6 +144,12 @@ function pathParams(route: Route, path: string): Record<string, unknown> {
 export class HttpServer {
   readonly server: Server;
   private port = 0;
+  private readonly ownUid = process.getuid?.() ?? -1;
+  private readonly budget = new PeerBudget(this.ownUid, {
+    own: MAX_HTTP_CONNECTIONS,
+    perOther: MAX_HTTP_CONNECTIONS_PER_OTHER_UID,
+    allOthers: MAX_HTTP_CONNECTIONS_ALL_OTHERS,
+  });
   private nextConn = 1;
   /** The local dashboard (login, page, its calls and event stream): cookie, not token. */
   readonly dashboard: DashboardHttp;
@@ -155,7 +166,9 @@ export class HttpServer {
     this.server.requestTimeout = HTTP_REQUEST_TIMEOUT_MS;
     this.server.headersTimeout = HTTP_HEADERS_TIMEOUT_MS;
     this.server.keepAliveTimeout = 5000;
-    this.server.maxConnections = MAX_HTTP_CONNECTIONS;
+    // Per peer uid first (another user cannot take the user's share), this as a backstop.
+    this.server.maxConnections = MAX_HTTP_CONNECTIONS + MAX_HTTP_CONNECTIONS_ALL_OTHERS;
+    this.server.on('connection', (socket: Socket) => this.admit(socket));
     this.dashboard = new DashboardHttp(
       dispatcher,
       () => this.origins,
@@ -172,6 +185,41 @@ export class HttpServer {
   loginUrl(): { url: string; seconds: number } {
     const { code, seconds } = this.dashboard.auth.issueCode();
     return { url: `${this.info.url}/login?code=${code}`, seconds };
+  }
+
+  /** HTTP connections held now, by peer uid. */
+  get connectionsByUid(): Record<string, number> {
+    return this.budget.snapshot();
+  }
+
+  /**
+   * Admits a connection within its peer uid's budget; a refused one gets a 503 saying why
+   * and is closed. Another user's connection is closed after a few idle seconds: it has no
+   * cookie nor token to use, so it has no business waiting.
+   */
+  private admit(socket: Socket): void {
+    const uid = socket.remotePort === undefined ? null : uidOfTcpPeer(socket.remotePort, this.port);
+    const admission = this.budget.admit(uid);
+    if (!admission.ok) {
+      this.log.warn({ uid, reason: admission.reason }, 'http connection refused');
+      const body = JSON.stringify({
+        error: {
+          code: ErrorCode.InvalidState,
+          message: `${admission.reason}; this one is closed. Close idle clients and retry`,
+          data: { error: 'too_many_connections', uid },
+        },
+      });
+      socket.on('error', () => undefined);
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    socket.once('close', () => this.budget.release(uid));
+    if (uid !== this.ownUid) {
+      socket.setTimeout(HTTP_OTHER_UID_IDLE_MS, () => socket.destroy());
+    }
   }
 
   async listen(): Promise<HttpInfo> {

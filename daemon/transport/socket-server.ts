@@ -11,7 +11,9 @@
 //   the connection;
 // - slow subscribers: all their unsent events together stay under SUBSCRIBER_BUDGET_BYTES,
 //   the slowest is dropped (a final `subscription.dropped` event, then the connection closes);
-// - connections: at most max_connections, the next ones get an error and are closed.
+// - connections: at most max_connections, the next ones get an error and are closed; one
+//   that sends no whole frame within silent_connection_seconds of connecting is closed (the
+//   socket's directory is 0700, so these are the user's own: docs/security.md).
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../../shared/errors.js';
@@ -21,6 +23,7 @@ import {
   HALF_FRAME_SECONDS,
   MAX_CALLS_IN_FLIGHT,
   MAX_SOCKET_CONNECTIONS,
+  SILENT_CONNECTION_SECONDS,
   PARTIAL_FRAME_ALLOWANCE_BYTES,
   PARTIAL_FRAME_BUDGET_BYTES,
   SUBSCRIBER_BUDGET_BYTES,
@@ -32,12 +35,14 @@ import type { Connection } from '../rpc/handler-types.js';
 export interface SocketLimits {
   halfFrameSeconds: number;
   maxConnections: number;
+  silentConnectionSeconds: number;
   subscriberBudgetBytes: number;
 }
 
 export const defaultSocketLimits: SocketLimits = {
   halfFrameSeconds: HALF_FRAME_SECONDS,
   maxConnections: MAX_SOCKET_CONNECTIONS,
+  silentConnectionSeconds: SILENT_CONNECTION_SECONDS,
   subscriberBudgetBytes: SUBSCRIBER_BUDGET_BYTES,
 };
 
@@ -53,6 +58,8 @@ interface Peer {
   /** Bytes of this peer's unfinished frame drawn on the shared budget. */
   drawn: number;
   halfFrameTimer: NodeJS.Timeout | null;
+  /** Until the first whole frame: a connection that never speaks is closed. */
+  silentTimer: NodeJS.Timeout | null;
   closing: boolean;
 }
 
@@ -99,8 +106,21 @@ export class SocketServer {
       pumping: false,
       drawn: 0,
       halfFrameTimer: null,
+      silentTimer: null,
       closing: false,
     };
+    const silent = this.limits.silentConnectionSeconds;
+    peer.silentTimer = setTimeout(
+      () =>
+        this.refuse(
+          peer,
+          ErrorCode.InvalidRequest,
+          `no request within ${silent}s of connecting; the connection is closed. Send a request (daemon.hello) right after connecting`,
+          { reason: 'silent_connection', limit_seconds: silent },
+        ),
+      silent * 1000,
+    );
+    peer.silentTimer.unref();
     this.peers.set(conn.id, peer);
     socket.on('data', (chunk: Buffer) => this.onData(peer, chunk));
     socket.on('drain', () => this.pump(peer));
@@ -128,7 +148,10 @@ export class SocketServer {
       peer.queue.push(ev.text);
       finished = true;
     }
-    if (finished) this.stopDeadline(peer);
+    if (finished) {
+      this.stopDeadline(peer);
+      this.stopSilentTimer(peer);
+    }
     if (!this.accountPartial(peer)) return;
     this.pump(peer);
   }
@@ -170,6 +193,11 @@ export class SocketServer {
     return true;
   }
 
+  private stopSilentTimer(peer: Peer): void {
+    if (peer.silentTimer) clearTimeout(peer.silentTimer);
+    peer.silentTimer = null;
+  }
+
   private stopDeadline(peer: Peer): void {
     if (peer.halfFrameTimer) clearTimeout(peer.halfFrameTimer);
     peer.halfFrameTimer = null;
@@ -192,6 +220,7 @@ export class SocketServer {
     this.partialDrawn -= peer.drawn;
     peer.drawn = 0;
     this.stopDeadline(peer);
+    this.stopSilentTimer(peer);
   }
 
   private busy(peer: Peer): boolean {

@@ -192,15 +192,23 @@ describe('the agent’s own shell reaches its session', () => {
   const C = 6000;
   const ids = (id: string) => ({ session_id: id, cwd: repo.dir, transcript_path: join(d.home, `${id}.jsonl`) });
 
-  it('Codex: SessionStart hands FRAGMENTS_SESSION to its shell through hookSpecificOutput.env', async () => {
+  it('Codex: the SessionStart answer holds only the fields its schema allows; the commands name the session', async () => {
     repo.git(['checkout', '-q', '-b', 'feature/T-5-import']);
     const r = await new Conversation(d, 'codex', ids('codex-env')).send('SessionStart', at(C));
-    const out = JSON.parse(r.stdout) as { hookSpecificOutput: { env: Record<string, string> } };
-    expect(out.hookSpecificOutput.env).toEqual({ FRAGMENTS_SESSION: keyOf(r.stdout) });
-    await d.json(['session', 'end', '--session', keyOf(r.stdout)]);
+    // Codex 0.171's SessionStartHookSpecificOutputWire has additionalProperties: false: an
+    // extra field (an env) made it drop the answer, and the model never saw fragd's context.
+    const out = JSON.parse(r.stdout) as { hookSpecificOutput: Record<string, unknown> };
+    expect(Object.keys(out.hookSpecificOutput).sort()).toEqual(['additionalContext', 'hookEventName']);
+    const key = keyOf(r.stdout);
+    const commands = contextOf(r.stdout).match(
+      /fragctl (update|note|done|task (activate|deactivate|complete)|session \w+)[^\n]*/g,
+    )!;
+    expect(commands.length).toBeGreaterThan(2);
+    for (const c of commands) expect(c).toContain(`--session ${key}`);
+    await d.json(['session', 'end', '--session', key]);
   });
 
-  it('Gemini (no env of its own): every command its context shows names its session, and runs there', async () => {
+  it('Gemini (no env of its own, nor Codex): every command its context shows names its session, and runs there', async () => {
     const gemini = new Conversation(d, 'gemini', ids('gemini-env'));
     const r = await gemini.send('SessionStart', at(C + 1));
     const key = keyOf(r.stdout);

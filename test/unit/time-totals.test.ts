@@ -244,7 +244,8 @@ describe('running totals of tracked time', () => {
       }),
       { numRuns: 200 },
     );
-  });
+    // Hundreds of databases: seconds on a quiet machine, more on a loaded one.
+  }, 120_000);
 
   it('roll back with the transaction that changed the intervals', () => {
     const db = openDatabase(':memory:');

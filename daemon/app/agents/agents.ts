@@ -425,5 +425,5 @@ function relabelPause(call: Call, s: SessionRow, reason: string): SessionRow {
 /** The answer of a SessionStart hook: the context, in the form the agent injects. */
 export function sessionStartAnswer(call: Call, agent: string, event: string, s: SessionRow, place: RepoPlace | null) {
   const text = boundedText(contextLines(call, s, place));
-  return { text, output: hookOutput(agent, event, text, s.key) };
+  return { text, output: hookOutput(event, text) };
 }

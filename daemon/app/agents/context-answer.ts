@@ -14,7 +14,6 @@ import { validateTaskCompletion } from '../work/validation.js';
 import type { RepoPlace } from './repo.js';
 import { fragctl } from '../../../shared/command.js';
 import { claimView, openDependencies } from '../work/claims.js';
-import { dialectOf } from './events.js';
 import { terminalSafe } from '../../../shared/terminal.js';
 
 /**
@@ -127,16 +126,14 @@ export function boundedText(lines: string[], max = AGENT_CONTEXT_MAX): string {
  * The hook's stdout for each agent. Claude Code and Codex take hookSpecificOutput.
  * additionalContext from SessionStart's JSON (plain stdout works too); Gemini CLI wants
  * JSON only on stdout, with hookSpecificOutput.additionalContext. Codex applies
- * hookSpecificOutput.env to the shell commands it runs after (its session-start output
- * schema), so the agent's own `fragctl` lands in its session (Claude Code gets the same
- * through CLAUDE_ENV_FILE, written by the hook client).
+ * Codex's output schema allows those two fields only: any other field (an `env`, say)
+ * makes it drop the whole answer, context included. Its shell reaches its session through
+ * the `--session KEY` every command in the context carries, as Gemini's does (Claude Code
+ * gets FRAGMENTS_SESSION through CLAUDE_ENV_FILE, written by the hook client).
  */
-export function hookOutput(agent: string, event: string, text: string, session?: string): string {
-  const env = session && dialectOf(agent) === 'codex' ? { env: { FRAGMENTS_SESSION: session } } : {};
-  if (!text && !Object.keys(env).length) return '';
-  return JSON.stringify({
-    hookSpecificOutput: { hookEventName: event, ...(text ? { additionalContext: text } : {}), ...env },
-  });
+export function hookOutput(event: string, text: string): string {
+  if (!text) return '';
+  return JSON.stringify({ hookSpecificOutput: { hookEventName: event, additionalContext: text } });
 }
 
 /**
@@ -159,6 +156,6 @@ export function queuePromptContext(call: Call, agent: string, chatId: string | n
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, hookOutput(agent, event, boundedText([...before, ...lines])), { mode: 0o600 });
+  writeFileSync(tmp, hookOutput(event, boundedText([...before, ...lines])), { mode: 0o600 });
   renameSync(tmp, file);
 }
