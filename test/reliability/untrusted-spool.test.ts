@@ -55,7 +55,8 @@ it('a FIFO as transcript_path is refused (the record set aside, the reason logge
     transcript_path: fifo,
   });
   await until('the FIFO record set aside', () => rejected().includes(name), 10_000);
-  expect(log()).toMatch(/transcript .*is a FIFO, not a regular file/);
+  // The log is written asynchronously: wait for the line rather than read it at once.
+  await until('the reason logged', () => /transcript .*is a FIFO, not a regular file/.test(log()), 10_000);
   await answers();
 });
 

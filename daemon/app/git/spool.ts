@@ -9,7 +9,6 @@ import {
   readdirSync,
   realpathSync,
   renameSync,
-  statSync,
   unlinkSync,
   watch,
   type FSWatcher,
@@ -37,12 +36,18 @@ import { applyAgentEvent } from '../agents/agents.js';
 import type { SpoolIngestResult } from '../../../shared/protocol/git.js';
 import { AGENT_EVENTS, GIT_EVENTS } from '../activities.js';
 import { readSafely, type SafeRead } from '../../safety/safe-file.js';
+import { SpoolQueue, type SpoolFile } from './spool-queue.js';
+
 import { SPOOL_RECORD_MAX_BYTES } from '../../../shared/limits.js';
 
 /** A record without its end line this long after it was written will never be finished. */
 const ABANDONED_AFTER_MS = 60_000;
 // An explicit `spool.ingest` may run git synchronously for what was not read ahead: keep a pass short so other calls interleave.
 const DEFAULT_LIMIT = 100;
+// The watcher's passes (prefetched_only) run while other calls wait: each stops after this
+// much work, so a backlog of 100k records drains in small steps (bench/spool-backlog.mjs).
+const WATCHER_PASS_BUDGET_MS = 4;
+const WATCHER_READ_AHEAD = 32;
 
 export type Parsed = { ok: true; record: HookRecord } | { ok: false; incomplete: boolean; reason: string };
 
@@ -112,31 +117,6 @@ export function parseRecord(name: string, text: string, at: number): Parsed {
   };
 }
 
-interface SpoolFile {
-  path: string;
-  name: string;
-  mtimeNs: bigint;
-}
-
-/** Record files in the order the hooks wrote them (an amend's commit before its rewrite). */
-export function listSpool(dir: string): SpoolFile[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.rec'));
-  } catch {
-    return [];
-  }
-  const files: SpoolFile[] = [];
-  for (const name of names) {
-    try {
-      files.push({ path: join(dir, name), name, mtimeNs: statSync(join(dir, name), { bigint: true }).mtimeNs });
-    } catch {
-      /* taken by a concurrent pass */
-    }
-  }
-  return files.sort((a, b) => (a.mtimeNs < b.mtimeNs ? -1 : a.mtimeNs > b.mtimeNs ? 1 : a.name.localeCompare(b.name)));
-}
-
 /**
  * A record's text, if it is a regular file of this user within the size cap (it is never
  * read otherwise: a 600 MB record would be re-read, and fail, on every pass).
@@ -148,13 +128,22 @@ function readRecord(file: SpoolFile): SafeRead {
 interface Spool {
   dir: string;
   log?: Logger;
+  queue: SpoolQueue;
+}
+
+// One queue per spool directory: the watcher's read-ahead lists it, the pass takes from it.
+const queues = new Map<string, SpoolQueue>();
+function queueOf(dir: string): SpoolQueue {
+  let q = queues.get(dir);
+  if (!q) queues.set(dir, (q = new SpoolQueue(dir)));
+  return q;
 }
 
 // Which spool an App ingests. The daemon registers it at start; a handler finds it by app.
 const spools = new WeakMap<App, Spool>();
 
 export function registerSpool(app: App, dir: string, log?: Logger): void {
-  spools.set(app, { dir, log });
+  spools.set(app, { dir, log, queue: queueOf(dir) });
 }
 
 function reject(spool: Spool, file: SpoolFile, reason: string): void {
@@ -190,7 +179,7 @@ export function spooledAgentPlaces(
   const spool = spools.get(app);
   if (!spool) return [];
   const out: { agent: string; event: string; cwd: string | null }[] = [];
-  for (const file of listSpool(spool.dir).slice(0, limit)) {
+  for (const file of spool.queue.head(limit)) {
     const read = readRecord(file);
     if (!read.ok) continue;
     const text = read.data.toString('utf8');
@@ -216,13 +205,17 @@ export function ingestSpool(
   const spool = spools.get(call.app);
   const result: SpoolIngestResult = { ingested: 0, duplicates: 0, incomplete: 0, rejected: 0, remaining: 0 };
   if (!spool) return result;
-  const files = listSpool(spool.dir);
   const limit = p?.limit ?? DEFAULT_LIMIT;
+  const files = spool.queue.head(limit);
+  // Handled (stored, set aside or gone): the next pass starts after these.
+  const taken = new Set<string>();
   const done: Done[] = [];
   const db = call.app.sql.db;
+  let examined = files.length;
+  const budgetEnds = p?.prefetched_only ? performance.now() + WATCHER_PASS_BUDGET_MS : Infinity;
   for (const [i, file] of files.entries()) {
-    if (i >= limit) {
-      result.remaining = files.length - i;
+    if (i > 0 && performance.now() > budgetEnds) {
+      examined = i;
       break;
     }
     const at = Number(file.mtimeNs / 1_000_000n);
@@ -230,8 +223,10 @@ export function ingestSpool(
     if (!read.ok) {
       // Gone (taken by a concurrent pass) or unreadable for now: next pass. Anything else
       // (too large, not a regular file, not ours) will never be a record: set it aside.
-      if (read.why !== 'missing' && read.why !== 'error') {
+      if (read.why === 'missing') taken.add(file.path);
+      else if (read.why !== 'error') {
         reject(spool, file, read.reason);
+        taken.add(file.path);
         result.rejected++;
       }
       continue;
@@ -240,6 +235,7 @@ export function ingestSpool(
     // An empty record is a hook that could not write (a full disk): nothing to keep.
     if (text === '' && call.now - at > ABANDONED_AFTER_MS) {
       discard(spool, file, 'empty record (the hook could not write it, e.g. a full disk)');
+      taken.add(file.path);
       result.rejected++;
       continue;
     }
@@ -249,6 +245,7 @@ export function ingestSpool(
       if (!agent.ok) {
         if (!agent.incomplete || call.now - at > ABANDONED_AFTER_MS) {
           reject(spool, file, agent.reason);
+          taken.add(file.path);
           result.rejected++;
         } else result.incomplete++;
         continue;
@@ -261,10 +258,12 @@ export function ingestSpool(
         if (r.outcome === 'ingested') result.ingested++;
         else if (r.outcome === 'duplicate') result.duplicates++;
         done.push({ path: file.path, eventId: r.outcome === 'skipped' ? null : eventId, scope: AGENT_EVENTS });
+        taken.add(file.path);
       } catch (err) {
         // A refusal (a rule of fragd's) will refuse again: set the record aside, with why.
         if (err instanceof FragError) {
           reject(spool, file, err.message);
+          taken.add(file.path);
           result.rejected++;
         } else
           spool.log?.error({ file: file.name, err }, 'agent record failed; it stays in the spool for the next pass');
@@ -276,13 +275,14 @@ export function ingestSpool(
     if (!parsed.ok) {
       if (!parsed.incomplete || call.now - at > ABANDONED_AFTER_MS) {
         reject(spool, file, parsed.reason);
+        taken.add(file.path);
         result.rejected++;
       } else result.incomplete++;
       continue;
     }
     if (p?.prefetched_only && !isReadAhead(parsed.record)) {
       // Stop here rather than skip, so records keep their order (a commit before its rewrite).
-      result.remaining = files.length - i;
+      examined = i;
       break;
     }
     // Events of its own: those of a record whose savepoint rolls back describe nothing stored.
@@ -293,6 +293,7 @@ export function ingestSpool(
       call.events.push(...recordCall.events);
       if (outcome === 'ingested') result.ingested++;
       else if (outcome === 'duplicate') result.duplicates++;
+      taken.add(file.path);
       done.push({
         path: file.path,
         eventId: outcome === 'skipped' ? null : eventIdOf(parsed.record),
@@ -304,6 +305,11 @@ export function ingestSpool(
   }
   // setImmediate runs after the commit queue's flush has committed (or rolled back) this
   // transaction; only records whose event is then visible are deleted.
+  // What is left: the records after those this pass examined (the ones it left, still being
+  // written or failing, are tried again next pass but do not count as left behind).
+  spool.queue.taken(taken);
+  const left = files.slice(0, examined).filter((f) => !taken.has(f.path)).length;
+  result.remaining = Math.max(0, spool.queue.length - left);
   if (done.length) setImmediate(() => sweep(call.app, done, spool));
   return result;
 }
@@ -321,7 +327,9 @@ export function prefetchRegisteredSpool(app: App, limit = DEFAULT_LIMIT): Promis
 export async function prefetchSpool(dir: string, limit = DEFAULT_LIMIT): Promise<void> {
   const wanted: { repo: string; need: GitNeed }[] = [];
   let readsOn = false;
-  for (const file of listSpool(dir).slice(0, limit)) {
+  const queue = queueOf(dir);
+  await queue.refresh();
+  for (const file of queue.head(limit)) {
     const read = readRecord(file);
     if (!read.ok) continue;
     const p = parseRecord(file.name, read.data.toString('utf8'), 0);
@@ -421,7 +429,9 @@ export class SpoolWatcher {
           // Lets the previous pass's sweep delete what it stored (a read ahead that git need
           // not answer would otherwise never leave the microtask queue).
           await new Promise((r) => setImmediate(r));
-          await prefetchSpool(this.dir);
+          // Read ahead only what a budgeted pass can take: reading 100 records a pass to
+          // take 8 of them held the event loop longer than the pass itself.
+          await prefetchSpool(this.dir, WATCHER_READ_AHEAD);
           const r = await this.ingest();
           if (r.ingested || r.rejected) this.log.info(r, 'spool ingested');
           if (r.remaining > 0) {
