@@ -2,7 +2,19 @@
 // exactly that back: files it wrote (with the bytes that were there before), blocks it added
 // to shell start-up files, git configuration it set (with the value before) and systemd units
 // it enabled. The record lives in fragd's state directory as setup.json.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 
 export type Change =
@@ -42,6 +54,40 @@ export function writeAtomic(path: string, content: string, mode: number): void {
   renameSync(tmp, path);
 }
 
+/**
+ * The file an edit of `path` writes: `path` itself, or the target of a symbolic link there
+ * (start-up files kept in a dotfiles repository stay links; a rename over the link would
+ * have replaced it with a copy). A link to nothing is refused: which file was meant?
+ */
+export function editTarget(path: string): string {
+  try {
+    if (!lstatSync(path).isSymbolicLink()) return path;
+  } catch {
+    return path; // does not exist: written as a new file
+  }
+  try {
+    return realpathSync(path);
+  } catch {
+    throw new Error(
+      `${path} is a symbolic link to ${readlinkSync(path)}, which does not exist; create that file or remove the link, then run fragctl setup again`,
+    );
+  }
+}
+
+/** Said in the plan setup prints, for a start-up file that is a link. */
+export function linkNote(path: string): string {
+  try {
+    if (!lstatSync(path).isSymbolicLink()) return '';
+  } catch {
+    return '';
+  }
+  try {
+    return ` (a symbolic link: its target ${realpathSync(path)} is edited, the link stays)`;
+  } catch {
+    return ` (a symbolic link to ${readlinkSync(path)}, which does not exist: setup will refuse it)`;
+  }
+}
+
 /** The directories above path that do not exist yet, deepest first: those a write creates. */
 export function missingParents(path: string): string[] {
   const missing: string[] = [];
@@ -67,7 +113,7 @@ export function writeFileChange(path: string, content: string, mode = 0o644): Ch
   const before = readOrNull(path);
   const oldMode = before === null ? null : statSync(path).mode & 0o777;
   const dirs = missingParents(path);
-  writeAtomic(path, content, mode);
+  writeAtomic(editTarget(path), content, mode);
   return { kind: 'file', path, before, mode: oldMode, ...(dirs.length ? { dirs } : {}) };
 }
 
@@ -88,7 +134,7 @@ export function addBlock(path: string, name: string, lines: string[]): Change {
   const block = blockText(name, lines);
   const sep = before === null || before === '' || before.endsWith('\n') ? '' : '\n';
   const dirs = missingParents(path);
-  writeAtomic(path, (before ?? '') + sep + block, before === null ? 0o644 : statSync(path).mode & 0o777);
+  writeAtomic(editTarget(path), (before ?? '') + sep + block, before === null ? 0o644 : statSync(path).mode & 0o777);
   return { kind: 'block', path, block: sep + block, created: before === null, ...(dirs.length ? { dirs } : {}) };
 }
 
@@ -107,7 +153,7 @@ export function undoChange(c: Change, { run, unhook, uninstallAgent }: Undoers):
         removeCreatedDirs(c.dirs);
         return `removed ${c.path}`;
       }
-      writeAtomic(c.path, c.before, c.mode ?? 0o644);
+      writeAtomic(editTarget(c.path), c.before, c.mode ?? 0o644);
       return `restored ${c.path}`;
     case 'block': {
       const now = readOrNull(c.path);
@@ -119,7 +165,7 @@ export function undoChange(c: Change, { run, unhook, uninstallAgent }: Undoers):
         removeCreatedDirs(c.dirs);
         return `removed ${c.path}`;
       }
-      writeAtomic(c.path, after, statSync(c.path).mode & 0o777);
+      writeAtomic(editTarget(c.path), after, statSync(c.path).mode & 0o777);
       return `removed fragd's block from ${c.path}`;
     }
     case 'git-config':

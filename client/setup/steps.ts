@@ -10,7 +10,7 @@ import { FRAGD_NODE_FLAGS } from '../../shared/daemon-flags.js';
 import { commandLine, fragctl } from '../../shared/command.js';
 import type { FragPaths } from '../../shared/paths.js';
 import { installHooksIn, PASS_THROUGH_HOOKS, PASS_THROUGH_SCRIPT } from '../hooks/install.js';
-import { addBlock, hasBlock, missingParents, writeFileChange, type Change } from './changes.js';
+import { addBlock, hasBlock, linkNote, missingParents, writeFileChange, type Change } from './changes.js';
 import { AGENTS, type Agent } from '../agents/events.js';
 import { installAgent, RecordStore } from '../agents/install.js';
 import { targetFiles } from '../agents/targets.js';
@@ -148,7 +148,7 @@ function completionStep(c: SetupContext): Step {
   const plan = shells.map((s) =>
     s === 'fish'
       ? `write ${fishFile}`
-      : `write ${join(cfg, `completion.${s}`)} and source it from ${rc[s]}${hasBlock(rc[s], 'completion') ? ' (fragd block already there: left as is)' : ''}`,
+      : `write ${join(cfg, `completion.${s}`)} and source it from ${rc[s]}${linkNote(rc[s])}${hasBlock(rc[s], 'completion') ? ' (fragd block already there: left as is)' : ''}`,
   );
   return {
     id: 'completion',
@@ -251,7 +251,7 @@ function promptStep(c: SetupContext): Step {
     plan: shells.map((s) =>
       s === 'fish'
         ? `write ${fishFile}`
-        : `write ${join(cfg, `prompt.${s}`)} (fragctl prompt ${s}) and source it from ${rc[s]}`,
+        : `write ${join(cfg, `prompt.${s}`)} (fragctl prompt ${s}) and source it from ${rc[s]}${linkNote(rc[s])}`,
     ),
     apply: () =>
       shells.flatMap((s): Change[] => {

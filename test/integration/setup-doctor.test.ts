@@ -1,7 +1,18 @@
 // fragctl setup and doctor on a real home directory (temporary), with real git, real
 // shells' start-up files and, where systemd-analyze exists, the units it writes verified.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FRAGCTL, runNode, startDaemon, tempHome, type TestDaemon } from '../support/daemon.js';
@@ -140,6 +151,40 @@ describe('fragctl setup', () => {
       before,
     );
     expect(spawnSync('git', ['config', '--global', 'core.hooksPath'], { env }).status).toBe(1);
+  });
+
+  it('keeps a symlinked .bashrc a link (its target is edited, and restored by --undo); refuses a dangling one', async () => {
+    const { home: h, env } = home();
+    // Dotfiles kept in a repository: ~/.bashrc links to ~/dotfiles/bashrc.
+    mkdirSync(join(h, 'dotfiles'));
+    renameSync(join(h, '.bashrc'), join(h, 'dotfiles', 'bashrc'));
+    symlinkSync(join(h, 'dotfiles', 'bashrc'), join(h, '.bashrc'));
+    const original = readFileSync(join(h, 'dotfiles', 'bashrc'), 'utf8');
+    const plan = await fragctl(env, 'setup'); // no terminal, no --yes: the plan, nothing done
+    expect(plan.stdout + plan.stderr).toMatch(
+      /a symbolic link: its target .*dotfiles\/bashrc is edited, the link stays/,
+    );
+    const r = await fragctl(env, 'setup', '--yes');
+    expect(r.code, r.stderr).toBe(0);
+    expect(lstatSync(join(h, '.bashrc')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(h, 'dotfiles', 'bashrc'), 'utf8')).toContain('# >>> fragd completion >>>');
+    const undo = await fragctl(env, 'setup', '--undo');
+    expect(undo.code).toBe(0);
+    expect(lstatSync(join(h, '.bashrc')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(h, '.bashrc'))).toBe(join(h, 'dotfiles', 'bashrc'));
+    expect(readFileSync(join(h, 'dotfiles', 'bashrc'), 'utf8')).toBe(original);
+
+    // A link to nothing: which file was meant? Refused, and the link left as it is.
+    const other = home();
+    const rc = join(other.home, '.bashrc');
+    renameSync(rc, join(other.home, 'gone'));
+    symlinkSync(join(other.home, 'dotfiles', 'missing'), rc);
+    const refused = await fragctl(other.env, 'setup', '--yes');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(
+      /is a symbolic link to .*missing, which does not exist; create that file or remove the link/,
+    );
+    expect(readlinkSync(rc)).toBe(join(other.home, 'dotfiles', 'missing'));
   });
 
   it('writes a service unit that systemd-analyze accepts', async (ctx) => {
