@@ -163,6 +163,14 @@ export const configSchema = z
       })
       .strict()
       .default({ summary_min_chars: 20, min_context_updates: 2 }),
+    /** Copies of the database fragd takes itself; 0 turns them off (docs/operations.md). */
+    backups: z
+      .object({
+        every_hours: z.number().min(0).max(24 * 365).default(24),
+        keep: z.number().int().min(1).max(100).default(2),
+      })
+      .strict()
+      .default({ every_hours: 24, keep: 2 }),
     sync: syncSchema.default(syncDefaults),
     /**
      * Usage windows per actor (docs/costs.md): the rolling windows a vendor meters a

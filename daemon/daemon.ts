@@ -19,6 +19,8 @@ import type { DaemonFacts } from './rpc/handler-types.js';
 import { ensureOwnedPrivateDir } from '../shared/safety/owned-dir.js';
 import { acquirePidLock, LockWriteError } from './safety/pid-lock.js';
 import { corruptRecovery, storageAdvice, storageProblemOf } from './safety/storage-problem.js';
+import { backupDue, listBackups, takeBackup } from './store/backups.js';
+import type { ResultOf } from '../shared/protocol/methods.js';
 import type { LogFile } from './log-file.js';
 import { raiseFdLimit, type FdLimit } from './safety/fd-limit.js';
 import { openDatabase, type Db, type StartCheck } from './store/database.js';
@@ -123,6 +125,9 @@ export class Daemon {
 
   private ticker: Ticker | null = null;
   private spool: SpoolWatcher | null = null;
+  /** Checks hourly whether the daily copy of the database is due. */
+  private backupTimer: NodeJS.Timeout | null = null;
+  private backingUp: Promise<ResultOf<'daemon.backup'>> | null = null;
   private syncer: Syncer | null = null;
   private syncTarget: SyncTarget | null = null;
   /** The one-line status files shell prompts read (docs/terminal.md). */
@@ -253,7 +258,7 @@ export class Daemon {
       const problem = storageProblemOf((err as { code?: unknown }).code);
       const message =
         problem === 'corrupt'
-          ? `the database ${paths.db} is corrupt (${(err as Error).message}); fragd will not start on it: ${corruptRecovery(paths.db, (err as { userVersion?: number }).userVersion)}`
+          ? `the database ${paths.db} is corrupt (${(err as Error).message}); fragd will not start on it: ${corruptRecovery(paths.db, (err as { userVersion?: number }).userVersion, listBackups(paths.backupsDir)[0])}`
           : `cannot open the database ${paths.db}: ${(err as Error).message}${problem ? `; ${storageAdvice(problem, { db: paths.db, dir: paths.stateDir })}` : ''}`;
       throw new StartupError(message, problem ? EXIT_STORAGE : 1);
     }
@@ -283,6 +288,7 @@ export class Daemon {
       },
       status: (call) => this.status(call.now),
       shutdown: () => void setImmediate(() => void this.stop('rpc')),
+      backup: () => this.backup(),
       dashboardLogin: (now) => {
         const login = this.http?.loginUrl();
         if (!login) {
@@ -389,6 +395,7 @@ export class Daemon {
       opts.log,
     );
     this.spool.start();
+    this.scheduleBackups();
     // Pushing starts once fragd answers: a slow or absent team store never delays start-up.
     this.syncer?.start();
   }
@@ -426,6 +433,32 @@ export class Daemon {
     };
   }
 
+  /** A copy of the database now; one at a time (a second caller waits for the same copy). */
+  backup(): Promise<ResultOf<'daemon.backup'>> {
+    this.backingUp ??= takeBackup(this.db, this.paths.backupsDir, new Date(), this.config.backups.keep)
+      .then((backup) => {
+        this.opts.log.info({ backup }, 'database backed up');
+        return { backup, backups: listBackups(this.paths.backupsDir) };
+      })
+      .finally(() => (this.backingUp = null));
+    return this.backingUp;
+  }
+
+  /** The daily copy (config backups.every_hours; 0: none), checked at start and every hour. */
+  private scheduleBackups(): void {
+    const everyMs = this.config.backups.every_hours * 3_600_000;
+    if (everyMs <= 0) return;
+    const check = () => {
+      // Real time on purpose: a test clock must not make a test daemon copy its database.
+      if (this.stopping || !backupDue(this.paths.backupsDir, Date.now(), everyMs)) return;
+      this.backup().catch((err: Error) => this.opts.log.warn({ err: err.message }, 'database backup failed'));
+    };
+    // A minute after start: a start (often an auto-start for one call) is not slowed by it.
+    setTimeout(check, 60_000).unref();
+    this.backupTimer = setInterval(check, 3_600_000);
+    this.backupTimer.unref();
+  }
+
   /** Stops accepting, lets in-flight calls finish, closes the database. Idempotent. */
   stop(reason: string): Promise<void> {
     if (this.stopping) return this.stopping;
@@ -433,6 +466,8 @@ export class Daemon {
       this.opts.log.info({ reason }, 'fragd stopping');
       await this.ticker?.stop();
       this.spool?.stop();
+      if (this.backupTimer) clearInterval(this.backupTimer);
+      await this.backingUp?.catch(() => undefined);
       this.transport.server.close();
       await this.http?.close();
       const deadline = Date.now() + 5000;

@@ -11,6 +11,8 @@ export interface FragPaths {
   db: string;
   log: string;
   spoolDir: string;
+  /** The copies of the database fragd takes itself (docs/operations.md). */
+  backupsDir: string;
   httpToken: string;
   configDir: string;
   config: string;
@@ -40,6 +42,7 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): FragPaths {
     db: join(stateDir, 'fragments.db'),
     log: join(stateDir, 'fragd.log'),
     spoolDir: join(stateDir, 'spool'),
+    backupsDir: join(stateDir, 'backups'),
     httpToken: join(stateDir, 'http-token'),
     configDir,
     config: join(configDir, 'config.json'),

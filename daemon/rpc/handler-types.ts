@@ -11,6 +11,8 @@ export interface DaemonFacts {
   status(call: Call): ResultOf<'daemon.status'>;
   hello(params: ParsedParamsOf<'daemon.hello'>): ResultOf<'daemon.hello'>;
   shutdown(): void;
+  /** A copy of the database now (daemon/store/backups.ts). */
+  backup(): Promise<ResultOf<'daemon.backup'>>;
   /** A one-time dashboard login URL (docs/dashboard.md); refused when the HTTP server is off. */
   dashboardLogin(now: number): ResultOf<'dashboard.login'>;
 }

@@ -26,11 +26,14 @@ import {
 } from './estimate-handlers.js';
 import { claimBeforeActivate, grantAgentPlaces, grantNextChoice } from '../app/team/claims.js';
 import { spooledAgentPlaces } from '../app/git/spool.js';
+import type { ResultOf } from '../../shared/protocol/methods.js';
 
 const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
   'daemon.hello': (_c, p, _conn, d) => d.hello(p),
   'daemon.status': (c, _p, _conn, d) => d.status(c),
   'daemon.check': (c) => checkDatabase(c.app.sql),
+  // Not queued (mutates: false): the dispatcher awaits the copy, which yields between steps.
+  'daemon.backup': (_c, _p, _conn, d) => d.backup() as unknown as ResultOf<'daemon.backup'>,
   'daemon.shutdown': (_c, _p, _conn, d) => {
     d.shutdown();
     return { stopping: true };

@@ -25,10 +25,16 @@ export function storageProblemOf(code: unknown): StorageProblem | null {
  * version, so it is set to the one the damaged file had. A recovery that comes out empty is
  * refused at start (daemon/store/database.ts), never silently started on.
  */
-export const corruptRecovery = (db: string, userVersion?: number): string => {
+export const corruptRecovery = (db: string, userVersion?: number, backup?: { path: string; taken_at: string }): string => {
   const version = userVersion ? ` && sqlite3 recovered.db ${q(`PRAGMA user_version = ${userVersion}`)}` : '';
+  // fragd's own copy comes first: it holds everything up to when it was taken, even when
+  // the damage hit the schema page and nothing can be dumped.
+  const restore = backup
+    ? `restore fragd's own backup of ${backup.taken_at} (what came after it is lost): ` +
+      `mv ${q(db)} ${q(`${db}.damaged`)} && rm -f ${q(`${db}-wal`)} ${q(`${db}-shm`)} && cp ${q(backup.path)} ${q(db)}; or `
+    : 'restore it from a backup, or ';
   return (
-    `restore it from a backup, or salvage what can be read (with fragd stopped, in a directory of your own): ` +
+    `${restore}salvage what can be read (with fragd stopped, in a directory of your own): ` +
     `sqlite3 ${q(db)} .dump | sed ${q('s/^ROLLBACK; -- due to errors$/COMMIT;/')} | sqlite3 recovered.db${version}, ` +
     `then put recovered.db in its place (mv recovered.db ${q(db)}, and remove ${q(`${db}-wal`)} and ${q(`${db}-shm`)})`
   );

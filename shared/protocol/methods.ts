@@ -151,6 +151,16 @@ export const coreMethods = {
     errors: [],
     mutates: false,
   }),
+  'daemon.backup': method<{
+    backup: { path: string; bytes: number; taken_at: string };
+    backups: { path: string; bytes: number; taken_at: string }[];
+  }>()({
+    summary:
+      'Take a copy of the database now (SQLite online backup, in small steps); fragd also takes one a day and keeps the newest two.',
+    params: z.object({}).strict().optional(),
+    errors: [],
+    mutates: false,
+  }),
   'daemon.shutdown': method<{ stopping: true }>()({
     summary: 'Stop the daemon after in-flight calls finish.',
     params: z.object({}).strict().optional(),

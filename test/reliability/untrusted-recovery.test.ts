@@ -76,3 +76,47 @@ it.skipIf(!hasSqlite3)(
   },
   120_000,
 );
+
+it.skipIf(!hasSqlite3)(
+  "damage to the schema page leaves nothing to dump: fragd's own backup, restored as its message says, brings the history back",
+  async () => {
+    const home = tempHome();
+    const b = new TestDaemon(home);
+    await b.start();
+    const c = await b.client();
+    await c.call('project.create', { code: 'KEEP', title: 'kept' });
+    const { session } = await c.call('session.start', { actor: 'me' });
+    await c.call('activity.log', { session: session.key, message: 'before the backup' });
+    const taken = await c.call('daemon.backup', {});
+    expect(taken.backup.path).toContain(join(b.paths.stateDir, 'backups'));
+    expect(taken.backups.map((x: { path: string }) => x.path)).toEqual([taken.backup.path]);
+    await c.call('activity.log', { session: session.key, message: 'after the backup (lost)' });
+    c.close();
+    await b.stop();
+    // Scribble over the schema page (page 1 after the 100-byte header): no table can be found.
+    const fd = openSync(b.paths.db, 'r+');
+    const garbage = Buffer.alloc(4000, 0x5a);
+    writeSync(fd, garbage, 0, garbage.length, 100);
+    closeSync(fd);
+    expect(spawnSync('sqlite3', [b.paths.db, '.dump'], { encoding: 'utf8' }).stdout).not.toContain('INSERT INTO');
+
+    const refused = await runNode(FRAGD, ['--foreground'], b.env);
+    expect(refused.code).not.toBe(0);
+    const restore = /restore fragd's own backup of [^ ]+ \(what came after it is lost\): (.*?); or salvage/.exec(
+      refused.stderr,
+    )?.[1];
+    expect(restore, refused.stderr).toBeDefined();
+    const sh = spawnSync('sh', ['-c', restore!], { cwd: work, encoding: 'utf8' });
+    expect(sh.status, sh.stderr).toBe(0);
+    await b.start();
+    const back = await b.client();
+    expect((await back.call('project.list', {})).projects.map((p: { code: string }) => p.code)).toEqual(['KEEP']);
+    const history = await back.call('session.history', { session: session.key, limit: 100 });
+    const messages = history.activities.map((a: { message: string | null }) => a.message);
+    expect(messages).toContain('before the backup');
+    expect(messages).not.toContain('after the backup (lost)');
+    back.close();
+    await b.dispose();
+  },
+  120_000,
+);

@@ -1,4 +1,4 @@
-// fragctl daemon start|stop|restart|status|logs.
+// fragctl daemon start|stop|restart|status|backup|logs.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, watchFile } from 'node:fs';
 import type { Argv } from 'yargs';
@@ -145,6 +145,25 @@ export function daemonCommands(y: Argv<GlobalArgs>) {
               `config   ${st.paths.config}`,
               ...(st.http?.enabled ? [`http     ${st.http.url ?? `not listening: ${st.http.error}`}`] : []),
               `sessions ${st.counts.sessions} (${st.counts.active_sessions} active) · activities ${st.counts.activities} · projects ${st.counts.projects} · sprints ${st.counts.sprints} · tasks ${st.counts.tasks} · connections ${st.counts.connections}`,
+            ]);
+          } catch (err) {
+            fail(err, argv);
+          }
+        },
+      )
+      .command(
+        'backup',
+        'Take a copy of the database now (fragd also takes one a day and keeps the newest two)',
+        (b) => b,
+        async (argv) => {
+          try {
+            const client = await FragClient.connect({ clientName: 'fragctl' });
+            const r = await client.call('daemon.backup');
+            client.close();
+            if (formatOf(argv) === 'json') return printJson(r, 2);
+            print([
+              `backed up to ${terminalSafe(r.backup.path)} (${Math.ceil(r.backup.bytes / 1024)} KiB)`,
+              `kept: ${r.backups.map((b) => b.taken_at).join(', ')}`,
             ]);
           } catch (err) {
             fail(err, argv);
