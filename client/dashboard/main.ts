@@ -107,7 +107,8 @@ const css = (name: string) => getComputedStyle(document.documentElement).getProp
 // ---- Now: open sessions ------------------------------------------------------------------
 
 let sessions: ResultOf<'session.list'>['sessions'] = [];
-const isAgent = (s: (typeof sessions)[number]) => s.source === 'mcp' || s.metadata?.agent != null;
+// Any actor but the person is an agent (as actors.list and the report filters count them).
+const isAgent = (s: (typeof sessions)[number]) => s.actor !== 'human';
 
 async function renderNow(): Promise<void> {
   const [active, paused] = await Promise.all([
@@ -727,10 +728,7 @@ async function renderBurndown(): Promise<void> {
 
 async function renderActors(): Promise<void> {
   const range = currentRange();
-  const [r, all] = await Promise.all([
-    rpc('actors.list', { tz, since: range.since, until: range.until }),
-    rpc('session.list', { limit: 1000 }),
-  ]);
+  const r = await rpc('actors.list', { tz, since: range.since, until: range.until });
   if (range !== shown) return; // another range was chosen meanwhile: its read fills the table
   $('actors-range').textContent =
     `${range.since} to ${range.until} (as ${fragctl('actors', '--since', range.since, '--until', range.until)}): ${duration(r.total_seconds)}${tokenCount(r.tokens) ? `, ${tokens(r.tokens)} tokens, ${cost(r.cost)}` : ''}.`;
@@ -764,6 +762,11 @@ async function renderActors(): Promise<void> {
     })),
     `Nobody tracked time from ${range.since} to ${range.until}. Each person and agent who works in the range appears here with their time, sessions, tokens and cost.`,
   );
+}
+
+/** The interval list's actors: everyone with a session (not only the range's). */
+async function renderActorChoice(): Promise<void> {
+  const all = await rpc('session.list', { limit: 1000 });
   const actorSelect = $<HTMLSelectElement>('intervals-actor');
   const names = [...new Set(all.sessions.map((s) => s.actor))].sort();
   const keep = actorSelect.value;
@@ -1052,7 +1055,7 @@ async function refresh(): Promise<void> {
   // The team section reads a remote store (a connection can take seconds to fail): it
   // renders on its own, and this machine's views do not wait for it.
   teamSoon().catch(report);
-  await renderActors();
+  await Promise.all([renderActors(), renderActorChoice()]);
   await Promise.all([renderNow(), renderTasks(), renderIntervals()]);
   renderWho();
   await Promise.all([renderSummary(), renderWork()]);
@@ -1081,6 +1084,7 @@ function feed(e: { type: string; session: string | null; at: string; data: Recor
   const message = typeof e.data.message === 'string' ? `: ${e.data.message}` : '';
   li.textContent = `${clock(e.at)} ${e.session ?? ''} ${what}${message}`;
   li.dataset.type = e.type;
+  list.querySelector('li.empty')?.remove();
   list.prepend(li);
   while (list.children.length > 10) list.lastElementChild!.remove();
 }

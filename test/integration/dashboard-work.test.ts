@@ -5,13 +5,15 @@
 // page must start a session, activate a task, post an update and complete a task through
 // the protocol and its gates, as the person only; and it saves the whole page at 1280 and
 // 390 pixels wide, light and dark (to docs/img with FRAGD_SCREENS_TO_DOCS=1).
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FragClient } from '../../client/lib/client.js';
 import { ROOT, startDaemon, type TestDaemon } from '../support/daemon.js';
+import { TestRepo } from '../support/git.js';
+import { appendLines, claudeAssistantLine, Conversation } from '../support/agents.js';
 
 const CHROMIUM = process.env.FRAGD_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENS = join(ROOT, 'test-results', 'screens');
@@ -29,10 +31,30 @@ let context: BrowserContext;
 let page: Page;
 const consoleErrors: string[] = [];
 
-async function work(minutes: number, ...actors: string[]): Promise<void> {
+const now = async () => Date.parse((await c.call('debug.clock', { advance_ms: 0 })).now);
+
+/** Claude Code on the profile page (branch feature/T-03-…), through its real hook entry, with its transcript's tokens. */
+let claude: Conversation | undefined;
+let transcript = '';
+let message = 0;
+
+async function work(minutes: number, human: boolean, agent = false): Promise<void> {
   for (let i = 0; i < minutes; i += 5) {
     await c.call('debug.clock', { advance_ms: 5 * MIN, ticking: true });
-    for (const actor of actors) await c.call('heartbeat', { actor, file: 'src/app.ts' });
+    if (human) await c.call('heartbeat', { file: 'src/app.ts' });
+    if (agent) {
+      const at = await now();
+      message += 1;
+      appendLines(transcript, [
+        claudeAssistantLine(`msg_${message}`, at - MIN, {
+          input: 1200 + 40 * message,
+          output: 900 + 15 * message,
+          cache_creation: 4000,
+          cache_read: 52_000 + 1000 * message,
+        }),
+      ]);
+      await claude!.send('PostToolUse', at, { tool_name: 'Edit', tool_input: { file_path: 'src/profile.ts' } });
+    }
   }
 }
 
@@ -86,7 +108,10 @@ async function settled(): Promise<void> {
 }
 
 beforeAll(async () => {
-  d = await startDaemon({ FRAGD_TEST_CLOCK: String(T0), ...UTC }, { http: { enabled: true, port: 0 } });
+  d = await startDaemon(
+    { FRAGD_TEST_CLOCK: String(T0), ...UTC },
+    { http: { enabled: true, port: 0 }, agent_idle_timeout_seconds: 3600 },
+  );
   port = Number(readFileSync(`${d.home}/http-port`, 'utf8'));
   c = await d.client();
   // The demo's plan and its first steps (scripts/demo.sh), then three more days of work.
@@ -94,42 +119,48 @@ beforeAll(async () => {
   await c.call('session.start', {});
   await c.call('sprint.activate', { code: '1' });
   await c.call('task.activate', { code: 'T-01' });
-  await work(35, 'human');
+  await work(35, true);
   await c.call('activity.update', { message: 'sketched the login form' });
   await c.call('activity.note', { message: 'chose zod for the schema: it is already a dependency' });
   await c.call('task.activate', { code: 'T-01a' });
-  await work(25, 'human');
+  await work(25, true);
   await c.call('activity.update', { message: 'required-field and email rules' });
   await c.call('activity.update', { message: 'error messages under each field' });
   await c.call('task.complete', { code: 'T-01a', summary: 'validation rules for every field, with tests' });
   await c.call('task.activate', { code: 'T-01' });
-  await work(40, 'human');
+  await work(40, true);
   await c.call('activity.update', { message: 'form submits to the session endpoint' });
   await c.call('task.complete', { code: 'T-01', summary: 'login form done: fields, validation, error messages' });
   await c.call('session.end', { summary: 'login form shipped' });
-  // Friday: the session cookie, with an agent on the profile page.
+  // Friday: the session cookie, with Claude Code on the profile page in its own checkout.
   await day(1);
   await c.call('session.start', {});
   await c.call('task.activate', { code: 'T-02' });
-  await c.call('session.start', { actor: 'claude', metadata: { agent: 'claude' }, idle_timeout_seconds: 3600 });
-  await c.call('task.activate', { actor: 'claude', code: 'T-03' });
-  await work(50, 'human', 'claude');
+  const repo = TestRepo.create(d.env);
+  repo.commit('README.md', '# fragments web\n', 'first');
+  repo.git(['checkout', '-q', '-b', 'feature/T-03-profile-page']);
+  writeFileSync(join(repo.dir, '.fragd.json'), JSON.stringify({ project: 'FRAG' }));
+  transcript = join(d.home, 'claude-transcript.jsonl');
+  writeFileSync(transcript, '');
+  claude = new Conversation(d, 'claude', { session_id: 'c-demo', cwd: repo.dir, transcript_path: transcript });
+  await claude.send('SessionStart', await now());
+  await claude.send('UserPromptSubmit', await now(), { prompt: 'build the profile page' });
+  await work(50, true, true);
   await c.call('activity.update', { message: 'cookie set with HttpOnly and SameSite' });
   await c.call('session.end', {});
-  await work(20, 'claude');
-  await c.call('session.pause', { actor: 'claude' });
+  await work(20, false, true);
+  await claude.send('Stop', await now());
   // Monday, today: the person back on the cookie, the agent on the profile page.
   await day(4);
   await c.call('session.start', {});
   await c.call('task.activate', { code: 'T-02' });
-  await work(30, 'human');
+  await work(30, true);
   await c.call('session.pause', {});
   await c.call('debug.clock', { advance_ms: 10 * MIN, ticking: true });
   await c.call('session.resume', {});
   await c.call('task.activate', { code: 'T-02' });
-  await c.call('session.resume', { actor: 'claude' });
-  await c.call('task.activate', { actor: 'claude', code: 'T-03' });
-  await work(25, 'human', 'claude');
+  await claude.send('UserPromptSubmit', await now(), { prompt: 'now the avatar upload' });
+  await work(25, true, true);
 
   mkdirSync(SCREENS, { recursive: true });
   browser = await chromium.launch({
@@ -193,8 +224,11 @@ describe('the header', () => {
       'estimate',
     ]);
     // No interval of no length is listed as work.
-    const secs = await page.$$eval('#intervals-table tbody td[data-seconds]', (tds) =>
-      tds.map((td) => Number(td.getAttribute('data-seconds'))),
+    // (A running one counts up from its start.)
+    const secs = await page.$$eval('#intervals-table tbody tr', (trs) =>
+      trs
+        .filter((tr) => tr.children[2]?.textContent !== 'running')
+        .map((tr) => Number(tr.children[3].getAttribute('data-seconds'))),
     );
     expect(secs.length).toBeGreaterThan(0);
     expect(secs.every((s) => s > 0)).toBe(true);
@@ -278,7 +312,7 @@ describe('work from the dashboard', () => {
     );
 
     // Completing needs the summary and what the gate asks: said on the page, never forced.
-    await work(5, 'human');
+    await work(5, true);
     await page.fill('#act-summary', 'the session cookie is set, renewed and expires');
     await page.click('#act-complete button[type=submit]');
     await page.locator('#act-result', { hasText: 'T-02' }).waitFor();
