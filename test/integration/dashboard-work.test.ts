@@ -365,6 +365,7 @@ describe('work from the dashboard', () => {
         kind: tr.children[1].textContent,
         seconds: Number(tr.children[2].getAttribute('data-seconds')),
         sessions: Number(tr.children[3].textContent),
+        tokens: Number(tr.children[4].getAttribute('data-tokens')),
       })),
     );
     expect(rows).toEqual(
@@ -373,9 +374,13 @@ describe('work from the dashboard', () => {
         kind: a.kind === 'agent' ? 'agent' : 'person',
         seconds: a.seconds,
         sessions: a.sessions,
+        tokens: a.tokens.input + a.tokens.output + a.tokens.cache_creation + a.tokens.cache_read,
       })),
     );
     expect(rows.map((r) => r.actor).sort()).toEqual(['claude', 'human']);
+    // Claude Code's transcript tokens reached the list (and the header's cost).
+    expect(rows.find((r) => r.actor === 'claude')!.tokens).toBeGreaterThan(100_000);
+    expect(await page.textContent('#today-spend')).toMatch(/tokens · \$\d+\.\d\d/);
   });
 
   it('ran with no console error', () => {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FragClient } from '../../client/lib/client.js';
 import { startDaemon, type TestDaemon } from '../support/daemon.js';
+import { fragctlInPty } from '../support/pty.js';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-06-01T08:00:00Z');
@@ -141,6 +142,26 @@ describe('the re-estimate prompt uses history', () => {
       'Similar completed tasks: median of 5 similar tasks: 50m; you run 20% over (6 of your tasks) → 1h00m.',
     );
   });
+
+  it("fragctl's prompt in a terminal shows it before asking for the new estimate", async () => {
+    await c.call('task.create', { code: 'R-2', title: 'float literals', labels: ['parser'], estimate_minutes: 10 });
+    await c.call('task.activate', { code: 'R-2' });
+    await work(20);
+    const r = await fragctlInPty(
+      d,
+      [
+        { expect: 'R-2 took 20 min against an estimate of 10 min \\(\\+100%\\)\\.' },
+        // (The terminal wraps the rest of the line: its text is checked in the answer above.)
+        { expect: 'Similar tasks: median of 5 similar tasks' },
+        { expect: 'New estimate' },
+        { send: '60\r' },
+        { expect: 'estimate of R-2 set to 60 min' },
+      ],
+      ['task', 'deactivate'],
+    );
+    expect(r.code, r.out).toBe(0);
+    expect((await c.call('task.show', { code: 'R-2' })).task.estimate_minutes).toBe(60);
+  });
 });
 
 describe('actors', () => {
@@ -164,7 +185,7 @@ describe('actors', () => {
     expect(claude.seconds).toBe(15 * 60);
     expect(claude.sessions).toBe(1);
     expect(claude.now).toMatchObject({ status: 'active', task: 'S-3' });
-    expect(Date.parse(claude.last_seen)).toBe(T0 + (290 + 20 + 15) * MIN + 0 * MIN);
+    expect(Date.parse(claude.last_seen)).toBe(T0 + (290 + 20 + 20 + 15) * MIN);
     expect(r.actors[0].sessions).toBe(1);
 
     const agents = await c.call('actors.list', { kind: 'agent' });
