@@ -145,6 +145,20 @@ function focusSession() {
   );
 }
 
+/**
+ * The history's suggestion for a task without an estimate: read once a minute per task and
+ * actor, not on every burst of events (it looks over the completed tasks).
+ */
+const suggestions = new Map<string, { at: number; answer: ResultOf<'estimate.suggest'> }>();
+async function suggestionFor(code: string, actor: string): Promise<ResultOf<'estimate.suggest'>> {
+  const key = `${code}\u0000${actor}`;
+  const known = suggestions.get(key);
+  if (known && Date.now() - known.at < 60_000) return known.answer;
+  const answer = await rpc('estimate.suggest', { code, actor });
+  suggestions.set(key, { at: Date.now(), answer });
+  return answer;
+}
+
 async function renderSummary(): Promise<void> {
   const week = resolveRange({ preset: 'this-week' }, today);
   const [day, wk] = await Promise.all([
@@ -187,7 +201,7 @@ async function renderSummary(): Promise<void> {
     (meter.firstElementChild as HTMLElement).style.width = `${Math.min(100, pct)}%`;
   } else {
     meter.hidden = true;
-    const s = await rpc('estimate.suggest', { code, actor: focus.actor });
+    const s = await suggestionFor(code, focus.actor);
     $('task-estimate').textContent =
       `${duration(spent)} so far · no estimate` +
       (s.suggestion ? `; history suggests ${minutes(s.suggestion.minutes)} (${s.suggestion.basis})` : '') +
