@@ -8,6 +8,8 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { fragctl } from '../../shared/command.js';
 import type { ResultOf, MethodName, ParamsOf } from '../../shared/protocol/methods.js';
+import { bars, emptyNote } from './bars.js';
+import { clock, cost, dayTime, duration, exact, minutes, shortDay, tokenCount, tokens } from './format.js';
 import {
   DEFAULT_PRESET,
   PRESETS,
@@ -38,6 +40,7 @@ class RpcError extends Error {
   constructor(
     message: string,
     readonly hint: string | undefined,
+    readonly data: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -58,20 +61,14 @@ async function rpc<M extends MethodName>(method: M, params: ParamsOf<M>): Promis
   }
   const answer = (await res.json()) as {
     result?: ResultOf<M>;
-    error?: { message: string; data?: { hint?: string } };
+    error?: { message: string; data?: { hint?: string } & Record<string, unknown> };
   };
-  if (answer.error) throw new RpcError(answer.error.message, answer.error.data?.hint);
+  if (answer.error) throw new RpcError(answer.error.message, answer.error.data?.hint, answer.error.data);
   return answer.result!;
 }
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
-/** 3725 → "1h 02m"; the exact seconds go in data-seconds for readers and tests. */
-function duration(seconds: number): string {
-  const m = Math.round(seconds / 60);
-  return m >= 60 ? `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m` : `${m}m`;
-}
-const clock = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 const dayKey = (d: Date) =>
   `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -92,13 +89,26 @@ function fill(tableId: string, rows: HTMLTableCellElement[][], empty = 'nothing 
     }),
   );
 }
-const secondsCell = (s: number) => cell(duration(s), { 'data-seconds': String(s) });
+/** Seconds to the second in a table (rows add up to the total); the number in data-seconds for readers and tests. */
+const secondsCell = (s: number) => cell(exact(s), { 'data-seconds': String(s) });
+/** A table's footer: its total, as the daemon summed it. */
+function total(tableId: string, label: string, seconds: number, span: number): void {
+  const foot = $<HTMLTableElement>(tableId).tFoot!;
+  const tr = document.createElement('tr');
+  const th = document.createElement('th');
+  th.scope = 'row';
+  th.textContent = label;
+  tr.append(th, secondsCell(seconds));
+  for (let i = 2; i < span; i++) tr.append(cell(''));
+  foot.replaceChildren(tr);
+}
 const css = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 
 // ---- Now: open sessions ------------------------------------------------------------------
 
 let sessions: ResultOf<'session.list'>['sessions'] = [];
-const isAgent = (s: (typeof sessions)[number]) => s.source === 'mcp' || s.metadata?.agent != null;
+// Any actor but the person is an agent (as actors.list and the report filters count them).
+const isAgent = (s: (typeof sessions)[number]) => s.actor !== 'human';
 
 async function renderNow(): Promise<void> {
   const [active, paused] = await Promise.all([
@@ -120,6 +130,220 @@ async function renderNow(): Promise<void> {
   );
 }
 
+// ---- At a glance: today, this week, the active task, who works now -----------------------
+
+function spendLine(r: { tokens: ResultOf<'report'>['tokens']; cost: ResultOf<'report'>['cost'] }): string {
+  return tokenCount(r.tokens) ? `${tokens(r.tokens)} tokens · ${cost(r.cost)}` : 'no agent tokens';
+}
+
+/** The session whose task the header shows: the person's, else the agent most recently active on one. */
+function focusSession() {
+  const active = sessions.filter((s) => s.status === 'active');
+  return (
+    active.find((s) => s.actor === 'human' && s.active.task) ??
+    active.filter((s) => s.active.task).sort((a, b) => b.last_activity_at.localeCompare(a.last_activity_at))[0]
+  );
+}
+
+/**
+ * The history's suggestion for a task without an estimate: read once a minute per task and
+ * actor, not on every burst of events (it looks over the completed tasks).
+ */
+const suggestions = new Map<string, { at: number; answer: ResultOf<'estimate.suggest'> }>();
+async function suggestionFor(code: string, actor: string): Promise<ResultOf<'estimate.suggest'>> {
+  const key = `${code}\u0000${actor}`;
+  const known = suggestions.get(key);
+  if (known && Date.now() - known.at < 60_000) return known.answer;
+  const answer = await rpc('estimate.suggest', { code, actor });
+  suggestions.set(key, { at: Date.now(), answer });
+  return answer;
+}
+
+async function renderSummary(): Promise<void> {
+  const week = resolveRange({ preset: 'this-week' }, today);
+  const [day, wk] = await Promise.all([
+    rpc('report', { by: 'day', tz, since: today, until: today }),
+    week.ok ? rpc('report', { by: 'day', tz, since: week.since, until: week.until }) : null,
+  ]);
+  const big = (id: string, seconds: number) => {
+    $(id).textContent = duration(seconds);
+    $(id).dataset.seconds = String(seconds);
+  };
+  big('today-total', day.total_seconds);
+  $('today-spend').textContent = spendLine(day);
+  if (wk) {
+    big('week-total', wk.total_seconds);
+    $('week-spend').textContent = `${shortDay(wk.since)} – ${shortDay(wk.until)} · ${spendLine(wk)}`;
+  }
+  const focus = focusSession();
+  const meter = $('task-meter');
+  if (!focus?.active.task) {
+    $('task-now').textContent = 'none';
+    $('task-now').removeAttribute('data-key');
+    $('task-estimate').textContent =
+      'Activate a task (below, or fragctl task activate CODE) and its time, estimate and budget show here.';
+    $('task-budget').textContent = '';
+    meter.hidden = true;
+    return;
+  }
+  const code = focus.active.task;
+  const t = await rpc('task.show', { code, updates_limit: 1 });
+  $('task-now').textContent = `${code} ${t.task.title}`;
+  $('task-now').dataset.key = code;
+  $('task-now').title = `${code} ${t.task.title} (${focus.actor}, ${focus.key})`;
+  const spent = t.spend.seconds;
+  if (t.task.estimate_minutes != null && t.task.estimate_minutes > 0) {
+    const pct = Math.round((spent / (t.task.estimate_minutes * 60)) * 100);
+    $('task-estimate').textContent =
+      `${duration(spent)} of ${minutes(t.task.estimate_minutes)} estimated (${pct}%) · ${focus.actor}`;
+    meter.hidden = false;
+    meter.classList.toggle('over', pct > 100);
+    (meter.firstElementChild as HTMLElement).style.width = `${Math.min(100, pct)}%`;
+  } else {
+    meter.hidden = true;
+    const s = await suggestionFor(code, focus.actor);
+    $('task-estimate').textContent =
+      `${duration(spent)} so far · no estimate` +
+      (s.suggestion ? `; history suggests ${minutes(s.suggestion.minutes)} (${s.suggestion.basis})` : '') +
+      ` · ${focus.actor}`;
+  }
+  $('task-budget').textContent = t.budget
+    ? `budget: ${t.budget.line}`
+    : tokenCount(t.spend.tokens)
+      ? `${tokens(t.spend.tokens)} tokens · ${cost(t.spend.cost)} · no budget`
+      : 'no budget';
+}
+
+function renderWho(): void {
+  const open = [...sessions].sort((a, b) => (a.status === b.status ? 0 : a.status === 'active' ? -1 : 1));
+  const items = open.map((s) => {
+    const li = document.createElement('li');
+    li.dataset.status = s.status;
+    li.dataset.actor = s.actor;
+    const dot = document.createElement('span');
+    dot.className = `dot ${s.status}`;
+    const what = s.active.task ?? s.active.sprint ?? s.active.project;
+    li.append(
+      dot,
+      document.createTextNode(
+        `${s.actor}${isAgent(s) ? ' (agent)' : ''} · ${s.status === 'active' ? (what ? `on ${what}` : 'no task') : `paused${s.pause_reason ? ` (${s.pause_reason})` : ''}`} · ${duration(s.active_seconds)}`,
+      ),
+    );
+    return li;
+  });
+  if (!items.length) {
+    const li = document.createElement('li');
+    li.className = 'empty';
+    li.textContent = 'Nobody: no session is open. Start one below or with fragctl session start.';
+    items.push(li);
+  }
+  $('who').replaceChildren(...items);
+}
+
+// ---- Work: the person's actions, through the same methods and gates as fragctl -------------
+
+/** The person's open session: the active one, else the paused one offered back. */
+const mine = () => sessions.find((s) => s.actor === 'human' && s.status === 'active');
+const myPaused = () => sessions.find((s) => s.actor === 'human' && s.status === 'paused');
+
+async function renderWork(): Promise<void> {
+  const s = mine();
+  const paused = myPaused();
+  $('act-session').textContent = s
+    ? `Your session ${s.key}${s.active.task ? `, on ${s.active.task}` : ', no task active'}. Updates and the summary go through the same gates as fragctl's.`
+    : paused
+      ? `Your session ${paused.key} is paused${paused.pause_reason ? ` (${paused.pause_reason})` : ''}: resume it, or start another.`
+      : 'You have no session open: start one to track your time.';
+  $('act-start').hidden = !!s;
+  const resume = $<HTMLButtonElement>('act-resume');
+  resume.hidden = !!s || !paused;
+  if (paused) resume.textContent = `Resume ${paused.key}`;
+  const list = await rpc('task.list', { limit: 500 });
+  const open = list.tasks.filter((t) => t.status !== 'completed' && t.status !== 'cancelled');
+  const select = $<HTMLSelectElement>('act-task');
+  const keep = select.value;
+  select.replaceChildren(
+    ...open.map((t) => {
+      const o = new Option(`${t.code} ${t.title}${t.claim ? ` (${t.claim.actor})` : ''}`, t.code);
+      o.title = `${t.code} ${t.title}`;
+      return o;
+    }),
+  );
+  if (keep && open.some((t) => t.code === keep)) select.value = keep;
+  else if (s?.active.task && open.some((t) => t.code === s.active.task)) select.value = s.active.task;
+  const noTask = !s?.active.task;
+  for (const id of ['act-update', 'act-complete']) {
+    for (const el of $<HTMLFormElement>(id).elements) (el as HTMLInputElement).disabled = noTask;
+  }
+  $<HTMLFormElement>('act-activate').querySelector('button')!.disabled = !s || !open.length;
+  $('act-complete').querySelector('button')!.textContent = s?.active.task
+    ? `Complete ${s.active.task}`
+    : 'Complete task';
+}
+
+/** Runs an action; its answer's first next action, or the refusal with what to do, shows below. */
+async function act(what: string, run: () => Promise<{ instructions?: { next_actions: string[] } }>): Promise<void> {
+  const out = $('act-result');
+  const missing = $('act-missing');
+  missing.replaceChildren();
+  try {
+    const r = await run();
+    out.className = 'ok';
+    out.textContent = `${what}${r.instructions?.next_actions[0] ? `. ${r.instructions.next_actions[0]}` : ''}`;
+  } catch (err) {
+    const e = err as RpcError;
+    out.className = 'error';
+    out.textContent = `${e.message}${e.hint ? ` (${e.hint})` : ''}`;
+    const needed = e.data.required_actions;
+    if (Array.isArray(needed))
+      missing.replaceChildren(
+        ...needed.map((n) => {
+          const li = document.createElement('li');
+          li.textContent = String(n);
+          return li;
+        }),
+      );
+  }
+  await refresh();
+}
+
+function wireWork(): void {
+  $('act-start').addEventListener(
+    'click',
+    () =>
+      void act('Session started', async () => {
+        const r = await rpc('session.start', {});
+        return { instructions: { next_actions: [`${r.session.key} is yours.`, ...r.instructions.next_actions] } };
+      }),
+  );
+  $('act-resume').addEventListener('click', () => void act('Session resumed', () => rpc('session.resume', {})));
+  $<HTMLFormElement>('act-activate').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const code = $<HTMLSelectElement>('act-task').value;
+    void act(`${code} is active`, () => rpc('task.activate', { code }));
+  });
+  $<HTMLFormElement>('act-update').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const input = $<HTMLInputElement>('act-message');
+    void act('Update posted', async () => {
+      const r = await rpc('activity.update', { message: input.value });
+      input.value = '';
+      return r;
+    });
+  });
+  $<HTMLFormElement>('act-complete').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const code = mine()?.active.task;
+    const summary = $<HTMLTextAreaElement>('act-summary');
+    if (!code) return;
+    void act(`${code} completed`, async () => {
+      const r = await rpc('task.complete', { code, summary: summary.value });
+      summary.value = '';
+      return r;
+    });
+  });
+}
+
 // ---- Today: a timeline per actor ----------------------------------------------------------
 
 /** The daemon's today (its clock, the reader's zone): the year and the reports end there. */
@@ -134,13 +358,27 @@ async function renderToday(): Promise<void> {
   const chart = $('today-chart');
   const axis = document.createElement('div');
   axis.className = 'axis';
-  for (let h = 0; h <= 24; h += 3) {
+  // The hours in the same clock format as every time on the page (the reader's locale).
+  for (let h = 0; h < 24; h += 3) {
     const t = document.createElement('span');
-    t.textContent = `${String(h).padStart(2, '0')}:00`;
+    t.textContent = clock(from + h * 3_600_000);
     t.style.left = `${(h / 24) * 100}%`;
     axis.append(t);
   }
-  const rows = day.actors.map((a) => {
+  // A stretch that lasted no time is not work to show.
+  const actors = day.actors
+    .map((a) => ({ ...a, segments: a.segments.filter((s) => Date.parse(s.to) > Date.parse(s.from)) }))
+    .filter((a) => a.segments.length);
+  if (!actors.length) {
+    chart.replaceChildren(
+      emptyNote(
+        'Nobody has tracked time today yet. Once a session runs, each person and agent gets a line here: active, paused, idle and waiting stretches through the day.',
+      ),
+    );
+    fill('today-table', [], 'no time tracked today');
+    return;
+  }
+  const rows = actors.map((a) => {
     const row = document.createElement('div');
     row.className = 'row';
     const name = document.createElement('span');
@@ -152,7 +390,7 @@ async function renderToday(): Promise<void> {
       seg.className = `seg ${s.state}`;
       seg.style.left = `${pct(s.from)}%`;
       seg.style.width = `${Math.max(0.2, pct(s.to) - pct(s.from))}%`;
-      seg.title = `${s.state} ${clock(s.from)}–${clock(s.to)}${s.task ? ` ${s.task}` : ''}`;
+      seg.title = `${s.state} ${clock(s.from)}–${clock(s.to)} (${duration((Date.parse(s.to) - Date.parse(s.from)) / 1000)})${s.task ? ` ${s.task}` : ''}`;
       track.append(seg);
     }
     row.append(name, track);
@@ -161,7 +399,7 @@ async function renderToday(): Promise<void> {
   chart.replaceChildren(...rows, axis);
   fill(
     'today-table',
-    day.actors.flatMap((a) =>
+    actors.flatMap((a) =>
       a.segments.map((s) => [
         cell(a.actor),
         cell(clock(s.from)),
@@ -271,7 +509,7 @@ function rangeShown(r: typeof shown): void {
   const name = choice.preset === 'custom' ? '' : `${option?.text ?? ''}, `;
   $('range-note').textContent =
     `Tasks, sprints, people and agents, and the team's time: ${name}${r.since} to ${r.until} ` +
-    `(as ${fragctl('report', '--since', r.since, '--until', r.until)}). Now, Today, the last year, the burndown and the intervals do not follow it.`;
+    `(as ${fragctl('report', '--since', r.since, '--until', r.until)}). Now, Today, the days, the burndown and the intervals do not follow it.`;
   document.body.dataset.range = `${r.since}/${r.until}`;
 }
 
@@ -280,82 +518,77 @@ function rangeShown(r: typeof shown): void {
 async function renderYear(): Promise<void> {
   // Calendar arithmetic at noon UTC: no day is skipped or doubled by a DST switch.
   const last = new Date(`${today}T12:00:00Z`);
-  const start = new Date(last);
-  start.setUTCDate(start.getUTCDate() - 364 - start.getUTCDay()); // whole weeks, Sunday first
+  const yearAgo = new Date(last);
+  yearAgo.setUTCDate(yearAgo.getUTCDate() - 364);
   const key0 = (d: Date) => d.toISOString().slice(0, 10);
-  const r = await rpc('report', { by: 'day', since: key0(start), until: today, tz });
-  const byDay = new Map(r.rows.map((row) => [row.key, row.seconds]));
+  const r = await rpc('report', { by: 'day', since: key0(yearAgo), until: today, tz });
+  const worked = r.rows.filter((row) => row.seconds > 0);
+  fill(
+    'year-table',
+    worked.map((row) => [cell(row.key), secondsCell(row.seconds)]),
+    'no time tracked this year',
+  );
+  const chart = $('year-chart');
+  if (!worked.length) {
+    chart.replaceChildren(
+      emptyNote(
+        'No day has tracked time yet. Each day you work gets a square here, darker for more time, over a year.',
+      ),
+    );
+    $('year-note').textContent = 'Up to the last 53 weeks, whatever the range above.';
+    return;
+  }
+  // From the first week with time (at least 13 weeks back), so a young history is not a wide empty box.
+  const first = new Date(`${worked[0].key}T12:00:00Z`);
+  const thirteen = new Date(last);
+  thirteen.setUTCDate(thirteen.getUTCDate() - 7 * 13 + 1);
+  const start = first < thirteen ? first : thirteen;
+  start.setUTCDate(start.getUTCDate() - ((start.getUTCDay() + 6) % 7)); // whole weeks, Monday first
+  const byDay = new Map(worked.map((row) => [row.key, row.seconds]));
   const max = Math.max(1, ...byDay.values());
   const cells: HTMLElement[] = [];
+  const months: HTMLElement[] = [];
+  let week = 0;
   for (const d = new Date(start); d <= last; d.setUTCDate(d.getUTCDate() + 1)) {
     const key = key0(d);
     const s = byDay.get(key) ?? 0;
     const div = document.createElement('div');
     const level = s === 0 ? 0 : Math.min(4, 1 + Math.floor((s / max) * 4));
     div.className = `day l${level}`;
-    div.title = `${key}: ${duration(s)}`;
+    div.title = `${shortDay(key)}: ${s ? duration(s) : 'no time'}`;
+    div.style.gridRow = String(((d.getUTCDay() + 6) % 7) + 2);
+    div.style.gridColumn = String(week + 1);
     cells.push(div);
+    if (d.getUTCDate() === 1 || (week === 0 && d.getUTCDay() === 1 && d.getUTCDate() < 22)) {
+      const m = document.createElement('span');
+      m.className = 'month';
+      m.textContent = new Intl.DateTimeFormat(undefined, { month: 'short' }).format(d);
+      m.style.gridColumn = `${week + 1} / span 4`;
+      months.push(m);
+    }
+    if (d.getUTCDay() === 0) week += 1;
   }
-  $('year-chart').replaceChildren(...cells);
-  fill(
-    'year-table',
-    r.rows.filter((row) => row.seconds > 0).map((row) => [cell(row.key), secondsCell(row.seconds)]),
-    'no time tracked this year',
-  );
+  const grid = document.createElement('div');
+  grid.className = 'heat';
+  grid.append(...months, ...cells);
+  const scale = document.createElement('p');
+  scale.className = 'legend';
+  scale.append('less ');
+  for (let l = 0; l <= 4; l++) {
+    const sw = document.createElement('span');
+    sw.className = `sw day l${l}`;
+    scale.append(sw);
+  }
+  scale.append(' more');
+  chart.replaceChildren(grid, scale);
+  $('year-note').textContent =
+    `${worked.length} day${worked.length === 1 ? '' : 's'} with tracked time since ${shortDay(worked[0].key)}: ${duration(worked.reduce((n, row) => n + row.seconds, 0))} in all. Whatever the range above.`;
 }
 
 // ---- Tasks and sprints: estimate against actual -------------------------------------------
 
 const charts = new Map<string, uPlot>();
 const fromZero = (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, Math.max(1, max * 1.1)];
-
-function barChart(id: string, labels: string[], series: { label: string; color: string; values: number[] }[]): void {
-  charts.get(id)?.destroy();
-  const el = $(id);
-  if (!labels.length) {
-    el.replaceChildren();
-    return;
-  }
-  const bars = uPlot.paths.bars!({ size: [0.35, 40], align: 0 });
-  const n = series.length;
-  const opts: uPlot.Options = {
-    width: Math.min(1000, el.clientWidth || 800),
-    height: 240,
-    // Bars start at zero, or their lengths would lie.
-    scales: { x: { time: false, range: [-0.6, labels.length - 0.4] }, y: { range: fromZero } },
-    axes: [
-      {
-        stroke: css('--fg'),
-        values: (_u, ticks) => ticks.map((t) => labels[t] ?? ''),
-        splits: () => labels.map((_l, i) => i),
-        grid: { show: false },
-      },
-      { stroke: css('--fg'), grid: { stroke: css('--line') }, label: 'minutes' },
-    ],
-    series: [
-      {},
-      ...series.map((s, i) => ({
-        label: s.label,
-        stroke: s.color,
-        fill: s.color,
-        paths: (u: uPlot, si: number, i0: number, i1: number) => {
-          // Side by side: each series' bars shifted within the slot.
-          const shift = (i - (n - 1) / 2) * 0.36;
-          const xs = u.data[0];
-          const saved = xs.slice();
-          for (let k = 0; k < xs.length; k++) (xs as number[])[k] = saved[k] + shift;
-          const p = bars(u, si, i0, i1);
-          for (let k = 0; k < xs.length; k++) (xs as number[])[k] = saved[k];
-          return p;
-        },
-        points: { show: false },
-      })),
-    ],
-    legend: { show: true },
-  };
-  const data: uPlot.AlignedData = [labels.map((_l, i) => i), ...series.map((s) => s.values)];
-  charts.set(id, new uPlot(opts, data, el));
-}
 
 async function renderTasks(): Promise<void> {
   const range = currentRange();
@@ -381,22 +614,34 @@ async function renderTasks(): Promise<void> {
     ]),
     'no task time in range',
   );
+  total('tasks-table', 'Total in range', tasks.total_seconds, 5);
   fill(
     'sprints-table',
     sprints.rows.map((r) => [cell(r.key, { 'data-key': r.key }), secondsCell(r.seconds)]),
     'no sprint time in range',
   );
-  barChart(
-    'tasks-chart',
-    rows.map((r) => r.key),
+  total('sprints-table', 'Total in range', sprints.total_seconds, 2);
+  bars(
+    $('tasks-chart'),
     [
-      {
-        label: 'actual (all time)',
-        color: css('--active'),
-        values: rows.map((r) => Math.round((r.total_seconds ?? r.seconds) / 60)),
-      },
-      { label: 'estimate', color: css('--estimate'), values: rows.map((r) => r.estimate_minutes ?? 0) },
+      { label: 'actual (all time)', cls: 's-active' },
+      { label: 'estimate', cls: 's-estimate' },
     ],
+    rows.map((r) => {
+      const actual = r.total_seconds ?? r.seconds;
+      return {
+        label: r.key,
+        title: `${r.key}${r.label ? ` ${r.label}` : ''}: ${duration(actual)} tracked in all${r.estimate_minutes != null ? ` against ${minutes(r.estimate_minutes)}` : ', no estimate'}`,
+        values: [actual / 60, r.estimate_minutes ?? 0],
+        texts: [
+          duration(actual),
+          r.estimate_minutes != null
+            ? `${minutes(r.estimate_minutes)}${r.variance_percent != null ? ` (${r.variance_percent > 0 ? '+' : ''}${r.variance_percent}%)` : ''}`
+            : 'no estimate',
+        ],
+      };
+    }),
+    `No task has tracked time from ${since} to ${until}. When someone works on a task (fragctl task activate CODE), its time appears here beside its estimate.`,
   );
 }
 
@@ -412,13 +657,20 @@ async function renderBurndown(): Promise<void> {
     }
     select.addEventListener('change', () => void renderBurndown().catch(report));
   }
+  const el = $('burndown-chart');
   if (!select.value) {
-    $('burndown-note').textContent = 'No sprint yet.';
+    charts.get('burndown-chart')?.destroy();
+    $('burndown-note').textContent = '';
+    el.replaceChildren(
+      emptyNote(
+        'No sprint yet. Create one (fragctl sprint create CODE TITLE) and give its tasks estimates: its burndown, the estimates still open each day against the ideal line, appears here.',
+      ),
+    );
     return;
   }
   const b = await rpc('sprint.burndown', { sprint: select.value, tz });
   $('burndown-note').textContent =
-    `${b.title}: ${b.total_estimate_minutes} min estimated` +
+    `${b.title}: ${minutes(b.total_estimate_minutes)} estimated` +
     (b.unestimated.length ? `; without an estimate: ${b.unestimated.join(', ')}` : '');
   fill(
     'burndown-table',
@@ -430,29 +682,49 @@ async function renderBurndown(): Promise<void> {
     ]),
   );
   charts.get('burndown-chart')?.destroy();
-  const el = $('burndown-chart');
+  charts.delete('burndown-chart');
+  if (b.total_estimate_minutes === 0 || b.days.length < 2) {
+    el.replaceChildren(
+      emptyNote(
+        b.total_estimate_minutes === 0
+          ? `${b.sprint} has no estimated task yet. Give its tasks estimates (fragctl task edit CODE --estimate 60): the estimates still open each day will burn down here against the ideal line.`
+          : `${b.sprint} started today. From its second day on, the estimates still open each day burn down here against the ideal line.`,
+      ),
+    );
+    return;
+  }
+  el.replaceChildren();
   const xs = b.days.map((_d, i) => i);
   charts.set(
     'burndown-chart',
     new uPlot(
       {
-        width: Math.min(1000, el.clientWidth || 800),
-        height: 240,
+        width: Math.max(260, el.clientWidth || 600),
+        height: 220,
         scales: { x: { time: false }, y: { range: fromZero } },
         axes: [
           {
             stroke: css('--fg'),
-            splits: () => xs,
-            values: (_u, t) => t.map((i) => b.days[i]?.date.slice(5) ?? ''),
+            // A label every few days so they never run together.
+            splits: () => xs.filter((i) => i % Math.max(1, Math.ceil(xs.length / 8)) === 0),
+            values: (_u, t) => t.map((i) => (b.days[i] ? shortDay(b.days[i].date) : '')),
             grid: { show: false },
           },
-          { stroke: css('--fg'), grid: { stroke: css('--line') }, label: 'minutes' },
+          {
+            stroke: css('--fg'),
+            grid: { stroke: css('--line') },
+            label: 'minutes',
+            values: (_u, t) => t.map((v) => minutes(Math.round(v))),
+            size: 60,
+          },
         ],
+        // A plain legend of what each line is (no "Value: --" before the cursor moves).
+        legend: { live: false },
         series: [
-          {},
-          { label: 'remaining', stroke: css('--crash'), width: 2 },
+          { label: 'day' },
+          { label: 'estimates still open', stroke: css('--crash'), width: 2 },
           { label: 'ideal', stroke: css('--idle'), dash: [6, 4] },
-          { label: 'spent', stroke: css('--active') },
+          { label: 'time spent', stroke: css('--active') },
         ],
       },
       [
@@ -470,39 +742,45 @@ async function renderBurndown(): Promise<void> {
 
 async function renderActors(): Promise<void> {
   const range = currentRange();
-  const [r, all] = await Promise.all([
-    rpc('report', { by: 'actor', tz, since: range.since, until: range.until }),
-    rpc('session.list', { limit: 1000 }),
-  ]);
+  const r = await rpc('actors.list', { tz, since: range.since, until: range.until });
   if (range !== shown) return; // another range was chosen meanwhile: its read fills the table
-  const agents = new Set(all.sessions.filter(isAgent).map((s) => s.actor));
+  $('actors-range').textContent =
+    `${range.since} to ${range.until} (as ${fragctl('actors', '--since', range.since, '--until', range.until)}): ${duration(r.total_seconds)}${tokenCount(r.tokens) ? `, ${tokens(r.tokens)} tokens, ${cost(r.cost)}` : ''}.`;
+  // Who worked in the range: time or tokens in it (an open session without either is in Now).
+  const rows = r.actors.filter((a) => a.seconds > 0 || tokenCount(a.tokens) > 0);
   fill(
     'actors-table',
-    r.rows.map((row) => [
-      cell(row.key, { 'data-key': row.key }),
-      cell(agents.has(row.key) ? 'agent' : 'person'),
-      secondsCell(row.seconds),
-      cell(String((row.tokens?.input ?? 0) + (row.tokens?.cache_read ?? 0) + (row.tokens?.cache_creation ?? 0))),
-      cell(String(row.tokens?.output ?? 0)),
+    rows.map((a) => [
+      cell(a.actor, { 'data-key': a.actor }),
+      cell(a.kind === 'agent' ? 'agent' : 'person'),
+      secondsCell(a.seconds),
+      cell(String(a.sessions)),
+      cell(tokenCount(a.tokens) ? tokens(a.tokens) : '—', { 'data-tokens': String(tokenCount(a.tokens)) }),
+      cell(tokenCount(a.tokens) ? cost(a.cost) : '—'),
+      cell(dayTime(a.last_seen), { 'data-at': a.last_seen }),
+      cell(a.now ? `${a.now.status}${a.now.task ? ` on ${a.now.task}` : ''}` : '—'),
     ]),
     'no time in range',
   );
-  barChart(
-    'actors-chart',
-    r.rows.map((row) => `${row.key}${agents.has(row.key) ? ' (agent)' : ''}`),
-    [
-      {
-        label: 'minutes, people',
-        color: css('--estimate'),
-        values: r.rows.map((row) => (agents.has(row.key) ? 0 : Math.round(row.seconds / 60))),
-      },
-      {
-        label: 'minutes, agents',
-        color: css('--waiting'),
-        values: r.rows.map((row) => (agents.has(row.key) ? Math.round(row.seconds / 60) : 0)),
-      },
-    ],
+  total('actors-table', 'Total in range', r.total_seconds, 8);
+  bars(
+    $('actors-chart'),
+    [{ label: 'time in range', cls: 's-active' }],
+    rows.map((a) => ({
+      label: `${a.actor}${a.kind === 'agent' ? ' (agent)' : ''}`,
+      title: `${a.actor}, ${a.kind === 'agent' ? 'an agent' : 'a person'}: ${duration(a.seconds)} in ${a.sessions} session${a.sessions === 1 ? '' : 's'}${tokenCount(a.tokens) ? `, ${tokens(a.tokens)} tokens (${cost(a.cost)})` : ''}; last seen ${dayTime(a.last_seen)}`,
+      values: [a.seconds],
+      texts: [
+        `${duration(a.seconds)} · ${a.sessions} session${a.sessions === 1 ? '' : 's'}${tokenCount(a.tokens) ? ` · ${tokens(a.tokens)} tokens · ${cost(a.cost)}` : ''}`,
+      ],
+    })),
+    `Nobody tracked time from ${range.since} to ${range.until}. Each person and agent who works in the range appears here with their time, sessions, tokens and cost.`,
   );
+}
+
+/** The interval list's actors: everyone with a session (not only the range's). */
+async function renderActorChoice(): Promise<void> {
+  const all = await rpc('session.list', { limit: 1000 });
   const actorSelect = $<HTMLSelectElement>('intervals-actor');
   const names = [...new Set(all.sessions.map((s) => s.actor))].sort();
   const keep = actorSelect.value;
@@ -532,7 +810,7 @@ function stateItem(term: string, field: string, value: string, attrs: Record<str
   return [dt, dd];
 }
 
-const whenOrNever = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString() : 'never');
+const whenOrNever = (iso: string | null | undefined) => (iso ? dayTime(iso) : 'never');
 
 function renderSyncState(s: ResultOf<'sync.status'>): void {
   const age = s.oldest_unpushed_age_seconds;
@@ -593,16 +871,16 @@ async function renderTeamData(): Promise<void> {
     ]),
     'no team time in range',
   );
-  barChart(
-    'team-chart',
-    r.rows.map((row) => row.key),
-    [
-      {
-        label: `minutes by ${by}`,
-        color: css('--estimate'),
-        values: r.rows.map((row) => Math.round(row.seconds / 60)),
-      },
-    ],
+  bars(
+    $('team-chart'),
+    [{ label: `time by ${by}`, cls: 's-estimate' }],
+    r.rows.map((row) => ({
+      label: row.key,
+      title: `${row.key}: ${duration(row.seconds)}`,
+      values: [row.seconds],
+      texts: [duration(row.seconds)],
+    })),
+    `The team has no tracked time from ${since} to ${until}. Time any machine of the team tracks in the range appears here.`,
   );
   fill(
     'team-machines',
@@ -620,7 +898,7 @@ async function renderTeamData(): Promise<void> {
       cell(c.machine + (c.mine ? ' (this machine)' : ''), { 'data-machine': c.machine }),
       cell(c.actor),
       cell(c.session ?? '—'),
-      cell(new Date(c.since).toLocaleString(), { 'data-at': c.since }),
+      cell(dayTime(c.since), { 'data-at': c.since }),
     ]),
     'no task is claimed on any machine',
   );
@@ -712,29 +990,39 @@ async function renderIntervals(): Promise<void> {
   const actor = $<HTMLSelectElement>('intervals-actor').value || undefined;
   let list: { intervals: IntervalRow[]; matched: number };
   try {
-    list = (await call('interval.list', { actor, limit: 50 })) as typeof list;
+    list = (await call('interval.list', { actor, limit: 200 })) as typeof list;
   } catch (err) {
     $('intervals-note').textContent = (err as Error).message;
     return;
   }
+  // An interval that lasted no time (a switch within the same instant) is not work: not listed as such.
+  const work = list.intervals.filter((iv) => iv.seconds > 0 || iv.end === null);
+  const hidden = list.intervals.length - work.length;
   $('intervals-note').textContent =
-    `${list.matched} intervals; the newest 50 shown. Corrections go through the same methods as fragctl interval.`;
+    `${list.matched} intervals; the newest ${Math.min(50, work.length)} with time shown` +
+    (hidden ? ` (${hidden} of no length left out; they can still be corrected below)` : '') +
+    '. Corrections go through the same methods as fragctl interval.';
   fill(
     'intervals-table',
-    list.intervals.map((iv) => [
-      cell(`#${iv.id}`, { 'data-id': String(iv.id) }),
-      cell(new Date(iv.start).toLocaleString()),
-      cell(iv.end ? new Date(iv.end).toLocaleString() : 'running'),
-      secondsCell(iv.seconds),
-      cell(iv.task ?? '—'),
-      cell(iv.annotation ?? ''),
-    ]),
-    'no intervals',
+    work
+      .slice(0, 50)
+      .map((iv) => [
+        cell(`#${iv.id}`, { 'data-id': String(iv.id) }),
+        cell(dayTime(iv.start)),
+        cell(iv.end ? dayTime(iv.end) : 'running'),
+        secondsCell(iv.seconds),
+        cell(iv.task ?? 'no task'),
+        cell(iv.annotation ?? ''),
+      ]),
+    'No interval yet: each stretch of work on a task is listed here, newest first, and can be corrected.',
   );
   const select = $<HTMLSelectElement>('correct-ref');
   const keep = select.value;
   select.replaceChildren(
-    ...list.intervals.map((iv) => new Option(`#${iv.id} ${clock(iv.start)} ${iv.task ?? ''}`.trim(), `#${iv.id}`)),
+    ...list.intervals.map(
+      (iv) =>
+        new Option(`#${iv.id} ${dayTime(iv.start)} ${iv.task ?? 'no task'} (${duration(iv.seconds)})`, `#${iv.id}`),
+    ),
   );
   if (keep) select.value = keep;
 }
@@ -781,8 +1069,10 @@ async function refresh(): Promise<void> {
   // The team section reads a remote store (a connection can take seconds to fail): it
   // renders on its own, and this machine's views do not wait for it.
   teamSoon().catch(report);
-  await renderActors();
+  await Promise.all([renderActors(), renderActorChoice()]);
   await Promise.all([renderNow(), renderTasks(), renderIntervals()]);
+  renderWho();
+  await Promise.all([renderSummary(), renderWork()]);
   rangeShown(range);
 }
 
@@ -808,6 +1098,7 @@ function feed(e: { type: string; session: string | null; at: string; data: Recor
   const message = typeof e.data.message === 'string' ? `: ${e.data.message}` : '';
   li.textContent = `${clock(e.at)} ${e.session ?? ''} ${what}${message}`;
   li.dataset.type = e.type;
+  list.querySelector('li.empty')?.remove();
   list.prepend(li);
   while (list.children.length > 10) list.lastElementChild!.remove();
 }
@@ -832,6 +1123,7 @@ function connect(): void {
 
 async function start(): Promise<void> {
   $<HTMLFormElement>('correct').addEventListener('submit', (ev) => void correct(ev));
+  wireWork();
   $('intervals-actor').addEventListener('change', () => void renderIntervals().catch(report));
   $('team-by').addEventListener('change', () => void teamSoon().catch(report));
   const rangeForm = $<HTMLFormElement>('range');
@@ -868,8 +1160,15 @@ async function start(): Promise<void> {
   pollTeam();
   // Canvas charts take their colours when drawn: a switch to dark or light draws them again.
   const scheme = matchMedia('(prefers-color-scheme: dark)');
+  document.body.dataset.scheme = scheme.matches ? 'dark' : 'light';
+  // The burndown is a canvas drawn to its card's width: drawn again when the width changes.
+  let resized: number | undefined;
+  window.addEventListener('resize', () => {
+    window.clearTimeout(resized);
+    resized = window.setTimeout(() => void renderBurndown().catch(report), 150);
+  });
   scheme.addEventListener('change', () => {
-    Promise.all([renderTasks(), renderActors(), renderBurndown(), teamOn ? teamSoon() : undefined])
+    Promise.all([renderBurndown(), teamOn ? teamSoon() : undefined])
       .then(() => (document.body.dataset.scheme = scheme.matches ? 'dark' : 'light'))
       .catch(report);
   });

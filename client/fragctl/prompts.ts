@@ -218,7 +218,11 @@ export async function askNewEstimate(
     answer = await ask((ctx) =>
       input(
         {
-          message: `${terminalSafe(check.task)} took ${check.actual_minutes} min against an estimate of ${check.estimate_minutes} min (${sign}${check.variance_percent}%). New estimate (90 or 1h30m, empty keeps it):`,
+          message:
+            `${terminalSafe(check.task)} took ${check.actual_minutes} min against an estimate of ${check.estimate_minutes} min (${sign}${check.variance_percent}%).` +
+            // What similar completed tasks took (estimate.suggest's numbers), when there are any.
+            (check.history ? ` Similar tasks: ${terminalSafe(check.history.basis)}.` : '') +
+            ` New estimate (90 or 1h30m, empty keeps it):`,
           validate: (v) => v.trim() === '' || parseMinutes(v) !== null || 'minutes (90) or a duration (1h30m)',
         },
         ctx,

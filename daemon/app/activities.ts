@@ -21,7 +21,14 @@ export interface ActivityInput {
   eventId?: string;
   eventScope?: string;
   at?: number;
+  /**
+   * Files the activity on the stack's frames up to this level only (a note on the sprint
+   * while a task is active: project and sprint, no task).
+   */
+  upTo?: 'project' | 'sprint' | 'task';
 }
+
+const LEVEL = { project: 0, sprint: 1, task: 2, subtask: 3 } as const;
 
 /** The scope of the events git hooks record: one commit is one event, whoever brings it. */
 export const GIT_EVENTS = 'git';
@@ -50,7 +57,8 @@ export function findByEventId(call: Call, scope: string, eventId: string | undef
 export function recordActivity(call: Call, session: SessionRow | null, input: ActivityInput): ActivityRow {
   const { sql } = call.app;
   const stack = session ? parseStack(session) : [];
-  const id = (t: string) => stack.find((f) => f.type === t)?.id ?? null;
+  const cut = input.upTo ? LEVEL[input.upTo] : LEVEL.subtask;
+  const id = (t: keyof typeof LEVEL) => (LEVEL[t] <= cut ? (stack.find((f) => f.type === t)?.id ?? null) : null);
   const at = input.at ?? call.now;
   const data = input.data ? JSON.stringify(input.data) : null;
   const { lastInsertRowid } = sql.run(

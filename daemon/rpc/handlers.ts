@@ -20,13 +20,16 @@ import { gitHandlers, gitPreparers } from './git.js';
 import { syncHandlers } from './sync-handlers.js';
 import {
   estimateHandlers,
+  withHistoryOnCheck,
   withPlanEstimates,
+  withSprintEstimates,
   withSuggestionOnActivate,
   withSuggestionOnCreate,
 } from './estimate-handlers.js';
 import { claimBeforeActivate, grantAgentPlaces, grantNextChoice } from '../app/team/claims.js';
 import { spooledAgentPlaces } from '../app/git/spool.js';
 import type { ResultOf } from '../../shared/protocol/methods.js';
+import { listActors } from '../app/sessions/actors.js';
 
 const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
   'daemon.hello': (_c, p, _conn, d) => d.hello(p),
@@ -65,7 +68,7 @@ const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
   'context.show': (c, p) => context.showContext(c, p),
   'sprint.activate': (c, p) => context.activateSprint(c, p),
   'task.activate': (c, p) => withSuggestionOnActivate(c, context.activateTask(c, p)),
-  'task.deactivate': (c, p) => context.deactivateTask(c, p),
+  'task.deactivate': (c, p) => withHistoryOnCheck(c, context.deactivateTask(c, p)),
 
   'activity.update': (c, p) => context.logActivity(c, 'update', p),
   'activity.note': (c, p) => context.logActivity(c, 'note', p),
@@ -77,7 +80,7 @@ const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
   'project.edit': (c, p) => items.editProject(c, p),
   'sprint.create': (c, p) => items.createSprint(c, p),
   'sprint.list': (c, p) => items.listSprints(c, p),
-  'sprint.show': (c, p) => items.showSprint(c, p),
+  'sprint.show': (c, p) => withSprintEstimates(c, items.showSprint(c, p)),
   'sprint.edit': (c, p) => items.editSprint(c, p),
   'task.create': (c, p) => withSuggestionOnCreate(c, p, items.createTask(c, p)),
   'task.list': (c, p) => items.listTasks(c, p),
@@ -98,6 +101,8 @@ export const handlers: HandlerTable = {
   ...gitHandlers,
   ...syncHandlers,
   ...estimateHandlers,
+  'task.complete': (c, p, conn, d) => withHistoryOnCheck(c, completionHandlers['task.complete'](c, p, conn, d)),
+  'actors.list': (c, p) => listActors(c, p),
 };
 
 export const preparers: Preparers<MethodName> = {

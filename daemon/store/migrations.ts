@@ -551,6 +551,13 @@ export const migrations: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX sprint_labels_label ON sprint_labels(label_id, sprint_id);
   `,
+  `
+  -- Notes filed on a sprint or a project itself (note --on sprint|project, issue 26), read
+  -- newest first by sprint show and project show.
+  CREATE INDEX activities_sprint_notes ON activities(sprint_id, id) WHERE kind = 'note' AND task_id IS NULL;
+  CREATE INDEX activities_project_notes ON activities(project_id, id)
+    WHERE kind = 'note' AND task_id IS NULL AND sprint_id IS NULL;
+  `,
 ];
 
 /**

@@ -60,14 +60,42 @@ interface Asset {
   gzip: Buffer;
 }
 
-/** Methods the page may call: every read, and the interval corrections (as `fragctl interval …`). */
+/**
+ * The work the page does for its person (issue 26): start or resume a session, activate a
+ * task, post an update, complete a task. The same methods and gates as fragctl's; always
+ * as the person, in their own current session, and never past a gate (DESIGN.md §9).
+ */
+export const PAGE_ACTIONS = new Set<MethodName>([
+  'session.start',
+  'session.resume',
+  'task.activate',
+  'activity.update',
+  'task.complete',
+]);
+
+/** Methods the page may call: every read, the interval corrections (as `fragctl interval …`) and its actions. */
 export function pageMayCall(name: MethodName): boolean {
   if (name === 'events.subscribe' || name === 'daemon.shutdown' || name === 'dashboard.login') return false;
   if (name.startsWith('debug.')) return false;
   if (!methods[name].mutates) return true;
+  if (PAGE_ACTIONS.has(name)) return true;
   // Compared as text: the correction methods may arrive with another branch (issue 13).
   const n: string = name;
   return (n.startsWith('interval.') && n !== 'interval.import') || n === 'undo';
+}
+
+/**
+ * Why an action's params are refused, or null: the page acts as the person (no other actor,
+ * no session picked by key) and through the gates (no force, no takeover of another's claim).
+ */
+export function actionRefusal(name: MethodName, params: Record<string, unknown>): string | null {
+  if (!PAGE_ACTIONS.has(name)) return null;
+  if (params.actor !== undefined && params.actor !== 'human')
+    return `the dashboard acts as the person only, not as ${JSON.stringify(params.actor)}`;
+  if (params.session !== undefined) return "the dashboard acts in the person's current session only";
+  for (const k of ['force', 'take_over', 'join'])
+    if (params[k] !== undefined && params[k] !== false) return `the dashboard does not pass ${k}: use fragctl for that`;
+  return null;
 }
 
 const page = (title: string, body: string) =>
@@ -198,9 +226,14 @@ export class DashboardHttp {
         });
       if (params === undefined || (typeof params === 'object' && params !== null && !Array.isArray(params))) {
         const p = { ...(params as Record<string, unknown>) };
+        const refusal = actionRefusal(method, p);
+        if (refusal)
+          throw new FragError(ErrorCode.Unauthorized, refusal, { error: 'unauthorized', hint: 'use fragctl for this' });
         if (p.source === undefined && acceptsSource(method)) p.source = 'gui';
         return p;
       }
+      if (PAGE_ACTIONS.has(method))
+        throw new FragError(ErrorCode.InvalidParams, `${method} takes its params by name`, { error: 'invalid_params' });
       return params;
     });
     const conn: Connection = { id: -1_000_000 - this.nextConn++, subscribed: false, sessionFilter: null };

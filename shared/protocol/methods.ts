@@ -22,6 +22,7 @@ import { intervalMethods } from './intervals.js';
 import { syncMethods } from './sync.js';
 import { usageMethods } from './usage.js';
 import { estimateMethods, type EstimateSuggestion } from './estimates.js';
+import { actorsMethods } from './actors.js';
 import {
   code,
   text,
@@ -57,6 +58,19 @@ import type {
 } from './views.js';
 
 export { PROTOCOL_VERSION } from './version.js';
+
+/** A sprint's open work in estimates from history (`sprint show`; docs/seed-rows.md). */
+export interface SprintForecast {
+  /** Open top-level tasks, and how many of them have no estimate and got a suggestion from history. */
+  open_tasks: number;
+  suggested: number;
+  /** Their estimates plus the suggestions, minus the time already spent on each (never below 0). */
+  remaining_minutes: number;
+  /** The same scaled by how the main actor's estimates turned out; null without enough history. */
+  forecast_minutes: number | null;
+  /** In words: "9 open tasks: 6h20m left (2 estimated from history); you run 20% over → 7h40m". */
+  basis: string;
+}
 
 export type SessionResult = { session: SessionView } & WithInstructions;
 export type StatusResult = {
@@ -339,8 +353,13 @@ export const coreMethods = {
     mutates: true,
   }),
   'activity.note': method<ActivityResult>()({
-    summary: 'A note on the deepest active context.',
-    params: T.extend({ message: text, event_id: eventId.optional() }),
+    summary:
+      'A note on the deepest active context, or with `on` on the active task, sprint or project (a sprint note while a task is active).',
+    params: T.extend({
+      message: text,
+      on: z.enum(['task', 'sprint', 'project']).optional(),
+      event_id: eventId.optional(),
+    }),
     errors: ['no_active_session', 'not_found', 'invalid_state'],
     mutates: true,
   }),
@@ -373,8 +392,13 @@ export const coreMethods = {
     errors: [],
     mutates: false,
   }),
-  'project.show': method<{ project: ProjectView; sprints: SprintView[] }>()({
-    summary: 'A project and its sprints.',
+  'project.show': method<{
+    project: ProjectView;
+    sprints: SprintView[];
+    /** The latest notes filed on the project itself (`note --on project`), oldest first. */
+    notes?: ActivityView[];
+  }>()({
+    summary: 'A project, its sprints and its notes.',
     params: z.object({ code }).strict(),
     errors: ['not_found'],
     mutates: false,
@@ -432,11 +456,22 @@ export const coreMethods = {
     spend: {
       estimate_minutes: number;
       total: Spend;
-      tasks: { code: string; estimate_minutes: number | null; spend: Spend }[];
+      tasks: {
+        code: string;
+        estimate_minutes: number | null;
+        spend: Spend;
+        /** An open task without an estimate: the estimate history suggests (issue 26), with its basis. */
+        suggestion?: { minutes: number; basis: string } | null;
+      }[];
+      /** The open tasks' estimates from history (docs/seed-rows.md): suggested, and the sprint's forecast. */
+      history?: SprintForecast;
     };
     budget: BudgetView | null;
+    /** The latest notes filed on the sprint itself (`note --on sprint`), oldest first. */
+    notes?: ActivityView[];
   }>()({
-    summary: 'A sprint and its tasks, with estimate against actual time and cost per task and in total.',
+    summary:
+      'A sprint and its tasks, with estimate against actual time and cost per task and in total, estimates from history for open tasks without one, and its notes.',
     params: z.object({ code }).strict(),
     errors: ['not_found'],
     mutates: false,
@@ -610,6 +645,7 @@ export const methods = {
   ...syncMethods,
   ...usageMethods,
   ...estimateMethods,
+  ...actorsMethods,
 } as const;
 
 export type Methods = typeof methods;

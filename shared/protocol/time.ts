@@ -83,6 +83,8 @@ export interface EstimateCheck {
   variance_percent: number;
   needs_new_estimate: boolean;
   threshold_percent: number;
+  /** With needs_new_estimate: what similar completed tasks took (estimate.suggest; docs/seed-rows.md). */
+  history?: { minutes: number; basis: string } | null;
 }
 
 export interface TickReportView {

@@ -74,6 +74,7 @@ export interface ActivityArgs extends GlobalArgs {
   'event-id'?: string;
   kind?: string;
   level?: 'debug' | 'info' | 'warn' | 'error';
+  on?: 'task' | 'sprint' | 'project';
 }
 
 /** update, note and log, shared by the yargs commands and fragctl's fast path. */
@@ -87,6 +88,7 @@ export function runActivity(kind: ActivityKind, argv: ActivityArgs): Promise<voi
         message: argv.message,
         event_id: argv['event-id'],
         ...(kind === 'log' ? { kind: argv.kind, level: argv.level } : {}),
+        ...(kind === 'note' && argv.on ? { on: argv.on } : {}),
       }),
     (r) => {
       const on = r.activity.context.subtask ?? r.activity.context.task;
@@ -94,7 +96,7 @@ export function runActivity(kind: ActivityKind, argv: ActivityArgs): Promise<voi
         kind === 'update'
           ? `update logged${on ? ` on ${on}` : ''}`
           : kind === 'note'
-            ? 'note added'
+            ? `note added${noteTarget(r.activity.context, argv.on)}`
             : `logged${r.activity.kind === 'log' ? '' : ` as ${one(r.activity.kind)}`}${on ? ` on ${on}` : ''}`;
       const u = r.task_updates;
       const count = u
@@ -103,6 +105,15 @@ export function runActivity(kind: ActivityKind, argv: ActivityArgs): Promise<voi
       return [`${what}${r.duplicate ? ' (already recorded)' : count}`];
     },
   );
+}
+
+/** " on SPRINT-1" for a note filed with --on (the deepest level it carries otherwise). */
+function noteTarget(
+  c: { project: string | null; sprint: string | null; task: string | null; subtask: string | null },
+  on: ActivityArgs['on'],
+): string {
+  const code = on ? c[on] : (c.subtask ?? c.task ?? c.sprint ?? c.project);
+  return code ? ` on ${code}` : '';
 }
 
 export function activityCommands(y: Argv<GlobalArgs>) {
@@ -114,8 +125,15 @@ export function activityCommands(y: Argv<GlobalArgs>) {
     .command('update <message>', 'Post a progress update on the active context', message, (argv) =>
       runActivity('update', argv as ActivityArgs),
     )
-    .command('note <message>', 'Add a note on the active context', message, (argv) =>
-      runActivity('note', argv as ActivityArgs),
+    .command(
+      'note <message>',
+      'Add a note on the active context (--on sprint: on the sprint while a task is active)',
+      (b) =>
+        message(b).option('on', {
+          choices: ['task', 'sprint', 'project'] as const,
+          describe: 'file the note on the active task, sprint or project rather than the deepest context',
+        }),
+      (argv) => runActivity('note', argv as ActivityArgs),
     )
     .command(
       'log <message>',

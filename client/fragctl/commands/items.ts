@@ -85,6 +85,7 @@ export function projectCommands(y: Argv<GlobalArgs>) {
             `${r.project.code}: ${one(r.project.title)} (${r.project.status})`,
             ...(r.project.description ? [terminalSafe(r.project.description, { multiline: true })] : []),
             ...sprintLines(r.sprints, layoutOf(argv)),
+            ...(r.notes?.length ? ['notes:', ...r.notes.map((n) => `  ${localTime(n.at)}  ${one(n.message)}`)] : []),
           ],
         ),
       )
@@ -176,16 +177,19 @@ export function sprintCommands(y: Argv<GlobalArgs>) {
               .filter(
                 (t) =>
                   t.estimate_minutes != null ||
+                  t.suggestion != null ||
                   t.spend.seconds > 0 ||
                   t.spend.cost.unpriced_tokens > 0 ||
                   t.spend.cost.exact_usd !== '0',
               )
               .map(
                 (t) =>
-                  `  ${one(t.code)}: estimate ${t.estimate_minutes != null ? formatDuration(t.estimate_minutes * 60) : '-'} · tracked ${formatDuration(t.spend.seconds)} · cost ${costText(t.spend.cost)}`,
+                  `  ${one(t.code)}: estimate ${t.estimate_minutes != null ? formatDuration(t.estimate_minutes * 60) : t.suggestion ? `~${formatDuration(t.suggestion.minutes * 60)} (from history)` : '-'} · tracked ${formatDuration(t.spend.seconds)} · cost ${costText(t.spend.cost)}`,
               ),
             `total: estimate ${formatDuration(r.spend.estimate_minutes * 60)} · tracked ${formatDuration(r.spend.total.seconds)} · cost ${costText(r.spend.total.cost)}`,
+            ...(r.spend.history ? [`open work: ${one(r.spend.history.basis)}`] : []),
             ...(r.budget ? [`budget: ${r.budget.line}`] : []),
+            ...(r.notes?.length ? ['notes:', ...r.notes.map((n) => `  ${localTime(n.at)}  ${one(n.message)}`)] : []),
           ],
         ),
       )

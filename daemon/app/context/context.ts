@@ -252,11 +252,27 @@ export function deactivateTask(call: Call, p: ParsedParamsOf<'task.deactivate'>)
   );
 }
 
-type ActivityParams = ParsedParamsOf<'activity.log'>;
+type ActivityParams = ParsedParamsOf<'activity.log'> & { on?: 'task' | 'sprint' | 'project' };
 
 export function logActivity(call: Call, kind: 'update' | 'note' | 'log', p: ActivityParams) {
   const { sql } = call.app;
   const s = workingSession(call, p);
+  if (p.on && !parseStack(s).some((f) => f.type === p.on)) {
+    const how =
+      p.on === 'project'
+        ? fragctl('context', 'push', 'project', 'CODE')
+        : p.on === 'sprint'
+          ? fragctl('sprint', 'activate', 'CODE')
+          : fragctl('task', 'activate', 'CODE');
+    throw invalidState(
+      `no active ${p.on} in ${s.key} to note on; make one active first (${how}), or note without --on`,
+      {
+        on: p.on,
+        session: s.key,
+        stack: parseStack(s).map((f) => `${f.type}:${f.code}`),
+      },
+    );
+  }
   const scope = writerScope(`activity.${kind}`, s, p.actor);
   const earlier = findByEventId(call, scope, p.event_id);
   if (earlier) {
@@ -281,6 +297,7 @@ export function logActivity(call: Call, kind: 'update' | 'note' | 'log', p: Acti
     data: kind === 'log' ? { level: p.level ?? 'info', ...(p.data ?? {}) } : null,
     eventId: p.event_id,
     eventScope: scope,
+    upTo: p.on,
   });
   // Logging leaves the stack and status as they were, so `s` still describes the session.
   const instructions = instructionsFor(call, 'progress', s);

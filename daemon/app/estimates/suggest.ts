@@ -37,7 +37,7 @@ export const median = (xs: number[]): number => {
 
 const round5 = (minutes: number) => Math.max(5, Math.round(minutes / 5) * 5);
 
-interface Done {
+export interface Done {
   id: number;
   code: string;
   title: string;
@@ -49,7 +49,7 @@ interface Done {
 }
 
 /** Completed tasks with their tracked time (subtasks included), labels and main actor. */
-function completedTasks(call: Call, exceptId: number): Done[] {
+export function completedTasks(call: Call, exceptId: number): Done[] {
   return call.app.sql.all<Done>(
     `SELECT t.id, t.code, t.title, t.sprint_id, t.estimate_minutes,
             (SELECT coalesce(sum(coalesce(i.ended_at, i.checkpoint_at) - i.started_at), 0) FROM intervals i
@@ -75,13 +75,19 @@ export function actorFactor(call: Call, actor: string, history?: Done[]): { fact
   return { factor: median(own.map((t) => t.ms / 60_000 / t.estimate_minutes!)), tasks: own.length };
 }
 
-const overUnder = (factor: number, who: string) => {
+export const overUnder = (factor: number, who: string) => {
   const pct = Math.round((factor - 1) * 100);
   return pct === 0 ? `${who} run on estimate` : `${who} run ${Math.abs(pct)}% ${pct > 0 ? 'over' : 'under'}`;
 };
 
 /** The suggestion for task `taskId`, or null when no completed task is like it. */
-export function suggestEstimate(call: Call, taskId: number, actor: string | null): EstimateSuggestion | null {
+export function suggestEstimate(
+  call: Call,
+  taskId: number,
+  actor: string | null,
+  /** completedTasks() read once for several suggestions (a sprint's); the task itself is left out here. */
+  known?: Done[],
+): EstimateSuggestion | null {
   const { sql } = call.app;
   const t = sql.get<{ id: number; code: string; title: string; sprint_id: number | null; parent_id: number | null }>(
     'SELECT id, code, title, sprint_id, parent_id FROM tasks WHERE id = ?',
@@ -100,7 +106,7 @@ export function suggestEstimate(call: Call, taskId: number, actor: string | null
       .map((r) => r.label_id),
   );
   const words = titleWords(t.title);
-  const history = completedTasks(call, t.id);
+  const history = known ? known.filter((d) => d.id !== t.id) : completedTasks(call, t.id);
   const scored = history
     .filter((d) => d.ms >= 60_000)
     .map((d) => {

@@ -4,6 +4,7 @@ import { taskSpend } from '../costs/spend.js';
 import { collectPage, idCursor, pageBudget } from '../paging.js';
 import { ErrorCode, FragError, invalidState } from '../../../shared/errors.js';
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
+import type { ActivityView } from '../../../shared/protocol/views.js';
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
 import { filterSql, labelledTasks, quoteSql, resolveFilters } from '../filters.js';
@@ -95,10 +96,28 @@ export function listProjects(call: Call, p: ParsedParamsOf<'project.list'>) {
   return { projects: page.items, next_cursor: page.next };
 }
 
+const LEVEL_NOTES = 20;
+
+/** The latest notes filed on a sprint or project itself, not on one of its tasks, oldest first. */
+function levelNotes(sql: Sql, level: 'sprint' | 'project', id: number): ActivityView[] {
+  const rows = sql.all<ActivityRow>(
+    level === 'sprint'
+      ? "SELECT * FROM activities WHERE sprint_id = ? AND kind = 'note' AND task_id IS NULL ORDER BY id DESC LIMIT ?"
+      : "SELECT * FROM activities WHERE project_id = ? AND kind = 'note' AND task_id IS NULL AND sprint_id IS NULL ORDER BY id DESC LIMIT ?",
+    id,
+    LEVEL_NOTES,
+  );
+  return rows.reverse().map((a) => activityView(sql, a));
+}
+
 export function showProject(call: Call, p: ParsedParamsOf<'project.show'>) {
   const row = findProject(call, p.code);
   const sprints = call.app.sql.all<SprintRow>('SELECT * FROM sprints WHERE project_id = ? ORDER BY id', row.id);
-  return { project: projectView(row), sprints: sprints.map((s) => sprintView(call.app.sql, s)) };
+  return {
+    project: projectView(row),
+    sprints: sprints.map((s) => sprintView(call.app.sql, s)),
+    notes: levelNotes(call.app.sql, 'project', row.id),
+  };
 }
 
 export function createSprint(call: Call, p: ParsedParamsOf<'sprint.create'>) {
@@ -202,6 +221,7 @@ export function showSprint(call: Call, p: ParsedParamsOf<'sprint.show'>) {
       tasks: top.map((t) => ({ code: t.code, estimate_minutes: t.estimate_minutes, spend: taskSpend(call, t.id) })),
     },
     budget,
+    notes: levelNotes(call.app.sql, 'sprint', row.id),
   };
 }
 
