@@ -18,6 +18,7 @@ import { intervalHandlers } from './interval-handlers.js';
 import { reportPreparers } from '../app/time/report-views.js';
 import { gitHandlers, gitPreparers } from './git.js';
 import { syncHandlers } from './sync-handlers.js';
+import { messageHandlers } from './message-handlers.js';
 import {
   estimateHandlers,
   withPlanEstimates,
@@ -95,6 +96,7 @@ export const handlers: HandlerTable = {
   ...gitHandlers,
   ...syncHandlers,
   ...estimateHandlers,
+  ...messageHandlers,
 };
 
 export const preparers: Preparers<MethodName> = {

@@ -22,6 +22,7 @@ import { intervalMethods } from './intervals.js';
 import { syncMethods } from './sync.js';
 import { usageMethods } from './usage.js';
 import { estimateMethods, type EstimateSuggestion } from './estimates.js';
+import { messageMethods } from './messages.js';
 import {
   code,
   text,
@@ -600,6 +601,7 @@ export const methods = {
   ...syncMethods,
   ...usageMethods,
   ...estimateMethods,
+  ...messageMethods,
 } as const;
 
 export type Methods = typeof methods;
