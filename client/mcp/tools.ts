@@ -352,6 +352,9 @@ const coordinateTool: OpToolSpec = {
   },
 };
 
+/** The coordinate tool's spec with every op, those whose methods this build lacks too (for the budget test). */
+export const coordinateSpec = (): OpToolSpec => coordinateTool;
+
 /** Corrections of the agent's own tracked time, and undo of its own last changes (docs/corrections.md). */
 export const opToolSpecs: OpToolSpec[] = [
   planTool,
