@@ -72,6 +72,16 @@ export const messageMethods = {
     errors: ['invalid_params'],
     mutates: true,
   }),
+  'message.list': method<{ messages: MessageView[] }>()({
+    summary:
+      "The newest messages of every actor (or one recipient's), one row per recipient, with read and acknowledged: a read that marks nothing (the dashboard's).",
+    params: z
+      .object({ recipient: actor.optional(), limit: pageLimit(INBOX_PAGE_MAX).optional() })
+      .strict()
+      .optional(),
+    errors: [],
+    mutates: false,
+  }),
   'message.ack': method<{ acknowledged: number; unread: number; unacknowledged: number } & WithInstructions>()({
     summary: 'Acknowledge messages of yours by id (or all): they leave the inbox.',
     params: z

@@ -115,6 +115,14 @@ describe('whom an address reaches', () => {
     expect(() => w.rpc('message.send', { actor: 'human', to: 'task:T-2', text: 'x' })).toThrow(/nobody holds T-2/);
     expect(() => w.rpc('message.send', { actor: 'human', to: 'eve', text: 'x' })).toThrow(/never had a session/);
     expect(() => w.rpc('message.send', { actor: 'human', to: 'project:NOPE', text: 'x' })).toThrow(/not found/);
+    // The dashboard's list: one row per recipient, newest first, and it marks nothing read.
+    const listed = w.rpc('message.list', { limit: 3 }).messages;
+    expect(listed.map((m) => [m.to, m.recipient])).toEqual([
+      ['project:APP', 'bob'], // the human's, after carol's session ended
+      ['project:APP', 'carol'], // bob's to his own project
+      ['project:APP', 'bob'], // the human's to both: the first of its two rows
+    ]);
+    expect(w.rpc('message.list', { recipient: 'carol' }).messages.every((m) => m.read_at === null)).toBe(true);
     // A sender without a session is its actor alone.
     expect(w.rpc('message.send', { actor: 'ci', to: 'bob', text: 'build 12 is red' }).message.from).toEqual({
       actor: 'ci',

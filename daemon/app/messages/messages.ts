@@ -285,6 +285,16 @@ export function inbox(call: Call, p: ParsedParamsOf<'message.inbox'>) {
   };
 }
 
+/** The newest messages, one row per recipient (the dashboard's view): marks nothing read. */
+export function listMessages(call: Call, p: ParsedParamsOf<'message.list'>) {
+  const rows = call.app.sql.all<InboxRow>(
+    `${inboxSelect} WHERE (?1 IS NULL OR r.actor = ?1) ORDER BY r.message_id DESC, r.actor LIMIT ?2`,
+    p?.recipient ?? null,
+    p?.limit ?? INBOX_DEFAULT,
+  );
+  return { messages: rows.map((r) => viewOf(call, r)) };
+}
+
 export function acknowledge(call: Call, p: ParsedParamsOf<'message.ack'>) {
   const who = partyOf(call, p);
   const { sql } = call.app;
