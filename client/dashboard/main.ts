@@ -798,7 +798,9 @@ async function refresh(): Promise<void> {
   // renders on its own, and this machine's views do not wait for it.
   teamSoon().catch(report);
   await renderActors();
-  await Promise.all([renderNow(), renderTasks(), renderIntervals(), renderMessages()]);
+  // Messages render on their own: a failure there leaves the range's views alone.
+  renderMessages().catch(report);
+  await Promise.all([renderNow(), renderTasks(), renderIntervals()]);
   rangeShown(range);
 }
 
