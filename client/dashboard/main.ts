@@ -519,7 +519,9 @@ async function renderMessages(): Promise<void> {
       cell(clock(m.sent_at)),
       cell(m.from.actor),
       cell(m.recipient === m.to ? m.to : `${m.recipient ?? ''} (${m.to})`),
-      cell(`${m.kind === 'handoff' ? `handoff of ${m.task ?? ''}: ` : ''}${m.text.length > 200 ? `${m.text.slice(0, 199)}…` : m.text}`),
+      cell(
+        `${m.kind === 'handoff' ? `handoff of ${m.task ?? ''}: ` : ''}${m.text.length > 200 ? `${m.text.slice(0, 199)}…` : m.text}`,
+      ),
       cell(m.acknowledged_at ? 'acknowledged' : m.read_at ? `read (${m.read_via ?? ''})` : 'unread'),
     ]),
     'no messages',

@@ -347,7 +347,12 @@ const coordinateTool: OpToolSpec = {
       needs: [['paths']],
       identity: who,
     },
-    release: { method: 'reservation.release', takes: ['paths', 'all', 'task'], needs: [['paths', 'all', 'task']], identity: who },
+    release: {
+      method: 'reservation.release',
+      takes: ['paths', 'all', 'task'],
+      needs: [['paths', 'all', 'task']],
+      identity: who,
+    },
     reservations: { method: 'reservation.list', takes: ['path'], identity: [] },
   },
 };

@@ -146,7 +146,9 @@ describe('fragctl mcp', () => {
     const whole = resolveOpTools([
       {
         ...coordinateSpec(),
-        ops: Object.fromEntries(Object.entries(coordinateSpec().ops).map(([k, o]) => [k, { ...o, method: 'message.send' as const }])),
+        ops: Object.fromEntries(
+          Object.entries(coordinateSpec().ops).map(([k, o]) => [k, { ...o, method: 'message.send' as const }]),
+        ),
       },
     ])[0];
     const wholeSchema = { ...z.toJSONSchema(whole.inputSchema, { target: 'draft-7' }) };

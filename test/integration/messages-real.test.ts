@@ -89,7 +89,11 @@ describe.skipIf(!claude)(`messages into Claude Code's context (real program${cla
     expect(server.requests.slice(0, seen).some((r) => r.body.includes(text))).toBe(false);
     await settled(d);
     expect(
-      query<{ read_via: string }>(d, "SELECT read_via FROM message_recipients WHERE message_id = ? AND actor = 'claude'", id),
+      query<{ read_via: string }>(
+        d,
+        "SELECT read_via FROM message_recipients WHERE message_id = ? AND actor = 'claude'",
+        id,
+      ),
     ).toEqual([{ read_via: 'context' }]);
 
     const after = server.requests.length;

@@ -26,7 +26,9 @@ const db = <T>(sql: string, ...args: unknown[]): T[] => {
 };
 
 const contextOf = (stdout: string): string =>
-  stdout ? (JSON.parse(stdout) as { hookSpecificOutput: { additionalContext: string } }).hookSpecificOutput.additionalContext : '';
+  stdout
+    ? (JSON.parse(stdout) as { hookSpecificOutput: { additionalContext: string } }).hookSpecificOutput.additionalContext
+    : '';
 
 async function restart(): Promise<void> {
   await d.stop();
@@ -114,7 +116,9 @@ describe('send, inbox, ack', () => {
     expect(one.body.messages.map((m: { text: string }) => m.text)).toEqual(['note 5', 'note 4']);
     const two = await d.json(['inbox', '--session', carol, '--limit', '2', '--cursor', one.body.next_cursor]);
     expect(two.body.messages.map((m: { text: string }) => m.text)).toEqual(['note 3', 'note 2']);
-    expect((await d.json(['inbox', '--session', carol, '--limit', '101'])).body.error.data.error).toBe('invalid_params');
+    expect((await d.json(['inbox', '--session', carol, '--limit', '101'])).body.error.data.error).toBe(
+      'invalid_params',
+    );
     expect((await d.json(['inbox', 'ack', '--all', '--session', carol])).body.acknowledged).toBe(5);
   });
 
@@ -144,7 +148,10 @@ describe("a message in an agent's context at its next prompt", () => {
     const id = sent.body.message.id as number;
     // Queued for the conversation's next prompt, recorded as such, before any restart.
     expect(existsSync(join(d.paths.spoolDir, 'context', 'c0nv-msg-1'))).toBe(true);
-    expect(db<{ queued_at: number | null }>('SELECT queued_at FROM message_recipients WHERE message_id = ?', id)[0].queued_at).not.toBeNull();
+    expect(
+      db<{ queued_at: number | null }>('SELECT queued_at FROM message_recipients WHERE message_id = ?', id)[0]
+        .queued_at,
+    ).not.toBeNull();
 
     await restart();
     const prompt = await claude.send('UserPromptSubmit', tick());
@@ -226,12 +233,18 @@ describe('handoff', () => {
     expect(carols.body.waiting).toContainEqual({ code: 'T-2', reason: 'handed over to bob by human' });
     const refused = await d.json(['task', 'activate', 'T-2', '--session', carol]);
     expect(refused.code).toBe(5);
-    expect(refused.body.error.data).toMatchObject({ error: 'task_claimed', holder: { actor: 'bob' }, handed_over_by: 'human' });
+    expect(refused.body.error.data).toMatchObject({
+      error: 'task_claimed',
+      holder: { actor: 'bob' },
+      handed_over_by: 'human',
+    });
 
     // bob's next offers it first (T-1 comes before it in plan order), saying by whom and with the note.
     const offered = await d.json(['next', '--session', bob]);
     expect(offered.body.task.code).toBe('T-2');
-    expect(offered.body.why).toContain('T-2 was handed over to bob by human with the note “signup form done; the e-mail check is left”');
+    expect(offered.body.why).toContain(
+      'T-2 was handed over to bob by human with the note “signup form done; the e-mail check is left”',
+    );
     expect((await d.json(['inbox', '--session', bob, '--unread'])).body.messages).toEqual([
       expect.objectContaining({ kind: 'handoff', task: 'T-2', text: 'signup form done; the e-mail check is left' }),
     ]);

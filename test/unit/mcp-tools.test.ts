@@ -163,7 +163,11 @@ describe('coordinate: messages, handoff and (once their methods exist) reservati
   });
 
   it('offers the reservation ops, and the arguments only they take, only when the table has their methods', () => {
-    const reservations = { reserve: 'reservation.create', release: 'reservation.release', reservations: 'reservation.list' };
+    const reservations = {
+      reserve: 'reservation.create',
+      release: 'reservation.release',
+      reservations: 'reservation.list',
+    };
     for (const [op, method] of Object.entries(reservations))
       expect(Object.keys(co.ops).includes(op)).toBe(method in methods);
     if (!('reservation.create' in methods))
@@ -171,9 +175,16 @@ describe('coordinate: messages, handoff and (once their methods exist) reservati
     // As if the methods existed (here: an existing method in their place), they are offered with their arguments.
     const spec = coordinateSpec();
     const [whole] = resolveOpTools([
-      { ...spec, ops: Object.fromEntries(Object.entries(spec.ops).map(([k, o]) => [k, { ...o, method: 'message.send' as const }])) },
+      {
+        ...spec,
+        ops: Object.fromEntries(
+          Object.entries(spec.ops).map(([k, o]) => [k, { ...o, method: 'message.send' as const }]),
+        ),
+      },
     ]);
     expect(Object.keys(whole.ops)).toEqual(['send', 'inbox', 'ack', 'handoff', 'reserve', 'release', 'reservations']);
-    expect(Object.keys(whole.inputSchema.shape)).toEqual(expect.arrayContaining(['paths', 'exclusive', 'ttl_minutes', 'path']));
+    expect(Object.keys(whole.inputSchema.shape)).toEqual(
+      expect.arrayContaining(['paths', 'exclusive', 'ttl_minutes', 'path']),
+    );
   });
 });

@@ -228,9 +228,9 @@ describe('handoff', () => {
     expect(w.app.sql.all('SELECT to_actor, close_reason FROM handoffs')).toEqual([
       { to_actor: 'carol', close_reason: 'taken by human' },
     ]);
-    expect(
-      w.app.sql.value("SELECT message FROM activities WHERE kind = 'handoff.taken_over'"),
-    ).toBe('human took T-1, which bob had handed over to carol');
+    expect(w.app.sql.value("SELECT message FROM activities WHERE kind = 'handoff.taken_over'")).toBe(
+      'human took T-1, which bob had handed over to carol',
+    );
   });
 
   it('the receiver taking it closes it; a task someone else holds is not the caller’s to hand over', () => {
@@ -245,6 +245,9 @@ describe('handoff', () => {
     expect(taken).toMatchObject({ activated: true, task: { code: 'T-1' } });
     expect(w.app.sql.value('SELECT close_reason FROM handoffs')).toBe('taken');
     // Closed: nothing holds it for anyone any more.
-    expect(w.rpc('task.next', { actor: 'human' }).waiting).toContainEqual({ code: 'T-1', reason: expect.stringMatching(/^held by carol/) });
+    expect(w.rpc('task.next', { actor: 'human' }).waiting).toContainEqual({
+      code: 'T-1',
+      reason: expect.stringMatching(/^held by carol/),
+    });
   });
 });

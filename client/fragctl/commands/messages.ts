@@ -21,7 +21,11 @@ export function messageCommands(y: Argv<GlobalArgs>) {
       "Send a message to an actor, a task's holder (task:CODE) or everyone working in a project (project:CODE, or project: yours)",
       (b) =>
         b
-          .positional('to', { type: 'string', demandOption: true, describe: 'actor, task:CODE, project:CODE or project' })
+          .positional('to', {
+            type: 'string',
+            demandOption: true,
+            describe: 'actor, task:CODE, project:CODE or project',
+          })
           .positional('text', { type: 'string', demandOption: true, describe: 'the message (at most 4000 characters)' })
           .option('task', { type: 'string', describe: 'the task it is about' })
           .example('$0 send codex "I am changing src/auth.ts; leave it until T-4 is done"', 'to one agent')
@@ -90,13 +94,16 @@ export function messageCommands(y: Argv<GlobalArgs>) {
         b
           .positional('task', { type: 'string', describe: 'the task (default: your active one)' })
           .option('to', { type: 'string', demandOption: true, describe: 'the actor who takes it' })
-          .option('note', { type: 'string', demandOption: true, describe: 'what they need to know (at most 4000 characters)' })
+          .option('note', {
+            type: 'string',
+            demandOption: true,
+            describe: 'what they need to know (at most 4000 characters)',
+          })
           .example('$0 handoff T-4 --to codex --note "tests pass; the migration is left"', 'hand T-4 to codex'),
       (argv) =>
         run(
           argv,
-          (c, t) =>
-            c.call('task.handoff', { ...t, code: argv.task, to: String(argv.to), note: String(argv.note) }),
+          (c, t) => c.call('task.handoff', { ...t, code: argv.task, to: String(argv.to), note: String(argv.note) }),
           (r) => [`${r.task.code} handed over to ${r.to} (message #${r.message.id})`],
         ),
     );

@@ -17,9 +17,15 @@ import {
   type InboxRow,
 } from '../messages/messages.js';
 import { fragctl } from '../../../shared/command.js';
-import { promptContextFile, queuePromptContext, queuedLines, quoted, takeQueued, writeQueued } from './context-answer.js';
+import {
+  promptContextFile,
+  queuePromptContext,
+  queuedLines,
+  quoted,
+  takeQueued,
+  writeQueued,
+} from './context-answer.js';
 import { terminalSafe } from '../../../shared/terminal.js';
-import { existsSync } from 'node:fs';
 
 /** Every message line starts so: what an exit strips from a file it leaves behind. */
 const PREFIX = 'fragd message #';

@@ -134,10 +134,14 @@ export function resolveRecipients(call: Call, from: Party, to: string): Recipien
     return { spec: `project:${code}`, actors, task: null };
   }
   if (!ACTOR_PATTERN.test(to))
-    throw new FragError(ErrorCode.InvalidParams, `invalid params for message.send: to ${JSON.stringify(to)} is not ${FORMS}`, {
-      to,
-      hint: `to is ${FORMS}`,
-    });
+    throw new FragError(
+      ErrorCode.InvalidParams,
+      `invalid params for message.send: to ${JSON.stringify(to)} is not ${FORMS}`,
+      {
+        to,
+        hint: `to is ${FORMS}`,
+      },
+    );
   if (to === from.actor) throw refuse('that is you', 'send to another actor');
   requireKnownActor(call, to);
   return { spec: to, actors: [to], task: null };
@@ -161,8 +165,7 @@ export function storeMessage(
       call.now,
     ).lastInsertRowid,
   );
-  for (const a of new Set(m.actors))
-    sql.run('INSERT INTO message_recipients (message_id, actor) VALUES (?, ?)', id, a);
+  for (const a of new Set(m.actors)) sql.run('INSERT INTO message_recipients (message_id, actor) VALUES (?, ?)', id, a);
   return sql.get<MessageRow>('SELECT * FROM messages WHERE id = ?', id)!;
 }
 
@@ -325,8 +328,13 @@ export function acknowledge(call: Call, p: ParsedParamsOf<'message.ack'>) {
         ids: unknown,
         hint: `list yours with: ${fragctl('inbox', '--all')}`,
       });
-    acknowledged = sql.run(`${set} AND message_id IN (SELECT value FROM json_each(?4))`, call.now, via, who.actor, JSON.stringify(ids))
-      .changes;
+    acknowledged = sql.run(
+      `${set} AND message_id IN (SELECT value FROM json_each(?4))`,
+      call.now,
+      via,
+      who.actor,
+      JSON.stringify(ids),
+    ).changes;
   }
   return {
     acknowledged,

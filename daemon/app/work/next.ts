@@ -170,7 +170,9 @@ export function whyChosen(call: Call, t: TaskRow, preferred: number | null, coun
   const deps = call.app.sql.value<number>('SELECT count(*) FROM task_deps WHERE task_id = ?', t.id) ?? 0;
   return [
     ...(handedBy
-      ? [`${t.code} was handed over to ${handedBy.to_actor} by ${handedBy.from_actor} with the note “${noteOf(handedBy.note)}”`]
+      ? [
+          `${t.code} was handed over to ${handedBy.to_actor} by ${handedBy.from_actor} with the note “${noteOf(handedBy.note)}”`,
+        ]
       : []),
     `${t.code} is ${where}`,
     `${priorityName(t.priority)} priority`,
