@@ -39,8 +39,11 @@ export const handoffsTo = (call: Call, actor: string): HandoffRow[] =>
 /** Task ids held for an actor other than `actor` by a handoff that still holds. */
 export function heldForOthers(call: Call, actor: string | null): Map<number, HandoffRow> {
   const out = new Map<number, HandoffRow>();
-  for (const h of call.app.sql.all<HandoffRow>('SELECT * FROM handoffs WHERE closed_at IS NULL'))
-    if (h.to_actor !== actor && handoffHolds(call, h)) out.set(h.task_id, h);
+  const open = call.app.sql.all<HandoffRow>(
+    `SELECT h.* FROM handoffs h JOIN tasks t ON t.id = h.task_id
+      WHERE h.closed_at IS NULL AND t.status NOT IN ('completed','cancelled')`,
+  );
+  for (const h of open) if (h.to_actor !== actor && handoffHolds(call, h)) out.set(h.task_id, h);
   return out;
 }
 
