@@ -212,6 +212,31 @@ describe("a message in an agent's context at its next prompt", () => {
   });
 });
 
+describe('Gemini CLI', () => {
+  it('gets a message at BeforeAgent, in its own hook output form', async () => {
+    const transcript = join(d.home, 'gemini.json');
+    writeFileSync(transcript, '');
+    const gemini = new Conversation(d, 'gemini', {
+      session_id: 'g3m-msg-1',
+      cwd: repo.dir,
+      transcript_path: transcript,
+    });
+    await gemini.send('SessionStart', tick());
+    await gemini.send('BeforeAgent', tick());
+    await gemini.send('AfterAgent', tick());
+    const sent = await d.json(['send', 'gemini', 'the docs moved to docs/v2']);
+    expect(sent.code, sent.stderr).toBe(0);
+    const out = JSON.parse((await gemini.send('BeforeAgent', tick())).stdout) as {
+      hookSpecificOutput: { hookEventName: string; additionalContext: string };
+    };
+    expect(out.hookSpecificOutput.hookEventName).toBe('BeforeAgent');
+    expect(out.hookSpecificOutput.additionalContext).toContain(
+      `fragd message #${sent.body.message.id} from human (SESSION-001): “the docs moved to docs/v2”`,
+    );
+    await gemini.send('AfterAgent', tick());
+  });
+});
+
 describe('handoff', () => {
   it('releases the claim, holds the task for the receiver, whose next offers it first with the note', async () => {
     expect((await d.json(['task', 'activate', 'T-2'])).code).toBe(0);
