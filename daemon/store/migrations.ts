@@ -555,7 +555,8 @@ export const migrations: readonly string[] = [
   -- Messages between actors and handoffs of tasks (issue 25, docs/claims.md). A message has
   -- one row per recipient actor: when it was queued for an agent's context (and for which
   -- conversation), when it was first read (and where), when it was acknowledged. Queued and
-  -- read are kept so that nothing is delivered twice, a restart included.
+  -- read are kept so that nothing is delivered twice, a restart included. Rows have a rowid
+  -- of their own, so the team store's outbox carries them like every table (team-sync.md).
   CREATE TABLE messages (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL CHECK (kind IN ('message','handoff')),
@@ -567,6 +568,7 @@ export const migrations: readonly string[] = [
     sent_at INTEGER NOT NULL
   );
   CREATE TABLE message_recipients (
+    id INTEGER PRIMARY KEY,
     message_id INTEGER NOT NULL REFERENCES messages(id),
     actor TEXT NOT NULL,
     queued_at INTEGER,
@@ -574,8 +576,8 @@ export const migrations: readonly string[] = [
     read_at INTEGER,
     read_via TEXT CHECK (read_via IN ('context','inbox','mcp')),
     acked_at INTEGER,
-    PRIMARY KEY (message_id, actor)
-  ) WITHOUT ROWID;
+    UNIQUE (message_id, actor)
+  );
   CREATE INDEX message_inbox ON message_recipients(actor, message_id);
   CREATE INDEX message_queued ON message_recipients(queued_session_id) WHERE read_at IS NULL;
   -- A task handed over to an actor: held for it (others' next leaves it) until it takes it,
