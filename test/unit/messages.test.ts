@@ -128,6 +128,16 @@ describe('whom an address reaches', () => {
       actor: 'ci',
       session: null,
     });
+    // Every answer tells an actor of its unread messages, with the command that reads them;
+    // once read, no more.
+    const note = w.rpc('activity.note', { actor: 'bob', message: 'the form posts to /login' });
+    expect(note.instructions.next_actions).toContain('You have 4 unread messages: read them with the inbox.');
+    expect(note.instructions.suggested_commands).toContain('fragctl inbox --session SESSION-002');
+    const overMcp = w.rpc('activity.note', { actor: 'bob', message: 'and validates it', source: 'mcp' }, 'mcp');
+    expect(overMcp.instructions.suggested_commands).toContain('coordinate {"op":"inbox"}');
+    w.rpc('message.inbox', { actor: 'bob' });
+    const after = w.rpc('activity.note', { actor: 'bob', message: 'the errors show inline' });
+    expect(after.instructions.next_actions.join(' ')).not.toContain('unread message');
   });
 });
 
