@@ -215,6 +215,28 @@ describe("delivery into a conversation's context", () => {
   });
 });
 
+describe('a conversation that never says it exited (Codex sends no SessionEnd)', () => {
+  it('hands what it had queued to the next conversation under its name', () => {
+    const w = world();
+    w.rpc('session.start', { actor: 'human' });
+    w.event('SessionStart', 'chat-5', { source: 'startup' });
+    w.event('UserPromptSubmit', 'chat-5', { prompt: 'go' });
+    w.event('Stop', 'chat-5');
+    const m = w.rpc('message.send', {
+      actor: 'human',
+      to: 'claude',
+      text: 'queued for a conversation that left',
+    }).message;
+    expect(w.row(m.id, 'claude').queued_at).not.toBeNull();
+    // Half a day later a new conversation takes the name (the old one is left, not running).
+    w.clock.advance(13 * 3_600_000);
+    w.event('SessionStart', 'chat-6', { source: 'startup' });
+    expect(w.app.sql.value("SELECT actor FROM sessions WHERE chat_session_id = 'chat-6'")).toBe('claude');
+    expect(w.hookTakes('chat-5')).toBe('');
+    expect(w.hookTakes('chat-6')).toContain('“queued for a conversation that left”');
+  });
+});
+
 describe('handoff', () => {
   it('holds the task for its receiver until claim_stale_seconds, then anyone may take it', () => {
     const w = world();

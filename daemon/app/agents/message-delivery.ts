@@ -60,13 +60,13 @@ const sessionKey = (call: Call, id: number) => call.app.sql.value<string>('SELEC
 /**
  * Queues the actor's pending messages for a conversation's next prompt, as many as the
  * context's limit takes (the rest at the prompt after). Messages queued for another
- * conversation of the actor that is not running any more come back first.
+ * conversation of the actor (which is not running, or it would have kept the name) come back first.
  */
 export function queueMessagesFor(call: Call, s: SessionRow, agent: string, chatId: string): number {
-  for (const other of otherQueues(call, s.actor, s.id)) {
-    const o = call.app.sql.get<SessionRow>('SELECT * FROM sessions WHERE id = ?', other);
-    if (!o || o.status === 'completed' || o.status === 'abandoned' || isExited(o)) giveBack(call, o ?? null, other);
-  }
+  // Another conversation under this actor name is not running (a running one keeps its name):
+  // it exited, died or was left; what it had queued and not printed comes to this one.
+  for (const other of otherQueues(call, s.actor, s.id))
+    giveBack(call, call.app.sql.get<SessionRow>('SELECT * FROM sessions WHERE id = ?', other) ?? null, other);
   const pending = pendingFor(call, s.actor);
   if (!pending.length) return 0;
   const kept = queuePromptContext(
