@@ -579,6 +579,9 @@ export const migrations: readonly string[] = [
     UNIQUE (message_id, actor)
   );
   CREATE INDEX message_inbox ON message_recipients(actor, message_id);
+  -- What every answer and every prompt of an agent asks: its actor's unread messages, found
+  -- without reading the ones it has long dealt with.
+  CREATE INDEX message_unread ON message_recipients(actor, message_id) WHERE read_at IS NULL AND acked_at IS NULL;
   CREATE INDEX message_queued ON message_recipients(queued_session_id) WHERE read_at IS NULL;
   -- A task handed over to an actor: held for it (others' next leaves it) until it takes it,
   -- someone takes it over, or it is handed on (closed_at, close_reason).

@@ -17,6 +17,8 @@ import { openDatabase } from '../../daemon/store/database.js';
 import { Sql } from '../../daemon/store/sql.js';
 import { assembleApp } from '../../daemon/assemble-app.js';
 import type { Source } from '../../shared/protocol/views.js';
+import { OTHER_QUEUES_SQL, PENDING_SQL } from '../../daemon/app/messages/messages.js';
+import { UNREAD_COUNT_SQL } from '../../daemon/app/instructions/instructions.js';
 
 const T0 = Date.parse('2026-06-01T09:00:00Z');
 const dirs: string[] = [];
@@ -93,6 +95,19 @@ function withPeople(w: World) {
   w.rpc('context.push', { actor: 'carol', type: 'project', code: 'APP' });
   w.rpc('task.activate', { actor: 'dave', code: 'T-3' });
 }
+
+describe('what every prompt and answer asks', () => {
+  it("reads only an actor's unread messages, from their partial index", () => {
+    const w = world();
+    const plan = (sql: string, ...args: unknown[]) =>
+      (w.app.sql.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[])
+        .map((r) => r.detail)
+        .join('\n');
+    expect(plan(PENDING_SQL, 'claude', 20)).toMatch(/USING INDEX message_unread/);
+    expect(plan(OTHER_QUEUES_SQL, 'claude', 1)).toMatch(/USING INDEX message_unread/);
+    expect(plan(UNREAD_COUNT_SQL, 'claude')).toMatch(/USING (COVERING )?INDEX message_unread/);
+  });
+});
 
 describe('whom an address reaches', () => {
   it('an actor, a task’s holder (a subtask’s parent’s), everyone open in a project but the sender', () => {

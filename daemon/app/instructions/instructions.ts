@@ -167,11 +167,9 @@ function fixCommands(
  * domain's (app/messages/, above this layer); a count by its index, read here so that every
  * answer can say so without importing upward.
  */
-const unreadMessages = (call: Call, actor: string): number =>
-  call.app.sql.value<number>(
-    'SELECT count(*) FROM message_recipients WHERE actor = ? AND read_at IS NULL AND acked_at IS NULL',
-    actor,
-  ) ?? 0;
+export const UNREAD_COUNT_SQL =
+  'SELECT count(*) FROM message_recipients WHERE actor = ? AND read_at IS NULL AND acked_at IS NULL';
+const unreadMessages = (call: Call, actor: string): number => call.app.sql.value<number>(UNREAD_COUNT_SQL, actor) ?? 0;
 
 /** For an agent's session, commands name it (--session), so they work from any process. */
 export const sessionFlag = (s: Pick<SessionRow, 'actor' | 'key'> | null): string[] =>

@@ -346,13 +346,10 @@ export function acknowledge(call: Call, p: ParsedParamsOf<'message.ack'>) {
 // --- Delivery bookkeeping, for app/agents/message-delivery.ts ---
 
 /** An actor's messages not yet queued for any context, not read, not acknowledged: oldest first. */
+export const PENDING_SQL = `${inboxSelect} WHERE r.actor = ? AND r.queued_at IS NULL AND r.read_at IS NULL AND r.acked_at IS NULL
+  ORDER BY r.message_id LIMIT ?`;
 export const pendingFor = (call: Call, actor: string, limit = 20): InboxRow[] =>
-  call.app.sql.all<InboxRow>(
-    `${inboxSelect} WHERE r.actor = ? AND r.queued_at IS NULL AND r.read_at IS NULL AND r.acked_at IS NULL
-      ORDER BY r.message_id LIMIT ?`,
-    actor,
-    limit,
-  );
+  call.app.sql.all<InboxRow>(PENDING_SQL, actor, limit);
 
 export function markQueued(call: Call, ids: number[], actor: string, sessionId: number): void {
   for (const id of ids)
@@ -392,12 +389,7 @@ export function unqueue(call: Call, sessionId: number): number {
 }
 
 /** Sessions other than `sessionId` that hold queued, unread messages of `actor`. */
+export const OTHER_QUEUES_SQL = `SELECT DISTINCT queued_session_id AS id FROM message_recipients
+  WHERE actor = ? AND read_at IS NULL AND acked_at IS NULL AND queued_session_id IS NOT NULL AND queued_session_id != ?`;
 export const otherQueues = (call: Call, actor: string, sessionId: number): number[] =>
-  call.app.sql
-    .all<{ id: number }>(
-      `SELECT DISTINCT queued_session_id AS id FROM message_recipients
-        WHERE actor = ? AND read_at IS NULL AND queued_session_id IS NOT NULL AND queued_session_id != ?`,
-      actor,
-      sessionId,
-    )
-    .map((r) => r.id);
+  call.app.sql.all<{ id: number }>(OTHER_QUEUES_SQL, actor, sessionId).map((r) => r.id);
