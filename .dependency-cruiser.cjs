@@ -26,6 +26,8 @@ const LAYERS = [
   ['context', '^daemon/app/context/'],
   ['instructions', '^daemon/app/instructions/'],
   ['corrections', '^daemon/app/(corrections|undo)/'],
+  // Messages and handoff (issue 25): read sessions, claims and the stack; agents deliver them.
+  ['messages', '^daemon/app/messages/'],
   ['agents', '^daemon/app/agents/'],
   ['git', '^daemon/app/git/'],
   ['team', '^daemon/app/team/'],

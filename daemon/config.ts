@@ -166,7 +166,11 @@ export const configSchema = z
     /** Copies of the database fragd takes itself; 0 turns them off (docs/operations.md). */
     backups: z
       .object({
-        every_hours: z.number().min(0).max(24 * 365).default(24),
+        every_hours: z
+          .number()
+          .min(0)
+          .max(24 * 365)
+          .default(24),
         keep: z.number().int().min(1).max(100).default(2),
       })
       .strict()

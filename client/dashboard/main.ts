@@ -788,6 +788,24 @@ async function renderActorChoice(): Promise<void> {
   if (keep && names.includes(keep)) actorSelect.value = keep;
 }
 
+/** The newest messages between actors (docs/claims.md): a read that marks nothing read. */
+async function renderMessages(): Promise<void> {
+  const { messages } = await rpc('message.list', { limit: 20 });
+  fill(
+    'messages-table',
+    messages.map((m) => [
+      cell(clock(m.sent_at)),
+      cell(m.from.actor),
+      cell(m.recipient === m.to ? m.to : `${m.recipient ?? ''} (${m.to})`),
+      cell(
+        `${m.kind === 'handoff' ? `handoff of ${m.task ?? ''}: ` : ''}${m.text.length > 200 ? `${m.text.slice(0, 199)}…` : m.text}`,
+      ),
+      cell(m.acknowledged_at ? 'acknowledged' : m.read_at ? `read (${m.read_via ?? ''})` : 'unread'),
+    ]),
+    'no messages',
+  );
+}
+
 // ---- Team: the other machines, read from the team store (sync on only) -----------------
 
 /** Whether sync.status said enabled at the last look; the team section and its polling follow it. */
@@ -1070,6 +1088,8 @@ async function refresh(): Promise<void> {
   // renders on its own, and this machine's views do not wait for it.
   teamSoon().catch(report);
   await Promise.all([renderActors(), renderActorChoice()]);
+  // Messages render on their own: a failure there leaves the range's views alone.
+  renderMessages().catch(report);
   await Promise.all([renderNow(), renderTasks(), renderIntervals()]);
   renderWho();
   await Promise.all([renderSummary(), renderWork()]);

@@ -5,12 +5,10 @@
 // every message and exit code; both paths share the same runner and renderers.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { GlobalArgs } from './runner.js';
-import { run } from './runner.js';
 import { runActivity } from './commands/context.js';
-import { shortLine, statusLines } from './commands/session.js';
+import { runStatus } from './commands/session.js';
 import { runHeartbeat } from './commands/heartbeat.js';
 import { BY, runReport, type ReportArgs } from './commands/report.js';
-import { layoutOf } from './layout.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -42,12 +40,7 @@ const hot: Record<string, Hot> = {
   status: {
     options: { short: { type: 'boolean' } },
     positionals: 0,
-    run: (v) =>
-      run(
-        v as GlobalArgs,
-        (c, t) => c.call('session.status', t),
-        v.short ? shortLine : (r) => statusLines(r, layoutOf(v)),
-      ),
+    run: (v) => runStatus(v, v.short === true),
   },
   heartbeat: {
     options: {

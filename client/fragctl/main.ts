@@ -23,6 +23,7 @@ import { openCommand } from './commands/open.js';
 import { syncCommands } from './commands/sync.js';
 import { estimateCommands } from './commands/estimate.js';
 import { actorsCommand } from './commands/actors.js';
+import { messageCommands } from './commands/messages.js';
 
 declare const __FRAGD_VERSION__: string;
 
@@ -80,6 +81,7 @@ for (const add of [
   syncCommands,
   estimateCommands,
   actorsCommand,
+  messageCommands,
 ]) {
   cli = add(cli);
 }

@@ -25,7 +25,8 @@ export const DEFAULT_AGENT_ACTOR = 'agent';
 
 const SERVER_INSTRUCTIONS =
   'fragd tracks your work session. Flow: session_start (or session_resume with a key after a crash), task_activate, ' +
-  'update as you go, done with a summary, session_end. Every answer has instructions: follow next_actions.';
+  'update as you go, done with a summary, session_end. Every answer has instructions: follow next_actions. ' +
+  'session_key (SESSION-NNN) names a session; by default, yours.';
 
 export interface McpOptions {
   who: AgentIdentity;

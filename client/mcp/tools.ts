@@ -153,8 +153,9 @@ function paramsObject(method: MethodName): z.ZodObject | null {
   return schema instanceof z.ZodObject ? schema : null;
 }
 
-// Repeated in most tools' schemas, so said in few words.
-export const sessionKeyInput = z.string().max(40).optional().describe('SESSION-NNN; default: yours');
+// Repeated in most tools' schemas, so said in few words (the server's instructions say it is
+// a SESSION-NNN key; the daemon checks it and names the rule).
+export const sessionKeyInput = z.string().optional().describe('default: yours');
 
 /**
  * The agent's copy of a param schema keeps types, enums and the limits an agent could reach
@@ -235,9 +236,15 @@ export function paramsFor(
   return params;
 }
 
+/**
+ * Methods an op may name before this build's protocol table has them (file reservations, from
+ * another branch of issue 25): resolveOpTools leaves such an op out until the method exists.
+ */
+export type PendingMethod = 'reservation.create' | 'reservation.release' | 'reservation.list';
+
 /** An argument of a tool whose `op` picks the method (see opToolSpecs). */
 export interface OpSpec {
-  method: MethodName;
+  method: MethodName | PendingMethod;
   /** The tool's arguments this op uses; any other is refused (it would be silently ignored). */
   takes: string[];
   /** Groups of arguments of which the op needs at least one each (a group of one: required). */
@@ -246,8 +253,11 @@ export interface OpSpec {
   params?: (args: Record<string, unknown>) => Record<string, unknown>;
   /** Params sent unless the agent gave them (e.g. a short page for a list). */
   defaults?: Record<string, unknown>;
-  /** What of the agent's identity the method takes (default both; a list's actor would be a filter). */
-  identity?: ('actor' | 'source')[];
+  /**
+   * What of the agent's identity the method takes (default actor and source; a list's actor
+   * would be a filter). `session`: the agent's own session (FRAGMENTS_SESSION) when it has one.
+   */
+  identity?: ('actor' | 'source' | 'session')[];
 }
 
 export interface OpToolSpec {
@@ -300,6 +310,58 @@ const planTool: OpToolSpec = {
   },
 };
 
+/**
+ * Coordination between agents in one repository (issue 25, docs/claims.md): messages, handoff,
+ * and file reservations. One tool: seven would cost seven times the context.
+ */
+const who = ['actor', 'source', 'session'] as ('actor' | 'source' | 'session')[];
+const coordinateTool: OpToolSpec = {
+  name: 'coordinate',
+  description: 'Message other agents, hand a task over (they see both at their next prompt), reserve files.',
+  args: {
+    op: z.enum(['send', 'inbox', 'ack', 'handoff', 'reserve', 'release', 'reservations']),
+    to: z.string().describe('actor, task:CODE or project[:CODE]'),
+    text: z.string().describe('message, or handoff note'),
+    task: codeArg,
+    ids: z.array(z.number()),
+    all: z.boolean(),
+    unread: z.boolean(),
+    limit: z.number(),
+    paths: z.array(z.string()),
+    exclusive: z.boolean(),
+    ttl_minutes: z.number(),
+    path: z.string(),
+  },
+  ops: {
+    send: { method: 'message.send', takes: ['to', 'text', 'task'], needs: [['to'], ['text']], identity: who },
+    inbox: { method: 'message.inbox', takes: ['unread', 'all', 'limit'], defaults: { limit: 20 }, identity: who },
+    ack: { method: 'message.ack', takes: ['ids', 'all'], needs: [['ids', 'all']], identity: who },
+    handoff: {
+      method: 'task.handoff',
+      takes: ['task', 'to', 'text'],
+      needs: [['to'], ['text']],
+      params: ({ task, text, ...a }) => ({ ...a, ...(task === undefined ? {} : { code: task }), note: text }),
+      identity: who,
+    },
+    reserve: {
+      method: 'reservation.create',
+      takes: ['paths', 'exclusive', 'ttl_minutes', 'task'],
+      needs: [['paths']],
+      identity: who,
+    },
+    release: {
+      method: 'reservation.release',
+      takes: ['paths', 'all', 'task'],
+      needs: [['paths', 'all', 'task']],
+      identity: who,
+    },
+    reservations: { method: 'reservation.list', takes: ['path'], identity: [] },
+  },
+};
+
+/** The coordinate tool's spec with every op, those whose methods this build lacks too (for the budget test). */
+export const coordinateSpec = (): OpToolSpec => coordinateTool;
+
 /** Corrections of the agent's own tracked time, and undo of its own last changes (docs/corrections.md). */
 export const opToolSpecs: OpToolSpec[] = [
   {
@@ -344,6 +406,7 @@ export const opToolSpecs: OpToolSpec[] = [
     },
   },
   planTool,
+  coordinateTool,
 ];
 
 /** Arguments a tool refused before any call reached the daemon (answered like the daemon's invalid_params). */
@@ -370,7 +433,13 @@ export function resolveOpTools(specs: OpToolSpec[] = opToolSpecs): ResolvedOpToo
     const names = Object.keys(ops);
     if (!names.length) return [];
     const { op: _op, ...args } = spec.args;
-    const optional = Object.fromEntries(Object.entries(args).map(([k, v]) => [k, v.optional()]));
+    // Only the arguments some kept op takes: an op left out costs no context.
+    const used = new Set(Object.values(ops).flatMap((o) => o.takes));
+    const optional = Object.fromEntries(
+      Object.entries(args)
+        .filter(([k]) => used.has(k))
+        .map(([k, v]) => [k, v.optional()]),
+    );
     const inputSchema = z.object({ op: z.enum(names as [string, ...string[]]), ...optional }).strict();
     return [{ name: spec.name, description: spec.description, inputSchema, ops }];
   });
@@ -395,10 +464,12 @@ export function callForOp(
   const own = spec.params ? spec.params(rest) : rest;
   const identity = spec.identity ?? ['actor', 'source'];
   return {
-    method: spec.method,
+    // resolveOpTools kept only ops whose method the protocol table has.
+    method: spec.method as MethodName,
     params: {
       ...spec.defaults,
       ...own,
+      ...(identity.includes('session') && who.session ? { session: who.session } : {}),
       ...(identity.includes('actor') ? { actor: who.actor } : {}),
       ...(identity.includes('source') ? { source: 'mcp' } : {}),
     },

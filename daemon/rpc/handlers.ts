@@ -18,6 +18,7 @@ import { intervalHandlers } from './interval-handlers.js';
 import { reportPreparers } from '../app/time/report-views.js';
 import { gitHandlers, gitPreparers } from './git.js';
 import { syncHandlers } from './sync-handlers.js';
+import { messageHandlers } from './message-handlers.js';
 import {
   estimateHandlers,
   withHistoryOnCheck,
@@ -103,6 +104,7 @@ export const handlers: HandlerTable = {
   ...estimateHandlers,
   'task.complete': (c, p, conn, d) => withHistoryOnCheck(c, completionHandlers['task.complete'](c, p, conn, d)),
   'actors.list': (c, p) => listActors(c, p),
+  ...messageHandlers,
 };
 
 export const preparers: Preparers<MethodName> = {

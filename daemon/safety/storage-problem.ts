@@ -25,7 +25,11 @@ export function storageProblemOf(code: unknown): StorageProblem | null {
  * version, so it is set to the one the damaged file had. A recovery that comes out empty is
  * refused at start (daemon/store/database.ts), never silently started on.
  */
-export const corruptRecovery = (db: string, userVersion?: number, backup?: { path: string; taken_at: string }): string => {
+export const corruptRecovery = (
+  db: string,
+  userVersion?: number,
+  backup?: { path: string; taken_at: string },
+): string => {
   const version = userVersion ? ` && sqlite3 recovered.db ${q(`PRAGMA user_version = ${userVersion}`)}` : '';
   // fragd's own copy comes first: it holds everything up to when it was taken, even when
   // the damage hit the schema page and nothing can be dumped.

@@ -557,6 +557,52 @@ export const migrations: readonly string[] = [
   CREATE INDEX activities_sprint_notes ON activities(sprint_id, id) WHERE kind = 'note' AND task_id IS NULL;
   CREATE INDEX activities_project_notes ON activities(project_id, id)
     WHERE kind = 'note' AND task_id IS NULL AND sprint_id IS NULL;
+  -- Messages between actors and handoffs of tasks (issue 25, docs/claims.md). A message has
+  -- one row per recipient actor: when it was queued for an agent's context (and for which
+  -- conversation), when it was first read (and where), when it was acknowledged. Queued and
+  -- read are kept so that nothing is delivered twice, a restart included. Rows have a rowid
+  -- of their own, so the team store's outbox carries them like every table (team-sync.md).
+  CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('message','handoff')),
+    from_actor TEXT NOT NULL,
+    from_session_id INTEGER REFERENCES sessions(id),
+    to_spec TEXT NOT NULL,
+    task_id INTEGER REFERENCES tasks(id),
+    text TEXT NOT NULL,
+    sent_at INTEGER NOT NULL
+  );
+  CREATE TABLE message_recipients (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages(id),
+    actor TEXT NOT NULL,
+    queued_at INTEGER,
+    queued_session_id INTEGER REFERENCES sessions(id),
+    read_at INTEGER,
+    read_via TEXT CHECK (read_via IN ('context','inbox','mcp')),
+    acked_at INTEGER,
+    UNIQUE (message_id, actor)
+  );
+  CREATE INDEX message_inbox ON message_recipients(actor, message_id);
+  -- What every answer and every prompt of an agent asks: its actor's unread messages, found
+  -- without reading the ones it has long dealt with.
+  CREATE INDEX message_unread ON message_recipients(actor, message_id) WHERE read_at IS NULL AND acked_at IS NULL;
+  CREATE INDEX message_queued ON message_recipients(queued_session_id) WHERE read_at IS NULL;
+  -- A task handed over to an actor: held for it (others' next leaves it) until it takes it,
+  -- someone takes it over, or it is handed on (closed_at, close_reason).
+  CREATE TABLE handoffs (
+    id INTEGER PRIMARY KEY,
+    task_id INTEGER NOT NULL REFERENCES tasks(id),
+    from_actor TEXT NOT NULL,
+    from_session_id INTEGER REFERENCES sessions(id),
+    to_actor TEXT NOT NULL,
+    note TEXT NOT NULL,
+    message_id INTEGER REFERENCES messages(id),
+    created_at INTEGER NOT NULL,
+    closed_at INTEGER,
+    close_reason TEXT
+  );
+  CREATE INDEX handoffs_open ON handoffs(task_id) WHERE closed_at IS NULL;
   `,
 ];
 

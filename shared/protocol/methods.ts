@@ -23,6 +23,7 @@ import { syncMethods } from './sync.js';
 import { usageMethods } from './usage.js';
 import { estimateMethods, type EstimateSuggestion } from './estimates.js';
 import { actorsMethods } from './actors.js';
+import { messageMethods } from './messages.js';
 import {
   code,
   text,
@@ -646,6 +647,7 @@ export const methods = {
   ...usageMethods,
   ...estimateMethods,
   ...actorsMethods,
+  ...messageMethods,
 } as const;
 
 export type Methods = typeof methods;

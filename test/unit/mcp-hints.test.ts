@@ -22,6 +22,16 @@ describe('MCP hints', () => {
       'task_edit {"code":"T-1","estimate_minutes":90}',
     );
     expect(commandForMcp('fragctl task list --blocked')).toBe('task_list {"blocked":true}');
+    // Messages and handoff are ops of the coordinate tool; a message id is a number in a list.
+    expect(commandForMcp('fragctl inbox ack 12 --session SESSION-004')).toBe('coordinate {"op":"ack","ids":[12]}');
+    expect(commandForMcp('fragctl inbox ack --all')).toBe('coordinate {"op":"ack","all":true}');
+    expect(commandForMcp('fragctl inbox')).toBe('coordinate {"op":"inbox"}');
+    expect(commandForMcp("fragctl send task:T-1 'the API moved'")).toBe(
+      'coordinate {"op":"send","to":"task:T-1","text":"the API moved"}',
+    );
+    expect(commandForMcp("fragctl handoff T-1 --to codex --note 'yours'")).toBe(
+      'coordinate {"op":"handoff","task":"T-1","to":"codex","text":"yours"}',
+    );
     expect(commandForMcp('fragctl session status')).toBe('session_status');
     // No tool for it: left as it was.
     expect(commandForMcp('fragctl report --by day')).toBe('fragctl report --by day');

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   callForOp,
+  coordinateSpec,
   opToolSpecs,
   paramsFor,
   resolveOpTools,
@@ -86,7 +87,7 @@ describe('paramsFor', () => {
 });
 
 describe('time_correct: one tool, its op picks the method', () => {
-  const [tc] = resolveOpTools();
+  const tc = resolveOpTools().find((t) => t.name === 'time_correct')!;
   const who = { actor: 'claude', session: 'SESSION-002' };
 
   it('maps every op onto a method of the table, always as the agent itself', () => {
@@ -138,5 +139,52 @@ describe('time_correct: one tool, its op picks the method', () => {
     const [t] = resolveOpTools([spec]);
     expect(Object.keys(t.ops)).not.toContain('ghost');
     expect(t.inputSchema.safeParse({ op: 'ghost' }).success).toBe(false);
+  });
+});
+
+describe('coordinate: messages, handoff and (once their methods exist) reservations', () => {
+  const co = resolveOpTools().find((t) => t.name === 'coordinate')!;
+  const who = { actor: 'claude', session: 'SESSION-002' };
+
+  it('sends as the agent in its own session; handoff takes the note as text', () => {
+    expect(callForOp(co, { op: 'send', to: 'task:T-1', text: 'hi' }, who)).toEqual({
+      method: 'message.send',
+      params: { to: 'task:T-1', text: 'hi', session: 'SESSION-002', actor: 'claude', source: 'mcp' },
+    });
+    expect(callForOp(co, { op: 'handoff', to: 'codex', text: 'yours' }, { actor: 'claude' })).toEqual({
+      method: 'task.handoff',
+      params: { to: 'codex', note: 'yours', actor: 'claude', source: 'mcp' },
+    });
+    expect(callForOp(co, { op: 'handoff', task: 'T-1', to: 'codex', text: 'yours' }, who).params).toMatchObject({
+      code: 'T-1',
+    });
+    expect(callForOp(co, { op: 'inbox' }, who).params).toMatchObject({ limit: 20 });
+    expect(() => callForOp(co, { op: 'ack' }, who)).toThrow(/needs ids or all/);
+  });
+
+  it('offers the reservation ops, and the arguments only they take, only when the table has their methods', () => {
+    const reservations = {
+      reserve: 'reservation.create',
+      release: 'reservation.release',
+      reservations: 'reservation.list',
+    };
+    for (const [op, method] of Object.entries(reservations))
+      expect(Object.keys(co.ops).includes(op)).toBe(method in methods);
+    if (!('reservation.create' in methods))
+      for (const arg of ['exclusive', 'ttl_minutes']) expect(Object.keys(co.inputSchema.shape)).not.toContain(arg);
+    // As if the methods existed (here: an existing method in their place), they are offered with their arguments.
+    const spec = coordinateSpec();
+    const [whole] = resolveOpTools([
+      {
+        ...spec,
+        ops: Object.fromEntries(
+          Object.entries(spec.ops).map(([k, o]) => [k, { ...o, method: 'message.send' as const }]),
+        ),
+      },
+    ]);
+    expect(Object.keys(whole.ops)).toEqual(['send', 'inbox', 'ack', 'handoff', 'reserve', 'release', 'reservations']);
+    expect(Object.keys(whole.inputSchema.shape)).toEqual(
+      expect.arrayContaining(['paths', 'exclusive', 'ttl_minutes', 'path']),
+    );
   });
 });

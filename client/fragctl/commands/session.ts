@@ -39,10 +39,33 @@ export function statusCommand(y: Argv<GlobalArgs>) {
     'status',
     'Show the current session: stack, live active time, recent activity',
     (b) => b.option('short', { type: 'boolean', describe: 'one line for a prompt or status bar' }),
-    (argv) =>
-      run(argv, (c, t) => c.call('session.status', t), argv.short ? shortLine : (r) => statusLines(r, layoutOf(argv))),
+    (argv) => runStatus(argv, argv.short),
   );
 }
+
+/** fragctl status (also the fast path's): the session, and the count of the actor's unread messages. */
+export const runStatus = (argv: GlobalArgs, short: boolean | undefined) =>
+  run(
+    argv,
+    async (c, t) => {
+      const r = await c.call('session.status', t);
+      if (short) return r;
+      // The session's actor's inbox, counted without marking anything read.
+      const m = await c
+        .call('message.inbox', { session: r.session.key, unread: true, limit: 1, mark_read: false })
+        .catch(() => null);
+      return m ? { ...r, messages: { unread: m.unread, unacknowledged: m.unacknowledged } } : r;
+    },
+    short ? shortLine : (r: StatusWithMessages) => [...statusLines(r, layoutOf(argv)), ...inboxLine(r.messages)],
+  );
+
+type StatusWithMessages = ResultOf<'session.status'> & { messages?: { unread: number; unacknowledged: number } };
+
+/** "messages: 2 unread, 3 not acknowledged (fragctl inbox)" when there are any. */
+const inboxLine = (m: StatusWithMessages['messages']) =>
+  m && m.unacknowledged
+    ? [`messages: ${m.unread} unread, ${m.unacknowledged} not acknowledged (${fragctl('inbox')})`]
+    : [];
 
 export function sessionCommands(y: Argv<GlobalArgs>) {
   return y.command('session', 'Start, pause, resume, switch and end work sessions', (s) =>

@@ -22,6 +22,7 @@ import { placeOf, type RepoPlace } from './repo.js';
 import { readSubagentTranscripts, readTranscript } from './tokens.js';
 import { boundedText, contextLines, hookOutput, queuePromptContext } from './context-answer.js';
 import { checkBudgets } from '../costs/budgets.js';
+import { giveBack, queueMessagesFor, settleQueued } from './message-delivery.js';
 
 export { WAITING, waitingReason, isAutomaticPause } from '../sessions/agent-pauses.js';
 
@@ -393,6 +394,8 @@ export function applyAgentEvent(outer: Call, e: AgentEvent): AgentOutcome {
   if (kind === 'subagent_stop') readTranscript(call, s, dialect, e.payload.agent_transcript_path);
   // A subagent's last message is written after its SubagentStop: read on the next events.
   else readSubagentTranscripts(call, s, dialect, e.payload.transcript_path);
+  // Messages queued for this conversation and gone from its file were printed by a prompt's hook.
+  if (kind === 'prompt' || kind === 'end') settleQueued(call, s, e.at);
   // Budgets: a crossing of 80% or 100% is recorded and told to the agent at its next prompt.
   queuePromptContext(
     call,
@@ -400,6 +403,10 @@ export function applyAgentEvent(outer: Call, e: AgentEvent): AgentOutcome {
     chatId,
     checkBudgets(call, s, s.active_task_id).map((c) => c.line),
   );
+
+  // Messages for this actor not queued anywhere yet: for the conversation's next prompt (a
+  // start's: its first). An exit gives what it had queued back, for the actor's next conversation.
+  if (kind === 'start' || kind === 'prompt') queueMessagesFor(call, s, e.agent, chatId);
 
   if (kind === 'stop' && s.status === 'active')
     s = pauseSessionRow(call, s, waitingReason('for a person', e.at), e.at, 'pause');
@@ -412,6 +419,7 @@ export function applyAgentEvent(outer: Call, e: AgentEvent): AgentOutcome {
     const why = exitedReason(e.agent, str(e.payload.reason), e.at);
     s = s.status === 'active' ? pauseSessionRow(call, s, why, e.at, 'pause') : relabelPause(call, s, why);
     releaseClaimsOf(call, s, 'exited');
+    giveBack(call, s);
   }
   return { outcome: 'ingested', session: s, kind, place };
 }

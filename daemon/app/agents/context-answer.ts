@@ -2,7 +2,7 @@
 // where its fragd session stands, from what fragd stored: the session key, the stack, the
 // last step, the active task's open requirements and next actions. Nothing invented, at
 // most AGENT_CONTEXT_MAX characters, in the form the agent injects into its context.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Call } from '../app.js';
 import { parseStack, type SessionRow, type TaskRow } from '../rows.js';
@@ -141,21 +141,59 @@ export function hookOutput(event: string, text: string): string {
  * (in the agent's hook output form) and removes it, with no Node start (client/agents/
  * fragd-agent-hook.sh). Lines queued before that prompt are kept together.
  */
-export function queuePromptContext(call: Call, agent: string, chatId: string | null, lines: string[]): void {
+export function queuePromptContext(call: Call, agent: string, chatId: string | null, lines: string[]): number {
+  const file = promptContextFile(call, chatId);
+  if (!lines.length || !file) return 0;
+  const before = takeQueued(file);
+  const text = boundedText([...before, ...lines]);
+  // boundedText keeps a prefix of whole lines: the new lines kept are those past the old ones.
+  const kept = Math.max(0, (text ? text.split('\n').length : 0) - before.length);
+  writeQueued(file, agent, text);
+  return kept;
+}
+
+/**
+ * Takes the queued lines away by a rename, as the prompt hook does: either the hook or fragd
+ * gets them, never both, so a line is never printed at one prompt and queued again for the next.
+ */
+export function takeQueued(file: string): string[] {
+  const taken = `${file}.${process.pid}.take`;
+  try {
+    renameSync(file, taken);
+  } catch {
+    return []; // none queued, or the prompt took them
+  }
+  const lines = queuedLines(taken);
+  rmSync(taken, { force: true });
+  return lines;
+}
+
+/** The file a conversation's next prompt prints (null: no place for one, e.g. an in-memory store). */
+export function promptContextFile(call: Call, chatId: string | null): string | null {
   const db = call.app.sql.db.name;
-  if (!lines.length || !chatId || !/^[A-Za-z0-9_-]{1,128}$/.test(chatId) || !db || db === ':memory:') return;
-  const dir = join(dirname(db), 'spool', 'context');
-  const file = join(dir, chatId);
-  const event = agent === 'gemini' ? 'BeforeAgent' : 'UserPromptSubmit';
-  let before: string[] = [];
+  if (!chatId || !/^[A-Za-z0-9_-]{1,128}$/.test(chatId) || !db || db === ':memory:') return null;
+  return join(dirname(db), 'spool', 'context', chatId);
+}
+
+/** The lines queued in a conversation's prompt context file (none when it was taken). */
+export function queuedLines(file: string): string[] {
   try {
     const old = JSON.parse(readFileSync(file, 'utf8')) as { hookSpecificOutput?: { additionalContext?: string } };
-    before = (old.hookSpecificOutput?.additionalContext ?? '').split('\n').filter(Boolean);
+    return (old.hookSpecificOutput?.additionalContext ?? '').split('\n').filter(Boolean);
   } catch {
-    // none queued (or unreadable: replaced)
+    return []; // none queued (or unreadable: replaced)
   }
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+/** Replaces the queued context (by a rename, so the prompt hook reads all of it or none). */
+export function writeQueued(file: string, agent: string, text: string): void {
+  if (!text) {
+    rmSync(file, { force: true });
+    return;
+  }
+  const event = agent === 'gemini' ? 'BeforeAgent' : 'UserPromptSubmit';
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, hookOutput(event, boundedText([...before, ...lines])), { mode: 0o600 });
+  writeFileSync(tmp, hookOutput(event, text), { mode: 0o600 });
   renameSync(tmp, file);
 }

@@ -162,6 +162,15 @@ function fixCommands(
   }
 }
 
+/**
+ * How many messages the actor has not read nor acknowledged. The table is the messages
+ * domain's (app/messages/, above this layer); a count by its index, read here so that every
+ * answer can say so without importing upward.
+ */
+export const UNREAD_COUNT_SQL =
+  'SELECT count(*) FROM message_recipients WHERE actor = ? AND read_at IS NULL AND acked_at IS NULL';
+const unreadMessages = (call: Call, actor: string): number => call.app.sql.value<number>(UNREAD_COUNT_SQL, actor) ?? 0;
+
 /** For an agent's session, commands name it (--session), so they work from any process. */
 export const sessionFlag = (s: Pick<SessionRow, 'actor' | 'key'> | null): string[] =>
   s && s.actor !== 'human' ? ['--session', s.key] : [];
@@ -357,6 +366,13 @@ export const buildInstructions: InstructionBuilder = (call, template, s, item, e
       }
       break;
     }
+  }
+  // Unread messages (docs/claims.md, "Messages and handoff"): an actor that reads no
+  // prompt context (fragctl, MCP) learns of them here; an agent whose prompt showed them has none.
+  const unread = s && template !== 'validation_failed' ? unreadMessages(call, s.actor) : 0;
+  if (unread) {
+    next.push(`You have ${unread} unread message${unread === 1 ? '' : 's'}: read them with the inbox.`);
+    cmds.push(fragctl('inbox', flag));
   }
   const result: Instructions = {
     next_actions: next,

@@ -79,6 +79,11 @@ const RULES: Rule[] = [
   correction(['interval', 'delete'], 'delete', ['ref']),
   correction(['interval', 'annotate'], 'annotate', ['ref', 'text']),
   correction(['undo'], 'undo'),
+  // Messages and handoff: ops of the coordinate tool (docs/claims.md).
+  { words: ['inbox', 'ack'], tool: 'coordinate', fixed: { op: 'ack' }, positionals: ['ids'] },
+  { words: ['inbox'], tool: 'coordinate', fixed: { op: 'inbox' } },
+  { words: ['send'], tool: 'coordinate', fixed: { op: 'send' }, positionals: ['to', 'text'] },
+  { words: ['handoff'], tool: 'coordinate', fixed: { op: 'handoff' }, positionals: ['task'], flags: { note: 'text' } },
 ];
 
 const camel = (flag: string) => flag.replace(/-/g, '_');
@@ -110,7 +115,9 @@ function toolCallOf(command: string): { tool: string; args: Record<string, unkno
         i++;
       }
     } else if (pos.length) {
-      args[pos.shift()!] = w;
+      const key = pos.shift()!;
+      // Message ids are numbers, in a list (coordinate ack).
+      args[key] = key === 'ids' && /^\d+$/.test(w) ? [Number(w)] : w;
     }
   }
   return { tool: rule.tool, args };

@@ -17,6 +17,7 @@ import { parseStack, type SessionRow, type TaskRow } from '../rows.js';
 import { remoteHolder, remotelyHeldTaskIds } from '../../sync/mirror.js';
 import { heldElsewhere, notGranted } from '../../sync/errors.js';
 import { isAgentSession } from '../sessions/tick.js';
+import { closeHandoffs, handoffHolds, handoffReason, heldForOthers, openHandoff } from './handoffs.js';
 
 /** Priority scale: 1 is the most urgent. Stored as the number, shown as the name. */
 export {
@@ -210,6 +211,8 @@ export function heldByOthers(call: Call, s: SessionRow | null): Set<number> {
   }
   // With team sync, what another machine holds (as of the last pull) is not ours to take.
   for (const id of remotelyHeldTaskIds(call.app.sql)) held.add(id);
+  // A task handed over to another actor is held for it (work/handoffs.ts).
+  for (const id of heldForOthers(call, s?.actor ?? null).keys()) held.add(id);
   return held;
 }
 
@@ -248,6 +251,23 @@ export function claimTask(call: Call, s: SessionRow, task: TaskRow, o: ClaimOpti
   if (remote) {
     const { machine, actor, session, since } = remote;
     throw heldElsewhere(task.code, { machine, actor, session, since });
+  }
+
+  // Handed over to another actor (task.handoff): held for it, as a claim holds, unless taken over.
+  const handoff = holder ? undefined : openHandoff(call, task.id);
+  if (handoff && handoff.to_actor !== s.actor && handoffHolds(call, handoff) && !o.take_over) {
+    throw new FragError(
+      ErrorCode.TaskClaimed,
+      `${task.code} is held for ${handoff.to_actor}: ${handoffReason(handoff)} at ${iso(handoff.created_at)}`,
+      {
+        task: task.code,
+        holder: { actor: handoff.to_actor, session: null, since: iso(handoff.created_at) },
+        handed_over_by: handoff.from_actor,
+        stale_after_seconds: call.app.config.claim_stale_seconds,
+        ways_out: ['next', 'take_over'],
+        hint: `take another task with: fragctl next; or take it with --take-over (recorded)`,
+      },
+    );
   }
 
   const open = openDependencies(call, task.id);
@@ -347,6 +367,20 @@ export function claimTask(call: Call, s: SessionRow, task: TaskRow, o: ClaimOpti
     );
   }
   if (holder) release(call, holder.claim, how === 'activate' ? 'moved' : how);
+  if (handoff) {
+    const taken = handoff.to_actor === s.actor;
+    closeHandoffs(call, task.id, taken ? 'taken' : `taken by ${s.actor}`);
+    claimRecord(
+      call,
+      s,
+      task,
+      taken ? 'handoff.taken' : 'handoff.taken_over',
+      taken
+        ? `${s.actor} took ${task.code}, handed over by ${handoff.from_actor}`
+        : `${s.actor} took ${task.code}, which ${handoff.from_actor} had handed over to ${handoff.to_actor}`,
+      { from_actor: handoff.from_actor, to_actor: handoff.to_actor, handoff: handoff.id },
+    );
+  }
   sql.run(
     "INSERT INTO claims (task_id, session_id, actor, role, how, claimed_at) VALUES (?, ?, ?, 'holder', ?, ?)",
     task.id,

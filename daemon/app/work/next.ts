@@ -9,6 +9,7 @@ import type { Call } from '../app.js';
 import { parseStack, type SessionRow, type TaskRow } from '../rows.js';
 import { heldByOthers, liveHolder, openDependencies, priorityName } from './claims.js';
 import { remoteHolder } from '../../sync/mirror.js';
+import { handoffReason, handoffsTo, heldForOthers, openHandoff } from './handoffs.js';
 
 export interface NextChoice {
   task: TaskRow | null;
@@ -60,17 +61,24 @@ export function chooseNext(
   const mine = new Set(stack.filter((f) => f.type === 'task' || f.type === 'subtask').map((f) => f.id));
   const preferred = sprintId ?? stack.find((f) => f.type === 'sprint')?.id ?? null;
   const held = heldByOthers(call, s);
+  const heldFor = heldForOthers(call, s?.actor ?? null);
+  // Tasks handed over to this actor come first, before its sprint (task.handoff).
+  const handed = s ? handedOver(call, s, mine, held) : [];
   const passes =
     preferred == null
       ? [() => sql.iterate<OpenTask>(RANKED.all)]
       : [() => sql.iterate<OpenTask>(RANKED.sprint, preferred), () => sql.iterate<OpenTask>(RANKED.others, preferred)];
-  let ready: TaskRow[] = [];
+  let ready: TaskRow[] = [...handed];
+  const handedIds = new Set(handed.map((t) => t.id));
   const waiting: { code: string; reason: string; order: number }[] = [];
   const yours: string[] = [];
   let more = false;
   let order = 0;
   const wait = (t: OpenTask, at: number) => {
-    if (held.has(t.id)) {
+    const forOther = heldFor.get(t.id);
+    if (held.has(t.id) && forOther && !liveHolder(call, t.id)) {
+      waiting.push({ code: t.code, order: at, reason: handoffReason(forOther) });
+    } else if (held.has(t.id)) {
       const h = liveHolder(call, t.id);
       const remote = h ? null : remoteHolder(sql, t.code);
       waiting.push({
@@ -90,6 +98,7 @@ export function chooseNext(
   walk: for (const pass of passes) {
     for (const t of pass()) {
       seen.add(t.id);
+      if (handedIds.has(t.id)) continue;
       if (mine.has(t.id)) yours.push(t.code);
       else if (held.has(t.id) || t.blocked) met.push([t, ++order]);
       else ready.push(t);
@@ -134,7 +143,24 @@ export function chooseNext(
   };
 }
 
+/** A handoff's note on one line, at most 300 characters. */
+const noteOf = (note: string) => {
+  const line = note.replace(/[“”]/g, '"').replace(/\s+/g, ' ');
+  return line.length > 300 ? `${line.slice(0, 299)}…` : line;
+};
+
+/** Open, ready tasks handed over to the session's actor, oldest handoff first. */
+function handedOver(call: Call, s: SessionRow, mine: Set<number>, held: Set<number>): TaskRow[] {
+  const out: TaskRow[] = [];
+  for (const h of handoffsTo(call, s.actor)) {
+    const t = call.app.sql.get<OpenTask>(`${openTasks()} AND t.id = ?`, h.task_id);
+    if (t && !t.blocked && !mine.has(t.id) && !held.has(t.id) && !out.some((o) => o.id === t.id)) out.push(t);
+  }
+  return out;
+}
+
 export function whyChosen(call: Call, t: TaskRow, preferred: number | null, count: number, more = false): string {
+  const handedBy = openHandoff(call, t.id);
   const where =
     preferred != null && t.sprint_id === preferred
       ? `in your sprint ${sprintCode(call, preferred)}`
@@ -143,6 +169,11 @@ export function whyChosen(call: Call, t: TaskRow, preferred: number | null, coun
         : 'in no sprint';
   const deps = call.app.sql.value<number>('SELECT count(*) FROM task_deps WHERE task_id = ?', t.id) ?? 0;
   return [
+    ...(handedBy
+      ? [
+          `${t.code} was handed over to ${handedBy.to_actor} by ${handedBy.from_actor} with the note “${noteOf(handedBy.note)}”`,
+        ]
+      : []),
     `${t.code} is ${where}`,
     `${priorityName(t.priority)} priority`,
     more
