@@ -20,6 +20,8 @@ export interface ToolSpec {
   description?: string;
   /** The method's session/actor narrow what it reads (a report), so the agent chooses them, no default. */
   targetIsFilter?: boolean;
+  /** The method's actor is a filter (who worked on what): the agent names one or none, never itself by default. */
+  actorIsFilter?: boolean;
 }
 
 /** The tool list an agent sees. Kept short: every tool costs context in the agent. */
@@ -57,8 +59,7 @@ export const toolSpecs: ToolSpec[] = [
     name: 'task_list',
     choices: [{ method: 'task.list' }],
     description: 'List tasks (filters: sprint, status, priority, ready, blocked, label, actor).',
-    // actor filters by who worked on a task: the agent names one or none, never itself by default.
-    targetIsFilter: true,
+    actorIsFilter: true,
   },
   {
     name: 'task_show',
@@ -195,8 +196,12 @@ export function resolveTools(specs: ToolSpec[] = toolSpecs): ResolvedTool[] {
     const has = (k: string) => k in shape;
     const takesSession = has('session');
     const targetIsFilter = spec.targetIsFilter ?? false;
-    const resolved = { takesSession, takesActor: has('actor'), takesSource: has('source'), targetIsFilter };
-    for (const k of [...(targetIsFilter ? ['session', 'source'] : SUPPLIED), ...Object.keys(fixed)]) delete shape[k];
+    const takesActor = has('actor') && !spec.actorIsFilter;
+    const resolved = { takesSession, takesActor, takesSource: has('source'), targetIsFilter };
+    const supplied = targetIsFilter
+      ? ['session', 'source']
+      : SUPPLIED.filter((k) => k !== 'actor' || !spec.actorIsFilter);
+    for (const k of [...supplied, ...Object.keys(fixed)]) delete shape[k];
     if (takesSession) shape.session_key = sessionKeyInput;
     out.push({
       name: spec.name,
