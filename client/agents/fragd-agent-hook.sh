@@ -7,9 +7,95 @@
 # answer with context, so it asks fragd (one round trip, through fragctl). Every other
 # event is written as one spool record, with no Node.js start: fragd ingests the spool at
 # start, on a file-system watch and on a timer, so nothing is lost while it is down.
-# Always exits 0; prints nothing except SessionStart's context and, at a prompt, what fragd
-# queued for the conversation's context.
+# Always exits 0; prints nothing except SessionStart's context, at a prompt what fragd
+# queued for the conversation's context, and before an edit tool (Claude Code's PreToolUse,
+# Codex's PreToolUse for apply_patch, Gemini CLI's BeforeTool) a refusal in the agent's own
+# form when the file is another session's exclusive reservation (docs/claims.md): read from
+# the file fragd keeps beside the spool, with one sed and shell builtins.
 agent=$1 event=$2
+
+# Sets deny to the refusal reason (JSON-escaped) when the tool call in record $1 edits a file another
+# session reserves exclusively, per the reservations file $2 (fragd keeps it: one line per
+# reservation, tab-separated: root, pattern, session, actor, task, until, the holder's chat
+# ids, the take-over command). The tools that edit a file: Claude Code's Edit, Write,
+# MultiEdit, NotebookEdit (tool_input.file_path / notebook_path), Gemini CLI's write_file and
+# replace (file_path), Codex's apply_patch (the patch's "*** Update/Add/Delete File:" and
+# "*** Move to:" lines). A shell command is not parsed for paths. deny stays empty otherwise.
+fragd_reserved() {
+  # One sed: the tool's name, the conversation, its cwd and the paths, one per line (the
+  # payload is one JSON line; a key's name followed by ":" cannot occur inside a string).
+  set -- "$1" "$2" "$(sed -n '/"tool_name"/{
+h
+s/.*"tool_name"[[:space:]]*:[[:space:]]*"\([^"\\]*\)".*/T\1/p
+g
+s/.*"session_id"[[:space:]]*:[[:space:]]*"\([A-Za-z0-9_-]*\)".*/S\1/p
+g
+s/.*"cwd"[[:space:]]*:[[:space:]]*"\([^"\\]*\)".*/C\1/p
+g
+s/.*"file_path"[[:space:]]*:[[:space:]]*"\([^"\\]*\)".*/P\1/p
+g
+s/.*"notebook_path"[[:space:]]*:[[:space:]]*"\([^"\\]*\)".*/P\1/p
+g
+/"tool_name"[[:space:]]*:[[:space:]]*"apply_patch"/{
+s/\\n/\
+/g
+s/\n\*\*\* [A-Za-z]* File: \([^\n"\\]*\)/\
+P\1\
+/g
+s/\n\*\*\* Move to: \([^\n"\\]*\)/\
+P\1\
+/g
+/\nP/{
+s/\n[^P\n][^\n]*//g
+s/\n\n*/\
+/g
+s/^[^\n]*\n//
+p
+}
+}
+}' "$1" 2>/dev/null)"
+  tool= sid= cwd= paths=
+  nl='
+'
+  # Paths may hold * or ?: no pathname expansion of them (restored on return).
+  set -f
+  IFS_=$IFS IFS=$nl
+  for line in $3; do
+    case $line in
+      T*) tool=${line#T} ;;
+      S*) sid=${line#S} ;;
+      C*) cwd=${line#C} ;;
+      P?*) p=${line#P}
+        case $p in /*) ;; *) p=$cwd/$p ;; esac
+        paths=$paths$p$nl ;;
+    esac
+  done
+  IFS=$IFS_
+  case $tool in
+    Edit|Write|MultiEdit|NotebookEdit|write_file|replace|apply_patch) ;;
+    *) set +f; return 0 ;;
+  esac
+  [ -n "$paths" ] || { set +f; return 0; }
+  tab='	'
+  while IFS=$tab read -r r_root r_pat r_key r_actor r_task r_until r_ids r_take; do
+    case $r_root in '#'* | '') continue ;; esac
+    # The holder's own conversation passes.
+    case ",$r_ids," in *",$sid,"*) [ -n "$sid" ] && continue ;; esac
+    IFS=$nl
+    for p in $paths; do
+      case $p in
+        "$r_root"/$r_pat | "$r_root"/$r_pat/*)
+          IFS=$IFS_
+          [ "$r_task" = - ] && r_task= || r_task=" for $r_task"
+          deny="fragd: ${p#"$r_root"/} is reserved exclusively by $r_actor ($r_key)$r_task, until $r_until unless renewed. Do not change it: work on other files, or wait until it is released (who holds what: fragctl reservations --all). To take it over (recorded on both sessions): $r_take"
+          set +f
+          return 0 ;;
+      esac
+    done
+    IFS=$IFS_
+  done <"$2"
+  set +f
+}
 
 if [ "${FRAGMENTS_HOOKS:-on}" = off ]; then exit 0; fi
 
@@ -45,8 +131,9 @@ esac
   # it, for replaying a conversation on a test clock. fragd skips a record without its
   # final "end" line (still being written) and takes the payload between "payload" and it.
   rec=$spool/agent-$$-$up.rec
-  # A prompt's record is written under another name first (below); every other event's directly.
-  case $event in UserPromptSubmit|BeforeAgent) out=$rec.part ;; *) out=$rec ;; esac
+  # A prompt's or a tool's record is written under another name first (read below, then
+  # named .rec: fragd takes .rec files at once); every other event's directly.
+  case $event in UserPromptSubmit|BeforeAgent|PreToolUse|BeforeTool) out=$rec.part ;; *) out=$rec ;; esac
   { printf 'fragd-agent 1\nagent %s\nevent %s\ntime %s\npayload\n' "$agent" "$event" "$FRAGD_AGENT_HOOK_TIME"
     cat
     printf '\nend\n'
@@ -58,6 +145,24 @@ esac
   case $event in
     UserPromptSubmit|BeforeAgent)
       id=$(sed -n 's/.*"session_id"[[:space:]]*:[[:space:]]*"\([A-Za-z0-9_-]\{1,128\}\)".*/\1/p' "$out" | head -n 1)
+      mv "$out" "$rec" ;;
+  esac
+  # Before a tool: is it an edit of a file another session reserves exclusively? Only when
+  # fragd keeps a reservations file (none: nothing is reserved, and this costs one test).
+  res=${spool%/*}/reservations
+  case $event in
+    PreToolUse|BeforeTool)
+      if [ -s "$res" ] && [ -O "$res" ] && [ ! -L "$res" ]; then
+        deny=
+        fragd_reserved "$out" "$res"
+        if [ -n "$deny" ]; then
+          if [ "$event" = BeforeTool ]; then
+            printf '{"decision":"deny","reason":"%s"}\n' "$deny"
+          else
+            printf '{"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"deny","permissionDecisionReason":"%s"}}\n' "$deny"
+          fi
+        fi
+      fi
       mv "$out" "$rec" ;;
   esac
   queued=$spool/context/$id

@@ -22,6 +22,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { openCommand } from './commands/open.js';
 import { syncCommands } from './commands/sync.js';
 import { estimateCommands } from './commands/estimate.js';
+import { reservationCommands } from './commands/reservations.js';
 
 declare const __FRAGD_VERSION__: string;
 
@@ -78,6 +79,7 @@ for (const add of [
   openCommand,
   syncCommands,
   estimateCommands,
+  reservationCommands,
 ]) {
   cli = add(cli);
 }

@@ -18,6 +18,7 @@ import { intervalHandlers } from './interval-handlers.js';
 import { reportPreparers } from '../app/time/report-views.js';
 import { gitHandlers, gitPreparers } from './git.js';
 import { syncHandlers } from './sync-handlers.js';
+import { reservationHandlers, withReservations } from './reservation-handlers.js';
 import {
   estimateHandlers,
   withPlanEstimates,
@@ -52,7 +53,7 @@ const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
   'session.resume': (c, p) => sessions.resumeSession(c, p),
   'session.switch': (c, p) => sessions.switchSession(c, p),
   'session.abandon': (c, p) => sessions.abandonSession(c, p),
-  'session.status': (c, p) => sessions.sessionStatus(c, p),
+  'session.status': (c, p) => withReservations(c, sessions.sessionStatus(c, p)),
   'session.list': (c, p) => sessions.listSessions(c, p),
   'session.history': (c, p) => context.sessionHistory(c, p),
 
@@ -95,6 +96,7 @@ export const handlers: HandlerTable = {
   ...gitHandlers,
   ...syncHandlers,
   ...estimateHandlers,
+  ...reservationHandlers,
 };
 
 export const preparers: Preparers<MethodName> = {
