@@ -20,7 +20,9 @@ agent=$1 event=$2
 # ids, the take-over command). The tools that edit a file: Claude Code's Edit, Write,
 # MultiEdit, NotebookEdit (tool_input.file_path / notebook_path), Gemini CLI's write_file and
 # replace (file_path), Codex's apply_patch (the patch's "*** Update/Add/Delete File:" and
-# "*** Move to:" lines). A shell command is not parsed for paths. deny stays empty otherwise.
+# "*** Move to:" lines), also when Codex passes it as a shell command that starts with
+# apply_patch (Codex runs that as its apply_patch tool). Any other shell command is not
+# parsed for paths. deny stays empty otherwise.
 fragd_reserved() {
   # One sed: the tool's name, the conversation, its cwd and the paths, one per line (the
   # payload is one JSON line; a key's name followed by ":" cannot occur inside a string).
@@ -36,6 +38,11 @@ s/.*"file_path"[[:space:]]*:[[:space:]]*"\([^"\\]*\)".*/P\1/p
 g
 s/.*"notebook_path"[[:space:]]*:[[:space:]]*"\([^"\\]*\)".*/P\1/p
 g
+/"command"[[:space:]]*:[[:space:]]*"apply_patch[ \\]/{
+s/.*/Tapply_patch/p
+g
+s/"tool_name"/"tool_name":"apply_patch","as"/
+}
 /"tool_name"[[:space:]]*:[[:space:]]*"apply_patch"/{
 s/\\n/\
 /g
