@@ -59,7 +59,7 @@ beforeAll(async () => {
 });
 afterAll(async () => d?.dispose());
 
-describe('fragctl reserve, release, reservations', () => {
+describe('fragctl reserve, release, reservations', { timeout: 120_000 }, () => {
   it("reserves paths relative to the repository root; another actor's overlapping reservation is refused with who, what and the ways out", async () => {
     const r = await ctl(alice, ['reserve', 'auth.ts', 'login/*'], join(repo.dir, 'src'));
     expect(r.code, r.stderr).toBe(0);
@@ -242,5 +242,5 @@ describe("a task's declared paths", () => {
       { pattern: 'src/auth.ts', release_reason: 'task completed' },
       { pattern: 'src/session/*', release_reason: 'task completed' },
     ]);
-  });
+  }, 120_000);
 });
