@@ -83,11 +83,10 @@ describe('reserved paths and globs', () => {
     expect(overlaps('src/a', 'src/b')).toBe(false);
     expect(overlaps('a?c', 'ab*')).toBe(true);
     expect(overlaps('a?c', 'abd*')).toBe(false);
-    // Linear: long patterns answer at once.
+    // A pattern that makes a backtracking matcher take exponential time is a table here.
     const long = `${'a*'.repeat(200)}b`;
-    const t = Date.now();
-    expect(overlaps(long, `${'a'.repeat(300)}c`)).toBe(false);
-    expect(Date.now() - t).toBeLessThan(2000);
+    expect(covers(long, `${'a'.repeat(300)}c`)).toBe(false);
+    expect(covers(long, `${'a'.repeat(300)}b`)).toBe(true);
   });
 });
 
