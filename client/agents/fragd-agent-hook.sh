@@ -11,97 +11,65 @@
 # queued for the conversation's context, and before an edit tool (Claude Code's PreToolUse,
 # Codex's PreToolUse for apply_patch, Gemini CLI's BeforeTool) a refusal in the agent's own
 # form when the file is another session's exclusive reservation (docs/claims.md): read from
-# the file fragd keeps beside the spool, with one sed and shell builtins.
+# the file fragd keeps beside the spool, with one awk.
 agent=$1 event=$2
 
-# Sets deny to the refusal reason (JSON-escaped) when the tool call in record $1 edits a file another
-# session reserves exclusively, per the reservations file $2 (fragd keeps it: one line per
-# reservation, tab-separated: root, pattern, session, actor, task, until, the holder's chat
-# ids, the take-over command). The tools that edit a file: Claude Code's Edit, Write,
-# MultiEdit, NotebookEdit (tool_input.file_path / notebook_path), Gemini CLI's write_file and
-# replace (file_path), Codex's apply_patch (the patch's "*** Update/Add/Delete File:" and
-# "*** Move to:" lines), also when Codex passes it as a shell command that starts with
-# apply_patch (Codex runs that as its apply_patch tool). Any other shell command is not
-# parsed for paths. deny stays empty otherwise.
+# Before a tool: when the call in the record $3 edits a file another session reserves
+# exclusively, per the reservations file $2 (fragd keeps it: one line per reservation,
+# tab-separated: root, pattern, session, actor, task, until, the holder conversation's chat
+# ids, the take-over command), prints the refusal in the agent's own form ($1: the event).
+# One awk, no shell in between: what it prints is the hook's answer. The tools that edit a
+# file: Claude Code's Edit, Write, MultiEdit, NotebookEdit (tool_input.file_path /
+# notebook_path), Gemini CLI's write_file and replace (file_path), Codex's apply_patch (the
+# patch's "*** Update/Add/Delete File:" and "*** Move to:" lines), also when Codex passes
+# it as a shell command starting with apply_patch (Codex runs that as its apply_patch
+# tool). Any other shell command is not parsed for paths. A key's name followed by ":"
+# cannot occur inside a JSON string, so the first match of one is the key itself.
 fragd_reserved() {
-  # One sed: the tool's name, the conversation, its cwd and the paths, one per line (the
-  # payload is one JSON line; a key's name followed by ":" cannot occur inside a string).
-  set -- "$1" "$2" "$(sed -n '/"tool_name"/{
-h
-s/.*"tool_name"[[:space:]]*:[[:space:]]*"\([^"\\]*\)".*/T\1/p
-g
-s/.*"session_id"[[:space:]]*:[[:space:]]*"\([A-Za-z0-9_-]*\)".*/S\1/p
-g
-s/.*"cwd"[[:space:]]*:[[:space:]]*"\([^"\\]*\)".*/C\1/p
-g
-s/.*"file_path"[[:space:]]*:[[:space:]]*"\([^"\\]*\)".*/P\1/p
-g
-s/.*"notebook_path"[[:space:]]*:[[:space:]]*"\([^"\\]*\)".*/P\1/p
-g
-/"command"[[:space:]]*:[[:space:]]*"apply_patch[ \\]/{
-s/.*/Tapply_patch/p
-g
-s/"tool_name"/"tool_name":"apply_patch","as"/
-}
-/"tool_name"[[:space:]]*:[[:space:]]*"apply_patch"/{
-s/\\n/\
-/g
-s/\n\*\*\* [A-Za-z]* File: \([^\n"\\]*\)/\
-P\1\
-/g
-s/\n\*\*\* Move to: \([^\n"\\]*\)/\
-P\1\
-/g
-/\nP/{
-s/\n[^P\n][^\n]*//g
-s/\n\n*/\
-/g
-s/^[^\n]*\n//
-p
-}
-}
-}' "$1" 2>/dev/null)"
-  tool= sid= cwd= paths=
-  nl='
-'
-  # Paths may hold * or ?: no pathname expansion of them (restored on return).
-  set -f
-  IFS_=$IFS IFS=$nl
-  for line in $3; do
-    case $line in
-      T*) tool=${line#T} ;;
-      S*) sid=${line#S} ;;
-      C*) cwd=${line#C} ;;
-      P?*) p=${line#P}
-        case $p in /*) ;; *) p=$cwd/$p ;; esac
-        paths=$paths$p$nl ;;
-    esac
-  done
-  IFS=$IFS_
-  case $tool in
-    Edit|Write|MultiEdit|NotebookEdit|write_file|replace|apply_patch) ;;
-    *) set +f; return 0 ;;
-  esac
-  [ -n "$paths" ] || { set +f; return 0; }
-  tab='	'
-  while IFS=$tab read -r r_root r_pat r_key r_actor r_task r_until r_ids r_take; do
-    case $r_root in '#'* | '') continue ;; esac
-    # The holder's own conversation passes.
-    case ",$r_ids," in *",$sid,"*) [ -n "$sid" ] && continue ;; esac
-    IFS=$nl
-    for p in $paths; do
-      case $p in
-        "$r_root"/$r_pat | "$r_root"/$r_pat/*)
-          IFS=$IFS_
-          [ "$r_task" = - ] && r_task= || r_task=" for $r_task"
-          deny="fragd: ${p#"$r_root"/} is reserved exclusively by $r_actor ($r_key)$r_task, until $r_until unless renewed. Do not change it: work on other files, or wait until it is released (who holds what: fragctl reservations --all). To take it over (recorded on both sessions): $r_take"
-          set +f
-          return 0 ;;
-      esac
-    done
-    IFS=$IFS_
-  done <"$2"
-  set +f
+  awk -v event="$1" '
+    function val(key,   m) {
+      if (!match(payload, "\"" key "\"[ \t]*:[ \t]*\"[^\"\\\\]*\"")) return ""
+      m = substr(payload, RSTART, RLENGTH); sub(/^"[^"]*"[ \t]*:[ \t]*"/, "", m); return substr(m, 1, length(m) - 1)
+    }
+    function esc(c) { return index("\\^$.[]|()*+?{}/", c) ? "\\" c : c }
+    function rx(s, glob,   i, c, out) {
+      for (i = 1; i <= length(s); i++) {
+        c = substr(s, i, 1)
+        out = out (glob && c == "*" ? ".*" : glob && c == "?" ? "." : esc(c))
+      }
+      return out
+    }
+    function add(p) { if (p != "") paths[++np] = (p ~ /^\// ? p : cwd "/" p) }
+    FNR == NR { if ($0 !~ /^#/ && $0 != "") res[++nr] = $0; next }
+    { payload = payload $0 "\n" }
+    END {
+      tool = val("tool_name"); sid = val("session_id"); cwd = val("cwd")
+      if (tool == "Bash" && payload ~ /"command"[ \t]*:[ \t]*"apply_patch[ \\]/) tool = "apply_patch"
+      if (tool !~ /^(Edit|Write|MultiEdit|NotebookEdit|write_file|replace|apply_patch)$/) exit
+      add(val("file_path")); add(val("notebook_path"))
+      if (tool == "apply_patch") {
+        rest = payload
+        while (match(rest, /\\n\*\*\* ([A-Za-z]+ File|Move to): [^\\"]*/)) {
+          p = substr(rest, RSTART, RLENGTH); sub(/^\\n\*\*\* [^:]*: /, "", p); add(p)
+          rest = substr(rest, RSTART + RLENGTH)
+        }
+      }
+      for (i = 1; i <= nr; i++) {
+        split(res[i], f, "\t")
+        if (sid != "" && index("," f[7] ",", "," sid ",")) continue
+        re = "^" rx(f[1], 0) "/" rx(f[2], 1) "(/.*)?$"
+        for (j = 1; j <= np; j++) {
+          if (paths[j] !~ re) continue
+          rel = substr(paths[j], length(f[1]) + 2)
+          msg = "fragd: " rel " is reserved exclusively by " f[4] " (" f[3] ")" (f[5] == "-" ? "" : " for " f[5]) \
+            ", until " f[6] " unless renewed. Do not change it: work on other files, or wait until it is released" \
+            " (who holds what: fragctl reservations --all). To take it over (recorded on both sessions): " f[8]
+          if (event == "BeforeTool") printf "{\"decision\":\"deny\",\"reason\":\"%s\"}\n", msg
+          else printf "{\"hookSpecificOutput\":{\"hookEventName\":\"PreToolUse\",\"permissionDecision\":\"deny\",\"permissionDecisionReason\":\"%s\"}}\n", msg
+          exit
+        }
+      }
+    }' "$2" "$3"
 }
 
 if [ "${FRAGMENTS_HOOKS:-on}" = off ]; then exit 0; fi
@@ -159,17 +127,7 @@ esac
   res=${spool%/*}/reservations
   case $event in
     PreToolUse|BeforeTool)
-      if [ -s "$res" ] && [ -O "$res" ] && [ ! -L "$res" ]; then
-        deny=
-        fragd_reserved "$out" "$res"
-        if [ -n "$deny" ]; then
-          if [ "$event" = BeforeTool ]; then
-            printf '{"decision":"deny","reason":"%s"}\n' "$deny"
-          else
-            printf '{"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"deny","permissionDecisionReason":"%s"}}\n' "$deny"
-          fi
-        fi
-      fi
+      if [ -s "$res" ] && [ -O "$res" ] && [ ! -L "$res" ]; then fragd_reserved "$event" "$res" "$out"; fi
       mv "$out" "$rec" ;;
   esac
   queued=$spool/context/$id
