@@ -202,7 +202,8 @@ function agentHookCheck() {
   const repoRoot = join(base, 'hooked');
   const lines = Array.from(
     { length: 20 },
-    (_, i) => `${repoRoot}\tsrc/module${i}/*\tSESSION-${String(i + 2).padStart(3, '0')}\tagent${i}\tT-${i}\t2026-01-01T10:00:00Z\tconv-${i}\tfragctl reserve 'src/module${i}/*' --force`,
+    (_, i) =>
+      `${repoRoot}\tsrc/module${i}/*\tSESSION-${String(i + 2).padStart(3, '0')}\tagent${i}\tT-${i}\t2026-01-01T10:00:00Z\tconv-${i}\tfragctl reserve 'src/module${i}/*' --force`,
   );
   const text = `# fragd-reservations 1\n${lines.join('\n')}\n`;
   const payload = (file) =>
@@ -233,7 +234,13 @@ function agentHookCheck() {
       rmSync(res, { force: true });
       return run(free);
     };
-    const [a, b] = i % 2 ? [without(), withFile()] : (() => { const w = withFile(); return [without(), w]; })();
+    const [a, b] =
+      i % 2
+        ? [without(), withFile()]
+        : (() => {
+            const w = withFile();
+            return [without(), w];
+          })();
     if (b.out !== '' || a.out !== '') throw new Error(`the hook answered for a free file: ${a.out}${b.out}`);
     if (i >= WARMUP) rounds.push({ without: a.ms, with: b.ms });
   }
@@ -247,11 +254,15 @@ function agentHookCheck() {
   const w = rounds.map((r) => r.without);
   const c = rounds.map((r) => r.with);
   const diff = rounds.map((r) => r.with - r.without);
-  console.log(`\nagents' hook before a tool (Claude Code PreToolUse Edit, ${ROUNDS} paired runs, process spawn included)`);
+  console.log(
+    `\nagents' hook before a tool (Claude Code PreToolUse Edit, ${ROUNDS} paired runs, process spawn included)`,
+  );
   console.log(`                                  median      p90   (ms)`);
   console.log(`  no reservations file            ${f(quantile(w, 0.5))}  ${f(quantile(w, 0.9))}`);
   console.log(`  20 reservations, none matching  ${f(quantile(c, 0.5))}  ${f(quantile(c, 0.9))}`);
-  console.log(`  paired cost of the check        ${f(quantile(diff, 0.5))}  ${f(quantile(diff, 0.9))}   (target ≤ 3 ms median)`);
+  console.log(
+    `  paired cost of the check        ${f(quantile(diff, 0.5))}  ${f(quantile(diff, 0.9))}   (target ≤ 3 ms median)`,
+  );
   console.log(`  a refused edit (the last line)  ${f(quantile(denied, 0.5))}  ${f(quantile(denied, 0.9))}`);
   return quantile(diff, 0.5);
 }

@@ -29,7 +29,8 @@ const trimRoot = (r: string): string => (r.length > 1 ? r.replace(/\/+$/, '') : 
 /** The repository of the call: the one given, else the session's (its cwd's repository). */
 export function repoOf(s: SessionRow, given: string | undefined): string {
   if (given) {
-    if (/[\t\n\r]/.test(given)) throw new FragError(ErrorCode.ValidationFailed, 'repo: a tab or newline is not allowed');
+    if (/[\t\n\r]/.test(given))
+      throw new FragError(ErrorCode.ValidationFailed, 'repo: a tab or newline is not allowed');
     return trimRoot(given);
   }
   const meta = JSON.parse(s.metadata) as { cwd?: unknown; repo?: unknown };
@@ -84,7 +85,9 @@ export const reservationHandlers: HandlersFor<keyof typeof reservationMethods> =
             views[0]?.task ? `${views[0].task} (done, deactivate)` : 'the session'
           }, or at release.`,
           ...(out.taken_from.length
-            ? [`Taken over from ${[...new Set(out.taken_from.map((c) => c.holder.actor))].join(', ')} (recorded on both sessions).`]
+            ? [
+                `Taken over from ${[...new Set(out.taken_from.map((c) => c.holder.actor))].join(', ')} (recorded on both sessions).`,
+              ]
             : []),
           ...base.next_actions,
         ],
@@ -137,7 +140,9 @@ export const reservationHandlers: HandlersFor<keyof typeof reservationMethods> =
       rows = [...rows, ...endedHeld(call, ended)];
     }
     const picked = rows
-      .filter((h) => (!p.actor || h.r.actor === p.actor) && (!path || covers(h.r.pattern, path) || covers(path, h.r.pattern)))
+      .filter(
+        (h) => (!p.actor || h.r.actor === p.actor) && (!path || covers(h.r.pattern, path) || covers(path, h.r.pattern)),
+      )
       .filter((h) => h.r.id < after)
       .sort((a, b) => b.r.id - a.r.id);
     const page = picked.slice(0, limit);
@@ -154,13 +159,24 @@ function endedHeld(call: Call, ids: number[]): Held[] {
   return ids.map((id) => {
     const r = sql.get<Held['r']>('SELECT * FROM reservations WHERE id = ?', id)!;
     const s = sql.get<SessionRow>('SELECT * FROM sessions WHERE id = ?', r.session_id)!;
-    const task = r.task_id == null ? null : (sql.value<string>('SELECT code FROM tasks WHERE id = ?', r.task_id) ?? null);
-    return { r, s, task, ended: r.release_reason ?? 'released', stale: false, expires_at: r.released_at ?? r.created_at };
+    const task =
+      r.task_id == null ? null : (sql.value<string>('SELECT code FROM tasks WHERE id = ?', r.task_id) ?? null);
+    return {
+      r,
+      s,
+      task,
+      ended: r.release_reason ?? 'released',
+      stale: false,
+      expires_at: r.released_at ?? r.created_at,
+    };
   });
 }
 
 /** session.status with the session's reservations that hold now. */
-export function withReservations<R extends { session: { key: string } }>(call: Call, r: R): R & { reservations: ReturnType<typeof reservationView>[] } {
+export function withReservations<R extends { session: { key: string } }>(
+  call: Call,
+  r: R,
+): R & { reservations: ReturnType<typeof reservationView>[] } {
   const mine = openReservations(call).filter((h) => !h.ended && h.s.key === r.session.key);
   return { ...r, reservations: mine.map(reservationView) };
 }

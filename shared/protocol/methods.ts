@@ -110,7 +110,13 @@ const claimOptions = {
   /** Start it although its dependencies are not complete (recorded). */
   force: z.boolean().optional(),
   /** The repository the caller works in (its root, absolute): a task's declared paths are reserved there. */
-  repo: z.string().trim().min(1).max(4096).refine((r) => r.startsWith('/'), 'repo is the absolute path of the repository root').optional(),
+  repo: z
+    .string()
+    .trim()
+    .min(1)
+    .max(4096)
+    .refine((r) => r.startsWith('/'), 'repo is the absolute path of the repository root')
+    .optional(),
 };
 
 /** Daemon, sessions, context, activities and work items (the foundation). */
@@ -312,7 +318,9 @@ export const coreMethods = {
     errors: ['no_active_session', 'not_found', 'invalid_state'],
     mutates: true,
   }),
-  'task.activate': method<ContextResult & { task: TaskView; estimate_suggestion?: EstimateSuggestion | null; reservations?: TaskReservations }>()({
+  'task.activate': method<
+    ContextResult & { task: TaskView; estimate_suggestion?: EstimateSuggestion | null; reservations?: TaskReservations }
+  >()({
     summary: 'Claim a task and work on it (refused while another actor holds it or its dependencies are open).',
     params: T.extend({ code, ...claimOptions }),
     errors: ['no_active_session', 'not_found', 'invalid_state', 'task_claimed', 'task_blocked', 'storage_unavailable'],

@@ -49,7 +49,12 @@ export interface ReservationConflict {
 /** A reservation's paths: relative to the repository root (or absolute inside it); `*`, `?` globs. */
 export const reservedPath = z.string().trim().min(1).max(512);
 const paths = z.array(reservedPath).min(1).max(50);
-const repo = z.string().trim().min(1).max(4096).refine((r) => r.startsWith('/'), 'repo is the absolute path of the repository root');
+const repo = z
+  .string()
+  .trim()
+  .min(1)
+  .max(4096)
+  .refine((r) => r.startsWith('/'), 'repo is the absolute path of the repository root');
 const who = { session: sessionKey.optional(), actor: actor.optional(), source: source.optional() };
 
 export type ReservationCreateResult = {
@@ -67,7 +72,12 @@ export const reservationMethods = {
       .object({
         paths,
         exclusive: z.boolean().optional(),
-        ttl_minutes: z.number().int().min(1).max(24 * 60).optional(),
+        ttl_minutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 60)
+          .optional(),
         task: code.optional(),
         repo: repo.optional(),
         force: z.boolean().optional(),

@@ -11,7 +11,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRAGCTL, startDaemon, tempHome, until, type TestDaemon } from '../support/daemon.js';
 import { TestRepo } from '../support/git.js';
-import { agentEnv, agentProgram, installedHome, notInstalled, runAgent, type RealAgent } from '../support/agents-cli.js';
+import {
+  agentEnv,
+  agentProgram,
+  installedHome,
+  notInstalled,
+  runAgent,
+  type RealAgent,
+} from '../support/agents-cli.js';
 import { startModelServer, type ModelServer, type Step } from '../agents-cli/model-server.mjs';
 
 const claude = agentProgram('claude');
@@ -52,13 +59,22 @@ const reserveAndWait = (flag: string) =>
 /** The refusal the second conversation's model saw, in some request after its edit. */
 const refusalSeen = (server: ModelServer, holder: string) =>
   server.requests.some(
-    (r) => r.main && r.body.includes(`src/auth.ts is reserved exclusively by ${holder}`) && r.body.includes('fragctl reserve src/auth.ts --force'),
+    (r) =>
+      r.main &&
+      r.body.includes(`src/auth.ts is reserved exclusively by ${holder}`) &&
+      r.body.includes('fragctl reserve src/auth.ts --force'),
   );
 
 /** The first conversation's reservation, or its run's output if it ended without one. */
-async function reservedBy(d: TestDaemon, actor: string, first: Promise<{ code: number; stdout: string; stderr: string }>) {
+async function reservedBy(
+  d: TestDaemon,
+  actor: string,
+  first: Promise<{ code: number; stdout: string; stderr: string }>,
+) {
   const ended = first.then((r) => {
-    throw new Error(`the first conversation ended (${r.code}) without reserving: ${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+    throw new Error(
+      `the first conversation ended (${r.code}) without reserving: ${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`,
+    );
   });
   return Promise.race([ended, waitReserved(d, actor)]);
 }
@@ -66,7 +82,12 @@ async function reservedBy(d: TestDaemon, actor: string, first: Promise<{ code: n
 async function waitReserved(d: TestDaemon, actor: string) {
   return until(
     `${actor}'s reservation`,
-    () => query<{ key: string }>(d, "SELECT s.key FROM reservations r JOIN sessions s ON s.id = r.session_id WHERE r.actor = ? AND r.released_at IS NULL", actor)[0]?.key ?? false,
+    () =>
+      query<{ key: string }>(
+        d,
+        'SELECT s.key FROM reservations r JOIN sessions s ON s.id = r.session_id WHERE r.actor = ? AND r.released_at IS NULL',
+        actor,
+      )[0]?.key ?? false,
     60_000,
   );
 }
@@ -83,7 +104,13 @@ describe.skipIf(!claude)(`Claude Code (real program${claude ? '' : `: ${notInsta
         {
           match: 'FIRST-reserve',
           steps: [
-            { tool: { name: 'Bash', input: { command: reserveAndWait(env.flag), description: 'Reserve the auth file', timeout: 600000 } }, usage },
+            {
+              tool: {
+                name: 'Bash',
+                input: { command: reserveAndWait(env.flag), description: 'Reserve the auth file', timeout: 600000 },
+              },
+              usage,
+            },
             { text: 'Reserved and done.', usage },
           ],
         },
@@ -105,11 +132,15 @@ describe.skipIf(!claude)(`Claude Code (real program${claude ? '' : `: ${notInsta
 
   it("the second conversation's Edit of the file the first reserved is refused through Claude Code's permission flow", async () => {
     const agentEnvs = agentEnv(env.d, env.home, { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'sk-test' });
-    const first = runAgent(claude!, ['-p', 'FIRST-reserve the auth file', '--allowedTools', 'Bash', '--output-format', 'json'], {
-      cwd: env.repo.dir,
-      env: agentEnvs,
-      timeoutMs: 240_000,
-    });
+    const first = runAgent(
+      claude!,
+      ['-p', 'FIRST-reserve the auth file', '--allowedTools', 'Bash', '--output-format', 'json'],
+      {
+        cwd: env.repo.dir,
+        env: agentEnvs,
+        timeoutMs: 240_000,
+      },
+    );
     const holder = await reservedBy(env.d, 'claude', first);
     const second = await runAgent(
       claude!,
@@ -126,8 +157,11 @@ describe.skipIf(!claude)(`Claude Code (real program${claude ? '' : `: ${notInsta
     expect(refusalSeen(server, 'claude')).toBe(true);
     expect(server.requests.some((r) => r.body.includes(`(${holder})`))).toBe(true);
     // The first conversation's exit released its reservation.
-    await until('the exit to release it', () =>
-      query<{ release_reason: string }>(env.d, "SELECT release_reason FROM reservations WHERE actor = 'claude'")[0]?.release_reason === 'exited',
+    await until(
+      'the exit to release it',
+      () =>
+        query<{ release_reason: string }>(env.d, "SELECT release_reason FROM reservations WHERE actor = 'claude'")[0]
+          ?.release_reason === 'exited',
     );
   }, 400_000);
 });
@@ -138,7 +172,10 @@ describe.skipIf(!gemini)(`Gemini CLI (real program${gemini ? '' : `: ${notInstal
   beforeAll(async () => {
     env = await setup('gemini', (h) => {
       mkdirSync(join(h, '.gemini'), { recursive: true });
-      writeFileSync(join(h, '.gemini', 'settings.json'), JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }));
+      writeFileSync(
+        join(h, '.gemini', 'settings.json'),
+        JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }),
+      );
     });
     writeFileSync(join(env.home, '.gemini', 'trustedFolders.json'), JSON.stringify({ [env.repo.dir]: 'TRUST_FOLDER' }));
     const file = join(env.repo.dir, 'src/auth.ts');
@@ -149,14 +186,26 @@ describe.skipIf(!gemini)(`Gemini CLI (real program${gemini ? '' : `: ${notInstal
           match: 'FIRST-reserve',
           // Gemini CLI sets no session variable for its shell: the actor names the conversation's session.
           steps: [
-            { tool: { name: 'run_shell_command', input: { command: reserveAndWait(env.flag).replace(' reserve ', ' reserve --actor gemini ') } }, usage },
+            {
+              tool: {
+                name: 'run_shell_command',
+                input: { command: reserveAndWait(env.flag).replace(' reserve ', ' reserve --actor gemini ') },
+              },
+              usage,
+            },
             { text: 'Reserved and done.', usage },
           ],
         },
         {
           match: 'SECOND-edit',
           steps: [
-            { tool: { name: 'replace', input: { file_path: file, old_string: '"old"', new_string: '"new"', instruction: 'use the new token' } }, usage },
+            {
+              tool: {
+                name: 'replace',
+                input: { file_path: file, old_string: '"old"', new_string: '"new"', instruction: 'use the new token' },
+              },
+              usage,
+            },
             { text: 'The file is reserved by another agent; I left it.', usage },
           ],
         },
@@ -169,7 +218,11 @@ describe.skipIf(!gemini)(`Gemini CLI (real program${gemini ? '' : `: ${notInstal
   });
 
   it("the second conversation's replace of the file the first reserved is refused by Gemini CLI's BeforeTool hook", async () => {
-    const e = agentEnv(env.d, env.home, { GEMINI_API_KEY: 'sk-test', GOOGLE_GEMINI_BASE_URL: server.url, TMPDIR: env.home });
+    const e = agentEnv(env.d, env.home, {
+      GEMINI_API_KEY: 'sk-test',
+      GOOGLE_GEMINI_BASE_URL: server.url,
+      TMPDIR: env.home,
+    });
     const first = runAgent(gemini!, ['-p', 'FIRST-reserve the auth file', '--yolo', '--output-format', 'json'], {
       cwd: env.repo.dir,
       env: e,
@@ -206,7 +259,7 @@ describe.skipIf(!codex)(`Codex (real program${codex ? '' : `: ${notInstalled('co
           tool: {
             name: 'exec_command',
             input: {
-              cmd: "apply_patch <<'PATCH'\n*** Begin Patch\n*** Update File: src/auth.ts\n@@\n-export const token = \"old\";\n+export const token = \"new\";\n*** End Patch\nPATCH",
+              cmd: 'apply_patch <<\'PATCH\'\n*** Begin Patch\n*** Update File: src/auth.ts\n@@\n-export const token = "old";\n+export const token = "new";\n*** End Patch\nPATCH',
             },
           },
           usage,

@@ -49,7 +49,12 @@ beforeAll(async () => {
   repo.git(['commit', '-q', '-m', 'start']);
   expect((await d.json(['hooks', 'install', '--repo', repo.dir])).code).toBe(0);
   const plan = join(d.home, 'plan.json');
-  writeFileSync(plan, JSON.stringify({ project: { code: 'SH', title: 'shared files', sprints: [{ code: 1, title: 'all', tasks: TASKS }] } }));
+  writeFileSync(
+    plan,
+    JSON.stringify({
+      project: { code: 'SH', title: 'shared files', sprints: [{ code: 1, title: 'all', tasks: TASKS }] },
+    }),
+  );
   const imported = await d.json(['import', plan]);
   expect(imported.code, imported.stderr).toBe(0);
 });
@@ -68,7 +73,12 @@ describe('eight fragctl agents on a plan whose tasks share files', () => {
 
     async function agent(n: number) {
       const actor = `agent${n}`;
-      const started = await runIn(repo.dir, process.execPath, [FRAGCTL, 'session', 'start', '--actor', actor, '--json'], d.env);
+      const started = await runIn(
+        repo.dir,
+        process.execPath,
+        [FRAGCTL, 'session', 'start', '--actor', actor, '--json'],
+        d.env,
+      );
       const session = JSON.parse(started.stdout).session.key as string;
       const env = { ...repo.env, ...d.env, FRAGMENTS_SESSION: session };
       const ctl = (...args: string[]) => runIn(repo.dir, process.execPath, [FRAGCTL, ...args], env);
@@ -95,7 +105,10 @@ describe('eight fragctl agents on a plan whose tasks share files', () => {
         await sleep(1100); // the work takes a while: others run meanwhile
         for (const f of files)
           if (readFileSync(join(repo.dir, f), 'utf8') !== mark)
-            trouble.push({ agent: actor, what: `${f} changed under ${task}: ${readFileSync(join(repo.dir, f), 'utf8')}` });
+            trouble.push({
+              agent: actor,
+              what: `${f} changed under ${task}: ${readFileSync(join(repo.dir, f), 'utf8')}`,
+            });
         // Commit only its own files (git's index is shared: retry while another commit holds its lock).
         for (let i = 0; ; i++) {
           const c = await runIn(repo.dir, 'git', ['commit', '-q', '-m', `${actor} ${task}`, '--', ...files], env);
@@ -127,7 +140,9 @@ describe('eight fragctl agents on a plan whose tasks share files', () => {
     }
 
     await Promise.all(Array.from({ length: AGENTS }, (_, i) => agent(i + 1)));
-    console.log(`reservations-eight: ${commits.length} commits, ${raced} partial commits refused after another moved HEAD`);
+    console.log(
+      `reservations-eight: ${commits.length} commits, ${raced} partial commits refused after another moved HEAD`,
+    );
     expect(trouble).toEqual([]);
 
     const db = new Database(d.paths.db, { readonly: true });
@@ -139,7 +154,14 @@ describe('eight fragctl agents on a plan whose tasks share files', () => {
           `SELECT r.pattern, r.exclusive, r.session_id, r.created_at, r.released_at, t.code AS task FROM reservations r
              LEFT JOIN tasks t ON t.id = r.task_id ORDER BY r.id`,
         )
-        .all() as { pattern: string; exclusive: number; session_id: number; created_at: number; released_at: number | null; task: string }[];
+        .all() as {
+        pattern: string;
+        exclusive: number;
+        session_id: number;
+        created_at: number;
+        released_at: number | null;
+        task: string;
+      }[];
       expect(rows.length).toBeGreaterThanOrEqual(TASKS.reduce((n, t) => n + t.paths.length, 0));
       expect(rows.filter((r) => r.released_at === null)).toEqual([]);
       // No two sessions held overlapping paths exclusively at the same time.
@@ -163,7 +185,12 @@ describe('eight fragctl agents on a plan whose tasks share files', () => {
       const overrides = db.prepare("SELECT message FROM activities WHERE kind LIKE 'reservation.overrid%'").all();
       expect(overrides).toEqual([]);
       // Several agents really worked at once.
-      const actors = new Set(db.prepare("SELECT actor FROM reservations").all().map((r) => (r as { actor: string }).actor));
+      const actors = new Set(
+        db
+          .prepare('SELECT actor FROM reservations')
+          .all()
+          .map((r) => (r as { actor: string }).actor),
+      );
       expect(actors.size).toBeGreaterThan(2);
     } finally {
       db.close();

@@ -65,13 +65,23 @@ describe('fragctl reserve, release, reservations', { timeout: 120_000 }, () => {
     expect(r.code, r.stderr).toBe(0);
     const made = body(r);
     expect(made.reservations.map((v: { path: string }) => v.path)).toEqual(['src/auth.ts', 'src/login/*']);
-    expect(made.reservations[0]).toMatchObject({ repo: repo.dir, exclusive: true, actor: 'alice', session: alice, live: true });
+    expect(made.reservations[0]).toMatchObject({
+      repo: repo.dir,
+      exclusive: true,
+      actor: 'alice',
+      session: alice,
+      live: true,
+    });
 
     const refused = await ctl(bob, ['reserve', 'src/*']);
     expect(refused.code).toBe(5);
     const err = body(refused).error;
     expect(err.data.reason).toBe('reserved');
-    expect(err.data.conflicts[0]).toMatchObject({ path: 'src/*', reserved: 'src/auth.ts', holder: { actor: 'alice', session: alice } });
+    expect(err.data.conflicts[0]).toMatchObject({
+      path: 'src/*',
+      reserved: 'src/auth.ts',
+      holder: { actor: 'alice', session: alice },
+    });
     expect(err.data.commands.force).toBe("fragctl reserve 'src/*' --force");
     // Nothing of the refused call stayed.
     expect(query('SELECT 1 FROM reservations WHERE actor = ?', 'bob')).toHaveLength(0);
@@ -127,14 +137,39 @@ describe('fragctl reserve, release, reservations', { timeout: 120_000 }, () => {
       session_id: 'x-1',
       cwd: repo.dir,
       tool_name: 'apply_patch',
-      tool_input: { command: '*** Begin Patch\n*** Add File: lib/new.ts\n+a\n*** Update File: src/auth.ts\n@@\n-a\n+b\n*** End Patch\n' },
+      tool_input: {
+        command:
+          '*** Begin Patch\n*** Add File: lib/new.ts\n+a\n*** Update File: src/auth.ts\n@@\n-a\n+b\n*** End Patch\n',
+      },
     });
     expect(JSON.parse(codex.stdout).hookSpecificOutput.permissionDecision).toBe('deny');
 
     for (const [agent, event, payload] of [
-      ['claude', 'PreToolUse', { session_id: 'conv-b', cwd: repo.dir, tool_name: 'Write', tool_input: { file_path: join(repo.dir, 'README.md') } }],
-      ['claude', 'PreToolUse', { session_id: 'conv-b', cwd: repo.dir, tool_name: 'Bash', tool_input: { command: 'echo x > src/auth.ts' } }],
-      ['codex', 'PreToolUse', { session_id: 'x-1', cwd: repo.dir, tool_name: 'apply_patch', tool_input: { command: '*** Begin Patch\n*** Add File: lib/new.ts\n+a\n*** End Patch\n' } }],
+      [
+        'claude',
+        'PreToolUse',
+        {
+          session_id: 'conv-b',
+          cwd: repo.dir,
+          tool_name: 'Write',
+          tool_input: { file_path: join(repo.dir, 'README.md') },
+        },
+      ],
+      [
+        'claude',
+        'PreToolUse',
+        { session_id: 'conv-b', cwd: repo.dir, tool_name: 'Bash', tool_input: { command: 'echo x > src/auth.ts' } },
+      ],
+      [
+        'codex',
+        'PreToolUse',
+        {
+          session_id: 'x-1',
+          cwd: repo.dir,
+          tool_name: 'apply_patch',
+          tool_input: { command: '*** Begin Patch\n*** Add File: lib/new.ts\n+a\n*** End Patch\n' },
+        },
+      ],
     ] as const) {
       const r = await hook(agent, event, payload);
       expect(r.code).toBe(0);
@@ -223,12 +258,21 @@ describe("a task's declared paths", () => {
     // Bob's next: P-2 touches what alice reserves, so it waits; P-3 is offered.
     const next = body(await ctl(bob, ['next']));
     expect(next.task.code).toBe('P-3');
-    expect(next.waiting).toContainEqual({ code: 'P-2', reason: `src/session/store.ts is reserved by alice (${alice}) for P-1` });
+    expect(next.waiting).toContainEqual({
+      code: 'P-2',
+      reason: `src/session/store.ts is reserved by alice (${alice}) for P-1`,
+    });
     // Activating it anyway: the claim is taken, the reservation is not, and the answer says who holds it.
     const forced = body(await ctl(bob, ['task', 'activate', 'P-2']));
     expect(forced.reservations.reserved).toEqual([]);
-    expect(forced.reservations.conflicts[0]).toMatchObject({ path: 'src/session/store.ts', holder: { actor: 'alice' }, task: 'P-1' });
-    expect(forced.instructions.next_actions[0]).toMatch(/^Not reserved: src\/session\/store\.ts \(reserved as src\/session\/\*\) is reserved exclusively by alice/);
+    expect(forced.reservations.conflicts[0]).toMatchObject({
+      path: 'src/session/store.ts',
+      holder: { actor: 'alice' },
+      task: 'P-1',
+    });
+    expect(forced.instructions.next_actions[0]).toMatch(
+      /^Not reserved: src\/session\/store\.ts \(reserved as src\/session\/\*\) is reserved exclusively by alice/,
+    );
 
     // done releases P-1's reservations.
     await ctl(alice, ['update', 'reworked the token check in src/auth.ts']);

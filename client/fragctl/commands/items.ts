@@ -383,7 +383,8 @@ export function taskCommands(y: Argv<GlobalArgs>) {
             .option('paths', {
               type: 'string',
               array: true,
-              describe: 'replaces the paths it touches (a,b; --paths with none clears them): activating it reserves them',
+              describe:
+                'replaces the paths it touches (a,b; --paths with none clears them): activating it reserves them',
             })
             .option('label', {
               type: 'string',

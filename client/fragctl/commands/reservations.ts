@@ -13,9 +13,13 @@ import { one } from '../output.js';
 function inRepo(): string {
   const root = repoRoot();
   if (!root)
-    throw new FragError(ErrorCode.ValidationFailed, 'not inside a git repository: run it from the repository whose files you reserve', {
-      hint: 'cd into the repository, then run the command again',
-    });
+    throw new FragError(
+      ErrorCode.ValidationFailed,
+      'not inside a git repository: run it from the repository whose files you reserve',
+      {
+        hint: 'cd into the repository, then run the command again',
+      },
+    );
   return root;
 }
 
@@ -52,10 +56,22 @@ export function reservationCommands(y: Argv<GlobalArgs>) {
       (b) =>
         b
           .positional('paths', { type: 'string', array: true, demandOption: true, describe: 'paths or globs (*, ?)' })
-          .option('shared', { type: 'boolean', describe: 'shared: others may share it, nobody may take it exclusively' })
-          .option('ttl', { type: 'string', describe: 'time to live, renewed while your session is active (default 60m)' })
-          .option('task', { type: 'string', describe: 'the task it is for (default: your active task); it ends with it' })
-          .option('force', { type: 'boolean', describe: "take over another holder's reservation (recorded on both sessions)" }),
+          .option('shared', {
+            type: 'boolean',
+            describe: 'shared: others may share it, nobody may take it exclusively',
+          })
+          .option('ttl', {
+            type: 'string',
+            describe: 'time to live, renewed while your session is active (default 60m)',
+          })
+          .option('task', {
+            type: 'string',
+            describe: 'the task it is for (default: your active task); it ends with it',
+          })
+          .option('force', {
+            type: 'boolean',
+            describe: "take over another holder's reservation (recorded on both sessions)",
+          }),
       (argv) =>
         run(
           argv,
@@ -75,7 +91,7 @@ export function reservationCommands(y: Argv<GlobalArgs>) {
           ],
           () => {
             const root = inRepo();
-            return { root, paths: relPaths(root, (argv.paths as string[]).map(String)) };
+            return { root, paths: relPaths(root, argv.paths.map(String)) };
           },
         ),
     )
@@ -86,7 +102,7 @@ export function reservationCommands(y: Argv<GlobalArgs>) {
         b
           .positional('paths', { type: 'string', array: true, describe: 'paths or globs as you reserved them' })
           .option('all', { type: 'boolean', describe: 'every reservation of your session' })
-          .option('task', { type: 'string', describe: "the reservations made for this task" }),
+          .option('task', { type: 'string', describe: 'the reservations made for this task' }),
       (argv) =>
         run(
           argv,
@@ -99,7 +115,7 @@ export function reservationCommands(y: Argv<GlobalArgs>) {
             }),
           (r) => (r.released.length ? r.released.map((v) => `released ${v.path}`) : ['nothing to release']),
           () => {
-            const paths = ((argv.paths as string[] | undefined) ?? []).map(String);
+            const paths = (argv.paths ?? []).map(String);
             if (!paths.length) {
               if (!argv.all && !argv.task)
                 throw new FragError(ErrorCode.ValidationFailed, 'say what to release: paths, --task T or --all');

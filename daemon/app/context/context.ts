@@ -218,7 +218,9 @@ function activate(call: Call, p: ParsedParamsOf<'task.activate'>, as: 'task' | '
   return {
     ...result,
     task: taskView(call.app.sql, findTask(call, task.code)),
-    ...(reserved ? { reservations: { repo: reserved.repo || null, reserved: reserved.reserved, conflicts: reserved.conflicts } } : {}),
+    ...(reserved
+      ? { reservations: { repo: reserved.repo || null, reserved: reserved.reserved, conflicts: reserved.conflicts } }
+      : {}),
   };
 }
 
@@ -229,7 +231,10 @@ function reservationNotes(code: string, r: NonNullable<ReturnType<typeof reserve
       `${code} declares paths (${r.paths.join(', ')}) but fragd knows no repository for this session: reserve them from inside it with: ${fragctl('reserve', '--task', code, ...r.paths)}`,
     ];
   const notes: string[] = [];
-  if (r.reserved.length) notes.push(`Reserved for ${code}: ${r.reserved.map((v) => v.path).join(', ')} (exclusive, until ${code} is done or let go).`);
+  if (r.reserved.length)
+    notes.push(
+      `Reserved for ${code}: ${r.reserved.map((v) => v.path).join(', ')} (exclusive, until ${code} is done or let go).`,
+    );
   for (const c of r.conflicts)
     notes.push(
       `Not reserved: ${conflictText(c)}. Other agents' hooks refuse your edits there: wait for ${c.holder.actor}, or take it over with: ${fragctl('reserve', c.path, '--force')} (recorded).`,

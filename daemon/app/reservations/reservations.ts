@@ -65,10 +65,10 @@ function held(sql: Sql, call: Call, r: ReservationRow, sessions: Map<number, Ses
     s = sql.get<SessionRow>('SELECT * FROM sessions WHERE id = ?', r.session_id)!;
     sessions.set(s.id, s);
   }
-  const task = r.task_id == null ? null : sql.get<{ code: string; status: string }>(
-    'SELECT code, status FROM tasks WHERE id = ?',
-    r.task_id,
-  );
+  const task =
+    r.task_id == null
+      ? null
+      : sql.get<{ code: string; status: string }>('SELECT code, status FROM tasks WHERE id = ?', r.task_id);
   const last = Math.max(r.created_at, s.last_activity_at);
   const expires_at = last + r.ttl_seconds * 1000;
   let ended: string | null = r.release_reason ?? (r.released_at != null ? 'released' : null);
@@ -222,7 +222,8 @@ export function reserve(call: Call, s: SessionRow, o: ReserveOptions): ReserveOu
   if (conflicts.length && !o.force && !o.soft) throw reservedError(conflicts, patterns, o);
   // Stale holders' overlapping reservations end now that someone else takes the path.
   const staleHits = open.filter(
-    (h) => !mine(h, s) && h.stale && patterns.some((p) => (h.r.exclusive === 1 || o.exclusive) && overlaps(h.r.pattern, p)),
+    (h) =>
+      !mine(h, s) && h.stale && patterns.some((p) => (h.r.exclusive === 1 || o.exclusive) && overlaps(h.r.pattern, p)),
   );
   if (staleHits.length) markReleased(call, staleHits, 'stale', s);
   let taken: ReservationConflict[] = [];
@@ -404,7 +405,12 @@ export function rememberRepo(call: Call, s: SessionRow, repo: string): SessionRo
 /** Every open reservation made for a task ends (it completed). */
 export function releaseTaskReservations(call: Call, taskId: number, reason: string): number {
   const open = openReservations(call).filter((h) => h.r.task_id === taskId);
-  if (open.length) markReleased(call, open.map((h) => ({ ...h, ended: null })), reason);
+  if (open.length)
+    markReleased(
+      call,
+      open.map((h) => ({ ...h, ended: null })),
+      reason,
+    );
   return open.length;
 }
 
@@ -426,13 +432,14 @@ export function hookFileText(call: Call): string {
   for (const h of enforced(call)) {
     if (h.r.exclusive !== 1 || /[\t\n\r]/.test(h.r.repo)) continue;
     const meta = JSON.parse(h.s.metadata) as { chat_ids?: unknown };
-    const ids = [h.s.chat_session_id, ...(Array.isArray(meta.chat_ids) ? meta.chat_ids : [])].filter(
-      (x): x is string => typeof x === 'string' && CHAT_ID.test(x),
-    );
+    const former: unknown[] = Array.isArray(meta.chat_ids) ? (meta.chat_ids as unknown[]) : [];
+    const ids = [h.s.chat_session_id, ...former].filter((x): x is string => typeof x === 'string' && CHAT_ID.test(x));
     const take = JSON.stringify(fragctl('reserve', h.r.pattern, '--force')).slice(1, -1);
     const until = iso(h.expires_at).replace(/\.\d{3}Z$/, 'Z');
     lines.push(
-      [h.r.repo, h.r.pattern, h.s.key, h.s.actor, h.task ?? '-', until, ids.length ? ids.join(',') : '-', take].join('\t'),
+      [h.r.repo, h.r.pattern, h.s.key, h.s.actor, h.task ?? '-', until, ids.length ? ids.join(',') : '-', take].join(
+        '\t',
+      ),
     );
   }
   return lines.length ? `${HOOK_FILE_HEADER}\n${lines.join('\n')}\n` : '';
