@@ -106,9 +106,16 @@ esac
   # it, for replaying a conversation on a test clock. fragd skips a record without its
   # final "end" line (still being written) and takes the payload between "payload" and it.
   rec=$spool/agent-$$-$up.rec
-  # A prompt's or a tool's record is written under another name first (read below, then
-  # named .rec: fragd takes .rec files at once); every other event's directly.
-  case $event in UserPromptSubmit|BeforeAgent|PreToolUse|BeforeTool) out=$rec.part ;; *) out=$rec ;; esac
+  # A prompt's record, and a tool's when reservations are to be checked, is written under
+  # another name first (read below, then named .rec: fragd takes .rec files at once); every
+  # other event's directly. fragd keeps the reservations file only while something is
+  # reserved exclusively: without it a tool's hook costs what it did before.
+  res=${spool%/*}/reservations
+  out=$rec
+  case $event in
+    UserPromptSubmit|BeforeAgent) out=$rec.part ;;
+    PreToolUse|BeforeTool) [ -s "$res" ] && out=$rec.part ;;
+  esac
   { printf 'fragd-agent 1\nagent %s\nevent %s\ntime %s\npayload\n' "$agent" "$event" "$FRAGD_AGENT_HOOK_TIME"
     cat
     printf '\nend\n'
@@ -122,14 +129,15 @@ esac
       id=$(sed -n 's/.*"session_id"[[:space:]]*:[[:space:]]*"\([A-Za-z0-9_-]\{1,128\}\)".*/\1/p' "$out" | head -n 1)
       mv "$out" "$rec" ;;
   esac
-  # Before a tool: is it an edit of a file another session reserves exclusively? Only when
-  # fragd keeps a reservations file (none: nothing is reserved, and this costs one test).
-  res=${spool%/*}/reservations
-  case $event in
-    PreToolUse|BeforeTool)
-      if [ -s "$res" ] && [ -O "$res" ] && [ ! -L "$res" ]; then fragd_reserved "$event" "$res" "$out"; fi
-      mv "$out" "$rec" ;;
-  esac
+  # Before a tool: is it an edit of a file another session reserves exclusively? Only from
+  # a reservations file of this user's own, not a symlink.
+  if [ "$out" = "$rec.part" ]; then
+    case $event in
+      PreToolUse|BeforeTool)
+        if [ -O "$res" ] && [ ! -L "$res" ]; then fragd_reserved "$event" "$res" "$out"; fi
+        mv "$out" "$rec" ;;
+    esac
+  fi
   queued=$spool/context/$id
   if [ -n "$id" ] && [ -f "$queued" ] && mv "$queued" "$queued.$$" 2>/dev/null; then
     cat "$queued.$$"
