@@ -1,21 +1,19 @@
-// The repository a command runs in, as git says (`git rev-parse --show-toplevel`), and a
+// The repository a command runs in (the nearest directory holding `.git`), and a
 // path given on the command line made relative to its root (file reservations: the daemon
 // keeps paths relative to the root, docs/claims.md#file-reservations).
-import { execFileSync } from 'node:child_process';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
-/** The root of the git repository holding `cwd`, or null outside one (or without git). */
+/**
+ * The root of the git repository holding `cwd` (the nearest directory with a `.git`, a
+ * directory or a worktree's file), or null outside one. Read from the file system, not by
+ * running git: `task activate` and `next --activate` ask it on every call. GIT_DIR and
+ * GIT_WORK_TREE settings are not followed (git rev-parse --show-toplevel would).
+ */
 export function repoRoot(cwd = process.cwd()): string | null {
-  try {
-    const out = execFileSync('git', ['rev-parse', '--show-toplevel'], {
-      cwd,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 5000,
-    }).trim();
-    return out && isAbsolute(out) ? out : null;
-  } catch {
-    return null;
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git'))) return dir;
+    if (dirname(dir) === dir) return null;
   }
 }
 
