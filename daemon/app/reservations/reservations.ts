@@ -140,9 +140,11 @@ function markReleased(call: Call, hs: Held[], reason: string, by?: SessionRow): 
         message: `released ${paths.join(', ')} (${why})`,
         data: { paths, reason: why, ...(by && by.id !== s.id ? { by: by.key, by_actor: by.actor } : {}) },
       });
-    // Noticed or done by another session: no sign of life of this one.
+    // A closed session's log stays as it was closed; noticed or done by another session, the
+    // record is no sign of life of this one.
+    if (s.status !== 'active' && s.status !== 'paused') continue;
     if (by && by.id !== s.id) withoutSignOfLife(call, s, record);
-    else if (s.status === 'active' || s.status === 'paused') record();
+    else record();
   }
 }
 
