@@ -18,7 +18,7 @@ import { intervalHandlers } from './interval-handlers.js';
 import { reportPreparers } from '../app/time/report-views.js';
 import { gitHandlers, gitPreparers } from './git.js';
 import { syncHandlers } from './sync-handlers.js';
-import { reservationHandlers, withReservations } from './reservation-handlers.js';
+import { releasingReservations, reservationHandlers, withReservations } from './reservation-handlers.js';
 import {
   estimateHandlers,
   withPlanEstimates,
@@ -48,11 +48,11 @@ const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
   },
 
   'session.start': (c, p) => sessions.startSession(c, p),
-  'session.end': (c, p) => sessions.endSession(c, p),
+  'session.end': (c, p) => releasingReservations(c, sessions.endSession(c, p), 'session ended'),
   'session.pause': (c, p) => sessions.pauseSession(c, p),
   'session.resume': (c, p) => sessions.resumeSession(c, p),
   'session.switch': (c, p) => sessions.switchSession(c, p),
-  'session.abandon': (c, p) => sessions.abandonSession(c, p),
+  'session.abandon': (c, p) => releasingReservations(c, sessions.abandonSession(c, p), 'session abandoned'),
   'session.status': (c, p) => withReservations(c, sessions.sessionStatus(c, p)),
   'session.list': (c, p) => sessions.listSessions(c, p),
   'session.history': (c, p) => context.sessionHistory(c, p),

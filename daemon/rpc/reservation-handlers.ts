@@ -8,7 +8,7 @@ import type { Call } from '../app/app.js';
 import type { SessionRow } from '../app/rows.js';
 import { parseStack } from '../app/rows.js';
 import { instructionsFor } from '../app/answers.js';
-import { resolveOpenSession } from '../app/sessions/lookup.js';
+import { getSession, resolveOpenSession } from '../app/sessions/lookup.js';
 import { findTask } from '../app/work/lookup.js';
 import { findRepo } from '../app/agents/repo.js';
 import { badCursor } from '../app/paging.js';
@@ -18,6 +18,7 @@ import {
   normalizePattern,
   openReservations,
   release,
+  releaseReservationsOf,
   reservationView,
   reserve,
   type Held,
@@ -179,4 +180,10 @@ export function withReservations<R extends { session: { key: string } }>(
 ): R & { reservations: ReturnType<typeof reservationView>[] } {
   const mine = openReservations(call).filter((h) => !h.ended && h.s.key === r.session.key);
   return { ...r, reservations: mine.map(reservationView) };
+}
+
+/** session.end / session.abandon: the session's reservations end with it (recorded on the rows). */
+export function releasingReservations<R extends { session: { key: string } }>(call: Call, r: R, reason: string): R {
+  releaseReservationsOf(call, getSession(call, r.session.key), reason);
+  return r;
 }
