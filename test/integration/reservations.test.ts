@@ -286,5 +286,11 @@ describe("a task's declared paths", () => {
       { pattern: 'src/auth.ts', release_reason: 'task completed' },
       { pattern: 'src/session/*', release_reason: 'task completed' },
     ]);
+    // Ending a session ends its reservations (bob's shared lib/util.ts from the start).
+    const ended = await ctl(bob, ['session', 'end']);
+    expect(ended.code, ended.stdout + ended.stderr).toBe(0);
+    expect(query("SELECT pattern, release_reason FROM reservations WHERE actor = 'bob' AND how = 'reserve'")).toEqual([
+      { pattern: 'lib/util.ts', release_reason: 'session ended' },
+    ]);
   }, 120_000);
 });

@@ -319,7 +319,8 @@ export function release(call: Call, s: SessionRow, o: ReleaseOptions, reason = '
 /** Every reservation of a session ends (its agent exited, its session ended). */
 export function releaseReservationsOf(call: Call, s: SessionRow, reason: string): number {
   const open = openReservations(call).filter((h) => h.s.id === s.id);
-  if (open.length) markReleased(call, open, reason, s);
+  // The reason given (exited, session ended) over what the rows would say by themselves.
+  if (open.length) markReleased(call, open.map((h) => ({ ...h, ended: null })), reason, s);
   return open.length;
 }
 
