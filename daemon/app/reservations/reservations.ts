@@ -320,7 +320,13 @@ export function release(call: Call, s: SessionRow, o: ReleaseOptions, reason = '
 export function releaseReservationsOf(call: Call, s: SessionRow, reason: string): number {
   const open = openReservations(call).filter((h) => h.s.id === s.id);
   // The reason given (exited, session ended) over what the rows would say by themselves.
-  if (open.length) markReleased(call, open.map((h) => ({ ...h, ended: null })), reason, s);
+  if (open.length)
+    markReleased(
+      call,
+      open.map((h) => ({ ...h, ended: null })),
+      reason,
+      s,
+    );
   return open.length;
 }
 
