@@ -20,6 +20,8 @@ const LAYERS = [
   // Prices, usage windows and budgets: read time's totals; sessions and above show them.
   ['costs', '^daemon/app/costs/'],
   ['sessions', '^daemon/app/sessions/'],
+  // File reservations (issue 25): read sessions and tasks; work and context reserve a task's paths.
+  ['reservations', '^daemon/app/reservations/'],
   ['work', '^daemon/app/work/'],
   // Estimates learnt from completed work (issue 26): read tasks, labels and intervals.
   ['estimates', '^daemon/app/estimates/'],

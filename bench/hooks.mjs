@@ -2,6 +2,9 @@
 // same history and config, one with `fragctl hooks install`, one without; each round
 // commits once in each (order alternating), so drift and noise hit both sides alike.
 // Run with the daemon down (records only spooled) and up (ingesting as commits arrive).
+// Then the agents' hook before a tool (Claude Code's PreToolUse): the same script with and
+// without fragd's reservations file, alternating, so the cost of the reservation check is
+// the paired difference (target ≤ 3 ms median; docs/claims.md#file-reservations).
 //
 //   npm run bench:hooks            (builds first)   ·   node bench/hooks.mjs [ROUNDS]
 import { spawn, spawnSync } from 'node:child_process';
@@ -183,7 +186,88 @@ hookAlone(hooked);
 
 daemon.kill('SIGTERM');
 await new Promise((r) => daemon.once('exit', r));
+
+/**
+ * The agents' hook (dist/fragd-agent-hook.sh) on a Claude Code PreToolUse Edit payload, in a
+ * FRAGMENTS_HOME of its own: without a reservations file (the check is one test of a file)
+ * and with one of 20 reservations of the same repository (the edit matches none, so every
+ * line is compared: the check's whole cost), alternating; then a refused edit.
+ */
+function agentHookCheck() {
+  const hookHome = join(base, 'agent-home');
+  const hook = join(ROOT, 'dist/fragd-agent-hook.sh');
+  const res = join(hookHome, 'reservations');
+  sh('mkdir', ['-p', join(hookHome, 'spool')]);
+  chmodSync(hookHome, 0o700);
+  const repoRoot = join(base, 'hooked');
+  const lines = Array.from(
+    { length: 20 },
+    (_, i) =>
+      `${repoRoot}\tsrc/module${i}/*\tSESSION-${String(i + 2).padStart(3, '0')}\tagent${i}\tT-${i}\t2026-01-01T10:00:00Z\tconv-${i}\tfragctl reserve 'src/module${i}/*' --force`,
+  );
+  const text = `# fragd-reservations 1\n${lines.join('\n')}\n`;
+  const payload = (file) =>
+    JSON.stringify({
+      session_id: 'conv-bench',
+      transcript_path: join(base, 't.jsonl'),
+      cwd: repoRoot,
+      permission_mode: 'default',
+      hook_event_name: 'PreToolUse',
+      tool_name: 'Edit',
+      tool_input: { file_path: join(repoRoot, file), old_string: 'a'.repeat(2000), new_string: 'b'.repeat(2000) },
+    });
+  const henv = { ...env, FRAGMENTS_HOME: hookHome };
+  const run = (input) => {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(hook, ['claude', 'PreToolUse'], { env: henv, input, encoding: 'utf8' });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    return { ms, out: r.stdout };
+  };
+  const free = payload('lib/free.ts');
+  const rounds = [];
+  for (let i = 0; i < WARMUP + ROUNDS; i++) {
+    const withFile = () => {
+      writeFileSync(res, text, { mode: 0o600 });
+      return run(free);
+    };
+    const without = () => {
+      rmSync(res, { force: true });
+      return run(free);
+    };
+    const [a, b] =
+      i % 2
+        ? [without(), withFile()]
+        : (() => {
+            const w = withFile();
+            return [without(), w];
+          })();
+    if (b.out !== '' || a.out !== '') throw new Error(`the hook answered for a free file: ${a.out}${b.out}`);
+    if (i >= WARMUP) rounds.push({ without: a.ms, with: b.ms });
+  }
+  writeFileSync(res, text, { mode: 0o600 });
+  const denied = [];
+  for (let i = 0; i < 30; i++) {
+    const r = run(payload('src/module19/x.ts'));
+    if (!r.out.includes('"permissionDecision":"deny"')) throw new Error(`not refused: ${r.out}`);
+    denied.push(r.ms);
+  }
+  const w = rounds.map((r) => r.without);
+  const c = rounds.map((r) => r.with);
+  const diff = rounds.map((r) => r.with - r.without);
+  console.log(
+    `\nagents' hook before a tool (Claude Code PreToolUse Edit, ${ROUNDS} paired runs, process spawn included)`,
+  );
+  console.log(`                                  median      p90   (ms)`);
+  console.log(`  no reservations file            ${f(quantile(w, 0.5))}  ${f(quantile(w, 0.9))}`);
+  console.log(`  20 reservations, none matching  ${f(quantile(c, 0.5))}  ${f(quantile(c, 0.9))}`);
+  console.log(
+    `  paired cost of the check        ${f(quantile(diff, 0.5))}  ${f(quantile(diff, 0.9))}   (target ≤ 3 ms median)`,
+  );
+  console.log(`  a refused edit (the last line)  ${f(quantile(denied, 0.5))}  ${f(quantile(denied, 0.9))}`);
+  return quantile(diff, 0.5);
+}
+const checkCost = agentHookCheck();
 rmSync(base, { recursive: true, force: true });
 console.log(
-  `\nsummary: median paired overhead ${downOverhead.toFixed(2)} ms (daemon down), ${upOverhead.toFixed(2)} ms (daemon up)`,
+  `\nsummary: median paired overhead ${downOverhead.toFixed(2)} ms (daemon down), ${upOverhead.toFixed(2)} ms (daemon up); the agents' reservation check ${checkCost.toFixed(2)} ms`,
 );

@@ -34,6 +34,7 @@ import { closeInterval } from './app/time/intervals.js';
 import { registerSpool, SpoolWatcher } from './app/git/spool.js';
 import { clockFromEnv, registerTicker, Ticker } from './app/sessions/tick.js';
 import { StatusFiles } from './status-file.js';
+import { ReservationFile } from './reservation-file.js';
 import { resolveSyncTarget, SyncConfigError, type SyncTarget } from './sync/connection.js';
 import { Syncer } from './sync/syncer.js';
 import { localHolds } from './app/team/claims.js';
@@ -132,6 +133,7 @@ export class Daemon {
   private syncTarget: SyncTarget | null = null;
   /** The one-line status files shell prompts read (docs/terminal.md). */
   private statusFiles: StatusFiles | null = null;
+  private reservationFile: ReservationFile | null = null;
   /** FRAGD_TEST_CLOCK: tests drive this daemon's time (and no cron tick runs). */
   private testClock: Clock | null = null;
   private testClockProblem: string | null = null;
@@ -312,6 +314,7 @@ export class Daemon {
       },
     };
     this.statusFiles = new StatusFiles(this.app, paths.runtimeDir, opts.log);
+    this.reservationFile = new ReservationFile(this.app, paths.stateDir, opts.log);
     // Events are published after their batch commits; the status files follow once per turn.
     // A logged activity alone never changes the line (resuming an idle session is its own
     // event), so write-heavy logging pays nothing for them.
@@ -319,6 +322,8 @@ export class Daemon {
       this.transport.publish(e);
       this.http?.publish(e);
       if (e.some((ev) => ev.type !== 'activity.logged')) this.statusFiles?.changed();
+      // Reservations change with activities too (a reserve, a release, a sign of life renewing one).
+      if (e.length) this.reservationFile?.changed();
       // Team sync pushes what just committed now, not at its next interval.
       if (e.some((ev) => ev.type !== 'sync.pulled')) this.syncer?.nudge();
     };
@@ -382,6 +387,8 @@ export class Daemon {
     if (fd === null) chmodSync(paths.socket, 0o600);
     // Sessions left open by the last run (or a crash's stale files) show from the start.
     this.statusFiles.refresh();
+    this.reservationFile.refresh();
+    if (!this.testClock) this.reservationFile.start(10_000);
     opts.log.info(
       { pid: process.pid, socket: paths.socket, db: paths.db, version: VERSION, socketActivated: this.socketActivated },
       'fragd listening',
@@ -478,6 +485,7 @@ export class Daemon {
       this.transport.closeAll();
       this.closeOpenIntervals();
       this.statusFiles?.removeAll();
+      this.reservationFile?.removeAll();
       // After the last local write: what is left in the outbox goes at the next start.
       await this.syncer?.stop();
       this.db.close();

@@ -75,6 +75,11 @@ const baseTask = {
       return z.NEVER;
     })
     .optional(),
+  /** Paths or globs the task touches (relative to the repository root; a list or one): activating it reserves them. */
+  paths: z
+    .union([z.string().trim().min(1).max(512), z.array(z.string().trim().min(1).max(512)).max(50)])
+    .transform((v) => (Array.isArray(v) ? v : [v]))
+    .optional(),
   /** Codes of tasks (in this plan or already stored) that must complete first. */
   depends_on: z
     .union([code, z.array(code)])

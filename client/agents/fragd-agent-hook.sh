@@ -7,9 +7,71 @@
 # answer with context, so it asks fragd (one round trip, through fragctl). Every other
 # event is written as one spool record, with no Node.js start: fragd ingests the spool at
 # start, on a file-system watch and on a timer, so nothing is lost while it is down.
-# Always exits 0; prints nothing except SessionStart's context and, at a prompt, what fragd
-# queued for the conversation's context.
+# Always exits 0; prints nothing except SessionStart's context, at a prompt what fragd
+# queued for the conversation's context, and before an edit tool (Claude Code's PreToolUse,
+# Codex's PreToolUse for apply_patch, Gemini CLI's BeforeTool) a refusal in the agent's own
+# form when the file is another session's exclusive reservation (docs/claims.md): read from
+# the file fragd keeps beside the spool, by one awk in place of cat.
 agent=$1 event=$2
+
+# Before a tool, in place of cat: copies the payload (stdin) to stdout (the record) and, when
+# the call edits a file another session reserves exclusively per the reservations file $2
+# (fragd keeps it: one line per reservation, tab-separated: root, pattern, session, actor,
+# task, until, the holder conversation's chat ids, the take-over command), prints the
+# refusal in the agent's own form ($1: the event) on stderr, which the caller points at the
+# agent. One awk where cat was: no process more than without reservations. The tools that
+# edit a file: Claude Code's Edit, Write, MultiEdit, NotebookEdit (tool_input.file_path /
+# notebook_path), Gemini CLI's write_file and replace (file_path), Codex's apply_patch (the
+# patch's "*** Update/Add/Delete File:" and "*** Move to:" lines), also when Codex passes it
+# as a shell command starting with apply_patch (Codex runs that as its apply_patch tool).
+# Any other shell command is not parsed for paths. A key's name followed by ":" cannot occur
+# inside a JSON string, so the first match of one is the key itself.
+fragd_reserved() {
+  awk -v event="$1" '
+    function val(key,   m) {
+      if (!match(payload, "\"" key "\"[ \t]*:[ \t]*\"[^\"\\\\]*\"")) return ""
+      m = substr(payload, RSTART, RLENGTH); sub(/^"[^"]*"[ \t]*:[ \t]*"/, "", m); return substr(m, 1, length(m) - 1)
+    }
+    function esc(c) { return index("\\^$.[]|()*+?{}/", c) ? "\\" c : c }
+    function rx(s, glob,   i, c, out) {
+      for (i = 1; i <= length(s); i++) {
+        c = substr(s, i, 1)
+        out = out (glob && c == "*" ? ".*" : glob && c == "?" ? "." : esc(c))
+      }
+      return out
+    }
+    function add(p) { if (p != "") paths[++np] = (p ~ /^\// ? p : cwd "/" p) }
+    FNR == NR { if ($0 !~ /^#/ && $0 != "") res[++nr] = $0; next }
+    { print; payload = payload $0 "\n" }
+    END {
+      tool = val("tool_name"); sid = val("session_id"); cwd = val("cwd")
+      if (tool == "Bash" && payload ~ /"command"[ \t]*:[ \t]*"apply_patch[ \\]/) tool = "apply_patch"
+      if (tool !~ /^(Edit|Write|MultiEdit|NotebookEdit|write_file|replace|apply_patch)$/) exit
+      add(val("file_path")); add(val("notebook_path"))
+      if (tool == "apply_patch") {
+        rest = payload
+        while (match(rest, /\\n\*\*\* ([A-Za-z]+ File|Move to): [^\\"]*/)) {
+          p = substr(rest, RSTART, RLENGTH); sub(/^\\n\*\*\* [^:]*: /, "", p); add(p)
+          rest = substr(rest, RSTART + RLENGTH)
+        }
+      }
+      for (i = 1; i <= nr; i++) {
+        split(res[i], f, "\t")
+        if (sid != "" && index("," f[7] ",", "," sid ",")) continue
+        re = "^" rx(f[1], 0) "/" rx(f[2], 1) "(/.*)?$"
+        for (j = 1; j <= np; j++) {
+          if (paths[j] !~ re) continue
+          rel = substr(paths[j], length(f[1]) + 2)
+          msg = "fragd: " rel " is reserved exclusively by " f[4] " (" f[3] ")" (f[5] == "-" ? "" : " for " f[5]) \
+            ", until " f[6] " unless renewed. Do not change it: work on other files, or wait until it is released" \
+            " (who holds what: fragctl reservations --all). To take it over (recorded on both sessions): " f[8]
+          if (event == "BeforeTool") printf "{\"decision\":\"deny\",\"reason\":\"%s\"}\n", msg > "/dev/stderr"
+          else printf "{\"hookSpecificOutput\":{\"hookEventName\":\"PreToolUse\",\"permissionDecision\":\"deny\",\"permissionDecisionReason\":\"%s\"}}\n", msg > "/dev/stderr"
+          exit
+        }
+      }
+    }' "$2" -
+}
 
 if [ "${FRAGMENTS_HOOKS:-on}" = off ]; then exit 0; fi
 
@@ -45,12 +107,24 @@ esac
   # it, for replaying a conversation on a test clock. fragd skips a record without its
   # final "end" line (still being written) and takes the payload between "payload" and it.
   rec=$spool/agent-$$-$up.rec
-  # A prompt's record is written under another name first (below); every other event's directly.
-  case $event in UserPromptSubmit|BeforeAgent) out=$rec.part ;; *) out=$rec ;; esac
+  # A prompt's record is written under another name first (read below, then named .rec:
+  # fragd takes .rec files at once); every other event's directly (fragd skips a record
+  # until its "end" line is written). Before a tool, while fragd keeps a reservations file
+  # (only while something is reserved exclusively) of this user's own, not a symlink, the
+  # payload goes through the reservation check instead of cat; its refusal reaches the agent.
+  res=${spool%/*}/reservations
+  check=
+  case $event in
+    UserPromptSubmit|BeforeAgent) out=$rec.part ;;
+    PreToolUse|BeforeTool)
+      out=$rec
+      [ -s "$res" ] && [ -O "$res" ] && [ ! -L "$res" ] && command -v awk >/dev/null && check=1 ;;
+    *) out=$rec ;;
+  esac
   { printf 'fragd-agent 1\nagent %s\nevent %s\ntime %s\npayload\n' "$agent" "$event" "$FRAGD_AGENT_HOOK_TIME"
-    cat
+    if [ -n "$check" ]; then fragd_reserved "$event" "$res" 2>&3; else cat; fi
     printf '\nend\n'
-  } >"$out"
+  } 3>&1 >"$out"
   # At a prompt: what fragd queued for this conversation's context (a budget crossed, docs/costs.md),
   # already in the agent's hook output form; taken by a rename, so it is printed once. The
   # conversation id is read before the record is named .rec (fragd takes .rec files at once).

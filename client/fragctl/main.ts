@@ -24,6 +24,7 @@ import { syncCommands } from './commands/sync.js';
 import { estimateCommands } from './commands/estimate.js';
 import { actorsCommand } from './commands/actors.js';
 import { messageCommands } from './commands/messages.js';
+import { reservationCommands } from './commands/reservations.js';
 
 declare const __FRAGD_VERSION__: string;
 
@@ -82,6 +83,7 @@ for (const add of [
   estimateCommands,
   actorsCommand,
   messageCommands,
+  reservationCommands,
 ]) {
   cli = add(cli);
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # fragd git hook, installed by `fragctl hooks install` (`fragctl hooks uninstall` puts back
 # what was here before), or for every repository by `fragctl setup` through git's global
-# core.hooksPath. fragd-hook-version: 2
+# core.hooksPath. fragd-hook-version: 3
 #
 # It must never fail or slow git down, daemon running or not: so no Node.js here, one git
 # call, and one small record file in the spool directory that fragd ingests (at start, on a
@@ -47,6 +47,52 @@ if [ -e "${0%/*}/.fragd-global" ]; then
     own_status=$?
     [ $status -eq 0 ] && status=$own_status
   fi
+fi
+
+# pre-commit: the reservations guard (docs/claims.md#file-reservations). A commit that
+# touches a path another actor reserves exclusively is refused, naming who holds it;
+# `git commit --no-verify` skips it (fragd records the override when it sees the commit).
+# "Another actor": not this terminal's session (FRAGMENTS_SESSION), nor its actor
+# (FRAGMENTS_ACTOR, else human). Read from the file fragd keeps; no Node.js, two git calls.
+if [ "$hook" = pre-commit ]; then
+  [ "${FRAGMENTS_HOOKS:-on}" = off ] && exit $status
+  [ $status -eq 0 ] || exit $status
+  if [ -n "$FRAGMENTS_HOME" ]; then res=$FRAGMENTS_HOME/reservations
+  else res=${XDG_STATE_HOME:-$HOME/.local/state}/fragments/reservations; fi
+  # Only this user's own file, not a symlink, in a directory of ours.
+  if [ ! -s "$res" ] || [ ! -O "$res" ] || [ -L "$res" ] || [ ! -O "${res%/*}" ]; then exit 0; fi
+  root=$(git rev-parse --show-toplevel 2>/dev/null) || exit 0
+  files=$(git -c core.quotepath=off diff --cached --name-only --no-renames 2>/dev/null) || exit 0
+  [ -n "$files" ] || exit 0
+  me_actor=${FRAGMENTS_ACTOR:-human}
+  nl='
+'
+  tab='	'
+  refused=
+  set -f
+  while IFS=$tab read -r r_root r_pat r_key r_actor r_task r_until r_ids r_take; do
+    case $r_root in '#'* | '') continue ;; esac
+    [ "$r_root" = "$root" ] || continue
+    [ -n "$FRAGMENTS_SESSION" ] && [ "$r_key" = "$FRAGMENTS_SESSION" ] && continue
+    [ "$r_actor" = "$me_actor" ] && continue
+    IFS=$nl
+    for f in $files; do
+      case $f in
+        $r_pat | $r_pat/*)
+          [ "$r_task" = - ] && r_task= || r_task=" for $r_task"
+          refused="${refused}fragd: $f is reserved exclusively by $r_actor ($r_key)$r_task, until $r_until unless renewed.$nl" ;;
+      esac
+    done
+    IFS=' 	
+'
+  done <"$res"
+  set +f
+  if [ -n "$refused" ]; then
+    printf '%s' "$refused" >&2
+    printf '%s\n' "fragd: commit refused: it touches another actor's reserved files (above). Unstage them (git restore --staged FILE), wait until they are released (who holds what: fragctl reservations --all), or commit anyway with: git commit --no-verify (fragd records the override)." >&2
+    exit 1
+  fi
+  exit 0
 fi
 
 # FRAGMENTS_HOOKS=off silences fragd's part (the chained hook still runs).

@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { HOOK_SCRIPT } from './script.js';
 import { fragctl } from '../../shared/command.js';
 
-export const HOOKS = ['post-commit', 'post-checkout', 'post-merge', 'post-rewrite'] as const;
+export const HOOKS = ['post-commit', 'post-checkout', 'post-merge', 'post-rewrite', 'pre-commit'] as const;
 
 /**
  * With git's global core.hooksPath pointing at fragd's directory, git runs no hook from a
@@ -29,7 +29,6 @@ export const PASS_THROUGH_HOOKS = [
   'applypatch-msg',
   'pre-applypatch',
   'post-applypatch',
-  'pre-commit',
   'pre-merge-commit',
   'prepare-commit-msg',
   'commit-msg',

@@ -47,18 +47,17 @@ export const toolSpecs: ToolSpec[] = [
   {
     name: 'sprint_complete',
     choices: [{ method: 'sprint.complete' }],
-    description: 'Complete a sprint with a summary; validation may block, force overrides.',
+    description: 'Complete a sprint with a summary; the gate may block.',
   },
   {
     name: 'next',
     choices: [{ method: 'task.next' }],
-    description:
-      'The next task for you (unclaimed, unblocked, by priority), why, what else is ready; activate claims it.',
+    description: 'Your next task (unclaimed, unblocked, by priority) and why; activate claims it.',
   },
   {
     name: 'task_list',
     choices: [{ method: 'task.list' }],
-    description: 'List tasks (filters: sprint, status, priority, ready, blocked, label, actor).',
+    description: 'List tasks, filtered.',
     actorIsFilter: true,
   },
   {
@@ -69,12 +68,12 @@ export const toolSpecs: ToolSpec[] = [
   {
     name: 'task_create',
     choices: [{ method: 'task.create' }],
-    description: 'Create a task (sprint, parent, estimate, priority, depends_on).',
+    description: 'Create a task.',
   },
   {
     name: 'task_edit',
     choices: [{ method: 'task.edit' }],
-    description: 'Change a task: title, status, estimate, summary, sprint, priority, depends_on.',
+    description: 'Change a task.',
   },
   {
     name: 'task_activate',
@@ -100,12 +99,12 @@ export const toolSpecs: ToolSpec[] = [
   {
     name: 'done',
     choices: [{ method: 'task.complete' }, { method: 'task.deactivate', fixed: { complete: true } }],
-    description: 'Complete the active task (or code) with a summary; validation may block, force overrides.',
+    description: 'Complete the active task (or code) with a summary; the gate may block.',
   },
   {
     name: 'bulk_complete',
     choices: [{ method: 'tasks.bulk_complete' }],
-    description: 'Complete several tasks at once, all or nothing, each with its own summary.',
+    description: 'Complete several tasks, all or nothing, each with a summary.',
   },
   {
     name: 'artifact_add',
@@ -126,7 +125,7 @@ export const toolSpecs: ToolSpec[] = [
     name: 'time_report',
     choices: [{ method: 'report' }],
     targetIsFilter: true,
-    description: "Tracked time (and agents' tokens) by day, task, sprint, project, actor or session over a date range.",
+    description: 'Tracked time and tokens by day, task, sprint, project, actor or session.',
   },
 ];
 
@@ -283,8 +282,7 @@ const refArg = z.string().describe('@N from list (fixed per interval)');
 const codeArg = z.string().max(64);
 const planTool: OpToolSpec = {
   name: 'plan',
-  description:
-    'Projects and sprints: list, show (a sprint: its tasks, estimate vs time and cost), create. Activate/complete: sprint_* tools.',
+  description: 'Projects and sprints: list, show (tasks, estimate vs time and cost), create.',
   args: {
     op: z.enum(['projects', 'project', 'sprints', 'sprint', 'project_create', 'sprint_create']),
     code: codeArg,
@@ -322,7 +320,7 @@ const planTool: OpToolSpec = {
 const who = ['actor', 'source', 'session'] as ('actor' | 'source' | 'session')[];
 const coordinateTool: OpToolSpec = {
   name: 'coordinate',
-  description: 'Message other agents, hand a task over (they see both at their next prompt), reserve files.',
+  description: 'Message agents, hand a task over, reserve files.',
   args: {
     op: z.enum(['send', 'inbox', 'ack', 'handoff', 'reserve', 'release', 'reservations']),
     to: z.string().describe('actor, task:CODE or project[:CODE]'),
@@ -371,8 +369,7 @@ export const coordinateSpec = (): OpToolSpec => coordinateTool;
 export const opToolSpecs: OpToolSpec[] = [
   {
     name: 'time_correct',
-    description:
-      'Your tracked time: list intervals, track past time, edit/split/join/move/delete/annotate one; undo your last change.',
+    description: 'Your tracked time: list, track, edit, split, join, move, delete, annotate intervals; undo.',
     args: {
       op: z.enum(['list', 'track', 'edit', 'split', 'join', 'move', 'delete', 'annotate', 'undo', 'undo_list']),
       ref: refArg,

@@ -19,6 +19,7 @@ import { reportPreparers } from '../app/time/report-views.js';
 import { gitHandlers, gitPreparers } from './git.js';
 import { syncHandlers } from './sync-handlers.js';
 import { messageHandlers } from './message-handlers.js';
+import { releasingReservations, reservationHandlers, withReservations } from './reservation-handlers.js';
 import {
   estimateHandlers,
   withHistoryOnCheck,
@@ -54,12 +55,12 @@ const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
   },
 
   'session.start': (c, p) => sessions.startSession(c, p),
-  'session.end': (c, p) => sessions.endSession(c, p),
+  'session.end': (c, p) => releasingReservations(c, sessions.endSession(c, p), 'session ended'),
   'session.pause': (c, p) => sessions.pauseSession(c, p),
   'session.resume': (c, p) => sessions.resumeSession(c, p),
   'session.switch': (c, p) => sessions.switchSession(c, p),
-  'session.abandon': (c, p) => sessions.abandonSession(c, p),
-  'session.status': (c, p) => sessions.sessionStatus(c, p),
+  'session.abandon': (c, p) => releasingReservations(c, sessions.abandonSession(c, p), 'session abandoned'),
+  'session.status': (c, p) => withReservations(c, sessions.sessionStatus(c, p)),
   'session.list': (c, p) => sessions.listSessions(c, p),
   'session.history': (c, p) => context.sessionHistory(c, p),
 
@@ -105,6 +106,7 @@ export const handlers: HandlerTable = {
   'task.complete': (c, p, conn, d) => withHistoryOnCheck(c, completionHandlers['task.complete'](c, p, conn, d)),
   'actors.list': (c, p) => listActors(c, p),
   ...messageHandlers,
+  ...reservationHandlers,
 };
 
 export const preparers: Preparers<MethodName> = {

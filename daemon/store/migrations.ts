@@ -603,6 +603,28 @@ export const migrations: readonly string[] = [
     close_reason TEXT
   );
   CREATE INDEX handoffs_open ON handoffs(task_id) WHERE closed_at IS NULL;
+  -- File reservations (issue 25, docs/claims.md#file-reservations): a session holds paths or
+  -- globs of a repository, exclusive or shared, with a time to live renewed by its signs of
+  -- life. Whether one still holds is read from its session and task at the moment of asking;
+  -- released_at is set when it is released or noticed ended. Tasks declare the paths they
+  -- touch (a JSON array): activating one reserves them.
+  CREATE TABLE reservations (
+    id INTEGER PRIMARY KEY,
+    repo TEXT NOT NULL,
+    pattern TEXT NOT NULL,
+    exclusive INTEGER NOT NULL DEFAULT 1,
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    actor TEXT NOT NULL,
+    task_id INTEGER REFERENCES tasks(id),
+    ttl_seconds INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    how TEXT NOT NULL DEFAULT 'reserve',
+    released_at INTEGER,
+    release_reason TEXT
+  );
+  CREATE INDEX reservations_open ON reservations(repo, id) WHERE released_at IS NULL;
+  CREATE INDEX reservations_session ON reservations(session_id);
+  ALTER TABLE tasks ADD COLUMN paths TEXT;
   `,
 ];
 

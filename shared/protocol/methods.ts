@@ -24,6 +24,7 @@ import { usageMethods } from './usage.js';
 import { estimateMethods, type EstimateSuggestion } from './estimates.js';
 import { actorsMethods } from './actors.js';
 import { messageMethods } from './messages.js';
+import { reservationMethods, reservedPath } from './reservations.js';
 import {
   code,
   text,
@@ -76,6 +77,8 @@ export interface SprintForecast {
 export type SessionResult = { session: SessionView } & WithInstructions;
 export type StatusResult = {
   session: SessionView;
+  /** The session's reservations that hold now (docs/claims.md#file-reservations). */
+  reservations?: import('./reservations.js').ReservationView[];
   recent: ActivityView[];
   /** Live time of the active task (subtask if any): in this session, and in total; its estimate. */
   active_task?: {
@@ -91,6 +94,12 @@ export type ActivityResult = {
   /** On an update of a task: how many it has, and how many more the completion gate wants. */
   task_updates?: { task: string; count: number; required: number; more_needed: number };
 } & WithInstructions;
+/** What activating a task with declared paths reserved, and what others hold. */
+export interface TaskReservations {
+  repo: string | null;
+  reserved: import('./reservations.js').ReservationView[];
+  conflicts: import('./reservations.js').ReservationConflict[];
+}
 export type ContextResult = { stack: ContextFrame[]; session: string } & WithInstructions;
 export type NextResult = {
   /** The chosen task, or null when nothing is ready for the caller. */
@@ -102,6 +111,8 @@ export type NextResult = {
   waiting: { code: string; reason: string }[];
   activated: boolean;
   stack?: ContextFrame[];
+  /** The activated task's declared paths: reserved for the session, or held by others (docs/claims.md#file-reservations). */
+  reservations?: TaskReservations;
   session: string | null;
 } & WithInstructions;
 
@@ -113,6 +124,14 @@ const claimOptions = {
   join: z.boolean().optional(),
   /** Start it although its dependencies are not complete (recorded). */
   force: z.boolean().optional(),
+  /** The repository the caller works in (its root, absolute): a task's declared paths are reserved there. */
+  repo: z
+    .string()
+    .trim()
+    .min(1)
+    .max(4096)
+    .refine((r) => r.startsWith('/'), 'repo is the absolute path of the repository root')
+    .optional(),
 };
 
 /** Daemon, sessions, context, activities and work items (the foundation). */
@@ -324,7 +343,9 @@ export const coreMethods = {
     errors: ['no_active_session', 'not_found', 'invalid_state'],
     mutates: true,
   }),
-  'task.activate': method<ContextResult & { task: TaskView; estimate_suggestion?: EstimateSuggestion | null }>()({
+  'task.activate': method<
+    ContextResult & { task: TaskView; estimate_suggestion?: EstimateSuggestion | null; reservations?: TaskReservations }
+  >()({
     summary: 'Claim a task and work on it (refused while another actor holds it or its dependencies are open).',
     params: T.extend({ code, ...claimOptions }),
     errors: ['no_active_session', 'not_found', 'invalid_state', 'task_claimed', 'task_blocked', 'storage_unavailable'],
@@ -513,6 +534,8 @@ export const coreMethods = {
         priority: priority.optional(),
         labels: labels.optional(),
         depends_on: dependsOn.optional(),
+        /** Paths or globs (relative to the repository root) the task touches: activating it reserves them. */
+        paths: z.array(reservedPath).max(50).optional(),
         source: source.optional(),
       })
       .strict(),
@@ -581,6 +604,8 @@ export const coreMethods = {
         labels: labels.optional(),
         /** Replaces the dependencies ([] clears them). */
         depends_on: dependsOn.optional(),
+        /** Replaces the paths the task touches ([] clears them); activating it reserves them. */
+        paths: z.array(reservedPath).max(50).optional(),
         /** With status completed: close despite failed checks (recorded). */
         force: z.boolean().optional(),
         /** Time budget in minutes (docs/costs.md); 0 clears it. */
@@ -600,7 +625,7 @@ export const coreMethods = {
   'task.next': method<NextResult>()({
     summary:
       'The next task for the caller: its sprint first, unclaimed, unblocked, by priority then plan order, with why and what else is ready; activate claims it in the same transaction.',
-    params: T.extend({ activate: z.boolean().optional(), sprint: code.optional() }),
+    params: T.extend({ activate: z.boolean().optional(), sprint: code.optional(), repo: claimOptions.repo }),
     errors: ['no_active_session', 'not_found', 'task_claimed', 'task_blocked', 'conflict', 'storage_unavailable'],
     mutates: true,
   }),
@@ -648,6 +673,7 @@ export const methods = {
   ...estimateMethods,
   ...actorsMethods,
   ...messageMethods,
+  ...reservationMethods,
 } as const;
 
 export type Methods = typeof methods;

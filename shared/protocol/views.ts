@@ -114,6 +114,8 @@ export interface TaskView {
   /** Labels, lower-cased (issue 26); a task also matches its parent's and sprint's in filters. */
   labels: string[];
   depends_on: string[];
+  /** Paths or globs the task touches (relative to the repository root): activating it reserves them. */
+  paths: string[];
   /** Dependencies not yet complete: the task is blocked while this is not empty. */
   blocked_by: string[];
   /** The session holding it now, if any. */

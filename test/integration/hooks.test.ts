@@ -42,7 +42,7 @@ describe('the hook script', () => {
 });
 
 describe('fragctl hooks install', () => {
-  it('installs the four hooks and chains a hook that was already there', async () => {
+  it('installs the five hooks and chains a hook that was already there', async () => {
     const hooks = join(repo.dir, '.git/hooks');
     const log = join(repo.dir, '..', 'old-hook.log');
     writeFileSync(join(hooks, 'post-commit'), `#!/bin/sh\necho "old post-commit $*" >> ${log}\n`);
@@ -62,6 +62,8 @@ describe('fragctl hooks install', () => {
       'post-checkout': 'chained',
       'post-merge': 'installed',
       'post-rewrite': 'chained',
+      // The reservations guard (docs/claims.md#file-reservations).
+      'pre-commit': 'installed',
     });
     expect(readFileSync(join(hooks, 'post-commit.fragd-chained'), 'utf8')).toContain('old post-commit');
 
@@ -320,6 +322,7 @@ describe('uninstall and core.hooksPath', () => {
       'post-checkout': 'restored',
       'post-merge': 'removed',
       'post-rewrite': 'restored',
+      'pre-commit': 'removed',
     });
     const hooks = join(repo.dir, '.git/hooks');
     expect(readFileSync(join(hooks, 'post-commit'), 'utf8')).toContain('old post-commit');

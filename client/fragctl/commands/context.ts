@@ -1,4 +1,5 @@
 // fragctl context …, sprint/task activation, and update/note/log.
+import { repoParam } from '../../lib/repo-root.js';
 import type { Argv } from 'yargs';
 import { formatDuration } from '../../../shared/format.js';
 import { breadcrumb, one } from '../output.js';
@@ -184,6 +185,8 @@ export function taskActivation(task: Argv<GlobalArgs>) {
               take_over: argv['take-over'],
               join: argv.join,
               force: argv.force,
+              // A task's declared paths are reserved in the repository this runs in.
+              ...repoParam(),
             }),
           (r) => [`working on ${r.task.code} “${one(r.task.title)}”`, `stack: ${breadcrumb(r.stack)}`],
         ),

@@ -76,7 +76,7 @@ export function hooksCommands(y: Argv<GlobalArgs>) {
       h
         .command(
           'install',
-          'Install post-commit, post-checkout, post-merge and post-rewrite (existing hooks are chained)',
+          'Install post-commit, post-checkout, post-merge, post-rewrite and the reservations guard pre-commit (existing hooks are chained)',
           repoOption,
           (argv) =>
             local(

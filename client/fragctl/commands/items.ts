@@ -250,6 +250,11 @@ export function taskCommands(y: Argv<GlobalArgs>) {
           .option('description', { type: 'string' })
           .option('priority', priorityOption())
           .option('depends-on', { type: 'string', array: true, describe: 'task codes that must complete first' })
+          .option('paths', {
+            type: 'string',
+            array: true,
+            describe: 'paths or globs it touches, relative to the repository root (a,b): activating it reserves them',
+          })
           .option('label', {
             type: 'string',
             array: true,
@@ -270,6 +275,7 @@ export function taskCommands(y: Argv<GlobalArgs>) {
               description: argv.description,
               priority: argv.priority,
               depends_on: codes(argv['depends-on']),
+              paths: codes(argv.paths),
               labels: labelList(argv.label),
             }),
           (r) => [`created task ${r.task.code}${r.task.sprint ? ` in ${r.task.sprint}` : ''}`],
@@ -378,6 +384,12 @@ export function taskCommands(y: Argv<GlobalArgs>) {
               array: true,
               describe: 'replaces the dependencies (--depends-on with no code clears them)',
             })
+            .option('paths', {
+              type: 'string',
+              array: true,
+              describe:
+                'replaces the paths it touches (a,b; --paths with none clears them): activating it reserves them',
+            })
             .option('label', {
               type: 'string',
               array: true,
@@ -413,6 +425,7 @@ export function taskCommands(y: Argv<GlobalArgs>) {
                 sprint: argv.sprint,
                 priority: argv.priority,
                 depends_on: codes(argv['depends-on']),
+                paths: codes(argv.paths),
                 labels: labelList(argv.label),
                 force: argv.force,
               }),

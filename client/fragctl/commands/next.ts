@@ -1,4 +1,5 @@
 // fragctl next [--activate]: the one "what next" choice (docs/claims.md).
+import { repoParam } from '../../lib/repo-root.js';
 import type { Argv } from 'yargs';
 import type { NextResult } from '../../../shared/protocol/methods.js';
 import { run, type GlobalArgs } from '../runner.js';
@@ -32,7 +33,13 @@ export function nextCommand(y: Argv<GlobalArgs>) {
       run(
         argv,
         async (c, t) => {
-          const r = await c.call('task.next', { ...t, activate: argv.activate, sprint: argv.sprint });
+          const r = await c.call('task.next', {
+            ...t,
+            activate: argv.activate,
+            sprint: argv.sprint,
+            // A task's declared paths are reserved in the repository this runs in.
+            ...(argv.activate ? repoParam() : {}),
+          });
           process.exitCode = nextExitCode(r, argv.activate);
           return r;
         },

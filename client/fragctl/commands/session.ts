@@ -28,6 +28,15 @@ export const statusLines = (r: ResultOf<'session.status'>, layout: Layout = layo
           : []),
       ]
     : []),
+  ...(r.reservations?.length
+    ? [
+        'reserved:',
+        ...r.reservations.map(
+          (v) =>
+            `  ${v.path} (${v.exclusive ? 'exclusive' : 'shared'}${v.task ? `, for ${v.task}` : ''}${v.stale ? ', stale' : ''}) in ${v.repo}`,
+        ),
+      ]
+    : []),
   ...(r.recent.length ? ['recent:', ...activityLines(r.recent, layout)] : []),
 ];
 

@@ -5,6 +5,7 @@
 // continues the same session and takes its task back if nobody else holds it. Only an
 // explicit end (`fragctl session end`) or agent_session_end_hours of pause end it; an agent
 // that dies is paused by the tick at its last sign of life (agent_idle_timeout_seconds).
+import { releaseReservationsOf, rememberRepo } from '../reservations/reservations.js';
 import { ErrorCode, FragError } from '../../../shared/errors.js';
 import type { Call } from '../app.js';
 import { AGENT_EVENTS, findByEventId, recordActivity } from '../activities.js';
@@ -374,6 +375,8 @@ export function applyAgentEvent(outer: Call, e: AgentEvent): AgentOutcome {
     kind === 'permission' ||
     (kind === 'notification' && PERMISSION_NOTIFICATIONS.has(str(e.payload.notification_type) ?? ''));
   if (place) {
+    // Reservations made without naming a repository are in this one (and enforced there).
+    if (place.root) s = rememberRepo(call, s, place.root);
     if (place.problem) recordActivity(call, s, { kind: 'agent.mapping', message: place.problem });
     s = applyPlace(call, s, place, actor);
   }
@@ -420,6 +423,7 @@ export function applyAgentEvent(outer: Call, e: AgentEvent): AgentOutcome {
     s = s.status === 'active' ? pauseSessionRow(call, s, why, e.at, 'pause') : relabelPause(call, s, why);
     releaseClaimsOf(call, s, 'exited');
     giveBack(call, s);
+    releaseReservationsOf(call, s, 'exited');
   }
   return { outcome: 'ingested', session: s, kind, place };
 }

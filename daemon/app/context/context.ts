@@ -1,5 +1,6 @@
 // Operations on a session's context stack, and the updates, notes and logs that attach
 // to its deepest fitting context.
+import { conflictText, rememberRepo, reserveTaskPaths, sessionRepo } from '../reservations/reservations.js';
 import { ErrorCode, FragError, invalidState } from '../../../shared/errors.js';
 import type { ContextResult, ParsedParamsOf } from '../../../shared/protocol/methods.js';
 import type { ContextFrame, ContextType } from '../../../shared/protocol/views.js';
@@ -189,10 +190,14 @@ function activate(call: Call, p: ParsedParamsOf<'task.activate'>, as: 'task' | '
       },
     );
   }
-  const s0 = session();
+  let s0 = session();
   // The one gate every activation passes: the claim is on the top-level task.
-  claimTask(call, s0, task.parent_id ? taskById(call, task.parent_id) : task, p);
+  const top = task.parent_id ? taskById(call, task.parent_id) : task;
+  claimTask(call, s0, top, p);
+  if (p.repo) s0 = rememberRepo(call, s0, p.repo);
   const s = push(call, s0, as === 'subtask' || task.parent_id ? 'subtask' : 'task', task.code);
+  // Its declared paths are reserved for the session (what others hold is said, not taken).
+  const reserved = reserveTaskPaths(call, s, top, sessionRepo(s));
   call.app.sql.run(
     `UPDATE tasks SET status = CASE WHEN status IN ('todo','blocked') THEN 'in_progress' ELSE status END,
        delegation_status = CASE WHEN delegation_status = 'unassigned' THEN 'assigned' ELSE delegation_status END,
@@ -208,7 +213,33 @@ function activate(call: Call, p: ParsedParamsOf<'task.activate'>, as: 'task' | '
       task.sprint_id,
     );
   }
-  return { ...contextResult(call, s, 'context_activated'), task: taskView(call.app.sql, findTask(call, task.code)) };
+  const result = contextResult(call, s, 'context_activated');
+  if (reserved) result.instructions.next_actions.unshift(...reservationNotes(top.code, reserved));
+  return {
+    ...result,
+    task: taskView(call.app.sql, findTask(call, task.code)),
+    ...(reserved
+      ? { reservations: { repo: reserved.repo || null, reserved: reserved.reserved, conflicts: reserved.conflicts } }
+      : {}),
+  };
+}
+
+/** What an activation's answer says about the task's declared paths: reserved, held by others, or no repository known. */
+function reservationNotes(code: string, r: NonNullable<ReturnType<typeof reserveTaskPaths>>): string[] {
+  if (!r.repo)
+    return [
+      `${code} declares paths (${r.paths.join(', ')}) but fragd knows no repository for this session: reserve them from inside it with: ${fragctl('reserve', '--task', code, ...r.paths)}`,
+    ];
+  const notes: string[] = [];
+  if (r.reserved.length)
+    notes.push(
+      `Reserved for ${code}: ${r.reserved.map((v) => v.path).join(', ')} (exclusive, until ${code} is done or let go).`,
+    );
+  for (const c of r.conflicts)
+    notes.push(
+      `Not reserved: ${conflictText(c)}. Other agents' hooks refuse your edits there: wait for ${c.holder.actor}, or take it over with: ${fragctl('reserve', c.path, '--force')} (recorded).`,
+    );
+  return notes;
 }
 
 export function deactivateTask(call: Call, p: ParsedParamsOf<'task.deactivate'>) {

@@ -75,12 +75,13 @@ export function nextTask(call: Call, p: NextParams): NextResult {
   if (p.activate && choice.task && s) {
     // Commands run one at a time in the daemon's write queue: nobody can claim the task
     // between the choice above and this activation.
-    const r = activateTask(call, { session: s.key, code: choice.task.code, source: p.source });
+    const r = activateTask(call, { session: s.key, code: choice.task.code, source: p.source, repo: p.repo });
     return {
       ...base,
       task: r.task,
       activated: true,
       stack: r.stack,
+      ...(r.reservations ? { reservations: r.reservations } : {}),
       instructions: r.instructions,
     };
   }

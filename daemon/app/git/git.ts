@@ -1,11 +1,12 @@
 // What the git hooks recorded, as activities (git.commit, git.checkout, git.merge,
 // git.rewrite) and commit ↔ task links. The hook only notes ids; the commit message and
 // files are read here from git itself (commits are immutable, so reading later is exact).
+import { othersCovering } from '../reservations/reservations.js';
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { iso } from '../../clock.js';
 import type { Call } from '../app.js';
-import { findByEventId, GIT_EVENTS, recordActivity } from '../activities.js';
+import { findByEventId, GIT_EVENTS, recordActivity, withoutSignOfLife } from '../activities.js';
 import type { SessionRow } from '../rows.js';
 import { resumableByActivity, resumeSessionRow } from '../sessions/sessions.js';
 import { currentSessionOf, DEFAULT_ACTOR, getSession } from '../sessions/lookup.js';
@@ -443,6 +444,7 @@ export function ingestRecord(call: Call, r: HookRecord, opts: IngestOptions): Re
         at: r.at,
       });
       linkCommit(call, r, r.head, d, session, a.id);
+      if (d) recordOverrides(call, r, d.files, session);
       return 'ingested';
     }
     case 'post-checkout': {
@@ -535,4 +537,36 @@ export function listCommits(call: Call, p: ParsedParamsOf<'git.commits'>): { com
       at: iso(c.at),
     })),
   };
+}
+
+/**
+ * A commit that touched another actor's exclusive reservation went past the pre-commit
+ * guard (`git commit --no-verify`, or a repository without fragd's hooks): recorded on the
+ * committer's session and, as no sign of its life, on the holder's (docs/claims.md).
+ */
+function recordOverrides(call: Call, r: HookRecord, files: string[], session: SessionRow | null): void {
+  const hits = files.flatMap((f) => othersCovering(call, r.repo, f, session).map((h) => ({ file: f, h })));
+  if (!hits.length) return;
+  const holders = [...new Map(hits.map(({ h }) => [h.s.id, h])).values()];
+  const data = {
+    commit: r.head,
+    repo: r.repo,
+    files: [...new Set(hits.map((x) => x.file))],
+    holders: holders.map((h) => ({ actor: h.s.actor, session: h.s.key, path: h.r.pattern, task: h.task })),
+  };
+  const who = session ? `${session.actor} (${session.key})` : 'a commit from outside any session';
+  const files1 = data.files.join(', ');
+  recordActivity(call, session, {
+    kind: 'reservation.override',
+    message: `${short(r.head)} touched ${files1}, reserved by ${holders.map((h) => `${h.s.actor} (${h.s.key})`).join(', ')}: the pre-commit guard was bypassed`,
+    data,
+  });
+  for (const h of holders)
+    withoutSignOfLife(call, h.s, () =>
+      recordActivity(call, h.s, {
+        kind: 'reservation.overridden',
+        message: `${who} committed ${short(r.head)} touching ${h.r.pattern}, which you reserve`,
+        data,
+      }),
+    );
 }

@@ -19,6 +19,7 @@ import { liveHolder } from '../work/claims.js';
 import { closeHandoffs } from '../work/handoffs.js';
 import { taskView } from '../work/views.js';
 import { messageView, resolveRecipients, storeMessage } from './messages.js';
+import { releaseTaskReservations } from '../reservations/reservations.js';
 
 /** The task a handoff is about: the code given (its top-level task), else the caller's active one. */
 function taskToHand(call: Call, s: SessionRow, code: string | undefined): TaskRow {
@@ -73,9 +74,9 @@ export function handOver(call: Call, p: ParsedParamsOf<'task.handoff'>) {
     task.id,
     s.actor,
   );
-  // Reservations of the task go with it: the lead wires h-res's handOverReservations(call,
-  // task, from, to) here at merge (docs/claims.md, "Messages and handoff").
-  // HANDOFF-RESERVATIONS: handOverReservations(call, task, from, to);
+  // The task's reservations go with it: they end here, and the receiver's activation of the
+  // task reserves its paths again (docs/claims.md, "Messages and handoff").
+  releaseTaskReservations(call, task.id, `handed over to ${to}`);
 
   closeHandoffs(call, task.id, `handed on to ${to}`);
   const message = storeMessage(call, {

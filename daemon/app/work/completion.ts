@@ -1,6 +1,7 @@
 // Completion through the validation gate: gather facts from the store, run the pure
 // validators, and either complete (recording any --force with the errors it overrode)
 // or refuse with ValidationFailed carrying what is missing and how to fix it.
+import { releaseTaskReservations } from '../reservations/reservations.js';
 import { ErrorCode, FragError, invalidState } from '../../../shared/errors.js';
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
 import type { TaskCompleteResult } from '../../../shared/protocol/completion.js';
@@ -205,6 +206,8 @@ export function finishTask(call: Call, s: SessionRow | null, g: Gate): void {
     call.now,
     g.task.id,
   );
+  // The reservations made for it end with it (they would stop holding anyway: recorded now).
+  if (!g.task.parent_id) releaseTaskReservations(call, g.task.id, 'task completed');
   const fileUnderTask = (id: number) => {
     // Without the task on the stack the row would carry no context: file it under the task.
     if (s && parseStack(s).some((f) => f.id === g.task.id && (f.type === 'task' || f.type === 'subtask'))) return;

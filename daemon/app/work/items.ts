@@ -1,4 +1,5 @@
 // Projects, sprints and tasks: the work items a session's context points at.
+import { setTaskPaths } from '../reservations/reservations.js';
 import { sprintBudget, taskBudget } from '../costs/budgets.js';
 import { taskSpend } from '../costs/spend.js';
 import { collectPage, idCursor, pageBudget } from '../paging.js';
@@ -252,6 +253,7 @@ export function createTask(call: Call, p: ParsedParamsOf<'task.create'>) {
   if (p.priority) call.app.sql.run('UPDATE tasks SET priority = ? WHERE id = ?', priorityNumber(p.priority), made.id);
   if (p.depends_on) setDependencies(call, made, p.depends_on);
   if (p.labels) setLabels(call.app.sql, 'task', made.id, p.labels);
+  if (p.paths) setTaskPaths(call.app.sql, made.id, p.paths);
   itemChanged(call, 'task', p.code, 'created');
   return {
     task: taskView(call.app.sql, findTask(call, p.code)),
@@ -289,6 +291,7 @@ export function editTask(call: Call, p: ParsedParamsOf<'task.edit'>) {
   }
   if (p.depends_on) setDependencies(call, row, p.depends_on);
   if (p.labels) setLabels(call.app.sql, 'task', row.id, p.labels);
+  if (p.paths) setTaskPaths(call.app.sql, row.id, p.paths);
   if (p.priority) call.app.sql.run('UPDATE tasks SET priority = ? WHERE id = ?', priorityNumber(p.priority), row.id);
   if (p.budget_minutes !== undefined || p.budget_usd !== undefined) setTaskBudget(call, row, p);
   const completing = p.status === 'completed' && row.status !== 'completed';

@@ -4,6 +4,7 @@
 // the session's own stack, not held by another actor's live claim, and its dependencies
 // are complete. Ready tasks are ordered: the session's sprint first, then priority, then
 // plan order (creation order, which is the order of the plan file).
+import { pathsHeldFor } from '../reservations/reservations.js';
 import { overEnforcedBudget, taskBudget } from '../costs/budgets.js';
 import type { Call } from '../app.js';
 import { parseStack, type SessionRow, type TaskRow } from '../rows.js';
@@ -127,6 +128,13 @@ export function chooseNext(
   // Over a budget the plan makes a limit: waiting, not ready (after the walk, which reads
   // nothing else while it runs). Within their budgets first: a budget is a warning, and a
   // task over it is still offered, last.
+  // A task whose declared paths another actor has reserved waits (its activation would reserve them).
+  const pathsHeld = pathsHeldFor(call, s);
+  for (const t of ready) {
+    const why = pathsHeld(t.id);
+    if (why) waiting.push({ code: t.code, order: ++order, reason: why });
+  }
+  ready = ready.filter((t) => !waiting.some((w) => w.code === t.code));
   for (const t of ready.filter((r) => overBudget(call, r) === 'limit'))
     waiting.push({ code: t.code, order: ++order, reason: 'over its budget, which the plan makes a limit' });
   ready = ready.filter((r) => overBudget(call, r) !== 'limit');

@@ -1,6 +1,7 @@
 // Imports a plan file (YAML or JSON, parsed by shared/plan.ts) in one transaction. Errors
 // name the place in the file (line:column and the path), and nothing is half-imported:
 // the caller's transaction rolls back on any error.
+import { setTaskPaths } from '../reservations/reservations.js';
 import { ErrorCode, FragError } from '../../../shared/errors.js';
 import type { ParsedParamsOf } from '../../../shared/protocol/methods.js';
 import { parsePlanWithPlaces, type PlanProject, type PlanSprint, type PlanTask } from '../../../shared/plan.js';
@@ -95,6 +96,14 @@ export function importPlan(call: Call, p: ParsedParamsOf<'plan.import'>) {
     if (t.priority !== undefined) sql.run('UPDATE tasks SET priority = ? WHERE id = ?', t.priority, id);
     if (t.budget) setBudget('tasks', id, t.budget);
     if (t.labels) setLabels(sql, 'task', id, t.labels);
+    if (t.paths) {
+      try {
+        setTaskPaths(sql, id, t.paths);
+      } catch (err) {
+        if (err instanceof FragError) fail(placeOf([...path, 'paths']), err.message);
+        throw err;
+      }
+    }
     (t.subtasks ?? []).forEach((st, i) => importTask(st, sprintId, projectId, id, [...path, 'subtasks', i]));
   };
 

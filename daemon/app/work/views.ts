@@ -1,4 +1,5 @@
 // Task and sprint rows to their wire shapes, with their claims, dependencies and counts.
+import { taskPaths } from '../reservations/reservations.js';
 import { iso, isoOrNull } from '../../clock.js';
 import type { Sql } from '../../store/sql.js';
 import type { DelegationStatus, SprintView, TaskView } from '../../../shared/protocol/views.js';
@@ -65,6 +66,7 @@ export function taskView(sql: Sql, t: TaskRow): TaskView {
         t.id,
       )
       .map((r) => r.code),
+    paths: taskPaths(sql, t.id),
     claim: claimView(sql, t.id),
     held_elsewhere: heldElsewhereView(sql, t),
     created_at: iso(t.created_at),
