@@ -133,6 +133,14 @@ export const pgMigrations: readonly string[] = [
   CREATE TRIGGER fragd_rows_interval_time_d AFTER DELETE ON fragd_rows
     FOR EACH ROW WHEN (OLD.tbl = 'intervals') EXECUTE FUNCTION fragd_interval_time();
   `,
+  `
+  -- task show reads the other machines' updates and notes on a task (and its subtasks) from
+  -- the team store: found by the task's code among the activities, not by walking them all.
+  CREATE INDEX fragd_rows_task_updates ON fragd_rows (team, (data->>'task_id_code'))
+    WHERE tbl = 'activities' AND data->>'kind' IN ('update', 'note');
+  CREATE INDEX fragd_rows_subtask_updates ON fragd_rows (team, (data->>'subtask_id_code'))
+    WHERE tbl = 'activities' AND data->>'kind' IN ('update', 'note');
+  `,
 ];
 
 /** Any number that is fragd's own: the advisory lock of migrations. */

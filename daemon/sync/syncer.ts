@@ -79,6 +79,17 @@ const FINGERPRINT = `concat_ws(':', coalesce((SELECT max(seq) FROM fragd_rows WH
 /** The columns of fragd_claims a RemoteClaim is read from. */
 export const CLAIM_COLUMNS = 'task_code, machine, actor, session_key, claimed_at, how';
 
+/** An update or note another machine filed under a task (task show). */
+export interface RemoteUpdate {
+  machine: string;
+  kind: string;
+  message: string | null;
+  /** Epoch milliseconds. */
+  at: number;
+  session: string | null;
+  person: string | null;
+}
+
 /** A task this machine's sessions hold (their work frames). */
 export interface LocalHold {
   task: string;
@@ -939,6 +950,45 @@ export class Syncer {
       remote_claims: this.db.prepare('SELECT count(*) FROM sync_claims').pluck().get() as number,
       claim_conflicts: this.conflicts,
     };
+  }
+
+  /**
+   * `task show`: the other machines' time on these tasks, and their latest updates and notes
+   * on them, read from the team store now (not as of the last pull, which for time is up to
+   * a heartbeat behind). The time read refreshes the local mirror (sync_progress), so the
+   * estimate checks that follow count it too. Asked only while connected and within
+   * `deadlineMs`; null otherwise (the caller shows the mirror, as offline).
+   */
+  async taskElsewhere(codes: string[], updatesLimit: number, deadlineMs: number): Promise<RemoteUpdate[] | null> {
+    if (!this.ready || this.failures > 0 || !codes.length) return null;
+    let got: { time: { task_code: string; machine: string; ms: string }[]; updates: RemoteUpdate[] };
+    try {
+      const r = await this.link.query<typeof got>(
+        `SELECT (SELECT coalesce(json_agg(t), '[]') FROM (
+                   SELECT task_code, machine, ms FROM fragd_task_time
+                    WHERE team = $1 AND machine <> $2 AND task_code = ANY($3::text[])) t) AS time,
+                (SELECT coalesce(json_agg(u ORDER BY u.at, u.machine), '[]') FROM (
+                   SELECT machine, data->>'kind' AS kind, data->>'message' AS message, (data->>'at')::bigint AS at,
+                          data->>'session_id_code' AS session, data->>'person' AS person
+                     FROM fragd_rows
+                    WHERE team = $1 AND machine <> $2 AND tbl = 'activities' AND NOT deleted
+                      AND data->>'kind' IN ('update', 'note')
+                      AND (data->>'task_id_code' = ANY($3::text[]) OR data->>'subtask_id_code' = ANY($3::text[]))
+                    ORDER BY (data->>'at')::bigint DESC LIMIT $4) u) AS updates`,
+        [this.target.team, this.target.machine, codes, updatesLimit],
+        deadlineMs,
+        'the team store (task show)',
+      );
+      got = r.rows[0];
+    } catch (err) {
+      this.log.debug({ err: this.redacted(err) }, 'task show read the local mirror: the team store did not answer');
+      return null;
+    }
+    this.db.transaction(() => {
+      const p = this.db.prepare('INSERT OR REPLACE INTO sync_progress (task_code, machine, seconds) VALUES (?, ?, ?)');
+      for (const t of got.time) p.run(t.task_code, t.machine, Math.round(Number(t.ms) / 1000));
+    })();
+    return got.updates.map((u) => ({ ...u, at: Number(u.at) }));
   }
 
   /** For the team report: a read-only query on the team store. */
