@@ -395,6 +395,15 @@ export class Syncer {
     const dbId = this.dbId();
     await this.link.run(async (client) => {
       await migratePg(client);
+      const gone = await client.query<{ why: string | null }>('SELECT fragd_retired($1, $2) AS why', [
+        this.target.team,
+        this.target.machine,
+      ]);
+      const why = gone.rows[0]?.why;
+      if (why)
+        throw new Error(
+          `machine ${this.target.machine} of team ${this.target.team} was ${why} in the team store; ${why.startsWith('renamed to ') ? `set sync.machine to ${why.slice('renamed to '.length)} in config.json and restart fragd (${fragctl('daemon', 'restart')})` : 'give this fragd a new sync.machine in config.json, or turn sync off'}`,
+        );
       const r = await client.query<{ db_id: string }>(
         `INSERT INTO fragd_machines (team, machine, db_id) VALUES ($1, $2, $3)
          ON CONFLICT (team, machine) DO UPDATE SET db_id = fragd_machines.db_id RETURNING db_id`,
@@ -989,6 +998,16 @@ export class Syncer {
       for (const t of got.time) p.run(t.task_code, t.machine, Math.round(Number(t.ms) / 1000));
     })();
     return got.updates.map((u) => ({ ...u, at: Number(u.at) }));
+  }
+
+  /** A statement on this daemon's connection whose failure the caller words (rename, remove). */
+  async queryOrThrow<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
+    await this.ensureReady();
+    return (await this.link.query<R>(text, values, ROUND_DEADLINE_MS)).rows;
+  }
+
+  redactedMessage(err: unknown): string {
+    return this.redacted(err);
   }
 
   /** For the team report: a read-only query on the team store. */

@@ -74,6 +74,41 @@ export interface TeamClaimsResult {
   claims: TeamClaim[];
 }
 
+export interface SyncSetupResult {
+  team: string;
+  /** False with print: nothing was run or written. */
+  applied: boolean;
+  /** The SQL run (or to run), passwords shown as <password>. */
+  sql: string;
+  machines: {
+    machine: string;
+    /** Its PostgreSQL role. */
+    role: string;
+    /** Its connection file (mode 0600), to copy to that machine's config directory; null with print. */
+    url_file: string | null;
+    /** What goes in that machine's config.json. */
+    config: { sync: { enabled: true; team: string; machine: string; url_file: string } };
+  }[];
+}
+
+export interface SyncMachineResult {
+  team: string;
+  action: 'rename' | 'remove';
+  machine: string;
+  /** The new name (rename). */
+  to: string | null;
+  /** Rename: rows moved to the new name. Remove: open claims ended. */
+  changed: number;
+  /** What to do on the machine itself. */
+  next: string;
+}
+
+const machineName = z
+  .string()
+  .trim()
+  .regex(/^[\w.@-]{1,64}$/, 'a machine or team name: letters, digits, . _ @ - (up to 64)');
+const absolutePath = z.string().trim().min(1).max(4096).regex(/^\//, 'an absolute path');
+
 const day = z
   .string()
   .trim()
@@ -104,6 +139,37 @@ export const syncMethods = {
       })
       .strict()
       .optional(),
+    errors: ['invalid_params', 'invalid_state', 'storage_unavailable'],
+    mutates: false,
+  }),
+  'sync.setup': method<SyncSetupResult>()({
+    summary:
+      "Team sync set-up by the administrator: a PostgreSQL role per machine, row-level security on, and each machine's connection file.",
+    params: z
+      .object({
+        team: machineName,
+        machines: z.array(machineName).min(1).max(1000),
+        admin_url_file: absolutePath.optional(),
+        out_dir: absolutePath,
+        print: z.boolean().optional(),
+      })
+      .strict(),
+    errors: ['invalid_params', 'storage_unavailable'],
+    mutates: false,
+  }),
+  'sync.machine': method<SyncMachineResult>()({
+    summary:
+      'Team sync: rename a machine (its rows, claims and time move to the new name) or remove it (its claims end; its history stays).',
+    params: z
+      .object({
+        action: z.enum(['rename', 'remove']),
+        machine: machineName,
+        to: machineName.optional(),
+        /** Sync off here, or another machine's name under row security: the administrator's connection. */
+        admin_url_file: absolutePath.optional(),
+        team: machineName.optional(),
+      })
+      .strict(),
     errors: ['invalid_params', 'invalid_state', 'storage_unavailable'],
     mutates: false,
   }),

@@ -342,7 +342,7 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
     const shown = await cb.call('task.show', { code: 'T-1' });
     expect(shown.team_fresh).toBe(true);
     expect(
-      shown.updates_elsewhere.map((u: { machine: string; kind: string; message: string; person: string }) => [
+      shown.updates_elsewhere.map((u) => [
         u.machine,
         u.kind,
         u.message,
