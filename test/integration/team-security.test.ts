@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FragClient } from '../../client/lib/client.js';
 import { drained, pgBinDir, teamMachine, TestPg, type TeamMachineOptions } from '../support/pg.js';
-import { startDaemon, TestDaemon, tempHome, until } from '../support/daemon.js';
+import { startDaemon, TestDaemon, until } from '../support/daemon.js';
 
 const bin = pgBinDir();
 if (!bin)

@@ -141,7 +141,7 @@ export function syncCommands(y: Argv<GlobalArgs>) {
             (c) =>
               c.call('sync.setup', {
                 team: String(argv.team),
-                machines: (argv.machine as string[]).map(String),
+                machines: argv.machine.map(String),
                 ...(argv['admin-url-file'] ? { admin_url_file: resolve(String(argv['admin-url-file'])) } : {}),
                 out_dir: resolve(String(argv.out)),
                 print: argv.print === true,
@@ -191,7 +191,7 @@ export function syncCommands(y: Argv<GlobalArgs>) {
   );
 }
 
-function machineOptions(argv: { 'admin-url-file'?: unknown; team?: unknown }) {
+function machineOptions(argv: { 'admin-url-file'?: string; team?: string }) {
   return {
     ...(argv['admin-url-file'] ? { admin_url_file: resolve(String(argv['admin-url-file'])) } : {}),
     ...(argv.team ? { team: String(argv.team) } : {}),
