@@ -141,6 +141,8 @@ export const pgMigrations: readonly string[] = [
     WHERE tbl = 'activities' AND data->>'kind' IN ('update', 'note');
   CREATE INDEX fragd_rows_subtask_updates ON fragd_rows (team, (data->>'subtask_id_code'))
     WHERE tbl = 'activities' AND data->>'kind' IN ('update', 'note');
+  -- The team report reads the agents' tokens of its range: by time, not by walking every row.
+  CREATE INDEX fragd_rows_tokens ON fragd_rows (team, ((data->>'at')::bigint)) WHERE tbl = 'agent_tokens';
   `,
   `
   -- Each machine its own PostgreSQL role (fragctl sync setup, docs/team-sync.md "Each machine

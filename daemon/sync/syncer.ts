@@ -174,7 +174,9 @@ export class Syncer {
     /** Told when a pull changed something here (the daemon publishes it as `sync.pulled`). */
     private readonly pulled: (change: { items: number; claims_changed: boolean }) => void = () => {},
     /** Told of tasks held here that another machine took over (the daemon ends the local claims). */
-    private readonly takenOver: (tasks: { task: string; machine: string; actor: string }[]) => void = () => {},
+    private readonly takenOver: (
+      tasks: { task: string; machine: string; actor: string; at: number | undefined }[],
+    ) => void = () => {},
   ) {
     this.link = new Link({
       url: target.url,
@@ -736,9 +738,12 @@ export class Syncer {
         );
     }
     const conflicts: SyncStatus['claim_conflicts'] = [];
+    /** When each task held here was taken over (the team store's clock). */
+    const takenAt = new Map<string, number>();
     for (const [key, h] of held) {
       if (mine.has(key)) continue;
       const got = await this.tryClaim(h, false, ROUND_DEADLINE_MS);
+      if (!got.granted && got.holder.how === 'take_over') takenAt.set(key, new Date(got.holder.claimed_at).getTime());
       if (!got.granted)
         conflicts.push({
           task: h.task,
@@ -753,7 +758,14 @@ export class Syncer {
     this.reconciledAt = Date.now();
     const taken = conflicts.filter((c) => c.taken_over);
     if (taken.length)
-      this.takenOver(taken.map((c) => ({ task: c.task, machine: c.holder_machine, actor: c.holder_actor })));
+      this.takenOver(
+        taken.map((c) => ({
+          task: c.task,
+          machine: c.holder_machine,
+          actor: c.holder_actor,
+          at: takenAt.get(c.task.toLowerCase()),
+        })),
+      );
   }
 
   /**

@@ -2,6 +2,7 @@
 // from the team store (PostgreSQL).
 import { z } from 'zod';
 import { method } from './define.js';
+import type { Cost, PricesInForce } from './costs.js';
 
 export interface SyncStatusView {
   enabled: boolean;
@@ -37,10 +38,15 @@ export type TeamReportBy = 'person' | 'machine' | 'actor' | 'task';
 
 export interface TeamReportRow {
   key: string;
+  /** Rounded to the second for display; milliseconds is exact. */
   seconds: number;
+  milliseconds: number;
   intervals: number;
   machines: number;
   actors: number;
+  /** The agents' tokens of this key in the range, and their cost (docs/costs.md). */
+  tokens: { input: number; output: number; cache_creation: number; cache_read: number };
+  cost: Cost;
 }
 
 export interface TeamReportResult {
@@ -50,7 +56,14 @@ export interface TeamReportResult {
   since: string;
   until: string;
   rows: TeamReportRow[];
+  /** From the exact sum of the rows' milliseconds (not the sum of their rounded seconds). */
   total_seconds: number;
+  total_milliseconds: number;
+  tokens: { input: number; output: number; cache_creation: number; cache_read: number };
+  /** Exact underneath (exact_usd), cents on top; unpriced tokens apart, never $0. */
+  cost: Cost;
+  /** The price table the costs were computed with. */
+  prices: PricesInForce;
   /** Every machine of the team and when it last pushed (what the report can be behind by). */
   machines: { machine: string; last_push_at: string | null; last_pull_at: string | null }[];
 }
