@@ -5,7 +5,7 @@
 // what the machine puts in config.json. `fragctl sync machine rename|remove` go through the
 // store's functions (pg-schema.ts), on this machine's connection or the administrator's.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import pg from 'pg';
 import { commandLine } from '../../shared/command.js';
@@ -152,6 +152,15 @@ export async function setupTeam(p: SetupParams): Promise<SetupResult> {
       'pass --admin-url-file FILE, or --print for the SQL',
     );
   const adminUrl = p.adminUrl;
+  // The folder first: the passwords change in the store only if their files can be written.
+  if (existsSync(outDir)) {
+    const mode = statSync(outDir).mode;
+    if (mode & 0o077)
+      throw invalid(
+        `the folder ${outDir} is open to others (mode ${(mode & 0o777).toString(8)}); the machines' passwords go there`,
+        'name a new folder with --out (it is created mode 0700), or chmod 700 this one',
+      );
+  } else mkdirSync(outDir, { recursive: true, mode: 0o700 });
   const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
   try {
     await client.connect();
@@ -173,8 +182,6 @@ export async function setupTeam(p: SetupParams): Promise<SetupResult> {
   } finally {
     await client.end().catch(() => {});
   }
-  mkdirSync(outDir, { recursive: true, mode: 0o700 });
-  chmodSync(outDir, 0o700);
   const out = planned.map((m) => {
     const file = join(outDir, `${m.machine}.pg-url`);
     writeFileSync(file, `${machineUrl(adminUrl, m.role, m.password)}\n`, { mode: 0o600 });
