@@ -214,12 +214,14 @@ export const pgMigrations: readonly string[] = [
   CREATE TRIGGER fragd_rows_guard BEFORE INSERT OR UPDATE ON fragd_rows
     FOR EACH ROW EXECUTE FUNCTION fragd_rows_guard();
 
-  CREATE FUNCTION fragd_claims_guard() RETURNS trigger LANGUAGE plpgsql AS $f$
+  -- SECURITY DEFINER (its search path pinned below): a member's temporary table named
+  -- fragd_members must not stand in for the real one. session_user is the member.
+  CREATE FUNCTION fragd_claims_guard() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $f$
   DECLARE me text;
   BEGIN
-    NEW.changed_by := current_user;
+    NEW.changed_by := session_user;
     IF TG_OP = 'INSERT' THEN RETURN NEW; END IF;
-    SELECT m.machine INTO me FROM fragd_members m WHERE m.team = OLD.team AND m.role_name = current_user;
+    SELECT m.machine INTO me FROM fragd_members m WHERE m.team = OLD.team AND m.role_name = session_user;
     -- The owner (administrator, or the shared role of a team without machine roles), or the holder itself.
     IF me IS NULL OR OLD.machine = me THEN RETURN NEW; END IF;
     IF NEW.team IS DISTINCT FROM OLD.team OR NEW.task_code IS DISTINCT FROM OLD.task_code
@@ -240,7 +242,7 @@ export const pgMigrations: readonly string[] = [
   -- behind as a tombstone: a daemon still pushing under it is refused, so nothing is counted
   -- twice under two names and a removed machine does not come back unnoticed.
   ALTER TABLE fragd_machines ADD COLUMN renamed_to text, ADD COLUMN removed_at timestamptz;
-  CREATE FUNCTION fragd_retired(t text, m text) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS
+  CREATE FUNCTION fragd_retired(t text, m text) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER AS
     $f$ SELECT CASE WHEN renamed_to IS NOT NULL THEN 'renamed to ' || renamed_to WHEN removed_at IS NOT NULL THEN 'removed' END
           FROM fragd_machines WHERE team = t AND machine = m $f$;
   CREATE FUNCTION fragd_rows_retired() RETURNS trigger LANGUAGE plpgsql AS $f$
@@ -256,7 +258,7 @@ export const pgMigrations: readonly string[] = [
 
   -- The caller of a rename or removal: a machine role may act on its own machine only; the
   -- owner (administrator), or the shared role of a team without machine roles, on any.
-  CREATE FUNCTION fragd_may_act(t text, m text) RETURNS void LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $f$
+  CREATE FUNCTION fragd_may_act(t text, m text) RETURNS void LANGUAGE plpgsql STABLE SECURITY DEFINER AS $f$
   DECLARE mine text;
   BEGIN
     SELECT machine INTO mine FROM fragd_members WHERE team = t AND role_name = session_user;
@@ -273,7 +275,7 @@ export const pgMigrations: readonly string[] = [
   -- trigger, the old name's totals going to 0 so the other machines' copies do too), its
   -- claims, its registration and its role's membership; the old name stays as a tombstone.
   CREATE FUNCTION fragd_rename_machine(t text, old_name text, new_name text) RETURNS bigint LANGUAGE plpgsql
-    SECURITY DEFINER SET search_path FROM CURRENT AS $f$
+    SECURITY DEFINER AS $f$
   DECLARE n bigint;
   BEGIN
     PERFORM fragd_may_act(t, old_name);
@@ -296,7 +298,7 @@ export const pgMigrations: readonly string[] = [
   -- Removes a machine from the team: its open claims end (others may take the tasks), its
   -- role's membership goes, and its name stays as a tombstone. Its history stays in the report.
   CREATE FUNCTION fragd_remove_machine(t text, m text) RETURNS bigint LANGUAGE plpgsql
-    SECURITY DEFINER SET search_path FROM CURRENT AS $f$
+    SECURITY DEFINER AS $f$
   DECLARE n bigint;
   BEGIN
     PERFORM fragd_may_act(t, m);
@@ -312,10 +314,20 @@ export const pgMigrations: readonly string[] = [
   END $f$;
 
   -- Time per task is kept by the store as the owner: machine roles cannot write it directly.
-  ALTER FUNCTION fragd_interval_time() SECURITY DEFINER SET search_path FROM CURRENT;
-  ALTER FUNCTION fragd_task_time_add(text, text, text, bigint) SET search_path FROM CURRENT;
+  ALTER FUNCTION fragd_interval_time() SECURITY DEFINER;
   REVOKE EXECUTE ON FUNCTION fragd_task_time_add(text, text, text, bigint) FROM PUBLIC;
   REVOKE EXECUTE ON FUNCTION fragd_interval_time() FROM PUBLIC;
+  REVOKE EXECUTE ON FUNCTION fragd_claims_guard() FROM PUBLIC;
+
+  -- Every function that runs as the owner reads fragd's schema and then pg_temp, never a
+  -- member's temporary tables first (PostgreSQL's advice for SECURITY DEFINER functions).
+  DO $d$ DECLARE f text; BEGIN
+    FOREACH f IN ARRAY ARRAY['fragd_retired(text, text)', 'fragd_may_act(text, text)',
+      'fragd_rename_machine(text, text, text)', 'fragd_remove_machine(text, text)', 'fragd_interval_time()',
+      'fragd_task_time_add(text, text, text, bigint)', 'fragd_claims_guard()'] LOOP
+      EXECUTE format('ALTER FUNCTION %s SET search_path = %I, pg_temp', f, current_schema());
+    END LOOP;
+  END $d$;
   `,
 ];
 

@@ -193,6 +193,14 @@ describe.skipIf(!bin)('team store: each machine its own role, row-level security
       expect(await refused(c.query('CREATE TABLE mine (x int)'))).toMatch(/permission denied/);
       expect(await refused(c.query("DELETE FROM fragd_rows WHERE machine = 'alpha'"))).toMatch(/permission denied/);
       expect((await c.query('SELECT machine FROM fragd_members')).rows).toEqual([{ machine: 'alpha' }]);
+      // A temporary table of its own named fragd_members does not fool the store's checks.
+      await c.query('CREATE TEMP TABLE fragd_members (team text, machine text, role_name text)');
+      expect(
+        await refused(c.query("UPDATE fragd_claims SET actor = 'mallory' WHERE machine = 'beta' AND active")),
+      ).toMatch(/machine alpha may not change the claim of T-2/);
+      expect(await refused(c.query("SELECT fragd_rename_machine('acme', 'beta', 'gone')"))).toMatch(
+        /the role of machine alpha may not rename or remove machine beta/,
+      );
     });
     const after = await pg_.sql<{ version: string }>(
       "SELECT version FROM fragd_rows WHERE machine = 'beta' AND tbl = 'intervals'",
@@ -250,12 +258,16 @@ describe.skipIf(!bin)('team store: each machine its own role, row-level security
     expect(renamed.code, renamed.stderr).toBe(0);
     expect(renamed.body.next).toMatch(/set sync\.machine to ann-laptop/);
     await ca.call('debug.clock', { advance_ms: 60_000 }); // a checkpoint alpha will try to push under its old name
-    const st = await until('alpha’s push under the old name to be refused', async () => {
-      const s = await ca.call('sync.status', {});
-      return s.last_error && /renamed to ann-laptop.*set sync\.machine to ann-laptop/.test(s.last_error.message)
-        ? s
-        : false;
-    });
+    const st = await until(
+      'alpha’s push under the old name to be refused',
+      async () => {
+        const s = await ca.call('sync.status', {});
+        return s.last_error && /renamed to ann-laptop.*set sync\.machine to ann-laptop/.test(s.last_error.message)
+          ? s
+          : false;
+      },
+      30_000,
+    );
     expect(st.last_error?.message).toMatch(/restart fragd/);
     expect(await byMachine()).toEqual([['ann-laptop', 600]]);
     // Beta's copy of alpha's time per task follows (the old name's total goes to 0, not doubled).
