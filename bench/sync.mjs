@@ -124,13 +124,14 @@ try {
     cr.close();
     await r0.stop();
     delete r0.env.FRAGD_PG_URL;
-    configure(r0, { team: 'bench', machine: 'r', url_file: made.machines[0].url_file });
+    configure(r0, { enabled: true, team: 'bench', machine: 'r', url_file: made.machines[0].url_file });
     await r0.start();
     const t1 = performance.now();
     cr = await RawClient.open(r0.socket);
     for (;;) {
       const s = await cr.call('sync.status', {});
       if (s.queue === 0 && s.last_push_at) break;
+      if (!s.enabled) throw new Error('the machine on its own role did not turn sync on');
       if (s.last_error) throw new Error(`the machine role's push failed: ${s.last_error.message}`);
       await sleep(20);
     }
