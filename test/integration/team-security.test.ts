@@ -3,7 +3,7 @@
 // as before, and a machine's role is refused when it tries to change another's rows or
 // claims, to forge a date into the future, or to create anything. Rename and removal of a
 // machine go through the store's functions. A real PostgreSQL 15 of the test's own.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -87,8 +87,46 @@ describe.skipIf(!bin)('team store: each machine its own role, row-level security
     expect(printed.stdout).toMatch(/ENABLE ROW LEVEL SECURITY/);
     expect(printed.stdout).toMatch(/PASSWORD '<password>'/);
 
-    const { out, files, result } = await setup('sec', ['alpha', 'beta']);
+    const { admin, adminFile, out, files, result } = await setup('sec', ['alpha', 'beta']);
     expect(statSync(out).mode & 0o777).toBe(0o700);
+    // Run again for one more machine, as a person reads it: what to do on that machine.
+    const text = await admin.fragctl([
+      'sync',
+      'setup',
+      '--team',
+      'acme',
+      '--machine',
+      'gamma',
+      '--admin-url-file',
+      adminFile,
+      '--out',
+      out,
+    ]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^team acme: 1 machine role created or renewed, row-level security on/);
+    expect(text.stdout).toMatch(
+      /machine gamma \(role fragd_acme_gamma_[0-9a-f]{8}\):\n {2}1\. copy .*gamma\.pg-url to that machine's config directory as pg-url, mode 0600/,
+    );
+    expect(text.stdout).toContain('"machine":"gamma","url_file":"pg-url"');
+    expect(text.stdout).not.toMatch(/postgres:\/\//);
+    // A folder open to others is refused before any password changes.
+    const open = join(admin.home, 'open');
+    mkdirSync(open, { mode: 0o755 });
+    chmodSync(open, 0o755);
+    const refusedDir = await admin.fragctl([
+      'sync',
+      'setup',
+      '--team',
+      'acme',
+      '--machine',
+      'gamma',
+      '--admin-url-file',
+      adminFile,
+      '--out',
+      open,
+    ]);
+    expect(refusedDir.code).toBe(2);
+    expect(refusedDir.stderr).toMatch(/is open to others \(mode 755\)/);
     for (const f of Object.values(files)) expect(statSync(f).mode & 0o777).toBe(0o600);
     const roles = Object.fromEntries(
       (result.machines as { machine: string; role: string }[]).map((m) => [m.machine, m.role]),
