@@ -350,7 +350,15 @@ export class Syncer {
     // Exponential backoff with jitter: 1 s, 2 s, 4 s … up to a minute; the probe cuts it short.
     const base = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(this.failures - 1, 16));
     this.nextRetryAt = Date.now() + Math.round(base * (0.75 + Math.random() * 0.5));
-    this.lastError = { message: this.redacted(err), at: Date.now() };
+    const message = this.redacted(err);
+    this.lastError = {
+      // Row security refuses a write in another machine's name: after a rename or removal of
+      // this machine, the next try's check says which (ensureReady).
+      message: /row-level security/.test(message)
+        ? `${message} (the team store refuses this machine's role that write; if this machine was renamed or removed, the next try says so)`
+        : message,
+      at: Date.now(),
+    };
     this.ready = false;
     this.fingerprint = null;
     this.reconcileDue = true;
