@@ -2,7 +2,8 @@
 // writes, and the lag from a write on one machine to its sight on the other (p50/p99).
 // Runs its own PostgreSQL cluster in a temporary directory (like the tests); skips with
 // the reason when PostgreSQL's binaries are absent.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pgBin, startPg } from './pg-lib.mjs';
 import { BenchDaemon, RawClient, ensureBuilt, fmt, percentile, row, sleep, throughput } from './lib.mjs';
@@ -48,6 +49,7 @@ try {
     await sleep(20);
   }
   const pushSeconds = (performance.now() - t0) / 1000;
+  const sharedRate = (NOTES + 2) / pushSeconds;
   const withSync = await throughput((i) => c.call('activity.note', { message: `synced note ${i}` }), NOTES, 16);
   row('activity.note with sync off (baseline)', `${fmt(baseline, 0)} calls/s`);
   row('activity.note with sync on (outbox in the same transaction)', `${fmt(withSync, 0)} calls/s`);
@@ -97,6 +99,51 @@ try {
     );
     cx.close();
     cy.close();
+  }
+
+  // 3. The same backlog pushed by a machine on its own role (fragctl sync setup: row-level
+  // security on, the store's guard triggers on every row); baseline: the shared role's push
+  // of section 1, in this run. Last, so the lag figures above ran before row security was on.
+  const adminDir = mkdtempSync(join(tmpdir(), 'fragd-bench-admin-'));
+  try {
+    const adminFile = join(adminDir, 'admin-url');
+    writeFileSync(adminFile, `${pg.url}\n`, { mode: 0o600 });
+    const made = await c.call('sync.setup', {
+      team: 'bench',
+      machines: ['r'],
+      admin_url_file: adminFile,
+      out_dir: join(adminDir, 'machines'),
+    });
+    const r0 = new BenchDaemon();
+    started.push(r0);
+    configure(r0, { team: 'bench', machine: 'r', enabled: false });
+    await r0.start();
+    let cr = await RawClient.open(r0.socket);
+    await cr.call('session.start', {});
+    await throughput((i) => cr.call('activity.note', { message: `role note ${i}` }), NOTES, 16);
+    cr.close();
+    await r0.stop();
+    delete r0.env.FRAGD_PG_URL;
+    configure(r0, { enabled: true, team: 'bench', machine: 'r', url_file: made.machines[0].url_file });
+    await r0.start();
+    const t1 = performance.now();
+    cr = await RawClient.open(r0.socket);
+    for (;;) {
+      const s = await cr.call('sync.status', {});
+      if (s.queue === 0 && s.last_push_at) break;
+      if (!s.enabled) throw new Error('the machine on its own role did not turn sync on');
+      if (s.last_error) throw new Error(`the machine role's push failed: ${s.last_error.message}`);
+      await sleep(20);
+    }
+    const roleSeconds = (performance.now() - t1) / 1000;
+    const roleRate = (NOTES + 2) / roleSeconds;
+    row(
+      `push of the same backlog on a machine's own role (row-level security), vs the shared role above`,
+      `${fmt(roleRate, 0)} changes/s (${fmt(roleSeconds, 2)} s), ${fmt(roleRate / sharedRate, 2)}× the shared role's`,
+    );
+    cr.close();
+  } finally {
+    rmSync(adminDir, { recursive: true, force: true });
   }
   c.close();
 } finally {

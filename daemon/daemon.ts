@@ -218,7 +218,7 @@ export class Daemon {
    * each holder's session records it, in the write queue like any other change.
    */
   private async releaseTakenElsewhere(
-    taken: { task: string; machine: string; actor: string }[],
+    taken: { task: string; machine: string; actor: string; at: number | undefined }[],
     publish: (e: DaemonEvent[]) => void,
   ): Promise<void> {
     try {

@@ -467,7 +467,7 @@ export function callForOp(
   const identity = spec.identity ?? ['actor', 'source'];
   return {
     // resolveOpTools kept only ops whose method the protocol table has.
-    method: spec.method as MethodName,
+    method: spec.method,
     params: {
       ...spec.defaults,
       ...own,

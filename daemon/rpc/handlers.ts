@@ -32,6 +32,7 @@ import { claimBeforeActivate, grantAgentPlaces, grantNextChoice } from '../app/t
 import { spooledAgentPlaces } from '../app/git/spool.js';
 import type { ResultOf } from '../../shared/protocol/methods.js';
 import { listActors } from '../app/sessions/actors.js';
+import { teamTaskShow, type TaskShowParams } from '../app/team/task-show.js';
 
 const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
   'daemon.hello': (_c, p, _conn, d) => d.hello(p),
@@ -86,7 +87,7 @@ const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
   'sprint.edit': (c, p) => items.editSprint(c, p),
   'task.create': (c, p) => withSuggestionOnCreate(c, p, items.createTask(c, p)),
   'task.list': (c, p) => items.listTasks(c, p),
-  'task.show': (c, p) => items.showTask(c, p),
+  'task.show': (c, p) => items.showTask(c, p, (p as TaskShowParams).team),
   'task.edit': (c, p) => items.editTask(c, p),
   'task.next': (c, p) => nextTask(c, p),
   'plan.import': (c, p) => withPlanEstimates(c, p, importPlan(c, p)),
@@ -117,6 +118,8 @@ export const preparers: Preparers<MethodName> = {
   'context.push': (app, p) =>
     p.type === 'task' || p.type === 'subtask' ? claimBeforeActivate(app, p) : Promise.resolve(),
   'task.next': (app, p) => grantNextChoice(app, p),
+  // The other machines' time and updates on the task, read from the team store for the answer.
+  'task.show': (app, p) => teamTaskShow(app, p),
   'agent.hook': (app, p) =>
     grantAgentPlaces(app, () => [
       ...spooledAgentPlaces(app),

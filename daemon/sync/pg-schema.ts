@@ -3,6 +3,7 @@
 // entry: append one. Every fragd of every team migrates on connect, under an advisory lock
 // so two daemons starting together do not both apply a version.
 import type { ClientBase } from 'pg';
+import { fragctl } from '../../shared/command.js';
 
 export const pgMigrations: readonly string[] = [
   `
@@ -133,6 +134,201 @@ export const pgMigrations: readonly string[] = [
   CREATE TRIGGER fragd_rows_interval_time_d AFTER DELETE ON fragd_rows
     FOR EACH ROW WHEN (OLD.tbl = 'intervals') EXECUTE FUNCTION fragd_interval_time();
   `,
+  `
+  -- task show reads the other machines' updates and notes on a task (and its subtasks) from
+  -- the team store: found by the task's code among the activities, not by walking them all.
+  CREATE INDEX fragd_rows_task_updates ON fragd_rows (team, (data->>'task_id_code'))
+    WHERE tbl = 'activities' AND data->>'kind' IN ('update', 'note');
+  CREATE INDEX fragd_rows_subtask_updates ON fragd_rows (team, (data->>'subtask_id_code'))
+    WHERE tbl = 'activities' AND data->>'kind' IN ('update', 'note');
+  -- The team report reads the agents' tokens of its range: by time, not by walking every row.
+  CREATE INDEX fragd_rows_tokens ON fragd_rows (team, ((data->>'at')::bigint)) WHERE tbl = 'agent_tokens';
+  `,
+  `
+  -- Each machine its own PostgreSQL role (fragctl sync setup, docs/team-sync.md "Each machine
+  -- writes only its own rows"): which role is which machine of which team. The policies below
+  -- are inert until set-up turns row-level security on; the table owner (the administrator,
+  -- or the one shared role of a team set up before) is never bound by them.
+  CREATE TABLE fragd_members (
+    team text NOT NULL,
+    machine text NOT NULL,
+    role_name text NOT NULL,
+    added_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (team, machine),
+    UNIQUE (role_name, team)
+  );
+  -- A machine role sees its own memberships only (what the policies' subqueries need).
+  ALTER TABLE fragd_members ENABLE ROW LEVEL SECURITY;
+  CREATE POLICY fragd_members_own ON fragd_members FOR SELECT USING (role_name = current_user);
+
+  -- Who wrote each row and claim: the PostgreSQL role of the statement, set by the store.
+  ALTER TABLE fragd_rows ADD COLUMN changed_by text NOT NULL DEFAULT current_user;
+  ALTER TABLE fragd_claims ADD COLUMN changed_by text NOT NULL DEFAULT current_user;
+
+  -- Rows: every member of a team reads the team's rows; a machine writes only its own.
+  CREATE POLICY fragd_rows_read ON fragd_rows FOR SELECT
+    USING (team IN (SELECT m.team FROM fragd_members m WHERE m.role_name = current_user));
+  CREATE POLICY fragd_rows_insert ON fragd_rows FOR INSERT
+    WITH CHECK ((team, machine) IN (SELECT m.team, m.machine FROM fragd_members m WHERE m.role_name = current_user));
+  CREATE POLICY fragd_rows_update ON fragd_rows FOR UPDATE
+    USING ((team, machine) IN (SELECT m.team, m.machine FROM fragd_members m WHERE m.role_name = current_user))
+    WITH CHECK ((team, machine) IN (SELECT m.team, m.machine FROM fragd_members m WHERE m.role_name = current_user));
+  -- Machines: a machine registers and stamps only itself.
+  CREATE POLICY fragd_machines_read ON fragd_machines FOR SELECT
+    USING (team IN (SELECT m.team FROM fragd_members m WHERE m.role_name = current_user));
+  CREATE POLICY fragd_machines_insert ON fragd_machines FOR INSERT
+    WITH CHECK ((team, machine) IN (SELECT m.team, m.machine FROM fragd_members m WHERE m.role_name = current_user));
+  CREATE POLICY fragd_machines_update ON fragd_machines FOR UPDATE
+    USING ((team, machine) IN (SELECT m.team, m.machine FROM fragd_members m WHERE m.role_name = current_user))
+    WITH CHECK ((team, machine) IN (SELECT m.team, m.machine FROM fragd_members m WHERE m.role_name = current_user));
+  -- Time per task: read by the team, written only by the trigger below (as the owner).
+  CREATE POLICY fragd_task_time_read ON fragd_task_time FOR SELECT
+    USING (team IN (SELECT m.team FROM fragd_members m WHERE m.role_name = current_user));
+  -- Claims: a machine claims in its own name; another machine's claim may only be ended
+  -- (a take-over, recorded as taken by the machine that did it) or closed and reopened by
+  -- a completion, as fragd_claims_guard says.
+  CREATE POLICY fragd_claims_read ON fragd_claims FOR SELECT
+    USING (team IN (SELECT m.team FROM fragd_members m WHERE m.role_name = current_user));
+  CREATE POLICY fragd_claims_insert ON fragd_claims FOR INSERT
+    WITH CHECK ((team, machine) IN (SELECT m.team, m.machine FROM fragd_members m WHERE m.role_name = current_user));
+  CREATE POLICY fragd_claims_update ON fragd_claims FOR UPDATE
+    USING (team IN (SELECT m.team FROM fragd_members m WHERE m.role_name = current_user))
+    WITH CHECK (team IN (SELECT m.team FROM fragd_members m WHERE m.role_name = current_user));
+
+  -- The store stamps who wrote a row, and refuses a work item dated more than 10 minutes
+  -- after its own clock: "which edit wins" compares updated_at, so a date forged into the
+  -- future would hide every later edit of the others.
+  CREATE FUNCTION fragd_rows_guard() RETURNS trigger LANGUAGE plpgsql AS $f$
+  BEGIN
+    NEW.changed_by := current_user;
+    IF NEW.tbl IN ('projects', 'sprints', 'tasks') AND NOT NEW.deleted
+       AND coalesce(NEW.data->>'updated_at', '') ~ '^[0-9]{1,18}$'
+       AND (NEW.data->>'updated_at')::bigint > (extract(epoch FROM clock_timestamp()) * 1000)::bigint + 600000 THEN
+      RAISE EXCEPTION 'fragd: % % of machine % is dated % (updated_at), after the team store''s clock by more than 10 minutes: refused (a forged version, or this machine''s clock is wrong)',
+        rtrim(NEW.tbl, 's'), coalesce(NEW.data->>'code', NEW.row_id::text), NEW.machine,
+        to_timestamp((NEW.data->>'updated_at')::bigint / 1000.0)
+        USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+  END $f$;
+  CREATE TRIGGER fragd_rows_guard BEFORE INSERT OR UPDATE ON fragd_rows
+    FOR EACH ROW EXECUTE FUNCTION fragd_rows_guard();
+
+  -- SECURITY DEFINER (its search path pinned below): a member's temporary table named
+  -- fragd_members must not stand in for the real one. session_user is the member.
+  CREATE FUNCTION fragd_claims_guard() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $f$
+  DECLARE me text;
+  BEGIN
+    NEW.changed_by := session_user;
+    IF TG_OP = 'INSERT' THEN RETURN NEW; END IF;
+    SELECT m.machine INTO me FROM fragd_members m WHERE m.team = OLD.team AND m.role_name = session_user;
+    -- The owner (administrator, or the shared role of a team without machine roles), or the holder itself.
+    IF me IS NULL OR OLD.machine = me THEN RETURN NEW; END IF;
+    IF NEW.team IS DISTINCT FROM OLD.team OR NEW.task_code IS DISTINCT FROM OLD.task_code
+       OR NEW.machine IS DISTINCT FROM OLD.machine OR NEW.actor IS DISTINCT FROM OLD.actor
+       OR NEW.session_key IS DISTINCT FROM OLD.session_key OR NEW.claimed_at IS DISTINCT FROM OLD.claimed_at
+       OR NEW.how IS DISTINCT FROM OLD.how OR (NOT NEW.active AND NOT OLD.active) OR (NEW.active AND NOT OLD.active) THEN
+      RAISE EXCEPTION 'fragd: machine % may not change the claim of % held by machine %', me, OLD.task_code, OLD.machine
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    -- Ending another machine's open claim is a take-over: the store records who did it.
+    IF OLD.active AND NOT NEW.active AND NOT OLD.closed THEN NEW.taken_by_machine := me; END IF;
+    RETURN NEW;
+  END $f$;
+  CREATE TRIGGER fragd_claims_guard BEFORE INSERT OR UPDATE ON fragd_claims
+    FOR EACH ROW EXECUTE FUNCTION fragd_claims_guard();
+
+  -- A machine renamed or removed (fragctl sync machine rename|remove) leaves its old name
+  -- behind as a tombstone: a daemon still pushing under it is refused, so nothing is counted
+  -- twice under two names and a removed machine does not come back unnoticed.
+  ALTER TABLE fragd_machines ADD COLUMN renamed_to text, ADD COLUMN removed_at timestamptz;
+  CREATE FUNCTION fragd_retired(t text, m text) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER AS
+    $f$ SELECT CASE WHEN renamed_to IS NOT NULL THEN 'renamed to ' || renamed_to WHEN removed_at IS NOT NULL THEN 'removed' END
+          FROM fragd_machines WHERE team = t AND machine = m $f$;
+  CREATE FUNCTION fragd_rows_retired() RETURNS trigger LANGUAGE plpgsql AS $f$
+  DECLARE why text := fragd_retired(NEW.team, NEW.machine);
+  BEGIN
+    IF why IS NOT NULL THEN
+      RAISE EXCEPTION 'fragd: machine % of team % was % in the team store: its rows are refused under that name', NEW.machine, NEW.team, why
+        USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+  END $f$;
+  CREATE TRIGGER fragd_rows_retired BEFORE INSERT ON fragd_rows FOR EACH ROW EXECUTE FUNCTION fragd_rows_retired();
+
+  -- The caller of a rename or removal: a machine role may act on its own machine only; the
+  -- owner (administrator), or the shared role of a team without machine roles, on any.
+  CREATE FUNCTION fragd_may_act(t text, m text) RETURNS void LANGUAGE plpgsql STABLE SECURITY DEFINER AS $f$
+  DECLARE mine text;
+  BEGIN
+    SELECT machine INTO mine FROM fragd_members WHERE team = t AND role_name = session_user;
+    IF mine IS NOT NULL AND mine <> m THEN
+      RAISE EXCEPTION 'fragd: the role of machine % may not rename or remove machine %; the administrator can (--admin-url-file)', mine, m
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF mine IS NULL AND EXISTS (SELECT 1 FROM fragd_members WHERE role_name = session_user) THEN
+      RAISE EXCEPTION 'fragd: this role is not a machine of team %', t USING ERRCODE = 'insufficient_privilege';
+    END IF;
+  END $f$;
+
+  -- Renames a machine everywhere in one transaction: its rows (the time per task follows by
+  -- trigger, the old name's totals going to 0 so the other machines' copies do too), its
+  -- claims, its registration and its role's membership; the old name stays as a tombstone.
+  CREATE FUNCTION fragd_rename_machine(t text, old_name text, new_name text) RETURNS bigint LANGUAGE plpgsql
+    SECURITY DEFINER AS $f$
+  DECLARE n bigint;
+  BEGIN
+    PERFORM fragd_may_act(t, old_name);
+    IF NOT EXISTS (SELECT 1 FROM fragd_machines WHERE team = t AND machine = old_name AND renamed_to IS NULL AND removed_at IS NULL) THEN
+      RAISE EXCEPTION 'fragd: team % has no machine %', t, old_name USING ERRCODE = 'no_data_found';
+    END IF;
+    IF EXISTS (SELECT 1 FROM fragd_machines WHERE team = t AND machine = new_name) THEN
+      RAISE EXCEPTION 'fragd: team % already has a machine % (or had one)', t, new_name USING ERRCODE = 'unique_violation';
+    END IF;
+    INSERT INTO fragd_machines (team, machine, db_id, first_seen, last_push_at, last_pull_at)
+      SELECT team, new_name, db_id, first_seen, last_push_at, last_pull_at FROM fragd_machines WHERE team = t AND machine = old_name;
+    UPDATE fragd_machines SET renamed_to = new_name WHERE team = t AND machine = old_name;
+    UPDATE fragd_rows SET machine = new_name WHERE team = t AND machine = old_name;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    UPDATE fragd_claims SET machine = new_name, changed = nextval('fragd_rows_seq') WHERE team = t AND machine = old_name AND active;
+    UPDATE fragd_members SET machine = new_name WHERE team = t AND machine = old_name;
+    RETURN n;
+  END $f$;
+
+  -- Removes a machine from the team: its open claims end (others may take the tasks), its
+  -- role's membership goes, and its name stays as a tombstone. Its history stays in the report.
+  CREATE FUNCTION fragd_remove_machine(t text, m text) RETURNS bigint LANGUAGE plpgsql
+    SECURITY DEFINER AS $f$
+  DECLARE n bigint;
+  BEGIN
+    PERFORM fragd_may_act(t, m);
+    IF NOT EXISTS (SELECT 1 FROM fragd_machines WHERE team = t AND machine = m AND renamed_to IS NULL AND removed_at IS NULL) THEN
+      RAISE EXCEPTION 'fragd: team % has no machine %', t, m USING ERRCODE = 'no_data_found';
+    END IF;
+    UPDATE fragd_claims SET active = false, released_at = now(), changed = nextval('fragd_rows_seq')
+     WHERE team = t AND machine = m AND active AND NOT closed;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    UPDATE fragd_machines SET removed_at = now() WHERE team = t AND machine = m;
+    DELETE FROM fragd_members WHERE team = t AND machine = m;
+    RETURN n;
+  END $f$;
+
+  -- Time per task is kept by the store as the owner: machine roles cannot write it directly.
+  ALTER FUNCTION fragd_interval_time() SECURITY DEFINER;
+  REVOKE EXECUTE ON FUNCTION fragd_task_time_add(text, text, text, bigint) FROM PUBLIC;
+  REVOKE EXECUTE ON FUNCTION fragd_interval_time() FROM PUBLIC;
+  REVOKE EXECUTE ON FUNCTION fragd_claims_guard() FROM PUBLIC;
+
+  -- Every function that runs as the owner reads fragd's schema and then pg_temp, never a
+  -- member's temporary tables first (PostgreSQL's advice for SECURITY DEFINER functions).
+  DO $d$ DECLARE f text; BEGIN
+    FOREACH f IN ARRAY ARRAY['fragd_retired(text, text)', 'fragd_may_act(text, text)',
+      'fragd_rename_machine(text, text, text)', 'fragd_remove_machine(text, text)', 'fragd_interval_time()',
+      'fragd_task_time_add(text, text, text, bigint)', 'fragd_claims_guard()'] LOOP
+      EXECUTE format('ALTER FUNCTION %s SET search_path = %I, pg_temp', f, current_schema());
+    END LOOP;
+  END $d$;
+  `,
 ];
 
 /** Any number that is fragd's own: the advisory lock of migrations. */
@@ -143,9 +339,13 @@ export async function migratePg(client: ClientBase): Promise<number> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await client.query(
-      'CREATE TABLE IF NOT EXISTS fragd_schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
-    );
+    // A machine role of a team set up with roles (fragctl sync setup) may not create
+    // anything: the table is created only where it is missing.
+    const exists = await client.query<{ t: string | null }>("SELECT to_regclass('fragd_schema_migrations') AS t");
+    if (!exists.rows[0]?.t)
+      await client.query(
+        'CREATE TABLE fragd_schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+      );
     const r = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM fragd_schema_migrations');
     const current = r.rows[0]?.v ?? 0;
     if (current > pgMigrations.length) {
@@ -154,7 +354,15 @@ export async function migratePg(client: ClientBase): Promise<number> {
       );
     }
     for (let v = current; v < pgMigrations.length; v++) {
-      await client.query(pgMigrations[v]);
+      try {
+        await client.query(pgMigrations[v]);
+      } catch (err) {
+        if ((err as { code?: string }).code === '42501')
+          throw new Error(
+            `the team store is at schema version ${current} and this fragd needs ${pgMigrations.length}, which this machine's role may not create (${(err as Error).message}); the administrator runs ${fragctl('sync', 'setup', '--admin-url-file', 'FILE', '--team', 'TEAM')} once with this fragd's version`,
+          );
+        throw err;
+      }
       await client.query('INSERT INTO fragd_schema_migrations (version) VALUES ($1)', [v + 1]);
     }
     await client.query('COMMIT');

@@ -79,6 +79,17 @@ const FINGERPRINT = `concat_ws(':', coalesce((SELECT max(seq) FROM fragd_rows WH
 /** The columns of fragd_claims a RemoteClaim is read from. */
 export const CLAIM_COLUMNS = 'task_code, machine, actor, session_key, claimed_at, how';
 
+/** An update or note another machine filed under a task (task show). */
+export interface RemoteUpdate {
+  machine: string;
+  kind: string;
+  message: string | null;
+  /** Epoch milliseconds. */
+  at: number;
+  session: string | null;
+  person: string | null;
+}
+
 /** A task this machine's sessions hold (their work frames). */
 export interface LocalHold {
   task: string;
@@ -163,7 +174,9 @@ export class Syncer {
     /** Told when a pull changed something here (the daemon publishes it as `sync.pulled`). */
     private readonly pulled: (change: { items: number; claims_changed: boolean }) => void = () => {},
     /** Told of tasks held here that another machine took over (the daemon ends the local claims). */
-    private readonly takenOver: (tasks: { task: string; machine: string; actor: string }[]) => void = () => {},
+    private readonly takenOver: (
+      tasks: { task: string; machine: string; actor: string; at: number | undefined }[],
+    ) => void = () => {},
   ) {
     this.link = new Link({
       url: target.url,
@@ -337,7 +350,15 @@ export class Syncer {
     // Exponential backoff with jitter: 1 s, 2 s, 4 s … up to a minute; the probe cuts it short.
     const base = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(this.failures - 1, 16));
     this.nextRetryAt = Date.now() + Math.round(base * (0.75 + Math.random() * 0.5));
-    this.lastError = { message: this.redacted(err), at: Date.now() };
+    const message = this.redacted(err);
+    this.lastError = {
+      // Row security refuses a write in another machine's name: after a rename or removal of
+      // this machine, the next try's check says which (ensureReady).
+      message: /row-level security/.test(message)
+        ? `${message} (the team store refuses this machine's role that write; if this machine was renamed or removed, the next try says so)`
+        : message,
+      at: Date.now(),
+    };
     this.ready = false;
     this.fingerprint = null;
     this.reconcileDue = true;
@@ -384,6 +405,15 @@ export class Syncer {
     const dbId = this.dbId();
     await this.link.run(async (client) => {
       await migratePg(client);
+      const gone = await client.query<{ why: string | null }>('SELECT fragd_retired($1, $2) AS why', [
+        this.target.team,
+        this.target.machine,
+      ]);
+      const why = gone.rows[0]?.why;
+      if (why)
+        throw new Error(
+          `machine ${this.target.machine} of team ${this.target.team} was ${why} in the team store; ${why.startsWith('renamed to ') ? `set sync.machine to ${why.slice('renamed to '.length)} in config.json and restart fragd (${fragctl('daemon', 'restart')})` : 'give this fragd a new sync.machine in config.json, or turn sync off'}`,
+        );
       const r = await client.query<{ db_id: string }>(
         `INSERT INTO fragd_machines (team, machine, db_id) VALUES ($1, $2, $3)
          ON CONFLICT (team, machine) DO UPDATE SET db_id = fragd_machines.db_id RETURNING db_id`,
@@ -716,9 +746,12 @@ export class Syncer {
         );
     }
     const conflicts: SyncStatus['claim_conflicts'] = [];
+    /** When each task held here was taken over (the team store's clock). */
+    const takenAt = new Map<string, number>();
     for (const [key, h] of held) {
       if (mine.has(key)) continue;
       const got = await this.tryClaim(h, false, ROUND_DEADLINE_MS);
+      if (!got.granted && got.holder.how === 'take_over') takenAt.set(key, new Date(got.holder.claimed_at).getTime());
       if (!got.granted)
         conflicts.push({
           task: h.task,
@@ -733,7 +766,14 @@ export class Syncer {
     this.reconciledAt = Date.now();
     const taken = conflicts.filter((c) => c.taken_over);
     if (taken.length)
-      this.takenOver(taken.map((c) => ({ task: c.task, machine: c.holder_machine, actor: c.holder_actor })));
+      this.takenOver(
+        taken.map((c) => ({
+          task: c.task,
+          machine: c.holder_machine,
+          actor: c.holder_actor,
+          at: takenAt.get(c.task.toLowerCase()),
+        })),
+      );
   }
 
   /**
@@ -939,6 +979,55 @@ export class Syncer {
       remote_claims: this.db.prepare('SELECT count(*) FROM sync_claims').pluck().get() as number,
       claim_conflicts: this.conflicts,
     };
+  }
+
+  /**
+   * `task show`: the other machines' time on these tasks, and their latest updates and notes
+   * on them, read from the team store now (not as of the last pull, which for time is up to
+   * a heartbeat behind). The time read refreshes the local mirror (sync_progress), so the
+   * estimate checks that follow count it too. Asked only while connected and within
+   * `deadlineMs`; null otherwise (the caller shows the mirror, as offline).
+   */
+  async taskElsewhere(codes: string[], updatesLimit: number, deadlineMs: number): Promise<RemoteUpdate[] | null> {
+    if (!this.ready || this.failures > 0 || !codes.length) return null;
+    let got: { time: { task_code: string; machine: string; ms: string }[]; updates: RemoteUpdate[] };
+    try {
+      const r = await this.link.query<typeof got>(
+        `SELECT (SELECT coalesce(json_agg(t), '[]') FROM (
+                   SELECT task_code, machine, ms FROM fragd_task_time
+                    WHERE team = $1 AND machine <> $2 AND task_code = ANY($3::text[])) t) AS time,
+                (SELECT coalesce(json_agg(u ORDER BY u.at, u.machine), '[]') FROM (
+                   SELECT machine, data->>'kind' AS kind, data->>'message' AS message, (data->>'at')::bigint AS at,
+                          data->>'session_id_code' AS session, data->>'person' AS person
+                     FROM fragd_rows
+                    WHERE team = $1 AND machine <> $2 AND tbl = 'activities' AND NOT deleted
+                      AND data->>'kind' IN ('update', 'note')
+                      AND (data->>'task_id_code' = ANY($3::text[]) OR data->>'subtask_id_code' = ANY($3::text[]))
+                    ORDER BY (data->>'at')::bigint DESC LIMIT $4) u) AS updates`,
+        [this.target.team, this.target.machine, codes, updatesLimit],
+        deadlineMs,
+        'the team store (task show)',
+      );
+      got = r.rows[0];
+    } catch (err) {
+      this.log.debug({ err: this.redacted(err) }, 'task show read the local mirror: the team store did not answer');
+      return null;
+    }
+    this.db.transaction(() => {
+      const p = this.db.prepare('INSERT OR REPLACE INTO sync_progress (task_code, machine, seconds) VALUES (?, ?, ?)');
+      for (const t of got.time) p.run(t.task_code, t.machine, Math.round(Number(t.ms) / 1000));
+    })();
+    return got.updates.map((u) => ({ ...u, at: Number(u.at) }));
+  }
+
+  /** A statement on this daemon's connection whose failure the caller words (rename, remove). */
+  async queryOrThrow<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
+    await this.ensureReady();
+    return (await this.link.query<R>(text, values, ROUND_DEADLINE_MS)).rows;
+  }
+
+  redactedMessage(err: unknown): string {
+    return this.redacted(err);
   }
 
   /** For the team report: a read-only query on the team store. */

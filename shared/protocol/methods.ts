@@ -572,8 +572,22 @@ export const coreMethods = {
     updates: ActivityView[];
     /** Whether older updates or notes exist than those shown. */
     older_updates: boolean;
-    /** Team sync: time on the task and its subtasks on the other machines, as of the last progress pull. */
+    /**
+     * Team sync: time on the task and its subtasks on the other machines — read from the team
+     * store for this answer when it answers (team_fresh), else as of the last progress pull.
+     */
     time_elsewhere: { machine: string; seconds: number }[];
+    /** Team sync: the other machines' latest updates and notes on the task and its subtasks, oldest first (empty when the store did not answer). */
+    updates_elsewhere: {
+      machine: string;
+      at: string;
+      kind: string;
+      message: string | null;
+      session: string | null;
+      person: string | null;
+    }[];
+    /** Team sync: whether time_elsewhere and updates_elsewhere were read from the team store for this answer. */
+    team_fresh: boolean;
     /** All time tracked on it and its subtasks, and its agents' tokens with their cost (docs/costs.md). */
     spend: Spend;
     /** Its time and cost budget and how much is left, if it has one. */

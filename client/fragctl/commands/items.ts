@@ -5,7 +5,7 @@ import type { Argv } from 'yargs';
 import { filterParams, labelList, withFilters } from '../filters.js';
 import { importLines, importTimewarrior, parseMap, readTimewarrior } from './intervals.js';
 import { parseMinutes, formatDuration } from '../../../shared/format.js';
-import { activityLines, localTime, one, projectLines, sprintLines, taskLines } from '../output.js';
+import { activityLines, fitLine, localTime, one, projectLines, sprintLines, taskLines } from '../output.js';
 import { layoutOf } from '../layout.js';
 import { followPages } from '../../lib/pages.js';
 import { CliError, run, UsageError, type GlobalArgs } from '../runner.js';
@@ -359,6 +359,19 @@ export function taskCommands(y: Argv<GlobalArgs>) {
                 ? [
                     r.older_updates ? `updates (the latest ${r.updates.length}; --updates N shows more):` : 'updates:',
                     ...activityLines(r.updates, layoutOf(argv)),
+                  ]
+                : []),
+              ...(r.updates_elsewhere.length
+                ? [
+                    'updates on other machines:',
+                    ...r.updates_elsewhere.map((u) =>
+                      fitLine(
+                        `  ${localTime(u.at).slice(11)}  ${one(u.kind).padEnd(14)} `,
+                        u.message ?? '',
+                        layoutOf(argv),
+                        `  [${one(u.machine)}${u.person ? `, ${one(u.person)}` : ''}]`,
+                      ),
+                    ),
                   ]
                 : []),
               ...(r.task.completed_at ? [`completed ${localTime(r.task.completed_at)}`] : []),

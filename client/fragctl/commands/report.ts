@@ -195,27 +195,68 @@ function costNotes(r: ReportResult): string[] {
 }
 
 export function teamReportTable(r: TeamReportResult): string[] {
-  const head = [r.by[0].toUpperCase() + r.by.slice(1), 'Time', 'Intervals', 'Machines', 'Actors'];
+  const withTokens = r.rows.some((row) => tokenSum(row.tokens) > 0);
+  const head = [
+    r.by[0].toUpperCase() + r.by.slice(1),
+    'Time',
+    'Intervals',
+    'Machines',
+    'Actors',
+    ...(withTokens ? ['Tokens', 'Cost'] : []),
+  ];
   const rows = r.rows.map((row) => [
     one(row.key),
     formatDuration(row.seconds),
     String(row.intervals),
     String(row.machines),
     String(row.actors),
+    ...(withTokens ? [String(tokenSum(row.tokens)), costText(row.cost) || '-'] : []),
   ]);
-  rows.push(['Total', formatDuration(r.total_seconds), '', '', '']);
+  rows.push([
+    'Total',
+    formatDuration(r.total_seconds),
+    '',
+    '',
+    '',
+    ...(withTokens ? [String(tokenSum(r.tokens)), costText(r.cost) || '-'] : []),
+  ]);
   return [
     `team ${r.team} · time by ${r.by} · ${r.since} → ${r.until} (${r.tz}) · from the team store`,
     r.rows.length ? boxTable(head, rows) : '(no tracked time in this range)',
+    ...(withTokens
+      ? [
+          `cost ${costText(r.cost)}${r.cost.exact_usd !== null ? ` (exactly $${r.cost.exact_usd})` : ''} · prices of ${r.prices.date}${r.prices.file ? ` from ${one(r.prices.file)}` : ''}`,
+          ...(r.cost.unpriced_models.length
+            ? [`unpriced models (not counted as $0): ${r.cost.unpriced_models.map(one).join(', ')}`]
+            : []),
+        ]
+      : []),
     `machines: ${r.machines.map((m) => `${one(m.machine)} (last push ${m.last_push_at ?? 'never'})`).join(', ') || 'none'}`,
   ];
 }
 
+const tokenSum = (t: { input: number; output: number; cache_creation: number; cache_read: number }) =>
+  t.input + t.output + t.cache_creation + t.cache_read;
+
 function teamCsv(r: TeamReportResult): string[] {
   return [
-    'by,key,seconds,hours,intervals,machines,actors',
+    'by,key,seconds,hours,intervals,machines,actors,input_tokens,output_tokens,cache_creation_tokens,cache_read_tokens,cost_usd,unpriced_tokens',
     ...r.rows.map((row) =>
-      [r.by, row.key, row.seconds, (row.seconds / 3600).toFixed(2), row.intervals, row.machines, row.actors]
+      [
+        r.by,
+        row.key,
+        row.seconds,
+        (row.milliseconds / 3_600_000).toFixed(2),
+        row.intervals,
+        row.machines,
+        row.actors,
+        row.tokens.input,
+        row.tokens.output,
+        row.tokens.cache_creation,
+        row.tokens.cache_read,
+        row.cost.exact_usd ?? '',
+        row.cost.unpriced_tokens,
+      ]
         .map(csvCell)
         .join(','),
     ),

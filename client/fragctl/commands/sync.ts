@@ -1,7 +1,13 @@
 // fragctl sync status: the team sync's queue, lag and last error; fragctl sync claims: who
 // holds which task on which machine, read from the team store (docs/team-sync.md).
 import type { Argv } from 'yargs';
-import type { SyncStatusView, TeamClaimsResult } from '../../../shared/protocol/sync.js';
+import { resolve } from 'node:path';
+import type {
+  SyncMachineResult,
+  SyncSetupResult,
+  SyncStatusView,
+  TeamClaimsResult,
+} from '../../../shared/protocol/sync.js';
 import { fragctl } from '../../../shared/command.js';
 import { boxTable } from '../box-table.js';
 import { localTime, one } from '../output.js';
@@ -53,6 +59,35 @@ export function teamClaimsLines(r: TeamClaimsResult): string[] {
   ];
 }
 
+/** What the administrator hands each machine after `sync setup`. */
+export function syncSetupLines(r: SyncSetupResult): string[] {
+  if (!r.applied)
+    return [
+      `-- team ${r.team}: the SQL fragctl sync setup runs as the administrator (passwords shown as <password>)`,
+      '-- the fragd tables must exist: a fragd connected once with the owner role, or setup without --print',
+      r.sql.trimEnd(),
+    ];
+  return [
+    `team ${one(r.team)}: ${r.machines.length} machine role${r.machines.length === 1 ? '' : 's'} created or renewed, row-level security on`,
+    ...r.machines.flatMap((m) => [
+      '',
+      `machine ${one(m.machine)} (role ${one(m.role)}):`,
+      `  1. copy ${one(m.url_file ?? '')} to that machine's config directory as pg-url, mode 0600 (it holds its password)`,
+      `  2. in its config.json: ${JSON.stringify({ sync: { ...m.config.sync, url_file: 'pg-url' } })}`,
+      `  3. there: ${fragctl('daemon', 'restart')}, then ${fragctl('sync', 'status')}`,
+    ]),
+    '',
+    "the shared role the machines used before (the tables' owner) is not bound by row security: change its password and keep it for the administrator",
+  ];
+}
+
+const machineLines = (r: SyncMachineResult): string[] => [
+  r.action === 'rename'
+    ? `machine ${one(r.machine)} of team ${one(r.team)} is now ${one(r.to ?? '')} in the team store (${r.changed} rows moved)`
+    : `machine ${one(r.machine)} removed from team ${one(r.team)} (${r.changed} open claim${r.changed === 1 ? '' : 's'} ended; its history stays in the report)`,
+  `next, ${r.next}`,
+];
+
 export function syncCommands(y: Argv<GlobalArgs>) {
   return y.command('sync', 'Team sync with PostgreSQL (docs/team-sync.md)', (b) =>
     b
@@ -74,6 +109,91 @@ export function syncCommands(y: Argv<GlobalArgs>) {
         (s) => s,
         (argv) => run(argv, (c) => c.call('sync.now', {}), syncStatusLines),
       )
-      .demandCommand(1, 'name a sync command: status, claims, now'),
+      .command(
+        'setup',
+        'Administrator: a PostgreSQL role per machine, row-level security on, and each machine its connection file',
+        (s) =>
+          s
+            .option('team', { type: 'string', demandOption: true, describe: 'the team (sync.team)' })
+            .option('machine', {
+              type: 'string',
+              array: true,
+              demandOption: true,
+              describe: 'a machine of the team (repeat); re-running renews the named machines’ passwords',
+            })
+            .option('admin-url-file', {
+              type: 'string',
+              describe: 'file (mode 0600) with the administrator connection: the tables’ owner, with CREATEROLE',
+            })
+            .option('out', {
+              type: 'string',
+              describe: 'folder for the machines’ connection files (created mode 0700)',
+              default: 'fragd-team',
+            })
+            .option('print', { type: 'boolean', describe: 'print the SQL only; connect to nothing, write nothing' })
+            .example(
+              '$0 sync setup --team acme --machine ann-laptop --machine build-box --admin-url-file ~/admin-url',
+              'roles, row security, and fragd-team/ann-laptop.pg-url, fragd-team/build-box.pg-url',
+            ),
+        (argv) =>
+          run(
+            argv,
+            (c) =>
+              c.call('sync.setup', {
+                team: String(argv.team),
+                machines: argv.machine.map(String),
+                ...(argv['admin-url-file'] ? { admin_url_file: resolve(String(argv['admin-url-file'])) } : {}),
+                out_dir: resolve(String(argv.out)),
+                print: argv.print === true,
+              }),
+            syncSetupLines,
+          ),
+      )
+      .command('machine', 'Rename or remove a machine of the team', (m) =>
+        m
+          .option('admin-url-file', {
+            type: 'string',
+            describe: 'the administrator connection (another machine under row security, or sync off here)',
+          })
+          .option('team', { type: 'string', describe: 'the team (default: this machine’s sync.team)' })
+          .command(
+            'rename <old> <new>',
+            'Move a machine’s rows, claims and time to a new name; the old name refuses pushes from then on',
+            (r) => r.positional('old', { type: 'string' }).positional('new', { type: 'string' }),
+            (argv) =>
+              run(
+                argv,
+                (c) =>
+                  c.call('sync.machine', {
+                    action: 'rename',
+                    machine: String(argv.old),
+                    to: String(argv.new),
+                    ...machineOptions(argv),
+                  }),
+                machineLines,
+              ),
+          )
+          .command(
+            'remove <name>',
+            'Take a machine out of the team: its open claims end, its history stays in the report',
+            (r) => r.positional('name', { type: 'string' }),
+            (argv) =>
+              run(
+                argv,
+                (c) =>
+                  c.call('sync.machine', { action: 'remove', machine: String(argv.name), ...machineOptions(argv) }),
+                machineLines,
+              ),
+          )
+          .demandCommand(1, 'name a machine command: rename, remove'),
+      )
+      .demandCommand(1, 'name a sync command: status, claims, now, setup, machine'),
   );
+}
+
+function machineOptions(argv: { 'admin-url-file'?: string; team?: string }) {
+  return {
+    ...(argv['admin-url-file'] ? { admin_url_file: resolve(String(argv['admin-url-file'])) } : {}),
+    ...(argv.team ? { team: String(argv.team) } : {}),
+  };
 }

@@ -10,6 +10,19 @@ import type { Call } from '../app.js';
 import { resolveRange } from '../time/reports.js';
 import { isValidTimeZone } from '../time/timeline.js';
 import type { Syncer } from '../../sync/syncer.js';
+import type { PricedGroup } from '../app.js';
+import { priced, pricedBy } from '../token-costs.js';
+
+/**
+ * SQL over a pushed agent_tokens row: the highest tier threshold its prompt is above (as
+ * overSql does locally). Thresholds are integers checked by the price table's schema.
+ */
+function tierSql(call: Call): string {
+  const t = [...call.app.pricing.thresholds()].filter((n) => Number.isSafeInteger(n)).reverse();
+  if (!t.length) return '0';
+  const prompt = `((data->>'input_tokens')::bigint + (data->>'cache_creation_tokens')::bigint + (data->>'cache_read_tokens')::bigint)`;
+  return `CASE ${t.map((n) => `WHEN ${prompt} > ${n} THEN ${n}`).join(' ')} ELSE 0 END`;
+}
 
 const KEY: Record<TeamReportBy, string> = {
   person: "coalesce(data->>'person', '(unknown)')",
@@ -55,17 +68,53 @@ export async function teamReport(call: Call, p: ParsedParamsOf<'team.report'>): 
       GROUP BY 1 ORDER BY 2 DESC, 1`,
     [team, range.from, range.to],
   );
+  // The agents' tokens of the range (pushed as agent_tokens rows), per key, model and price
+  // tier, priced here by the table in force, as the local report prices its own.
+  const tokens = await syncer.query<PricedGroup & { key: string }>(
+    `SELECT ${KEY[by]} AS key, data->>'model' AS model, ${tierSql(call)} AS tier_above,
+            sum((data->>'input_tokens')::bigint) AS input, sum((data->>'output_tokens')::bigint) AS output,
+            sum((data->>'cache_creation_tokens')::bigint) AS cache_creation,
+            sum((data->>'cache_read_tokens')::bigint) AS cache_read
+       FROM fragd_rows
+      WHERE team = $1 AND tbl = 'agent_tokens' AND NOT deleted
+        AND (data->>'at')::bigint >= $2 AND (data->>'at')::bigint < $3
+      GROUP BY 1, 2, 3`,
+    [team, range.from, range.to],
+  );
+  const groups = tokens.map((t) => ({
+    ...t,
+    tier_above: Number(t.tier_above),
+    input: Number(t.input),
+    output: Number(t.output),
+    cache_creation: Number(t.cache_creation),
+    cache_read: Number(t.cache_read),
+  }));
+  const byKey = pricedBy(call.app, groups, (g) => g.key);
   const machines = await syncer.query<{ machine: string; last_push_at: Date | null; last_pull_at: Date | null }>(
-    'SELECT machine, last_push_at, last_pull_at FROM fragd_machines WHERE team = $1 ORDER BY machine',
+    // A renamed or removed machine's old name is a tombstone, not a machine of the team.
+    `SELECT machine, last_push_at, last_pull_at FROM fragd_machines
+      WHERE team = $1 AND renamed_to IS NULL AND removed_at IS NULL ORDER BY machine`,
     [team],
   );
-  const out = rows.map((r) => ({
-    key: r.key,
-    seconds: Math.round(Number(r.ms) / 1000),
-    intervals: Number(r.n),
-    machines: Number(r.machines),
-    actors: Number(r.actors),
-  }));
+  const timed = new Map(rows.map((r) => [r.key, r]));
+  // A key with tokens and no time (an agent's tokens outside its intervals) is a row too.
+  for (const k of byKey.keys())
+    if (!timed.has(k)) timed.set(k, { key: k, ms: '0', n: '0', machines: '0', actors: '0' });
+  const totalMs = rows.reduce((a, r) => a + Number(r.ms), 0);
+  const out = [...timed.values()].map((r) => {
+    const p = byKey.get(r.key) ?? priced(call.app, []);
+    return {
+      key: r.key,
+      seconds: Math.round(Number(r.ms) / 1000),
+      milliseconds: Number(r.ms),
+      intervals: Number(r.n),
+      machines: Number(r.machines),
+      actors: Number(r.actors),
+      tokens: p.tokens,
+      cost: p.cost,
+    };
+  });
+  const all = priced(call.app, groups);
   return {
     team,
     by,
@@ -73,7 +122,12 @@ export async function teamReport(call: Call, p: ParsedParamsOf<'team.report'>): 
     since: range.sinceKey,
     until: range.untilKey,
     rows: out,
-    total_seconds: out.reduce((a, r) => a + r.seconds, 0),
+    // From the exact sum, not the rounded rows (which may each be half a second off).
+    total_seconds: Math.round(totalMs / 1000),
+    total_milliseconds: totalMs,
+    tokens: all.tokens,
+    cost: all.cost,
+    prices: call.app.pricing.about(),
     machines: machines.map((m) => ({
       machine: m.machine,
       last_push_at: m.last_push_at?.toISOString() ?? null,

@@ -37,13 +37,14 @@ export function taskMs(sql: Sql, taskId: number, now: number): number {
 
 /**
  * Team sync: the other machines' time on a task and its subtasks, by machine, as of the
- * last progress pull (empty without sync).
+ * last progress pull (empty without sync). A machine with no time on it is left out (a
+ * renamed machine's old name keeps a total of 0).
  */
 export function taskMsElsewhere(sql: Sql, taskId: number): { machine: string; ms: number }[] {
   return sql.all<{ machine: string; ms: number }>(
     `SELECT machine, sum(seconds) * 1000 AS ms FROM sync_progress
       WHERE task_code IN (SELECT code FROM tasks WHERE id IN (${TASK_AND_SUBTASKS}))
-      GROUP BY machine ORDER BY machine`,
+      GROUP BY machine HAVING sum(seconds) > 0 ORDER BY machine`,
     taskId,
   );
 }

@@ -18,6 +18,7 @@ import { remoteHolder, remotelyHeldTaskIds } from '../../sync/mirror.js';
 import { heldElsewhere, notGranted } from '../../sync/errors.js';
 import { isAgentSession } from '../sessions/tick.js';
 import { closeHandoffs, handoffHolds, handoffReason, heldForOthers, openHandoff } from './handoffs.js';
+import { pauseSessionRow } from '../sessions/sessions.js';
 
 /** Priority scale: 1 is the most urgent. Stored as the number, shown as the name. */
 export {
@@ -397,8 +398,13 @@ export function claimTask(call: Call, s: SessionRow, task: TaskRow, o: ClaimOpti
  * take-over does; its stack stays as it was, for its user to move on. Returns whether a
  * live claim was ended (false once done, so repeating it records nothing).
  */
-export function releaseTakenElsewhere(call: Call, code: string, by: { machine: string; actor: string }): boolean {
-  const task = call.app.sql.get<TaskRow>('SELECT * FROM tasks WHERE code = ?', code);
+export function releaseTakenElsewhere(
+  call: Call,
+  code: string,
+  by: { machine: string; actor: string; at?: number },
+): boolean {
+  const { sql } = call.app;
+  const task = sql.get<TaskRow>('SELECT * FROM tasks WHERE code = ?', code);
   const holder = task ? liveHolder(call, task.id) : null;
   if (!task || !holder) return false;
   release(call, holder.claim, 'taken_elsewhere');
@@ -411,6 +417,25 @@ export function releaseTakenElsewhere(call: Call, code: string, by: { machine: s
     { by_machine: by.machine, actor: by.actor },
     true,
   );
+  // Its time stops where the other machine's starts: a session whose open interval is on
+  // the task (or a subtask) is paused as of the take-over, not left counting beside the new
+  // holder. Its stack stays, for its user to move on or take the task back.
+  const open = sql.get<{ id: number; started_at: number }>(
+    `SELECT id, started_at FROM intervals WHERE session_id = ?1 AND ended_at IS NULL
+        AND task_id IN (SELECT ?2 UNION ALL SELECT id FROM tasks WHERE parent_id = ?2)`,
+    holder.session.id,
+    task.id,
+  );
+  if (holder.session.status === 'active' && open) {
+    const at = Math.max(open.started_at, Math.min(by.at ?? call.now, call.now));
+    pauseSessionRow(
+      call,
+      holder.session,
+      `${task.code} was taken over by ${by.actor} on machine ${by.machine}`,
+      at,
+      'pause',
+    );
+  }
   return true;
 }
 

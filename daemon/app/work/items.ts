@@ -22,6 +22,7 @@ import { finishTask, gateSprint, gateTask, recordSprintCompletion } from './comp
 import type { ActivityRow } from '../rows.js';
 import { taskTrackedMs, withEstimateCheck } from '../time/reports.js';
 import { taskMsElsewhere } from '../time/totals.js';
+import type { RemoteUpdate } from '../../sync/syncer.js';
 import { fragctl } from '../../../shared/command.js';
 import { priorityNumber, setDependencies } from './claims.js';
 import { chooseNext } from './next.js';
@@ -399,7 +400,7 @@ export function listTasks(call: Call, p: ParsedParamsOf<'task.list'>) {
   return { tasks: page.items, next_cursor: page.next === null ? null : String(page.next) };
 }
 
-const DEFAULT_TASK_UPDATES = 50;
+export const DEFAULT_TASK_UPDATES = 50;
 
 /**
  * The task's latest `n` updates and notes (filed under it as task or subtask), oldest first.
@@ -420,7 +421,11 @@ function latestUpdates(sql: Sql, taskId: number, n: number): ActivityRow[] {
   return [...byId.values()].sort((a, b) => a.id - b.id).slice(-n);
 }
 
-export function showTask(call: Call, p: ParsedParamsOf<'task.show'>) {
+/**
+ * `team`: what the team store answered just now (daemon/app/team/task-show.ts), when sync is
+ * on and it answered; the time elsewhere it read is already in the mirror (sync_progress).
+ */
+export function showTask(call: Call, p: ParsedParamsOf<'task.show'>, team?: { updates: RemoteUpdate[] } | null) {
   const { sql } = call.app;
   const row = findTask(call, p.code);
   const subtasks = sql.all<TaskRow>('SELECT * FROM tasks WHERE parent_id = ? ORDER BY id', row.id);
@@ -432,6 +437,8 @@ export function showTask(call: Call, p: ParsedParamsOf<'task.show'>) {
     updates: updates.slice(-limit).map((a) => activityView(sql, a)),
     older_updates: updates.length > limit,
     time_elsewhere: taskMsElsewhere(sql, row.id).map((m) => ({ machine: m.machine, seconds: Math.round(m.ms / 1000) })),
+    updates_elsewhere: (team?.updates ?? []).slice(-limit).map((u) => ({ ...u, at: new Date(u.at).toISOString() })),
+    team_fresh: team != null,
     ...taskBudget(call, row.id),
   };
 }
