@@ -31,7 +31,7 @@ import { SocketServer } from './transport/socket-server.js';
 import { startHttpApi, type HttpApi } from './transport/http-start.js';
 import { recoverOpenIntervals } from './app/sessions/recovery.js';
 import { closeInterval } from './app/time/intervals.js';
-import { registerSpool, SpoolWatcher } from './app/git/spool.js';
+import { registerSpool, SpoolWatcher, WATCHER_PASS_BUDGET_MS } from './app/git/spool.js';
 import { clockFromEnv, registerTicker, Ticker } from './app/sessions/tick.js';
 import { StatusFiles } from './status-file.js';
 import { ReservationFile } from './reservation-file.js';
@@ -398,7 +398,12 @@ export class Daemon {
     const system = { id: 0, subscribed: false, sessionFilter: null };
     this.spool = new SpoolWatcher(
       paths.spoolDir,
-      () => this.dispatcher.invoke('spool.ingest', { source: 'hook', prefetched_only: true }, system) as never,
+      () =>
+        this.dispatcher.invoke(
+          'spool.ingest',
+          { source: 'hook', prefetched_only: true, budget_ms: WATCHER_PASS_BUDGET_MS },
+          system,
+        ) as never,
       opts.log,
     );
     this.spool.start();

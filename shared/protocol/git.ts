@@ -40,6 +40,8 @@ export const gitMethods = {
         limit: z.number().int().min(1).max(10_000).optional(),
         /** Stop at the first record whose commit was not read ahead (fragd's own passes: no git runs inside a transaction). */
         prefetched_only: z.boolean().optional(),
+        /** Stop after this much work (ms), so other calls interleave: fragd's own passes use 4. */
+        budget_ms: z.number().int().min(1).max(60_000).optional(),
         source: source.optional(),
       })
       .strict()

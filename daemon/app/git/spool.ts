@@ -44,9 +44,10 @@ import { SPOOL_RECORD_MAX_BYTES } from '../../../shared/limits.js';
 const ABANDONED_AFTER_MS = 60_000;
 // An explicit `spool.ingest` may run git synchronously for what was not read ahead: keep a pass short so other calls interleave.
 const DEFAULT_LIMIT = 100;
-// The watcher's passes (prefetched_only) run while other calls wait: each stops after this
-// much work, so a backlog of 100k records drains in small steps (bench/spool-backlog.mjs).
-const WATCHER_PASS_BUDGET_MS = 4;
+// The watcher's passes run while other calls wait: each stops after this much work
+// (spool.ingest's budget_ms), so a backlog of 100k records drains in small steps
+// (bench/spool-backlog.mjs).
+export const WATCHER_PASS_BUDGET_MS = 4;
 const WATCHER_READ_AHEAD = 32;
 
 export type Parsed = { ok: true; record: HookRecord } | { ok: false; incomplete: boolean; reason: string };
@@ -212,7 +213,7 @@ export function ingestSpool(
   const done: Done[] = [];
   const db = call.app.sql.db;
   let examined = files.length;
-  const budgetEnds = p?.prefetched_only ? performance.now() + WATCHER_PASS_BUDGET_MS : Infinity;
+  const budgetEnds = p?.budget_ms ? performance.now() + p.budget_ms : Infinity;
   for (const [i, file] of files.entries()) {
     if (i > 0 && performance.now() > budgetEnds) {
       examined = i;
