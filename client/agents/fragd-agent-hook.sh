@@ -40,7 +40,19 @@ fragd_reserved() {
       }
       return out
     }
-    function add(p) { if (p != "") paths[++np] = (p ~ /^\// ? p : cwd "/" p) }
+    # "src/../src/auth.ts" and "./src//auth.ts" name src/auth.ts: "." "" and ".." are resolved
+    # (by name; a symlink in the path is not followed) before any pattern is matched.
+    function norm(p,   n, i, seg, st, k, out) {
+      n = split(p, seg, "/"); k = 0
+      for (i = 1; i <= n; i++) {
+        if (seg[i] == "" || seg[i] == ".") continue
+        if (seg[i] == "..") { if (k > 0) k--; continue }
+        st[++k] = seg[i]
+      }
+      for (i = 1; i <= k; i++) out = out "/" st[i]
+      return out == "" ? "/" : out
+    }
+    function add(p) { if (p != "") paths[++np] = norm(p ~ /^\// ? p : cwd "/" p) }
     FNR == NR { if ($0 !~ /^#/ && $0 != "") res[++nr] = $0; next }
     { print; payload = payload $0 "\n" }
     END {

@@ -144,6 +144,17 @@ describe('fragctl reserve, release, reservations', { timeout: 120_000 }, () => {
     });
     expect(JSON.parse(codex.stdout).hookSpecificOutput.permissionDecision).toBe('deny');
 
+    // A path that walks out and back in ("..", ".", "//") names the same file: refused too.
+    for (const file_path of ['../src/auth.ts', './login/../auth.ts', join(repo.dir, 'lib/..//src/./auth.ts')]) {
+      const around = await hook('claude', 'PreToolUse', {
+        session_id: 'conv-b',
+        cwd: join(repo.dir, 'src'),
+        tool_name: 'Edit',
+        tool_input: { file_path },
+      });
+      expect(JSON.parse(around.stdout).hookSpecificOutput.permissionDecision, file_path).toBe('deny');
+    }
+
     for (const [agent, event, payload] of [
       [
         'claude',
