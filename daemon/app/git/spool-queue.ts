@@ -68,6 +68,8 @@ export async function listSpoolAsync(dir: string): Promise<SpoolFile[]> {
 
 export class SpoolQueue {
   private files: SpoolFile[] = [];
+  /** Records before this index are taken (the list is compacted now and then, not per pass). */
+  private start = 0;
   private listedAt = -Infinity;
   private listing: Promise<void> | null = null;
   /** How many times the directory was listed (for the tests and the bench). */
@@ -79,9 +81,7 @@ export class SpoolQueue {
   ) {}
 
   private stale(): boolean {
-    return (
-      this.files.length === 0 || (this.files.length <= SHORT_LISTING && this.clock() - this.listedAt > STALE_AFTER_MS)
-    );
+    return this.length === 0 || (this.length <= SHORT_LISTING && this.clock() - this.listedAt > STALE_AFTER_MS);
   }
 
   /** Lists again, asynchronously, when the listing is used up or short and old. */
@@ -97,25 +97,35 @@ export class SpoolQueue {
   /** The first `limit` records (listing synchronously only when no listing is fresh enough). */
   head(limit: number): SpoolFile[] {
     if (this.stale()) this.set(listSpool(this.dir));
-    return this.files.slice(0, limit);
+    return this.files.slice(this.start, this.start + limit);
   }
 
   get length(): number {
-    return this.files.length;
+    return this.files.length - this.start;
   }
 
   /** Records a pass is done with (stored, set aside or gone): the next pass starts after them. */
   taken(paths: Set<string>): void {
     if (!paths.size) return;
-    // Mostly the front of the list: cut it off, and filter the rest only if needed.
-    let front = 0;
+    // Mostly the front of the list: move past it without copying the rest (a backlog of
+    // 100k is taken a few records a pass), and filter only when some were taken further on.
+    let front = this.start;
     while (front < this.files.length && paths.has(this.files[front].path)) front++;
-    const rest = this.files.slice(front);
-    this.files = paths.size > front ? rest.filter((f) => !paths.has(f.path)) : rest;
+    const further = paths.size - (front - this.start);
+    this.start = front;
+    if (further > 0)
+      this.set(
+        this.files.slice(this.start).filter((f) => !paths.has(f.path)),
+        false,
+      );
+    else if (this.start > 1024 && this.start * 2 > this.files.length) this.set(this.files.slice(this.start), false);
   }
 
-  private set(files: SpoolFile[]): void {
+  /** A new list: a listing (dated, counted), or the same listing compacted. */
+  private set(files: SpoolFile[], listed = true): void {
     this.files = files;
+    this.start = 0;
+    if (!listed) return;
     this.listedAt = this.clock();
     this.listings++;
   }
