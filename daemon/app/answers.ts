@@ -6,6 +6,18 @@ import type { InstructionBuilder } from './app.js';
 
 export type { InstructionBuilder, InstructionExtra, ItemRef, Template } from './app.js';
 
-/** The instructions for an answer, from the builder the daemon was assembled with. */
-export const instructionsFor: InstructionBuilder = (call, template, s, item, extra) =>
-  call.app.instructions(call, template, s, item, extra);
+/**
+ * The instructions for an answer, from the builder the daemon was assembled with. Plain
+ * progress answers are memoized for the batch (batch-memo.ts); each answer gets its own copy.
+ */
+export const instructionsFor: InstructionBuilder = (call, template, s, item, extra) => {
+  if (!s || item || extra) return call.app.instructions(call, template, s, item, extra);
+  const key = `${template}\0${call.source}\0${s.id}\0${s.status}\0${s.pause_reason ?? ''}\0${s.stack}`;
+  const shared = call.app.memo.get(key, () => call.app.instructions(call, template, s));
+  return {
+    ...shared,
+    next_actions: [...shared.next_actions],
+    suggested_commands: [...shared.suggested_commands],
+    ...(shared.templates ? { templates: shared.templates.map((t) => ({ ...t })) } : {}),
+  };
+};

@@ -9,6 +9,7 @@ import type { Syncer } from '../sync/syncer.js';
 import type { Instructions } from '../../shared/protocol/views.js';
 import type { SessionRow } from './rows.js';
 import type { Cost, PricesInForce } from '../../shared/protocol/costs.js';
+import type { BatchMemo } from './batch-memo.js';
 
 export interface App {
   sql: Sql;
@@ -20,6 +21,8 @@ export interface App {
   pricing: Pricing;
   /** The team store, when one is set up (docs/team-sync.md). */
   syncer?: Syncer;
+  /** Values computed once per group commit (batch-memo.ts); the commit queue opens and drops them. */
+  memo: BatchMemo;
 }
 
 /** What a preparer may hand back: told whether the write it prepared committed. */

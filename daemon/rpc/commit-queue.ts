@@ -4,9 +4,12 @@
 // acknowledged write survives a crash, and fsyncs are shared between concurrent clients.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database.js';
+import { BatchMemo } from '../app/batch-memo.js';
 
 interface Job<T> {
   run: () => T;
+  /** Its writes change nothing a memoized answer reads (see app/batch-memo.ts). */
+  keepsMemo: boolean;
   resolve: (value: T) => void;
   reject: (err: unknown) => void;
 }
@@ -21,7 +24,10 @@ export class CommitQueue {
   /** One savepoint per call, with statements prepared once (db.transaction() per call costs ~10% of a write). */
   private readonly savepoint: { begin: Statement; release: Statement; rollback: Statement };
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly memo: BatchMemo = new BatchMemo(),
+  ) {
     this.savepoint = {
       begin: db.prepare('SAVEPOINT fragd_call'),
       release: db.prepare('RELEASE fragd_call'),
@@ -30,23 +36,30 @@ export class CommitQueue {
   }
 
   /** Runs one call inside its own savepoint: a failure rolls back that call alone. */
-  private runIsolated(run: () => unknown): { ok: true; value: unknown } | { ok: false; error: unknown } {
+  private runIsolated(job: Job<unknown>): { ok: true; value: unknown } | { ok: false; error: unknown } {
     const sp = this.savepoint;
+    // A job that may change what a memoized answer reads sees no earlier value, and leaves none.
+    if (job.keepsMemo) this.memo.enter();
+    else this.memo.clear();
     sp.begin.run();
     try {
-      const value = run();
+      const value = job.run();
       sp.release.run();
       return { ok: true, value };
     } catch (error) {
       sp.rollback.run();
       sp.release.run();
       return { ok: false, error };
+    } finally {
+      if (job.keepsMemo) this.memo.leave();
+      else this.memo.clear();
     }
   }
 
-  submit<T>(run: () => T): Promise<T> {
+  /** `keepsMemo`: the job's writes change nothing memoized answers read (app/batch-memo.ts). */
+  submit<T>(run: () => T, { keepsMemo = false }: { keepsMemo?: boolean } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.jobs.push({ run, resolve, reject } as Job<unknown>);
+      this.jobs.push({ run, keepsMemo, resolve, reject } as Job<unknown>);
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -70,15 +83,19 @@ export class CommitQueue {
     this.jobs = [];
     if (jobs.length === 0) return this.notifyIdle();
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    // A memo lives within one batch: between batches the clock moves and other writers run.
+    this.memo.clear();
     try {
       this.db.transaction(() => {
-        for (const job of jobs) outcomes.push(this.runIsolated(job.run));
+        for (const job of jobs) outcomes.push(this.runIsolated(job));
       })();
     } catch (error) {
+      this.memo.clear();
       // The commit itself failed (disk full, read-only, I/O): nothing of this batch is stored.
       for (const job of jobs) job.reject(error);
       return this.notifyIdle();
     }
+    this.memo.clear();
     this.stats.batches++;
     this.stats.calls += jobs.length;
     jobs.forEach((job, i) => {

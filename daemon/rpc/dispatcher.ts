@@ -66,7 +66,7 @@ export class Dispatcher {
   private inflight = 0;
 
   constructor(private readonly deps: DispatcherDeps) {
-    this.queue = new CommitQueue(deps.app.sql.db);
+    this.queue = new CommitQueue(deps.app.sql.db, deps.app.memo);
     for (const name of Object.keys(methods) as MethodName[]) {
       this.server.addMethod(name, (params, conn) => this.invoke(name, params, conn));
     }
@@ -140,7 +140,7 @@ export class Dispatcher {
       if (spec.mutates && !name.startsWith('debug.')) this.deps.beforeWrite?.();
       let outcome: { value: unknown; events: DaemonEvent[] };
       try {
-        outcome = spec.mutates ? await this.queue.submit(run) : run();
+        outcome = spec.mutates ? await this.queue.submit(run, { keepsMemo: KEEPS_MEMO.has(name) }) : run();
       } catch (err) {
         settle?.(false);
         throw err;
@@ -194,6 +194,13 @@ function noteMcpCall(conn: Connection, params: unknown, at: number): void {
   calls.set(key, at);
   if (calls.size > MAX_MCP_SESSIONS) calls.delete(calls.keys().next().value);
 }
+
+/**
+ * Writes that change nothing a memoized answer reads (app/batch-memo.ts): a logged activity
+ * adds its row and the session's counters, never the stack, the task's gates, its time, its
+ * budget or anyone's messages. A new method joins only when that holds for it too.
+ */
+const KEEPS_MEMO: ReadonlySet<MethodName> = new Set(['activity.log']);
 
 /** Sessions remembered per MCP connection (its own, plus what a confused client named). */
 const MAX_MCP_SESSIONS = 16;
