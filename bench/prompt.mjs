@@ -43,6 +43,12 @@ const contenders = [
   { label: 'cat of the status file (baseline)', argv: ['cat', statusFile] },
   { label: 'sh snippet (tmux, starship)', argv: ['sh', sh] },
   { label: 'fragctl status --short', argv: [process.execPath, FRAGCTL, 'status', '--short'] },
+  // The same line asked of the daemon (a named session skips the status file): the path before issue 27.
+  {
+    label: 'fragctl status --short --session (a call)',
+    argv: [process.execPath, FRAGCTL, 'status', '--short', '--session', 'SESSION-001'],
+  },
+  { label: 'node -e 0 (what fragctl is held to)', argv: [process.execPath, '-e', '0'] },
 ];
 let timewNote = null;
 if (has('timew')) {
@@ -112,8 +118,20 @@ for (const k of contenders) {
     isSnippet ? m - base <= 2 : undefined,
   );
 }
+// Issue 27: a client that starts like a native tool, `status --short` ≤ 1.2× a bare Node start.
+const node = median(contenders.find((k) => k.argv[1] === '-e').times);
+for (const k of contenders.filter((x) => x.argv[1] === FRAGCTL)) {
+  const ratio = median(k.times) / node;
+  const held = k.argv.length === 4;
+  row(`${k.label} against node -e 0`, `${fmt(ratio)}×`, held ? 'target ≤ 1.2×' : '', held ? ratio <= 1.2 : undefined);
+}
 if (timewNote) console.log(timewNote);
-console.log(`  printed: ${contenders.map((k) => JSON.stringify(k.out)).join(' | ')}`);
+console.log(
+  `  printed: ${contenders
+    .filter((k) => k.argv[1] !== '-e')
+    .map((k) => JSON.stringify(k.out))
+    .join(' | ')}`,
+);
 for (const [shell, fn, cat] of shellRows) {
   if (fn === undefined) {
     console.log(shell);

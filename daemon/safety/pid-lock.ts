@@ -7,8 +7,8 @@
 // good. The lock therefore records the holder's start time too (/proc/PID/stat, field 22),
 // and a holder counts only while a process with that pid, that start time and a fragd
 // command line is alive. Without /proc (not Linux), a live pid is all that can be known.
-import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename } from 'node:path';
+import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { lockHolderAlive, procInfo, readLock } from '../../shared/daemon-lock.js';
 
 export type LockVerdict = { ok: true; release: () => void } | { ok: false; holderPid: number };
 
@@ -26,64 +26,6 @@ export class LockWriteError extends Error {
 }
 
 const REPROBE_MS = 60;
-
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-interface ProcInfo {
-  startTime: string;
-  argv: string[];
-}
-
-/** Start time (clock ticks since boot) and command line of a process, or null without /proc. */
-export function procInfo(pid: number | 'self'): ProcInfo | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // comm (field 2) may hold spaces and parentheses: count fields after its closing ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const startTime = fields[22 - 3];
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-    return startTime ? { startTime, argv } : null;
-  } catch {
-    return null;
-  }
-}
-
-/** fragd runs as `node [flags] …/fragd.js` (or the `fragd` bin). */
-const FRAGD_SCRIPT = /^fragd(\.[cm]?js)?$/;
-const looksLikeFragd = (argv: string[]) => argv.some((a) => FRAGD_SCRIPT.test(basename(a)));
-
-interface LockRecord {
-  pid: number;
-  startTime?: string;
-}
-
-function readLock(path: string): LockRecord | null {
-  try {
-    const [pidLine, startLine] = readFileSync(path, 'utf8').split('\n');
-    const pid = Number.parseInt(pidLine.trim(), 10);
-    if (!Number.isFinite(pid)) return null;
-    return { pid, ...(startLine?.trim() ? { startTime: startLine.trim() } : {}) };
-  } catch {
-    return null;
-  }
-}
-
-/** Is the process named in the lock a live fragd, the very one that wrote it? */
-export function lockHolderAlive(lock: LockRecord): boolean {
-  if (!processAlive(lock.pid)) return false;
-  const proc = procInfo(lock.pid);
-  if (!proc) return true; // no /proc: a live pid is all we can know
-  if (lock.startTime !== undefined && proc.startTime !== lock.startTime) return false; // the pid was reused
-  return looksLikeFragd(proc.argv);
-}
 
 const ownRecord = (): string => `${process.pid}\n${procInfo('self')?.startTime ?? ''}\n`;
 

@@ -159,6 +159,37 @@ describe('the status file', () => {
     expect(seen.size).toBeGreaterThan(0);
   });
 
+  it('answers status --short from the file while its daemon lives, and asks the daemon otherwise', async () => {
+    await until('a running line', () => existsSync(file) && / run \d+ /.test(read()));
+    const named = async () =>
+      (
+        await d.fragctl(['status', '--short', '--session', (await c.call('session.status', {})).session.key])
+      ).stdout.trim();
+    // The file and the daemon's answer are the same line (the seconds may tick between them).
+    const noSeconds = (line: string) => line.replace(/ · [^·]+$/, '');
+    expect(noSeconds(await short())).toBe(noSeconds(await named()));
+    // Proof that the file answered: a stopped (SIGSTOP) daemon cannot answer a call, yet the line comes.
+    d.proc!.kill('SIGSTOP');
+    try {
+      const r = await d.fragctl(['status', '--short']);
+      expect(r.code).toBe(0);
+      expect(noSeconds(r.stdout.trim())).toBe(noSeconds(LINE.exec(read())![3] + ' · x'));
+    } finally {
+      d.proc!.kill('SIGCONT');
+    }
+    // A daemon killed outright leaves its file behind; its lock names a dead process, so the
+    // file is not believed: without auto-start fragctl says no daemon runs instead of a stale line.
+    await d.crash();
+    expect(existsSync(file)).toBe(true);
+    const stale = await d.fragctl(['status', '--short', '--no-autostart']);
+    expect(stale.code).not.toBe(0);
+    expect(stale.stdout).toBe('');
+    expect(stale.stderr).toMatch(/not running|no daemon|cannot reach|start it/i);
+    await d.start();
+    c.close();
+    c = await d.client();
+  });
+
   it('is removed when the daemon stops, and written again when it starts', async () => {
     await d.stop();
     expect(existsSync(file)).toBe(false);
