@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { newCall, type App } from './app/app.js';
 import { HOOK_FILE, hookFileText } from './app/reservations/reservations.js';
+import { coalesced } from './coalesced.js';
 
 export class ReservationFile {
   private written: string | null = null;
-  private scheduled = false;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
   readonly path: string;
@@ -32,14 +32,8 @@ export class ReservationFile {
     this.timer.unref();
   }
 
-  changed(): void {
-    if (this.scheduled || this.stopped) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.refresh();
-    });
-  }
+  /** Something was committed and published: refresh once, after every call of this turn. */
+  readonly changed = coalesced(() => this.refresh());
 
   refresh(): void {
     if (this.stopped) return;

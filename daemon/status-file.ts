@@ -10,6 +10,7 @@ import { shortStatus, statusFileLine, statusFileName } from '../shared/status-li
 import { newCall, type App } from './app/app.js';
 import { currentSessionOf } from './app/sessions/lookup.js';
 import { sessionView } from './app/sessions/session-view.js';
+import { coalesced } from './coalesced.js';
 
 const PREFIX = statusFileName('');
 
@@ -20,7 +21,6 @@ export const OPEN_ACTORS_SQL =
 export class StatusFiles {
   /** What each file holds now, by actor, with its `run` origin normalised (see `same`). */
   private written = new Map<string, string>();
-  private scheduled = false;
   private stopped = false;
 
   constructor(
@@ -30,14 +30,7 @@ export class StatusFiles {
   ) {}
 
   /** Something was committed and published: refresh once, after every call of this turn. */
-  changed(): void {
-    if (this.scheduled || this.stopped) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.refresh();
-    });
-  }
+  readonly changed = coalesced(() => this.refresh());
 
   /** Writes the file of every actor with an open session and removes the others' (also stale ones from a crash). */
   refresh(): void {
