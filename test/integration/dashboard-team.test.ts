@@ -380,6 +380,12 @@ describe.skipIf(!bin)('the dashboard shows the team when sync is on', () => {
     // Back: the section shows the team again (the syncer retries with backoff).
     await page.locator('#team[data-state="ok"]').waitFor({ timeout: 30_000 });
     expect(await page.locator('#team-error').isHidden()).toBe(true);
+    // Connected again: the error from while it was away is history, not shown as the state.
+    await until(
+      'the sync state to say connected',
+      async () => (await page.locator('#team-state dd[data-field="connected"]').textContent()) === 'connected',
+    );
+    expect(await page.locator('#team-state dd[data-field="last-error"]').textContent()).toBe('—');
   }, 90_000);
 
   it('loaded and ran with no console error, and asked the team store only through team.* methods', () => {
