@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../daemon/clock.js';
 import { configSchema } from '../../daemon/config.js';
 import { openDatabase } from '../../daemon/store/database.js';
@@ -126,5 +126,33 @@ describe('budget left in the status line', () => {
     files.refresh();
     expect(read()).toBe(`fragd-status 1 run ${T0 / 1000} SESSION-001 · T-3 (1h28m · $1.00 left)\n`);
     files.removeAll();
+  });
+
+  it('rewrites the file by itself when the minutes change while the clock runs, and not before', () => {
+    vi.useFakeTimers();
+    try {
+      const w = world();
+      w.sql.run('UPDATE tasks SET budget_minutes = 90 WHERE id = 3');
+      const files = new StatusFiles(w.app, dir, pino({ level: 'silent' }));
+      const read = () => readFileSync(join(dir, 'status.claude'), 'utf8');
+      w.clock.advance(30_000); // 89m30s left: shown as 1h29m until 89m00s
+      files.refresh();
+      expect(read()).toContain('T-3 (1h29m left)');
+      // Time passes on both clocks: nothing is written before the minute changes…
+      w.clock.advance(29_000);
+      vi.advanceTimersByTime(29_000);
+      expect(read()).toContain('T-3 (1h29m left)');
+      // …and the timer set for it writes the new minute.
+      w.clock.advance(2000);
+      vi.advanceTimersByTime(2100);
+      expect(read()).toContain('T-3 (1h28m left)');
+      // Paused (no interval open): no timer is left running.
+      w.sql.run('UPDATE intervals SET ended_at = ?', w.clock.now());
+      files.refresh();
+      expect(vi.getTimerCount()).toBe(0);
+      files.removeAll();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
