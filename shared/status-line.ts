@@ -14,7 +14,8 @@ export interface ShortStatus {
 
 /**
  * With a budget, what is left of it follows the task, named when it is another's (the
- * subtask's task, the sprint): "T-3 (1h12m · $0.84 left)", "T-3.1 (S1 over by $0.20)".
+ * subtask's task, the sprint): "T-3 (1h12m · $0.84 left)", "T-3.1 (S1 over by $0.20)"; with
+ * no task active, the sprint's: "S1 ($3.10 left)".
  */
 export function shortStatus(
   s: Pick<SessionView, 'key' | 'status' | 'active' | 'active_seconds'>,
@@ -22,8 +23,9 @@ export function shortStatus(
 ): ShortStatus {
   const work = s.active.subtask ?? s.active.task;
   const left = budget ? ` (${budget.code === work ? '' : `${budget.code} `}${budget.text})` : '';
+  const shown = work ? [`${work}${left}`] : budget ? [`${budget.code} (${budget.text})`] : [];
   return {
-    text: [s.key, ...(s.status === 'paused' ? ['paused'] : []), ...(work ? [`${work}${left}`] : [])].join(' · '),
+    text: [s.key, ...(s.status === 'paused' ? ['paused'] : []), ...shown].join(' · '),
     seconds: s.active_seconds,
   };
 }

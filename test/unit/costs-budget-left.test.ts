@@ -16,6 +16,7 @@ import { assembleApp } from '../../daemon/assemble-app.js';
 import { budgetLeft, budgetLeftText, budgetTextChangesInMs } from '../../daemon/app/costs/budgets.js';
 import type { SessionRow } from '../../daemon/app/rows.js';
 import { StatusFiles } from '../../daemon/status-file.js';
+import { shortStatus } from '../../shared/status-line.js';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-05-04T09:00:00Z');
@@ -113,6 +114,25 @@ describe('budget left in the status line', () => {
     w.sql.run('UPDATE tasks SET budget_minutes = 30 WHERE id = 3');
     w.clock.advance(45 * MIN);
     expect(w.left()).toMatchObject({ scope: 'task', code: 'T-3', text: 'over by 15m' });
+  });
+
+  it("with no task active, the active sprint's", () => {
+    const w = world();
+    w.sql.run("UPDATE sprints SET budget_usd = '10' WHERE id = 1");
+    w.sql.run(
+      'UPDATE sessions SET active_task_id = NULL, stack = ? WHERE id = 1',
+      JSON.stringify([{ type: 'sprint', id: 1, code: 'S1', title: 'First', pushed_at: T0 }]),
+    );
+    const view = {
+      key: 'SESSION-001',
+      status: 'active' as const,
+      active_seconds: 60,
+      active: { project: null, sprint: 'S1', task: null, subtask: null },
+    };
+    const left = w.left();
+    expect(left).toMatchObject({ scope: 'sprint', code: 'S1', text: '$10.00 left' });
+    expect(shortStatus(view, left).text).toBe('SESSION-001 · S1 ($10.00 left)');
+    expect(shortStatus(view, null).text).toBe('SESSION-001');
   });
 
   it('the status file names it after the task, and follows the minutes as the clock runs', () => {

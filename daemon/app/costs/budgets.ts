@@ -211,28 +211,39 @@ export function budgetTextChangesInMs(timeLeftSeconds: number): number {
 
 /**
  * What is left of the budget of a session's active work, for the status line: its task's
- * (a subtask's own, else its task's, as the reminder of every answer), else its sprint's.
- * Null when none of them has a budget.
+ * (a subtask's own, else its task's, as the reminder of every answer), else its task's
+ * sprint's; with no task active, the active sprint's. Null when none of them has a budget.
  */
 export function budgetLeft(call: Call, s: SessionRow): BudgetLeft | null {
   // The deepest work frame of the stack: the subtask if there is one, else the task.
   const work = s.active_task_id;
-  if (work == null) return null;
+  if (work == null && s.active_sprint_id == null) return null;
   const { sql } = call.app;
-  const task = sql.get<{ id: number; code: string }>(
-    `SELECT id, code FROM tasks WHERE id IN (?1, (SELECT parent_id FROM tasks WHERE id = ?1))
-       AND (budget_minutes IS NOT NULL OR budget_usd IS NOT NULL) ORDER BY parent_id IS NULL LIMIT 1`,
-    work,
-  );
+  const task =
+    work == null
+      ? undefined
+      : sql.get<{ id: number; code: string }>(
+          `SELECT id, code FROM tasks WHERE id IN (?1, (SELECT parent_id FROM tasks WHERE id = ?1))
+             AND (budget_minutes IS NOT NULL OR budget_usd IS NOT NULL) ORDER BY parent_id IS NULL LIMIT 1`,
+          work,
+        );
   let found: { scope: 'task' | 'sprint'; code: string; b: BudgetView | null } | null = null;
   if (task) found = { scope: 'task', code: task.code, b: taskBudget(call, task.id).budget };
   else {
-    const sprint = sql.get<{ id: number; code: string }>(
-      `SELECT id, code FROM sprints WHERE id = (SELECT coalesce(p.sprint_id, t.sprint_id) FROM tasks t
-          LEFT JOIN tasks p ON p.id = t.parent_id WHERE t.id = ?)
-         AND (budget_minutes IS NOT NULL OR budget_usd IS NOT NULL)`,
-      work,
-    );
+    const sprintId =
+      work == null
+        ? s.active_sprint_id
+        : sql.value<number | null>(
+            `SELECT coalesce(p.sprint_id, t.sprint_id) FROM tasks t LEFT JOIN tasks p ON p.id = t.parent_id WHERE t.id = ?`,
+            work,
+          );
+    const sprint =
+      sprintId == null
+        ? undefined
+        : sql.get<{ id: number; code: string }>(
+            'SELECT id, code FROM sprints WHERE id = ? AND (budget_minutes IS NOT NULL OR budget_usd IS NOT NULL)',
+            sprintId,
+          );
     if (sprint) found = { scope: 'sprint', code: sprint.code, b: sprintBudget(call, sprint.id).budget };
   }
   if (!found?.b) return null;
