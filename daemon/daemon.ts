@@ -317,11 +317,13 @@ export class Daemon {
     this.reservationFile = new ReservationFile(this.app, paths.stateDir, opts.log);
     // Events are published after their batch commits; the status files follow once per turn.
     // A logged activity alone never changes the line (resuming an idle session is its own
-    // event), so write-heavy logging pays nothing for them.
+    // event), so write-heavy logging pays nothing for them; an agent's hook event may bring
+    // tokens, which change what is left of a cost budget.
     const publish = (e: DaemonEvent[]) => {
       this.transport.publish(e);
       this.http?.publish(e);
-      if (e.some((ev) => ev.type !== 'activity.logged')) this.statusFiles?.changed();
+      if (e.some((ev) => ev.type !== 'activity.logged' || ev.data.kind.startsWith('agent.')))
+        this.statusFiles?.changed();
       // Reservations change with activities too (a reserve, a release, a sign of life renewing one).
       if (e.length) this.reservationFile?.changed();
       // Team sync pushes what just committed now, not at its next interval.

@@ -2,6 +2,7 @@
 // keeps it in its status file for shell prompts (docs/terminal.md, "The status file").
 // Both go through shortStatus, so the prompt and the command never disagree.
 import { formatDuration } from './format.js';
+import type { BudgetLeft } from './protocol/costs.js';
 import type { SessionView } from './protocol/views.js';
 import { terminalSafe } from './terminal.js';
 
@@ -11,15 +12,25 @@ export interface ShortStatus {
   seconds: number;
 }
 
-export function shortStatus(s: Pick<SessionView, 'key' | 'status' | 'active' | 'active_seconds'>): ShortStatus {
+/**
+ * With a budget, what is left of it follows the task, named when it is another's (the
+ * subtask's task, the sprint): "T-3 (1h12m · $0.84 left)", "T-3.1 (S1 over by $0.20)"; with
+ * no task active, the sprint's: "S1 ($3.10 left)".
+ */
+export function shortStatus(
+  s: Pick<SessionView, 'key' | 'status' | 'active' | 'active_seconds'>,
+  budget?: Pick<BudgetLeft, 'code' | 'text'> | null,
+): ShortStatus {
   const work = s.active.subtask ?? s.active.task;
+  const left = budget ? ` (${budget.code === work ? '' : `${budget.code} `}${budget.text})` : '';
+  const shown = work ? [`${work}${left}`] : budget ? [`${budget.code} (${budget.text})`] : [];
   return {
-    text: [s.key, ...(s.status === 'paused' ? ['paused'] : []), ...(work ? [work] : [])].join(' · '),
+    text: [s.key, ...(s.status === 'paused' ? ['paused'] : []), ...shown].join(' · '),
     seconds: s.active_seconds,
   };
 }
 
-/** SESSION-003 · T-01 · 1h12m */
+/** SESSION-003 · T-01 · 1h12m, SESSION-003 · T-01 (1h12m · $0.84 left) · 45m */
 export const shortLineOf = (p: ShortStatus): string => `${p.text} · ${formatDuration(p.seconds)}`;
 
 /** The status file of an actor, in the daemon's private runtime directory. */

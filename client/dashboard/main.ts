@@ -872,7 +872,12 @@ async function renderTeamData(): Promise<void> {
   const by = $<HTMLSelectElement>('team-by').value as 'person' | 'machine' | 'actor' | 'task';
   const range = currentRange();
   const { since, until } = range;
-  const [r, claims] = await Promise.all([rpc('team.report', { by, tz, since, until }), rpc('team.claims', {})]);
+  const code = teamTaskCode();
+  const [r, claims, task] = await Promise.all([
+    rpc('team.report', { by, tz, since, until }),
+    rpc('team.claims', {}),
+    code ? rpc('task.show', { code, updates_limit: TEAM_TASK_UPDATES }) : null,
+  ]);
   // Another range was chosen meanwhile: the read it started (teamSoon reads once more) fills the section.
   if (range !== shown) return;
   $('team-range').textContent =
@@ -886,9 +891,19 @@ async function renderTeamData(): Promise<void> {
       cell(String(row.intervals)),
       cell(String(row.machines)),
       cell(String(row.actors)),
+      ...spendCells(row),
     ]),
     'no team time in range',
   );
+  // The agents' tokens and their cost, as the team report sums and prices them (exactly underneath).
+  const spend = $('team-spend');
+  spend.textContent = tokenCount(r.tokens)
+    ? `The team's agents: ${tokens(r.tokens)} tokens, ${cost(r.cost)}${r.cost.exact_usd ? ` (exactly $${r.cost.exact_usd})` : ''}, at the prices of ${r.prices.date} on this machine.`
+    : 'No agent tokens in range on any machine.';
+  spend.dataset.tokens = String(tokenCount(r.tokens));
+  spend.dataset.exactUsd = r.cost.exact_usd ?? '';
+  spend.dataset.unpriced = String(r.cost.unpriced_tokens);
+  renderTeamTask(task);
   bars(
     $('team-chart'),
     [{ label: `time by ${by}`, cls: 's-estimate' }],
@@ -921,6 +936,57 @@ async function renderTeamData(): Promise<void> {
     'no task is claimed on any machine',
   );
   $('team').dataset.range = `${since}/${until}`;
+}
+
+/** The task whose other machines' work the team section shows: the one in focus, else the person's paused one. */
+const teamTaskCode = (): string | null => focusSession()?.active.task ?? myPaused()?.active.task ?? null;
+const TEAM_TASK_UPDATES = 5;
+
+/** A team row's tokens and cost cells; the exact figures in data-tokens and data-exact-usd. */
+function spendCells(row: ResultOf<'team.report'>['rows'][number]): HTMLTableCellElement[] {
+  const n = tokenCount(row.tokens);
+  return [
+    cell(n ? tokens(row.tokens) : '—', { 'data-tokens': String(n) }),
+    cell(n ? cost(row.cost) : '—', {
+      'data-exact-usd': row.cost.exact_usd ?? '',
+      'data-unpriced': String(row.cost.unpriced_tokens),
+    }),
+  ];
+}
+
+/**
+ * The other machines on the task in focus, as task show reads them from the team store:
+ * their time on it and its subtasks, and their latest updates and notes.
+ */
+function renderTeamTask(t: ResultOf<'task.show'> | null): void {
+  const box = $('team-task');
+  box.hidden = !t;
+  if (!t) return;
+  box.dataset.key = t.task.code;
+  box.dataset.fresh = String(t.team_fresh);
+  $('team-task-h').textContent = `${t.task.code} on the other machines`;
+  const time = $('team-task-time');
+  time.textContent =
+    (t.time_elsewhere.length
+      ? `Time there: ${t.time_elsewhere.map((m) => `${m.machine} ${duration(m.seconds)}`).join(', ')}.`
+      : 'No time on it on another machine.') +
+    (t.team_fresh ? '' : ' (As of the last pull: the team store did not answer just now.)');
+  time.dataset.elsewhere = JSON.stringify(Object.fromEntries(t.time_elsewhere.map((m) => [m.machine, m.seconds])));
+  const items = t.updates_elsewhere.map((u) => {
+    const li = document.createElement('li');
+    li.dataset.machine = u.machine;
+    li.dataset.at = u.at;
+    li.dataset.kind = u.kind;
+    li.textContent = `${dayTime(u.at)} · ${u.machine}${u.person ? ` (${u.person})` : ''} · ${u.kind}: ${u.message ?? ''}`;
+    return li;
+  });
+  if (!items.length) {
+    const li = document.createElement('li');
+    li.className = 'empty';
+    li.textContent = 'No update or note on it from another machine.';
+    items.push(li);
+  }
+  $('team-task-updates').replaceChildren(...items);
 }
 
 /**

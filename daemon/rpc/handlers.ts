@@ -33,6 +33,7 @@ import { spooledAgentPlaces } from '../app/git/spool.js';
 import type { ResultOf } from '../../shared/protocol/methods.js';
 import { listActors } from '../app/sessions/actors.js';
 import { teamTaskShow, type TaskShowParams } from '../app/team/task-show.js';
+import { budgetLeft } from '../app/costs/budgets.js';
 
 const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
   'daemon.hello': (_c, p, _conn, d) => d.hello(p),
@@ -61,7 +62,11 @@ const coreHandlers: HandlersFor<keyof typeof coreMethods> = {
   'session.resume': (c, p) => sessions.resumeSession(c, p),
   'session.switch': (c, p) => sessions.switchSession(c, p),
   'session.abandon': (c, p) => releasingReservations(c, sessions.abandonSession(c, p), 'session abandoned'),
-  'session.status': (c, p) => withReservations(c, sessions.sessionStatus(c, p)),
+  'session.status': (c, p) => {
+    const r = sessions.sessionStatus(c, p);
+    // The status line's budget (shared/status-line.ts): the same as the status file's.
+    return withReservations(c, { ...r, budget_left: budgetLeft(c, getSession(c, r.session.key)) });
+  },
   'session.list': (c, p) => sessions.listSessions(c, p),
   'session.history': (c, p) => context.sessionHistory(c, p),
 

@@ -90,3 +90,18 @@ export interface BudgetView {
   /** "1h10m of 2h left · $3.20 of $5.00 left" */
   line: string;
 }
+
+/**
+ * How much of a budget is left, for the status line: the active task's (a subtask's: its
+ * task's), else its sprint's (docs/costs.md, "Budgets").
+ */
+export interface BudgetLeft {
+  scope: 'task' | 'sprint';
+  code: string;
+  /** Negative when over; null without a time budget. */
+  time_left_seconds: number | null;
+  /** Exact dollars, negative when over; null without a cost budget. */
+  cost_left_usd: string | null;
+  /** Compact, to the minute and the cent: "1h12m · $0.84 left", "over by 20m · $0.20", "1h12m left · over by $0.20". */
+  text: string;
+}

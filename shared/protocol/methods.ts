@@ -87,6 +87,8 @@ export type StatusResult = {
     total_seconds: number;
     estimate_minutes?: number | null;
   } | null;
+  /** What is left of the active task's (or its sprint's) budget, when it has one (the status line's). */
+  budget_left?: import('./costs.js').BudgetLeft | null;
 };
 export type ActivityResult = {
   activity: ActivityView;

@@ -101,7 +101,15 @@ describe('a Codex conversation', () => {
     await c.call('debug.clock', { advance_ms: 26 * MIN, ticking: true });
     c.close();
     await codex.send('UserPromptSubmit', at(30));
-    appendLines(rollout(), [tokenCount(31, [2500, 900, 700], [1500, 700, 400])]);
+    // The second turn opens with the turn_context line naming its model (Codex 0.171 writes one per turn).
+    appendLines(rollout(), [
+      JSON.stringify({
+        timestamp: new Date(at(30)).toISOString(),
+        type: 'turn_context',
+        payload: { turn_id: 't2', cwd: repo.dir, model: 'gpt-5.1-codex-mini' },
+      }),
+      tokenCount(31, [2500, 900, 700], [1500, 700, 400]),
+    ]);
     await codex.send('PreCompact', at(31));
     const after = await codex.send('SessionStart', at(31), { source: 'compact' });
     expect(contextOf(after.stdout).split('\n')[0]).toBe(`fragd session ${key} (codex, active)`);
@@ -132,6 +140,18 @@ describe('a Codex conversation', () => {
       cache_creation: 0,
       cache_read: 200 + 700,
     });
+    // Priced: the first turn by the model its hook payloads name (gpt-5-codex: no turn_context
+    // in this file then), the second by its turn_context. By hand, per million tokens:
+    // 800 × $1.25 + 300 × $10 + 200 × $0.125 = $0.004025; 800 × $0.25 + 400 × $2 + 700 × $0.025 = $0.0010175.
+    const byModel = (
+      await d.json(['report', '--by', 'model', '--session', key, '--since', '2026-05-05', '--until', '2026-05-05'])
+    ).body;
+    expect(
+      Object.fromEntries(
+        byModel.rows.map((r: { key: string; cost: { exact_usd: string } }) => [r.key, r.cost.exact_usd]),
+      ),
+    ).toEqual({ 'gpt-5-codex': '0.004025', 'gpt-5.1-codex-mini': '0.0010175' });
+    expect(byModel.cost).toMatchObject({ exact_usd: '0.0050425', unpriced_tokens: 0 });
   });
 });
 

@@ -255,6 +255,13 @@ describe.skipIf(!codex)(`Codex (real program${codex ? '' : `: ${notInstalled('co
         ].join('\n'),
       );
     }));
+    writeFileSync(
+      join(d.home, 'prices.json'),
+      JSON.stringify({
+        date: '2026-12-06',
+        models: { 'gpt-test': { input: '1', output: '2', cache_write: '3', cache_read: '0.50' } },
+      }),
+    );
   });
   afterAll(async () => {
     await server?.close();
@@ -298,6 +305,17 @@ describe.skipIf(!codex)(`Codex (real program${codex ? '' : `: ${notInstalled('co
     const first = server.requests.find((r) => r.main)!;
     expect(first.body).toContain(`fragd session ${s.key}`);
     expect(first.body).toContain('task T-1');
+
+    // Codex names no model on its token counts: each row carries the model of its turn's
+    // turn_context line (the config's `model`), and is priced by it (prices.json names it).
+    expect(query(d, 'SELECT DISTINCT model FROM agent_tokens WHERE session_id = ?', s.id)).toEqual([
+      { model: 'gpt-test' },
+    ]);
+    const byModel = (await d.json(['report', '--by', 'model', '--session', s.key])).body;
+    // By hand, per million tokens: 1255 × $1 + 237 × $2 + 5300 × $3 + 12600 × $0.50 = $0.023929.
+    expect(byModel.rows).toEqual([
+      expect.objectContaining({ key: 'gpt-test', cost: expect.objectContaining({ exact_usd: '0.023929' }) }),
+    ]);
   });
 });
 

@@ -3,10 +3,10 @@
 // 100% is recorded once each and printed by the hook at the agent's next prompt (and only
 // then), task show and every answer's reminder say how much is left.
 import Database from 'better-sqlite3';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDaemon, type TestDaemon } from '../support/daemon.js';
+import { startDaemon, until, type TestDaemon } from '../support/daemon.js';
 import { TestRepo } from '../support/git.js';
 import { MIN } from '../support/clock.js';
 import { appendLines, claudeAssistantLine, Conversation } from '../support/agents.js';
@@ -72,6 +72,29 @@ describe('a budget the agent is told about', () => {
     expect((await d.fragctl(['task', 'show', 'T-1'])).stdout).toContain(
       'budget: 2h00m of 2h00m left · $0.03 of $0.05 left',
     );
+  });
+
+  it('the status line and the prompt status file say how much is left, the same', async () => {
+    const key = (await d.json(['session', 'list', '--actor', 'claude'])).body.sessions[0].key;
+    const short = await d.fragctl(['status', '--short', '--session', key]);
+    expect(short.code, short.stderr).toBe(0);
+    expect(short.stdout.trim()).toMatch(new RegExp(`^${key} · T-1 \\(2h00m · \\$0\\.03 left\\) · \\d`));
+    const status = (await d.json(['status', '--session', key])).body;
+    expect(status.budget_left).toEqual({
+      scope: 'task',
+      code: 'T-1',
+      time_left_seconds: 7200,
+      cost_left_usd: '0.029',
+      text: '2h00m · $0.03 left',
+    });
+    const file = join(d.paths.runtimeDir, 'status.claude');
+    await until(
+      'the status file to show the budget',
+      () => existsSync(file) && readFileSync(file, 'utf8').includes(`${key} · T-1 (2h00m · $0.03 left)`),
+    );
+    // A session on no budgeted task shows none (the person's, on no task).
+    await d.json(['session', 'start']);
+    expect((await d.fragctl(['status', '--short'])).stdout).not.toContain('left');
   });
 
   it('crossing 80% is an activity and a line in the context at the next prompt, once', async () => {

@@ -131,6 +131,12 @@ describe('tokens priced end to end', () => {
     const costs = session.rows.map((x: any) => x.cost.exact_usd).sort();
     expect(costs.filter((c: string) => c !== '0')).toEqual(['0.981235']);
     expect(session.rows.filter((x: any) => x.cost.exact_usd !== '0')[0]).toMatchObject({ actor: 'claude' });
+    // By branch: each message on the branch its agent's hook events were on at its time.
+    const branch = (await d.json(['report', '--by', 'branch', ...range])).body;
+    expect(branch.rows.map((x: any) => [x.key, x.cost.exact_usd, x.cost.unpriced_tokens])).toEqual([
+      ['feature/T-1-login', '0.981235', 110],
+    ]);
+    expect((await d.fragctl(['report', '--by', 'branch', ...range])).stdout).toMatch(/feature\/T-1-login .*\$0\.98\+/);
     const csv = (await d.fragctl(['report', '--by', 'model', '--csv', ...range])).stdout.trim().split('\n');
     expect(csv[0]).toMatch(/,cost_usd,cost_exact_usd,unpriced_tokens$/);
     expect(csv.find((l) => l.startsWith(`model,${SONNET},`))).toMatch(/,0\.98,0\.9795,0$/);

@@ -3,10 +3,12 @@
 // Debian's Chromium. What beta does must show on alpha's page — its claim, its time, equal
 // to `fragctl report --team --json` on alpha — and change there without a reload, though
 // it makes no event on alpha (it comes by pull); a take-over by beta must show in alpha's
-// sync state. When PostgreSQL stops answering, the section says so and the rest of the
-// page keeps working. A screenshot of the section goes to test-results/screens/team.png
+// sync state. The agents' tokens and cost per person, machine, actor and task and in total
+// equal the CLI's too, and other machines' time, updates and notes on the task in focus
+// show as `fragctl task show` reads them. When PostgreSQL stops answering, the section says
+// so and the rest of the page keeps working. A screenshot of the section goes to test-results/screens/team.png
 // (gitignored).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +16,7 @@ import type { FragClient } from '../../client/lib/client.js';
 import type { TeamClaimsResult } from '../../shared/protocol/sync.js';
 import { drained, PG_PASSWORD, pgBinDir, teamMachine, TestPg } from '../support/pg.js';
 import { ROOT, TestDaemon, tempHome, until } from '../support/daemon.js';
+import { appendLines, claudeAssistantLine, Conversation } from '../support/agents.js';
 
 const CHROMIUM = process.env.FRAGD_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENS = join(ROOT, 'test-results', 'screens');
@@ -63,6 +66,35 @@ describe.skipIf(!bin)('the dashboard shows the team when sync is on', () => {
       ),
     );
 
+  /** What `fragctl report --team --json` prints on alpha: key → [tokens, exact cost], and the totals. */
+  async function teamSpend(by: string): Promise<{ rows: Record<string, [number, string | null]>; total: string[] }> {
+    const r = await alpha.json(['report', '--team', '--by', by], { env: UTC });
+    expect(r.code).toBe(0);
+    type Row = { key: string; tokens: Record<string, number>; cost: { exact_usd: string | null } };
+    const count = (t: Record<string, number>) => t.input + t.output + t.cache_creation + t.cache_read;
+    return {
+      rows: Object.fromEntries((r.body.rows as Row[]).map((x) => [x.key, [count(x.tokens), x.cost.exact_usd]])),
+      total: [String(count(r.body.tokens)), r.body.cost.exact_usd ?? '', String(r.body.cost.unpriced_tokens)],
+    };
+  }
+
+  /** The page's team table and the line under it, as teamSpend reads the CLI's. */
+  const pageSpend = async () => ({
+    rows: await page.$$eval('#team-table tbody tr', (rows) =>
+      Object.fromEntries(
+        rows
+          .filter((r) => r.children.length > 1)
+          .map((r) => [
+            r.children[0].textContent,
+            [Number(r.children[5].getAttribute('data-tokens')), r.children[6].getAttribute('data-exact-usd') || null],
+          ]),
+      ),
+    ),
+    total: await page
+      .locator('#team-spend')
+      .evaluate((el) => [el.dataset.tokens ?? '', el.dataset.exactUsd ?? '', el.dataset.unpriced ?? '']),
+  });
+
   /** The page's claims table: task → [machine, actor]. */
   const pageClaims = (): Promise<Record<string, string[]>> =>
     page.$$eval('#team-claims tbody tr', (rows) =>
@@ -94,10 +126,26 @@ describe.skipIf(!bin)('the dashboard shows the team when sync is on', () => {
     await ca.call('debug.clock', { advance_ms: 60 * MIN, ticking: true });
     await ca.call('session.pause', {});
     // Beta: bob's agent works half an hour on T-2 and pauses.
-    await cb.call('session.start', { actor: 'claude', os_user: 'bob' });
+    await cb.call('session.start', { actor: 'claude', os_user: 'bob', chat_session_id: 'dash-team-1' });
     await cb.call('task.activate', { code: 'T-2', actor: 'claude' });
     await cb.call('debug.clock', { advance_ms: 30 * MIN, ticking: true });
     await cb.call('session.pause', { actor: 'claude' });
+    // The agent's conversation's transcript holds two priced requests, read through the real
+    // hook entry, on T-2 (hand-priced: Sonnet 4.5, $3 × 1000 + $15 × 500 + $3.75 × 2000 +
+    // $0.30 × 10000 per million = $0.021, twice). No prompt: no more time.
+    const transcript = join(beta.home, 'dash-team-1.jsonl');
+    writeFileSync(transcript, '');
+    const conversation = new Conversation(beta, 'claude', {
+      session_id: 'dash-team-1',
+      cwd: beta.home,
+      transcript_path: transcript,
+    });
+    const usage = { input: 1000, output: 500, cache_creation: 2000, cache_read: 10_000 };
+    appendLines(transcript, [
+      claudeAssistantLine('msg_d1', T0 + 10 * MIN, usage),
+      claudeAssistantLine('msg_d2', T0 + 20 * MIN, usage),
+    ]);
+    await conversation.send('Stop', T0 + 30 * MIN + 1000);
     await Promise.all([drained(ca), drained(cb)]);
 
     browser = await chromium.launch({
@@ -147,6 +195,26 @@ describe.skipIf(!bin)('the dashboard shows the team when sync is on', () => {
     await until('the table by task', async () => (await pageSeconds())['T-2'] !== undefined);
     expect(await pageSeconds()).toEqual({ 'T-1': 3600, 'T-2': 1800 });
     expect(await pageSeconds()).toEqual(await teamReport('task'));
+
+    // The agents' tokens and cost: per row and in total, as the CLI's JSON has them (exactly).
+    for (const by of ['task', 'person', 'actor', 'machine']) {
+      await page.selectOption('#team-by', by);
+      await until(
+        `the table by ${by}`,
+        async () => (await page.locator('#team-key-h').textContent()) === by[0].toUpperCase() + by.slice(1),
+      );
+      await until(
+        `the tokens by ${by}`,
+        async () => JSON.stringify(await pageSpend()) === JSON.stringify(await teamSpend(by)),
+      );
+    }
+    expect(await pageSpend()).toEqual({
+      rows: { alpha: [0, '0'], beta: [27_000, '0.042'] },
+      total: ['27000', '0.042', '0'],
+    });
+    expect(await page.locator('#team-spend').textContent()).toMatch(/27K tokens, \$0\.04 \(exactly \$0\.042\)/);
+    await page.selectOption('#team-by', 'task');
+    await until('the table by task', async () => (await pageSeconds())['T-2'] !== undefined);
 
     // Beta's claim, read on alpha, and alpha's own marked as this machine's.
     expect(await pageClaims()).toEqual({ 'T-1': ['alpha', 'human'], 'T-2': ['beta', 'claude'] });
@@ -251,6 +319,45 @@ describe.skipIf(!bin)('the dashboard shows the team when sync is on', () => {
     expect(await pageClaims()).toEqual({ 'T-1': ['beta', 'bob'] });
   }, 60_000);
 
+  it('shows the other machines’ time, updates and notes on the task in focus, as fragctl task show', async () => {
+    // Bob on beta holds T-1 now (the take-over above): his update and note reach alpha by the team store.
+    await cb.call('activity.update', { actor: 'bob', message: 'the login form validates on beta' });
+    await cb.call('activity.note', { actor: 'bob', message: 'beta: the CSS needs a second look' });
+    await cb.call('debug.clock', { advance_ms: 5 * MIN, ticking: true });
+    await drained(cb);
+    const box = page.locator('#team-task[data-key="T-1"]');
+    await box.waitFor({ timeout: 10_000 });
+    await until(
+      'alpha’s page to show beta’s update and note on T-1',
+      async () => (await page.locator('#team-task-updates li[data-machine="beta"]').count()) === 2,
+      20_000,
+    );
+    const shown = await page.$$eval('#team-task-updates li', (lis) =>
+      lis.map((li) => [li.dataset.machine, li.dataset.kind, li.dataset.at]),
+    );
+    const cli = (await alpha.json(['task', 'show', 'T-1'])).body;
+    expect(cli.team_fresh).toBe(true);
+    expect(shown).toEqual(
+      cli.updates_elsewhere.map((u: { machine: string; kind: string; at: string }) => [u.machine, u.kind, u.at]),
+    );
+    const text = await page.locator('#team-task-updates').textContent();
+    expect(text).toMatch(/· beta \(\S+\) · update: the login form validates on beta/);
+    expect(text).toMatch(/· beta \(\S+\) · note: beta: the CSS needs a second look/);
+    // Beta's time on T-1 equals the CLI's.
+    await until('the time elsewhere to equal task show’s', async () => {
+      const page_ = JSON.parse((await page.locator('#team-task-time').getAttribute('data-elsewhere')) ?? '{}');
+      const now = (await alpha.json(['task', 'show', 'T-1'])).body.time_elsewhere as {
+        machine: string;
+        seconds: number;
+      }[];
+      return (
+        page_.beta > 0 &&
+        JSON.stringify(page_) === JSON.stringify(Object.fromEntries(now.map((m) => [m.machine, m.seconds])))
+      );
+    });
+    expect(await page.locator('#team-task-h').textContent()).toBe('T-1 on the other machines');
+  }, 60_000);
+
   it('says so when PostgreSQL does not answer, and the rest of the page keeps working', async () => {
     pg.down();
     try {
@@ -273,6 +380,12 @@ describe.skipIf(!bin)('the dashboard shows the team when sync is on', () => {
     // Back: the section shows the team again (the syncer retries with backoff).
     await page.locator('#team[data-state="ok"]').waitFor({ timeout: 30_000 });
     expect(await page.locator('#team-error').isHidden()).toBe(true);
+    // Connected again: the error from while it was away is history, not shown as the state.
+    await until(
+      'the sync state to say connected',
+      async () => (await page.locator('#team-state dd[data-field="connected"]').textContent()) === 'connected',
+    );
+    expect(await page.locator('#team-state dd[data-field="last-error"]').textContent()).toBe('—');
   }, 90_000);
 
   it('loaded and ran with no console error, and asked the team store only through team.* methods', () => {

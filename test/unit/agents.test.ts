@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAgentRecord } from '../../daemon/app/agents/record.js';
 import { placeOf, taskCodeIn } from '../../daemon/app/agents/repo.js';
-import { claudeUsage, codexUsage, geminiUsage, LINE_MAX, readNewLines } from '../../daemon/app/agents/tokens.js';
+import {
+  claudeUsage,
+  codexTurnModel,
+  codexUsage,
+  geminiUsage,
+  LINE_MAX,
+  readNewLines,
+} from '../../daemon/app/agents/tokens.js';
 import { boundedText } from '../../daemon/app/agents/context-answer.js';
 import { eventKind } from '../../daemon/app/agents/events.js';
 import { defaultConfig, DEFAULT_TASK_PATTERN } from '../../daemon/config.js';
@@ -202,6 +209,15 @@ describe('transcripts', () => {
       at: Date.parse('2026-05-04T09:00:00Z'),
     });
     expect(geminiUsage({ id: 'u', type: 'user', content: [] })).toBeNull();
+  });
+
+  it("reads a Codex turn's model from its turn_context line, and nothing from other lines", () => {
+    expect(codexTurnModel({ type: 'turn_context', payload: { turn_id: 't', model: 'gpt-5-codex' } })).toBe(
+      'gpt-5-codex',
+    );
+    expect(codexTurnModel({ type: 'turn_context', payload: { model: '' } })).toBeNull();
+    expect(codexTurnModel({ type: 'session_meta', payload: { model_provider: 'openai', model: 'x' } })).toBeNull();
+    expect(codexTurnModel({ type: 'event_msg', payload: { type: 'token_count', info: null } })).toBeNull();
   });
 
   it('takes the cache writes Codex 0.171 counts inside input_tokens as cache creation', () => {

@@ -89,6 +89,36 @@ describe('report views', () => {
     ]);
   });
 
+  it("puts each message's tokens and cost on the branch its actor was on at its time; not on files", () => {
+    // Sonnet 4.5 output: 1000 tokens cost $0.015.
+    const message = (minute: number, output: number) =>
+      app.sql.run(
+        `INSERT INTO agent_tokens (session_id, actor, message_id, model, output_tokens, at)
+         VALUES (1, 'human', ?, 'claude-sonnet-4-5', ?, ?)`,
+        `rv-${minute}`,
+        output,
+        T0 + minute * MIN,
+      );
+    message(5, 1000);
+    message(20, 2000);
+    message(40, 3000);
+    message(45, 4000);
+    const by = (view: ReportBy) =>
+      report(newCall(app), { by: view, since: '2026-06-01', until: '2026-06-01', tz: 'UTC' });
+    const branch = by('branch');
+    expect(branch.rows.map((x) => [x.key, x.seconds, x.tokens?.output, x.cost?.exact_usd])).toEqual([
+      ['fix-1', 1800, 7000, '0.105'],
+      ['feature', 1080, 2000, '0.03'],
+      ['(no git record)', 720, 1000, '0.015'],
+    ]);
+    expect(branch.cost.exact_usd).toBe('0.15');
+    // A message is spent on its whole context, not on the files it touched: no row of a file carries tokens.
+    const file = by('file');
+    expect(file.rows.some((x) => (x.tokens?.output ?? 0) > 0)).toBe(false);
+    expect(file.cost.exact_usd).toBe('0.15');
+    app.sql.run("DELETE FROM agent_tokens WHERE message_id LIKE 'rv-%'");
+  });
+
   it('groups by ISO week and month, and lists the intervals under each row', () => {
     expect(rowsBy('week')).toEqual([['2026-W23', 3600]]);
     expect(rowsBy('month')).toEqual([['2026-06', 3600]]);

@@ -41,7 +41,7 @@ export const statusLines = (r: ResultOf<'session.status'>, layout: Layout = layo
 ];
 
 /** One line for a shell prompt or a status bar: SESSION-003 · T-01 · 1h12m (the status file's line too). */
-export const shortLine = (r: ResultOf<'session.status'>) => [shortLineOf(shortStatus(r.session))];
+export const shortLine = (r: ResultOf<'session.status'>) => [shortLineOf(shortStatus(r.session, r.budget_left))];
 
 export function statusCommand(y: Argv<GlobalArgs>) {
   return y.command(

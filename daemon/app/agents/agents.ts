@@ -393,7 +393,8 @@ export function applyAgentEvent(outer: Call, e: AgentEvent): AgentOutcome {
 
   // Tokens: what the transcripts gained since the last read (every event may carry new
   // messages), each stored on the task its message's time fell in.
-  readTranscript(call, s, dialect, e.payload.transcript_path);
+  // Codex names its model in every payload, not on its token counts (tokens.ts).
+  readTranscript(call, s, dialect, e.payload.transcript_path, e.payload.model);
   if (kind === 'subagent_stop') readTranscript(call, s, dialect, e.payload.agent_transcript_path);
   // A subagent's last message is written after its SubagentStop: read on the next events.
   else readSubagentTranscripts(call, s, dialect, e.payload.transcript_path);

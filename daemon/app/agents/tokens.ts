@@ -2,7 +2,8 @@
 // transcript_path; assistant lines carry message.usage, one line per content block, so one
 // message id may appear on several lines) and Codex's rollout file (JSONL; event_msg lines
 // of payload.type token_count carry info.last_token_usage and the cumulative
-// info.total_token_usage), and Gemini CLI's chat file (JSONL; "gemini" lines carry tokens).
+// info.total_token_usage; the model is on the turn_context line that opens each turn), and
+// Gemini CLI's chat file (JSONL; "gemini" lines carry tokens).
 // Reading is incremental: the offset of the last complete line
 // read is kept per file, and every usage is stored once per message id (a restart, a
 // rewritten file or a compaction that shortens it starts over without counting twice).
@@ -108,6 +109,15 @@ export function usageOf(dialect: string, line: Record<string, unknown>, file: st
 }
 
 /**
+ * Codex writes no model on its token counts: each turn opens with a turn_context line
+ * naming the model the turn runs on (0.171: payload.model), which its counts are priced by.
+ */
+export function codexTurnModel(line: Record<string, unknown>): string | null {
+  const payload = obj(line.payload);
+  return line.type === 'turn_context' && typeof payload?.model === 'string' && payload.model ? payload.model : null;
+}
+
+/**
  * A line longer than this is no usage line: it is skipped rather than waited for, so a
  * transcript that grows without newlines costs each event what it gained plus at most this.
  */
@@ -157,16 +167,49 @@ export function readNewLines(path: string, offset: number): NewLines | null {
 }
 
 /**
- * Reads what is new in one transcript of a session and stores each usage once, on the task
- * (and project, sprint) the session's interval held at the message's time.
+ * The model of a Codex count with none of its own: the turn's (its turn_context line, read
+ * now), else the last one this file's counts were priced by (the turn began in an earlier
+ * read), else the one the hook's payload names (Codex puts `model` in every hook payload).
  */
-export function readTranscript(call: Call, s: SessionRow, dialect: string, path: unknown): number {
+function codexModelSource(call: Call, path: string, payloadModel: unknown) {
+  let turn: string | null = null;
+  let earlier: string | null | undefined;
+  return {
+    see: (line: Record<string, unknown>) => void (turn = codexTurnModel(line) ?? turn),
+    model: (): string | null => {
+      if (turn) return turn;
+      // message ids of this file's counts are `codex:<path>:…`: a range of the unique index.
+      earlier ??=
+        call.app.sql.value<string | null>(
+          `SELECT model FROM agent_tokens WHERE message_id >= ? AND message_id < ? AND model IS NOT NULL
+          ORDER BY at DESC, id DESC LIMIT 1`,
+          `codex:${path}:`,
+          `codex:${path};`,
+        ) ?? null;
+      return earlier ?? (typeof payloadModel === 'string' && payloadModel ? payloadModel : null);
+    },
+  };
+}
+
+/**
+ * Reads what is new in one transcript of a session and stores each usage once, on the task
+ * (and project, sprint) the session's interval held at the message's time. `payloadModel`
+ * is the model the hook's payload names, for counts that carry none (Codex's).
+ */
+export function readTranscript(
+  call: Call,
+  s: SessionRow,
+  dialect: string,
+  path: unknown,
+  payloadModel: unknown = null,
+): number {
   if (typeof path !== 'string' || !isAbsolute(path) || !(dialect in READERS)) return 0;
   const { sql } = call.app;
   const known = sql.get<{ offset: number }>('SELECT offset FROM agent_transcripts WHERE path = ?', path);
   let offset = known?.offset ?? 0;
   let r: NewLines | null = null;
   let stored = 0;
+  const codex = dialect === 'codex' ? codexModelSource(call, path, payloadModel) : null;
   // A few reads per event: past a skipped oversize line the lines after it are read at once.
   for (let round = 0; round < READS_PER_EVENT; round++) {
     r = readNewLines(path, offset);
@@ -187,8 +230,10 @@ export function readTranscript(call: Call, s: SessionRow, dialect: string, path:
         continue;
       }
       const o = obj(line);
+      if (o && codex) codex.see(o);
       const u = o && usageOf(dialect, o, path);
       if (!u) continue;
+      if (codex && u.model === null) u.model = codex.model();
       stored += storeUsage(call, s, u);
     }
     const advanced = r.offset !== offset;
@@ -225,6 +270,7 @@ function storeUsage(call: Call, s: SessionRow, u: Usage): number {
         input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (message_id) DO UPDATE SET
+       model = coalesce(model, excluded.model),
        input_tokens = max(input_tokens, excluded.input_tokens),
        output_tokens = max(output_tokens, excluded.output_tokens),
        cache_creation_tokens = max(cache_creation_tokens, excluded.cache_creation_tokens),

@@ -2,7 +2,7 @@
 // the task say how much is left, and crossing 80% and 100% is recorded once as an activity
 // and told to the agent at its next prompt. Only a plan's `enforce: true` makes it a limit
 // (next then passes the task over).
-import type { BudgetView, Spend } from '../../../shared/protocol/costs.js';
+import type { BudgetLeft, BudgetView, Spend } from '../../../shared/protocol/costs.js';
 import { formatDuration } from '../../../shared/format.js';
 import type { Call } from '../app.js';
 import { recordActivity } from '../activities.js';
@@ -171,4 +171,88 @@ export function checkBudgets(call: Call, s: SessionRow, taskId: number | null): 
     }
   }
   return out;
+}
+
+/** Minutes as the status line shows them (1h12m, 38m): it changes once a minute, not every second. */
+const minutesText = (m: number) => (m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m` : `${m}m`);
+
+/**
+ * The status line's words for what is left of a budget: time to the minute (what is left
+ * rounded down, what is over rounded up), cost to the cent as task show rounds it (an
+ * overrun under half a cent shows as $0.01, never "over by $0.00"). Parts on the same side
+ * share their word: "1h12m · $0.84 left", "over by 20m · $0.20", "1h12m left · over by $0.20".
+ */
+export function budgetLeftText(timeLeftSeconds: number | null, costLeftUsd: string | null): string {
+  const parts: { over: boolean; text: string }[] = [];
+  if (timeLeftSeconds != null)
+    parts.push(
+      timeLeftSeconds >= 0
+        ? { over: false, text: minutesText(Math.floor(timeLeftSeconds / 60)) }
+        : { over: true, text: minutesText(Math.ceil(-timeLeftSeconds / 60)) },
+    );
+  if (costLeftUsd != null) {
+    const left = picoOf(costLeftUsd);
+    const cents = centsDollars(left < 0n ? -left : left);
+    parts.push({ over: left < 0n, text: `$${left < 0n && cents === '0.00' ? '0.01' : cents}` });
+  }
+  if (parts.every((p) => !p.over)) return `${parts.map((p) => p.text).join(' · ')} left`;
+  if (parts.every((p) => p.over)) return `over by ${parts.map((p) => p.text).join(' · ')}`;
+  return parts.map((p) => (p.over ? `over by ${p.text}` : `${p.text} left`)).join(' · ');
+}
+
+/**
+ * In how many milliseconds the minutes of `budgetLeftText` change while the clock runs on
+ * the task: the status file is written again then (and only then, for a running clock).
+ */
+export function budgetTextChangesInMs(timeLeftSeconds: number): number {
+  const s = timeLeftSeconds >= 0 ? (timeLeftSeconds % 60) + 1 : ((60 - (-timeLeftSeconds % 60)) % 60) + 1;
+  return s * 1000;
+}
+
+/**
+ * What is left of the budget of a session's active work, for the status line: its task's
+ * (a subtask's own, else its task's, as the reminder of every answer), else its task's
+ * sprint's; with no task active, the active sprint's. Null when none of them has a budget.
+ */
+export function budgetLeft(call: Call, s: SessionRow): BudgetLeft | null {
+  // The deepest work frame of the stack: the subtask if there is one, else the task.
+  const work = s.active_task_id;
+  if (work == null && s.active_sprint_id == null) return null;
+  const { sql } = call.app;
+  const task =
+    work == null
+      ? undefined
+      : sql.get<{ id: number; code: string }>(
+          `SELECT id, code FROM tasks WHERE id IN (?1, (SELECT parent_id FROM tasks WHERE id = ?1))
+             AND (budget_minutes IS NOT NULL OR budget_usd IS NOT NULL) ORDER BY parent_id IS NULL LIMIT 1`,
+          work,
+        );
+  let found: { scope: 'task' | 'sprint'; code: string; b: BudgetView | null } | null = null;
+  if (task) found = { scope: 'task', code: task.code, b: taskBudget(call, task.id).budget };
+  else {
+    const sprintId =
+      work == null
+        ? s.active_sprint_id
+        : sql.value<number | null>(
+            `SELECT coalesce(p.sprint_id, t.sprint_id) FROM tasks t LEFT JOIN tasks p ON p.id = t.parent_id WHERE t.id = ?`,
+            work,
+          );
+    const sprint =
+      sprintId == null
+        ? undefined
+        : sql.get<{ id: number; code: string }>(
+            'SELECT id, code FROM sprints WHERE id = ? AND (budget_minutes IS NOT NULL OR budget_usd IS NOT NULL)',
+            sprintId,
+          );
+    if (sprint) found = { scope: 'sprint', code: sprint.code, b: sprintBudget(call, sprint.id).budget };
+  }
+  if (!found?.b) return null;
+  const { time_left_seconds, cost_left_usd } = found.b;
+  return {
+    scope: found.scope,
+    code: found.code,
+    time_left_seconds,
+    cost_left_usd,
+    text: budgetLeftText(time_left_seconds, cost_left_usd),
+  };
 }

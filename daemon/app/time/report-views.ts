@@ -1,5 +1,5 @@
 // The views of a report that cut intervals into parts (docs/corrections.md, "Report
-// views"): by week and month (at local boundaries), by branch (from git records), by file,
+// views"): by week and month (at local boundaries), by branch (from git and agent records), by file,
 // language and editor (from heartbeats, WakaTime-like), and any grouping with the
 // intervals under each row. Intervals stay the only measure of time: every view divides
 // the same clipped intervals, so each view's total is the report's total.
@@ -199,6 +199,36 @@ function branchMarks(sql: Sql, f: SegmentFilter): Mark[] {
   });
 }
 
+export const NO_GIT_RECORD = '(no git record)';
+
+/**
+ * The branch an actor was on at a moment, by the same records that cut time by branch
+ * (branchMarks): what puts an agent's tokens, each at its message's time, on a branch.
+ */
+export function branchAt(sql: Sql, f: SegmentFilter): (actor: string, at: number) => string {
+  const perActor = new Map<string, Mark[]>();
+  for (const m of branchMarks(sql, f)) {
+    let l = perActor.get(m.actor);
+    if (!l) perActor.set(m.actor, (l = []));
+    if (m.end > m.at) l.push(m);
+  }
+  return (actor, at) => {
+    const list = perActor.get(actor) ?? [];
+    // The last record at or before the moment (marks are sorted by time).
+    let lo = 0;
+    let hi = list.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].at <= at) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found >= 0 && list[found].end > at ? list[found].key : NO_GIT_RECORD;
+  };
+}
+
 /** Cuts each interval by the marks of its actor (both sorted by actor, then time). */
 function byMarks(ivs: Clipped[], marks: Mark[], none: string): Segment[] {
   const out: Segment[] = [];
@@ -327,7 +357,7 @@ export function segmentReport(
       break;
     }
     case 'branch':
-      segs = byMarks(ivs, branchMarks(sql, f), '(no git record)');
+      segs = byMarks(ivs, branchMarks(sql, f), NO_GIT_RECORD);
       break;
     case 'file':
     case 'language':

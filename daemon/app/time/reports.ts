@@ -23,9 +23,9 @@ import {
 } from './timeline.js';
 import { fragctl } from '../../../shared/command.js';
 import { maxSpanBefore, sessionTaskMs, taskMs, taskMsElsewhere } from './totals.js';
-import { isoWeek, SEGMENT_VIEWS, segmentReport } from './report-views.js';
+import { branchAt, isoWeek, SEGMENT_VIEWS, segmentReport } from './report-views.js';
 import type { PricedGroup } from '../app.js';
-import { NO_TOKENS, pricedBy, pricedSums, pricedWhere, type Priced } from '../token-costs.js';
+import { NO_TOKENS, overSql, pricedBy, pricedSums, pricedWhere, type Priced } from '../token-costs.js';
 
 function badParam(message: string, extra: Record<string, unknown> = {}): FragError {
   return new FragError(ErrorCode.InvalidParams, message, { error: 'invalid_params', ...extra });
@@ -340,16 +340,18 @@ type TokenGroup = PricedGroup & { k: number | string | null; a: string | null };
 
 /**
  * Tokens and their cost in range, in total and per row. By day, week and month a token
- * counts on the local day of its message; by model on its model; by task, sprint, project,
- * actor and session on what it was recorded against. Tokens are not cut by branch, file,
- * language or editor (those rows carry none; the total does). A key with tokens and no
- * time gets a row of its own, so the rows' costs add up to the total.
+ * counts on the local day of its message; by model on its model; by branch on the branch
+ * its actor was on at its message's time (the records that cut time by branch); by task,
+ * sprint, project, actor and session on what it was recorded against. Tokens are not cut
+ * by file, language or editor: a message's tokens are spent on its whole context, not on
+ * the files it touched, so no split would be true (those rows carry none; the total does).
+ * A key with tokens and no time gets a row of its own, so the rows' costs add up to the total.
  */
 function tokensOf(call: Call, view: ReportBy, f: Filter, tz: string, rows: ReportRow[], perActor: boolean): Priced {
   const { app } = call;
   const { sql } = app;
   const total = pricedWhere(app, `${TOKEN_WHERE}${f.where}`, ...args(f));
-  if (SEGMENT_VIEWS.has(view) && view !== 'week' && view !== 'month') return total;
+  if (SEGMENT_VIEWS.has(view) && view !== 'week' && view !== 'month' && view !== 'branch') return total;
   const calendar = view === 'day' || view === 'week' || view === 'month';
   const actorCol = perActor && view !== 'actor' ? 'actor' : 'NULL';
   let keyCol: string;
@@ -366,11 +368,46 @@ function tokensOf(call: Call, view: ReportBy, f: Filter, tz: string, rows: Repor
     keyCol = `(at + ${offset}) / ${DAY_MS}`;
   } else if (view === 'model') keyCol = "coalesce(model, '(no model recorded)')";
   else keyCol = column[view as SqlBy];
-  const groups = sql.all<TokenGroup>(
-    `SELECT ${keyCol} AS k, ${actorCol} AS a, ${pricedSums(app)} FROM agent_tokens WHERE ${TOKEN_WHERE}${f.where}
-      GROUP BY k, a, model, tier_above`,
-    ...args(f),
-  );
+  let groups: TokenGroup[];
+  if (view === 'branch') {
+    // Each message's tokens on its actor's branch at its time: summed per branch here, not in SQL.
+    const branchOf = branchAt(sql, f);
+    const sums = new Map<string, TokenGroup>();
+    const messages = sql.all<PricedGroup & { actor: string; at: number }>(
+      `SELECT actor, at, model, ${overSql(app)} AS tier_above, input_tokens AS input, output_tokens AS output,
+              cache_creation_tokens AS cache_creation, cache_read_tokens AS cache_read
+         FROM agent_tokens WHERE ${TOKEN_WHERE}${f.where}`,
+      ...args(f),
+    );
+    for (const r of messages) {
+      const k = branchOf(r.actor, r.at);
+      const a = perActor ? r.actor : null;
+      const id = `${k}\u0000${a ?? ''}\u0000${r.model ?? ''}\u0000${r.tier_above}`;
+      const g = sums.get(id);
+      if (g) {
+        g.input += r.input;
+        g.output += r.output;
+        g.cache_creation += r.cache_creation;
+        g.cache_read += r.cache_read;
+      } else
+        sums.set(id, {
+          k,
+          a,
+          model: r.model,
+          tier_above: r.tier_above,
+          input: r.input,
+          output: r.output,
+          cache_creation: r.cache_creation,
+          cache_read: r.cache_read,
+        });
+    }
+    groups = [...sums.values()];
+  } else
+    groups = sql.all<TokenGroup>(
+      `SELECT ${keyCol} AS k, ${actorCol} AS a, ${pricedSums(app)} FROM agent_tokens WHERE ${TOKEN_WHERE}${f.where}
+        GROUP BY k, a, model, tier_above`,
+      ...args(f),
+    );
   const codes = new Map<string, { key: string; label: string | null }>();
   const keyOf = (k: number | string | null): { key: string; label: string | null } => {
     const id = String(k);
@@ -380,7 +417,7 @@ function tokensOf(call: Call, view: ReportBy, f: Filter, tz: string, rows: Repor
     if (calendar) {
       const day = new Date(Number(k) * DAY_MS).toISOString().slice(0, 10);
       r = { key: view === 'day' ? day : view === 'week' ? isoWeek(day) : day.slice(0, 7), label: null };
-    } else if (view === 'model' || view === 'actor') r = { key: id, label: null };
+    } else if (view === 'model' || view === 'actor' || view === 'branch') r = { key: id, label: null };
     else if (k == null) r = { key: '(none)', label: `no ${view} on the stack` };
     else if (view === 'session') {
       const s = sql.get<{ key: string }>('SELECT key FROM sessions WHERE id = ?', k);
