@@ -92,7 +92,11 @@ export const reservationHandlers: HandlersFor<keyof typeof reservationMethods> =
             : []),
           ...base.next_actions,
         ],
-        suggested_commands: [fragctl('release', ...views.map((v) => v.path)), ...base.suggested_commands],
+        // The paths are the root's: -C ROOT makes the command right from any directory.
+        suggested_commands: [
+          ...(views.length ? [fragctl('-C', repo, 'release', ...views.map((v) => v.path))] : []),
+          ...base.suggested_commands,
+        ],
       },
     };
   },

@@ -107,7 +107,10 @@ describe('reservations between holders', () => {
     const c = (err!.data.conflicts as { holder: { actor: string; session: string }; reserved: string }[])[0];
     expect(c.holder).toEqual({ actor: 'alice', session: alice.key });
     expect(c.reserved).toBe('src/auth.ts');
-    expect(String(err!.data.hint)).toContain("fragctl reserve 'src/*' --force");
+    expect(String(err!.data.hint)).toBe(
+      'wait until alice releases it, work on other files, or ask alice with fragctl send alice <message> (who holds what: fragctl reservations --all); a person can take it over with --force (recorded on both sessions)',
+    );
+    expect(err!.data.commands).toEqual({ list: 'fragctl reservations --all' });
     // Shared with shared is fine; shared over an exclusive is not.
     res(alice, ['docs/*'], { exclusive: false });
     res(bob, ['docs/*'], { exclusive: false });
@@ -187,7 +190,7 @@ describe("a reservation's life on the clock", () => {
       [REPO, 'src/auth.ts', alice.key, 'alice'],
       [REPO, 'lib/*', alice.key, 'alice'],
     ]);
-    expect(lines[2].split('\t')[7]).toBe("fragctl reserve 'lib/*' --force");
+    expect(lines[2].split('\t')[7]).toBe('fragctl send alice <message>');
     app.sql.run("UPDATE sessions SET status = 'completed' WHERE id = ?", alice.id);
     expect(hookFileText(call())).toBe('');
     expect(openReservations(call(), REPO)[0].ended).toBe('session completed');

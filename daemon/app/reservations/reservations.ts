@@ -17,6 +17,7 @@ import { recordActivity, withoutSignOfLife } from '../activities.js';
 import { parseStack, type SessionRow } from '../rows.js';
 import { isExited } from '../sessions/agent-pauses.js';
 import { isAgentSession } from '../sessions/tick.js';
+import { template } from '../templates.js';
 import { covers, normalizePattern, overlaps } from './globs.js';
 
 export { covers, overlaps, normalizePattern } from './globs.js';
@@ -271,25 +272,39 @@ export function reserve(call: Call, s: SessionRow, o: ReserveOptions): ReserveOu
   return { reservations: out, conflicts, taken_from: taken };
 }
 
+/**
+ * The ways past another holder's reservation, in words an agent cannot run as they stand:
+ * wait, other files, or ask the holder (a message, whose text only the asker can write). A
+ * take-over exists (`--force`, recorded on both sessions) but is named as a person's
+ * decision, never as a runnable command: agents run what they are shown word for word.
+ */
+export function waysPast(actor: string): string {
+  return `wait until ${actor} releases it, work on other files, or ask ${actor} with ${askTemplate(actor).rendered} (who holds what: ${fragctl(
+    'reservations',
+    '--all',
+  )}); a person can take it over with --force (recorded on both sessions)`;
+}
+
+/** `fragctl send ACTOR <message>`: asking a holder, a template (the message is the asker's own). */
+export const askTemplate = (actor: string) => template(['fragctl', 'send', actor, '{message}'], {});
+
 function reservedError(conflicts: ReservationConflict[], patterns: string[], o: ReserveOptions): FragError {
   const first = conflicts[0];
-  const force = fragctl('reserve', ...patterns, !o.exclusive && '--shared', '--force');
+  const holders = [...new Set(conflicts.map((c) => c.holder.actor))];
   return new FragError(
     ErrorCode.Conflict,
     `${conflictText(first)}${conflicts.length > 1 ? ` (and ${conflicts.length - 1} more conflict${conflicts.length > 2 ? 's' : ''})` : ''}`,
     {
       reason: 'reserved',
       conflicts,
-      ways_out: ['wait', 'other_paths', ...(o.exclusive && !first.exclusive ? ['shared'] : []), 'force'],
+      ways_out: ['wait', 'other_paths', ...(o.exclusive && !first.exclusive ? ['shared'] : []), 'ask', 'force'],
+      // Commands that run as written; the take-over is not among them (see waysPast).
       commands: {
         list: fragctl('reservations', '--all'),
         ...(o.exclusive && !first.exclusive ? { shared: fragctl('reserve', ...patterns, '--shared') } : {}),
-        force,
       },
-      hint: `work on other files, wait until ${first.holder.actor} releases ${first.reserved} (see who holds what: ${fragctl(
-        'reservations',
-        '--all',
-      )}), or take it over with: ${force} (recorded on both sessions)`,
+      templates: holders.map(askTemplate),
+      hint: waysPast(first.holder.actor),
     },
   );
 }
@@ -432,8 +447,9 @@ const CHAT_ID = /^[A-Za-z0-9_-]{1,128}$/;
 /**
  * The text of the hooks' file: one line per enforced exclusive reservation, tab-separated:
  * root, pattern, session, actor, task (or -), until, the holder conversation's chat ids
- * (comma-separated, or -), and the take-over command (quoted for a shell, then escaped for
- * JSON: the hook prints it inside its agent's JSON answer; patterns hold no `"` or `\`).
+ * (comma-separated, or -), and how to ask the holder (`fragctl send ACTOR <message>`, a
+ * template: the actor quoted for a shell, then escaped for JSON, since the hook prints it
+ * inside its agent's JSON answer). No take-over command: agents run what they are shown.
  * Empty when nothing is reserved exclusively (the hook then costs one test of a file).
  */
 export function hookFileText(call: Call): string {
@@ -443,10 +459,10 @@ export function hookFileText(call: Call): string {
     const meta = JSON.parse(h.s.metadata) as { chat_ids?: unknown };
     const former: unknown[] = Array.isArray(meta.chat_ids) ? (meta.chat_ids as unknown[]) : [];
     const ids = [h.s.chat_session_id, ...former].filter((x): x is string => typeof x === 'string' && CHAT_ID.test(x));
-    const take = JSON.stringify(fragctl('reserve', h.r.pattern, '--force')).slice(1, -1);
+    const ask = JSON.stringify(askTemplate(h.s.actor).rendered).slice(1, -1);
     const until = iso(h.expires_at).replace(/\.\d{3}Z$/, 'Z');
     lines.push(
-      [h.r.repo, h.r.pattern, h.s.key, h.s.actor, h.task ?? '-', until, ids.length ? ids.join(',') : '-', take].join(
+      [h.r.repo, h.r.pattern, h.s.key, h.s.actor, h.task ?? '-', until, ids.length ? ids.join(',') : '-', ask].join(
         '\t',
       ),
     );
