@@ -18,6 +18,7 @@ import {
   normalizePattern,
   openReservations,
   release,
+  remoteReservations,
   releaseReservationsOf,
   reservationView,
   reserve,
@@ -133,7 +134,8 @@ export const reservationHandlers: HandlersFor<keyof typeof reservationMethods> =
     }
     const path = p.path ? normalizePattern(p.path, p.repo) : null;
     const repo = p.repo ? trimRoot(p.repo) : undefined;
-    let rows: Held[] = openReservations(call, repo).filter((h) => !h.ended);
+    // With team sync, the other machines' live ones too (machine set).
+    let rows: Held[] = [...openReservations(call, repo), ...remoteReservations(call, repo)].filter((h) => !h.ended);
     if (p.ended) {
       const { sql } = call.app;
       const ended = sql
