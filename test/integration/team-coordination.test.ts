@@ -78,7 +78,7 @@ describe.skipIf(!bin)('reservations and messages across machines', { timeout: 12
 
     // beta's hooks' file lists it, named with its machine.
     await until("alpha's reservation in beta's hooks file", () => hookFile(beta).includes('\tsrc/auth.ts\t'));
-    expect(hookFile(beta)).toContain(`${ann} on machine alpha\tann`);
+    expect(hookFile(beta)).toContain(`${ann}\tann@alpha\t`);
 
     const refused = await inRepo(beta, bob, ['reserve', 'src/*']);
     expect(refused.code).toBe(5);
@@ -97,9 +97,7 @@ describe.skipIf(!bin)('reservations and messages across machines', { timeout: 12
     });
     const out = JSON.parse(edit.stdout).hookSpecificOutput;
     expect(out.permissionDecision).toBe('deny');
-    expect(out.permissionDecisionReason).toContain(
-      `src/auth.ts is reserved exclusively by ann (${ann} on machine alpha)`,
-    );
+    expect(out.permissionDecisionReason).toContain(`src/auth.ts is reserved exclusively by ann@alpha (${ann})`);
 
     // The list on beta shows it with its machine.
     const list = body(await inRepo(beta, bob, ['reservations']));
@@ -113,7 +111,7 @@ describe.skipIf(!bin)('reservations and messages across machines', { timeout: 12
   });
 
   it('a take-over (--force) on alpha ends the holder on beta, recorded on its session', async () => {
-    await until("bob's reservation on alpha", () => hookFile(alpha).includes(`${bob} on machine beta`));
+    await until("bob's reservation on alpha", () => hookFile(alpha).includes('\tbob@beta\t'));
     expect((await inRepo(alpha, ann, ['reserve', 'src/auth.ts'])).code).toBe(5);
     const forced = await inRepo(alpha, ann, ['reserve', 'src/auth.ts', '--force']);
     expect(forced.code, forced.stderr).toBe(0);
@@ -135,8 +133,8 @@ describe.skipIf(!bin)('reservations and messages across machines', { timeout: 12
       ),
     ).toHaveLength(1);
     // Only alpha's holds now, on both machines.
-    await until("beta to enforce alpha's", () => hookFile(beta).includes(`${ann} on machine alpha`));
-    expect(hookFile(alpha)).not.toContain('machine beta');
+    await until("beta to enforce alpha's", () => hookFile(beta).includes('\tann@alpha\t'));
+    expect(hookFile(alpha)).not.toContain('@beta');
     expect((await inRepo(alpha, ann, ['release', '--all'])).code).toBe(0);
     await until('the release to reach beta', () => !hookFile(beta).includes('src/auth.ts'));
   });
@@ -215,6 +213,6 @@ describe.skipIf(!bin)('reservations and messages across machines', { timeout: 12
     );
     await until("beta to enforce alpha's", () => hookFile(beta).includes('\tdocs/guide.md\t'));
     // alpha never enforced beta's losing one.
-    expect(hookFile(alpha)).not.toContain('machine beta');
+    expect(hookFile(alpha)).not.toContain('@beta');
   });
 });

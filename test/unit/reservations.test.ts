@@ -229,7 +229,7 @@ describe("a reservation's life on the clock", () => {
     mirror(2, 'bad\tpattern', T0);
     mirror(3, 'say"hi"', T0);
     expect(enforced(call(), REPO).map((h) => [h.machine, h.r.pattern])).toEqual([['alpha', 'src/auth.ts']]);
-    expect(hookFileText(call())).toContain(`${REPO}\tsrc/auth.ts\tSESSION-009 on machine alpha\tann\t-`);
+    expect(hookFileText(call())).toContain(`${REPO}\tsrc/auth.ts\tSESSION-009\tann@alpha\t-`);
     // The same actor name on this machine is another holder.
     expect(() => res(session('ann'), ['src/*'])).toThrow(
       /reserved exclusively by ann \(SESSION-009 on machine alpha\)/,

@@ -609,8 +609,10 @@ export function hookFileText(call: Call): string {
       [
         h.r.repo,
         h.r.pattern,
-        h.machine ? `${h.s.key} on machine ${h.machine}` : h.s.key,
-        h.s.actor,
+        h.s.key,
+        // Another machine's holder is actor@machine: the pre-commit guard passes the terminal's
+        // own actor, and an actor name on another machine is another holder.
+        h.machine ? `${h.s.actor}@${h.machine}` : h.s.actor,
         h.task ?? '-',
         until,
         ids.length && !h.machine ? ids.join(',') : '-',
