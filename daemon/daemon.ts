@@ -38,6 +38,7 @@ import { ReservationFile } from './reservation-file.js';
 import { resolveSyncTarget, SyncConfigError, type SyncTarget } from './sync/connection.js';
 import { Syncer } from './sync/syncer.js';
 import { localHolds } from './app/team/claims.js';
+import { afterCoordinationPull } from './app/team/coordination.js';
 import { assembleApp } from './assemble-app.js';
 import { dropTriggers } from './sync/outbox.js';
 
@@ -369,6 +370,22 @@ export class Daemon {
         (taken) => void this.releaseTakenElsewhere(taken, publish),
       );
       this.app.syncer = this.syncer;
+      // The other machines' reservations and messages (docs/team-sync.md): the hooks' file
+      // follows at once; reservations that lost end and messages are queued, in the write queue.
+      this.syncer.onCoordination = (change) => {
+        if (change.reservations_changed) this.reservationFile?.changed();
+        void this.dispatcher.queue
+          .submit(() => {
+            const call = newCall(this.app, 'cli');
+            afterCoordinationPull(call, change.actors);
+            return call.events;
+          })
+          .then((events) => {
+            if (events.length) publish(events);
+            this.reservationFile?.changed();
+          })
+          .catch((err: unknown) => opts.log.warn({ err }, 'could not settle what a pull brought'));
+      };
     } else dropTriggers(this.db);
     if (!this.testClock) this.ticker.start();
 

@@ -51,7 +51,7 @@ function subcommands(text, path) {
   return out;
 }
 
-const GLOBAL = /^\s+(?:-h, )?--(?:json|format|session|actor|full|autostart|version|help)\b/;
+const GLOBAL = /^\s+(?:-h, )?--(?:json|format|session|actor|full|autostart|version|help)\b|^\s+-C\s/;
 
 /** A subcommand's help without the global options (`fragctl --help` lists them once). */
 function withoutGlobals(text) {

@@ -17,7 +17,7 @@ agent=$1 event=$2
 # Before a tool, in place of cat: copies the payload (stdin) to stdout (the record) and, when
 # the call edits a file another session reserves exclusively per the reservations file $2
 # (fragd keeps it: one line per reservation, tab-separated: root, pattern, session, actor,
-# task, until, the holder conversation's chat ids, the take-over command), prints the
+# task, until, the holder conversation's chat ids, how to ask the holder), prints the
 # refusal in the agent's own form ($1: the event) on stderr, which the caller points at the
 # agent. One awk where cat was: no process more than without reservations. The tools that
 # edit a file: Claude Code's Edit, Write, MultiEdit, NotebookEdit (tool_input.file_path /
@@ -75,8 +75,9 @@ fragd_reserved() {
           if (paths[j] !~ re) continue
           rel = substr(paths[j], length(f[1]) + 2)
           msg = "fragd: " rel " is reserved exclusively by " f[4] " (" f[3] ")" (f[5] == "-" ? "" : " for " f[5]) \
-            ", until " f[6] " unless renewed. Do not change it: work on other files, or wait until it is released" \
-            " (who holds what: fragctl reservations --all). To take it over (recorded on both sessions): " f[8]
+            ", until " f[6] " unless renewed. Do not change it: wait until " f[4] " releases it, work on other files," \
+            " or ask " f[4] " with " f[8] " (who holds what: fragctl reservations --all); a person can take it over" \
+            " with --force (recorded on both sessions)"
           if (event == "BeforeTool") printf "{\"decision\":\"deny\",\"reason\":\"%s\"}\n", msg > "/dev/stderr"
           else printf "{\"hookSpecificOutput\":{\"hookEventName\":\"PreToolUse\",\"permissionDecision\":\"deny\",\"permissionDecisionReason\":\"%s\"}}\n", msg > "/dev/stderr"
           exit

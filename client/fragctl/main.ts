@@ -53,7 +53,26 @@ let cli = yargs(hideBin(process.argv))
     default: true,
     describe: 'start fragd when none answers (--no-autostart)',
     global: true,
-  }) as unknown as Argv<GlobalArgs>;
+  })
+  // As git -C, make -C, tar -C: what fragctl suggests with paths of a repository (release
+  // PATH...) carries -C ROOT, so it runs as written from any directory.
+  .option('C', {
+    type: 'string',
+    requiresArg: true,
+    describe: 'run as if fragctl was started in this directory (as git -C)',
+    global: true,
+  })
+  .middleware((argv) => {
+    const dir = argv.C;
+    if (typeof dir !== 'string') return;
+    try {
+      process.chdir(dir);
+    } catch (err) {
+      usageFailed(
+        `-C ${dir}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as Error).message}`,
+      );
+    }
+  }, true) as unknown as Argv<GlobalArgs>;
 
 for (const add of [
   sessionCommands,

@@ -11,6 +11,7 @@ export const HOLES = {
   summary: 'what was done, how, and what is left, in your own words',
   sprint_summary: 'what the sprint delivered and what was learned, in your own words',
   estimate: 'your own estimate of the total effort (90, 1h30m, 1.25h)',
+  message: 'what you want to ask or tell them, in your own words',
 } as const;
 
 const HOLE = /^\{(\w+)\}$/;

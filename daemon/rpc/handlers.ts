@@ -29,6 +29,7 @@ import {
   withSuggestionOnCreate,
 } from './estimate-handlers.js';
 import { claimBeforeActivate, grantAgentPlaces, grantNextChoice } from '../app/team/claims.js';
+import { actorBeforeSend, reservationsBeforeReserve } from '../app/team/coordination.js';
 import { spooledAgentPlaces } from '../app/git/spool.js';
 import type { ResultOf } from '../../shared/protocol/methods.js';
 import { listActors } from '../app/sessions/actors.js';
@@ -123,6 +124,9 @@ export const preparers: Preparers<MethodName> = {
   'context.push': (app, p) =>
     p.type === 'task' || p.type === 'subtask' ? claimBeforeActivate(app, p) : Promise.resolve(),
   'task.next': (app, p) => grantNextChoice(app, p),
+  // Reservations and messages across machines (daemon/app/team/coordination.ts).
+  'reservation.create': (app) => reservationsBeforeReserve(app),
+  'message.send': (app, p) => actorBeforeSend(app, p),
   // The other machines' time and updates on the task, read from the team store for the answer.
   'task.show': (app, p) => teamTaskShow(app, p),
   'agent.hook': (app, p) =>

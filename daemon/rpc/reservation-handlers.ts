@@ -18,6 +18,7 @@ import {
   normalizePattern,
   openReservations,
   release,
+  remoteReservations,
   releaseReservationsOf,
   reservationView,
   reserve,
@@ -92,7 +93,11 @@ export const reservationHandlers: HandlersFor<keyof typeof reservationMethods> =
             : []),
           ...base.next_actions,
         ],
-        suggested_commands: [fragctl('release', ...views.map((v) => v.path)), ...base.suggested_commands],
+        // The paths are the root's: -C ROOT makes the command right from any directory.
+        suggested_commands: [
+          ...(views.length ? [fragctl('-C', repo, 'release', ...views.map((v) => v.path))] : []),
+          ...base.suggested_commands,
+        ],
       },
     };
   },
@@ -129,7 +134,8 @@ export const reservationHandlers: HandlersFor<keyof typeof reservationMethods> =
     }
     const path = p.path ? normalizePattern(p.path, p.repo) : null;
     const repo = p.repo ? trimRoot(p.repo) : undefined;
-    let rows: Held[] = openReservations(call, repo).filter((h) => !h.ended);
+    // With team sync, the other machines' live ones too (machine set).
+    let rows: Held[] = [...openReservations(call, repo), ...remoteReservations(call, repo)].filter((h) => !h.ended);
     if (p.ended) {
       const { sql } = call.app;
       const ended = sql

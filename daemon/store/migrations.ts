@@ -626,6 +626,37 @@ export const migrations: readonly string[] = [
   CREATE INDEX reservations_session ON reservations(session_id);
   ALTER TABLE tasks ADD COLUMN paths TEXT;
   `,
+  `
+  -- Team sync of reservations and messages (issue 25 item 6, docs/team-sync.md): the other
+  -- machines' live reservations as the last pull read them (their holder session's state
+  -- with them), enforced here like local ones; and which pulled message is which local one,
+  -- so a message is imported once and its recipients' read and acknowledgment go back.
+  CREATE TABLE sync_reservations (
+    machine TEXT NOT NULL,
+    row_id INTEGER NOT NULL,
+    repo TEXT NOT NULL,
+    pattern TEXT NOT NULL,
+    exclusive INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    session_key TEXT NOT NULL,
+    task_id INTEGER,
+    task_code TEXT,
+    ttl_seconds INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    how TEXT NOT NULL,
+    session TEXT NOT NULL,
+    PRIMARY KEY (machine, row_id)
+  );
+  CREATE TABLE sync_messages (
+    machine TEXT NOT NULL,
+    remote_id INTEGER NOT NULL,
+    local_id INTEGER NOT NULL,
+    PRIMARY KEY (machine, remote_id)
+  );
+  CREATE INDEX sync_messages_local ON sync_messages(local_id);
+  ALTER TABLE messages ADD COLUMN from_machine TEXT;
+  ALTER TABLE messages ADD COLUMN from_session_key TEXT;
+  `,
 ];
 
 /**

@@ -4,6 +4,7 @@
 // the application of rows pulled from other machines (with the triggers muted, so a pulled
 // row is not pushed back).
 import type { Db } from '../store/database.js';
+import { messageOrigin, repoKey } from './coordination.js';
 
 /**
  * Local bookkeeping that is not the user's data, and never leaves the machine (how far
@@ -17,6 +18,8 @@ const LOCAL_ONLY = new Set([
   'sync_claims',
   'sync_progress',
   'sync_origin',
+  'sync_reservations',
+  'sync_messages',
   'agent_transcripts',
   // Derived from intervals by triggers: each machine keeps its own.
   'time_totals',
@@ -147,6 +150,7 @@ const REFS: Record<string, { table: string; key: string }> = {
   subtask_id: { table: 'tasks', key: 'code' },
   parent_id: { table: 'tasks', key: 'code' },
   session_id: { table: 'sessions', key: 'key' },
+  from_session_id: { table: 'sessions', key: 'key' },
 };
 
 /**
@@ -255,6 +259,16 @@ class CodeCache {
         )
         .pluck()
         .all(row.id);
+    }
+    // Reservations name their repository as the team does (~/src/app); an imported message's
+    // recipient row names the sender's message, so its read and acknowledgment go back to it.
+    if (tbl === 'reservations' && typeof row.repo === 'string') out.repo_key = repoKey(row.repo);
+    if (tbl === 'message_recipients' && typeof row.message_id === 'number') {
+      const origin = messageOrigin(this.db, row.message_id);
+      if (origin) {
+        out.origin_machine = origin.machine;
+        out.origin_id = origin.id;
+      }
     }
     if (tbl === 'sessions') out.person = row.os_user ?? null;
     else if (typeof row.session_id === 'number') out.person = this.person(row.session_id);

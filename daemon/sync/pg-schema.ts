@@ -329,6 +329,17 @@ export const pgMigrations: readonly string[] = [
     END LOOP;
   END $d$;
   `,
+  `
+  -- Reservations and messages across machines (issue 25 item 6): they travel as every table
+  -- does, as each machine's own rows of fragd_rows (so the row security above already lets a
+  -- machine write only its own); the others pull them. These indexes keep those pulls and the
+  -- "anything changed?" read off the rest of the rows.
+  CREATE INDEX fragd_rows_coord_pull ON fragd_rows (team, xid, seq) WHERE tbl IN ('reservations', 'message_recipients');
+  CREATE INDEX fragd_rows_coord_seq ON fragd_rows (team, seq) WHERE tbl IN ('reservations', 'message_recipients');
+  CREATE INDEX fragd_rows_live_reservations ON fragd_rows (team)
+    WHERE tbl = 'reservations' AND NOT deleted AND (data->>'released_at') IS NULL;
+  CREATE INDEX fragd_rows_session_actors ON fragd_rows (team, (data->>'actor')) WHERE tbl = 'sessions';
+  `,
 ];
 
 /** Any number that is fragd's own: the advisory lock of migrations. */

@@ -23,6 +23,13 @@ import type { SyncStatusView } from '../../shared/protocol/sync.js';
 import { closedElsewhere, heldElsewhere, teamStoreUnreachable } from './errors.js';
 import { randomUUID } from 'node:crypto';
 import { Link } from './link.js';
+import {
+  applyRecipients,
+  COORD_TABLES,
+  mirrorReservations,
+  type PulledRecipient,
+  type RemoteReservation,
+} from './coordination.js';
 
 export interface SyncOptions {
   pushIntervalMs: number;
@@ -71,10 +78,21 @@ export interface RemoteClaim {
 /** The work items' rows, written as the partial index fragd_rows_work_pull says (pg-schema.ts), so a pull uses it. */
 const WORK_ROWS = `tbl IN (${WORK_TABLES.map((t) => `'${t}'`).join(', ')})`;
 
+/** Reservations and message recipients, written as the partial indexes of pg-schema.ts say. */
+const COORD_ROWS = `tbl IN (${COORD_TABLES.map((t) => `'${t}'`).join(', ')})`;
+/** The team's live reservations with their holder session's row (its life, last sign of life and stack). */
+const LIVE_RESERVATIONS_JOIN = `fragd_rows r LEFT JOIN fragd_rows s ON s.team = r.team AND s.machine = r.machine
+      AND s.tbl = 'sessions' AND s.row_id = (r.data->>'session_id')::bigint
+  WHERE r.team = $1 AND r.tbl = 'reservations' AND NOT r.deleted AND (r.data->>'released_at') IS NULL`;
+const LIVE_RESERVATIONS = `SELECT coalesce(json_agg(x), '[]') FROM (
+  SELECT r.machine, r.row_id, r.data AS res, s.data AS session FROM ${LIVE_RESERVATIONS_JOIN} AND r.machine <> $2) x`;
+
 /** What a pull reads, summed up in one cheap read: the last change of work items, of claims, of time per task. */
 const FINGERPRINT = `concat_ws(':', coalesce((SELECT max(seq) FROM fragd_rows WHERE team = $1 AND ${WORK_ROWS}), 0),
   coalesce((SELECT max(changed) FROM fragd_claims WHERE team = $1), 0),
-  coalesce((SELECT max(seq) FROM fragd_task_time WHERE team = $1), 0))`;
+  coalesce((SELECT max(seq) FROM fragd_task_time WHERE team = $1), 0),
+  coalesce((SELECT max(seq) FROM fragd_rows WHERE team = $1 AND ${COORD_ROWS}), 0),
+  coalesce((SELECT max(s.seq) FROM ${LIVE_RESERVATIONS_JOIN}), 0))`;
 
 /** The columns of fragd_claims a RemoteClaim is read from. */
 export const CLAIM_COLUMNS = 'task_code, machine, actor, session_key, claimed_at, how';
@@ -161,6 +179,12 @@ export class Syncer {
   private reconcileDue = true;
   /** Grants whose local write has not settled: task code (lower case) → how many, since when. */
   private readonly pending = new Map<string, { count: number; at: number }>();
+  /**
+   * Told when a pull changed the other machines' reservations here, or brought messages for
+   * actors of this machine (the daemon refreshes the hooks' file, settles reservations that
+   * lost and queues the messages for their agents' next prompt).
+   */
+  onCoordination: (change: { reservations_changed: boolean; actors: string[] }) => void = () => {};
   private conflicts: SyncStatus['claim_conflicts'] = [];
   private pushChain: Promise<unknown> = Promise.resolve();
 
@@ -525,7 +549,13 @@ export class Syncer {
     if (this.opts.crashAfterCommit) process.kill(process.pid, 'SIGKILL');
     markPushed(this.db, batch.through);
     // Work items and claims are what the others pull at once; time and activities wait for their next pull.
-    if (Number(r.rows[0].claims) > 0 || b.some((x) => (WORK_TABLES as readonly string[]).includes(x.tbl)))
+    if (
+      Number(r.rows[0].claims) > 0 ||
+      b.some(
+        (x) =>
+          (WORK_TABLES as readonly string[]).includes(x.tbl) || (COORD_TABLES as readonly string[]).includes(x.tbl),
+      )
+    )
       this.announceDue = true;
     this.pushedTotal += batch.rows.length;
     this.lastPushAt = Date.now();
@@ -576,10 +606,13 @@ export class Syncer {
     let items = 0;
     let heldBack = false;
     let claims: RemoteClaim[] = [];
+    let remote: RemoteReservation[] = [];
+    const actors = new Set<string>();
     let fp = '';
     for (let page = 0; page < 20; page++) {
       const rowsAt = this.cursor('sync_pull_cursor', 'sync_pull_seq');
       const timeAt = this.cursor('sync_time_cursor');
+      const coordAt = this.cursor('sync_coord_cursor');
       const r = await this.link.query<{
         xmin: string;
         fp: string;
@@ -594,6 +627,8 @@ export class Syncer {
         }[];
         claims: (Omit<RemoteClaim, 'claimed_at'> & { claimed_at: string })[];
         time: { task_code: string; machine: string; ms: number; xid: number; seq: number }[];
+        recipients: (PulledRecipient & { xid: number; seq: number })[];
+        reservations: RemoteReservation[];
       }>(
         `WITH snap AS (SELECT txid_snapshot_xmin(txid_current_snapshot()) AS xmin),
               seen AS (UPDATE fragd_machines SET last_pull_at = now() WHERE team = $1 AND machine = $2 RETURNING 1)
@@ -602,7 +637,19 @@ export class Syncer {
                 EXISTS (SELECT 1 FROM fragd_rows, snap WHERE team = $1 AND ${WORK_ROWS} AND machine <> $2
                           AND xid >= snap.xmin AND (xid, seq) > ($3, $4))
                 OR EXISTS (SELECT 1 FROM fragd_task_time, snap WHERE team = $1 AND machine <> $2
-                          AND xid >= snap.xmin AND (xid, seq) > ($5, $6)) AS held_back,
+                          AND xid >= snap.xmin AND (xid, seq) > ($5, $6))
+                OR EXISTS (SELECT 1 FROM fragd_rows, snap WHERE team = $1 AND ${COORD_ROWS} AND machine <> $2
+                          AND xid >= snap.xmin AND (xid, seq) > ($7, $8)) AS held_back,
+                (SELECT coalesce(json_agg(c ORDER BY c.xid, c.seq), '[]') FROM (
+                   SELECT r.xid, r.seq, r.machine, r.data,
+                          (SELECT m.data FROM fragd_rows m WHERE m.team = r.team AND m.tbl = 'messages' AND NOT m.deleted
+                              AND m.machine = coalesce(r.data->>'origin_machine', r.machine)
+                              AND m.row_id = coalesce((r.data->>'origin_id')::bigint, (r.data->>'message_id')::bigint)) AS message
+                     FROM fragd_rows r, snap
+                    WHERE r.team = $1 AND r.tbl IN ('reservations', 'message_recipients') AND r.machine <> $2
+                      AND NOT r.deleted AND r.xid < snap.xmin AND (r.xid, r.seq) > ($7, $8)
+                    ORDER BY r.xid, r.seq LIMIT 1000) c) AS recipients,
+                (${LIVE_RESERVATIONS}) AS reservations,
                 (SELECT coalesce(json_agg(w ORDER BY w.xid, w.seq), '[]') FROM (
                    SELECT seq, xid, tbl, data, machine, version FROM fragd_rows, snap
                     WHERE team = $1 AND ${WORK_ROWS} AND machine <> $2 AND NOT deleted
@@ -616,7 +663,7 @@ export class Syncer {
                     WHERE team = $1 AND machine <> $2 AND xid < snap.xmin AND (xid, seq) > ($5, $6)
                     ORDER BY xid, seq LIMIT 5000) p) AS time,
                 (SELECT count(*) FROM seen) AS seen`,
-        [team, machine, rowsAt.xid, rowsAt.seq, timeAt.xid, timeAt.seq],
+        [team, machine, rowsAt.xid, rowsAt.seq, timeAt.xid, timeAt.seq, coordAt.xid, coordAt.seq],
         ROUND_DEADLINE_MS,
         'the team store (pull)',
       );
@@ -648,8 +695,19 @@ export class Syncer {
         const last = got.time[got.time.length - 1];
         this.saveCursor('sync_time_cursor', { xid: Number(last.xid), seq: Number(last.seq) });
       }
-      if (rows.length < 1000 && got.time.length < 5000) break;
+      remote = got.reservations;
+      const recipients = got.recipients;
+      if (recipients.length) {
+        const mine = recipients.filter((x) => x.data && (x.data as { message_id?: unknown }).message_id != null);
+        for (const a of applyRecipients(this.db, mine, machine)) actors.add(a);
+        const last = recipients[recipients.length - 1];
+        this.saveCursor('sync_coord_cursor', { xid: Number(last.xid), seq: Number(last.seq) });
+      }
+      if (rows.length < 1000 && got.time.length < 5000 && recipients.length < 1000) break;
     }
+    const reservationsChanged = mirrorReservations(this.db, remote);
+    if (reservationsChanged || actors.size)
+      this.onCoordination({ reservations_changed: reservationsChanged, actors: [...actors] });
     const claimsBefore = this.mirrorKey();
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM sync_claims').run();
@@ -1021,6 +1079,46 @@ export class Syncer {
   }
 
   /** A statement on this daemon's connection whose failure the caller words (rename, remove). */
+  /**
+   * Reads the other machines' live reservations now (before a reservation is made here, so it
+   * is checked against the team's, not the last pull's). Throws when the store does not answer
+   * within the claims' deadline: the caller refuses, as claims are refused offline.
+   */
+  async refreshReservations(deadlineMs = CLAIM_DEADLINE_MS): Promise<void> {
+    const run = async () => {
+      await this.ensureReady(deadlineMs);
+      const r = await this.link.query<{ reservations: RemoteReservation[] }>(
+        `SELECT (${LIVE_RESERVATIONS}) AS reservations`,
+        [this.target.team, this.target.machine],
+        deadlineMs,
+        'the team store (reservations)',
+      );
+      if (mirrorReservations(this.db, r.rows[0].reservations))
+        this.onCoordination({ reservations_changed: true, actors: [] });
+    };
+    await withDeadline(run(), deadlineMs, `the team store (reservations) gave no answer within ${deadlineMs / 1000} s`);
+  }
+
+  /** The other machines where an actor has had a session (a message to it is pulled there); null when the store does not answer. */
+  async actorElsewhere(actor: string, deadlineMs = CLAIM_DEADLINE_MS): Promise<string[] | null> {
+    try {
+      const run = async () => {
+        await this.ensureReady(deadlineMs);
+        return this.link.query<{ machine: string }>(
+          `SELECT DISTINCT machine FROM fragd_rows WHERE team = $1 AND tbl = 'sessions' AND (data->>'actor') = $2
+              AND machine <> $3 ORDER BY machine LIMIT 10`,
+          [this.target.team, actor, this.target.machine],
+          deadlineMs,
+          'the team store (actors)',
+        );
+      };
+      const r = await withDeadline(run(), deadlineMs, 'the team store (actors) gave no answer');
+      return r.rows.map((x) => x.machine);
+    } catch {
+      return null;
+    }
+  }
+
   async queryOrThrow<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
     await this.ensureReady();
     return (await this.link.query<R>(text, values, ROUND_DEADLINE_MS)).rows;

@@ -17,7 +17,8 @@ export const ACK_IDS_MAX = 500;
 /** One message as one recipient has it. */
 export interface MessageView {
   id: number;
-  from: { actor: string; session: string | null };
+  /** machine: with team sync, a message sent on another machine. */
+  from: { actor: string; session: string | null; machine?: string };
   /** As the sender addressed it: an actor, task:CODE, project:CODE. */
   to: string;
   /** The actor whose copy this is (the sender's own view of a send: null). */

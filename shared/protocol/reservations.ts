@@ -30,6 +30,8 @@ export interface ReservationView {
   released_at: string | null;
   /** Why it ended (released, exited, task completed, expired, session completed, taken over by …). */
   release_reason: string | null;
+  /** With team sync: the machine of another machine's reservation (absent for this machine's own). */
+  machine?: string;
 }
 
 /** Another holder's reservation that stands in the way of a path. */
@@ -40,7 +42,8 @@ export interface ReservationConflict {
   reserved: string;
   exclusive: boolean;
   requested_exclusive: boolean;
-  holder: { actor: string; session: string };
+  /** machine: with team sync, when the holder works on another machine. */
+  holder: { actor: string; session: string; machine?: string };
   task: string | null;
   since: string;
   expires_at: string;

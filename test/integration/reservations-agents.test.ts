@@ -62,7 +62,9 @@ const refusalSeen = (server: ModelServer, holder: string) =>
     (r) =>
       r.main &&
       r.body.includes(`src/auth.ts is reserved exclusively by ${holder}`) &&
-      r.body.includes('fragctl reserve src/auth.ts --force'),
+      r.body.includes(`or ask ${holder} with fragctl send ${holder} <message>`) &&
+      r.body.includes('a person can take it over with --force') &&
+      !r.body.includes('fragctl reserve src/auth.ts --force'),
   );
 
 /** The first conversation's reservation, or its run's output if it ended without one. */

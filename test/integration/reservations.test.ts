@@ -82,7 +82,13 @@ describe('fragctl reserve, release, reservations', { timeout: 120_000 }, () => {
       reserved: 'src/auth.ts',
       holder: { actor: 'alice', session: alice },
     });
-    expect(err.data.commands.force).toBe("fragctl reserve 'src/*' --force");
+    // The ways out name no runnable take-over: an agent runs what it is shown.
+    expect(err.data.commands).toEqual({ list: 'fragctl reservations --all' });
+    expect(err.data.templates).toEqual([
+      expect.objectContaining({ template: ['fragctl', 'send', 'alice', '{message}'] }),
+    ]);
+    expect(err.data.hint).toContain('a person can take it over with --force (recorded on both sessions)');
+    expect(JSON.stringify(err)).not.toMatch(/fragctl reserve[^"]*--force/);
     // Nothing of the refused call stayed.
     expect(query('SELECT 1 FROM reservations WHERE actor = ?', 'bob')).toHaveLength(0);
 
@@ -98,6 +104,23 @@ describe('fragctl reserve, release, reservations', { timeout: 120_000 }, () => {
     ]);
     const status = body(await ctl(alice, ['status']));
     expect(status.reservations.map((v: { path: string }) => v.path)).toEqual(['src/auth.ts', 'src/login/*']);
+
+    // The release it suggests names the root's paths with -C ROOT: it runs as written from
+    // any directory, here outside the repository.
+    const tmp = body(await ctl(bob, ['reserve', 'tmp.ts'], join(repo.dir, 'lib')));
+    const suggested = tmp.instructions.suggested_commands[0];
+    expect(suggested).toBe(`fragctl -C ${repo.dir} release lib/tmp.ts`);
+    const ran = await runIn(
+      d.home,
+      '/bin/sh',
+      ['-c', suggested.replace(/^fragctl/, `${process.execPath} ${FRAGCTL}`)],
+      {
+        ...d.env,
+        FRAGMENTS_SESSION: bob,
+      },
+    );
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout).toContain('released lib/tmp.ts');
   });
 
   it("keeps the hooks' file: this user's, 0600, only exclusive reservations", async () => {
@@ -122,7 +145,10 @@ describe('fragctl reserve, release, reservations', { timeout: 120_000 }, () => {
     const out = JSON.parse(claude.stdout).hookSpecificOutput;
     expect(out).toMatchObject({ hookEventName: 'PreToolUse', permissionDecision: 'deny' });
     expect(out.permissionDecisionReason).toContain(`src/auth.ts is reserved exclusively by alice (${alice})`);
-    expect(out.permissionDecisionReason).toContain('fragctl reserve src/auth.ts --force');
+    expect(out.permissionDecisionReason).toContain(
+      'or ask alice with fragctl send alice <message> (who holds what: fragctl reservations --all); a person can take it over with --force',
+    );
+    expect(out.permissionDecisionReason).not.toContain('fragctl reserve');
 
     const gemini = await hook('gemini', 'BeforeTool', {
       session_id: 'g-1',
@@ -284,6 +310,8 @@ describe("a task's declared paths", () => {
     expect(forced.instructions.next_actions[0]).toMatch(
       /^Not reserved: src\/session\/store\.ts \(reserved as src\/session\/\*\) is reserved exclusively by alice/,
     );
+    expect(forced.instructions.next_actions[0]).toContain('a person can take it over with --force');
+    expect(JSON.stringify(forced.instructions)).not.toMatch(/fragctl reserve[^"]*--force/);
 
     // done releases P-1's reservations.
     await ctl(alice, ['update', 'reworked the token check in src/auth.ts']);
@@ -300,8 +328,11 @@ describe("a task's declared paths", () => {
     // Ending a session ends its reservations (bob's shared lib/util.ts from the start).
     const ended = await ctl(bob, ['session', 'end']);
     expect(ended.code, ended.stdout + ended.stderr).toBe(0);
-    expect(query("SELECT pattern, release_reason FROM reservations WHERE actor = 'bob' AND how = 'reserve'")).toEqual([
+    expect(
+      query("SELECT pattern, release_reason FROM reservations WHERE actor = 'bob' AND how = 'reserve' ORDER BY id"),
+    ).toEqual([
       { pattern: 'lib/util.ts', release_reason: 'session ended' },
+      { pattern: 'lib/tmp.ts', release_reason: 'released' },
     ]);
   }, 120_000);
 

@@ -178,6 +178,13 @@ describe.skipIf(!bin)('team store: each machine its own role, row-level security
       { machine: 'beta', changed_by: roles.beta },
     ]);
 
+    // Reservations cross machines on the machines' own roles too: beta's refuses alpha's.
+    await cb.call('reservation.create', { paths: ['src/auth.ts'], repo: '/srv/app' });
+    await drained(cb);
+    await expect(ca.call('reservation.create', { paths: ['src/*'], repo: '/srv/app' })).rejects.toThrow(
+      /reserved exclusively by human \(SESSION-\d+ on machine beta\)/,
+    );
+
     // Now alpha's credentials against beta's rows, straight to PostgreSQL.
     const alphaUrl = readFileSync(files.alpha, 'utf8').trim();
     const betaInterval = (
@@ -201,6 +208,19 @@ describe.skipIf(!bin)('team store: each machine its own role, row-level security
             `INSERT INTO fragd_rows (team, machine, tbl, row_id, version, data) VALUES ('acme', 'beta', 'intervals', $1, 9e15, '{}')
              ON CONFLICT (team, machine, tbl, row_id) DO UPDATE SET version = EXCLUDED.version, data = EXCLUDED.data`,
             [betaInterval.row_id],
+          ),
+        ),
+      ).toMatch(/row-level security/);
+      // Beta's reservation and its messages' read state are beta's rows: alpha cannot end or forge them.
+      const release = await c.query(
+        `UPDATE fragd_rows SET data = jsonb_set(data, '{released_at}', '1') WHERE machine = 'beta' AND tbl = 'reservations'`,
+      );
+      expect(release.rowCount).toBe(0);
+      expect(
+        await refused(
+          c.query(
+            `INSERT INTO fragd_rows (team, machine, tbl, row_id, version, data)
+             VALUES ('acme', 'beta', 'message_recipients', 999, 1, '{"actor":"human","message_id":1,"acked_at":1}')`,
           ),
         ),
       ).toMatch(/row-level security/);
@@ -255,6 +275,15 @@ describe.skipIf(!bin)('team store: each machine its own role, row-level security
       db,
     );
     expect(ended).toEqual([{ taken_by_machine: 'alpha', changed_by: roles.alpha }]);
+
+    // And for a reservation: alpha's own take-over row, which beta's pull obeys by ending its own.
+    await ca.call('reservation.create', { paths: ['src/auth.ts'], repo: '/srv/app', force: true });
+    await until(
+      'beta to end its reservation',
+      async () =>
+        (await cb.call('reservation.list', { repo: '/srv/app' })).reservations.every((v) => v.machine === 'alpha'),
+      30_000,
+    );
   }, 180_000);
 
   it('renames and removes machines: time moves to the new name without counting twice; the old name is refused', async () => {

@@ -18,8 +18,10 @@ import {
   openReservations,
   release,
   reserve,
+  settleRemoteReservations,
   type ReserveOptions,
 } from '../../daemon/app/reservations/reservations.js';
+import type { Syncer } from '../../daemon/sync/syncer.js';
 import type { SessionRow } from '../../daemon/app/rows.js';
 import { FragError } from '../../shared/errors.js';
 
@@ -107,7 +109,10 @@ describe('reservations between holders', () => {
     const c = (err!.data.conflicts as { holder: { actor: string; session: string }; reserved: string }[])[0];
     expect(c.holder).toEqual({ actor: 'alice', session: alice.key });
     expect(c.reserved).toBe('src/auth.ts');
-    expect(String(err!.data.hint)).toContain("fragctl reserve 'src/*' --force");
+    expect(String(err!.data.hint)).toBe(
+      'wait until alice releases it, work on other files, or ask alice with fragctl send alice <message> (who holds what: fragctl reservations --all); a person can take it over with --force (recorded on both sessions)',
+    );
+    expect(err!.data.commands).toEqual({ list: 'fragctl reservations --all' });
     // Shared with shared is fine; shared over an exclusive is not.
     res(alice, ['docs/*'], { exclusive: false });
     res(bob, ['docs/*'], { exclusive: false });
@@ -187,7 +192,7 @@ describe("a reservation's life on the clock", () => {
       [REPO, 'src/auth.ts', alice.key, 'alice'],
       [REPO, 'lib/*', alice.key, 'alice'],
     ]);
-    expect(lines[2].split('\t')[7]).toBe("fragctl reserve 'lib/*' --force");
+    expect(lines[2].split('\t')[7]).toBe('fragctl send alice <message>');
     app.sql.run("UPDATE sessions SET status = 'completed' WHERE id = ?", alice.id);
     expect(hookFileText(call())).toBe('');
     expect(openReservations(call(), REPO)[0].ended).toBe('session completed');
@@ -203,5 +208,47 @@ describe("a reservation's life on the clock", () => {
     ]);
     expect(release(call(), alice, { all: true }).map((h) => h.r.pattern)).toEqual(['lib/*']);
     expect(enforced(call())).toHaveLength(0);
+  });
+
+  it("another machine's mirrored reservations: enforced, named with their machine, lapse on the clock; the earlier wins; unsafe text is not taken", () => {
+    const { app, clock, call, session, res } = fresh();
+    app.syncer = { target: { machine: 'beta' } } as unknown as Syncer;
+    const bob = session('bob');
+    const mirror = (row_id: number, pattern: string, at: number, how = 'reserve') =>
+      app.sql.run(
+        `INSERT INTO sync_reservations (machine, row_id, repo, pattern, exclusive, actor, session_key, task_id, task_code, ttl_seconds, created_at, how, session)
+         VALUES ('alpha', ?, ?, ?, 1, 'ann', 'SESSION-009', NULL, NULL, 600, ?, ?, ?)`,
+        row_id,
+        REPO,
+        pattern,
+        at,
+        how,
+        JSON.stringify({ status: 'active', last_activity_at: at, stack: '[]', metadata: '{}' }),
+      );
+    mirror(1, 'src/auth.ts', T0);
+    mirror(2, 'bad\tpattern', T0);
+    mirror(3, 'say"hi"', T0);
+    expect(enforced(call(), REPO).map((h) => [h.machine, h.r.pattern])).toEqual([['alpha', 'src/auth.ts']]);
+    expect(hookFileText(call())).toContain(`${REPO}\tsrc/auth.ts\tSESSION-009\tann@alpha\t-`);
+    // The same actor name on this machine is another holder.
+    expect(() => res(session('ann'), ['src/*'])).toThrow(
+      /reserved exclusively by ann \(SESSION-009 on machine alpha\)/,
+    );
+    // A later one of this machine (made while it could not see alpha's) loses and ends here.
+    clock.advance(1000);
+    app.sql.run(
+      "INSERT INTO reservations (repo, pattern, exclusive, session_id, actor, ttl_seconds, created_at) VALUES (?, 'src', 1, ?, 'bob', 600, ?)",
+      REPO,
+      bob.id,
+      T0 + 1000,
+    );
+    expect(settleRemoteReservations(call())).toBe(1);
+    expect(openReservations(call(), REPO).filter((h) => !h.ended)).toHaveLength(0);
+    expect(app.sql.value('SELECT release_reason FROM reservations WHERE pattern = ?', 'src')).toBe(
+      'ann (SESSION-009) on machine alpha reserved it first (a conflict found after the fact)',
+    );
+    // Its time to live runs from its holder's last sign of life, as on its own machine.
+    clock.advance(600_000);
+    expect(enforced(call(), REPO)).toHaveLength(0);
   });
 });

@@ -45,7 +45,9 @@ const agentOf = (s: SessionRow): string | null => {
 export function messageLine(call: Call, m: InboxRow, key: string): string {
   const text = m.text.length > TEXT_IN_CONTEXT ? `${m.text.slice(0, TEXT_IN_CONTEXT - 1)}…` : m.text;
   const whole = m.text.length > TEXT_IN_CONTEXT ? ` (cut; whole: ${fragctl('inbox', '--session', key)})` : '';
-  const from = `${m.from_actor}${m.from_session_id ? ` (${sessionKey(call, m.from_session_id)})` : ''}`;
+  const fromKey = m.from_session_key ?? (m.from_session_id ? sessionKey(call, m.from_session_id) : null);
+  const where = m.from_machine ? ` on machine ${m.from_machine}` : '';
+  const from = `${m.from_actor}${fromKey ? ` (${fromKey}${where})` : where ? ` (${where.slice(1)})` : ''}`;
   const task = m.task_id ? call.app.sql.value<string>('SELECT code FROM tasks WHERE id = ?', m.task_id) : null;
   const ack = fragctl('inbox', 'ack', String(m.id), '--session', key);
   const line =

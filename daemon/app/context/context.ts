@@ -1,6 +1,6 @@
 // Operations on a session's context stack, and the updates, notes and logs that attach
 // to its deepest fitting context.
-import { conflictText, rememberRepo, reserveTaskPaths, sessionRepo } from '../reservations/reservations.js';
+import { conflictText, rememberRepo, reserveTaskPaths, sessionRepo, waysPast } from '../reservations/reservations.js';
 import { ErrorCode, FragError, invalidState } from '../../../shared/errors.js';
 import type { ContextResult, ParsedParamsOf } from '../../../shared/protocol/methods.js';
 import type { ContextFrame, ContextType } from '../../../shared/protocol/views.js';
@@ -237,7 +237,7 @@ function reservationNotes(code: string, r: NonNullable<ReturnType<typeof reserve
     );
   for (const c of r.conflicts)
     notes.push(
-      `Not reserved: ${conflictText(c)}. Other agents' hooks refuse your edits there: wait for ${c.holder.actor}, or take it over with: ${fragctl('reserve', c.path, '--force')} (recorded).`,
+      `Not reserved: ${conflictText(c)}. Other agents' hooks refuse your edits there: ${waysPast(c.holder.actor)}.`,
     );
   return notes;
 }

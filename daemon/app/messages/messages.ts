@@ -25,6 +25,9 @@ export interface MessageRow {
   kind: 'message' | 'handoff';
   from_actor: string;
   from_session_id: number | null;
+  /** With team sync, a message pulled from another machine: that machine and its session's key. */
+  from_machine?: string | null;
+  from_session_key?: string | null;
   to_spec: string;
   task_id: number | null;
   text: string;
@@ -64,8 +67,12 @@ export function partyOf(call: Call, p: { session?: string; actor?: string }): Pa
   }
 }
 
-/** An actor fragd has seen (a session of its own, ever): a typo is refused, not kept for nobody. */
-function requireKnownActor(call: Call, actor: string): void {
+/**
+ * An actor fragd has seen (a session of its own, ever; with team sync, on another machine of
+ * the team, which the preparer asked the store about): a typo is refused, not kept for nobody.
+ */
+function requireKnownActor(call: Call, actor: string, elsewhere: readonly string[] = []): void {
+  if (elsewhere.length) return;
   if (call.app.sql.value('SELECT 1 FROM sessions WHERE actor = ? LIMIT 1', actor) != null) return;
   const known = call.app.sql
     .all<{ actor: string }>('SELECT actor FROM sessions GROUP BY actor ORDER BY max(id) DESC LIMIT 10')
@@ -93,7 +100,7 @@ const FORMS = 'an actor name, task:CODE (its holder), project:CODE or project (e
  * project), every actor with an open session in that project. The sender is never its own
  * recipient; an address that reaches nobody is refused with what to do instead.
  */
-export function resolveRecipients(call: Call, from: Party, to: string): Recipients {
+export function resolveRecipients(call: Call, from: Party, to: string, elsewhere: readonly string[] = []): Recipients {
   const { sql } = call.app;
   const refuse = (message: string, hint: string, data: Record<string, unknown> = {}) =>
     new FragError(ErrorCode.InvalidState, message, { to, ...data, hint });
@@ -143,7 +150,7 @@ export function resolveRecipients(call: Call, from: Party, to: string): Recipien
       },
     );
   if (to === from.actor) throw refuse('that is you', 'send to another actor');
-  requireKnownActor(call, to);
+  requireKnownActor(call, to, elsewhere);
   return { spec: to, actors: [to], task: null };
 }
 
@@ -177,7 +184,11 @@ const sessionKeyOf = (call: Call, id: number | null) =>
 export function messageView(call: Call, m: MessageRow, r?: Omit<RecipientRow, 'message_id'> | null): MessageView {
   return {
     id: m.id,
-    from: { actor: m.from_actor, session: sessionKeyOf(call, m.from_session_id) },
+    from: {
+      actor: m.from_actor,
+      session: m.from_session_key ?? sessionKeyOf(call, m.from_session_id),
+      ...(m.from_machine ? { machine: m.from_machine } : {}),
+    },
     to: m.to_spec,
     recipient: r?.actor ?? null,
     kind: m.kind,
@@ -198,9 +209,9 @@ function answerInstructions(call: Call, s: SessionRow | null, lines: string[]): 
   return { ...own, next_actions: [...lines, ...own.next_actions] };
 }
 
-export function sendMessage(call: Call, p: ParsedParamsOf<'message.send'>) {
+export function sendMessage(call: Call, p: ParsedParamsOf<'message.send'> & { known_elsewhere?: string[] }) {
   const from = partyOf(call, p);
-  const to = resolveRecipients(call, from, p.to);
+  const to = resolveRecipients(call, from, p.to, p.known_elsewhere);
   const task = p.task ? findTask(call, p.task) : to.task;
   const row = storeMessage(call, {
     kind: 'message',

@@ -9,6 +9,7 @@
 // a row is marked released when a write notices (or an explicit release, done, exit).
 import { ErrorCode, FragError } from '../../../shared/errors.js';
 import { fragctl } from '../../../shared/command.js';
+import { ACTOR_PATTERN } from '../../../shared/charset.js';
 import type { ReservationConflict, ReservationView } from '../../../shared/protocol/reservations.js';
 import { iso } from '../../clock.js';
 import type { Sql } from '../../store/sql.js';
@@ -17,6 +18,7 @@ import { recordActivity, withoutSignOfLife } from '../activities.js';
 import { parseStack, type SessionRow } from '../rows.js';
 import { isExited } from '../sessions/agent-pauses.js';
 import { isAgentSession } from '../sessions/tick.js';
+import { template } from '../templates.js';
 import { covers, normalizePattern, overlaps } from './globs.js';
 
 export { covers, overlaps, normalizePattern } from './globs.js';
@@ -49,6 +51,8 @@ export interface Held {
   /** Its holder has shown no sign of life for longer than a claim may (it does not block). */
   stale: boolean;
   expires_at: number;
+  /** With team sync: another machine's reservation (mirrored by the last pull; no local row). */
+  machine?: string;
 }
 
 /** How long a holder may stay silent (claims' rule, docs/claims.md): an agent's idle timeout, a person's claim_stale_seconds. */
@@ -93,9 +97,142 @@ export function openReservations(call: Call, repo?: string): Held[] {
   return rows.map((r) => held(sql, call, r, sessions));
 }
 
-/** Those that hold now and are not stale: what is enforced. */
-export const enforced = (call: Call, repo?: string): Held[] =>
-  openReservations(call, repo).filter((h) => !h.ended && !h.stale);
+const SAFE_TEXT = { test: (v: string) => !/["\\]/.test(v) && ![...v].some((c) => c < ' ' || c === '\u007f') };
+
+interface MirroredRow {
+  machine: string;
+  row_id: number;
+  repo: string;
+  pattern: string;
+  exclusive: number;
+  actor: string;
+  session_key: string;
+  task_id: number | null;
+  task_code: string | null;
+  ttl_seconds: number;
+  created_at: number;
+  how: string;
+  session: string;
+}
+
+/**
+ * The other machines' reservations that hold now, as the last pull mirrored them (team sync;
+ * docs/team-sync.md): the same rules as here, read from their holder session's row (its
+ * status, last sign of life, stack) and the task as this machine knows it. Those that lose
+ * to one of this machine's own (see beats) do not count here: the pull ends the loser on
+ * its own machine.
+ */
+export function remoteReservations(call: Call, repo?: string): Held[] {
+  const { sql } = call.app;
+  if (!call.app.syncer) return [];
+  const rows = repo
+    ? sql.all<MirroredRow>('SELECT * FROM sync_reservations WHERE repo = ? ORDER BY created_at', repo)
+    : sql.all<MirroredRow>('SELECT * FROM sync_reservations ORDER BY created_at');
+  // Another machine's text goes into the hooks' tab-separated file and into JSON answers:
+  // a row with a tab, newline, quote, backslash or control character is not taken.
+  const clean = (m: MirroredRow) =>
+    [m.machine, m.repo, m.pattern, m.actor, m.session_key, m.task_code ?? ''].every((v) => SAFE_TEXT.test(v)) &&
+    ACTOR_PATTERN.test(m.actor);
+  return rows.filter(clean).map((m, i) => {
+    const d = JSON.parse(m.session) as Partial<SessionRow>;
+    const s = {
+      ...d,
+      id: -1 - i,
+      key: m.session_key,
+      actor: m.actor,
+      status: d.status ?? 'active',
+      last_activity_at: Number(d.last_activity_at ?? m.created_at),
+      stack: typeof d.stack === 'string' ? d.stack : '[]',
+      metadata: typeof d.metadata === 'string' ? d.metadata : '{}',
+      pause_reason: d.pause_reason ?? null,
+      chat_session_id: null,
+    } as SessionRow;
+    const r: ReservationRow = {
+      id: -m.row_id,
+      repo: m.repo,
+      pattern: m.pattern,
+      exclusive: m.exclusive,
+      session_id: s.id,
+      actor: m.actor,
+      task_id: null,
+      ttl_seconds: m.ttl_seconds,
+      created_at: m.created_at,
+      how: m.how,
+      released_at: null,
+      release_reason: null,
+    };
+    const task = m.task_code
+      ? (sql.get<{ status: string }>('SELECT status FROM tasks WHERE code = ?', m.task_code) ?? null)
+      : null;
+    const expires_at = Math.max(m.created_at, s.last_activity_at) + m.ttl_seconds * 1000;
+    let ended: string | null = null;
+    if (s.status === 'completed' || s.status === 'abandoned') ended = `session ${s.status}`;
+    else if (isExited(s)) ended = 'exited';
+    else if (task && (task.status === 'completed' || task.status === 'cancelled')) ended = `task ${task.status}`;
+    else if (m.task_id != null && d.stack !== undefined && !onStack(s, m.task_id)) ended = 'task left';
+    else if (call.now >= expires_at) ended = 'expired';
+    const stale = !ended && call.now - s.last_activity_at > staleAfterMs(call, s);
+    return { r, s, task: m.task_code, ended, stale, expires_at, machine: m.machine };
+  });
+}
+
+const conflicting = (a: Held, b: Held) =>
+  (a.r.exclusive === 1 || b.r.exclusive === 1) && overlaps(a.r.pattern, b.r.pattern) && a.r.repo === b.r.repo;
+
+/**
+ * Which of two conflicting reservations of different machines holds (the same answer on
+ * every machine): a take-over (--force) made after the other wins; otherwise the one made
+ * first, and on a tie the machine whose name sorts last. Two machines can both hold one only
+ * within a pull's delay of each other, or across a reservation made before sync was on.
+ */
+export function beats(a: Held, b: Held, here: string): boolean {
+  const forced = (x: Held, y: Held) => x.r.how === 'force' && x.r.created_at > y.r.created_at;
+  if (forced(a, b)) return true;
+  if (forced(b, a)) return false;
+  if (a.r.created_at !== b.r.created_at) return a.r.created_at < b.r.created_at;
+  return (a.machine ?? here) > (b.machine ?? here);
+}
+
+const hereOf = (call: Call) => call.app.syncer?.target.machine ?? '';
+
+/** The other machines' reservations enforced here: live, not stale, not beaten by one of this machine's. */
+function remoteEnforced(call: Call, repo?: string): Held[] {
+  const remote = remoteReservations(call, repo).filter((h) => !h.ended && !h.stale);
+  if (!remote.length) return [];
+  const local = openReservations(call, repo).filter((h) => !h.ended && !h.stale);
+  const here = hereOf(call);
+  return remote.filter((x) => !local.some((l) => conflicting(l, x) && beats(l, x, here)));
+}
+
+/** Those that hold now and are not stale: what is enforced (with team sync, the other machines' too). */
+export const enforced = (call: Call, repo?: string): Held[] => [
+  ...openReservations(call, repo).filter((h) => !h.ended && !h.stale),
+  ...remoteEnforced(call, repo),
+];
+
+/**
+ * After a pull (team sync): this machine's reservations that lose to another machine's
+ * (a take-over made there, or one made there first while the two could not see each other)
+ * end, recorded on their session with who has it now and where. Returns how many ended.
+ */
+export function settleRemoteReservations(call: Call): number {
+  const remote = remoteReservations(call).filter((h) => !h.ended && !h.stale);
+  if (!remote.length) return 0;
+  const here = hereOf(call);
+  let n = 0;
+  for (const l of openReservations(call).filter((h) => !h.ended)) {
+    const winner = remote.find((x) => conflicting(l, x) && beats(x, l, here));
+    if (!winner) continue;
+    const who = `${winner.s.actor} (${winner.s.key}) on machine ${winner.machine}`;
+    markReleased(
+      call,
+      [l],
+      winner.r.how === 'force' ? `taken over by ${who}` : `${who} reserved it first (a conflict found after the fact)`,
+    );
+    n++;
+  }
+  return n;
+}
 
 export function reservationView(h: Held): ReservationView {
   const { r, s } = h;
@@ -114,6 +251,7 @@ export function reservationView(h: Held): ReservationView {
     stale: h.stale,
     released_at: r.released_at == null ? null : iso(r.released_at),
     release_reason: h.ended,
+    ...(h.machine ? { machine: h.machine, id: 0 } : {}),
   };
 }
 
@@ -155,7 +293,8 @@ function sweep(call: Call, hs: Held[], by?: SessionRow): Held[] {
   return hs.filter((h) => !h.ended);
 }
 
-const mine = (h: Held, s: SessionRow) => h.s.id === s.id || h.s.actor === s.actor;
+// Another machine's reservation is never "mine": an actor name may be used on several machines.
+const mine = (h: Held, s: SessionRow) => !h.machine && (h.s.id === s.id || h.s.actor === s.actor);
 
 function conflictOf(h: Held, requested: string, exclusive: boolean): ReservationConflict {
   return {
@@ -163,7 +302,7 @@ function conflictOf(h: Held, requested: string, exclusive: boolean): Reservation
     reserved: h.r.pattern,
     exclusive: h.r.exclusive === 1,
     requested_exclusive: exclusive,
-    holder: { actor: h.s.actor, session: h.s.key },
+    holder: { actor: h.s.actor, session: h.s.key, ...(h.machine ? { machine: h.machine } : {}) },
     task: h.task,
     since: iso(h.r.created_at),
     expires_at: iso(h.expires_at),
@@ -173,9 +312,9 @@ function conflictOf(h: Held, requested: string, exclusive: boolean): Reservation
 /** One sentence about a conflict, for messages and hooks. */
 export function conflictText(c: ReservationConflict): string {
   const what = c.reserved === c.path ? c.path : `${c.path} (reserved as ${c.reserved})`;
-  return `${what} is reserved ${c.exclusive ? 'exclusively' : 'shared'} by ${c.holder.actor} (${c.holder.session})${
-    c.task ? ` for ${c.task}` : ''
-  } until ${c.expires_at} unless renewed`;
+  return `${what} is reserved ${c.exclusive ? 'exclusively' : 'shared'} by ${c.holder.actor} (${c.holder.session}${
+    c.holder.machine ? ` on machine ${c.holder.machine}` : ''
+  })${c.task ? ` for ${c.task}` : ''} until ${c.expires_at} unless renewed`;
 }
 
 export interface ReserveOptions {
@@ -213,7 +352,7 @@ export function reserve(call: Call, s: SessionRow, o: ReserveOptions): ReserveOu
   }
   const patterns = [...new Set(o.paths.map((p) => normalizePattern(p, o.repo)))];
   const open = sweep(call, openReservations(call, o.repo), s);
-  const others = open.filter((h) => !mine(h, s) && !h.stale);
+  const others = [...open.filter((h) => !mine(h, s) && !h.stale), ...remoteEnforced(call, o.repo)];
   const conflicts: ReservationConflict[] = [];
   const clash = new Map<string, Held[]>();
   for (const p of patterns) {
@@ -231,7 +370,13 @@ export function reserve(call: Call, s: SessionRow, o: ReserveOptions): ReserveOu
   let taken: ReservationConflict[] = [];
   if (conflicts.length && o.force) {
     const hs = [...new Set([...clash.values()].flat())];
-    markReleased(call, hs, `taken over by ${s.actor} (${s.key})`, s);
+    // Another machine's reservation ends there, when its pull sees this take-over (beats).
+    markReleased(
+      call,
+      hs.filter((h) => !h.machine),
+      `taken over by ${s.actor} (${s.key})`,
+      s,
+    );
     taken = conflicts;
     recordActivity(call, s, {
       kind: 'reservation.force',
@@ -271,25 +416,39 @@ export function reserve(call: Call, s: SessionRow, o: ReserveOptions): ReserveOu
   return { reservations: out, conflicts, taken_from: taken };
 }
 
+/**
+ * The ways past another holder's reservation, in words an agent cannot run as they stand:
+ * wait, other files, or ask the holder (a message, whose text only the asker can write). A
+ * take-over exists (`--force`, recorded on both sessions) but is named as a person's
+ * decision, never as a runnable command: agents run what they are shown word for word.
+ */
+export function waysPast(actor: string): string {
+  return `wait until ${actor} releases it, work on other files, or ask ${actor} with ${askTemplate(actor).rendered} (who holds what: ${fragctl(
+    'reservations',
+    '--all',
+  )}); a person can take it over with --force (recorded on both sessions)`;
+}
+
+/** `fragctl send ACTOR <message>`: asking a holder, a template (the message is the asker's own). */
+export const askTemplate = (actor: string) => template(['fragctl', 'send', actor, '{message}'], {});
+
 function reservedError(conflicts: ReservationConflict[], patterns: string[], o: ReserveOptions): FragError {
   const first = conflicts[0];
-  const force = fragctl('reserve', ...patterns, !o.exclusive && '--shared', '--force');
+  const holders = [...new Set(conflicts.map((c) => c.holder.actor))];
   return new FragError(
     ErrorCode.Conflict,
     `${conflictText(first)}${conflicts.length > 1 ? ` (and ${conflicts.length - 1} more conflict${conflicts.length > 2 ? 's' : ''})` : ''}`,
     {
       reason: 'reserved',
       conflicts,
-      ways_out: ['wait', 'other_paths', ...(o.exclusive && !first.exclusive ? ['shared'] : []), 'force'],
+      ways_out: ['wait', 'other_paths', ...(o.exclusive && !first.exclusive ? ['shared'] : []), 'ask', 'force'],
+      // Commands that run as written; the take-over is not among them (see waysPast).
       commands: {
         list: fragctl('reservations', '--all'),
         ...(o.exclusive && !first.exclusive ? { shared: fragctl('reserve', ...patterns, '--shared') } : {}),
-        force,
       },
-      hint: `work on other files, wait until ${first.holder.actor} releases ${first.reserved} (see who holds what: ${fragctl(
-        'reservations',
-        '--all',
-      )}), or take it over with: ${force} (recorded on both sessions)`,
+      templates: holders.map(askTemplate),
+      hint: waysPast(first.holder.actor),
     },
   );
 }
@@ -432,23 +591,33 @@ const CHAT_ID = /^[A-Za-z0-9_-]{1,128}$/;
 /**
  * The text of the hooks' file: one line per enforced exclusive reservation, tab-separated:
  * root, pattern, session, actor, task (or -), until, the holder conversation's chat ids
- * (comma-separated, or -), and the take-over command (quoted for a shell, then escaped for
- * JSON: the hook prints it inside its agent's JSON answer; patterns hold no `"` or `\`).
+ * (comma-separated, or -), and how to ask the holder (`fragctl send ACTOR <message>`, a
+ * template: the actor quoted for a shell, then escaped for JSON, since the hook prints it
+ * inside its agent's JSON answer). No take-over command: agents run what they are shown.
  * Empty when nothing is reserved exclusively (the hook then costs one test of a file).
  */
 export function hookFileText(call: Call): string {
   const lines: string[] = [];
   for (const h of enforced(call)) {
     if (h.r.exclusive !== 1 || /[\t\n\r]/.test(h.r.repo)) continue;
-    const meta = JSON.parse(h.s.metadata) as { chat_ids?: unknown };
+    const meta = (h.machine ? {} : JSON.parse(h.s.metadata)) as { chat_ids?: unknown };
     const former: unknown[] = Array.isArray(meta.chat_ids) ? (meta.chat_ids as unknown[]) : [];
     const ids = [h.s.chat_session_id, ...former].filter((x): x is string => typeof x === 'string' && CHAT_ID.test(x));
-    const take = JSON.stringify(fragctl('reserve', h.r.pattern, '--force')).slice(1, -1);
+    const ask = JSON.stringify(askTemplate(h.s.actor).rendered).slice(1, -1);
     const until = iso(h.expires_at).replace(/\.\d{3}Z$/, 'Z');
     lines.push(
-      [h.r.repo, h.r.pattern, h.s.key, h.s.actor, h.task ?? '-', until, ids.length ? ids.join(',') : '-', take].join(
-        '\t',
-      ),
+      [
+        h.r.repo,
+        h.r.pattern,
+        h.s.key,
+        // Another machine's holder is actor@machine: the pre-commit guard passes the terminal's
+        // own actor, and an actor name on another machine is another holder.
+        h.machine ? `${h.s.actor}@${h.machine}` : h.s.actor,
+        h.task ?? '-',
+        until,
+        ids.length && !h.machine ? ids.join(',') : '-',
+        ask,
+      ].join('\t'),
     );
   }
   return lines.length ? `${HOOK_FILE_HEADER}\n${lines.join('\n')}\n` : '';
