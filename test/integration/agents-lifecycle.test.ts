@@ -123,6 +123,10 @@ describe('one Claude Code conversation across exits, resumes and /clear', () => 
     expect(keyOf(r.stdout)).toBe(key);
     expect(ctx).toMatch(/Branch “feature\/T-3-sync” names T-3 “Sync”, held by human \(SESSION-\d+\)/);
     expect(ctx).not.toContain('does not know');
+    // The agent is pointed elsewhere; the take-over is named as a person's, never as a command it would run.
+    expect(ctx).toContain(`fragctl next --session ${key}`);
+    expect(ctx).toContain('a person can take it over with --take-over');
+    expect(ctx).not.toMatch(/fragctl task activate[^\n]*--take-over/);
     expect(await stackCodes(key)).toEqual(['APP']);
     expect(kinds(key)).toContain('claim.lost');
     expect((await holderOf('T-3')).actor).toBe('human');

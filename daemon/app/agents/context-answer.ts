@@ -93,7 +93,8 @@ function branchTaskLine(call: Call, s: SessionRow, branch: string, code: string)
   if (task.status === 'completed' || task.status === 'cancelled') return `${named}, which is ${task.status}.`;
   const holder = claimView(call.app.sql, task.id);
   if (holder && holder.session !== s.key)
-    return `${named}, held by ${holder.actor} (${holder.session}) since ${holder.since}, last active ${holder.last_activity}: take it over with ${fragctl('task', 'activate', '--session', s.key, task.code, '--take-over')}, pair with --join, or take another task.`;
+    // No runnable take-over here: an agent runs what its context shows (docs/claims.md).
+    return `${named}, held by ${holder.actor} (${holder.session}) since ${holder.since}, last active ${holder.last_activity}: take another task (${fragctl('next', '--session', s.key)}), or pair with ${holder.actor} with --join; a person can take it over with --take-over (recorded on both sessions).`;
   const open = openDependencies(call, task.id);
   if (open.length) return `${named}, which waits for ${open.join(', ')}.`;
   return `${named}; it is not on this session's stack: ${fragctl('task', 'activate', '--session', s.key, task.code)}`;
