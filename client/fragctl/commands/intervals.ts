@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { boxTable } from '../box-table.js';
 import { formatDuration } from '../../../shared/format.js';
-import type { CorrectionResult, ImportResult, IntervalView } from '../../../shared/protocol/intervals.js';
+import type { CorrectionResult, ImportResult, ImportRow, IntervalView } from '../../../shared/protocol/intervals.js';
 import type { ParamsOf } from '../../../shared/protocol/methods.js';
 import { RpcError, type FragClient } from '../../lib/client.js';
 import { parseTimeExpr, TimeExprError } from '../../lib/time-expr.js';
@@ -422,11 +422,33 @@ async function allIntervals(c: FragClient, p: { actor?: string; since?: string; 
 /** Timewarrior's compact UTC form: 20260329T093000Z. */
 export const timewTime = (isoTime: string) => isoTime.replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 const TIMEW_TIME = /^\d{8}T\d{6}Z$/;
-// Slices, not a match with six groups: 100k intervals are read in one go (issue 20).
-const fromTimew = (t: string) => {
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** Two digits of `t` at `at` as a number (the format is checked first). */
+const two = (t: string, at: number) => (t.charCodeAt(at) - 48) * 10 + t.charCodeAt(at + 1) - 48;
+
+/**
+ * A Timewarrior time (20260329T093000Z, UTC) in milliseconds since the epoch, read at fixed
+ * positions rather than through an ISO string (100k intervals are read in one go, issue 20);
+ * a date that does not exist (a 30 February, a 24th hour) is refused, as the daemon would.
+ */
+export function timewMs(t: string): number {
   if (!TIMEW_TIME.test(t)) throw new UsageError(`"${t}" is not a Timewarrior time (20260329T093000Z)`);
-  return `${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)}T${t.slice(9, 11)}:${t.slice(11, 13)}:${t.slice(13, 15)}Z`;
-};
+  const year = two(t, 0) * 100 + two(t, 2);
+  const month = two(t, 4);
+  const day = two(t, 6);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > (month === 2 && !leap ? 28 : DAYS_IN_MONTH[month - 1]) ||
+    two(t, 9) > 23 ||
+    two(t, 11) > 59 ||
+    two(t, 13) > 59
+  )
+    throw new UsageError(`"${t}" is not a Timewarrior time: no such date or time of day`);
+  return Date.UTC(year, month - 1, day, two(t, 9), two(t, 11), two(t, 13));
+}
 
 /** Tags an interval carries into Timewarrior: the ones it came with, else its codes. */
 const tagsOf = (v: IntervalView) =>
@@ -501,35 +523,122 @@ async function exportIntervals(argv: ExportArgs) {
   );
 }
 
-interface TimewInterval {
-  id: string;
-  start: string;
-  end: string | null;
-  tags: string[];
-  annotation: string | null;
+/**
+ * A `timew export` file in the protocol's compact form: one row per interval, its external
+ * id being its start (Timewarrior's ids are positions), and each distinct tag list once.
+ */
+export interface TimewImport {
+  rows: ImportRow[];
+  tagSets: string[][];
 }
 
-/** Reads `timew export` JSON; each interval's external id is its start (Timewarrior's ids are positions). */
-export function readTimewarrior(file: string): TimewInterval[] {
+/**
+ * One line of `timew export` as Timewarrior writes it, tags without escapes: read by one
+ * match instead of JSON.parse (issue 20). Any other line is read by JSON.parse.
+ */
+const TIMEW_LINE = /^\{"id":\d+,"start":"(\d{8}T\d{6}Z)"(?:,"end":"(\d{8}T\d{6}Z)")?(?:,"tags":(\[[^\\\]]*\]))?\}$/;
+
+/** Rows of a file, each distinct tag list once (numbered in `tagSets`). */
+class TimewRows {
+  readonly rows: ImportRow[] = [];
+  readonly tagSets: string[][] = [];
+  private setOf = new Map<string, number>();
+
+  constructor(private readonly file: string) {}
+
+  /** The number of a tag list, known by its JSON text; `tags` when already parsed. */
+  private set(json: string, tags?: unknown): number {
+    let set = this.setOf.get(json);
+    if (set === undefined) {
+      const list = tags ?? (JSON.parse(json) as unknown);
+      this.setOf.set(json, (set = this.tagSets.length));
+      this.tagSets.push(
+        Array.isArray(list) ? (list.every((t) => typeof t === 'string') ? list : list.map(String)) : [],
+      );
+    }
+    return set;
+  }
+
+  add(raw: unknown): void {
+    const x = raw as { start?: unknown; end?: unknown; tags?: unknown; annotation?: unknown };
+    if (typeof x?.start !== 'string')
+      throw new UsageError(`${this.file}: interval ${this.rows.length + 1} has no start`);
+    const tags = Array.isArray(x.tags) ? x.tags : [];
+    const row: ImportRow = [
+      `timew:${x.start}`,
+      timewMs(x.start),
+      typeof x.end === 'string' ? timewMs(x.end) : null,
+      this.set(JSON.stringify(tags), tags),
+    ];
+    if (typeof x.annotation === 'string') row.push(x.annotation);
+    this.rows.push(row);
+  }
+
+  /** One line as Timewarrior writes it (TIMEW_LINE), or false for JSON.parse to read. */
+  addLine(line: string): boolean {
+    const m = TIMEW_LINE.exec(line);
+    if (!m) return false;
+    let set: number;
+    try {
+      set = this.set(m[3] ?? '[]');
+    } catch {
+      return false;
+    }
+    this.rows.push([`timew:${m[1]}`, timewMs(m[1]), m[2] ? timewMs(m[2]) : null, set]);
+    return true;
+  }
+}
+
+/**
+ * `timew export` as it writes it: "[", one interval per line with a comma after each but
+ * the last, "]". Null when the text is laid out otherwise (then it is parsed whole); a
+ * line that is not an interval's JSON leaves it to the whole parse too, for its message.
+ */
+function readByLine(text: string, into: TimewRows): boolean {
+  const lines = text.split('\n');
+  let first = 0;
+  let last = lines.length - 1;
+  while (first <= last && lines[first].trim() === '') first++;
+  while (last >= first && lines[last].trim() === '') last--;
+  if (first > last || lines[first].trim() !== '[' || lines[last].trim() !== ']') return false;
+  for (let i = first + 1; i < last; i++) {
+    let line = lines[i];
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    const comma = line.endsWith(',');
+    if (comma !== i < last - 1) return false;
+    if (comma) line = line.slice(0, -1);
+    if (into.addLine(line)) continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      return false;
+    }
+    into.add(raw);
+  }
+  return true;
+}
+
+/** Reads `timew export` JSON into rows; each interval's external id is its start. */
+export function readTimewarrior(file: string): TimewImport {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${file} as timew export JSON: ${(err as Error).message}`);
+  }
+  const byLine = new TimewRows(file);
+  if (readByLine(text, byLine)) return byLine;
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
+    data = JSON.parse(text);
   } catch (err) {
     throw new UsageError(`cannot read ${file} as timew export JSON: ${(err as Error).message}`);
   }
   if (!Array.isArray(data)) throw new UsageError(`${file} is not timew export JSON (an array of intervals)`);
-  return data.map((raw, i) => {
-    const x = raw as { start?: unknown; end?: unknown; tags?: unknown; annotation?: unknown };
-    if (typeof x?.start !== 'string') throw new UsageError(`${file}: interval ${i + 1} has no start`);
-    const start = fromTimew(x.start);
-    return {
-      id: `timew:${x.start}`,
-      start,
-      end: typeof x.end === 'string' ? fromTimew(x.end) : null,
-      tags: Array.isArray(x.tags) ? (x.tags.every((t) => typeof t === 'string') ? x.tags : x.tags.map(String)) : [],
-      annotation: typeof x.annotation === 'string' ? x.annotation : null,
-    };
-  });
+  const whole = new TimewRows(file);
+  for (const raw of data) whole.add(raw);
+  return whole;
 }
 
 /** tag=CODE, tag=project:CODE or tag=sprint:CODE, each --map once. */
@@ -545,17 +654,60 @@ export function parseMap(entries: string[] | undefined): Record<string, string> 
 }
 
 /**
- * Sends the file in batches (each one call, idempotent), and sums the answers. Batches of
- * 500 keep each call's garbage inside the daemon's young generation; several are in
- * flight at once, so the daemon commits them together (one fsync for several) while this
- * process encodes the next ones (issue 20). The answers are summed in the file's order.
+ * Sends the file in batches (each one call, idempotent), and sums the answers. A batch is
+ * up to IMPORT_BATCH rows in the compact form, and at most IMPORT_BATCH_BYTES counting every
+ * string at its worst JSON size, so a frame stays well under the frame limit whatever the
+ * annotations hold. A few are in flight at once, so the daemon inserts one while this
+ * process encodes the next (issue 20). The answers are summed in the file's order.
  */
-export const IMPORT_BATCH = 500;
-const IMPORT_IN_FLIGHT = 8;
+export const IMPORT_BATCH = 2500;
+export const IMPORT_BATCH_BYTES = 384 * 1024;
+const IMPORT_IN_FLIGHT = 3;
+
+/** Where each batch starts and ends in `rows`, by count and by worst-case bytes. */
+export function importBatches(rows: ImportRow[], tagSets: string[][]): [number, number][] {
+  // A string's worst JSON size: every character escaped (\u0000) or 3 bytes of UTF-8.
+  const worst = (t: string) => 6 * t.length + 3;
+  const setBytes = tagSets.map((set) => set.reduce((n, t) => n + worst(t) + 1, 2));
+  const out: [number, number][] = [];
+  let from = 0;
+  let bytes = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    const size = 48 + worst(r[0]) + (r[4] ? worst(r[4]) : 0) + setBytes[r[3]];
+    if (i > from && (i - from >= IMPORT_BATCH || bytes + size > IMPORT_BATCH_BYTES)) {
+      out.push([from, i]);
+      from = i;
+      bytes = 0;
+    }
+    bytes += size;
+  }
+  out.push([from, rows.length]);
+  return out;
+}
+
+/** One batch's rows with their tag sets numbered within the batch (the tag sets it uses, each once). */
+function batchOf(rows: ImportRow[], tagSets: string[][], from: number, to: number) {
+  const local = new Map<number, number>();
+  const sets: string[][] = [];
+  const out: ImportRow[] = [];
+  for (let i = from; i < to; i++) {
+    const r = rows[i];
+    let t = local.get(r[3]);
+    if (t === undefined) {
+      local.set(r[3], (t = sets.length));
+      sets.push(tagSets[r[3]]);
+    }
+    const row: ImportRow = [r[0], r[1], r[2], t];
+    if (r[4] != null) row.push(r[4]);
+    out.push(row);
+  }
+  return { rows: out, tag_sets: sets };
+}
 
 export async function importTimewarrior(
   c: FragClient,
-  input: { actor?: string; intervals: TimewInterval[]; map: Record<string, string>; create_tasks?: boolean },
+  input: { actor?: string; file: TimewImport; map: Record<string, string>; create_tasks?: boolean },
 ): Promise<ImportResult> {
   const total: ImportResult = {
     actor: input.actor ?? 'human',
@@ -567,16 +719,16 @@ export async function importTimewarrior(
     tasks_created: [],
   };
   const shown = progress();
-  const count = input.intervals.length;
+  const { rows, tagSets } = input.file;
+  const count = rows.length;
   let done = 0;
-  const starts: number[] = [];
-  for (let i = 0; i < input.intervals.length || i === 0; i += IMPORT_BATCH) starts.push(i);
-  const send = (i: number) =>
+  const batches = importBatches(rows, tagSets);
+  const send = ([from, to]: [number, number]) =>
     c
       .call('interval.import', {
         ...(input.actor ? { actor: input.actor } : {}),
         format: 'timewarrior',
-        intervals: input.intervals.slice(i, i + IMPORT_BATCH),
+        ...batchOf(rows, tagSets, from, to),
         map: input.map,
         create_tasks: input.create_tasks,
       })
@@ -586,13 +738,13 @@ export async function importTimewarrior(
         return r;
       });
   // The first batch alone: it makes the import session the others then extend.
-  const answers: Promise<ImportResult>[] = [send(starts[0])];
+  const answers: Promise<ImportResult>[] = [send(batches[0])];
   await answers[0];
   let next = 1;
   const lanes = Array.from({ length: IMPORT_IN_FLIGHT }, async () => {
-    while (next < starts.length) {
+    while (next < batches.length) {
       const at = next++;
-      answers[at] = send(starts[at]);
+      answers[at] = send(batches[at]);
       await answers[at];
     }
   });

@@ -511,7 +511,7 @@ export function importCommand(y: Argv<GlobalArgs>) {
               ...((argv.actor ?? process.env.FRAGMENTS_ACTOR)
                 ? { actor: argv.actor ?? process.env.FRAGMENTS_ACTOR }
                 : {}),
-              intervals: readTimewarrior(String(argv.file)),
+              file: readTimewarrior(String(argv.file)),
               map: parseMap(argv.map?.map(String)),
               create_tasks: argv['create-tasks'],
             }),

@@ -2,6 +2,7 @@
 // `timew export` JSON and sends batches; each interval carries an external id (its start
 // instant), so a second import of the same file adds nothing. Tags choose the task by the
 // rules documented there: an explicit --map first, then tags equal to existing codes.
+import type { ImportRow } from '../../../shared/protocol/intervals.js';
 import type { ParsedParamsOf, ResultOf } from '../../../shared/protocol/methods.js';
 import { iso } from '../../clock.js';
 import type { Sql } from '../../store/sql.js';
@@ -9,6 +10,7 @@ import type { Call } from '../app.js';
 import { recordActivity } from '../activities.js';
 import type { SessionRow } from '../rows.js';
 import { DEFAULT_ACTOR } from '../sessions/lookup.js';
+import { insertWithTotalsOnce } from '../time/totals.js';
 import { createPastSession, hitsOf, refOf, type StoredInterval } from './corrections.js';
 
 interface Target {
@@ -109,9 +111,13 @@ function importSession(call: Call, actor: string, start: number, end: number): S
   return made;
 }
 
-/** One statement inserts a run of intervals: the triggers' page journal is written once for the run, not once per row. */
+/**
+ * One statement inserts a run of intervals, each an array [project, sprint, task, start,
+ * end, annotation, tags, external id] of one JSON text; the running totals are added once
+ * for the statement (insertWithTotalsOnce), not by the trigger once per row.
+ */
 const INSERT_RUN = `INSERT INTO intervals (session_id, actor, project_id, sprint_id, task_id, started_at, checkpoint_at, ended_at, end_reason, annotation, tags, external_id)
-  SELECT ?1, ?2, value->>'p', value->>'r', value->>'t', value->>'s', value->>'e', value->>'e', 'imported', value->>'a', value->>'g', value->>'i'
+  SELECT ?1, ?2, value->>0, value->>1, value->>2, value->>3, value->>4, value->>4, 'imported', value->>5, value->>6, value->>7
     FROM json_each(?3) ORDER BY key`;
 
 /** What is already tracked across a batch's whole span, when that is little (as hitsOf reads it, bounded). */
@@ -120,15 +126,32 @@ const SPAN_HITS = `SELECT * FROM intervals WHERE actor = ?1 AND started_at < ?3 
   ORDER BY started_at LIMIT 1001`;
 const OPEN_END = Number.MAX_SAFE_INTEGER;
 
-interface Pending {
-  p: number | null;
-  r: number | null;
-  t: number | null;
-  s: number;
-  e: number;
-  a: string | null;
-  g: string;
-  i: string;
+type Pending = [
+  project: number | null,
+  sprint: number | null,
+  task: number | null,
+  start: number,
+  end: number,
+  annotation: string | null,
+  tags: string,
+  id: string,
+];
+
+/** A batch in the compact form: intervals sent as objects become rows, each distinct tag list one set. */
+function rowsOf(p: ParsedParamsOf<'interval.import'>): { rows: ImportRow[]; tagSets: string[][] } {
+  if (p.rows) return { rows: p.rows, tagSets: p.tag_sets ?? [] };
+  const index = new Map<string, number>();
+  const tagSets: string[][] = [];
+  const rows = (p.intervals ?? []).map((i): ImportRow => {
+    const key = JSON.stringify(i.tags);
+    let t = index.get(key);
+    if (t === undefined) {
+      index.set(key, (t = tagSets.length));
+      tagSets.push(i.tags);
+    }
+    return [i.id, i.start, i.end, t, i.annotation ?? null];
+  });
+  return { rows, tagSets };
 }
 
 /**
@@ -143,10 +166,11 @@ export function importIntervals(call: Call, p: ParsedParamsOf<'interval.import'>
   const { sql } = call.app;
   const actor = p.actor ?? DEFAULT_ACTOR;
   const map = p.map ?? {};
+  const { rows, tagSets } = rowsOf(p);
   const result: ResultOf<'interval.import'> = {
     actor,
     session: null,
-    received: p.intervals.length,
+    received: rows.length,
     added: 0,
     unchanged: 0,
     skipped: [],
@@ -155,25 +179,27 @@ export function importIntervals(call: Call, p: ParsedParamsOf<'interval.import'>
   let session: SessionRow | null = null;
   let first = Infinity;
   let last = -Infinity;
-  const targets = new Map<string, Target>();
-  const skip = (i: { start: number; end: number | null }, reason: string) =>
-    result.skipped.push({ start: iso(i.start), end: i.end === null ? null : iso(i.end), reason });
+  // Each tag set is resolved (and written as JSON) once per batch, when an interval uses it.
+  const targets: (Target | undefined)[] = [];
+  const tagsJson: (string | undefined)[] = [];
+  const skip = (start: number, end: number | null, reason: string) =>
+    result.skipped.push({ start: iso(start), end: end === null ? null : iso(end), reason });
   // The ids of this batch already imported, in one read.
   const known = new Set(
     sql.db
       .prepare('SELECT external_id FROM intervals WHERE actor = ? AND external_id IN (SELECT value FROM json_each(?))')
       .pluck()
-      .all(actor, JSON.stringify(p.intervals.map((i) => i.id))) as string[],
+      .all(actor, JSON.stringify(rows.map((r) => r[0]))) as string[],
   );
   // The overlap check reads what is tracked across the batch's span once; with more than
   // 1,000 such intervals, or once a run was written inside the batch, each interval reads
   // its own neighbours (hitsOf), as before.
   let spanStart = Infinity;
   let spanEnd = -Infinity;
-  for (const i of p.intervals)
-    if (i.end !== null && !known.has(i.id)) {
-      spanStart = Math.min(spanStart, i.start);
-      spanEnd = Math.max(spanEnd, i.end);
+  for (const [id, start, end] of rows)
+    if (end !== null && !known.has(id)) {
+      spanStart = Math.min(spanStart, start);
+      spanEnd = Math.max(spanEnd, end);
     }
   let tracked: StoredInterval[] | null =
     spanStart < spanEnd ? sql.all<StoredInterval>(SPAN_HITS, actor, spanStart, spanEnd, OPEN_END) : [];
@@ -186,55 +212,50 @@ export function importIntervals(call: Call, p: ParsedParamsOf<'interval.import'>
   let runEnd = -Infinity;
   const flush = () => {
     if (run.length && session) {
-      sql.run(INSERT_RUN, session.id, actor, JSON.stringify(run));
+      const json = JSON.stringify(run);
+      const sessionId = session.id;
+      insertWithTotalsOnce(sql, () => sql.run(INSERT_RUN, sessionId, actor, json));
       tracked = null;
     }
     run = [];
     runEnd = -Infinity;
   };
-  for (const i of p.intervals) {
-    if (known.has(i.id)) {
+  for (const [id, start, end, set, annotation] of rows) {
+    if (known.has(id)) {
       result.unchanged++;
       continue;
     }
-    if (i.end === null) {
-      skip(i, 'still running in Timewarrior: stop it there (timew stop) and import again');
+    if (end === null) {
+      skip(start, end, 'still running in Timewarrior: stop it there (timew stop) and import again');
       continue;
     }
-    if (i.end <= i.start) {
-      skip(i, 'ends before it starts');
+    if (end <= start) {
+      skip(start, end, 'ends before it starts');
       continue;
     }
-    if (i.end > call.now) {
-      skip(i, 'ends in the future');
+    if (end > call.now) {
+      skip(start, end, 'ends in the future');
       continue;
     }
-    if (i.start < runEnd) flush();
-    const hit = firstHit(i.start, i.end);
+    if (start < runEnd) flush();
+    const hit = firstHit(start, end);
     if (hit) {
-      skip(i, `overlaps ${refOf(sql, hit)} (#${hit.id}) already tracked`);
+      skip(start, end, `overlaps ${refOf(sql, hit)} (#${hit.id}) already tracked`);
       continue;
     }
-    session ??= importSession(call, actor, i.start, i.end);
+    session ??= importSession(call, actor, start, end);
     // The session is stretched once per batch, below: one row change instead of one per interval.
-    first = Math.min(first, i.start);
-    last = Math.max(last, i.end);
+    first = Math.min(first, start);
+    last = Math.max(last, end);
     // Intervals with the same tags land on the same task: resolved once per batch.
-    const key = JSON.stringify(i.tags);
-    let t = targets.get(key);
-    if (!t) targets.set(key, (t = resolveTags(call, i.tags, map, p.create_tasks ?? false, result.tasks_created)));
-    run.push({
-      p: t.project_id,
-      r: t.sprint_id,
-      t: t.task_id,
-      s: i.start,
-      e: i.end,
-      a: i.annotation ?? null,
-      g: key,
-      i: i.id,
-    });
-    runEnd = Math.max(runEnd, i.end);
-    known.add(i.id);
+    let t = targets[set];
+    if (!t) {
+      t = targets[set] = resolveTags(call, tagSets[set], map, p.create_tasks ?? false, result.tasks_created);
+      tagsJson[set] = JSON.stringify(tagSets[set]);
+    }
+    run.push([t.project_id, t.sprint_id, t.task_id, start, end, annotation ?? null, tagsJson[set]!, id]);
+    runEnd = Math.max(runEnd, end);
+    known.add(id);
     result.added++;
   }
   flush();
