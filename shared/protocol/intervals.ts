@@ -210,12 +210,18 @@ export const intervalMethods = {
           .max(IMPORT_BATCH_MAX)
           .optional()
           .describe('the intervals as objects; or give rows and tag_sets'),
+        // Checked whole, below, not element by element through zod (which makes two objects
+        // for each element): the array itself here, each row in the object's refinement.
         rows: z
-          .array(z.unknown())
-          .max(IMPORT_BATCH_MAX)
-          .transform((r) => r as ImportRow[])
-          .optional()
-          .describe('the compact form: each [id, start_ms, end_ms | null, index into tag_sets, annotation?]'),
+          .custom<ImportRow[]>((v) => Array.isArray(v) && v.length <= IMPORT_BATCH_MAX, {
+            message: `rows: an array of at most ${IMPORT_BATCH_MAX} rows`,
+          })
+          .meta({
+            type: 'array',
+            maxItems: IMPORT_BATCH_MAX,
+            description: 'the compact form: each [id, start_ms, end_ms | null, index into tag_sets, annotation?]',
+          })
+          .optional(),
         tag_sets: z
           .array(z.array(z.string().max(200)).max(100))
           .max(IMPORT_BATCH_MAX)

@@ -27,12 +27,55 @@ export const codeFromTag = (tag: string): string =>
     .replace(/^[^A-Z0-9]+/, '')
     .slice(0, 64);
 
-function byCode(sql: Sql, table: 'tasks' | 'sprints' | 'projects', code: string): number | null {
-  return sql.value<number>(`SELECT id FROM ${table} WHERE code = ?`, code) ?? null;
+/**
+ * Lookups of one batch, each made once: a tag is looked up as a task, sprint and project
+ * code for every tag set that holds it (tens of sets share a few tags). Forgotten when a
+ * task is created, since a created code may answer a lookup that found nothing.
+ */
+class Lookups {
+  private ids = {
+    tasks: new Map<string, number | null>(),
+    sprints: new Map<string, number | null>(),
+    projects: new Map<string, number | null>(),
+  };
+  private tasks = new Map<number, { sprint_id: number | null; project_id: number | null } | undefined>();
+
+  constructor(private readonly sql: Sql) {}
+
+  byCode(table: 'tasks' | 'sprints' | 'projects', code: string): number | null {
+    const known = this.ids[table];
+    let id = known.get(code);
+    if (id === undefined) {
+      id = this.sql.value<number>(`SELECT id FROM ${table} WHERE code = ?`, code) ?? null;
+      known.set(code, id);
+    }
+    return id;
+  }
+
+  /** A task's sprint (its parent's when it has none) and project (its sprint's when it has none). */
+  taskPlace(taskId: number): { sprint_id: number | null; project_id: number | null } | undefined {
+    if (this.tasks.has(taskId)) return this.tasks.get(taskId);
+    const task = this.sql.get<{ sprint_id: number | null; project_id: number | null; parent_sprint: number | null }>(
+      `SELECT t.sprint_id, coalesce(t.project_id, s.project_id) AS project_id, p.sprint_id AS parent_sprint
+         FROM tasks t LEFT JOIN tasks p ON p.id = t.parent_id LEFT JOIN sprints s ON s.id = t.sprint_id WHERE t.id = ?`,
+      taskId,
+    );
+    const place = task && {
+      sprint_id: task.sprint_id ?? task.parent_sprint ?? null,
+      project_id: task.project_id ?? null,
+    };
+    this.tasks.set(taskId, place);
+    return place;
+  }
+
+  created(): void {
+    for (const known of Object.values(this.ids)) known.clear();
+  }
 }
 
 function resolveTags(
   call: Call,
+  look: Lookups,
   tags: string[],
   map: Record<string, string>,
   createTasks: boolean,
@@ -47,20 +90,20 @@ function resolveTags(
     const m = map[tag];
     if (m === undefined) continue;
     const [kind, code] = m.includes(':') ? (m.split(':', 2) as [string, string]) : ['task', m];
-    if (kind === 'project') set('project_id', byCode(sql, 'projects', code));
-    else if (kind === 'sprint') set('sprint_id', byCode(sql, 'sprints', code));
-    else set('task_id', byCode(sql, 'tasks', code));
+    if (kind === 'project') set('project_id', look.byCode('projects', code));
+    else if (kind === 'sprint') set('sprint_id', look.byCode('sprints', code));
+    else set('task_id', look.byCode('tasks', code));
   }
   for (const tag of tags) {
-    set('task_id', byCode(sql, 'tasks', tag));
-    set('sprint_id', byCode(sql, 'sprints', tag));
-    set('project_id', byCode(sql, 'projects', tag));
+    set('task_id', look.byCode('tasks', tag));
+    set('sprint_id', look.byCode('sprints', tag));
+    set('project_id', look.byCode('projects', tag));
   }
   if (t.task_id == null && createTasks) {
     const tag = tags.find((x) => !(x in map) && codeFromTag(x));
     if (tag) {
       const code = codeFromTag(tag);
-      let id = byCode(sql, 'tasks', code);
+      let id = look.byCode('tasks', code);
       if (id == null) {
         id = sql.run(
           `INSERT INTO tasks (code, project_id, sprint_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -72,18 +115,15 @@ function resolveTags(
           call.now,
         ).lastInsertRowid;
         created.push(code);
+        look.created();
       }
       t.task_id = id;
     }
   }
   if (t.task_id != null) {
-    const task = sql.get<{ sprint_id: number | null; project_id: number | null; parent_sprint: number | null }>(
-      `SELECT t.sprint_id, coalesce(t.project_id, s.project_id) AS project_id, p.sprint_id AS parent_sprint
-         FROM tasks t LEFT JOIN tasks p ON p.id = t.parent_id LEFT JOIN sprints s ON s.id = t.sprint_id WHERE t.id = ?`,
-      t.task_id,
-    );
-    set('sprint_id', task?.sprint_id ?? task?.parent_sprint ?? null);
-    set('project_id', task?.project_id ?? null);
+    const place = look.taskPlace(t.task_id);
+    set('sprint_id', place?.sprint_id ?? null);
+    set('project_id', place?.project_id ?? null);
   }
   if (t.sprint_id != null && t.project_id == null)
     set('project_id', sql.value<number>('SELECT project_id FROM sprints WHERE id = ?', t.sprint_id) ?? null);
@@ -125,6 +165,19 @@ const SPAN_HITS = `SELECT * FROM intervals WHERE actor = ?1 AND started_at < ?3 
     AND started_at >= coalesce((SELECT max(started_at) FROM intervals WHERE actor = ?1 AND started_at <= ?2), -1)
   ORDER BY started_at LIMIT 1001`;
 const OPEN_END = Number.MAX_SAFE_INTEGER;
+
+/** One statement for a run, its running totals added once (insertWithTotalsOnce). */
+function writeRun(sql: Sql, sessionId: number, actor: string, run: Pending[]): void {
+  if (!run.length) return;
+  const json = JSON.stringify(run);
+  insertWithTotalsOnce(sql, () => sql.run(INSERT_RUN, sessionId, actor, json));
+}
+
+/** The first of `tracked` (read across the batch's span) that [start, end) overlaps. */
+function firstHitIn(tracked: StoredInterval[], start: number, end: number): StoredInterval | undefined {
+  for (const h of tracked) if (h.started_at < end && (h.ended_at ?? OPEN_END) > start) return h;
+  return undefined;
+}
 
 type Pending = [
   project: number | null,
@@ -180,47 +233,43 @@ export function importIntervals(call: Call, p: ParsedParamsOf<'interval.import'>
   let first = Infinity;
   let last = -Infinity;
   // Each tag set is resolved (and written as JSON) once per batch, when an interval uses it.
+  const look = new Lookups(sql);
   const targets: (Target | undefined)[] = [];
-  const tagsJson: (string | undefined)[] = [];
+  const tagsJson: string[] = [];
   const skip = (start: number, end: number | null, reason: string) =>
     result.skipped.push({ start: iso(start), end: end === null ? null : iso(end), reason });
   // The ids of this batch already imported, in one read.
+  const ids: string[] = new Array<string>(rows.length);
+  for (let k = 0; k < rows.length; k++) ids[k] = rows[k][0];
   const known = new Set(
     sql.db
       .prepare('SELECT external_id FROM intervals WHERE actor = ? AND external_id IN (SELECT value FROM json_each(?))')
       .pluck()
-      .all(actor, JSON.stringify(rows.map((r) => r[0]))) as string[],
+      .all(actor, JSON.stringify(ids)) as string[],
   );
   // The overlap check reads what is tracked across the batch's span once; with more than
   // 1,000 such intervals, or once a run was written inside the batch, each interval reads
   // its own neighbours (hitsOf), as before.
   let spanStart = Infinity;
   let spanEnd = -Infinity;
-  for (const [id, start, end] of rows)
-    if (end !== null && !known.has(id)) {
-      spanStart = Math.min(spanStart, start);
-      spanEnd = Math.max(spanEnd, end);
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k];
+    if (r[2] !== null && !known.has(r[0])) {
+      spanStart = Math.min(spanStart, r[1]);
+      spanEnd = Math.max(spanEnd, r[2]);
     }
+  }
   let tracked: StoredInterval[] | null =
     spanStart < spanEnd ? sql.all<StoredInterval>(SPAN_HITS, actor, spanStart, spanEnd, OPEN_END) : [];
   if (tracked.length > 1000) tracked = null;
-  const firstHit = (start: number, end: number): StoredInterval | undefined =>
-    tracked
-      ? tracked.find((h) => h.started_at < end && (h.ended_at ?? OPEN_END) > start)
-      : hitsOf(sql, actor, start, end, [])[0];
+  // Plain locals, no closures over them: 100k intervals allocate as little as they can.
   let run: Pending[] = [];
   let runEnd = -Infinity;
-  const flush = () => {
-    if (run.length && session) {
-      const json = JSON.stringify(run);
-      const sessionId = session.id;
-      insertWithTotalsOnce(sql, () => sql.run(INSERT_RUN, sessionId, actor, json));
-      tracked = null;
-    }
-    run = [];
-    runEnd = -Infinity;
-  };
-  for (const [id, start, end, set, annotation] of rows) {
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k];
+    const id = r[0];
+    const start = r[1];
+    const end = r[2];
     if (known.has(id)) {
       result.unchanged++;
       continue;
@@ -237,28 +286,35 @@ export function importIntervals(call: Call, p: ParsedParamsOf<'interval.import'>
       skip(start, end, 'ends in the future');
       continue;
     }
-    if (start < runEnd) flush();
-    const hit = firstHit(start, end);
+    if (start < runEnd) {
+      // Written out, so this interval's check sees the run in the database.
+      if (session) writeRun(sql, session.id, actor, run);
+      tracked = null;
+      run = [];
+      runEnd = -Infinity;
+    }
+    const hit = tracked ? firstHitIn(tracked, start, end) : hitsOf(sql, actor, start, end, [])[0];
     if (hit) {
       skip(start, end, `overlaps ${refOf(sql, hit)} (#${hit.id}) already tracked`);
       continue;
     }
     session ??= importSession(call, actor, start, end);
     // The session is stretched once per batch, below: one row change instead of one per interval.
-    first = Math.min(first, start);
-    last = Math.max(last, end);
+    if (start < first) first = start;
+    if (end > last) last = end;
     // Intervals with the same tags land on the same task: resolved once per batch.
+    const set = r[3];
     let t = targets[set];
     if (!t) {
-      t = targets[set] = resolveTags(call, tagSets[set], map, p.create_tasks ?? false, result.tasks_created);
+      t = targets[set] = resolveTags(call, look, tagSets[set], map, p.create_tasks ?? false, result.tasks_created);
       tagsJson[set] = JSON.stringify(tagSets[set]);
     }
-    run.push([t.project_id, t.sprint_id, t.task_id, start, end, annotation ?? null, tagsJson[set]!, id]);
-    runEnd = Math.max(runEnd, end);
+    run.push([t.project_id, t.sprint_id, t.task_id, start, end, r[4] ?? null, tagsJson[set], id]);
+    if (end > runEnd) runEnd = end;
     known.add(id);
     result.added++;
   }
-  flush();
+  if (session && run.length) writeRun(sql, session.id, actor, run);
   if (session) {
     if (result.added > 0)
       sql.run(

@@ -94,43 +94,17 @@ export function maxSpanBefore(sql: Sql, now: number): number {
   );
 }
 
-/** What the insert trigger adds for each new closed interval, here for all intervals with id > ?1 at once. */
-const ADD_TOTALS = [
-  `INSERT INTO time_totals (scope, id, sub, ms, n)
-     SELECT 'session', session_id, 0, sum(ended_at - started_at), count(*) FROM intervals
-      WHERE id > ?1 AND ended_at IS NOT NULL GROUP BY session_id
-     ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n`,
-  `INSERT INTO time_totals (scope, id, sub, ms, n)
-     SELECT 'task', task_id, 0, sum(ended_at - started_at), count(*) FROM intervals
-      WHERE id > ?1 AND ended_at IS NOT NULL AND task_id IS NOT NULL GROUP BY task_id
-     ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n`,
-  `INSERT INTO time_totals (scope, id, sub, ms, n)
-     SELECT 'sprint', sprint_id, 0, sum(ended_at - started_at), count(*) FROM intervals
-      WHERE id > ?1 AND ended_at IS NOT NULL AND sprint_id IS NOT NULL GROUP BY sprint_id
-     ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n`,
-  `INSERT INTO time_totals (scope, id, sub, ms, n)
-     SELECT 'project', project_id, 0, sum(ended_at - started_at), count(*) FROM intervals
-      WHERE id > ?1 AND ended_at IS NOT NULL AND project_id IS NOT NULL GROUP BY project_id
-     ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n`,
-  `INSERT INTO time_totals (scope, id, sub, ms, n)
-     SELECT 'session_task', session_id, task_id, sum(ended_at - started_at), count(*) FROM intervals
-      WHERE id > ?1 AND ended_at IS NOT NULL AND task_id IS NOT NULL GROUP BY session_id, task_id
-     ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n`,
-  `UPDATE sessions SET total_active_seconds =
-     (SELECT ms FROM time_totals WHERE scope = 'session' AND id = sessions.id AND sub = 0) / 1000
-    WHERE id IN (SELECT session_id FROM intervals WHERE id > ?1 AND ended_at IS NOT NULL)`,
-  `UPDATE interval_bounds SET max_closed_ms =
-     max(max_closed_ms, coalesce((SELECT max(ended_at - started_at) FROM intervals WHERE id > ?1 AND ended_at IS NOT NULL), 0))
-    WHERE id = 1`,
-];
+const UPSERT_TOTAL = `INSERT INTO time_totals (scope, id, sub, ms, n) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n`;
 
 /**
  * Runs `insert`, one statement that adds many intervals, with the per-row totals trigger
  * muted (time_totals_deferred), then adds the rows it inserted to the running totals once:
  * the same sums and counts per session, task, sprint, project and (session, task), the
  * sessions' total_active_seconds and interval_bounds, in the same transaction (issue 20:
- * 2,000 rows cost 7 statements instead of 14,000 trigger steps). The new rows are those
- * with an id above the largest before the insert: new rowids only grow while one is free.
+ * one grouped read and a few upserts instead of seven trigger steps per row). The new
+ * rows are those with an id above the largest before the insert: rowids only grow while
+ * the largest is below 2^63.
  */
 export function insertWithTotalsOnce(sql: Sql, insert: () => void): void {
   const before = sql.value<number>('SELECT coalesce(max(id), 0) FROM intervals') ?? 0;
@@ -140,5 +114,47 @@ export function insertWithTotalsOnce(sql: Sql, insert: () => void): void {
   } finally {
     sql.run('DELETE FROM time_totals_deferred');
   }
-  for (const statement of ADD_TOTALS) sql.run(statement, before);
+  const groups = sql.all<{
+    s: number;
+    t: number | null;
+    r: number | null;
+    p: number | null;
+    ms: number;
+    n: number;
+    longest: number;
+  }>(
+    `SELECT session_id AS s, task_id AS t, sprint_id AS r, project_id AS p,
+            sum(ended_at - started_at) AS ms, count(*) AS n, max(ended_at - started_at) AS longest
+       FROM intervals WHERE id > ?1 AND ended_at IS NOT NULL GROUP BY 1, 2, 3, 4`,
+    before,
+  );
+  if (!groups.length) return;
+  // scope, id, sub → [ms, n]
+  const sums = new Map<string, [string, number, number, number, number]>();
+  const add = (scope: string, id: number | null, sub: number, g: { ms: number; n: number }) => {
+    if (id === null) return;
+    const key = `${scope} ${id} ${sub}`;
+    const e = sums.get(key);
+    if (e) {
+      e[3] += g.ms;
+      e[4] += g.n;
+    } else sums.set(key, [scope, id, sub, g.ms, g.n]);
+  };
+  let longest = 0;
+  for (const g of groups) {
+    add('session', g.s, 0, g);
+    add('task', g.t, 0, g);
+    add('sprint', g.r, 0, g);
+    add('project', g.p, 0, g);
+    if (g.t !== null) add('session_task', g.s, g.t, g);
+    longest = Math.max(longest, g.longest);
+  }
+  for (const e of sums.values()) sql.run(UPSERT_TOTAL, ...e);
+  for (const id of new Set(groups.map((g) => g.s)))
+    sql.run(
+      `UPDATE sessions SET total_active_seconds =
+         (SELECT ms FROM time_totals WHERE scope = 'session' AND id = ?1 AND sub = 0) / 1000 WHERE id = ?1`,
+      id,
+    );
+  sql.run('UPDATE interval_bounds SET max_closed_ms = max(max_closed_ms, ?) WHERE id = 1', longest);
 }
