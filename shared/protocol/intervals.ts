@@ -86,28 +86,27 @@ const who = { actor: actor.optional(), source: source.optional() };
 
 /**
  * One interval of an import batch in the compact form (`rows`): its external id, start and
- * end in milliseconds since the epoch (end null while it still runs), the index of its tags
- * in the batch's `tag_sets`, and its annotation (null or left out for none). Arrays of
- * numbers rather than objects of ISO strings: 100k of them cost a fraction to send, parse
- * and check (issue 20).
+ * end in whole seconds since the epoch (end null while it still runs; Timewarrior keeps
+ * whole seconds), the index of its tags in the batch's `tag_sets`, and its annotation (null
+ * or left out for none). Arrays of small numbers rather than objects of ISO strings: 100k
+ * of them cost a fraction to write, send, parse and check (issue 20).
  */
 export type ImportRow = [id: string, start: number, end: number | null, tags: number, annotation?: string | null];
 /** Intervals in one interval.import call, in either form. */
 export const IMPORT_BATCH_MAX = 5000;
-const MAX_INSTANT_MS = 8.64e15;
-const isInstantMs = (v: unknown): v is number =>
-  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= MAX_INSTANT_MS;
+const MAX_INSTANT_S = 8.64e12;
+const isInstantS = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= MAX_INSTANT_S;
 
 /** Why a compact row is refused, or null: checked by hand, not by a zod tuple (issue 20: ~20× faster). */
 function rowProblem(r: unknown, tagSets: number): { at: number; message: string } | null {
   if (!Array.isArray(r) || r.length < 4 || r.length > 5)
-    return { at: -1, message: 'a row is [id, start_ms, end_ms or null, tag set, annotation?]' };
+    return { at: -1, message: 'a row is [id, start_s, end_s or null, tag set, annotation?]' };
   const [id, start, end, tags, annotation] = r as unknown[];
   if (typeof id !== 'string' || id.length < 1 || id.length > 200)
     return { at: 0, message: 'an id of 1 to 200 characters' };
-  if (!isInstantMs(start)) return { at: 1, message: 'the start in whole milliseconds since the epoch' };
-  if (end !== null && !isInstantMs(end))
-    return { at: 2, message: 'the end in whole milliseconds since the epoch, or null' };
+  if (!isInstantS(start)) return { at: 1, message: 'the start in whole seconds since the epoch' };
+  if (end !== null && !isInstantS(end)) return { at: 2, message: 'the end in whole seconds since the epoch, or null' };
   if (typeof tags !== 'number' || !Number.isInteger(tags) || tags < 0 || tags >= tagSets)
     return { at: 3, message: `an index into tag_sets (0 to ${tagSets - 1})` };
   if (annotation != null && (typeof annotation !== 'string' || annotation.length > 10_000))
@@ -219,7 +218,8 @@ export const intervalMethods = {
           .meta({
             type: 'array',
             maxItems: IMPORT_BATCH_MAX,
-            description: 'the compact form: each [id, start_ms, end_ms | null, index into tag_sets, annotation?]',
+            description:
+              'the compact form: each [id, start_s, end_s | null, index into tag_sets, annotation?] (seconds since the epoch)',
           })
           .optional(),
         tag_sets: z

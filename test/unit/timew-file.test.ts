@@ -9,7 +9,7 @@ import {
   IMPORT_BATCH_BYTES,
   importTimewarrior,
   TimewFile,
-  timewMs,
+  timewSeconds,
   type ImportBatch,
 } from '../../client/fragctl/commands/timewarrior.js';
 import type { FragClient } from '../../client/lib/client.js';
@@ -41,10 +41,22 @@ function readAll(file: TimewFile, first?: number) {
 }
 
 const expected = [
-  ['timew:20251101T100000Z', Date.UTC(2025, 10, 1, 10), Date.UTC(2025, 10, 1, 11), ['a b', 'c"d', 'x'], 'note "q"'],
-  ['timew:20251102T100000Z', Date.UTC(2025, 10, 2, 10), Date.UTC(2025, 10, 2, 11), [], null],
-  ['timew:20251103T100000Z', Date.UTC(2025, 10, 3, 10), Date.UTC(2025, 10, 3, 11), ['a b', 'c"d', 'x'], null],
-  ['timew:20251104T100000Z', Date.UTC(2025, 10, 4, 10), null, ['run', 'é'], null],
+  [
+    'timew:20251101T100000Z',
+    Date.UTC(2025, 10, 1, 10) / 1000,
+    Date.UTC(2025, 10, 1, 11) / 1000,
+    ['a b', 'c"d', 'x'],
+    'note "q"',
+  ],
+  ['timew:20251102T100000Z', Date.UTC(2025, 10, 2, 10) / 1000, Date.UTC(2025, 10, 2, 11) / 1000, [], null],
+  [
+    'timew:20251103T100000Z',
+    Date.UTC(2025, 10, 3, 10) / 1000,
+    Date.UTC(2025, 10, 3, 11) / 1000,
+    ['a b', 'c"d', 'x'],
+    null,
+  ],
+  ['timew:20251104T100000Z', Date.UTC(2025, 10, 4, 10) / 1000, null, ['run', 'é'], null],
 ];
 
 describe('reading timew export', () => {
@@ -89,9 +101,9 @@ describe('reading timew export', () => {
     expect(() => new TimewFile(fileOf('{"start":"20250101T000000Z"}'))).toThrow(/not timew export JSON/);
     expect(() => new TimewFile(fileOf('[{"id":1}]'))).toThrow(/interval 1 has no start/);
     expect(() => new TimewFile(fileOf('[{"id":1,"start":"20250230T000000Z"}]'))).toThrow(/no such date/);
-    expect(() => timewMs('20250101T240000Z')).toThrow(/no such date or time/);
-    expect(() => timewMs('2025-01-01T00:00:00Z')).toThrow(/not a Timewarrior time/);
-    expect(timewMs('20240229T235959Z')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59));
+    expect(() => timewSeconds('20250101T240000Z')).toThrow(/no such date or time/);
+    expect(() => timewSeconds('2025-01-01T00:00:00Z')).toThrow(/not a Timewarrior time/);
+    expect(timewSeconds('20240229T235959Z')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59) / 1000);
     // Laid out as timew writes it, a bad interval is found when its batch is read.
     const f = new TimewFile(fileOf(asTimew([intervals[0], { id: 9, start: '20251301T000000Z' }])));
     expect(() => readAll(f)).toThrow(/"20251301T000000Z" is not a Timewarrior time/);

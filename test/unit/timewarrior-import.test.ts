@@ -159,7 +159,8 @@ describe('interval.import in rows', () => {
       sql.all('SELECT id, total_active_seconds FROM sessions ORDER BY id'),
     ]);
 
-  const H_ = (h: number) => at(h);
+  /** Seconds since the epoch, as rows count them. */
+  const H_ = (h: number) => at(h) / 1000;
   const tagSets = [['T-1', 'client'], ['other'], ['S1'], []];
   const rows = [
     ['a', H_(1), H_(2), 0],
@@ -195,8 +196,8 @@ describe('interval.import in rows', () => {
       format: 'timewarrior',
       intervals: rows.map(([id, start, end, set, annotation]) => ({
         id,
-        start: new Date(start as number).toISOString(),
-        end: end === null ? null : new Date(end as number).toISOString(),
+        start: new Date((start as number) * 1000).toISOString(),
+        end: end === null ? null : new Date((end as number) * 1000).toISOString(),
         tags: tagSets[set as number],
         ...(annotation !== undefined ? { annotation } : {}),
       })),
@@ -227,9 +228,9 @@ describe('interval.import in rows', () => {
     const before = dump(sql);
     for (const [name, params] of [
       ['interval.delete', { ref: '@1' }],
-      ['interval.edit', { ref: '@2', end: new Date(H_(3.5)).toISOString() }],
+      ['interval.edit', { ref: '@2', end: new Date(at(3.5)).toISOString() }],
       ['interval.move', { ref: '@5', task: 'T-2' }],
-      ['interval.split', { ref: '@4', at: new Date(H_(5.5)).toISOString() }],
+      ['interval.split', { ref: '@4', at: new Date(at(5.5)).toISOString() }],
     ] as const) {
       invoke(name, { actor: 'rows', ...params });
       expectExactTotals(sql);

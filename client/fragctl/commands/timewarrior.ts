@@ -16,11 +16,11 @@ const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const two = (t: string, at: number) => (t.charCodeAt(at) - 48) * 10 + t.charCodeAt(at + 1) - 48;
 
 /**
- * A Timewarrior time (20260329T093000Z, UTC) in milliseconds since the epoch, read at fixed
+ * A Timewarrior time (20260329T093000Z, UTC) in seconds since the epoch, read at fixed
  * positions rather than through an ISO string; a date that does not exist (a 30 February,
  * a 24th hour) is refused, as the daemon refused it before.
  */
-export function timewMs(t: string): number {
+export function timewSeconds(t: string): number {
   if (!TIMEW_TIME.test(t)) throw new UsageError(`"${t}" is not a Timewarrior time (20260329T093000Z)`);
   const year = two(t, 0) * 100 + two(t, 2);
   const month = two(t, 4);
@@ -36,7 +36,7 @@ export function timewMs(t: string): number {
     two(t, 13) > 59
   )
     throw new UsageError(`"${t}" is not a Timewarrior time: no such date or time of day`);
-  return Date.UTC(year, month - 1, day, two(t, 9), two(t, 11), two(t, 13));
+  return Date.UTC(year, month - 1, day, two(t, 9), two(t, 11), two(t, 13)) / 1000;
 }
 
 /**
@@ -94,7 +94,7 @@ class BatchBuilder {
   /** A row whose id is `idBytes` of JSON. */
   push(row: ImportRow, idBytes: number): void {
     this.rows.push(row);
-    // Two instants, a set number, brackets and commas: at most 45 bytes.
+    // Two instants in seconds, a set number, brackets and commas: at most 45 bytes.
     this.bytes += 46 + idBytes + (row[4] ? jsonBytes(row[4]) : 0);
   }
 }
@@ -108,8 +108,8 @@ function addParsed(into: BatchBuilder, raw: unknown, n: number, file: string): v
   if (id.length > 200) throw new UsageError(`${file}: interval ${n} has a start of ${x.start.length} characters`);
   const row: ImportRow = [
     id,
-    timewMs(x.start),
-    typeof x.end === 'string' ? timewMs(x.end) : null,
+    timewSeconds(x.start),
+    typeof x.end === 'string' ? timewSeconds(x.end) : null,
     into.set(JSON.stringify(tags), n, file, tags),
   ];
   if (typeof x.annotation === 'string') {
@@ -238,7 +238,7 @@ export class TimewFile {
         return false;
       }
       // The id is "timew:" and 16 characters that need no escaping: 24 bytes of JSON.
-      b.push([`timew:${m[1]}`, timewMs(m[1]), m[2] ? timewMs(m[2]) : null, set], 24);
+      b.push([`timew:${m[1]}`, timewSeconds(m[1]), m[2] ? timewSeconds(m[2]) : null, set], 24);
       return true;
     }
     let raw: unknown;

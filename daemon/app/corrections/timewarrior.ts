@@ -190,9 +190,13 @@ type Pending = [
   id: string,
 ];
 
-/** A batch in the compact form: intervals sent as objects become rows, each distinct tag list one set. */
-function rowsOf(p: ParsedParamsOf<'interval.import'>): { rows: ImportRow[]; tagSets: string[][] } {
-  if (p.rows) return { rows: p.rows, tagSets: p.tag_sets ?? [] };
+/**
+ * A batch in the compact form, and what its times are in: rows sent as such count whole
+ * seconds; intervals sent as objects (instants, to the millisecond) become rows in
+ * milliseconds, each distinct tag list one set.
+ */
+function rowsOf(p: ParsedParamsOf<'interval.import'>): { rows: ImportRow[]; tagSets: string[][]; ms: number } {
+  if (p.rows) return { rows: p.rows, tagSets: p.tag_sets ?? [], ms: 1000 };
   const index = new Map<string, number>();
   const tagSets: string[][] = [];
   const rows = (p.intervals ?? []).map((i): ImportRow => {
@@ -204,7 +208,7 @@ function rowsOf(p: ParsedParamsOf<'interval.import'>): { rows: ImportRow[]; tagS
     }
     return [i.id, i.start, i.end, t, i.annotation ?? null];
   });
-  return { rows, tagSets };
+  return { rows, tagSets, ms: 1 };
 }
 
 /**
@@ -219,7 +223,8 @@ export function importIntervals(call: Call, p: ParsedParamsOf<'interval.import'>
   const { sql } = call.app;
   const actor = p.actor ?? DEFAULT_ACTOR;
   const map = p.map ?? {};
-  const { rows, tagSets } = rowsOf(p);
+  // Times in the rows are `ms` milliseconds each.
+  const { rows, tagSets, ms } = rowsOf(p);
   const result: ResultOf<'interval.import'> = {
     actor,
     session: null,
@@ -255,8 +260,8 @@ export function importIntervals(call: Call, p: ParsedParamsOf<'interval.import'>
   for (let k = 0; k < rows.length; k++) {
     const r = rows[k];
     if (r[2] !== null && !known.has(r[0])) {
-      spanStart = Math.min(spanStart, r[1]);
-      spanEnd = Math.max(spanEnd, r[2]);
+      spanStart = Math.min(spanStart, r[1] * ms);
+      spanEnd = Math.max(spanEnd, r[2] * ms);
     }
   }
   let tracked: StoredInterval[] | null =
@@ -268,8 +273,8 @@ export function importIntervals(call: Call, p: ParsedParamsOf<'interval.import'>
   for (let k = 0; k < rows.length; k++) {
     const r = rows[k];
     const id = r[0];
-    const start = r[1];
-    const end = r[2];
+    const start = r[1] * ms;
+    const end = r[2] === null ? null : r[2] * ms;
     if (known.has(id)) {
       result.unchanged++;
       continue;
