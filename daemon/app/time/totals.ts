@@ -129,7 +129,7 @@ export function insertWithTotalsOnce(sql: Sql, insert: () => void): void {
     before,
   );
   if (!groups.length) return;
-  // scope, id, sub → [ms, n]
+  // One upsert for each scope, id and sub: its values, the sums added up.
   const sums = new Map<string, [string, number, number, number, number]>();
   const add = (scope: string, id: number | null, sub: number, g: { ms: number; n: number }) => {
     if (id === null) return;
