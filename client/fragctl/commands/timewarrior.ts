@@ -332,10 +332,18 @@ export async function importTimewarrior(
   };
   try {
     const first = nextBatch(IMPORT_FIRST_BATCH);
-    if (first) await sendAndWait(first);
+    const firstDone = first && sendAndWait(first);
+    // The second batch is read while the first is answered.
+    let ahead = failure ? null : nextBatch();
+    await firstDone;
     await Promise.all(
       Array.from({ length: IMPORT_IN_FLIGHT }, async () => {
-        for (let batch; !failure && (batch = nextBatch());) await sendAndWait(batch);
+        for (;;) {
+          const batch = ahead ?? nextBatch();
+          ahead = null;
+          if (failure || !batch) return;
+          await sendAndWait(batch);
+        }
       }),
     );
   } finally {
