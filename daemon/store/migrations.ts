@@ -657,6 +657,33 @@ export const migrations: readonly string[] = [
   ALTER TABLE messages ADD COLUMN from_machine TEXT;
   ALTER TABLE messages ADD COLUMN from_session_key TEXT;
   `,
+  // Running totals added once per statement (issue 20, item 6): a writer that inserts many
+  // closed intervals in one statement (the Timewarrior import) puts a row in
+  // time_totals_deferred, which the insert trigger reads as "not this row", and then adds
+  // the statement's rows to time_totals, the sessions' totals and interval_bounds itself,
+  // in the same transaction, with the same sums (daemon/app/time/totals.ts,
+  // insertWithTotalsOnce). Without that row the trigger is as before; updates and deletes
+  // are never deferred.
+  `
+  CREATE TABLE time_totals_deferred (deferred INTEGER NOT NULL);
+  DROP TRIGGER intervals_totals_add;
+  CREATE TRIGGER intervals_totals_add AFTER INSERT ON intervals
+    WHEN NEW.ended_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM time_totals_deferred) BEGIN
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'session', NEW.session_id, 0, (NEW.ended_at - NEW.started_at), 1 WHERE true
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'task', NEW.task_id, 0, (NEW.ended_at - NEW.started_at), 1 WHERE NEW.task_id IS NOT NULL
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'sprint', NEW.sprint_id, 0, (NEW.ended_at - NEW.started_at), 1 WHERE NEW.sprint_id IS NOT NULL
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'project', NEW.project_id, 0, (NEW.ended_at - NEW.started_at), 1 WHERE NEW.project_id IS NOT NULL
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    INSERT INTO time_totals (scope, id, sub, ms, n) SELECT 'session_task', NEW.session_id, NEW.task_id, (NEW.ended_at - NEW.started_at), 1 WHERE NEW.task_id IS NOT NULL
+      ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n;
+    UPDATE sessions SET total_active_seconds =
+      (SELECT ms FROM time_totals WHERE scope = 'session' AND id = NEW.session_id AND sub = 0) / 1000 WHERE id = NEW.session_id;
+    UPDATE interval_bounds SET max_closed_ms = max(max_closed_ms, NEW.ended_at - NEW.started_at) WHERE id = 1;
+  END;
+  `,
 ];
 
 /**

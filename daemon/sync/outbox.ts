@@ -23,6 +23,7 @@ const LOCAL_ONLY = new Set([
   'agent_transcripts',
   // Derived from intervals by triggers: each machine keeps its own.
   'time_totals',
+  'time_totals_deferred',
   'interval_bounds',
   'task_update_counts',
   // Undo is per machine: its log holds row images; what an undo changes travels as changes.

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { migrate, openDatabase, type Db } from '../../daemon/store/database.js';
 import { migrations } from '../../daemon/store/migrations.js';
 import { Sql } from '../../daemon/store/sql.js';
-import { sessionMs, sessionTaskMs, taskMs, maxSpanBefore } from '../../daemon/app/time/totals.js';
+import { insertWithTotalsOnce, sessionMs, sessionTaskMs, taskMs, maxSpanBefore } from '../../daemon/app/time/totals.js';
 
 const T0 = Date.parse('2026-06-01T07:00:00Z');
 const SESSIONS = [1, 2, 3];
@@ -53,6 +53,21 @@ const mutation = fc.oneof(
   fc.record({ t: fc.constant('delete' as const), pick: fc.nat() }),
   fc.record({ t: fc.constant('checkpoint' as const), at: when }),
   fc.record({ t: fc.constant('undo' as const) }),
+  // Many intervals in one statement, their totals added once (as the Timewarrior import does).
+  fc.record({
+    t: fc.constant('bulk' as const),
+    rows: fc.array(
+      fc.record({
+        session: fc.constantFrom(...SESSIONS),
+        task: maybe(fc.constantFrom(...TASKS)),
+        sprint: maybe(fc.constantFrom(1, 2)),
+        project: maybe(fc.constantFrom(1, 2)),
+        start: when,
+        len: maybe(fc.integer({ min: 0, max: 3 * 3_600_000 })),
+      }),
+      { maxLength: 8 },
+    ),
+  }),
 );
 type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
 
@@ -145,6 +160,27 @@ function apply(db: Db, m: Mutation): void {
     }
     case 'checkpoint':
       db.prepare('UPDATE intervals SET checkpoint_at = ? WHERE ended_at IS NULL').run(T0 + m.at);
+      return;
+    case 'bulk':
+      insertWithTotalsOnce(new Sql(db), () =>
+        db
+          .prepare(
+            `INSERT INTO intervals (session_id, actor, project_id, sprint_id, task_id, started_at, checkpoint_at, ended_at)
+             SELECT value->>0, 'a', value->>1, value->>2, value->>3, value->>4, value->>4, value->>5 FROM json_each(?)`,
+          )
+          .run(
+            JSON.stringify(
+              m.rows.map((r) => [
+                r.session,
+                r.project,
+                r.sprint,
+                r.task,
+                T0 + r.start,
+                r.len == null ? null : T0 + r.start + r.len,
+              ]),
+            ),
+          ),
+      );
       return;
     case 'undo':
       // Restores rows as an undo would: delete everything, put back a copy of what was there.
@@ -240,6 +276,8 @@ describe('running totals of tracked time', () => {
         }
         expectTotalsMatch(db);
         expectReadersMatch(db, T0 + 12 * 3_600_000);
+        // The insert trigger is muted only inside insertWithTotalsOnce.
+        expect(db.prepare('SELECT count(*) FROM time_totals_deferred').pluck().get()).toBe(0);
         db.close();
       }),
       { numRuns: 200 },
@@ -259,6 +297,37 @@ describe('running totals of tracked time', () => {
     ).toThrow('abort');
     expectTotalsMatch(db);
     expect(db.prepare("SELECT ms FROM time_totals WHERE scope = 'task' AND id = 1").pluck().get()).toBe(60_000);
+  });
+
+  it('stay exact when a statement inserting many intervals fails, and the trigger is muted only during it', () => {
+    const db = openDatabase(':memory:');
+    seed(db);
+    const sql = new Sql(db);
+    apply(db, {
+      t: 'bulk',
+      rows: [
+        { session: 1, task: 1, sprint: 1, project: 1, start: 0, len: 60_000 },
+        { session: 2, task: 3, sprint: null, project: 2, start: 0, len: 30_000 },
+        { session: 2, task: null, sprint: null, project: null, start: 100_000, len: null },
+      ],
+    });
+    expectTotalsMatch(db);
+    expect(db.prepare("SELECT ms FROM time_totals WHERE scope = 'task' AND id = 3").pluck().get()).toBe(30_000);
+    expect(() =>
+      db.transaction(() =>
+        insertWithTotalsOnce(sql, () => {
+          apply(db, { t: 'insert', session: 1, task: 2, sprint: null, project: null, start: 0, len: 1000 });
+          throw new Error('abort');
+        }),
+      )(),
+    ).toThrow('abort');
+    expect(db.prepare('SELECT count(*) FROM time_totals_deferred').pluck().get()).toBe(0);
+    expectTotalsMatch(db);
+    // A plain insert afterwards is counted by the trigger again.
+    apply(db, { t: 'insert', session: 3, task: 2, sprint: 2, project: null, start: 0, len: 5000 });
+    expectTotalsMatch(db);
+    expect(db.prepare("SELECT ms FROM time_totals WHERE scope = 'task' AND id = 2").pluck().get()).toBe(5000);
+    db.close();
   });
 
   it('are backfilled by the migration from intervals recorded before it', () => {

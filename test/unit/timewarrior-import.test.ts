@@ -9,6 +9,10 @@ import { Sql } from '../../daemon/store/sql.js';
 import { newCall, type App } from '../../daemon/app/app.js';
 import { importIntervals } from '../../daemon/app/corrections/timewarrior.js';
 import { assembleApp } from '../../daemon/assemble-app.js';
+import { handlers } from '../../daemon/rpc/handlers.js';
+import type { Connection, DaemonFacts } from '../../daemon/rpc/handler-types.js';
+import { inStep } from '../../daemon/app/undo/undo.js';
+import { methods, type MethodName } from '../../shared/protocol/methods.js';
 
 const H = 3_600_000;
 const DAY0 = Date.parse('2026-05-04T00:00:00Z');
@@ -83,5 +87,179 @@ describe('interval.import', () => {
       expect.stringMatching(/^overlaps .*\(#1\) already tracked$/),
       expect.stringMatching(/^overlaps .*\(#2\) already tracked$/),
     ]);
+  });
+});
+
+// The compact form (issue 20, item 6): rows of [id, start ms, end ms, tag set, annotation?],
+// each batch's runs added to the running totals once; totals stay exact through a second
+// import, corrections of imported intervals and their undo.
+describe('interval.import in rows', () => {
+  const world = () => {
+    const app: App = assembleApp({
+      sql: new Sql(openDatabase(':memory:')),
+      clock: new ManualClock(at(48)),
+      config: defaultConfig(),
+    });
+    const { sql } = app;
+    sql.db.exec(`INSERT INTO projects (id, code, title, created_at, updated_at) VALUES (1, 'P', 'p', 0, 0);
+      INSERT INTO sprints (id, code, project_id, title, created_at, updated_at) VALUES (1, 'S1', 1, 's', 0, 0);
+      INSERT INTO tasks (id, code, sprint_id, title, created_at, updated_at) VALUES (1, 'T-1', 1, 't', 0, 0);
+      INSERT INTO tasks (id, code, title, created_at, updated_at) VALUES (2, 'T-2', 't', 0, 0);`);
+    const conn: Connection = { id: 0, subscribed: false, sessionFilter: null };
+    const facts = {} as DaemonFacts;
+    /** One call as the dispatcher makes it: params checked, one transaction, one undo step. */
+    const invoke = (name: MethodName, raw: Record<string, unknown>) => {
+      const parsed = methods[name].params.safeParse(raw);
+      if (!parsed.success)
+        throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      const call = newCall(app, 'cli');
+      return sql.db.transaction(() =>
+        inStep(call, name, parsed.data, () =>
+          (handlers[name] as (...a: unknown[]) => unknown)(call, parsed.data, conn, facts),
+        ),
+      )();
+    };
+    return { app, sql, invoke };
+  };
+
+  /** Every running total against the sums over the intervals themselves. */
+  function expectExactTotals(sql: Sql): void {
+    const sums = sql.all<{ scope: string; id: number; sub: number; ms: number; n: number }>(
+      `SELECT 'session' AS scope, session_id AS id, 0 AS sub, sum(ended_at - started_at) AS ms, count(*) AS n
+         FROM intervals WHERE ended_at IS NOT NULL GROUP BY session_id
+       UNION ALL SELECT 'task', task_id, 0, sum(ended_at - started_at), count(*)
+         FROM intervals WHERE ended_at IS NOT NULL AND task_id IS NOT NULL GROUP BY task_id
+       UNION ALL SELECT 'sprint', sprint_id, 0, sum(ended_at - started_at), count(*)
+         FROM intervals WHERE ended_at IS NOT NULL AND sprint_id IS NOT NULL GROUP BY sprint_id
+       UNION ALL SELECT 'project', project_id, 0, sum(ended_at - started_at), count(*)
+         FROM intervals WHERE ended_at IS NOT NULL AND project_id IS NOT NULL GROUP BY project_id
+       UNION ALL SELECT 'session_task', session_id, task_id, sum(ended_at - started_at), count(*)
+         FROM intervals WHERE ended_at IS NOT NULL AND task_id IS NOT NULL GROUP BY session_id, task_id
+       ORDER BY 1, 2, 3`,
+    );
+    const stored = sql.all<{ scope: string; id: number; sub: number; ms: number; n: number }>(
+      'SELECT scope, id, sub, ms, n FROM time_totals WHERE n != 0 OR ms != 0 ORDER BY 1, 2, 3',
+    );
+    expect(stored).toEqual(sums);
+    expect(
+      sql.all(
+        `SELECT id, total_active_seconds AS s FROM sessions WHERE total_active_seconds !=
+           coalesce((SELECT sum(ended_at - started_at) FROM intervals i WHERE i.session_id = sessions.id AND ended_at IS NOT NULL), 0) / 1000`,
+      ),
+    ).toEqual([]);
+    const longest = sql.value<number>('SELECT coalesce(max(ended_at - started_at), 0) FROM intervals') ?? 0;
+    expect(sql.value<number>('SELECT max_closed_ms FROM interval_bounds')).toBeGreaterThanOrEqual(longest);
+    expect(sql.value('SELECT count(*) FROM time_totals_deferred')).toBe(0);
+  }
+
+  const dump = (sql: Sql) =>
+    JSON.stringify([
+      sql.all('SELECT * FROM intervals ORDER BY id'),
+      sql.all('SELECT * FROM time_totals WHERE n != 0 OR ms != 0 ORDER BY scope, id, sub'),
+      sql.all('SELECT id, total_active_seconds FROM sessions ORDER BY id'),
+    ]);
+
+  /** Seconds since the epoch, as rows count them. */
+  const H_ = (h: number) => at(h) / 1000;
+  const tagSets = [['T-1', 'client'], ['other'], ['S1'], []];
+  const rows = [
+    ['a', H_(1), H_(2), 0],
+    ['b', H_(1.5), H_(2.5), 1], // overlaps a: skipped
+    ['c', H_(3), H_(3.25), 1, 'a note'],
+    ['d', H_(0), H_(0.5), 2], // starts before the run: a run of its own
+    ['e', H_(4), null, 0], // still running
+    ['f', H_(5), H_(6), 3, null],
+    ['g', H_(6), H_(7.5), 0],
+  ];
+
+  it('imports as the object form does, with totals added once per run and exact', () => {
+    const { sql, invoke } = world();
+    const r = invoke('interval.import', { actor: 'rows', format: 'timewarrior', rows, tag_sets: tagSets }) as {
+      added: number;
+      unchanged: number;
+      skipped: { reason: string }[];
+    };
+    expect(r).toMatchObject({ added: 5, unchanged: 0 });
+    expect(r.skipped.map((s) => s.reason)).toEqual([
+      expect.stringMatching(/^overlaps @1 /),
+      expect.stringMatching(/still running/),
+    ]);
+    expectExactTotals(sql);
+    // T-1's intervals are on its sprint and project; "S1" names the sprint (and so its project).
+    expect(sql.value("SELECT ms FROM time_totals WHERE scope = 'task' AND id = 1")).toBe(2.5 * H);
+    expect(sql.value("SELECT ms FROM time_totals WHERE scope = 'sprint' AND id = 1")).toBe(3 * H);
+    expect(sql.value("SELECT ms FROM time_totals WHERE scope = 'project' AND id = 1")).toBe(3 * H);
+    expect(sql.value('SELECT max_closed_ms FROM interval_bounds')).toBe(1.5 * H);
+    // The same intervals as objects, for another actor: the same rows but for actor and session.
+    invoke('interval.import', {
+      actor: 'objects',
+      format: 'timewarrior',
+      intervals: rows.map(([id, start, end, set, annotation]) => ({
+        id,
+        start: new Date((start as number) * 1000).toISOString(),
+        end: end === null ? null : new Date((end as number) * 1000).toISOString(),
+        tags: tagSets[set as number],
+        ...(annotation !== undefined ? { annotation } : {}),
+      })),
+    });
+    const of = (actor: string) =>
+      sql.all(
+        `SELECT project_id, sprint_id, task_id, started_at, checkpoint_at, ended_at, end_reason, annotation, tags, external_id
+           FROM intervals WHERE actor = ? ORDER BY id`,
+        actor,
+      );
+    expect(of('objects')).toEqual(of('rows'));
+    expectExactTotals(sql);
+    // A second import adds nothing and changes no total.
+    const before = dump(sql);
+    expect(invoke('interval.import', { actor: 'rows', format: 'timewarrior', rows, tag_sets: tagSets })).toMatchObject({
+      added: 0,
+      unchanged: 5,
+    });
+    expect(dump(sql).replace(/"total_active_seconds":\d+/g, '')).toBe(
+      before.replace(/"total_active_seconds":\d+/g, ''),
+    );
+    expectExactTotals(sql);
+  });
+
+  it('keeps totals exact through corrections of imported intervals and their undo', () => {
+    const { sql, invoke } = world();
+    invoke('interval.import', { actor: 'rows', format: 'timewarrior', rows, tag_sets: tagSets });
+    const before = dump(sql);
+    for (const [name, params] of [
+      ['interval.delete', { ref: '@1' }],
+      ['interval.edit', { ref: '@2', end: new Date(at(3.5)).toISOString() }],
+      ['interval.move', { ref: '@5', task: 'T-2' }],
+      ['interval.split', { ref: '@4', at: new Date(at(5.5)).toISOString() }],
+    ] as const) {
+      invoke(name, { actor: 'rows', ...params });
+      expectExactTotals(sql);
+      invoke('undo', { actor: 'rows' });
+      expectExactTotals(sql);
+      expect(dump(sql)).toBe(before);
+    }
+  });
+
+  it('refuses a row that is not [id, start ms, end ms or null, tag set, annotation?], naming it', () => {
+    const check = (params: Record<string, unknown>) => {
+      const r = methods['interval.import'].params.safeParse({ format: 'timewarrior', ...params });
+      return r.success ? 'ok' : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    };
+    expect(check({ rows, tag_sets: tagSets })).toBe('ok');
+    expect(check({ rows: [['a', 1, 2, 4]], tag_sets: tagSets })).toMatch(
+      /^rows\.0\.3: expected an index into tag_sets/,
+    );
+    expect(check({ rows: [['a', 1.5, 2, 0]], tag_sets: tagSets })).toMatch(/^rows\.0\.1: /);
+    expect(check({ rows: [['a', '2026-01-01T00:00:00Z', 2, 0]], tag_sets: tagSets })).toMatch(/^rows\.0\.1: /);
+    expect(check({ rows: [['', 1, 2, 0]], tag_sets: tagSets })).toMatch(/^rows\.0\.0: /);
+    expect(check({ rows: [['a', 1, 2, 0, 7]], tag_sets: tagSets })).toMatch(/^rows\.0\.4: /);
+    expect(check({ rows: [{ id: 'a' }], tag_sets: tagSets })).toMatch(/^rows\.0: /);
+    expect(check({ rows: [['a', 1, 2, 0]] })).toMatch(/^rows\.0\.3: /);
+    expect(check({ rows: 'a' })).toMatch(/^rows: /);
+    expect(check({ rows: Array.from({ length: 5001 }, (_, i) => [`${i}`, 1, 2, 0]), tag_sets: [[]] })).toMatch(
+      /^rows: /,
+    );
+    expect(check({ rows, tag_sets: tagSets, intervals: [] })).toMatch(/either intervals or rows/);
+    expect(check({})).toMatch(/either intervals or rows/);
   });
 });

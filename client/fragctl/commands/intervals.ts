@@ -1,17 +1,15 @@
-// fragctl intervals, track, interval edit|split|join|move|delete|annotate, undo, export,
-// and import --from timewarrior (docs/corrections.md). Times are read here, in the user's
-// time zone (client/lib/time-expr.ts); the daemon receives instants.
-import { readFileSync } from 'node:fs';
+// fragctl intervals, track, interval edit|split|join|move|delete|annotate, undo and export
+// (docs/corrections.md; import --from timewarrior is timewarrior.ts). Times are read here,
+// in the user's time zone (client/lib/time-expr.ts); the daemon receives instants.
 import type { Argv } from 'yargs';
 import { boxTable } from '../box-table.js';
 import { formatDuration } from '../../../shared/format.js';
-import type { CorrectionResult, ImportResult, IntervalView } from '../../../shared/protocol/intervals.js';
+import type { CorrectionResult, IntervalView } from '../../../shared/protocol/intervals.js';
 import type { ParamsOf } from '../../../shared/protocol/methods.js';
 import { RpcError, type FragClient } from '../../lib/client.js';
 import { parseTimeExpr, TimeExprError } from '../../lib/time-expr.js';
 import { rangeOf } from '../../lib/when.js';
 import { localTime, one } from '../output.js';
-import { progress } from '../progress.js';
 import { fragctl } from '../../../shared/command.js';
 import { printData, run, UsageError, type GlobalArgs } from '../runner.js';
 
@@ -421,13 +419,6 @@ async function allIntervals(c: FragClient, p: { actor?: string; since?: string; 
 
 /** Timewarrior's compact UTC form: 20260329T093000Z. */
 export const timewTime = (isoTime: string) => isoTime.replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-const TIMEW_TIME = /^\d{8}T\d{6}Z$/;
-// Slices, not a match with six groups: 100k intervals are read in one go (issue 20).
-const fromTimew = (t: string) => {
-  if (!TIMEW_TIME.test(t)) throw new UsageError(`"${t}" is not a Timewarrior time (20260329T093000Z)`);
-  return `${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)}T${t.slice(9, 11)}:${t.slice(11, 13)}:${t.slice(13, 15)}Z`;
-};
-
 /** Tags an interval carries into Timewarrior: the ones it came with, else its codes. */
 const tagsOf = (v: IntervalView) =>
   v.tags.length ? v.tags : [v.project, v.sprint, v.task].filter((x): x is string => !!x);
@@ -500,122 +491,3 @@ async function exportIntervals(argv: ExportArgs) {
     }),
   );
 }
-
-interface TimewInterval {
-  id: string;
-  start: string;
-  end: string | null;
-  tags: string[];
-  annotation: string | null;
-}
-
-/** Reads `timew export` JSON; each interval's external id is its start (Timewarrior's ids are positions). */
-export function readTimewarrior(file: string): TimewInterval[] {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`cannot read ${file} as timew export JSON: ${(err as Error).message}`);
-  }
-  if (!Array.isArray(data)) throw new UsageError(`${file} is not timew export JSON (an array of intervals)`);
-  return data.map((raw, i) => {
-    const x = raw as { start?: unknown; end?: unknown; tags?: unknown; annotation?: unknown };
-    if (typeof x?.start !== 'string') throw new UsageError(`${file}: interval ${i + 1} has no start`);
-    const start = fromTimew(x.start);
-    return {
-      id: `timew:${x.start}`,
-      start,
-      end: typeof x.end === 'string' ? fromTimew(x.end) : null,
-      tags: Array.isArray(x.tags) ? (x.tags.every((t) => typeof t === 'string') ? x.tags : x.tags.map(String)) : [],
-      annotation: typeof x.annotation === 'string' ? x.annotation : null,
-    };
-  });
-}
-
-/** tag=CODE, tag=project:CODE or tag=sprint:CODE, each --map once. */
-export function parseMap(entries: string[] | undefined): Record<string, string> {
-  const map: Record<string, string> = {};
-  for (const e of entries ?? []) {
-    const at = e.lastIndexOf('=');
-    if (at <= 0 || at === e.length - 1)
-      throw new UsageError(`--map ${e}: write tag=TASK, tag=project:CODE or tag=sprint:CODE`);
-    map[e.slice(0, at)] = e.slice(at + 1);
-  }
-  return map;
-}
-
-/**
- * Sends the file in batches (each one call, idempotent), and sums the answers. Batches of
- * 500 keep each call's garbage inside the daemon's young generation; several are in
- * flight at once, so the daemon commits them together (one fsync for several) while this
- * process encodes the next ones (issue 20). The answers are summed in the file's order.
- */
-export const IMPORT_BATCH = 500;
-const IMPORT_IN_FLIGHT = 8;
-
-export async function importTimewarrior(
-  c: FragClient,
-  input: { actor?: string; intervals: TimewInterval[]; map: Record<string, string>; create_tasks?: boolean },
-): Promise<ImportResult> {
-  const total: ImportResult = {
-    actor: input.actor ?? 'human',
-    session: null,
-    received: 0,
-    added: 0,
-    unchanged: 0,
-    skipped: [],
-    tasks_created: [],
-  };
-  const shown = progress();
-  const count = input.intervals.length;
-  let done = 0;
-  const starts: number[] = [];
-  for (let i = 0; i < input.intervals.length || i === 0; i += IMPORT_BATCH) starts.push(i);
-  const send = (i: number) =>
-    c
-      .call('interval.import', {
-        ...(input.actor ? { actor: input.actor } : {}),
-        format: 'timewarrior',
-        intervals: input.intervals.slice(i, i + IMPORT_BATCH),
-        map: input.map,
-        create_tasks: input.create_tasks,
-      })
-      .then((r) => {
-        done += r.received;
-        if (count > 2000) shown.update(`importing intervals: ${done} of ${count}…`);
-        return r;
-      });
-  // The first batch alone: it makes the import session the others then extend.
-  const answers: Promise<ImportResult>[] = [send(starts[0])];
-  await answers[0];
-  let next = 1;
-  const lanes = Array.from({ length: IMPORT_IN_FLIGHT }, async () => {
-    while (next < starts.length) {
-      const at = next++;
-      answers[at] = send(starts[at]);
-      await answers[at];
-    }
-  });
-  await Promise.all(lanes);
-  for (const p of answers) {
-    const r = await p;
-    total.actor = r.actor;
-    total.session = r.session ?? total.session;
-    total.received += r.received;
-    total.added += r.added;
-    total.unchanged += r.unchanged;
-    total.skipped.push(...r.skipped);
-    total.tasks_created.push(...r.tasks_created);
-  }
-  shown.done();
-  return total;
-}
-
-export const importLines = (r: ImportResult): string[] => [
-  `imported ${r.added} of ${r.received} intervals for ${r.actor}${r.session ? ` into ${r.session}` : ''}; ${r.unchanged} were already there, ${r.skipped.length} skipped`,
-  ...(r.tasks_created.length ? [`tasks created: ${r.tasks_created.join(', ')}`] : []),
-  ...r.skipped
-    .slice(0, 20)
-    .map((s) => `  skipped ${localTime(s.start)} → ${s.end ? localTime(s.end) : 'running'}: ${s.reason}`),
-  ...(r.skipped.length > 20 ? [`  … and ${r.skipped.length - 20} more (see --json)`] : []),
-];

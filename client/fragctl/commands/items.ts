@@ -3,7 +3,7 @@ import { costText } from '../../../shared/protocol/costs.js';
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { filterParams, labelList, withFilters } from '../filters.js';
-import { importLines, importTimewarrior, parseMap, readTimewarrior } from './intervals.js';
+import { importLines, importTimewarrior, parseMap, TimewFile } from './timewarrior.js';
 import { parseMinutes, formatDuration } from '../../../shared/format.js';
 import { activityLines, fitLine, localTime, one, projectLines, sprintLines, taskLines } from '../output.js';
 import { layoutOf } from '../layout.js';
@@ -511,7 +511,7 @@ export function importCommand(y: Argv<GlobalArgs>) {
               ...((argv.actor ?? process.env.FRAGMENTS_ACTOR)
                 ? { actor: argv.actor ?? process.env.FRAGMENTS_ACTOR }
                 : {}),
-              intervals: readTimewarrior(String(argv.file)),
+              file: new TimewFile(String(argv.file)),
               map: parseMap(argv.map?.map(String)),
               create_tasks: argv['create-tasks'],
             }),

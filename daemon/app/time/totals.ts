@@ -93,3 +93,68 @@ export function maxSpanBefore(sql: Sql, now: number): number {
     ) ?? 0
   );
 }
+
+const UPSERT_TOTAL = `INSERT INTO time_totals (scope, id, sub, ms, n) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (scope, id, sub) DO UPDATE SET ms = ms + excluded.ms, n = n + excluded.n`;
+
+/**
+ * Runs `insert`, one statement that adds many intervals, with the per-row totals trigger
+ * muted (time_totals_deferred), then adds the rows it inserted to the running totals once:
+ * the same sums and counts per session, task, sprint, project and (session, task), the
+ * sessions' total_active_seconds and interval_bounds, in the same transaction (issue 20:
+ * one grouped read and a few upserts instead of seven trigger steps per row). The new
+ * rows are those with an id above the largest before the insert: rowids only grow while
+ * the largest is below 2^63.
+ */
+export function insertWithTotalsOnce(sql: Sql, insert: () => void): void {
+  const before = sql.value<number>('SELECT coalesce(max(id), 0) FROM intervals') ?? 0;
+  sql.run('INSERT INTO time_totals_deferred (deferred) VALUES (1)');
+  try {
+    insert();
+  } finally {
+    sql.run('DELETE FROM time_totals_deferred');
+  }
+  const groups = sql.all<{
+    s: number;
+    t: number | null;
+    r: number | null;
+    p: number | null;
+    ms: number;
+    n: number;
+    longest: number;
+  }>(
+    `SELECT session_id AS s, task_id AS t, sprint_id AS r, project_id AS p,
+            sum(ended_at - started_at) AS ms, count(*) AS n, max(ended_at - started_at) AS longest
+       FROM intervals WHERE id > ?1 AND ended_at IS NOT NULL GROUP BY 1, 2, 3, 4`,
+    before,
+  );
+  if (!groups.length) return;
+  // One upsert for each scope, id and sub: its values, the sums added up.
+  const sums = new Map<string, [string, number, number, number, number]>();
+  const add = (scope: string, id: number | null, sub: number, g: { ms: number; n: number }) => {
+    if (id === null) return;
+    const key = `${scope} ${id} ${sub}`;
+    const e = sums.get(key);
+    if (e) {
+      e[3] += g.ms;
+      e[4] += g.n;
+    } else sums.set(key, [scope, id, sub, g.ms, g.n]);
+  };
+  let longest = 0;
+  for (const g of groups) {
+    add('session', g.s, 0, g);
+    add('task', g.t, 0, g);
+    add('sprint', g.r, 0, g);
+    add('project', g.p, 0, g);
+    if (g.t !== null) add('session_task', g.s, g.t, g);
+    longest = Math.max(longest, g.longest);
+  }
+  for (const e of sums.values()) sql.run(UPSERT_TOTAL, ...e);
+  for (const id of new Set(groups.map((g) => g.s)))
+    sql.run(
+      `UPDATE sessions SET total_active_seconds =
+         (SELECT ms FROM time_totals WHERE scope = 'session' AND id = ?1 AND sub = 0) / 1000 WHERE id = ?1`,
+      id,
+    );
+  sql.run('UPDATE interval_bounds SET max_closed_ms = max(max_closed_ms, ?) WHERE id = 1', longest);
+}
