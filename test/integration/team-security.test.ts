@@ -78,6 +78,48 @@ describe.skipIf(!bin)('team store: each machine its own role, row-level security
     return { admin, adminFile, out, files, result: r.body };
   }
 
+  it('a machine logs in with the password setup gave it: with password authentication required, its file connects and syncs, a wrong password is refused', async () => {
+    const { files } = await setup('pw', ['alpha']);
+    const url = new URL(readFileSync(files.alpha, 'utf8').trim());
+    const role = decodeURIComponent(url.username);
+    expect(url.password.length).toBeGreaterThanOrEqual(32);
+    // The test cluster trusts local logins; for this role, require the password (SCRAM)
+    // ahead of that rule, as a real server would, and reload.
+    const hba = join(pg_.dir, 'data', 'pg_hba.conf');
+    const before = readFileSync(hba, 'utf8');
+    writeFileSync(hba, `host all ${role} 127.0.0.1/32 scram-sha-256\n${before}`);
+    await pg_.sql('SELECT pg_reload_conf()');
+    try {
+      const wrong = new URL(url);
+      wrong.password = 'not-the-password';
+      expect(await refused(as(wrong.toString(), (c) => c.query('SELECT 1')))).toMatch(
+        /password authentication failed for user/,
+      );
+      expect(await as(url.toString(), async (c) => (await c.query('SELECT current_user AS u')).rows[0].u)).toBe(role);
+      // A real daemon on that file pushes through password authentication.
+      const a = await machine(files.alpha, 'alpha');
+      const ca = await client(a);
+      await ca.call('task.create', { code: 'PW-1', title: 'pushed with a password' });
+      await until(
+        'the push',
+        async () => {
+          const st = await ca.call('sync.status', {});
+          return st.connected === true && st.queue === 0 && !st.last_error;
+        },
+        30_000,
+      );
+      const stored = await pg_.sql<{ machine: string }>(
+        "SELECT machine FROM fragd_rows WHERE tbl = 'tasks' AND data->>'code' = 'PW-1'",
+        [],
+        'pw',
+      );
+      expect(stored.map((r) => r.machine)).toEqual(['alpha']);
+    } finally {
+      writeFileSync(hba, before);
+      await pg_.sql('SELECT pg_reload_conf()');
+    }
+  });
+
   it('sync setup gives each machine a role and files; a role cannot change another machine’s rows or claims, nor forge a date', async () => {
     // The SQL alone first: nothing connected to, no password shown.
     const printer = await startDaemon();
