@@ -94,8 +94,9 @@ case $event in
     # payload itself when fragd cannot answer, and prints only what the agent injects.
     # Without node on the agent's PATH (nvm, an agent started from a desktop) it cannot
     # run: the event is spooled below like any other, so it is still recorded.
+    # node by name (found just above), not through fragctl.js's #!/usr/bin/env: one exec fewer.
     if command -v node >/dev/null 2>&1; then
-      "${0%/*}/fragctl.js" agent hook "$agent" "$event" 2>/dev/null
+      node "${0%/*}/fragctl.js" agent hook "$agent" "$event" 2>/dev/null
       exit 0
     fi
     ;;

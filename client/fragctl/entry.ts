@@ -1,7 +1,5 @@
 // fragctl's entry: an agent's hook and the hot commands take short paths; everything else loads the full CLI.
 import { parseArgs } from 'node:util';
-// Static, unlike the paths below: a prompt calls it every time, and it is a few small modules.
-import { statusFromFile } from './status-from-file.js';
 
 // A reader that went away (`fragctl session history | head -1`) is not an error: stop
 // quietly, with the exit status the command already has, instead of a stack trace.
@@ -36,7 +34,7 @@ const mcp = args[0] === 'mcp' ? mcpArgs(args.slice(1)) : null;
 if (args[0] === 'agent' && args[1] === 'hook') await (await import('./agent-hook.js')).main(args.slice(2));
 else if (mcp) await (await import('./commands/mcp.js')).serveMcp(mcp);
 // A prompt's `status --short` reads the daemon's status file when it can (status-from-file.ts).
-else if (args[0] === 'status' && statusFromFile(args.slice(1))) {
+else if (args[0] === 'status' && (await import('./status-from-file.js')).statusFromFile(args.slice(1))) {
   // answered
 }
 // The hot commands' parser is loaded only for them: an agent's hook and the MCP server skip it.

@@ -7,7 +7,6 @@ import { resolvePaths, type FragPaths } from '../../shared/paths.js';
 import { PROTOCOL_VERSION } from '../../shared/protocol/version.js';
 import type { MethodName, ParamsOf, ResultOf } from '../../shared/protocol/methods.js';
 import type { DaemonEvent } from '../../shared/protocol/events.js';
-import { spawnDaemon, startLogPath } from './launcher.js';
 import { callTimeoutMs, RpcConnection, RpcError, DISCONNECTED, UnsafeSocket } from './rpc-client.js';
 import { fragctl } from '../../shared/command.js';
 
@@ -117,9 +116,9 @@ function exitReason(exited: string, paths: FragPaths): string {
   return '';
 }
 
-function startLog(paths: FragPaths): string {
+function startLog(path: string): string {
   try {
-    return readFileSync(startLogPath(paths), 'utf8');
+    return readFileSync(path, 'utf8');
   } catch {
     return '';
   }
@@ -173,9 +172,11 @@ export class FragClient {
         );
       }
       const timeoutMs = opts.startTimeoutMs ?? 8000;
+      // Loaded only to start fragd: a client whose daemon runs (every hook) skips child_process.
+      const { spawnDaemon, startLogPath } = await import('./launcher.js');
       const outcome = await waitForStartedDaemon(paths, spawnDaemon(paths, env), timeoutMs, callTimeout);
       if (outcome instanceof RpcConnection) return outcome;
-      const reason = startFailureReason(startLog(paths)) || exitReason(outcome.exited, paths);
+      const reason = startFailureReason(startLog(startLogPath(paths))) || exitReason(outcome.exited, paths);
       const what = outcome.exited
         ? `fragd did not start (${outcome.exited})`
         : `started fragd but it did not answer on ${paths.socket} within ${Math.round(timeoutMs / 1000)}s`;
