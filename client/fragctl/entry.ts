@@ -1,13 +1,21 @@
 // fragctl's entry: an agent's hook and the hot commands take short paths; everything else loads the full CLI.
 import { parseArgs } from 'node:util';
+// Static, unlike the paths below: a prompt calls it every time, and it is a few small modules.
+import { statusFromFile } from './status-from-file.js';
 
-// A reader that went away (`fragctl session history | head -1`) is not an error: stop
-// quietly, with the exit status the command already has, instead of a stack trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
-    throw err;
-  });
+/**
+ * A reader that went away (`fragctl session history | head -1`) is not an error: stop
+ * quietly, with the exit status the command already has, instead of a stack trace. Set up
+ * per path: touching process.stdout or process.stderr builds its stream, which a prompt's
+ * `status --short` (written with one writeSync) does not need.
+ */
+function quietOnEpipe(streams: NodeJS.WriteStream[]): void {
+  for (const stream of streams) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      throw err;
+    });
+  }
 }
 
 /**
@@ -31,11 +39,16 @@ function mcpArgs(rest: string[]): { actor?: string; session?: string; autostart?
 
 const args = process.argv.slice(2);
 const mcp = args[0] === 'mcp' ? mcpArgs(args.slice(1)) : null;
-if (args[0] === 'agent' && args[1] === 'hook') await (await import('./agent-hook.js')).main(args.slice(2));
-else if (mcp) await (await import('./commands/mcp.js')).serveMcp(mcp);
 // A prompt's `status --short` reads the daemon's status file when it can (status-from-file.ts).
-else if (args[0] === 'status' && (await import('./status-from-file.js')).statusFromFile(args.slice(1))) {
+if (args[0] === 'status' && statusFromFile(args.slice(1))) {
   // answered
+} else if (args[0] === 'agent' && args[1] === 'hook') {
+  // The hook prints on stdout only (its stderr goes nowhere).
+  quietOnEpipe([process.stdout]);
+  await (await import('./agent-hook.js')).main(args.slice(2));
+} else {
+  quietOnEpipe([process.stdout, process.stderr]);
+  if (mcp) await (await import('./commands/mcp.js')).serveMcp(mcp);
+  // The hot commands' parser is loaded only for them: an agent's hook and the MCP server skip it.
+  else if (!(await (await import('./fast-path.js')).fastPath(args))) await import('./main.js');
 }
-// The hot commands' parser is loaded only for them: an agent's hook and the MCP server skip it.
-else if (!(await (await import('./fast-path.js')).fastPath(args))) await import('./main.js');

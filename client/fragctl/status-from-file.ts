@@ -5,7 +5,7 @@
 // trusted only while the daemon that wrote it holds its lock; anything else — another
 // option, a named session, no file, no live daemon — goes the usual way, which owns every
 // message and exit code.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolvePaths } from '../../shared/paths.js';
 import { lockHolderAlive, readLock } from '../../shared/daemon-lock.js';
@@ -55,6 +55,12 @@ export function shortLineFromFile(args: readonly string[], env: NodeJS.ProcessEn
 export function statusFromFile(args: readonly string[]): boolean {
   const line = shortLineFromFile(args, process.env, Date.now());
   if (line === null) return false;
-  process.stdout.write(`${line}\n`);
+  // One write to fd 1, without building process.stdout (a stream, and for a pipe a socket).
+  try {
+    writeSync(1, `${line}\n`);
+  } catch (err) {
+    // A prompt that stopped reading is not an error; anything else is.
+    if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+  }
   return true;
 }
