@@ -207,6 +207,8 @@ describe.skipIf(!bin)('reservations and messages across machines', { timeout: 12
           beta,
           "SELECT release_reason FROM reservations WHERE actor = 'bob' AND pattern = 'docs' AND released_at IS NOT NULL",
         )[0],
+      // A restarted machine's first pulls, on a loaded machine (the whole suite), can take seconds.
+      30_000,
     );
     expect(lost.release_reason).toBe(
       `ann (${ann}) on machine alpha reserved it first (a conflict found after the fact)`,
