@@ -231,13 +231,18 @@ function renderWho(): void {
     );
     return li;
   });
+  fillList('who', items, 'Nobody: no session is open. Start one below or with fragctl session start.');
+}
+
+/** Shows a list's items, or one sentence saying what will appear there. */
+function fillList(id: string, items: HTMLLIElement[], empty: string): void {
   if (!items.length) {
     const li = document.createElement('li');
     li.className = 'empty';
-    li.textContent = 'Nobody: no session is open. Start one below or with fragctl session start.';
+    li.textContent = empty;
     items.push(li);
   }
-  $('who').replaceChildren(...items);
+  $(id).replaceChildren(...items);
 }
 
 // ---- Work: the person's actions, through the same methods and gates as fragctl -------------
@@ -980,13 +985,7 @@ function renderTeamTask(t: ResultOf<'task.show'> | null): void {
     li.textContent = `${dayTime(u.at)} · ${u.machine}${u.person ? ` (${u.person})` : ''} · ${u.kind}: ${u.message ?? ''}`;
     return li;
   });
-  if (!items.length) {
-    const li = document.createElement('li');
-    li.className = 'empty';
-    li.textContent = 'No update or note on it from another machine.';
-    items.push(li);
-  }
-  $('team-task-updates').replaceChildren(...items);
+  fillList('team-task-updates', items, 'No update or note on it from another machine.');
 }
 
 /**
