@@ -5,12 +5,40 @@
 // trusted only while the daemon that wrote it holds its lock; anything else — another
 // option, a named session, no file, no live daemon — goes the usual way, which owns every
 // message and exit code.
-import { readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolvePaths } from '../../shared/paths.js';
 import { lockHolderAlive, readLock } from '../../shared/daemon-lock.js';
 import { formatDuration } from '../../shared/format.js';
 import { STATUS_FILE_MAGIC, STATUS_FILE_VERSION, statusFileName } from '../../shared/status-line.js';
+import { checkOwnedPrivateDir } from '../../shared/safety/owned-dir.js';
+import { terminalSafe } from '../../shared/terminal.js';
+
+/** A status file is one short line; anything longer is not one the daemon wrote. */
+const MAX_STATUS_FILE_BYTES = 4096;
+
+/**
+ * The status file's text, only from a private directory of ours (the shared tmpdir fallback
+ * could be another user's) and only a regular file of ours, not a symlink, of a line's size.
+ */
+function readOwnStatusFile(dir: string, name: string): string | null {
+  if (!checkOwnedPrivateDir(dir).ok) return null;
+  let fd: number;
+  try {
+    fd = openSync(join(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.uid !== process.getuid?.() || st.size > MAX_STATUS_FILE_BYTES) return null;
+    const buf = Buffer.alloc(MAX_STATUS_FILE_BYTES);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.toString('utf8', 0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** The actor named by `--short` alone, `--actor A` or `--actor=A` (and `--no-autostart`), else null. */
 function actorOf(args: readonly string[], env: NodeJS.ProcessEnv): string | null {
@@ -35,20 +63,17 @@ export function shortLineFromFile(args: readonly string[], env: NodeJS.ProcessEn
   const actor = actorOf(args, env);
   if (actor === null || env.FRAGMENTS_SESSION) return null;
   const paths = resolvePaths(env);
+  const text = readOwnStatusFile(paths.runtimeDir, statusFileName(actor));
+  if (text === null) return null;
   const lock = readLock(paths.lock);
   if (!lock || !lockHolderAlive(lock)) return null;
-  let text: string;
-  try {
-    text = readFileSync(join(paths.runtimeDir, statusFileName(actor)), 'utf8');
-  } catch {
-    return null;
-  }
   // fragd-status 1 run|stop N TEXT…
   const m = /^(\S+) (\d+) (run|stop) (-?\d+) ([^\n]*)\n?$/.exec(text);
   if (!m || m[1] !== STATUS_FILE_MAGIC || Number(m[2]) !== STATUS_FILE_VERSION) return null;
   const n = Number(m[4]);
   const seconds = m[3] === 'run' ? Math.floor(nowMs / 1000) - n : n;
-  return `${m[5]} · ${formatDuration(Math.max(0, seconds))}`;
+  // Neutralised again, as the daemon's answer is when printed: the file is only text.
+  return `${terminalSafe(m[5])} · ${formatDuration(Math.max(0, seconds))}`;
 }
 
 /** Prints the line and returns true, or returns false for the usual path. */

@@ -77,6 +77,17 @@ export function ensureOwnedPrivateDir(dir: string): DirVerdict {
   return { ok: true };
 }
 
+/** Client side: an existing directory is ours, private and not a symlink (nothing is created). */
+export function checkOwnedPrivateDir(dir: string): DirVerdict {
+  try {
+    const st = lstatOrNull(dir);
+    return st ? judgeDir(dir, st) : refuse(`${dir} does not exist`, 'start fragd');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return refuse(`cannot inspect ${dir} (${e.code ?? e.message})`, 'check the permissions of its directory');
+  }
+}
+
 /**
  * Client side, before connecting: the socket's directory first (only its owner can change
  * what is inside), then the socket itself (lstat: ours, and a socket). Nothing is created.

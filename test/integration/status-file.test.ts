@@ -3,7 +3,17 @@
 // the real shell, in a real pseudo-terminal where it is a prompt, printing the line and
 // executing nothing of hostile text.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  watch,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -188,6 +198,33 @@ describe('the status file', () => {
     await d.start();
     c.close();
     c = await d.client();
+  });
+
+  it('believes only a regular file of its own, and prints its text neutralised', async () => {
+    await until('a running line', () => existsSync(file) && / run \d+ /.test(read()));
+    const real = (await short()).replace(/ · [^·]+$/, '');
+    const fake = `${file}.planted`;
+    writeFileSync(fake, 'fragd-status 1 stop 5 FAKE \u001b]0;owned\u0007 · T-9\n');
+    try {
+      // A symlink in its place is not followed: the daemon answers instead.
+      rmSync(file);
+      symlinkSync(fake, file);
+      const viaLink = await short();
+      expect(viaLink).not.toContain('FAKE');
+      expect(viaLink.replace(/ · [^·]+$/, '')).toBe(real);
+      // A regular file's text is shown with its control characters as visible escapes.
+      rmSync(file);
+      writeFileSync(file, readFileSync(fake, 'utf8'), { mode: 0o600 });
+      const shown = await short();
+      expect(shown).toContain('FAKE');
+      expect([...shown].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)).toBe(false);
+    } finally {
+      rmSync(fake, { force: true });
+      // The daemon writes its own line again at the next change.
+      await c.call('session.pause', {});
+      await c.call('session.resume', {});
+      await until('the daemon’s own line back', () => !read().includes('FAKE') && / run \d+ /.test(read()));
+    }
   });
 
   it('is removed when the daemon stops, and written again when it starts', async () => {
