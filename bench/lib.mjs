@@ -23,6 +23,12 @@ export function ensureBuilt() {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Extra node flags for the benchmarked daemons, to profile one where it runs:
+ * FRAGD_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/spool-backlog.mjs
+ */
+const benchNodeFlags = () => (process.env.FRAGD_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
 export class BenchDaemon {
   /**
    * `fragd`: the bundle to run (a bench that builds its own private copy passes it, so a
@@ -44,7 +50,7 @@ export class BenchDaemon {
     };
   }
   async start() {
-    this.proc = spawn(process.execPath, [...FRAGD_NODE_FLAGS, this.fragd, '--foreground'], {
+    this.proc = spawn(process.execPath, [...FRAGD_NODE_FLAGS, ...benchNodeFlags(), this.fragd, '--foreground'], {
       env: this.env,
       stdio: ['ignore', 'ignore', 'inherit'],
     });

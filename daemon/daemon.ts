@@ -27,6 +27,8 @@ import { openDatabase, type Db, type StartCheck } from './store/database.js';
 import { migrations } from './store/migrations.js';
 import { writeCleanStop } from './store/clean-stop.js';
 import { Sql } from './store/sql.js';
+import { WalSync } from './store/wal-sync.js';
+import { Checkpointer } from './store/checkpointer.js';
 import { SocketServer } from './transport/socket-server.js';
 import { startHttpApi, type HttpApi } from './transport/http-start.js';
 import { recoverOpenIntervals } from './app/sessions/recovery.js';
@@ -112,6 +114,8 @@ export class Daemon {
   readonly paths: FragPaths;
   readonly startedAt: number;
   private db!: Db;
+  private walSync!: WalSync;
+  private checkpointer: Checkpointer | null = null;
   private app!: App;
   private dispatcher!: Dispatcher;
   private transport!: SocketServer;
@@ -208,6 +212,7 @@ export class Daemon {
     } catch (err) {
       // Whatever stops a start once the lock is taken leaves no lock behind, and a
       // storage failure (a full disk under the spool, the socket, the token) is said as one.
+      void this.checkpointer?.stop();
       if ((this.db as Db | undefined)?.open) this.db.close();
       this.releaseLock();
       throw asStartupError(err, paths);
@@ -255,7 +260,11 @@ export class Daemon {
 
     mkdirSync(paths.spoolDir, { recursive: true, mode: 0o700 });
     try {
-      this.db = openDatabase(paths.db, { trustCleanStop: true, onCheck: (c) => (this.startCheck = c) });
+      this.db = openDatabase(paths.db, {
+        trustCleanStop: true,
+        onCheck: (c) => (this.startCheck = c),
+        syncsLog: true,
+      });
       opts.log.info({ start_check: this.startCheck }, 'database opened');
     } catch (err) {
       const problem = storageProblemOf((err as { code?: unknown }).code);
@@ -265,7 +274,19 @@ export class Daemon {
           : `cannot open the database ${paths.db}: ${(err as Error).message}${problem ? `; ${storageAdvice(problem, { db: paths.db, dir: paths.stateDir })}` : ''}`;
       throw new StartupError(message, problem ? EXIT_STORAGE : 1);
     }
-    this.app = assembleApp({ sql: new Sql(this.db), clock: this.clock, config: this.config, pricesFile: paths.prices });
+    this.walSync = new WalSync(`${paths.db}-wal`);
+    // Checkpoints run on a worker thread (store/checkpointer.ts), not inside a commit.
+    this.db.pragma('wal_autocheckpoint = 0');
+    this.checkpointer = new Checkpointer(paths.db, (message) =>
+      opts.log.warn({ err: message }, 'checkpoint failed; the next one retries'),
+    );
+    const walSync = this.walSync;
+    this.app = assembleApp({
+      sql: new Sql(this.db, () => walSync.barrier()),
+      clock: this.clock,
+      config: this.config,
+      pricesFile: paths.prices,
+    });
     const recovered = recoverOpenIntervals(this.app);
     if (recovered) opts.log.info({ recovered }, 'closed intervals left open by an unclean stop');
 
@@ -363,6 +384,7 @@ export class Daemon {
           listen: this.config.sync.listen,
           pooler: this.config.sync.pooler,
           crashAfterCommit: (opts.env ?? process.env).FRAGD_SYNC_CRASH_AFTER_COMMIT === '1',
+          durable: () => walSync.barrier(),
         },
         opts.log,
         () => localHolds(this.app.sql),
@@ -512,7 +534,11 @@ export class Daemon {
       this.reservationFile?.removeAll();
       // After the last local write: what is left in the outbox goes at the next start.
       await this.syncer?.stop();
+      // The close checkpoints the log into the database and syncs both (synchronous NORMAL);
+      // it does so only as the last connection, so the worker's goes first.
+      await this.checkpointer?.stop();
       this.db.close();
+      this.walSync.close();
       // Only after every write and the close: the next start may skip the full check.
       if (!writeCleanStop(this.paths.db, migrations.length))
         this.opts.log.warn('could not write the clean-stop marker');

@@ -1,7 +1,9 @@
 // Group commit: every write that arrives in one turn of the event loop runs in one
 // SQLite transaction, each inside its own savepoint so a failing call rolls back alone.
-// A call is acknowledged only after the transaction that holds it has committed, so an
-// acknowledged write survives a crash, and fsyncs are shared between concurrent clients.
+// A call is acknowledged only after the transaction that holds it has committed and is on
+// the disk (`durable`, store/wal-sync.ts), so an acknowledged write survives a crash, and
+// fsyncs are shared between concurrent clients. The disk wait is not on the event loop:
+// while one batch waits for it, reads are answered and the next batch commits.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database.js';
 import { BatchMemo } from '../app/batch-memo.js';
@@ -18,6 +20,8 @@ export class CommitQueue {
   private jobs: Job<unknown>[] = [];
   private scheduled = false;
   private idleWaiters: (() => void)[] = [];
+  /** Batches committed and waiting for the disk before their calls are answered. */
+  private syncing = 0;
   /** Committed transactions and the calls they held since start: calls / batches is the group size. */
   readonly stats = { batches: 0, calls: 0 };
 
@@ -27,6 +31,7 @@ export class CommitQueue {
   constructor(
     private readonly db: Db,
     private readonly memo: BatchMemo = new BatchMemo(),
+    private readonly durable: () => Promise<void> = () => Promise.resolve(),
   ) {
     this.savepoint = {
       begin: db.prepare('SAVEPOINT fragd_call'),
@@ -67,13 +72,14 @@ export class CommitQueue {
     });
   }
 
+  /** Calls not answered yet: queued, or committed and waiting for the disk. */
   get pending(): number {
-    return this.jobs.length;
+    return this.jobs.length + this.syncing;
   }
 
-  /** Resolves once everything submitted so far has been committed or rejected. */
+  /** Resolves once everything submitted so far has been answered (committed and on the disk) or rejected. */
   drained(): Promise<void> {
-    if (!this.scheduled && this.jobs.length === 0) return Promise.resolve();
+    if (!this.scheduled && this.jobs.length === 0 && this.syncing === 0) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
@@ -98,18 +104,45 @@ export class CommitQueue {
     this.memo.clear();
     this.stats.batches++;
     this.stats.calls += jobs.length;
-    jobs.forEach((job, i) => {
-      const o = outcomes[i];
-      if (o.ok) job.resolve(o.value);
-      else job.reject(o.error);
-    });
-    this.notifyIdle();
+    const answer = () => {
+      jobs.forEach((job, i) => {
+        const o = outcomes[i];
+        if (o.ok) job.resolve(o.value);
+        else job.reject(o.error);
+      });
+    };
+    // A batch whose every call rolled back wrote nothing to wait for.
+    if (!outcomes.some((o) => o.ok)) {
+      answer();
+      return this.notifyIdle();
+    }
+    this.syncing += jobs.length;
+    this.durable()
+      .then(answer, (error: unknown) => {
+        // Committed but not confirmed on the disk (an I/O error): say so rather than acknowledge.
+        for (const job of jobs) job.reject(unconfirmed(error));
+      })
+      .finally(() => {
+        this.syncing -= jobs.length;
+        this.notifyIdle();
+      });
   }
 
   private notifyIdle(): void {
-    if (this.jobs.length > 0 || this.scheduled) return;
+    if (this.jobs.length > 0 || this.scheduled || this.syncing > 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
   }
+}
+
+/**
+ * The disk refused to confirm a committed batch. Its calls may or may not survive a power
+ * cut: the error keeps the system's code (EIO, ENOSPC…) so the answer is a storage error.
+ */
+function unconfirmed(error: unknown): Error {
+  const e = error as NodeJS.ErrnoException;
+  return Object.assign(new Error(`the write could not be confirmed on the disk: ${e?.message ?? String(error)}`), {
+    code: e?.code ?? 'EIO',
+  });
 }

@@ -66,7 +66,7 @@ export class Dispatcher {
   private inflight = 0;
 
   constructor(private readonly deps: DispatcherDeps) {
-    this.queue = new CommitQueue(deps.app.sql.db, deps.app.memo);
+    this.queue = new CommitQueue(deps.app.sql.db, deps.app.memo, deps.app.sql.durable);
     for (const name of Object.keys(methods) as MethodName[]) {
       this.server.addMethod(name, (params, conn) => this.invoke(name, params, conn));
     }

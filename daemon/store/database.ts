@@ -1,5 +1,6 @@
-// Opens the SQLite store: WAL, synchronous FULL (an acknowledged write survives a crash
-// of the daemon and of the machine), foreign keys, versioned migrations.
+// Opens the SQLite store: WAL, foreign keys, versioned migrations, and synchronous FULL (an
+// acknowledged write survives a crash of the daemon and of the machine) unless the caller
+// syncs the log itself (the daemon: store/wal-sync.ts).
 import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { migrations } from './migrations.js';
@@ -61,7 +62,12 @@ const sizeOf = (path: string): number => {
  */
 export function openDatabase(
   path: string,
-  opts: { trustCleanStop?: boolean; onCheck?: (c: StartCheck) => void } = {},
+  opts: {
+    trustCleanStop?: boolean;
+    onCheck?: (c: StartCheck) => void;
+    /** The caller fdatasyncs the log before it acknowledges a commit (WalSync): NORMAL. */
+    syncsLog?: boolean;
+  } = {},
 ): Db {
   const t0 = performance.now();
   const clean = opts.trustCleanStop ? takeCleanStop(path) : { clean: false, why: 'always checked' };
@@ -77,7 +83,7 @@ export function openDatabase(
   }
   try {
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    db.pragma(opts.syncsLog ? 'synchronous = NORMAL' : 'synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     // Memory that does not grow with the database: better-sqlite3 builds SQLite with a 16 MB

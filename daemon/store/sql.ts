@@ -13,7 +13,15 @@ export class Sql {
   private rows = new Map<string, Entry>();
   /** Statements that return the first column alone (value()). */
   private values = new Map<string, Entry>();
-  constructor(readonly db: Db) {}
+  constructor(
+    readonly db: Db,
+    /**
+     * Resolves once everything committed so far is on the disk (store/wal-sync.ts); call it
+     * after the commit, before anything that must not happen unless the write survives a
+     * power cut (an answer, deleting the record a write came from, a push to the team).
+     */
+    readonly durable: () => Promise<void> = () => Promise.resolve(),
+  ) {}
 
   private entry(sql: string, pluck: boolean): Entry {
     const cache = pluck ? this.values : this.rows;

@@ -41,6 +41,12 @@ export interface SyncOptions {
   pooler?: boolean;
   /** Test only (FRAGD_SYNC_CRASH_AFTER_COMMIT): die by SIGKILL right after a push committed in PG. */
   crashAfterCommit?: boolean;
+  /**
+   * Resolves once what is committed locally is on the disk (store/wal-sync.ts). A row goes
+   * to the team only then: pushed and then lost in a power cut, its version would be
+   * written again here with other data, and the store would keep the lost one.
+   */
+  durable?: () => Promise<void>;
 }
 
 export interface SyncStatus {
@@ -492,6 +498,8 @@ export class Syncer {
    */
   private async pushBatch(batch: Batch | null, release: string[]): Promise<void> {
     const b = batch?.rows ?? [];
+    // Read first, then waited for: the barrier covers every row just read.
+    if (b.length) await this.opts.durable?.();
     const r = await this.link.query<{ claims: string }>(
       `WITH up AS (
            INSERT INTO fragd_rows (team, machine, tbl, row_id, version, deleted, data, xid)

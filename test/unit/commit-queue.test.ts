@@ -91,4 +91,78 @@ describe('CommitQueue', () => {
     await p;
     expect(values(db)).toEqual(['d']);
   });
+
+  describe('answers only once the commit is on the disk (the durable barrier)', () => {
+    /** A barrier the test opens by hand, counting when it was asked for. */
+    const gate = () => {
+      const asked: { open: () => void; fail: (e: unknown) => void; after: string[] }[] = [];
+      let db: Database.Database;
+      const durable = () => new Promise<void>((open, fail) => asked.push({ open, fail, after: values(db) }));
+      return { asked, durable, use: (d: Database.Database) => (db = d) };
+    };
+    const settled = async (p: Promise<unknown>) => {
+      let done = false;
+      void p.then(
+        () => (done = true),
+        () => (done = true),
+      );
+      await new Promise((r) => setImmediate(r));
+      return done;
+    };
+
+    it('asks for the barrier after the commit and answers when it opens; reads and the next batch do not wait', async () => {
+      const db = fresh();
+      const g = gate();
+      g.use(db);
+      const q = new CommitQueue(db, undefined, g.durable);
+      const first = q.submit(() => db.prepare('INSERT INTO t VALUES (?)').run('a').changes);
+      await new Promise((r) => setImmediate(r));
+      // Committed (visible, outside any transaction) before the barrier was asked for.
+      expect(g.asked).toHaveLength(1);
+      expect(g.asked[0].after).toEqual(['a']);
+      expect(db.inTransaction).toBe(false);
+      expect(await settled(first)).toBe(false);
+      expect(q.pending).toBe(1);
+      // The next batch commits while the first waits for the disk.
+      const second = q.submit(() => db.prepare('INSERT INTO t VALUES (?)').run('b').changes);
+      await new Promise((r) => setImmediate(r));
+      expect(values(db)).toEqual(['a', 'b']);
+      expect(g.asked).toHaveLength(2);
+      let drained = false;
+      void q.drained().then(() => (drained = true));
+      g.asked[0].open();
+      expect(await first).toBe(1);
+      expect(await settled(second)).toBe(false);
+      expect(drained).toBe(false);
+      g.asked[1].open();
+      expect(await second).toBe(1);
+      await new Promise((r) => setImmediate(r));
+      expect(drained).toBe(true);
+      expect(q.pending).toBe(0);
+    });
+
+    it('rejects the batch with a storage error when the disk does not confirm it', async () => {
+      const db = fresh();
+      const g = gate();
+      g.use(db);
+      const q = new CommitQueue(db, undefined, g.durable);
+      const a = q.submit(() => db.prepare('INSERT INTO t VALUES (?)').run('a'));
+      await new Promise((r) => setImmediate(r));
+      g.asked[0].fail(Object.assign(new Error('I/O error'), { code: 'EIO' }));
+      await expect(a).rejects.toMatchObject({ code: 'EIO', message: /could not be confirmed on the disk: I\/O error/ });
+      await q.drained();
+    });
+
+    it('does not wait for the disk when every call of the batch rolled back', async () => {
+      const db = fresh();
+      const g = gate();
+      g.use(db);
+      const q = new CommitQueue(db, undefined, g.durable);
+      const bad = q.submit(() => {
+        throw new Error('refused');
+      });
+      await expect(bad).rejects.toThrow('refused');
+      expect(g.asked).toHaveLength(0);
+    });
+  });
 });

@@ -305,13 +305,21 @@ export function ingestSpool(
     }
   }
   // setImmediate runs after the commit queue's flush has committed (or rolled back) this
-  // transaction; only records whose event is then visible are deleted.
+  // transaction, and the barrier waits until that commit is on the disk; only records whose
+  // event is then stored are deleted (a record deleted before would be lost in a power cut).
   // What is left: the records after those this pass examined (the ones it left, still being
   // written or failing, are tried again next pass but do not count as left behind).
   spool.queue.taken(taken);
   const left = files.slice(0, examined).filter((f) => !taken.has(f.path)).length;
   result.remaining = Math.max(0, spool.queue.length - left);
-  if (done.length) setImmediate(() => sweep(call.app, done, spool));
+  if (done.length)
+    setImmediate(() => {
+      call.app.sql.durable().then(
+        () => sweep(call.app, done, spool),
+        (err: Error) =>
+          spool.log?.warn({ err: err.message }, 'spool records kept: their commit is not confirmed on the disk'),
+      );
+    });
   return result;
 }
 
