@@ -444,6 +444,9 @@ export class Daemon {
           'spool.ingest',
           { source: 'hook', prefetched_only: true, budget_ms: WATCHER_PASS_BUDGET_MS },
           system,
+          // The next pass need not wait for this one's fsync: a record is deleted only once
+          // its commit is on the disk (spool.ts), whatever the pass does meanwhile.
+          { atCommit: true },
         ) as never,
       opts.log,
     );

@@ -12,6 +12,8 @@ interface Job<T> {
   run: () => T;
   /** Its writes change nothing a memoized answer reads (see app/batch-memo.ts). */
   keepsMemo: boolean;
+  /** Settled at the commit, before the disk confirms it: for fragd's own passes, never for a client's answer. */
+  atCommit: boolean;
   resolve: (value: T) => void;
   reject: (err: unknown) => void;
 }
@@ -61,10 +63,17 @@ export class CommitQueue {
     }
   }
 
-  /** `keepsMemo`: the job's writes change nothing memoized answers read (app/batch-memo.ts). */
-  submit<T>(run: () => T, { keepsMemo = false }: { keepsMemo?: boolean } = {}): Promise<T> {
+  /**
+   * `keepsMemo`: the job's writes change nothing memoized answers read (app/batch-memo.ts).
+   * `atCommit`: settle when the batch commits, not when the disk confirms it (a pass of
+   * fragd's own that acknowledges nothing to anyone, e.g. the spool watcher's).
+   */
+  submit<T>(
+    run: () => T,
+    { keepsMemo = false, atCommit = false }: { keepsMemo?: boolean; atCommit?: boolean } = {},
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.jobs.push({ run, keepsMemo, resolve, reject } as Job<unknown>);
+      this.jobs.push({ run, keepsMemo, atCommit, resolve, reject } as Job<unknown>);
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -104,26 +113,27 @@ export class CommitQueue {
     this.memo.clear();
     this.stats.batches++;
     this.stats.calls += jobs.length;
-    const answer = () => {
-      jobs.forEach((job, i) => {
-        const o = outcomes[i];
-        if (o.ok) job.resolve(o.value);
-        else job.reject(o.error);
-      });
+    const settle = (job: Job<unknown>, i: number) => {
+      const o = outcomes[i];
+      if (o.ok) job.resolve(o.value);
+      else job.reject(o.error);
     };
     // A batch whose every call rolled back wrote nothing to wait for.
-    if (!outcomes.some((o) => o.ok)) {
-      answer();
-      return this.notifyIdle();
-    }
-    this.syncing += jobs.length;
+    const waits = outcomes.some((o) => o.ok);
+    jobs.forEach((job, i) => (!waits || job.atCommit) && settle(job, i));
+    const later = waits ? jobs.filter((job) => !job.atCommit) : [];
+    if (!later.length) return this.notifyIdle();
+    this.syncing += later.length;
     this.durable()
-      .then(answer, (error: unknown) => {
-        // Committed but not confirmed on the disk (an I/O error): say so rather than acknowledge.
-        for (const job of jobs) job.reject(unconfirmed(error));
-      })
+      .then(
+        () => jobs.forEach((job, i) => !job.atCommit && settle(job, i)),
+        (error: unknown) => {
+          // Committed but not confirmed on the disk (an I/O error): say so rather than acknowledge.
+          for (const job of later) job.reject(unconfirmed(error));
+        },
+      )
       .finally(() => {
-        this.syncing -= jobs.length;
+        this.syncing -= later.length;
         this.notifyIdle();
       });
   }

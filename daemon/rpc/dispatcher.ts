@@ -97,7 +97,11 @@ export class Dispatcher {
     return this.inflight;
   }
 
-  async invoke(name: MethodName, raw: unknown, conn: Connection): Promise<unknown> {
+  /**
+   * `atCommit`: for fragd's own calls that acknowledge nothing to anyone (the spool
+   * watcher's passes): settled at the commit, not when the disk confirms it.
+   */
+  async invoke(name: MethodName, raw: unknown, conn: Connection, { atCommit = false } = {}): Promise<unknown> {
     const started = performance.now();
     this.inflight++;
     try {
@@ -140,7 +144,7 @@ export class Dispatcher {
       if (spec.mutates && !name.startsWith('debug.')) this.deps.beforeWrite?.();
       let outcome: { value: unknown; events: DaemonEvent[] };
       try {
-        outcome = spec.mutates ? await this.queue.submit(run, { keepsMemo: KEEPS_MEMO.has(name) }) : run();
+        outcome = spec.mutates ? await this.queue.submit(run, { keepsMemo: KEEPS_MEMO.has(name), atCommit }) : run();
       } catch (err) {
         settle?.(false);
         throw err;

@@ -153,6 +153,20 @@ describe('CommitQueue', () => {
       await q.drained();
     });
 
+    it("settles a pass of fragd's own (atCommit) at the commit, and the client in the same batch at the barrier", async () => {
+      const db = fresh();
+      const g = gate();
+      g.use(db);
+      const q = new CommitQueue(db, undefined, g.durable);
+      const own = q.submit(() => db.prepare('INSERT INTO t VALUES (?)').run('own').changes, { atCommit: true });
+      const client = q.submit(() => db.prepare('INSERT INTO t VALUES (?)').run('client').changes);
+      expect(await own).toBe(1);
+      expect(g.asked).toHaveLength(1);
+      expect(await settled(client)).toBe(false);
+      g.asked[0].open();
+      expect(await client).toBe(1);
+    });
+
     it('does not wait for the disk when every call of the batch rolled back', async () => {
       const db = fresh();
       const g = gate();

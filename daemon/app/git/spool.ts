@@ -13,6 +13,7 @@ import {
   watch,
   type FSWatcher,
 } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { App, Call } from '../app.js';
@@ -361,7 +362,13 @@ interface Done {
   scope: string;
 }
 
+/**
+ * Deletes the records whose event is stored. The deletions run on libuv's threads: an
+ * unlink waits for the file system's journal, which a concurrent fsync can hold for tens
+ * of ms, and the event loop must not wait with it (issue 22).
+ */
 function sweep(app: App, done: Done[], spool: Spool): void {
+  const gone: string[] = [];
   for (const { path, eventId, scope } of done) {
     try {
       if (
@@ -372,13 +379,12 @@ function sweep(app: App, done: Done[], spool: Spool): void {
     } catch {
       return; // the database closed (daemon stopping): the records stay for the next start
     }
-    try {
-      unlinkSync(path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-        spool.log?.warn({ path, err: (err as Error).message }, 'cannot delete an ingested spool record');
-    }
+    gone.push(path);
   }
+  for (const path of gone)
+    unlink(path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') spool.log?.warn({ path, err: err.message }, 'cannot delete an ingested spool record');
+    });
 }
 
 /** Ingests on start, soon after a hook writes (fs.watch), and on a timer as a fallback. */
