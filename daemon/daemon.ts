@@ -467,7 +467,11 @@ export class Daemon {
       socket_activated: this.socketActivated,
       paths: { socket: this.paths.socket, db: this.paths.db, log: this.paths.log, config: this.paths.config },
       memory: memoryMb(),
-      commits: { ...this.dispatcher.queue.stats },
+      commits: {
+        ...this.dispatcher.queue.stats,
+        syncs: this.walSync.stats.syncs,
+        checkpoints: this.checkpointer?.stats.checkpoints ?? 0,
+      },
       start_check: this.startCheck,
       counts: {
         sessions: count('SELECT count(*) FROM sessions'),

@@ -164,8 +164,12 @@ export const coreMethods = {
     };
     /** Resident memory and the JavaScript heap, in MB. */
     memory: { rss_mb: number; heap_used_mb: number; heap_total_mb: number; external_mb: number };
-    /** Group commits since start and the calls they held (calls / batches: calls per fsync). */
-    commits: { batches: number; calls: number };
+    /**
+     * Group commits since start and the calls they held (calls / batches: calls per commit);
+     * `syncs`: the fdatasyncs of the log that confirmed them (fewer than batches when batches
+     * committed while one ran); `checkpoints`: those the worker thread ran.
+     */
+    commits: { batches: number; calls: number; syncs: number; checkpoints: number };
     /** How this start checked the database: the full quick_check, or the cheap check after a clean stop (docs/reliability.md). */
     start_check: { check: 'quick_check' | 'clean_stop'; why: string; ms: number } | null;
     /** The HTTP API: its URL when it listens, the reason when it could not start. */
