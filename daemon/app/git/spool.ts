@@ -48,7 +48,7 @@ const DEFAULT_LIMIT = 100;
 // The watcher's passes run while other calls wait: each stops after this much work
 // (spool.ingest's budget_ms), so a backlog of 100k records drains in small steps
 // (bench/spool-backlog.mjs).
-export const WATCHER_PASS_BUDGET_MS = 4;
+export const WATCHER_PASS_BUDGET_MS = 2;
 const WATCHER_READ_AHEAD = 32;
 
 export type Parsed = { ok: true; record: HookRecord } | { ok: false; incomplete: boolean; reason: string };
