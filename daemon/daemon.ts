@@ -281,8 +281,13 @@ export class Daemon {
       opts.log.warn({ err: message }, 'checkpoint failed; the next one retries'),
     );
     const walSync = this.walSync;
+    const checkpointer = this.checkpointer;
+    const durable = () => {
+      checkpointer.noteWrite();
+      return walSync.barrier();
+    };
     this.app = assembleApp({
-      sql: new Sql(this.db, () => walSync.barrier()),
+      sql: new Sql(this.db, durable),
       clock: this.clock,
       config: this.config,
       pricesFile: paths.prices,
@@ -384,7 +389,7 @@ export class Daemon {
           listen: this.config.sync.listen,
           pooler: this.config.sync.pooler,
           crashAfterCommit: (opts.env ?? process.env).FRAGD_SYNC_CRASH_AFTER_COMMIT === '1',
-          durable: () => walSync.barrier(),
+          durable,
         },
         opts.log,
         () => localHolds(this.app.sql),

@@ -5,6 +5,10 @@
 // checkpoint (which never blocks the writer) when the log has been quiet for a second, or
 // every ten seconds while writes go on, so the log stays bounded in a long burst.
 //
+// The worker costs about 10 MB while it lives, so it lives only while there is writing: the
+// first write after a quiet spell starts it, and it ends itself once the log has been
+// checkpointed and quiet for `idleExitMs` (an idle daemon keeps its usual footprint).
+//
 // The worker's code is a string (eval) on purpose: it runs the same from the bundle and
 // from the TypeScript sources the tests import, with better-sqlite3 resolved here.
 import { createRequire } from 'node:module';
@@ -17,6 +21,8 @@ export interface CheckpointerOptions {
   quietMs?: number;
   /** While writes go on, a checkpoint at least this often (ms). */
   busyMs?: number;
+  /** Quiet this long after its last checkpoint, the worker ends (ms). */
+  idleExitMs?: number;
 }
 
 const WORKER = `
@@ -48,18 +54,28 @@ const checkpoint = () => {
   lastCheckpoint = Date.now();
   dirty = false;
 };
+const end = () => {
+  clearInterval(timer);
+  if (fd !== null) closeSync(fd);
+  db.close();
+};
+// Started because something was written: the first look checkpoints it once quiet.
+dirty = true; changedAt = Date.now();
 const timer = setInterval(() => {
   const now = Date.now();
   const m = mtime();
   if (m !== lastMtime) { lastMtime = m; changedAt = now; dirty = true; }
-  if (!dirty) return;
-  if (now - changedAt >= workerData.quietMs || now - lastCheckpoint >= workerData.busyMs) checkpoint();
+  if (dirty) {
+    if (now - changedAt >= workerData.quietMs || now - lastCheckpoint >= workerData.busyMs) checkpoint();
+  } else if (now - Math.max(lastCheckpoint, changedAt) >= workerData.idleExitMs) {
+    parentPort.postMessage({ exiting: true });
+    end();
+    parentPort.close();
+  }
 }, workerData.pollMs);
 parentPort.on('message', (m) => {
   if (m !== 'stop') return;
-  clearInterval(timer);
-  if (fd !== null) closeSync(fd);
-  db.close();
+  end();
   parentPort.postMessage({ stopped: true });
 });
 `;
@@ -70,34 +86,60 @@ export interface CheckpointReport {
   busy?: number;
   error?: string;
   stopped?: boolean;
+  exiting?: boolean;
 }
 
 export class Checkpointer {
-  private readonly worker: Worker;
-  /** Checkpoints run and the last one's figures (for daemon.status and the tests). */
-  readonly stats = { checkpoints: 0, last: null as CheckpointReport | null, errors: 0 };
+  private worker: Worker | null = null;
+  /** The worker said it ends: a write noted meanwhile starts the next one when it has. */
+  private exiting = false;
+  private restart = false;
+  private stopped = false;
+  private readonly data: Record<string, unknown>;
+  /** Checkpoints run, the last one's figures, workers started (for daemon.status and the tests). */
+  readonly stats = { checkpoints: 0, last: null as CheckpointReport | null, errors: 0, workers: 0 };
 
   constructor(
     dbPath: string,
     private readonly onError: (message: string) => void,
     opts: CheckpointerOptions = {},
   ) {
-    const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER, {
-      eval: true,
-      workerData: {
-        sqlite,
-        db: dbPath,
-        wal: `${dbPath}-wal`,
-        pollMs: opts.pollMs ?? 250,
-        quietMs: opts.quietMs ?? 1000,
-        busyMs: opts.busyMs ?? 10_000,
-      },
-    });
+    this.data = {
+      sqlite: createRequire(import.meta.url).resolve('better-sqlite3'),
+      db: dbPath,
+      wal: `${dbPath}-wal`,
+      pollMs: opts.pollMs ?? 250,
+      quietMs: opts.quietMs ?? 1000,
+      busyMs: opts.busyMs ?? 10_000,
+      idleExitMs: opts.idleExitMs ?? 30_000,
+    };
+  }
+
+  get running(): boolean {
+    return this.worker !== null;
+  }
+
+  /** Something was committed: the log will need a checkpoint. Cheap when the worker runs. */
+  noteWrite(): void {
+    if (this.stopped) return;
+    if (!this.worker) this.spawn();
+    else if (this.exiting) this.restart = true;
+  }
+
+  private spawn(): void {
+    const worker = new Worker(WORKER, { eval: true, workerData: this.data });
+    this.worker = worker;
+    this.exiting = false;
+    this.restart = false;
+    this.stats.workers++;
     // The daemon's exit is not held by the worker (stop() ends it cleanly).
-    this.worker.unref();
-    this.worker.on('message', (m: CheckpointReport) => {
+    worker.unref();
+    worker.on('message', (m: CheckpointReport) => {
       if (m.stopped) return;
+      if (m.exiting) {
+        this.exiting = true;
+        return;
+      }
       if (m.error) {
         this.stats.errors++;
         this.onError(m.error);
@@ -106,18 +148,27 @@ export class Checkpointer {
       this.stats.checkpoints++;
       this.stats.last = m;
     });
-    this.worker.on('error', (err) => this.onError(err.message));
+    worker.on('error', (err) => this.onError(err.message));
+    worker.once('exit', () => {
+      if (this.worker !== worker) return;
+      this.worker = null;
+      if (this.restart && !this.stopped) this.spawn();
+    });
   }
 
   /** Closes the worker's connection before the daemon's own (the last one checkpoints all). */
   async stop(): Promise<void> {
+    this.stopped = true;
+    const worker = this.worker;
+    if (!worker) return;
     const stopped = new Promise<void>((resolve) => {
-      this.worker.on('message', (m: CheckpointReport) => m.stopped && resolve());
-      this.worker.once('exit', () => resolve());
-      this.worker.once('error', () => resolve());
+      worker.on('message', (m: CheckpointReport) => m.stopped && resolve());
+      worker.once('exit', () => resolve());
+      worker.once('error', () => resolve());
     });
-    this.worker.postMessage('stop');
+    worker.postMessage('stop');
     await Promise.race([stopped, new Promise((r) => setTimeout(r, 2000).unref())]);
-    await this.worker.terminate();
+    await worker.terminate();
+    this.worker = null;
   }
 }

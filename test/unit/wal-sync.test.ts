@@ -82,11 +82,14 @@ describe('Checkpointer', () => {
     db.pragma('wal_autocheckpoint = 0');
     const errors: string[] = [];
     const cp = new Checkpointer(path, (m) => errors.push(m), { pollMs: 20, quietMs: 60, busyMs: 60_000 });
+    expect(cp.running).toBe(false); // no worker before anything is written
     db.exec('CREATE TABLE t (v TEXT)');
     const ins = db.prepare('INSERT INTO t VALUES (?)');
     db.transaction(() => {
       for (let i = 0; i < 2000; i++) ins.run('x'.repeat(200));
     })();
+    cp.noteWrite();
+    expect(cp.running).toBe(true);
     const frames = () => (db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0].log;
     await vi.waitFor(() => expect(cp.stats.checkpoints).toBeGreaterThan(0), { timeout: 10_000, interval: 20 });
     expect(errors).toEqual([]);
@@ -100,5 +103,29 @@ describe('Checkpointer', () => {
     const check = new Database(path);
     expect(check.prepare('SELECT count(*) FROM t').pluck().get()).toBe(2000);
     check.close();
+  });
+
+  it('ends its worker once the log is checkpointed and quiet, and starts one again at the next write', async () => {
+    const dir = tmp();
+    const path = join(dir, 'a.db');
+    const db = openDatabase(path, { syncsLog: true });
+    db.pragma('wal_autocheckpoint = 0');
+    const cp = new Checkpointer(path, () => {}, { pollMs: 20, quietMs: 40, busyMs: 60_000, idleExitMs: 150 });
+    db.exec('CREATE TABLE t (v TEXT)');
+    cp.noteWrite();
+    await vi.waitFor(() => expect(cp.running).toBe(false), { timeout: 10_000, interval: 20 });
+    expect(cp.stats.checkpoints).toBeGreaterThan(0);
+    expect(cp.stats.workers).toBe(1);
+    const first = cp.stats.checkpoints;
+    db.prepare('INSERT INTO t VALUES (?)').run('again');
+    cp.noteWrite();
+    expect(cp.running).toBe(true);
+    expect(cp.stats.workers).toBe(2);
+    await vi.waitFor(() => expect(cp.stats.checkpoints).toBeGreaterThan(first), { timeout: 10_000, interval: 20 });
+    await cp.stop();
+    expect(cp.running).toBe(false);
+    cp.noteWrite(); // stopped: no worker again
+    expect(cp.running).toBe(false);
+    db.close();
   });
 });
