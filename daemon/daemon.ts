@@ -277,8 +277,13 @@ export class Daemon {
     this.walSync = new WalSync(`${paths.db}-wal`);
     // Checkpoints run on a worker thread (store/checkpointer.ts), not inside a commit.
     this.db.pragma('wal_autocheckpoint = 0');
-    this.checkpointer = new Checkpointer(paths.db, (message) =>
-      opts.log.warn({ err: message }, 'checkpoint failed; the next one retries'),
+    this.checkpointer = new Checkpointer(
+      paths.db,
+      (message) => opts.log.warn({ err: message }, 'checkpoint failed; the next one retries'),
+      (message) => {
+        opts.log.error({ err: message }, 'the checkpoint worker failed; SQLite checkpoints inside commits again');
+        if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+      },
     );
     const walSync = this.walSync;
     const checkpointer = this.checkpointer;

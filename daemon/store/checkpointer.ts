@@ -29,7 +29,13 @@ const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { fstatSync, openSync, closeSync } = require('node:fs');
 const Database = require(workerData.sqlite);
-const db = new Database(workerData.db, { fileMustExist: true });
+let db;
+try {
+  db = new Database(workerData.db, { fileMustExist: true });
+} catch (err) {
+  parentPort.postMessage({ fatal: String((err && err.message) || err) });
+  process.exit(1);
+}
 db.pragma('busy_timeout = 1000');
 // NORMAL: the checkpoint syncs the log before it copies and the database after.
 db.pragma('synchronous = NORMAL');
@@ -87,6 +93,8 @@ export interface CheckpointReport {
   error?: string;
   stopped?: boolean;
   exiting?: boolean;
+  /** The worker cannot work at all (its connection did not open). */
+  fatal?: string;
 }
 
 export class Checkpointer {
@@ -95,13 +103,20 @@ export class Checkpointer {
   private exiting = false;
   private restart = false;
   private stopped = false;
+  private failed = false;
   private readonly data: Record<string, unknown>;
   /** Checkpoints run, the last one's figures, workers started (for daemon.status and the tests). */
   readonly stats = { checkpoints: 0, last: null as CheckpointReport | null, errors: 0, workers: 0 };
 
   constructor(
     dbPath: string,
+    /** A checkpoint failed (the next one retries). */
     private readonly onError: (message: string) => void,
+    /**
+     * The worker itself failed (it could not start, or died): no more workers; the daemon
+     * gives the checkpoints back to SQLite, or the log would grow without end.
+     */
+    private readonly onWorkerFailed: (message: string) => void,
     opts: CheckpointerOptions = {},
   ) {
     this.data = {
@@ -121,7 +136,7 @@ export class Checkpointer {
 
   /** Something was committed: the log will need a checkpoint. Cheap when the worker runs. */
   noteWrite(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.failed) return;
     if (!this.worker) this.spawn();
     else if (this.exiting) this.restart = true;
   }
@@ -136,6 +151,10 @@ export class Checkpointer {
     worker.unref();
     worker.on('message', (m: CheckpointReport) => {
       if (m.stopped) return;
+      if (m.fatal !== undefined) {
+        this.fail(m.fatal);
+        return;
+      }
       if (m.exiting) {
         this.exiting = true;
         return;
@@ -148,12 +167,19 @@ export class Checkpointer {
       this.stats.checkpoints++;
       this.stats.last = m;
     });
-    worker.on('error', (err) => this.onError(err.message));
+    // What a worker throws arrives serialised: not always an Error with its message.
+    worker.on('error', (err) => this.fail((err as Partial<Error> | undefined)?.message ?? JSON.stringify(err)));
     worker.once('exit', () => {
       if (this.worker !== worker) return;
       this.worker = null;
-      if (this.restart && !this.stopped) this.spawn();
+      if (this.restart && !this.stopped && !this.failed) this.spawn();
     });
+  }
+
+  private fail(message: string): void {
+    if (this.failed || this.stopped) return;
+    this.failed = true;
+    this.onWorkerFailed(message);
   }
 
   /** Closes the worker's connection before the daemon's own (the last one checkpoints all). */

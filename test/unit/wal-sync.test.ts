@@ -81,7 +81,12 @@ describe('Checkpointer', () => {
     const db = openDatabase(path, { syncsLog: true });
     db.pragma('wal_autocheckpoint = 0');
     const errors: string[] = [];
-    const cp = new Checkpointer(path, (m) => errors.push(m), { pollMs: 20, quietMs: 60, busyMs: 60_000 });
+    const cp = new Checkpointer(
+      path,
+      (m) => errors.push(m),
+      (m) => errors.push(m),
+      { pollMs: 20, quietMs: 60, busyMs: 60_000 },
+    );
     expect(cp.running).toBe(false); // no worker before anything is written
     db.exec('CREATE TABLE t (v TEXT)');
     const ins = db.prepare('INSERT INTO t VALUES (?)');
@@ -110,7 +115,12 @@ describe('Checkpointer', () => {
     const path = join(dir, 'a.db');
     const db = openDatabase(path, { syncsLog: true });
     db.pragma('wal_autocheckpoint = 0');
-    const cp = new Checkpointer(path, () => {}, { pollMs: 20, quietMs: 40, busyMs: 60_000, idleExitMs: 150 });
+    const cp = new Checkpointer(
+      path,
+      () => {},
+      () => {},
+      { pollMs: 20, quietMs: 40, busyMs: 60_000, idleExitMs: 150 },
+    );
     db.exec('CREATE TABLE t (v TEXT)');
     cp.noteWrite();
     await vi.waitFor(() => expect(cp.running).toBe(false), { timeout: 10_000, interval: 20 });
@@ -127,5 +137,23 @@ describe('Checkpointer', () => {
     cp.noteWrite(); // stopped: no worker again
     expect(cp.running).toBe(false);
     db.close();
+  });
+
+  it('says when its worker fails (here: no database to open) and starts no other', async () => {
+    const dir = tmp();
+    const failed: string[] = [];
+    const cp = new Checkpointer(
+      join(dir, 'missing.db'),
+      () => {},
+      (m) => failed.push(m),
+      { pollMs: 20 },
+    );
+    cp.noteWrite();
+    await vi.waitFor(() => expect(failed).toHaveLength(1), { timeout: 10_000, interval: 20 });
+    expect(failed[0]).toMatch(/unable to open database file|does not exist/);
+    await vi.waitFor(() => expect(cp.running).toBe(false), { timeout: 10_000, interval: 20 });
+    cp.noteWrite();
+    expect(cp.running).toBe(false);
+    await cp.stop();
   });
 });
