@@ -110,7 +110,7 @@ describe('CommitQueue', () => {
       return done;
     };
 
-    it('asks for the barrier after the commit and answers when it opens; reads and the next batch do not wait', async () => {
+    it('asks for the barrier after the commit and answers when it opens; the next calls gather meanwhile', async () => {
       const db = fresh();
       const g = gate();
       g.use(db);
@@ -123,19 +123,25 @@ describe('CommitQueue', () => {
       expect(db.inTransaction).toBe(false);
       expect(await settled(first)).toBe(false);
       expect(q.pending).toBe(1);
-      // The next batch commits while the first waits for the disk.
+      // The next calls gather while the first batch waits for the disk, and commit together once it is confirmed.
       const second = q.submit(() => db.prepare('INSERT INTO t VALUES (?)').run('b').changes);
+      const third = q.submit(() => db.prepare('INSERT INTO t VALUES (?)').run('c').changes);
       await new Promise((r) => setImmediate(r));
-      expect(values(db)).toEqual(['a', 'b']);
-      expect(g.asked).toHaveLength(2);
+      expect(values(db)).toEqual(['a']);
+      expect(g.asked).toHaveLength(1);
       let drained = false;
       void q.drained().then(() => (drained = true));
       g.asked[0].open();
       expect(await first).toBe(1);
+      await new Promise((r) => setImmediate(() => setImmediate(r)));
+      expect(values(db)).toEqual(['a', 'b', 'c']);
+      expect(g.asked).toHaveLength(2);
+      expect(q.stats.batches).toBe(2);
       expect(await settled(second)).toBe(false);
       expect(drained).toBe(false);
       g.asked[1].open();
       expect(await second).toBe(1);
+      expect(await third).toBe(1);
       await new Promise((r) => setImmediate(r));
       expect(drained).toBe(true);
       expect(q.pending).toBe(0);
@@ -165,6 +171,21 @@ describe('CommitQueue', () => {
       expect(await settled(client)).toBe(false);
       g.asked[0].open();
       expect(await client).toBe(1);
+    });
+
+    it("does not hold the next batch behind a batch of fragd's own passes alone", async () => {
+      const db = fresh();
+      const g = gate();
+      g.use(db);
+      const q = new CommitQueue(db, undefined, g.durable);
+      expect(
+        await q.submit(() => db.prepare('INSERT INTO t VALUES (?)').run('pass 1').changes, { atCommit: true }),
+      ).toBe(1);
+      expect(
+        await q.submit(() => db.prepare('INSERT INTO t VALUES (?)').run('pass 2').changes, { atCommit: true }),
+      ).toBe(1);
+      expect(g.asked).toHaveLength(0);
+      expect(q.stats.batches).toBe(2);
     });
 
     it('does not wait for the disk when every call of the batch rolled back', async () => {
