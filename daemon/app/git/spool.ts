@@ -340,6 +340,9 @@ export async function prefetchSpool(dir: string, limit = DEFAULT_LIMIT): Promise
   const queue = queueOf(dir);
   await queue.refresh();
   for (const file of queue.head(limit)) {
+    // An agent's record needs no git: not read twice (the pass reads it), which was half
+    // of a backlog's reads.
+    if (AGENT_RECORD_NAME.test(file.name)) continue;
     const read = readRecord(file);
     if (!read.ok) continue;
     const p = parseRecord(file.name, read.data.toString('utf8'), 0);
@@ -354,6 +357,13 @@ export async function prefetchSpool(dir: string, limit = DEFAULT_LIMIT): Promise
   }
   await readAhead(wanted);
 }
+
+/**
+ * How client/agents/fragd-agent-hook.sh names its records (`agent-PID-UPTIME.rec`); a git
+ * hook's are `HOOK-SHA-PPID-PID.rec`. Were a git record ever named so, its pass would only
+ * wait for an explicit `spool.ingest`, which reads git itself.
+ */
+const AGENT_RECORD_NAME = /^agent-[\d.-]+\.rec$/;
 
 /** A record this pass handled, and the event (scope and id) whose activity must exist before its file goes. */
 interface Done {
