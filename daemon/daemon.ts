@@ -277,6 +277,10 @@ export class Daemon {
     this.walSync = new WalSync(`${paths.db}-wal`);
     // Checkpoints run on a worker thread (store/checkpointer.ts), not inside a commit.
     this.db.pragma('wal_autocheckpoint = 0');
+    // Under a long burst (a spool backlog, an import) the worker's checkpoints cannot catch
+    // up with the writer, so the log grows until the burst ends; the first write after the
+    // catch-up starts it over and cuts the file back to this size.
+    this.db.pragma(`journal_size_limit = ${32 * 1024 * 1024}`);
     this.checkpointer = new Checkpointer(
       paths.db,
       (message) => opts.log.warn({ err: message }, 'checkpoint failed; the next one retries'),

@@ -1,7 +1,7 @@
 // The daemon's own fsync of SQLite's log (store/wal-sync.ts), on a real database in WAL mode
 // with synchronous = NORMAL, as the daemon opens it.
 import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -155,5 +155,32 @@ describe('Checkpointer', () => {
     cp.noteWrite();
     expect(cp.running).toBe(false);
     await cp.stop();
+  });
+
+  it('after a burst, the first write once the worker caught up starts the log over, cut to journal_size_limit', async () => {
+    const dir = tmp();
+    const path = join(dir, 'a.db');
+    const db = openDatabase(path, { syncsLog: true });
+    db.pragma('wal_autocheckpoint = 0');
+    db.pragma(`journal_size_limit = ${64 * 1024}`);
+    const cp = new Checkpointer(
+      path,
+      () => {},
+      () => {},
+      { pollMs: 20, quietMs: 40, busyMs: 60_000 },
+    );
+    db.exec('CREATE TABLE t (v TEXT)');
+    const ins = db.prepare('INSERT INTO t VALUES (?)');
+    for (let b = 0; b < 20; b++)
+      db.transaction(() => {
+        for (let i = 0; i < 100; i++) ins.run('x'.repeat(1000));
+      })();
+    cp.noteWrite();
+    expect(statSync(`${path}-wal`).size).toBeGreaterThan(1024 * 1024);
+    await vi.waitFor(() => expect(cp.stats.checkpoints).toBeGreaterThan(0), { timeout: 10_000, interval: 20 });
+    ins.run('after the catch-up');
+    expect(statSync(`${path}-wal`).size).toBeLessThanOrEqual(64 * 1024);
+    await cp.stop();
+    db.close();
   });
 });
