@@ -30,6 +30,24 @@ const common = {
   },
 };
 
+const fragctlOptions = {
+  ...common,
+  external: ['@modelcontextprotocol/sdk', 'zod'],
+  // jsonc-parser's "main" is a UMD build that requires its own files at run time, which a
+  // bundle cannot; its "module" build is plain ESM.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
+};
+// The entry's import of the fast path, pointed at its own bundle (built below).
+const FAST_PATH = './fragctl-fast-path.js';
+const fastPathApart = {
+  name: 'fast-path-apart',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/fast-path\.js$/ }, (args) =>
+      args.importer.endsWith('client/fragctl/entry.ts') ? { path: FAST_PATH, external: true } : undefined,
+    );
+  },
+};
+
 await Promise.all([
   build({ ...common, entryPoints: ['daemon/main.ts'], outfile: `${outdir}/fragd.js`, packages: 'external' }),
   // The client library for editor extensions and scripts: import { FragClient } from 'fragd/client'.
@@ -41,15 +59,23 @@ await Promise.all([
     packages: 'external',
   }),
   build({
-    ...common,
+    ...fragctlOptions,
     entryPoints: { fragctl: 'client/fragctl/entry.ts' },
     outdir,
     splitting: true,
     chunkNames: 'fragctl-[name]-[hash]',
-    external: ['@modelcontextprotocol/sdk', 'zod'],
-    // jsonc-parser's "main" is a UMD build that requires its own files at run time, which a
-    // bundle cannot; its "module" build is plain ESM.
-    alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
+    plugins: [fastPathApart],
+  }),
+  // The hot commands' path (status, heartbeat, update, note, log, report) bundled on its own,
+  // loaded by the entry: its chunks are cut for these commands alone, so a report reads,
+  // compiles and links a few modules instead of twenty chunks shared with the full CLI (each
+  // with its own createRequire). Prompts and time expressions stay chunks loaded on demand.
+  build({
+    ...fragctlOptions,
+    entryPoints: { [FAST_PATH.slice(2, -3)]: 'client/fragctl/fast-path.ts' },
+    outdir,
+    splitting: true,
+    chunkNames: 'fragctl-hot-[name]-[hash]',
   }),
   // The local dashboard (docs/dashboard.md): one script and one stylesheet for the browser,
   // the chart library bundled in (no CDN: the page works offline), served by fragd.
