@@ -37,16 +37,21 @@ const fragctlOptions = {
   // bundle cannot; its "module" build is plain ESM.
   alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
-// The entry's import of the fast path, pointed at its own bundle (built below).
+// Bundles loaded by another bundle, by a fixed name beside it (built below).
 const FAST_PATH = './fragctl-fast-path.js';
-const fastPathApart = {
-  name: 'fast-path-apart',
+const REPORT = './fragctl-report.js';
+const TIME_EXPR = './fragctl-time-expr.js';
+const LAUNCHER = './fragctl-launcher.js';
+/** Points one import of one source file at a bundle of its own, left for Node to load. */
+const apart = (filter, importer, bundle) => ({
+  name: `apart ${bundle}`,
   setup(b) {
-    b.onResolve({ filter: /^\.\/fast-path\.js$/ }, (args) =>
-      args.importer.endsWith('client/fragctl/entry.ts') ? { path: FAST_PATH, external: true } : undefined,
+    b.onResolve({ filter }, (args) =>
+      args.importer.endsWith(importer) ? { path: bundle, external: true } : undefined,
     );
   },
-};
+});
+const fastPathApart = apart(/^\.\/fast-path\.js$/, 'client/fragctl/entry.ts', FAST_PATH);
 
 await Promise.all([
   build({ ...common, entryPoints: ['daemon/main.ts'], outfile: `${outdir}/fragd.js`, packages: 'external' }),
@@ -76,7 +81,25 @@ await Promise.all([
     outdir,
     splitting: true,
     chunkNames: 'fragctl-hot-[name]-[hash]',
+    plugins: [apart(/^\.\/commands\/report\.js$/, 'client/fragctl/fast-path.ts', REPORT)],
   }),
+  // The report, a year's worth of it asked often, in one file: its renderer, the runner and
+  // the client read, compiled and linked as one module. Only chrono-node (for --since words
+  // such as "monday") and the code that starts fragd (child_process) stay apart, in files of
+  // their own loaded when needed.
+  build({
+    ...fragctlOptions,
+    entryPoints: { [REPORT.slice(2, -3)]: 'client/fragctl/commands/report.ts' },
+    outdir,
+    plugins: [
+      apart(/^\.\/time-expr\.js$/, 'client/lib/when.ts', TIME_EXPR),
+      apart(/^\.\/launcher\.js$/, 'client/lib/client.ts', LAUNCHER),
+    ],
+  }),
+  ...[
+    [TIME_EXPR, 'client/lib/time-expr.ts'],
+    [LAUNCHER, 'client/lib/launcher.ts'],
+  ].map(([bundle, source]) => build({ ...fragctlOptions, entryPoints: { [bundle.slice(2, -3)]: source }, outdir })),
   // The local dashboard (docs/dashboard.md): one script and one stylesheet for the browser,
   // the chart library bundled in (no CDN: the page works offline), served by fragd.
   build({
