@@ -42,6 +42,9 @@ const FAST_PATH = './fragctl-fast-path.js';
 const REPORT = './fragctl-report.js';
 const TIME_EXPR = './fragctl-time-expr.js';
 const LAUNCHER = './fragctl-launcher.js';
+const MAIN = './fragctl-main.js';
+const AGENT_HOOK = './fragctl-agent-hook.js';
+const MCP = './fragctl-mcp.js';
 /** Points one import of one source file at a bundle of its own, left for Node to load. */
 const apart = (filter, importer, bundle) => ({
   name: `apart ${bundle}`,
@@ -51,7 +54,6 @@ const apart = (filter, importer, bundle) => ({
     );
   },
 });
-const fastPathApart = apart(/^\.\/fast-path\.js$/, 'client/fragctl/entry.ts', FAST_PATH);
 
 await Promise.all([
   build({ ...common, entryPoints: ['daemon/main.ts'], outfile: `${outdir}/fragd.js`, packages: 'external' }),
@@ -63,13 +65,30 @@ await Promise.all([
     outfile: `${outdir}/client.js`,
     packages: 'external',
   }),
+  // The entry and what a prompt's `status --short` needs, in one file; every other path is a
+  // bundle of its own that the entry imports by name.
   build({
     ...fragctlOptions,
     entryPoints: { fragctl: 'client/fragctl/entry.ts' },
     outdir,
+    plugins: [
+      apart(/^\.\/fast-path\.js$/, 'client/fragctl/entry.ts', FAST_PATH),
+      apart(/^\.\/main\.js$/, 'client/fragctl/entry.ts', MAIN),
+      apart(/^\.\/agent-hook\.js$/, 'client/fragctl/entry.ts', AGENT_HOOK),
+      apart(/^\.\/commands\/mcp\.js$/, 'client/fragctl/entry.ts', MCP),
+    ],
+  }),
+  // The full CLI (yargs), an agent's hook and the MCP server, split in chunks they share.
+  build({
+    ...fragctlOptions,
+    entryPoints: {
+      [MAIN.slice(2, -3)]: 'client/fragctl/main.ts',
+      [AGENT_HOOK.slice(2, -3)]: 'client/fragctl/agent-hook.ts',
+      [MCP.slice(2, -3)]: 'client/fragctl/commands/mcp.ts',
+    },
+    outdir,
     splitting: true,
     chunkNames: 'fragctl-[name]-[hash]',
-    plugins: [fastPathApart],
   }),
   // The hot commands' path (status, heartbeat, update, note, log, report) bundled on its own,
   // loaded by the entry: its chunks are cut for these commands alone, so a report reads,
