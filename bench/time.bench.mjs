@@ -130,27 +130,26 @@ async function reportBench() {
   const runs = QUICK ? 3 : 5;
   const med = (args) => median(Array.from({ length: runs }, () => fragctl(args).ms));
   const baseline = med(['daemon', 'status', '--json']);
-  // Node's own start, for the client's share of a report's process.
-  const nodeAlone = median(
-    Array.from({ length: runs + 2 }, () => {
-      const t = performance.now();
-      spawnSync(process.execPath, ['-e', '0']);
-      return performance.now() - t;
-    }),
-  );
   const results = {};
   for (const by of ['day', 'task', 'sprint', 'project', 'actor'])
     results[by] = med(['report', '--by', by, ...range, '--json']);
   const sample = JSON.parse(fragctl(['report', '--by', 'day', ...range, '--json']).out);
   // Drawing the table: the same report as a table and as JSON, alternated, whole process.
+  // Node's own start alternated with them, for the client's share of a report's process
+  // (on a shared machine, figures taken minutes apart are not comparable).
   const tableT = [];
   const jsonT = [];
+  const nodeT = [];
   for (let i = 0; i < runs + 2; i++) {
+    const t = performance.now();
+    spawnSync(process.execPath, ['-e', '0']);
+    nodeT.push(performance.now() - t);
     tableT.push(fragctl(['report', '--by', 'day', ...range]).ms);
     jsonT.push(fragctl(['report', '--by', 'day', ...range, '--json']).ms);
   }
   const table = median(tableT);
   const json = median(jsonT);
+  const nodeAlone = median(nodeT);
   // The drawing alone, as one fragctl process pays it: reportTable on this answer, its first
   // (cold) call in a fresh process, timed inside that process.
   const samplePath = join(OUT, 'report-sample.json');
@@ -199,7 +198,6 @@ async function reportBench() {
   console.log(
     `  data ${new Date(start).toISOString().slice(0, 10)} → ${new Date(end).toISOString().slice(0, 10)}; report range ${sample.since} → ${sample.until} (${sample.tz}), ${sample.counts.intervals.toLocaleString('en')} intervals in range, ${sample.rows.length} day rows; seeded in ${fmt(seedS, 1)} s`,
   );
-  row(`node -e 0 (Node's own start), median of ${runs + 2}`, `${fmt(nodeAlone, 1)} ms`);
   row(`fragctl daemon status (baseline process), median of ${runs}`, `${fmt(baseline, 1)} ms`);
   for (const [by, ms] of Object.entries(results)) {
     row(
@@ -215,6 +213,7 @@ async function reportBench() {
     `hello ${fmt(rpcHello, 3)} ms`,
   );
   row('report by task over the socket (daemon share), median of 10', `${fmt(rpcTask, 1)} ms`);
+  row(`node -e 0 (Node's own start, alternated with the next two), median of ${runs + 2}`, `${fmt(nodeAlone, 1)} ms`);
   row(`fragctl report --by day as JSON (whole process), median of ${runs + 2}`, `${fmt(json, 1)} ms`);
   row(
     `fragctl report --by day as a table (whole process), median of ${runs + 2}`,
