@@ -30,6 +30,31 @@ const common = {
   },
 };
 
+const fragctlOptions = {
+  ...common,
+  external: ['@modelcontextprotocol/sdk', 'zod'],
+  // jsonc-parser's "main" is a UMD build that requires its own files at run time, which a
+  // bundle cannot; its "module" build is plain ESM.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
+};
+// Bundles loaded by another bundle, by a fixed name beside it (built below).
+const FAST_PATH = './fragctl-fast-path.js';
+const REPORT = './fragctl-report.js';
+const TIME_EXPR = './fragctl-time-expr.js';
+const LAUNCHER = './fragctl-launcher.js';
+const MAIN = './fragctl-main.js';
+const AGENT_HOOK = './fragctl-agent-hook.js';
+const MCP = './fragctl-mcp.js';
+/** Points one import of one source file at a bundle of its own, left for Node to load. */
+const apart = (filter, importer, bundle) => ({
+  name: `apart ${bundle}`,
+  setup(b) {
+    b.onResolve({ filter }, (args) =>
+      args.importer.endsWith(importer) ? { path: bundle, external: true } : undefined,
+    );
+  },
+});
+
 await Promise.all([
   build({ ...common, entryPoints: ['daemon/main.ts'], outfile: `${outdir}/fragd.js`, packages: 'external' }),
   // The client library for editor extensions and scripts: import { FragClient } from 'fragd/client'.
@@ -40,17 +65,60 @@ await Promise.all([
     outfile: `${outdir}/client.js`,
     packages: 'external',
   }),
+  // The entry and what a prompt's `status --short` needs, in one file; every other path is a
+  // bundle of its own that the entry imports by name.
   build({
-    ...common,
+    ...fragctlOptions,
     entryPoints: { fragctl: 'client/fragctl/entry.ts' },
+    outdir,
+    plugins: [
+      apart(/^\.\/fast-path\.js$/, 'client/fragctl/entry.ts', FAST_PATH),
+      apart(/^\.\/main\.js$/, 'client/fragctl/entry.ts', MAIN),
+      apart(/^\.\/agent-hook\.js$/, 'client/fragctl/entry.ts', AGENT_HOOK),
+      apart(/^\.\/commands\/mcp\.js$/, 'client/fragctl/entry.ts', MCP),
+    ],
+  }),
+  // The full CLI (yargs), an agent's hook and the MCP server, split in chunks they share.
+  build({
+    ...fragctlOptions,
+    entryPoints: {
+      [MAIN.slice(2, -3)]: 'client/fragctl/main.ts',
+      [AGENT_HOOK.slice(2, -3)]: 'client/fragctl/agent-hook.ts',
+      [MCP.slice(2, -3)]: 'client/fragctl/commands/mcp.ts',
+    },
     outdir,
     splitting: true,
     chunkNames: 'fragctl-[name]-[hash]',
-    external: ['@modelcontextprotocol/sdk', 'zod'],
-    // jsonc-parser's "main" is a UMD build that requires its own files at run time, which a
-    // bundle cannot; its "module" build is plain ESM.
-    alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   }),
+  // The hot commands' path (status, heartbeat, update, note, log, report) bundled on its own,
+  // loaded by the entry: its chunks are cut for these commands alone, so a report reads,
+  // compiles and links a few modules instead of twenty chunks shared with the full CLI (each
+  // with its own createRequire). Prompts and time expressions stay chunks loaded on demand.
+  build({
+    ...fragctlOptions,
+    entryPoints: { [FAST_PATH.slice(2, -3)]: 'client/fragctl/fast-path.ts' },
+    outdir,
+    splitting: true,
+    chunkNames: 'fragctl-hot-[name]-[hash]',
+    plugins: [apart(/^\.\/commands\/report\.js$/, 'client/fragctl/fast-path.ts', REPORT)],
+  }),
+  // The report, a year's worth of it asked often, in one file: its renderer, the runner and
+  // the client read, compiled and linked as one module. Only chrono-node (for --since words
+  // such as "monday") and the code that starts fragd (child_process) stay apart, in files of
+  // their own loaded when needed.
+  build({
+    ...fragctlOptions,
+    entryPoints: { [REPORT.slice(2, -3)]: 'client/fragctl/commands/report.ts' },
+    outdir,
+    plugins: [
+      apart(/^\.\/time-expr\.js$/, 'client/lib/when.ts', TIME_EXPR),
+      apart(/^\.\/launcher\.js$/, 'client/lib/client.ts', LAUNCHER),
+    ],
+  }),
+  ...[
+    [TIME_EXPR, 'client/lib/time-expr.ts'],
+    [LAUNCHER, 'client/lib/launcher.ts'],
+  ].map(([bundle, source]) => build({ ...fragctlOptions, entryPoints: { [bundle.slice(2, -3)]: source }, outdir })),
   // The local dashboard (docs/dashboard.md): one script and one stylesheet for the browser,
   // the chart library bundled in (no CDN: the page works offline), served by fragd.
   build({

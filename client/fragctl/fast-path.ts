@@ -3,12 +3,14 @@
 // in a loop pays little more than node's own start. Anything unusual — --help, an
 // unknown option, a missing argument — falls through to the full yargs CLI, which owns
 // every message and exit code; both paths share the same runner and renderers.
+//
+// Each command's module is imported only when that command runs: a year's report loads the
+// report's renderer and the client, not the prompts, session views and completion checks
+// the other commands need (fewer and smaller chunks to read and compile at each start).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { GlobalArgs } from './runner.js';
-import { runActivity } from './commands/context.js';
-import { runStatus } from './commands/session.js';
-import { runHeartbeat } from './commands/heartbeat.js';
-import { BY, runReport, type ReportArgs } from './commands/report.js';
+import type { ReportArgs } from './commands/report.js';
+import { REPORT_BY } from '../../shared/protocol/report-by.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -33,14 +35,15 @@ const activity = (kind: 'update' | 'note' | 'log'): Hot => ({
     ...(kind === 'log' ? { kind: { type: 'string' }, level: { type: 'string' } } : {}),
   },
   positionals: 1,
-  run: (v, [message]) => runActivity(kind, { ...(v as GlobalArgs), message }),
+  run: async (v, [message]) =>
+    (await import('./commands/context.js')).runActivity(kind, { ...(v as GlobalArgs), message }),
 });
 
 const hot: Record<string, Hot> = {
   status: {
     options: { short: { type: 'boolean' } },
     positionals: 0,
-    run: (v) => runStatus(v, v.short === true),
+    run: async (v) => (await import('./commands/session.js')).runStatus(v, v.short === true),
   },
   heartbeat: {
     options: {
@@ -50,7 +53,7 @@ const hot: Record<string, Hot> = {
       kind: { type: 'string' },
     },
     positionals: 0,
-    run: (v) => runHeartbeat(v),
+    run: async (v) => (await import('./commands/heartbeat.js')).runHeartbeat(v),
   },
   // A year's report is read often (status bars, weekly reviews) and is mostly process start.
   report: {
@@ -67,7 +70,11 @@ const hot: Record<string, Hot> = {
       agent: { type: 'boolean' },
     },
     positionals: 0,
-    run: (v) => runReport({ ...(v as unknown as ReportArgs), by: (v.by as ReportArgs['by'] | undefined) ?? 'day' }),
+    run: async (v) =>
+      (await import('./commands/report.js')).runReport({
+        ...(v as unknown as ReportArgs),
+        by: (v.by as ReportArgs['by'] | undefined) ?? 'day',
+      }),
   },
   update: activity('update'),
   note: activity('note'),
@@ -97,7 +104,7 @@ export async function fastPath(argv: string[]): Promise<boolean> {
   if (positionals.length !== cmd.positionals) return false;
   if (values.format !== undefined && !FORMATS.has(values.format as string)) return false;
   if (values.level !== undefined && !LEVELS.has(values.level as string)) return false;
-  if (values.by !== undefined && !(BY as readonly unknown[]).includes(values.by)) return false;
+  if (values.by !== undefined && !(REPORT_BY as readonly unknown[]).includes(values.by)) return false;
   if (values['no-autostart']) values.autostart = false;
   await cmd.run(values, positionals);
   return true;

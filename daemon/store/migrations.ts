@@ -2,6 +2,12 @@
 // lives in PRAGMA user_version. Never edit a shipped migration: add one.
 // Times are integer milliseconds since the epoch (UTC).
 
+/**
+ * The UTC hours after its first that an interval of at most 24 hours can reach (at most 24
+ * more: interval_hours). Part of a shipped migration: never change it.
+ */
+export const HOUR_STEPS = JSON.stringify(Array.from({ length: 25 }, (_, i) => i));
+
 export const migrations: readonly string[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -684,7 +690,65 @@ export const migrations: readonly string[] = [
     UPDATE interval_bounds SET max_closed_ms = max(max_closed_ms, NEW.ended_at - NEW.started_at) WHERE id = 1;
   END;
   `,
+  // Tracked time per UTC hour and actor (issue 27: a year's report by day in a few ms).
+  // Each closed interval of at most a day (its length positive) adds, to every UTC hour it
+  // reaches, the milliseconds it spends in that hour; `starts` counts it in the hour it
+  // starts in, `crosses` in each later hour (it was already running at that hour's first
+  // instant), so a day made of whole hours counts the intervals overlapping it as its hours'
+  // starts plus its first hour's crosses. Open intervals and longer ones are not in it: the
+  // report reads those few exactly (the partial index finds the long ones). Kept by triggers
+  // like time_totals, so every correction, undo and import is in it in the same transaction;
+  // an insert muted by time_totals_deferred is added by insertWithTotalsOnce (totals.ts).
+  // An interval of at most 24 hours reaches at most 25 UTC hours: its first and HOUR_STEPS
+  // after it. Read by daemon/app/time/reports.ts (byDayFromHours).
+  // intervals_session gains ended_at and actor: a report's count of sessions probes each
+  // session's intervals in range (reports.ts, who), and from the index alone it reads no
+  // table rows (730 random rows of a year cost ~10 ms with the daemon's small page cache).
+  `
+  DROP INDEX intervals_session;
+  CREATE INDEX intervals_session ON intervals(session_id, started_at, ended_at, actor);
+  CREATE TABLE interval_hours (
+    hour INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    ms INTEGER NOT NULL,
+    starts INTEGER NOT NULL,
+    crosses INTEGER NOT NULL,
+    PRIMARY KEY (hour, actor)
+  ) WITHOUT ROWID;
+  CREATE INDEX intervals_long ON intervals(started_at, ended_at, actor) WHERE ended_at - started_at > 86400000;
+  INSERT INTO interval_hours (hour, actor, ms, starts, crosses)
+    SELECT h, actor, sum(min(ended_at, (h + 1) * 3600000) - max(started_at, h * 3600000)),
+           sum(h * 3600000 <= started_at), sum(h * 3600000 > started_at)
+      FROM (SELECT i.actor, i.started_at, i.ended_at, i.started_at / 3600000 + j.value AS h
+              FROM intervals i, json_each('${HOUR_STEPS}') j
+             WHERE i.ended_at > i.started_at AND i.ended_at - i.started_at <= 86400000)
+     WHERE h * 3600000 < ended_at
+     GROUP BY h, actor;
+  ${hourTrigger('intervals_hours_add', 'AFTER INSERT', 'NEW', 1, 'AND NOT EXISTS (SELECT 1 FROM time_totals_deferred)')}
+  ${hourTrigger('intervals_hours_remove', 'AFTER DELETE', 'OLD', -1)}
+  ${hourTrigger('intervals_hours_update_remove', 'AFTER UPDATE OF actor, started_at, ended_at', 'OLD', -1)}
+  ${hourTrigger('intervals_hours_update_add', 'AFTER UPDATE OF actor, started_at, ended_at', 'NEW', 1)}
+  `,
 ];
+
+/**
+ * One trigger of interval_hours: adds (sign 1) or removes (sign -1) the row image's share
+ * of each UTC hour it reaches. Part of a shipped migration: add a new migration instead of
+ * changing what this emits.
+ */
+function hourTrigger(name: string, event: string, row: 'NEW' | 'OLD', sign: 1 | -1, extra = ''): string {
+  const s = sign === 1 ? '' : '-';
+  return `CREATE TRIGGER ${name} ${event} ON intervals
+    WHEN ${row}.ended_at > ${row}.started_at AND ${row}.ended_at - ${row}.started_at <= 86400000 ${extra} BEGIN
+    INSERT INTO interval_hours (hour, actor, ms, starts, crosses)
+      SELECT h, ${row}.actor, ${s}(min(${row}.ended_at, (h + 1) * 3600000) - max(${row}.started_at, h * 3600000)),
+             ${s}(h * 3600000 <= ${row}.started_at), ${s}(h * 3600000 > ${row}.started_at)
+        FROM (SELECT ${row}.started_at / 3600000 + value AS h FROM json_each('${HOUR_STEPS}'))
+       WHERE h * 3600000 < ${row}.ended_at
+      ON CONFLICT (hour, actor) DO UPDATE SET
+        ms = ms + excluded.ms, starts = starts + excluded.starts, crosses = crosses + excluded.crosses;
+  END;`;
+}
 
 /**
  * The undo-log triggers of one table (the SQLite "automatic undo" pattern, with row images

@@ -25,6 +25,7 @@ const LOCAL_ONLY = new Set([
   'time_totals',
   'time_totals_deferred',
   'interval_bounds',
+  'interval_hours',
   'task_update_counts',
   // Undo is per machine: its log holds row images; what an undo changes travels as changes.
   'undo_steps',

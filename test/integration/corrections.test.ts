@@ -131,6 +131,33 @@ describe('intervals and corrections', () => {
     }
   }, 120_000);
 
+  it('a report by day follows each correction at once, cut at the real midnight of a DST night', async () => {
+    const a = 'erin';
+    const days = async () =>
+      (
+        await fx(
+          ['report', '--by', 'day', '--since', '2026-03-28', '--until', '2026-03-29', '--tz', 'Europe/Berlin'],
+          a,
+        )
+      ).body.rows.map((r: any) => [r.key, r.seconds, r.intervals]);
+    // 22:00 to 04:00 local over the switch to summer time: 2 h on the 28th, 3 h on the 29th (a 23 h day).
+    expect((await fx(['track', '2026-03-28', '22:00', '-', '2026-03-29', '04:00', 'T1'], a)).code).toBe(0);
+    expect(await days()).toEqual([
+      ['2026-03-28', 7200, 1],
+      ['2026-03-29', 10800, 1],
+    ]);
+    const ref = (await list(a)).intervals[0].ref as string;
+    expect((await fx(['interval', 'edit', ref, '--end', '2026-03-29T03:00'], a)).code).toBe(0);
+    expect(await days()).toEqual([
+      ['2026-03-28', 7200, 1],
+      ['2026-03-29', 7200, 1],
+    ]);
+    expect((await fx(['undo'], a)).code).toBe(0);
+    expect((await days())[1]).toEqual(['2026-03-29', 10800, 1]);
+    expect((await fx(['interval', 'delete', ref], a)).code).toBe(0);
+    expect(await days()).toEqual([]);
+  });
+
   it('undoes a context change, and refuses an undo over a later change by someone else', async () => {
     expect((await d.fragctl(['session', 'start'])).code).toBe(0);
     expect((await d.fragctl(['task', 'activate', 'T1'])).code).toBe(0);

@@ -1,4 +1,6 @@
 // fragctl's fast path (util.parseArgs, no yargs) must answer exactly as the full CLI does.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type TestDaemon } from '../support/daemon.js';
 
@@ -59,6 +61,19 @@ describe('fragctl fast path', () => {
     const bad = await d.fragctl(['report', '--by', 'fortnight']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/Invalid values|Choices/);
+  });
+
+  it("report without --tz: the reader's zone, remembered beside the socket, as the full CLI sends it", async () => {
+    const args = ['report', '--since', '2026-01-01', '--until', '2026-01-07'];
+    const ny = { TZ: 'America/New_York' };
+    const first = await d.json(args, { env: ny });
+    expect(first.body.tz).toBe('America/New_York');
+    expect(readFileSync(join(d.paths.runtimeDir, 'local-zone'), 'utf8')).toMatch(/\nAmerica\/New_York\n$/);
+    expect((await d.json(args, { env: ny })).body).toEqual(first.body);
+    expect((await d.json(args, { env: { ...ny, ...full } })).body).toEqual(first.body);
+    // Another TZ is another key: asked again, not read from what was remembered.
+    expect((await d.json(args, { env: { TZ: 'Asia/Tokyo' } })).body.tz).toBe('Asia/Tokyo');
+    expect((await d.json(args, { env: { TZ: 'Asia/Tokyo', ...full } })).body.tz).toBe('Asia/Tokyo');
   });
 
   it('hands anything unusual to the full CLI with its messages and exit codes', async () => {

@@ -47,7 +47,7 @@ describe.skipIf(!bin)('team sync on PostgreSQL', () => {
     try {
       const tables = db
         .prepare(
-          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'sync_%' AND name NOT IN ('meta', 'agent_transcripts', 'time_totals', 'interval_bounds', 'task_update_counts', 'undo_steps', 'undo_log', 'undo_active')",
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'sync_%' AND name NOT IN ('meta', 'agent_transcripts', 'time_totals', 'interval_bounds', 'interval_hours', 'task_update_counts', 'undo_steps', 'undo_log', 'undo_active')",
         )
         .pluck()
         .all() as string[];

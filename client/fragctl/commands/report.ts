@@ -13,6 +13,7 @@ import { cut, layoutOf, outputWidth, tableWidths } from '../layout.js';
 import { daysLine, reportChart } from '../charts.js';
 import { localTime, one } from '../output.js';
 import { dayRange, inZone, WhenError } from '../../lib/when.js';
+import { localZone } from '../../lib/local-zone.js';
 
 export const BY = REPORT_BY;
 const TEAM_BY = ['person', 'machine', 'actor', 'task'] as const;
@@ -358,7 +359,7 @@ export function runReport(argv: ReportArgs): Promise<void> {
       const params = {
         by: argv.by,
         ...days,
-        tz: argv.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+        tz: argv.tz ?? localZone(c.paths.runtimeDir),
         per_actor: argv['per-actor'],
         ...(argv.intervals ? { intervals: true } : {}),
         ...(argv.actor ? { actor: argv.actor } : {}),

@@ -268,7 +268,7 @@ export function isoWeek(dayKey: string): string {
   return `${t.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
 }
 
-function byCalendar(ivs: Clipped[], days: Day[], keyOf: (day: string) => string): Segment[] {
+function byCalendar(ivs: Clipped[], days: readonly Day[], keyOf: (day: string) => string): Segment[] {
   const out: Segment[] = [];
   let i = 0;
   for (const iv of [...ivs].sort((a, b) => a.s - b.s)) {

@@ -114,8 +114,32 @@ export interface Day {
   end: number;
 }
 
+/**
+ * The last few answers of a pure function of (from, to, tz), frozen (callers share them).
+ * A report asks for the same range again and again (a status bar, a dashboard), and a
+ * year's days or offsets cost ~10 ms of Intl calls each time.
+ */
+function remembered<T extends object>(compute: (from: number, to: number, tz: string) => T[]) {
+  const memo = new Map<string, readonly T[]>();
+  return (from: number, to: number, tz: string): readonly T[] => {
+    const key = `${from} ${to} ${tz}`;
+    let found = memo.get(key);
+    if (found) {
+      memo.delete(key);
+      memo.set(key, found);
+      return found;
+    }
+    found = Object.freeze(compute(from, to, tz).map((x) => Object.freeze(x)));
+    memo.set(key, found);
+    if (memo.size > 16) memo.delete(memo.keys().next().value!);
+    return found;
+  };
+}
+
 /** The local days covering [from, to), each with its real UTC bounds. */
-export function daysBetween(from: number, to: number, tz: string): Day[] {
+export const daysBetween = remembered(localDays);
+
+function localDays(from: number, to: number, tz: string): Day[] {
   const days: Day[] = [];
   if (to <= from) return days;
   let key = localDayKey(from, tz);
@@ -145,7 +169,7 @@ export interface DayTotals {
  * Milliseconds of each span falling on each day, clipped to the days. Days are found by
  * binary search, so the cost is O(spans · log days) plus the days a span crosses.
  */
-export function splitByDay(spans: Iterable<Span>, days: Day[]): DayTotals {
+export function splitByDay(spans: Iterable<Span>, days: readonly Day[]): DayTotals {
   const ms = new Map<string, number>();
   const count = new Map<string, number>();
   if (days.length === 0) return { ms, spans: count };
@@ -174,7 +198,7 @@ export function prevDayKey(key: string, n = 1): string {
   return `${p.getUTCFullYear()}-${pad(p.getUTCMonth() + 1)}-${pad(p.getUTCDate())}`;
 }
 
-function findDay(days: Day[], t: number): number {
+function findDay(days: readonly Day[], t: number): number {
   let a = 0;
   let b = days.length - 1;
   while (a < b) {
@@ -197,7 +221,9 @@ export interface OffsetSegment {
  * the exact transition instants. Lets SQL compute local days (floor((t + offset) / day))
  * without calling back into JS per row.
  */
-export function offsetSegments(from: number, to: number, tz: string): OffsetSegment[] {
+export const offsetSegments = remembered(zoneSegments);
+
+function zoneSegments(from: number, to: number, tz: string): OffsetSegment[] {
   const segments: OffsetSegment[] = [{ start: from, offset: offsetAt(from, tz) }];
   const step = 6 * 3_600_000;
   let prev = from;

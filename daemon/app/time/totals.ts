@@ -4,6 +4,7 @@
 // An open interval is not in the totals: it counts up to now, read from the few open rows
 // (one per running session) through the partial indexes on `ended_at IS NULL`.
 import type { Sql } from '../../store/sql.js';
+import { HOUR_STEPS } from '../../store/migrations.js';
 
 /** The task and its subtasks, as a row source for IN (…). */
 const TASK_AND_SUBTASKS = 'SELECT ?1 UNION ALL SELECT id FROM tasks WHERE parent_id = ?1';
@@ -157,4 +158,18 @@ export function insertWithTotalsOnce(sql: Sql, insert: () => void): void {
       id,
     );
   sql.run('UPDATE interval_bounds SET max_closed_ms = max(max_closed_ms, ?) WHERE id = 1', longest);
+  // The per-hour totals of the report by day (interval_hours), as its insert trigger adds them.
+  sql.run(
+    `INSERT INTO interval_hours (hour, actor, ms, starts, crosses)
+       SELECT h, actor, sum(min(ended_at, (h + 1) * 3600000) - max(started_at, h * 3600000)),
+              sum(h * 3600000 <= started_at), sum(h * 3600000 > started_at)
+         FROM (SELECT i.actor, i.started_at, i.ended_at, i.started_at / 3600000 + j.value AS h
+                 FROM intervals i, json_each('${HOUR_STEPS}') j
+                WHERE i.id > ?1 AND i.ended_at > i.started_at AND i.ended_at - i.started_at <= 86400000)
+        WHERE h * 3600000 < ended_at
+        GROUP BY h, actor
+       ON CONFLICT (hour, actor) DO UPDATE SET
+         ms = ms + excluded.ms, starts = starts + excluded.starts, crosses = crosses + excluded.crosses`,
+    before,
+  );
 }
