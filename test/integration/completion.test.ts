@@ -21,7 +21,8 @@ beforeAll(async () => {
     const r = await d.json(args);
     expect(r.code, args.join(' ')).toBe(0);
   }
-});
+  // A daemon and eight fragctl processes one after another: past 30 s on a loaded machine.
+}, 60_000);
 afterAll(() => d.dispose());
 
 const history = async () =>

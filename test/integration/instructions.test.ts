@@ -82,7 +82,9 @@ async function runAsWritten(label: string, i: Instr): Promise<void> {
   for (const cmd of i.suggested_commands.filter(completes)) await run(cmd);
 }
 
-describe('suggested commands run as written', () => {
+// Each test runs twenty or more fragctl processes (and shells) one after another, in an
+// order the test is about: past the 30 s default on a loaded machine (two did in a whole run).
+describe('suggested commands run as written', { timeout: 60_000 }, () => {
   it('item created (project, sprint, task) and plan imported', async () => {
     await runAsWritten('item_created:project', await instructionsOf(['project', 'create', 'P', 'Product']));
     // No session yet: the sprint's commands start one before activating.

@@ -17,8 +17,12 @@ import { overlaps } from '../../daemon/app/reservations/globs.js';
 
 const AGENTS = 8;
 const FILES = ['src/a.ts', 'src/b.ts', 'src/c.ts', 'src/d.ts', 'src/e.ts', 'src/f.ts'];
-/** Task i touches two files, neighbours on a ring, so each file is shared by two tasks; every third also a glob. */
-const TASKS = Array.from({ length: 18 }, (_, i) => ({
+/**
+ * Task i touches two files, neighbours on a ring, so each file is shared by two tasks (and each
+ * pair of files by two tasks); every third also a glob. At most three tasks can run at once:
+ * twelve (there were eighteen) still keep most of the eight agents waiting for a file.
+ */
+const TASKS = Array.from({ length: 12 }, (_, i) => ({
   code: `SH-${i + 1}`,
   title: `shared work ${i + 1}`,
   paths: [FILES[i % FILES.length], FILES[(i + 1) % FILES.length], ...(i % 3 === 2 ? ['docs/*'] : [])],
@@ -86,7 +90,9 @@ describe('eight fragctl agents on a plan whose tasks share files', () => {
         const next = await ctl('next', '--activate', '--json');
         if (next.code === 9) break;
         if (next.code === 8) {
-          await sleep(200);
+          // Nothing free: ask again in a while. Five agents asking every 200 ms kept both
+          // cores busy starting fragctl, which slowed the three agents at work.
+          await sleep(400 + Math.floor(Math.random() * 400));
           continue;
         }
         if (next.code !== 0) {

@@ -93,6 +93,13 @@ export class TestDaemon {
       if (await canConnect(this.paths.socket)) return this;
       await sleep(20);
     }
+    // One that does not answer is killed: made by startDaemon, no test holds it to dispose
+    // of, and it outlived the run (six did in one loaded run), loading the files after it.
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGKILL');
+      await exited;
+    }
     throw new Error(`fragd did not answer within 10s: ${this.output}`);
   }
 
@@ -150,7 +157,13 @@ export async function startDaemon(
 ): Promise<TestDaemon> {
   const d = new TestDaemon(tempHome(), extraEnv);
   if (config) d.writeConfig(config);
-  return d.start();
+  try {
+    return await d.start();
+  } catch (err) {
+    // The caller never gets it to dispose of: its home goes here.
+    await d.dispose();
+    throw err;
+  }
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -18,6 +18,10 @@ import { methods, type MethodName } from '../../shared/protocol/methods.js';
 import { FragError } from '../../shared/errors.js';
 import { report } from '../../daemon/app/time/reports.js';
 import { assembleApp } from '../../daemon/assemble-app.js';
+import { scale } from '../reliability/scale.js';
+
+/** 60 random sequences per property in `npm test`; 150 with RELIABILITY=full. */
+const PROPERTY_RUNS = scale(60, 150);
 
 const ACTORS = ['human', 'claude'] as const;
 const TASKS = ['A', 'B', 'C'] as const;
@@ -236,7 +240,7 @@ describe('corrections and undo under random sequences', () => {
           checkInvariants(w);
         }
       }),
-      { numRuns: 150 },
+      { numRuns: PROPERTY_RUNS },
     );
   });
 
@@ -263,7 +267,7 @@ describe('corrections and undo under random sequences', () => {
           }
         },
       ),
-      { numRuns: 150 },
+      { numRuns: PROPERTY_RUNS },
     );
   });
 });

@@ -9,6 +9,10 @@ import { migrate, openDatabase } from '../../daemon/store/database.js';
 import { migrations } from '../../daemon/store/migrations.js';
 import { Sql } from '../../daemon/store/sql.js';
 import { countUpdates } from '../../daemon/app/work/views.js';
+import { scale } from '../reliability/scale.js';
+
+/** fast-check's default 100 random histories in `npm test`; 300 with RELIABILITY=full. */
+const PROPERTY_RUNS = scale(100, 300);
 
 const TASKS = [1, 2, 3, 4];
 const taskRef = fc.option(fc.constantFrom(...TASKS), { nil: null });
@@ -59,7 +63,7 @@ describe('task update counts', () => {
         }
         for (const id of TASKS) expect({ id, n: countUpdates(sql, id) }).toEqual({ id, n: counted(sql, id) });
       }),
-      { numRuns: 300 },
+      { numRuns: PROPERTY_RUNS },
     );
     // Hundreds of databases: seconds on a quiet machine, more on a loaded one.
   }, 120_000);

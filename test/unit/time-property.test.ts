@@ -21,6 +21,11 @@ import { FragError } from '../../shared/errors.js';
 import type { IntervalRow } from '../../daemon/app/rows.js';
 import { daysBetween, dayStart, splitByDay } from '../../daemon/app/time/timeline.js';
 import { assembleApp } from '../../daemon/assemble-app.js';
+import { scale } from '../reliability/scale.js';
+
+/** Random histories (fast-check's default 100) and DST interval sets in `npm test`; 300 and 200 with RELIABILITY=full. */
+const PROPERTY_RUNS = scale(100, 300);
+const DST_RUNS = scale(80, 200);
 
 const ACTORS = ['human', 'claude'] as const;
 const TASKS = ['A', 'B', 'C'] as const;
@@ -180,7 +185,7 @@ describe('time invariants under random operations', () => {
           expect(s.total_active_seconds).toBe(Math.floor(ms / 1000));
         }
       }),
-      { numRuns: 300 },
+      { numRuns: PROPERTY_RUNS },
     );
   }, 120_000);
 });
@@ -239,7 +244,7 @@ describe('report by day (SQL, offset segments) against the pure day split', () =
             Object.fromEntries([...expected.spans].filter(([k]) => k in want)),
           );
         }),
-        { numRuns: 200 },
+        { numRuns: DST_RUNS },
       );
     },
   );

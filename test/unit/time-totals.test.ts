@@ -9,6 +9,10 @@ import { migrate, openDatabase, type Db } from '../../daemon/store/database.js';
 import { migrations } from '../../daemon/store/migrations.js';
 import { Sql } from '../../daemon/store/sql.js';
 import { insertWithTotalsOnce, sessionMs, sessionTaskMs, taskMs, maxSpanBefore } from '../../daemon/app/time/totals.js';
+import { scale } from '../reliability/scale.js';
+
+/** 80 random mutation sequences in `npm test`; 200 with RELIABILITY=full. */
+const PROPERTY_RUNS = scale(80, 200);
 
 const T0 = Date.parse('2026-06-01T07:00:00Z');
 const SESSIONS = [1, 2, 3];
@@ -280,7 +284,7 @@ describe('running totals of tracked time', () => {
         expect(db.prepare('SELECT count(*) FROM time_totals_deferred').pluck().get()).toBe(0);
         db.close();
       }),
-      { numRuns: 200 },
+      { numRuns: PROPERTY_RUNS },
     );
     // Hundreds of databases: seconds on a quiet machine, more on a loaded one.
   }, 120_000);
