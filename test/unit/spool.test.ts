@@ -16,7 +16,14 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newCall, type App } from '../../daemon/app/app.js';
 import type { Logger } from 'pino';
-import { ingestSpool, parseRecord, prefetchSpool, registerSpool, SpoolWatcher } from '../../daemon/app/git/spool.js';
+import {
+  ingestSpool,
+  parseRecord,
+  prefetchSpool,
+  registerSpool,
+  sweptSpool,
+  SpoolWatcher,
+} from '../../daemon/app/git/spool.js';
 import { listCommits } from '../../daemon/app/git/git.js';
 import { ManualClock } from '../../daemon/clock.js';
 import { defaultConfig } from '../../daemon/config.js';
@@ -87,7 +94,11 @@ describe('ingestSpool', () => {
     writeFileSync(join(spool, `post-commit-${A}-1.rec`), record('post-commit'));
     return { app, db, spool };
   }
-  const afterSweep = () => new Promise((r) => setImmediate(() => setImmediate(r)));
+  /** After the pass's commit: its deletions run once the commit is durable, on libuv's threads. */
+  const afterSweep = async (app: App) => {
+    await new Promise((r) => setImmediate(r));
+    await sweptSpool(app);
+  };
 
   /** A git on a PATH directory of its own that notes each run, then runs the real git. */
   function gitSpy() {
@@ -109,12 +120,12 @@ describe('ingestSpool', () => {
         throw new Error('commit failed');
       })(),
     ).toThrow('commit failed');
-    await afterSweep();
+    await afterSweep(app);
     expect(readdirSync(spool)).toHaveLength(1);
 
     // The next pass ingests it for good, and only then it goes; a second pass finds nothing.
     expect(db.transaction(() => ingestSpool(newCall(app), {}))()).toMatchObject({ ingested: 1, duplicates: 0 });
-    await afterSweep();
+    await afterSweep(app);
     expect(readdirSync(spool)).toHaveLength(0);
     expect(app.sql.value('SELECT count(*) FROM activities WHERE kind = ?', 'git.commit')).toBe(1);
     const a = app.sql.get<any>("SELECT * FROM activities WHERE kind = 'git.commit'");
@@ -150,10 +161,10 @@ describe('ingestSpool', () => {
   it('a replayed record is a duplicate and writes nothing', async () => {
     const { app, db, spool } = setup();
     db.transaction(() => ingestSpool(newCall(app), {}))();
-    await afterSweep();
+    await afterSweep(app);
     writeFileSync(join(spool, `post-commit-${A}-2.rec`), record('post-commit'));
     expect(db.transaction(() => ingestSpool(newCall(app), {}))()).toMatchObject({ ingested: 0, duplicates: 1 });
-    await afterSweep();
+    await afterSweep(app);
     expect(readdirSync(spool)).toHaveLength(0);
     expect(app.sql.value('SELECT count(*) FROM activities')).toBe(1);
     db.close();
@@ -284,7 +295,7 @@ describe('ingestSpool', () => {
     expect(call.events.map((e) => [e.type, (e.data as { kind?: string }).kind])).toEqual([
       ['activity.logged', 'git.checkout'],
     ]);
-    await afterSweep();
+    await afterSweep(app);
     expect(readdirSync(spool)).toEqual([`post-commit-${A}-1.rec`]);
     db.close();
   });

@@ -131,6 +131,8 @@ interface Spool {
   dir: string;
   log?: Logger;
   queue: SpoolQueue;
+  /** The deletions of the passes so far, settled once each is done (sweptSpool). */
+  sweeps: Promise<void>;
 }
 
 // One queue per spool directory: the watcher's read-ahead lists it, the pass takes from it.
@@ -145,7 +147,7 @@ function queueOf(dir: string): SpoolQueue {
 const spools = new WeakMap<App, Spool>();
 
 export function registerSpool(app: App, dir: string, log?: Logger): void {
-  spools.set(app, { dir, log, queue: queueOf(dir) });
+  spools.set(app, { dir, log, queue: queueOf(dir), sweeps: Promise.resolve() });
 }
 
 function reject(spool: Spool, file: SpoolFile, reason: string): void {
@@ -313,14 +315,21 @@ export function ingestSpool(
   spool.queue.taken(taken);
   const left = files.slice(0, examined).filter((f) => !taken.has(f.path)).length;
   result.remaining = Math.max(0, spool.queue.length - left);
-  if (done.length)
-    setImmediate(() => {
-      call.app.sql.durable().then(
-        () => sweep(call.app, done, spool),
-        (err: Error) =>
-          spool.log?.warn({ err: err.message }, 'spool records kept: their commit is not confirmed on the disk'),
-      );
-    });
+  if (done.length) {
+    const swept = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        call.app.sql
+          .durable()
+          .then(
+            () => sweep(call.app, done, spool),
+            (err: Error) =>
+              spool.log?.warn({ err: err.message }, 'spool records kept: their commit is not confirmed on the disk'),
+          )
+          .finally(resolve);
+      }),
+    );
+    spool.sweeps = Promise.all([spool.sweeps, swept]).then(() => undefined);
+  }
   return result;
 }
 
@@ -377,7 +386,7 @@ interface Done {
  * unlink waits for the file system's journal, which a concurrent fsync can hold for tens
  * of ms, and the event loop must not wait with it (issue 22).
  */
-function sweep(app: App, done: Done[], spool: Spool): void {
+function sweep(app: App, done: Done[], spool: Spool): Promise<void> {
   const gone: string[] = [];
   for (const { path, eventId, scope } of done) {
     try {
@@ -387,14 +396,23 @@ function sweep(app: App, done: Done[], spool: Spool): void {
       )
         continue;
     } catch {
-      return; // the database closed (daemon stopping): the records stay for the next start
+      return Promise.resolve(); // the database closed (daemon stopping): the records stay for the next start
     }
     gone.push(path);
   }
-  for (const path of gone)
-    unlink(path).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') spool.log?.warn({ path, err: err.message }, 'cannot delete an ingested spool record');
-    });
+  return Promise.all(
+    gone.map((path) =>
+      unlink(path).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT')
+          spool.log?.warn({ path, err: err.message }, 'cannot delete an ingested spool record');
+      }),
+    ),
+  ).then(() => undefined);
+}
+
+/** Resolves once the deletions of every pass so far are done (for tests and a clean stop). */
+export function sweptSpool(app: App): Promise<void> {
+  return spools.get(app)?.sweeps ?? Promise.resolve();
 }
 
 /** Ingests on start, soon after a hook writes (fs.watch), and on a timer as a fallback. */
