@@ -12,6 +12,7 @@ import { estimateVariance } from './estimates.js';
 import {
   daysBetween,
   dayStart,
+  findDay,
   isValidTimeZone,
   localDayKey,
   nextDayKey,
@@ -19,7 +20,6 @@ import {
   parseDay,
   prevDayKey,
   splitByDay,
-  type Day,
   type Span,
 } from './timeline.js';
 import { fragctl } from '../../../shared/command.js';
@@ -327,7 +327,7 @@ function byDayFromHours(call: Call, f: Filter, tz: string, perActor: boolean): S
   );
   for (const r of rest) {
     if (r.e <= r.s || r.e <= f.from) continue;
-    for (let d = findDayIndex(days, Math.max(r.s, f.from)); d < days.length && days[d].start < r.e; d++) {
+    for (let d = findDay(days, Math.max(r.s, f.from)); d < days.length && days[d].start < r.e; d++) {
       const ms = Math.min(r.e, days[d].end) - Math.max(r.s, days[d].start);
       add(d, perActor ? r.a : '', ms, 1, r.s >= days[d].start || d === 0 ? 1 : 0);
     }
@@ -351,18 +351,6 @@ function byDayFromHours(call: Call, f: Filter, tz: string, perActor: boolean): S
     }
   });
   return { rows, intervals, totalMs };
-}
-
-/** The index of the day holding instant t (days sorted, t within them). */
-function findDayIndex(days: readonly Day[], t: number): number {
-  let a = 0;
-  let b = days.length - 1;
-  while (a < b) {
-    const mid = (a + b + 1) >> 1;
-    if (days[mid].start <= t) a = mid;
-    else b = mid - 1;
-  }
-  return a;
 }
 
 /**

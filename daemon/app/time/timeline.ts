@@ -198,7 +198,8 @@ export function prevDayKey(key: string, n = 1): string {
   return `${p.getUTCFullYear()}-${pad(p.getUTCMonth() + 1)}-${pad(p.getUTCDate())}`;
 }
 
-function findDay(days: readonly Day[], t: number): number {
+/** The index of the day holding instant t (days sorted, t within them). */
+export function findDay(days: readonly Day[], t: number): number {
   let a = 0;
   let b = days.length - 1;
   while (a < b) {
