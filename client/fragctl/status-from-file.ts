@@ -5,13 +5,14 @@
 // trusted only while the daemon that wrote it holds its lock; anything else — another
 // option, a named session, no file, no live daemon — goes the usual way, which owns every
 // message and exit code.
-import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolvePaths } from '../../shared/paths.js';
 import { lockHolderAlive, readLock } from '../../shared/daemon-lock.js';
 import { formatDuration } from '../../shared/format.js';
 import { STATUS_FILE_MAGIC, STATUS_FILE_VERSION, statusFileName } from '../../shared/status-line.js';
 import { checkOwnedPrivateDir } from '../../shared/safety/owned-dir.js';
+import { myUid, readSafely } from '../../shared/safety/safe-file.js';
 import { terminalSafe } from '../../shared/terminal.js';
 
 /** A status file is one short line; anything longer is not one the daemon wrote. */
@@ -23,21 +24,8 @@ const MAX_STATUS_FILE_BYTES = 4096;
  */
 function readOwnStatusFile(dir: string, name: string): string | null {
   if (!checkOwnedPrivateDir(dir).ok) return null;
-  let fd: number;
-  try {
-    fd = openSync(join(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    return null;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.uid !== process.getuid?.() || st.size > MAX_STATUS_FILE_BYTES) return null;
-    const buf = Buffer.alloc(MAX_STATUS_FILE_BYTES);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    return buf.toString('utf8', 0, n);
-  } finally {
-    closeSync(fd);
-  }
+  const r = readSafely(join(dir, name), { max: MAX_STATUS_FILE_BYTES, owners: [myUid()] });
+  return r.ok ? r.data.toString('utf8') : null;
 }
 
 /** The actor named by `--short` alone, `--actor A` or `--actor=A` (and `--no-autostart`), else null. */

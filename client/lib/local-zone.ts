@@ -8,20 +8,10 @@
 // one of them is another key, and Intl is asked again. The file is trusted only as the
 // status file is (status-from-file.ts): in a private directory of ours, a regular file of
 // ours, small; whatever else is found there is ignored and Intl answers.
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  openSync,
-  readSync,
-  readlinkSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { readlinkSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkOwnedPrivateDir } from '../../shared/safety/owned-dir.js';
+import { myUid, readSafely } from '../../shared/safety/safe-file.js';
 
 export const ZONE_FILE = 'local-zone';
 const MAX_BYTES = 2048;
@@ -59,21 +49,10 @@ export function zoneKey(env: NodeJS.ProcessEnv): string {
   ]);
 }
 
+/** Ours only: a regular file this user owns, not a symlink, at most MAX_BYTES. */
 function readOwn(path: string): string | null {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    return null;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.uid !== process.getuid?.() || st.size > MAX_BYTES) return null;
-    const buf = Buffer.alloc(MAX_BYTES);
-    return buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0));
-  } finally {
-    closeSync(fd);
-  }
+  const r = readSafely(path, { max: MAX_BYTES, owners: [myUid()] });
+  return r.ok ? r.data.toString('utf8') : null;
 }
 
 /**

@@ -18,7 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readSafely } from '../../daemon/safety/safe-file.js';
+import { readSafely } from '../../shared/safety/safe-file.js';
 import { placeOf, taskCodeIn } from '../../daemon/app/agents/repo.js';
 import { LINE_MAX, readNewLines } from '../../daemon/app/agents/tokens.js';
 import { defaultConfig } from '../../daemon/config.js';

@@ -7,7 +7,7 @@ import { lstatSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { RE2JS } from 're2js';
 import type { FragConfig } from '../../config.js';
-import { myUid, readSafely, trustedOwners } from '../../safety/safe-file.js';
+import { myUid, readSafely, trustedOwners } from '../../../shared/safety/safe-file.js';
 
 export const MAPPING_FILE = '.fragd.json';
 /** A repository's .fragd.json is a few settings: anything larger is not one. */

@@ -9,7 +9,7 @@
 // rewritten file or a compaction that shortens it starts over without counting twice).
 import { isAbsolute } from 'node:path';
 import type { Call } from '../app.js';
-import { readSafely } from '../../safety/safe-file.js';
+import { readSafely } from '../../../shared/safety/safe-file.js';
 import { ErrorCode, FragError } from '../../../shared/errors.js';
 import type { SessionRow } from '../rows.js';
 

@@ -36,7 +36,7 @@ import { isAgentRecord, parseAgentRecord } from '../agents/record.js';
 import { applyAgentEvent } from '../agents/agents.js';
 import type { SpoolIngestResult } from '../../../shared/protocol/git.js';
 import { AGENT_EVENTS, GIT_EVENTS } from '../activities.js';
-import { readSafely, type SafeRead } from '../../safety/safe-file.js';
+import { readSafely, type SafeRead } from '../../../shared/safety/safe-file.js';
 import { SpoolQueue, type SpoolFile } from './spool-queue.js';
 
 import { SPOOL_RECORD_MAX_BYTES } from '../../../shared/limits.js';
